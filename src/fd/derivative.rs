@@ -1,0 +1,179 @@
+//! One directional derivative by finite differences, with the fall-backs that keep it
+//! inside the bounds and away from non-finite values.
+//!
+//! Policy, per direction: try the scheme's stencil, then the same-order one-sided stencil
+//! forward, then backward, skipping any that would leave the bounds; if each one that fits
+//! meets a NaN or infinity, divide the step by 10 and try again, at most [`MAX_SHRINKS`]
+//! times. Each direction is handled on its own, so one bad column never spoils the others.
+
+use super::error::FdError;
+use super::evaluator::Evaluator;
+use super::function::Function;
+use super::options::Options;
+use super::scheme::Placed;
+use super::step::exact_step;
+
+/// How many times the step is divided by 10 before giving up on a direction.
+pub(crate) const MAX_SHRINKS: i32 = 6;
+
+/// The direction of differentiation.
+#[derive(Clone, Copy)]
+pub(crate) enum Direction<'a> {
+    /// The unit vector `e_j`: a column of the Jacobian.
+    Axis(usize),
+    /// An arbitrary vector `u`: a Jacobian-vector product.
+    Vector(&'a [f64]),
+}
+
+impl Direction<'_> {
+    fn name(&self) -> String {
+        match self {
+            Direction::Axis(j) => format!("column {j}"),
+            Direction::Vector(_) => "direction u".to_string(),
+        }
+    }
+
+    /// Describes `x + o t d` for error messages, e.g. "x[5] - 2h, h = 1e-6".
+    fn point(&self, o: f64, t: f64) -> String {
+        let sign = if o < 0.0 { '-' } else { '+' };
+        let k = o.abs();
+        let mult = if k == 1.0 {
+            String::new()
+        } else {
+            format!("{k}")
+        };
+        match self {
+            Direction::Axis(j) => format!("x[{j}] {sign} {mult}h, h = {t:e}"),
+            Direction::Vector(_) => format!("x {sign} {mult}h*u, h = {t:e}"),
+        }
+    }
+}
+
+/// Scratch space for one direction: the perturbed point and one output.
+pub(crate) struct Workspace {
+    /// A private copy of x (the caller's x is never written).
+    xp: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl Workspace {
+    pub fn new(x: &[f64], m: usize) -> Self {
+        Self {
+            xp: x.to_vec(),
+            y: vec![0.0; m],
+        }
+    }
+}
+
+/// Computes the derivative of f at `x` along `dir` into `out` (m entries).
+///
+/// `y0 = f(x)` (already checked finite); `t0` is the nominal step along `dir`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn directional<F: Function + ?Sized>(
+    ev: &mut Evaluator<'_, F>,
+    opts: &Options,
+    x: &[f64],
+    y0: &[f64],
+    dir: Direction<'_>,
+    t0: f64,
+    ws: &mut Workspace,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let scheme = opts.scheme();
+    let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    let mut last_bad: Option<(usize, f64, String)> = None;
+    for shrink in 0..=MAX_SHRINKS {
+        let nominal = t0 * 10f64.powi(-shrink);
+        let t = match dir {
+            Direction::Axis(j) => exact_step(x[j], nominal),
+            Direction::Vector(_) => nominal,
+        };
+        if t <= 0.0 {
+            break;
+        }
+        for stencil in candidates {
+            if !fits(opts, x, dir, t, stencil) {
+                continue;
+            }
+            match apply(ev, x, y0, dir, t, stencil, ws, out)? {
+                None => return Ok(()),
+                Some(bad) => last_bad = Some(bad),
+            }
+        }
+    }
+    Err(match last_bad {
+        Some((index, value, point)) => FdError::NonFinitePerturbed {
+            direction: dir.name(),
+            index,
+            value,
+            point,
+        },
+        None => FdError::InvalidArgument(format!(
+            "{}: no stencil fits inside the bounds with a step of at least {:e}",
+            dir.name(),
+            t0 * 10f64.powi(-MAX_SHRINKS)
+        )),
+    })
+}
+
+/// Whether every point of `stencil` with step `t` lies inside the bounds.
+fn fits(opts: &Options, x: &[f64], dir: Direction<'_>, t: f64, stencil: &Placed) -> bool {
+    let Some(bounds) = opts.bounds() else {
+        return true;
+    };
+    let (lo, hi) = stencil.reach();
+    match dir {
+        Direction::Axis(j) => bounds.admits(j, x[j], (lo * t, hi * t)),
+        Direction::Vector(u) => (0..x.len())
+            .all(|i| u[i] == 0.0 || bounds.admits(i, x[i], (lo * t * u[i], hi * t * u[i]))),
+    }
+}
+
+/// Evaluates one stencil. `Ok(None)` on success (derivative in `out`); `Ok(Some(..))` names
+/// the first non-finite output met, after which the stencil's remaining points are skipped.
+#[allow(clippy::too_many_arguments)]
+fn apply<F: Function + ?Sized>(
+    ev: &mut Evaluator<'_, F>,
+    x: &[f64],
+    y0: &[f64],
+    dir: Direction<'_>,
+    t: f64,
+    stencil: &Placed,
+    ws: &mut Workspace,
+    out: &mut [f64],
+) -> Result<Option<(usize, f64, String)>, FdError> {
+    out.fill(0.0);
+    for (o, w) in stencil.terms() {
+        let y: &[f64] = if o == 0.0 {
+            y0
+        } else {
+            move_to(&mut ws.xp, x, dir, o * t);
+            let result = ev.eval(&ws.xp, &mut ws.y, || dir.point(o, t));
+            move_to(&mut ws.xp, x, dir, 0.0);
+            result?;
+            if let Some(i) = ws.y.iter().position(|v| !v.is_finite()) {
+                return Ok(Some((i, ws.y[i], dir.point(o, t))));
+            }
+            &ws.y
+        };
+        for (acc, yi) in out.iter_mut().zip(y) {
+            *acc += w * yi;
+        }
+    }
+    for acc in out.iter_mut() {
+        *acc /= t;
+    }
+    Ok(None)
+}
+
+/// Sets `xp = x + delta * dir`, touching only the entries `dir` changes.
+fn move_to(xp: &mut [f64], x: &[f64], dir: Direction<'_>, delta: f64) {
+    match dir {
+        Direction::Axis(j) => xp[j] = x[j] + delta,
+        Direction::Vector(u) => {
+            for ((p, &xi), &ui) in xp.iter_mut().zip(x).zip(u) {
+                *p = xi + delta * ui;
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Errors of the numerical core. Each message names the argument and the value at fault.
+
+use std::fmt;
+
+/// Why a finite-difference computation did not produce a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FdError {
+    /// An argument has a value outside its domain; the message names it.
+    InvalidArgument(String),
+    /// An array's length disagrees with the problem size.
+    LengthMismatch {
+        /// The array at fault, e.g. "v" or "config steps".
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The length it must have.
+        expected: usize,
+        /// The size it must match, e.g. "m" or "n".
+        against: &'static str,
+    },
+    /// The function reported failure with a non-zero code.
+    Callback {
+        /// The code the function returned.
+        code: i32,
+        /// 1-based number of the evaluation that failed within this computation.
+        evaluation: usize,
+        /// Where it was evaluated, e.g. "x[5] + h".
+        point: String,
+    },
+    /// f(x) at the unperturbed point has a NaN or infinite entry.
+    NonFiniteAtX {
+        /// Output index of the first non-finite entry.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// Every stencil tried for one direction met a NaN or infinite value.
+    NonFinitePerturbed {
+        /// The direction, e.g. "column 3" or "direction u".
+        direction: String,
+        /// Output index of the last non-finite entry seen.
+        index: usize,
+        /// Its value.
+        value: f64,
+        /// The last point tried.
+        point: String,
+    },
+}
+
+impl fmt::Display for FdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FdError::InvalidArgument(msg) => f.write_str(msg),
+            FdError::LengthMismatch {
+                what,
+                len,
+                expected,
+                against,
+            } => write!(f, "{what} has length {len}, but {against} = {expected}"),
+            FdError::Callback {
+                code,
+                evaluation,
+                point,
+            } => write!(
+                f,
+                "callback returned {code} at evaluation {evaluation} ({point})"
+            ),
+            FdError::NonFiniteAtX { index, value } => {
+                write!(f, "f(x) is not finite: y[{index}] = {value}")
+            }
+            FdError::NonFinitePerturbed {
+                direction,
+                index,
+                value,
+                point,
+            } => write!(
+                f,
+                "{direction}: f is not finite at every stencil tried, down to a step 1e-6 of the \
+                 default (last: y[{index}] = {value} at {point})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FdError {}
+
+/// Checks that `values` has `expected` entries.
+pub(crate) fn check_len(
+    what: &'static str,
+    values: &[f64],
+    expected: usize,
+    against: &'static str,
+) -> Result<(), FdError> {
+    if values.len() == expected {
+        Ok(())
+    } else {
+        Err(FdError::LengthMismatch {
+            what,
+            len: values.len(),
+            expected,
+            against,
+        })
+    }
+}
+
+/// Checks that every entry of `values` is finite.
+pub(crate) fn check_finite(what: &str, values: &[f64]) -> Result<(), FdError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(FdError::InvalidArgument(format!(
+            "{what}[{i}] = {} is not finite",
+            values[i]
+        ))),
+    }
+}

@@ -1,0 +1,49 @@
+//! The full Jacobian, in the layout the options select.
+
+use super::columns::for_each_column;
+use super::error::FdError;
+use super::function::Function;
+use super::options::{Layout, Options};
+
+/// The m×n Jacobian of f at `x`, `m*n` entries in `opts.layout()` order.
+///
+/// Evaluations as for [`crate::fd::vjp`].
+pub fn jacobian<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    m: usize,
+    opts: &Options,
+) -> Result<Vec<f64>, FdError> {
+    jacobian_with(f, x, m, None, opts)
+}
+
+/// [`jacobian`] when `fx = f(x)` is already known: one evaluation fewer.
+pub fn jacobian_at<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    fx: &[f64],
+    opts: &Options,
+) -> Result<Vec<f64>, FdError> {
+    jacobian_with(f, x, fx.len(), Some(fx), opts)
+}
+
+fn jacobian_with<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    m: usize,
+    known: Option<&[f64]>,
+    opts: &Options,
+) -> Result<Vec<f64>, FdError> {
+    let n = x.len();
+    let mut jac = vec![0.0; m * n];
+    let layout = opts.layout();
+    for_each_column(f, x, m, known, opts, |j, column| {
+        for (i, &d) in column.iter().enumerate() {
+            match layout {
+                Layout::RowMajor => jac[i * n + j] = d,
+                Layout::ColMajor => jac[j * m + i] = d,
+            }
+        }
+    })?;
+    Ok(jac)
+}

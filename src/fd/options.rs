@@ -1,0 +1,141 @@
+//! Options of a finite-difference computation, validated when set.
+
+use super::bounds::Bounds;
+use super::error::{check_finite, check_len, FdError};
+use super::scheme::Scheme;
+
+/// Memory layout of a Jacobian `J` (m rows, n columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// `jac[i*n + j] = dF_i/dx_j` (C order; the same memory is a column-major n×m array).
+    #[default]
+    RowMajor,
+    /// `jac[j*m + i] = dF_i/dx_j` (Fortran and Julia order of an m×n matrix).
+    ColMajor,
+}
+
+/// How derivatives are computed: scheme, step rule, bounds, Jacobian layout.
+///
+/// Setters validate their values; per-element arrays are checked against `n` at each
+/// computation, so one `Options` serves one problem size.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    scheme: Scheme,
+    relative_step: Option<f64>,
+    steps: Option<Vec<f64>>,
+    typical: Option<Vec<f64>>,
+    bounds: Option<Bounds>,
+    layout: Layout,
+}
+
+fn check_positive(what: &str, values: &[f64]) -> Result<(), FdError> {
+    match values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+        None => Ok(()),
+        Some(i) => Err(FdError::InvalidArgument(format!(
+            "{what}[{i}] = {} must be finite and > 0",
+            values[i]
+        ))),
+    }
+}
+
+impl Options {
+    /// Central differences with the default steps, no bounds, row-major Jacobians.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// Selects the scheme (default [`Scheme::Central`]).
+    pub fn set_scheme(&mut self, scheme: Scheme) {
+        self.scheme = scheme;
+    }
+
+    /// The relative step factor `r`, if overridden.
+    pub fn relative_step(&self) -> Option<f64> {
+        self.relative_step
+    }
+
+    /// Overrides `r` in `h_j = r * max(|x_j|, typ_j)`; `None` restores the scheme's default.
+    pub fn set_relative_step(&mut self, r: Option<f64>) -> Result<(), FdError> {
+        if let Some(r) = r {
+            check_positive("relative step", &[r])?;
+        }
+        self.relative_step = r;
+        Ok(())
+    }
+
+    /// Per-element absolute steps, if set.
+    pub fn steps(&self) -> Option<&[f64]> {
+        self.steps.as_deref()
+    }
+
+    /// Sets per-element absolute steps (each finite and > 0); they override the relative
+    /// rule. `None` clears them.
+    pub fn set_steps(&mut self, steps: Option<Vec<f64>>) -> Result<(), FdError> {
+        if let Some(s) = &steps {
+            check_positive("steps", s)?;
+        }
+        self.steps = steps;
+        Ok(())
+    }
+
+    /// Per-element typical magnitudes, if set.
+    pub fn typical(&self) -> Option<&[f64]> {
+        self.typical.as_deref()
+    }
+
+    /// Sets per-element typical magnitudes `typ_j` (each finite and > 0; default 1).
+    pub fn set_typical(&mut self, typical: Option<Vec<f64>>) -> Result<(), FdError> {
+        if let Some(t) = &typical {
+            check_positive("typical", t)?;
+        }
+        self.typical = typical;
+        Ok(())
+    }
+
+    /// The box the function may be evaluated in, if set.
+    pub fn bounds(&self) -> Option<&Bounds> {
+        self.bounds.as_ref()
+    }
+
+    /// Sets per-element bounds `lower[j] < upper[j]` (infinite values allowed, NaN not).
+    /// `None` removes them.
+    pub fn set_bounds(&mut self, bounds: Option<(Vec<f64>, Vec<f64>)>) -> Result<(), FdError> {
+        self.bounds = match bounds {
+            None => None,
+            Some((lower, upper)) => Some(Bounds::new(lower, upper)?),
+        };
+        Ok(())
+    }
+
+    /// The Jacobian layout.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Selects the Jacobian layout (default [`Layout::RowMajor`]).
+    pub fn set_layout(&mut self, layout: Layout) {
+        self.layout = layout;
+    }
+
+    /// Checks that `x` is finite and inside the bounds, and the per-element arrays against
+    /// `n = x.len()`.
+    pub(crate) fn check_point(&self, x: &[f64]) -> Result<(), FdError> {
+        check_finite("x", x)?;
+        let n = x.len();
+        if let Some(s) = &self.steps {
+            check_len("config steps", s, n, "n")?;
+        }
+        if let Some(t) = &self.typical {
+            check_len("config typical", t, n, "n")?;
+        }
+        if let Some(b) = &self.bounds {
+            b.check_contains(x)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+//! The step rule: `h_j = r * max(|x_j|, typ_j)`, or the caller's absolute step, made exact.
+
+use super::options::Options;
+
+/// The step for element `j` before rounding: the caller's absolute step if given, else
+/// `r * max(|x_j|, typ_j)` with `r` the caller's factor or the scheme's default.
+pub(crate) fn nominal_step(opts: &Options, x: &[f64], j: usize) -> f64 {
+    if let Some(steps) = opts.steps() {
+        return steps[j];
+    }
+    let r = opts
+        .relative_step()
+        .unwrap_or_else(|| opts.scheme().default_relative_step());
+    let typ = opts.typical().map_or(1.0, |t| t[j]);
+    r * x[j].abs().max(typ)
+}
+
+/// The step actually taken from `xj`: `(xj + h) - xj`, so the divisor equals the
+/// difference of the arguments exactly (no rounding error from forming `xj + h`).
+pub(crate) fn exact_step(xj: f64, h: f64) -> f64 {
+    (xj + h) - xj
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fd::Scheme;
+
+    #[test]
+    fn default_step_scales_with_x_and_is_exactly_representable() {
+        let opts = Options::new();
+        let x = [0.0, 1e-8, 3.0, -1e8];
+        let r = f64::EPSILON.cbrt();
+        for j in 0..x.len() {
+            let h = nominal_step(&opts, &x, j);
+            assert_eq!(h, r * x[j].abs().max(1.0));
+            let t = exact_step(x[j], h);
+            assert_eq!((x[j] + t) - x[j], t);
+            assert!((t - h).abs() <= 2.0 * f64::EPSILON * x[j].abs().max(1.0));
+        }
+    }
+
+    #[test]
+    fn overrides_take_precedence() {
+        let mut opts = Options::new();
+        opts.set_scheme(Scheme::Forward);
+        assert_eq!(nominal_step(&opts, &[4.0], 0), f64::EPSILON.sqrt() * 4.0);
+        opts.set_typical(Some(vec![100.0])).unwrap();
+        assert_eq!(nominal_step(&opts, &[4.0], 0), f64::EPSILON.sqrt() * 100.0);
+        opts.set_relative_step(Some(1e-3)).unwrap();
+        assert_eq!(nominal_step(&opts, &[4.0], 0), 1e-3 * 100.0);
+        opts.set_steps(Some(vec![0.5])).unwrap();
+        assert_eq!(nominal_step(&opts, &[4.0], 0), 0.5);
+    }
+}

@@ -1,0 +1,46 @@
+//! Vector-Jacobian product `v^T J`, one column at a time, never forming J.
+
+use super::columns::for_each_column;
+use super::error::{check_finite, check_len, FdError};
+use super::function::Function;
+use super::options::Options;
+
+/// `v^T J(x)` for `f: R^n -> R^m` with `m = v.len()`; returns `n` entries.
+///
+/// Evaluations: 1 + n (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only
+/// for columns that need a fall-back (bounds, non-finite values).
+pub fn vjp<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    v: &[f64],
+    opts: &Options,
+) -> Result<Vec<f64>, FdError> {
+    vjp_with(f, x, None, v, opts)
+}
+
+/// [`vjp`] when `fx = f(x)` is already known (as on a tape): one evaluation fewer.
+pub fn vjp_at<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    fx: &[f64],
+    v: &[f64],
+    opts: &Options,
+) -> Result<Vec<f64>, FdError> {
+    check_len("v", v, fx.len(), "the length of f(x)")?;
+    vjp_with(f, x, Some(fx), v, opts)
+}
+
+fn vjp_with<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    known: Option<&[f64]>,
+    v: &[f64],
+    opts: &Options,
+) -> Result<Vec<f64>, FdError> {
+    check_finite("v", v)?;
+    let mut grad = vec![0.0; x.len()];
+    for_each_column(f, x, v.len(), known, opts, |j, column| {
+        grad[j] = column.iter().zip(v).map(|(c, vi)| c * vi).sum();
+    })?;
+    Ok(grad)
+}

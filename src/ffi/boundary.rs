@@ -1,0 +1,60 @@
+//! The panic boundary: every exported body runs here, so a panic never crosses into C and
+//! every failure leaves a status and a message.
+
+use super::last_error;
+use super::status::fdvjp_status::{self, *};
+use crate::fd::FdError;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// A failed call: the status to return and the message (without the function name).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub status: fdvjp_status,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(status: fdvjp_status, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(FDVJP_INVALID_ARGUMENT, message)
+    }
+}
+
+impl From<FdError> for Failure {
+    fn from(e: FdError) -> Self {
+        let status = match &e {
+            FdError::InvalidArgument(_) => FDVJP_INVALID_ARGUMENT,
+            FdError::LengthMismatch { .. } => FDVJP_LENGTH_MISMATCH,
+            FdError::Callback { .. } => FDVJP_CALLBACK_FAILED,
+            FdError::NonFiniteAtX { .. } => FDVJP_NONFINITE_AT_X,
+            FdError::NonFinitePerturbed { .. } => FDVJP_NONFINITE_PERTURBED,
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
+/// Runs `body` for the exported function `func`: clears the last error, catches panics,
+/// and on failure records "func: message" and returns the failure's status.
+pub(crate) fn guard(func: &str, body: impl FnOnce() -> Result<(), Failure>) -> fdvjp_status {
+    last_error::clear();
+    let failure = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => return FDVJP_OK,
+        Ok(Err(failure)) => failure,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Failure::new(FDVJP_INTERNAL_ERROR, format!("internal error: {what}"))
+        }
+    };
+    last_error::set(format!("{func}: {}", failure.message));
+    failure.status
+}

@@ -1,0 +1,256 @@
+//! The `fdvjp_config` handle: options shared by every driver, set through validated setters.
+
+use super::boundary::{guard, Failure};
+use super::buffers::input;
+use super::status::fdvjp_status::{self, *};
+use crate::fd::{Layout, Options, Scheme};
+use std::borrow::Cow;
+
+/// Options of a computation (scheme, steps, bounds, layout). Opaque: create with
+/// `fdvjp_config_new`, free with `fdvjp_config_free`. Not to be used from two threads at
+/// once without the caller's lock; distinct configs are independent.
+pub struct fdvjp_config {
+    magic: u64,
+    options: Options,
+}
+
+/// Marks a live config; cleared on free, so a freed or foreign pointer is usually caught.
+const CONFIG_MAGIC: u64 = 0x6664_766a_705f_6366;
+
+/// Difference schemes, for `fdvjp_config_set_scheme`.
+#[repr(i32)]
+pub enum fdvjp_scheme {
+    /// `(f(x+h) - f(x-h)) / 2h`, error O(h^2); 2n evaluations besides f(x). The default.
+    FDVJP_CENTRAL = 0,
+    /// `(f(x+h) - f(x)) / h`, error O(h); n evaluations besides f(x).
+    FDVJP_FORWARD = 1,
+    /// `(f(x) - f(x-h)) / h`, error O(h); n evaluations besides f(x).
+    FDVJP_BACKWARD = 2,
+    /// Five-point central difference, error O(h^4); 4n evaluations besides f(x).
+    FDVJP_CENTRAL4 = 3,
+}
+
+/// Jacobian memory layouts, for `fdvjp_config_set_layout`.
+#[repr(i32)]
+pub enum fdvjp_layout {
+    /// `jac[i*n + j] = df_i/dx_j` (the default; a column-major n×m array in Fortran/Julia).
+    FDVJP_ROW_MAJOR = 0,
+    /// `jac[j*m + i] = df_i/dx_j` (an m×n matrix in Fortran/Julia order).
+    FDVJP_COL_MAJOR = 1,
+}
+
+/// The options behind `cfg`; the defaults when `cfg` is NULL.
+///
+/// # Safety
+/// A non-NULL `cfg` must point to memory readable as a config (one made by
+/// `fdvjp_config_new`); its tag is checked before use.
+pub(crate) unsafe fn options_of<'a>(cfg: *const fdvjp_config) -> Result<Cow<'a, Options>, Failure> {
+    if cfg.is_null() {
+        return Ok(Cow::Owned(Options::default()));
+    }
+    // SAFETY: non-NULL and, by the caller's contract, a config made by fdvjp_config_new.
+    let cfg = unsafe { &*cfg };
+    if cfg.magic != CONFIG_MAGIC {
+        return Err(Failure::invalid(
+            "cfg is not a live fdvjp_config (freed or foreign)",
+        ));
+    }
+    Ok(Cow::Borrowed(&cfg.options))
+}
+
+/// Runs a setter on the options behind a non-NULL, live `cfg`.
+///
+/// # Safety
+/// As [`options_of`], and no other reference to `*cfg` may be alive.
+unsafe fn update(
+    func: &str,
+    cfg: *mut fdvjp_config,
+    set: impl FnOnce(&mut Options) -> Result<(), Failure>,
+) -> fdvjp_status {
+    guard(func, || {
+        if cfg.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "cfg is NULL"));
+        }
+        // SAFETY: non-NULL; the caller passes a config from fdvjp_config_new and holds no
+        // other reference to it during the call.
+        let cfg = unsafe { &mut *cfg };
+        if cfg.magic != CONFIG_MAGIC {
+            return Err(Failure::invalid(
+                "cfg is not a live fdvjp_config (freed or foreign)",
+            ));
+        }
+        set(&mut cfg.options)
+    })
+}
+
+/// A new config with the defaults: central differences, default steps, no bounds,
+/// row-major Jacobians. Free it with `fdvjp_config_free`. NULL only if out of memory.
+#[no_mangle]
+pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
+    let made = std::panic::catch_unwind(|| {
+        Box::into_raw(Box::new(fdvjp_config {
+            magic: CONFIG_MAGIC,
+            options: Options::default(),
+        }))
+    });
+    made.unwrap_or(std::ptr::null_mut())
+}
+
+/// Frees a config. `fdvjp_config_free(NULL)` does nothing; so does a pointer that is not a
+/// live config (its tag is checked).
+///
+/// # Safety
+/// `cfg` is NULL or came from `fdvjp_config_new` and is not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_free(cfg: *mut fdvjp_config) {
+    if cfg.is_null() {
+        return;
+    }
+    // SAFETY: non-NULL and, by contract, from fdvjp_config_new; the tag guards against a
+    // second free of the same pointer while its memory is still mapped.
+    unsafe {
+        if (*cfg).magic != CONFIG_MAGIC {
+            return;
+        }
+        (*cfg).magic = 0;
+        drop(Box::from_raw(cfg));
+    }
+}
+
+/// Selects the difference scheme: one of `FDVJP_CENTRAL` (default), `FDVJP_FORWARD`,
+/// `FDVJP_BACKWARD`, `FDVJP_CENTRAL4`. Any other value is `FDVJP_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `cfg` is NULL or a live config.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_scheme(
+    cfg: *mut fdvjp_config,
+    scheme: i32,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_scheme", cfg, |o| {
+            o.set_scheme(match scheme {
+                0 => Scheme::Central,
+                1 => Scheme::Forward,
+                2 => Scheme::Backward,
+                3 => Scheme::Central4,
+                _ => {
+                    return Err(Failure::invalid(format!(
+                        "scheme = {scheme} is not a fdvjp_scheme"
+                    )))
+                }
+            });
+            Ok(())
+        })
+    }
+}
+
+/// Selects the Jacobian layout: `FDVJP_ROW_MAJOR` (default) or `FDVJP_COL_MAJOR`.
+///
+/// # Safety
+/// `cfg` is NULL or a live config.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_layout(
+    cfg: *mut fdvjp_config,
+    layout: i32,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_layout", cfg, |o| {
+            o.set_layout(match layout {
+                0 => Layout::RowMajor,
+                1 => Layout::ColMajor,
+                _ => {
+                    return Err(Failure::invalid(format!(
+                        "layout = {layout} is not a fdvjp_layout"
+                    )))
+                }
+            });
+            Ok(())
+        })
+    }
+}
+
+/// Overrides the relative step factor `r` in `h_j = r * max(|x_j|, typ_j)`; `r` must be
+/// finite and > 0, and `r == 0` restores the scheme's default (eps^(1/2) one-sided,
+/// eps^(1/3) central, eps^(1/5) fourth order).
+///
+/// # Safety
+/// `cfg` is NULL or a live config.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_relative_step(
+    cfg: *mut fdvjp_config,
+    r: f64,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_relative_step", cfg, |o| {
+            Ok(o.set_relative_step(if r == 0.0 { None } else { Some(r) })?)
+        })
+    }
+}
+
+/// Sets per-element absolute steps `h[0..n]` (each finite and > 0), overriding the
+/// relative rule; `(NULL, 0)` clears them. `n` must equal the `n` of later computations.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `h` is NULL or readable for `n` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_steps(
+    cfg: *mut fdvjp_config,
+    h: *const f64,
+    n: usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_steps", cfg, |o| {
+            let h = input(h, n, "h", "n")?;
+            Ok(o.set_steps((n > 0).then(|| h.to_vec()))?)
+        })
+    }
+}
+
+/// Sets per-element typical magnitudes `typ[0..n]` (each finite and > 0; default 1), used
+/// in `h_j = r * max(|x_j|, typ_j)`; `(NULL, 0)` clears them.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `typ` is NULL or readable for `n` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_typical(
+    cfg: *mut fdvjp_config,
+    typ: *const f64,
+    n: usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_typical", cfg, |o| {
+            let typ = input(typ, n, "typ", "n")?;
+            Ok(o.set_typical((n > 0).then(|| typ.to_vec()))?)
+        })
+    }
+}
+
+/// Sets per-element bounds `lower[j] < upper[j]` (`-INFINITY`/`INFINITY` for none; NaN is
+/// invalid). f is then only evaluated inside the box: a stencil that would leave it is
+/// replaced by a one-sided stencil of the same order, or the step is shrunk. x itself must
+/// lie in the box. `(NULL, NULL, 0)` removes the bounds.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `lower` and `upper` are NULL or readable for `n` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_bounds(
+    cfg: *mut fdvjp_config,
+    lower: *const f64,
+    upper: *const f64,
+    n: usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_bounds", cfg, |o| {
+            let lower = input(lower, n, "lower", "n")?;
+            let upper = input(upper, n, "upper", "n")?;
+            Ok(o.set_bounds((n > 0).then(|| (lower.to_vec(), upper.to_vec())))?)
+        })
+    }
+}
