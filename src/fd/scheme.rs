@@ -132,7 +132,7 @@ mod tests {
                 let p = Placed { stencil, side };
                 for k in 0..=order {
                     // d/dt t^k at t = 0 is 1 for k = 1, else 0.
-                    let d: f64 = p.terms().map(|(o, w)| w * o.powi(k as i32)).sum();
+                    let d: f64 = p.terms().map(|(o, w)| w * o.powi(k)).sum();
                     let want = if k == 1 { 1.0 } else { 0.0 };
                     assert!(
                         (d - want).abs() < 1e-14,
