@@ -1,0 +1,114 @@
+/*
+ * check.h: the assertions shared by the C test programs.
+ *
+ * Each CHECK_* macro counts one check; a failing one prints file:line and what differed,
+ * and the program goes on so that one run shows every failure. check_summary() prints one
+ * line and returns the exit code (non-zero when anything failed).
+ *
+ * Also a small deterministic random generator, so that test points are reproducible.
+ */
+#ifndef FDVJP_TESTS_CHECK_H
+#define FDVJP_TESTS_CHECK_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fdvjp.h"
+
+static int check_total;
+static int check_failed;
+
+/* Records one check; prints the failure with its location. Returns `ok`. */
+static inline int check_record(int ok, const char *file, int line, const char *what)
+{
+    check_total++;
+    if (!ok) {
+        check_failed++;
+        fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, what);
+    }
+    return ok;
+}
+
+/* |got - want| <= tol * max(1, |want|): an absolute tolerance near 0, relative above 1. */
+static inline int check_close_at(double got, double want, double tol, const char *what,
+                                 const char *file, int line)
+{
+    double scale = fabs(want) > 1.0 ? fabs(want) : 1.0;
+    int ok = fabs(got - want) <= tol * scale;
+    if (!ok) {
+        check_record(0, file, line, what);
+        fprintf(stderr, "    got %.17g, want %.17g (diff %.3g, tol %.3g x %.3g)\n", got,
+                want, got - want, tol, scale);
+        return 0;
+    }
+    return check_record(1, file, line, what);
+}
+
+/* The status is `want`; on a mismatch also prints the last error. */
+static inline int check_status_at(int32_t got, int32_t want, const char *what,
+                                  const char *file, int line)
+{
+    if (got != want) {
+        char msg[512];
+        fdvjp_last_error(msg, sizeof msg);
+        check_record(0, file, line, what);
+        fprintf(stderr, "    status %s, want %s; last error: \"%s\"\n", fdvjp_status_str(got),
+                fdvjp_status_str(want), msg);
+        return 0;
+    }
+    return check_record(1, file, line, what);
+}
+
+/* The last error message contains `needle`. */
+static inline int check_error_has_at(const char *needle, const char *file, int line)
+{
+    char msg[1024];
+    fdvjp_last_error(msg, sizeof msg);
+    if (strstr(msg, needle) == NULL) {
+        check_record(0, file, line, "last error contains a substring");
+        fprintf(stderr, "    \"%s\" not found in \"%s\"\n", needle, msg);
+        return 0;
+    }
+    return check_record(1, file, line, "last error contains a substring");
+}
+
+/* Counts `got == want` for integers, printing both on a mismatch. */
+static inline int check_int_at(long long got, long long want, const char *what,
+                               const char *file, int line)
+{
+    if (got != want) {
+        check_record(0, file, line, what);
+        fprintf(stderr, "    got %lld, want %lld\n", got, want);
+        return 0;
+    }
+    return check_record(1, file, line, what);
+}
+
+#define CHECK(cond) check_record((cond) != 0, __FILE__, __LINE__, #cond)
+#define CHECK_CLOSE(got, want, tol) \
+    check_close_at((got), (want), (tol), #got " ~ " #want, __FILE__, __LINE__)
+#define CHECK_STATUS(got, want) check_status_at((got), (want), #got, __FILE__, __LINE__)
+#define CHECK_ERROR_HAS(needle) check_error_has_at((needle), __FILE__, __LINE__)
+#define CHECK_INT(got, want) check_int_at((got), (want), #got " == " #want, __FILE__, __LINE__)
+
+/* Prints "<name>: N checks, F failed" and returns the process exit code. */
+static inline int check_summary(const char *name)
+{
+    printf("%s: %d checks, %d failed\n", name, check_total, check_failed);
+    return check_failed == 0 && check_total > 0 ? 0 : 1;
+}
+
+/* xorshift64*: a reproducible stream of uniform doubles in [lo, hi). */
+static inline double check_uniform(uint64_t *state, double lo, double hi)
+{
+    uint64_t s = *state;
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    *state = s;
+    return lo + (hi - lo) * (double)((s * 0x2545F4914F6CDD1DULL) >> 11) * 0x1.0p-53;
+}
+
+#endif /* FDVJP_TESTS_CHECK_H */
