@@ -1,0 +1,61 @@
+//! Custom-VJP nodes: a black-box function whose caller also supplies its adjoint, used
+//! instead of finite differences.
+
+use super::opaque::evaluate_once;
+use crate::fd::{FdError, Function};
+
+/// A hand-written adjoint: writes `v^T J(x)` into `grad` (n entries, overwritten, not
+/// accumulated) given `x` (n), `y = f(x)` (m) and `v` (m). `Err(code)` (non-zero) aborts the
+/// backward pass. Closures `Fn(&[f64], &[f64], &[f64], &mut [f64]) -> Result<(), i32>`
+/// implement it.
+pub trait Vjp {
+    /// Overwrites `grad` with `v^T J(x)`.
+    fn vjp(&self, x: &[f64], y: &[f64], v: &[f64], grad: &mut [f64]) -> Result<(), i32>;
+}
+
+impl<F> Vjp for F
+where
+    F: Fn(&[f64], &[f64], &[f64], &mut [f64]) -> Result<(), i32>,
+{
+    fn vjp(&self, x: &[f64], y: &[f64], v: &[f64], grad: &mut [f64]) -> Result<(), i32> {
+        self(x, y, v, grad)
+    }
+}
+
+/// A recorded function with its caller-supplied adjoint.
+pub(crate) struct Custom {
+    f: Box<dyn Function>,
+    vjp: Box<dyn Vjp>,
+    /// The output length.
+    m: usize,
+}
+
+impl Custom {
+    pub fn new(f: Box<dyn Function>, vjp: Box<dyn Vjp>, m: usize) -> Self {
+        Self { f, vjp, m }
+    }
+
+    /// The function at `x` (one evaluation); `x` must be finite.
+    pub fn forward(&self, x: &[f64]) -> Result<Vec<f64>, FdError> {
+        if let Some(j) = x.iter().position(|v| !v.is_finite()) {
+            return Err(FdError::InvalidArgument(format!(
+                "x[{j}] = {} (the concatenated arguments) is not finite",
+                x[j]
+            )));
+        }
+        evaluate_once(&*self.f, x, self.m)
+    }
+
+    /// `v^T J` from the caller's adjoint at the recorded point.
+    pub fn pullback(&self, x: &[f64], y: &[f64], v: &[f64]) -> Result<Vec<f64>, FdError> {
+        let mut grad = vec![0.0; x.len()];
+        self.vjp
+            .vjp(x, y, v, &mut grad)
+            .map_err(|code| FdError::Callback {
+                code,
+                evaluation: 1,
+                point: "the vjp callback at the recorded x".to_string(),
+            })?;
+        Ok(grad)
+    }
+}

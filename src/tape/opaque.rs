@@ -1,0 +1,88 @@
+//! Opaque nodes: a black-box function of the concatenated arguments, differentiated by the
+//! finite-difference core.
+//!
+//! The first pull-back at the node's current primal point computes the whole Jacobian with
+//! [`fd::jacobian_at`], reusing the recorded `y` (so a forward-scheme pull-back costs `n`
+//! evaluations and a central one `2n`), and keeps it: every later pull-back at the same
+//! point (another backward with another seed) is a matrix-vector product and costs no
+//! evaluation. A replay moves the point and drops the Jacobian. The cache holds `m * n`
+//! doubles per opaque node.
+
+use crate::fd::{self, FdError, Function, Layout, Options};
+
+/// Evaluates `f(x)` once as a node's forward pass: a failure code or a non-finite output is
+/// an error naming the evaluation and the element.
+pub(crate) fn evaluate_once(f: &dyn Function, x: &[f64], m: usize) -> Result<Vec<f64>, FdError> {
+    let mut y = vec![0.0; m];
+    f.eval(x, &mut y).map_err(|code| FdError::Callback {
+        code,
+        evaluation: 1,
+        point: "x, the concatenated arguments".to_string(),
+    })?;
+    match y.iter().position(|v| !v.is_finite()) {
+        None => Ok(y),
+        Some(index) => Err(FdError::NonFiniteAtX {
+            index,
+            value: y[index],
+        }),
+    }
+}
+
+/// A recorded opaque function with its options and its Jacobian cache.
+pub(crate) struct Opaque {
+    f: Box<dyn Function>,
+    options: Options,
+    /// The output length.
+    m: usize,
+    /// The row-major `m × n` Jacobian at the current primal point, once computed.
+    jacobian: Option<Vec<f64>>,
+}
+
+impl Opaque {
+    /// Keeps `f` and a copy of the options (always row-major: the layout is internal here).
+    pub fn new(f: Box<dyn Function>, m: usize, mut options: Options) -> Self {
+        options.set_layout(Layout::RowMajor);
+        Self {
+            f,
+            options,
+            m,
+            jacobian: None,
+        }
+    }
+
+    /// The function at `x` (one evaluation), after checking `x` against the options.
+    pub fn forward(&self, x: &[f64]) -> Result<Vec<f64>, FdError> {
+        self.options.check_point(x)?;
+        evaluate_once(&*self.f, x, self.m)
+    }
+
+    /// `v^T J` at the recorded point `x` (with `y = f(x)`), computing J on first use.
+    pub fn pullback(&mut self, x: &[f64], y: &[f64], v: &[f64]) -> Result<Vec<f64>, FdError> {
+        let n = x.len();
+        let jac = match &mut self.jacobian {
+            Some(jac) => jac,
+            empty => empty.insert(fd::jacobian_at(&*self.f, x, y, &self.options)?),
+        };
+        let mut grad = vec![0.0; n];
+        for (row, &vi) in jac.chunks_exact(n.max(1)).zip(v) {
+            if vi != 0.0 {
+                for (gj, &jij) in grad.iter_mut().zip(row) {
+                    *gj += vi * jij;
+                }
+            }
+        }
+        Ok(grad)
+    }
+
+    /// Forgets the Jacobian: the primal point has moved.
+    pub fn invalidate(&mut self) {
+        self.jacobian = None;
+    }
+
+    /// Bytes held by the Jacobian cache (0 until the first pull-back).
+    pub fn cache_bytes(&self) -> usize {
+        self.jacobian
+            .as_ref()
+            .map_or(0, |j| j.capacity() * std::mem::size_of::<f64>())
+    }
+}

@@ -1,0 +1,106 @@
+//! Inner products and matrix products, and their pull-backs.
+//!
+//! `dot` is the inner product of two arrays of the same shape (the sum of elementwise
+//! products, a scalar). `matmul` multiplies a 2-D `[m, k]` array by a 2-D `[k, n]` array
+//! (giving `[m, n]`) or by a 1-D `[k]` vector (a matrix-vector product giving `[m]`).
+
+use crate::tape::error::TapeError;
+use crate::tape::value::{array, flat, standard};
+use ndarray::{ArrayD, ArrayView1, ArrayView2, Ix1, Ix2};
+
+/// Checks the shapes of `dot(a, b)`.
+pub(crate) fn dot_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeError> {
+    if a == b {
+        Ok(Vec::new())
+    } else {
+        Err(TapeError::ShapeMismatch {
+            op: "dot".to_string(),
+            left: a.to_vec(),
+            right: b.to_vec(),
+            rule: "dot needs operands of the same shape",
+        })
+    }
+}
+
+/// `sum_i a_i b_i`, a scalar.
+pub(crate) fn dot_forward(a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
+    let s = flat(a).iter().zip(flat(b)).map(|(x, y)| x * y).sum();
+    array(&[], vec![s])
+}
+
+/// The gradients of `g * dot(a, b)`: `g b` and `g a`.
+pub(crate) fn dot_pullback(
+    a: &ArrayD<f64>,
+    b: &ArrayD<f64>,
+    g: &ArrayD<f64>,
+    need: (bool, bool),
+) -> (Option<ArrayD<f64>>, Option<ArrayD<f64>>) {
+    let g = flat(g)[0];
+    (
+        need.0.then(|| b.mapv(|v| g * v)),
+        need.1.then(|| a.mapv(|v| g * v)),
+    )
+}
+
+/// Checks the shapes of `matmul(a, b)` and gives the result's.
+pub(crate) fn matmul_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeError> {
+    match (a, b) {
+        ([m, k], [k2, n]) if k == k2 => Ok(vec![*m, *n]),
+        ([m, k], [k2]) if k == k2 => Ok(vec![*m]),
+        _ => Err(TapeError::ShapeMismatch {
+            op: "matmul".to_string(),
+            left: a.to_vec(),
+            right: b.to_vec(),
+            rule: "matmul needs [m, k] times [k, n] or [m, k] times [k]",
+        }),
+    }
+}
+
+fn matrix(a: &ArrayD<f64>) -> ArrayView2<'_, f64> {
+    a.view().into_dimensionality::<Ix2>().expect("checked 2-D")
+}
+
+fn vector(a: &ArrayD<f64>) -> ArrayView1<'_, f64> {
+    a.view().into_dimensionality::<Ix1>().expect("checked 1-D")
+}
+
+/// `a b` (matrix product or matrix-vector product); shapes checked by `matmul_shape`.
+pub(crate) fn matmul_forward(a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
+    let y = if b.ndim() == 2 {
+        matrix(a).dot(&matrix(b)).into_dyn()
+    } else {
+        matrix(a).dot(&vector(b)).into_dyn()
+    };
+    standard(y)
+}
+
+/// The gradients of `<g, a b>`: `g b^T` and `a^T g` (for a vector b, `g b^T` is the outer
+/// product of g and b).
+pub(crate) fn matmul_pullback(
+    a: &ArrayD<f64>,
+    b: &ArrayD<f64>,
+    g: &ArrayD<f64>,
+    need: (bool, bool),
+) -> (Option<ArrayD<f64>>, Option<ArrayD<f64>>) {
+    let a2 = matrix(a);
+    if b.ndim() == 2 {
+        let (b2, g2) = (matrix(b), matrix(g));
+        (
+            need.0.then(|| standard(g2.dot(&b2.t()).into_dyn())),
+            need.1.then(|| standard(a2.t().dot(&g2).into_dyn())),
+        )
+    } else {
+        let (b1, g1) = (flat(b), flat(g));
+        let ga = need.0.then(|| {
+            let data = g1
+                .iter()
+                .flat_map(|&gi| b1.iter().map(move |&bj| gi * bj))
+                .collect();
+            array(a.shape(), data)
+        });
+        (
+            ga,
+            need.1.then(|| standard(a2.t().dot(&vector(g)).into_dyn())),
+        )
+    }
+}

@@ -1,0 +1,154 @@
+//! Elementwise functions of one array, and their pull-backs `g * f'(x)`.
+//!
+//! Domains: the forward value is whatever IEEE arithmetic gives, so `log` of a negative,
+//! `sqrt` of a negative or `log1p` below -1 produce NaN values (and `log(0)` gives -inf); no
+//! error is raised, and the gradient through such an element is NaN or infinite as well.
+
+use crate::tape::value::{array, flat, flat_mut};
+use ndarray::ArrayD;
+
+/// An elementwise function of one operand; the result has the operand's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// `-x`.
+    Neg,
+    /// `e^x`.
+    Exp,
+    /// Natural logarithm; NaN for x < 0, -inf at 0.
+    Log,
+    /// `ln(1 + x)`, accurate near 0; NaN for x < -1.
+    Log1p,
+    /// Square root; NaN for x < 0. Its derivative at 0 is +inf.
+    Sqrt,
+    /// Sine.
+    Sin,
+    /// Cosine.
+    Cos,
+    /// Tangent.
+    Tan,
+    /// Hyperbolic tangent.
+    Tanh,
+    /// `|x|`; the subgradient at 0 is taken as 0.
+    Abs,
+    /// `x^2`.
+    Square,
+}
+
+impl UnaryOp {
+    /// Every unary op, in the order of the C enum `fdvjp_unary_op`.
+    pub const ALL: [UnaryOp; 11] = [
+        UnaryOp::Neg,
+        UnaryOp::Exp,
+        UnaryOp::Log,
+        UnaryOp::Log1p,
+        UnaryOp::Sqrt,
+        UnaryOp::Sin,
+        UnaryOp::Cos,
+        UnaryOp::Tan,
+        UnaryOp::Tanh,
+        UnaryOp::Abs,
+        UnaryOp::Square,
+    ];
+
+    /// The op's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "neg",
+            UnaryOp::Exp => "exp",
+            UnaryOp::Log => "log",
+            UnaryOp::Log1p => "log1p",
+            UnaryOp::Sqrt => "sqrt",
+            UnaryOp::Sin => "sin",
+            UnaryOp::Cos => "cos",
+            UnaryOp::Tan => "tan",
+            UnaryOp::Tanh => "tanh",
+            UnaryOp::Abs => "abs",
+            UnaryOp::Square => "square",
+        }
+    }
+
+    /// The function at one point.
+    pub fn apply(self, x: f64) -> f64 {
+        match self {
+            UnaryOp::Neg => -x,
+            UnaryOp::Exp => x.exp(),
+            UnaryOp::Log => x.ln(),
+            UnaryOp::Log1p => x.ln_1p(),
+            UnaryOp::Sqrt => x.sqrt(),
+            UnaryOp::Sin => x.sin(),
+            UnaryOp::Cos => x.cos(),
+            UnaryOp::Tan => x.tan(),
+            UnaryOp::Tanh => x.tanh(),
+            UnaryOp::Abs => x.abs(),
+            UnaryOp::Square => x * x,
+        }
+    }
+
+    /// `f(a)`, elementwise.
+    pub(crate) fn forward(self, a: &ArrayD<f64>) -> ArrayD<f64> {
+        // One monomorphised loop per op, so the match is not inside the element loop.
+        fn map(a: &ArrayD<f64>, f: impl Fn(f64) -> f64) -> ArrayD<f64> {
+            array(a.shape(), flat(a).iter().map(|&x| f(x)).collect())
+        }
+        match self {
+            UnaryOp::Neg => map(a, |x| -x),
+            UnaryOp::Exp => map(a, f64::exp),
+            UnaryOp::Log => map(a, f64::ln),
+            UnaryOp::Log1p => map(a, f64::ln_1p),
+            UnaryOp::Sqrt => map(a, f64::sqrt),
+            UnaryOp::Sin => map(a, f64::sin),
+            UnaryOp::Cos => map(a, f64::cos),
+            UnaryOp::Tan => map(a, f64::tan),
+            UnaryOp::Tanh => map(a, f64::tanh),
+            UnaryOp::Abs => map(a, f64::abs),
+            UnaryOp::Square => map(a, |x| x * x),
+        }
+    }
+
+    /// `g * f'(a)` elementwise, computed in `g`'s buffer; `y = f(a)` is the recorded value,
+    /// reused where the derivative is a function of it (exp, sqrt, tan, tanh).
+    pub(crate) fn pullback(
+        self,
+        a: &ArrayD<f64>,
+        y: &ArrayD<f64>,
+        mut g: ArrayD<f64>,
+    ) -> ArrayD<f64> {
+        fn scale(
+            g: &mut ArrayD<f64>,
+            a: &ArrayD<f64>,
+            y: &ArrayD<f64>,
+            d: impl Fn(f64, f64) -> f64,
+        ) {
+            for ((gi, &x), &yi) in flat_mut(g).iter_mut().zip(flat(a)).zip(flat(y)) {
+                *gi *= d(x, yi);
+            }
+        }
+        match self {
+            UnaryOp::Neg => scale(&mut g, a, y, |_, _| -1.0),
+            UnaryOp::Exp => scale(&mut g, a, y, |_, y| y),
+            UnaryOp::Log => scale(&mut g, a, y, |x, _| 1.0 / x),
+            UnaryOp::Log1p => scale(&mut g, a, y, |x, _| 1.0 / (1.0 + x)),
+            UnaryOp::Sqrt => scale(&mut g, a, y, |_, y| 0.5 / y),
+            UnaryOp::Sin => scale(&mut g, a, y, |x, _| x.cos()),
+            UnaryOp::Cos => scale(&mut g, a, y, |x, _| -x.sin()),
+            UnaryOp::Tan => scale(&mut g, a, y, |_, y| 1.0 + y * y),
+            UnaryOp::Tanh => scale(&mut g, a, y, |_, y| 1.0 - y * y),
+            UnaryOp::Abs => scale(&mut g, a, y, abs_subgradient),
+            UnaryOp::Square => scale(&mut g, a, y, |x, _| 2.0 * x),
+        }
+        g
+    }
+}
+
+/// The sign of x, with 0 at 0 (the minimum-norm subgradient) and NaN at NaN.
+fn abs_subgradient(x: f64, _y: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else if x == 0.0 {
+        0.0
+    } else {
+        f64::NAN
+    }
+}
