@@ -100,6 +100,15 @@ typedef int32_t fdvjp_layout;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// An elementwise function of two operands.
+typedef struct BinaryOp BinaryOp;
+
+// A reduction of every element to one scalar.
+typedef struct ReduceOp ReduceOp;
+
+// An elementwise function of one operand; the result has the operand's shape.
+typedef struct UnaryOp UnaryOp;
+
 // Options of a computation (scheme, steps, bounds, layout). Opaque: create with
 // `fdvjp_config_new`, free with `fdvjp_config_free`. Not to be used from two threads at
 // once without the caller's lock; distinct configs are independent.
@@ -110,6 +119,12 @@ typedef struct fdvjp_config fdvjp_config;
 // reported in the last error). `user` is passed through untouched; fdvjp never
 // dereferences it. Called on the calling thread, never concurrently.
 typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, size_t m);
+
+
+
+
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -169,6 +184,18 @@ fdvjp_status fdvjp_config_set_typical(fdvjp_config *cfg, const double *typ, size
 // # Safety
 // `cfg` is NULL or a live config; `lower` and `upper` are NULL or readable for `n` doubles.
 fdvjp_status fdvjp_config_set_bounds(fdvjp_config *cfg, const double *lower, const double *upper, size_t n);
+
+// Declares the Jacobian's sparsity pattern as `nnz` (row, column) pairs
+// `(rows[k], cols[k])` (duplicates allowed); entries outside it are taken to be exactly
+// zero. Columns that share no row are perturbed together (Curtis–Powell–Reid grouping,
+// largest-first order, computed here once): a VJP or Jacobian then costs one evaluation
+// per group and stencil point instead of per column, e.g. 1 + 3 (forward) or 1 + 6
+// (central) for a tridiagonal Jacobian of any size. Indices are checked against m and n
+// at each computation. `nnz == 0` removes the pattern (dense).
+//
+// # Safety
+// `cfg` is NULL or a live config; `rows` and `cols` are NULL or readable for `nnz` values.
+fdvjp_status fdvjp_config_set_sparsity(fdvjp_config *cfg, const size_t *rows, const size_t *cols, size_t nnz);
 
 // Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
 // differences, without forming J (extra memory O(n + m)).

@@ -23,6 +23,8 @@ pub(crate) enum Direction<'a> {
     Axis(usize),
     /// An arbitrary vector `u`: a Jacobian-vector product.
     Vector(&'a [f64]),
+    /// `u = sum_j h_j e_j` over a group of structurally orthogonal columns (sparse Jacobians).
+    Group(&'a [f64], &'a [usize]),
 }
 
 impl Direction<'_> {
@@ -30,6 +32,13 @@ impl Direction<'_> {
         match self {
             Direction::Axis(j) => format!("column {j}"),
             Direction::Vector(_) => "direction u".to_string(),
+            Direction::Group(_, cols) if cols.len() <= 8 => format!("column group {cols:?}"),
+            Direction::Group(_, cols) => format!(
+                "column group [{}, {}, ... {} columns]",
+                cols[0],
+                cols[1],
+                cols.len()
+            ),
         }
     }
 
@@ -45,6 +54,7 @@ impl Direction<'_> {
         match self {
             Direction::Axis(j) => format!("x[{j}] {sign} {mult}h, h = {t:e}"),
             Direction::Vector(_) => format!("x {sign} {mult}h*u, h = {t:e}"),
+            Direction::Group(..) => format!("x {sign} {mult}t*u (grouped columns), t = {t:e}"),
         }
     }
 }
@@ -86,7 +96,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
         let nominal = t0 * 10f64.powi(-shrink);
         let t = match dir {
             Direction::Axis(j) => exact_step(x[j], nominal),
-            Direction::Vector(_) => nominal,
+            Direction::Vector(_) | Direction::Group(..) => nominal,
         };
         if t <= 0.0 {
             break;
@@ -126,6 +136,9 @@ fn fits(opts: &Options, x: &[f64], dir: Direction<'_>, t: f64, stencil: &Placed)
         Direction::Axis(j) => bounds.admits(j, x[j], (lo * t, hi * t)),
         Direction::Vector(u) => (0..x.len())
             .all(|i| u[i] == 0.0 || bounds.admits(i, x[i], (lo * t * u[i], hi * t * u[i]))),
+        Direction::Group(u, cols) => cols
+            .iter()
+            .all(|&j| bounds.admits(j, x[j], (lo * t * u[j], hi * t * u[j]))),
     }
 }
 
@@ -170,6 +183,11 @@ fn apply<F: Function + ?Sized>(
 fn move_to(xp: &mut [f64], x: &[f64], dir: Direction<'_>, delta: f64) {
     match dir {
         Direction::Axis(j) => xp[j] = x[j] + delta,
+        Direction::Group(u, cols) => {
+            for &j in cols {
+                xp[j] = x[j] + delta * u[j];
+            }
+        }
         Direction::Vector(u) => {
             for ((p, &xi), &ui) in xp.iter_mut().zip(x).zip(u) {
                 *p = xi + delta * ui;

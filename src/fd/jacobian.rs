@@ -38,12 +38,10 @@ fn jacobian_with<F: Function + ?Sized>(
     let mut jac = vec![0.0; m * n];
     let layout = opts.layout();
     for_each_column(f, x, m, known, opts, |j, column| {
-        for (i, &d) in column.iter().enumerate() {
-            match layout {
-                Layout::RowMajor => jac[i * n + j] = d,
-                Layout::ColMajor => jac[j * m + i] = d,
-            }
-        }
+        column.for_each(|i, d| match layout {
+            Layout::RowMajor => jac[i * n + j] = d,
+            Layout::ColMajor => jac[j * m + i] = d,
+        });
     })?;
     Ok(jac)
 }

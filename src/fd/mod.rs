@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod bounds;
+mod colouring;
 mod columns;
 mod derivative;
 mod error;
@@ -14,6 +15,7 @@ mod jacobian;
 mod jvp;
 mod options;
 mod scheme;
+mod sparsity;
 mod step;
 mod vjp;
 
@@ -24,4 +26,5 @@ pub use jacobian::{jacobian, jacobian_at};
 pub use jvp::{jvp, jvp_at};
 pub use options::{Layout, Options};
 pub use scheme::Scheme;
+pub use sparsity::Sparsity;
 pub use vjp::{vjp, vjp_at};

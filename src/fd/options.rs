@@ -3,6 +3,8 @@
 use super::bounds::Bounds;
 use super::error::{check_finite, check_len, FdError};
 use super::scheme::Scheme;
+use super::sparsity::Sparsity;
+use std::sync::Arc;
 
 /// Memory layout of a Jacobian `J` (m rows, n columns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,6 +28,7 @@ pub struct Options {
     typical: Option<Vec<f64>>,
     bounds: Option<Bounds>,
     layout: Layout,
+    sparsity: Option<Arc<Sparsity>>,
 }
 
 fn check_positive(what: &str, values: &[f64]) -> Result<(), FdError> {
@@ -120,6 +123,17 @@ impl Options {
     /// Selects the Jacobian layout (default [`Layout::RowMajor`]).
     pub fn set_layout(&mut self, layout: Layout) {
         self.layout = layout;
+    }
+
+    /// The Jacobian's sparsity pattern, if known.
+    pub fn sparsity(&self) -> Option<&Sparsity> {
+        self.sparsity.as_deref()
+    }
+
+    /// Declares the Jacobian's sparsity pattern (its column grouping is computed here, once,
+    /// and shared by clones). `None` means dense.
+    pub fn set_sparsity(&mut self, sparsity: Option<Sparsity>) {
+        self.sparsity = sparsity.map(Arc::new);
     }
 
     /// Checks that `x` is finite and inside the bounds, and the per-element arrays against

@@ -40,7 +40,7 @@ fn vjp_with<F: Function + ?Sized>(
     check_finite("v", v)?;
     let mut grad = vec![0.0; x.len()];
     for_each_column(f, x, v.len(), known, opts, |j, column| {
-        grad[j] = column.iter().zip(v).map(|(c, vi)| c * vi).sum();
+        grad[j] = column.dot(v);
     })?;
     Ok(grad)
 }
