@@ -1,0 +1,151 @@
+"""Finds and loads libfdvjp, and declares the C prototypes for ctypes.
+
+Search order: the file named by $FDVJP_LIB, then this repository's target/release build,
+then the system loader (an installed libfdvjp.so.0 or libfdvjp.so).
+"""
+
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+
+c_double_p = ctypes.POINTER(ctypes.c_double)
+c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
+c_var = ctypes.c_uint64
+c_var_p = ctypes.POINTER(c_var)
+
+#: `int32_t (*)(void *user, const double *x, size_t n, double *y, size_t m)`; the complex
+#: variant (`fdvjp_cfn`) has the same C signature over interleaved re/im doubles.
+FUNCTION = ctypes.CFUNCTYPE(
+    ctypes.c_int32, ctypes.c_void_p, c_double_p, ctypes.c_size_t, c_double_p, ctypes.c_size_t
+)
+#: `int32_t (*)(void *user, const double *x, size_t n, const double *y, size_t m,
+#:              const double *v, double *grad)`
+VJP_FUNCTION = ctypes.CFUNCTYPE(
+    ctypes.c_int32,
+    ctypes.c_void_p,
+    c_double_p,
+    ctypes.c_size_t,
+    c_double_p,
+    ctypes.c_size_t,
+    c_double_p,
+    c_double_p,
+)
+
+_status = ctypes.c_int32
+_cfg = ctypes.c_void_p
+_tape = ctypes.c_void_p
+_size = ctypes.c_size_t
+_i32 = ctypes.c_int32
+_dbl = ctypes.c_double
+
+# name -> (restype, argtypes). Entry points that a given build may not have yet (the tape,
+# the accuracy features) are optional: the functions using them raise if they are absent.
+PROTOTYPES = {
+    "fdvjp_config_new": (_cfg, []),
+    "fdvjp_config_free": (None, [_cfg]),
+    "fdvjp_config_set_scheme": (_status, [_cfg, _i32]),
+    "fdvjp_config_set_layout": (_status, [_cfg, _i32]),
+    "fdvjp_config_set_relative_step": (_status, [_cfg, _dbl]),
+    "fdvjp_config_set_steps": (_status, [_cfg, c_double_p, _size]),
+    "fdvjp_config_set_typical": (_status, [_cfg, c_double_p, _size]),
+    "fdvjp_config_set_bounds": (_status, [_cfg, c_double_p, c_double_p, _size]),
+    "fdvjp_config_set_threads": (_status, [_cfg, _size]),
+    "fdvjp_config_set_sparsity": (_status, [_cfg, c_size_t_p, c_size_t_p, _size]),
+    "fdvjp_config_set_adaptive": (_status, [_cfg, _i32]),
+    "fdvjp_vjp": (_status, [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p]),
+    "fdvjp_jvp": (_status, [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p]),
+    "fdvjp_jacobian": (_status, [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p]),
+    "fdvjp_vjp_estimate": (
+        _status,
+        [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p, c_double_p],
+    ),
+    "fdvjp_vjp_complex_step": (
+        _status,
+        [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p],
+    ),
+    "fdvjp_last_error": (_size, [ctypes.c_char_p, _size]),
+    "fdvjp_status_str": (ctypes.c_char_p, [_i32]),
+    "fdvjp_tape_new": (_tape, []),
+    "fdvjp_tape_free": (None, [_tape]),
+    "fdvjp_tape_input": (_status, [_tape, c_double_p, _size, c_var_p]),
+    "fdvjp_tape_call": (
+        _status,
+        [_tape, _cfg, FUNCTION, ctypes.c_void_p, c_var_p, _size, _size, c_var_p],
+    ),
+    "fdvjp_tape_call_vjp": (
+        _status,
+        [_tape, FUNCTION, VJP_FUNCTION, ctypes.c_void_p, c_var_p, _size, _size, c_var_p],
+    ),
+    "fdvjp_tape_value": (_status, [_tape, c_var, c_double_p, _size]),
+    "fdvjp_tape_backward": (_status, [_tape, c_var, c_double_p, _size]),
+    "fdvjp_tape_grad": (_status, [_tape, c_var, c_double_p, _size]),
+    "fdvjp_tape_set_input": (_status, [_tape, c_var, c_double_p, _size]),
+    "fdvjp_tape_forward": (_status, [_tape]),
+}
+
+REQUIRED = (
+    "fdvjp_config_new",
+    "fdvjp_config_free",
+    "fdvjp_vjp",
+    "fdvjp_jvp",
+    "fdvjp_jacobian",
+    "fdvjp_last_error",
+    "fdvjp_status_str",
+)
+
+
+def _candidates():
+    explicit = os.environ.get("FDVJP_LIB")
+    if explicit:
+        # An explicit choice is final: a wrong path must fail, not fall back silently.
+        yield explicit
+        return
+    repo = Path(__file__).resolve().parents[3]
+    built = repo / "target" / "release" / "libfdvjp.so"
+    if built.exists():
+        yield str(built)
+    for name in ("libfdvjp.so.0", "libfdvjp.so"):
+        yield name
+    found = ctypes.util.find_library("fdvjp")
+    if found:
+        yield found
+
+
+def _load():
+    tried = []
+    for candidate in _candidates():
+        try:
+            lib = ctypes.CDLL(candidate)
+        except OSError as e:
+            tried.append(f"{candidate}: {e}")
+            continue
+        missing = [name for name in REQUIRED if not hasattr(lib, name)]
+        if missing:
+            tried.append(f"{candidate}: lacks {', '.join(missing)}")
+            continue
+        return candidate, lib
+    raise ImportError(
+        "fdvjp: cannot load libfdvjp (set FDVJP_LIB to its path); tried: " + "; ".join(tried)
+    )
+
+
+path, lib = _load()
+
+for _name, (_restype, _argtypes) in PROTOTYPES.items():
+    if hasattr(lib, _name):
+        _func = getattr(lib, _name)
+        _func.restype = _restype
+        _func.argtypes = _argtypes
+
+
+def has(name):
+    """Whether the loaded library exports the entry point `name`."""
+    return hasattr(lib, name)
+
+
+def function(name):
+    """The C entry point `name`; NotImplementedError when this build lacks it."""
+    if not hasattr(lib, name):
+        raise NotImplementedError(f"{name} is not in the loaded libfdvjp ({path})")
+    return getattr(lib, name)

@@ -1,0 +1,54 @@
+"""Python callables as C callbacks.
+
+An exception raised by the user's function must not cross the C boundary (ctypes would
+print and swallow it): the trampoline stores it, returns non-zero so that fdvjp aborts the
+computation, and `reraise` raises it again after the C call returns.
+"""
+
+import numpy as np
+
+from . import _library
+
+#: The value the trampoline returns to fdvjp when the Python function raised.
+PYTHON_EXCEPTION = 1
+
+
+class Trampoline:
+    """Wraps `f`, which takes an array of `in_shape` and returns anything of `out_size`
+    elements, as an `fdvjp_fn`. Keep the object alive while C may call it."""
+
+    def __init__(self, f, in_shape, out_size, in_dtype=np.float64, out_dtype=np.float64):
+        self.f = f
+        self.in_shape = tuple(in_shape)
+        self.out_size = out_size
+        self.in_dtype = in_dtype
+        self.out_dtype = out_dtype
+        self.error = None
+        self.c_function = _library.FUNCTION(self._call)
+
+    def _call(self, _user, x, n, y, m):
+        try:
+            # fdvjp's buffer lives only for this call: the user gets a private copy.
+            xs = np.ctypeslib.as_array(x, shape=(n,)).copy() if n else np.zeros(0)
+            if self.in_dtype is not np.float64:
+                xs = xs.view(self.in_dtype)
+            out = np.asarray(self.f(xs.reshape(self.in_shape)), dtype=self.out_dtype).reshape(-1)
+            if out.size != self.out_size:
+                raise ValueError(
+                    f"fdvjp: the function returned {out.size} values where {self.out_size} were expected"
+                )
+            if m:
+                np.ctypeslib.as_array(y, shape=(m,))[:] = out.view(np.float64)
+            return 0
+        except BaseException as e:  # noqa: BLE001 - everything must stop at the boundary
+            if self.error is None:
+                self.error = e
+            return PYTHON_EXCEPTION
+
+    def reraise(self, failure=None):
+        """Raises the stored exception (if any), with the fdvjp failure as a note."""
+        if self.error is not None:
+            error, self.error = self.error, None
+            if failure is not None and hasattr(error, "add_note"):
+                error.add_note(f"(raised inside a function called by fdvjp: {failure})")
+            raise error

@@ -1,0 +1,136 @@
+"""`Config`: the options of a computation, owning one C `fdvjp_config` handle."""
+
+import ctypes
+
+import numpy as np
+
+from . import _library
+from .errors import check
+
+SCHEMES = {"central": 0, "forward": 1, "backward": 2, "central4": 3}
+ROW_MAJOR, COL_MAJOR = 0, 1
+
+
+def _doubles(values, name):
+    a = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    return a, a.ctypes.data_as(_library.c_double_p)
+
+
+class Config:
+    """Options for `vjp`, `jvp`, `jacobian` and `Tape.call`.
+
+    Keyword options (each validated by the C library, which raises FdvjpError):
+      scheme         "central" (default), "forward", "backward" or "central4"
+      relative_step  r in h_j = r * max(|x_j|, typ_j); 0 restores the default
+      steps          per-element absolute steps (one per input element)
+      typical        per-element typical magnitudes
+      bounds         (lower, upper) arrays; f is then evaluated only inside the box
+      threads        evaluation threads (declares f thread-safe), if the library has it
+      sparsity       (rows, cols) COO pattern of the Jacobian, if the library has it
+      adaptive       True for adaptive steps, if the library has it
+    The handle is freed by `close()`, by leaving a `with` block, or by the collector.
+    """
+
+    def __init__(self, **options):
+        self._handle = _library.lib.fdvjp_config_new()
+        if not self._handle:
+            raise MemoryError("fdvjp_config_new returned NULL")
+        self.layout = ROW_MAJOR
+        self.set(**options)
+
+    def set(self, **options):
+        """Applies keyword options (see the class docstring); returns self."""
+        for name, value in options.items():
+            setter = getattr(self, "_set_" + name, None)
+            if setter is None:
+                raise TypeError(f"fdvjp.Config: unknown option {name!r}")
+            setter(value)
+        return self
+
+    @property
+    def handle(self):
+        """The raw `fdvjp_config *` (a ctypes void pointer value)."""
+        if self._handle is None:
+            raise ValueError("fdvjp.Config is closed")
+        return self._handle
+
+    def close(self):
+        if self._handle is not None:
+            _library.lib.fdvjp_config_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        # At interpreter shutdown the module globals may already be gone.
+        if getattr(self, "_handle", None) is not None and _library is not None:
+            self.close()
+
+    def _set_scheme(self, scheme):
+        code = SCHEMES.get(scheme, scheme) if isinstance(scheme, str) else scheme
+        if isinstance(code, str):
+            raise ValueError(f"fdvjp.Config: unknown scheme {scheme!r}; one of {sorted(SCHEMES)}")
+        check(_library.lib.fdvjp_config_set_scheme(self.handle, int(code)))
+
+    def _set_layout(self, layout):
+        code = {"row_major": ROW_MAJOR, "col_major": COL_MAJOR}.get(layout, layout)
+        check(_library.lib.fdvjp_config_set_layout(self.handle, int(code)))
+        self.layout = int(code)
+
+    def _set_relative_step(self, r):
+        check(_library.lib.fdvjp_config_set_relative_step(self.handle, float(r)))
+
+    def _set_steps(self, steps):
+        if steps is None:
+            check(_library.lib.fdvjp_config_set_steps(self.handle, None, 0))
+            return
+        a, p = _doubles(steps, "steps")
+        check(_library.lib.fdvjp_config_set_steps(self.handle, p, a.size))
+
+    def _set_typical(self, typical):
+        if typical is None:
+            check(_library.lib.fdvjp_config_set_typical(self.handle, None, 0))
+            return
+        a, p = _doubles(typical, "typical")
+        check(_library.lib.fdvjp_config_set_typical(self.handle, p, a.size))
+
+    def _set_bounds(self, bounds):
+        if bounds is None:
+            check(_library.lib.fdvjp_config_set_bounds(self.handle, None, None, 0))
+            return
+        lower, upper = bounds
+        lo, plo = _doubles(lower, "lower")
+        hi, phi = _doubles(upper, "upper")
+        if lo.size != hi.size:
+            raise ValueError(f"fdvjp.Config: bounds of unequal lengths {lo.size} and {hi.size}")
+        check(_library.lib.fdvjp_config_set_bounds(self.handle, plo, phi, lo.size))
+
+    def _set_threads(self, threads):
+        check(_library.function("fdvjp_config_set_threads")(self.handle, int(threads)))
+
+    def _set_sparsity(self, pattern):
+        setter = _library.function("fdvjp_config_set_sparsity")
+        if pattern is None:
+            check(setter(self.handle, None, None, 0))
+            return
+        rows, cols = (np.ascontiguousarray(p, dtype=np.uintp).reshape(-1) for p in pattern)
+        if rows.size != cols.size:
+            raise ValueError(f"fdvjp.Config: sparsity rows ({rows.size}) and cols ({cols.size}) differ")
+        as_p = lambda a: a.ctypes.data_as(_library.c_size_t_p)  # noqa: E731
+        check(setter(self.handle, as_p(rows), as_p(cols), rows.size))
+
+    def _set_adaptive(self, on):
+        check(_library.function("fdvjp_config_set_adaptive")(self.handle, 1 if on else 0))
+
+
+def resolve(config, options):
+    """(the Config to use or None, whether the caller must close it)."""
+    if config is not None and options:
+        raise TypeError("fdvjp: pass either config= or keyword options, not both")
+    if options:
+        return Config(**options), True
+    return config, False
