@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the C++ wrapper's tests (two translation units, warnings as errors) against the
+# built library and runs them, under valgrind when it is installed.
+# Usage: bindings/cpp/tests/run.sh [LIBDIR]   (default: target/release)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+libdir="${1:-$root/target/release}"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+g++ -std=c++17 -Wall -Wextra -Wpedantic -Wshadow -Werror \
+    -I"$root/include" -I"$root/bindings/cpp" \
+    "$root/bindings/cpp/tests/test_fdvjp.cpp" "$root/bindings/cpp/tests/second_unit.cpp" \
+    -L"$libdir" -Wl,-rpath,"$libdir" -lfdvjp -o "$out/test_fdvjp"
+
+if command -v valgrind >/dev/null; then
+    valgrind -q --error-exitcode=99 --leak-check=full "$out/test_fdvjp"
+else
+    "$out/test_fdvjp"
+fi
