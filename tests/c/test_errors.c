@@ -270,6 +270,35 @@ static void test_config_against_problem(void)
     fdvjp_config_free(cfg);
 }
 
+/* A sparsity pattern: NULL arrays, and indices that do not fit the problem. */
+static void test_sparsity_errors(void)
+{
+    const size_t rows[3] = {0, 1, 1}, cols[3] = {0, 2, 3}, wide_rows[3] = {0, 2, 0};
+    const size_t ok_cols[3] = {0, 1, 2};
+    fdvjp_config *cfg = fdvjp_config_new();
+    probe p = probe_new();
+
+    fill_outputs();
+    EXPECT_ERROR(fdvjp_config_set_sparsity(NULL, rows, cols, 3), FDVJP_NULL_POINTER,
+                 "fdvjp_config_set_sparsity:", "cfg is NULL");
+    EXPECT_ERROR(fdvjp_config_set_sparsity(cfg, NULL, cols, 3), FDVJP_NULL_POINTER,
+                 "fdvjp_config_set_sparsity:", "rows is NULL", "nnz = 3");
+    EXPECT_ERROR(fdvjp_config_set_sparsity(cfg, rows, NULL, 3), FDVJP_NULL_POINTER,
+                 "cols is NULL", "nnz = 3");
+
+    /* column 3 in a problem with n = 3; row 2 with m = 2 */
+    CHECK_STATUS(fdvjp_config_set_sparsity(cfg, rows, cols, 3), FDVJP_OK);
+    EXPECT_ERROR(fdvjp_vjp(cfg, probe_fn, &p, X, N, M, V, out_grad), FDVJP_INVALID_ARGUMENT,
+                 "fdvjp_vjp:", "column index 3", "n = 3");
+    EXPECT_ERROR(fdvjp_jacobian(cfg, probe_fn, &p, X, N, M, out_jac), FDVJP_INVALID_ARGUMENT,
+                 "fdvjp_jacobian:", "column index 3", "n = 3");
+    CHECK_STATUS(fdvjp_config_set_sparsity(cfg, wide_rows, ok_cols, 3), FDVJP_OK);
+    EXPECT_ERROR(fdvjp_vjp(cfg, probe_fn, &p, X, N, M, V, out_grad), FDVJP_INVALID_ARGUMENT,
+                 "fdvjp_vjp:", "row index 2", "m = 2");
+    CHECK_INT(p.calls, 0);
+    fdvjp_config_free(cfg);
+}
+
 /* ---- non-finite and degenerate inputs ----------------------------------------------------- */
 
 static void test_bad_inputs(void)
@@ -420,7 +449,10 @@ static void test_nonfinite_perturbed(void)
     const double x_edge = 1e-9, one = 1.0;
     size_t s;
 
-    /* Recoverable: the stencil crossing 0 meets NaN; one-sided steps stay in the domain. */
+    /* Recoverable: the stencil crossing 0 meets NaN; one-sided steps stay in the domain.
+     * Here f is smooth up to the edge and of size 1, so the one-sided stencil at the
+     * default step is accurate, while a step on the scale of x itself (1e-9 * r) would be
+     * swamped by rounding (eps / h ~ 0.04): a fall-back must not pick that one here. */
     for (s = 0; s < sizeof schemes / sizeof schemes[0]; s++) {
         fdvjp_config *cfg = fdvjp_config_new();
         double jac[2], d[2], want0 = exp(x_edge);
@@ -540,6 +572,20 @@ static void test_failed_setter_keeps_config(void)
         probe_grad(x, V, want);
         for (j = 0; j < N; j++)
             CHECK_CLOSE(grad[j], want[j], 1e-8);
+    }
+
+    /* sparsity: still the pattern {(0,0), (0,1), (1,2)}: columns {0, 2} and {1}, so a
+     * forward Jacobian costs 1 + 2 evaluations instead of 1 + 3 */
+    {
+        const size_t rows[3] = {0, 0, 1}, cols[3] = {0, 1, 2};
+        fdvjp_config *sparse = fdvjp_config_new();
+        CHECK_STATUS(fdvjp_config_set_scheme(sparse, FDVJP_FORWARD), FDVJP_OK);
+        CHECK_STATUS(fdvjp_config_set_sparsity(sparse, rows, cols, 3), FDVJP_OK);
+        CHECK_STATUS(fdvjp_config_set_sparsity(sparse, rows, NULL, 3), FDVJP_NULL_POINTER);
+        p = probe_new();
+        CHECK_STATUS(fdvjp_jacobian(sparse, probe_fn, &p, X, N, M, jac), FDVJP_OK);
+        CHECK_INT(p.calls, 3);
+        fdvjp_config_free(sparse);
     }
 
     /* layout: still column-major */
@@ -677,6 +723,7 @@ int main(void)
     test_null_pointers();
     test_bad_config_values();
     test_config_against_problem();
+    test_sparsity_errors();
     test_bad_inputs();
     test_no_stencil_fits();
     test_callback_failure_at_each_evaluation();

@@ -1,7 +1,7 @@
 /*
  * test_fd.c: fdvjp_vjp, fdvjp_jvp and fdvjp_jacobian against analytic derivatives, for
  * every scheme and both layouts; the step rules (relative, absolute, typical magnitudes);
- * bounds; exact evaluation counts; empty problems.
+ * bounds; a sparsity pattern; exact evaluation counts; empty problems.
  *
  * Tolerances are on |got - want| <= tol * max(1, |want|), per scheme at the default steps
  * (see SCHEMES): 25x to 80x above the worst error measured on these functions (the table
@@ -548,6 +548,84 @@ static void test_bounds(void)
     printf("\n");
 }
 
+/* ---- a known sparsity pattern ------------------------------------------------------------ */
+
+#define TRI_N 10
+/* R^10 -> R^10, tridiagonal: y_i = sin(x_i) + x_{i-1} x_i + x_{i+1}^2 / 2. */
+static int32_t tridiagonal(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    size_t i;
+    tally_point(user, x, n);
+    for (i = 0; i < m; i++) {
+        y[i] = sin(x[i]);
+        if (i > 0)
+            y[i] += x[i - 1] * x[i];
+        if (i + 1 < n)
+            y[i] += 0.5 * x[i + 1] * x[i + 1];
+    }
+    return 0;
+}
+
+static void tridiagonal_jac(const double *x, double *J)
+{
+    size_t i;
+    memset(J, 0, TRI_N * TRI_N * sizeof *J);
+    for (i = 0; i < TRI_N; i++) {
+        J[i * TRI_N + i] = cos(x[i]) + (i > 0 ? x[i - 1] : 0.0);
+        if (i > 0)
+            J[i * TRI_N + i - 1] = x[i];
+        if (i + 1 < TRI_N)
+            J[i * TRI_N + i + 1] = x[i + 1];
+    }
+}
+
+/* Columns sharing no row are perturbed together: 3 groups for any tridiagonal size, so
+ * 1 + 3 (forward), 1 + 6 (central), 1 + 12 (4th order) evaluations; same derivatives. */
+static void test_sparsity_tridiagonal(void)
+{
+    size_t rows[3 * TRI_N], cols[3 * TRI_N], nnz = 0, i, j, si;
+    double x[TRI_N], v[TRI_N], J[TRI_N * TRI_N], jac[TRI_N * TRI_N], grad[TRI_N], want;
+    uint64_t seed = 12345;
+    for (i = 0; i < TRI_N; i++) {
+        for (j = i > 0 ? i - 1 : 0; j <= i + 1 && j < TRI_N; j++) {
+            rows[nnz] = i;
+            cols[nnz] = j;
+            nnz++;
+        }
+        x[i] = check_uniform(&seed, -1.0, 1.0);
+        v[i] = check_uniform(&seed, -1.0, 1.0);
+    }
+    tridiagonal_jac(x, J);
+    for (si = 0; si < N_SCHEMES; si++) {
+        const scheme_case *sc = &SCHEMES[si];
+        fdvjp_config *cfg = config_with_scheme(sc->scheme);
+        tally t = tally_at(NULL);
+        CHECK_STATUS(fdvjp_config_set_sparsity(cfg, rows, cols, nnz), FDVJP_OK);
+
+        CHECK_STATUS(fdvjp_jacobian(cfg, tridiagonal, &t, x, TRI_N, TRI_N, jac), FDVJP_OK);
+        CHECK_INT(t.calls, 1 + 3 * sc->per_column);
+        for (i = 0; i < TRI_N * TRI_N; i++)
+            CHECK_CLOSE(jac[i], J[i], sc->tol);
+
+        t = tally_at(NULL);
+        CHECK_STATUS(fdvjp_vjp(cfg, tridiagonal, &t, x, TRI_N, TRI_N, v, grad), FDVJP_OK);
+        CHECK_INT(t.calls, 1 + 3 * sc->per_column);
+        for (j = 0; j < TRI_N; j++) {
+            want = 0.0;
+            for (i = 0; i < TRI_N; i++)
+                want += v[i] * J[i * TRI_N + j];
+            CHECK_CLOSE(grad[j], want, sc->tol);
+        }
+
+        /* nnz == 0 removes the pattern: dense again. */
+        CHECK_STATUS(fdvjp_config_set_sparsity(cfg, NULL, NULL, 0), FDVJP_OK);
+        t = tally_at(NULL);
+        CHECK_STATUS(fdvjp_jacobian(cfg, tridiagonal, &t, x, TRI_N, TRI_N, jac), FDVJP_OK);
+        CHECK_INT(t.calls, 1 + TRI_N * sc->per_column);
+        fdvjp_config_free(cfg);
+    }
+}
+
 /* ---- evaluation counts not covered above, and empty problems ------------------------- */
 
 static void test_zero_direction_costs_one_evaluation(void)
@@ -602,6 +680,7 @@ int main(void)
     test_absolute_steps();
     test_typical_magnitudes();
     test_bounds();
+    test_sparsity_tridiagonal();
     test_zero_direction_costs_one_evaluation();
     test_empty_problems();
     return check_summary("test_fd");
