@@ -5,13 +5,18 @@
 //! forward, then backward, skipping any that would leave the bounds; if each one that fits
 //! meets a NaN or infinity, divide the step by 10 and try again, at most [`MAX_SHRINKS`]
 //! times. Each direction is handled on its own, so one bad column never spoils the others.
+//!
+//! One exception: when `|x_j|` is far below its typical magnitude (so the default step is
+//! far larger than `x_j` itself) and the scheme's stencil meets a NaN, the domain probably
+//! ends near 0 (`log`, `sqrt`): a one-sided stencil at that step would be finite but
+//! meaningless, so the next try is the step `x_j`'s own scale gives, `r * |x_j|`.
 
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
 use super::scheme::Placed;
-use super::step::exact_step;
+use super::step::{exact_step, own_scale_step};
 
 /// How many times the step is divided by 10 before giving up on a direction.
 pub(crate) const MAX_SHRINKS: i32 = 6;
@@ -92,8 +97,12 @@ pub(crate) fn directional<F: Function + ?Sized>(
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
     let mut last_bad: Option<(usize, f64, String)> = None;
-    for shrink in 0..=MAX_SHRINKS {
-        let nominal = t0 * 10f64.powi(-shrink);
+    let own_scale = match dir {
+        Direction::Axis(j) => own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0),
+        Direction::Vector(_) | Direction::Group(..) => None,
+    };
+    let mut nominal = t0;
+    for level in 0..=MAX_SHRINKS {
         let t = match dir {
             Direction::Axis(j) => exact_step(x[j], nominal),
             Direction::Vector(_) | Direction::Group(..) => nominal,
@@ -101,7 +110,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
         if t <= 0.0 {
             break;
         }
-        for stencil in candidates {
+        for (k, stencil) in candidates.iter().enumerate() {
             if !fits(opts, x, dir, t, stencil) {
                 continue;
             }
@@ -109,7 +118,14 @@ pub(crate) fn directional<F: Function + ?Sized>(
                 None => return Ok(()),
                 Some(bad) => last_bad = Some(bad),
             }
+            if k == 0 && level == 0 && own_scale.is_some() {
+                break; // a domain edge near 0: go to x's own scale before going one-sided
+            }
         }
+        nominal = match own_scale {
+            Some(e) if level == 0 && last_bad.is_some() => e,
+            _ => nominal / 10.0,
+        };
     }
     Err(match last_bad {
         Some((index, value, point)) => FdError::NonFinitePerturbed {
@@ -121,7 +137,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
         None => FdError::InvalidArgument(format!(
             "{}: no stencil fits inside the bounds with a step of at least {:e}",
             dir.name(),
-            t0 * 10f64.powi(-MAX_SHRINKS)
+            nominal * 10.0
         )),
     })
 }

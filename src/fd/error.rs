@@ -75,8 +75,8 @@ impl fmt::Display for FdError {
                 point,
             } => write!(
                 f,
-                "{direction}: f is not finite at every stencil tried, down to a step 1e-6 of the \
-                 default (last: y[{index}] = {value} at {point})"
+                "{direction}: f is not finite at any stencil and step tried (last: y[{index}] = \
+                 {value} at {point})"
             ),
         }
     }

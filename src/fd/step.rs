@@ -15,6 +15,18 @@ pub(crate) fn nominal_step(opts: &Options, x: &[f64], j: usize) -> f64 {
     r * x[j].abs().max(typ)
 }
 
+/// The relative rule's step with `x_j`'s own magnitude in place of `max(|x_j|, typ_j)`:
+/// `r * |x_j|`. `None` when the caller gave absolute steps or `x_j == 0`.
+pub(crate) fn own_scale_step(opts: &Options, x: &[f64], j: usize) -> Option<f64> {
+    if opts.steps().is_some() || x[j] == 0.0 {
+        return None;
+    }
+    let r = opts
+        .relative_step()
+        .unwrap_or_else(|| opts.scheme().default_relative_step());
+    Some(r * x[j].abs())
+}
+
 /// The step actually taken from `xj`: `(xj + h) - xj`, so the divisor equals the
 /// difference of the arguments exactly (no rounding error from forming `xj + h`).
 pub(crate) fn exact_step(xj: f64, h: f64) -> f64 {
