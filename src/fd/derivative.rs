@@ -11,6 +11,7 @@
 //! ends near 0 (`log`, `sqrt`): a one-sided stencil at that step would be finite but
 //! meaningless, so the next try is the step `x_j`'s own scale gives, `r * |x_j|`.
 
+use super::adaptive;
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
@@ -33,7 +34,7 @@ pub(crate) enum Direction<'a> {
 }
 
 impl Direction<'_> {
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Direction::Axis(j) => format!("column {j}"),
             Direction::Vector(_) => "direction u".to_string(),
@@ -48,7 +49,7 @@ impl Direction<'_> {
     }
 
     /// Describes `x + o t d` for error messages, e.g. "x[5] - 2h, h = 1e-6".
-    fn point(&self, o: f64, t: f64) -> String {
+    pub(crate) fn point(&self, o: f64, t: f64) -> String {
         let sign = if o < 0.0 { '-' } else { '+' };
         let k = o.abs();
         let mult = if k == 1.0 {
@@ -69,6 +70,9 @@ pub(crate) struct Workspace {
     /// A private copy of x (the caller's x is never written).
     xp: Vec<f64>,
     y: Vec<f64>,
+    /// After [`apply`]: `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale of the rounding
+    /// error of each output's difference quotient (in units of the relative error of f).
+    pub magnitude: Vec<f64>,
 }
 
 impl Workspace {
@@ -76,11 +80,16 @@ impl Workspace {
         Self {
             xp: x.to_vec(),
             y: vec![0.0; m],
+            magnitude: vec![0.0; m],
         }
     }
 }
 
-/// Computes the derivative of f at `x` along `dir` into `out` (m entries).
+/// A non-finite output met at a stencil point: its index, its value and the point.
+pub(crate) type NonFinite = (usize, f64, String);
+
+/// Computes the derivative of f at `x` along `dir` into `out` (m entries): at the
+/// nominal step, or at a step chosen per direction when the options ask for adaptive steps.
 ///
 /// `y0 = f(x)` (already checked finite); `t0` is the nominal step along `dir`.
 #[allow(clippy::too_many_arguments)]
@@ -94,9 +103,44 @@ pub(crate) fn directional<F: Function + ?Sized>(
     ws: &mut Workspace,
     out: &mut [f64],
 ) -> Result<(), FdError> {
+    if opts.adaptive() {
+        return adaptive::directional(ev, opts, x, y0, dir, t0, ws, out);
+    }
+    fixed_step(ev, opts, x, y0, dir, t0, ws, out)
+}
+
+/// [`directional`] at the nominal step `t0`, with the fall-backs of the module policy.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fixed_step<F: Function + ?Sized>(
+    ev: &mut Evaluator<'_, F>,
+    opts: &Options,
+    x: &[f64],
+    y0: &[f64],
+    dir: Direction<'_>,
+    t0: f64,
+    ws: &mut Workspace,
+    out: &mut [f64],
+) -> Result<(), FdError> {
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
-    let mut last_bad: Option<(usize, f64, String)> = None;
+    with_fallback(opts, x, dir, t0, candidates, |stencil, t| {
+        apply(ev, x, y0, dir, t, stencil, ws, out)
+    })
+}
+
+/// Runs `attempt(stencil, t)` for each candidate stencil that fits inside the bounds at
+/// step `t`, first at `t0`, then at `t0 / 10`, ... (at most [`MAX_SHRINKS`] times), until
+/// one attempt meets no non-finite value. The error names the last non-finite value met,
+/// or says that no stencil fits.
+pub(crate) fn with_fallback(
+    opts: &Options,
+    x: &[f64],
+    dir: Direction<'_>,
+    t0: f64,
+    candidates: &[Placed],
+    mut attempt: impl FnMut(&Placed, f64) -> Result<Option<NonFinite>, FdError>,
+) -> Result<(), FdError> {
+    let mut last_bad: Option<NonFinite> = None;
     let own_scale = match dir {
         Direction::Axis(j) => own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0),
         Direction::Vector(_) | Direction::Group(..) => None,
@@ -114,7 +158,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
             if !fits(opts, x, dir, t, stencil) {
                 continue;
             }
-            match apply(ev, x, y0, dir, t, stencil, ws, out)? {
+            match attempt(stencil, t)? {
                 None => return Ok(()),
                 Some(bad) => last_bad = Some(bad),
             }
@@ -143,7 +187,13 @@ pub(crate) fn directional<F: Function + ?Sized>(
 }
 
 /// Whether every point of `stencil` with step `t` lies inside the bounds.
-fn fits(opts: &Options, x: &[f64], dir: Direction<'_>, t: f64, stencil: &Placed) -> bool {
+pub(crate) fn fits(
+    opts: &Options,
+    x: &[f64],
+    dir: Direction<'_>,
+    t: f64,
+    stencil: &Placed,
+) -> bool {
     let Some(bounds) = opts.bounds() else {
         return true;
     };
@@ -158,10 +208,11 @@ fn fits(opts: &Options, x: &[f64], dir: Direction<'_>, t: f64, stencil: &Placed)
     }
 }
 
-/// Evaluates one stencil. `Ok(None)` on success (derivative in `out`); `Ok(Some(..))` names
-/// the first non-finite output met, after which the stencil's remaining points are skipped.
+/// Evaluates one stencil. `Ok(None)` on success (derivative in `out`, rounding scale in
+/// `ws.magnitude`); `Ok(Some(..))` names the first non-finite output met, after which the
+/// stencil's remaining points are skipped.
 #[allow(clippy::too_many_arguments)]
-fn apply<F: Function + ?Sized>(
+pub(crate) fn apply<F: Function + ?Sized>(
     ev: &mut Evaluator<'_, F>,
     x: &[f64],
     y0: &[f64],
@@ -172,6 +223,7 @@ fn apply<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<Option<(usize, f64, String)>, FdError> {
     out.fill(0.0);
+    ws.magnitude.fill(0.0);
     for (o, w) in stencil.terms() {
         let y: &[f64] = if o == 0.0 {
             y0
@@ -185,12 +237,14 @@ fn apply<F: Function + ?Sized>(
             }
             &ws.y
         };
-        for (acc, yi) in out.iter_mut().zip(y) {
+        for ((acc, mag), yi) in out.iter_mut().zip(ws.magnitude.iter_mut()).zip(y) {
             *acc += w * yi;
+            *mag += w.abs() * yi.abs();
         }
     }
-    for acc in out.iter_mut() {
+    for (acc, mag) in out.iter_mut().zip(ws.magnitude.iter_mut()) {
         *acc /= t;
+        *mag /= t;
     }
     Ok(None)
 }

@@ -53,16 +53,7 @@ fn jvp_with<F: Function + ?Sized>(
     if u.iter().all(|&uj| uj == 0.0) {
         return Ok(out);
     }
-    let t0 = (0..x.len())
-        .filter(|&j| u[j] != 0.0)
-        .map(|j| nominal_step(opts, x, j) / u[j].abs())
-        .fold(f64::INFINITY, f64::min);
-    if !t0.is_finite() {
-        return Err(FdError::InvalidArgument(format!(
-            "u is too small to set a step along it (max |u_j| = {:e})",
-            u.iter().fold(0.0f64, |a, b| a.max(b.abs()))
-        )));
-    }
+    let t0 = step_along(opts, x, u)?;
     let mut ws = Workspace::new(x, m);
     directional(
         &mut ev,
@@ -75,4 +66,20 @@ fn jvp_with<F: Function + ?Sized>(
         &mut out,
     )?;
     Ok(out)
+}
+
+/// The step along a non-zero `u`: `min_j h_j / |u_j|` over `u_j != 0`, so no element moves
+/// by more than its own nominal step.
+pub(crate) fn step_along(opts: &Options, x: &[f64], u: &[f64]) -> Result<f64, FdError> {
+    let t0 = (0..x.len())
+        .filter(|&j| u[j] != 0.0)
+        .map(|j| nominal_step(opts, x, j) / u[j].abs())
+        .fold(f64::INFINITY, f64::min);
+    if !t0.is_finite() {
+        return Err(FdError::InvalidArgument(format!(
+            "u is too small to set a step along it (max |u_j| = {:e})",
+            u.iter().fold(0.0f64, |a, b| a.max(b.abs()))
+        )));
+    }
+    Ok(t0)
 }

@@ -4,27 +4,38 @@
 
 #![forbid(unsafe_code)]
 
+mod adaptive;
 mod bounds;
 mod colouring;
 mod columns;
+mod complex;
+mod complex_function;
+mod complex_step;
 mod derivative;
 mod error;
+mod estimate;
 mod evaluator;
 mod function;
 mod jacobian;
 mod jvp;
 mod options;
+mod richardson;
 mod scheme;
 mod sparsity;
 mod step;
 mod vjp;
 
 pub use bounds::Bounds;
+pub use complex::{Complex64, ComplexFunction};
+pub use complex_function::{complex_jacobian, complex_jvp, complex_vjp};
+pub use complex_step::{jacobian_complex_step, jvp_complex_step, vjp_complex_step, COMPLEX_STEP};
 pub use error::FdError;
+pub use estimate::{jacobian_estimate, jvp_estimate, vjp_estimate};
 pub use function::Function;
 pub use jacobian::{jacobian, jacobian_at};
 pub use jvp::{jvp, jvp_at};
 pub use options::{Layout, Options};
+pub use richardson::{Estimate, LEVELS, RELATIVE_START};
 pub use scheme::Scheme;
 pub use sparsity::Sparsity;
 pub use vjp::{vjp, vjp_at};
