@@ -16,6 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The complex step relative to `max(|x_j|, typ_j)`.
+#define COMPLEX_STEP 1e-20
+
+// Number of steps in the tableau (each halving the previous one).
+#define LEVELS 6
+
+// The default starting step relative to `max(|x_j|, typ_j)`.
+#define RELATIVE_START 0.125
+
 // Result of every fallible call: `FDVJP_OK` (0) on success, otherwise the kind of
 // failure; `fdvjp_last_error` then gives a message naming the argument and value.
 enum fdvjp_status
@@ -100,6 +109,94 @@ typedef int32_t fdvjp_layout;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Elementwise functions of one operand, for `fdvjp_tape_unary`. Forward values follow IEEE
+// arithmetic: outside a function's domain (log or sqrt of a negative, log1p below -1) the
+// value is NaN, not an error, and so is the gradient through it.
+enum fdvjp_unary_op
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // `-x`.
+  FDVJP_OP_NEG = 0,
+  // `exp(x)`.
+  FDVJP_OP_EXP = 1,
+  // `log(x)`: NaN for x < 0, -inf at 0.
+  FDVJP_OP_LOG = 2,
+  // `log1p(x) = log(1 + x)`: NaN for x < -1.
+  FDVJP_OP_LOG1P = 3,
+  // `sqrt(x)`: NaN for x < 0; its derivative at 0 is +inf.
+  FDVJP_OP_SQRT = 4,
+  // `sin(x)`.
+  FDVJP_OP_SIN = 5,
+  // `cos(x)`.
+  FDVJP_OP_COS = 6,
+  // `tan(x)`.
+  FDVJP_OP_TAN = 7,
+  // `tanh(x)`.
+  FDVJP_OP_TANH = 8,
+  // `|x|`; its subgradient at 0 is taken as 0.
+  FDVJP_OP_ABS = 9,
+  // `x * x`.
+  FDVJP_OP_SQUARE = 10,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fdvjp_unary_op fdvjp_unary_op;
+#else
+typedef int32_t fdvjp_unary_op;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Elementwise functions of two operands, for `fdvjp_tape_binary`. The operands have equal
+// shapes, or one is a scalar (shape `[]`, e.g. from `fdvjp_tape_constant_shaped` with
+// ndim 0) broadcast against the other; anything else is `FDVJP_SHAPE_MISMATCH`.
+enum fdvjp_binary_op
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // `a + b`.
+  FDVJP_OP_ADD = 0,
+  // `a - b`.
+  FDVJP_OP_SUB = 1,
+  // `a * b`.
+  FDVJP_OP_MUL = 2,
+  // `a / b` (division by 0 gives inf or NaN values, not an error).
+  FDVJP_OP_DIV = 3,
+  // `pow(a, b)`. The derivative in a is taken as 0 where b == 0, the derivative in b as
+  // 0 where a == 0; a negative a with a non-integer b gives NaN.
+  FDVJP_OP_POW = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fdvjp_binary_op fdvjp_binary_op;
+#else
+typedef int32_t fdvjp_binary_op;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Reductions to a scalar (shape `[]`), for `fdvjp_tape_reduce`.
+enum fdvjp_reduce_op
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The sum of all elements.
+  FDVJP_REDUCE_SUM = 0,
+  // The mean of all elements (NaN for an empty array).
+  FDVJP_REDUCE_MEAN = 1,
+  // The Euclidean norm `sqrt(sum x^2)`; its subgradient at 0 is taken as 0.
+  FDVJP_REDUCE_NORM2 = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fdvjp_reduce_op fdvjp_reduce_op;
+#else
+typedef int32_t fdvjp_reduce_op;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // An elementwise function of two operands.
 typedef struct BinaryOp BinaryOp;
 
@@ -114,11 +211,37 @@ typedef struct UnaryOp UnaryOp;
 // once without the caller's lock; distinct configs are independent.
 typedef struct fdvjp_config fdvjp_config;
 
+// A reverse-mode tape. Opaque: create with `fdvjp_tape_new`, free with `fdvjp_tape_free`.
+// Not to be used from two threads at once without the caller's lock; distinct tapes are
+// independent.
+typedef struct fdvjp_tape fdvjp_tape;
+
 // The caller's function `y = f(x)`: reads `n` doubles at `x`, writes `m` doubles at `y`,
 // returns 0 on success and any other value to abort the computation (that value is
 // reported in the last error). `user` is passed through untouched; fdvjp never
 // dereferences it. Called on the calling thread, never concurrently.
 typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, size_t m);
+
+// The caller's complex function `w = f(z)`, `C^n -> C^m`: reads `2n` doubles at `z` and
+// writes `2m` doubles at `w`, interleaved re/im (`z[2j] = Re z_j`, `z[2j+1] = Im z_j`),
+// which is the memory layout of C99 `double _Complex`, C++ `std::complex<double>`,
+// Fortran `complex(c_double_complex)` and Julia `ComplexF64`, so an array of those can be
+// passed as is. `n` and `m` count complex numbers. Returns 0 on success and any other
+// value to abort the computation (reported in the last error). `user` is passed through
+// untouched. Called on the calling thread, never concurrently.
+typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, size_t m);
+
+// A variable on a tape: an opaque id issued by the tape, never 0 (so 0 can mean "no
+// variable"). A variable of another tape, or one issued before `fdvjp_tape_clear`, is
+// rejected with `FDVJP_UNKNOWN_VAR`.
+typedef uint64_t fdvjp_var;
+
+// The caller's adjoint of `y = f(x)`: given `x` (n doubles), `y = f(x)` (m doubles) and
+// `v` (m doubles), OVERWRITES `grad` (n doubles) with `v^T J(x)`; fdvjp accumulates it.
+// Returns 0 on success and any other value to abort the backward pass (that value is
+// reported in the last error). `user` is the one given with `f`; fdvjp never dereferences
+// it. Called on the calling thread, never concurrently.
+typedef int32_t (*fdvjp_vjp_fn)(void *user, const double *x, size_t n, const double *y, size_t m, const double *v, double *grad);
 
 
 
@@ -129,6 +252,150 @@ typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, si
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Vector-Jacobian product `grad = v^T J(x)` (n entries) by Richardson extrapolation of
+// central differences, with an estimate of each entry's absolute error in `err` (n
+// entries).
+//
+// Per column: central differences at 6 steps `t0, t0/2, ..., t0/32`, with
+// `t0 = max(|x_j|, typ_j) / 8` (or the config's absolute steps or relative factor),
+// combined in a Neville tableau in `t^2`; on well-scaled smooth functions the relative
+// error is about 1e-13. `err[j]` is twice the difference of the last two extrapolants plus
+// twice the worst-case rounding error carried through the tableau (assuming f is accurate
+// to about one unit in the last place); on smooth functions it exceeds the true error for
+// more than 95% of entries and is rarely more than 1000 times it. Noise in f beyond
+// rounding shows up in `err` only through the differences.
+//
+// Evaluations of f: exactly 1 + 12n; more only for columns that fall back near bounds or
+// non-finite values (one-sided tableaus, then steps divided by 10). The config's bounds,
+// steps and typical magnitudes apply; its scheme, adaptive flag and sparsity do not.
+// `grad` and `err` are written only on success.
+//
+// # Safety
+// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable, `grad` and
+// `err` (n doubles each) writable, each may be NULL only when its length is 0; `f` is
+// callable with `user` during the call.
+fdvjp_status fdvjp_vjp_estimate(const fdvjp_config *cfg, fdvjp_fn f, void *user, const double *x, size_t n, size_t m, const double *v, double *grad, double *err);
+
+// Jacobian-vector product `jvp = J(x) u` (m entries) by Richardson extrapolation along u,
+// with an estimate of each entry's absolute error in `err` (m entries).
+//
+// As `fdvjp_vjp_estimate` for one direction: the starting step along u is
+// `min_j t0_j / |u_j|` over `u_j != 0`. Evaluations of f: exactly 13 (f(x) and 12); 1 when
+// u = 0. `jvp` and `err` are written only on success.
+//
+// # Safety
+// As `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
+// each) writable.
+fdvjp_status fdvjp_jvp_estimate(const fdvjp_config *cfg, fdvjp_fn f, void *user, const double *x, size_t n, size_t m, const double *u, double *jvp, double *err);
+
+// The m×n Jacobian by Richardson extrapolation into `jac` (m*n doubles, in the config's
+// layout), with an estimate of each entry's absolute error in `err` (m*n doubles, same
+// layout).
+//
+// As `fdvjp_vjp_estimate` column by column. Evaluations of f: exactly 1 + 12n (the
+// sparsity pattern is not used). `jac` and `err` are written only on success.
+//
+// # Safety
+// As `fdvjp_vjp_estimate`, with `jac` and `err` writable for m*n doubles each.
+fdvjp_status fdvjp_jacobian_estimate(const fdvjp_config *cfg, fdvjp_fn f, void *user, const double *x, size_t n, size_t m, double *jac, double *err);
+
+// Vector-Jacobian product of a complex function `f: C^n -> C^m` (not necessarily
+// holomorphic) by finite differences in the real and imaginary direction of each input.
+//
+// `z` (n complex = 2n doubles), cotangent `v` (m complex = 2m doubles) and `grad` (n
+// complex = 2n doubles) are interleaved re/im, as for `fdvjp_cfn`.
+//
+// Convention (ChainRules; the transpose of the real Jacobian): with `z = x + iy`,
+// `f = u + iv`, `A = df/dz` and `B = df/dconj(z)` (Wirtinger derivatives),
+//   `grad_j = sum_i (du_i/dx_j Re v_i + dv_i/dx_j Im v_i)
+//           + i (du_i/dy_j Re v_i + dv_i/dy_j Im v_i)
+//           = sum_i conj(A_ij) v_i + B_ij conj(v_i)`.
+// So for holomorphic f, `grad = J^H v` (`conj(f'(z)) v` for n = m = 1), and for a real
+// loss L seeded with v = 1, `grad = dL/dx + i dL/dy` (e.g. `2z` for `|z|^2`), the
+// steepest-ascent direction. JAX's VJP differs by conjugating both sides:
+// `vjp_jax(c) = conj(grad(conj(c))) = sum_i A_ij c_i + conj(B_ij) conj(c_i)` (`f'(z) c`
+// for holomorphic f; `2 conj(z)` for `|z|^2`); to get it, conjugate v before and grad
+// after the call.
+//
+// This is `fdvjp_vjp` on the interleaved real view (`R^2n -> R^2m`), so the config's
+// scheme, steps, bounds and adaptive flag apply to the 2n interleaved reals (per-element
+// arrays have 2n entries) and error messages index them (`x[2j]` = Re z_j, `x[2j+1]` =
+// Im z_j). Evaluations of f: as `fdvjp_vjp` with 2n inputs, e.g. 1 + 4n for central
+// differences. `grad` is written only on success.
+//
+// # Safety
+// `cfg` is NULL or a live config; `z` (2n doubles) and `v` (2m doubles) readable and
+// `grad` (2n doubles) writable, each may be NULL only when its length is 0; `f` is
+// callable with `user` during the call.
+fdvjp_status fdvjp_complex_vjp(const fdvjp_config *cfg, fdvjp_cfn f, void *user, const double *z, size_t n, size_t m, const double *v, double *grad);
+
+// Jacobian-vector product (pushforward) of a complex function `f: C^n -> C^m`:
+// `jvp = A u + B conj(u)` (m complex = 2m doubles) along `u` (n complex = 2n doubles),
+// with `A = df/dz`, `B = df/dconj(z)`; `A u` for holomorphic f. All conventions agree
+// here.
+//
+// `fdvjp_jvp` on the interleaved real view (see `fdvjp_complex_vjp`). Evaluations of f:
+// as `fdvjp_jvp` (3 for central differences). `jvp` is written only on success.
+//
+// # Safety
+// As `fdvjp_complex_vjp`, with `u` (2n doubles) readable and `jvp` (2m doubles) writable.
+fdvjp_status fdvjp_complex_jvp(const fdvjp_config *cfg, fdvjp_cfn f, void *user, const double *z, size_t n, size_t m, const double *u, double *jvp);
+
+// The Jacobian of a complex function `f: C^n -> C^m` as the real `2m × 2n` Jacobian of
+// its interleaved view: row `2i` is `Re w_i`, row `2i+1` is `Im w_i`; column `2j` is
+// `Re z_j`, column `2j+1` is `Im z_j`; `jac` holds 4mn doubles in the config's layout
+// (row-major `jac[r*2n + c]` by default).
+//
+// This representation holds every f, holomorphic or not: for holomorphic f each 2×2 block
+// is `[[Re A, -Im A], [Im A, Re A]]` with `A = df_i/dz_j`; in general it is
+// `[[Re(A+B), Im(B-A)], [Im(A+B), Re(A-B)]]` with `B = df_i/dconj(z_j)`.
+// Evaluations of f: as `fdvjp_jacobian` with 2n inputs. `jac` is written only on success.
+//
+// # Safety
+// As `fdvjp_complex_vjp`, with `jac` writable for 4mn doubles.
+fdvjp_status fdvjp_complex_jacobian(const fdvjp_config *cfg, fdvjp_cfn f, void *user, const double *z, size_t n, size_t m, double *jac);
+
+// Vector-Jacobian product `grad = v^T J(x)` (n real entries) of a real-analytic
+// `f: R^n -> R^m` by complex step: column j is `Im f(x + i h_j e_j) / h_j`.
+//
+// `f` is called with complex arguments (interleaved, see `fdvjp_cfn`) whose imaginary
+// parts are all zero except one; it must be implemented with complex arithmetic
+// throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
+// then the result has no subtractive cancellation: relative error near 1e-16 for any
+// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`. Evaluations of f: exactly n (one
+// complex evaluation per column; the real parts give f(x), which is checked finite:
+// `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
+// typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
+// do its bounds (the real part never leaves x, which must still lie inside them).
+// `grad` is written only on success.
+//
+// # Safety
+// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
+// (n doubles) writable, each may be NULL only when its length is 0; `f` is callable with
+// `user` during the call.
+fdvjp_status fdvjp_vjp_complex_step(const fdvjp_config *cfg, fdvjp_cfn f, void *user, const double *x, size_t n, size_t m, const double *v, double *grad);
+
+// Jacobian-vector product `jvp = J(x) u` (m real entries) by one complex evaluation at
+// `x + i h u`, `h = 1e-20 * min_j max(|x_j|, typ_j) / |u_j|` over `u_j != 0`.
+//
+// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
+// `n == 0` or `m == 0`. `jvp` is written only on success.
+//
+// # Safety
+// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
+// writable.
+fdvjp_status fdvjp_jvp_complex_step(const fdvjp_config *cfg, fdvjp_cfn f, void *user, const double *x, size_t n, size_t m, const double *u, double *jvp);
+
+// The m×n Jacobian of a real-analytic f by complex step into `jac` (m*n doubles, in the
+// config's layout).
+//
+// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n. `jac` is written only on
+// success.
+//
+// # Safety
+// As `fdvjp_vjp_complex_step`, with `jac` writable for m*n doubles.
+fdvjp_status fdvjp_jacobian_complex_step(const fdvjp_config *cfg, fdvjp_cfn f, void *user, const double *x, size_t n, size_t m, double *jac);
 
 // A new config with the defaults: central differences, default steps, no bounds,
 // row-major Jacobians. Free it with `fdvjp_config_free`. NULL only if out of memory.
@@ -197,6 +464,25 @@ fdvjp_status fdvjp_config_set_bounds(fdvjp_config *cfg, const double *lower, con
 // `cfg` is NULL or a live config; `rows` and `cols` are NULL or readable for `nnz` values.
 fdvjp_status fdvjp_config_set_sparsity(fdvjp_config *cfg, const size_t *rows, const size_t *cols, size_t nnz);
 
+// Turns adaptive step selection on (`on = 1`) or off (`on = 0`, the default); any other
+// value is `FDVJP_INVALID_ARGUMENT`. Used by `fdvjp_vjp`, `fdvjp_jvp`, `fdvjp_jacobian`
+// (and the complex finite-difference drivers and the tape's opaque nodes).
+//
+// When on, each column (or direction u) gets its own step: the scheme's stencil is
+// evaluated at the 17 steps `h * 4^k`, `k = -8..8`, around the nominal step h; one
+// Richardson step raises the order by one power of the step, and the step where
+// consecutive extrapolated values agree best relative to their size is taken. This
+// balances truncation against rounding and noise in f's values without knowing the
+// scale of f, e.g. `cos(x)` near `x = 1e-6`, `sin(x)` at `x = 1e4`, `log(x)` near 0, or
+// f with noise of 1e-10, where the nominal step loses 4 or more digits.
+// Cost per column (or JVP): 17 stencil evaluations, i.e. 17 (forward/backward), 34
+// (central) or 68 (fourth order) evaluations of f instead of 1, 2 or 4 (fewer where trial
+// steps leave the bounds or meet NaN); with a sparsity pattern, per column group.
+//
+// # Safety
+// `cfg` is NULL or a live config.
+fdvjp_status fdvjp_config_set_adaptive(fdvjp_config *cfg, int32_t on);
+
 // Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
 // differences, without forming J (extra memory O(n + m)).
 //
@@ -249,6 +535,217 @@ size_t fdvjp_last_error(char *buf, size_t len);
 // Takes the code as a plain `int32_t` (the type `fdvjp_status` is in C) so that any
 // value is safe to pass.
 const char *fdvjp_status_str(int32_t status);
+
+// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
+fdvjp_tape *fdvjp_tape_new(void);
+
+// Frees a tape with everything recorded on it. `fdvjp_tape_free(NULL)` does nothing; so
+// does a pointer that is not a live tape (its tag is checked). After it, the `user`
+// pointers given to the tape are no longer used.
+//
+// # Safety
+// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
+void fdvjp_tape_free(fdvjp_tape *t);
+
+// Empties the tape for reuse: every node, gradient and kept callback is dropped, and every
+// `fdvjp_var` issued so far becomes unknown (`FDVJP_UNKNOWN_VAR`). After it, the `user`
+// pointers given to the tape are no longer used.
+//
+// # Safety
+// `t` is NULL or a live tape.
+fdvjp_status fdvjp_tape_clear(fdvjp_tape *t);
+
+// Records a differentiable vector input `x[0..n]` (shape `[n]`; values must be finite)
+// and writes its var to `*out`.
+//
+// # Safety
+// `t` is NULL or a live tape; `x` NULL or readable for n doubles; `out` NULL or writable.
+fdvjp_status fdvjp_tape_input(fdvjp_tape *t, const double *x, size_t n, fdvjp_var *out);
+
+// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
+// product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
+// finite.
+//
+// # Safety
+// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
+// readable for their product; `out` NULL or writable.
+fdvjp_status fdvjp_tape_input_shaped(fdvjp_tape *t, const double *x, const size_t *shape, size_t ndim, fdvjp_var *out);
+
+// Records a vector constant `x[0..n]`: it takes part in ops but is not differentiated
+// (it has no gradient, and nothing is pulled back into it). Values must be finite.
+//
+// # Safety
+// As `fdvjp_tape_input`.
+fdvjp_status fdvjp_tape_constant(fdvjp_tape *t, const double *x, size_t n, fdvjp_var *out);
+
+// Records a constant of shape `shape[0..ndim]` with row-major data `x`; `ndim == 0` gives
+// a scalar, which broadcasts against arrays in elementwise ops.
+//
+// # Safety
+// As `fdvjp_tape_input_shaped`.
+fdvjp_status fdvjp_tape_constant_shaped(fdvjp_tape *t, const double *x, const size_t *shape, size_t ndim, fdvjp_var *out);
+
+// Records an opaque function `y = f(x)` with `m` outputs, where `x` is the concatenation
+// of the flattened values of `args[0..nargs]` (n = the sum of their lengths); `*out` is a
+// vector var of length m.
+//
+// Forward: f is called once now (and once per `fdvjp_tape_forward`); a non-zero return is
+// `FDVJP_CALLBACK_FAILED` and a NaN or infinite y `FDVJP_NONFINITE_AT_X`, and nothing is
+// recorded. Backward: the first pull-back at the current point computes the node's
+// Jacobian by finite differences with `cfg`'s options, reusing the recorded y (n
+// evaluations for a one-sided scheme, 2n central, 4n fourth order) and keeps it, so later
+// backward passes at the same point (other seeds) cost no evaluation; a replay drops it.
+// Memory: the cache holds m*n doubles per opaque node. The gradient is split back over the
+// args.
+//
+// `cfg` may be NULL (central differences); it is copied now, so it may be freed right
+// after. The tape keeps `f` and `user` and calls f again in backward and replay: `user`
+// must stay valid until the tape is freed or cleared.
+//
+// # Safety
+// `t` is NULL or a live tape; `cfg` NULL or a live config; `args` NULL or readable for
+// nargs vars; `out` NULL or writable; `f` callable with `user` until the tape is freed or
+// cleared.
+fdvjp_status fdvjp_tape_call(fdvjp_tape *t, const fdvjp_config *cfg, fdvjp_fn f, void *user, const fdvjp_var *args, size_t nargs, size_t m, fdvjp_var *out);
+
+// Records a function `y = f(x)` with `m` outputs of the concatenated `args` (as
+// `fdvjp_tape_call`) whose adjoint the caller supplies: in backward, `vjp(user, x, n, y,
+// m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
+// accumulates it; no finite differences. f is called once now and once per
+// `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
+//
+// The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
+// cleared.
+//
+// # Safety
+// As `fdvjp_tape_call`, and `vjp` callable with `user` until the tape is freed or cleared.
+fdvjp_status fdvjp_tape_call_vjp(fdvjp_tape *t, fdvjp_fn f, fdvjp_vjp_fn vjp, void *user, const fdvjp_var *args, size_t nargs, size_t m, fdvjp_var *out);
+
+// Writes a var's number of elements to `*len`.
+//
+// # Safety
+// `t` is NULL or a live tape; `len` NULL or writable.
+fdvjp_status fdvjp_tape_len(const fdvjp_tape *t, fdvjp_var v, size_t *len);
+
+// Writes a var's number of dimensions to `*ndim` (0 for a scalar).
+//
+// # Safety
+// `t` is NULL or a live tape; `ndim` NULL or writable.
+fdvjp_status fdvjp_tape_ndim(const fdvjp_tape *t, fdvjp_var v, size_t *ndim);
+
+// Writes a var's shape to `shape[0..ndim]`; `ndim` must equal its number of dimensions
+// (`fdvjp_tape_ndim`), else `FDVJP_LENGTH_MISMATCH`.
+//
+// # Safety
+// `t` is NULL or a live tape; `shape` NULL or writable for ndim sizes.
+fdvjp_status fdvjp_tape_shape(const fdvjp_tape *t, fdvjp_var v, size_t *shape, size_t ndim);
+
+// Copies a var's value (row-major, `len` = its number of elements) into `out`. Values
+// are those of the last recording or `fdvjp_tape_forward`; an input set by
+// `fdvjp_tape_set_input` shows its new value at once.
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
+fdvjp_status fdvjp_tape_value(const fdvjp_tape *t, fdvjp_var v, double *out, size_t len);
+
+// Computes the gradient of `<seed, out>` with respect to every input, replacing earlier
+// gradients. `seed` has `len` = the number of elements of `out` (row-major); `seed ==
+// NULL` with `len` ignored requires a one-element `out` and seeds 1. Nodes that `out` does
+// not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
+// each point (see `fdvjp_tape_call`). On failure the previous gradients are kept.
+//
+// # Safety
+// `t` is NULL or a live tape; `seed` NULL or readable for len doubles.
+fdvjp_status fdvjp_tape_backward(fdvjp_tape *t, fdvjp_var out, const double *seed, size_t len);
+
+// Copies the gradient of the last `fdvjp_tape_backward` with respect to `input` (`len` =
+// its number of elements) into `out`; zero where the output does not depend on it.
+// `FDVJP_INVALID_ARGUMENT` if `input` is not an input, or if there was no backward since
+// the tape was created, cleared, replayed or had an input set.
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
+fdvjp_status fdvjp_tape_grad(const fdvjp_tape *t, fdvjp_var input, double *out, size_t len);
+
+// Sets an input's values to `x[0..n]` (n = its number of elements, all finite; the shape
+// is kept), for a replay with `fdvjp_tape_forward`. Until then the other values are
+// stale: recording ops and `fdvjp_tape_backward` are refused, and the last gradients are
+// dropped.
+//
+// # Safety
+// `t` is NULL or a live tape; `x` NULL or readable for n doubles.
+fdvjp_status fdvjp_tape_set_input(fdvjp_tape *t, fdvjp_var input, const double *x, size_t n);
+
+// Replays every recorded node at the current input values, without recording again: each
+// opaque or custom-VJP node calls its f once, and opaque Jacobians are dropped. Nodes that
+// depend on no input are not re-evaluated. On failure (a callback's non-zero return or
+// non-finite output) every value is left as before the call.
+//
+// # Safety
+// `t` is NULL or a live tape, and the `user` pointers it keeps are still valid.
+fdvjp_status fdvjp_tape_forward(fdvjp_tape *t);
+
+// Records `op(a)` elementwise (`op` a `fdvjp_unary_op`; any other value is
+// `FDVJP_INVALID_ARGUMENT`). The result has a's shape.
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for one var.
+fdvjp_status fdvjp_tape_unary(fdvjp_tape *t, int32_t op, fdvjp_var a, fdvjp_var *out);
+
+// Records `a op b` elementwise (`op` a `fdvjp_binary_op`), broadcasting a scalar operand.
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for one var.
+fdvjp_status fdvjp_tape_binary(fdvjp_tape *t, int32_t op, fdvjp_var a, fdvjp_var b, fdvjp_var *out);
+
+// Records the reduction of all of a's elements to a scalar (`op` a `fdvjp_reduce_op`).
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for one var.
+fdvjp_status fdvjp_tape_reduce(fdvjp_tape *t, int32_t op, fdvjp_var a, fdvjp_var *out);
+
+// Records `pow(a, p)` elementwise for a fixed finite exponent `p` (the derivative is
+// taken as 0 when p == 0).
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for one var.
+fdvjp_status fdvjp_tape_pow_scalar(fdvjp_tape *t, fdvjp_var a, double p, fdvjp_var *out);
+
+// Records the inner product `sum_i a_i b_i` of two arrays of the same shape (a scalar).
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for one var.
+fdvjp_status fdvjp_tape_dot(fdvjp_tape *t, fdvjp_var a, fdvjp_var b, fdvjp_var *out);
+
+// Records the matrix product of a 2-D `a` of shape `[m, k]` with a 2-D `b` of shape
+// `[k, n]` (giving `[m, n]`) or a vector `b` of shape `[k]` (a matrix-vector product giving
+// `[m]`). Row-major: `a[i*k + j]`.
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for one var.
+fdvjp_status fdvjp_tape_matmul(fdvjp_tape *t, fdvjp_var a, fdvjp_var b, fdvjp_var *out);
+
+// Records `a` under the shape `shape[0..ndim]`, which must hold the same number of
+// elements (row-major order is kept; ndim 0 is a scalar).
+//
+// # Safety
+// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `out` NULL or
+// writable for one var.
+fdvjp_status fdvjp_tape_reshape(fdvjp_tape *t, fdvjp_var a, const size_t *shape, size_t ndim, fdvjp_var *out);
+
+// Records elements `start .. start + len` of the flattened (row-major) `a`, as a vector
+// of length `len`; the range must lie inside a.
+//
+// # Safety
+// `t` is NULL or a live tape; `out` NULL or writable for one var.
+fdvjp_status fdvjp_tape_slice(fdvjp_tape *t, fdvjp_var a, size_t start, size_t len, fdvjp_var *out);
+
+// Records the concatenation of the flattened `vars[0..count]`, as a vector.
+//
+// # Safety
+// `t` is NULL or a live tape; `vars` NULL or readable for count vars; `out` NULL or
+// writable for one var.
+fdvjp_status fdvjp_tape_concat(fdvjp_tape *t, const fdvjp_var *vars, size_t count, fdvjp_var *out);
 
 #ifdef __cplusplus
 }  // extern "C"

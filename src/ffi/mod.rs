@@ -7,15 +7,23 @@
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod accuracy;
 mod boundary;
 mod buffers;
 mod callback;
+mod complex_callback;
+mod complex_function;
+mod complex_step;
 mod config;
 mod drivers;
 mod last_error;
 mod status;
 
+pub use accuracy::*;
 pub use callback::fdvjp_fn;
+pub use complex_callback::fdvjp_cfn;
+pub use complex_function::*;
+pub use complex_step::*;
 pub use config::*;
 pub use drivers::*;
 pub use last_error::fdvjp_last_error;

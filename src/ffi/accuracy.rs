@@ -1,0 +1,150 @@
+//! The Richardson entry points: VJP, JVP and Jacobian with a per-entry error estimate.
+
+use super::boundary::{guard, Failure};
+use super::buffers::{input, product, Output};
+use super::callback::{fdvjp_fn, CFunction};
+use super::config::{fdvjp_config, options_of};
+use super::status::fdvjp_status::{self, *};
+use crate::fd;
+use std::ffi::c_void;
+
+fn function(f: fdvjp_fn, user: *mut c_void) -> Result<CFunction, Failure> {
+    CFunction::new(f, user).ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))
+}
+
+/// Vector-Jacobian product `grad = v^T J(x)` (n entries) by Richardson extrapolation of
+/// central differences, with an estimate of each entry's absolute error in `err` (n
+/// entries).
+///
+/// Per column: central differences at 6 steps `t0, t0/2, ..., t0/32`, with
+/// `t0 = max(|x_j|, typ_j) / 8` (or the config's absolute steps or relative factor),
+/// combined in a Neville tableau in `t^2`; on well-scaled smooth functions the relative
+/// error is about 1e-13. `err[j]` is twice the difference of the last two extrapolants plus
+/// twice the worst-case rounding error carried through the tableau (assuming f is accurate
+/// to about one unit in the last place); on smooth functions it exceeds the true error for
+/// more than 95% of entries and is rarely more than 1000 times it. Noise in f beyond
+/// rounding shows up in `err` only through the differences.
+///
+/// Evaluations of f: exactly 1 + 12n; more only for columns that fall back near bounds or
+/// non-finite values (one-sided tableaus, then steps divided by 10). The config's bounds,
+/// steps and typical magnitudes apply; its scheme, adaptive flag and sparsity do not.
+/// `grad` and `err` are written only on success.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable, `grad` and
+/// `err` (n doubles each) writable, each may be NULL only when its length is 0; `f` is
+/// callable with `user` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_vjp_estimate(
+    cfg: *const fdvjp_config,
+    f: fdvjp_fn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    v: *const f64,
+    grad: *mut f64,
+    err: *mut f64,
+) -> fdvjp_status {
+    guard("fdvjp_vjp_estimate", || {
+        // SAFETY: forwarded caller contract on cfg, x, v.
+        let (opts, x, v) = unsafe {
+            (
+                options_of(cfg)?,
+                input(x, n, "x", "n")?,
+                input(v, m, "v", "m")?,
+            )
+        };
+        let f = function(f, user)?;
+        let grad = Output::new(grad, n, "grad", "n")?;
+        let err = Output::new(err, n, "err", "n")?;
+        let e = fd::vjp_estimate(&f, x, v, &opts)?;
+        // SAFETY: grad and err are writable for n doubles; the borrows of x and v ended.
+        unsafe {
+            grad.write(&e.value);
+            err.write(&e.error);
+        }
+        Ok(())
+    })
+}
+
+/// Jacobian-vector product `jvp = J(x) u` (m entries) by Richardson extrapolation along u,
+/// with an estimate of each entry's absolute error in `err` (m entries).
+///
+/// As `fdvjp_vjp_estimate` for one direction: the starting step along u is
+/// `min_j t0_j / |u_j|` over `u_j != 0`. Evaluations of f: exactly 13 (f(x) and 12); 1 when
+/// u = 0. `jvp` and `err` are written only on success.
+///
+/// # Safety
+/// As `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
+/// each) writable.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_jvp_estimate(
+    cfg: *const fdvjp_config,
+    f: fdvjp_fn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    u: *const f64,
+    jvp: *mut f64,
+    err: *mut f64,
+) -> fdvjp_status {
+    guard("fdvjp_jvp_estimate", || {
+        // SAFETY: forwarded caller contract on cfg, x, u.
+        let (opts, x, u) = unsafe {
+            (
+                options_of(cfg)?,
+                input(x, n, "x", "n")?,
+                input(u, n, "u", "n")?,
+            )
+        };
+        let f = function(f, user)?;
+        let jvp = Output::new(jvp, m, "jvp", "m")?;
+        let err = Output::new(err, m, "err", "m")?;
+        let e = fd::jvp_estimate(&f, x, m, u, &opts)?;
+        // SAFETY: jvp and err are writable for m doubles; the borrows of x and u ended.
+        unsafe {
+            jvp.write(&e.value);
+            err.write(&e.error);
+        }
+        Ok(())
+    })
+}
+
+/// The m×n Jacobian by Richardson extrapolation into `jac` (m*n doubles, in the config's
+/// layout), with an estimate of each entry's absolute error in `err` (m*n doubles, same
+/// layout).
+///
+/// As `fdvjp_vjp_estimate` column by column. Evaluations of f: exactly 1 + 12n (the
+/// sparsity pattern is not used). `jac` and `err` are written only on success.
+///
+/// # Safety
+/// As `fdvjp_vjp_estimate`, with `jac` and `err` writable for m*n doubles each.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_jacobian_estimate(
+    cfg: *const fdvjp_config,
+    f: fdvjp_fn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    jac: *mut f64,
+    err: *mut f64,
+) -> fdvjp_status {
+    guard("fdvjp_jacobian_estimate", || {
+        // SAFETY: forwarded caller contract on cfg and x.
+        let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
+        let f = function(f, user)?;
+        let len = product(m, n, "jac")?;
+        let jac = Output::new(jac, len, "jac", "m*n")?;
+        let err = Output::new(err, len, "err", "m*n")?;
+        let e = fd::jacobian_estimate(&f, x, m, &opts)?;
+        // SAFETY: jac and err are writable for m*n doubles; the borrow of x has ended.
+        unsafe {
+            jac.write(&e.value);
+            err.write(&e.error);
+        }
+        Ok(())
+    })
+}

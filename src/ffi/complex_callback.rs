@@ -1,0 +1,55 @@
+//! C complex callbacks adapted to the core's [`ComplexFunction`] trait.
+
+use super::boundary::Failure;
+use super::status::fdvjp_status::*;
+use crate::fd::{Complex64, ComplexFunction};
+use std::ffi::c_void;
+
+/// The caller's complex function `w = f(z)`, `C^n -> C^m`: reads `2n` doubles at `z` and
+/// writes `2m` doubles at `w`, interleaved re/im (`z[2j] = Re z_j`, `z[2j+1] = Im z_j`),
+/// which is the memory layout of C99 `double _Complex`, C++ `std::complex<double>`,
+/// Fortran `complex(c_double_complex)` and Julia `ComplexF64`, so an array of those can be
+/// passed as is. `n` and `m` count complex numbers. Returns 0 on success and any other
+/// value to abort the computation (reported in the last error). `user` is passed through
+/// untouched. Called on the calling thread, never concurrently.
+pub type fdvjp_cfn = Option<
+    unsafe extern "C" fn(user: *mut c_void, z: *const f64, n: usize, w: *mut f64, m: usize) -> i32,
+>;
+
+/// A non-NULL [`fdvjp_cfn`] with its user pointer.
+#[derive(Clone, Copy)]
+pub(crate) struct CComplexFunction {
+    f: unsafe extern "C" fn(*mut c_void, *const f64, usize, *mut f64, usize) -> i32,
+    user: *mut c_void,
+}
+
+impl CComplexFunction {
+    /// `Err(FDVJP_NULL_POINTER)` when `f` is NULL.
+    pub fn new(f: fdvjp_cfn, user: *mut c_void) -> Result<Self, Failure> {
+        f.map(|f| Self { f, user })
+            .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))
+    }
+}
+
+impl ComplexFunction for CComplexFunction {
+    fn eval(&self, z: &[Complex64], w: &mut [Complex64]) -> Result<(), i32> {
+        // SAFETY: `Complex64` is `#[repr(C)]` with fields re, im (two f64), so a slice of
+        // k of them is 2k contiguous, aligned doubles; `z` and `w` are private Rust buffers
+        // alive for the call, and the caller of the exported function promised that `f`
+        // may be called with `user` and buffers of 2n and 2m doubles.
+        let code = unsafe {
+            (self.f)(
+                self.user,
+                z.as_ptr().cast::<f64>(),
+                z.len(),
+                w.as_mut_ptr().cast::<f64>(),
+                w.len(),
+            )
+        };
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(code)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The complex-step entry points: VJP, JVP and Jacobian of a real-analytic function
+//! evaluated through a complex callback.
+
+use super::boundary::guard;
+use super::buffers::{input, product, Output};
+use super::complex_callback::{fdvjp_cfn, CComplexFunction};
+use super::config::{fdvjp_config, options_of};
+use super::status::fdvjp_status;
+use crate::fd;
+use std::ffi::c_void;
+
+/// Vector-Jacobian product `grad = v^T J(x)` (n real entries) of a real-analytic
+/// `f: R^n -> R^m` by complex step: column j is `Im f(x + i h_j e_j) / h_j`.
+///
+/// `f` is called with complex arguments (interleaved, see `fdvjp_cfn`) whose imaginary
+/// parts are all zero except one; it must be implemented with complex arithmetic
+/// throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
+/// then the result has no subtractive cancellation: relative error near 1e-16 for any
+/// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`. Evaluations of f: exactly n (one
+/// complex evaluation per column; the real parts give f(x), which is checked finite:
+/// `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
+/// typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
+/// do its bounds (the real part never leaves x, which must still lie inside them).
+/// `grad` is written only on success.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
+/// (n doubles) writable, each may be NULL only when its length is 0; `f` is callable with
+/// `user` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_vjp_complex_step(
+    cfg: *const fdvjp_config,
+    f: fdvjp_cfn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    v: *const f64,
+    grad: *mut f64,
+) -> fdvjp_status {
+    guard("fdvjp_vjp_complex_step", || {
+        // SAFETY: forwarded caller contract on cfg, x, v.
+        let (opts, x, v) = unsafe {
+            (
+                options_of(cfg)?,
+                input(x, n, "x", "n")?,
+                input(v, m, "v", "m")?,
+            )
+        };
+        let f = CComplexFunction::new(f, user)?;
+        let out = Output::new(grad, n, "grad", "n")?;
+        let result = fd::vjp_complex_step(&f, x, v, &opts)?;
+        // SAFETY: grad is writable for n doubles; the borrows of x and v have ended.
+        unsafe { out.write(&result) };
+        Ok(())
+    })
+}
+
+/// Jacobian-vector product `jvp = J(x) u` (m real entries) by one complex evaluation at
+/// `x + i h u`, `h = 1e-20 * min_j max(|x_j|, typ_j) / |u_j|` over `u_j != 0`.
+///
+/// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
+/// `n == 0` or `m == 0`. `jvp` is written only on success.
+///
+/// # Safety
+/// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_jvp_complex_step(
+    cfg: *const fdvjp_config,
+    f: fdvjp_cfn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    u: *const f64,
+    jvp: *mut f64,
+) -> fdvjp_status {
+    guard("fdvjp_jvp_complex_step", || {
+        // SAFETY: forwarded caller contract on cfg, x, u.
+        let (opts, x, u) = unsafe {
+            (
+                options_of(cfg)?,
+                input(x, n, "x", "n")?,
+                input(u, n, "u", "n")?,
+            )
+        };
+        let f = CComplexFunction::new(f, user)?;
+        let out = Output::new(jvp, m, "jvp", "m")?;
+        let result = fd::jvp_complex_step(&f, x, m, u, &opts)?;
+        // SAFETY: jvp is writable for m doubles; the borrows of x and u have ended.
+        unsafe { out.write(&result) };
+        Ok(())
+    })
+}
+
+/// The m×n Jacobian of a real-analytic f by complex step into `jac` (m*n doubles, in the
+/// config's layout).
+///
+/// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n. `jac` is written only on
+/// success.
+///
+/// # Safety
+/// As `fdvjp_vjp_complex_step`, with `jac` writable for m*n doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_jacobian_complex_step(
+    cfg: *const fdvjp_config,
+    f: fdvjp_cfn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    jac: *mut f64,
+) -> fdvjp_status {
+    guard("fdvjp_jacobian_complex_step", || {
+        // SAFETY: forwarded caller contract on cfg and x.
+        let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
+        let f = CComplexFunction::new(f, user)?;
+        let out = Output::new(jac, product(m, n, "jac")?, "jac", "m*n")?;
+        let result = fd::jacobian_complex_step(&f, x, m, &opts)?;
+        // SAFETY: jac is writable for m*n doubles; the borrow of x has ended.
+        unsafe { out.write(&result) };
+        Ok(())
+    })
+}
