@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs fdvjp into a temporary prefix with `make install PREFIX=...`, then builds and runs
+# tests/install/hello.c against it with pkg-config and with CMake (find_package(fdvjp)),
+# and checks the soname and the links. Prints "N passed, N failed"; exits non-zero on failure.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+prefix="$work/prefix"
+passed=0 failed=0
+
+check() { # check NAME COMMAND...: runs the command, counting its result
+    local name=$1
+    shift
+    if "$@" >"$work/log" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok   $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name"
+        sed 's/^/     /' "$work/log" | tail -30
+    fi
+}
+
+install_it() { make -C "$root" install PREFIX="$prefix"; }
+
+soname_and_links() {
+    local lib="$prefix/lib"
+    readelf -d "$lib/libfdvjp.so.0.1.0" | grep -q 'Library soname: \[libfdvjp.so.0\]' &&
+        [ "$(readlink "$lib/libfdvjp.so.0")" = libfdvjp.so.0.1.0 ] &&
+        [ "$(readlink "$lib/libfdvjp.so")" = libfdvjp.so.0 ] &&
+        [ -f "$lib/libfdvjp.a" ] && [ -f "$prefix/include/fdvjp.h" ] && [ -f "$prefix/include/fdvjp.hpp" ]
+}
+
+with_pkg_config() {
+    export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+    [ "$(pkg-config --modversion fdvjp)" = 0.1.0 ] || return 1
+    # shellcheck disable=SC2046 # pkg-config output is a list of words
+    gcc -std=c99 -Wall -Wextra -Werror $(pkg-config --cflags fdvjp) "$root/tests/install/hello.c" \
+        -o "$work/hello_pc" $(pkg-config --libs fdvjp) -lm -Wl,-rpath,"$prefix/lib" || return 1
+    # The program must ask for the versioned soname and find it in the prefix.
+    readelf -d "$work/hello_pc" | grep -q 'Shared library: \[libfdvjp.so.0\]' || return 1
+    ldd "$work/hello_pc" | grep -q "libfdvjp.so.0 => $prefix/lib/libfdvjp.so.0" || return 1
+    [ "$("$work/hello_pc")" = ok ]
+}
+
+with_cmake() {
+    cmake -S "$root/tests/install/cmake" -B "$work/build" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" &&
+        cmake --build "$work/build" &&
+        [ "$("$work/build/hello_shared")" = ok ] &&
+        readelf -d "$work/build/hello_shared" | grep -q 'Shared library: \[libfdvjp.so.0\]' &&
+        [ "$("$work/build/hello_static")" = ok ] &&
+        ! readelf -d "$work/build/hello_static" | grep -q libfdvjp
+}
+
+cmake_refuses_an_incompatible_version() {
+    mkdir -p "$work/v2" && cat >"$work/v2/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(v2 C)
+find_package(fdvjp 0.2 CONFIG)
+if(fdvjp_FOUND)
+  message(FATAL_ERROR "fdvjp 0.1.0 was accepted for a request of 0.2")
+endif()
+CMAKE
+    cmake -S "$work/v2" -B "$work/v2/build" -DCMAKE_PREFIX_PATH="$prefix"
+}
+
+uninstall_leaves_nothing() {
+    make -C "$root" uninstall PREFIX="$prefix" &&
+        [ -z "$(find "$prefix" -type f -o -type l)" ]
+}
+
+check "make install PREFIX=<temporary>" install_it
+check "soname libfdvjp.so.0, links, headers" soname_and_links
+check "C program via pkg-config" with_pkg_config
+check "C programs via CMake find_package (shared, static)" with_cmake
+check "CMake rejects a request for 0.2" cmake_refuses_an_incompatible_version
+check "make uninstall" uninstall_leaves_nothing
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
