@@ -416,7 +416,7 @@ static void test_nonfinite_at_x(void)
     CHECK_INT(p.calls, 3); /* one evaluation each: at x */
 }
 
-/* f defined only for x >= 0 (NaN below) and smooth up to 0: exp(x) and x^2 exp(x). */
+/* f defined only for x >= 0 (NaN below) and smooth up to 0: exp(x) and 3x + cos(x). */
 static int32_t half_line(void *user, const double *x, size_t n, double *y, size_t m)
 {
     (void)user;
@@ -427,7 +427,7 @@ static int32_t half_line(void *user, const double *x, size_t n, double *y, size_
         return 0;
     }
     y[0] = exp(x[0]);
-    y[1] = x[0] * x[0] * exp(x[0]);
+    y[1] = 3.0 * x[0] + cos(x[0]);
     return 0;
 }
 
@@ -456,7 +456,7 @@ static void test_nonfinite_perturbed(void)
     for (s = 0; s < sizeof schemes / sizeof schemes[0]; s++) {
         fdvjp_config *cfg = fdvjp_config_new();
         double jac[2], d[2], want0 = exp(x_edge);
-        double want1 = (2.0 * x_edge + x_edge * x_edge) * exp(x_edge);
+        double want1 = 3.0 - sin(x_edge);
         CHECK_STATUS(fdvjp_config_set_scheme(cfg, schemes[s]), FDVJP_OK);
         CHECK_STATUS(fdvjp_jacobian(cfg, half_line, NULL, &x_edge, 1, 2, jac), FDVJP_OK);
         CHECK_CLOSE(jac[0], want0, tols[s]);
