@@ -237,8 +237,11 @@ pub(crate) fn apply<F: Function + ?Sized>(
             }
             &ws.y
         };
-        for ((acc, mag), yi) in out.iter_mut().zip(ws.magnitude.iter_mut()).zip(y) {
-            *acc += w * yi;
+        // Differences from f(x): the weights sum to zero, so the sum is the same, but an
+        // output that does not change cancels exactly, whatever the size of f.
+        let terms = out.iter_mut().zip(ws.magnitude.iter_mut()).zip(y).zip(y0);
+        for (((acc, mag), yi), y0i) in terms {
+            *acc += w * (yi - y0i);
             *mag += w.abs() * yi.abs();
         }
     }
