@@ -18,6 +18,9 @@ mod config;
 mod drivers;
 mod last_error;
 mod status;
+mod tape;
+mod tape_ops;
+mod vjp_callback;
 
 pub use accuracy::*;
 pub use callback::fdvjp_fn;
@@ -28,3 +31,6 @@ pub use config::*;
 pub use drivers::*;
 pub use last_error::fdvjp_last_error;
 pub use status::*;
+pub use tape::*;
+pub use tape_ops::*;
+pub use vjp_callback::fdvjp_vjp_fn;

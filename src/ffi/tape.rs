@@ -1,0 +1,546 @@
+//! The `fdvjp_tape` handle: inputs, constants, opaque and custom-VJP calls, values and
+//! shapes, backward, gradients, replay and clear. The built-in ops are in `tape_ops.rs`.
+
+use super::boundary::{guard, Failure};
+use super::buffers::{input, Output};
+use super::callback::{fdvjp_fn, CFunction};
+use super::config::{fdvjp_config, options_of};
+use super::status::fdvjp_status::{self, *};
+use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
+use crate::tape::{Tape, TapeError, Var};
+use ndarray::{ArrayD, IxDyn};
+use std::ffi::c_void;
+
+/// A variable on a tape: an opaque id issued by the tape, never 0 (so 0 can mean "no
+/// variable"). A variable of another tape, or one issued before `fdvjp_tape_clear`, is
+/// rejected with `FDVJP_UNKNOWN_VAR`.
+pub type fdvjp_var = u64;
+
+/// A reverse-mode tape. Opaque: create with `fdvjp_tape_new`, free with `fdvjp_tape_free`.
+/// Not to be used from two threads at once without the caller's lock; distinct tapes are
+/// independent.
+pub struct fdvjp_tape {
+    magic: u64,
+    tape: Tape,
+}
+
+/// Marks a live tape; cleared on free, so a freed or foreign pointer is usually caught.
+const TAPE_MAGIC: u64 = 0x6664_766a_705f_7470;
+
+impl From<TapeError> for Failure {
+    fn from(e: TapeError) -> Self {
+        let status = match &e {
+            TapeError::UnknownVar { .. } => FDVJP_UNKNOWN_VAR,
+            TapeError::LengthMismatch { .. } => FDVJP_LENGTH_MISMATCH,
+            TapeError::ShapeMismatch { .. } => FDVJP_SHAPE_MISMATCH,
+            TapeError::InvalidArgument(_) => FDVJP_INVALID_ARGUMENT,
+            TapeError::Node { source, .. } => Failure::from(source.clone()).status,
+        };
+        Failure::new(status, e.to_string())
+    }
+}
+
+/// The tape behind a live handle.
+///
+/// # Safety
+/// `t` is NULL or points to a tape made by `fdvjp_tape_new`, and no other reference to it
+/// is alive for `'a`.
+pub(crate) unsafe fn tape_mut<'a>(t: *mut fdvjp_tape) -> Result<&'a mut Tape, Failure> {
+    if t.is_null() {
+        return Err(Failure::new(FDVJP_NULL_POINTER, "t is NULL"));
+    }
+    // SAFETY: non-NULL and, by the caller's contract, a tape from fdvjp_tape_new that no
+    // one else references during the call.
+    let t = unsafe { &mut *t };
+    if t.magic != TAPE_MAGIC {
+        return Err(Failure::invalid(
+            "t is not a live fdvjp_tape (freed or foreign)",
+        ));
+    }
+    Ok(&mut t.tape)
+}
+
+/// The tape behind a live handle, read-only.
+///
+/// # Safety
+/// `t` is NULL or points to a tape made by `fdvjp_tape_new`, not written during `'a`.
+pub(crate) unsafe fn tape_ref<'a>(t: *const fdvjp_tape) -> Result<&'a Tape, Failure> {
+    if t.is_null() {
+        return Err(Failure::new(FDVJP_NULL_POINTER, "t is NULL"));
+    }
+    // SAFETY: non-NULL and, by the caller's contract, a tape from fdvjp_tape_new.
+    let t = unsafe { &*t };
+    if t.magic != TAPE_MAGIC {
+        return Err(Failure::invalid(
+            "t is not a live fdvjp_tape (freed or foreign)",
+        ));
+    }
+    Ok(&t.tape)
+}
+
+/// Runs a recording call: validates the tape and `out`, records, then writes the new var.
+///
+/// # Safety
+/// As [`tape_mut`]; `out` is NULL or writable for one `fdvjp_var`; `body` may borrow
+/// caller inputs only for its own duration.
+pub(crate) unsafe fn record(
+    func: &str,
+    t: *mut fdvjp_tape,
+    out: *mut fdvjp_var,
+    body: impl FnOnce(&mut Tape) -> Result<Var, Failure>,
+) -> fdvjp_status {
+    guard(func, || {
+        // SAFETY: forwarded caller contract on t.
+        let tape = unsafe { tape_mut(t)? };
+        if out.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "out is NULL"));
+        }
+        let out = Output::new(out, 1, "out", "1")?;
+        let var = body(tape)?;
+        // SAFETY: out is non-NULL, aligned and, by contract, writable for one fdvjp_var;
+        // body's borrows of caller arrays have ended.
+        unsafe { out.write(&[var.raw()]) };
+        Ok(())
+    })
+}
+
+/// The caller's array of `ndim` dimensions and the matching row-major data.
+///
+/// # Safety
+/// `shape` is NULL or readable for `ndim` sizes; `x` NULL or readable for their product.
+unsafe fn shaped(x: *const f64, shape: *const usize, ndim: usize) -> Result<ArrayD<f64>, Failure> {
+    // SAFETY: forwarded caller contract on shape.
+    let shape = unsafe { input(shape, ndim, "shape", "ndim")? };
+    let count = shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| Failure::invalid(format!("shape {shape:?} has too many elements")))?;
+    // SAFETY: forwarded caller contract on x, for the product of the shape.
+    let data: &[f64] = unsafe { input(x, count, "x", "the product of shape")? };
+    Ok(ArrayD::from_shape_vec(IxDyn(shape), data.to_vec()).expect("length is the product"))
+}
+
+/// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
+#[no_mangle]
+pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
+    let made = std::panic::catch_unwind(|| {
+        Box::into_raw(Box::new(fdvjp_tape {
+            magic: TAPE_MAGIC,
+            tape: Tape::new(),
+        }))
+    });
+    made.unwrap_or(std::ptr::null_mut())
+}
+
+/// Frees a tape with everything recorded on it. `fdvjp_tape_free(NULL)` does nothing; so
+/// does a pointer that is not a live tape (its tag is checked). After it, the `user`
+/// pointers given to the tape are no longer used.
+///
+/// # Safety
+/// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_free(t: *mut fdvjp_tape) {
+    if t.is_null() {
+        return;
+    }
+    // SAFETY: non-NULL and, by contract, from fdvjp_tape_new; the tag guards against a second
+    // free of the same pointer while its memory is still mapped. Dropping runs no C code.
+    unsafe {
+        if (*t).magic != TAPE_MAGIC {
+            return;
+        }
+        (*t).magic = 0;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(t))));
+    }
+}
+
+/// Empties the tape for reuse: every node, gradient and kept callback is dropped, and every
+/// `fdvjp_var` issued so far becomes unknown (`FDVJP_UNKNOWN_VAR`). After it, the `user`
+/// pointers given to the tape are no longer used.
+///
+/// # Safety
+/// `t` is NULL or a live tape.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_clear(t: *mut fdvjp_tape) -> fdvjp_status {
+    guard("fdvjp_tape_clear", || {
+        // SAFETY: forwarded caller contract on t.
+        unsafe { tape_mut(t)? }.clear();
+        Ok(())
+    })
+}
+
+/// Records a differentiable vector input `x[0..n]` (shape `[n]`; values must be finite)
+/// and writes its var to `*out`.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `x` NULL or readable for n doubles; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_input(
+    t: *mut fdvjp_tape,
+    x: *const f64,
+    n: usize,
+    out: *mut fdvjp_var,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        record("fdvjp_tape_input", t, out, |tape| {
+            Ok(tape.input_slice(input(x, n, "x", "n")?)?)
+        })
+    }
+}
+
+/// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
+/// product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
+/// finite.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
+/// readable for their product; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_input_shaped(
+    t: *mut fdvjp_tape,
+    x: *const f64,
+    shape: *const usize,
+    ndim: usize,
+    out: *mut fdvjp_var,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        record("fdvjp_tape_input_shaped", t, out, |tape| {
+            Ok(tape.input(shaped(x, shape, ndim)?)?)
+        })
+    }
+}
+
+/// Records a vector constant `x[0..n]`: it takes part in ops but is not differentiated
+/// (it has no gradient, and nothing is pulled back into it). Values must be finite.
+///
+/// # Safety
+/// As `fdvjp_tape_input`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_constant(
+    t: *mut fdvjp_tape,
+    x: *const f64,
+    n: usize,
+    out: *mut fdvjp_var,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        record("fdvjp_tape_constant", t, out, |tape| {
+            Ok(tape.constant_slice(input(x, n, "x", "n")?)?)
+        })
+    }
+}
+
+/// Records a constant of shape `shape[0..ndim]` with row-major data `x`; `ndim == 0` gives
+/// a scalar, which broadcasts against arrays in elementwise ops.
+///
+/// # Safety
+/// As `fdvjp_tape_input_shaped`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_constant_shaped(
+    t: *mut fdvjp_tape,
+    x: *const f64,
+    shape: *const usize,
+    ndim: usize,
+    out: *mut fdvjp_var,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        record("fdvjp_tape_constant_shaped", t, out, |tape| {
+            Ok(tape.constant(shaped(x, shape, ndim)?)?)
+        })
+    }
+}
+
+/// Records an opaque function `y = f(x)` with `m` outputs, where `x` is the concatenation
+/// of the flattened values of `args[0..nargs]` (n = the sum of their lengths); `*out` is a
+/// vector var of length m.
+///
+/// Forward: f is called once now (and once per `fdvjp_tape_forward`); a non-zero return is
+/// `FDVJP_CALLBACK_FAILED` and a NaN or infinite y `FDVJP_NONFINITE_AT_X`, and nothing is
+/// recorded. Backward: the first pull-back at the current point computes the node's
+/// Jacobian by finite differences with `cfg`'s options, reusing the recorded y (n
+/// evaluations for a one-sided scheme, 2n central, 4n fourth order) and keeps it, so later
+/// backward passes at the same point (other seeds) cost no evaluation; a replay drops it.
+/// Memory: the cache holds m*n doubles per opaque node. The gradient is split back over the
+/// args.
+///
+/// `cfg` may be NULL (central differences); it is copied now, so it may be freed right
+/// after. The tape keeps `f` and `user` and calls f again in backward and replay: `user`
+/// must stay valid until the tape is freed or cleared.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `cfg` NULL or a live config; `args` NULL or readable for
+/// nargs vars; `out` NULL or writable; `f` callable with `user` until the tape is freed or
+/// cleared.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_call(
+    t: *mut fdvjp_tape,
+    cfg: *const fdvjp_config,
+    f: fdvjp_fn,
+    user: *mut c_void,
+    args: *const fdvjp_var,
+    nargs: usize,
+    m: usize,
+    out: *mut fdvjp_var,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        record("fdvjp_tape_call", t, out, |tape| {
+            let options = options_of(cfg)?.into_owned();
+            let f = CFunction::new(f, user)
+                .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))?;
+            let args = vars(input(args, nargs, "args", "nargs")?);
+            Ok(tape.call(Box::new(f), &args, m, options)?)
+        })
+    }
+}
+
+/// Records a function `y = f(x)` with `m` outputs of the concatenated `args` (as
+/// `fdvjp_tape_call`) whose adjoint the caller supplies: in backward, `vjp(user, x, n, y,
+/// m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
+/// accumulates it; no finite differences. f is called once now and once per
+/// `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
+///
+/// The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
+/// cleared.
+///
+/// # Safety
+/// As `fdvjp_tape_call`, and `vjp` callable with `user` until the tape is freed or cleared.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_call_vjp(
+    t: *mut fdvjp_tape,
+    f: fdvjp_fn,
+    vjp: fdvjp_vjp_fn,
+    user: *mut c_void,
+    args: *const fdvjp_var,
+    nargs: usize,
+    m: usize,
+    out: *mut fdvjp_var,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        record("fdvjp_tape_call_vjp", t, out, |tape| {
+            let f = CFunction::new(f, user)
+                .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))?;
+            let vjp = CVjp::new(vjp, user)
+                .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "vjp is NULL"))?;
+            let args = vars(input(args, nargs, "args", "nargs")?);
+            Ok(tape.call_vjp(Box::new(f), Box::new(vjp), &args, m)?)
+        })
+    }
+}
+
+/// The caller's var ids as vars (checked by the tape when used).
+pub(crate) fn vars(ids: &[fdvjp_var]) -> Vec<Var> {
+    ids.iter().map(|&id| Var::from_raw(id)).collect()
+}
+
+/// Writes a var's number of elements to `*len`.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_len(
+    t: *const fdvjp_tape,
+    v: fdvjp_var,
+    len: *mut usize,
+) -> fdvjp_status {
+    guard("fdvjp_tape_len", || {
+        // SAFETY: forwarded caller contract on t.
+        let tape = unsafe { tape_ref(t)? };
+        if len.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "len is NULL"));
+        }
+        let out = Output::new(len, 1, "len", "1")?;
+        let n = tape.value(Var::from_raw(v))?.len();
+        // SAFETY: len is non-NULL, aligned and writable by contract.
+        unsafe { out.write(&[n]) };
+        Ok(())
+    })
+}
+
+/// Writes a var's number of dimensions to `*ndim` (0 for a scalar).
+///
+/// # Safety
+/// `t` is NULL or a live tape; `ndim` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_ndim(
+    t: *const fdvjp_tape,
+    v: fdvjp_var,
+    ndim: *mut usize,
+) -> fdvjp_status {
+    guard("fdvjp_tape_ndim", || {
+        // SAFETY: forwarded caller contract on t.
+        let tape = unsafe { tape_ref(t)? };
+        if ndim.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "ndim is NULL"));
+        }
+        let out = Output::new(ndim, 1, "ndim", "1")?;
+        let d = tape.value(Var::from_raw(v))?.ndim();
+        // SAFETY: ndim is non-NULL, aligned and writable by contract.
+        unsafe { out.write(&[d]) };
+        Ok(())
+    })
+}
+
+/// Writes a var's shape to `shape[0..ndim]`; `ndim` must equal its number of dimensions
+/// (`fdvjp_tape_ndim`), else `FDVJP_LENGTH_MISMATCH`.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `shape` NULL or writable for ndim sizes.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_shape(
+    t: *const fdvjp_tape,
+    v: fdvjp_var,
+    shape: *mut usize,
+    ndim: usize,
+) -> fdvjp_status {
+    guard("fdvjp_tape_shape", || {
+        // SAFETY: forwarded caller contract on t.
+        let tape = unsafe { tape_ref(t)? };
+        let out = Output::new(shape, ndim, "shape", "ndim")?;
+        let s = tape.value(Var::from_raw(v))?.shape();
+        if s.len() != ndim {
+            return Err(Failure::new(
+                FDVJP_LENGTH_MISMATCH,
+                format!("ndim = {ndim}, but var {v:#x} has {} dimensions", s.len()),
+            ));
+        }
+        // SAFETY: shape is writable for ndim sizes by contract.
+        unsafe { out.write(s) };
+        Ok(())
+    })
+}
+
+/// Copies a var's value (row-major, `len` = its number of elements) into `out`. Values
+/// are those of the last recording or `fdvjp_tape_forward`; an input set by
+/// `fdvjp_tape_set_input` shows its new value at once.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_value(
+    t: *const fdvjp_tape,
+    v: fdvjp_var,
+    out: *mut f64,
+    len: usize,
+) -> fdvjp_status {
+    guard("fdvjp_tape_value", || {
+        // SAFETY: forwarded caller contract on t.
+        let tape = unsafe { tape_ref(t)? };
+        let dest = Output::new(out, len, "out", "len")?;
+        let value = tape.value(Var::from_raw(v))?;
+        check_len(len, value.len(), v)?;
+        // SAFETY: out is writable for len doubles by contract; value is Rust-owned.
+        unsafe { dest.write(value.as_slice().expect("standard layout")) };
+        Ok(())
+    })
+}
+
+fn check_len(len: usize, expected: usize, v: fdvjp_var) -> Result<(), Failure> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            FDVJP_LENGTH_MISMATCH,
+            format!("len = {len}, but var {v:#x} has {expected} elements"),
+        ))
+    }
+}
+
+/// Computes the gradient of `<seed, out>` with respect to every input, replacing earlier
+/// gradients. `seed` has `len` = the number of elements of `out` (row-major); `seed ==
+/// NULL` with `len` ignored requires a one-element `out` and seeds 1. Nodes that `out` does
+/// not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
+/// each point (see `fdvjp_tape_call`). On failure the previous gradients are kept.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `seed` NULL or readable for len doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_backward(
+    t: *mut fdvjp_tape,
+    out: fdvjp_var,
+    seed: *const f64,
+    len: usize,
+) -> fdvjp_status {
+    guard("fdvjp_tape_backward", || {
+        // SAFETY: forwarded caller contract on t and seed.
+        let (tape, seed) = unsafe {
+            let tape = tape_mut(t)?;
+            let seed = if seed.is_null() {
+                None
+            } else {
+                Some(input(seed, len, "seed", "len")?)
+            };
+            (tape, seed)
+        };
+        tape.backward(Var::from_raw(out), seed)?;
+        Ok(())
+    })
+}
+
+/// Copies the gradient of the last `fdvjp_tape_backward` with respect to `input` (`len` =
+/// its number of elements) into `out`; zero where the output does not depend on it.
+/// `FDVJP_INVALID_ARGUMENT` if `input` is not an input, or if there was no backward since
+/// the tape was created, cleared, replayed or had an input set.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_grad(
+    t: *const fdvjp_tape,
+    input: fdvjp_var,
+    out: *mut f64,
+    len: usize,
+) -> fdvjp_status {
+    guard("fdvjp_tape_grad", || {
+        // SAFETY: forwarded caller contract on t.
+        let tape = unsafe { tape_ref(t)? };
+        let dest = Output::new(out, len, "out", "len")?;
+        let grad = tape.grad(Var::from_raw(input))?;
+        check_len(len, grad.len(), input)?;
+        // SAFETY: out is writable for len doubles by contract; grad is Rust-owned.
+        unsafe { dest.write(grad.as_slice().expect("standard layout")) };
+        Ok(())
+    })
+}
+
+/// Sets an input's values to `x[0..n]` (n = its number of elements, all finite; the shape
+/// is kept), for a replay with `fdvjp_tape_forward`. Until then the other values are
+/// stale: recording ops and `fdvjp_tape_backward` are refused, and the last gradients are
+/// dropped.
+///
+/// # Safety
+/// `t` is NULL or a live tape; `x` NULL or readable for n doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_set_input(
+    t: *mut fdvjp_tape,
+    input: fdvjp_var,
+    x: *const f64,
+    n: usize,
+) -> fdvjp_status {
+    guard("fdvjp_tape_set_input", || {
+        // SAFETY: forwarded caller contract on t and x.
+        let (tape, x) = unsafe { (tape_mut(t)?, super::buffers::input(x, n, "x", "n")?) };
+        tape.set_input(Var::from_raw(input), x)?;
+        Ok(())
+    })
+}
+
+/// Replays every recorded node at the current input values, without recording again: each
+/// opaque or custom-VJP node calls its f once, and opaque Jacobians are dropped. Nodes that
+/// depend on no input are not re-evaluated. On failure (a callback's non-zero return or
+/// non-finite output) every value is left as before the call.
+///
+/// # Safety
+/// `t` is NULL or a live tape, and the `user` pointers it keeps are still valid.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_forward(t: *mut fdvjp_tape) -> fdvjp_status {
+    guard("fdvjp_tape_forward", || {
+        // SAFETY: forwarded caller contract on t.
+        unsafe { tape_mut(t)? }.forward()?;
+        Ok(())
+    })
+}

@@ -1,0 +1,72 @@
+//! C adjoint callbacks (`fdvjp_vjp_fn`) adapted to the tape's [`Vjp`] trait.
+
+use crate::tape::Vjp;
+use std::ffi::c_void;
+
+/// The caller's adjoint of `y = f(x)`: given `x` (n doubles), `y = f(x)` (m doubles) and
+/// `v` (m doubles), OVERWRITES `grad` (n doubles) with `v^T J(x)`; fdvjp accumulates it.
+/// Returns 0 on success and any other value to abort the backward pass (that value is
+/// reported in the last error). `user` is the one given with `f`; fdvjp never dereferences
+/// it. Called on the calling thread, never concurrently.
+pub type fdvjp_vjp_fn = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        x: *const f64,
+        n: usize,
+        y: *const f64,
+        m: usize,
+        v: *const f64,
+        grad: *mut f64,
+    ) -> i32,
+>;
+
+type RawVjp = unsafe extern "C" fn(
+    *mut c_void,
+    *const f64,
+    usize,
+    *const f64,
+    usize,
+    *const f64,
+    *mut f64,
+) -> i32;
+
+/// A non-NULL [`fdvjp_vjp_fn`] with its user pointer.
+#[derive(Clone, Copy)]
+pub(crate) struct CVjp {
+    f: RawVjp,
+    user: *mut c_void,
+}
+
+impl CVjp {
+    /// `None` when `f` is NULL.
+    pub fn new(f: fdvjp_vjp_fn, user: *mut c_void) -> Option<Self> {
+        f.map(|f| Self { f, user })
+    }
+}
+
+impl Vjp for CVjp {
+    fn vjp(&self, x: &[f64], y: &[f64], v: &[f64], grad: &mut [f64]) -> Result<(), i32> {
+        assert_eq!(v.len(), y.len(), "v and y lengths");
+        assert_eq!(grad.len(), x.len(), "grad and x lengths");
+        // SAFETY: the caller of fdvjp_tape_call_vjp promised that `vjp` may be called with its
+        // `user` pointer (valid until the tape is freed or cleared) and buffers of n and m
+        // doubles; x, y, v and grad are private Rust buffers of exactly those lengths (checked
+        // above), alive for the duration of the call, and grad is the only one written.
+        let code = unsafe {
+            (self.f)(
+                self.user,
+                x.as_ptr(),
+                x.len(),
+                y.as_ptr(),
+                y.len(),
+                v.as_ptr(),
+                grad.as_mut_ptr(),
+            )
+        };
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(code)
+        }
+    }
+}
