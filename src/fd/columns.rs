@@ -7,6 +7,7 @@ use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
+use super::plan::{first_points, points_per_direction};
 use super::step::{exact_step, nominal_step};
 
 /// One column of the Jacobian as the visitor sees it: `J[i][j] = values[i] * scale` for the
@@ -45,7 +46,9 @@ impl Column<'_> {
 /// non-zero (all of them without a sparsity pattern).
 ///
 /// `known` is f(x) if the caller has it (it then costs no evaluation). An empty problem
-/// (`n == 0` or `m == 0`) visits nothing and evaluates nothing.
+/// (`n == 0` or `m == 0`) visits nothing and evaluates nothing. With a batch of more than
+/// one point ([`Options::batch`]), the first stencil points of as many directions as fit in
+/// a batch are evaluated together before those directions are differentiated.
 pub(crate) fn for_each_column<F: Function + ?Sized>(
     f: &F,
     x: &[f64],
@@ -61,58 +64,93 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     if x.is_empty() || m == 0 {
         return Ok(());
     }
+    // Sparse: one direction per column group; `steps` holds every column's exact step
+    // (groups are disjoint, so one vector serves them all).
+    let steps: Vec<f64> = match opts.sparsity() {
+        None => Vec::new(),
+        Some(_) => (0..x.len())
+            .map(|j| exact_step(x[j], nominal_step(opts, x, j)))
+            .collect(),
+    };
+    let directions: Vec<(Direction<'_>, f64)> = match opts.sparsity() {
+        None => (0..x.len())
+            .map(|j| (Direction::Axis(j), nominal_step(opts, x, j)))
+            .collect(),
+        Some(sparsity) => sparsity
+            .groups()
+            .iter()
+            .map(|g| (Direction::Group(&steps, g), 1.0))
+            .collect(),
+    };
     let mut ev = Evaluator::new(f);
+    ev.plan(usize::from(known.is_none()) + points_per_direction(opts) * directions.len());
     let y0 = ev.base(x, m, known)?;
     let mut ws = Workspace::new(x, m);
     let mut d = vec![0.0; m];
-    match opts.sparsity() {
-        None => {
-            for j in 0..x.len() {
-                let t0 = nominal_step(opts, x, j);
-                directional(
-                    &mut ev,
-                    opts,
-                    x,
-                    &y0,
-                    Direction::Axis(j),
-                    t0,
-                    &mut ws,
-                    &mut d,
-                )?;
-                visit(
+    for chunk in directions.chunks(directions_per_batch(opts)) {
+        if opts.batch() > 1 {
+            evaluate_ahead(&mut ev, opts, x, m, chunk)?;
+        }
+        for &(dir, t0) in chunk {
+            directional(&mut ev, opts, x, &y0, dir, t0, &mut ws, &mut d)?;
+            match dir {
+                Direction::Group(_, group) => {
+                    for &j in group {
+                        let rows = opts.sparsity().map(|s| s.rows_of(j));
+                        visit(
+                            j,
+                            &Column {
+                                rows,
+                                values: &d,
+                                scale: 1.0 / steps[j],
+                            },
+                        );
+                    }
+                }
+                Direction::Axis(j) => visit(
                     j,
                     &Column {
                         rows: None,
                         values: &d,
                         scale: 1.0,
                     },
-                );
-            }
-        }
-        Some(sparsity) => {
-            let mut u = vec![0.0; x.len()];
-            for group in sparsity.groups() {
-                for &j in group {
-                    u[j] = exact_step(x[j], nominal_step(opts, x, j));
-                }
-                let dir = Direction::Group(&u, group);
-                directional(&mut ev, opts, x, &y0, dir, 1.0, &mut ws, &mut d)?;
-                for &j in group {
-                    let rows = Some(sparsity.rows_of(j));
-                    visit(
-                        j,
-                        &Column {
-                            rows,
-                            values: &d,
-                            scale: 1.0 / u[j],
-                        },
-                    );
-                }
-                for &j in group {
-                    u[j] = 0.0;
-                }
+                ),
+                Direction::Vector(_) => unreachable!("columns are axes or groups"),
             }
         }
     }
     Ok(())
+}
+
+/// How many directions share one batch: as many as `Options::batch` points allow, at
+/// least one.
+pub(crate) fn directions_per_batch(opts: &Options) -> usize {
+    (opts.batch() / points_per_direction(opts).max(1)).max(1)
+}
+
+/// Evaluates the planned first points of `chunk`'s directions in one batch.
+pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
+    ev: &mut Evaluator<'_, F>,
+    opts: &Options,
+    x: &[f64],
+    m: usize,
+    chunk: &[(Direction<'_>, f64)],
+) -> Result<(), FdError> {
+    let mut xs = Vec::new();
+    let mut owner = Vec::new();
+    for (k, &(dir, t0)) in chunk.iter().enumerate() {
+        first_points(opts, x, dir, t0, &mut xs);
+        owner.resize(xs.len() / x.len(), k);
+    }
+    if xs.is_empty() {
+        return Ok(());
+    }
+    ev.eval_ahead(xs, x.len(), m, opts.batch(), |p| {
+        format!(
+            "{}, point {} of a batch of {}",
+            chunk[owner[p]].0.name(),
+            p + 1,
+            owner.len()
+        )
+    })
 }

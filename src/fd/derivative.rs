@@ -253,7 +253,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
 }
 
 /// Sets `xp = x + delta * dir`, touching only the entries `dir` changes.
-fn move_to(xp: &mut [f64], x: &[f64], dir: Direction<'_>, delta: f64) {
+pub(crate) fn move_to(xp: &mut [f64], x: &[f64], dir: Direction<'_>, delta: f64) {
     match dir {
         Direction::Axis(j) => xp[j] = x[j] + delta,
         Direction::Group(u, cols) => {

@@ -34,6 +34,13 @@ pub enum FdError {
         /// Its value.
         value: f64,
     },
+    /// The function's progress report asked to stop.
+    Cancelled {
+        /// Evaluations done when it stopped.
+        done: usize,
+        /// Evaluations planned at that moment.
+        total: usize,
+    },
     /// Every stencil tried for one direction met a NaN or infinite value.
     NonFinitePerturbed {
         /// The direction, e.g. "column 3" or "direction u".
@@ -65,6 +72,12 @@ impl fmt::Display for FdError {
                 f,
                 "callback returned {code} at evaluation {evaluation} ({point})"
             ),
+            FdError::Cancelled { done, total } => {
+                write!(
+                    f,
+                    "cancelled by the progress callback after {done} of {total} evaluations"
+                )
+            }
             FdError::NonFiniteAtX { index, value } => {
                 write!(f, "f(x) is not finite: y[{index}] = {value}")
             }

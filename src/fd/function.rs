@@ -8,6 +8,31 @@
 pub trait Function {
     /// Writes `f(x)` into `y` (`y.len() == m`).
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32>;
+
+    /// Evaluates `k` points at once: point `p` is `xs[p*n..(p+1)*n]`, its value goes to
+    /// `ys[p*m..(p+1)*m]`. `Err((p, code))` names the first point that failed.
+    ///
+    /// The default evaluates one point after the other; a function that can run many
+    /// points at once (threads, a GPU, MPI ranks, a cluster queue) overrides it. The
+    /// drivers hand over up to [`crate::fd::Options::batch`] points per call.
+    fn eval_many(
+        &self,
+        xs: &[f64],
+        ys: &mut [f64],
+        n: usize,
+        m: usize,
+    ) -> Result<(), (usize, i32)> {
+        for (p, (x, y)) in xs.chunks_exact(n).zip(ys.chunks_exact_mut(m)).enumerate() {
+            self.eval(x, y).map_err(|code| (p, code))?;
+        }
+        Ok(())
+    }
+
+    /// Told after each batch of evaluations how many are done of how many planned (the
+    /// plan grows when a column needs a fall-back); `false` cancels the computation.
+    fn progress(&self, _done: usize, _total: usize) -> bool {
+        true
+    }
 }
 
 impl<F> Function for F

@@ -1,10 +1,12 @@
 //! Jacobian-vector product `J u`: one directional derivative along `u`.
 
+use super::columns::evaluate_ahead;
 use super::derivative::{directional, Direction, Workspace};
 use super::error::{check_finite, check_len, FdError};
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
+use super::plan::points_per_direction;
 use super::step::nominal_step;
 
 /// `J(x) u` for `f: R^n -> R^m`; returns `m` entries.
@@ -54,6 +56,11 @@ fn jvp_with<F: Function + ?Sized>(
         return Ok(out);
     }
     let t0 = step_along(opts, x, u)?;
+    let direction = [(Direction::Vector(u), t0)];
+    ev.plan(points_per_direction(opts));
+    if opts.batch() > 1 {
+        evaluate_ahead(&mut ev, opts, x, m, &direction)?;
+    }
     let mut ws = Workspace::new(x, m);
     directional(
         &mut ev,

@@ -19,10 +19,12 @@ mod function;
 mod jacobian;
 mod jvp;
 mod options;
+mod plan;
 mod richardson;
 mod scheme;
 mod sparsity;
 mod step;
+mod threaded;
 mod vjp;
 
 pub use bounds::Bounds;
@@ -38,4 +40,5 @@ pub use options::{Layout, Options};
 pub use richardson::{Estimate, LEVELS, RELATIVE_START};
 pub use scheme::Scheme;
 pub use sparsity::Sparsity;
+pub use threaded::Threaded;
 pub use vjp::{vjp, vjp_at};

@@ -16,6 +16,17 @@ pub enum Layout {
     ColMajor,
 }
 
+/// Points handed to [`crate::fd::Function::eval_many`] at once; 1 (the default) evaluates
+/// point by point with O(n + m) extra memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Batch(usize);
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch(1)
+    }
+}
+
 /// How derivatives are computed: scheme, step rule, bounds, Jacobian layout.
 ///
 /// Setters validate their values; per-element arrays are checked against `n` at each
@@ -30,6 +41,7 @@ pub struct Options {
     layout: Layout,
     sparsity: Option<Arc<Sparsity>>,
     adaptive: bool,
+    batch: Batch,
 }
 
 fn check_positive(what: &str, values: &[f64]) -> Result<(), FdError> {
@@ -143,11 +155,31 @@ impl Options {
     }
 
     /// Turns adaptive step selection on or off (default off). When on, every driver
-    /// chooses each direction's step from a scan of 17 steps around the nominal one,
+    /// chooses each direction's step from a scan of 18 steps around the nominal one,
     /// balancing truncation against rounding and noise (see `src/fd/adaptive.rs`); it
-    /// costs 17 stencil evaluations per direction instead of 1.
+    /// costs 18 stencil evaluations per direction instead of 1.
     pub fn set_adaptive(&mut self, on: bool) {
         self.adaptive = on;
+    }
+
+    /// The largest number of points evaluated in one call of
+    /// [`crate::fd::Function::eval_many`] (default 1).
+    pub fn batch(&self) -> usize {
+        self.batch.0
+    }
+
+    /// Sets the batch size: the drivers plan the first stencil points of as many
+    /// directions as fit in `points` and evaluate them in one call, which a threaded,
+    /// GPU, MPI or cluster function runs at once. Results do not depend on it. Extra
+    /// memory grows to `points * (n + m)` doubles. Must be at least 1.
+    pub fn set_batch(&mut self, points: usize) -> Result<(), FdError> {
+        if points == 0 {
+            return Err(FdError::InvalidArgument(
+                "batch = 0 must be at least 1".to_string(),
+            ));
+        }
+        self.batch = Batch(points);
+        Ok(())
     }
 
     /// Checks that `x` is finite and inside the bounds, and the per-element arrays against

@@ -32,6 +32,7 @@ impl From<FdError> for Failure {
             FdError::InvalidArgument(_) => FDVJP_INVALID_ARGUMENT,
             FdError::LengthMismatch { .. } => FDVJP_LENGTH_MISMATCH,
             FdError::Callback { .. } => FDVJP_CALLBACK_FAILED,
+            FdError::Cancelled { .. } => FDVJP_CANCELLED,
             FdError::NonFiniteAtX { .. } => FDVJP_NONFINITE_AT_X,
             FdError::NonFinitePerturbed { .. } => FDVJP_NONFINITE_PERTURBED,
         };

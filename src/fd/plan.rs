@@ -1,0 +1,49 @@
+//! Planning points ahead: the stencil points a direction will ask for first, so that many
+//! directions' points can be evaluated in one batch (threads, a batch callback, MPI).
+//!
+//! The plan mirrors the first attempt of [`super::derivative::fixed_step`]: the first
+//! candidate stencil that fits at the nominal step. Fall-backs (bounds, non-finite values)
+//! are not planned; they are evaluated one by one when asked for, so batching never
+//! changes which points are evaluated in the common case, nor any result.
+
+use super::derivative::{fits, move_to, Direction};
+use super::options::Options;
+use super::step::exact_step;
+
+/// Stencil points per direction that the plan evaluates (offset 0 is f(x), known).
+pub(crate) fn points_per_direction(opts: &Options) -> usize {
+    let stencil = opts.scheme().candidates()[0];
+    stencil.terms().filter(|&(o, _)| o != 0.0).count()
+}
+
+/// Appends to `xs` the points `x + o t dir` of the first stencil that fits at the nominal
+/// step `t0`, in the order the stencil evaluates them. Nothing under adaptive steps, which
+/// choose their points as they go.
+pub(crate) fn first_points(
+    opts: &Options,
+    x: &[f64],
+    dir: Direction<'_>,
+    t0: f64,
+    xs: &mut Vec<f64>,
+) {
+    if opts.adaptive() {
+        return;
+    }
+    let t = match dir {
+        Direction::Axis(j) => exact_step(x[j], t0),
+        Direction::Vector(_) | Direction::Group(..) => t0,
+    };
+    if t <= 0.0 {
+        return;
+    }
+    let scheme = opts.scheme();
+    let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    let Some(stencil) = candidates.iter().find(|s| fits(opts, x, dir, t, s)) else {
+        return;
+    };
+    for (o, _) in stencil.terms().filter(|&(o, _)| o != 0.0) {
+        let start = xs.len();
+        xs.extend_from_slice(x);
+        move_to(&mut xs[start..], x, dir, o * t);
+    }
+}
