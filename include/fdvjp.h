@@ -469,14 +469,15 @@ fdvjp_status fdvjp_config_set_sparsity(fdvjp_config *cfg, const size_t *rows, co
 // (and the complex finite-difference drivers and the tape's opaque nodes).
 //
 // When on, each column (or direction u) gets its own step: the scheme's stencil is
-// evaluated at the 17 steps `h * 4^k`, `k = -8..8`, around the nominal step h; one
-// Richardson step raises the order by one power of the step, and the step where
-// consecutive extrapolated values agree best relative to their size is taken. This
-// balances truncation against rounding and noise in f's values without knowing the
-// scale of f, e.g. `cos(x)` near `x = 1e-6`, `sin(x)` at `x = 1e4`, `log(x)` near 0, or
-// f with noise of 1e-10, where the nominal step loses 4 or more digits.
-// Cost per column (or JVP): 17 stencil evaluations, i.e. 17 (forward/backward), 34
-// (central) or 68 (fourth order) evaluations of f instead of 1, 2 or 4 (fewer where trial
+// evaluated at the 18 steps `h * 4^k`, `k = -9..8`, around the nominal step h; two
+// Richardson steps between neighbouring steps raise the order (to 6 for central
+// differences), and the extrapolant that agrees best with both neighbours, relative to
+// its size, is taken. This balances truncation against rounding and noise in f's values
+// without knowing the scale of f, e.g. `cos(x)` near `x = 1e-6`, `sin(x)` at `x = 1e4`,
+// `sin(1e8 x)` near `x = 1e-8`, `log(x)` near 0, or f with noise of 1e-10, where the
+// nominal step loses 4 or more digits.
+// Cost per column (or JVP): 18 stencil evaluations, i.e. 18 (forward/backward), 36
+// (central) or 72 (fourth order) evaluations of f instead of 1, 2 or 4 (fewer where trial
 // steps leave the bounds or meet NaN); with a sparsity pattern, per column group.
 //
 // # Safety

@@ -6,25 +6,24 @@
 //! close to its pole; f carrying a little noise) truncation or rounding swamps the
 //! difference quotient and digits are lost silently.
 //!
-//! Method, per direction: evaluate the scheme's stencil at the 17 steps
-//! `t_k = t_nom * 4^k`, `k = -8..=8` (five decades each way), giving quotients `D_k` of
-//! order p. One Richardson step `E_k = D_k + (D_k - D_{k+1}) / (4^p - 1)` removes the
-//! leading truncation term. The disagreement `delta_k = |E_k - E_{k+1}|` measures the
-//! error where truncation dominates (it shrinks like `t^(p+1)` or faster) and where
-//! rounding or noise dominates (it grows like `1/t`), so it is smallest where the two
-//! balance, whatever f's noise level. Each k is scored by
-//! `(delta_k + eps * rho_k) / |E_k|` (1-norms over the outputs, `rho_k` the rounding scale
-//! of the stencil's values), a relative score so that very large steps, where every
-//! quotient tends to 0 for a bounded f, cannot win by looking small; the `E_k` of the
-//! best score is the result.
+//! Method, per direction: evaluate the scheme's stencil at the 18 steps
+//! `t_k = t_nom * 4^k`, `k = -9..=8` (about five decades each way), giving quotients
+//! `D_k` of order p. Two Richardson steps between neighbouring steps remove the two
+//! leading truncation terms (order p + 2 for central stencils). Where truncation
+//! dominates, neighbouring extrapolants agree better and better as t shrinks; where
+//! rounding or noise dominates, worse and worse (like `1/t`); so their disagreement is
+//! smallest where the two balance, whatever f's noise level. Each extrapolant is scored by
+//! its disagreement with both neighbours plus its rounding scale, relative to its size (so
+//! that very large steps, where every quotient of a bounded f tends to 0, cannot win by
+//! looking small), and the best one is the result.
 //!
 //! Steps that leave the bounds, or meet a NaN or infinity, drop out of the scan; if no
-//! three consecutive steps survive with the scheme's stencil, the one-sided stencils of
+//! four consecutive steps survive with the scheme's stencil, the one-sided stencils of
 //! the same order are scanned; if none survives, the fixed-step fall-back of
 //! [`super::derivative`] (shrinking, then an error naming the bad value) takes over.
 //!
-//! Cost per direction: 17 stencil evaluations, i.e. 17 (forward/backward), 34 (central)
-//! or 68 (fourth order) evaluations of f; fewer when steps leave the bounds or meet
+//! Cost per direction: 18 stencil evaluations, i.e. 18 (forward/backward), 36 (central)
+//! or 72 (fourth order) evaluations of f; fewer when steps leave the bounds or meet
 //! non-finite values (a stencil stops at its first non-finite value); at most three scans
 //! plus the fixed-step fall-back in the worst case.
 
@@ -36,12 +35,14 @@ use super::options::Options;
 use super::scheme::{Placed, Scheme};
 use super::step::exact_step;
 
-/// Steps `t_nom * RATIO^k` for `k` in `-HALF_WIDTH..=HALF_WIDTH`.
-pub(crate) const HALF_WIDTH: i32 = 8;
+/// Steps `t_nom * RATIO^k` for `k` in `-BELOW..=ABOVE`.
+const BELOW: i32 = 9;
+/// See [`BELOW`].
+const ABOVE: i32 = 8;
 /// Ratio between consecutive trial steps.
 const RATIO: f64 = 4.0;
 /// The number of trial steps per scan.
-pub(crate) const TRIAL_STEPS: usize = (2 * HALF_WIDTH + 1) as usize;
+pub(crate) const TRIAL_STEPS: usize = (BELOW + ABOVE + 1) as usize;
 
 /// The order p of a scheme's stencils (error O(t^p)); the one-sided fall-backs share it.
 fn order(scheme: Scheme) -> i32 {
@@ -74,7 +75,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
     let p = order(scheme);
     for stencil in &scheme.candidates()[..scheme.candidate_count()] {
         let trials = scan(ev, opts, x, y0, dir, t_nom, stencil, ws)?;
-        if let Some(best) = choose(&trials, p) {
+        if let Some(best) = choose(&trials, error_powers(stencil, p)) {
             out.copy_from_slice(&best);
             return Ok(());
         }
@@ -96,7 +97,7 @@ fn scan<F: Function + ?Sized>(
     ws: &mut Workspace,
 ) -> Result<Vec<Option<Trial>>, FdError> {
     let mut trials = Vec::with_capacity(TRIAL_STEPS);
-    for k in -HALF_WIDTH..=HALF_WIDTH {
+    for k in -BELOW..=ABOVE {
         let nominal = t_nom * RATIO.powi(k);
         let t = match dir {
             Direction::Axis(j) => exact_step(x[j], nominal),
@@ -119,40 +120,56 @@ fn scan<F: Function + ?Sized>(
     Ok(trials)
 }
 
-/// The one-step extrapolant of the best-scored trial step, if three consecutive trial
-/// steps survived.
-fn choose(trials: &[Option<Trial>], p: i32) -> Option<Vec<f64>> {
-    let c = RATIO.powi(p) - 1.0;
-    // E_k from trials k (step t) and k + 1 (step RATIO * t), with its rounding scale.
-    let extrapolants: Vec<Option<(Vec<f64>, f64)>> = trials
+/// One Richardson step between neighbouring trial steps (`t` and `RATIO * t`) that both
+/// survived, removing the error term `t^e` (`c = RATIO^e - 1`); the rounding scales are
+/// carried as worst-case bounds.
+fn extrapolate(trials: &[Option<Trial>], c: f64) -> Vec<Option<Trial>> {
+    trials
         .windows(2)
-        .map(|w| match (&w[0], &w[1]) {
-            (Some(a), Some(b)) => {
-                let e = a
-                    .quotient
-                    .iter()
-                    .zip(&b.quotient)
-                    .map(|(da, db)| da + (da - db) / c)
-                    .collect();
-                let rho = a
-                    .magnitude
-                    .iter()
-                    .zip(&b.magnitude)
-                    .map(|(ma, mb)| ma * (1.0 + 1.0 / c) + mb / c)
-                    .sum::<f64>();
-                Some((e, rho))
-            }
-            _ => None,
+        .map(|w| {
+            let (Some(a), Some(b)) = (&w[0], &w[1]) else {
+                return None;
+            };
+            let quotient = a
+                .quotient
+                .iter()
+                .zip(&b.quotient)
+                .map(|(qa, qb)| qa + (qa - qb) / c)
+                .collect();
+            let magnitude = a
+                .magnitude
+                .iter()
+                .zip(&b.magnitude)
+                .map(|(ma, mb)| ma * (1.0 + 1.0 / c) + mb / c)
+                .collect();
+            Some(Trial {
+                quotient,
+                magnitude,
+            })
         })
-        .collect();
-    let mut best: Option<(f64, &Vec<f64>)> = None;
-    for w in extrapolants.windows(2) {
-        let (Some((e, rho)), Some((e_next, _))) = (&w[0], &w[1]) else {
+        .collect()
+}
+
+/// The extrapolant at the best-scored step, if four consecutive trial steps survived.
+///
+/// Two Richardson steps remove the error terms `t^e1` and `t^e2` (the stencil's order and
+/// the next power in its error: `+2` for central stencils, `+1` for one-sided ones). Each
+/// extrapolant `F_k` is scored by `(max(|F_(k-1) - F_k|, |F_k - F_(k+1)|) + eps rho_k) /
+/// |F_k|` (1-norms over the outputs): requiring agreement with both neighbours keeps a
+/// lucky coincidence of two noisy values from winning.
+fn choose(trials: &[Option<Trial>], (e1, e2): (i32, i32)) -> Option<Vec<f64>> {
+    let first = extrapolate(trials, RATIO.powi(e1) - 1.0);
+    let second = extrapolate(&first, RATIO.powi(e2) - 1.0);
+    let norm = |v: &[f64]| v.iter().map(|a| a.abs()).sum::<f64>();
+    let gap = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>();
+    let mut best: Option<(f64, &Trial)> = None;
+    for w in second.windows(3) {
+        let (Some(before), Some(f), Some(after)) = (&w[0], &w[1], &w[2]) else {
             continue;
         };
-        let delta: f64 = e.iter().zip(e_next).map(|(a, b)| (a - b).abs()).sum();
-        let size: f64 = e.iter().map(|a| a.abs()).sum();
-        let spread = delta + f64::EPSILON * rho;
+        let spread = gap(&before.quotient, &f.quotient).max(gap(&f.quotient, &after.quotient))
+            + f64::EPSILON * norm(&f.magnitude);
+        let size = norm(&f.quotient);
         let score = if spread == 0.0 {
             0.0
         } else if size == 0.0 {
@@ -161,10 +178,17 @@ fn choose(trials: &[Option<Trial>], p: i32) -> Option<Vec<f64>> {
             spread / size
         };
         if best.as_ref().is_none_or(|(s, _)| score < *s) {
-            best = Some((score, e));
+            best = Some((score, f));
         }
     }
-    best.map(|(_, e)| e.clone())
+    best.map(|(_, f)| f.quotient.clone())
+}
+
+/// The powers of t removed by the two Richardson steps for `stencil` of order `p`.
+fn error_powers(stencil: &Placed, p: i32) -> (i32, i32) {
+    let (lo, hi) = stencil.reach();
+    let stride = if lo == -hi { 2 } else { 1 };
+    (p, p + stride)
 }
 
 #[cfg(test)]
@@ -198,9 +222,9 @@ mod tests {
         );
     }
 
-    /// The documented cost: one f(x) plus 34 evaluations per column (central).
+    /// The documented cost: one f(x) plus 36 evaluations per column (central).
     #[test]
-    fn central_costs_thirty_four_evaluations_per_column() {
+    fn central_costs_thirty_six_evaluations_per_column() {
         let count = Cell::new(0usize);
         let f = |x: &[f64], y: &mut [f64]| {
             count.set(count.get() + 1);
