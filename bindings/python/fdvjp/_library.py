@@ -39,8 +39,16 @@ _size = ctypes.c_size_t
 _i32 = ctypes.c_int32
 _dbl = ctypes.c_double
 
-# name -> (restype, argtypes). Entry points that a given build may not have yet (the tape,
-# the accuracy features) are optional: the functions using them raise if they are absent.
+# name -> (restype, argtypes), for every entry point of include/fdvjp.h (a test checks this
+# table against the header). Entry points that a given build may lack are simply not
+# declared; the functions using them raise NotImplementedError (see `function`).
+_fn = FUNCTION
+_user = ctypes.c_void_p
+_derivative = [_cfg, _fn, _user, c_double_p, _size, _size, c_double_p, c_double_p]
+_jacobian = [_cfg, _fn, _user, c_double_p, _size, _size, c_double_p]
+_estimate = [_cfg, _fn, _user, c_double_p, _size, _size, c_double_p, c_double_p, c_double_p]
+_jacobian_estimate = [_cfg, _fn, _user, c_double_p, _size, _size, c_double_p, c_double_p]
+_shaped = [_tape, c_double_p, c_size_t_p, _size, c_var_p]
 PROTOTYPES = {
     "fdvjp_config_new": (_cfg, []),
     "fdvjp_config_free": (None, [_cfg]),
@@ -53,35 +61,46 @@ PROTOTYPES = {
     "fdvjp_config_set_threads": (_status, [_cfg, _size]),
     "fdvjp_config_set_sparsity": (_status, [_cfg, c_size_t_p, c_size_t_p, _size]),
     "fdvjp_config_set_adaptive": (_status, [_cfg, _i32]),
-    "fdvjp_vjp": (_status, [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p]),
-    "fdvjp_jvp": (_status, [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p]),
-    "fdvjp_jacobian": (_status, [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p]),
-    "fdvjp_vjp_estimate": (
-        _status,
-        [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p, c_double_p],
-    ),
-    "fdvjp_vjp_complex_step": (
-        _status,
-        [_cfg, FUNCTION, ctypes.c_void_p, c_double_p, _size, _size, c_double_p, c_double_p],
-    ),
+    "fdvjp_vjp": (_status, _derivative),
+    "fdvjp_jvp": (_status, _derivative),
+    "fdvjp_jacobian": (_status, _jacobian),
+    "fdvjp_vjp_estimate": (_status, _estimate),
+    "fdvjp_jvp_estimate": (_status, _estimate),
+    "fdvjp_jacobian_estimate": (_status, _jacobian_estimate),
+    "fdvjp_complex_vjp": (_status, _derivative),
+    "fdvjp_complex_jvp": (_status, _derivative),
+    "fdvjp_complex_jacobian": (_status, _jacobian),
+    "fdvjp_vjp_complex_step": (_status, _derivative),
+    "fdvjp_jvp_complex_step": (_status, _derivative),
+    "fdvjp_jacobian_complex_step": (_status, _jacobian),
     "fdvjp_last_error": (_size, [ctypes.c_char_p, _size]),
     "fdvjp_status_str": (ctypes.c_char_p, [_i32]),
     "fdvjp_tape_new": (_tape, []),
     "fdvjp_tape_free": (None, [_tape]),
+    "fdvjp_tape_clear": (_status, [_tape]),
     "fdvjp_tape_input": (_status, [_tape, c_double_p, _size, c_var_p]),
-    "fdvjp_tape_call": (
-        _status,
-        [_tape, _cfg, FUNCTION, ctypes.c_void_p, c_var_p, _size, _size, c_var_p],
-    ),
-    "fdvjp_tape_call_vjp": (
-        _status,
-        [_tape, FUNCTION, VJP_FUNCTION, ctypes.c_void_p, c_var_p, _size, _size, c_var_p],
-    ),
+    "fdvjp_tape_input_shaped": (_status, _shaped),
+    "fdvjp_tape_constant": (_status, [_tape, c_double_p, _size, c_var_p]),
+    "fdvjp_tape_constant_shaped": (_status, _shaped),
+    "fdvjp_tape_call": (_status, [_tape, _cfg, _fn, _user, c_var_p, _size, _size, c_var_p]),
+    "fdvjp_tape_call_vjp": (_status, [_tape, _fn, VJP_FUNCTION, _user, c_var_p, _size, _size, c_var_p]),
+    "fdvjp_tape_len": (_status, [_tape, c_var, c_size_t_p]),
+    "fdvjp_tape_ndim": (_status, [_tape, c_var, c_size_t_p]),
+    "fdvjp_tape_shape": (_status, [_tape, c_var, c_size_t_p, _size]),
     "fdvjp_tape_value": (_status, [_tape, c_var, c_double_p, _size]),
     "fdvjp_tape_backward": (_status, [_tape, c_var, c_double_p, _size]),
     "fdvjp_tape_grad": (_status, [_tape, c_var, c_double_p, _size]),
     "fdvjp_tape_set_input": (_status, [_tape, c_var, c_double_p, _size]),
     "fdvjp_tape_forward": (_status, [_tape]),
+    "fdvjp_tape_unary": (_status, [_tape, _i32, c_var, c_var_p]),
+    "fdvjp_tape_binary": (_status, [_tape, _i32, c_var, c_var, c_var_p]),
+    "fdvjp_tape_reduce": (_status, [_tape, _i32, c_var, c_var_p]),
+    "fdvjp_tape_pow_scalar": (_status, [_tape, c_var, _dbl, c_var_p]),
+    "fdvjp_tape_dot": (_status, [_tape, c_var, c_var, c_var_p]),
+    "fdvjp_tape_matmul": (_status, [_tape, c_var, c_var, c_var_p]),
+    "fdvjp_tape_reshape": (_status, [_tape, c_var, c_size_t_p, _size, c_var_p]),
+    "fdvjp_tape_slice": (_status, [_tape, c_var, _size, _size, c_var_p]),
+    "fdvjp_tape_concat": (_status, [_tape, c_var_p, _size, c_var_p]),
 }
 
 REQUIRED = (

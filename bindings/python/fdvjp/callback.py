@@ -15,30 +15,32 @@ PYTHON_EXCEPTION = 1
 
 class Trampoline:
     """Wraps `f`, which takes an array of `in_shape` and returns anything of `out_size`
-    elements, as an `fdvjp_fn`. Keep the object alive while C may call it."""
+    elements, as an `fdvjp_fn`, or as an `fdvjp_cfn` over complex128 arrays when `complex`
+    (C then passes interleaved re/im doubles and counts complex numbers). Keep the object
+    alive while C may call it."""
 
-    def __init__(self, f, in_shape, out_size, in_dtype=np.float64, out_dtype=np.float64):
+    def __init__(self, f, in_shape, out_size, complex=False):
         self.f = f
         self.in_shape = tuple(in_shape)
         self.out_size = out_size
-        self.in_dtype = in_dtype
-        self.out_dtype = out_dtype
+        self.dtype = np.complex128 if complex else np.float64
+        self.doubles_per_value = 2 if complex else 1
         self.error = None
         self.c_function = _library.FUNCTION(self._call)
 
     def _call(self, _user, x, n, y, m):
         try:
+            k = self.doubles_per_value
             # fdvjp's buffer lives only for this call: the user gets a private copy.
-            xs = np.ctypeslib.as_array(x, shape=(n,)).copy() if n else np.zeros(0)
-            if self.in_dtype is not np.float64:
-                xs = xs.view(self.in_dtype)
-            out = np.asarray(self.f(xs.reshape(self.in_shape)), dtype=self.out_dtype).reshape(-1)
+            xs = np.ctypeslib.as_array(x, shape=(k * n,)).copy() if n else np.zeros(0)
+            xs = xs.view(self.dtype).reshape(self.in_shape)
+            out = np.asarray(self.f(xs), dtype=self.dtype).reshape(-1)
             if out.size != self.out_size:
                 raise ValueError(
                     f"fdvjp: the function returned {out.size} values where {self.out_size} were expected"
                 )
             if m:
-                np.ctypeslib.as_array(y, shape=(m,))[:] = out.view(np.float64)
+                np.ctypeslib.as_array(y, shape=(k * m,))[:] = out.view(np.float64)
             return 0
         except BaseException as e:  # noqa: BLE001 - everything must stop at the boundary
             if self.error is None:

@@ -8,12 +8,13 @@ from .config import COL_MAJOR, resolve
 from .errors import FdvjpError, check
 
 
-def as_input(x):
-    """x as a contiguous float64 array (a private copy: fdvjp only reads it)."""
-    return np.array(x, dtype=np.float64, order="C", copy=True)
+def as_input(x, dtype=np.float64):
+    """x as a contiguous float64 (or complex128) array (a private copy: fdvjp only reads it)."""
+    return np.array(x, dtype=dtype, order="C", copy=True)
 
 
 def pointer(a):
+    """The array's data as `double *` (a complex128 array as interleaved re/im doubles)."""
     return a.ctypes.data_as(_library.c_double_p) if a.size else None
 
 
@@ -22,11 +23,12 @@ def output_shape(f, x):
     return np.shape(f(x.copy()))
 
 
-def run(entry, f, x, m, config, options, *rest):
+def run(entry, f, x, m, config, options, *rest, complex=False):
     """Calls the C `entry(cfg, f, NULL, x, n, m, *rest)`, raising the user's exception or an
-    FdvjpError on failure."""
+    FdvjpError on failure; returns the config used (None for the defaults). With `complex`,
+    f works on complex128 arrays (an `fdvjp_cfn`); x may be real or complex (`pointer`)."""
     cfg, owned = resolve(config, options)
-    trampoline = Trampoline(f, x.shape, m)
+    trampoline = Trampoline(f, x.shape, m, complex=complex)
     try:
         status = entry(cfg.handle if cfg else None, trampoline.c_function, None, pointer(x), x.size, m, *rest)
     finally:
@@ -73,6 +75,13 @@ def jvp(f, x, u, m=None, config=None, **options):
     return out.reshape(shape)
 
 
+def reshape_jacobian(jac, m, n, cfg):
+    """The flat C Jacobian as an (m, n) array, whatever the config's layout."""
+    if cfg is not None and cfg.layout == COL_MAJOR:
+        return jac.reshape((m, n), order="F")
+    return jac.reshape((m, n))
+
+
 def jacobian(f, x, m=None, config=None, **options):
     """The (m, n) Jacobian J[i, j] = d f_i / d x_j, f's output and x flattened in C order.
 
@@ -82,6 +91,4 @@ def jacobian(f, x, m=None, config=None, **options):
     m = m if m is not None else int(np.prod(output_shape(f, x)))
     jac = np.empty(m * x.size)
     cfg = run(_library.lib.fdvjp_jacobian, f, x, m, config, options, pointer(jac))
-    if cfg is not None and cfg.layout == COL_MAJOR:
-        return jac.reshape((m, x.size), order="F")
-    return jac.reshape((m, x.size))
+    return reshape_jacobian(jac, m, x.size, cfg)

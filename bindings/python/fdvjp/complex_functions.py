@@ -1,0 +1,48 @@
+"""Finite differences of complex functions f: C^n -> C^m on complex128 arrays, holomorphic
+or not (the real and imaginary direction of each input are differenced separately).
+
+VJP convention (ChainRules): grad_j = sum_i conj(A_ij) v_i + B_ij conj(v_i) with the
+Wirtinger derivatives A = df/dz, B = df/dconj(z); J^H v for holomorphic f. JAX's VJP is
+conj(complex_vjp(f, z, conj(c))).
+"""
+
+import numpy as np
+
+from . import _library
+from .derivatives import as_input, pointer, reshape_jacobian, run
+
+
+def _output_size(f, z):
+    return int(np.size(f(z.copy())))
+
+
+def complex_vjp(f, z, v, config=None, **options):
+    """The complex cotangent pulled back to z (z's shape), in the convention above."""
+    z = as_input(z, np.complex128)
+    v = as_input(v, np.complex128).reshape(-1)
+    grad = np.empty(z.size, dtype=np.complex128)
+    run(_library.function("fdvjp_complex_vjp"), f, z, v.size, config, options,
+        pointer(v), pointer(grad), complex=True)
+    return grad.reshape(z.shape)
+
+
+def complex_jvp(f, z, u, m=None, config=None, **options):
+    """A u + B conj(u) (m complex entries)."""
+    z = as_input(z, np.complex128)
+    u = as_input(u, np.complex128).reshape(-1)
+    m = m if m is not None else _output_size(f, z)
+    out = np.empty(m, dtype=np.complex128)
+    run(_library.function("fdvjp_complex_jvp"), f, z, m, config, options,
+        pointer(u), pointer(out), complex=True)
+    return out
+
+
+def complex_jacobian(f, z, m=None, config=None, **options):
+    """The real (2m, 2n) Jacobian of the interleaved view: rows Re w_i, Im w_i; columns
+    Re z_j, Im z_j (each 2×2 block is [[Re A, -Im A], [Im A, Re A]] for holomorphic f)."""
+    z = as_input(z, np.complex128)
+    m = m if m is not None else _output_size(f, z)
+    jac = np.empty(4 * m * z.size)
+    cfg = run(_library.function("fdvjp_complex_jacobian"), f, z, m, config, options,
+              pointer(jac), complex=True)
+    return reshape_jacobian(jac, 2 * m, 2 * z.size, cfg)

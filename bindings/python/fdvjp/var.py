@@ -1,0 +1,130 @@
+"""`Var`: a value recorded on a `Tape`, with numpy-like operators that record more ops."""
+
+
+class Var:
+    """A variable of a Tape: `id` is the C `fdvjp_var`. Arithmetic with Vars, numbers and
+    arrays records built-in ops (numbers and arrays become constants)."""
+
+    __array_priority__ = 1000  # numpy defers to Var's reflected operators
+
+    def __init__(self, tape, id):
+        self.tape = tape
+        self.id = id
+
+    @property
+    def shape(self):
+        return self.tape.shape(self)
+
+    @property
+    def value(self):
+        """The current value as a numpy array."""
+        return self.tape.value(self)
+
+    @property
+    def grad(self):
+        """The last backward's gradient with respect to this input."""
+        return self.tape.grad(self)
+
+    def __repr__(self):
+        return f"Var(id={self.id}, shape={self.shape})"
+
+    def __add__(self, other):
+        return self.tape.binary("add", self, other)
+
+    def __radd__(self, other):
+        return self.tape.binary("add", other, self)
+
+    def __sub__(self, other):
+        return self.tape.binary("sub", self, other)
+
+    def __rsub__(self, other):
+        return self.tape.binary("sub", other, self)
+
+    def __mul__(self, other):
+        return self.tape.binary("mul", self, other)
+
+    def __rmul__(self, other):
+        return self.tape.binary("mul", other, self)
+
+    def __truediv__(self, other):
+        return self.tape.binary("div", self, other)
+
+    def __rtruediv__(self, other):
+        return self.tape.binary("div", other, self)
+
+    def __pow__(self, other):
+        if isinstance(other, (int, float)):
+            return self.tape.pow_scalar(self, other)
+        return self.tape.binary("pow", self, other)
+
+    def __rpow__(self, other):
+        return self.tape.binary("pow", other, self)
+
+    def __neg__(self):
+        return self.tape.unary("neg", self)
+
+    def __matmul__(self, other):
+        return self.tape.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return self.tape.matmul(other, self)
+
+    def __abs__(self):
+        return self.tape.unary("abs", self)
+
+    def exp(self):
+        return self.tape.unary("exp", self)
+
+    def log(self):
+        return self.tape.unary("log", self)
+
+    def log1p(self):
+        return self.tape.unary("log1p", self)
+
+    def sqrt(self):
+        return self.tape.unary("sqrt", self)
+
+    def sin(self):
+        return self.tape.unary("sin", self)
+
+    def cos(self):
+        return self.tape.unary("cos", self)
+
+    def tan(self):
+        return self.tape.unary("tan", self)
+
+    def tanh(self):
+        return self.tape.unary("tanh", self)
+
+    def square(self):
+        return self.tape.unary("square", self)
+
+    def sum(self):
+        return self.tape.reduce("sum", self)
+
+    def mean(self):
+        return self.tape.reduce("mean", self)
+
+    def norm(self):
+        return self.tape.reduce("norm2", self)
+
+    def dot(self, other):
+        return self.tape.dot(self, other)
+
+    def reshape(self, *shape):
+        return self.tape.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def __getitem__(self, index):
+        """A contiguous range of the flattened value: v[start:stop] (step 1) or v[i]."""
+        n = 1
+        for s in self.shape:
+            n *= s
+        if isinstance(index, slice):
+            start, stop, step = index.indices(n)
+            if step != 1:
+                raise IndexError("fdvjp.Var: only contiguous slices (step 1)")
+            return self.tape.slice(self, start, max(stop - start, 0))
+        i = index + n if index < 0 else index
+        if not 0 <= i < n:
+            raise IndexError(f"fdvjp.Var: index {index} out of range for {n} elements")
+        return self.tape.reshape(self.tape.slice(self, i, 1), ())
