@@ -1,14 +1,13 @@
 //! The step rule and its overrides, read back from the truncation error.
 //!
 //! With `c = x` (the point itself), `f_j(x) = (x_j - c_j)^p` turns each scheme's estimate
-//! of the diagonal into a known function of the step t it took:
-//! forward `t^2 / t = t` (p = 2), backward `-t` (p = 2), central `t^2` (p = 3), 4th order
-//! `-4 t^4` (p = 5: `(1/12)(-32) - (2/3)(-1) + (2/3)(1) - (1/12)(32) = -4`). So the step is
-//! recovered to a few ulps, and is compared with the documented rule
-//! `t = (x_j + h_j) - x_j`, `h_j = abs_j` if absolute steps are set, else
-//! `r max(|x_j|, typ_j)`. The tolerance 1e-6 (relative) leaves room for the rare perturbed
-//! point `x_j - k t` that crosses a power of two and is rounded (by at most ulp(x_j)/t ≤ 1e-9
-//! with the steps used here); distinct rules give steps that differ by far more.
+//! of the diagonal into a known function of the step t it took
+//! ([`common::step_revealing`]), so the step is recovered to a few ulps and compared with
+//! the documented rule `t = (x_j + h_j) - x_j`, `h_j = abs_j` if absolute steps are set,
+//! else `r max(|x_j|, typ_j)`. The tolerance 1e-6 (relative) leaves room for the rare
+//! perturbed point `x_j - k t` that crosses a power of two and is rounded (by at most
+//! ulp(x_j)/t ≤ 1e-9 with the steps used here); distinct rules give steps that differ by
+//! far more.
 
 mod common;
 
@@ -19,20 +18,9 @@ use proptest::prelude::*;
 /// Relative tolerance on a recovered step.
 const STEP_TOL: f64 = 1e-6;
 
-/// The power that makes `scheme`'s estimate reveal the step, and the inverse of that
-/// estimate.
-fn power_and_recovery(scheme: Scheme) -> (i32, fn(f64) -> f64) {
-    match scheme {
-        Scheme::Forward => (2, |d| d),
-        Scheme::Backward => (2, |d| -d),
-        Scheme::Central => (3, f64::sqrt),
-        Scheme::Central4 => (5, |d| (-d / 4.0).powf(0.25)),
-    }
-}
-
 /// The steps taken per column, recovered from the Jacobian's diagonal.
 fn steps_taken(x: &[f64], opts: &Options) -> Vec<f64> {
-    let (p, recover) = power_and_recovery(opts.scheme());
+    let (p, recover) = common::step_revealing(opts.scheme());
     let c = x.to_vec();
     let f = move |z: &[f64], y: &mut [f64]| {
         for ((yj, zj), cj) in y.iter_mut().zip(z).zip(&c) {

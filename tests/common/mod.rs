@@ -123,6 +123,19 @@ pub fn jvp_error(tf: &TestFn, x: &[f64], got: &[f64], u: &[f64], want: &[f64]) -
     worst
 }
 
+/// A power `p` and the inverse of the estimate each scheme makes of `d/dz (z - x)^p` at
+/// `z = x` with step t, so that the estimate reveals the step it was taken with:
+/// forward `t^2 / t = t` (p = 2), backward `-t` (p = 2), central `t^2` (p = 3), 4th order
+/// `-4 t^4` (p = 5: `(1/12)(-32) - (2/3)(-1) + (2/3)(1) - (1/12)(32) = -4`).
+pub fn step_revealing(scheme: Scheme) -> (i32, fn(f64) -> f64) {
+    match scheme {
+        Scheme::Forward => (2, |d| d),
+        Scheme::Backward => (2, |d| -d),
+        Scheme::Central => (3, f64::sqrt),
+        Scheme::Central4 => (5, |d| (-d / 4.0).powf(0.25)),
+    }
+}
+
 /// `f` as a [`fdvjp::fd::Function`] closure that adds one to `count` per evaluation.
 pub fn counted<'a>(
     tf: &'a TestFn,
