@@ -219,7 +219,8 @@ typedef struct fdvjp_tape fdvjp_tape;
 // The caller's function `y = f(x)`: reads `n` doubles at `x`, writes `m` doubles at `y`,
 // returns 0 on success and any other value to abort the computation (that value is
 // reported in the last error). `user` is passed through untouched; fdvjp never
-// dereferences it. Called on the calling thread, never concurrently.
+// dereferences it. Called on the calling thread, never concurrently, unless the config
+// asks for threads (`fdvjp_config_set_threads`), which declares f thread-safe.
 typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, size_t m);
 
 // The caller's complex function `w = f(z)`, `C^n -> C^m`: reads `2n` doubles at `z` and
@@ -230,6 +231,20 @@ typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, si
 // value to abort the computation (reported in the last error). `user` is passed through
 // untouched. Called on the calling thread, never concurrently.
 typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, size_t m);
+
+// Told after each batch of evaluations (each evaluation when not batching) how many are
+// done and how many are planned so far (the plan grows when a column needs a fall-back).
+// Return 0 to go on, anything else to cancel: the call then returns `FDVJP_CANCELLED`
+// with every output untouched. Called on the calling thread.
+typedef int32_t (*fdvjp_progress_fn)(void *user, size_t done, size_t total);
+
+// The caller's function evaluated at `k` points in one call: point `p` is
+// `xs[p*n .. p*n + n]` (the points are the columns of a column-major n×k array), its
+// value goes to `ys[p*m .. p*m + m]`. Returns 0 on success, anything else aborts (the
+// whole batch is then reported as failed at its first point). This is the hook for
+// running evaluations on a GPU, on MPI ranks or on a cluster queue: fdvjp hands over up
+// to the config's batch size (`fdvjp_config_set_batch_size`) points at once.
+typedef int32_t (*fdvjp_batch_fn)(void *user, const double *xs, size_t n, size_t k, double *ys, size_t m);
 
 // A variable on a tape: an opaque id issued by the tape, never 0 (so 0 can mean "no
 // variable"). A variable of another tape, or one issued before `fdvjp_tape_clear`, is
@@ -484,19 +499,55 @@ fdvjp_status fdvjp_config_set_sparsity(fdvjp_config *cfg, const size_t *rows, co
 // `cfg` is NULL or a live config.
 fdvjp_status fdvjp_config_set_adaptive(fdvjp_config *cfg, int32_t on);
 
+// Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
+// Setting more than one declares that f may be called concurrently from several threads
+// (with the same `user`). Results are bit-for-bit those of a serial run; only the order
+// of the calls changes. Unless a batch size is set, batches hold 4 points per thread.
+// Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
+//
+// # Safety
+// `cfg` is NULL or a live config.
+fdvjp_status fdvjp_config_set_threads(fdvjp_config *cfg, size_t threads);
+
+// Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
+// call, or shared among the threads. fdvjp plans the first stencil points of as many
+// columns as fit and evaluates them together; results do not depend on it. Extra memory
+// grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 4 per
+// thread with threads).
+//
+// # Safety
+// `cfg` is NULL or a live config.
+fdvjp_status fdvjp_config_set_batch_size(fdvjp_config *cfg, size_t points);
+
+// Registers a progress callback, called with (`done`, `total`) evaluations after each
+// batch (each evaluation when not batching); a non-zero return cancels the computation,
+// which then returns `FDVJP_CANCELLED` with every output untouched. `f == NULL` removes
+// it. `user` is passed to f untouched and must stay valid while the config is used.
+//
+// # Safety
+// `cfg` is NULL or a live config; `f` is NULL or callable with `user`.
+fdvjp_status fdvjp_config_set_progress(fdvjp_config *cfg, fdvjp_progress_fn f, void *user);
+
 // Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
-// differences, without forming J (extra memory O(n + m)).
+// differences, without forming J (extra memory O(n + m) when not batching).
 //
 // `cfg` may be NULL (central differences, default steps). Evaluations of f: 1 + n
 // (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only for columns that
-// fall back near bounds or non-finite values. `n == 0` or `m == 0` is an empty problem:
-// success, f not called. `grad` is written only on success.
+// fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
+// number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
+// called. `grad` is written only on success.
 //
 // # Safety
 // `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
 // (n doubles) writable, each may be NULL only when its length is 0; `f` is callable with
 // `user` during the call.
 fdvjp_status fdvjp_vjp(const fdvjp_config *cfg, fdvjp_fn f, void *user, const double *x, size_t n, size_t m, const double *v, double *grad);
+
+// `fdvjp_vjp` with a batch function: up to the config's batch size points per call.
+//
+// # Safety
+// As `fdvjp_vjp`.
+fdvjp_status fdvjp_vjp_batch(const fdvjp_config *cfg, fdvjp_batch_fn f, void *user, const double *x, size_t n, size_t m, const double *v, double *grad);
 
 // Jacobian-vector product: `jvp = J(x) u` (m entries), by one directional difference.
 //
@@ -508,6 +559,12 @@ fdvjp_status fdvjp_vjp(const fdvjp_config *cfg, fdvjp_fn f, void *user, const do
 // As `fdvjp_vjp`, with `u` (n doubles) readable and `jvp` (m doubles) writable.
 fdvjp_status fdvjp_jvp(const fdvjp_config *cfg, fdvjp_fn f, void *user, const double *x, size_t n, size_t m, const double *u, double *jvp);
 
+// `fdvjp_jvp` with a batch function: the stencil's points in one call.
+//
+// # Safety
+// As `fdvjp_jvp`.
+fdvjp_status fdvjp_jvp_batch(const fdvjp_config *cfg, fdvjp_batch_fn f, void *user, const double *x, size_t n, size_t m, const double *u, double *jvp);
+
 // The m×n Jacobian of f at x into `jac` (m*n doubles): row-major `jac[i*n + j] =
 // df_i/dx_j` by default, column-major `jac[j*m + i]` with `FDVJP_COL_MAJOR`.
 //
@@ -516,6 +573,12 @@ fdvjp_status fdvjp_jvp(const fdvjp_config *cfg, fdvjp_fn f, void *user, const do
 // # Safety
 // As `fdvjp_vjp`, with `jac` writable for m*n doubles.
 fdvjp_status fdvjp_jacobian(const fdvjp_config *cfg, fdvjp_fn f, void *user, const double *x, size_t n, size_t m, double *jac);
+
+// `fdvjp_jacobian` with a batch function: up to the config's batch size points per call.
+//
+// # Safety
+// As `fdvjp_jacobian`.
+fdvjp_status fdvjp_jacobian_batch(const fdvjp_config *cfg, fdvjp_batch_fn f, void *user, const double *x, size_t n, size_t m, double *jac);
 
 // Copies this thread's last-error message into `buf` and returns its full length in bytes
 // (without the terminating NUL).

@@ -39,7 +39,8 @@ step() {
 # memcheck PROGRAM: the program under valgrind; any error or leak fails it.
 memcheck() {
     valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible \
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 "$@"
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+        --suppressions="$ROOT/tests/valgrind.supp" "$@"
 }
 
 # expect_known_failure PROGRAM: passes when the program reports failures (exit 1), and

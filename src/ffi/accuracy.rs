@@ -1,16 +1,12 @@
 //! The Richardson entry points: VJP, JVP and Jacobian with a per-entry error estimate.
 
-use super::boundary::{guard, Failure};
+use super::boundary::guard;
 use super::buffers::{input, product, Output};
-use super::callback::{fdvjp_fn, CFunction};
-use super::config::{fdvjp_config, options_of};
-use super::status::fdvjp_status::{self, *};
+use super::callback::fdvjp_fn;
+use super::config::{fdvjp_config, function_of, options_of};
+use super::status::fdvjp_status;
 use crate::fd;
 use std::ffi::c_void;
-
-fn function(f: fdvjp_fn, user: *mut c_void) -> Result<CFunction, Failure> {
-    CFunction::new(f, user).ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))
-}
 
 /// Vector-Jacobian product `grad = v^T J(x)` (n entries) by Richardson extrapolation of
 /// central differences, with an estimate of each entry's absolute error in `err` (n
@@ -55,7 +51,7 @@ pub unsafe extern "C" fn fdvjp_vjp_estimate(
                 input(v, m, "v", "m")?,
             )
         };
-        let f = function(f, user)?;
+        let f = unsafe { function_of(cfg, f, user) }?;
         let grad = Output::new(grad, n, "grad", "n")?;
         let err = Output::new(err, n, "err", "n")?;
         let e = fd::vjp_estimate(&f, x, v, &opts)?;
@@ -99,7 +95,7 @@ pub unsafe extern "C" fn fdvjp_jvp_estimate(
                 input(u, n, "u", "n")?,
             )
         };
-        let f = function(f, user)?;
+        let f = unsafe { function_of(cfg, f, user) }?;
         let jvp = Output::new(jvp, m, "jvp", "m")?;
         let err = Output::new(err, m, "err", "m")?;
         let e = fd::jvp_estimate(&f, x, m, u, &opts)?;
@@ -135,7 +131,7 @@ pub unsafe extern "C" fn fdvjp_jacobian_estimate(
     guard("fdvjp_jacobian_estimate", || {
         // SAFETY: forwarded caller contract on cfg and x.
         let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
-        let f = function(f, user)?;
+        let f = unsafe { function_of(cfg, f, user) }?;
         let len = product(m, n, "jac")?;
         let jac = Output::new(jac, len, "jac", "m*n")?;
         let err = Output::new(err, len, "err", "m*n")?;

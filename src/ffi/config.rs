@@ -2,9 +2,11 @@
 
 use super::boundary::{guard, Failure};
 use super::buffers::input;
+use super::callback::{fdvjp_batch_fn, fdvjp_fn, fdvjp_progress_fn, CFunction, Execution};
 use super::status::fdvjp_status::{self, *};
 use crate::fd::{Layout, Options, Scheme, Sparsity};
 use std::borrow::Cow;
+use std::ffi::c_void;
 
 /// Options of a computation (scheme, steps, bounds, layout). Opaque: create with
 /// `fdvjp_config_new`, free with `fdvjp_config_free`. Not to be used from two threads at
@@ -12,6 +14,9 @@ use std::borrow::Cow;
 pub struct fdvjp_config {
     magic: u64,
     options: Options,
+    execution: Execution,
+    /// Whether the caller chose the batch size; otherwise threads get 4 points each.
+    batch_chosen: bool,
 }
 
 /// Marks a live config; cleared on free, so a freed or foreign pointer is usually caught.
@@ -45,8 +50,29 @@ pub enum fdvjp_layout {
 /// A non-NULL `cfg` must point to memory readable as a config (one made by
 /// `fdvjp_config_new`); its tag is checked before use.
 pub(crate) unsafe fn options_of<'a>(cfg: *const fdvjp_config) -> Result<Cow<'a, Options>, Failure> {
-    if cfg.is_null() {
+    // SAFETY: forwarded caller contract.
+    let Some(cfg) = (unsafe { live(cfg) })? else {
         return Ok(Cow::Owned(Options::default()));
+    };
+    let threads = cfg.execution.threads;
+    if threads <= 1 || cfg.batch_chosen {
+        return Ok(Cow::Borrowed(&cfg.options));
+    }
+    let mut options = cfg.options.clone();
+    options.set_batch(THREAD_BATCH * threads)?;
+    Ok(Cow::Owned(options))
+}
+
+/// Points per thread in a batch when the caller did not choose the batch size.
+const THREAD_BATCH: usize = 4;
+
+/// The config behind a non-NULL `cfg`, checked to be live; `None` for NULL.
+///
+/// # Safety
+/// As [`options_of`].
+unsafe fn live<'a>(cfg: *const fdvjp_config) -> Result<Option<&'a fdvjp_config>, Failure> {
+    if cfg.is_null() {
+        return Ok(None);
     }
     // SAFETY: non-NULL and, by the caller's contract, a config made by fdvjp_config_new.
     let cfg = unsafe { &*cfg };
@@ -55,7 +81,36 @@ pub(crate) unsafe fn options_of<'a>(cfg: *const fdvjp_config) -> Result<Cow<'a, 
             "cfg is not a live fdvjp_config (freed or foreign)",
         ));
     }
-    Ok(Cow::Borrowed(&cfg.options))
+    Ok(Some(cfg))
+}
+
+/// The caller's point function `f` run as `cfg` says (threads, progress); serial without
+/// progress reports when `cfg` is NULL. `FDVJP_NULL_POINTER` when `f` is NULL.
+///
+/// # Safety
+/// As [`options_of`].
+pub(crate) unsafe fn function_of(
+    cfg: *const fdvjp_config,
+    f: fdvjp_fn,
+    user: *mut c_void,
+) -> Result<CFunction, Failure> {
+    // SAFETY: forwarded caller contract.
+    let execution = unsafe { live(cfg) }?.map_or_else(Execution::default, |c| c.execution);
+    CFunction::point(f, user, execution)
+}
+
+/// The caller's batch function `f` with `cfg`'s progress reports.
+///
+/// # Safety
+/// As [`options_of`].
+pub(crate) unsafe fn batch_function_of(
+    cfg: *const fdvjp_config,
+    f: fdvjp_batch_fn,
+    user: *mut c_void,
+) -> Result<CFunction, Failure> {
+    // SAFETY: forwarded caller contract.
+    let execution = unsafe { live(cfg) }?.map_or_else(Execution::default, |c| c.execution);
+    CFunction::batch(f, user, execution)
 }
 
 /// Runs a setter on the options behind a non-NULL, live `cfg`.
@@ -66,6 +121,19 @@ unsafe fn update(
     func: &str,
     cfg: *mut fdvjp_config,
     set: impl FnOnce(&mut Options) -> Result<(), Failure>,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { update_config(func, cfg, |c| set(&mut c.options)) }
+}
+
+/// Runs a setter on a non-NULL, live `cfg`.
+///
+/// # Safety
+/// As [`options_of`], and no other reference to `*cfg` may be alive.
+unsafe fn update_config(
+    func: &str,
+    cfg: *mut fdvjp_config,
+    set: impl FnOnce(&mut fdvjp_config) -> Result<(), Failure>,
 ) -> fdvjp_status {
     guard(func, || {
         if cfg.is_null() {
@@ -79,7 +147,7 @@ unsafe fn update(
                 "cfg is not a live fdvjp_config (freed or foreign)",
             ));
         }
-        set(&mut cfg.options)
+        set(cfg)
     })
 }
 
@@ -91,6 +159,8 @@ pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
         Box::into_raw(Box::new(fdvjp_config {
             magic: CONFIG_MAGIC,
             options: Options::default(),
+            execution: Execution::default(),
+            batch_chosen: false,
         }))
     });
     made.unwrap_or(std::ptr::null_mut())
@@ -319,6 +389,73 @@ pub unsafe extern "C" fn fdvjp_config_set_adaptive(
                 1 => true,
                 _ => return Err(Failure::invalid(format!("on = {on} must be 0 or 1"))),
             });
+            Ok(())
+        })
+    }
+}
+
+/// Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
+/// Setting more than one declares that f may be called concurrently from several threads
+/// (with the same `user`). Results are bit-for-bit those of a serial run; only the order
+/// of the calls changes. Unless a batch size is set, batches hold 4 points per thread.
+/// Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
+///
+/// # Safety
+/// `cfg` is NULL or a live config.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_threads(
+    cfg: *mut fdvjp_config,
+    threads: usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update_config("fdvjp_config_set_threads", cfg, |c| {
+            c.execution.threads = threads;
+            Ok(())
+        })
+    }
+}
+
+/// Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
+/// call, or shared among the threads. fdvjp plans the first stencil points of as many
+/// columns as fit and evaluates them together; results do not depend on it. Extra memory
+/// grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 4 per
+/// thread with threads).
+///
+/// # Safety
+/// `cfg` is NULL or a live config.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_batch_size(
+    cfg: *mut fdvjp_config,
+    points: usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update_config("fdvjp_config_set_batch_size", cfg, |c| {
+            c.options.set_batch(points.max(1))?;
+            c.batch_chosen = points > 0;
+            Ok(())
+        })
+    }
+}
+
+/// Registers a progress callback, called with (`done`, `total`) evaluations after each
+/// batch (each evaluation when not batching); a non-zero return cancels the computation,
+/// which then returns `FDVJP_CANCELLED` with every output untouched. `f == NULL` removes
+/// it. `user` is passed to f untouched and must stay valid while the config is used.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `f` is NULL or callable with `user`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_progress(
+    cfg: *mut fdvjp_config,
+    f: fdvjp_progress_fn,
+    user: *mut c_void,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update_config("fdvjp_config_set_progress", cfg, |c| {
+            c.execution.progress = f.map(|f| (f, user));
             Ok(())
         })
     }

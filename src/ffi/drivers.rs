@@ -1,24 +1,22 @@
-//! The finite-difference entry points: VJP, JVP and Jacobian of a C function.
+//! The finite-difference entry points: VJP, JVP and Jacobian of a C function, given as a
+//! point function (`fdvjp_fn`) or a batch function (`fdvjp_batch_fn`).
 
-use super::boundary::{guard, Failure};
+use super::boundary::guard;
 use super::buffers::{input, product, Output};
-use super::callback::{fdvjp_fn, CFunction};
-use super::config::{fdvjp_config, options_of};
-use super::status::fdvjp_status::{self, *};
+use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction};
+use super::config::{batch_function_of, fdvjp_config, function_of, options_of};
+use super::status::fdvjp_status;
 use crate::fd;
 use std::ffi::c_void;
 
-fn function(f: fdvjp_fn, user: *mut c_void) -> Result<CFunction, Failure> {
-    CFunction::new(f, user).ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))
-}
-
 /// Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
-/// differences, without forming J (extra memory O(n + m)).
+/// differences, without forming J (extra memory O(n + m) when not batching).
 ///
 /// `cfg` may be NULL (central differences, default steps). Evaluations of f: 1 + n
 /// (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only for columns that
-/// fall back near bounds or non-finite values. `n == 0` or `m == 0` is an empty problem:
-/// success, f not called. `grad` is written only on success.
+/// fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
+/// number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
+/// called. `grad` is written only on success.
 ///
 /// # Safety
 /// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
@@ -35,21 +33,30 @@ pub unsafe extern "C" fn fdvjp_vjp(
     v: *const f64,
     grad: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_vjp", || {
-        // SAFETY: forwarded caller contract on cfg, x, v.
-        let (opts, x, v) = unsafe {
-            (
-                options_of(cfg)?,
-                input(x, n, "x", "n")?,
-                input(v, m, "v", "m")?,
-            )
-        };
-        let f = function(f, user)?;
-        let out = Output::new(grad, n, "grad", "n")?;
-        let result = fd::vjp(&f, x, v, &opts)?;
-        // SAFETY: grad is writable for n doubles; the borrows of x and v have ended.
-        unsafe { out.write(&result) };
-        Ok(())
+    // SAFETY: forwarded caller contract.
+    guard("fdvjp_vjp", || unsafe {
+        vjp(cfg, function_of(cfg, f, user)?, x, n, m, v, grad)
+    })
+}
+
+/// `fdvjp_vjp` with a batch function: up to the config's batch size points per call.
+///
+/// # Safety
+/// As `fdvjp_vjp`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_vjp_batch(
+    cfg: *const fdvjp_config,
+    f: fdvjp_batch_fn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    v: *const f64,
+    grad: *mut f64,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    guard("fdvjp_vjp_batch", || unsafe {
+        vjp(cfg, batch_function_of(cfg, f, user)?, x, n, m, v, grad)
     })
 }
 
@@ -72,21 +79,30 @@ pub unsafe extern "C" fn fdvjp_jvp(
     u: *const f64,
     jvp: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_jvp", || {
-        // SAFETY: forwarded caller contract on cfg, x, u.
-        let (opts, x, u) = unsafe {
-            (
-                options_of(cfg)?,
-                input(x, n, "x", "n")?,
-                input(u, n, "u", "n")?,
-            )
-        };
-        let f = function(f, user)?;
-        let out = Output::new(jvp, m, "jvp", "m")?;
-        let result = fd::jvp(&f, x, m, u, &opts)?;
-        // SAFETY: jvp is writable for m doubles; the borrows of x and u have ended.
-        unsafe { out.write(&result) };
-        Ok(())
+    // SAFETY: forwarded caller contract.
+    guard("fdvjp_jvp", || unsafe {
+        jvp_into(cfg, function_of(cfg, f, user)?, x, n, m, u, jvp)
+    })
+}
+
+/// `fdvjp_jvp` with a batch function: the stencil's points in one call.
+///
+/// # Safety
+/// As `fdvjp_jvp`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_jvp_batch(
+    cfg: *const fdvjp_config,
+    f: fdvjp_batch_fn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    u: *const f64,
+    jvp: *mut f64,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    guard("fdvjp_jvp_batch", || unsafe {
+        jvp_into(cfg, batch_function_of(cfg, f, user)?, x, n, m, u, jvp)
     })
 }
 
@@ -107,14 +123,105 @@ pub unsafe extern "C" fn fdvjp_jacobian(
     m: usize,
     jac: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_jacobian", || {
-        // SAFETY: forwarded caller contract on cfg and x.
-        let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
-        let f = function(f, user)?;
-        let out = Output::new(jac, product(m, n, "jac")?, "jac", "m*n")?;
-        let result = fd::jacobian(&f, x, m, &opts)?;
-        // SAFETY: jac is writable for m*n doubles; the borrow of x has ended.
-        unsafe { out.write(&result) };
-        Ok(())
+    // SAFETY: forwarded caller contract.
+    guard("fdvjp_jacobian", || unsafe {
+        jacobian(cfg, function_of(cfg, f, user)?, x, n, m, jac)
     })
+}
+
+/// `fdvjp_jacobian` with a batch function: up to the config's batch size points per call.
+///
+/// # Safety
+/// As `fdvjp_jacobian`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_jacobian_batch(
+    cfg: *const fdvjp_config,
+    f: fdvjp_batch_fn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    jac: *mut f64,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    guard("fdvjp_jacobian_batch", || unsafe {
+        jacobian(cfg, batch_function_of(cfg, f, user)?, x, n, m, jac)
+    })
+}
+
+/// The VJP behind both entry points.
+///
+/// # Safety
+/// As `fdvjp_vjp`.
+unsafe fn vjp(
+    cfg: *const fdvjp_config,
+    f: CFunction,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    v: *const f64,
+    grad: *mut f64,
+) -> Result<(), super::boundary::Failure> {
+    // SAFETY: forwarded caller contract on cfg, x, v.
+    let (opts, x, v) = unsafe {
+        (
+            options_of(cfg)?,
+            input(x, n, "x", "n")?,
+            input(v, m, "v", "m")?,
+        )
+    };
+    let out = Output::new(grad, n, "grad", "n")?;
+    let result = fd::vjp(&f, x, v, &opts)?;
+    // SAFETY: grad is writable for n doubles; the borrows of x and v have ended.
+    unsafe { out.write(&result) };
+    Ok(())
+}
+
+/// The JVP behind both entry points.
+///
+/// # Safety
+/// As `fdvjp_jvp`.
+unsafe fn jvp_into(
+    cfg: *const fdvjp_config,
+    f: CFunction,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    u: *const f64,
+    jvp: *mut f64,
+) -> Result<(), super::boundary::Failure> {
+    // SAFETY: forwarded caller contract on cfg, x, u.
+    let (opts, x, u) = unsafe {
+        (
+            options_of(cfg)?,
+            input(x, n, "x", "n")?,
+            input(u, n, "u", "n")?,
+        )
+    };
+    let out = Output::new(jvp, m, "jvp", "m")?;
+    let result = fd::jvp(&f, x, m, u, &opts)?;
+    // SAFETY: jvp is writable for m doubles; the borrows of x and u have ended.
+    unsafe { out.write(&result) };
+    Ok(())
+}
+
+/// The Jacobian behind both entry points.
+///
+/// # Safety
+/// As `fdvjp_jacobian`.
+unsafe fn jacobian(
+    cfg: *const fdvjp_config,
+    f: CFunction,
+    x: *const f64,
+    n: usize,
+    m: usize,
+    jac: *mut f64,
+) -> Result<(), super::boundary::Failure> {
+    // SAFETY: forwarded caller contract on cfg and x.
+    let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
+    let out = Output::new(jac, product(m, n, "jac")?, "jac", "m*n")?;
+    let result = fd::jacobian(&f, x, m, &opts)?;
+    // SAFETY: jac is writable for m*n doubles; the borrow of x has ended.
+    unsafe { out.write(&result) };
+    Ok(())
 }

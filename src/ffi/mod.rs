@@ -23,7 +23,7 @@ mod tape_ops;
 mod vjp_callback;
 
 pub use accuracy::*;
-pub use callback::fdvjp_fn;
+pub use callback::{fdvjp_batch_fn, fdvjp_fn, fdvjp_progress_fn};
 pub use complex_callback::fdvjp_cfn;
 pub use complex_function::*;
 pub use complex_step::*;
