@@ -51,6 +51,7 @@ pub unsafe extern "C" fn fdvjp_vjp_estimate(
                 input(v, m, "v", "m")?,
             )
         };
+        // SAFETY: cfg is NULL or a live config (caller contract).
         let f = unsafe { function_of(cfg, f, user) }?;
         let grad = Output::new(grad, n, "grad", "n")?;
         let err = Output::new(err, n, "err", "n")?;
@@ -95,6 +96,7 @@ pub unsafe extern "C" fn fdvjp_jvp_estimate(
                 input(u, n, "u", "n")?,
             )
         };
+        // SAFETY: cfg is NULL or a live config (caller contract).
         let f = unsafe { function_of(cfg, f, user) }?;
         let jvp = Output::new(jvp, m, "jvp", "m")?;
         let err = Output::new(err, m, "err", "m")?;
@@ -131,6 +133,7 @@ pub unsafe extern "C" fn fdvjp_jacobian_estimate(
     guard("fdvjp_jacobian_estimate", || {
         // SAFETY: forwarded caller contract on cfg and x.
         let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
+        // SAFETY: cfg is NULL or a live config (caller contract).
         let f = unsafe { function_of(cfg, f, user) }?;
         let len = product(m, n, "jac")?;
         let jac = Output::new(jac, len, "jac", "m*n")?;
