@@ -39,12 +39,13 @@ build:
 
 install: build
 	install -d '$(DESTDIR)$(LIBDIR)/pkgconfig' '$(DESTDIR)$(CMAKEDIR)' \
-	  '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(DATADIR)/fdvjp/fortran'
+	  '$(DESTDIR)$(INCLUDEDIR)/fdvjp' '$(DESTDIR)$(DATADIR)/fdvjp/fortran'
 	install -m 755 $(BUILT)/libfdvjp.so '$(DESTDIR)$(LIBDIR)/libfdvjp.so.$(VERSION)'
 	ln -sf libfdvjp.so.$(VERSION) '$(DESTDIR)$(LIBDIR)/libfdvjp.so.$(SOVERSION)'
 	ln -sf libfdvjp.so.$(SOVERSION) '$(DESTDIR)$(LIBDIR)/libfdvjp.so'
 	install -m 644 $(BUILT)/libfdvjp.a '$(DESTDIR)$(LIBDIR)/libfdvjp.a'
 	install -m 644 include/fdvjp.h bindings/cpp/fdvjp.hpp '$(DESTDIR)$(INCLUDEDIR)/'
+	install -m 644 bindings/cpp/fdvjp/*.hpp '$(DESTDIR)$(INCLUDEDIR)/fdvjp/'
 	install -m 644 bindings/fortran/fdvjp.f90 '$(DESTDIR)$(DATADIR)/fdvjp/fortran/'
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|' \
@@ -66,4 +67,5 @@ uninstall:
 	  '$(DESTDIR)$(LIBDIR)/pkgconfig/fdvjp.pc' '$(DESTDIR)$(CMAKEDIR)/fdvjpConfig.cmake' \
 	  '$(DESTDIR)$(CMAKEDIR)/fdvjpConfigVersion.cmake' \
 	  '$(DESTDIR)$(DATADIR)/fdvjp/fortran/fdvjp.f90'
-	-rmdir '$(DESTDIR)$(CMAKEDIR)' '$(DESTDIR)$(DATADIR)/fdvjp/fortran' '$(DESTDIR)$(DATADIR)/fdvjp'
+	rm -f $(patsubst bindings/cpp/%,'$(DESTDIR)$(INCLUDEDIR)/%',$(wildcard bindings/cpp/fdvjp/*.hpp))
+	-rmdir '$(DESTDIR)$(INCLUDEDIR)/fdvjp' '$(DESTDIR)$(CMAKEDIR)' '$(DESTDIR)$(DATADIR)/fdvjp/fortran' '$(DESTDIR)$(DATADIR)/fdvjp'

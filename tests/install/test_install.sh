@@ -29,7 +29,7 @@ soname_and_links() {
     readelf -d "$lib/libfdvjp.so.0.1.0" | grep -q 'Library soname: \[libfdvjp.so.0\]' &&
         [ "$(readlink "$lib/libfdvjp.so.0")" = libfdvjp.so.0.1.0 ] &&
         [ "$(readlink "$lib/libfdvjp.so")" = libfdvjp.so.0 ] &&
-        [ -f "$lib/libfdvjp.a" ] && [ -f "$prefix/include/fdvjp.h" ] && [ -f "$prefix/include/fdvjp.hpp" ]
+        [ -f "$lib/libfdvjp.a" ] && [ -f "$prefix/include/fdvjp.h" ] && [ -f "$prefix/include/fdvjp.hpp" ] && [ -f "$prefix/include/fdvjp/tape.hpp" ]
 }
 
 with_pkg_config() {
@@ -41,7 +41,11 @@ with_pkg_config() {
     # The program must ask for the versioned soname and find it in the prefix.
     readelf -d "$work/hello_pc" | grep -q 'Shared library: \[libfdvjp.so.0\]' || return 1
     ldd "$work/hello_pc" | grep -q "libfdvjp.so.0 => $prefix/lib/libfdvjp.so.0" || return 1
-    [ "$("$work/hello_pc")" = ok ]
+    [ "$("$work/hello_pc")" = ok ] || return 1
+    # The C++ wrapper, installed beside the C header.
+    g++ -std=c++17 -Wall -Wextra -Werror $(pkg-config --cflags fdvjp) "$root/tests/install/hello.cpp" \
+        -o "$work/hello_cpp" $(pkg-config --libs fdvjp) -Wl,-rpath,"$prefix/lib" || return 1
+    [ "$("$work/hello_cpp")" = ok ]
 }
 
 with_cmake() {
@@ -73,7 +77,7 @@ uninstall_leaves_nothing() {
 
 check "make install PREFIX=<temporary>" install_it
 check "soname libfdvjp.so.0, links, headers" soname_and_links
-check "C program via pkg-config" with_pkg_config
+check "C and C++ programs via pkg-config" with_pkg_config
 check "C programs via CMake find_package (shared, static)" with_cmake
 check "CMake rejects a request for 0.2" cmake_refuses_an_incompatible_version
 check "make uninstall" uninstall_leaves_nothing

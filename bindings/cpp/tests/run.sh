@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the C++ wrapper's tests (two translation units, warnings as errors) against the
+# Builds the C++ wrapper's tests (four translation units, warnings as errors) against the
 # built library and runs them, under valgrind when it is installed.
 # Usage: bindings/cpp/tests/run.sh [LIBDIR]   (default: target/release)
 set -euo pipefail
@@ -10,7 +10,7 @@ trap 'rm -rf "$out"' EXIT
 
 g++ -std=c++17 -Wall -Wextra -Wpedantic -Wshadow -Werror \
     -I"$root/include" -I"$root/bindings/cpp" \
-    "$root/bindings/cpp/tests/test_fdvjp.cpp" "$root/bindings/cpp/tests/second_unit.cpp" \
+    "$root"/bindings/cpp/tests/{test_fdvjp,second_unit,test_accuracy,test_tape}.cpp \
     -L"$libdir" -Wl,-rpath,"$libdir" -lfdvjp -o "$out/test_fdvjp"
 
 if command -v valgrind >/dev/null; then

@@ -4,6 +4,7 @@
 
 #include "check.hpp"
 #include "shared_function.hpp"
+#include "suites.hpp"
 
 #include <algorithm>
 #include <array>
@@ -262,6 +263,8 @@ int main() {
     test_invalid_options_and_sizes_throw_with_status();
     test_config_moves_own_the_handle_once();
     test_second_translation_unit();
+    run_accuracy_tests();
+    run_tape_tests();
     std::printf("%d passed, %d failed\n", check::passed(), check::failed());
     return check::failed() == 0 ? 0 : 1;
 }

@@ -1,0 +1,97 @@
+// fdvjp::vjp, jvp and jacobian of a callable, into new vectors or caller buffers.
+// `cfg` may be nullptr (the defaults) wherever a `const config*` is taken.
+#ifndef FDVJP_DERIVATIVES_HPP
+#define FDVJP_DERIVATIVES_HPP
+
+#include "callable.hpp"
+#include "config.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace fdvjp {
+
+namespace detail {
+inline fdvjp_config* handle(const config* cfg) { return cfg ? cfg->get() : nullptr; }
+}  // namespace detail
+
+// grad = v^T J(x) into the caller's buffer (x.size() entries), for f: R^n -> R^m with
+// m = v.size().
+template <class F>
+void vjp(F&& f, span<const double> x, span<const double> v, span<double> grad,
+         const config* cfg = nullptr) {
+    detail::require_size("fdvjp::vjp", "grad", grad.size(), x.size());
+    detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
+        return fdvjp_vjp(detail::handle(cfg), fn, user, x.data(), x.size(), v.size(), v.data(), grad.data());
+    });
+}
+
+// grad = v^T J(x) as a new vector.
+template <class F>
+std::vector<double> vjp(F&& f, span<const double> x, span<const double> v) {
+    std::vector<double> grad(x.size());
+    vjp(f, x, v, span<double>(grad));
+    return grad;
+}
+
+template <class F>
+std::vector<double> vjp(F&& f, span<const double> x, span<const double> v, const config& cfg) {
+    std::vector<double> grad(x.size());
+    vjp(f, x, v, span<double>(grad), &cfg);
+    return grad;
+}
+
+// J(x) u into the caller's buffer; f has out.size() outputs.
+template <class F>
+void jvp(F&& f, span<const double> x, span<const double> u, span<double> out,
+         const config* cfg = nullptr) {
+    detail::require_size("fdvjp::jvp", "u", u.size(), x.size());
+    detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
+        return fdvjp_jvp(detail::handle(cfg), fn, user, x.data(), x.size(), out.size(), u.data(), out.data());
+    });
+}
+
+// J(x) u as a new vector of m entries.
+template <class F>
+std::vector<double> jvp(F&& f, span<const double> x, span<const double> u, std::size_t m) {
+    std::vector<double> out(m);
+    jvp(f, x, u, span<double>(out));
+    return out;
+}
+
+template <class F>
+std::vector<double> jvp(F&& f, span<const double> x, span<const double> u, std::size_t m,
+                        const config& cfg) {
+    std::vector<double> out(m);
+    jvp(f, x, u, span<double>(out), &cfg);
+    return out;
+}
+
+// The m×n Jacobian into the caller's buffer (m*n doubles, in cfg's layout).
+template <class F>
+void jacobian(F&& f, span<const double> x, std::size_t m, span<double> jac,
+              const config* cfg = nullptr) {
+    detail::require_size("fdvjp::jacobian", "jac", jac.size(),
+                         detail::checked_product("fdvjp::jacobian", m, x.size()));
+    detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
+        return fdvjp_jacobian(detail::handle(cfg), fn, user, x.data(), x.size(), m, jac.data());
+    });
+}
+
+// The m×n Jacobian as a matrix: J(i, j) = df_i/dx_j.
+template <class F>
+matrix jacobian(F&& f, span<const double> x, std::size_t m, const config* cfg = nullptr) {
+    matrix jac{m, x.size(), cfg ? cfg->layout() : FDVJP_ROW_MAJOR, {}};
+    jac.data.resize(detail::checked_product("fdvjp::jacobian", m, x.size()));
+    jacobian(f, x, m, span<double>(jac.data), cfg);
+    return jac;
+}
+
+template <class F>
+matrix jacobian(F&& f, span<const double> x, std::size_t m, const config& cfg) {
+    return jacobian(f, x, m, &cfg);
+}
+
+}  // namespace fdvjp
+
+#endif  // FDVJP_DERIVATIVES_HPP

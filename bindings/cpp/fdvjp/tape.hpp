@@ -1,0 +1,261 @@
+// fdvjp::tape: RAII owner of an fdvjp_tape, recording built-in ops and C++ callables
+// (opaque: differentiated by finite differences; or with a user adjoint), and fdvjp::var,
+// a variable on it with arithmetic operators.
+//
+// The tape owns copies of the callables given to call / call_vjp and calls them again in
+// backward and forward; an exception thrown by one of them is rethrown by the tape method
+// that triggered it. Callables see the concatenation of their arguments' values.
+#ifndef FDVJP_TAPE_HPP
+#define FDVJP_TAPE_HPP
+
+#include "callable.hpp"
+#include "config.hpp"
+#include "derivatives.hpp"
+
+#include <initializer_list>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace fdvjp {
+
+class tape;
+
+// A variable of a tape: the tape it belongs to and its id. Arithmetic records ops.
+struct var {
+    tape* owner = nullptr;
+    fdvjp_var id = 0;
+};
+
+namespace detail {
+
+// A callable kept by a tape for as long as the tape lives.
+struct kept_callable {
+    virtual ~kept_callable() = default;
+};
+
+template <class F>
+struct kept_function : kept_callable {
+    kept_function(F fn, exception_slot* s) : f(std::move(fn)), slot(s) {}
+    F f;
+    exception_slot* slot;
+    F& function() { return f; }
+};
+
+template <class F, class G>
+struct kept_pair : kept_callable {
+    kept_pair(F fn, G adj, exception_slot* s) : f(std::move(fn)), g(std::move(adj)), slot(s) {}
+    F f;
+    G g;
+    exception_slot* slot;
+    F& function() { return f; }
+    G& adjoint() { return g; }
+};
+
+}  // namespace detail
+
+class tape {
+public:
+    tape() : handle_(fdvjp_tape_new()), slot_(std::make_unique<detail::exception_slot>()) {
+        if (!handle_) throw error(FDVJP_OUT_OF_MEMORY, "fdvjp_tape_new returned NULL");
+    }
+    ~tape() { fdvjp_tape_free(handle_); }  // before the kept callables are destroyed
+    tape(tape&& other) noexcept
+        : handle_(std::exchange(other.handle_, nullptr)), slot_(std::move(other.slot_)),
+          kept_(std::move(other.kept_)) {}
+    tape& operator=(tape&& other) noexcept {
+        if (this != &other) {
+            fdvjp_tape_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+            slot_ = std::move(other.slot_);
+            kept_ = std::move(other.kept_);
+        }
+        return *this;
+    }
+    tape(const tape&) = delete;
+    tape& operator=(const tape&) = delete;
+
+    fdvjp_tape* get() const noexcept { return handle_; }
+
+    // ------------------------------------------------------------ leaves
+
+    // A differentiable input; `shape` empty means a vector of x.size() elements.
+    var input(span<const double> x, std::vector<std::size_t> shape = {}) {
+        return leaf(&fdvjp_tape_input_shaped, x, std::move(shape));
+    }
+    // A constant: takes part in ops, is not differentiated.
+    var constant(span<const double> x, std::vector<std::size_t> shape = {}) {
+        return leaf(&fdvjp_tape_constant_shaped, x, std::move(shape));
+    }
+    // A scalar constant (ndim 0), which broadcasts in elementwise ops.
+    var scalar(double value) { return leaf_scalar(value); }
+
+    // ------------------------------------------------------------ functions
+
+    // y = f(concatenated args) with m outputs, differentiated by finite differences with
+    // cfg's options (cfg is copied by the tape; nullptr = defaults).
+    template <class F>
+    var call(F f, std::initializer_list<var> args, std::size_t m, const config* cfg = nullptr) {
+        using Kept = detail::kept_function<std::decay_t<F>>;
+        auto kept = std::make_unique<Kept>(std::move(f), slot_.get());
+        void* user = kept.get();
+        kept_.push_back(std::move(kept));
+        const std::vector<fdvjp_var> ids = ids_of(args);
+        return record([&](fdvjp_var* out) {
+            return fdvjp_tape_call(handle_, detail::handle(cfg), &detail::trampoline<Kept>, user,
+                                   ids.data(), ids.size(), m, out);
+        });
+    }
+
+    // y = f(concatenated args) with its adjoint g(x, y, v, grad) (overwrites grad = v^T J).
+    template <class F, class G>
+    var call_vjp(F f, G g, std::initializer_list<var> args, std::size_t m) {
+        using Kept = detail::kept_pair<std::decay_t<F>, std::decay_t<G>>;
+        auto kept = std::make_unique<Kept>(std::move(f), std::move(g), slot_.get());
+        void* user = kept.get();
+        kept_.push_back(std::move(kept));
+        const std::vector<fdvjp_var> ids = ids_of(args);
+        return record([&](fdvjp_var* out) {
+            return fdvjp_tape_call_vjp(handle_, &detail::trampoline<Kept>, &detail::adjoint_trampoline<Kept>,
+                                       user, ids.data(), ids.size(), m, out);
+        });
+    }
+
+    // ------------------------------------------------------------ built-in ops
+
+    var unary(int32_t op, var a) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_unary(handle_, op, a.id, out); });
+    }
+    var binary(int32_t op, var a, var b) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_binary(handle_, op, a.id, b.id, out); });
+    }
+    var reduce(int32_t op, var a) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_reduce(handle_, op, a.id, out); });
+    }
+    var pow(var a, double p) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_pow_scalar(handle_, a.id, p, out); });
+    }
+    var dot(var a, var b) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_dot(handle_, a.id, b.id, out); });
+    }
+    var matmul(var a, var b) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_matmul(handle_, a.id, b.id, out); });
+    }
+    var reshape(var a, const std::vector<std::size_t>& shape) {
+        return record([&](fdvjp_var* out) {
+            return fdvjp_tape_reshape(handle_, a.id, shape.data(), shape.size(), out);
+        });
+    }
+    var slice(var a, std::size_t start, std::size_t len) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_slice(handle_, a.id, start, len, out); });
+    }
+    var concat(std::initializer_list<var> vars) {
+        const std::vector<fdvjp_var> ids = ids_of(vars);
+        return record([&](fdvjp_var* out) { return fdvjp_tape_concat(handle_, ids.data(), ids.size(), out); });
+    }
+
+    // ------------------------------------------------------------ values and gradients
+
+    std::vector<std::size_t> shape(var v) const {
+        std::size_t ndim = 0;
+        check(fdvjp_tape_ndim(handle_, v.id, &ndim));
+        std::vector<std::size_t> dims(ndim);
+        check(fdvjp_tape_shape(handle_, v.id, dims.data(), ndim));
+        return dims;
+    }
+    std::size_t size(var v) const {
+        std::size_t len = 0;
+        check(fdvjp_tape_len(handle_, v.id, &len));
+        return len;
+    }
+    std::vector<double> value(var v) const {
+        std::vector<double> out(size(v));
+        check(fdvjp_tape_value(handle_, v.id, out.data(), out.size()));
+        return out;
+    }
+    // Gradients of <seed, out> for every input; an empty seed requires a scalar out.
+    void backward(var out, span<const double> seed = {}) {
+        finish(fdvjp_tape_backward(handle_, out.id, seed.empty() ? nullptr : seed.data(), seed.size()));
+    }
+    std::vector<double> grad(var input) const {
+        std::vector<double> out(size(input));
+        check(fdvjp_tape_grad(handle_, input.id, out.data(), out.size()));
+        return out;
+    }
+    void set_input(var input, span<const double> x) {
+        check(fdvjp_tape_set_input(handle_, input.id, x.data(), x.size()));
+    }
+    void forward() { finish(fdvjp_tape_forward(handle_)); }
+    // Empties the tape; every var issued so far becomes unknown.
+    void clear() {
+        check(fdvjp_tape_clear(handle_));
+        kept_.clear();
+    }
+
+private:
+    using leaf_fn = fdvjp_status (*)(fdvjp_tape*, const double*, const std::size_t*, std::size_t, fdvjp_var*);
+
+    var leaf(leaf_fn entry, span<const double> x, std::vector<std::size_t> shape) {
+        if (shape.empty()) shape.push_back(x.size());
+        std::size_t count = 1;
+        for (std::size_t d : shape) count = detail::checked_product("fdvjp::tape", count, d);
+        detail::require_size("fdvjp::tape::input", "x", x.size(), count);
+        return record([&](fdvjp_var* out) { return entry(handle_, x.data(), shape.data(), shape.size(), out); });
+    }
+    var leaf_scalar(double value) {
+        return record([&](fdvjp_var* out) { return fdvjp_tape_constant_shaped(handle_, &value, nullptr, 0, out); });
+    }
+
+    template <class Record>
+    var record(Record&& call) {
+        fdvjp_var out = 0;
+        finish(call(&out));
+        return var{this, out};
+    }
+
+    // A kept callable's exception first (it caused the failure), then the status.
+    void finish(int32_t status) {
+        slot_->rethrow_if_any();
+        check(status);
+    }
+
+    static std::vector<fdvjp_var> ids_of(std::initializer_list<var> vars) {
+        std::vector<fdvjp_var> ids;
+        for (const var& v : vars) ids.push_back(v.id);
+        return ids;
+    }
+
+    fdvjp_tape* handle_;
+    std::unique_ptr<detail::exception_slot> slot_;
+    std::vector<std::unique_ptr<detail::kept_callable>> kept_;
+};
+
+// ---------------------------------------------------------------- var arithmetic
+
+inline var operator+(var a, var b) { return a.owner->binary(FDVJP_OP_ADD, a, b); }
+inline var operator-(var a, var b) { return a.owner->binary(FDVJP_OP_SUB, a, b); }
+inline var operator*(var a, var b) { return a.owner->binary(FDVJP_OP_MUL, a, b); }
+inline var operator/(var a, var b) { return a.owner->binary(FDVJP_OP_DIV, a, b); }
+inline var operator-(var a) { return a.owner->unary(FDVJP_OP_NEG, a); }
+inline var operator*(double s, var a) { return a.owner->binary(FDVJP_OP_MUL, a.owner->scalar(s), a); }
+inline var operator*(var a, double s) { return s * a; }
+inline var operator+(var a, double s) { return a.owner->binary(FDVJP_OP_ADD, a, a.owner->scalar(s)); }
+inline var operator+(double s, var a) { return a + s; }
+inline var exp(var a) { return a.owner->unary(FDVJP_OP_EXP, a); }
+inline var log(var a) { return a.owner->unary(FDVJP_OP_LOG, a); }
+inline var sin(var a) { return a.owner->unary(FDVJP_OP_SIN, a); }
+inline var cos(var a) { return a.owner->unary(FDVJP_OP_COS, a); }
+inline var sqrt(var a) { return a.owner->unary(FDVJP_OP_SQRT, a); }
+inline var tanh(var a) { return a.owner->unary(FDVJP_OP_TANH, a); }
+inline var square(var a) { return a.owner->unary(FDVJP_OP_SQUARE, a); }
+inline var pow(var a, double p) { return a.owner->pow(a, p); }
+inline var sum(var a) { return a.owner->reduce(FDVJP_REDUCE_SUM, a); }
+inline var mean(var a) { return a.owner->reduce(FDVJP_REDUCE_MEAN, a); }
+inline var norm(var a) { return a.owner->reduce(FDVJP_REDUCE_NORM2, a); }
+inline var dot(var a, var b) { return a.owner->dot(a, b); }
+inline var matmul(var a, var b) { return a.owner->matmul(a, b); }
+
+}  // namespace fdvjp
+
+#endif  // FDVJP_TAPE_HPP

@@ -1,0 +1,8 @@
+// The test suites defined in other translation units, run by test_fdvjp.cpp's main.
+#ifndef FDVJP_CPP_SUITES_HPP
+#define FDVJP_CPP_SUITES_HPP
+
+void run_accuracy_tests();
+void run_tape_tests();
+
+#endif
