@@ -46,6 +46,19 @@ compile_cxx() {
     g++ "${CXXFLAGS[@]}" -I"$ROOT/include" "$1" -o "$out" "${LINK[@]}" && echo "built $out"
 }
 
+# compile_mpi SOURCE: as compile_c, with OpenMPI's mpicc.
+compile_mpi() {
+    local out=$BIN/$(basename "${1%.*}")
+    mkdir -p "$BIN" && rm -f "$out"
+    mpicc "${CFLAGS[@]}" -I"$ROOT/include" "$1" -o "$out" "${LINK[@]}" && echo "built $out"
+}
+
+# run_mpi RANKS PROGRAM: mpirun as root is refused unless both variables say yes.
+run_mpi() {
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        mpirun --oversubscribe -np "$1" "$2"
+}
+
 # binary_of SOURCE: the path compile_c / compile_cxx gives its program.
 binary_of() {
     echo "$BIN/$(basename "${1%.*}")"

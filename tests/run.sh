@@ -79,6 +79,10 @@ for src in tests/c/xfail_*.c; do
     step "known failure $name" expect_known_failure "$(binary_of "$src")"
 done
 
+ensure_packages mpicc:libopenmpi-dev mpirun:openmpi-bin || exit 1
+step "compile mpi_vjp" compile_mpi examples/mpi_vjp.c
+step "run mpi_vjp on 2 ranks" run_mpi 2 "$(binary_of examples/mpi_vjp.c)"
+
 step "compile header_cpp (C++17)" compile_cxx tests/c/header_cpp.cpp
 step "run header_cpp" "$(binary_of tests/c/header_cpp.cpp)"
 
