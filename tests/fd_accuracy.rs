@@ -92,6 +92,35 @@ fn check_layouts(scheme: Scheme, u: &[f64]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Given f(x), the `_at` drivers return bit for bit what the plain ones do.
+fn check_given_fx(scheme: Scheme, u: &[f64], w: &[f64]) -> Result<(), TestCaseError> {
+    for tf in common::all() {
+        let x = tf.sample(u);
+        let fx = tf.value(&x);
+        let (f, opts) = (plain(&tf), tf.options(scheme));
+        let (v, dir) = (&w[..tf.m], tf.direction(&x, w));
+        prop_assert_eq!(
+            fd::jacobian_at(&f, &x, &fx, &opts).unwrap(),
+            fd::jacobian(&f, &x, tf.m, &opts).unwrap(),
+            "{}",
+            tf.name
+        );
+        prop_assert_eq!(
+            fd::vjp_at(&f, &x, &fx, v, &opts).unwrap(),
+            fd::vjp(&f, &x, v, &opts).unwrap(),
+            "{}",
+            tf.name
+        );
+        prop_assert_eq!(
+            fd::jvp_at(&f, &x, &fx, &dir, &opts).unwrap(),
+            fd::jvp(&f, &x, tf.m, &dir, &opts).unwrap(),
+            "{}",
+            tf.name
+        );
+    }
+    Ok(())
+}
+
 /// Outputs that do not depend on `x_j` get exactly zero in column j: the stencil's
 /// weights sum to zero, so a constant must cancel exactly, whatever its size.
 fn check_exact_zeros(scheme: Scheme, u: &[f64]) -> Result<(), TestCaseError> {
@@ -133,6 +162,7 @@ per_scheme! {
     vjp_matches_analytic_and_jacobian: check_vjp(u in uniforms(), v in signed());
     jvp_matches_analytic: check_jvp(p in uniforms(), w in signed());
     layouts_hold_the_same_numbers: check_layouts(u in uniforms());
+    given_fx_changes_nothing_but_the_count: check_given_fx(u in uniforms(), w in signed());
     independent_outputs_give_exact_zeros: check_exact_zeros(u in uniforms());
 }
 
