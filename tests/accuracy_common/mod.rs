@@ -193,7 +193,6 @@ fn noisy_cubic(x: &[f64], y: &mut [f64]) {
     y[0] = x[0] * x[0] * x[0] - 2.0 * x[0] + NOISE * noise(x[0]);
 }
 
-
 fn scalar(
     name: &'static str,
     class: Class,
