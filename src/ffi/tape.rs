@@ -9,6 +9,7 @@ use super::status::fdvjp_status::{self, *};
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
 use crate::tape::{Tape, TapeError, Var};
 use ndarray::{ArrayD, IxDyn};
+use std::cell::{Ref, RefCell, RefMut};
 use std::ffi::c_void;
 
 /// A variable on a tape: an opaque id issued by the tape, never 0 (so 0 can mean "no
@@ -21,7 +22,9 @@ pub type fdvjp_var = u64;
 /// independent.
 pub struct fdvjp_tape {
     magic: u64,
-    tape: Tape,
+    /// Borrowed for the length of each call; a callback that calls back into its own tape
+    /// finds it borrowed and gets an error instead of aliasing it.
+    tape: RefCell<Tape>,
 }
 
 /// Marks a live tape; cleared on free, so a freed or foreign pointer is usually caught.
@@ -40,42 +43,48 @@ impl From<TapeError> for Failure {
     }
 }
 
-/// The tape behind a live handle.
+/// The live handle behind `t`.
 ///
 /// # Safety
-/// `t` is NULL or points to a tape made by `fdvjp_tape_new`, and no other reference to it
-/// is alive for `'a`.
-pub(crate) unsafe fn tape_mut<'a>(t: *mut fdvjp_tape) -> Result<&'a mut Tape, Failure> {
+/// `t` is NULL or points to a tape made by `fdvjp_tape_new` that stays alive for `'a`.
+unsafe fn handle<'a>(t: *const fdvjp_tape) -> Result<&'a fdvjp_tape, Failure> {
     if t.is_null() {
         return Err(Failure::new(FDVJP_NULL_POINTER, "t is NULL"));
     }
-    // SAFETY: non-NULL and, by the caller's contract, a tape from fdvjp_tape_new that no
-    // one else references during the call.
-    let t = unsafe { &mut *t };
-    if t.magic != TAPE_MAGIC {
-        return Err(Failure::invalid(
-            "t is not a live fdvjp_tape (freed or foreign)",
-        ));
-    }
-    Ok(&mut t.tape)
-}
-
-/// The tape behind a live handle, read-only.
-///
-/// # Safety
-/// `t` is NULL or points to a tape made by `fdvjp_tape_new`, not written during `'a`.
-pub(crate) unsafe fn tape_ref<'a>(t: *const fdvjp_tape) -> Result<&'a Tape, Failure> {
-    if t.is_null() {
-        return Err(Failure::new(FDVJP_NULL_POINTER, "t is NULL"));
-    }
-    // SAFETY: non-NULL and, by the caller's contract, a tape from fdvjp_tape_new.
+    // SAFETY: non-NULL and, by the caller's contract, a tape from fdvjp_tape_new; only
+    // shared references to the handle are made (the tape itself sits in a RefCell).
     let t = unsafe { &*t };
     if t.magic != TAPE_MAGIC {
         return Err(Failure::invalid(
             "t is not a live fdvjp_tape (freed or foreign)",
         ));
     }
-    Ok(&t.tape)
+    Ok(t)
+}
+
+const IN_USE: &str = "t is in use by the call that invoked this callback: a callback must not \
+                      call into its own tape";
+
+/// The tape behind a live handle, borrowed mutably for the call.
+///
+/// # Safety
+/// As [`handle`].
+pub(crate) unsafe fn tape_mut<'a>(t: *mut fdvjp_tape) -> Result<RefMut<'a, Tape>, Failure> {
+    // SAFETY: forwarded caller contract.
+    let t = unsafe { handle(t)? };
+    t.tape
+        .try_borrow_mut()
+        .map_err(|_| Failure::invalid(IN_USE))
+}
+
+/// The tape behind a live handle, borrowed read-only for the call.
+///
+/// # Safety
+/// As [`handle`].
+pub(crate) unsafe fn tape_ref<'a>(t: *const fdvjp_tape) -> Result<Ref<'a, Tape>, Failure> {
+    // SAFETY: forwarded caller contract.
+    let t = unsafe { handle(t)? };
+    t.tape.try_borrow().map_err(|_| Failure::invalid(IN_USE))
 }
 
 /// Runs a recording call: validates the tape and `out`, records, then writes the new var.
@@ -91,12 +100,12 @@ pub(crate) unsafe fn record(
 ) -> fdvjp_status {
     guard(func, || {
         // SAFETY: forwarded caller contract on t.
-        let tape = unsafe { tape_mut(t)? };
+        let mut tape = unsafe { tape_mut(t)? };
         if out.is_null() {
             return Err(Failure::new(FDVJP_NULL_POINTER, "out is NULL"));
         }
         let out = Output::new(out, 1, "out", "1")?;
-        let var = body(tape)?;
+        let var = body(&mut tape)?;
         // SAFETY: out is non-NULL, aligned and, by contract, writable for one fdvjp_var;
         // body's borrows of caller arrays have ended.
         unsafe { out.write(&[var.raw()]) };
@@ -126,15 +135,16 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
     let made = std::panic::catch_unwind(|| {
         Box::into_raw(Box::new(fdvjp_tape {
             magic: TAPE_MAGIC,
-            tape: Tape::new(),
+            tape: RefCell::new(Tape::new()),
         }))
     });
     made.unwrap_or(std::ptr::null_mut())
 }
 
 /// Frees a tape with everything recorded on it. `fdvjp_tape_free(NULL)` does nothing; so
-/// does a pointer that is not a live tape (its tag is checked). After it, the `user`
-/// pointers given to the tape are no longer used.
+/// does a pointer that is not a live tape (its tag is checked), and so does a call from
+/// inside one of the tape's own callbacks. After it, the `user` pointers given to the tape
+/// are no longer used.
 ///
 /// # Safety
 /// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
@@ -146,8 +156,8 @@ pub unsafe extern "C" fn fdvjp_tape_free(t: *mut fdvjp_tape) {
     // SAFETY: non-NULL and, by contract, from fdvjp_tape_new; the tag guards against a second
     // free of the same pointer while its memory is still mapped. Dropping runs no C code.
     unsafe {
-        if (*t).magic != TAPE_MAGIC {
-            return;
+        if (*t).magic != TAPE_MAGIC || (*t).tape.try_borrow_mut().is_err() {
+            return; // not a live tape, or freed from inside one of its own callbacks
         }
         (*t).magic = 0;
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(t))));
@@ -268,7 +278,8 @@ pub unsafe extern "C" fn fdvjp_tape_constant_shaped(
 ///
 /// `cfg` may be NULL (central differences); it is copied now, so it may be freed right
 /// after. The tape keeps `f` and `user` and calls f again in backward and replay: `user`
-/// must stay valid until the tape is freed or cleared.
+/// must stay valid until the tape is freed or cleared. A callback must not call into its
+/// own tape: such a call fails with `FDVJP_INVALID_ARGUMENT` and changes nothing.
 ///
 /// # Safety
 /// `t` is NULL or a live tape; `cfg` NULL or a live config; `args` NULL or readable for
@@ -467,7 +478,7 @@ pub unsafe extern "C" fn fdvjp_tape_backward(
 ) -> fdvjp_status {
     guard("fdvjp_tape_backward", || {
         // SAFETY: forwarded caller contract on t and seed.
-        let (tape, seed) = unsafe {
+        let (mut tape, seed) = unsafe {
             let tape = tape_mut(t)?;
             let seed = if seed.is_null() {
                 None
@@ -523,7 +534,7 @@ pub unsafe extern "C" fn fdvjp_tape_set_input(
 ) -> fdvjp_status {
     guard("fdvjp_tape_set_input", || {
         // SAFETY: forwarded caller contract on t and x.
-        let (tape, x) = unsafe { (tape_mut(t)?, super::buffers::input(x, n, "x", "n")?) };
+        let (mut tape, x) = unsafe { (tape_mut(t)?, super::buffers::input(x, n, "x", "n")?) };
         tape.set_input(Var::from_raw(input), x)?;
         Ok(())
     })
