@@ -5,7 +5,7 @@
 //!
 //! The bad column's `|x_c|` is kept ≥ 0.5: far below its typical magnitude (1) the core
 //! reads a NaN as a domain edge at 0 and retries at x's own scale first (see
-//! `src/fd/derivative.rs`), a different policy tested by the accuracy tests near 0.
+//! `src/fd/derivative.rs`), a different policy, tested here with log and sqrt near 0.
 
 mod common;
 
@@ -153,6 +153,45 @@ fn check_shrink(scheme: Scheme, u: Vec<f64>, pick: usize) -> Result<(), TestCase
 per_scheme! {
     nan_on_one_side_falls_back_one_sided: check_one_side(u in uniforms(), pick in 0usize..8, up in any::<bool>());
     nan_on_both_sides_shrinks_the_step: check_shrink(u in uniforms(), pick in 0usize..8);
+}
+
+/// log and sqrt at 1e-10..1e-6 with the default `typ = 1`: the central stencils step below
+/// 0 and meet NaN; the retry at x's own scale (`r |x_c|`) must give the accuracy of the
+/// scheme (singular-edge tolerance), at the cost of the one wasted evaluation per column.
+/// (Forward never crosses 0 and backward only when `x_c < h`, so their results at these
+/// points are as poor as any difference with `h ≫ x` and are not tested here.)
+fn check_singular_edge(scheme: Scheme, u: Vec<f64>) -> Result<(), TestCaseError> {
+    let all = common::all();
+    let tf = all
+        .iter()
+        .find(|tf| tf.class == Class::SingularEdge)
+        .unwrap();
+    let x = tf.sample(&u);
+    let count = std::cell::Cell::new(0);
+    let got = fd::jacobian(
+        &common::counted(tf, &count),
+        &x,
+        tf.m,
+        &fd::Options::new().with(scheme),
+    )
+    .map_err(|e| TestCaseError::fail(format!("{}: {e}", tf.name)))?;
+    let err = jacobian_error(tf, &got, &tf.jacobian(&x));
+    let tol = default_tolerance(scheme, Class::SingularEdge);
+    prop_assert!(err <= tol, "{} at {x:?}: error {err:e} > {tol:e}", tf.name);
+    let k = common::evals_per_direction(scheme);
+    prop_assert_eq!(count.get(), 1 + tf.n * (1 + k));
+    Ok(())
+}
+
+mod singular_edge_at_default_steps_retries_at_x_own_scale {
+    use super::*;
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn central(u in uniforms()) { check_singular_edge(Scheme::Central, u)?; }
+        #[test]
+        fn central4(u in uniforms()) { check_singular_edge(Scheme::Central4, u)?; }
+    }
 }
 
 /// The shrunk step is exactly `(x_c + h/100) - x_c`: read back from `(z_c - x_c)^p`
