@@ -17,20 +17,31 @@ pub(crate) enum Op {
     Input,
     /// A value that is not differentiated.
     Constant,
+    /// An elementwise function of one operand.
     Unary(UnaryOp, [usize; 1]),
+    /// An elementwise function of two operands.
     Binary(BinaryOp, [usize; 2]),
+    /// A reduction to a scalar.
     Reduce(ReduceOp, [usize; 1]),
+    /// The operand to a fixed power.
     PowScalar(f64, [usize; 1]),
+    /// The inner product of two same-shaped operands.
     Dot([usize; 2]),
+    /// A matrix-matrix or matrix-vector product.
     Matmul([usize; 2]),
+    /// The operand under the given shape.
     Reshape(Vec<usize>, [usize; 1]),
+    /// A contiguous range of the flattened operand.
     Slice {
         start: usize,
         len: usize,
         operand: [usize; 1],
     },
+    /// The flattened operands one after another.
     Concat(Vec<usize>),
+    /// A black-box function of the concatenated operands, differentiated numerically.
     Opaque(Box<Opaque>, Vec<usize>),
+    /// A black-box function of the concatenated operands with the caller's adjoint.
     Custom(Box<Custom>, Vec<usize>),
 }
 
@@ -65,8 +76,8 @@ impl Op {
         }
     }
 
-    /// Checks the operands' shapes (and parameters) for this op; on success gives nothing,
-    /// the value is made by [`Op::evaluate`].
+    /// Checks the operands' shapes and the op's parameters before anything is evaluated, so
+    /// [`Op::evaluate`] can assume them.
     pub fn check(&self, shape_of: &dyn Fn(usize) -> Vec<usize>) -> Result<(), TapeError> {
         match self {
             Op::Binary(op, [a, b]) => op.result_shape(&shape_of(*a), &shape_of(*b)).map(drop),
