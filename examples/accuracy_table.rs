@@ -79,7 +79,7 @@ fn main() {
         .map(|&s| format!("{:.1e}", default_tolerance(s, common::Class::Smooth)))
         .collect();
     println!(
-        "| test tolerance (x10 DomainEdge) | | | {} |",
+        "| test tolerance (x10 DomainEdge, x3 SingularEdge) | | | {} |",
         tol.join(" | ")
     );
 
