@@ -1,18 +1,21 @@
 /*
  * test_fd.c: fdvjp_vjp, fdvjp_jvp and fdvjp_jacobian against analytic derivatives, for
  * every scheme and both layouts; the step rules (relative, absolute, typical magnitudes);
- * bounds; a sparsity pattern; exact evaluation counts; empty problems.
+ * bounds; a sparsity pattern; exact evaluation counts; empty problems; distinct configs
+ * used on several threads at once.
  *
  * Tolerances are on |got - want| <= tol * max(1, |want|), per scheme at the default steps
  * (see SCHEMES): 25x to 80x above the worst error measured on these functions (the table
  * the program prints).
  */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "check.h"
 
-/* Passed as `user` to every test function: counts evaluations, and classifies each one
- * against `base` (when set) as lying above or below it in some coordinate. */
+/* Passed as `user` to the test functions (or NULL): counts evaluations, and classifies
+ * each one against `base` (when set) as lying above or below it in some coordinate. */
 typedef struct {
     long calls;
     const double *base;
@@ -25,6 +28,8 @@ static void tally_point(void *user, const double *x, size_t n)
     tally *t = (tally *)user;
     size_t j;
     int up = 0, down = 0;
+    if (t == NULL)
+        return;
     t->calls++;
     if (t->base == NULL)
         return;
@@ -672,6 +677,68 @@ static void test_empty_problems(void)
     }
 }
 
+/* ---- threads: distinct configs are independent; callbacks run on the calling thread -- */
+
+typedef struct {
+    pthread_t caller;
+    long calls;
+    long foreign; /* calls made on another thread than the caller's */
+} thread_probe;
+
+static int32_t thread_checked(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    thread_probe *tp = (thread_probe *)user;
+    tp->calls++;
+    tp->foreign += !pthread_equal(pthread_self(), tp->caller);
+    return poly(NULL, x, n, y, m) == 0 ? 0 : 1;
+}
+
+typedef struct {
+    int32_t scheme;
+    double grad[3];
+    int32_t status;
+    thread_probe probe;
+} thread_job;
+
+static void *run_job(void *arg)
+{
+    thread_job *job = (thread_job *)arg;
+    const double x[3] = {0.3, -0.8, 1.1}, v[2] = {-0.5, 2.0};
+    fdvjp_config *cfg = fdvjp_config_new();
+    int k;
+    job->probe.caller = pthread_self();
+    job->status = fdvjp_config_set_scheme(cfg, job->scheme);
+    for (k = 0; k < 200 && job->status == FDVJP_OK; k++)
+        job->status = fdvjp_vjp(cfg, thread_checked, &job->probe, x, 3, 2, v, job->grad);
+    fdvjp_config_free(cfg);
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    const double x[3] = {0.3, -0.8, 1.1}, v[2] = {-0.5, 2.0};
+    thread_job jobs[4];
+    pthread_t threads[4];
+    size_t k;
+    for (k = 0; k < 4; k++) {
+        memset(&jobs[k], 0, sizeof jobs[k]);
+        jobs[k].scheme = SCHEMES[k].scheme;
+        CHECK(pthread_create(&threads[k], NULL, run_job, &jobs[k]) == 0);
+    }
+    for (k = 0; k < 4; k++) {
+        double serial[3];
+        fdvjp_config *cfg = config_with_scheme(SCHEMES[k].scheme);
+        CHECK(pthread_join(threads[k], NULL) == 0);
+        CHECK_STATUS(jobs[k].status, FDVJP_OK);
+        CHECK_INT(jobs[k].probe.calls, 200 * (1 + 3 * SCHEMES[k].per_column));
+        CHECK_INT(jobs[k].probe.foreign, 0);
+        /* the same bits as the same computation alone on this thread */
+        CHECK_STATUS(fdvjp_vjp(cfg, poly, NULL, x, 3, 2, v, serial), FDVJP_OK);
+        CHECK(memcmp(serial, jobs[k].grad, sizeof serial) == 0);
+        fdvjp_config_free(cfg);
+    }
+}
+
 int main(void)
 {
     test_schemes_against_analytic();
@@ -683,5 +750,6 @@ int main(void)
     test_sparsity_tridiagonal();
     test_zero_direction_costs_one_evaluation();
     test_empty_problems();
+    test_threads();
     return check_summary("test_fd");
 }
