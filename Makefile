@@ -6,7 +6,7 @@
 # Installs lib/libfdvjp.so.$(VERSION) (soname libfdvjp.so.$(SOVERSION)) with the .so.$(SOVERSION)
 # and .so links, lib/libfdvjp.a, include/fdvjp.h and fdvjp.hpp, lib/pkgconfig/fdvjp.pc,
 # lib/cmake/fdvjp/fdvjpConfig.cmake (+ ConfigVersion) with the imported target fdvjp::fdvjp,
-# and the Fortran module source under share/fdvjp/fortran.
+# and the Fortran module sources under share/fdvjp/fortran (fdvjp_c.f90 generated from the header).
 #
 # The installed library is built in its own target directory with FDVJP_SONAME=1 (see
 # build.rs): the everyday target/release build has no soname, so that programs linked
@@ -47,6 +47,7 @@ install: build
 	install -m 644 include/fdvjp.h bindings/cpp/fdvjp.hpp '$(DESTDIR)$(INCLUDEDIR)/'
 	install -m 644 bindings/cpp/fdvjp/*.hpp '$(DESTDIR)$(INCLUDEDIR)/fdvjp/'
 	install -m 644 bindings/fortran/fdvjp.f90 '$(DESTDIR)$(DATADIR)/fdvjp/fortran/'
+	python3 bindings/fortran/generate_interfaces.py '$(DESTDIR)$(DATADIR)/fdvjp/fortran/fdvjp_c.f90'
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|' \
 	    packaging/fdvjp.pc.in > '$(DESTDIR)$(LIBDIR)/pkgconfig/fdvjp.pc'
@@ -66,6 +67,6 @@ uninstall:
 	  '$(DESTDIR)$(INCLUDEDIR)/fdvjp.h' '$(DESTDIR)$(INCLUDEDIR)/fdvjp.hpp' \
 	  '$(DESTDIR)$(LIBDIR)/pkgconfig/fdvjp.pc' '$(DESTDIR)$(CMAKEDIR)/fdvjpConfig.cmake' \
 	  '$(DESTDIR)$(CMAKEDIR)/fdvjpConfigVersion.cmake' \
-	  '$(DESTDIR)$(DATADIR)/fdvjp/fortran/fdvjp.f90'
+	  '$(DESTDIR)$(DATADIR)/fdvjp/fortran/fdvjp.f90' '$(DESTDIR)$(DATADIR)/fdvjp/fortran/fdvjp_c.f90'
 	rm -f $(patsubst bindings/cpp/%,'$(DESTDIR)$(INCLUDEDIR)/%',$(wildcard bindings/cpp/fdvjp/*.hpp))
 	-rmdir '$(DESTDIR)$(INCLUDEDIR)/fdvjp' '$(DESTDIR)$(CMAKEDIR)' '$(DESTDIR)$(DATADIR)/fdvjp/fortran' '$(DESTDIR)$(DATADIR)/fdvjp'

@@ -28,6 +28,8 @@ class Function:
     name: str
     result: str  # a kind
     params: list  # [(name, kind)]
+    const: set  # names of the params that are pointers to const
+    doc: str = ""  # the comment above the prototype in the header
 
 
 def kind(c_type):
@@ -72,14 +74,33 @@ def callbacks(header=HEADER):
     }
 
 
+def _const_params(text):
+    return {t.strip().split()[-1].lstrip("*") for t in text.split(",") if "const" in t}
+
+
+def _docs(header):
+    """{function name: its // comment block} from the raw header."""
+    docs = {}
+    lines = Path(header).read_text().splitlines()
+    for i, line in enumerate(lines):
+        m = re.search(r"\b(fdvjp_\w+)\s*\(", line)
+        if m and not line.startswith(("//", "typedef", "#")):
+            j = i
+            while j > 0 and lines[j - 1].startswith("//"):
+                j -= 1
+            docs[m.group(1)] = "\n".join(l[2:].strip() for l in lines[j:i])
+    return docs
+
+
 def functions(header=HEADER):
     """{name: Function} of every `fdvjp_*` prototype in the header."""
     text = _strip(Path(header).read_text())
     text = re.sub(r"typedef[^;]*;", " ", text)
+    docs = _docs(header)
     found = {}
     for m in re.finditer(r"([A-Za-z_][\w\s\*]*?)\b(fdvjp_\w+)\s*\(([^)]*)\)\s*;", text):
         result, name, params = m.groups()
-        found[name] = Function(name, kind(result), _params(params))
+        found[name] = Function(name, kind(result), _params(params), _const_params(params), docs.get(name, ""))
     if not found:
         raise ValueError(f"no prototypes found in {header}")
     return found

@@ -1,0 +1,826 @@
+! fdvjp for Fortran: finite-difference VJPs, JVPs and Jacobians of ordinary Fortran
+! procedures, and a reverse-mode tape, over the C library libfdvjp.
+!
+! Compile fdvjp_c.f90 (the generated bind(c) interfaces, module fdvjp_c) and this file
+! (module fdvjp, which re-exports fdvjp_c), link with -lfdvjp:
+!
+!   use fdvjp
+!   type(config) :: cfg
+!   call cfg%set_scheme(FDVJP_CENTRAL4, status)
+!   call vjp(my_function, x, v, grad, status, data=my_data, cfg=cfg)
+!
+! The user's function is an ordinary subroutine (see `vector_function`) that gets its data
+! as an optional class(*) argument and sets `status` non-zero to abort. Every procedure
+! reports through an `integer, intent(out) :: status` (FDVJP_OK = 0, else a FDVJP_*
+! code) and an optional deferred-length `errmsg` with fdvjp's message; outputs are written
+! only on success. Jacobians are Fortran (m, n) arrays: jac(i, j) = df_i/dx_j.
+module fdvjp
+  use, intrinsic :: iso_c_binding
+  use fdvjp_c
+  implicit none
+  public
+  private :: callback_context, context_box, real_trampoline, complex_trampoline, &
+             adjoint_trampoline, bind_context, report, fail, ensure_config, config_handle, &
+             ensure_tape, keep, to_fortran_string, new_var, from_jacobian_layout
+
+  abstract interface
+    ! y = f(x); `data` is what the caller passed (absent when it passed none). Set status
+    ! to a non-zero value to abort the computation (reported as FDVJP_CALLBACK_FAILED).
+    subroutine vector_function(x, y, data, status)
+      import :: c_double
+      real(c_double), intent(in) :: x(:)
+      real(c_double), intent(out) :: y(:)
+      class(*), intent(inout), optional :: data
+      integer, intent(inout) :: status
+    end subroutine vector_function
+
+    ! w = f(z) on complex values (complex step and complex functions).
+    subroutine complex_function(z, w, data, status)
+      import :: c_double_complex
+      complex(c_double_complex), intent(in) :: z(:)
+      complex(c_double_complex), intent(out) :: w(:)
+      class(*), intent(inout), optional :: data
+      integer, intent(inout) :: status
+    end subroutine complex_function
+
+    ! grad = v^T J(x) of y = f(x), for a tape call with a known adjoint.
+    subroutine adjoint_function(x, y, v, grad, data, status)
+      import :: c_double
+      real(c_double), intent(in) :: x(:), y(:), v(:)
+      real(c_double), intent(out) :: grad(:)
+      class(*), intent(inout), optional :: data
+      integer, intent(inout) :: status
+    end subroutine adjoint_function
+  end interface
+
+  ! What a trampoline needs to call the user's procedure: passed to C as `user`.
+  type :: callback_context
+    procedure(vector_function), pointer, nopass :: f => null()
+    procedure(complex_function), pointer, nopass :: cf => null()
+    procedure(adjoint_function), pointer, nopass :: adjoint => null()
+    class(*), pointer :: data => null()
+  end type callback_context
+
+  type :: context_box
+    type(callback_context), pointer :: p => null()
+  end type context_box
+
+  ! Options of a computation; owns one fdvjp_config, created on the first setter and freed
+  ! by the final procedure. Do not copy a config by assignment (both would own the handle).
+  type :: config
+    type(c_ptr) :: handle = c_null_ptr
+    integer(c_int32_t) :: layout = FDVJP_ROW_MAJOR
+  contains
+    procedure :: set_scheme => config_set_scheme
+    procedure :: set_layout => config_set_layout
+    procedure :: set_relative_step => config_set_relative_step
+    procedure :: set_steps => config_set_steps
+    procedure :: set_typical => config_set_typical
+    procedure :: set_bounds => config_set_bounds
+    procedure :: set_adaptive => config_set_adaptive
+    procedure :: set_threads => config_set_threads
+    procedure :: set_batch_size => config_set_batch_size
+    final :: config_final
+  end type config
+
+  ! A reverse-mode tape; owns one fdvjp_tape and the contexts of the procedures recorded
+  ! on it (freed by the final procedure). `data` given to call_function / call_vjp must
+  ! outlive the tape. Do not copy a tape by assignment.
+  type :: tape
+    type(c_ptr) :: handle = c_null_ptr
+    type(context_box), allocatable :: kept(:)
+    integer :: nkept = 0
+  contains
+    procedure :: input => tape_input
+    procedure :: constant => tape_constant
+    procedure :: call_function => tape_call_function
+    procedure :: call_vjp => tape_call_vjp
+    procedure :: unary => tape_unary
+    procedure :: binary => tape_binary
+    procedure :: reduce => tape_reduce
+    procedure :: pow => tape_pow
+    procedure :: dot => tape_dot
+    procedure :: value => tape_value
+    procedure :: backward => tape_backward
+    procedure :: grad => tape_grad
+    procedure :: set_input => tape_set_input
+    procedure :: forward => tape_forward
+    procedure :: clear => tape_clear
+    final :: tape_final
+  end type tape
+
+contains
+
+  ! ------------------------------------------------------------------ errors
+
+  ! This thread's last-error message from fdvjp.
+  function last_error() result(message)
+    character(len=:), allocatable :: message
+    character(kind=c_char), allocatable :: buf(:)
+    integer(c_size_t) :: n
+    integer :: i
+    n = fdvjp_last_error(len=0_c_size_t)
+    allocate (buf(n + 1))
+    n = fdvjp_last_error(buf, n + 1)
+    allocate (character(len=n) :: message)
+    do i = 1, int(n)
+      message(i:i) = buf(i)
+    end do
+  end function last_error
+
+  ! The static name of a status code, e.g. "FDVJP_NONFINITE_AT_X".
+  function status_name(status) result(name)
+    integer, intent(in) :: status
+    character(len=:), allocatable :: name
+    name = to_fortran_string(fdvjp_status_str(int(status, c_int32_t)))
+  end function status_name
+
+  function to_fortran_string(p) result(text)
+    type(c_ptr), intent(in) :: p
+    character(len=:), allocatable :: text
+    character(kind=c_char), pointer :: chars(:)
+    integer :: n
+    call c_f_pointer(p, chars, [256])
+    n = 0
+    do while (chars(n + 1) /= c_null_char)
+      n = n + 1
+    end do
+    allocate (character(len=n) :: text)
+    text = transfer(chars(1:n), text)
+  end function to_fortran_string
+
+  ! status = the C code; text = fdvjp's message when the call failed, else "".
+  ! (The public procedures copy text to their optional errmsg themselves: gfortran 12
+  ! loses the length of an optional deferred-length argument passed down a level.)
+  subroutine report(code, status, text)
+    integer(c_int32_t), intent(in) :: code
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out) :: text
+    status = int(code)
+    if (code /= FDVJP_OK) then
+      text = last_error()
+    else
+      text = ""
+    end if
+  end subroutine report
+
+  ! A failure found on the Fortran side (e.g. array sizes), before calling C.
+  subroutine fail(code, message, status, text)
+    integer, intent(in) :: code
+    character(len=*), intent(in) :: message
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out) :: text
+    status = code
+    text = message
+  end subroutine fail
+
+  ! ------------------------------------------------------------------ trampolines
+
+  function real_trampoline(user, x, n, y, m) bind(c) result(code)
+    type(c_ptr), value :: user
+    integer(c_size_t), value :: n, m
+    real(c_double), intent(in) :: x(n)
+    real(c_double), intent(inout) :: y(m)
+    integer(c_int32_t) :: code
+    type(callback_context), pointer :: ctx
+    integer :: status
+    call c_f_pointer(user, ctx)
+    status = 0
+    if (associated(ctx%data)) then
+      call ctx%f(x, y, ctx%data, status)
+    else
+      call ctx%f(x, y, status=status)
+    end if
+    code = int(status, c_int32_t)
+  end function real_trampoline
+
+  ! C passes interleaved re/im doubles: the memory of complex(c_double_complex) arrays.
+  function complex_trampoline(user, z, n, w, m) bind(c) result(code)
+    type(c_ptr), value :: user
+    integer(c_size_t), value :: n, m
+    complex(c_double_complex), intent(in) :: z(n)
+    complex(c_double_complex), intent(inout) :: w(m)
+    integer(c_int32_t) :: code
+    type(callback_context), pointer :: ctx
+    integer :: status
+    call c_f_pointer(user, ctx)
+    status = 0
+    if (associated(ctx%data)) then
+      call ctx%cf(z, w, ctx%data, status)
+    else
+      call ctx%cf(z, w, status=status)
+    end if
+    code = int(status, c_int32_t)
+  end function complex_trampoline
+
+  function adjoint_trampoline(user, x, n, y, m, v, grad) bind(c) result(code)
+    type(c_ptr), value :: user
+    integer(c_size_t), value :: n, m
+    real(c_double), intent(in) :: x(n), y(m), v(m)
+    real(c_double), intent(inout) :: grad(n)
+    integer(c_int32_t) :: code
+    type(callback_context), pointer :: ctx
+    integer :: status
+    call c_f_pointer(user, ctx)
+    status = 0
+    if (associated(ctx%data)) then
+      call ctx%adjoint(x, y, v, grad, ctx%data, status)
+    else
+      call ctx%adjoint(x, y, v, grad, status=status)
+    end if
+    code = int(status, c_int32_t)
+  end function adjoint_trampoline
+
+  subroutine bind_context(ctx, data)
+    type(callback_context), intent(inout) :: ctx
+    class(*), intent(inout), target, optional :: data
+    nullify (ctx%data)
+    if (present(data)) ctx%data => data
+  end subroutine bind_context
+
+  ! ------------------------------------------------------------------ config
+
+  subroutine ensure_config(self)
+    class(config), intent(inout) :: self
+    if (.not. c_associated(self%handle)) self%handle = fdvjp_config_new()
+  end subroutine ensure_config
+
+  ! The C handle of an optional config (NULL: the defaults).
+  function config_handle(cfg) result(handle)
+    type(config), intent(in), optional :: cfg
+    type(c_ptr) :: handle
+    handle = c_null_ptr
+    if (present(cfg)) handle = cfg%handle
+  end function config_handle
+
+  subroutine config_set_scheme(self, scheme, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, intent(in) :: scheme
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_scheme(self%handle, int(scheme, c_int32_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_scheme
+
+  subroutine config_set_layout(self, layout, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, intent(in) :: layout
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_layout(self%handle, int(layout, c_int32_t)), status, text)
+    if (status == FDVJP_OK) self%layout = int(layout, c_int32_t)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_layout
+
+  subroutine config_set_relative_step(self, r, status, errmsg)
+    class(config), intent(inout) :: self
+    real(c_double), intent(in) :: r
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_relative_step(self%handle, r), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_relative_step
+
+  subroutine config_set_steps(self, h, status, errmsg)
+    class(config), intent(inout) :: self
+    real(c_double), intent(in) :: h(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_steps(self%handle, h, size(h, kind=c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_steps
+
+  subroutine config_set_typical(self, typ, status, errmsg)
+    class(config), intent(inout) :: self
+    real(c_double), intent(in) :: typ(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_typical(self%handle, typ, size(typ, kind=c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_typical
+
+  subroutine config_set_bounds(self, lower, upper, status, errmsg)
+    class(config), intent(inout) :: self
+    real(c_double), intent(in) :: lower(:), upper(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    if (size(lower) /= size(upper)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "config%set_bounds: lower and upper differ in size", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    call ensure_config(self)
+    call report(fdvjp_config_set_bounds(self%handle, lower, upper, size(lower, kind=c_size_t)), &
+                status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_bounds
+
+  subroutine config_set_adaptive(self, on, status, errmsg)
+    class(config), intent(inout) :: self
+    logical, intent(in) :: on
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_adaptive(self%handle, merge(1_c_int32_t, 0_c_int32_t, on)), &
+                status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_adaptive
+
+  ! More than one thread declares the user's procedure safe to call concurrently.
+  subroutine config_set_threads(self, threads, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, intent(in) :: threads
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_threads(self%handle, int(threads, c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_threads
+
+  subroutine config_set_batch_size(self, points, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, intent(in) :: points
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_batch_size(self%handle, int(points, c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_batch_size
+
+  subroutine config_final(self)
+    type(config), intent(inout) :: self
+    call fdvjp_config_free(self%handle)
+    self%handle = c_null_ptr
+  end subroutine config_final
+
+  ! ------------------------------------------------------------------ derivatives
+
+  ! grad = v^T J(x), grad of size(x).
+  subroutine vjp(f, x, v, grad, status, data, cfg, errmsg)
+    procedure(vector_function) :: f
+    real(c_double), intent(in) :: x(:), v(:)
+    real(c_double), intent(inout) :: grad(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(grad) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "vjp: size(grad) /= size(x)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%f => f
+    call bind_context(ctx, data)
+    call report(fdvjp_vjp(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
+                          size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine vjp
+
+  ! out = J(x) u, f having size(out) outputs.
+  subroutine jvp(f, x, u, out, status, data, cfg, errmsg)
+    procedure(vector_function) :: f
+    real(c_double), intent(in) :: x(:), u(:)
+    real(c_double), intent(inout) :: out(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(u) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "jvp: size(u) /= size(x)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%f => f
+    call bind_context(ctx, data)
+    call report(fdvjp_jvp(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
+                          size(x, kind=c_size_t), size(out, kind=c_size_t), u, out), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine jvp
+
+  ! jac(i, j) = df_i/dx_j, jac of shape (m, n) with n = size(x).
+  subroutine jacobian(f, x, jac, status, data, cfg, errmsg)
+    procedure(vector_function) :: f
+    real(c_double), intent(in) :: x(:)
+    real(c_double), intent(inout) :: jac(:, :)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    real(c_double), allocatable :: flat(:)
+    if (size(jac, 2) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "jacobian: size(jac, 2) /= size(x)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%f => f
+    call bind_context(ctx, data)
+    allocate (flat(size(jac)))
+    call report(fdvjp_jacobian(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
+                               size(x, kind=c_size_t), size(jac, 1, kind=c_size_t), flat), status, text)
+    if (status == FDVJP_OK) call from_jacobian_layout(flat, jac, cfg)
+    if (present(errmsg)) errmsg = text
+  end subroutine jacobian
+
+  ! The C Jacobian (in cfg's layout) as a Fortran (m, n) array.
+  subroutine from_jacobian_layout(flat, jac, cfg)
+    real(c_double), intent(in) :: flat(:)
+    real(c_double), intent(inout) :: jac(:, :)
+    type(config), intent(in), optional :: cfg
+    integer(c_int32_t) :: layout
+    layout = FDVJP_ROW_MAJOR
+    if (present(cfg)) layout = cfg%layout
+    if (layout == FDVJP_COL_MAJOR) then
+      jac = reshape(flat, shape(jac))
+    else
+      jac = transpose(reshape(flat, [size(jac, 2), size(jac, 1)]))
+    end if
+  end subroutine from_jacobian_layout
+
+  ! grad = v^T J(x) by Richardson extrapolation, err its estimated absolute error.
+  subroutine vjp_estimate(f, x, v, grad, err, status, data, cfg, errmsg)
+    procedure(vector_function) :: f
+    real(c_double), intent(in) :: x(:), v(:)
+    real(c_double), intent(inout) :: grad(:), err(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(grad) /= size(x) .or. size(err) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "vjp_estimate: size(grad) or size(err) /= size(x)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%f => f
+    call bind_context(ctx, data)
+    call report(fdvjp_vjp_estimate(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
+                                   size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad, err), &
+                status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine vjp_estimate
+
+  ! grad = v^T J(x) of a real-analytic f written with complex arithmetic, by complex step.
+  subroutine vjp_complex_step(f, x, v, grad, status, data, cfg, errmsg)
+    procedure(complex_function) :: f
+    real(c_double), intent(in) :: x(:), v(:)
+    real(c_double), intent(inout) :: grad(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(grad) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "vjp_complex_step: size(grad) /= size(x)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%cf => f
+    call bind_context(ctx, data)
+    call report(fdvjp_vjp_complex_step(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), &
+                                       x, size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad), &
+                status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine vjp_complex_step
+
+  ! The cotangent v of a complex f pulled back to z (ChainRules convention, see fdvjp.h).
+  subroutine complex_vjp(f, z, v, grad, status, data, cfg, errmsg)
+    procedure(complex_function) :: f
+    complex(c_double_complex), intent(in) :: z(:), v(:)
+    complex(c_double_complex), intent(inout) :: grad(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    real(c_double) :: zs(2 * size(z)), vs(2 * size(v)), gs(2 * size(z))
+    if (size(grad) /= size(z)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "complex_vjp: size(grad) /= size(z)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%cf => f
+    call bind_context(ctx, data)
+    ! interleaved re/im doubles, the storage of complex(c_double_complex)
+    zs = transfer(z, 1.0_c_double, 2 * size(z))
+    vs = transfer(v, 1.0_c_double, 2 * size(v))
+    call report(fdvjp_complex_vjp(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), zs, &
+                                  size(z, kind=c_size_t), size(v, kind=c_size_t), vs, gs), status, text)
+    if (status == FDVJP_OK) grad = transfer(gs, grad, size(z))
+    if (present(errmsg)) errmsg = text
+  end subroutine complex_vjp
+
+  ! ------------------------------------------------------------------ tape
+
+  subroutine ensure_tape(self)
+    class(tape), intent(inout) :: self
+    if (.not. c_associated(self%handle)) self%handle = fdvjp_tape_new()
+  end subroutine ensure_tape
+
+  ! A new context kept (at a fixed address) until the tape is finalized or cleared.
+  function keep(self) result(ctx)
+    class(tape), intent(inout) :: self
+    type(callback_context), pointer :: ctx
+    type(context_box), allocatable :: grown(:)
+    if (.not. allocated(self%kept)) allocate (self%kept(4))
+    if (self%nkept == size(self%kept)) then
+      allocate (grown(2 * size(self%kept)))
+      grown(1:self%nkept) = self%kept(1:self%nkept)
+      call move_alloc(grown, self%kept)
+    end if
+    allocate (ctx)
+    self%nkept = self%nkept + 1
+    self%kept(self%nkept)%p => ctx
+  end function keep
+
+  ! Runs a recording call's status through report; out is set only on success.
+  subroutine new_var(code, created, out, status, text)
+    integer(c_int32_t), intent(in) :: code
+    integer(fdvjp_var_kind), intent(in) :: created
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out) :: text
+    call report(code, status, text)
+    if (status == FDVJP_OK) out = created
+  end subroutine new_var
+
+  ! A differentiable vector input.
+  subroutine tape_input(self, x, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    real(c_double), intent(in) :: x(:)
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_input(self%handle, x, size(x, kind=c_size_t), created), created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_input
+
+  ! A constant vector (not differentiated).
+  subroutine tape_constant(self, x, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    real(c_double), intent(in) :: x(:)
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_constant(self%handle, x, size(x, kind=c_size_t), created), created, out, &
+                 status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_constant
+
+  ! out = f(concatenated args) with m outputs, differentiated by finite differences.
+  subroutine tape_call_function(self, f, args, m, out, status, data, cfg, errmsg)
+    class(tape), intent(inout) :: self
+    procedure(vector_function) :: f
+    integer(fdvjp_var_kind), intent(in) :: args(:)
+    integer, intent(in) :: m
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), pointer :: ctx
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    ctx => keep(self)
+    ctx%f => f
+    call bind_context(ctx, data)
+    created = 0
+    call new_var(fdvjp_tape_call(self%handle, config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), &
+                                 args, size(args, kind=c_size_t), int(m, c_size_t), created), &
+                 created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_call_function
+
+  ! out = f(concatenated args) with its adjoint (no finite differences).
+  subroutine tape_call_vjp(self, f, adjoint, args, m, out, status, data, errmsg)
+    class(tape), intent(inout) :: self
+    procedure(vector_function) :: f
+    procedure(adjoint_function) :: adjoint
+    integer(fdvjp_var_kind), intent(in) :: args(:)
+    integer, intent(in) :: m
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), pointer :: ctx
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    ctx => keep(self)
+    ctx%f => f
+    ctx%adjoint => adjoint
+    call bind_context(ctx, data)
+    created = 0
+    call new_var(fdvjp_tape_call_vjp(self%handle, c_funloc(real_trampoline), c_funloc(adjoint_trampoline), &
+                                     c_loc(ctx), args, size(args, kind=c_size_t), int(m, c_size_t), created), &
+                 created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_call_vjp
+
+  ! out = op(a) elementwise, op one of FDVJP_OP_NEG ... FDVJP_OP_SQUARE.
+  subroutine tape_unary(self, op, a, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer, intent(in) :: op
+    integer(fdvjp_var_kind), intent(in) :: a
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_unary(self%handle, int(op, c_int32_t), a, created), created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_unary
+
+  ! out = a op b elementwise, op one of FDVJP_OP_ADD ... FDVJP_OP_POW.
+  subroutine tape_binary(self, op, a, b, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer, intent(in) :: op
+    integer(fdvjp_var_kind), intent(in) :: a, b
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_binary(self%handle, int(op, c_int32_t), a, b, created), created, out, &
+                 status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_binary
+
+  ! out = the reduction of a to a scalar, op one of FDVJP_REDUCE_SUM, _MEAN, _NORM2.
+  subroutine tape_reduce(self, op, a, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer, intent(in) :: op
+    integer(fdvjp_var_kind), intent(in) :: a
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_reduce(self%handle, int(op, c_int32_t), a, created), created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_reduce
+
+  ! out = a**p elementwise.
+  subroutine tape_pow(self, a, p, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: a
+    real(c_double), intent(in) :: p
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_pow_scalar(self%handle, a, p, created), created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_pow
+
+  ! out = sum(a * b), a scalar.
+  subroutine tape_dot(self, a, b, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: a, b
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_dot(self%handle, a, b, created), created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_dot
+
+  ! A variable's value (flattened, row-major) into out (size = its number of elements).
+  subroutine tape_value(self, v, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: v
+    real(c_double), intent(inout) :: out(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_tape(self)
+    call report(fdvjp_tape_value(self%handle, v, out, size(out, kind=c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_value
+
+  ! Gradients of <seed, out> for every input; without seed, out must be a scalar.
+  subroutine tape_backward(self, out, status, seed, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: out
+    integer, intent(out) :: status
+    real(c_double), intent(in), optional :: seed(:)
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_tape(self)
+    if (present(seed)) then
+      call report(fdvjp_tape_backward(self%handle, out, seed, size(seed, kind=c_size_t)), status, text)
+    else
+      call report(fdvjp_tape_backward(self%handle, out, len=0_c_size_t), status, text)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_backward
+
+  ! The last backward's gradient with respect to an input.
+  subroutine tape_grad(self, input, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: input
+    real(c_double), intent(inout) :: out(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_tape(self)
+    call report(fdvjp_tape_grad(self%handle, input, out, size(out, kind=c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_grad
+
+  ! New values for an input, for a replay with forward.
+  subroutine tape_set_input(self, input, x, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: input
+    real(c_double), intent(in) :: x(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_tape(self)
+    call report(fdvjp_tape_set_input(self%handle, input, x, size(x, kind=c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_set_input
+
+  ! Replays every node at the current inputs.
+  subroutine tape_forward(self, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_tape(self)
+    call report(fdvjp_tape_forward(self%handle), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_forward
+
+  ! Empties the tape; every variable issued so far becomes unknown.
+  subroutine tape_clear(self, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer :: i
+    call ensure_tape(self)
+    call report(fdvjp_tape_clear(self%handle), status, text)
+    if (present(errmsg)) errmsg = text
+    if (status /= FDVJP_OK) return
+    do i = 1, self%nkept
+      deallocate (self%kept(i)%p)
+    end do
+    self%nkept = 0
+  end subroutine tape_clear
+
+  subroutine tape_final(self)
+    type(tape), intent(inout) :: self
+    integer :: i
+    call fdvjp_tape_free(self%handle)  ! before the contexts it points to
+    self%handle = c_null_ptr
+    do i = 1, self%nkept
+      deallocate (self%kept(i)%p)
+    end do
+    self%nkept = 0
+  end subroutine tape_final
+
+end module fdvjp

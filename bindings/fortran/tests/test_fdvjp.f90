@@ -1,0 +1,147 @@
+! The Fortran binding against analytic derivatives: the two demo examples (logsumexp
+! gradient, least-squares slope gradients), Jacobians in (m, n) layout, error statuses,
+! accuracy features and a tape gradient.
+program test_fdvjp
+  use fdvjp
+  use functions
+  use checks
+  implicit none
+
+  call test_logsumexp()
+  call test_least_squares_slope()
+  call test_jacobian_and_jvp()
+  call test_errors()
+  call test_accuracy()
+  call test_tape()
+  call summary()
+
+contains
+
+  subroutine test_logsumexp()
+    real(c_double) :: x(5), grad(5)
+    integer :: status
+    x = [0.5_c_double, -1.0_c_double, 2.0_c_double, 0.25_c_double, 3.0_c_double]
+    call vjp(logsumexp, x, [1.0_c_double], grad, status)
+    call check(status == FDVJP_OK, 'logsumexp: status')
+    call check_near(grad, exp(x) / sum(exp(x)), 1e-8_c_double, 'logsumexp gradient = softmax')
+  end subroutine test_logsumexp
+
+  subroutine test_least_squares_slope()
+    type(points), target :: with_y, with_x
+    real(c_double) :: x(4), y(4), grad_x(4), grad_y(4)
+    integer :: status
+    x = [0.0_c_double, 1.0_c_double, 2.0_c_double, 3.0_c_double]
+    y = [-1.0_c_double, 0.2_c_double, 0.7_c_double, 2.5_c_double]
+    with_y%other = y
+    with_y%x_is_input = .true.
+    call vjp(slope, x, [1.0_c_double], grad_x, status, data=with_y)
+    call check(status == FDVJP_OK, 'slope wrt x: status')
+    call check_near(grad_x, [0.34_c_double, 0.14_c_double, -0.2_c_double, -0.28_c_double], 1e-8_c_double, &
+                    'slope gradient wrt x')
+    with_x%other = x
+    with_x%x_is_input = .false.
+    call vjp(slope, y, [1.0_c_double], grad_y, status, data=with_x)
+    call check(status == FDVJP_OK, 'slope wrt y: status')
+    call check_near(grad_y, [-0.3_c_double, -0.1_c_double, 0.1_c_double, 0.3_c_double], 1e-8_c_double, &
+                    'slope gradient wrt y')
+  end subroutine test_least_squares_slope
+
+  function jac_three(x) result(jac)
+    real(c_double), intent(in) :: x(3)
+    real(c_double) :: jac(3, 3)
+    jac = reshape([x(2), 0.0_c_double, exp(x(1)) * x(2)**2, &
+                   x(1), 0.0_c_double, 2 * exp(x(1)) * x(2), &
+                   0.0_c_double, cos(x(3)), 0.0_c_double], [3, 3])
+  end function jac_three
+
+  subroutine test_jacobian_and_jvp()
+    real(c_double) :: x(3), jac(3, 3), want(3, 3), out(3), u(3)
+    type(config) :: cfg
+    integer :: status
+    x = [0.3_c_double, -1.2_c_double, 0.7_c_double]
+    want = jac_three(x)
+    call jacobian(three, x, jac, status)
+    call check(status == FDVJP_OK, 'jacobian: status')
+    call check_near(reshape(jac, [9]), reshape(want, [9]), 1e-9_c_double, 'jacobian (m, n) = analytic')
+    call cfg%set_layout(FDVJP_COL_MAJOR, status)
+    call cfg%set_scheme(FDVJP_CENTRAL4, status)
+    call jacobian(three, x, jac, status, cfg=cfg)
+    call check_near(reshape(jac, [9]), reshape(want, [9]), 1e-11_c_double, 'jacobian, col-major 4th order')
+    u = [0.2_c_double, 0.1_c_double, -1.0_c_double]
+    call jvp(three, x, u, out, status)
+    call check_near(out, matmul(want, u), 1e-9_c_double, 'jvp = J u')
+  end subroutine test_jacobian_and_jvp
+
+  subroutine test_errors()
+    real(c_double) :: grad(1), small(2)
+    character(len=:), allocatable :: message
+    type(config) :: cfg
+    integer :: status
+    grad = 42
+    call vjp(logarithm, [-1.0_c_double], [1.0_c_double], grad, status, errmsg=message)
+    call check(status == FDVJP_NONFINITE_AT_X, 'NaN at x: status')
+    call check(index(message, 'fdvjp_vjp') > 0, 'NaN at x: message names the function')
+    call check(grad(1) == 42, 'NaN at x: output untouched')
+    call check(status_name(status) == 'FDVJP_NONFINITE_AT_X', 'status_name')
+    call vjp(refuses, [1.0_c_double], [1.0_c_double], grad, status, errmsg=message)
+    call check(status == FDVJP_CALLBACK_FAILED, 'user status: FDVJP_CALLBACK_FAILED')
+    call check(index(message, 'returned 7') > 0, 'user status: message gives the value')
+    small = 5
+    call vjp(three, [1.0_c_double, 2.0_c_double, 3.0_c_double], [1.0_c_double, 1.0_c_double, 1.0_c_double], &
+             small, status)
+    call check(status == FDVJP_LENGTH_MISMATCH .and. all(small == 5), 'grad of the wrong size')
+    call cfg%set_relative_step(-1.0_c_double, status, message)
+    call check(status == FDVJP_INVALID_ARGUMENT .and. len(message) > 0, 'invalid relative step')
+    call vjp(logsumexp, [1.0_c_double], [1.0_c_double], grad, status, errmsg=message)
+    call check(status == FDVJP_OK .and. message == '', 'success clears the message')
+  end subroutine test_errors
+
+  subroutine test_accuracy()
+    real(c_double) :: x(3), v(3), grad(3), err(3)
+    complex(c_double_complex) :: z(1), g(1)
+    integer :: status
+    x = [0.3_c_double, -1.2_c_double, 0.7_c_double]
+    v = [1.0_c_double, -2.0_c_double, 0.5_c_double]
+    call vjp_estimate(three, x, v, grad, err, status)
+    call check_near(grad, matmul(v, jac_three(x)), 1e-11_c_double, 'vjp_estimate')
+    call check(all(err >= 0 .and. err < 1e-9_c_double), 'vjp_estimate: error estimates')
+    call vjp_complex_step(three_complex, x, v, grad, status)
+    call check_near(grad, matmul(v, jac_three(x)), 1e-14_c_double, 'vjp_complex_step')
+    z = [(1.0_c_double, 2.0_c_double)]
+    call complex_vjp(square_complex, z, [(1.0_c_double, -1.0_c_double)], g, status)
+    call check(status == FDVJP_OK, 'complex_vjp: status')
+    call check_near([real(g(1)), aimag(g(1))], [real(conjg(2 * z(1)) * (1.0_c_double, -1.0_c_double)), &
+                    aimag(conjg(2 * z(1)) * (1.0_c_double, -1.0_c_double))], 1e-8_c_double, 'complex_vjp of z^2')
+  end subroutine test_accuracy
+
+  subroutine test_tape()
+    type(tape) :: t
+    integer(fdvjp_var_kind) :: x, y, sq, loss, c, total
+    real(c_double) :: g(2), value(1)
+    integer :: status
+    x = 0
+    call t%input([1.0_c_double, 2.0_c_double], x, status)
+    call t%call_function(black_box, [x], 3, y, status)
+    call t%unary(FDVJP_OP_SQUARE, y, sq, status)
+    call t%reduce(FDVJP_REDUCE_SUM, sq, loss, status)
+    call t%backward(loss, status)
+    call check(status == FDVJP_OK, 'tape backward: status')
+    call t%grad(x, g, status)
+    ! d/dx sum(y^2) = [2 x1 x2^2 + 2 sin x1 cos x1, 2 x1^2 x2 + 4 x2^3] at (1, 2)
+    call check_near(g, [8 + 2 * sin(1.0_c_double) * cos(1.0_c_double), 36.0_c_double], 1e-8_c_double, &
+                    'tape gradient through an opaque call')
+    call t%value(loss, value, status)
+    call check_near(value, [4 + sin(1.0_c_double)**2 + 16], 1e-12_c_double, 'tape value')
+    ! a call with an exact adjoint, plus a replay at a new point
+    call t%call_vjp(cube, cube_adjoint, [x], 2, c, status)
+    call t%reduce(FDVJP_REDUCE_SUM, c, total, status)
+    call t%set_input(x, [0.5_c_double, -1.0_c_double], status)
+    call t%forward(status)
+    call t%backward(total, status)
+    call t%grad(x, g, status)
+    call check_near(g, [0.75_c_double, 3.0_c_double], 1e-14_c_double, 'tape: adjoint call after replay')
+    call t%grad(99_fdvjp_var_kind, g, status)
+    call check(status == FDVJP_UNKNOWN_VAR, 'tape: unknown var')
+  end subroutine test_tape
+
+end program test_fdvjp
