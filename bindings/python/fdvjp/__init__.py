@@ -11,6 +11,7 @@ on demand so that neither is a dependency.
 """
 
 from ._library import path as library_path
+from .batch import jacobian_batch, jvp_batch, vjp_batch
 from .complex_functions import complex_jacobian, complex_jvp, complex_vjp
 from .complex_step import jacobian_complex_step, jvp_complex_step, vjp_complex_step
 from .config import Config
@@ -29,15 +30,18 @@ __all__ = [
     "complex_jvp",
     "complex_vjp",
     "jacobian",
+    "jacobian_batch",
     "jacobian_complex_step",
     "jacobian_estimate",
     "jvp",
+    "jvp_batch",
     "jvp_complex_step",
     "jvp_estimate",
     "last_error",
     "library_path",
     "status_name",
     "vjp",
+    "vjp_batch",
     "vjp_complex_step",
     "vjp_estimate",
 ]

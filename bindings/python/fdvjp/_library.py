@@ -32,6 +32,13 @@ VJP_FUNCTION = ctypes.CFUNCTYPE(
     c_double_p,
 )
 
+#: `int32_t (*)(void *user, const double *xs, size_t n, size_t k, double *ys, size_t m)`
+BATCH_FUNCTION = ctypes.CFUNCTYPE(
+    ctypes.c_int32, ctypes.c_void_p, c_double_p, ctypes.c_size_t, ctypes.c_size_t, c_double_p, ctypes.c_size_t
+)
+#: `int32_t (*)(void *user, size_t done, size_t total)`
+PROGRESS_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
+
 _status = ctypes.c_int32
 _cfg = ctypes.c_void_p
 _tape = ctypes.c_void_p
@@ -61,9 +68,14 @@ PROTOTYPES = {
     "fdvjp_config_set_threads": (_status, [_cfg, _size]),
     "fdvjp_config_set_sparsity": (_status, [_cfg, c_size_t_p, c_size_t_p, _size]),
     "fdvjp_config_set_adaptive": (_status, [_cfg, _i32]),
+    "fdvjp_config_set_batch_size": (_status, [_cfg, _size]),
+    "fdvjp_config_set_progress": (_status, [_cfg, PROGRESS_FUNCTION, _user]),
     "fdvjp_vjp": (_status, _derivative),
     "fdvjp_jvp": (_status, _derivative),
     "fdvjp_jacobian": (_status, _jacobian),
+    "fdvjp_vjp_batch": (_status, [_cfg, BATCH_FUNCTION] + _derivative[2:]),
+    "fdvjp_jvp_batch": (_status, [_cfg, BATCH_FUNCTION] + _derivative[2:]),
+    "fdvjp_jacobian_batch": (_status, [_cfg, BATCH_FUNCTION] + _jacobian[2:]),
     "fdvjp_vjp_estimate": (_status, _estimate),
     "fdvjp_jvp_estimate": (_status, _estimate),
     "fdvjp_jacobian_estimate": (_status, _jacobian_estimate),

@@ -28,6 +28,10 @@ class Config:
       threads        evaluation threads (declares f thread-safe), if the library has it
       sparsity       (rows, cols) COO pattern of the Jacobian, if the library has it
       adaptive       True for adaptive steps, if the library has it
+      batch_size     points handed to a batch function (or shared among threads) at once
+      progress       progress(done, total) after each batch of evaluations; returning
+                     False (or raising) cancels the computation (FDVJP_CANCELLED, or the
+                     exception re-raised)
     The handle is freed by `close()`, by leaving a `with` block, or by the collector.
     """
 
@@ -36,6 +40,7 @@ class Config:
         if not self._handle:
             raise MemoryError("fdvjp_config_new returned NULL")
         self.layout = ROW_MAJOR
+        self.progress = None  # the progress trampoline, kept alive with the config
         self.set(**options)
 
     def set(self, **options):
@@ -123,8 +128,44 @@ class Config:
         as_p = lambda a: a.ctypes.data_as(_library.c_size_t_p)  # noqa: E731
         check(setter(self.handle, as_p(rows), as_p(cols), rows.size))
 
+    def _set_batch_size(self, points):
+        check(_library.function("fdvjp_config_set_batch_size")(self.handle, int(points)))
+
+    def _set_progress(self, callback):
+        setter = _library.function("fdvjp_config_set_progress")
+        if callback is None:
+            check(setter(self.handle, _library.PROGRESS_FUNCTION(), None))
+            self.progress = None
+            return
+        progress = Progress(callback)
+        check(setter(self.handle, progress.c_function, None))
+        self.progress = progress
+
     def _set_adaptive(self, on):
         check(_library.function("fdvjp_config_set_adaptive")(self.handle, 1 if on else 0))
+
+
+class Progress:
+    """A Python progress callback as an `fdvjp_progress_fn`; an exception inside it is
+    stored (and re-raised after the computation) and cancels the computation."""
+
+    def __init__(self, callback):
+        self.callback = callback
+        self.error = None
+        self.c_function = _library.PROGRESS_FUNCTION(self._call)
+
+    def _call(self, _user, done, total):
+        try:
+            return 1 if self.callback(done, total) is False else 0
+        except BaseException as e:  # noqa: BLE001 - nothing may cross the C boundary
+            if self.error is None:
+                self.error = e
+            return 1
+
+    def reraise(self, failure=None):
+        from .callback import Trampoline
+
+        Trampoline.reraise(self, failure)
 
 
 def resolve(config, options):

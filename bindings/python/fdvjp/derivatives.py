@@ -23,12 +23,12 @@ def output_shape(f, x):
     return np.shape(f(x.copy()))
 
 
-def run(entry, f, x, m, config, options, *rest, complex=False):
+def run(entry, f, x, m, config, options, *rest, complex=False, trampoline=None):
     """Calls the C `entry(cfg, f, NULL, x, n, m, *rest)`, raising the user's exception or an
     FdvjpError on failure; returns the config used (None for the defaults). With `complex`,
     f works on complex128 arrays (an `fdvjp_cfn`); x may be real or complex (`pointer`)."""
     cfg, owned = resolve(config, options)
-    trampoline = Trampoline(f, x.shape, m, complex=complex)
+    trampoline = trampoline or Trampoline(f, x.shape, m, complex=complex)
     try:
         status = entry(cfg.handle if cfg else None, trampoline.c_function, None, pointer(x), x.size, m, *rest)
     finally:
@@ -41,6 +41,8 @@ def run(entry, f, x, m, config, options, *rest, complex=False):
         except FdvjpError as e:
             failure = e
     trampoline.reraise(failure)
+    if cfg is not None and cfg.progress is not None:
+        cfg.progress.reraise(failure)
     if failure is not None:
         raise failure
     return cfg
