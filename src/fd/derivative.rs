@@ -6,10 +6,12 @@
 //! meets a NaN or infinity, divide the step by 10 and try again, at most [`MAX_SHRINKS`]
 //! times. Each direction is handled on its own, so one bad column never spoils the others.
 //!
-//! One exception: when `|x_j|` is far below its typical magnitude (so the default step is
-//! far larger than `x_j` itself) and the scheme's stencil meets a NaN, the domain probably
-//! ends near 0 (`log`, `sqrt`): a one-sided stencil at that step would be finite but
-//! meaningless, so the next try is the step `x_j`'s own scale gives, `r * |x_j|`.
+//! Near a domain edge at 0: when `|x_j|` is far below its typical magnitude (so the
+//! default step is far larger than `x_j`) and the scheme's stencil meets a NaN, two
+//! answers are computed and compared, output by output (see [`near_edge`]): the scheme's
+//! stencil at `x_j`'s own scale, `r |x_j|` (right for `log`, `sqrt`, which vary on that
+//! scale, but rounding-dominated for a function smooth up to the edge), and the one-sided
+//! stencils at the default step (right for the smooth function, meaningless for `log`).
 
 use super::adaptive;
 use super::error::FdError;
@@ -123,9 +125,73 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    if let Direction::Axis(j) = dir {
+        let own_scale = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0);
+        let t = exact_step(x[j], t0);
+        if let Some(e) = own_scale.filter(|_| t > 0.0 && fits(opts, x, dir, t, &candidates[0])) {
+            match apply(ev, x, y0, dir, t, &candidates[0], ws, out)? {
+                None => return Ok(()),
+                Some(_) => return near_edge(ev, opts, x, y0, dir, t0, e, candidates, ws, out),
+            }
+        }
+    }
     with_fallback(opts, x, dir, t0, candidates, |stencil, t| {
         apply(ev, x, y0, dir, t, stencil, ws, out)
     })
+}
+
+/// How far apart (in units of the estimated rounding error of the own-scale answer) the
+/// two answers near an edge may be for the one-sided one to be trusted.
+const AGREEMENT: f64 = 8.0;
+
+/// The scheme's stencil met a NaN with `x_j` far below its typical magnitude. Computes
+/// A, the module policy started at `x_j`'s own scale `e`, and B, the one-sided stencils at
+/// the nominal step `t0`; keeps, for each output, B where it agrees with A to within A's
+/// rounding error (B then has no visible truncation error and less rounding), else A
+/// (B's step straddles the scale on which f varies). Either alone when the other fails.
+#[allow(clippy::too_many_arguments)]
+fn near_edge<F: Function + ?Sized>(
+    ev: &mut Evaluator<'_, F>,
+    opts: &Options,
+    x: &[f64],
+    y0: &[f64],
+    dir: Direction<'_>,
+    t0: f64,
+    e: f64,
+    candidates: &[Placed],
+    ws: &mut Workspace,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let own = with_fallback(opts, x, dir, e, candidates, |stencil, t| {
+        apply(ev, x, y0, dir, t, stencil, ws, out)
+    });
+    let own = own.map(|()| {
+        let noise: Vec<f64> = ws
+            .magnitude
+            .iter()
+            .map(|m| AGREEMENT * f64::EPSILON * m)
+            .collect();
+        (out.to_vec(), noise)
+    });
+    let one_sided = with_fallback(opts, x, dir, t0, &candidates[1..], |stencil, t| {
+        apply(ev, x, y0, dir, t, stencil, ws, out)
+    });
+    match (own, one_sided) {
+        (Ok((a, noise)), Ok(())) => {
+            for ((b, a), noise) in out.iter_mut().zip(a).zip(noise) {
+                if (*b - a).abs() > noise {
+                    *b = a;
+                }
+            }
+            Ok(())
+        }
+        (Ok((a, _)), Err(_)) => {
+            out.copy_from_slice(&a);
+            Ok(())
+        }
+        (Err(_), Ok(())) => Ok(()),
+        (Err(err), Err(_)) => Err(err),
+    }
 }
 
 /// Runs `attempt(stencil, t)` for each candidate stencil that fits inside the bounds at
@@ -141,12 +207,8 @@ pub(crate) fn with_fallback(
     mut attempt: impl FnMut(&Placed, f64) -> Result<Option<NonFinite>, FdError>,
 ) -> Result<(), FdError> {
     let mut last_bad: Option<NonFinite> = None;
-    let own_scale = match dir {
-        Direction::Axis(j) => own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0),
-        Direction::Vector(_) | Direction::Group(..) => None,
-    };
     let mut nominal = t0;
-    for level in 0..=MAX_SHRINKS {
+    for _ in 0..=MAX_SHRINKS {
         let t = match dir {
             Direction::Axis(j) => exact_step(x[j], nominal),
             Direction::Vector(_) | Direction::Group(..) => nominal,
@@ -154,7 +216,7 @@ pub(crate) fn with_fallback(
         if t <= 0.0 {
             break;
         }
-        for (k, stencil) in candidates.iter().enumerate() {
+        for stencil in candidates {
             if !fits(opts, x, dir, t, stencil) {
                 continue;
             }
@@ -162,14 +224,8 @@ pub(crate) fn with_fallback(
                 None => return Ok(()),
                 Some(bad) => last_bad = Some(bad),
             }
-            if k == 0 && level == 0 && own_scale.is_some() {
-                break; // a domain edge near 0: go to x's own scale before going one-sided
-            }
         }
-        nominal = match own_scale {
-            Some(e) if level == 0 && last_bad.is_some() => e,
-            _ => nominal / 10.0,
-        };
+        nominal /= 10.0;
     }
     Err(match last_bad {
         Some((index, value, point)) => FdError::NonFinitePerturbed {
