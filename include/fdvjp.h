@@ -25,6 +25,10 @@
 // The default starting step relative to `max(|x_j|, typ_j)`.
 #define RELATIVE_START 0.125
 
+// Relative error estimate (1-norms over the channels) below which the first tableau is
+// accepted without trying smaller starting steps.
+#define CONVERGED 1e-8
+
 // Result of every fallible call: `FDVJP_OK` (0) on success, otherwise the kind of
 // failure; `fdvjp_last_error` then gives a message naming the argument and value.
 enum fdvjp_status
@@ -666,7 +670,8 @@ fdvjp_status fdvjp_tape_constant_shaped(fdvjp_tape *t, const double *x, const si
 // args.
 //
 // `cfg` may be NULL (central differences); it is copied now, so it may be freed right
-// after. The tape keeps `f` and `user` and calls f again in backward and replay: `user`
+// after. Its threads, batch size and progress callback apply to this node's evaluations
+// (the progress callback's user pointer must then stay valid as long as `user`). The tape keeps `f` and `user` and calls f again in backward and replay: `user`
 // must stay valid until the tape is freed or cleared. A callback must not call into its
 // own tape: such a call fails with `FDVJP_INVALID_ARGUMENT` and changes nothing.
 //
@@ -675,6 +680,14 @@ fdvjp_status fdvjp_tape_constant_shaped(fdvjp_tape *t, const double *x, const si
 // nargs vars; `out` NULL or writable; `f` callable with `user` until the tape is freed or
 // cleared.
 fdvjp_status fdvjp_tape_call(fdvjp_tape *t, const fdvjp_config *cfg, fdvjp_fn f, void *user, const fdvjp_var *args, size_t nargs, size_t m, fdvjp_var *out);
+
+// `fdvjp_tape_call` with a batch function: the node's forward is one call with k = 1, and
+// its Jacobian hands the perturbed points over up to the config's batch size at a time
+// (on MPI ranks, a GPU, a cluster queue).
+//
+// # Safety
+// As `fdvjp_tape_call`.
+fdvjp_status fdvjp_tape_call_batch(fdvjp_tape *t, const fdvjp_config *cfg, fdvjp_batch_fn f, void *user, const fdvjp_var *args, size_t nargs, size_t m, fdvjp_var *out);
 
 // Records a function `y = f(x)` with `m` outputs of the concatenated `args` (as
 // `fdvjp_tape_call`) whose adjoint the caller supplies: in backward, `vjp(user, x, n, y,

@@ -3,8 +3,8 @@
 
 use super::boundary::{guard, Failure};
 use super::buffers::{input, Output};
-use super::callback::{fdvjp_fn, CFunction};
-use super::config::{fdvjp_config, options_of};
+use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction};
+use super::config::{batch_function_of, fdvjp_config, function_of, options_of};
 use super::status::fdvjp_status::{self, *};
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
 use crate::tape::{Tape, TapeError, Var};
@@ -277,7 +277,8 @@ pub unsafe extern "C" fn fdvjp_tape_constant_shaped(
 /// args.
 ///
 /// `cfg` may be NULL (central differences); it is copied now, so it may be freed right
-/// after. The tape keeps `f` and `user` and calls f again in backward and replay: `user`
+/// after. Its threads, batch size and progress callback apply to this node's evaluations
+/// (the progress callback's user pointer must then stay valid as long as `user`). The tape keeps `f` and `user` and calls f again in backward and replay: `user`
 /// must stay valid until the tape is freed or cleared. A callback must not call into its
 /// own tape: such a call fails with `FDVJP_INVALID_ARGUMENT` and changes nothing.
 ///
@@ -300,8 +301,35 @@ pub unsafe extern "C" fn fdvjp_tape_call(
     unsafe {
         record("fdvjp_tape_call", t, out, |tape| {
             let options = options_of(cfg)?.into_owned();
-            let f = CFunction::new(f, user)
-                .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))?;
+            let f = function_of(cfg, f, user)?;
+            let args = vars(input(args, nargs, "args", "nargs")?);
+            Ok(tape.call(Box::new(f), &args, m, options)?)
+        })
+    }
+}
+
+/// `fdvjp_tape_call` with a batch function: the node's forward is one call with k = 1, and
+/// its Jacobian hands the perturbed points over up to the config's batch size at a time
+/// (on MPI ranks, a GPU, a cluster queue).
+///
+/// # Safety
+/// As `fdvjp_tape_call`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_tape_call_batch(
+    t: *mut fdvjp_tape,
+    cfg: *const fdvjp_config,
+    f: fdvjp_batch_fn,
+    user: *mut c_void,
+    args: *const fdvjp_var,
+    nargs: usize,
+    m: usize,
+    out: *mut fdvjp_var,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        record("fdvjp_tape_call_batch", t, out, |tape| {
+            let options = options_of(cfg)?.into_owned();
+            let f = batch_function_of(cfg, f, user)?;
             let args = vars(input(args, nargs, "args", "nargs")?);
             Ok(tape.call(Box::new(f), &args, m, options)?)
         })
