@@ -25,10 +25,6 @@
 // The default starting step relative to `max(|x_j|, typ_j)`.
 #define RELATIVE_START 0.125
 
-// Relative error estimate (1-norms over the channels) below which the first tableau is
-// accepted without trying smaller starting steps.
-#define CONVERGED 1e-8
-
 // Result of every fallible call: `FDVJP_OK` (0) on success, otherwise the kind of
 // failure; `fdvjp_last_error` then gives a message naming the argument and value.
 enum fdvjp_status
@@ -288,7 +284,9 @@ extern "C" {
 // 3%.
 //
 // Evaluations of f: exactly 1 + 12n; more only for columns that fall back near bounds or
-// non-finite values (one-sided tableaus, then steps divided by 10). The config's bounds,
+// non-finite values (one-sided tableaus, then steps divided by 10; when x_j is far below
+// its typical magnitude and the central tableau does not fit or meets a NaN, a second
+// tableau from x_j's own scale, 12 more, and the smaller estimate wins). The config's bounds,
 // steps and typical magnitudes apply; its scheme, adaptive flag and sparsity do not.
 // `grad` and `err` are written only on success.
 //

@@ -17,14 +17,17 @@
 //! that very large steps, where every quotient of a bounded f tends to 0, cannot win by
 //! looking small), and the best one is the result.
 //!
-//! Steps that leave the bounds, or meet a NaN or infinity, drop out of the scan; if no
-//! four consecutive steps survive with the scheme's stencil, the one-sided stencils of
-//! the same order are scanned; if none survives, the fixed-step fall-back of
-//! [`super::derivative`] (shrinking, then an error naming the bad value) takes over.
+//! Steps that leave the bounds, or meet a NaN or infinity, drop out of the scan. When
+//! some did, the one-sided stencils of the same order (forward, then backward) are scanned
+//! too, and the best score of all scans wins: near a bound or a domain edge the central
+//! stencil may only fit at steps too small to be accurate. If no scan has four
+//! consecutive surviving steps, the fixed-step fall-back of [`super::derivative`]
+//! (shrinking, then an error naming the bad value) takes over.
 //!
 //! Cost per direction: 18 stencil evaluations, i.e. 18 (forward/backward), 36 (central)
 //! or 72 (fourth order) evaluations of f; fewer when steps leave the bounds or meet
-//! non-finite values (a stencil stops at its first non-finite value); at most three scans
+//! non-finite values (a stencil stops at its first non-finite value); when some do, up to
+//! three scans (the one-sided stencils have 2 and 4 points for central and fourth order),
 //! plus the fixed-step fall-back in the worst case.
 
 use super::derivative::{apply, fits, fixed_step, Direction, Workspace};
@@ -73,14 +76,25 @@ pub(crate) fn directional<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     let scheme = opts.scheme();
     let p = order(scheme);
+    let mut best: Option<(f64, Vec<f64>)> = None;
     for stencil in &scheme.candidates()[..scheme.candidate_count()] {
         let trials = scan(ev, opts, x, y0, dir, t_nom, stencil, ws)?;
-        if let Some(best) = choose(&trials, error_powers(stencil, p)) {
-            out.copy_from_slice(&best);
-            return Ok(());
+        if let Some((score, value)) = choose(&trials, error_powers(stencil, p)) {
+            if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                best = Some((score, value));
+            }
+        }
+        if trials.iter().all(Option::is_some) {
+            break; // every step survived: the one-sided stencils cannot do better
         }
     }
-    fixed_step(ev, opts, x, y0, dir, t_nom, ws, out)
+    match best {
+        Some((_, value)) => {
+            out.copy_from_slice(&value);
+            Ok(())
+        }
+        None => fixed_step(ev, opts, x, y0, dir, t_nom, ws, out),
+    }
 }
 
 /// Evaluates `stencil` at every trial step; `None` where the step is not representable,
@@ -150,14 +164,14 @@ fn extrapolate(trials: &[Option<Trial>], c: f64) -> Vec<Option<Trial>> {
         .collect()
 }
 
-/// The extrapolant at the best-scored step, if four consecutive trial steps survived.
+/// The best score and its extrapolant, if four consecutive trial steps survived.
 ///
 /// Two Richardson steps remove the error terms `t^e1` and `t^e2` (the stencil's order and
 /// the next power in its error: `+2` for central stencils, `+1` for one-sided ones). Each
 /// extrapolant `F_k` is scored by `(max(|F_(k-1) - F_k|, |F_k - F_(k+1)|) + eps rho_k) /
 /// |F_k|` (1-norms over the outputs): requiring agreement with both neighbours keeps a
 /// lucky coincidence of two noisy values from winning.
-fn choose(trials: &[Option<Trial>], (e1, e2): (i32, i32)) -> Option<Vec<f64>> {
+fn choose(trials: &[Option<Trial>], (e1, e2): (i32, i32)) -> Option<(f64, Vec<f64>)> {
     let first = extrapolate(trials, RATIO.powi(e1) - 1.0);
     let second = extrapolate(&first, RATIO.powi(e2) - 1.0);
     let norm = |v: &[f64]| v.iter().map(|a| a.abs()).sum::<f64>();
@@ -181,7 +195,7 @@ fn choose(trials: &[Option<Trial>], (e1, e2): (i32, i32)) -> Option<Vec<f64>> {
             best = Some((score, f));
         }
     }
-    best.map(|(_, f)| f.quotient.clone())
+    best.map(|(score, f)| (score, f.quotient.clone()))
 }
 
 /// The powers of t removed by the two Richardson steps for `stencil` of order `p`.

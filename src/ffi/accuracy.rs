@@ -24,7 +24,9 @@ use std::ffi::c_void;
 /// 3%.
 ///
 /// Evaluations of f: exactly 1 + 12n; more only for columns that fall back near bounds or
-/// non-finite values (one-sided tableaus, then steps divided by 10). The config's bounds,
+/// non-finite values (one-sided tableaus, then steps divided by 10; when x_j is far below
+/// its typical magnitude and the central tableau does not fit or meets a NaN, a second
+/// tableau from x_j's own scale, 12 more, and the smaller estimate wins). The config's bounds,
 /// steps and typical magnitudes apply; its scheme, adaptive flag and sparsity do not.
 /// `grad` and `err` are written only on success.
 ///
