@@ -13,64 +13,12 @@
 
 use fdvjp::fd::{complex_jacobian, complex_jvp, complex_vjp, Complex64, Options, Scheme};
 
+#[path = "accuracy_common/mod.rs"]
+mod common;
+
+use common::{complex_cases as examples, ComplexCase as Example};
+
 type C = Complex64;
-type Wirtinger = (Vec<C>, Vec<C>);
-
-struct Example {
-    name: &'static str,
-    n: usize,
-    m: usize,
-    f: fn(&[C], &mut [C]),
-    /// (A, B), row-major m×n.
-    derivatives: fn(&[C]) -> Wirtinger,
-}
-
-fn examples() -> Vec<Example> {
-    vec![
-        Example {
-            name: "z^2",
-            n: 1,
-            m: 1,
-            f: |z, w| w[0] = z[0] * z[0],
-            derivatives: |z| (vec![2.0 * z[0]], vec![C::new(0.0, 0.0)]),
-        },
-        Example {
-            name: "conj(z)",
-            n: 1,
-            m: 1,
-            f: |z, w| w[0] = z[0].conj(),
-            derivatives: |_| (vec![C::new(0.0, 0.0)], vec![C::new(1.0, 0.0)]),
-        },
-        Example {
-            name: "|z|^2",
-            n: 1,
-            m: 1,
-            f: |z, w| w[0] = C::new(z[0].norm_sqr(), 0.0),
-            derivatives: |z| (vec![z[0].conj()], vec![z[0]]),
-        },
-        Example {
-            name: "(z0 conj(z1) + exp(z0), |z1|^2 z0)",
-            n: 2,
-            m: 2,
-            f: |z, w| {
-                w[0] = z[0] * z[1].conj() + z[0].exp();
-                w[1] = z[1].norm_sqr() * z[0];
-            },
-            derivatives: |z| {
-                let zero = C::new(0.0, 0.0);
-                (
-                    vec![
-                        z[1].conj() + z[0].exp(),
-                        zero,
-                        C::new(z[1].norm_sqr(), 0.0),
-                        z[1].conj() * z[0],
-                    ],
-                    vec![zero, z[0], zero, z[1] * z[0]],
-                )
-            },
-        },
-    ]
-}
 
 /// SplitMix64 in [-1.5, 1.5).
 struct Rng(u64);

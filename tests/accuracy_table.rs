@@ -7,7 +7,7 @@
 #[path = "accuracy_common/mod.rs"]
 mod common;
 
-use common::{cases, measure, Class, Mode, MODES};
+use common::{cases, complex_cases, measure, measure_complex, Class, Mode, MODES};
 use fdvjp::fd::Scheme;
 
 /// The max error of `name` in `mode`.
@@ -104,4 +104,26 @@ fn the_suite_covers_every_class() {
     assert_eq!(count(Class::BadlyScaled), 5);
     assert_eq!(count(Class::Edge), 2);
     assert_eq!(count(Class::Noisy), 3);
+}
+
+/// Complex-valued functions (`z^2`, `conj(z)`, `|z|^2`, a mixed map) through the
+/// finite-difference modes, on their real 2m×2n Jacobians.
+#[test]
+fn complex_functions_in_every_finite_difference_mode() {
+    for case in complex_cases() {
+        for mode in MODES {
+            let tolerance = match mode {
+                Mode::Fixed(Scheme::Forward) | Mode::Fixed(Scheme::Backward) => 3e-7,
+                Mode::Fixed(Scheme::Central) => 3e-10,
+                Mode::Fixed(Scheme::Central4) => 1e-11,
+                Mode::Adaptive => 1e-12,
+                Mode::Richardson | Mode::ComplexStep => {
+                    assert!(measure_complex(&case, mode).is_none());
+                    continue;
+                }
+            };
+            let e = measure_complex(&case, mode).unwrap().max_error;
+            assert!(e <= tolerance, "{} {}: {e:e}", case.name, mode.name());
+        }
+    }
 }

@@ -483,3 +483,135 @@ pub fn measure(case: &Case, mode: Mode) -> Option<Measured> {
         evals_per_column: evals as f64 / (pts.len() * case.n) as f64,
     })
 }
+
+/// Wirtinger derivatives (A, B), row-major m×n.
+pub type Wirtinger = (Vec<Complex64>, Vec<Complex64>);
+
+/// A complex-valued test function with its Wirtinger derivatives `A = df/dz`,
+/// `B = df/dconj(z)`.
+pub struct ComplexCase {
+    pub name: &'static str,
+    pub n: usize,
+    pub m: usize,
+    pub f: fn(&[Complex64], &mut [Complex64]),
+    /// (A, B), row-major m×n.
+    pub derivatives: fn(&[Complex64]) -> Wirtinger,
+}
+
+/// `z^2` (holomorphic), `conj(z)` (anti-holomorphic), `|z|^2` (real-valued) and a mixed
+/// `C^2 -> C^2` map.
+pub fn complex_cases() -> Vec<ComplexCase> {
+    vec![
+        ComplexCase {
+            name: "z^2",
+            n: 1,
+            m: 1,
+            f: |z, w| w[0] = z[0] * z[0],
+            derivatives: |z| (vec![2.0 * z[0]], vec![Complex64::new(0.0, 0.0)]),
+        },
+        ComplexCase {
+            name: "conj(z)",
+            n: 1,
+            m: 1,
+            f: |z, w| w[0] = z[0].conj(),
+            derivatives: |_| {
+                (
+                    vec![Complex64::new(0.0, 0.0)],
+                    vec![Complex64::new(1.0, 0.0)],
+                )
+            },
+        },
+        ComplexCase {
+            name: "abs2(z)",
+            n: 1,
+            m: 1,
+            f: |z, w| w[0] = Complex64::new(z[0].norm_sqr(), 0.0),
+            derivatives: |z| (vec![z[0].conj()], vec![z[0]]),
+        },
+        ComplexCase {
+            name: "(z0 conj(z1) + exp(z0), abs2(z1) z0)",
+            n: 2,
+            m: 2,
+            f: |z, w| {
+                w[0] = z[0] * z[1].conj() + z[0].exp();
+                w[1] = z[1].norm_sqr() * z[0];
+            },
+            derivatives: |z| {
+                let zero = Complex64::new(0.0, 0.0);
+                (
+                    vec![
+                        z[1].conj() + z[0].exp(),
+                        zero,
+                        Complex64::new(z[1].norm_sqr(), 0.0),
+                        z[1].conj() * z[0],
+                    ],
+                    vec![zero, z[0], zero, z[1] * z[0]],
+                )
+            },
+        },
+    ]
+}
+
+impl ComplexCase {
+    /// The real 2m×2n Jacobian of the interleaved view, row-major: 2×2 blocks
+    /// `[[Re(A+B), Im(B-A)], [Im(A+B), Re(A-B)]]`.
+    pub fn real_jacobian(&self, z: &[Complex64]) -> Vec<f64> {
+        let (a, b) = (self.derivatives)(z);
+        let cols = 2 * self.n;
+        let mut jac = vec![0.0; 2 * self.m * cols];
+        for i in 0..self.m {
+            for j in 0..self.n {
+                let (s, d) = (
+                    a[i * self.n + j] + b[i * self.n + j],
+                    a[i * self.n + j] - b[i * self.n + j],
+                );
+                jac[2 * i * cols + 2 * j] = s.re;
+                jac[2 * i * cols + 2 * j + 1] = -d.im;
+                jac[(2 * i + 1) * cols + 2 * j] = s.im;
+                jac[(2 * i + 1) * cols + 2 * j + 1] = d.re;
+            }
+        }
+        jac
+    }
+}
+
+/// Measures a complex-valued case in a finite-difference mode (the complex step and
+/// Richardson do not apply: `None`) at 25 random points in `[-1.5, 1.5)^2n`, with the
+/// error measure of the real cases on its real 2m×2n Jacobian.
+pub fn measure_complex(case: &ComplexCase, mode: Mode) -> Option<Measured> {
+    let mut opts = Options::new();
+    match mode {
+        Mode::Fixed(s) => opts.set_scheme(s),
+        Mode::Adaptive => opts.set_adaptive(true),
+        Mode::Richardson | Mode::ComplexStep => return None,
+    }
+    let count = Cell::new(0usize);
+    let f = |z: &[Complex64], w: &mut [Complex64]| {
+        count.set(count.get() + 1);
+        (case.f)(z, w);
+        Ok(())
+    };
+    let mut rng = Rng::new(0xc0 ^ case.name.len() as u64);
+    let (mut max_error, points) = (0.0f64, 25);
+    for _ in 0..points {
+        // Redrawn while a column of the real Jacobian is below 0.2 (as for real cases).
+        let z = loop {
+            let z: Vec<Complex64> = (0..case.n)
+                .map(|_| Complex64::new(rng.uniform(-1.5, 1.5), rng.uniform(-1.5, 1.5)))
+                .collect();
+            let (rows, cols, j) = (2 * case.m, 2 * case.n, case.real_jacobian(&z));
+            if (0..cols).all(|c| (0..rows).any(|r| j[r * cols + c].abs() >= 0.2)) {
+                break z;
+            }
+        };
+        let err = match fd::complex_jacobian(&f, &z, case.m, &opts) {
+            Ok(j) => column_error(&case.real_jacobian(&z), &j, 2 * case.m, 2 * case.n),
+            Err(_) => f64::INFINITY,
+        };
+        max_error = max_error.max(if err.is_nan() { f64::INFINITY } else { err });
+    }
+    Some(Measured {
+        max_error,
+        evals_per_column: (count.get() - points) as f64 / (points * 2 * case.n) as f64,
+    })
+}
