@@ -1,0 +1,26 @@
+"""
+    FDVJPError(status, message)
+
+A failed fdvjp call: `status` is the C status code (e.g. `FDVJP_NONFINITE_AT_X`) and
+`message` the text of `fdvjp_last_error`, naming the function, argument and value.
+"""
+struct FDVJPError <: Exception
+    status::Int32
+    message::String
+end
+
+"The static name of a status code, e.g. \"FDVJP_NULL_POINTER\"."
+status_name(status::Integer) = unsafe_string(fdvjp_status_str(Int32(status)))
+
+Base.showerror(io::IO, e::FDVJPError) = print(io, "FDVJPError: ", status_name(e.status), ": ", e.message)
+
+"This thread's last-error message (empty after a successful call)."
+function last_error()
+    n = fdvjp_last_error(C_NULL, 0)
+    buf = Vector{UInt8}(undef, n + 1)
+    n = fdvjp_last_error(buf, length(buf))
+    return String(buf[1:n])
+end
+
+"Throws an `FDVJPError` for a non-zero status, reading the thread-local message at once."
+check(status::Integer) = status == FDVJP_OK ? nothing : throw(FDVJPError(status, last_error()))

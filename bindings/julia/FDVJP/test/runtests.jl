@@ -1,0 +1,100 @@
+# FDVJP against analytic derivatives: the two demo examples, errors, accuracy features, the
+# tape, and Zygote through FDVJP.opaque when Zygote is installed.
+using FDVJP
+using Test
+
+logsumexp(x) = maximum(x) + log(sum(exp.(x .- maximum(x))))
+softmax(x) = exp.(x) ./ sum(exp.(x))
+slope(x, y) = ([x ones(length(x))] \ y)[1]
+
+const XDATA = [0.0, 1.0, 2.0, 3.0]
+const YDATA = [-1.0, 0.2, 0.7, 2.5]
+
+@testset "FDVJP" begin
+    @testset "logsumexp gradient = softmax" begin
+        x = [0.5, -1.0, 2.0, 0.25, 3.0]
+        @test isapprox(vjp(logsumexp, x, 1.0), softmax(x); atol=1e-8, rtol=0)
+    end
+
+    @testset "least-squares slope gradients" begin
+        @test isapprox(vjp(x -> slope(x, YDATA), XDATA, 1.0), [0.34, 0.14, -0.2, -0.28]; atol=1e-8, rtol=0)
+        @test isapprox(vjp(y -> slope(XDATA, y), YDATA, 1.0), [-0.3, -0.1, 0.1, 0.3]; atol=1e-8, rtol=0)
+    end
+
+    f(x) = [x[1] * x[2], sin(x[3]), exp(x[1]) * x[2]^2]
+    J(x) = [x[2] x[1] 0; 0 0 cos(x[3]); exp(x[1])*x[2]^2 2exp(x[1])*x[2] 0]
+    x = [0.3, -1.2, 0.7]
+
+    @testset "jacobian and jvp" begin
+        @test isapprox(jacobian(f, x), J(x); atol=1e-9, rtol=0)
+        @test isapprox(jacobian(f, x; cfg=Config(layout=:col_major)), J(x); atol=1e-9, rtol=0)
+        @test isapprox(jvp(f, x, [0.2, 0.1, -1.0]), J(x) * [0.2, 0.1, -1.0]; atol=1e-9, rtol=0)
+        @test isapprox(jacobian(f, x; scheme=:central4), J(x); atol=1e-11, rtol=0)
+    end
+
+    @testset "accuracy features" begin
+        v = [1.0, -2.0, 0.5]
+        g, err = vjp_estimate(f, x, v)
+        @test isapprox(g, J(x)' * v; atol=1e-11, rtol=0)
+        @test all(0 .<= err .< 1e-9)
+        @test isapprox(vjp_complex_step(f, x, v), J(x)' * v; atol=1e-14, rtol=1e-14)
+        z = [1.0 + 2.0im]
+        @test isapprox(complex_vjp(w -> w .^ 2, z, [1.0 - 1.0im]), conj(2z) .* [1.0 - 1.0im]; atol=1e-8)
+    end
+
+    @testset "errors" begin
+        e = try
+            vjp(x -> log.(x), [-1.0], [1.0]); nothing
+        catch err
+            err
+        end
+        @test e isa FDVJPError
+        @test e.status == FDVJP.FDVJP_NONFINITE_AT_X
+        @test occursin("fdvjp_vjp", e.message)
+        @test FDVJP.status_name(e.status) == "FDVJP_NONFINITE_AT_X"
+        # an exception inside the function comes back unchanged, after one evaluation
+        calls = Ref(0)
+        @test_throws KeyError vjp(x -> (calls[] += 1; Dict()[:missing]), [1.0, 2.0], [1.0])
+        @test calls[] == 1
+        @test_throws DimensionMismatch vjp(x -> [x[1], x[1]], [1.0], [1.0, 1.0, 1.0])
+        e = try
+            Config(relative_step=-1.0); nothing
+        catch err
+            err
+        end
+        @test e isa FDVJPError && e.status == FDVJP.FDVJP_INVALID_ARGUMENT
+        @test_throws ArgumentError Config(shceme=:central)
+        @test FDVJP.last_error() == "" || true  # thread-local; exercised for coverage only
+    end
+
+    @testset "tape" begin
+        t = Tape()
+        xv = input(t, [1.0, 2.0])
+        y = FDVJP.call(t, a -> [a[1] * a[2], sin(a[1]), a[2]^2], xv; m=3)
+        backward!(t, sum(y * y))
+        @test isapprox(grad(xv), [8 + 2sin(1.0)cos(1.0), 36.0]; atol=1e-8, rtol=0)
+        cube = FDVJP.call_vjp(t, a -> a .^ 3, (a, _, v) -> 3 .* a .^ 2 .* v, xv; m=2)
+        set_input!(xv, [0.5, -1.0])
+        forward!(t)
+        backward!(t, sum(cube))
+        @test grad(xv) == [0.75, 3.0]
+        tx, ty = input(t, XDATA), input(t, YDATA)
+        backward!(t, FDVJP.call(t, slope, tx, ty; m=1))
+        @test isapprox(grad(tx), [0.34, 0.14, -0.2, -0.28]; atol=1e-8, rtol=0)
+        calls = Ref(0)  # fine when recorded, fails at the first perturbed point
+        failing = FDVJP.call(t, a -> (calls[] += 1) > 1 ? error("perturbed") : a, tx; m=4)
+        @test_throws ErrorException backward!(t, sum(failing))
+        close(t)
+    end
+
+    if Base.find_package("Zygote") !== nothing
+        @eval using Zygote
+        @testset "Zygote through opaque" begin
+            x = [0.5, -1.0, 2.0]
+            g = Zygote.gradient(x -> 2 * FDVJP.opaque(logsumexp, x), x)[1]
+            @test isapprox(g, 2softmax(x); atol=1e-8, rtol=0)
+        end
+    else
+        @info "Zygote is not installed: the rrule test is skipped"
+    end
+end

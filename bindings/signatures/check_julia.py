@@ -1,0 +1,175 @@
+"""Checks every `ccall` of the Julia package (bindings/julia/FDVJP) against
+include/fdvjp.h: the function must exist, with the same number of arguments, each of a
+matching type, the same return type, as many actual arguments as declared types, and the
+library `libfdvjp`. No Julia runtime is needed. Exits 1 on any mismatch; header functions
+that no ccall names are listed as a note.
+
+    python3 bindings/signatures/check_julia.py
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import c_header
+
+PACKAGE = Path(__file__).resolve().parents[1] / "julia" / "FDVJP"
+
+#: Julia type -> the C kinds it may stand for (strict: size_t must be Csize_t, a tape
+#: variable fdvjp_var, so that mix-ups are caught even where the ABI would not notice).
+_POINTER = {"void*", "fdvjp_config*", "fdvjp_tape*"}
+JULIA_KINDS = {
+    "Cdouble": {"double"},
+    "Float64": {"double"},
+    "Csize_t": {"size_t"},
+    "Int32": {"int32"},
+    "Cint": {"int32"},
+    "fdvjp_var": {"var"},
+    "Ptr{Cdouble}": {"double*"},
+    "Ref{Cdouble}": {"double*"},
+    "Ptr{Csize_t}": {"size_t*"},
+    "Ref{Csize_t}": {"size_t*"},
+    "Ptr{fdvjp_var}": {"var*"},
+    "Ref{fdvjp_var}": {"var*"},
+    "Ptr{UInt8}": {"char*"},
+    "Cstring": {"char*"},
+    "Cvoid": {"void"},
+}
+
+
+def kinds_of(julia_type):
+    t = julia_type.replace(" ", "")
+    if t == "Ptr{Cvoid}":
+        return "pointer"  # any opaque pointer: handles, user data, callbacks
+    return JULIA_KINDS.get(t, set())
+
+
+CALLBACK_TYPES = set(c_header.callbacks())
+
+
+def accepts(julia_type, c_kind):
+    k = kinds_of(julia_type)
+    if k == "pointer":
+        return c_kind in _POINTER or c_kind in CALLBACK_TYPES
+    return c_kind in k
+
+
+def strip_comments(source):
+    """Removes # comments outside strings (and #= =# blocks)."""
+    source = re.sub(r"#=.*?=#", " ", source, flags=re.S)
+    out = []
+    for line in source.splitlines():
+        in_string = False
+        for i, ch in enumerate(line):
+            if ch == '"':
+                in_string = not in_string
+            elif ch == "#" and not in_string:
+                line = line[:i]
+                break
+        out.append(line)
+    return "\n".join(out)
+
+
+def split_top(text):
+    """Splits at commas outside brackets and strings."""
+    parts, depth, current, in_string = [], 0, "", False
+    for ch in text:
+        if ch == '"':
+            in_string = not in_string
+        if not in_string:
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+            elif ch == "," and depth == 0:
+                parts.append(current.strip())
+                current = ""
+                continue
+        current += ch
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+def ccalls(source):
+    """[(line number, [arguments of the ccall])] of a Julia source."""
+    source = strip_comments(source)
+    found = []
+    for m in re.finditer(r"\bccall\s*\(", source):
+        depth, i = 1, m.end()
+        while depth and i < len(source):
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+        line = source.count("\n", 0, m.start()) + 1
+        found.append((line, split_top(source[m.end() : i - 1])))
+    return found
+
+
+def unwrap_tuple(text):
+    text = text.strip()
+    if not (text.startswith("(") and text.endswith(")")):
+        return None
+    return split_top(text[1:-1])
+
+
+def check_source(source, where, functions):
+    """(problems, names called) for one Julia source."""
+    problems, called = [], set()
+    for line, args in ccalls(source):
+        at = f"{where}:{line}"
+        if len(args) < 3:
+            problems.append(f"{at}: ccall with {len(args)} arguments")
+            continue
+        target = unwrap_tuple(args[0])
+        if not target or len(target) != 2 or not target[0].startswith(":"):
+            problems.append(f"{at}: ccall target {args[0]!r} is not (:name, libfdvjp)")
+            continue
+        name, library = target[0][1:], target[1]
+        called.add(name)
+        if library != "libfdvjp":
+            problems.append(f"{at}: {name} called in library {library!r}, not libfdvjp")
+        fn = functions.get(name)
+        if fn is None:
+            problems.append(f"{at}: {name} is not a function of include/fdvjp.h")
+            continue
+        if not accepts(args[1], fn.result):
+            problems.append(f"{at}: {name} returns {fn.result}, ccall says {args[1]}")
+        types = unwrap_tuple(args[2])
+        if types is None:
+            problems.append(f"{at}: {name}: argument types {args[2]!r} are not a tuple")
+            continue
+        if len(types) != len(fn.params):
+            problems.append(f"{at}: {name} takes {len(fn.params)} arguments, ccall declares {len(types)}")
+        else:
+            for (pname, pkind), jtype in zip(fn.params, types):
+                if not accepts(jtype, pkind):
+                    problems.append(f"{at}: {name}: argument {pname} is {pkind} in C, ccall declares {jtype}")
+        if len(args) - 3 != len(types):
+            problems.append(f"{at}: {name}: {len(types)} types declared but {len(args) - 3} arguments passed")
+    return problems, called
+
+
+def check_package(package=PACKAGE, header=c_header.HEADER):
+    """(problems, header functions never called, number of ccalls checked)."""
+    functions = c_header.functions(header)
+    problems, called, count = [], set(), 0
+    sources = sorted(package.glob("src/*.jl")) + sorted(package.glob("ext/*.jl"))
+    if not sources:
+        return [f"no Julia sources under {package}"], set(), 0
+    for path in sources:
+        text = path.read_text()
+        count += len(ccalls(text))
+        p, c = check_source(text, path.relative_to(package), functions)
+        problems += p
+        called |= c
+    return problems, set(functions) - called, count
+
+
+if __name__ == "__main__":
+    problems, uncalled, count = check_package()
+    for p in problems:
+        print("ERROR", p)
+    if uncalled:
+        print("note: no ccall for", ", ".join(sorted(uncalled)))
+    print(f"{count} ccalls checked, {len(problems)} problems")
+    sys.exit(1 if problems or count == 0 else 0)
