@@ -326,9 +326,9 @@ fdvjp_status fdvjp_jacobian_estimate(const fdvjp_config *cfg, fdvjp_fn f, void *
 // complex = 2n doubles) are interleaved re/im, as for `fdvjp_cfn`.
 //
 // Convention (ChainRules; the transpose of the real Jacobian): with `z = x + iy`,
-// `f = u + iv`, `A = df/dz` and `B = df/dconj(z)` (Wirtinger derivatives),
-//   `grad_j = sum_i (du_i/dx_j Re v_i + dv_i/dx_j Im v_i)
-//           + i (du_i/dy_j Re v_i + dv_i/dy_j Im v_i)
+// `f = p + iq`, `A = df/dz` and `B = df/dconj(z)` (Wirtinger derivatives),
+//   `grad_j = sum_i (dp_i/dx_j Re v_i + dq_i/dx_j Im v_i)
+//           + i (dp_i/dy_j Re v_i + dq_i/dy_j Im v_i)
 //           = sum_i conj(A_ij) v_i + B_ij conj(v_i)`.
 // So for holomorphic f, `grad = J^H v` (`conj(f'(z)) v` for n = m = 1), and for a real
 // loss L seeded with v = 1, `grad = dL/dx + i dL/dy` (e.g. `2z` for `|z|^2`), the
@@ -338,10 +338,11 @@ fdvjp_status fdvjp_jacobian_estimate(const fdvjp_config *cfg, fdvjp_fn f, void *
 // after the call.
 //
 // This is `fdvjp_vjp` on the interleaved real view (`R^2n -> R^2m`), so the config's
-// scheme, steps, bounds and adaptive flag apply to the 2n interleaved reals (per-element
-// arrays have 2n entries) and error messages index them (`x[2j]` = Re z_j, `x[2j+1]` =
-// Im z_j). Evaluations of f: as `fdvjp_vjp` with 2n inputs, e.g. 1 + 4n for central
-// differences. `grad` is written only on success.
+// scheme, steps, bounds, adaptive flag and sparsity apply to the 2n interleaved reals
+// (per-element arrays have 2n entries; a sparsity pattern is that of the 2m×2n real
+// Jacobian), and error messages index them (`x[2j]` = Re z_j, `x[2j+1]` = Im z_j).
+// Evaluations of f: as `fdvjp_vjp` with 2n inputs, e.g. 1 + 4n for central differences.
+// `grad` is written only on success.
 //
 // # Safety
 // `cfg` is NULL or a live config; `z` (2n doubles) and `v` (2m doubles) readable and

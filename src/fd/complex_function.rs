@@ -7,12 +7,12 @@
 //! arrays have 2n entries, and error messages index the interleaved doubles
 //! (`x[2j]` is `Re z_j`, `x[2j+1]` is `Im z_j`).
 //!
-//! With `z = x + iy`, `f = u + iv` and the Wirtinger derivatives `A = df/dz`,
+//! With `z = x + iy`, `f = p + iq` and the Wirtinger derivatives `A = df/dz`,
 //! `B = df/dconj(z)`:
 //! - JVP: `J u = A u + B conj(u)` (the pushforward; all conventions agree).
 //! - VJP (the ChainRules convention, the transpose of the real Jacobian):
-//!   `grad_j = sum_i (du_i/dx_j Re v_i + dv_i/dx_j Im v_i)
-//!            + i (du_i/dy_j Re v_i + dv_i/dy_j Im v_i)
+//!   `grad_j = sum_i (dp_i/dx_j Re v_i + dq_i/dx_j Im v_i)
+//!            + i (dp_i/dy_j Re v_i + dq_i/dy_j Im v_i)
 //!          = sum_i conj(A_ij) v_i + B_ij conj(v_i)`.
 //!   For a real-valued loss seeded with 1 it is `dL/dx + i dL/dy`, the steepest-ascent
 //!   direction. JAX's VJP is the conjugate on both sides:
