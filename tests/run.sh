@@ -93,6 +93,9 @@ while read -r src; do
     step "valgrind $name" memcheck "$(binary_of "$src")"
 done < <(demo_sources)
 
+# The C++, Fortran, Julia (signature check) and Python bindings and the install test.
+step "bindings (tests/bindings.sh)" bash tests/bindings.sh
+
 if ((failed > 0)); then
     printf 'failed steps:\n'
     printf '  %s\n' "${failures[@]}"
