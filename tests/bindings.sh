@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The language bindings' tests: installs what they need when missing (gfortran, cmake,
-# pkg-config; numpy, pytest, autograd, jax), builds the release library, then runs
+# pkg-config; numpy, pytest, autograd, jax, tree-sitter-julia), builds the release library, then runs
 #   Python (pytest, with the autograd and JAX examples), the header signature checks
-#   (Julia ccalls, ctypes table, their own negative tests), C++ (g++ -Wall -Wextra
+#   (Julia ccalls and syntax, ctypes table, their own negative tests), C++ (g++ -Wall -Wextra
 #   -Werror, valgrind), Fortran (gfortran -std=f2018 -Wall -Werror, valgrind), the
 #   install test (make install into a temporary prefix; pkg-config and CMake) and the
 #   examples of README.bindings.md, run as printed.
@@ -86,7 +86,8 @@ one_check() {
 
 install_missing gcc:gcc g++:g++ make:make gfortran:gfortran cmake:cmake pkg-config:pkg-config \
     valgrind:valgrind readelf:binutils || echo "warning: could not install every system package"
-install_python numpy:numpy pytest:pytest autograd:autograd "jax:jax[cpu]" ||
+install_python numpy:numpy pytest:pytest autograd:autograd "jax:jax[cpu]" tree_sitter:tree-sitter \
+    tree_sitter_julia:tree-sitter-julia ||
     echo "warning: could not install every Python package (their tests are skipped, with the reason)"
 
 one_check "cargo build --release" cargo build --release --lib

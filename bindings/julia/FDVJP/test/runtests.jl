@@ -72,7 +72,7 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         xv = input(t, [1.0, 2.0])
         y = FDVJP.call(t, a -> [a[1] * a[2], sin(a[1]), a[2]^2], xv; m=3)
         backward!(t, sum(y * y))
-        @test isapprox(grad(xv), [8 + 2sin(1.0)cos(1.0), 36.0]; atol=1e-8, rtol=0)
+        @test isapprox(grad(xv), [8 + 2 * sin(1.0) * cos(1.0), 36.0]; atol=1e-8, rtol=0)
         cube = FDVJP.call_vjp(t, a -> a .^ 3, (a, _, v) -> 3 .* a .^ 2 .* v, xv; m=2)
         set_input!(xv, [0.5, -1.0])
         forward!(t)
