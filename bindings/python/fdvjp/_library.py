@@ -95,6 +95,7 @@ PROTOTYPES = {
     "fdvjp_tape_constant": (_status, [_tape, c_double_p, _size, c_var_p]),
     "fdvjp_tape_constant_shaped": (_status, _shaped),
     "fdvjp_tape_call": (_status, [_tape, _cfg, _fn, _user, c_var_p, _size, _size, c_var_p]),
+    "fdvjp_tape_call_batch": (_status, [_tape, _cfg, BATCH_FUNCTION, _user, c_var_p, _size, _size, c_var_p]),
     "fdvjp_tape_call_vjp": (_status, [_tape, _fn, VJP_FUNCTION, _user, c_var_p, _size, _size, c_var_p]),
     "fdvjp_tape_len": (_status, [_tape, c_var, c_size_t_p]),
     "fdvjp_tape_ndim": (_status, [_tape, c_var, c_size_t_p]),

@@ -170,6 +170,25 @@ class Tape:
             if owned:
                 cfg.close()
 
+    def call_batch(self, f, *args, m, config=None, **options):
+        """As `call` with a batch function: f gets a (k, n) array of points (the args
+        concatenated per row) and returns a (k, m) array; the node's Jacobian hands over up
+        to the config's batch size points at a time."""
+        from .batch import BatchTrampoline
+
+        args = [self._as_var(a) for a in args]
+        n = sum(int(np.prod(a.shape)) for a in args)
+        trampoline = BatchTrampoline(f, (n,), m)
+        self._callbacks.append(trampoline)
+        cfg, owned = resolve(config, options)
+        try:
+            ids = (_library.c_var * max(len(args), 1))(*[a.id for a in args])
+            return self._new_var(_library.function("fdvjp_tape_call_batch"), cfg.handle if cfg else None,
+                                 trampoline.c_function, None, ids, len(args), m)
+        finally:
+            if owned:
+                cfg.close()
+
     def call_vjp(self, f, vjp, *args, m=None):
         """Records y = f(*arrays) with its own VJP: `vjp(v, y, *arrays)` returns the gradient
         for each arg (v^T dy/darg), used in backward instead of finite differences."""

@@ -154,3 +154,18 @@ def test_tape_errors_carry_status():
         assert info.value.status == errors.UNKNOWN_VAR
     with pytest.raises(ValueError, match="closed"):
         t.input([1.0])
+
+
+def test_batch_call_on_the_tape():
+    sizes = []
+
+    def batch(points):  # rows are points: y = [a0 a1, sin a0, a1^2] per row
+        sizes.append(points.shape[0])
+        return np.stack([points[:, 0] * points[:, 1], np.sin(points[:, 0]), points[:, 1] ** 2], axis=1)
+
+    with fdvjp.Tape() as t:
+        x = t.input([1.0, 2.0])
+        loss = (t.call_batch(batch, x, m=3, batch_size=4) ** 2).sum()
+        t.backward(loss)
+        np.testing.assert_allclose(t.grad(x), loss_grad([1.0, 2.0]), rtol=0, atol=1e-8)
+        assert sizes[0] == 1 and max(sizes) <= 4 and max(sizes) > 1
