@@ -17,7 +17,7 @@ so that Zygote can differentiate through a black box.
 module FDVJP
 
 export vjp, jvp, jacobian, vjp_estimate, jvp_estimate, jacobian_estimate, vjp_complex_step,
-       jacobian_complex_step, complex_vjp, Config, FDVJPError, Tape, Var, input, constant, value,
+       jacobian_complex_step, complex_vjp, vjp_batch, jvp_batch, jacobian_batch, Config, FDVJPError, Tape, Var, input, constant, value,
        grad, backward!, set_input!, forward!, clear!, opaque, numeric_rrule
 
 include("library.jl")
@@ -27,6 +27,7 @@ include("config.jl")
 include("callbacks.jl")
 include("derivatives.jl")
 include("accuracy.jl")
+include("batch.jl")
 include("tape.jl")
 include("rrule.jl")
 

@@ -71,6 +71,33 @@ function adjoint_trampoline(user::Ptr{Cvoid}, x::Ptr{Cdouble}, n::Csize_t, y::Pt
     end
 end
 
+# fdvjp_batch_fn: k points of n values (columns of an n×k matrix, Julia's own layout),
+# their values the columns of an m×k matrix.
+function batch_trampoline(user::Ptr{Cvoid}, xs::Ptr{Cdouble}, n::Csize_t, k::Csize_t, ys::Ptr{Cdouble},
+                          m::Csize_t)::Int32
+    cb = unsafe_pointer_to_objref(user)::Callback
+    try
+        points = copy(unsafe_wrap(Array, xs, (Int(n), Int(k))))
+        store_output!(ys, Int(m) * Int(k), cb.f(points))
+        return Int32(0)
+    catch e
+        return capture!(cb, e)
+    end
+end
+
+# fdvjp_progress_fn: `false` from the Julia function (or an exception) cancels.
+function progress_trampoline(user::Ptr{Cvoid}, done::Csize_t, total::Csize_t)::Int32
+    cb = unsafe_pointer_to_objref(user)::Callback
+    try
+        return cb.f(Int(done), Int(total)) === false ? Int32(1) : Int32(0)
+    catch e
+        return capture!(cb, e)
+    end
+end
+
+batch_cfunction() =
+    @cfunction(batch_trampoline, Int32, (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Csize_t, Ptr{Cdouble}, Csize_t))
+progress_cfunction() = @cfunction(progress_trampoline, Int32, (Ptr{Cvoid}, Csize_t, Csize_t))
 real_cfunction() = @cfunction(real_trampoline, Int32, (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t))
 complex_cfunction() =
     @cfunction(complex_trampoline, Int32, (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Ptr{Cdouble}, Csize_t))

@@ -169,6 +169,10 @@ fdvjp_tape_call(t, cfg, f, user, args, nargs, m, out) =
     ccall((:fdvjp_tape_call, libfdvjp), Int32,
           (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{fdvjp_var}, Csize_t, Csize_t, Ref{fdvjp_var}),
           t, cfg, f, user, args, nargs, m, out)
+fdvjp_tape_call_batch(t, cfg, f, user, args, nargs, m, out) =
+    ccall((:fdvjp_tape_call_batch, libfdvjp), Int32,
+          (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{fdvjp_var}, Csize_t, Csize_t, Ref{fdvjp_var}),
+          t, cfg, f, user, args, nargs, m, out)
 fdvjp_tape_call_vjp(t, f, vjp, user, args, nargs, m, out) =
     ccall((:fdvjp_tape_call_vjp, libfdvjp), Int32,
           (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{fdvjp_var}, Csize_t, Csize_t, Ref{fdvjp_var}),

@@ -3,18 +3,21 @@ const SCHEMES = Dict(:central => FDVJP_CENTRAL, :forward => FDVJP_FORWARD, :back
 
 """
     Config(; scheme=:central, relative_step, steps, typical, bounds=(lower, upper), adaptive,
-             threads, batch_size, sparsity=(rows, cols), layout)
+             threads, batch_size, progress, sparsity=(rows, cols), layout)
 
 Options of a computation, owning one `fdvjp_config` (freed by `close` or the finalizer).
-Sparsity indices are 0-based, as in C. Invalid values throw `FDVJPError`.
+Sparsity indices are 0-based, as in C. `progress(done, total)` is told how many
+evaluations are done; returning `false` cancels (`FDVJP_CANCELLED`). Invalid values throw
+`FDVJPError`.
 """
 mutable struct Config
     handle::Ptr{Cvoid}
     layout::Int32
+    progress::Any  # the Callback of the progress function, kept alive with the config
     function Config(; options...)
         h = fdvjp_config_new()
         h == C_NULL && throw(OutOfMemoryError())
-        cfg = finalizer(free!, new(h, FDVJP_ROW_MAJOR))
+        cfg = finalizer(free!, new(h, FDVJP_ROW_MAJOR, nothing))
         for (option, value) in options
             set!(cfg, option, value)
         end
@@ -74,6 +77,12 @@ function set!(cfg::Config, option::Symbol, value)
             check(fdvjp_config_set_threads(h, value))
         elseif option === :batch_size
             check(fdvjp_config_set_batch_size(h, value))
+        elseif option === :progress
+            cb = value === nothing ? nothing : Callback(value, 0)
+            user = cb === nothing ? C_NULL : pointer_from_objref(cb)
+            f = cb === nothing ? C_NULL : progress_cfunction()
+            check(fdvjp_config_set_progress(h, f, user))
+            cfg.progress = cb
         else
             throw(ArgumentError("FDVJP.Config: unknown option $(repr(option))"))
         end

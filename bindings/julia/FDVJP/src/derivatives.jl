@@ -1,12 +1,21 @@
 cotangent(v) = v isa Number ? [Float64(v)] : collect(Float64, vec(v))
 
-"Runs `call(cfg_handle)` with the config for `cfg`/`options`, freeing a temporary one."
+"""
+Runs `call(cfg_handle, layout)` with the config for `cfg`/`options` (freeing a temporary
+one), then rethrows an exception of the config's progress function.
+"""
 function with_config(call, cfg, options)
     c, owned = resolve(cfg, options)
     try
-        return GC.@preserve c call(handle(c), c === nothing ? FDVJP_ROW_MAJOR : c.layout)
+        result = GC.@preserve c call(handle(c), c === nothing ? FDVJP_ROW_MAJOR : c.layout)
+        return result
     finally
+        progress = c === nothing ? nothing : c.progress
         owned && free!(c)
+        if progress !== nothing && progress.error !== nothing
+            e, progress.error = progress.error, nothing
+            throw(e)
+        end
     end
 end
 

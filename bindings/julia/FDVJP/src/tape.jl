@@ -103,6 +103,25 @@ function call(t::Tape, f, args...; m::Union{Integer,Nothing}=nothing, cfg::Union
 end
 
 """
+    call_batch(t, f, args...; m, cfg=nothing) -> Var
+
+As [`call`](@ref) with a batch function: `f` gets an n×k matrix of points (the args'
+values concatenated, one column per point) and returns the m×k matrix of values.
+"""
+function call_batch(t::Tape, f, args...; m::Integer, cfg::Union{Config,Nothing}=nothing)
+    vars = Var[as_var(t, a) for a in args]
+    cb = Callback(f, Int(m))
+    push!(t.kept, cb)
+    ids = fdvjp_var[v.id for v in vars]
+    return GC.@preserve cfg begin
+        record(t) do h, out
+            fdvjp_tape_call_batch(h, handle(cfg), batch_cfunction(), pointer_from_objref(cb), ids, length(ids), m,
+                                  out)
+        end
+    end
+end
+
+"""
     call_vjp(t, f, adjoint, args...; m) -> Var
 
 Records `y = f(arg values...)` with its own VJP: `adjoint(x, y, v)` returns `v' J(x)` for

@@ -47,6 +47,22 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         @test isapprox(complex_vjp(w -> w .^ 2, z, [1.0 - 1.0im]), conj(2z) .* [1.0 - 1.0im]; atol=1e-8)
     end
 
+    @testset "batch functions and progress" begin
+        fb(points) = vcat(transpose(points[1, :] .* points[2, :]), transpose(sin.(points[3, :])),
+                          transpose(exp.(points[1, :]) .* points[2, :] .^ 2))
+        @test isapprox(jacobian_batch(fb, x, 3; batch_size=4), J(x); atol=1e-9, rtol=0)
+        @test isapprox(vjp_batch(fb, x, [1.0, 0.0, 0.0]), J(x)[1, :]; atol=1e-9, rtol=0)
+        reports = Tuple{Int,Int}[]
+        vjp(f, x, ones(3); progress=(done, total) -> (push!(reports, (done, total)); true))
+        @test last(reports) == (7, 7)
+        e = try
+            vjp(f, x, ones(3); progress=(done, total) -> done < 3); nothing
+        catch err
+            err
+        end
+        @test e isa FDVJPError && e.status == FDVJP.FDVJP_CANCELLED
+    end
+
     @testset "errors" begin
         e = try
             vjp(x -> [x[1] < 0 ? NaN : log(x[1])], [-1.0], [1.0]); nothing
