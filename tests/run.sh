@@ -72,6 +72,25 @@ for src in tests/c/test_*.c; do
     step "valgrind $name" memcheck "$(binary_of "$src")"
 done
 
+# The same programs with AddressSanitizer + UBSan (and LeakSanitizer), the C++ header test
+# and the C++ binding's tests too; the canary shows the sanitizers do report.
+step "sanitizer canary" sanitizer_canary
+for src in tests/c/test_*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    step "asan+ubsan compile $name" compile_sanitized c "$src"
+    step "asan+ubsan run $name" run_sanitized "$BIN/sanitized/$name"
+done
+step "asan+ubsan compile header_cpp" compile_sanitized c++ tests/c/header_cpp.cpp
+step "asan+ubsan run header_cpp" run_sanitized "$BIN/sanitized/header_cpp"
+cpp_tests=(bindings/cpp/tests/test_fdvjp.cpp bindings/cpp/tests/*.cpp)
+if [ -e "${cpp_tests[0]}" ]; then
+    # test_fdvjp.cpp holds main(); every other .cpp there is one more translation unit
+    mapfile -t cpp_tests < <(printf '%s\n' "${cpp_tests[@]}" | awk '!seen[$0]++')
+    step "asan+ubsan compile C++ binding tests" compile_sanitized c++ "${cpp_tests[@]}"
+    step "asan+ubsan run C++ binding tests" run_sanitized "$BIN/sanitized/test_fdvjp"
+fi
+
 # native_*.c read freed memory on purpose (stale handles): memcheck and ASan would rightly
 # flag them, so they run natively only.
 for src in tests/c/native_*.c; do
