@@ -118,3 +118,34 @@ sanitizer_canary() {
     [ "$code" -eq 86 ] || { echo "heap overflow not reported (exit $code)" && return 1; }
     echo "ASan reports a leak and a heap overflow (exit 86 each)"
 }
+
+# ThreadSanitizer on a C program (the Rust library is not instrumented: this checks the C
+# side, the callbacks fdvjp runs on its worker threads, and the API's thread model).
+compile_tsan() {
+    local out=$BIN/tsan/$(basename "${1%.*}")
+    mkdir -p "$BIN/tsan" && rm -f "$out"
+    gcc "${CFLAGS[@]}" -fsanitize=thread -I"$ROOT/include" "$1" -o "$out" "${LINK[@]}" &&
+        echo "built $out"
+}
+
+run_tsan() {
+    TSAN_OPTIONS=halt_on_error=1:exitcode=66 "$@"
+}
+
+# tsan_canary: a callback that bumps a plain counter, run by fdvjp on 2 worker threads,
+# is a data race TSan must report (exit 66).
+tsan_canary() {
+    local src=$BIN/tsan/canary.c code=0
+    mkdir -p "$BIN/tsan"
+    printf '%s\n' '#include "fdvjp.h"' 'static long count;' \
+        'static int32_t f(void *u, const double *x, size_t n, double *y, size_t m) {' \
+        '  (void)u; (void)m; count++; y[0] = 0; for (size_t j = 0; j < n; j++) y[0] += x[j];' \
+        '  return 0; }' \
+        'int main(void) { double x[16] = {0}, g[16], v = 1; fdvjp_config *c = fdvjp_config_new();' \
+        '  fdvjp_config_set_threads(c, 2); int s = fdvjp_vjp(c, f, 0, x, 16, 1, &v, g);' \
+        '  fdvjp_config_free(c); return s != 0 || count != 33; }' >"$src"
+    compile_tsan "$src" >/dev/null || return 1
+    run_tsan "${src%.c}" || code=$?
+    [ "$code" -eq 66 ] || { echo "race not reported (exit $code)" && return 1; }
+    echo "TSan reports the racy callback (exit 66)"
+}

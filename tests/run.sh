@@ -91,6 +91,11 @@ if [ -e "${cpp_tests[0]}" ]; then
     step "asan+ubsan run C++ binding tests" run_sanitized "$BIN/sanitized/test_fdvjp"
 fi
 
+# ThreadSanitizer: the thread stress test (tests/c/test_threads.c), and a canary race.
+step "tsan canary" tsan_canary
+step "tsan compile test_threads" compile_tsan tests/c/test_threads.c
+step "tsan run test_threads" run_tsan "$BIN/tsan/test_threads"
+
 # native_*.c read freed memory on purpose (stale handles): memcheck and ASan would rightly
 # flag them, so they run natively only.
 for src in tests/c/native_*.c; do
