@@ -22,6 +22,7 @@
 #include "fdvjp/callable.hpp"     // callables as fdvjp_fn (exception trampolines)
 #include "fdvjp/derivatives.hpp"  // vjp, jvp, jacobian
 #include "fdvjp/accuracy.hpp"     // *_estimate, *_complex_step, complex_*
+#include "fdvjp/batch.hpp"        // *_batch: batch functions
 #include "fdvjp/tape.hpp"         // fdvjp::tape, fdvjp::var
 
 #endif  // FDVJP_HPP

@@ -33,7 +33,7 @@ estimate vjp_estimate(F&& f, span<const double> x, span<const double> v, const c
     detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_vjp_estimate(detail::handle(cfg), fn, user, x.data(), x.size(), v.size(), v.data(),
                                   out.value.data(), out.error.data());
-    });
+    }, detail::progress_of(cfg));
     return out;
 }
 
@@ -46,7 +46,7 @@ estimate jvp_estimate(F&& f, span<const double> x, span<const double> u, std::si
     detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_jvp_estimate(detail::handle(cfg), fn, user, x.data(), x.size(), m, u.data(),
                                   out.value.data(), out.error.data());
-    });
+    }, detail::progress_of(cfg));
     return out;
 }
 
@@ -60,7 +60,7 @@ matrix_estimate jacobian_estimate(F&& f, span<const double> x, std::size_t m, co
     detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_jacobian_estimate(detail::handle(cfg), fn, user, x.data(), x.size(), m,
                                        out.value.data.data(), out.error.data.data());
-    });
+    }, detail::progress_of(cfg));
     return out;
 }
 
@@ -72,10 +72,10 @@ template <class F>
 std::vector<double> vjp_complex_step(F&& f, span<const double> x, span<const double> v,
                                      const config* cfg = nullptr) {
     std::vector<double> grad(x.size());
-    detail::with_callback<complex>(f, [&](fdvjp_fn fn, void* user) {
+    detail::with_callback<detail::as_complex_function>(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_vjp_complex_step(detail::handle(cfg), fn, user, x.data(), x.size(), v.size(),
                                       v.data(), grad.data());
-    });
+    }, detail::progress_of(cfg));
     return grad;
 }
 
@@ -85,10 +85,10 @@ std::vector<double> jvp_complex_step(F&& f, span<const double> x, span<const dou
                                      const config* cfg = nullptr) {
     detail::require_size("fdvjp::jvp_complex_step", "u", u.size(), x.size());
     std::vector<double> out(m);
-    detail::with_callback<complex>(f, [&](fdvjp_fn fn, void* user) {
+    detail::with_callback<detail::as_complex_function>(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_jvp_complex_step(detail::handle(cfg), fn, user, x.data(), x.size(), m, u.data(),
                                       out.data());
-    });
+    }, detail::progress_of(cfg));
     return out;
 }
 
@@ -97,10 +97,10 @@ template <class F>
 matrix jacobian_complex_step(F&& f, span<const double> x, std::size_t m, const config* cfg = nullptr) {
     matrix jac{m, x.size(), cfg ? cfg->layout() : FDVJP_ROW_MAJOR,
                std::vector<double>(detail::checked_product("fdvjp::jacobian_complex_step", m, x.size()))};
-    detail::with_callback<complex>(f, [&](fdvjp_fn fn, void* user) {
+    detail::with_callback<detail::as_complex_function>(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_jacobian_complex_step(detail::handle(cfg), fn, user, x.data(), x.size(), m,
                                            jac.data.data());
-    });
+    }, detail::progress_of(cfg));
     return jac;
 }
 
@@ -112,11 +112,11 @@ template <class F>
 std::vector<complex> complex_vjp(F&& f, span<const complex> z, span<const complex> v,
                                  const config* cfg = nullptr) {
     std::vector<complex> grad(z.size());
-    detail::with_callback<complex>(f, [&](fdvjp_fn fn, void* user) {
+    detail::with_callback<detail::as_complex_function>(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_complex_vjp(detail::handle(cfg), fn, user, reinterpret_cast<const double*>(z.data()),
                                  z.size(), v.size(), reinterpret_cast<const double*>(v.data()),
                                  reinterpret_cast<double*>(grad.data()));
-    });
+    }, detail::progress_of(cfg));
     return grad;
 }
 
@@ -126,11 +126,11 @@ std::vector<complex> complex_jvp(F&& f, span<const complex> z, span<const comple
                                  const config* cfg = nullptr) {
     detail::require_size("fdvjp::complex_jvp", "u", u.size(), z.size());
     std::vector<complex> out(m);
-    detail::with_callback<complex>(f, [&](fdvjp_fn fn, void* user) {
+    detail::with_callback<detail::as_complex_function>(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_complex_jvp(detail::handle(cfg), fn, user, reinterpret_cast<const double*>(z.data()),
                                  z.size(), m, reinterpret_cast<const double*>(u.data()),
                                  reinterpret_cast<double*>(out.data()));
-    });
+    }, detail::progress_of(cfg));
     return out;
 }
 
@@ -140,10 +140,10 @@ matrix complex_jacobian(F&& f, span<const complex> z, std::size_t m, const confi
     const std::size_t rows = 2 * m, cols = 2 * z.size();
     matrix jac{rows, cols, cfg ? cfg->layout() : FDVJP_ROW_MAJOR,
                std::vector<double>(detail::checked_product("fdvjp::complex_jacobian", rows, cols))};
-    detail::with_callback<complex>(f, [&](fdvjp_fn fn, void* user) {
+    detail::with_callback<detail::as_complex_function>(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_complex_jacobian(detail::handle(cfg), fn, user, reinterpret_cast<const double*>(z.data()),
                                       z.size(), m, jac.data.data());
-    });
+    }, detail::progress_of(cfg));
     return jac;
 }
 

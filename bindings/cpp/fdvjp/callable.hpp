@@ -128,15 +128,59 @@ int32_t adjoint_trampoline(void* user, const double* x, std::size_t n, const dou
     }
 }
 
+// Calls a batch callable `void|int (span<const double> points, std::size_t k,
+// span<double> values)`: k points of n values each (row p is point p), k*m values out.
+template <class F>
+int32_t evaluate_batch(F& f, const double* xs, std::size_t n, std::size_t k, double* ys, std::size_t m) {
+    using R = std::invoke_result_t<F&, span<const double>, std::size_t, span<double>>;
+    if constexpr (std::is_void_v<R>) {
+        f(span<const double>(xs, n * k), k, span<double>(ys, m * k));
+        return 0;
+    } else {
+        return static_cast<int32_t>(f(span<const double>(xs, n * k), k, span<double>(ys, m * k)));
+    }
+}
+
+// The C batch callback (fdvjp_batch_fn) over a Bound with function() and slot.
+template <class Bound>
+int32_t batch_trampoline(void* user, const double* xs, std::size_t n, std::size_t k, double* ys,
+                         std::size_t m) noexcept {
+    auto* bound = static_cast<Bound*>(user);
+    try {
+        return evaluate_batch(bound->function(), xs, n, k, ys, m);
+    } catch (...) {
+        bound->slot->capture();
+        return cpp_exception;
+    }
+}
+
+// The kinds of C callback a borrowed callable can be handed to C as.
+struct as_function {};
+struct as_complex_function {};
+struct as_batch_function {};
+
+template <class Kind, class Bound>
+auto c_callback() {
+    if constexpr (std::is_same_v<Kind, as_batch_function>) {
+        return &batch_trampoline<Bound>;
+    } else if constexpr (std::is_same_v<Kind, as_complex_function>) {
+        return &trampoline<Bound, std::complex<double>>;
+    } else {
+        return &trampoline<Bound, double>;
+    }
+}
+
 // Runs `call(fn, user)` for a callable borrowed for one C call; rethrows the callable's
-// exception (it caused the failure) before reporting the status.
-template <class T = double, class F, class Call>
-void with_callback(F& f, Call&& call) {
+// exception (it caused the failure), then one of the config's progress callable
+// (`progress`, may be nullptr), before reporting the status.
+template <class Kind = as_function, class F, class Call>
+void with_callback(F& f, Call&& call, exception_slot* progress = nullptr) {
     using G = std::remove_reference_t<F>;
     exception_slot slot;
     bound_function<G> bound{&f, &slot};
-    const int32_t status = call(&trampoline<bound_function<G>, T>, static_cast<void*>(&bound));
+    const int32_t status = call(c_callback<Kind, bound_function<G>>(), static_cast<void*>(&bound));
     slot.rethrow_if_any();
+    if (progress) progress->rethrow_if_any();
     check(status);
 }
 

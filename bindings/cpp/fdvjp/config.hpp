@@ -1,13 +1,39 @@
-// fdvjp::config: RAII owner of one fdvjp_config.
+// fdvjp::config: RAII owner of one fdvjp_config (and of its progress callable).
 #ifndef FDVJP_CONFIG_HPP
 #define FDVJP_CONFIG_HPP
 
+#include "callable.hpp"
 #include "error.hpp"
 #include "span.hpp"
 
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
 #include <utility>
 
 namespace fdvjp {
+
+namespace detail {
+
+// A progress callable `bool (std::size_t done, std::size_t total)` (false cancels) with
+// the slot for an exception it throws; at a fixed address, for C's `user` pointer.
+struct progress_holder {
+    std::function<bool(std::size_t, std::size_t)> f;
+    exception_slot slot;
+};
+
+inline int32_t progress_trampoline(void* user, std::size_t done, std::size_t total) noexcept {
+    auto* holder = static_cast<progress_holder*>(user);
+    try {
+        return holder->f(done, total) ? 0 : 1;
+    } catch (...) {
+        holder->slot.capture();
+        return cpp_exception;
+    }
+}
+
+}  // namespace detail
 
 // Owns one fdvjp_config; move-only. Setters throw fdvjp::error on invalid values and
 // return *this so that they chain.
@@ -16,14 +42,16 @@ public:
     config() : handle_(fdvjp_config_new()) {
         if (!handle_) throw error(FDVJP_OUT_OF_MEMORY, "fdvjp_config_new returned NULL");
     }
-    ~config() { fdvjp_config_free(handle_); }
-    config(config&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)),
-                                      layout_(other.layout_) {}
+    ~config() { fdvjp_config_free(handle_); }  // before the progress holder goes
+    config(config&& other) noexcept
+        : handle_(std::exchange(other.handle_, nullptr)), layout_(other.layout_),
+          progress_(std::move(other.progress_)) {}
     config& operator=(config&& other) noexcept {
         if (this != &other) {
             fdvjp_config_free(handle_);
             handle_ = std::exchange(other.handle_, nullptr);
             layout_ = other.layout_;
+            progress_ = std::move(other.progress_);
         }
         return *this;
     }
@@ -50,9 +78,35 @@ public:
                                                    std::to_string(upper.size()));
         return set(fdvjp_config_set_bounds(handle_, lower.data(), upper.data(), lower.size()));
     }
+    // The Jacobian's sparsity pattern in COO form (0-based row and column indices).
+    config& sparsity(span<const std::size_t> rows, span<const std::size_t> cols) {
+        if (rows.size() != cols.size())
+            throw error(FDVJP_LENGTH_MISMATCH, "fdvjp::config::sparsity: rows and cols differ in size");
+        return set(fdvjp_config_set_sparsity(handle_, rows.data(), cols.data(), rows.size()));
+    }
+    config& adaptive(bool on) { return set(fdvjp_config_set_adaptive(handle_, on ? 1 : 0)); }
+    // More than one thread declares the function safe to call concurrently.
+    config& threads(std::size_t n) { return set(fdvjp_config_set_threads(handle_, n)); }
+    config& batch_size(std::size_t points) { return set(fdvjp_config_set_batch_size(handle_, points)); }
+    // progress(done, total) after each batch of evaluations; false cancels the computation
+    // (FDVJP_CANCELLED) and an exception it throws is rethrown by the computation.
+    config& progress(std::function<bool(std::size_t, std::size_t)> f) {
+        if (!f) {
+            set(fdvjp_config_set_progress(handle_, nullptr, nullptr));
+            progress_.reset();
+            return *this;
+        }
+        auto holder = std::make_unique<detail::progress_holder>();
+        holder->f = std::move(f);
+        set(fdvjp_config_set_progress(handle_, &detail::progress_trampoline, holder.get()));
+        progress_ = std::move(holder);
+        return *this;
+    }
 
     fdvjp_config* get() const noexcept { return handle_; }
     int32_t layout() const noexcept { return layout_; }
+    // Where the progress callable's exception waits (nullptr without one).
+    detail::exception_slot* progress_slot() const noexcept { return progress_ ? &progress_->slot : nullptr; }
 
 private:
     config& set(int32_t status) {
@@ -61,6 +115,7 @@ private:
     }
     fdvjp_config* handle_;
     int32_t layout_ = FDVJP_ROW_MAJOR;
+    std::unique_ptr<detail::progress_holder> progress_;
 };
 
 }  // namespace fdvjp

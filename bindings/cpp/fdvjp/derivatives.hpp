@@ -13,6 +13,7 @@ namespace fdvjp {
 
 namespace detail {
 inline fdvjp_config* handle(const config* cfg) { return cfg ? cfg->get() : nullptr; }
+inline exception_slot* progress_of(const config* cfg) { return cfg ? cfg->progress_slot() : nullptr; }
 }  // namespace detail
 
 // grad = v^T J(x) into the caller's buffer (x.size() entries), for f: R^n -> R^m with
@@ -23,7 +24,7 @@ void vjp(F&& f, span<const double> x, span<const double> v, span<double> grad,
     detail::require_size("fdvjp::vjp", "grad", grad.size(), x.size());
     detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_vjp(detail::handle(cfg), fn, user, x.data(), x.size(), v.size(), v.data(), grad.data());
-    });
+    }, detail::progress_of(cfg));
 }
 
 // grad = v^T J(x) as a new vector.
@@ -48,7 +49,7 @@ void jvp(F&& f, span<const double> x, span<const double> u, span<double> out,
     detail::require_size("fdvjp::jvp", "u", u.size(), x.size());
     detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_jvp(detail::handle(cfg), fn, user, x.data(), x.size(), out.size(), u.data(), out.data());
-    });
+    }, detail::progress_of(cfg));
 }
 
 // J(x) u as a new vector of m entries.
@@ -75,7 +76,7 @@ void jacobian(F&& f, span<const double> x, std::size_t m, span<double> jac,
                          detail::checked_product("fdvjp::jacobian", m, x.size()));
     detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
         return fdvjp_jacobian(detail::handle(cfg), fn, user, x.data(), x.size(), m, jac.data());
-    });
+    }, detail::progress_of(cfg));
 }
 
 // The m×n Jacobian as a matrix: J(i, j) = df_i/dx_j.

@@ -108,6 +108,20 @@ public:
         });
     }
 
+    // As call, with a batch function (see batch.hpp) of the concatenated args.
+    template <class F>
+    var call_batch(F f, std::initializer_list<var> args, std::size_t m, const config* cfg = nullptr) {
+        using Kept = detail::kept_function<std::decay_t<F>>;
+        auto kept = std::make_unique<Kept>(std::move(f), slot_.get());
+        void* user = kept.get();
+        kept_.push_back(std::move(kept));
+        const std::vector<fdvjp_var> ids = ids_of(args);
+        return record([&](fdvjp_var* out) {
+            return fdvjp_tape_call_batch(handle_, detail::handle(cfg), &detail::batch_trampoline<Kept>, user,
+                                         ids.data(), ids.size(), m, out);
+        });
+    }
+
     // y = f(concatenated args) with its adjoint g(x, y, v, grad) (overwrites grad = v^T J).
     template <class F, class G>
     var call_vjp(F f, G g, std::initializer_list<var> args, std::size_t m) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the C++ wrapper's tests (four translation units, warnings as errors) against the
+# Builds the C++ wrapper's tests (five translation units, warnings as errors) against the
 # built library and runs them, under valgrind when it is installed.
 # Usage: bindings/cpp/tests/run.sh [LIBDIR]   (default: target/release)
 set -euo pipefail
@@ -10,11 +10,14 @@ trap 'rm -rf "$out"' EXIT
 
 g++ -std=c++17 -Wall -Wextra -Wpedantic -Wshadow -Werror \
     -I"$root/include" -I"$root/bindings/cpp" \
-    "$root"/bindings/cpp/tests/{test_fdvjp,second_unit,test_accuracy,test_tape}.cpp \
+    "$root"/bindings/cpp/tests/{test_fdvjp,second_unit,test_accuracy,test_tape,test_parallel}.cpp \
     -L"$libdir" -Wl,-rpath,"$libdir" -lfdvjp -o "$out/test_fdvjp"
 
 if command -v valgrind >/dev/null; then
-    valgrind -q --error-exitcode=99 --leak-check=full "$out/test_fdvjp"
+    # the suppressions cover std's thread handles (the threads test)
+    supp=()
+    [ -f "$root/tests/valgrind.supp" ] && supp=(--suppressions="$root/tests/valgrind.supp")
+    valgrind -q --error-exitcode=99 --leak-check=full "${supp[@]}" "$out/test_fdvjp"
 else
     "$out/test_fdvjp"
 fi

@@ -4,5 +4,6 @@
 
 void run_accuracy_tests();
 void run_tape_tests();
+void run_parallel_tests();
 
 #endif

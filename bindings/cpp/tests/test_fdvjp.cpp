@@ -265,6 +265,7 @@ int main() {
     test_second_translation_unit();
     run_accuracy_tests();
     run_tape_tests();
+    run_parallel_tests();
     std::printf("%d passed, %d failed\n", check::passed(), check::failed());
     return check::failed() == 0 ? 0 : 1;
 }
