@@ -58,6 +58,20 @@ with_cmake() {
         ! readelf -d "$work/build/hello_static" | grep -q libfdvjp
 }
 
+fortran_from_the_prefix() {
+    local share="$prefix/share/fdvjp/fortran"
+    (cd "$work" && gfortran -std=f2018 -Wall -Werror "$share/fdvjp_c.f90" "$share/fdvjp.f90" \
+        "$root/tests/install/hello.f90" -o hello_f90 -L"$prefix/lib" -lfdvjp -Wl,-rpath,"$prefix/lib") &&
+        [ "$("$work/hello_f90")" = ok ]
+}
+
+python_with_the_installed_library() {
+    FDVJP_LIB="$prefix/lib/libfdvjp.so.0" PYTHONPATH="$root/bindings/python" python3 -c '
+import numpy as np, fdvjp
+assert fdvjp.library_path.endswith("libfdvjp.so.0"), fdvjp.library_path
+assert np.allclose(fdvjp.vjp(lambda x: np.sum(x**2), [1.0, -2.0], 1.0), [2.0, -4.0], atol=1e-8)'
+}
+
 cmake_refuses_an_incompatible_version() {
     mkdir -p "$work/v2" && cat >"$work/v2/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.16)
@@ -79,6 +93,8 @@ check "make install PREFIX=<temporary>" install_it
 check "soname libfdvjp.so.0, links, headers" soname_and_links
 check "C and C++ programs via pkg-config" with_pkg_config
 check "C programs via CMake find_package (shared, static)" with_cmake
+check "Fortran modules from share/fdvjp/fortran" fortran_from_the_prefix
+check "Python package with the installed library" python_with_the_installed_library
 check "CMake rejects a request for 0.2" cmake_refuses_an_incompatible_version
 check "make uninstall" uninstall_leaves_nothing
 
