@@ -38,6 +38,16 @@ def test_parses(path):
     assert syntax_errors(path.read_bytes()) == []
 
 
+def test_the_readme_example_parses():
+    import re
+
+    readme = Path(__file__).resolve().parents[2] / "README.bindings.md"
+    examples = re.findall(r"```julia\n(.*?)```", readme.read_text(), flags=re.S)
+    assert examples
+    for code in examples:
+        assert syntax_errors(code.encode()) == []
+
+
 def test_a_syntax_error_is_caught():
     assert syntax_errors(b"f(x) = [1.0, 2sin(1.0)cos(1.0)]\n")
     assert syntax_errors(b"function f(x)\n    x +\nend\n")
