@@ -19,7 +19,7 @@ module fdvjp
   use fdvjp_c
   implicit none
   public
-  private :: callback_context, context_box, real_trampoline, complex_trampoline, &
+  private :: callback_context, context_box, real_trampoline, complex_trampoline, batch_trampoline, &
              adjoint_trampoline, bind_context, report, fail, ensure_config, config_handle, &
              ensure_tape, keep, to_fortran_string, new_var, from_jacobian_layout
 
@@ -43,6 +43,16 @@ module fdvjp
       integer, intent(inout) :: status
     end subroutine complex_function
 
+    ! values(:, p) = f(points(:, p)) for the k points, the columns of points (n, k); values
+    ! is (m, k). Hands many points over at once (vectorized code, a GPU, MPI ranks).
+    subroutine batch_function(points, values, data, status)
+      import :: c_double
+      real(c_double), intent(in) :: points(:, :)
+      real(c_double), intent(out) :: values(:, :)
+      class(*), intent(inout), optional :: data
+      integer, intent(inout) :: status
+    end subroutine batch_function
+
     ! grad = v^T J(x) of y = f(x), for a tape call with a known adjoint.
     subroutine adjoint_function(x, y, v, grad, data, status)
       import :: c_double
@@ -58,6 +68,7 @@ module fdvjp
     procedure(vector_function), pointer, nopass :: f => null()
     procedure(complex_function), pointer, nopass :: cf => null()
     procedure(adjoint_function), pointer, nopass :: adjoint => null()
+    procedure(batch_function), pointer, nopass :: bf => null()
     class(*), pointer :: data => null()
   end type callback_context
 
@@ -212,6 +223,25 @@ contains
     end if
     code = int(status, c_int32_t)
   end function complex_trampoline
+
+  ! C's k points of n values are the columns of an (n, k) array, their values of an (m, k).
+  function batch_trampoline(user, xs, n, k, ys, m) bind(c) result(code)
+    type(c_ptr), value :: user
+    integer(c_size_t), value :: n, k, m
+    real(c_double), intent(in) :: xs(n, k)
+    real(c_double), intent(inout) :: ys(m, k)
+    integer(c_int32_t) :: code
+    type(callback_context), pointer :: ctx
+    integer :: status
+    call c_f_pointer(user, ctx)
+    status = 0
+    if (associated(ctx%data)) then
+      call ctx%bf(xs, ys, ctx%data, status)
+    else
+      call ctx%bf(xs, ys, status=status)
+    end if
+    code = int(status, c_int32_t)
+  end function batch_trampoline
 
   function adjoint_trampoline(user, x, n, y, m, v, grad) bind(c) result(code)
     type(c_ptr), value :: user
@@ -455,6 +485,55 @@ contains
       jac = transpose(reshape(flat, [size(jac, 2), size(jac, 1)]))
     end if
   end subroutine from_jacobian_layout
+
+  ! grad = v^T J(x) with a batch function (the config's batch size bounds k).
+  subroutine vjp_batch(f, x, v, grad, status, data, cfg, errmsg)
+    procedure(batch_function) :: f
+    real(c_double), intent(in) :: x(:), v(:)
+    real(c_double), intent(inout) :: grad(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(grad) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "vjp_batch: size(grad) /= size(x)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%bf => f
+    call bind_context(ctx, data)
+    call report(fdvjp_vjp_batch(config_handle(cfg), c_funloc(batch_trampoline), c_loc(ctx), x, &
+                                size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine vjp_batch
+
+  ! jac(i, j) = df_i/dx_j with a batch function, jac of shape (m, n).
+  subroutine jacobian_batch(f, x, jac, status, data, cfg, errmsg)
+    procedure(batch_function) :: f
+    real(c_double), intent(in) :: x(:)
+    real(c_double), intent(inout) :: jac(:, :)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    real(c_double), allocatable :: flat(:)
+    if (size(jac, 2) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "jacobian_batch: size(jac, 2) /= size(x)", status, text)
+      if (present(errmsg)) errmsg = text
+      return
+    end if
+    ctx%bf => f
+    call bind_context(ctx, data)
+    allocate (flat(size(jac)))
+    call report(fdvjp_jacobian_batch(config_handle(cfg), c_funloc(batch_trampoline), c_loc(ctx), x, &
+                                     size(x, kind=c_size_t), size(jac, 1, kind=c_size_t), flat), status, text)
+    if (status == FDVJP_OK) call from_jacobian_layout(flat, jac, cfg)
+    if (present(errmsg)) errmsg = text
+  end subroutine jacobian_batch
 
   ! grad = v^T J(x) by Richardson extrapolation, err its estimated absolute error.
   subroutine vjp_estimate(f, x, v, grad, err, status, data, cfg, errmsg)

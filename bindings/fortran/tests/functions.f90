@@ -3,6 +3,8 @@ module functions
   use fdvjp
   implicit none
 
+  integer :: batch_calls = 0, largest_batch = 0
+
   ! The data of the least-squares example: the other coordinate of the points.
   type :: points
     real(c_double), allocatable :: other(:)
@@ -132,5 +134,20 @@ contains
     if (present(data) .or. size(y) /= size(x)) status = 99
     grad = v * 3 * x**2
   end subroutine cube_adjoint
+
+  ! `three` at each column of points, counting the calls and the largest batch.
+  subroutine three_batch(points, values, data, status)
+    real(c_double), intent(in) :: points(:, :)
+    real(c_double), intent(out) :: values(:, :)
+    class(*), intent(inout), optional :: data
+    integer, intent(inout) :: status
+    integer :: p
+    if (present(data)) status = 99
+    batch_calls = batch_calls + 1
+    largest_batch = max(largest_batch, size(points, 2))
+    do p = 1, size(points, 2)
+      values(:, p) = [points(1, p) * points(2, p), sin(points(3, p)), exp(points(1, p)) * points(2, p)**2]
+    end do
+  end subroutine three_batch
 
 end module functions

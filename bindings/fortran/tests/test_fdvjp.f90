@@ -13,6 +13,7 @@ program test_fdvjp
   call test_errors()
   call test_accuracy()
   call test_tape()
+  call test_batch()
   call summary()
 
 contains
@@ -143,5 +144,22 @@ contains
     call t%grad(99_fdvjp_var_kind, g, status)
     call check(status == FDVJP_UNKNOWN_VAR, 'tape: unknown var')
   end subroutine test_tape
+
+  subroutine test_batch()
+    real(c_double) :: x(3), v(3), grad(3), jac(3, 3)
+    type(config) :: cfg
+    integer :: status
+    x = [0.3_c_double, -1.2_c_double, 0.7_c_double]
+    v = [1.0_c_double, -2.0_c_double, 0.5_c_double]
+    call cfg%set_batch_size(4, status)
+    call vjp_batch(three_batch, x, v, grad, status, cfg=cfg)
+    call check(status == FDVJP_OK, 'vjp_batch: status')
+    call check_near(grad, matmul(v, jac_three(x)), 1e-9_c_double, 'vjp_batch = analytic')
+    call check(largest_batch > 1 .and. largest_batch <= 4, 'vjp_batch: batches of at most 4 points')
+    call jacobian_batch(three_batch, x, jac, status, cfg=cfg)
+    call check_near(reshape(jac, [9]), reshape(jac_three(x), [9]), 1e-9_c_double, 'jacobian_batch (m, n)')
+    call cfg%set_threads(2, status)
+    call check(status == FDVJP_OK, 'set_threads')
+  end subroutine test_batch
 
 end program test_fdvjp
