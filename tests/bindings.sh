@@ -40,7 +40,10 @@ install_python() {
     done
     ((${#missing[@]} == 0)) && return 0
     echo "installing Python packages: ${missing[*]}"
-    python3 -m pip install -q "${missing[@]}"
+    command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || install_missing pip3:python3-pip
+    # a Debian system python refuses plain pip installs (PEP 668): then say so explicitly
+    python3 -m pip install -q "${missing[@]}" ||
+        python3 -m pip install -q --break-system-packages "${missing[@]}"
 }
 
 # suite NAME COMMAND...: runs a suite, adds its "N passed/failed/skipped" counts (pytest's
