@@ -72,26 +72,28 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             .map(|j| exact_step(x[j], nominal_step(opts, x, j)))
             .collect(),
     };
-    let directions: Vec<(Direction<'_>, f64)> = match opts.sparsity() {
-        None => (0..x.len())
-            .map(|j| (Direction::Axis(j), nominal_step(opts, x, j)))
-            .collect(),
-        Some(sparsity) => sparsity
-            .groups()
-            .iter()
-            .map(|g| (Direction::Group(&steps, g), 1.0))
-            .collect(),
+    // Directions are made one batch at a time, never all n at once: a dense VJP keeps no
+    // per-column state beyond the gradient itself.
+    let groups = opts.sparsity().map(|s| s.groups());
+    let count = groups.map_or(x.len(), <[_]>::len);
+    let direction = |k: usize| match groups {
+        None => (Direction::Axis(k), nominal_step(opts, x, k)),
+        Some(groups) => (Direction::Group(&steps, &groups[k]), 1.0),
     };
     let mut ev = Evaluator::new(f);
-    ev.plan(usize::from(known.is_none()) + points_per_direction(opts) * directions.len());
+    ev.plan(usize::from(known.is_none()) + points_per_direction(opts) * count);
     let y0 = ev.base(x, m, known)?;
     let mut ws = Workspace::new(x, m);
     let mut d = vec![0.0; m];
-    for chunk in directions.chunks(directions_per_batch(opts)) {
+    let per_batch = directions_per_batch(opts);
+    let mut chunk = Vec::with_capacity(per_batch.min(count));
+    for start in (0..count).step_by(per_batch) {
+        chunk.clear();
+        chunk.extend((start..count.min(start + per_batch)).map(direction));
         if opts.batch() > 1 {
-            evaluate_ahead(&mut ev, opts, x, m, chunk)?;
+            evaluate_ahead(&mut ev, opts, x, m, &chunk)?;
         }
-        for &(dir, t0) in chunk {
+        for &(dir, t0) in &chunk {
             directional(&mut ev, opts, x, &y0, dir, t0, &mut ws, &mut d)?;
             match dir {
                 Direction::Group(_, group) => {

@@ -41,6 +41,13 @@ pub enum FdError {
         /// Evaluations planned at that moment.
         total: usize,
     },
+    /// A result buffer could not be allocated (the problem is too large for memory).
+    OutOfMemory {
+        /// The buffer, e.g. "the Jacobian".
+        what: &'static str,
+        /// Its number of doubles.
+        elements: usize,
+    },
     /// Every stencil tried for one direction met a NaN or infinite value.
     NonFinitePerturbed {
         /// The direction, e.g. "column 3" or "direction u".
@@ -78,6 +85,11 @@ impl fmt::Display for FdError {
                     "cancelled by the progress callback after {done} of {total} evaluations"
                 )
             }
+            FdError::OutOfMemory { what, elements } => write!(
+                f,
+                "cannot allocate {what}: {elements} doubles ({:.3e} bytes)",
+                *elements as f64 * 8.0
+            ),
             FdError::NonFiniteAtX { index, value } => {
                 write!(f, "f(x) is not finite: y[{index}] = {value}")
             }

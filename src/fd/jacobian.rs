@@ -1,5 +1,6 @@
 //! The full Jacobian, in the layout the options select.
 
+use super::alloc::zeros_2d;
 use super::columns::for_each_column;
 use super::error::FdError;
 use super::function::Function;
@@ -35,7 +36,7 @@ fn jacobian_with<F: Function + ?Sized>(
     opts: &Options,
 ) -> Result<Vec<f64>, FdError> {
     let n = x.len();
-    let mut jac = vec![0.0; m * n];
+    let mut jac = zeros_2d(m, n, "the Jacobian")?;
     let layout = opts.layout();
     for_each_column(f, x, m, known, opts, |j, column| {
         column.for_each(|i, d| match layout {

@@ -1,5 +1,6 @@
 //! Jacobian-vector product `J u`: one directional derivative along `u`.
 
+use super::alloc::zeros;
 use super::columns::evaluate_ahead;
 use super::derivative::{directional, Direction, Workspace};
 use super::error::{check_finite, check_len, FdError};
@@ -46,7 +47,7 @@ fn jvp_with<F: Function + ?Sized>(
     check_len("u", u, x.len(), "n")?;
     check_finite("u", u)?;
     opts.check_point(x)?;
-    let mut out = vec![0.0; m];
+    let mut out = zeros(m, "the JVP")?;
     if x.is_empty() || m == 0 {
         return Ok(out);
     }

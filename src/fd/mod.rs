@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod adaptive;
+mod alloc;
 mod bounds;
 mod colouring;
 mod columns;

@@ -1,5 +1,6 @@
 //! Vector-Jacobian product `v^T J`, one column at a time, never forming J.
 
+use super::alloc::zeros;
 use super::columns::for_each_column;
 use super::error::{check_finite, check_len, FdError};
 use super::function::Function;
@@ -38,7 +39,7 @@ fn vjp_with<F: Function + ?Sized>(
     opts: &Options,
 ) -> Result<Vec<f64>, FdError> {
     check_finite("v", v)?;
-    let mut grad = vec![0.0; x.len()];
+    let mut grad = zeros(x.len(), "the gradient")?;
     for_each_column(f, x, v.len(), known, opts, |j, column| {
         grad[j] = column.dot(v);
     })?;

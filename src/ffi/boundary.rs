@@ -33,6 +33,7 @@ impl From<FdError> for Failure {
             FdError::LengthMismatch { .. } => FDVJP_LENGTH_MISMATCH,
             FdError::Callback { .. } => FDVJP_CALLBACK_FAILED,
             FdError::Cancelled { .. } => FDVJP_CANCELLED,
+            FdError::OutOfMemory { .. } => FDVJP_OUT_OF_MEMORY,
             FdError::NonFiniteAtX { .. } => FDVJP_NONFINITE_AT_X,
             FdError::NonFinitePerturbed { .. } => FDVJP_NONFINITE_PERTURBED,
         };
