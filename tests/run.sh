@@ -105,6 +105,14 @@ for src in tests/c/native_*.c; do
     step "run $name (native only)" "$(binary_of "$src")"
 done
 
+# limits_*.c measure peak memory of large problems (/proc/self/status), natively.
+for src in tests/c/limits_*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    step "compile $name" compile_c "$src"
+    step "run $name (native only)" "$(binary_of "$src")"
+done
+
 for src in tests/c/xfail_*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
