@@ -88,6 +88,7 @@ module fdvjp
     procedure :: set_steps => config_set_steps
     procedure :: set_typical => config_set_typical
     procedure :: set_bounds => config_set_bounds
+    procedure :: set_sparsity => config_set_sparsity
     procedure :: set_adaptive => config_set_adaptive
     procedure :: set_threads => config_set_threads
     procedure :: set_batch_size => config_set_batch_size
@@ -355,6 +356,26 @@ contains
                 status, text)
     if (present(errmsg)) errmsg = text
   end subroutine config_set_bounds
+
+  ! The Jacobian's nonzeros (rows(k), cols(k)), 1-based as Fortran indices (fdvjp's C API
+  ! counts from 0: converted here).
+  subroutine config_set_sparsity(self, rows, cols, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, intent(in) :: rows(:), cols(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    if (size(rows) /= size(cols)) then
+      call fail(FDVJP_LENGTH_MISMATCH, "config%set_sparsity: rows and cols differ in size", status, text)
+    else if (any(rows < 1) .or. any(cols < 1)) then
+      call fail(FDVJP_INVALID_ARGUMENT, "config%set_sparsity: indices start at 1", status, text)
+    else
+      call ensure_config(self)
+      call report(fdvjp_config_set_sparsity(self%handle, int(rows - 1, c_size_t), int(cols - 1, c_size_t), &
+                                            size(rows, kind=c_size_t)), status, text)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_sparsity
 
   subroutine config_set_adaptive(self, on, status, errmsg)
     class(config), intent(inout) :: self

@@ -3,7 +3,7 @@ module functions
   use fdvjp
   implicit none
 
-  integer :: batch_calls = 0, largest_batch = 0
+  integer :: batch_calls = 0, largest_batch = 0, square_calls = 0
 
   ! The data of the least-squares example: the other coordinate of the points.
   type :: points
@@ -149,5 +149,16 @@ contains
       values(:, p) = [points(1, p) * points(2, p), sin(points(3, p)), exp(points(1, p)) * points(2, p)**2]
     end do
   end subroutine three_batch
+
+  ! x**2 elementwise, counting its calls.
+  subroutine squares_counted(x, y, data, status)
+    real(c_double), intent(in) :: x(:)
+    real(c_double), intent(out) :: y(:)
+    class(*), intent(inout), optional :: data
+    integer, intent(inout) :: status
+    if (present(data)) status = 99
+    square_calls = square_calls + 1
+    y = x**2
+  end subroutine squares_counted
 
 end module functions

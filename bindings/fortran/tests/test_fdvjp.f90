@@ -14,6 +14,7 @@ program test_fdvjp
   call test_accuracy()
   call test_tape()
   call test_batch()
+  call test_sparsity()
   call summary()
 
 contains
@@ -161,5 +162,25 @@ contains
     call cfg%set_threads(2, status)
     call check(status == FDVJP_OK, 'set_threads')
   end subroutine test_batch
+
+  ! A diagonal pattern for f(x) = x**2 elementwise: one column group, 1 + 2 evaluations.
+  subroutine test_sparsity()
+    real(c_double) :: x(5), jac(5, 5), want(5, 5)
+    type(config) :: cfg
+    integer :: status, i
+    x = [1.0_c_double, 2.0_c_double, 3.0_c_double, 4.0_c_double, 5.0_c_double]
+    call cfg%set_sparsity([(i, i = 1, 5)], [(i, i = 1, 5)], status)
+    call check(status == FDVJP_OK, 'set_sparsity: status')
+    square_calls = 0
+    call jacobian(squares_counted, x, jac, status, cfg=cfg)
+    want = 0
+    do i = 1, 5
+      want(i, i) = 2 * x(i)
+    end do
+    call check_near(reshape(jac, [25]), reshape(want, [25]), 1e-8_c_double, 'sparse diagonal Jacobian')
+    call check(square_calls == 3, 'sparse Jacobian: 1 + 2 evaluations')
+    call cfg%set_sparsity([0], [1], status)
+    call check(status == FDVJP_INVALID_ARGUMENT, 'set_sparsity: 0 is not a Fortran index')
+  end subroutine test_sparsity
 
 end program test_fdvjp
