@@ -109,3 +109,12 @@ def test_fdvjp_lib_naming_a_missing_file_fails_to_import():
     result = _import_with("/nonexistent/libfdvjp.so")
     assert result.returncode != 0
     assert "cannot load libfdvjp" in result.stderr and "/nonexistent/libfdvjp.so" in result.stderr
+
+
+def test_non_finite_input_is_invalid_argument_and_f_is_not_called():
+    calls = []
+    with pytest.raises(fdvjp.FdvjpError) as info:
+        fdvjp.vjp(lambda x: calls.append(1) or x, [1.0, np.nan], [1.0, 1.0])
+    assert info.value.status == errors.INVALID_ARGUMENT
+    assert "x[1]" in info.value.message
+    assert calls == []

@@ -47,3 +47,10 @@ def test_vector_valued_black_box_composes_with_jax_code():
     x = jnp.asarray([0.1, 0.9, -2.0])
     grad = jax.grad(lambda x: jnp.sum(jnp.tanh(box(x))))(x)
     np.testing.assert_allclose(grad, np.cos(x) / np.cosh(np.sin(x)) ** 2, rtol=0, atol=TOLERANCE)
+
+
+def test_vmap_over_a_batch_of_points():
+    xs = jnp.asarray(np.stack([LOGSUMEXP_X, -LOGSUMEXP_X, 2 * LOGSUMEXP_X]))
+    grads = jax.vmap(jax.grad(jax_logsumexp))(xs)
+    for row, x in zip(grads, np.asarray(xs)):
+        np.testing.assert_allclose(row, softmax(x), rtol=0, atol=TOLERANCE)
