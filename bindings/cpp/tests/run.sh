@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the C++ wrapper's tests (five translation units, warnings as errors) against the
+# Builds the C++ wrapper's tests (five translation units; -Wall -Wextra -Wconversion
+# -Wsign-conversion -Wold-style-cast ..., warnings as errors) against the
 # built library and runs them, under valgrind when it is installed.
 # Usage: bindings/cpp/tests/run.sh [LIBDIR]   (default: target/release)
 set -euo pipefail
@@ -8,7 +9,7 @@ libdir="${1:-$root/target/release}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-g++ -std=c++17 -Wall -Wextra -Wpedantic -Wshadow -Werror \
+g++ -std=c++17 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast -Werror \
     -I"$root/include" -I"$root/bindings/cpp" \
     "$root"/bindings/cpp/tests/{test_fdvjp,second_unit,test_accuracy,test_tape,test_parallel}.cpp \
     -L"$libdir" -Wl,-rpath,"$libdir" -lfdvjp -o "$out/test_fdvjp"

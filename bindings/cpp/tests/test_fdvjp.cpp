@@ -85,8 +85,9 @@ void test_logsumexp_gradient_is_softmax() {
 void test_least_squares_slope_gradient() {
     auto slope = [](const std::vector<double>& xy) {
         const std::size_t k = xy.size() / 2;
-        const double mx = std::accumulate(xy.begin(), xy.begin() + k, 0.0) / k;
-        const double my = std::accumulate(xy.begin() + k, xy.end(), 0.0) / k;
+        const auto half = xy.begin() + static_cast<std::ptrdiff_t>(k);
+        const double mx = std::accumulate(xy.begin(), half, 0.0) / static_cast<double>(k);
+        const double my = std::accumulate(half, xy.end(), 0.0) / static_cast<double>(k);
         double sxy = 0, sxx = 0;
         for (std::size_t i = 0; i < k; ++i) {
             sxy += (xy[i] - mx) * (xy[k + i] - my);
@@ -241,7 +242,7 @@ void test_second_translation_unit() {
     const auto grad = second_unit_gradient();
     const auto here = fdvjp::vjp(&weighted_squares, std::vector<double>{1, 1, 1, 1}, std::vector<double>{1});
     for (std::size_t j = 0; j < 4; ++j) {
-        CHECK_NEAR(grad[j], 2.0 * j, 1e-8);
+        CHECK_NEAR(grad[j], 2.0 * static_cast<double>(j), 1e-8);
         CHECK_NEAR(here[j], grad[j], 0.0);
     }
 }

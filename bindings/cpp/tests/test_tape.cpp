@@ -35,8 +35,9 @@ void test_opaque_call_with_built_in_ops() {
 void test_least_squares_slope() {
     auto slope = [](const std::vector<double>& xy) {
         const std::size_t k = xy.size() / 2;
-        const double mx = std::accumulate(xy.begin(), xy.begin() + k, 0.0) / k;
-        const double my = std::accumulate(xy.begin() + k, xy.end(), 0.0) / k;
+        const auto half = xy.begin() + static_cast<std::ptrdiff_t>(k);
+        const double mx = std::accumulate(xy.begin(), half, 0.0) / static_cast<double>(k);
+        const double my = std::accumulate(half, xy.end(), 0.0) / static_cast<double>(k);
         double sxy = 0, sxx = 0;
         for (std::size_t i = 0; i < k; ++i) {
             sxy += (xy[i] - mx) * (xy[k + i] - my);
