@@ -91,3 +91,13 @@ def test_exception_in_progress_is_reraised():
 
     with pytest.raises(RuntimeError, match="stop here"):
         fdvjp.vjp(f, X, V, progress=boom)
+
+
+def test_exception_in_f_on_a_worker_thread_is_reraised():
+    def fails_when_perturbed(x):
+        if not np.array_equal(x, X):
+            raise FloatingPointError("perturbed")
+        return f(x)
+
+    with pytest.raises(FloatingPointError, match="perturbed"):
+        fdvjp.vjp(fails_when_perturbed, X, V, threads=2)
