@@ -9,6 +9,7 @@
 #include <complex>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -81,13 +82,21 @@ int32_t evaluate_adjoint(G& g, const double* x, std::size_t n, const double* y, 
 }
 
 // Where a trampoline leaves the first exception of a computation, for rethrowing after it.
+// Locked: with threads, callables run (and may throw) on several threads at once.
 struct exception_slot {
     std::exception_ptr thrown;
+    std::mutex lock;
     void capture() noexcept {
+        const std::lock_guard<std::mutex> guard(lock);
         if (!thrown) thrown = std::current_exception();
     }
     void rethrow_if_any() {
-        if (thrown) std::rethrow_exception(std::exchange(thrown, nullptr));
+        std::exception_ptr first;
+        {
+            const std::lock_guard<std::mutex> guard(lock);
+            first = std::exchange(thrown, nullptr);
+        }
+        if (first) std::rethrow_exception(first);
     }
 };
 

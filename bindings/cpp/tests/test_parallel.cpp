@@ -41,6 +41,27 @@ void test_threads_match_serial_bit_for_bit() {
     for (std::size_t j = 0; j < X.size(); ++j) CHECK(parallel[j] == serial[j]);
 }
 
+struct perturbed_point : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void test_exception_on_a_worker_thread_is_rethrown() {
+    auto fails_when_perturbed = [](fdvjp::span<const double> x, fdvjp::span<double> y) {
+        for (std::size_t j = 0; j < x.size(); ++j)
+            if (x[j] != X[j]) throw perturbed_point("perturbed");
+        f(x, y);
+    };
+    fdvjp::config cfg;
+    cfg.threads(2);
+    bool caught = false;
+    try {
+        (void)fdvjp::vjp(fails_when_perturbed, X, V, cfg);
+    } catch (const perturbed_point&) {
+        caught = true;
+    }
+    CHECK(caught);
+}
+
 void test_batch_functions() {
     std::size_t largest = 0, total = 0;
     auto batch = [&](fdvjp::span<const double> points, std::size_t k, fdvjp::span<double> values) {
@@ -108,6 +129,7 @@ void test_batch_call_on_the_tape() {
 
 void run_parallel_tests() {
     test_threads_match_serial_bit_for_bit();
+    test_exception_on_a_worker_thread_is_rethrown();
     test_batch_functions();
     test_progress_reports_cancels_and_rethrows();
     test_batch_call_on_the_tape();
