@@ -96,7 +96,7 @@ public:
             progress_.reset();
             return *this;
         }
-        auto holder = std::make_unique<detail::progress_holder>();
+        auto holder = std::make_shared<detail::progress_holder>();
         holder->f = std::move(f);
         set(fdvjp_config_set_progress(handle_, &detail::progress_trampoline, holder.get()));
         progress_ = std::move(holder);
@@ -107,6 +107,8 @@ public:
     int32_t layout() const noexcept { return layout_; }
     // Where the progress callable's exception waits (nullptr without one).
     detail::exception_slot* progress_slot() const noexcept { return progress_ ? &progress_->slot : nullptr; }
+    // The progress callable, for a tape that copies this config to keep it alive.
+    std::shared_ptr<detail::progress_holder> progress_holder() const noexcept { return progress_; }
 
 private:
     config& set(int32_t status) {
@@ -115,7 +117,7 @@ private:
     }
     fdvjp_config* handle_;
     int32_t layout_ = FDVJP_ROW_MAJOR;
-    std::unique_ptr<detail::progress_holder> progress_;
+    std::shared_ptr<detail::progress_holder> progress_;  // shared with tapes that copied cfg
 };
 
 }  // namespace fdvjp

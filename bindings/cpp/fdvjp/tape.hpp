@@ -63,13 +63,14 @@ public:
     ~tape() { fdvjp_tape_free(handle_); }  // before the kept callables are destroyed
     tape(tape&& other) noexcept
         : handle_(std::exchange(other.handle_, nullptr)), slot_(std::move(other.slot_)),
-          kept_(std::move(other.kept_)) {}
+          kept_(std::move(other.kept_)), progress_(std::move(other.progress_)) {}
     tape& operator=(tape&& other) noexcept {
         if (this != &other) {
             fdvjp_tape_free(handle_);
             handle_ = std::exchange(other.handle_, nullptr);
             slot_ = std::move(other.slot_);
             kept_ = std::move(other.kept_);
+            progress_ = std::move(other.progress_);
         }
         return *this;
     }
@@ -101,6 +102,7 @@ public:
         auto kept = std::make_unique<Kept>(std::move(f), slot_.get());
         void* user = kept.get();
         kept_.push_back(std::move(kept));
+        keep_progress(cfg);
         const std::vector<fdvjp_var> ids = ids_of(args);
         return record([&](fdvjp_var* out) {
             return fdvjp_tape_call(handle_, detail::handle(cfg), &detail::trampoline<Kept>, user,
@@ -115,6 +117,7 @@ public:
         auto kept = std::make_unique<Kept>(std::move(f), slot_.get());
         void* user = kept.get();
         kept_.push_back(std::move(kept));
+        keep_progress(cfg);
         const std::vector<fdvjp_var> ids = ids_of(args);
         return record([&](fdvjp_var* out) {
             return fdvjp_tape_call_batch(handle_, detail::handle(cfg), &detail::batch_trampoline<Kept>, user,
@@ -205,6 +208,7 @@ public:
     void clear() {
         check(fdvjp_tape_clear(handle_));
         kept_.clear();
+        progress_.clear();
     }
 
 private:
@@ -228,9 +232,16 @@ private:
         return var{this, out};
     }
 
-    // A kept callable's exception first (it caused the failure), then the status.
+    // The tape copies cfg, progress callable included: keep that alive as long as the tape.
+    void keep_progress(const config* cfg) {
+        if (cfg && cfg->progress_holder()) progress_.push_back(cfg->progress_holder());
+    }
+
+    // A kept callable's exception first (it caused the failure), then a progress
+    // callable's, then the status.
     void finish(int32_t status) {
         slot_->rethrow_if_any();
+        for (const auto& progress : progress_) progress->slot.rethrow_if_any();
         check(status);
     }
 
@@ -243,6 +254,7 @@ private:
     fdvjp_tape* handle_;
     std::unique_ptr<detail::exception_slot> slot_;
     std::vector<std::unique_ptr<detail::kept_callable>> kept_;
+    std::vector<std::shared_ptr<detail::progress_holder>> progress_;
 };
 
 // ---------------------------------------------------------------- var arithmetic

@@ -111,6 +111,26 @@ void test_progress_reports_cancels_and_rethrows() {
     CHECK(caught);
 }
 
+void test_progress_of_a_call_config_lives_as_long_as_the_tape() {
+    std::size_t reports = 0;
+    fdvjp::tape t;
+    const fdvjp::var x = t.input(X);
+    fdvjp::var y;
+    {
+        fdvjp::config cfg;  // destroyed before the backward pass that reports through it
+        cfg.progress([&reports](std::size_t, std::size_t) {
+            ++reports;
+            return true;
+        });
+        y = t.call(f, {x}, 2, &cfg);
+    }
+    t.backward(y, V);
+    const auto g = t.grad(x);
+    const auto want = want_grad();
+    for (std::size_t j = 0; j < X.size(); ++j) CHECK_NEAR(g[j], want[j], 1e-9);
+    CHECK(reports > 0);
+}
+
 void test_batch_call_on_the_tape() {
     auto batch = [](fdvjp::span<const double> points, std::size_t k, fdvjp::span<double> values) {
         for (std::size_t p = 0; p < k; ++p)
@@ -133,4 +153,5 @@ void run_parallel_tests() {
     test_batch_functions();
     test_progress_reports_cancels_and_rethrows();
     test_batch_call_on_the_tape();
+    test_progress_of_a_call_config_lives_as_long_as_the_tape();
 }

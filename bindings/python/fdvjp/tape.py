@@ -127,6 +127,12 @@ class Tape:
         if failure is not None:
             raise failure
 
+    def _keep_progress(self, cfg):
+        """The tape copies the config, progress callback included: keep its trampoline alive
+        (and its exceptions visible) for as long as the tape."""
+        if cfg is not None and cfg.progress is not None:
+            self._callbacks.append(cfg.progress)
+
     def _new_var(self, entry, *args):
         out = _library.c_var()
         self._checked(entry(self.handle, *args, ctypes.byref(out)))
@@ -162,6 +168,7 @@ class Tape:
         trampoline = Trampoline(split, (sum(int(np.prod(a.shape)) for a in args),), m)
         self._callbacks.append(trampoline)
         cfg, owned = resolve(config, options)
+        self._keep_progress(cfg)
         try:
             ids = (_library.c_var * max(len(args), 1))(*[a.id for a in args])
             return self._new_var(_library.function("fdvjp_tape_call"), cfg.handle if cfg else None,
@@ -181,6 +188,7 @@ class Tape:
         trampoline = BatchTrampoline(f, (n,), m)
         self._callbacks.append(trampoline)
         cfg, owned = resolve(config, options)
+        self._keep_progress(cfg)
         try:
             ids = (_library.c_var * max(len(args), 1))(*[a.id for a in args])
             return self._new_var(_library.function("fdvjp_tape_call_batch"), cfg.handle if cfg else None,

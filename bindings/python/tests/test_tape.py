@@ -169,3 +169,16 @@ def test_batch_call_on_the_tape():
         t.backward(loss)
         np.testing.assert_allclose(t.grad(x), loss_grad([1.0, 2.0]), rtol=0, atol=1e-8)
         assert sizes[0] == 1 and max(sizes) <= 4 and max(sizes) > 1
+
+
+def test_progress_of_a_call_config_lives_as_long_as_the_tape():
+    import gc
+
+    reports = []
+    with fdvjp.Tape() as t:
+        x = t.input([1.0, 2.0])
+        y = t.call(black_box, x, m=3, progress=lambda done, total: reports.append(done))
+        gc.collect()  # the temporary config is gone; the tape's copy still reports
+        t.backward((y * y).sum())
+        np.testing.assert_allclose(t.grad(x), loss_grad([1.0, 2.0]), rtol=0, atol=1e-8)
+    assert reports

@@ -7,8 +7,9 @@ const SCHEMES = Dict(:central => FDVJP_CENTRAL, :forward => FDVJP_FORWARD, :back
 
 Options of a computation, owning one `fdvjp_config` (freed by `close` or the finalizer).
 Sparsity indices are 0-based, as in C. `progress(done, total)` is told how many
-evaluations are done; returning `false` cancels (`FDVJP_CANCELLED`). Invalid values throw
-`FDVJPError`.
+evaluations are done; returning `false` cancels (`FDVJP_CANCELLED`). With `threads > 1`
+your function is called from fdvjp's own threads (Julia 1.9 adopts them), so it must be
+thread-safe. Invalid values throw `FDVJPError`.
 """
 mutable struct Config
     handle::Ptr{Cvoid}

@@ -83,6 +83,9 @@ function splitter(f, lengths)
     return x -> f((x[offsets[i]+1:offsets[i+1]] for i in eachindex(lengths))...)
 end
 
+"The tape copies cfg, progress function included: keep that alive as long as the tape."
+keep_progress!(t::Tape, cfg) = (cfg !== nothing && cfg.progress !== nothing && push!(t.kept, cfg.progress); nothing)
+
 """
     call(t, f, args...; m, cfg=nothing) -> Var
 
@@ -94,6 +97,7 @@ function call(t::Tape, f, args...; m::Union{Integer,Nothing}=nothing, cfg::Union
     m = m === nothing ? length(f((value(v) for v in vars)...)) : Int(m)
     cb = Callback(splitter(f, [length(v) for v in vars]), m)
     push!(t.kept, cb)
+    keep_progress!(t, cfg)
     ids = fdvjp_var[v.id for v in vars]
     return GC.@preserve cfg begin  # the tape copies cfg during the call
         record(t) do h, out
@@ -112,6 +116,7 @@ function call_batch(t::Tape, f, args...; m::Integer, cfg::Union{Config,Nothing}=
     vars = Var[as_var(t, a) for a in args]
     cb = Callback(f, Int(m))
     push!(t.kept, cb)
+    keep_progress!(t, cfg)
     ids = fdvjp_var[v.id for v in vars]
     return GC.@preserve cfg begin
         record(t) do h, out
