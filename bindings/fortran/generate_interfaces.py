@@ -20,6 +20,10 @@ VALUE = {
     "size_t": "integer(c_size_t), value",
     "int32": "integer(c_int32_t), value",
     "var": "integer(c_int64_t), value",
+    "int64_t": "integer(c_int64_t), value",
+    "uint64_t": "integer(c_int64_t), value",
+    "uint32_t": "integer(c_int32_t), value",
+    "float": "real(c_float), value",
     "void*": "type(c_ptr), value",
     "fdvjp_config*": "type(c_ptr), value",
     "fdvjp_tape*": "type(c_ptr), value",
@@ -30,13 +34,19 @@ VALUE = {
 POINTEE = {"double*": "real(c_double)", "size_t*": "integer(c_size_t)", "var*": "integer(c_int64_t)",
            "char*": "character(kind=c_char)"}
 RESULT = {"int32": "integer(c_int32_t)", "size_t": "integer(c_size_t)", "fdvjp_config*": "type(c_ptr)",
-          "fdvjp_tape*": "type(c_ptr)", "char*": "type(c_ptr)"}
-IMPORTS = "c_ptr, c_funptr, c_double, c_size_t, c_int32_t, c_int64_t, c_char"
+          "fdvjp_tape*": "type(c_ptr)", "char*": "type(c_ptr)", "double": "real(c_double)",
+          "var": "integer(c_int64_t)", "int64_t": "integer(c_int64_t)", "uint64_t": "integer(c_int64_t)"}
+IMPORTS = "c_ptr, c_funptr, c_double, c_float, c_size_t, c_int32_t, c_int64_t, c_char"
+
+
+CALLBACKS = set()  # the header's callback typedefs, set by generate()
 
 
 def declaration(name, kind, const):
-    if kind.startswith("fdvjp_") and kind.endswith("_fn"):
+    if kind in CALLBACKS or (kind.startswith("fdvjp_") and kind.endswith("_fn")):
         return f"type(c_funptr), value :: {name}"
+    if kind.startswith("fdvjp_") and kind.endswith("*") and kind.count("*") == 1 and kind not in POINTEE:
+        return f"type(c_ptr), value :: {name}"  # an opaque handle
     if kind in VALUE:
         return f"{VALUE[kind]} :: {name}"
     if kind not in POINTEE:
@@ -56,6 +66,11 @@ def comment(text, indent):
 
 
 def interface(fn):
+    if fn.result not in RESULT and fn.result != "void":
+        result = "type(c_ptr)" if fn.result.endswith("*") else None
+        if result is None:
+            raise ValueError(f"no Fortran mapping for the result {fn.result!r} of {fn.name}")
+        RESULT[fn.result] = result
     args = ", ".join(p for p, _ in fn.params)
     first = fn.doc.split("\n\n")[0].replace("\n", " ")
     out = comment(first, 4)
@@ -78,7 +93,9 @@ def callback(name, params):
     args = ", ".join(p for p, _ in params)
     out = f"    function {name}({args}) bind(c) result(fdvjp_result)\n      import :: {IMPORTS}\n"
     for p, k in params:
-        decl = f"{VALUE[k]} :: {p}" if k in VALUE else f"{POINTEE[k]} :: {p}(*)"
+        decl = f"{VALUE[k]} :: {p}" if k in VALUE else f"{POINTEE.get(k, 'type(c_ptr), value ::')} :: {p}(*)"
+        if k not in VALUE and k not in POINTEE:
+            decl = f"type(c_ptr), value :: {p}"
         out += f"      {decl}\n"
     return out + f"      integer(c_int32_t) :: fdvjp_result\n    end function {name}\n"
 
@@ -95,6 +112,8 @@ def enums(header):
 
 
 def generate(header=c_header.HEADER):
+    CALLBACKS.clear()
+    CALLBACKS.update(c_header.callbacks(header))
     parts = [
         "! GENERATED from include/fdvjp.h by bindings/fortran/generate_interfaces.py; do not edit.\n",
         "! The C API as bind(c) interfaces: names, argument order and meanings as in the header.\n",
