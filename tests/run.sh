@@ -6,7 +6,7 @@
 #   valgrind memcheck (zero errors, zero definite/indirect/possible leaks);
 #   every tests/c/xfail_*.c (a known failure, recorded): must still fail, cleanly;
 #   tests/c/header_cpp.cpp (the header as C++17); the demos (examples/demo*.c), also under
-#   valgrind.
+#   valgrind; the language bindings and the install test (tests/bindings.sh).
 # Ends with one line "N passed, N failed"; exits non-zero if anything failed.
 # Each step's output goes to target/ctests/logs/<step>.log; a failing step's tail is shown.
 set -uo pipefail
