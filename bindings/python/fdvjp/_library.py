@@ -133,10 +133,11 @@ def _candidates():
         # An explicit choice is final: a wrong path must fail, not fall back silently.
         yield explicit
         return
-    repo = Path(__file__).resolve().parents[3]
-    built = repo / "target" / "release" / "libfdvjp.so"
-    if built.exists():
-        yield str(built)
+    here = Path(__file__).resolve()
+    if len(here.parents) > 3:  # bindings/python/fdvjp/_library.py in a checkout
+        built = here.parents[3] / "target" / "release" / "libfdvjp.so"
+        if built.exists():
+            yield str(built)
     for name in ("libfdvjp.so.0", "libfdvjp.so"):
         yield name
     found = ctypes.util.find_library("fdvjp")
