@@ -3,7 +3,7 @@
 # pkg-config; numpy, pytest, autograd, jax, tree-sitter-julia), builds the release library, then runs
 #   Python (pytest, with the autograd and JAX examples), the header signature checks
 #   (Julia ccalls and syntax, ctypes table, their own negative tests), C++ (g++ -Wall -Wextra
-#   -Werror, valgrind), Fortran (gfortran -std=f2018 -Wall -Werror, valgrind), the
+#   -Werror, valgrind, ASan+UBSan), Fortran (gfortran -std=f2018 -Wall -Werror, valgrind), the
 #   install test (make install into a temporary prefix; pkg-config and CMake) and the
 #   examples of README.bindings.md, run as printed.
 # Counts the individual tests of every suite; ends with one line "N passed, N failed"
@@ -98,7 +98,7 @@ export FDVJP_LIB=$LIBDIR/libfdvjp.so
 suite "python (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/python/tests
 suite "signature checks (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/signatures
 one_check "julia ccalls vs fdvjp.h" python3 bindings/signatures/check_julia.py
-suite "c++ (g++, valgrind)" bash bindings/cpp/tests/run.sh "$LIBDIR"
+suite "c++ (g++, valgrind, asan+ubsan)" bash bindings/cpp/tests/run.sh "$LIBDIR"
 suite "fortran (gfortran, valgrind)" bash bindings/fortran/tests/run.sh "$LIBDIR"
 suite "install (pkg-config, cmake)" bash tests/install/test_install.sh
 suite "README.bindings.md examples" python3 bindings/readme_examples.py "$LIBDIR"
