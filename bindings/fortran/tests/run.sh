@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generates the Fortran binding's bind(c) interfaces from include/fdvjp.h, builds the binding
-# and its tests with gfortran -std=f2018 -Wall -Werror against the built library, and runs them.
+# and its tests with gfortran -std=f2018 -Wall -Werror -fcheck=all (runtime bounds checks) against the built library, and runs them.
 # Usage: bindings/fortran/tests/run.sh [LIBDIR]   (default: target/release)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -10,7 +10,7 @@ trap 'rm -rf "$out"' EXIT
 
 cd "$out"
 python3 "$root/bindings/fortran/generate_interfaces.py" fdvjp_c.f90
-gfortran -std=f2018 -Wall -Werror -g \
+gfortran -std=f2018 -Wall -Werror -g -fcheck=all \
     fdvjp_c.f90 "$root/bindings/fortran/fdvjp.f90" \
     "$root"/bindings/fortran/tests/{checks,functions,test_fdvjp}.f90 \
     -L"$libdir" -Wl,-rpath,"$libdir" -lfdvjp -o test_fdvjp
