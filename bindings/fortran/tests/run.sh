@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates the Fortran binding's bind(c) interfaces from include/fdvjp.h, builds the binding
-# and its tests with gfortran -std=f2018 -Wall -Werror -fcheck=all (runtime bounds checks) against the built library, and runs them.
+# and its tests with gfortran -std=f2018 -Wall -Werror -fcheck=all (runtime bounds checks)
+# against the built library, and runs them (under valgrind when it is installed).
 # Usage: bindings/fortran/tests/run.sh [LIBDIR]   (default: target/release)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
