@@ -112,6 +112,10 @@ module fdvjp
     procedure :: reduce => tape_reduce
     procedure :: pow => tape_pow
     procedure :: dot => tape_dot
+    procedure :: matmul => tape_matmul
+    procedure :: slice => tape_slice
+    procedure :: concat => tape_concat
+    procedure :: length => tape_length
     procedure :: value => tape_value
     procedure :: backward => tape_backward
     procedure :: grad => tape_grad
@@ -827,6 +831,74 @@ contains
     call new_var(fdvjp_tape_dot(self%handle, a, b, created), created, out, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine tape_dot
+
+  ! out = a b for a 2-D a of shape [m, k] (row-major on the tape) and b of [k] or [k, n].
+  subroutine tape_matmul(self, a, b, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: a, b
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_matmul(self%handle, a, b, created), created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_matmul
+
+  ! out = elements first .. first + count - 1 (1-based) of the flattened a.
+  subroutine tape_slice(self, a, first, count, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: a
+    integer, intent(in) :: first, count
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    if (first < 1 .or. count < 0) then
+      call fail(FDVJP_INVALID_ARGUMENT, "tape%slice: first must be >= 1 and count >= 0", status, text)
+    else
+      call ensure_tape(self)
+      created = 0
+      call new_var(fdvjp_tape_slice(self%handle, a, int(first - 1, c_size_t), int(count, c_size_t), created), &
+                   created, out, status, text)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_slice
+
+  ! out = the concatenation of the flattened vars.
+  subroutine tape_concat(self, vars, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: vars(:)
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_concat(self%handle, vars, size(vars, kind=c_size_t), created), created, out, &
+                 status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_concat
+
+  ! n = a variable's number of elements.
+  subroutine tape_length(self, v, n, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: v
+    integer, intent(inout) :: n
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_size_t) :: length
+    call ensure_tape(self)
+    length = 0
+    call report(fdvjp_tape_len(self%handle, v, length), status, text)
+    if (status == FDVJP_OK) n = int(length)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_length
 
   ! A variable's value (flattened, row-major) into out (size = its number of elements).
   subroutine tape_value(self, v, out, status, errmsg)

@@ -144,7 +144,28 @@ contains
     call check_near(g, [0.75_c_double, 3.0_c_double], 1e-14_c_double, 'tape: adjoint call after replay')
     call t%grad(99_fdvjp_var_kind, g, status)
     call check(status == FDVJP_UNKNOWN_VAR, 'tape: unknown var')
+    call test_tape_shapes(t)
   end subroutine test_tape
+
+  ! concat, slice, length and dot: d/dx (x . [x(2), 3]) = [x(2), x(1) + 3].
+  subroutine test_tape_shapes(t)
+    type(tape), intent(inout) :: t
+    integer(fdvjp_var_kind) :: x, c, both, tail, d
+    real(c_double) :: g(2)
+    integer :: status, n
+    call t%input([2.0_c_double, 5.0_c_double], x, status)
+    call t%constant([3.0_c_double], c, status)
+    call t%concat([x, c], both, status)
+    call t%length(both, n, status)
+    call check(n == 3, 'tape: concat length')
+    call t%slice(both, 2, 2, tail, status)        ! [x(2), 3]
+    call t%dot(x, tail, d, status)                 ! x(1) x(2) + 3 x(2)
+    call t%backward(d, status)
+    call t%grad(x, g, status)
+    call check_near(g, [5.0_c_double, 2.0_c_double + 3.0_c_double], 0.0_c_double, 'tape: slice, concat, dot')
+    call t%slice(both, 0, 1, tail, status)
+    call check(status == FDVJP_INVALID_ARGUMENT, 'tape: slices start at 1')
+  end subroutine test_tape_shapes
 
   subroutine test_batch()
     real(c_double) :: x(3), v(3), grad(3), jac(3, 3)
