@@ -6,7 +6,11 @@
 #   valgrind memcheck (zero errors, zero definite/indirect/possible leaks);
 #   every tests/c/xfail_*.c (a known failure, recorded): must still fail, cleanly;
 #   tests/c/header_cpp.cpp (the header as C++17); the demos (examples/demo*.c), also under
-#   valgrind; the language bindings and the install test (tests/bindings.sh).
+#   valgrind; the language bindings and the install test (tests/bindings.sh);
+#   hardening (README.hardening.md): every C test and the C++ tests again under ASan +
+#   UBSan + LSan, the thread stress test under TSan, native-only programs (stale handles,
+#   peak memory of large problems), Miri on the Rust core (tests/miri.sh) and each fuzz
+#   target for FDVJP_FUZZ_SECONDS (tests/fuzz.sh).
 # Ends with one line "N passed, N failed"; exits non-zero if anything failed.
 # Each step's output goes to target/ctests/logs/<step>.log; a failing step's tail is shown.
 set -uo pipefail
@@ -136,6 +140,11 @@ done < <(demo_sources)
 
 # The C++, Fortran, Julia (signature check) and Python bindings and the install test.
 step "bindings (tests/bindings.sh)" bash tests/bindings.sh
+
+# Miri on the pure-Rust core (slow: a few minutes), then each fuzz target for
+# FDVJP_FUZZ_SECONDS (default 60; 0 skips).
+step "miri (src/fd unit tests, fd_counts, fd_errors)" bash tests/miri.sh
+step "fuzz (cargo-fuzz, ${FDVJP_FUZZ_SECONDS:-60} s per target)" bash tests/fuzz.sh
 
 if ((failed > 0)); then
     printf 'failed steps:\n'

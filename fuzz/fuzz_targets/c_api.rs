@@ -1,0 +1,348 @@
+//! Fuzzes the C entry points (`fdvjp_vjp`, `_jvp`, `_jacobian`, their batch forms and
+//! `fdvjp_vjp_estimate`) with random sizes, configs (scheme, steps, typical magnitudes,
+//! bounds, sparsity, batch size, adaptive, layout; one thread) and callbacks that fail at
+//! evaluation k or return NaN/Inf in various places.
+//!
+//! Checks: no crash and no internal error (a caught panic); every status is a known one
+//! with a last-error message that names the function (none on success); inputs never
+//! written; on error every output byte untouched; and the Jacobian against VJPs with unit
+//! seeds `e_i` (row i): the same status, and on success bit-identical rows.
+#![no_main]
+
+use fdvjp::ffi::*;
+use fdvjp_fuzz::Input;
+use libfuzzer_sys::fuzz_target;
+use std::cell::Cell;
+use std::ffi::c_void;
+
+/// What the callback computes and how it misbehaves.
+struct Behaviour {
+    n: usize,
+    /// m*n coefficients of `y_i = sum_j a_ij sin(x_j + i) + x_j^2 / 8`.
+    a: Vec<f64>,
+    base: Vec<f64>,
+    /// Fail (return `code`) at this 1-based evaluation; 0 = never.
+    fail_at: usize,
+    code: i32,
+    /// 0 none, 1 NaN everywhere, 2 NaN right of x_0, 3 inf where |x_j| > 1.5, 4 NaN
+    /// everywhere but at x itself.
+    bad: u8,
+    calls: Cell<usize>,
+}
+
+impl Behaviour {
+    fn eval(&self, x: &[f64], y: &mut [f64]) -> i32 {
+        let k = self.calls.get() + 1;
+        self.calls.set(k);
+        if k == self.fail_at {
+            return self.code;
+        }
+        for (i, yi) in y.iter_mut().enumerate() {
+            *yi = x
+                .iter()
+                .enumerate()
+                .map(|(j, &xj)| self.a[i * self.n + j] * (xj + i as f64).sin() + xj * xj / 8.0)
+                .sum();
+        }
+        let nan = match self.bad {
+            1 => true,
+            2 => x[0] > self.base[0],
+            3 => x.iter().any(|v| v.abs() > 1.5),
+            4 => x != self.base.as_slice(),
+            _ => false,
+        };
+        if nan {
+            y[0] = if self.bad == 3 {
+                f64::INFINITY
+            } else {
+                f64::NAN
+            };
+        }
+        0
+    }
+}
+
+extern "C" fn point(user: *mut c_void, x: *const f64, n: usize, y: *mut f64, m: usize) -> i32 {
+    // SAFETY: fdvjp passes the `user` given with this callback (a live Behaviour) and
+    // private buffers of n and m doubles.
+    let (b, x, y) = unsafe {
+        (
+            &*(user as *const Behaviour),
+            std::slice::from_raw_parts(x, n),
+            std::slice::from_raw_parts_mut(y, m),
+        )
+    };
+    b.eval(x, y)
+}
+
+extern "C" fn batch(
+    user: *mut c_void,
+    xs: *const f64,
+    n: usize,
+    k: usize,
+    ys: *mut f64,
+    m: usize,
+) -> i32 {
+    // SAFETY: as `point`, with k points of n and m doubles.
+    let (b, xs, ys) = unsafe {
+        (
+            &*(user as *const Behaviour),
+            std::slice::from_raw_parts(xs, n * k),
+            std::slice::from_raw_parts_mut(ys, m * k),
+        )
+    };
+    for (x, y) in xs.chunks_exact(n).zip(ys.chunks_exact_mut(m)) {
+        let code = b.eval(x, y);
+        if code != 0 {
+            return code;
+        }
+    }
+    0
+}
+
+/// The config's settings, drawn from the input; invalid values are drawn too (the setter
+/// must refuse them and keep the config as it was). Returns whether Jacobians are
+/// column-major.
+fn configure(cfg: *mut fdvjp_config, inp: &mut Input, n: usize, m: usize, x: &[f64]) -> bool {
+    let scheme = inp.below(5) as i32;
+    let layout = inp.below(3) as i32;
+    let len = if inp.chance(32) { n + 1 } else { n };
+    let steps: Vec<f64> = (0..len).map(|_| inp.value().abs() / 16.0).collect();
+    let typical: Vec<f64> = (0..len).map(|_| inp.value().abs()).collect();
+    let lower: Vec<f64> = x.iter().map(|&v| v - inp.value().abs()).collect();
+    let upper: Vec<f64> = x.iter().map(|&v| v + inp.value().abs()).collect();
+    let nnz = inp.below(9);
+    let rows: Vec<usize> = (0..nnz).map(|_| inp.below(m + 1)).collect();
+    let cols: Vec<usize> = (0..nnz).map(|_| inp.below(n + 1)).collect();
+    let (use_steps, use_typ, use_bounds) = (inp.chance(40), inp.chance(60), inp.chance(60));
+    let (adaptive, batch_size) = (inp.below(3) as i32, inp.below(6));
+    // SAFETY: cfg is a live config; every array is a live local of the length passed.
+    unsafe {
+        fdvjp_config_set_scheme(cfg, scheme);
+        fdvjp_config_set_layout(cfg, layout);
+        if use_steps {
+            fdvjp_config_set_steps(cfg, steps.as_ptr(), steps.len());
+        }
+        if use_typ {
+            fdvjp_config_set_typical(cfg, typical.as_ptr(), typical.len());
+        }
+        if use_bounds {
+            fdvjp_config_set_bounds(cfg, lower.as_ptr(), upper.as_ptr(), n);
+        }
+        fdvjp_config_set_sparsity(cfg, rows.as_ptr(), cols.as_ptr(), nnz);
+        fdvjp_config_set_adaptive(cfg, adaptive);
+        fdvjp_config_set_batch_size(cfg, batch_size);
+        fdvjp_config_set_threads(cfg, 1);
+    }
+    layout == 1
+}
+
+/// Checks the status and the last error of a call to `func`.
+fn check_status(func: &str, status: fdvjp_status) {
+    let mut buf = [0u8; 512];
+    // SAFETY: buf is writable for its length.
+    let len = unsafe { fdvjp_last_error(buf.as_mut_ptr().cast(), buf.len()) };
+    assert_ne!(
+        status,
+        fdvjp_status::FDVJP_INTERNAL_ERROR,
+        "{func}: internal error"
+    );
+    if status == fdvjp_status::FDVJP_OK {
+        assert_eq!(len, 0, "{func}: a message after success");
+    } else {
+        let prefix = format!("{func}: ");
+        assert!(len > prefix.len(), "{func}: empty message for {status:?}");
+        assert!(
+            buf.starts_with(prefix.as_bytes()),
+            "{func}: message does not name it"
+        );
+    }
+}
+
+const SENTINEL: f64 = -7.4e-301;
+
+fn untouched(out: &[f64]) -> bool {
+    out.iter().all(|v| v.to_bits() == SENTINEL.to_bits())
+}
+
+/// An output of `len` doubles filled with the sentinel.
+fn output(len: usize) -> Vec<f64> {
+    vec![SENTINEL; len]
+}
+
+/// Runs `call` and checks status, message and the untouched outputs on error.
+fn run(func: &str, outs: &[&Vec<f64>], status: fdvjp_status) -> bool {
+    check_status(func, status);
+    if status != fdvjp_status::FDVJP_OK {
+        for out in outs {
+            assert!(untouched(out), "{func}: output written on {status:?}");
+        }
+    }
+    status == fdvjp_status::FDVJP_OK
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut inp = Input::new(data);
+    let n = inp.below(6) + usize::from(!inp.chance(8));
+    let m = inp.below(4) + usize::from(!inp.chance(8));
+    let x: Vec<f64> = (0..n)
+        .map(|_| {
+            if inp.chance(8) {
+                inp.value()
+            } else {
+                inp.finite()
+            }
+        })
+        .collect();
+    let u: Vec<f64> = (0..n).map(|_| inp.finite()).collect();
+    let v: Vec<f64> = (0..m).map(|_| inp.finite()).collect();
+    let mut b = Behaviour {
+        n,
+        a: (0..m * n).map(|_| inp.finite()).collect(),
+        base: x.clone(),
+        fail_at: if inp.chance(64) { inp.below(40) + 1 } else { 0 },
+        code: i32::from(inp.byte()) - 128,
+        bad: if inp.chance(64) {
+            inp.below(5) as u8
+        } else {
+            0
+        },
+        calls: Cell::new(0),
+    };
+    if b.code == 0 {
+        b.code = 1;
+    }
+    let user = &b as *const Behaviour as *mut c_void;
+    let cfg = if inp.chance(24) {
+        std::ptr::null_mut()
+    } else {
+        fdvjp_config_new()
+    };
+    let col_major = !cfg.is_null() && configure(cfg, &mut inp, n, m, &x);
+    let batched = inp.chance(64);
+    let (x0, u0, v0) = (x.clone(), u.clone(), v.clone());
+
+    // The Jacobian, then a VJP per unit seed e_i: same status, bit-identical rows.
+    let mut jac = output(m * n);
+    b.calls.set(0);
+    // SAFETY: cfg is NULL or live; x (n), jac (m*n) are live buffers; user outlives the call.
+    let status = unsafe {
+        if batched {
+            fdvjp_jacobian_batch(cfg, Some(batch), user, x.as_ptr(), n, m, jac.as_mut_ptr())
+        } else {
+            fdvjp_jacobian(cfg, Some(point), user, x.as_ptr(), n, m, jac.as_mut_ptr())
+        }
+    };
+    let (jac_name, vjp_name) = if batched {
+        ("fdvjp_jacobian_batch", "fdvjp_vjp_batch")
+    } else {
+        ("fdvjp_jacobian", "fdvjp_vjp")
+    };
+    let jac_ok = run(jac_name, &[&jac], status);
+    for i in 0..m {
+        let mut e = vec![0.0; m];
+        e[i] = 1.0;
+        let mut grad = output(n);
+        b.calls.set(0);
+        // SAFETY: as above, with e (m) and grad (n).
+        let s = unsafe {
+            if batched {
+                fdvjp_vjp_batch(
+                    cfg,
+                    Some(batch),
+                    user,
+                    x.as_ptr(),
+                    n,
+                    m,
+                    e.as_ptr(),
+                    grad.as_mut_ptr(),
+                )
+            } else {
+                fdvjp_vjp(
+                    cfg,
+                    Some(point),
+                    user,
+                    x.as_ptr(),
+                    n,
+                    m,
+                    e.as_ptr(),
+                    grad.as_mut_ptr(),
+                )
+            }
+        };
+        run(vjp_name, &[&grad], s);
+        assert_eq!(
+            s, status,
+            "VJP with e_{i} and the Jacobian disagree on the status"
+        );
+        if jac_ok {
+            // Compared where column j of J is finite: a caller's absolute step of 1e-300
+            // can make a difference quotient overflow, and then v^T J has 0 * inf = NaN.
+            let at = |k: usize, j: usize| if col_major { j * m + k } else { k * n + j };
+            for (j, &g) in grad.iter().enumerate() {
+                if (0..m).all(|k| jac[at(k, j)].is_finite()) {
+                    let want = jac[at(i, j)];
+                    assert!(
+                        same(g, want),
+                        "VJP with e_{i}: entry {j} is {g:e}, J[{i}][{j}] = {want:e}"
+                    );
+                }
+            }
+        }
+    }
+
+    let mut jvp = output(m);
+    b.calls.set(0);
+    // SAFETY: as above, with u (n) and jvp (m).
+    let s = unsafe {
+        fdvjp_jvp(
+            cfg,
+            Some(point),
+            user,
+            x.as_ptr(),
+            n,
+            m,
+            u.as_ptr(),
+            jvp.as_mut_ptr(),
+        )
+    };
+    run("fdvjp_jvp", &[&jvp], s);
+
+    let (mut grad, mut err) = (output(n), output(n));
+    b.calls.set(0);
+    // SAFETY: as above, with v (m), grad and err (n each).
+    let s = unsafe {
+        fdvjp_vjp_estimate(
+            cfg,
+            Some(point),
+            user,
+            x.as_ptr(),
+            n,
+            m,
+            v.as_ptr(),
+            grad.as_mut_ptr(),
+            err.as_mut_ptr(),
+        )
+    };
+    run("fdvjp_vjp_estimate", &[&grad, &err], s);
+
+    assert!(
+        x.iter().zip(&x0).all(|(a, b)| same(*a, *b)),
+        "x was written"
+    );
+    assert!(
+        u.iter().zip(&u0).all(|(a, b)| same(*a, *b)),
+        "u was written"
+    );
+    assert!(
+        v.iter().zip(&v0).all(|(a, b)| same(*a, *b)),
+        "v was written"
+    );
+    // SAFETY: cfg is NULL or the live config made above, not used afterwards.
+    unsafe { fdvjp_config_free(cfg) };
+});
+
+/// Bitwise equality up to the sign of zero (a dot product with a unit seed adds +0.0).
+fn same(a: f64, b: f64) -> bool {
+    a == b || a.to_bits() == b.to_bits()
+}
