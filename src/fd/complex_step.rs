@@ -16,6 +16,7 @@
 //! column; f(x) is the real part of each, so it is not evaluated separately), exactly 1
 //! for the JVP; none for an empty problem (`n == 0` or `m == 0`).
 
+use super::alloc::zeros_2d;
 use super::complex::{Complex64, ComplexFunction};
 use super::error::{check_finite, check_len, FdError};
 use super::options::{Layout, Options};
@@ -46,7 +47,7 @@ pub fn jacobian_complex_step<G: ComplexFunction + ?Sized>(
     opts: &Options,
 ) -> Result<Vec<f64>, FdError> {
     let n = x.len();
-    let mut jac = vec![0.0; m * n];
+    let mut jac = zeros_2d(m, n, "the Jacobian")?;
     let layout = opts.layout();
     for_each_column(g, x, m, opts, |j, column| {
         for (i, &d) in column.iter().enumerate() {
