@@ -41,7 +41,9 @@ fn bare_vjp(x: &[f64], v: &[f64]) -> Vec<f64> {
 
 fn overhead(c: &mut Criterion) {
     let mut group = c.benchmark_group("dense_central_vjp");
-    group.measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(300));
+    group
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(300));
     let v = [1.0, -0.5];
     for n in [10usize, 100, 1000] {
         let x: Vec<f64> = (0..n).map(|j| 0.5 + 0.001 * (j % 997) as f64).collect();
@@ -68,7 +70,9 @@ fn expensive(x: &[f64], y: &mut [f64]) -> Result<(), i32> {
 
 fn threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("threads_n32_expensive");
-    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
     let x: Vec<f64> = (0..32).map(|j| 0.1 * j as f64).collect();
     for threads in [1usize, 2] {
         let mut opts = Options::new();

@@ -39,7 +39,13 @@ impl Function for Recorder {
         Ok(())
     }
 
-    fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> Result<(), (usize, i32)> {
+    fn eval_many(
+        &self,
+        xs: &[f64],
+        ys: &mut [f64],
+        n: usize,
+        m: usize,
+    ) -> Result<(), (usize, i32)> {
         self.batches.lock().unwrap().push(xs.len() / n);
         for (p, (x, y)) in xs.chunks_exact(n).zip(ys.chunks_exact_mut(m)).enumerate() {
             self.eval(x, y).map_err(|c| (p, c))?;
@@ -89,14 +95,23 @@ fn assert_batching_changes_nothing(opts: &Options, n: usize) {
         let grad = fd::vjp(&t, &x, &v, opts).unwrap();
         let jvp = fd::jvp(&t, &x, m, &u, opts).unwrap();
         let largest = f.batches.lock().unwrap().iter().copied().max().unwrap_or(0);
-        (bits(&jac), bits(&grad), bits(&jvp), f.calls.load(Ordering::SeqCst), largest)
+        (
+            bits(&jac),
+            bits(&grad),
+            bits(&jvp),
+            f.calls.load(Ordering::SeqCst),
+            largest,
+        )
     };
     let serial = run(opts, 1);
     for (batch, threads) in [(2, 1), (5, 1), (8, 2), (64, 2), (1000, 3)] {
         let mut batched = opts.clone();
         batched.set_batch(batch).unwrap();
         let got = run(&batched, threads);
-        assert_eq!(got.0, serial.0, "jacobian bits, batch {batch}, {threads} threads");
+        assert_eq!(
+            got.0, serial.0,
+            "jacobian bits, batch {batch}, {threads} threads"
+        );
         assert_eq!(got.1, serial.1, "vjp bits, batch {batch}");
         assert_eq!(got.2, serial.2, "jvp bits, batch {batch}");
         assert_eq!(got.3, serial.3, "evaluations, batch {batch}");
@@ -106,7 +121,12 @@ fn assert_batching_changes_nothing(opts: &Options, n: usize) {
 
 #[test]
 fn batches_and_threads_reproduce_serial_bits_for_every_scheme() {
-    for scheme in [Scheme::Forward, Scheme::Backward, Scheme::Central, Scheme::Central4] {
+    for scheme in [
+        Scheme::Forward,
+        Scheme::Backward,
+        Scheme::Central,
+        Scheme::Central4,
+    ] {
         let mut opts = Options::new();
         opts.set_scheme(scheme);
         assert_batching_changes_nothing(&opts, 13);
@@ -139,7 +159,9 @@ fn progress_counts_up_to_the_planned_total() {
     let expected = 1 + 2 * n;
     assert_eq!(reports.last(), Some(&(expected, expected)));
     assert!(reports.windows(2).all(|w| w[0].0 < w[1].0), "{reports:?}");
-    assert!(reports.iter().all(|&(done, total)| done <= total && total == expected));
+    assert!(reports
+        .iter()
+        .all(|&(done, total)| done <= total && total == expected));
     // 1 base evaluation, then batches of 4 points (2 central columns each): 1 + 3 reports.
     assert_eq!(reports.len(), 1 + n / 2);
 }
@@ -147,23 +169,36 @@ fn progress_counts_up_to_the_planned_total() {
 #[test]
 fn cancellation_stops_evaluating_and_reports_how_far() {
     for batch in [1, 4] {
-        let f = Recorder { cancel_at: 5, ..Default::default() };
+        let f = Recorder {
+            cancel_at: 5,
+            ..Default::default()
+        };
         let mut opts = Options::new();
         opts.set_batch(batch).unwrap();
         let err = fd::jacobian(&f, &point(8), 9, &opts).unwrap_err();
         let done = f.calls.load(Ordering::SeqCst);
         assert_eq!(err, FdError::Cancelled { done, total: 17 });
-        assert!((5..5 + batch).contains(&done), "batch {batch}: {done} evaluations");
+        assert!(
+            (5..5 + batch).contains(&done),
+            "batch {batch}: {done} evaluations"
+        );
     }
 }
 
 #[test]
 fn a_failure_inside_a_batch_names_its_evaluation() {
-    let f = Recorder { fail_at: 6, ..Default::default() };
+    let f = Recorder {
+        fail_at: 6,
+        ..Default::default()
+    };
     let mut opts = Options::new();
     opts.set_batch(4).unwrap();
     match fd::vjp(&f, &point(5), &[1.0; 6], &opts).unwrap_err() {
-        FdError::Callback { code, evaluation, point } => {
+        FdError::Callback {
+            code,
+            evaluation,
+            point,
+        } => {
             assert_eq!((code, evaluation), (7, 6));
             assert!(point.contains("column 2"), "{point}");
         }

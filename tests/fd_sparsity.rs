@@ -9,7 +9,11 @@ fn tridiagonal(x: &[f64], y: &mut [f64]) {
     let n = x.len();
     for i in 0..n {
         let left = if i > 0 { x[i - 1] * x[i] } else { 0.0 };
-        let right = if i + 1 < n { x[i + 1] * x[i + 1] / 3.0 } else { 0.0 };
+        let right = if i + 1 < n {
+            x[i + 1] * x[i + 1] / 3.0
+        } else {
+            0.0
+        };
         y[i] = left + x[i].sin() - right;
     }
 }
@@ -42,11 +46,16 @@ fn band_pattern(n: usize) -> Sparsity {
 }
 
 fn point(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 0.5 + ((i * 7919) % 1000) as f64 / 1000.0).collect()
+    (0..n)
+        .map(|i| 0.5 + ((i * 7919) % 1000) as f64 / 1000.0)
+        .collect()
 }
 
 fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -73,18 +82,26 @@ fn tridiagonal_1000_costs_4_forward_and_7_central_with_dense_accuracy() {
         calls.set(0);
         let jac_dense = fd::jacobian(&f, &x, n, &dense).unwrap();
         let err_dense = max_abs_diff(&jac_dense, &exact);
-        assert!(err_sparse <= tol, "{scheme:?}: sparse error {err_sparse:e} > {tol:e}");
+        assert!(
+            err_sparse <= tol,
+            "{scheme:?}: sparse error {err_sparse:e} > {tol:e}"
+        );
         assert!(
             err_sparse <= 4.0 * err_dense + 1e-15,
             "{scheme:?}: sparse error {err_sparse:e} vs dense {err_dense:e}"
         );
 
         let v: Vec<f64> = (0..n).map(|i| ((i % 13) as f64 - 6.0) / 7.0).collect();
-        let want: Vec<f64> = (0..n).map(|j| (0..n).map(|i| v[i] * exact[i * n + j]).sum()).collect();
+        let want: Vec<f64> = (0..n)
+            .map(|j| (0..n).map(|i| v[i] * exact[i * n + j]).sum())
+            .collect();
         calls.set(0);
         let grad = fd::vjp(&f, &x, &v, &sparse).unwrap();
         assert_eq!(calls.get(), evals, "{scheme:?} sparse VJP evaluations");
-        assert!(max_abs_diff(&grad, &want) <= 10.0 * tol, "{scheme:?} sparse VJP");
+        assert!(
+            max_abs_diff(&grad, &want) <= 10.0 * tol,
+            "{scheme:?} sparse VJP"
+        );
     }
 }
 
@@ -97,7 +114,11 @@ fn pattern_indices_are_checked_against_the_problem() {
     let mut opts = Options::new();
     opts.set_sparsity(Some(band_pattern(5)));
     let err = fd::jacobian(&f, &point(4), 4, &opts).unwrap_err();
-    assert!(err.to_string().contains("column index 4 is not below n = 4"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("column index 4 is not below n = 4"),
+        "{err}"
+    );
     assert!(Sparsity::new(&[0, 1], &[0]).is_err());
 }
 
