@@ -28,7 +28,7 @@ for target in $(cargo fuzz list); do
     cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -max_len=256 \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1
     code=$?
-    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n 1)
     if [ "$code" -eq 0 ]; then
         echo "fuzz $target: ${runs:-?} executions in ${seconds} s, no crash"
     else
