@@ -125,17 +125,24 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
-    if let Direction::Axis(j) = dir {
-        let own_scale = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0);
-        let t = exact_step(x[j], t0);
-        if let Some(e) = own_scale.filter(|_| t > 0.0 && fits(opts, x, dir, t, &candidates[0])) {
-            match apply(ev, x, y0, dir, t, &candidates[0], ws, out)? {
-                None => return Ok(()),
-                Some(_) => return near_edge(ev, opts, x, y0, dir, t0, e, candidates, ws, out),
+    // The common case first: the scheme's own stencil at the nominal step.
+    let t = match dir {
+        Direction::Axis(j) => exact_step(x[j], t0),
+        Direction::Vector(_) | Direction::Group(..) => t0,
+    };
+    let mut first = None;
+    if t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
+        let Some(bad) = apply(ev, x, y0, dir, t, &candidates[0], ws, out)? else {
+            return Ok(());
+        };
+        if let Direction::Axis(j) = dir {
+            if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
+                return near_edge(ev, opts, x, y0, dir, t0, e, candidates, ws, out);
             }
         }
+        first = Some(bad);
     }
-    with_fallback(opts, x, dir, t0, candidates, |stencil, t| {
+    fallback_from(opts, x, dir, t0, candidates, first, |stencil, t| {
         apply(ev, x, y0, dir, t, stencil, ws, out)
     })
 }
@@ -204,11 +211,26 @@ pub(crate) fn with_fallback(
     dir: Direction<'_>,
     t0: f64,
     candidates: &[Placed],
+    attempt: impl FnMut(&Placed, f64) -> Result<Option<NonFinite>, FdError>,
+) -> Result<(), FdError> {
+    fallback_from(opts, x, dir, t0, candidates, None, attempt)
+}
+
+/// [`with_fallback`] when the first candidate at `t0` has already been tried and met
+/// `first_bad` (`None`: nothing tried yet).
+fn fallback_from(
+    opts: &Options,
+    x: &[f64],
+    dir: Direction<'_>,
+    t0: f64,
+    candidates: &[Placed],
+    first_bad: Option<NonFinite>,
     mut attempt: impl FnMut(&Placed, f64) -> Result<Option<NonFinite>, FdError>,
 ) -> Result<(), FdError> {
-    let mut last_bad: Option<NonFinite> = None;
+    let skip_first = first_bad.is_some();
+    let mut last_bad = first_bad;
     let mut nominal = t0;
-    for _ in 0..=MAX_SHRINKS {
+    for level in 0..=MAX_SHRINKS {
         let t = match dir {
             Direction::Axis(j) => exact_step(x[j], nominal),
             Direction::Vector(_) | Direction::Group(..) => nominal,
@@ -216,8 +238,8 @@ pub(crate) fn with_fallback(
         if t <= 0.0 {
             break;
         }
-        for stencil in candidates {
-            if !fits(opts, x, dir, t, stencil) {
+        for (k, stencil) in candidates.iter().enumerate() {
+            if (skip_first && level == 0 && k == 0) || !fits(opts, x, dir, t, stencil) {
                 continue;
             }
             match attempt(stencil, t)? {
@@ -278,37 +300,46 @@ pub(crate) fn apply<F: Function + ?Sized>(
     ws: &mut Workspace,
     out: &mut [f64],
 ) -> Result<Option<(usize, f64, String)>, FdError> {
+    let m = out.len();
+    let Workspace { xp, y, magnitude } = ws;
+    let (y0, mag) = (&y0[..m], &mut magnitude[..m]);
     out.fill(0.0);
-    ws.magnitude.fill(0.0);
+    mag.fill(0.0);
     for (o, w) in stencil.terms() {
-        let y: &[f64] = if o == 0.0 {
-            y0
-        } else {
-            move_to(&mut ws.xp, x, dir, o * t);
-            let result = ev.eval(&ws.xp, &mut ws.y, || dir.point(o, t));
-            move_to(&mut ws.xp, x, dir, 0.0);
-            result?;
-            if let Some(i) = ws.y.iter().position(|v| !v.is_finite()) {
-                return Ok(Some((i, ws.y[i], dir.point(o, t))));
+        if o == 0.0 {
+            // f(x) itself: no difference to add, only its share of the rounding scale.
+            for i in 0..m {
+                mag[i] += w.abs() * y0[i].abs();
             }
-            &ws.y
-        };
+            continue;
+        }
+        move_to(xp, x, dir, o * t);
+        let result = ev.eval(xp, y, || dir.point(o, t));
+        move_to(xp, x, dir, 0.0);
+        result?;
         // Differences from f(x): the weights sum to zero, so the sum is the same, but an
         // output that does not change cancels exactly, whatever the size of f.
-        let terms = out.iter_mut().zip(ws.magnitude.iter_mut()).zip(y).zip(y0);
-        for (((acc, mag), yi), y0i) in terms {
-            *acc += w * (yi - y0i);
-            *mag += w.abs() * yi.abs();
+        let y = &y[..m];
+        let mut finite = true;
+        for i in 0..m {
+            finite &= y[i].is_finite();
+            out[i] += w * (y[i] - y0[i]);
+            mag[i] += w.abs() * y[i].abs();
+        }
+        if !finite {
+            let i = y.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Ok(Some((i, y[i], dir.point(o, t))));
         }
     }
-    for (acc, mag) in out.iter_mut().zip(ws.magnitude.iter_mut()) {
-        *acc /= t;
-        *mag /= t;
+    for i in 0..m {
+        out[i] /= t;
+        mag[i] /= t;
     }
     Ok(None)
 }
 
 /// Sets `xp = x + delta * dir`, touching only the entries `dir` changes.
+#[inline]
 pub(crate) fn move_to(xp: &mut [f64], x: &[f64], dir: Direction<'_>, delta: f64) {
     match dir {
         Direction::Axis(j) => xp[j] = x[j] + delta,
