@@ -339,7 +339,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
 }
 
 /// Sets `xp = x + delta * dir`, touching only the entries `dir` changes.
-#[inline]
+#[inline(always)]
 pub(crate) fn move_to(xp: &mut [f64], x: &[f64], dir: Direction<'_>, delta: f64) {
     match dir {
         Direction::Axis(j) => xp[j] = x[j] + delta,

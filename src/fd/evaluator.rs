@@ -70,7 +70,7 @@ impl<'f, F: Function + ?Sized> Evaluator<'f, F> {
         y: &mut [f64],
         point: impl FnOnce() -> String,
     ) -> Result<(), FdError> {
-        if self.ahead.take(x, y) {
+        if !self.ahead.served.is_empty() && self.ahead.take(x, y) {
             return Ok(());
         }
         self.count += 1;
