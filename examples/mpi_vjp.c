@@ -7,7 +7,8 @@
  * gathered back on rank 0. The other ranks wait in a loop for work until told to stop.
  *
  * Checks: the gradient equals the serial one (plain fdvjp_vjp on rank 0) bit for bit, and
- * matches the analytic gradient; prints both wall times and their ratio.
+ * matches the analytic gradient; prints both wall times (best of 3) and their ratio; the
+ * ideal ratio with 2 ranks is (1 + 2n) / (1 + n) = 1.97, f(x) itself being serial.
  *
  *   mpicc -std=c99 -O2 -Iinclude examples/mpi_vjp.c -Ltarget/release -lfdvjp -lm -o mpi_vjp
  *   mpirun -np 2 ./mpi_vjp
@@ -140,22 +141,26 @@ int main(int argc, char **argv)
     }
     fdvjp_config *cfg = fdvjp_config_new();
     int failed = 0;
-    double t0 = MPI_Wtime();
-    if (fdvjp_vjp(cfg, serial_fn, NULL, x, N, M, v, serial) != FDVJP_OK) {
-        failed = 1;
+    /* Best of 3 each: timings on a shared machine only ever come out too slow. */
+    double t_serial = 1e30, t_mpi = 1e30;
+    fdvjp_config_set_batch_size(cfg, 2 * N); /* all 2N perturbed points in one batch */
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = MPI_Wtime();
+        if (fdvjp_vjp(NULL, serial_fn, NULL, x, N, M, v, serial) != FDVJP_OK) {
+            failed = 1;
+        }
+        double t = MPI_Wtime() - t0;
+        t_serial = t < t_serial ? t : t_serial;
+        t0 = MPI_Wtime();
+        if (fdvjp_vjp_batch(cfg, mpi_batch_fn, &size, x, N, M, v, spread) != FDVJP_OK) {
+            char msg[256];
+            fdvjp_last_error(msg, sizeof msg);
+            fprintf(stderr, "fdvjp_vjp_batch: %s\n", msg);
+            failed = 1;
+        }
+        t = MPI_Wtime() - t0;
+        t_mpi = t < t_mpi ? t : t_mpi;
     }
-    double t_serial = MPI_Wtime() - t0;
-
-    /* All 2N perturbed points in one batch: every rank gets N of them. */
-    fdvjp_config_set_batch_size(cfg, 2 * N);
-    t0 = MPI_Wtime();
-    if (fdvjp_vjp_batch(cfg, mpi_batch_fn, &size, x, N, M, v, spread) != FDVJP_OK) {
-        char msg[256];
-        fdvjp_last_error(msg, sizeof msg);
-        fprintf(stderr, "fdvjp_vjp_batch: %s\n", msg);
-        failed = 1;
-    }
-    double t_mpi = MPI_Wtime() - t0;
     int stop = 0;
     MPI_Bcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD);
     fdvjp_config_free(cfg);
