@@ -16,15 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// The complex step relative to `max(|x_j|, typ_j)`.
-#define COMPLEX_STEP 1e-20
-
-// Number of steps in the tableau (each halving the previous one).
-#define LEVELS 6
-
-// The default starting step relative to `max(|x_j|, typ_j)`.
-#define RELATIVE_START 0.125
-
 // Result of every fallible call: `FDVJP_OK` (0) on success, otherwise the kind of
 // failure; `fdvjp_last_error` then gives a message naming the argument and value.
 enum fdvjp_status
@@ -196,15 +187,6 @@ typedef enum fdvjp_reduce_op fdvjp_reduce_op;
 typedef int32_t fdvjp_reduce_op;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
-
-// An elementwise function of two operands.
-typedef struct BinaryOp BinaryOp;
-
-// A reduction of every element to one scalar.
-typedef struct ReduceOp ReduceOp;
-
-// An elementwise function of one operand; the result has the operand's shape.
-typedef struct UnaryOp UnaryOp;
 
 // Options of a computation (scheme, steps, bounds, layout). Opaque: create with
 // `fdvjp_config_new`, free with `fdvjp_config_free`. Not to be used from two threads at
