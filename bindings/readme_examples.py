@@ -1,4 +1,4 @@
-"""Runs the Python, C++ and Fortran examples of README.bindings.md exactly as printed,
+"""Runs the Python, C++ and Fortran examples of README.md exactly as printed,
 against the built library, so the README cannot drift from the bindings. Each example
 must exit 0 and print its "... ok" line. Prints "N passed, N failed".
 
@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.bindings.md"
+README = ROOT / "README.md"
 
 
 def blocks(language):

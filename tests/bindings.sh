@@ -5,7 +5,7 @@
 #   (Julia ccalls and syntax, ctypes table, their own negative tests), C++ (g++ -Wall -Wextra
 #   -Werror, valgrind, ASan+UBSan), Fortran (gfortran -std=f2018 -Wall -Werror, valgrind), the
 #   install test (make install into a temporary prefix; pkg-config and CMake) and the
-#   examples of README.bindings.md, run as printed.
+#   examples of README.md, run as printed.
 # Counts the individual tests of every suite; ends with one line "N passed, N failed"
 # and exits non-zero on any failure. A suite that dies before reporting counts as failed.
 set -uo pipefail
@@ -101,7 +101,7 @@ one_check "julia ccalls vs fdvjp.h" python3 bindings/signatures/check_julia.py
 suite "c++ (g++, valgrind, asan+ubsan)" bash bindings/cpp/tests/run.sh "$LIBDIR"
 suite "fortran (gfortran, valgrind)" bash bindings/fortran/tests/run.sh "$LIBDIR"
 suite "install (pkg-config, cmake)" bash tests/install/test_install.sh
-suite "README.bindings.md examples" python3 bindings/readme_examples.py "$LIBDIR"
+suite "README.md examples" python3 bindings/readme_examples.py "$LIBDIR"
 
 [ "$skipped" -gt 0 ] && echo "($skipped skipped, reasons above)"
 echo "$passed passed, $failed failed"

@@ -41,7 +41,7 @@ def test_parses(path):
 def test_the_readme_example_parses():
     import re
 
-    readme = Path(__file__).resolve().parents[2] / "README.bindings.md"
+    readme = Path(__file__).resolve().parents[2] / "README.md"
     examples = re.findall(r"```julia\n(.*?)```", readme.read_text(), flags=re.S)
     assert examples
     for code in examples:
