@@ -30,11 +30,10 @@
 //! three scans (the one-sided stencils have 2 and 4 points for central and fourth order),
 //! plus the fixed-step fall-back in the worst case.
 
-use super::derivative::{apply, fits, fixed_step, Direction, Workspace};
+use super::derivative::{apply, fits, fixed_step, Direction};
 use super::error::FdError;
-use super::evaluator::Evaluator;
 use super::function::Function;
-use super::options::Options;
+use super::probe::Probe;
 use super::scheme::{Placed, Scheme};
 use super::step::exact_step;
 
@@ -63,23 +62,18 @@ struct Trial {
 }
 
 /// The derivative along `dir` at an adaptively chosen step, into `out`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn directional<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    opts: &Options,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t_nom: f64,
-    ws: &mut Workspace,
     out: &mut [f64],
 ) -> Result<(), FdError> {
-    let scheme = opts.scheme();
-    let p = order(scheme);
+    let scheme = p.opts.scheme();
+    let order = order(scheme);
     let mut best: Option<(f64, Vec<f64>)> = None;
     for stencil in &scheme.candidates()[..scheme.candidate_count()] {
-        let trials = scan(ev, opts, x, y0, dir, t_nom, stencil, ws)?;
-        if let Some((score, value)) = choose(&trials, error_powers(stencil, p)) {
+        let trials = scan(p, dir, t_nom, stencil)?;
+        if let Some((score, value)) = choose(&trials, error_powers(stencil, order)) {
             if best.as_ref().is_none_or(|(s, _)| score < *s) {
                 best = Some((score, value));
             }
@@ -93,23 +87,19 @@ pub(crate) fn directional<F: Function + ?Sized>(
             out.copy_from_slice(&value);
             Ok(())
         }
-        None => fixed_step(ev, opts, x, y0, dir, t_nom, ws, out),
+        None => fixed_step(p, dir, t_nom, out),
     }
 }
 
 /// Evaluates `stencil` at every trial step; `None` where the step is not representable,
 /// leaves the bounds or meets a non-finite value.
-#[allow(clippy::too_many_arguments)]
 fn scan<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    opts: &Options,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t_nom: f64,
     stencil: &Placed,
-    ws: &mut Workspace,
 ) -> Result<Vec<Option<Trial>>, FdError> {
+    let (opts, x) = (p.opts, p.x);
     let mut trials = Vec::with_capacity(TRIAL_STEPS);
     for k in -BELOW..=ABOVE {
         let nominal = t_nom * RATIO.powi(k);
@@ -121,12 +111,12 @@ fn scan<F: Function + ?Sized>(
             trials.push(None);
             continue;
         }
-        let mut quotient = vec![0.0; y0.len()];
-        let trial = match apply(ev, x, y0, dir, t, stencil, ws, &mut quotient)? {
+        let mut quotient = vec![0.0; p.y0.len()];
+        let trial = match apply(p, dir, t, stencil, &mut quotient)? {
             Some(_) => None,
             None => Some(Trial {
                 quotient,
-                magnitude: ws.magnitude.clone(),
+                magnitude: p.ws.magnitude.clone(),
             }),
         };
         trials.push(trial);

@@ -2,12 +2,13 @@
 //! each `e_j` (or along each group of structurally orthogonal columns when a sparsity
 //! pattern is known), handed to a visitor and then forgotten, so memory stays O(n + m).
 
-use super::derivative::{directional, Direction, Workspace};
+use super::derivative::{directional, Direction};
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
 use super::plan::{first_points, points_per_direction};
+use super::probe::Probe;
 use super::step::{exact_step, nominal_step};
 
 /// One column of the Jacobian as the visitor sees it: `J[i][j] = values[i] * scale` for the
@@ -80,10 +81,8 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         None => (Direction::Axis(k), nominal_step(opts, x, k)),
         Some(groups) => (Direction::Group(&steps, &groups[k]), 1.0),
     };
-    let mut ev = Evaluator::new(f);
-    ev.plan(usize::from(known.is_none()) + points_per_direction(opts) * count);
-    let y0 = ev.base(x, m, known)?;
-    let mut ws = Workspace::new(x, m);
+    let planned = usize::from(known.is_none()) + points_per_direction(opts) * count;
+    let mut p = Probe::new(f, opts, x, m, known, planned)?;
     let mut d = vec![0.0; m];
     let per_batch = directions_per_batch(opts);
     let mut chunk = Vec::with_capacity(per_batch.min(count));
@@ -91,10 +90,10 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         chunk.clear();
         chunk.extend((start..count.min(start + per_batch)).map(direction));
         if opts.batch() > 1 {
-            evaluate_ahead(&mut ev, opts, x, m, &chunk)?;
+            evaluate_ahead(&mut p.ev, opts, x, m, &chunk)?;
         }
         for &(dir, t0) in &chunk {
-            directional(&mut ev, opts, x, &y0, dir, t0, &mut ws, &mut d)?;
+            directional(&mut p, dir, t0, &mut d)?;
             match dir {
                 Direction::Group(_, group) => {
                     for &j in group {

@@ -15,9 +15,9 @@
 
 use super::adaptive;
 use super::error::FdError;
-use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
+use super::probe::{Probe, Workspace};
 use super::scheme::Placed;
 use super::step::{exact_step, own_scale_step};
 
@@ -67,26 +67,6 @@ impl Direction<'_> {
     }
 }
 
-/// Scratch space for one direction: the perturbed point and one output.
-pub(crate) struct Workspace {
-    /// A private copy of x (the caller's x is never written).
-    xp: Vec<f64>,
-    y: Vec<f64>,
-    /// After [`apply`]: `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale of the rounding
-    /// error of each output's difference quotient (in units of the relative error of f).
-    pub magnitude: Vec<f64>,
-}
-
-impl Workspace {
-    pub fn new(x: &[f64], m: usize) -> Self {
-        Self {
-            xp: x.to_vec(),
-            y: vec![0.0; m],
-            magnitude: vec![0.0; m],
-        }
-    }
-}
-
 /// A non-finite output met at a stencil point: its index, its value and the point.
 pub(crate) type NonFinite = (usize, f64, String);
 
@@ -94,35 +74,26 @@ pub(crate) type NonFinite = (usize, f64, String);
 /// nominal step, or at a step chosen per direction when the options ask for adaptive steps.
 ///
 /// `y0 = f(x)` (already checked finite); `t0` is the nominal step along `dir`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn directional<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    opts: &Options,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,
-    ws: &mut Workspace,
     out: &mut [f64],
 ) -> Result<(), FdError> {
-    if opts.adaptive() {
-        return adaptive::directional(ev, opts, x, y0, dir, t0, ws, out);
+    if p.opts.adaptive() {
+        return adaptive::directional(p, dir, t0, out);
     }
-    fixed_step(ev, opts, x, y0, dir, t0, ws, out)
+    fixed_step(p, dir, t0, out)
 }
 
 /// [`directional`] at the nominal step `t0`, with the fall-backs of the module policy.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fixed_step<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    opts: &Options,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,
-    ws: &mut Workspace,
     out: &mut [f64],
 ) -> Result<(), FdError> {
+    let (opts, x) = (p.opts, p.x);
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
     // The common case first: the scheme's own stencil at the nominal step.
@@ -132,18 +103,18 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
     };
     let mut first = None;
     if t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
-        let Some(bad) = apply(ev, x, y0, dir, t, &candidates[0], ws, out)? else {
+        let Some(bad) = apply(p, dir, t, &candidates[0], out)? else {
             return Ok(());
         };
         if let Direction::Axis(j) = dir {
             if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
-                return near_edge(ev, opts, x, y0, dir, t0, e, candidates, ws, out);
+                return near_edge(p, dir, t0, e, candidates, out);
             }
         }
         first = Some(bad);
     }
     fallback_from(opts, x, dir, t0, candidates, first, |stencil, t| {
-        apply(ev, x, y0, dir, t, stencil, ws, out)
+        apply(p, dir, t, stencil, out)
     })
 }
 
@@ -156,32 +127,28 @@ const AGREEMENT: f64 = 8.0;
 /// the nominal step `t0`; keeps, for each output, B where it agrees with A to within A's
 /// rounding error (B then has no visible truncation error and less rounding), else A
 /// (B's step straddles the scale on which f varies). Either alone when the other fails.
-#[allow(clippy::too_many_arguments)]
 fn near_edge<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    opts: &Options,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,
     e: f64,
     candidates: &[Placed],
-    ws: &mut Workspace,
     out: &mut [f64],
 ) -> Result<(), FdError> {
+    let (opts, x) = (p.opts, p.x);
     let own = with_fallback(opts, x, dir, e, candidates, |stencil, t| {
-        apply(ev, x, y0, dir, t, stencil, ws, out)
+        apply(p, dir, t, stencil, out)
     });
     let own = own.map(|()| {
-        let noise: Vec<f64> = ws
-            .magnitude
-            .iter()
-            .map(|m| AGREEMENT * f64::EPSILON * m)
-            .collect();
+        let noise: Vec<f64> =
+            p.ws.magnitude
+                .iter()
+                .map(|m| AGREEMENT * f64::EPSILON * m)
+                .collect();
         (out.to_vec(), noise)
     });
     let one_sided = with_fallback(opts, x, dir, t0, &candidates[1..], |stencil, t| {
-        apply(ev, x, y0, dir, t, stencil, ws, out)
+        apply(p, dir, t, stencil, out)
     });
     match (own, one_sided) {
         (Ok((a, noise)), Ok(())) => {
@@ -289,18 +256,15 @@ pub(crate) fn fits(
 /// Evaluates one stencil. `Ok(None)` on success (derivative in `out`, rounding scale in
 /// `ws.magnitude`); `Ok(Some(..))` names the first non-finite output met, after which the
 /// stencil's remaining points are skipped.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
     stencil: &Placed,
-    ws: &mut Workspace,
     out: &mut [f64],
-) -> Result<Option<(usize, f64, String)>, FdError> {
+) -> Result<Option<NonFinite>, FdError> {
     let m = out.len();
+    let Probe { ev, x, y0, ws, .. } = p;
     let Workspace { xp, y, magnitude } = ws;
     let (y0, mag) = (&y0[..m], &mut magnitude[..m]);
     out.fill(0.0);

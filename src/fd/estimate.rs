@@ -5,12 +5,12 @@
 //! bounds or non-finite values. The sparsity pattern, the scheme and the adaptive flag of
 //! the options are not used; steps, typical magnitudes and bounds are.
 
-use super::derivative::{Direction, Workspace};
+use super::derivative::Direction;
 use super::error::{check_finite, check_len, FdError};
-use super::evaluator::Evaluator;
 use super::function::Function;
 use super::jvp::step_along;
 use super::options::{Layout, Options};
+use super::probe::Probe;
 use super::richardson::{extrapolated, starting_options, Channels, Estimate};
 use super::step::nominal_step;
 
@@ -79,16 +79,13 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     if x.is_empty() || m == 0 {
         return Ok(zero);
     }
-    let mut ev = Evaluator::new(f);
-    let y0 = ev.base(x, m, None)?;
+    let o = starting_options(opts);
+    let mut p = Probe::new(f, &o, x, m, None, 0)?;
     if u.iter().all(|&uj| uj == 0.0) {
         return Ok(zero);
     }
-    let o = starting_options(opts);
     let t0 = step_along(&o, x, u)?;
-    let mut ws = Workspace::new(x, m);
-    let dir = Direction::Vector(u);
-    extrapolated(&mut ev, &o, x, &y0, dir, t0, Channels::All, &mut ws)
+    extrapolated(&mut p, Direction::Vector(u), t0, Channels::All)
 }
 
 /// Calls `visit(j, estimate_j)` for each column `j`, after checking the point.
@@ -105,21 +102,10 @@ fn for_each_axis<F: Function + ?Sized>(
         return Ok(());
     }
     let o = starting_options(opts);
-    let mut ev = Evaluator::new(f);
-    let y0 = ev.base(x, m, None)?;
-    let mut ws = Workspace::new(x, m);
+    let mut p = Probe::new(f, &o, x, m, None, 0)?;
     for j in 0..x.len() {
         let t0 = nominal_step(&o, x, j);
-        let e = extrapolated(
-            &mut ev,
-            &o,
-            x,
-            &y0,
-            Direction::Axis(j),
-            t0,
-            channels,
-            &mut ws,
-        )?;
+        let e = extrapolated(&mut p, Direction::Axis(j), t0, channels)?;
         visit(j, &e);
     }
     Ok(())

@@ -2,12 +2,12 @@
 
 use super::alloc::zeros;
 use super::columns::evaluate_ahead;
-use super::derivative::{directional, Direction, Workspace};
+use super::derivative::{directional, Direction};
 use super::error::{check_finite, check_len, FdError};
-use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
 use super::plan::points_per_direction;
+use super::probe::Probe;
 use super::step::nominal_step;
 
 /// `J(x) u` for `f: R^n -> R^m`; returns `m` entries.
@@ -51,28 +51,17 @@ fn jvp_with<F: Function + ?Sized>(
     if x.is_empty() || m == 0 {
         return Ok(out);
     }
-    let mut ev = Evaluator::new(f);
-    let y0 = ev.base(x, m, known)?;
+    let planned = usize::from(known.is_none()) + points_per_direction(opts);
+    let mut p = Probe::new(f, opts, x, m, known, planned)?;
     if u.iter().all(|&uj| uj == 0.0) {
         return Ok(out);
     }
     let t0 = step_along(opts, x, u)?;
     let direction = [(Direction::Vector(u), t0)];
-    ev.plan(points_per_direction(opts));
     if opts.batch() > 1 {
-        evaluate_ahead(&mut ev, opts, x, m, &direction)?;
+        evaluate_ahead(&mut p.ev, opts, x, m, &direction)?;
     }
-    let mut ws = Workspace::new(x, m);
-    directional(
-        &mut ev,
-        opts,
-        x,
-        &y0,
-        Direction::Vector(u),
-        t0,
-        &mut ws,
-        &mut out,
-    )?;
+    directional(&mut p, Direction::Vector(u), t0, &mut out)?;
     Ok(out)
 }
 

@@ -21,6 +21,7 @@ mod jacobian;
 mod jvp;
 mod options;
 mod plan;
+mod probe;
 mod richardson;
 mod scheme;
 mod sparsity;

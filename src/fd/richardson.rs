@@ -28,11 +28,11 @@
 //! `x_j`'s own scale competes with the first, the smaller estimate winning (see
 //! [`extrapolated`]).
 
-use super::derivative::{apply, fits, with_fallback, Direction, Workspace};
+use super::derivative::{apply, fits, with_fallback, Direction};
 use super::error::FdError;
-use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
+use super::probe::Probe;
 use super::scheme::{Placed, Scheme};
 use super::step::{exact_step, own_scale_step};
 
@@ -77,18 +77,14 @@ pub(crate) enum Channels<'a> {
 /// (`log`, `sqrt`) or be smooth up to the edge; so a central tableau from `x_j`'s own
 /// scale (`|x_j| / 8`) is computed too, and the answer with the smaller estimate wins
 /// (12 more evaluations).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn extrapolated<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    opts: &Options,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,
     channels: Channels<'_>,
-    ws: &mut Workspace,
 ) -> Result<Estimate, FdError> {
-    let (first, central) = one_tableau(ev, opts, x, y0, dir, t0, channels, ws)?;
+    let (opts, x) = (p.opts, p.x);
+    let (first, central) = one_tableau(p, dir, t0, channels)?;
     let own_scale = match dir {
         Direction::Axis(j) => own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0),
         Direction::Vector(_) | Direction::Group(..) => None,
@@ -96,7 +92,7 @@ pub(crate) fn extrapolated<F: Function + ?Sized>(
     let Some(e) = own_scale.filter(|_| !central) else {
         return Ok(first);
     };
-    match one_tableau(ev, opts, x, y0, dir, e, channels, ws) {
+    match one_tableau(p, dir, e, channels) {
         Ok((own, _)) if total(&own) < total(&first) => Ok(own),
         Ok(_) | Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => Ok(first),
         Err(e) => Err(e),
@@ -109,19 +105,15 @@ fn total(e: &Estimate) -> f64 {
 
 /// One tableau from starting step `t0`, with the fall-backs of [`with_fallback`], and
 /// whether it is the central one at `t0` itself.
-#[allow(clippy::too_many_arguments)]
 fn one_tableau<F: Function + ?Sized>(
-    ev: &mut Evaluator<'_, F>,
-    opts: &Options,
-    x: &[f64],
-    y0: &[f64],
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,
     channels: Channels<'_>,
-    ws: &mut Workspace,
 ) -> Result<(Estimate, bool), FdError> {
+    let (opts, x) = (p.opts, p.x);
     let candidates = Scheme::Central.candidates();
-    let mut quotient = vec![0.0; y0.len()];
+    let mut quotient = vec![0.0; p.y0.len()];
     let mut result = None;
     let mut attempts = 0;
     with_fallback(opts, x, dir, t0, &candidates, |stencil, t| {
@@ -133,10 +125,10 @@ fn one_tableau<F: Function + ?Sized>(
                 Direction::Axis(j) => exact_step(x[j], nominal),
                 Direction::Vector(_) | Direction::Group(..) => nominal,
             };
-            if let Some(bad) = apply(ev, x, y0, dir, tl, stencil, ws, &mut quotient)? {
+            if let Some(bad) = apply(p, dir, tl, stencil, &mut quotient)? {
                 return Ok(Some(bad));
             }
-            levels.push(reduce(&quotient, &ws.magnitude, channels));
+            levels.push(reduce(&quotient, &p.ws.magnitude, channels));
         }
         result = Some(tableau(&levels, exponents(stencil)));
         Ok(None)

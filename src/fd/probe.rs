@@ -1,0 +1,63 @@
+//! What the directional derivatives of one computation share: the evaluator, the options,
+//! the point x with f(x) there, and scratch space. One value instead of six arguments.
+
+use super::error::FdError;
+use super::evaluator::Evaluator;
+use super::function::Function;
+use super::options::Options;
+
+/// The state of one computation (a VJP, JVP, Jacobian or estimate) at one point.
+pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
+    /// Runs and counts the evaluations.
+    pub ev: Evaluator<'f, F>,
+    pub opts: &'a Options,
+    /// The caller's point (never written).
+    pub x: &'a [f64],
+    /// f(x), checked finite.
+    pub y0: Vec<f64>,
+    pub ws: Workspace,
+}
+
+impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
+    /// Announces `planned` evaluations (for progress reports), then evaluates f(x), or takes
+    /// the caller's `known` value of it.
+    pub fn new(
+        f: &'f F,
+        opts: &'a Options,
+        x: &'a [f64],
+        m: usize,
+        known: Option<&[f64]>,
+        planned: usize,
+    ) -> Result<Self, FdError> {
+        let mut ev = Evaluator::new(f);
+        ev.plan(planned);
+        let y0 = ev.base(x, m, known)?;
+        Ok(Self {
+            ev,
+            opts,
+            x,
+            y0,
+            ws: Workspace::new(x, m),
+        })
+    }
+}
+
+/// Scratch space for one direction: the perturbed point and one output.
+pub(crate) struct Workspace {
+    /// A private copy of x (the caller's x is never written).
+    pub xp: Vec<f64>,
+    pub y: Vec<f64>,
+    /// After [`super::derivative::apply`]: `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale of the rounding
+    /// error of each output's difference quotient (in units of the relative error of f).
+    pub magnitude: Vec<f64>,
+}
+
+impl Workspace {
+    pub fn new(x: &[f64], m: usize) -> Self {
+        Self {
+            xp: x.to_vec(),
+            y: vec![0.0; m],
+            magnitude: vec![0.0; m],
+        }
+    }
+}
