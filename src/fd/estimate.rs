@@ -5,6 +5,7 @@
 //! bounds or non-finite values. The sparsity pattern, the scheme and the adaptive flag of
 //! the options are not used; steps, typical magnitudes and bounds are.
 
+use super::alloc::{zeros, zeros_2d};
 use super::derivative::Direction;
 use super::error::{check_finite, check_len, FdError};
 use super::function::Function;
@@ -24,8 +25,8 @@ pub fn vjp_estimate<F: Function + ?Sized>(
     check_finite("v", v)?;
     let n = x.len();
     let mut out = Estimate {
-        value: vec![0.0; n],
-        error: vec![0.0; n],
+        value: zeros(n, "the gradient")?,
+        error: zeros(n, "the error estimates")?,
     };
     for_each_axis(f, x, v.len(), opts, Channels::Dot(v), |j, e| {
         out.value[j] = e.value[0];
@@ -44,8 +45,8 @@ pub fn jacobian_estimate<F: Function + ?Sized>(
 ) -> Result<Estimate, FdError> {
     let n = x.len();
     let mut out = Estimate {
-        value: vec![0.0; m * n],
-        error: vec![0.0; m * n],
+        value: zeros_2d(m, n, "the Jacobian")?,
+        error: zeros_2d(m, n, "the Jacobian's error estimates")?,
     };
     let layout = opts.layout();
     for_each_axis(f, x, m, opts, Channels::All, |j, e| {
@@ -73,8 +74,8 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     check_finite("u", u)?;
     opts.check_point(x)?;
     let zero = Estimate {
-        value: vec![0.0; m],
-        error: vec![0.0; m],
+        value: zeros(m, "the JVP")?,
+        error: zeros(m, "the error estimates")?,
     };
     if x.is_empty() || m == 0 {
         return Ok(zero);
