@@ -652,8 +652,9 @@ fdvjp_status fdvjp_tape_constant_shaped(fdvjp_tape *t, const double *x, const si
 //
 // `cfg` may be NULL (central differences); it is copied now, so it may be freed right
 // after. Its threads, batch size and progress callback apply to this node's evaluations
-// (the progress callback's user pointer must then stay valid as long as `user`). The tape keeps `f` and `user` and calls f again in backward and replay: `user`
-// must stay valid until the tape is freed or cleared. A callback must not call into its
+// (the progress callback's user pointer must then stay valid as long as `user`). The tape
+// keeps `f` and `user` and calls f again in backward and replay: `user` must stay valid
+// until the tape is freed or cleared. A callback must not call into its
 // own tape: such a call fails with `FDVJP_INVALID_ARGUMENT` and changes nothing.
 //
 // # Safety

@@ -35,7 +35,6 @@ use super::error::FdError;
 use super::function::Function;
 use super::probe::Probe;
 use super::scheme::{Placed, Scheme};
-use super::step::exact_step;
 
 /// Steps `t_nom * RATIO^k` for `k` in `-BELOW..=ABOVE`.
 const BELOW: i32 = 9;
@@ -103,10 +102,7 @@ fn scan<F: Function + ?Sized>(
     let mut trials = Vec::with_capacity(TRIAL_STEPS);
     for k in -BELOW..=ABOVE {
         let nominal = t_nom * RATIO.powi(k);
-        let t = match dir {
-            Direction::Axis(j) => exact_step(x[j], nominal),
-            Direction::Vector(_) | Direction::Group(..) => nominal,
-        };
+        let t = dir.step(x, nominal);
         if !(t > 0.0 && t.is_finite() && fits(opts, x, dir, t, stencil)) {
             trials.push(None);
             continue;

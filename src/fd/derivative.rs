@@ -50,6 +50,16 @@ impl Direction<'_> {
         }
     }
 
+    /// The step actually taken along this direction for a nominal step: made exact,
+    /// `(x_j + h) - x_j`, along an axis; as given along a vector, whose perturbation of
+    /// several elements cannot be exact in each.
+    pub(crate) fn step(&self, x: &[f64], nominal: f64) -> f64 {
+        match self {
+            Direction::Axis(j) => exact_step(x[*j], nominal),
+            Direction::Vector(_) | Direction::Group(..) => nominal,
+        }
+    }
+
     /// Describes `x + o t d` for error messages, e.g. "x[5] - 2h, h = 1e-6".
     pub(crate) fn point(&self, o: f64, t: f64) -> String {
         let sign = if o < 0.0 { '-' } else { '+' };
@@ -97,10 +107,7 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
     // The common case first: the scheme's own stencil at the nominal step.
-    let t = match dir {
-        Direction::Axis(j) => exact_step(x[j], t0),
-        Direction::Vector(_) | Direction::Group(..) => t0,
-    };
+    let t = dir.step(x, t0);
     let mut first = None;
     if t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
         let Some(bad) = apply(p, dir, t, &candidates[0], out)? else {
@@ -198,10 +205,7 @@ fn fallback_from(
     let mut last_bad = first_bad;
     let mut nominal = t0;
     for level in 0..=MAX_SHRINKS {
-        let t = match dir {
-            Direction::Axis(j) => exact_step(x[j], nominal),
-            Direction::Vector(_) | Direction::Group(..) => nominal,
-        };
+        let t = dir.step(x, nominal);
         if t <= 0.0 {
             break;
         }

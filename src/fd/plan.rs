@@ -8,7 +8,6 @@
 
 use super::derivative::{fits, move_to, Direction};
 use super::options::Options;
-use super::step::exact_step;
 
 /// Stencil points per direction that the plan evaluates (offset 0 is f(x), known).
 pub(crate) fn points_per_direction(opts: &Options) -> usize {
@@ -29,10 +28,7 @@ pub(crate) fn first_points(
     if opts.adaptive() {
         return;
     }
-    let t = match dir {
-        Direction::Axis(j) => exact_step(x[j], t0),
-        Direction::Vector(_) | Direction::Group(..) => t0,
-    };
+    let t = dir.step(x, t0);
     if t <= 0.0 {
         return;
     }

@@ -47,8 +47,9 @@ pub(crate) struct Workspace {
     /// A private copy of x (the caller's x is never written).
     pub xp: Vec<f64>,
     pub y: Vec<f64>,
-    /// After [`super::derivative::apply`]: `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale of the rounding
-    /// error of each output's difference quotient (in units of the relative error of f).
+    /// After [`super::derivative::apply`]: `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale
+    /// of the rounding error of each output's difference quotient (in units of the
+    /// relative error of f).
     pub magnitude: Vec<f64>,
 }
 

@@ -34,7 +34,7 @@ use super::function::Function;
 use super::options::Options;
 use super::probe::Probe;
 use super::scheme::{Placed, Scheme};
-use super::step::{exact_step, own_scale_step};
+use super::step::own_scale_step;
 
 /// Number of steps in the tableau (each halving the previous one).
 pub const LEVELS: usize = 6;
@@ -121,10 +121,7 @@ fn one_tableau<F: Function + ?Sized>(
         let mut levels = Vec::with_capacity(LEVELS);
         for level in 0..LEVELS {
             let nominal = t * 0.5f64.powi(level as i32);
-            let tl = match dir {
-                Direction::Axis(j) => exact_step(x[j], nominal),
-                Direction::Vector(_) | Direction::Group(..) => nominal,
-            };
+            let tl = dir.step(x, nominal);
             if let Some(bad) = apply(p, dir, tl, stencil, &mut quotient)? {
                 return Ok(Some(bad));
             }
