@@ -48,7 +48,7 @@ fn unknown_vars_are_named() {
             "{msg}"
         );
         assert!(
-            msg.contains(&format!("{:#x}", v.raw())) && msg.contains(why),
+            msg.contains(&format!("(id {})", v.raw())) && msg.contains(why),
             "{msg}"
         );
         assert!(t.value(v).is_err() && t.grad(v).is_err() && t.backward(v, None).is_err());
@@ -351,4 +351,28 @@ fn domains_give_nan_values_not_errors() {
         )
         .unwrap_err();
     assert!(e.to_string().contains("x[0] = NaN"), "{e}");
+}
+
+/// Vars appear in messages as the node they name ("var 2"), never as the raw id in hex
+/// (`0x…00000002`, the tape serial in the high bits), which means nothing to the caller.
+#[test]
+fn messages_name_vars_by_node_number() {
+    let (mut t, x, loss, m) = small();
+    let seed_err = t.backward(loss, Some(&[1.0, 2.0])).unwrap_err().to_string();
+    assert!(
+        seed_err.contains("the number of elements of out var 2 = 1"),
+        "{seed_err}"
+    );
+    t.backward(loss, None).unwrap();
+    let grad_err = t.grad(m).unwrap_err().to_string();
+    assert!(grad_err.starts_with("var 3 is "), "{grad_err}");
+    let set_err = t.set_input(x, &[1.0]).unwrap_err().to_string();
+    assert!(set_err.contains("elements of input var 0 = 3"), "{set_err}");
+    let (_, other_x, _, _) = small();
+    let unknown = t.value(other_x).unwrap_err().to_string();
+    let want = format!("var 0 (id {}) is unknown to this tape", other_x.raw());
+    assert!(unknown.starts_with(&want), "{unknown}");
+    for msg in [seed_err, grad_err, set_err, unknown] {
+        assert!(!msg.contains("0x"), "{msg}");
+    }
 }

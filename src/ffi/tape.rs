@@ -445,7 +445,11 @@ pub unsafe extern "C" fn fdvjp_tape_shape(
         if s.len() != ndim {
             return Err(Failure::new(
                 FDVJP_LENGTH_MISMATCH,
-                format!("ndim = {ndim}, but var {v:#x} has {} dimensions", s.len()),
+                format!(
+                    "ndim = {ndim}, but {} has {} dimensions",
+                    Var::from_raw(v),
+                    s.len()
+                ),
             ));
         }
         // SAFETY: shape is writable for ndim sizes by contract.
@@ -485,7 +489,10 @@ fn check_len(len: usize, expected: usize, v: fdvjp_var) -> Result<(), Failure> {
     } else {
         Err(Failure::new(
             FDVJP_LENGTH_MISMATCH,
-            format!("len = {len}, but var {v:#x} has {expected} elements"),
+            format!(
+                "len = {len}, but {} has {expected} elements",
+                Var::from_raw(v)
+            ),
         ))
     }
 }

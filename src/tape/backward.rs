@@ -35,7 +35,7 @@ impl Tape {
                     what: "seed (NULL, which stands for the scalar 1)".to_string(),
                     len: 1,
                     expected: len,
-                    against: format!("the number of elements of out {:#x}", out.raw()),
+                    against: format!("the number of elements of out {out}"),
                 })
             }
             Some(s) => {
@@ -44,7 +44,7 @@ impl Tape {
                         what: "seed".to_string(),
                         len: s.len(),
                         expected: len,
-                        against: format!("the number of elements of out {:#x}", out.raw()),
+                        against: format!("the number of elements of out {out}"),
                     });
                 }
                 check_finite("seed", s)?;
@@ -80,8 +80,7 @@ impl Tape {
         let node = &self.nodes[i];
         if !matches!(node.op, Op::Input) {
             return Err(TapeError::InvalidArgument(format!(
-                "var {:#x} is {}, not an input: only inputs have gradients",
-                input.raw(),
+                "{input} is {}, not an input: only inputs have gradients",
                 node.op.describe()
             )));
         }

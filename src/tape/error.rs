@@ -44,7 +44,7 @@ pub enum TapeError {
         len: usize,
         /// The length it must have.
         expected: usize,
-        /// What fixes the expected length, e.g. "the elements of var 0x100000003".
+        /// What fixes the expected length, e.g. "the elements of var 3".
         against: String,
     },
     /// Operand shapes that an op cannot combine.
@@ -78,7 +78,8 @@ impl fmt::Display for TapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TapeError::UnknownVar { id, reason } => {
-                write!(f, "var {id:#x} is unknown to this tape: {reason}")
+                let var = super::Var::from_raw(*id);
+                write!(f, "{var} (id {id}) is unknown to this tape: {reason}")
             }
             TapeError::LengthMismatch {
                 what,

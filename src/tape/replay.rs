@@ -21,8 +21,7 @@ impl Tape {
         let node = &self.nodes[i];
         if !matches!(node.op, Op::Input) {
             return Err(TapeError::InvalidArgument(format!(
-                "var {:#x} is {}, not an input",
-                input.raw(),
+                "{input} is {}, not an input",
                 node.op.describe()
             )));
         }
@@ -31,7 +30,7 @@ impl Tape {
                 what: "x".to_string(),
                 len: x.len(),
                 expected: node.value.len(),
-                against: format!("the number of elements of input {:#x}", input.raw()),
+                against: format!("the number of elements of input {input}"),
             });
         }
         check_finite("x", x)?;

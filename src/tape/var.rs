@@ -7,6 +7,7 @@
 //! so no valid id is 0 and 0 can mean "no variable". (The counter wraps only after 2^32
 //! tapes or clears in one process.)
 
+use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static NEXT_SERIAL: AtomicU32 = AtomicU32::new(1);
@@ -47,5 +48,14 @@ impl Var {
 
     pub(crate) fn index(self) -> usize {
         (self.0 & 0xffff_ffff) as usize
+    }
+}
+
+/// Shown as `var N`, N the node it names (the N-th value recorded on its tape, counting
+/// from 0, as in "node N" messages): the raw id packs the tape serial into its high bits,
+/// which reads as a meaningless large number (`0x200000003`) to the caller.
+impl fmt::Display for Var {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "var {}", self.index())
     }
 }

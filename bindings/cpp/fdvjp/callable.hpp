@@ -50,13 +50,14 @@ int32_t evaluate(F& f, const double* x, std::size_t n, double* y, std::size_t m)
         using R = std::decay_t<decltype(result)>;
         if constexpr (std::is_arithmetic_v<R> || is_complex<R>::value) {
             if (m != 1)
-                throw std::length_error("fdvjp: the function returned a scalar where " +
-                                        std::to_string(m) + " values were expected");
+                throw error(FDVJP_LENGTH_MISMATCH, "fdvjp: the function returned a scalar where " +
+                                                       std::to_string(m) + " values were expected");
             out[0] = static_cast<T>(result);
         } else {
             if (static_cast<std::size_t>(result.size()) != m)
-                throw std::length_error("fdvjp: the function returned " + std::to_string(result.size()) +
-                                        " values where " + std::to_string(m) + " were expected");
+                throw error(FDVJP_LENGTH_MISMATCH, "fdvjp: the function returned " +
+                                                       std::to_string(result.size()) + " values where " +
+                                                       std::to_string(m) + " were expected");
             std::size_t i = 0;
             for (const auto& value : result) out[i++] = static_cast<T>(value);
         }

@@ -14,6 +14,8 @@
 
 #include <initializer_list>
 #include <memory>
+#include <ostream>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -26,7 +28,14 @@ class tape;
 struct var {
     tape* owner = nullptr;
     fdvjp_var id = 0;
+    // The node it names on its tape, counting from 0 in the order of recording: the number
+    // fdvjp's messages show ("var 3", "node 3"); the id itself also holds the tape's serial.
+    std::size_t index() const noexcept { return static_cast<std::size_t>(id & 0xffffffffu); }
 };
+
+// "var N", N = v.index(), as fdvjp's messages name it.
+inline std::string to_string(var v) { return "var " + std::to_string(v.index()); }
+inline std::ostream& operator<<(std::ostream& out, var v) { return out << to_string(v); }
 
 namespace detail {
 
@@ -258,29 +267,96 @@ private:
 };
 
 // ---------------------------------------------------------------- var arithmetic
+//
+// A var behaves like a number: + - * / with another var of the same tape or with a double
+// on either side (the double is recorded as a scalar constant, which broadcasts), unary
+// minus and plus, compound assignment (`x += y` rebinds x to the new node), and every
+// built-in op as a free function in namespace fdvjp, found by argument-dependent lookup:
+// `exp(x)`, `fdvjp::abs(x)`, `pow(x, 2.0)`, `sum(x)`. A var of no tape (default-constructed)
+// throws fdvjp::error (FDVJP_UNKNOWN_VAR); vars of two different tapes do too.
 
-inline var operator+(var a, var b) { return a.owner->binary(FDVJP_OP_ADD, a, b); }
-inline var operator-(var a, var b) { return a.owner->binary(FDVJP_OP_SUB, a, b); }
-inline var operator*(var a, var b) { return a.owner->binary(FDVJP_OP_MUL, a, b); }
-inline var operator/(var a, var b) { return a.owner->binary(FDVJP_OP_DIV, a, b); }
-inline var operator-(var a) { return a.owner->unary(FDVJP_OP_NEG, a); }
-inline var operator*(double s, var a) { return a.owner->binary(FDVJP_OP_MUL, a.owner->scalar(s), a); }
-inline var operator*(var a, double s) { return s * a; }
-inline var operator+(var a, double s) { return a.owner->binary(FDVJP_OP_ADD, a, a.owner->scalar(s)); }
-inline var operator+(double s, var a) { return a + s; }
-inline var exp(var a) { return a.owner->unary(FDVJP_OP_EXP, a); }
-inline var log(var a) { return a.owner->unary(FDVJP_OP_LOG, a); }
-inline var sin(var a) { return a.owner->unary(FDVJP_OP_SIN, a); }
-inline var cos(var a) { return a.owner->unary(FDVJP_OP_COS, a); }
-inline var sqrt(var a) { return a.owner->unary(FDVJP_OP_SQRT, a); }
-inline var tanh(var a) { return a.owner->unary(FDVJP_OP_TANH, a); }
-inline var square(var a) { return a.owner->unary(FDVJP_OP_SQUARE, a); }
-inline var pow(var a, double p) { return a.owner->pow(a, p); }
-inline var sum(var a) { return a.owner->reduce(FDVJP_REDUCE_SUM, a); }
-inline var mean(var a) { return a.owner->reduce(FDVJP_REDUCE_MEAN, a); }
-inline var norm(var a) { return a.owner->reduce(FDVJP_REDUCE_NORM2, a); }
-inline var dot(var a, var b) { return a.owner->dot(a, b); }
-inline var matmul(var a, var b) { return a.owner->matmul(a, b); }
+namespace detail {
+inline tape& owner_of(const char* op, var a) {
+    if (!a.owner) throw error(FDVJP_UNKNOWN_VAR, std::string("fdvjp::") + op + ": the var belongs to no tape");
+    return *a.owner;
+}
+inline tape& owner_of(const char* op, var a, var b) {
+    tape& t = owner_of(op, a);
+    if (&owner_of(op, b) != &t)
+        throw error(FDVJP_UNKNOWN_VAR, std::string("fdvjp::") + op + ": the two vars belong to different tapes");
+    return t;
+}
+inline var binary_op(const char* name, int32_t op, var a, var b) { return owner_of(name, a, b).binary(op, a, b); }
+inline var binary_op(const char* name, int32_t op, var a, double s) {
+    tape& t = owner_of(name, a);
+    return t.binary(op, a, t.scalar(s));
+}
+inline var binary_op(const char* name, int32_t op, double s, var a) {
+    tape& t = owner_of(name, a);
+    return t.binary(op, t.scalar(s), a);
+}
+inline var unary_op(const char* name, int32_t op, var a) { return owner_of(name, a).unary(op, a); }
+inline var reduce_op(const char* name, int32_t op, var a) { return owner_of(name, a).reduce(op, a); }
+}  // namespace detail
+
+#define FDVJP_VAR_BINARY_OPERATOR(symbol, name, code)                                              \
+    inline var operator symbol(var a, var b) { return detail::binary_op(name, code, a, b); }      \
+    inline var operator symbol(var a, double s) { return detail::binary_op(name, code, a, s); }   \
+    inline var operator symbol(double s, var a) { return detail::binary_op(name, code, s, a); }   \
+    inline var& operator symbol##=(var& a, var b) { return a = a symbol b; }                     \
+    inline var& operator symbol##=(var& a, double s) { return a = a symbol s; }
+FDVJP_VAR_BINARY_OPERATOR(+, "operator+", FDVJP_OP_ADD)
+FDVJP_VAR_BINARY_OPERATOR(-, "operator-", FDVJP_OP_SUB)
+FDVJP_VAR_BINARY_OPERATOR(*, "operator*", FDVJP_OP_MUL)
+FDVJP_VAR_BINARY_OPERATOR(/, "operator/", FDVJP_OP_DIV)
+#undef FDVJP_VAR_BINARY_OPERATOR
+
+inline var operator-(var a) { return detail::unary_op("operator-", FDVJP_OP_NEG, a); }
+inline var operator+(var a) {
+    (void)detail::owner_of("operator+", a);
+    return a;
+}
+
+// Elementwise functions (exact derivatives; abs takes the subgradient 0 at 0).
+#define FDVJP_VAR_UNARY_FUNCTION(fn, code) \
+    inline var fn(var a) { return detail::unary_op(#fn, code, a); }
+FDVJP_VAR_UNARY_FUNCTION(neg, FDVJP_OP_NEG)
+FDVJP_VAR_UNARY_FUNCTION(exp, FDVJP_OP_EXP)
+FDVJP_VAR_UNARY_FUNCTION(log, FDVJP_OP_LOG)
+FDVJP_VAR_UNARY_FUNCTION(log1p, FDVJP_OP_LOG1P)
+FDVJP_VAR_UNARY_FUNCTION(sqrt, FDVJP_OP_SQRT)
+FDVJP_VAR_UNARY_FUNCTION(sin, FDVJP_OP_SIN)
+FDVJP_VAR_UNARY_FUNCTION(cos, FDVJP_OP_COS)
+FDVJP_VAR_UNARY_FUNCTION(tan, FDVJP_OP_TAN)
+FDVJP_VAR_UNARY_FUNCTION(tanh, FDVJP_OP_TANH)
+FDVJP_VAR_UNARY_FUNCTION(abs, FDVJP_OP_ABS)
+FDVJP_VAR_UNARY_FUNCTION(fabs, FDVJP_OP_ABS)
+FDVJP_VAR_UNARY_FUNCTION(square, FDVJP_OP_SQUARE)
+#undef FDVJP_VAR_UNARY_FUNCTION
+
+// Powers: a^p elementwise for a double p; a^b with b a var (elementwise, broadcasting a
+// scalar); s^a for a double base.
+inline var pow(var a, double p) { return detail::owner_of("pow", a).pow(a, p); }
+inline var pow(var a, var b) { return detail::binary_op("pow", FDVJP_OP_POW, a, b); }
+inline var pow(double s, var a) { return detail::binary_op("pow", FDVJP_OP_POW, s, a); }
+
+// Reductions to a scalar (ndim 0).
+inline var sum(var a) { return detail::reduce_op("sum", FDVJP_REDUCE_SUM, a); }
+inline var mean(var a) { return detail::reduce_op("mean", FDVJP_REDUCE_MEAN, a); }
+inline var norm(var a) { return detail::reduce_op("norm", FDVJP_REDUCE_NORM2, a); }
+
+// Products and shapes.
+inline var dot(var a, var b) { return detail::owner_of("dot", a, b).dot(a, b); }
+inline var matmul(var a, var b) { return detail::owner_of("matmul", a, b).matmul(a, b); }
+inline var reshape(var a, const std::vector<std::size_t>& shape) { return detail::owner_of("reshape", a).reshape(a, shape); }
+// Elements [start, start + len) of a's flattened values (0-based, as everywhere in C++).
+inline var slice(var a, std::size_t start, std::size_t len) { return detail::owner_of("slice", a).slice(a, start, len); }
+inline var concat(std::initializer_list<var> vars) {
+    if (vars.size() == 0) throw error(FDVJP_INVALID_ARGUMENT, "fdvjp::concat: no vars");
+    tape& t = detail::owner_of("concat", *vars.begin());
+    for (const var& v : vars) (void)detail::owner_of("concat", *vars.begin(), v);
+    return t.concat(vars);
+}
 
 }  // namespace fdvjp
 

@@ -5,5 +5,6 @@
 void run_accuracy_tests();
 void run_tape_tests();
 void run_parallel_tests();
+void run_arithmetic_tests();
 
 #endif

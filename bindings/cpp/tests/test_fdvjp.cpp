@@ -169,13 +169,14 @@ void test_exception_in_callable_is_rethrown_unchanged() {
     CHECK(grad[0] == 7 && grad[1] == 7);       // the output was left untouched
 }
 
-void test_wrong_output_size_throws_length_error() {
+void test_wrong_output_size_throws_fdvjp_error() {
     auto two = [](const std::vector<double>& x) { return std::vector<double>{x[0], x[0]}; };
     bool caught = false;
     try {
         fdvjp::vjp(two, std::vector<double>{1}, std::vector<double>{1, 1, 1});
-    } catch (const std::length_error& e) {
-        caught = std::string(e.what()).find("returned 2 values where 3") != std::string::npos;
+    } catch (const fdvjp::error& e) {
+        caught = e.status() == FDVJP_LENGTH_MISMATCH &&
+                 std::string(e.what()).find("returned 2 values where 3") != std::string::npos;
     }
     CHECK(caught);
 }
@@ -258,7 +259,7 @@ int main() {
     test_config_scheme_sets_evaluation_count();
     test_bounds_keep_evaluations_in_the_box();
     test_exception_in_callable_is_rethrown_unchanged();
-    test_wrong_output_size_throws_length_error();
+    test_wrong_output_size_throws_fdvjp_error();
     test_nonzero_return_is_callback_failed();
     test_nan_at_x_throws_and_leaves_output_untouched();
     test_invalid_options_and_sizes_throw_with_status();
@@ -267,6 +268,7 @@ int main() {
     run_accuracy_tests();
     run_tape_tests();
     run_parallel_tests();
+    run_arithmetic_tests();
     std::printf("%d passed, %d failed\n", check::passed(), check::failed());
     return check::failed() == 0 ? 0 : 1;
 }
