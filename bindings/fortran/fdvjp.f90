@@ -21,7 +21,8 @@ module fdvjp
   public
   private :: callback_context, context_box, real_trampoline, complex_trampoline, batch_trampoline, &
              adjoint_trampoline, bind_context, report, fail, ensure_config, config_handle, &
-             ensure_tape, keep, to_fortran_string, new_var, from_jacobian_layout
+             ensure_tape, keep, to_fortran_string, new_var, from_jacobian_layout, size_mismatch, &
+             guard_words, guard_value, written_past, note_overrun, tape_note_overrun, overrun_code
 
   abstract interface
     ! y = f(x); `data` is what the caller passed (absent when it passed none). Set status
@@ -70,7 +71,14 @@ module fdvjp
     procedure(adjoint_function), pointer, nopass :: adjoint => null()
     procedure(batch_function), pointer, nopass :: bf => null()
     class(*), pointer :: data => null()
+    ! Set by a trampoline when the user's procedure wrote past the end of a buffer it was
+    ! handed (see written_past): which buffer, its size, and the last element written.
+    character(len=6) :: overrun_name = ""
+    integer(c_size_t) :: overrun_size = 0, overrun_last = 0
   end type callback_context
+
+  ! What a trampoline returns to C when the user's procedure wrote past its buffer.
+  integer(c_int32_t), parameter :: overrun_code = -9
 
   type :: context_box
     type(callback_context), pointer :: p => null()
@@ -190,6 +198,83 @@ contains
     text = message
   end subroutine fail
 
+  ! "<where>: size(a) = 3 /= size(b) = 4", both sizes given.
+  function size_mismatch(where, a, na, b, nb) result(text)
+    character(len=*), intent(in) :: where, a, b
+    integer, intent(in) :: na, nb
+    character(len=:), allocatable :: text
+    character(len=24) :: sa, sb
+    write (sa, '(i0)') na
+    write (sb, '(i0)') nb
+    text = where//": "//a//" = "//trim(sa)//" /= "//b//" = "//trim(sb)
+  end function size_mismatch
+
+  ! ------------------------------------------------------------------ buffer guards
+  !
+  ! The user's procedure gets its output array as a view of a larger private buffer whose
+  ! tail (guard_words(m) elements) holds a NaN with a fixed payload. A procedure that writes
+  ! y(m+1), ... (its output is longer than v, or out, says) changes the tail instead of the
+  ! heap; the trampoline sees it, stops the computation and names the buffer, m and the last
+  ! element written. Overruns up to 2m + 64 elements are caught this way.
+
+  pure function guard_words(m) result(g)
+    integer(c_size_t), intent(in) :: m
+    integer(c_size_t) :: g
+    g = m + 64
+  end function guard_words
+
+  function guard_value() result(g)
+    real(c_double) :: g
+    g = transfer(int(z'7FF8DEADBEEF0BAD', c_int64_t), 1.0_c_double)
+  end function guard_value
+
+  ! The index (> m) of the last tail element that no longer holds the guard, or 0.
+  function written_past(tail, m) result(last)
+    real(c_double), intent(in) :: tail(:)
+    integer(c_size_t), intent(in) :: m
+    integer(c_size_t) :: last, i
+    integer(c_int64_t) :: want
+    want = int(z'7FF8DEADBEEF0BAD', c_int64_t)
+    last = 0
+    do i = size(tail, kind=c_size_t), 1, -1
+      if (transfer(tail(i), want) /= want) then
+        last = m + i
+        return
+      end if
+    end do
+  end function written_past
+
+  ! After a failed call: a procedure that wrote past its buffer is the cause; say so,
+  ! keeping fdvjp's message (which names the evaluation) in parentheses.
+  subroutine note_overrun(ctx, status, text)
+    type(callback_context), intent(inout) :: ctx
+    integer, intent(in) :: status
+    character(len=:), allocatable, intent(inout) :: text
+    character(len=24) :: sm, sl
+    character(len=:), allocatable :: name
+    if (ctx%overrun_size == 0 .or. status == FDVJP_OK) return
+    write (sm, '(i0)') ctx%overrun_size
+    write (sl, '(i0)') ctx%overrun_last
+    name = trim(ctx%overrun_name)
+    if (name == "grad") then  ! an adjoint's grad has n = size(x) entries
+      text = "the adjoint wrote past grad(n), n = "//trim(sm)//" (it wrote grad("//trim(sl)//")) ("//text//")"
+    else
+      text = "the function wrote past "//name//"(m), m = "//trim(sm)//" (it wrote "//name//"("//trim(sl)// &
+             ")); is m (the size of v, out or jac's rows) its number of outputs? ("//text//")"
+    end if
+    ctx%overrun_size = 0
+  end subroutine note_overrun
+
+  subroutine tape_note_overrun(self, status, text)
+    class(tape), intent(inout) :: self
+    integer, intent(in) :: status
+    character(len=:), allocatable, intent(inout) :: text
+    integer :: i
+    do i = 1, self%nkept
+      call note_overrun(self%kept(i)%p, status, text)
+    end do
+  end subroutine tape_note_overrun
+
   ! ------------------------------------------------------------------ trampolines
 
   function real_trampoline(user, x, n, y, m) bind(c) result(code)
@@ -200,13 +285,27 @@ contains
     integer(c_int32_t) :: code
     type(callback_context), pointer :: ctx
     integer :: status
+    real(c_double), allocatable :: buf(:)
+    integer(c_size_t) :: last
     call c_f_pointer(user, ctx)
+    allocate (buf(m + guard_words(m)))
+    buf(1:m) = y
+    buf(m + 1:) = guard_value()
     status = 0
     if (associated(ctx%data)) then
-      call ctx%f(x, y, ctx%data, status)
+      call ctx%f(x, buf(1:m), ctx%data, status)
     else
-      call ctx%f(x, y, status=status)
+      call ctx%f(x, buf(1:m), status=status)
     end if
+    last = written_past(buf(m + 1:), m)
+    if (last > 0) then
+      ctx%overrun_name = "y"
+      ctx%overrun_size = m
+      ctx%overrun_last = last
+      code = overrun_code
+      return
+    end if
+    y = buf(1:m)
     code = int(status, c_int32_t)
   end function real_trampoline
 
@@ -219,13 +318,27 @@ contains
     integer(c_int32_t) :: code
     type(callback_context), pointer :: ctx
     integer :: status
+    complex(c_double_complex), allocatable :: buf(:)
+    integer(c_size_t) :: last
     call c_f_pointer(user, ctx)
+    allocate (buf(m + guard_words(m)))
+    buf(1:m) = w
+    buf(m + 1:) = cmplx(guard_value(), guard_value(), c_double_complex)
     status = 0
     if (associated(ctx%data)) then
-      call ctx%cf(z, w, ctx%data, status)
+      call ctx%cf(z, buf(1:m), ctx%data, status)
     else
-      call ctx%cf(z, w, status=status)
+      call ctx%cf(z, buf(1:m), status=status)
     end if
+    last = written_past(transfer(buf(m + 1:), 1.0_c_double, 2 * guard_words(m)), 2 * m)
+    if (last > 0) then
+      ctx%overrun_name = "w"
+      ctx%overrun_size = m
+      ctx%overrun_last = (last + 1) / 2
+      code = overrun_code
+      return
+    end if
+    w = buf(1:m)
     code = int(status, c_int32_t)
   end function complex_trampoline
 
@@ -238,13 +351,30 @@ contains
     integer(c_int32_t) :: code
     type(callback_context), pointer :: ctx
     integer :: status
+    real(c_double), allocatable :: buf(:, :)
+    integer(c_size_t) :: last, p
     call c_f_pointer(user, ctx)
+    ! each column padded: values(m+1, p) lands in column p's guard
+    allocate (buf(m + guard_words(m), k))
+    buf(1:m, :) = ys
+    buf(m + 1:, :) = guard_value()
     status = 0
     if (associated(ctx%data)) then
-      call ctx%bf(xs, ys, ctx%data, status)
+      call ctx%bf(xs, buf(1:m, :), ctx%data, status)
     else
-      call ctx%bf(xs, ys, status=status)
+      call ctx%bf(xs, buf(1:m, :), status=status)
     end if
+    do p = 1, k
+      last = written_past(buf(m + 1:, p), m)
+      if (last > 0) then
+        ctx%overrun_name = "values"
+        ctx%overrun_size = m
+        ctx%overrun_last = last
+        code = overrun_code
+        return
+      end if
+    end do
+    ys = buf(1:m, :)
     code = int(status, c_int32_t)
   end function batch_trampoline
 
@@ -256,13 +386,27 @@ contains
     integer(c_int32_t) :: code
     type(callback_context), pointer :: ctx
     integer :: status
+    real(c_double), allocatable :: buf(:)
+    integer(c_size_t) :: last
     call c_f_pointer(user, ctx)
+    allocate (buf(n + guard_words(n)))
+    buf(1:n) = grad
+    buf(n + 1:) = guard_value()
     status = 0
     if (associated(ctx%data)) then
-      call ctx%adjoint(x, y, v, grad, ctx%data, status)
+      call ctx%adjoint(x, y, v, buf(1:n), ctx%data, status)
     else
-      call ctx%adjoint(x, y, v, grad, status=status)
+      call ctx%adjoint(x, y, v, buf(1:n), status=status)
     end if
+    last = written_past(buf(n + 1:), n)
+    if (last > 0) then
+      ctx%overrun_name = "grad"
+      ctx%overrun_size = n
+      ctx%overrun_last = last
+      code = overrun_code
+      return
+    end if
+    grad = buf(1:n)
     code = int(status, c_int32_t)
   end function adjoint_trampoline
 
@@ -351,7 +495,8 @@ contains
     character(len=:), allocatable, intent(out), optional :: errmsg
     character(len=:), allocatable :: text
     if (size(lower) /= size(upper)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "config%set_bounds: lower and upper differ in size", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("config%set_bounds", "size(lower)", size(lower), &
+                                                      "size(upper)", size(upper)), status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -370,7 +515,8 @@ contains
     character(len=:), allocatable, intent(out), optional :: errmsg
     character(len=:), allocatable :: text
     if (size(rows) /= size(cols)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "config%set_sparsity: rows and cols differ in size", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("config%set_sparsity", "size(rows)", size(rows), &
+                                                      "size(cols)", size(cols)), status, text)
     else if (any(rows < 1) .or. any(cols < 1)) then
       call fail(FDVJP_INVALID_ARGUMENT, "config%set_sparsity: indices start at 1", status, text)
     else
@@ -436,7 +582,8 @@ contains
     character(len=:), allocatable :: text
     type(callback_context), target :: ctx
     if (size(grad) /= size(x)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "vjp: size(grad) /= size(x)", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("vjp", "size(grad)", size(grad), "size(x)", size(x)), &
+                status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -444,6 +591,7 @@ contains
     call bind_context(ctx, data)
     call report(fdvjp_vjp(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
                           size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad), status, text)
+    call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine vjp
 
@@ -459,7 +607,8 @@ contains
     character(len=:), allocatable :: text
     type(callback_context), target :: ctx
     if (size(u) /= size(x)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "jvp: size(u) /= size(x)", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jvp", "size(u)", size(u), "size(x)", size(x)), &
+                status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -467,6 +616,7 @@ contains
     call bind_context(ctx, data)
     call report(fdvjp_jvp(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
                           size(x, kind=c_size_t), size(out, kind=c_size_t), u, out), status, text)
+    call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine jvp
 
@@ -483,7 +633,8 @@ contains
     type(callback_context), target :: ctx
     real(c_double), allocatable :: flat(:)
     if (size(jac, 2) /= size(x)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "jacobian: size(jac, 2) /= size(x)", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jacobian", "size(jac, 2)", size(jac, 2), "size(x)", size(x)), &
+                status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -492,6 +643,7 @@ contains
     allocate (flat(size(jac)))
     call report(fdvjp_jacobian(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
                                size(x, kind=c_size_t), size(jac, 1, kind=c_size_t), flat), status, text)
+    call note_overrun(ctx, status, text)
     if (status == FDVJP_OK) call from_jacobian_layout(flat, jac, cfg)
     if (present(errmsg)) errmsg = text
   end subroutine jacobian
@@ -523,7 +675,8 @@ contains
     character(len=:), allocatable :: text
     type(callback_context), target :: ctx
     if (size(grad) /= size(x)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "vjp_batch: size(grad) /= size(x)", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("vjp_batch", "size(grad)", size(grad), "size(x)", size(x)), &
+                status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -531,6 +684,7 @@ contains
     call bind_context(ctx, data)
     call report(fdvjp_vjp_batch(config_handle(cfg), c_funloc(batch_trampoline), c_loc(ctx), x, &
                                 size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad), status, text)
+    call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine vjp_batch
 
@@ -547,7 +701,8 @@ contains
     type(callback_context), target :: ctx
     real(c_double), allocatable :: flat(:)
     if (size(jac, 2) /= size(x)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "jacobian_batch: size(jac, 2) /= size(x)", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jacobian_batch", "size(jac, 2)", size(jac, 2), "size(x)", size(x)), &
+                status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -556,6 +711,7 @@ contains
     allocate (flat(size(jac)))
     call report(fdvjp_jacobian_batch(config_handle(cfg), c_funloc(batch_trampoline), c_loc(ctx), x, &
                                      size(x, kind=c_size_t), size(jac, 1, kind=c_size_t), flat), status, text)
+    call note_overrun(ctx, status, text)
     if (status == FDVJP_OK) call from_jacobian_layout(flat, jac, cfg)
     if (present(errmsg)) errmsg = text
   end subroutine jacobian_batch
@@ -572,7 +728,13 @@ contains
     character(len=:), allocatable :: text
     type(callback_context), target :: ctx
     if (size(grad) /= size(x) .or. size(err) /= size(x)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "vjp_estimate: size(grad) or size(err) /= size(x)", status, text)
+      if (size(grad) /= size(x)) then
+        call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("vjp_estimate", "size(grad)", size(grad), "size(x)", &
+                                                       size(x)), status, text)
+      else
+        call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("vjp_estimate", "size(err)", size(err), "size(x)", &
+                                                       size(x)), status, text)
+      end if
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -581,6 +743,7 @@ contains
     call report(fdvjp_vjp_estimate(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
                                    size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad, err), &
                 status, text)
+    call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine vjp_estimate
 
@@ -596,7 +759,8 @@ contains
     character(len=:), allocatable :: text
     type(callback_context), target :: ctx
     if (size(grad) /= size(x)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "vjp_complex_step: size(grad) /= size(x)", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("vjp_complex_step", "size(grad)", size(grad), "size(x)", size(x)), &
+                status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -605,6 +769,7 @@ contains
     call report(fdvjp_vjp_complex_step(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), &
                                        x, size(x, kind=c_size_t), size(v, kind=c_size_t), v, grad), &
                 status, text)
+    call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine vjp_complex_step
 
@@ -621,7 +786,8 @@ contains
     type(callback_context), target :: ctx
     real(c_double) :: zs(2 * size(z)), vs(2 * size(v)), gs(2 * size(z))
     if (size(grad) /= size(z)) then
-      call fail(FDVJP_LENGTH_MISMATCH, "complex_vjp: size(grad) /= size(z)", status, text)
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("complex_vjp", "size(grad)", size(grad), "size(z)", size(z)), &
+                status, text)
       if (present(errmsg)) errmsg = text
       return
     end if
@@ -632,6 +798,7 @@ contains
     vs = transfer(v, 1.0_c_double, 2 * size(v))
     call report(fdvjp_complex_vjp(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), zs, &
                                   size(z, kind=c_size_t), size(v, kind=c_size_t), vs, gs), status, text)
+    call note_overrun(ctx, status, text)
     if (status == FDVJP_OK) grad = transfer(gs, grad, size(z))
     if (present(errmsg)) errmsg = text
   end subroutine complex_vjp
@@ -723,6 +890,7 @@ contains
     call new_var(fdvjp_tape_call(self%handle, config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), &
                                  args, size(args, kind=c_size_t), int(m, c_size_t), created), &
                  created, out, status, text)
+    call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine tape_call_function
 
@@ -749,6 +917,7 @@ contains
     call new_var(fdvjp_tape_call_vjp(self%handle, c_funloc(real_trampoline), c_funloc(adjoint_trampoline), &
                                      c_loc(ctx), args, size(args, kind=c_size_t), int(m, c_size_t), created), &
                  created, out, status, text)
+    call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine tape_call_vjp
 
@@ -924,8 +1093,10 @@ contains
     call ensure_tape(self)
     if (present(seed)) then
       call report(fdvjp_tape_backward(self%handle, out, seed, size(seed, kind=c_size_t)), status, text)
+      call tape_note_overrun(self, status, text)
     else
       call report(fdvjp_tape_backward(self%handle, out, len=0_c_size_t), status, text)
+      call tape_note_overrun(self, status, text)
     end if
     if (present(errmsg)) errmsg = text
   end subroutine tape_backward
@@ -964,6 +1135,7 @@ contains
     character(len=:), allocatable :: text
     call ensure_tape(self)
     call report(fdvjp_tape_forward(self%handle), status, text)
+    call tape_note_overrun(self, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine tape_forward
 

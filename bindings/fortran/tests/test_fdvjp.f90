@@ -5,6 +5,7 @@ program test_fdvjp
   use fdvjp
   use functions
   use checks
+  use guard_tests
   implicit none
 
   call test_logsumexp()
@@ -15,6 +16,7 @@ program test_fdvjp
   call test_tape()
   call test_batch()
   call test_sparsity()
+  call run_guard_tests()
   call summary()
 
 contains
