@@ -5,7 +5,8 @@
 #
 # Installs lib/libfdvjp.so.$(VERSION) (soname libfdvjp.so.$(SOVERSION)) with the .so.$(SOVERSION)
 # and .so links, lib/libfdvjp.a, include/fdvjp.h and fdvjp.hpp, lib/pkgconfig/fdvjp.pc,
-# lib/cmake/fdvjp/fdvjpConfig.cmake (+ ConfigVersion) with the imported target fdvjp::fdvjp,
+# lib/cmake/fdvjp/fdvjpConfig.cmake (+ ConfigVersion) with the imported targets fdvjp::fdvjp
+# and fdvjp::fdvjp_static (both carry cxx_std_17 for the C++ header),
 # and the Fortran module sources under share/fdvjp/fortran (fdvjp_c.f90 generated from the header).
 #
 # The installed library is built in its own target directory with FDVJP_SONAME=1 (see
@@ -24,8 +25,11 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
 VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
 SOVERSION := $(VERSION_MAJOR)
-# What the static library needs from the system (`rustc --print native-static-libs`).
-NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# What the static library needs from the system: `rustc --print native-static-libs` minus
+# -lgcc_s. The unwinder that -lgcc_s stands for is linked by the compiler driver itself
+# (libgcc_s for a dynamic link, libgcc_eh for `cc -static`); naming it breaks `cc -static`,
+# since Debian ships no libgcc_s.a.
+NATIVE_LIBS := -lutil -lrt -lpthread -lm -ldl -lc
 
 BUILT := $(INSTALL_TARGET_DIR)/release
 CMAKEDIR := $(LIBDIR)/cmake/fdvjp
