@@ -2,10 +2,12 @@
 # The language bindings' tests: installs what they need when missing (gfortran, cmake,
 # pkg-config; numpy, pytest, autograd, jax, tree-sitter-julia), builds the release library, then runs
 #   Python (pytest, with the autograd and JAX examples), the header signature checks
-#   (Julia ccalls and syntax, ctypes table, their own negative tests), C++ (g++ -Wall -Wextra
+#   (Julia ccalls and syntax, the README's Julia names and signatures, ctypes table, their own
+#   negative tests), C++ (g++ -Wall -Wextra
 #   -Werror, valgrind, ASan+UBSan), Fortran (gfortran -std=f2018 -Wall -Werror, valgrind), the
-#   install test (make install into a temporary prefix; pkg-config and CMake) and the
-#   examples of README.md, run as printed.
+#   install test (make install into a temporary prefix; pkg-config and CMake, the static
+#   links run with the shared library hidden) and the examples of README.md with their
+#   build lines, run as printed in a fresh copy of the repository.
 # Counts the individual tests of every suite; ends with one line "N passed, N failed"
 # and exits non-zero on any failure. A suite that dies before reporting counts as failed.
 set -uo pipefail
@@ -98,6 +100,7 @@ export FDVJP_LIB=$LIBDIR/libfdvjp.so
 suite "python (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/python/tests
 suite "signature checks (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/signatures
 one_check "julia ccalls vs fdvjp.h" python3 bindings/signatures/check_julia.py
+one_check "julia README vs the package" python3 bindings/signatures/check_julia_readme.py
 suite "c++ (g++, valgrind, asan+ubsan)" bash bindings/cpp/tests/run.sh "$LIBDIR"
 suite "fortran (gfortran, valgrind)" bash bindings/fortran/tests/run.sh "$LIBDIR"
 suite "install (pkg-config, cmake)" bash tests/install/test_install.sh
