@@ -2,23 +2,32 @@
     FDVJP
 
 Finite-difference vector-Jacobian products of opaque Julia functions, and a reverse-mode
-tape mixing them with built-in ops, over the C library libfdvjp (found through
-`ENV["FDVJP_LIB"]`, this repository's `target/release`, or the system loader).
+tape mixing them with built-in ops, over the C library libfdvjp (found through the
+`libfdvjp` preference, see [`set_library!`](@ref), then `ENV["FDVJP_LIB"]`, this
+repository's `target/release`, or the system loader).
 
     using FDVJP
-    grad = vjp(x -> [sum(abs2, x), prod(x)], [1.0, 2.0], [1.0, 0.5])
+    grad = FDVJP.vjp(x -> [sum(abs2, x), prod(x)], [1.0, 2.0], [1.0, 0.5])
 
-Functions take and return vectors (or a scalar); an exception thrown inside one is caught
-before it reaches C and rethrown after the call. Failures of the library throw
+Only names that cannot clash with other packages are exported (`FDVJPError`, `FDVJPTape`,
+the `fdvjp_*` functions); everything else is used qualified, `FDVJP.jacobian`, or imported
+by name, `using FDVJP: vjp`. Functions take any `AbstractArray{<:Real}` (the function
+sees it in its own shape, gradients come back in it) and return an array or a number; an
+exception thrown inside one is caught before it reaches C and rethrown after the call. Failures of the library throw
 [`FDVJPError`](@ref) with the status and fdvjp's message. `FDVJP.opaque(f, x)` is `f(x)`
 with a ChainRulesCore `rrule` (a package extension) that differentiates `f` numerically,
 so that Zygote can differentiate through a black box.
 """
 module FDVJP
 
-export vjp, jvp, jacobian, vjp_estimate, jvp_estimate, jacobian_estimate, vjp_complex_step,
-       jacobian_complex_step, complex_vjp, vjp_batch, jvp_batch, jacobian_batch, Config, FDVJPError, Tape, Var, input, constant, value,
-       grad, backward!, set_input!, forward!, clear!, opaque, numeric_rrule
+using LinearAlgebra: LinearAlgebra
+using Preferences: @load_preference, @set_preferences!, @delete_preferences!
+using Statistics: Statistics
+
+# Exported: only names no other package uses. `FDVJP.vjp`, `FDVJP.jacobian`, `FDVJP.Tape`,
+# ... stay available qualified (`jacobian` would clash with Zygote's, `grad`, `value`,
+# `input` with many packages').
+export FDVJPError, FDVJPTape, fdvjp_vjp, fdvjp_jvp, fdvjp_jacobian, fdvjp_opaque
 
 include("library.jl")
 include("capi.jl")
@@ -30,5 +39,12 @@ include("accuracy.jl")
 include("batch.jl")
 include("tape.jl")
 include("rrule.jl")
+
+"The exported spellings of the main functions (the same functions)."
+const fdvjp_vjp = vjp
+const fdvjp_jvp = jvp
+const fdvjp_jacobian = jacobian
+const fdvjp_opaque = opaque
+const FDVJPTape = Tape
 
 end # module FDVJP

@@ -1,5 +1,15 @@
 cotangent(v) = v isa Number ? [Float64(v)] : collect(Float64, vec(v))
 
+"A flat Float64 copy of any real array (column-major order) and its shape."
+flat(x::AbstractArray{<:Real}) = (collect(Float64, vec(x)), size(x))
+
+"""
+`f` seen from C: flat vectors in, flat values out. The function gets its argument in the
+shape the caller gave (a `Vector` stays a `Vector`), and may return any array or number.
+"""
+shaped(f, dims::Tuple) = length(dims) == 1 ? f : (xs -> f(reshape(xs, dims)))
+
+
 """
 Runs `call(cfg_handle, layout)` with the config for `cfg`/`options` (freeing a temporary
 one), then rethrows an exception of the config's progress function.
@@ -23,35 +33,40 @@ end
 from_layout(buf, m, n, layout) = layout == FDVJP_COL_MAJOR ? reshape(buf, m, n) : permutedims(reshape(buf, n, m))
 
 """
-    vjp(f, x, v; cfg=nothing, options...) -> Vector{Float64}
+    vjp(f, x, v; cfg=nothing, options...) -> Array{Float64} (the shape of x)
 
-`v' J(x)` for `y = f(x)` by finite differences (1 + 2n evaluations, central). `f` takes a
-vector and returns a vector (or a number) of `length(v)` values. Options as [`Config`](@ref).
+`v' J(x)` for `y = f(x)` by finite differences (1 + 2n evaluations, central). `x` is any
+`AbstractArray{<:Real}`, which `f` receives in its shape; `f` returns an array (any shape)
+or a number of `length(v)` values, `v` a number or an array of them (in the same order,
+column-major). The gradient has the shape of `x`. Options as [`Config`](@ref).
 """
-function vjp(f, x::AbstractVector{<:Real}, v; cfg::Union{Config,Nothing}=nothing, options...)
-    xs, vs = collect(Float64, x), cotangent(v)
+function vjp(f, x::AbstractArray{<:Real}, v; cfg::Union{Config,Nothing}=nothing, options...)
+    (xs, dims), vs = flat(x), cotangent(v)
     grad = Vector{Float64}(undef, length(xs))
-    cb = Callback(f, length(vs))
+    cb = Callback(shaped(f, dims), length(vs))
     with_config(cfg, options) do h, _
         with_callback(cb) do user
             fdvjp_vjp(h, real_cfunction(), user, xs, length(xs), length(vs), vs, grad)
         end
     end
-    return grad
+    return reshape(grad, dims)
 end
 
 """
     jvp(f, x, u; m=length(f(x)), cfg=nothing, options...) -> Vector{Float64}
 
-`J(x) u` by one directional difference. Without `m`, f is evaluated once more.
+`J(x) u` by one directional difference, flattened (column-major) whatever the shape of
+`f`'s result; `x` and `u` are arrays of the same length. Without `m`, f is evaluated once
+more.
 """
-function jvp(f, x::AbstractVector{<:Real}, u::AbstractVector{<:Real}; m::Union{Integer,Nothing}=nothing,
+function jvp(f, x::AbstractArray{<:Real}, u::AbstractArray{<:Real}; m::Union{Integer,Nothing}=nothing,
              cfg::Union{Config,Nothing}=nothing, options...)
-    xs, us = collect(Float64, x), collect(Float64, u)
+    (xs, dims), us = flat(x), collect(Float64, vec(u))
     length(us) == length(xs) || throw(DimensionMismatch("FDVJP.jvp: u has $(length(us)) entries, x $(length(xs))"))
-    m = m === nothing ? length(f(copy(xs))) : Int(m)
+    g = shaped(f, dims)
+    m = m === nothing ? length(g(copy(xs))) : Int(m)
     out = Vector{Float64}(undef, m)
-    cb = Callback(f, m)
+    cb = Callback(g, m)
     with_config(cfg, options) do h, _
         with_callback(cb) do user
             fdvjp_jvp(h, real_cfunction(), user, xs, length(xs), m, us, out)
@@ -63,15 +78,17 @@ end
 """
     jacobian(f, x; m=length(f(x)), cfg=nothing, options...) -> Matrix{Float64}
 
-The m×n Jacobian `J[i, j] = ∂f_i/∂x_j`. Without `m`, f is evaluated once more.
+The m×n Jacobian `J[i, j] = ∂f_i/∂x_j`, with i and j the column-major (linear) indices
+of `f(x)` and `x` for array arguments. Without `m`, f is evaluated once more.
 """
-function jacobian(f, x::AbstractVector{<:Real}; m::Union{Integer,Nothing}=nothing,
+function jacobian(f, x::AbstractArray{<:Real}; m::Union{Integer,Nothing}=nothing,
                   cfg::Union{Config,Nothing}=nothing, options...)
-    xs = collect(Float64, x)
+    xs, dims = flat(x)
     n = length(xs)
-    m = m === nothing ? length(f(copy(xs))) : Int(m)
+    g = shaped(f, dims)
+    m = m === nothing ? length(g(copy(xs))) : Int(m)
     buf = Vector{Float64}(undef, m * n)
-    cb = Callback(f, m)
+    cb = Callback(g, m)
     layout = with_config(cfg, options) do h, layout
         with_callback(cb) do user
             fdvjp_jacobian(h, real_cfunction(), user, xs, n, m, buf)

@@ -4,13 +4,15 @@
 A reverse-mode tape owning one `fdvjp_tape` (freed by `close` or the finalizer), and the
 Julia functions recorded on it, which it calls again in `backward!` and `forward!`; an
 exception thrown inside one of them is rethrown by the call that triggered it. Tapes hold
-vectors (values are flattened).
+vectors (values are flattened). Vars take Base's arithmetic (`+ - * / ^`, unary minus,
+`exp`, `log`, `sqrt`, `abs`, ...), `sum`, `LinearAlgebra.dot`, `LinearAlgebra.norm`,
+`Statistics.mean`, `vcat` and 1-based ranges `a[2:3]`.
 
-    t = Tape()
-    x = input(t, [1.0, 2.0])
-    y = call(t, black_box, x; m = 3)      # opaque: finite differences in backward
+    t = FDVJP.Tape()
+    x = FDVJP.input(t, [1.0, 2.0])
+    y = FDVJP.call(t, black_box, x; m = 3)  # opaque: finite differences in backward
     backward!(t, sum(y * y))
-    grad(x)
+    FDVJP.grad(x)
 """
 mutable struct Tape
     handle::Ptr{Cvoid}
@@ -60,12 +62,12 @@ function record(call, t::Tape)
     return Var(t, out[])
 end
 
-"A differentiable vector input."
-input(t::Tape, x::AbstractVector{<:Real}) =
+"A differentiable input: any real array, flattened (column-major)."
+input(t::Tape, x::AbstractArray{<:Real}) =
     (xs = collect(Float64, x); record((h, out) -> fdvjp_tape_input(h, xs, length(xs), out), t))
 
-"A constant vector (not differentiated)."
-constant(t::Tape, x::AbstractVector{<:Real}) =
+"A constant array (not differentiated), flattened."
+constant(t::Tape, x::AbstractArray{<:Real}) =
     (xs = collect(Float64, x); record((h, out) -> fdvjp_tape_constant(h, xs, length(xs), out), t))
 
 "A constant scalar (0-dimensional), which broadcasts in elementwise ops."
@@ -158,20 +160,44 @@ for (f, op) in ((:exp, FDVJP_OP_EXP), (:log, FDVJP_OP_LOG), (:log1p, FDVJP_OP_LO
                 (:abs, FDVJP_OP_ABS), (:-, FDVJP_OP_NEG))
     @eval Base.$f(a::Var) = unary($op, a)
 end
+Base.:+(a::Var) = a
+Base.abs2(a::Var) = unary(FDVJP_OP_SQUARE, a)
+# a^p for a number p: the tape's scalar power (exact derivative p a^(p-1)); the Integer
+# method settles the ambiguity with Base's a^p for integer literals.
 Base.:^(a::Var, p::Real) = record((h, out) -> fdvjp_tape_pow_scalar(h, a.id, Float64(p), out), a.tape)
+Base.:^(a::Var, p::Integer) = a^Float64(p)
+Base.:^(a::Var, b::Var) = binary(FDVJP_OP_POW, a, b)
+Base.:^(a::Real, b::Var) = binary(FDVJP_OP_POW, constant(b.tape, a), b)
 Base.sum(a::Var) = reduce_var(FDVJP_REDUCE_SUM, a)
-"The mean of a variable's elements (a scalar variable)."
-mean(a::Var) = reduce_var(FDVJP_REDUCE_MEAN, a)
-"The Euclidean norm of a variable (a scalar variable)."
-norm2(a::Var) = reduce_var(FDVJP_REDUCE_NORM2, a)
-"The inner product of two variables of the same shape (a scalar variable)."
-dot(a::Var, b::Var) = record((h, out) -> fdvjp_tape_dot(h, a.id, b.id, out), a.tape)
-"Elements `start+1 : start+len` of the flattened variable (a vector variable)."
-slice(a::Var, start::Integer, len::Integer) = record((h, out) -> fdvjp_tape_slice(h, a.id, start, len, out), a.tape)
-"The concatenation of variables of one tape (a vector variable)."
-function vcat_vars(vars::Var...)
-    ids = fdvjp_var[v.id for v in vars]
-    return record((h, out) -> fdvjp_tape_concat(h, ids, length(ids), out), first(vars).tape)
+"The mean of a variable's elements (a scalar variable): a method of `Statistics.mean`."
+Statistics.mean(a::Var) = reduce_var(FDVJP_REDUCE_MEAN, a)
+"The Euclidean norm of a variable (a scalar variable): a method of `LinearAlgebra.norm` (p = 2 only)."
+function LinearAlgebra.norm(a::Var, p::Real=2)
+    p == 2 || throw(ArgumentError("FDVJP: norm of a tape variable supports p = 2 only, got p = $p"))
+    return reduce_var(FDVJP_REDUCE_NORM2, a)
+end
+"The inner product of two variables of the same shape (a scalar variable): `LinearAlgebra.dot`."
+LinearAlgebra.dot(a::Var, b::Var) = record((h, out) -> fdvjp_tape_dot(h, a.id, b.id, out), a.tape)
+
+"""
+    slice(a, first, len) -> Var
+
+Elements `first : first+len-1` of the flattened variable, counting from 1 as Julia does
+(a vector variable); also written `a[first:last]`.
+"""
+function slice(a::Var, first::Integer, len::Integer)
+    first >= 1 || throw(BoundsError(a, first))
+    len >= 0 || throw(ArgumentError("FDVJP.slice: len = $len is negative"))
+    return record((h, out) -> fdvjp_tape_slice(h, a.id, first - 1, len, out), a.tape)
+end
+Base.getindex(a::Var, r::AbstractUnitRange{<:Integer}) = slice(a, first(r), length(r))
+Base.firstindex(::Var) = 1
+Base.lastindex(a::Var) = length(a)
+
+"The concatenation of variables of one tape (a vector variable): `vcat(a, b, ...)`."
+function Base.vcat(a::Var, vars::Var...)
+    ids = fdvjp_var[v.id for v in (a, vars...)]
+    return record((h, out) -> fdvjp_tape_concat(h, ids, length(ids), out), a.tape)
 end
 
 function Base.length(a::Var)
@@ -206,8 +232,8 @@ function backward!(t::Tape, out::Var; seed=nothing)
 end
 
 "New values for an input (call `forward!` to replay)."
-function set_input!(a::Var, x::AbstractVector{<:Real})
-    xs = collect(Float64, x)
+function set_input!(a::Var, x::AbstractArray{<:Real})
+    xs = collect(Float64, vec(x))
     check(GC.@preserve a fdvjp_tape_set_input(handle(a.tape), a.id, xs, length(xs)))
 end
 

@@ -1,0 +1,33 @@
+"""The README check of the Julia package finds what it should (no Julia runtime here)."""
+
+import check_julia_readme as c
+
+GOOD = """### Julia
+```julia
+using FDVJP
+using FDVJP: vjp
+g = vjp(sin, [1.0], 1.0)
+t = FDVJPTape()
+FDVJP.backward!(t, FDVJP.input(t, [1.0]))
+```
+Also `FDVJP.slice(a, first, len)`.
+"""
+
+
+def test_the_readme_passes():
+    assert c.check(c.julia_section((c.ROOT / "README.md").read_text())) == []
+
+
+def test_a_good_section_passes():
+    assert c.check(GOOD) == []
+
+
+def test_unknown_names_wrong_arities_and_unexported_uses_are_caught():
+    bad = GOOD.replace("FDVJP.slice(a, first, len)", "FDVJP.slice(a, first)").replace(
+        "using FDVJP: vjp", "using FDVJP: vjp, no_such_thing").replace(
+        "FDVJP.backward!(t,", "backward!(t,") + "`FDVJP.jacobean(f, x)`\n"
+    problems = "\n".join(c.check(bad))
+    assert "FDVJP.slice: called with 2 positional arguments" in problems
+    assert "imported but never defined: no_such_thing" in problems
+    assert "backward!: called unqualified in the example but neither exported nor imported" in problems
+    assert "FDVJP.jacobean: no such name" in problems
