@@ -1,6 +1,11 @@
 # FDVJP against analytic derivatives: the two demo examples, errors, accuracy features, the
 # tape, and Zygote through FDVJP.opaque when Zygote is installed.
 using FDVJP
+# only clash-free names are exported; the rest is imported by name
+using FDVJP: vjp, jvp, jacobian, vjp_estimate, vjp_complex_step, complex_vjp, vjp_batch, jacobian_batch,
+             Config, Tape, input, grad, backward!, set_input!, forward!
+using LinearAlgebra: dot, norm
+using Statistics: mean
 using Test
 
 # Zygote is optional; loaded here, at top level, so that the tests run in a world that
@@ -108,11 +113,50 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         close(t)
     end
 
+    @testset "arrays of any shape" begin
+        X = [0.5 2.0; -1.0 3.0]
+        g = vjp(logsumexp, X, 1.0)
+        @test g isa Matrix{Float64} && size(g) == (2, 2)
+        @test isapprox(g, exp.(X) ./ sum(exp.(X)); atol=1e-8, rtol=0)
+        @test isapprox(vjp(A -> A * A, X, ones(2, 2)), ones(2, 2) * X' + X' * ones(2, 2); atol=1e-8, rtol=0)
+        @test isapprox(jacobian(A -> 2 .* A, X), 2 .* [i == j for i in 1:4, j in 1:4]; atol=1e-9, rtol=0)
+        @test isapprox(jvp(A -> vec(A .^ 2), X, ones(2, 2)), 2 .* vec(X); atol=1e-8, rtol=0)
+        @test isapprox(vjp(logsumexp, 1:3, 1.0), softmax(1.0:3.0); atol=1e-8, rtol=0)  # a range
+    end
+
+    @testset "exports do not clash" begin
+        @test !(:jacobian in names(FDVJP)) && !(:grad in names(FDVJP)) && !(:value in names(FDVJP))
+        @test :FDVJPError in names(FDVJP) && FDVJP.fdvjp_vjp === FDVJP.vjp
+    end
+
+    @testset "tape vars with Base, LinearAlgebra and Statistics" begin
+        t = Tape()
+        a = input(t, [1.0, 2.0, 3.0])
+        loss = dot(a, a) / 2 + mean(a) + norm(a) + sum(a[2:3]) + sum(FDVJP.slice(a, 1, 1)) + sum(vcat(a, a)) +
+               sum(2.0^a) + sum(a^2) - sum(-a)
+        backward!(t, loss)
+        av = [1.0, 2.0, 3.0]
+        want = av .+ 1 / 3 .+ av ./ sqrt(14) .+ [0, 1, 1] .+ [1, 0, 0] .+ 2 .+ log(2) .* 2.0 .^ av .+ 2 .* av .+ 1
+        @test isapprox(grad(a), want; atol=1e-12, rtol=0)
+        @test_throws BoundsError FDVJP.slice(a, 0, 1)
+        close(t)
+    end
+
     if HAVE_ZYGOTE
         @testset "Zygote through opaque" begin
             x = [0.5, -1.0, 2.0]
             g = Zygote.gradient(x -> 2 * FDVJP.opaque(logsumexp, x), x)[1]
             @test isapprox(g, 2softmax(x); atol=1e-8, rtol=0)
+            X = [0.5 2.0; -1.0 3.0]
+            @test isapprox(Zygote.gradient(X -> FDVJP.opaque(logsumexp, X), X)[1], exp.(X) ./ sum(exp.(X)); atol=1e-8)
+            # parameters as arguments get gradients; a zero cotangent costs no evaluation
+            gx, gy = Zygote.gradient((x, y) -> FDVJP.opaque(slope, x, y), XDATA, YDATA)
+            @test isapprox(gx, [0.34, 0.14, -0.2, -0.28]; atol=1e-8, rtol=0)
+            @test isapprox(gy, [-0.3, -0.1, 0.1, 0.3]; atol=1e-8, rtol=0)
+            calls = Ref(0)
+            counted(x) = (calls[] += 1; logsumexp(x))
+            g0 = Zygote.gradient(x -> (FDVJP.opaque(counted, x); 1.0), x)[1]
+            @test (g0 === nothing || iszero(g0)) && calls[] == 1
         end
     else
         @info "Zygote is not installed: the rrule test is skipped"
