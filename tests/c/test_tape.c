@@ -366,7 +366,7 @@ static void test_errors(void)
     EXPECT_ERROR(fdvjp_tape_input(t, bad, 2, &out_v), FDVJP_INVALID_ARGUMENT,
                  "input[1] = NaN");
     /* a foreign var, and 0 */
-    snprintf(id, sizeof id, "%#llx", (unsigned long long)ov);
+    snprintf(id, sizeof id, "(id %llu)", (unsigned long long)ov); /* decimal, as C prints a fdvjp_var */
     EXPECT_ERROR(fdvjp_tape_unary(t, FDVJP_OP_EXP, ov, &out_v), FDVJP_UNKNOWN_VAR,
                  "fdvjp_tape_unary", id, "another tape");
     EXPECT_ERROR(fdvjp_tape_value(t, 0, out_d, 1), FDVJP_UNKNOWN_VAR, "0 is never");
@@ -458,7 +458,7 @@ static void test_errors(void)
     /* clear: old vars become unknown; the tape records again */
     stale = xv;
     OK(fdvjp_tape_clear(t));
-    snprintf(id, sizeof id, "%#llx", (unsigned long long)stale);
+    snprintf(id, sizeof id, "(id %llu)", (unsigned long long)stale);
     EXPECT_ERROR(fdvjp_tape_value(t, stale, out_d, 3), FDVJP_UNKNOWN_VAR, id, "cleared");
     OK(fdvjp_tape_input(t, x, 3, &xv));
     OK(fdvjp_tape_unary(t, FDVJP_OP_SQUARE, xv, &sv));
