@@ -4,27 +4,30 @@
 `v' J(x)` by Richardson extrapolation (1 + 12n evaluations) with an estimate of each
 entry's absolute error.
 """
-function vjp_estimate(f, x::AbstractVector{<:Real}, v; cfg::Union{Config,Nothing}=nothing, options...)
-    xs, vs = collect(Float64, x), cotangent(v)
+function vjp_estimate(f, x::AbstractArray{<:Real}, v; cfg::Union{Config,Nothing}=nothing, options...)
+    (xs, dims), vs = flat(x), cotangent(v)
     grad, err = Vector{Float64}(undef, length(xs)), Vector{Float64}(undef, length(xs))
-    cb = Callback(f, length(vs))
+    cb = Callback(shaped(f, dims), length(vs))
     with_config(cfg, options) do h, _
         with_callback(cb) do user
             fdvjp_vjp_estimate(h, real_cfunction(), user, xs, length(xs), length(vs), vs, grad, err)
         end
     end
-    return grad, err
+    return reshape(grad, dims), reshape(err, dims)
 end
 
 """
     jvp_estimate(f, x, u; m, options...) -> (jvp, err)
 """
-function jvp_estimate(f, x::AbstractVector{<:Real}, u::AbstractVector{<:Real}; m::Union{Integer,Nothing}=nothing,
+function jvp_estimate(f, x::AbstractArray{<:Real}, u::AbstractArray{<:Real}; m::Union{Integer,Nothing}=nothing,
                       cfg::Union{Config,Nothing}=nothing, options...)
-    xs, us = collect(Float64, x), collect(Float64, u)
-    m = m === nothing ? length(f(copy(xs))) : Int(m)
+    (xs, dims), us = flat(x), collect(Float64, vec(u))
+    length(us) == length(xs) ||
+        throw(DimensionMismatch("FDVJP.jvp_estimate: u has $(length(us)) entries, x $(length(xs))"))
+    g = shaped(f, dims)
+    m = m === nothing ? length(g(copy(xs))) : Int(m)
     out, err = Vector{Float64}(undef, m), Vector{Float64}(undef, m)
-    cb = Callback(f, m)
+    cb = Callback(g, m)
     with_config(cfg, options) do h, _
         with_callback(cb) do user
             fdvjp_jvp_estimate(h, real_cfunction(), user, xs, length(xs), m, us, out, err)
@@ -36,13 +39,14 @@ end
 """
     jacobian_estimate(f, x; m, options...) -> (J, err)
 """
-function jacobian_estimate(f, x::AbstractVector{<:Real}; m::Union{Integer,Nothing}=nothing,
+function jacobian_estimate(f, x::AbstractArray{<:Real}; m::Union{Integer,Nothing}=nothing,
                            cfg::Union{Config,Nothing}=nothing, options...)
-    xs = collect(Float64, x)
+    xs, dims = flat(x)
     n = length(xs)
-    m = m === nothing ? length(f(copy(xs))) : Int(m)
+    g = shaped(f, dims)
+    m = m === nothing ? length(g(copy(xs))) : Int(m)
     buf, err = Vector{Float64}(undef, m * n), Vector{Float64}(undef, m * n)
-    cb = Callback(f, m)
+    cb = Callback(g, m)
     layout = with_config(cfg, options) do h, layout
         with_callback(cb) do user
             fdvjp_jacobian_estimate(h, real_cfunction(), user, xs, n, m, buf, err)
@@ -55,31 +59,33 @@ end
 """
     vjp_complex_step(f, x, v; options...) -> Vector{Float64}
 
-`v' J(x)` of a real-analytic `f` by complex step: `f` is called with `Vector{ComplexF64}`
-and must use complex arithmetic throughout; no cancellation (relative error near 1e-16).
+`v' J(x)` of a real-analytic `f` by complex step: `f` is called with a `ComplexF64` array
+of `x`'s shape and must use complex arithmetic throughout; no cancellation (relative error
+near 1e-16). The gradient has the shape of `x`.
 """
-function vjp_complex_step(f, x::AbstractVector{<:Real}, v; cfg::Union{Config,Nothing}=nothing, options...)
-    xs, vs = collect(Float64, x), cotangent(v)
+function vjp_complex_step(f, x::AbstractArray{<:Real}, v; cfg::Union{Config,Nothing}=nothing, options...)
+    (xs, dims), vs = flat(x), cotangent(v)
     grad = Vector{Float64}(undef, length(xs))
-    cb = Callback(f, length(vs))
+    cb = Callback(shaped(f, dims), length(vs))
     with_config(cfg, options) do h, _
         with_callback(cb) do user
             fdvjp_vjp_complex_step(h, complex_cfunction(), user, xs, length(xs), length(vs), vs, grad)
         end
     end
-    return grad
+    return reshape(grad, dims)
 end
 
 """
     jacobian_complex_step(f, x; m, options...) -> Matrix{Float64}
 """
-function jacobian_complex_step(f, x::AbstractVector{<:Real}; m::Union{Integer,Nothing}=nothing,
+function jacobian_complex_step(f, x::AbstractArray{<:Real}; m::Union{Integer,Nothing}=nothing,
                                cfg::Union{Config,Nothing}=nothing, options...)
-    xs = collect(Float64, x)
+    xs, dims = flat(x)
     n = length(xs)
-    m = m === nothing ? length(f(complex.(xs))) : Int(m)
+    g = shaped(f, dims)
+    m = m === nothing ? length(g(complex.(xs))) : Int(m)
     buf = Vector{Float64}(undef, m * n)
-    cb = Callback(f, m)
+    cb = Callback(g, m)
     layout = with_config(cfg, options) do h, layout
         with_callback(cb) do user
             fdvjp_jacobian_complex_step(h, complex_cfunction(), user, xs, n, m, buf)

@@ -122,6 +122,9 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         @test isapprox(jacobian(A -> 2 .* A, X), 2 .* [i == j for i in 1:4, j in 1:4]; atol=1e-9, rtol=0)
         @test isapprox(jvp(A -> vec(A .^ 2), X, ones(2, 2)), 2 .* vec(X); atol=1e-8, rtol=0)
         @test isapprox(vjp(logsumexp, 1:3, 1.0), softmax(1.0:3.0); atol=1e-8, rtol=0)  # a range
+        ge, err = vjp_estimate(logsumexp, X, 1.0)
+        @test size(ge) == size(err) == (2, 2) && isapprox(ge, exp.(X) ./ sum(exp.(X)); atol=1e-11, rtol=0)
+        @test isapprox(vjp_complex_step(A -> sum(A .^ 3), X, 1.0), 3 .* X .^ 2; atol=1e-13, rtol=1e-13)
     end
 
     @testset "exports do not clash" begin
