@@ -10,7 +10,8 @@ README cannot drift from the bindings. Prints "N passed, N failed".
   build line compiles. `cargo build --release` is not rerun there: the copy gets the
   library from LIBDIR in target/release, where that line would put it. A line `./prog  #
   text` must print `text`. So the printed lines are checked to work from a fresh clone:
-  include paths, rpath, and the folder the module files go to.
+  include paths, rpath, and the folder the module files go to (no .mod, .o or generated
+  fdvjp_c.f90 may be left in the repository's root).
 - The C++ blocks are also compiled with -Wall -Wextra -Wconversion -Werror.
 """
 
@@ -28,8 +29,13 @@ SOURCE_SUFFIX = {"c": ".c", "cpp": ".cpp", "fortran": ".f90"}
 
 
 def all_blocks():
-    """Every fenced block of the README, in order: (language, code)."""
-    return re.findall(r"^```(\w*)\n(.*?)^```", README.read_text(), flags=re.S | re.M)
+    """Every fenced block of the README, in order: (language, code, the text before it
+    since the previous block)."""
+    text, blocks, last = README.read_text(), [], 0
+    for m in re.finditer(r"^```(\w*)\n(.*?)^```", text, flags=re.S | re.M):
+        blocks.append((m.group(1), m.group(2), text[last:m.start()]))
+        last = m.end()
+    return blocks
 
 
 def run(cmd, **kwargs):
@@ -81,6 +87,9 @@ def built_example(language, code, script, libdir, work):
     result = run(["bash", "-euo", "pipefail", "-c", "\n".join(lines)], cwd=clone)
     if result.returncode != 0:
         return result, "the build lines failed"
+    litter = sorted(p.name for p in clone.iterdir() if p.suffix in (".mod", ".smod", ".o") or p.name == "fdvjp_c.f90")
+    if litter:
+        return result, f"the build lines left {litter} in the repository's root"
     missing = [want for want in expected_outputs(script) if want not in result.stdout]
     if missing:
         return result, f"expected output not printed: {missing}"
@@ -103,7 +112,7 @@ def main():
     blocks = all_blocks()
     checks = []  # (name, thunk)
     counts = {}
-    for i, (language, code) in enumerate(blocks):
+    for i, (language, code, _) in enumerate(blocks):
         if language not in ("python", "c", "cpp", "fortran"):
             continue
         counts[language] = counts.get(language, 0) + 1
@@ -111,8 +120,9 @@ def main():
         if language == "python":
             checks.append((name, lambda w, code=code: python_example(code, libdir, w)))
             continue
-        following = blocks[i + 1] if i + 1 < len(blocks) else ("", "")
-        if following[0] != "sh":
+        following = blocks[i + 1] if i + 1 < len(blocks) else ("", "", "")
+        # its build lines: the next block, in the same section (no heading in between)
+        if following[0] != "sh" or re.search(r"^#", following[2], flags=re.M):
             checks.append((name, lambda w: (None, "FAIL: no ```sh block with its build lines follows it")))
             continue
         checks.append((name, lambda w, lang=language, code=code, script=following[1]:
