@@ -1,5 +1,5 @@
 """Checks the Julia section of README.md against the package's source (no Julia runtime
-exists here): every exported name is defined; every name the section uses, qualified
+exists here): every exported name is defined; no name is both a const and a function; every name the section uses, qualified
 (`FDVJP.name(...)`), imported (`using FDVJP: name`) or unqualified in its example, exists
 with a method taking that many positional arguments; and every package function the example
 calls unqualified is exported or imported (else Julia would not find it).
@@ -77,6 +77,18 @@ def arity(params):
     return low, high
 
 
+def const_clashes(sources):
+    """Names bound by `const` and also given a method in the package's own namespace: Julia
+    refuses such a module ("invalid redefinition of constant")."""
+    consts, methods = set(), set()
+    for text in sources:
+        text = strip_comments(text)
+        consts |= set(re.findall(r"(?m)^\s*const\s+([A-Za-z_]\w*)\s*=", text))
+        methods |= {m.group(2) for m in re.finditer(r"(?m)^\s*(function\s+)?([A-Za-z_][\w!]*)\([^\n]*\)\s*=(?!=)", text)}
+        methods |= set(re.findall(r"(?m)^\s*function\s+([A-Za-z_][\w!]*)\(", text))
+    return sorted(consts & methods)
+
+
 def definitions(sources):
     """name -> (list of (min, max) arities, extends another module's function?)."""
     defs = {}
@@ -139,6 +151,7 @@ def check(section, package_dir=PACKAGE):
     defs = definitions(sources)
     exported = exports((package_dir / "src" / "FDVJP.jl").read_text())
     problems = [f"exported but never defined: {n}" for n in exported if n not in defs]
+    problems += [f"{n}: both a const and a function (Julia refuses the module)" for n in const_clashes(sources)]
     code = "\n".join(re.findall(r"```julia\n(.*?)```", section, flags=re.S))
     prose = re.sub(r"```.*?```", "", section, flags=re.S)
     spans = " ".join(re.findall(r"`([^`\n]+)`", prose))

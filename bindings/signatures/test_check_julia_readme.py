@@ -31,3 +31,9 @@ def test_unknown_names_wrong_arities_and_unexported_uses_are_caught():
     assert "imported but never defined: no_such_thing" in problems
     assert "backward!: called unqualified in the example but neither exported nor imported" in problems
     assert "FDVJP.jacobean: no such name" in problems
+
+
+def test_a_const_that_is_also_a_function_is_caught():
+    sources = ["fdvjp_vjp(cfg, f) = ccall((:fdvjp_vjp, lib), Int32, (Ptr{Cvoid}, Ptr{Cvoid}), cfg, f)\n",
+               "const fdvjp_vjp = vjp\nconst FDVJPTape = Tape\n"]
+    assert c.const_clashes(sources) == ["fdvjp_vjp"]

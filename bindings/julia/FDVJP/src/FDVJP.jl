@@ -10,8 +10,8 @@ repository's `target/release`, or the system loader).
     grad = FDVJP.vjp(x -> [sum(abs2, x), prod(x)], [1.0, 2.0], [1.0, 0.5])
 
 Only names that cannot clash with other packages are exported (`FDVJPError`, `FDVJPTape`,
-the `fdvjp_*` functions); everything else is used qualified, `FDVJP.jacobian`, or imported
-by name, `using FDVJP: vjp`. Functions take any `AbstractArray{<:Real}` (the function
+`FDVJPConfig`); everything else is used qualified, `FDVJP.jacobian`, or imported by name,
+`using FDVJP: vjp`. (The `fdvjp_*` names are the C API's thin wrappers, not exported.) Functions take any `AbstractArray{<:Real}` (the function
 sees it in its own shape, gradients come back in it) and return an array or a number; an
 exception thrown inside one is caught before it reaches C and rethrown after the call. Failures of the library throw
 [`FDVJPError`](@ref) with the status and fdvjp's message. `FDVJP.opaque(f, x)` is `f(x)`
@@ -27,7 +27,7 @@ using Statistics: Statistics
 # Exported: only names no other package uses. `FDVJP.vjp`, `FDVJP.jacobian`, `FDVJP.Tape`,
 # ... stay available qualified (`jacobian` would clash with Zygote's, `grad`, `value`,
 # `input` with many packages').
-export FDVJPError, FDVJPTape, fdvjp_vjp, fdvjp_jvp, fdvjp_jacobian, fdvjp_opaque
+export FDVJPError, FDVJPTape, FDVJPConfig
 
 include("library.jl")
 include("capi.jl")
@@ -40,11 +40,8 @@ include("batch.jl")
 include("tape.jl")
 include("rrule.jl")
 
-"The exported spellings of the main functions (the same functions)."
-const fdvjp_vjp = vjp
-const fdvjp_jvp = jvp
-const fdvjp_jacobian = jacobian
-const fdvjp_opaque = opaque
+"The exported spellings of `FDVJP.Tape` and `FDVJP.Config` (the same types)."
 const FDVJPTape = Tape
+const FDVJPConfig = Config
 
 end # module FDVJP

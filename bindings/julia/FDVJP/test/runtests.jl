@@ -129,7 +129,7 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
 
     @testset "exports do not clash" begin
         @test !(:jacobian in names(FDVJP)) && !(:grad in names(FDVJP)) && !(:value in names(FDVJP))
-        @test :FDVJPError in names(FDVJP) && FDVJP.fdvjp_vjp === FDVJP.vjp
+        @test :FDVJPError in names(FDVJP) && FDVJPTape === FDVJP.Tape && FDVJPConfig === FDVJP.Config
     end
 
     @testset "tape vars with Base, LinearAlgebra and Statistics" begin
