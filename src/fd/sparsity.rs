@@ -10,10 +10,15 @@ use super::error::FdError;
 /// derivatives, so it must cover every entry that can be non-zero.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sparsity {
-    /// Rows of each column, ascending, without duplicates.
+    /// The distinct columns that have entries, ascending. Indices may be anything a
+    /// `size_t` holds: the pattern takes O(nnz) memory, never O(largest index), so a
+    /// pattern with an index of 2^62 is stored (and then refused against m and n) without
+    /// allocating by its value.
+    columns: Vec<usize>,
+    /// Rows of each of `columns`, ascending, without duplicates.
     col_rows: Vec<Vec<usize>>,
-    /// One more than the largest row index (0 for an empty pattern).
-    row_span: usize,
+    /// The largest row index (None for an empty pattern).
+    max_row: Option<usize>,
     colouring: Colouring,
 }
 
@@ -27,20 +32,51 @@ impl Sparsity {
                 cols.len()
             )));
         }
-        let col_span = cols.iter().map(|&j| j + 1).max().unwrap_or(0);
-        let row_span = rows.iter().map(|&i| i + 1).max().unwrap_or(0);
-        let mut col_rows = vec![Vec::new(); col_span];
-        for (&i, &j) in rows.iter().zip(cols) {
-            col_rows[j].push(i);
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        pairs
+            .try_reserve_exact(cols.len())
+            .map_err(|_| FdError::OutOfMemory {
+                what: "the sparsity pattern",
+                elements: cols.len(),
+            })?;
+        pairs.extend(cols.iter().copied().zip(rows.iter().copied()));
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut columns = Vec::new();
+        let mut col_rows: Vec<Vec<usize>> = Vec::new();
+        for (j, i) in pairs {
+            if columns.last() != Some(&j) {
+                columns.push(j);
+                col_rows.push(Vec::new());
+            }
+            col_rows.last_mut().expect("pushed above").push(i);
         }
-        for r in &mut col_rows {
-            r.sort_unstable();
-            r.dedup();
+        // The colouring works on dense indices: number the distinct rows 0, 1, ...
+        let mut distinct_rows = rows.to_vec();
+        distinct_rows.sort_unstable();
+        distinct_rows.dedup();
+        let dense: Vec<Vec<usize>> = col_rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|i| {
+                        distinct_rows
+                            .binary_search(i)
+                            .expect("a row of the pattern")
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut colouring = colour(&dense, distinct_rows.len());
+        for group in &mut colouring.groups {
+            for k in group.iter_mut() {
+                *k = columns[*k];
+            }
         }
-        let colouring = colour(&col_rows, row_span);
         Ok(Self {
+            columns,
             col_rows,
-            row_span,
+            max_row: distinct_rows.last().copied(),
             colouring,
         })
     }
@@ -57,21 +93,21 @@ impl Sparsity {
 
     /// The rows of column `j` (empty beyond the pattern).
     pub(crate) fn rows_of(&self, j: usize) -> &[usize] {
-        self.col_rows.get(j).map_or(&[], |r| r.as_slice())
+        self.columns
+            .binary_search(&j)
+            .map_or(&[], |k| self.col_rows[k].as_slice())
     }
 
     /// Checks that every index fits an `m × n` Jacobian.
     pub(crate) fn check_dims(&self, m: usize, n: usize) -> Result<(), FdError> {
-        if self.col_rows.len() > n {
+        if let Some(&j) = self.columns.last().filter(|&&j| j >= n) {
             return Err(FdError::InvalidArgument(format!(
-                "sparsity column index {} is not below n = {n}",
-                self.col_rows.len() - 1
+                "sparsity column index {j} is not below n = {n}"
             )));
         }
-        if self.row_span > m {
+        if let Some(i) = self.max_row.filter(|&i| i >= m) {
             return Err(FdError::InvalidArgument(format!(
-                "sparsity row index {} is not below m = {m}",
-                self.row_span - 1
+                "sparsity row index {i} is not below m = {m}"
             )));
         }
         Ok(())
