@@ -41,6 +41,9 @@ pub enum FdError {
         /// Evaluations planned at that moment.
         total: usize,
     },
+    /// A callback returned success but its output is unusable (e.g. a custom VJP that
+    /// wrote NaN); the message says what it wrote.
+    CallbackOutput(String),
     /// A result buffer could not be allocated (the problem is too large for memory).
     OutOfMemory {
         /// The buffer, e.g. "the Jacobian".
@@ -85,6 +88,7 @@ impl fmt::Display for FdError {
                     "cancelled by the progress callback after {done} of {total} evaluations"
                 )
             }
+            FdError::CallbackOutput(msg) => f.write_str(msg),
             FdError::OutOfMemory { what, elements } => write!(
                 f,
                 "cannot allocate {what}: {elements} doubles ({:.3e} bytes)",

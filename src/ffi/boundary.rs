@@ -4,7 +4,6 @@
 use super::last_error;
 use super::status::fdvjp_status::{self, *};
 use crate::fd::FdError;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// A failed call: the status to return and the message (without the function name).
 #[derive(Debug)]
@@ -31,7 +30,7 @@ impl From<FdError> for Failure {
         let status = match &e {
             FdError::InvalidArgument(_) => FDVJP_INVALID_ARGUMENT,
             FdError::LengthMismatch { .. } => FDVJP_LENGTH_MISMATCH,
-            FdError::Callback { .. } => FDVJP_CALLBACK_FAILED,
+            FdError::Callback { .. } | FdError::CallbackOutput(_) => FDVJP_CALLBACK_FAILED,
             FdError::Cancelled { .. } => FDVJP_CANCELLED,
             FdError::OutOfMemory { .. } => FDVJP_OUT_OF_MEMORY,
             FdError::NonFiniteAtX { .. } => FDVJP_NONFINITE_AT_X,
@@ -45,7 +44,7 @@ impl From<FdError> for Failure {
 /// and on failure records "func: message" and returns the failure's status.
 pub(crate) fn guard(func: &str, body: impl FnOnce() -> Result<(), Failure>) -> fdvjp_status {
     last_error::clear();
-    let failure = match catch_unwind(AssertUnwindSafe(body)) {
+    let failure = match super::quiet_panic::catch(body) {
         Ok(Ok(())) => return FDVJP_OK,
         Ok(Err(failure)) => failure,
         Err(payload) => {
