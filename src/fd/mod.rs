@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod adaptive;
-mod alloc;
+pub(crate) mod alloc;
 mod bounds;
 mod colouring;
 mod columns;

@@ -37,6 +37,7 @@ impl From<TapeError> for Failure {
             TapeError::LengthMismatch { .. } => FDVJP_LENGTH_MISMATCH,
             TapeError::ShapeMismatch { .. } => FDVJP_SHAPE_MISMATCH,
             TapeError::InvalidArgument(_) => FDVJP_INVALID_ARGUMENT,
+            TapeError::OutOfMemory { .. } => FDVJP_OUT_OF_MEMORY,
             TapeError::Node { source, .. } => Failure::from(source.clone()).status,
         };
         Failure::new(status, e.to_string())
@@ -126,7 +127,8 @@ unsafe fn shaped(x: *const f64, shape: *const usize, ndim: usize) -> Result<Arra
         .ok_or_else(|| Failure::invalid(format!("shape {shape:?} has too many elements")))?;
     // SAFETY: forwarded caller contract on x, for the product of the shape.
     let data: &[f64] = unsafe { input(x, count, "x", "the product of shape")? };
-    Ok(ArrayD::from_shape_vec(IxDyn(shape), data.to_vec()).expect("length is the product"))
+    ArrayD::from_shape_vec(IxDyn(shape), data.to_vec())
+        .map_err(|e| Failure::invalid(format!("shape {shape:?} has too many elements ({e})")))
 }
 
 /// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
@@ -499,7 +501,8 @@ fn check_len(len: usize, expected: usize, v: fdvjp_var) -> Result<(), Failure> {
 
 /// Computes the gradient of `<seed, out>` with respect to every input, replacing earlier
 /// gradients. `seed` has `len` = the number of elements of `out` (row-major); `seed ==
-/// NULL` with `len` ignored requires a one-element `out` and seeds 1. Nodes that `out` does
+/// NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
+/// `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
 /// not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
 /// each point (see `fdvjp_tape_call`). On failure the previous gradients are kept.
 ///
@@ -517,6 +520,12 @@ pub unsafe extern "C" fn fdvjp_tape_backward(
         let (mut tape, seed) = unsafe {
             let tape = tape_mut(t)?;
             let seed = if seed.is_null() {
+                if len > 1 {
+                    return Err(Failure::invalid(format!(
+                        "seed is NULL but len = {len} (a NULL seed means 1 for a \
+                         one-element output: len must be 0 or 1)"
+                    )));
+                }
                 None
             } else {
                 Some(input(seed, len, "seed", "len")?)

@@ -56,6 +56,16 @@ impl Custom {
                 evaluation: 1,
                 point: "the vjp callback at the recorded x".to_string(),
             })?;
+        // A non-finite entry from a finite cotangent is the callback's fault: reported here,
+        // naming the entry, rather than spreading NaN into every gradient.
+        if v.iter().all(|vi| vi.is_finite()) {
+            if let Some(j) = grad.iter().position(|g| !g.is_finite()) {
+                return Err(FdError::CallbackOutput(format!(
+                    "the vjp callback wrote grad[{j}] = {} (not finite) for a finite v",
+                    grad[j]
+                )));
+            }
+        }
         Ok(grad)
     }
 }

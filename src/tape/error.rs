@@ -60,6 +60,14 @@ pub enum TapeError {
     },
     /// An argument outside its domain (a non-finite input, a slice out of range, ...).
     InvalidArgument(String),
+    /// A value the op would make is too large for memory (its size is valid, but the
+    /// allocator refused it): e.g. the `[2^20, 2^20]` product of `[2^20, 0]` and `[0, 2^20]`.
+    OutOfMemory {
+        /// The value, e.g. "the result of a matmul".
+        what: String,
+        /// Its number of doubles.
+        elements: usize,
+    },
     /// A callback node (opaque or custom-VJP) failed: its callback returned non-zero, its
     /// output was not finite, or finite differences could not be formed.
     Node {
@@ -97,6 +105,11 @@ impl fmt::Display for TapeError {
                 "{op}: shapes {left:?} and {right:?} do not agree ({rule})"
             ),
             TapeError::InvalidArgument(msg) => f.write_str(msg),
+            TapeError::OutOfMemory { what, elements } => write!(
+                f,
+                "cannot allocate {what}: {elements} doubles ({:.3e} bytes)",
+                *elements as f64 * 8.0
+            ),
             TapeError::Node {
                 index,
                 kind,

@@ -8,7 +8,7 @@ use super::ops::binary::BinaryOp;
 use super::ops::reduce::ReduceOp;
 use super::ops::unary::UnaryOp;
 use super::ops::{linalg, power, shape};
-use super::value::{array, flat};
+use super::value::{array, flat, total_len, with_capacity};
 use ndarray::ArrayD;
 
 /// How a node's value is made. Operand indices always point to earlier nodes.
@@ -114,7 +114,7 @@ impl Op {
             Op::Reduce(op, [a]) => op.forward(value_of(*a)),
             Op::PowScalar(p, [a]) => power::pow_scalar_forward(value_of(*a), *p),
             Op::Dot([a, b]) => linalg::dot_forward(value_of(*a), value_of(*b)),
-            Op::Matmul([a, b]) => linalg::matmul_forward(value_of(*a), value_of(*b)),
+            Op::Matmul([a, b]) => linalg::matmul_forward(value_of(*a), value_of(*b))?,
             Op::Reshape(to, [a]) => shape::reshape(value_of(*a), to),
             Op::Slice {
                 start,
@@ -122,15 +122,17 @@ impl Op {
                 operand: [a],
             } => shape::slice(value_of(*a), *start, *len),
             Op::Concat(args) => {
-                shape::concat(&args.iter().map(|&i| value_of(i)).collect::<Vec<_>>())
+                shape::concat(&args.iter().map(|&i| value_of(i)).collect::<Vec<_>>())?
             }
             Op::Opaque(node, args) => {
-                let x = gather(args, value_of);
+                let x = gather(args, value_of)?;
+                node.check_pattern(x.len())
+                    .map_err(|e| node_error("opaque call", e))?;
                 let y = node.forward(&x).map_err(|e| node_error("opaque call", e))?;
                 array(&[y.len()], y)
             }
             Op::Custom(node, args) => {
-                let x = gather(args, value_of);
+                let x = gather(args, value_of)?;
                 let y = node
                     .forward(&x)
                     .map_err(|e| node_error("custom-VJP call", e))?;
@@ -192,7 +194,7 @@ impl Op {
             } => emit(*a, shape::slice_pullback(value(*a), *start, &g)),
             Op::Concat(args) => split(args, earlier, &g, emit),
             Op::Opaque(node, args) => {
-                let x = gather(args, &value);
+                let x = gather(args, &value)?;
                 let grad =
                     node.pullback(&x, flat(y), flat(&g))
                         .map_err(|source| TapeError::Node {
@@ -204,7 +206,7 @@ impl Op {
                 split(args, earlier, &array(&[grad.len()], grad), emit);
             }
             Op::Custom(node, args) => {
-                let x = gather(args, &value);
+                let x = gather(args, &value)?;
                 let grad =
                     node.pullback(&x, flat(y), flat(&g))
                         .map_err(|source| TapeError::Node {
@@ -241,13 +243,19 @@ impl Op {
     }
 }
 
-/// The concatenation of the operands' flattened values: a callback node's `x`.
-fn gather<'v>(args: &[usize], value_of: &dyn Fn(usize) -> &'v ArrayD<f64>) -> Vec<f64> {
-    let mut x = Vec::new();
+/// The concatenation of the operands' flattened values: a callback node's `x`. The args
+/// may repeat one var any number of times, so the length is checked and the memory
+/// allocated fallibly.
+fn gather<'v>(
+    args: &[usize],
+    value_of: &dyn Fn(usize) -> &'v ArrayD<f64>,
+) -> Result<Vec<f64>, TapeError> {
+    let n = total_len(args.iter().map(|&i| value_of(i).len()), "call")?;
+    let mut x = with_capacity(n, "x, the concatenated arguments")?;
     for &i in args {
         x.extend_from_slice(flat(value_of(i)));
     }
-    x
+    Ok(x)
 }
 
 /// Splits a flat gradient over the operands, in their shapes, skipping inactive ones.

@@ -13,7 +13,7 @@ use crate::fd::{self, FdError, Function, Layout, Options};
 /// Evaluates `f(x)` once as a node's forward pass: a failure code or a non-finite output is
 /// an error naming the evaluation and the element.
 pub(crate) fn evaluate_once(f: &dyn Function, x: &[f64], m: usize) -> Result<Vec<f64>, FdError> {
-    let mut y = vec![0.0; m];
+    let mut y = fd::alloc::zeros(m, "the output y")?;
     f.eval(x, &mut y).map_err(|code| FdError::Callback {
         code,
         evaluation: 1,
@@ -48,6 +48,15 @@ impl Opaque {
             m,
             jacobian: None,
         }
+    }
+
+    /// Checks the options' sparsity pattern against this node's `m` outputs and `n` inputs,
+    /// so that a pattern that does not fit is refused when the node is recorded (naming
+    /// it), not at its first backward pass.
+    pub fn check_pattern(&self, n: usize) -> Result<(), FdError> {
+        self.options
+            .sparsity()
+            .map_or(Ok(()), |s| s.check_dims(self.m, n))
     }
 
     /// The function at `x` (one evaluation), after checking `x` against the options.

@@ -5,8 +5,9 @@
 //! (giving `[m, n]`) or by a 1-D `[k]` vector (a matrix-vector product giving `[m]`).
 
 use crate::tape::error::TapeError;
-use crate::tape::value::{array, flat, standard};
-use ndarray::{ArrayD, ArrayView1, ArrayView2, Ix1, Ix2};
+use crate::tape::value::{array, element_count, flat, standard, with_capacity};
+use ndarray::linalg::{general_mat_mul, general_mat_vec_mul};
+use ndarray::{ArrayD, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Ix1, Ix2};
 
 /// Checks the shapes of `dot(a, b)`.
 pub(crate) fn dot_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeError> {
@@ -42,18 +43,23 @@ pub(crate) fn dot_pullback(
     )
 }
 
-/// Checks the shapes of `matmul(a, b)` and gives the result's.
+/// Checks the shapes of `matmul(a, b)` and gives the result's, which must be a shape an
+/// array can have (`[2^40, 0]` times `[0, 2^40]` is refused: 2^80 elements).
 pub(crate) fn matmul_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeError> {
-    match (a, b) {
-        ([m, k], [k2, n]) if k == k2 => Ok(vec![*m, *n]),
-        ([m, k], [k2]) if k == k2 => Ok(vec![*m]),
-        _ => Err(TapeError::ShapeMismatch {
-            op: "matmul".to_string(),
-            left: a.to_vec(),
-            right: b.to_vec(),
-            rule: "matmul needs [m, k] times [k, n] or [m, k] times [k]",
-        }),
-    }
+    let shape = match (a, b) {
+        ([m, k], [k2, n]) if k == k2 => vec![*m, *n],
+        ([m, k], [k2]) if k == k2 => vec![*m],
+        _ => {
+            return Err(TapeError::ShapeMismatch {
+                op: "matmul".to_string(),
+                left: a.to_vec(),
+                right: b.to_vec(),
+                rule: "matmul needs [m, k] times [k, n] or [m, k] times [k]",
+            })
+        }
+    };
+    element_count(&shape, "matmul: the result of shape")?;
+    Ok(shape)
 }
 
 fn matrix(a: &ArrayD<f64>) -> ArrayView2<'_, f64> {
@@ -64,14 +70,23 @@ fn vector(a: &ArrayD<f64>) -> ArrayView1<'_, f64> {
     a.view().into_dimensionality::<Ix1>().expect("checked 1-D")
 }
 
-/// `a b` (matrix product or matrix-vector product); shapes checked by `matmul_shape`.
-pub(crate) fn matmul_forward(a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
-    let y = if b.ndim() == 2 {
-        matrix(a).dot(&matrix(b)).into_dyn()
+/// `a b` (matrix product or matrix-vector product); shapes checked by `matmul_shape`. The
+/// result's memory is allocated fallibly (its size is the caller's: `[m, 0]` times `[0, n]`
+/// is m*n zeros), so a result too large for memory is `OutOfMemory`, not an abort.
+pub(crate) fn matmul_forward(a: &ArrayD<f64>, b: &ArrayD<f64>) -> Result<ArrayD<f64>, TapeError> {
+    let shape = matmul_shape(a.shape(), b.shape())?;
+    let len = element_count(&shape, "matmul: the result of shape")?;
+    let mut data = with_capacity(len, "the result of a matmul")?;
+    data.resize(len, 0.0);
+    if b.ndim() == 2 {
+        let mut y =
+            ArrayViewMut2::from_shape((shape[0], shape[1]), &mut data).expect("checked shape");
+        general_mat_mul(1.0, &matrix(a), &matrix(b), 0.0, &mut y);
     } else {
-        matrix(a).dot(&vector(b)).into_dyn()
-    };
-    standard(y)
+        let mut y = ArrayViewMut1::from_shape(shape[0], &mut data).expect("checked shape");
+        general_mat_vec_mul(1.0, &matrix(a), &vector(b), 0.0, &mut y);
+    }
+    Ok(array(&shape, data))
 }
 
 /// The gradients of `<g, a b>`: `g b^T` and `a^T g` (for a vector b, `g b^T` is the outer

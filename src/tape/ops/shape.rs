@@ -2,7 +2,7 @@
 //! concatenation of flattened arrays. Their pull-backs move the gradient back.
 
 use crate::tape::error::TapeError;
-use crate::tape::value::{array, element_count, flat};
+use crate::tape::value::{array, element_count, flat, total_len, with_capacity};
 use ndarray::ArrayD;
 
 /// Checks that `shape` holds as many elements as `from`.
@@ -53,13 +53,15 @@ pub(crate) fn slice_pullback(a: &ArrayD<f64>, start: usize, g: &ArrayD<f64>) -> 
     array(a.shape(), data)
 }
 
-/// The flattened parts one after another, as a vector.
-pub(crate) fn concat(parts: &[&ArrayD<f64>]) -> ArrayD<f64> {
-    let mut data = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+/// The flattened parts one after another, as a vector. The parts may repeat one operand
+/// any number of times, so the length is checked and the memory allocated fallibly.
+pub(crate) fn concat(parts: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, TapeError> {
+    let len = total_len(parts.iter().map(|p| p.len()), "concat")?;
+    let mut data = with_capacity(len, "the result of a concat")?;
     for p in parts {
         data.extend_from_slice(flat(p));
     }
-    array(&[data.len()], data)
+    Ok(array(&[data.len()], data))
 }
 
 /// The piece of `g` that belongs to the part of shape `shape` starting at `offset`.
