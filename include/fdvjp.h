@@ -16,6 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The largest thread count `fdvjp_config_set_threads` accepts. It keeps the planner's
+// products (4 points per thread, times n or m) far from overflow and a typo from
+// starting millions of OS threads.
+#define FDVJP_MAX_THREADS 1024
+
 // Result of every fallible call: `FDVJP_OK` (0) on success, otherwise the kind of
 // failure; `fdvjp_last_error` then gives a message naming the argument and value.
 enum fdvjp_status
@@ -492,6 +497,10 @@ fdvjp_status fdvjp_config_set_adaptive(fdvjp_config *cfg, int32_t on);
 // of the calls changes. Unless a batch size is set, batches hold 4 points per thread.
 // Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
 //
+// At most `FDVJP_MAX_THREADS` (1024): a larger value is `FDVJP_INVALID_ARGUMENT` and
+// leaves the config unchanged. A computation never starts more threads than it has
+// points in a batch to evaluate.
+//
 // # Safety
 // `cfg` is NULL or a live config.
 fdvjp_status fdvjp_config_set_threads(fdvjp_config *cfg, size_t threads);
@@ -500,7 +509,10 @@ fdvjp_status fdvjp_config_set_threads(fdvjp_config *cfg, size_t threads);
 // call, or shared among the threads. fdvjp plans the first stencil points of as many
 // columns as fit and evaluates them together; results do not depend on it. Extra memory
 // grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 4 per
-// thread with threads).
+// thread with threads). Any value is accepted: a batch larger than the points a
+// computation plans is simply that computation's points (`SIZE_MAX` means "all at
+// once"); when the planned points do not fit in memory the computation fails with
+// `FDVJP_OUT_OF_MEMORY` before f is called.
 //
 // # Safety
 // `cfg` is NULL or a live config.
@@ -713,7 +725,8 @@ fdvjp_status fdvjp_tape_value(const fdvjp_tape *t, fdvjp_var v, double *out, siz
 
 // Computes the gradient of `<seed, out>` with respect to every input, replacing earlier
 // gradients. `seed` has `len` = the number of elements of `out` (row-major); `seed ==
-// NULL` with `len` ignored requires a one-element `out` and seeds 1. Nodes that `out` does
+// NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
+// `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
 // not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
 // each point (see `fdvjp_tape_call`). On failure the previous gradients are kept.
 //

@@ -137,7 +137,18 @@ pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
     m: usize,
     chunk: &[(Direction<'_>, f64)],
 ) -> Result<(), FdError> {
+    // The batch size is the caller's (any size_t), so the planned points may not fit in
+    // memory: reserve them fallibly, before f is called.
+    let len = chunk
+        .len()
+        .checked_mul(points_per_direction(opts))
+        .and_then(|p| p.checked_mul(x.len()));
     let mut xs = Vec::new();
+    len.and_then(|len| xs.try_reserve_exact(len).ok())
+        .ok_or(FdError::OutOfMemory {
+            what: "the points of a batch",
+            elements: len.unwrap_or(usize::MAX),
+        })?;
     let mut owner = Vec::new();
     for (k, &(dir, t0)) in chunk.iter().enumerate() {
         first_points(opts, x, dir, t0, &mut xs);

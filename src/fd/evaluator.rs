@@ -96,11 +96,21 @@ impl<'f, F: Function + ?Sized> Evaluator<'f, F> {
         let k = xs.len() / n;
         let mut ys = std::mem::take(&mut self.ahead.ys);
         ys.clear();
-        ys.resize(k * m, 0.0);
+        let len = k.checked_mul(m).ok_or(FdError::OutOfMemory {
+            what: "the values of a batch",
+            elements: usize::MAX,
+        })?;
+        ys.try_reserve_exact(len)
+            .map_err(|_| FdError::OutOfMemory {
+                what: "the values of a batch",
+                elements: len,
+            })?;
+        ys.resize(len, 0.0);
         self.ahead = Ahead::default();
+        // The batch may be any size_t (the caller's): saturate, a chunk is at most all.
         for (c, (xc, yc)) in xs
-            .chunks(batch * n)
-            .zip(ys.chunks_mut(batch * m))
+            .chunks(batch.saturating_mul(n))
+            .zip(ys.chunks_mut(batch.saturating_mul(m)))
             .enumerate()
         {
             if let Err((p, code)) = self.f.eval_many(xc, yc, n, m) {

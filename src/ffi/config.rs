@@ -66,6 +66,11 @@ pub(crate) unsafe fn options_of<'a>(cfg: *const fdvjp_config) -> Result<Cow<'a, 
 /// Points per thread in a batch when the caller did not choose the batch size.
 const THREAD_BATCH: usize = 4;
 
+/// The largest thread count `fdvjp_config_set_threads` accepts. It keeps the planner's
+/// products (4 points per thread, times n or m) far from overflow and a typo from
+/// starting millions of OS threads.
+pub const FDVJP_MAX_THREADS: usize = 1024;
+
 /// The config behind a non-NULL `cfg`, checked to be live; `None` for NULL.
 ///
 /// # Safety
@@ -400,6 +405,10 @@ pub unsafe extern "C" fn fdvjp_config_set_adaptive(
 /// of the calls changes. Unless a batch size is set, batches hold 4 points per thread.
 /// Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
 ///
+/// At most `FDVJP_MAX_THREADS` (1024): a larger value is `FDVJP_INVALID_ARGUMENT` and
+/// leaves the config unchanged. A computation never starts more threads than it has
+/// points in a batch to evaluate.
+///
 /// # Safety
 /// `cfg` is NULL or a live config.
 #[no_mangle]
@@ -410,6 +419,12 @@ pub unsafe extern "C" fn fdvjp_config_set_threads(
     // SAFETY: forwarded caller contract.
     unsafe {
         update_config("fdvjp_config_set_threads", cfg, |c| {
+            if threads > FDVJP_MAX_THREADS {
+                return Err(Failure::invalid(format!(
+                    "threads = {threads} exceeds the limit FDVJP_MAX_THREADS = \
+                     {FDVJP_MAX_THREADS}"
+                )));
+            }
             c.execution.threads = threads;
             Ok(())
         })
@@ -420,7 +435,10 @@ pub unsafe extern "C" fn fdvjp_config_set_threads(
 /// call, or shared among the threads. fdvjp plans the first stencil points of as many
 /// columns as fit and evaluates them together; results do not depend on it. Extra memory
 /// grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 4 per
-/// thread with threads).
+/// thread with threads). Any value is accepted: a batch larger than the points a
+/// computation plans is simply that computation's points (`SIZE_MAX` means "all at
+/// once"); when the planned points do not fit in memory the computation fails with
+/// `FDVJP_OUT_OF_MEMORY` before f is called.
 ///
 /// # Safety
 /// `cfg` is NULL or a live config.
