@@ -17,6 +17,7 @@ mod complex_step;
 mod config;
 mod drivers;
 mod last_error;
+mod quiet_panic;
 mod status;
 mod tape;
 mod tape_ops;
