@@ -112,10 +112,24 @@ fn configure(cfg: *mut fdvjp_config, inp: &mut Input, n: usize, m: usize, x: &[f
     let lower: Vec<f64> = x.iter().map(|&v| v - inp.value().abs()).collect();
     let upper: Vec<f64> = x.iter().map(|&v| v + inp.value().abs()).collect();
     let nnz = inp.below(9);
-    let rows: Vec<usize> = (0..nnz).map(|_| inp.below(m + 1)).collect();
-    let cols: Vec<usize> = (0..nnz).map(|_| inp.below(n + 1)).collect();
+    // Indices just past the problem, and rarely anywhere in size_t.
+    let mut index = |k: usize| {
+        if inp.chance(8) {
+            inp.size()
+        } else {
+            inp.below(k + 1)
+        }
+    };
+    let rows: Vec<usize> = (0..nnz).map(|_| index(m)).collect();
+    let cols: Vec<usize> = (0..nnz).map(|_| index(n)).collect();
     let (use_steps, use_typ, use_bounds) = (inp.chance(40), inp.chance(60), inp.chance(60));
-    let (adaptive, batch_size) = (inp.below(3) as i32, inp.below(6));
+    let adaptive = inp.below(3) as i32;
+    let batch_size = if inp.chance(64) {
+        inp.size()
+    } else {
+        inp.below(6)
+    };
+    let threads = inp.size();
     // SAFETY: cfg is a live config; every array is a live local of the length passed.
     unsafe {
         fdvjp_config_set_scheme(cfg, scheme);
@@ -131,7 +145,16 @@ fn configure(cfg: *mut fdvjp_config, inp: &mut Input, n: usize, m: usize, x: &[f
         }
         fdvjp_config_set_sparsity(cfg, rows.as_ptr(), cols.as_ptr(), nnz);
         fdvjp_config_set_adaptive(cfg, adaptive);
-        fdvjp_config_set_batch_size(cfg, batch_size);
+        assert_eq!(
+            fdvjp_config_set_batch_size(cfg, batch_size),
+            fdvjp_status::FDVJP_OK,
+            "any batch size is accepted"
+        );
+        // Any thread count up to the limit is accepted, any above refused; the callbacks
+        // here are not thread-safe, so the computation itself stays serial.
+        let status = fdvjp_config_set_threads(cfg, threads);
+        check_status("fdvjp_config_set_threads", status);
+        assert_eq!(status == fdvjp_status::FDVJP_OK, threads <= FDVJP_MAX_THREADS);
         fdvjp_config_set_threads(cfg, 1);
     }
     layout == 1

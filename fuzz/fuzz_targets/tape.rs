@@ -243,7 +243,7 @@ fuzz_target!(|data: &[u8]| {
     for _ in 0..inp.below(12) {
         let a = pick(&mut inp, &pool);
         let b = pick(&mut inp, &pool);
-        let op = inp.below(11);
+        let op = inp.below(14);
         let code = inp.below(12) as i32;
         let made = match op {
             // SAFETY (every arm): live tape; `out` is the wrapper's local; arrays are locals
@@ -310,6 +310,33 @@ fuzz_target!(|data: &[u8]| {
                         out,
                     )
                 })
+            }
+            // Sizes from the whole size_t range: an empty array with huge axes (whose
+            // matmul, concat or reshape must be refused or fail cleanly), a slice past
+            // the end, a call with a huge output length.
+            11 => {
+                // One axis is 0, so x (NULL) is never read.
+                let mut shape = [inp.small_or_huge(), inp.small_or_huge(), 0];
+                shape.rotate_left(inp.below(3));
+                t.record("fdvjp_tape_input_shaped", |tp, out| unsafe {
+                    fdvjp_tape_input_shaped(tp, std::ptr::null(), shape.as_ptr(), 3, out)
+                })
+            }
+            12 => {
+                let (start, len) = (inp.size(), inp.size());
+                t.record("fdvjp_tape_slice", |tp, out| unsafe {
+                    fdvjp_tape_slice(tp, a, start, len, out)
+                })
+            }
+            13 => {
+                let m = inp.small_or_huge();
+                let before = fail.0.get();
+                let made = t.record("fdvjp_tape_call", |tp, out| unsafe {
+                    fdvjp_tape_call(tp, std::ptr::null(), Some(opaque), user, &a, 1, m, out)
+                });
+                assert!(made.is_none() || m < 8, "a call with m = {m} recorded");
+                fail.0.set(before);
+                made
             }
             _ => {
                 let m = t.len(a).unwrap_or(1);

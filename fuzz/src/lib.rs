@@ -52,6 +52,33 @@ impl<'a> Input<'a> {
         (f64::from(self.byte()) - 128.0) / 64.0
     }
 
+    /// A size from the whole `usize` range: mostly small (0..8), otherwise next to a power
+    /// of two (`2^k - 1`, `2^k`, `2^k + 1` for any k < 64) or next to `usize::MAX`.
+    pub fn size(&mut self) -> usize {
+        let b = self.byte();
+        if b < 160 {
+            return usize::from(b % 8);
+        }
+        let power = 1usize << (self.byte() % 64);
+        match self.byte() % 4 {
+            0 => power - 1,
+            1 => power,
+            2 => power.wrapping_add(1),
+            _ => usize::MAX - usize::from(b % 4),
+        }
+    }
+
+    /// A size that is either small (0..8) or at least 2^40 elements: `size()` without the
+    /// middle range, for lengths the library would rightly allocate and fill (2^30 doubles
+    /// are 8 GiB of real memory). From 2^40 doubles (8 TiB) on, every allocator refuses,
+    /// so the library must answer `FDVJP_OUT_OF_MEMORY` or `FDVJP_INVALID_ARGUMENT`.
+    pub fn small_or_huge(&mut self) -> usize {
+        match self.size() {
+            s if s < 8 => s,
+            s => s | (1usize << 40),
+        }
+    }
+
     /// A raw u64 (for invalid ids and the like).
     pub fn word(&mut self) -> u64 {
         (0..8).fold(0u64, |w, _| (w << 8) | u64::from(self.byte()))
