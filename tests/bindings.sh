@@ -91,7 +91,8 @@ one_check() {
 
 install_missing gcc:gcc g++:g++ make:make gfortran:gfortran cmake:cmake pkg-config:pkg-config \
     valgrind:valgrind readelf:binutils || echo "warning: could not install every system package"
-install_python numpy:numpy pytest:pytest autograd:autograd "jax:jax[cpu]" tree_sitter:tree-sitter \
+install_python numpy:numpy pytest:pytest autograd:autograd "jax:jax[cpu]" scipy:scipy mpmath:mpmath \
+    "distributed:dask[distributed]" tree_sitter:tree-sitter \
     tree_sitter_julia:tree-sitter-julia ||
     echo "warning: could not install every Python package (their tests are skipped, with the reason)"
 

@@ -1,39 +1,119 @@
 """autograd adapter: a numerical VJP for a function autograd cannot trace.
 
-    from autograd.extend import primitive, defvjp
+    from autograd.extend import primitive, defvjp, defvjp_argnums
     from fdvjp.autograd import vjp_numeric
 
     @primitive
     def solver(a, b): ...                 # any numpy code, a C call, a subprocess ...
     defvjp(solver, vjp_numeric(solver, 0), vjp_numeric(solver, 1))
+    # or both arguments in one finite-difference pass, only those autograd asks for:
+    defvjp_argnums(solver, vjp_numeric(solver, (0, 1)))
 
 `vjp_numeric(fun, argnum)` is the VJP maker `defvjp` expects: called with the answer and
-the arguments, it returns `g -> g^T d fun / d args[argnum]`, computed by fdvjp.
+the arguments, it returns `g -> g^T d fun / d args[argnum]`, computed by fdvjp at
+`1 + 2n - 1` evaluations (central): autograd's answer is f(x), so it is not recomputed.
+The black box receives float64 arrays for floating arguments (complex128 for complex
+ones; integers unchanged), and complex arguments follow autograd's convention (`g f'(z)`
+for holomorphic f; `df/dx - i df/dy` for a real loss).
 """
+
+import inspect
 
 import numpy as np
 
-from .derivatives import vjp
+from .policy import kind
+from .problem import Problem
 
 
-def vjp_numeric(fun, argnum=0, config=None, **options):
-    """A `defvjp`-ready VJP maker for argument `argnum` of `fun` (options as `fdvjp.vjp`).
+def _check_argnums(fun, argnums):
+    """Rejects, when the maker is built, an argnum that fun's signature cannot have."""
+    for a in argnums:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool) or a < 0:
+            raise ValueError(f"fdvjp.autograd.vjp_numeric: argnum must be a non-negative int, got {a!r}")
+    raw = getattr(fun, "fun", fun)  # an autograd primitive wraps the raw function as .fun
+    try:
+        params = inspect.signature(raw).parameters.values()
+    except (TypeError, ValueError):
+        return  # no signature to check (a builtin, a ufunc)
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for a in argnums:
+        if a >= len(positional):
+            raise ValueError(f"fdvjp.autograd.vjp_numeric: argnum {a} is out of range for "
+                             f"{getattr(raw, '__name__', raw)!r}, which takes {len(positional)} positional "
+                             f"argument(s)")
 
-    `fun` may be the primitive itself: on plain arrays it runs the raw function.
+
+def _per_argnum(value, argnums, name):
+    """A per-argument option: one value for a single argnum, else a tuple aligned with them."""
+    if value is None:
+        return [None] * len(argnums)
+    if len(argnums) == 1:
+        return [value]
+    if not isinstance(value, (tuple, list)) or len(value) != len(argnums):
+        raise ValueError(f"fdvjp.autograd.vjp_numeric: {name} needs one entry per argnum {tuple(argnums)}")
+    return list(value)
+
+
+def _as_gradient(grad, primal):
+    """The gradient in the argument's type: a float for a scalar, the argument's floating
+    dtype (complex stays complex) for an array."""
+    p = np.asarray(primal)
+    if kind(p.dtype) == "int":
+        out_dtype = np.float64
+    else:
+        out_dtype = p.dtype
+    grad = np.asarray(grad).astype(out_dtype, copy=False)
+    if np.ndim(primal) == 0:
+        return complex(grad) if kind(out_dtype) == "complex" else float(grad)
+    return grad
+
+
+def vjp_numeric(fun, argnum=0, config=None, executor=None, steps=None, typical=None, bounds=None, **options):
+    """A `defvjp`-ready VJP maker for argument `argnum` of `fun` (an int), or, for a tuple
+    of argnums, a `defvjp_argnums`-ready maker computing the requested ones together.
+
+    steps, typical, bounds: per argument (one value for an int argnum, a tuple aligned
+    with the argnums otherwise): steps / typical scalars or arrays broadcast to the
+    argument, bounds a (lower, upper) pair. executor: a `concurrent.futures.Executor` for
+    the perturbed points. Other options: as `fdvjp.vjp` (or `config=`). `fun` may be the
+    primitive itself: on plain arrays it runs the raw function.
     """
+    single = isinstance(argnum, (int, np.integer)) and not isinstance(argnum, bool)
+    argnums = (argnum,) if single else tuple(argnum)
+    _check_argnums(fun, argnums)
+    per = {name: _per_argnum(value, argnums, name)
+           for name, value in (("steps", steps), ("typical", typical), ("bounds", bounds))}
 
-    def maker(ans, *args, **kwargs):
-        primal = args[argnum]
+    def gradients(wanted, ans, args, kwargs, g):
+        def call(leaves):
+            return [fun(*leaves, **kwargs)]
 
-        def partial(x):
-            call_args = list(args)
-            call_args[argnum] = x
-            return fun(*call_args, **kwargs)
+        leaf_options = [None] * len(args)
+        for a in wanted:
+            j = argnums.index(a)
+            opts = {name: values[j] for name, values in per.items() if values[j] is not None}
+            leaf_options[a] = opts or None
+        problem = Problem(call, list(args), wanted, outs=[ans], leaf_options=leaf_options,
+                          config=config, executor=executor, options=options)
+        grads = dict(zip(problem.diff, problem.vjp([g])))
+        return [_as_gradient(grads.get(a, np.zeros(np.shape(args[a]))), args[a]) for a in wanted]
 
-        def vjp_of_g(g):
-            grad = vjp(partial, primal, np.asarray(g, dtype=np.float64), config=config, **options)
-            return grad if np.ndim(primal) else float(grad)
+    if single:
+        def maker(ans, *args, **kwargs):
+            if argnum >= len(args):
+                raise ValueError(f"fdvjp.autograd.vjp_numeric: argnum {argnum} but the call has {len(args)} arguments")
+            return lambda g: gradients((argnum,), ans, args, kwargs, g)[0]
 
-        return vjp_of_g
+        return maker
 
-    return maker
+    def maker_argnums(wanted, ans, args, kwargs):
+        wanted = tuple(wanted)
+        unknown = [a for a in wanted if a not in argnums]
+        if unknown:
+            raise ValueError(f"fdvjp.autograd.vjp_numeric: autograd asks for argument(s) {unknown}, "
+                             f"the maker covers {argnums}")
+        return lambda g: tuple(gradients(wanted, ans, args, kwargs, g))
+
+    return maker_argnums

@@ -1,37 +1,75 @@
 """Batch functions: f evaluates k points at once, as a (k, n) array of points giving a
 (k, m) array of values, so it can vectorize with numpy or hand the points to a GPU, MPI
-ranks or a cluster queue. The config's `batch_size` bounds k."""
+ranks or a cluster queue. The config's `batch_size` bounds k.
+
+`ExecutorBatch` turns a one-point function and any `concurrent.futures.Executor` into such
+a batch function: the points of a batch are submitted together and collected in order, so
+the result is bit-identical to a serial run (fdvjp's arithmetic does not depend on who
+evaluates f or in which order)."""
 
 import numpy as np
 
 from . import _library
+from .callback import as_values, reuse
 from .derivatives import as_input, pointer, reshape_jacobian, run
 
 
-class BatchTrampoline:
-    """Wraps `f((k, n) array) -> (k, m) values` as an `fdvjp_batch_fn`."""
+class ExecutorBatch:
+    """f((k,) + in_shape points) = executor.map(f, points), stacked as (k, m)."""
 
-    def __init__(self, f, in_shape, out_size):
+    def __init__(self, f, executor):
+        self.f = f
+        self.executor = executor
+
+    def __call__(self, points):
+        if len(points) == 1:  # f(x) alone, or a batch of one: no round trip
+            return np.stack([np.asarray(self.f(points[0]))])
+        return np.stack([np.asarray(y) for y in self.executor.map(self.f, list(points))])
+
+
+class BatchTrampoline:
+    """Wraps `f((k, n) array) -> (k, m) values` as an `fdvjp_batch_fn`; `known` as in
+    `Trampoline` (a point equal to x0 is not evaluated again)."""
+
+    def __init__(self, f, in_shape, out_size, known=None):
         self.f = f
         self.in_shape = tuple(in_shape)
         self.out_size = out_size
+        self.known = known
+        self.dtype = np.float64
         self.error = None
         self.c_function = _library.BATCH_FUNCTION(self._call)
 
     def _call(self, _user, xs, n, k, ys, m):
         try:
             points = np.ctypeslib.as_array(xs, shape=(k * n,)).copy() if k * n else np.zeros(0)
-            out = np.asarray(self.f(points.reshape((k,) + self.in_shape)), dtype=np.float64).reshape(-1)
-            if out.size != k * m:
-                raise ValueError(f"fdvjp: the batch function returned {out.size} values for {k} points "
-                                 f"of {m} outputs ({k * m} expected)")
+            points = points.reshape((k,) + self.in_shape)
+            out = np.empty((k, m))
+            todo = list(range(k))
+            if self.known is not None:
+                for p in range(k):
+                    y = reuse(self, points[p])
+                    if y is not None:
+                        out[p] = y.reshape(-1) if y.size == m else self._size_error(y.size, 1, m)
+                        todo.remove(p)
+                        break
+            if todo:
+                values = as_values(self.f(points[todo]), np.float64)
+                if values.size != len(todo) * m:
+                    self._size_error(values.size, len(todo), m)
+                out[todo] = values.reshape(len(todo), m)
             if k * m:
-                np.ctypeslib.as_array(ys, shape=(k * m,))[:] = out
+                np.ctypeslib.as_array(ys, shape=(k * m,))[:] = out.reshape(-1)
             return 0
         except BaseException as e:  # noqa: BLE001 - nothing may cross the C boundary
             if self.error is None:
                 self.error = e
             return 1
+
+    @staticmethod
+    def _size_error(size, k, m):
+        raise ValueError(f"fdvjp: the batch function returned {size} values for {k} points "
+                         f"of {m} outputs ({k * m} expected)")
 
     def reraise(self, failure=None):
         from .callback import Trampoline
@@ -41,8 +79,8 @@ class BatchTrampoline:
 
 def vjp_batch(f, x, v, config=None, **options):
     """`vjp` with a batch function f((k,) + x.shape) -> (k, m)."""
-    x = as_input(x)
-    v = as_input(v).reshape(-1)
+    x = as_input(x, where="fdvjp.vjp_batch")
+    v = as_input(v, name="v", where="fdvjp.vjp_batch").reshape(-1)
     grad = np.empty(x.size)
     run(_library.function("fdvjp_vjp_batch"), f, x, v.size, config, options, pointer(v), pointer(grad),
         trampoline=BatchTrampoline(f, x.shape, v.size))
@@ -51,8 +89,8 @@ def vjp_batch(f, x, v, config=None, **options):
 
 def jvp_batch(f, x, u, m, config=None, **options):
     """`jvp` with a batch function; m is f's number of outputs."""
-    x = as_input(x)
-    u = as_input(u).reshape(-1)
+    x = as_input(x, where="fdvjp.jvp_batch")
+    u = as_input(u, name="u", where="fdvjp.jvp_batch").reshape(-1)
     out = np.empty(m)
     run(_library.function("fdvjp_jvp_batch"), f, x, m, config, options, pointer(u), pointer(out),
         trampoline=BatchTrampoline(f, x.shape, m))
@@ -61,7 +99,7 @@ def jvp_batch(f, x, u, m, config=None, **options):
 
 def jacobian_batch(f, x, m, config=None, **options):
     """The (m, n) Jacobian with a batch function."""
-    x = as_input(x)
+    x = as_input(x, where="fdvjp.jacobian_batch")
     jac = np.empty(m * x.size)
     cfg = run(_library.function("fdvjp_jacobian_batch"), f, x, m, config, options, pointer(jac),
               trampoline=BatchTrampoline(f, x.shape, m))

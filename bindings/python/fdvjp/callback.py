@@ -13,14 +13,42 @@ from . import _library
 PYTHON_EXCEPTION = 1
 
 
+def as_values(y, dtype):
+    """f's value as a flat array of `dtype`; complex values where real ones are expected
+    are an error, not a silently dropped imaginary part."""
+    y = np.asarray(y)
+    if y.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        raise TypeError(
+            "fdvjp: the function returned complex values to a real-only entry point (the "
+            "imaginary part would be dropped): use fdvjp.complex_vjp / complex_jvp / complex_jacobian"
+        )
+    return np.asarray(y, dtype=dtype).reshape(-1)
+
+
+def reuse(trampoline, x):
+    """The known value at x (once), or None: see `Trampoline.known`."""
+    known = trampoline.known
+    if known is None:
+        return None
+    x0, y0 = known
+    if x.shape == x0.shape and x.dtype == x0.dtype and x.tobytes() == x0.tobytes():
+        trampoline.known = None
+        return np.asarray(y0, dtype=trampoline.dtype).reshape(-1)
+    return None
+
+
 class Trampoline:
     """Wraps `f`, which takes an array of `in_shape` and returns anything of `out_size`
     elements, as an `fdvjp_fn`, or as an `fdvjp_cfn` over complex128 arrays when `complex`
     (C then passes interleaved re/im doubles and counts complex numbers). Keep the object
     alive while C may call it."""
 
-    def __init__(self, f, in_shape, out_size, complex=False):
+    def __init__(self, f, in_shape, out_size, complex=False, known=None):
         self.f = f
+        # (x0, y0): f's value at x0, already computed by the caller (autograd's `ans`, a
+        # JAX primal output). The first evaluation at exactly x0 returns it instead of
+        # calling f again: one evaluation fewer, the same numbers.
+        self.known = known
         self.in_shape = tuple(in_shape)
         self.out_size = out_size
         self.dtype = np.complex128 if complex else np.float64
@@ -34,7 +62,9 @@ class Trampoline:
             # fdvjp's buffer lives only for this call: the user gets a private copy.
             xs = np.ctypeslib.as_array(x, shape=(k * n,)).copy() if n else np.zeros(0)
             xs = xs.view(self.dtype).reshape(self.in_shape)
-            out = np.asarray(self.f(xs), dtype=self.dtype).reshape(-1)
+            out = reuse(self, xs)
+            if out is None:
+                out = as_values(self.f(xs), self.dtype)
             if out.size != self.out_size:
                 raise ValueError(
                     f"fdvjp: the function returned {out.size} values where {self.out_size} were expected"

@@ -9,31 +9,39 @@ conj(complex_vjp(f, z, conj(c))).
 import numpy as np
 
 from . import _library
+from .callback import Trampoline
 from .derivatives import as_input, pointer, reshape_jacobian, run
+
+
+def _trampoline(f, z, m, fx):
+    known = None if fx is None else (z.copy(), np.asarray(fx, dtype=np.complex128))
+    return Trampoline(f, z.shape, m, complex=True, known=known)
 
 
 def _output_size(f, z):
     return int(np.size(f(z.copy())))
 
 
-def complex_vjp(f, z, v, config=None, **options):
-    """The complex cotangent pulled back to z (z's shape), in the convention above."""
+def complex_vjp(f, z, v, config=None, fx=None, **options):
+    """The complex cotangent pulled back to z (z's shape), in the convention above; `fx`
+    (f's value at z, when known) saves an evaluation."""
     z = as_input(z, np.complex128)
     v = as_input(v, np.complex128).reshape(-1)
     grad = np.empty(z.size, dtype=np.complex128)
     run(_library.function("fdvjp_complex_vjp"), f, z, v.size, config, options,
-        pointer(v), pointer(grad), complex=True)
+        pointer(v), pointer(grad), trampoline=_trampoline(f, z, v.size, fx))
     return grad.reshape(z.shape)
 
 
-def complex_jvp(f, z, u, m=None, config=None, **options):
+def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
     """A u + B conj(u) (m complex entries)."""
     z = as_input(z, np.complex128)
     u = as_input(u, np.complex128).reshape(-1)
-    m = m if m is not None else _output_size(f, z)
+    if m is None:
+        m = int(np.size(fx)) if fx is not None else _output_size(f, z)
     out = np.empty(m, dtype=np.complex128)
     run(_library.function("fdvjp_complex_jvp"), f, z, m, config, options,
-        pointer(u), pointer(out), complex=True)
+        pointer(u), pointer(out), trampoline=_trampoline(f, z, m, fx))
     return out
 
 

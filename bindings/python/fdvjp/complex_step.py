@@ -14,8 +14,8 @@ def _output_size(f, x):
 
 def vjp_complex_step(f, x, v, config=None, **options):
     """v^T J(x) (x's shape) by complex step."""
-    x = as_input(x)
-    v = as_input(v).reshape(-1)
+    x = as_input(x, where="fdvjp.vjp_complex_step")
+    v = as_input(v, name="v", where="fdvjp.vjp_complex_step").reshape(-1)
     grad = np.empty(x.size)
     run(_library.function("fdvjp_vjp_complex_step"), f, x, v.size, config, options,
         pointer(v), pointer(grad), complex=True)
@@ -24,8 +24,8 @@ def vjp_complex_step(f, x, v, config=None, **options):
 
 def jvp_complex_step(f, x, u, m=None, config=None, **options):
     """J(x) u (m entries) by one complex evaluation; without `m`, f is evaluated once more."""
-    x = as_input(x)
-    u = as_input(u).reshape(-1)
+    x = as_input(x, where="fdvjp.jvp_complex_step")
+    u = as_input(u, name="u", where="fdvjp.jvp_complex_step").reshape(-1)
     m = m if m is not None else _output_size(f, x)
     out = np.empty(m)
     run(_library.function("fdvjp_jvp_complex_step"), f, x, m, config, options,
@@ -35,7 +35,7 @@ def jvp_complex_step(f, x, u, m=None, config=None, **options):
 
 def jacobian_complex_step(f, x, m=None, config=None, **options):
     """The (m, n) Jacobian by complex step (n complex evaluations)."""
-    x = as_input(x)
+    x = as_input(x, where="fdvjp.jacobian_complex_step")
     m = m if m is not None else _output_size(f, x)
     jac = np.empty(m * x.size)
     cfg = run(_library.function("fdvjp_jacobian_complex_step"), f, x, m, config, options,

@@ -6,11 +6,38 @@ from . import _library
 from .callback import Trampoline
 from .config import COL_MAJOR, resolve
 from .errors import FdvjpError, check
+from .policy import real_input
 
 
-def as_input(x, dtype=np.float64):
-    """x as a contiguous float64 (or complex128) array (a private copy: fdvjp only reads it)."""
-    return np.array(x, dtype=dtype, order="C", copy=True)
+def as_input(x, dtype=np.float64, name="x", where="fdvjp"):
+    """x as a contiguous float64 (or complex128) array (a private copy: fdvjp only reads it).
+    A complex x where a real one is expected is a TypeError naming `where` and `name`."""
+    if np.dtype(dtype).kind == "c":
+        return np.array(x, dtype=dtype, order="C", copy=True)
+    return real_input(x, name, where)
+
+
+def make_trampoline(f, shape, m, executor=None, known=None):
+    """The C callback for f: one point per call, or batches of points mapped over
+    `executor` (a `concurrent.futures.Executor`) for the `_batch` entry points."""
+    if executor is None:
+        return Trampoline(f, shape, m, known=known)
+    from .batch import BatchTrampoline, ExecutorBatch
+
+    return BatchTrampoline(ExecutorBatch(f, executor), shape, m, known=known)
+
+
+def entry(name, executor=None):
+    """The C entry point `name`, or its `_batch` variant when an executor evaluates f."""
+    return _library.function(name + "_batch" if executor is not None else name)
+
+
+def executor_options(options, executor, n):
+    """With an executor and no explicit batch size, hand every point of a stencil over at
+    once (1 + 4n covers the widest, 4th-order, stencil)."""
+    if executor is not None and "batch_size" not in options:
+        options = dict(options, batch_size=4 * n + 1)
+    return options
 
 
 def pointer(a):
@@ -48,32 +75,45 @@ def run(entry, f, x, m, config, options, *rest, complex=False, trampoline=None):
     return cfg
 
 
-def vjp(f, x, v, config=None, **options):
+def vjp(f, x, v, config=None, executor=None, fx=None, **options):
     """grad = v^T J(x) for y = f(x): an array of x's shape.
 
-    f takes an array of x's shape and returns an array (or scalar) of v's size; `v` is the
-    cotangent of f's output. Costs 1 + 2n evaluations with central differences. Options
-    are those of `Config` (or pass `config=`).
+    f takes a float64 array of x's shape and returns an array (or scalar) of v's size; `v`
+    is the cotangent of f's output. Costs 1 + 2n evaluations with central differences (2n
+    when `fx`, f's value at x, is given). Options are those of `Config` (or pass
+    `config=`). `executor` (any `concurrent.futures.Executor`) evaluates the perturbed
+    points there, a stencil's points at a time; the result is bit-identical to a serial
+    run. x must be real (complex: `complex_vjp`).
     """
-    x = as_input(x)
-    v = as_input(v).reshape(-1)
+    x = as_input(x, where="fdvjp.vjp")
+    v = as_input(v, name="v", where="fdvjp.vjp").reshape(-1)
     grad = np.empty(x.size)
-    run(_library.lib.fdvjp_vjp, f, x, v.size, config, options, pointer(v), pointer(grad))
+    known = None if fx is None else (x.copy(), np.asarray(fx, dtype=np.float64))
+    run(entry("fdvjp_vjp", executor), f, x, v.size, config, executor_options(options, executor, x.size),
+        pointer(v), pointer(grad), trampoline=make_trampoline(f, x.shape, v.size, executor, known))
     return grad.reshape(x.shape)
 
 
-def jvp(f, x, u, m=None, config=None, **options):
+def jvp(f, x, u, m=None, config=None, executor=None, fx=None, **options):
     """J(x) u for y = f(x): an array of f's output shape (flat if `m` is given).
 
-    Without `m`, f is evaluated once more to learn its output shape.
+    Without `m` (or `fx`, f's value at x, which also saves an evaluation), f is evaluated
+    once more to learn its output shape. `executor` as in `vjp`.
     """
-    x = as_input(x)
-    u = as_input(u).reshape(-1)
+    x = as_input(x, where="fdvjp.jvp")
+    u = as_input(u, name="u", where="fdvjp.jvp").reshape(-1)
     if u.size != x.size:
         raise ValueError(f"fdvjp.jvp: u has {u.size} elements, x has {x.size}")
-    shape = (m,) if m is not None else output_shape(f, x)
+    known = None if fx is None else (x.copy(), np.asarray(fx, dtype=np.float64))
+    if m is not None:
+        shape = (m,)
+    elif fx is not None:
+        shape = np.shape(fx)
+    else:
+        shape = output_shape(f, x)
     out = np.empty(int(np.prod(shape)))
-    run(_library.lib.fdvjp_jvp, f, x, out.size, config, options, pointer(u), pointer(out))
+    run(entry("fdvjp_jvp", executor), f, x, out.size, config, executor_options(options, executor, x.size),
+        pointer(u), pointer(out), trampoline=make_trampoline(f, x.shape, out.size, executor, known))
     return out.reshape(shape)
 
 
@@ -84,13 +124,17 @@ def reshape_jacobian(jac, m, n, cfg):
     return jac.reshape((m, n))
 
 
-def jacobian(f, x, m=None, config=None, **options):
+def jacobian(f, x, m=None, config=None, executor=None, fx=None, **options):
     """The (m, n) Jacobian J[i, j] = d f_i / d x_j, f's output and x flattened in C order.
 
-    Without `m`, f is evaluated once more to learn its output size.
+    Without `m` (or `fx`), f is evaluated once more to learn its output size. `executor`
+    as in `vjp`.
     """
-    x = as_input(x)
-    m = m if m is not None else int(np.prod(output_shape(f, x)))
+    x = as_input(x, where="fdvjp.jacobian")
+    known = None if fx is None else (x.copy(), np.asarray(fx, dtype=np.float64))
+    if m is None:
+        m = int(np.size(fx)) if fx is not None else int(np.prod(output_shape(f, x)))
     jac = np.empty(m * x.size)
-    cfg = run(_library.lib.fdvjp_jacobian, f, x, m, config, options, pointer(jac))
+    cfg = run(entry("fdvjp_jacobian", executor), f, x, m, config, executor_options(options, executor, x.size),
+              pointer(jac), trampoline=make_trampoline(f, x.shape, m, executor, known))
     return reshape_jacobian(jac, m, x.size, cfg)

@@ -9,8 +9,8 @@ from .derivatives import as_input, output_shape, pointer, reshape_jacobian, run
 
 def vjp_estimate(f, x, v, config=None, **options):
     """(grad, err): v^T J(x) and an estimate of each entry's absolute error (x's shape)."""
-    x = as_input(x)
-    v = as_input(v).reshape(-1)
+    x = as_input(x, where="fdvjp.vjp_estimate")
+    v = as_input(v, name="v", where="fdvjp.vjp_estimate").reshape(-1)
     grad, err = np.empty(x.size), np.empty(x.size)
     run(_library.function("fdvjp_vjp_estimate"), f, x, v.size, config, options,
         pointer(v), pointer(grad), pointer(err))
@@ -19,8 +19,8 @@ def vjp_estimate(f, x, v, config=None, **options):
 
 def jvp_estimate(f, x, u, m=None, config=None, **options):
     """(J(x) u, err), shaped as f's output (flat if `m` is given)."""
-    x = as_input(x)
-    u = as_input(u).reshape(-1)
+    x = as_input(x, where="fdvjp.jvp_estimate")
+    u = as_input(u, name="u", where="fdvjp.jvp_estimate").reshape(-1)
     if u.size != x.size:
         raise ValueError(f"fdvjp.jvp_estimate: u has {u.size} elements, x has {x.size}")
     shape = (m,) if m is not None else output_shape(f, x)
@@ -33,7 +33,7 @@ def jvp_estimate(f, x, u, m=None, config=None, **options):
 
 def jacobian_estimate(f, x, m=None, config=None, **options):
     """(J, err): the (m, n) Jacobian and the estimate of each entry's absolute error."""
-    x = as_input(x)
+    x = as_input(x, where="fdvjp.jacobian_estimate")
     m = m if m is not None else int(np.prod(output_shape(f, x)))
     jac, err = np.empty(m * x.size), np.empty(m * x.size)
     cfg = run(_library.function("fdvjp_jacobian_estimate"), f, x, m, config, options,

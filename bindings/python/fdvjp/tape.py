@@ -149,7 +149,7 @@ class Tape:
         return self._leaf("fdvjp_tape_constant_shaped", x)
 
     def _leaf(self, name, x):
-        x = as_input(x)
+        x = as_input(x, where="fdvjp.Tape")
         return self._new_var(_library.function(name), pointer(x), _sizes(x.shape), x.ndim)
 
     def _as_var(self, a):
@@ -264,7 +264,7 @@ class Tape:
         if seed is None:
             self._checked(_library.function("fdvjp_tape_backward")(self.handle, out.id, None, 0))
         else:
-            s = as_input(seed).reshape(-1)
+            s = as_input(seed, name="seed", where="fdvjp.Tape.backward").reshape(-1)
             self._checked(_library.function("fdvjp_tape_backward")(self.handle, out.id, pointer(s), s.size))
 
     def grad(self, input):
@@ -276,7 +276,7 @@ class Tape:
 
     def set_input(self, input, x):
         """New values for an input (its shape is kept); call `forward()` to replay."""
-        x = as_input(x).reshape(-1)
+        x = as_input(x, where="fdvjp.Tape.set_input").reshape(-1)
         check(_library.function("fdvjp_tape_set_input")(self.handle, input.id, pointer(x), x.size))
 
     def forward(self):
