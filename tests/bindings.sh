@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The language bindings' tests: installs what they need when missing (gfortran, cmake,
 # pkg-config; numpy, pytest, autograd, jax, tree-sitter-julia), builds the release library, then runs
-#   Python (pytest, with the autograd and JAX examples), the header signature checks
-#   (Julia ccalls and syntax, the README's Julia names and signatures, ctypes table, their own
-#   negative tests), C++ (g++ -Wall -Wextra
+#   Python (pytest, with the autograd and JAX examples; the pip package in a fresh venv), the
+#   header signature checks (Julia ccalls and syntax, the README's Julia names and
+#   signatures, ctypes table, their own negative tests), C++ (g++ -Wall -Wextra
 #   -Werror, valgrind, ASan+UBSan), Fortran (gfortran -std=f2018 -Wall -Werror, valgrind), the
 #   install test (make install into a temporary prefix; pkg-config and CMake, the static
 #   links run with the shared library hidden) and the examples of README.md with their
@@ -99,6 +99,7 @@ install_python numpy:numpy pytest:pytest autograd:autograd "jax:jax[cpu]" scipy:
 one_check "cargo build --release" cargo build --release --lib
 export FDVJP_LIB=$LIBDIR/libfdvjp.so
 suite "python (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/python/tests
+suite "python package (venv, pip install)" bash bindings/python/tests/install.sh
 suite "signature checks (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/signatures
 one_check "julia ccalls vs fdvjp.h" python3 bindings/signatures/check_julia.py
 one_check "julia README vs the package" python3 bindings/signatures/check_julia_readme.py

@@ -1,6 +1,7 @@
 """Finds and loads libfdvjp, and declares the C prototypes for ctypes.
 
-Search order: the file named by $FDVJP_LIB, then this repository's target/release build,
+Search order: the file named by $FDVJP_LIB, then the copy inside the package (what
+`pip install ./bindings/python` puts there), then this repository's target/release build,
 then the system loader (an installed libfdvjp.so.0 or libfdvjp.so).
 """
 
@@ -134,6 +135,9 @@ def _candidates():
         yield explicit
         return
     here = Path(__file__).resolve()
+    bundled = here.parent / "libfdvjp.so"
+    if bundled.exists():
+        yield str(bundled)
     if len(here.parents) > 3:  # bindings/python/fdvjp/_library.py in a checkout
         built = here.parents[3] / "target" / "release" / "libfdvjp.so"
         if built.exists():

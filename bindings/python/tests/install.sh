@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The pip package from scratch: a clean venv (python3 -m venv), `pip install
+# ./bindings/python` (cargo builds libfdvjp into the package; CARGO_TARGET_DIR reused),
+# `import fdvjp` from /tmp with no FDVJP_LIB, a derivative through the bundled library,
+# `pip wheel` carrying the library, and no build debris left in the source tree.
+# Prints "N passed, N failed".
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+passed=0 failed=0
+check() { # check NAME COMMAND...
+    local name=$1
+    shift
+    if "$@" >"$WORK/log" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok   $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name"
+        tail -n 20 "$WORK/log" | sed 's/^/     /'
+    fi
+}
+before=$(cd "$ROOT" && git status --porcelain --ignored bindings/python | grep -v __pycache__)
+check "python3 -m venv" python3 -m venv "$WORK/venv"
+check "pip install ./bindings/python" "$WORK/venv/bin/pip" install -q "$ROOT/bindings/python"
+check "import fdvjp from /tmp, no FDVJP_LIB, bundled library" \
+    env -u FDVJP_LIB -u PYTHONPATH bash -c "cd /tmp && '$WORK/venv/bin/python' -c '
+import numpy as np, fdvjp, os
+assert fdvjp.library_path.startswith(os.path.dirname(fdvjp.__file__)), fdvjp.library_path
+g = fdvjp.vjp(np.sin, np.array([0.0, 1.0]), np.ones(2))
+assert np.allclose(g, np.cos([0.0, 1.0]), rtol=0, atol=1e-9), g
+print(\"ok\", fdvjp.library_path)'"
+check "pip wheel carries libfdvjp.so" bash -c "'$WORK/venv/bin/pip' wheel -q --no-deps -w '$WORK/wheels' '$ROOT/bindings/python' &&
+    '$WORK/venv/bin/python' -m zipfile -l '$WORK'/wheels/fdvjp-*.whl | grep -q 'fdvjp/libfdvjp.so'"
+after=$(cd "$ROOT" && git status --porcelain --ignored bindings/python | grep -v __pycache__)
+check "no build debris in the source tree" test "$before" = "$after"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
