@@ -1,4 +1,8 @@
-"""`Var`: a value recorded on a `Tape`, with numpy-like operators that record more ops."""
+"""`Var`: a value recorded on a `Tape`, with numpy-like operators that record more ops, and
+NumPy's own functions and ufuncs (`np.exp(v)`, `np.sum(v)`, `w @ v`, `v[[0, 2]]`, `v.T`:
+see `numpy_protocol`)."""
+
+from . import numpy_protocol
 
 
 class Var:
@@ -6,6 +10,12 @@ class Var:
     arrays records built-in ops (numbers and arrays become constants)."""
 
     __array_priority__ = 1000  # numpy defers to Var's reflected operators
+    __array_ufunc__ = numpy_protocol.array_ufunc
+    __array_function__ = numpy_protocol.array_function
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("fdvjp.Var: numpy.asarray would cut the variable off the tape; use .value for "
+                        "its current value")
 
     def __init__(self, tape, id):
         self.tape = tape
@@ -14,6 +24,32 @@ class Var:
     @property
     def shape(self):
         return self.tape.shape(self)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("fdvjp.Var: len() of a scalar")
+        return shape[0]
+
+    @property
+    def T(self):
+        """The transpose (reversed axes), an exact linear node."""
+        return numpy_protocol.transpose(self.tape, self)
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None)
+        return numpy_protocol.transpose(self.tape, self, axes)
 
     @property
     def value(self):
@@ -64,10 +100,10 @@ class Var:
         return self.tape.unary("neg", self)
 
     def __matmul__(self, other):
-        return self.tape.matmul(self, other)
+        return numpy_protocol.matmul(self.tape, self, other)
 
     def __rmatmul__(self, other):
-        return self.tape.matmul(other, self)
+        return numpy_protocol.matmul(self.tape, other, self)
 
     def __abs__(self):
         return self.tape.unary("abs", self)
@@ -115,16 +151,6 @@ class Var:
         return self.tape.reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def __getitem__(self, index):
-        """A contiguous range of the flattened value: v[start:stop] (step 1) or v[i]."""
-        n = 1
-        for s in self.shape:
-            n *= s
-        if isinstance(index, slice):
-            start, stop, step = index.indices(n)
-            if step != 1:
-                raise IndexError("fdvjp.Var: only contiguous slices (step 1)")
-            return self.tape.slice(self, start, max(stop - start, 0))
-        i = index + n if index < 0 else index
-        if not 0 <= i < n:
-            raise IndexError(f"fdvjp.Var: index {index} out of range for {n} elements")
-        return self.tape.reshape(self.tape.slice(self, i, 1), ())
+        """v[i] and contiguous v[a:b] of a vector as C slices; any other NumPy index (fancy,
+        strided, multi-dimensional) as an exact gather node."""
+        return numpy_protocol.getitem(self, index)
