@@ -316,7 +316,7 @@ ad.primitive_transposes[vjp_p] = _transpose(vjp_p, jvp_p)
 # ------------------------------------------------------------------ the user's wrapper
 
 
-def _leaf_options(args, in_tree_args, per_arg):
+def _leaf_options(args, per_arg):
     """Per-argument options (tuples aligned with the positional args) as per-leaf dicts."""
     leaves_per_arg = [len(jax.tree_util.tree_leaves(a)) for a in args]
     out = []
@@ -399,14 +399,12 @@ def _complex_of(dtype):
 def _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, config, executor):
     in_avals = [_Aval(s, d) for s, d in avals]
     dtype = _caller_dtype(avals)
-    leaf_options = _leaf_options(args, in_tree, per_arg)
+    leaf_options = _leaf_options(args, per_arg)
     if result_shape is None:
         values = [_concrete(x) for x in leaves]
         values = [np.ones(s, d) if v is None else np.asarray(v) for v, (s, d) in zip(values, avals)]
-        probe = _UserFunction(fun, in_tree, in_avals, None, [], leaf_options, options, config, executor, False)
         args_, kwargs_ = jax.tree_util.tree_unflatten(in_tree, [host_array(v) for v in values])
         outs, out_tree = jax.tree_util.tree_flatten(fun(*args_, **kwargs_))
-        del probe
         out_avals = [_Aval(np.shape(y), _complex_of(dtype) if kind(np.asarray(y).dtype) == "complex" else dtype)
                      for y in outs]
         declared = False
