@@ -171,13 +171,16 @@ def _abstract(prim):
 
 
 def _host(prim, fn, which, operands):
-    """Evaluates the primitive on NumPy operands, point by point over the batch."""
+    """Evaluates the primitive on NumPy operands, point by point over the batch. With an
+    executor, the points' computations run side by side (each hands its stencil to the
+    executor), so a vmapped gradient keeps every worker busy; results do not depend on it."""
     ins, outs = _signature(prim, fn, which)
     operands = [np.asarray(o) for o in operands]
     batch = _batch_shape(operands, ins)
     results = [np.empty(batch + a.shape, dtype=a.dtype) for a in outs]
     k, m = len(fn.in_avals), len(fn.out_avals)
-    for index in np.ndindex(*batch):
+
+    def at(index):
         point = []
         for o, a in zip(operands, ins):
             rank = o.ndim - len(a.shape)
@@ -185,11 +188,20 @@ def _host(prim, fn, which, operands):
             sub = tuple(i if s > 1 else 0 for i, s in zip(index[len(index) - rank:], lead))
             point.append(o[sub])
         if prim is call_p:
-            values = fn.call_point(point)
-        elif prim is jvp_p:
-            values = fn.jvp_point(point[:k], point[k:k + m], point[k + m:], which)
-        else:
-            values = fn.vjp_point(point[:k], point[k:k + m], point[k + m:], which)
+            return fn.call_point(point)
+        if prim is jvp_p:
+            return fn.jvp_point(point[:k], point[k:k + m], point[k + m:], which)
+        return fn.vjp_point(point[:k], point[k:k + m], point[k + m:], which)
+
+    indices = list(np.ndindex(*batch))
+    if fn.executor is not None and len(indices) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(len(indices), 32)) as pool:
+            computed = list(pool.map(at, indices))
+    else:
+        computed = [at(index) for index in indices]
+    for index, values in zip(indices, computed):
         for r, v, a in zip(results, values, outs):
             v = np.asarray(v)
             if kind(a.dtype) != "complex" and kind(v.dtype) == "complex":

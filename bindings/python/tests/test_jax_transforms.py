@@ -195,3 +195,13 @@ def test_complex_inputs_follow_jax_convention():
     want = jax.vjp(native, s, z)[1](ct)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, atol=1e-8)
+
+
+def test_vmap_with_an_executor_gives_the_serial_gradients():
+    from concurrent.futures import ThreadPoolExecutor
+
+    xs = jnp.asarray(np.random.default_rng(2).normal(size=(8, 3)))
+    serial = jax.vmap(jax.grad(numeric_vjp(sin_dot)), in_axes=(0, None))(xs, jnp.asarray(B))
+    with ThreadPoolExecutor(4) as pool:
+        pooled = jax.vmap(jax.grad(numeric_vjp(sin_dot, executor=pool)), in_axes=(0, None))(xs, jnp.asarray(B))
+    np.testing.assert_array_equal(np.asarray(pooled), np.asarray(serial))
