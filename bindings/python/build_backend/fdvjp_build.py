@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # bindings/python (or the sdist's root)
 NAME = "fdvjp"
-CRATE_FILES = ("Cargo.toml", "Cargo.lock", "build.rs", "src", "include", "cbindgen.toml")
+CRATE_FILES = ("Cargo.toml", "Cargo.lock", "build.rs", "src", "include", "cbindgen.toml", "benches")
 
 
 def _version():
