@@ -100,22 +100,33 @@ class _UserFunction(HostFunction):
         self.in_tree = in_tree
         self.out_tree = out_tree
         self.declared = declared
+        k = len(in_avals)
+        self.positional = in_tree == jax.tree_util.tree_structure((tuple(range(k)), {}))
+        self.single = out_tree == jax.tree_util.tree_structure(0)
+        self.out_shapes = [a.shape for a in self.out_avals]
 
     def call_point(self, leaves):
-        args, kwargs = jax.tree_util.tree_unflatten(self.in_tree, [host_array(a) for a in leaves])
-        outs, tree = jax.tree_util.tree_flatten(self.fun(*args, **kwargs))
-        outs = [np.asarray(y) for y in outs]
-        shapes = [y.shape for y in outs]
-        want = [a.shape for a in self.out_avals]
-        if tree != self.out_tree or shapes != want:
+        leaves = [host_array(a) for a in leaves]
+        if self.positional:  # f(*arrays): no pytree to rebuild (the common case, per evaluation)
+            y = self.fun(*leaves)
+        else:
+            args, kwargs = jax.tree_util.tree_unflatten(self.in_tree, leaves)
+            y = self.fun(*args, **kwargs)
+        if self.single and isinstance(y, (np.ndarray, np.generic, float, int, complex)):
+            outs, tree = [np.asarray(y)], self.out_tree
+        else:
+            outs, tree = jax.tree_util.tree_flatten(y)
+            outs = [np.asarray(v) for v in outs]
+        shapes = [v.shape for v in outs]
+        if tree != self.out_tree or shapes != self.out_shapes:
             source = "result_shape" if self.declared else "result_shape (inferred from the first evaluation)"
             raise ValueError(f"fdvjp.jax: the function returned {jax.tree_util.tree_unflatten(tree, shapes)} "
-                             f"but {source} says {jax.tree_util.tree_unflatten(self.out_tree, want)}")
-        for y, a in zip(outs, self.out_avals):
-            if kind(y.dtype) == "complex" and kind(a.dtype) != "complex":
+                             f"but {source} says {jax.tree_util.tree_unflatten(self.out_tree, self.out_shapes)}")
+        for v, a in zip(outs, self.out_avals):
+            if kind(v.dtype) == "complex" and kind(a.dtype) != "complex":
                 raise TypeError(f"fdvjp.jax: the function returned complex values but result_shape "
                                 f"declares {a.dtype}; declare a complex dtype")
-        return [host_array(y) if kind(y.dtype) != "int" else y.astype(np.float64) for y in outs]
+        return [host_array(v) if kind(v.dtype) != "int" else v.astype(np.float64) for v in outs]
 
 
 class _Derived(HostFunction):

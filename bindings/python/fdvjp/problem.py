@@ -112,9 +112,17 @@ class FlatFunction:
 
     def __call__(self, x):
         leaves = list(self.leaves)
-        for i, value in zip(self.diff, self.unpack(x)):
-            leaves[i] = value
-        return self.pack_out(self.call(leaves))
+        if len(self.diff) == 1 and not self.complex_mode and kind(self.leaves[self.diff[0]].dtype) != "complex":
+            leaves[self.diff[0]] = x.reshape(self.leaves[self.diff[0]].shape)  # one real argument: a view
+        else:
+            for i, value in zip(self.diff, self.unpack(x)):
+                leaves[i] = value
+        outs = self.call(leaves)
+        if len(outs) == 1 and not self.out_complex[0] and not self.complex_mode:
+            y = np.asarray(outs[0])
+            if kind(y.dtype) != "complex":
+                return y.reshape(-1)
+        return self.pack_out(outs)
 
 
 def broadcast_option(value, leaf, name):
