@@ -146,7 +146,7 @@ class Problem:
     """
 
     def __init__(self, call, leaves, diff, outs=None, out_complex=None, leaf_options=None,
-                 config=None, executor=None, options=None):
+                 config=None, executor=None, options=None, real_view=False):
         self.leaves = [host_array(a) for a in leaves]
         self.diff = tuple(i for i in diff if kind(self.leaves[i].dtype) != "int")
         self.outs = None if outs is None else [np.asarray(y) for y in outs]
@@ -154,7 +154,7 @@ class Problem:
             if self.outs is None:
                 self.outs = [np.asarray(y) for y in call(list(self.leaves))]
             out_complex = [kind(y.dtype) == "complex" for y in self.outs]
-        complex_mode = (executor is None and bool(self.diff)
+        complex_mode = (executor is None and not real_view and bool(self.diff)
                         and all(kind(self.leaves[i].dtype) == "complex" for i in self.diff))
         self.f = FlatFunction(call, self.leaves, self.diff, list(out_complex), complex_mode)
         self.config = config
@@ -262,6 +262,38 @@ class Problem:
         else:
             out = jvp(self.f, self.x0, u, m=m, executor=self.executor, fx=self._fx(), **self._kwargs())
         return self.f.unpack_out(out, shapes)
+
+    def _jacobian(self):
+        """The real Jacobian of the flat function (real view), f(x) reused."""
+        from .derivatives import jacobian
+
+        if self.f.complex_mode:
+            raise ValueError("fdvjp: _jacobian needs the real view (real_view=True)")
+        shapes = self._out_shapes()
+        m = sum(int(np.prod(s)) * (2 if c else 1) for s, c in zip(shapes, self.f.out_complex))
+        return jacobian(self.f, self.x0, m=m, executor=self.executor, fx=self._fx(), **self._kwargs())
+
+    def vjp_many(self, cotangent_sets):
+        """`vjp` for several cotangents at the same point from one Jacobian (1 + 2n
+        evaluations in all, f(x) reused: instead of 2n per cotangent)."""
+        if not self.diff:
+            return [[] for _ in cotangent_sets]
+        jac = self._jacobian()
+        shapes = self._out_shapes()
+        out = []
+        for cotangents in cotangent_sets:
+            cts = [np.zeros(s) if c is None else np.conj(np.asarray(c)) for c, s in zip(cotangents, shapes)]
+            g = self.f.pack_out(cts) @ jac
+            out.append([np.conj(a) if kind(a.dtype) == "complex" else a for a in self.f.unpack(g)])
+        return out
+
+    def jvp_many(self, tangent_sets):
+        """`jvp` for several tangents at the same point from one Jacobian."""
+        shapes = self._out_shapes()
+        if not self.diff:
+            return [self.jvp(t) for t in tangent_sets]
+        jac = self._jacobian()
+        return [self.f.unpack_out(jac @ self.f.pack(t), shapes) for t in tangent_sets]
 
     def _out_shapes(self):
         if self.outs is None:
