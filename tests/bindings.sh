@@ -98,8 +98,10 @@ install_python numpy:numpy pytest:pytest autograd:autograd "jax:jax[cpu]" scipy:
 
 one_check "cargo build --release" cargo build --release --lib
 export FDVJP_LIB=$LIBDIR/libfdvjp.so
-suite "python (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/python/tests
-suite "python package (venv, pip install)" bash bindings/python/tests/install.sh
+# The package is built and installed as a user would (pip, a fresh venv), then the pytest
+# suite runs against that installed package.
+suite "python package (venv, pip install)" bash bindings/python/tests/install.sh "$TARGET/python-wheel"
+suite "python (pytest, installed package)" bash bindings/python/tests/pytest_installed.sh "$TARGET/python-wheel"
 suite "signature checks (pytest)" python3 -m pytest -q -rs -p no:cacheprovider bindings/signatures
 one_check "julia ccalls vs fdvjp.h" python3 bindings/signatures/check_julia.py
 one_check "julia README vs the package" python3 bindings/signatures/check_julia_readme.py

@@ -3,7 +3,8 @@
 # ./bindings/python` (cargo builds libfdvjp into the package; CARGO_TARGET_DIR reused),
 # `import fdvjp` from /tmp with no FDVJP_LIB, a derivative through the bundled library,
 # `pip wheel` carrying the library, and no build debris left in the source tree.
-# Prints "N passed, N failed".
+# Prints "N passed, N failed". With a directory argument, the wheel is left there (for
+# pytest_installed.sh).
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -36,5 +37,8 @@ check "pip wheel carries libfdvjp.so" bash -c "'$WORK/venv/bin/pip' wheel -q --n
     '$WORK/venv/bin/python' -m zipfile -l '$WORK'/wheels/fdvjp-*.whl | grep -q 'fdvjp/libfdvjp.so'"
 after=$(cd "$ROOT" && git status --porcelain --ignored bindings/python | grep -v __pycache__)
 check "no build debris in the source tree" test "$before" = "$after"
+if [ $# -ge 1 ]; then
+    rm -rf "$1" && mkdir -p "$1" && cp "$WORK"/wheels/fdvjp-*.whl "$1"/
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
