@@ -105,6 +105,52 @@ typedef int32_t fdvjp_layout;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Noise estimation modes, for `fdvjp_config_set_noise_mode`.
+enum fdvjp_noise_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Estimate the noise only when the computation's own stencils show trouble (second
+  // differences far above what a function varying on the scale of x gives); exact,
+  // well-scaled functions cost exactly the plain rule's evaluations. The default.
+  FDVJP_NOISE_AUTO = 0,
+  // Estimate the noise on every computation (8 more evaluations of f, along one
+  // pseudo-random direction, fixed so results are reproducible) and choose the steps
+  // of noise-affected directions from it.
+  FDVJP_NOISE_ESTIMATE = 1,
+  // Never estimate noise: suspect directions are refined as for an exact function.
+  FDVJP_NOISE_OFF = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fdvjp_noise_mode fdvjp_noise_mode;
+#else
+typedef int32_t fdvjp_noise_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Values of `fdvjp_report::noise_source`.
+enum fdvjp_noise_source
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No noise declared or estimated: f taken to be exact to rounding.
+  FDVJP_NOISE_NONE = 0,
+  // Declared with `fdvjp_config_set_noise`.
+  FDVJP_NOISE_DECLARED = 1,
+  // Estimated from a difference table along a random direction.
+  FDVJP_NOISE_ESTIMATED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum fdvjp_noise_source fdvjp_noise_source;
+#else
+typedef int32_t fdvjp_noise_source;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Elementwise functions of one operand, for `fdvjp_tape_unary`. Forward values follow IEEE
 // arithmetic: outside a function's domain (log or sqrt of a negative, log1p below -1) the
 // value is NaN, not an error, and so is the gradient through it.
@@ -232,6 +278,52 @@ typedef int32_t (*fdvjp_progress_fn)(void *user, size_t done, size_t total);
 // running evaluations on a GPU, on MPI ranks or on a cluster queue: fdvjp hands over up
 // to the config's batch size (`fdvjp_config_set_batch_size`) points at once.
 typedef int32_t (*fdvjp_batch_fn)(void *user, const double *xs, size_t n, size_t k, double *ys, size_t m);
+
+// What the last finite-difference computation on this thread did, filled by
+// `fdvjp_last_report`. The struct may grow at its end in later versions: pass
+// `sizeof(fdvjp_report)` and read `size` to see how many bytes were filled.
+//
+// Computations are `fdvjp_vjp`, `fdvjp_jvp`, `fdvjp_jacobian` (and their `_batch` forms),
+// the `_estimate` drivers, and each finite-difference evaluation inside the tape (the
+// report is then that of the last opaque node differentiated). A call that fails before
+// evaluating f (bad arguments) leaves the previous report in place; a call that fails
+// after that leaves a report with `completed = 0` and the counts made so far.
+typedef struct {
+  // Bytes of this struct the library filled (at most the size the caller passed).
+  size_t size;
+  // 1 when the computation succeeded, 0 when it failed (or none ran on this thread).
+  int32_t completed;
+  // Where `noise_level` came from: `FDVJP_NOISE_NONE` (f taken as exact to rounding),
+  // `FDVJP_NOISE_DECLARED` (`fdvjp_config_set_noise`) or `FDVJP_NOISE_ESTIMATED`.
+  int32_t noise_source;
+  // Evaluations of f made (including f(x)).
+  size_t evaluations;
+  // Directions differentiated: columns (or column groups with a sparsity pattern), or 1
+  // for a JVP.
+  size_t directions;
+  // Directions refined because the plain step was too large for f's own scale (f far
+  // from linear across the stencil, or the step larger than |x_j|, or |x_j| far above its
+  // typical magnitude).
+  size_t refined_large;
+  // Directions refined because rounding swamped the difference (the step was grown).
+  size_t refined_rounding;
+  // Directions whose step was chosen from f's noise level (declared or estimated).
+  size_t refined_noise;
+  // Directions that met a NaN or infinity at the plain stencil and fell back (smaller
+  // step, one-sided stencil).
+  size_t nonfinite_fallbacks;
+  // Directions whose scheme's stencil did not fit inside the bounds at the plain step.
+  size_t bound_fallbacks;
+  // The largest estimated absolute error over the result's entries (truncation +
+  // rounding + noise). The `_estimate` drivers give the largest of their per-entry
+  // estimates; the plain drivers give one for refined directions and, for central
+  // differences, a model estimate for the others (see the README's "Step rule"); NaN
+  // where the computation gives no estimate (e.g. forward differences not refined).
+  double error_bound;
+  // The largest noise level over f's outputs, declared or estimated (0 when none); per
+  // output from `fdvjp_last_report_noise`.
+  double noise_level;
+} fdvjp_report;
 
 // A variable on a tape: an opaque id issued by the tape, never 0 (so 0 can mean "no
 // variable"). A variable of another tape, or one issued before `fdvjp_tape_clear`, is
@@ -591,6 +683,50 @@ fdvjp_status fdvjp_jacobian_batch(const fdvjp_config *cfg, fdvjp_batch_fn f, voi
 // # Safety
 // `buf` is NULL or writable for `len` bytes.
 size_t fdvjp_last_error(char *buf, size_t len);
+
+// Copies this thread's report of the last computation into `*out`, filling at most
+// `size` bytes (pass `sizeof(fdvjp_report)`); `out->size` says how many were filled.
+//
+// `FDVJP_NULL_POINTER` when `out` is NULL; `FDVJP_INVALID_ARGUMENT` when `size` is less
+// than `sizeof(size_t)`. Before any computation on this thread the report is zero with
+// `completed = 0` and `error_bound` NaN.
+//
+// # Safety
+// `out` is NULL or writable for `size` bytes.
+fdvjp_status fdvjp_last_report(fdvjp_report *out, size_t size);
+
+// Copies the noise level of each output of f in the last computation on this thread
+// (declared or estimated, 0 where none; see `fdvjp_report::noise_source`) into
+// `out[0..min(len, m)]` and returns m, the number of outputs of that computation (0
+// before any). `out == NULL` or `len == 0` copies nothing, so
+// `fdvjp_last_report_noise(NULL, 0)` gives the length needed.
+//
+// # Safety
+// `out` is NULL or writable for `len` doubles.
+size_t fdvjp_last_report_noise(double *out, size_t len);
+
+// Declares the absolute noise level of f's outputs: `len == 1` one level for every
+// output, `len == m` one per output (checked against m at each computation:
+// `FDVJP_INVALID_ARGUMENT` naming both lengths), `(NULL, 0)` declares nothing (the
+// default). Each level must be finite and >= 0 (`FDVJP_INVALID_ARGUMENT` naming the index
+// and the value). A declared level takes precedence over any estimate.
+//
+// With a level ε, each direction whose plain-step error ε/h would exceed what the step
+// rule promises takes the step balancing noise against truncation (for central
+// differences `h = s (ε/M)^(1/3)`, s = max(|x_j|, typ_j), M the size of f and of its
+// change over s; see the README's "Noisy functions"); no extra evaluations.
+//
+// # Safety
+// `cfg` is NULL or a live config; `levels` is NULL or readable for `len` doubles.
+fdvjp_status fdvjp_config_set_noise(fdvjp_config *cfg, const double *levels, size_t len);
+
+// Selects when f's noise is estimated: `FDVJP_NOISE_AUTO` (default), `FDVJP_NOISE_ESTIMATE`
+// or `FDVJP_NOISE_OFF` (see `fdvjp_noise_mode`). Any other value is
+// `FDVJP_INVALID_ARGUMENT`.
+//
+// # Safety
+// `cfg` is NULL or a live config.
+fdvjp_status fdvjp_config_set_noise_mode(fdvjp_config *cfg, int32_t mode);
 
 // The static name of a status code, e.g. "FDVJP_NULL_POINTER"; "FDVJP_UNKNOWN_STATUS"
 // for a value that is not a status. Never NULL; the caller must not free it.

@@ -94,6 +94,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         }
         for &(dir, t0) in &chunk {
             directional(&mut p, dir, t0, &mut d)?;
+            p.report.directions += 1;
             match dir {
                 Direction::Group(_, group) => {
                     for &j in group {
@@ -120,6 +121,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             }
         }
     }
+    p.finish();
     Ok(())
 }
 

@@ -113,12 +113,15 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
         let Some(bad) = apply(p, dir, t, &candidates[0], out)? else {
             return Ok(());
         };
+        p.report.nonfinite_fallbacks += 1;
         if let Direction::Axis(j) = dir {
             if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
                 return near_edge(p, dir, t0, e, candidates, out);
             }
         }
         first = Some(bad);
+    } else {
+        p.report.bound_fallbacks += 1;
     }
     fallback_from(opts, x, dir, t0, candidates, first, |stencil, t| {
         apply(p, dir, t, stencil, out)

@@ -83,10 +83,16 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     let o = starting_options(opts);
     let mut p = Probe::new(f, &o, x, m, None, 0)?;
     if u.iter().all(|&uj| uj == 0.0) {
+        p.report.error_bound = 0.0;
+        p.finish();
         return Ok(zero);
     }
     let t0 = step_along(&o, x, u)?;
-    extrapolated(&mut p, Direction::Vector(u), t0, Channels::All)
+    let e = extrapolated(&mut p, Direction::Vector(u), t0, Channels::All)?;
+    p.report.directions = 1;
+    e.error.iter().for_each(|&err| p.report.bound(err));
+    p.finish();
+    Ok(e)
 }
 
 /// Calls `visit(j, estimate_j)` for each column `j`, after checking the point.
@@ -107,7 +113,10 @@ fn for_each_axis<F: Function + ?Sized>(
     for j in 0..x.len() {
         let t0 = nominal_step(&o, x, j);
         let e = extrapolated(&mut p, Direction::Axis(j), t0, channels)?;
+        p.report.directions += 1;
+        e.error.iter().for_each(|&err| p.report.bound(err));
         visit(j, &e);
     }
+    p.finish();
     Ok(())
 }

@@ -57,6 +57,11 @@ impl<'f, F: Function + ?Sized> Evaluator<'f, F> {
         }
     }
 
+    /// Evaluations made so far (points served from a batch counted when evaluated).
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
     /// Announces `k` more planned evaluations (for progress reports).
     pub fn plan(&mut self, k: usize) {
         self.planned += k;

@@ -54,6 +54,7 @@ fn jvp_with<F: Function + ?Sized>(
     let planned = usize::from(known.is_none()) + points_per_direction(opts);
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
     if u.iter().all(|&uj| uj == 0.0) {
+        p.finish();
         return Ok(out);
     }
     let t0 = step_along(opts, x, u)?;
@@ -62,6 +63,8 @@ fn jvp_with<F: Function + ?Sized>(
         evaluate_ahead(&mut p.ev, opts, x, m, &direction)?;
     }
     directional(&mut p, Direction::Vector(u), t0, &mut out)?;
+    p.report.directions = 1;
+    p.finish();
     Ok(out)
 }
 

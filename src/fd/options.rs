@@ -16,6 +16,20 @@ pub enum Layout {
     ColMajor,
 }
 
+/// When the noise of f's outputs is estimated (see [`Options::set_noise_mode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoiseMode {
+    /// Only when the computation's own stencils show trouble: second differences far
+    /// above what a function varying on the scale of x would give. Exact, well-scaled
+    /// functions then cost exactly the plain rule's evaluations. The default.
+    #[default]
+    Auto,
+    /// On every computation (8 more evaluations), and the steps are chosen from it.
+    Estimate,
+    /// Never: suspect columns are refined as for an exact function.
+    Off,
+}
+
 /// Points handed to [`crate::fd::Function::eval_many`] at once; 1 (the default) evaluates
 /// point by point with O(n + m) extra memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +56,8 @@ pub struct Options {
     sparsity: Option<Arc<Sparsity>>,
     adaptive: bool,
     batch: Batch,
+    noise: Option<Vec<f64>>,
+    noise_mode: NoiseMode,
 }
 
 fn check_positive(what: &str, values: &[f64]) -> Result<(), FdError> {
@@ -180,6 +196,59 @@ impl Options {
         }
         self.batch = Batch(points);
         Ok(())
+    }
+
+    /// The declared absolute noise levels of f's outputs (one for all, or one per output).
+    pub fn noise(&self) -> Option<&[f64]> {
+        self.noise.as_deref()
+    }
+
+    /// Declares the absolute noise level of f's outputs: one value for all outputs or one
+    /// per output (checked against m at each computation), each finite and >= 0; `None`
+    /// (the default) declares nothing. With a level, each suspect or noise-affected column
+    /// takes the step that balances this noise against truncation instead of the plain
+    /// rule's (see `src/fd/refine.rs`).
+    pub fn set_noise(&mut self, levels: Option<Vec<f64>>) -> Result<(), FdError> {
+        if let Some(levels) = &levels {
+            if levels.is_empty() {
+                return Err(FdError::InvalidArgument(
+                    "noise levels: none given (give one, one per output, or none at all)"
+                        .to_string(),
+                ));
+            }
+            if let Some(i) = levels.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(FdError::InvalidArgument(format!(
+                    "noise[{i}] = {} must be finite and >= 0",
+                    levels[i]
+                )));
+            }
+        }
+        self.noise = levels;
+        Ok(())
+    }
+
+    /// When the noise is estimated.
+    pub fn noise_mode(&self) -> NoiseMode {
+        self.noise_mode
+    }
+
+    /// Selects when the noise is estimated (default [`NoiseMode::Auto`]). A declared level
+    /// ([`Options::set_noise`]) takes precedence over any estimate.
+    pub fn set_noise_mode(&mut self, mode: NoiseMode) {
+        self.noise_mode = mode;
+    }
+
+    /// Checks the declared noise levels against the number of outputs `m`.
+    pub(crate) fn check_noise(&self, m: usize) -> Result<(), FdError> {
+        match &self.noise {
+            Some(levels) if levels.len() != 1 && levels.len() != m => {
+                Err(FdError::InvalidArgument(format!(
+                    "config noise has {} levels but f has m = {m} outputs (give 1 or m)",
+                    levels.len()
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Checks that `x` is finite and inside the bounds, and the per-element arrays against

@@ -5,6 +5,7 @@ use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
+use super::report::{publish, NoiseSource, Report};
 
 /// The state of one computation (a VJP, JVP, Jacobian or estimate) at one point.
 pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
@@ -16,6 +17,8 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// f(x), checked finite.
     pub y0: Vec<f64>,
     pub ws: Workspace,
+    /// What this computation did; published when the probe is dropped (see [`Probe::finish`]).
+    pub report: Report,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -29,16 +32,48 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
         known: Option<&[f64]>,
         planned: usize,
     ) -> Result<Self, FdError> {
+        opts.check_noise(m)?;
         let mut ev = Evaluator::new(f);
         ev.plan(planned);
-        let y0 = ev.base(x, m, known)?;
+        let y0 = match ev.base(x, m, known) {
+            Ok(y0) => y0,
+            Err(e) => {
+                publish(Report {
+                    evaluations: ev.count(),
+                    ..Report::default()
+                });
+                return Err(e);
+            }
+        };
+        let mut report = Report::default();
+        if let Some(levels) = opts.noise() {
+            report.noise = (0..m).map(|i| levels[i.min(levels.len() - 1)]).collect();
+            report.noise_source = NoiseSource::Declared;
+        } else {
+            report.noise = vec![0.0; m];
+        }
         Ok(Self {
             ev,
             opts,
             x,
             y0,
             ws: Workspace::new(x, m),
+            report,
         })
+    }
+
+    /// Marks the computation successful; its report is published when the probe drops.
+    pub fn finish(&mut self) {
+        self.report.completed = true;
+    }
+}
+
+impl<F: Function + ?Sized> Drop for Probe<'_, '_, F> {
+    /// Publishes the report: completed if [`Probe::finish`] was called, else failed with
+    /// the counts so far.
+    fn drop(&mut self) {
+        self.report.evaluations = self.ev.count();
+        publish(std::mem::take(&mut self.report));
     }
 }
 

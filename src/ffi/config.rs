@@ -122,7 +122,7 @@ pub(crate) unsafe fn batch_function_of(
 ///
 /// # Safety
 /// As [`options_of`], and no other reference to `*cfg` may be alive.
-unsafe fn update(
+pub(crate) unsafe fn update(
     func: &str,
     cfg: *mut fdvjp_config,
     set: impl FnOnce(&mut Options) -> Result<(), Failure>,

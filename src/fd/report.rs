@@ -1,0 +1,92 @@
+//! The record of the last computation on this thread: what it cost, which columns needed
+//! more than the plain step rule and why, the noise it saw and a bound of its error.
+//!
+//! Why: a finite difference can be quietly wrong (a step far too large for f's own scale,
+//! rounding or noise swamping the difference); the caller deserves to know what the
+//! library noticed and did. Each computation keeps a [`Report`] in its probe and publishes
+//! it when it ends: complete on success, marked failed (with the counts so far) on error.
+
+use std::cell::RefCell;
+
+/// Where the noise level of a computation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoiseSource {
+    /// No noise was declared or estimated: f is taken to be exact to rounding.
+    #[default]
+    None,
+    /// The caller declared it ([`crate::fd::Options::set_noise`]).
+    Declared,
+    /// Estimated from a difference table along a random direction (see `noise.rs`).
+    Estimated,
+}
+
+/// What the last computation on this thread did. Counts are of this computation only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Whether it ran to success (false: it failed, and the counts are those made so far;
+    /// also false before any computation ran on this thread).
+    pub completed: bool,
+    /// Evaluations of f made (those served from a batch count once, when evaluated).
+    pub evaluations: usize,
+    /// Directions differentiated: columns (or column groups), or 1 for a JVP.
+    pub directions: usize,
+    /// Directions refined because the plain step was too large for f's own scale.
+    pub refined_large: usize,
+    /// Directions refined because rounding swamped the difference (the step was grown).
+    pub refined_rounding: usize,
+    /// Directions whose step was chosen from f's noise level.
+    pub refined_noise: usize,
+    /// Directions that fell back (one-sided stencil, smaller step) after a NaN or infinity.
+    pub nonfinite_fallbacks: usize,
+    /// Directions whose scheme's stencil did not fit inside the bounds at the plain step.
+    pub bound_fallbacks: usize,
+    /// The largest estimated absolute error over the result's entries (truncation +
+    /// rounding + noise); NaN when the computation gives no estimate.
+    pub error_bound: f64,
+    /// Noise level of each output of f used or estimated (0 where none).
+    pub noise: Vec<f64>,
+    /// Where `noise` came from.
+    pub noise_source: NoiseSource,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Self {
+            completed: false,
+            evaluations: 0,
+            directions: 0,
+            refined_large: 0,
+            refined_rounding: 0,
+            refined_noise: 0,
+            nonfinite_fallbacks: 0,
+            bound_fallbacks: 0,
+            error_bound: f64::NAN,
+            noise: Vec::new(),
+            noise_source: NoiseSource::None,
+        }
+    }
+}
+
+impl Report {
+    /// Raises `error_bound` to `e` (a NaN bound becomes `e`; a NaN `e` is ignored).
+    pub(crate) fn bound(&mut self, e: f64) {
+        if !e.is_nan() && !(self.error_bound >= e) {
+            self.error_bound = e;
+        }
+    }
+}
+
+thread_local! {
+    static LAST: RefCell<Report> = RefCell::new(Report::default());
+}
+
+/// A copy of the report of the last computation on this thread (a default, not completed,
+/// report before any).
+pub fn last_report() -> Report {
+    LAST.with(|r| r.borrow().clone())
+}
+
+/// Replaces this thread's report.
+pub(crate) fn publish(report: Report) {
+    LAST.with(|r| *r.borrow_mut() = report);
+}

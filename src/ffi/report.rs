@@ -1,0 +1,213 @@
+//! The per-call report (`fdvjp_last_report`) and the noise settings of a config.
+
+use super::boundary::{guard, Failure};
+use super::buffers::input;
+use super::config::{fdvjp_config, update};
+use super::status::fdvjp_status::{self, *};
+use crate::fd::{last_report, NoiseMode, NoiseSource};
+
+/// What the last finite-difference computation on this thread did, filled by
+/// `fdvjp_last_report`. The struct may grow at its end in later versions: pass
+/// `sizeof(fdvjp_report)` and read `size` to see how many bytes were filled.
+///
+/// Computations are `fdvjp_vjp`, `fdvjp_jvp`, `fdvjp_jacobian` (and their `_batch` forms),
+/// the `_estimate` drivers, and each finite-difference evaluation inside the tape (the
+/// report is then that of the last opaque node differentiated). A call that fails before
+/// evaluating f (bad arguments) leaves the previous report in place; a call that fails
+/// after that leaves a report with `completed = 0` and the counts made so far.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct fdvjp_report {
+    /// Bytes of this struct the library filled (at most the size the caller passed).
+    pub size: usize,
+    /// 1 when the computation succeeded, 0 when it failed (or none ran on this thread).
+    pub completed: i32,
+    /// Where `noise_level` came from: `FDVJP_NOISE_NONE` (f taken as exact to rounding),
+    /// `FDVJP_NOISE_DECLARED` (`fdvjp_config_set_noise`) or `FDVJP_NOISE_ESTIMATED`.
+    pub noise_source: i32,
+    /// Evaluations of f made (including f(x)).
+    pub evaluations: usize,
+    /// Directions differentiated: columns (or column groups with a sparsity pattern), or 1
+    /// for a JVP.
+    pub directions: usize,
+    /// Directions refined because the plain step was too large for f's own scale (f far
+    /// from linear across the stencil, or the step larger than |x_j|, or |x_j| far above its
+    /// typical magnitude).
+    pub refined_large: usize,
+    /// Directions refined because rounding swamped the difference (the step was grown).
+    pub refined_rounding: usize,
+    /// Directions whose step was chosen from f's noise level (declared or estimated).
+    pub refined_noise: usize,
+    /// Directions that met a NaN or infinity at the plain stencil and fell back (smaller
+    /// step, one-sided stencil).
+    pub nonfinite_fallbacks: usize,
+    /// Directions whose scheme's stencil did not fit inside the bounds at the plain step.
+    pub bound_fallbacks: usize,
+    /// The largest estimated absolute error over the result's entries (truncation +
+    /// rounding + noise). The `_estimate` drivers give the largest of their per-entry
+    /// estimates; the plain drivers give one for refined directions and, for central
+    /// differences, a model estimate for the others (see the README's "Step rule"); NaN
+    /// where the computation gives no estimate (e.g. forward differences not refined).
+    pub error_bound: f64,
+    /// The largest noise level over f's outputs, declared or estimated (0 when none); per
+    /// output from `fdvjp_last_report_noise`.
+    pub noise_level: f64,
+}
+
+/// Values of `fdvjp_report::noise_source`.
+#[repr(i32)]
+pub enum fdvjp_noise_source {
+    /// No noise declared or estimated: f taken to be exact to rounding.
+    FDVJP_NOISE_NONE = 0,
+    /// Declared with `fdvjp_config_set_noise`.
+    FDVJP_NOISE_DECLARED = 1,
+    /// Estimated from a difference table along a random direction.
+    FDVJP_NOISE_ESTIMATED = 2,
+}
+
+/// Noise estimation modes, for `fdvjp_config_set_noise_mode`.
+#[repr(i32)]
+pub enum fdvjp_noise_mode {
+    /// Estimate the noise only when the computation's own stencils show trouble (second
+    /// differences far above what a function varying on the scale of x gives); exact,
+    /// well-scaled functions cost exactly the plain rule's evaluations. The default.
+    FDVJP_NOISE_AUTO = 0,
+    /// Estimate the noise on every computation (8 more evaluations of f, along one
+    /// pseudo-random direction, fixed so results are reproducible) and choose the steps
+    /// of noise-affected directions from it.
+    FDVJP_NOISE_ESTIMATE = 1,
+    /// Never estimate noise: suspect directions are refined as for an exact function.
+    FDVJP_NOISE_OFF = 2,
+}
+
+/// Copies this thread's report of the last computation into `*out`, filling at most
+/// `size` bytes (pass `sizeof(fdvjp_report)`); `out->size` says how many were filled.
+///
+/// `FDVJP_NULL_POINTER` when `out` is NULL; `FDVJP_INVALID_ARGUMENT` when `size` is less
+/// than `sizeof(size_t)`. Before any computation on this thread the report is zero with
+/// `completed = 0` and `error_bound` NaN.
+///
+/// # Safety
+/// `out` is NULL or writable for `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) -> fdvjp_status {
+    // Read before the guard, which does not touch the report (only the last error).
+    let r = last_report();
+    guard("fdvjp_last_report", || {
+        if out.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "out is NULL"));
+        }
+        if size < std::mem::size_of::<usize>() {
+            return Err(Failure::invalid(format!(
+                "size = {size} is less than sizeof(size_t) = {}",
+                std::mem::size_of::<usize>()
+            )));
+        }
+        let filled = size.min(std::mem::size_of::<fdvjp_report>());
+        let report = fdvjp_report {
+            size: filled,
+            completed: i32::from(r.completed),
+            noise_source: match r.noise_source {
+                NoiseSource::None => 0,
+                NoiseSource::Declared => 1,
+                NoiseSource::Estimated => 2,
+            },
+            evaluations: r.evaluations,
+            directions: r.directions,
+            refined_large: r.refined_large,
+            refined_rounding: r.refined_rounding,
+            refined_noise: r.refined_noise,
+            nonfinite_fallbacks: r.nonfinite_fallbacks,
+            bound_fallbacks: r.bound_fallbacks,
+            error_bound: r.error_bound,
+            noise_level: r.noise.iter().fold(0.0, |a: f64, &b| a.max(b)),
+        };
+        // SAFETY: `out` is writable for `size >= filled` bytes (caller contract); the
+        // source is a local value, so the two cannot overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (&report as *const fdvjp_report).cast::<u8>(),
+                out.cast::<u8>(),
+                filled,
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Copies the noise level of each output of f in the last computation on this thread
+/// (declared or estimated, 0 where none; see `fdvjp_report::noise_source`) into
+/// `out[0..min(len, m)]` and returns m, the number of outputs of that computation (0
+/// before any). `out == NULL` or `len == 0` copies nothing, so
+/// `fdvjp_last_report_noise(NULL, 0)` gives the length needed.
+///
+/// # Safety
+/// `out` is NULL or writable for `len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_last_report_noise(out: *mut f64, len: usize) -> usize {
+    let noise = last_report().noise;
+    if !out.is_null() && len > 0 {
+        let count = noise.len().min(len);
+        // SAFETY: `out` is writable for `len >= count` doubles (caller contract); the
+        // source is a Rust Vec, so they cannot overlap.
+        unsafe { std::ptr::copy_nonoverlapping(noise.as_ptr(), out, count) };
+    }
+    noise.len()
+}
+
+/// Declares the absolute noise level of f's outputs: `len == 1` one level for every
+/// output, `len == m` one per output (checked against m at each computation:
+/// `FDVJP_INVALID_ARGUMENT` naming both lengths), `(NULL, 0)` declares nothing (the
+/// default). Each level must be finite and >= 0 (`FDVJP_INVALID_ARGUMENT` naming the index
+/// and the value). A declared level takes precedence over any estimate.
+///
+/// With a level ε, each direction whose plain-step error ε/h would exceed what the step
+/// rule promises takes the step balancing noise against truncation (for central
+/// differences `h = s (ε/M)^(1/3)`, s = max(|x_j|, typ_j), M the size of f and of its
+/// change over s; see the README's "Noisy functions"); no extra evaluations.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `levels` is NULL or readable for `len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_noise(
+    cfg: *mut fdvjp_config,
+    levels: *const f64,
+    len: usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_noise", cfg, |o| {
+            let levels = input(levels, len, "levels", "len")?;
+            Ok(o.set_noise((len > 0).then(|| levels.to_vec()))?)
+        })
+    }
+}
+
+/// Selects when f's noise is estimated: `FDVJP_NOISE_AUTO` (default), `FDVJP_NOISE_ESTIMATE`
+/// or `FDVJP_NOISE_OFF` (see `fdvjp_noise_mode`). Any other value is
+/// `FDVJP_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `cfg` is NULL or a live config.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_noise_mode(
+    cfg: *mut fdvjp_config,
+    mode: i32,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_noise_mode", cfg, |o| {
+            o.set_noise_mode(match mode {
+                0 => NoiseMode::Auto,
+                1 => NoiseMode::Estimate,
+                2 => NoiseMode::Off,
+                _ => {
+                    return Err(Failure::invalid(format!(
+                        "mode = {mode} is not a fdvjp_noise_mode"
+                    )))
+                }
+            });
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,160 @@
+/*
+ * test_report.c: fdvjp_last_report and its fields, fdvjp_last_report_noise, and the
+ * error paths of fdvjp_config_set_noise / fdvjp_config_set_noise_mode.
+ *
+ * Exact answers: evaluation counts are counted in the callback itself; directions are n;
+ * declared noise levels come back as given.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+typedef struct {
+    int calls;
+    int fail_at; /* 0: never */
+} counter;
+
+/* y_i = sum_j sin((i+1) x_j + j), well scaled at x in [-1, 1]. */
+static int32_t smooth(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    counter *c = user;
+    c->calls++;
+    if (c->fail_at && c->calls == c->fail_at)
+        return 7;
+    for (size_t i = 0; i < m; i++) {
+        y[i] = 0.0;
+        for (size_t j = 0; j < n; j++)
+            y[i] += sin((double)(i + 1) * x[j] + (double)j);
+    }
+    return 0;
+}
+
+static void plain_call(void)
+{
+    counter c = {0, 0};
+    const double x[3] = {0.3, -0.2, 0.7}, v[2] = {1.0, -0.5};
+    double g[3];
+    CHECK_STATUS(fdvjp_vjp(NULL, smooth, &c, x, 3, 2, v, g), FDVJP_OK);
+    fdvjp_report r;
+    memset(&r, 0xff, sizeof r);
+    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+    CHECK_INT((long)r.size, (long)sizeof r);
+    CHECK_INT(r.completed, 1);
+    CHECK_INT((long)r.evaluations, (long)c.calls);
+    CHECK_INT((long)r.evaluations, 7);
+    CHECK_INT((long)r.directions, 3);
+    CHECK_INT((long)r.refined_large, 0);
+    CHECK_INT((long)r.refined_rounding, 0);
+    CHECK_INT((long)r.refined_noise, 0);
+    CHECK_INT((long)r.nonfinite_fallbacks, 0);
+    CHECK_INT((long)r.bound_fallbacks, 0);
+    CHECK_INT(r.noise_source, FDVJP_NOISE_NONE);
+    CHECK(r.noise_level == 0.0);
+    /* error_bound: NaN or a finite bound >= 0 */
+    CHECK(r.error_bound != r.error_bound || r.error_bound >= 0.0);
+    double noise[2] = {-1.0, -1.0};
+    CHECK_INT((long)fdvjp_last_report_noise(NULL, 0), 2);
+    CHECK_INT((long)fdvjp_last_report_noise(noise, 2), 2);
+    CHECK(noise[0] == 0.0 && noise[1] == 0.0);
+}
+
+/* A caller compiled against a shorter struct gets only what fits. */
+static void short_struct(void)
+{
+    counter c = {0, 0};
+    const double x[2] = {0.3, -0.2}, v[1] = {1.0};
+    double g[2];
+    CHECK_STATUS(fdvjp_vjp(NULL, smooth, &c, x, 2, 1, v, g), FDVJP_OK);
+    fdvjp_report r;
+    memset(&r, 0xab, sizeof r);
+    size_t upto = offsetof(fdvjp_report, evaluations) + sizeof r.evaluations;
+    CHECK_STATUS(fdvjp_last_report(&r, upto), FDVJP_OK);
+    CHECK_INT((long)r.size, (long)upto);
+    CHECK_INT((long)r.evaluations, 5);
+    unsigned char *tail = (unsigned char *)&r.directions;
+    CHECK(tail[0] == 0xab); /* untouched beyond size */
+    CHECK_STATUS(fdvjp_last_report(&r, 0), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("size = 0");
+    CHECK_STATUS(fdvjp_last_report(NULL, sizeof r), FDVJP_NULL_POINTER);
+}
+
+/* A call failing at its third evaluation: completed 0, the evaluations so far. */
+static void failed_call(void)
+{
+    counter c = {0, 3};
+    const double x[3] = {0.3, -0.2, 0.7}, v[1] = {1.0};
+    double g[3] = {5.0, 5.0, 5.0};
+    CHECK_STATUS(fdvjp_vjp(NULL, smooth, &c, x, 3, 1, v, g), FDVJP_CALLBACK_FAILED);
+    CHECK(g[0] == 5.0 && g[1] == 5.0 && g[2] == 5.0);
+    fdvjp_report r;
+    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+    CHECK_INT(r.completed, 0);
+    CHECK_INT((long)r.evaluations, 3);
+}
+
+static void declared_noise(void)
+{
+    fdvjp_config *cfg = fdvjp_config_new();
+    const double levels[2] = {1e-9, 3e-9};
+    CHECK_STATUS(fdvjp_config_set_noise(cfg, levels, 2), FDVJP_OK);
+    counter c = {0, 0};
+    const double x[3] = {0.3, -0.2, 0.7}, v[2] = {1.0, -0.5};
+    double g[3];
+    CHECK_STATUS(fdvjp_vjp(cfg, smooth, &c, x, 3, 2, v, g), FDVJP_OK);
+    fdvjp_report r;
+    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+    CHECK_INT(r.completed, 1);
+    CHECK_INT(r.noise_source, FDVJP_NOISE_DECLARED);
+    CHECK(r.noise_level == 3e-9);
+    double noise[3] = {0.0, 0.0, -1.0};
+    CHECK_INT((long)fdvjp_last_report_noise(noise, 3), 2);
+    CHECK(noise[0] == 1e-9 && noise[1] == 3e-9 && noise[2] == -1.0);
+
+    /* m = 3 outputs against 2 levels: refused at the call, grad untouched */
+    double v3[3] = {1.0, 1.0, 1.0}, g3[3] = {5.0, 5.0, 5.0};
+    CHECK_STATUS(fdvjp_vjp(cfg, smooth, &c, x, 3, 3, v3, g3), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("2 levels");
+    CHECK_ERROR_HAS("m = 3");
+    CHECK(g3[0] == 5.0 && g3[1] == 5.0 && g3[2] == 5.0);
+
+    /* one level for every output */
+    const double one = 2e-10;
+    CHECK_STATUS(fdvjp_config_set_noise(cfg, &one, 1), FDVJP_OK);
+    CHECK_STATUS(fdvjp_vjp(cfg, smooth, &c, x, 3, 3, v3, g3), FDVJP_OK);
+    CHECK_INT((long)fdvjp_last_report_noise(noise, 3), 3);
+    CHECK(noise[0] == 2e-10 && noise[1] == 2e-10 && noise[2] == 2e-10);
+
+    /* bad levels */
+    const double bad[3] = {1e-9, NAN, 1.0};
+    CHECK_STATUS(fdvjp_config_set_noise(cfg, bad, 3), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("noise[1] = NaN");
+    const double neg[1] = {-1e-9};
+    CHECK_STATUS(fdvjp_config_set_noise(cfg, neg, 1), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("noise[0] = -0.000000001");
+    CHECK_STATUS(fdvjp_config_set_noise(cfg, NULL, 2), FDVJP_NULL_POINTER);
+    CHECK_STATUS(fdvjp_config_set_noise(NULL, levels, 2), FDVJP_NULL_POINTER);
+    /* (NULL, 0): not declared any more */
+    CHECK_STATUS(fdvjp_config_set_noise(cfg, NULL, 0), FDVJP_OK);
+    CHECK_STATUS(fdvjp_vjp(cfg, smooth, &c, x, 3, 3, v3, g3), FDVJP_OK);
+    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+    CHECK_INT(r.noise_source, FDVJP_NOISE_NONE);
+
+    /* modes */
+    CHECK_STATUS(fdvjp_config_set_noise_mode(cfg, FDVJP_NOISE_AUTO), FDVJP_OK);
+    CHECK_STATUS(fdvjp_config_set_noise_mode(cfg, FDVJP_NOISE_ESTIMATE), FDVJP_OK);
+    CHECK_STATUS(fdvjp_config_set_noise_mode(cfg, FDVJP_NOISE_OFF), FDVJP_OK);
+    CHECK_STATUS(fdvjp_config_set_noise_mode(cfg, 7), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("mode = 7");
+    CHECK_STATUS(fdvjp_config_set_noise_mode(NULL, 0), FDVJP_NULL_POINTER);
+    fdvjp_config_free(cfg);
+}
+
+int main(void)
+{
+    plain_call();
+    short_struct();
+    failed_call();
+    declared_noise();
+    return check_summary("test_report");
+}
