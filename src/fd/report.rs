@@ -70,7 +70,7 @@ impl Default for Report {
 impl Report {
     /// Raises `error_bound` to `e` (a NaN bound becomes `e`; a NaN `e` is ignored).
     pub(crate) fn bound(&mut self, e: f64) {
-        if !e.is_nan() && !(self.error_bound >= e) {
+        if !e.is_nan() && (self.error_bound.is_nan() || e > self.error_bound) {
             self.error_bound = e;
         }
     }
