@@ -1,6 +1,6 @@
 """The Python path's overhead over the bare cost of the evaluations (a benchmark, not a test).
 
-For a black box costing T (1 ms and 10 us: a busy wait, so its cost is fixed), n = 10
+For a black box costing T (1 ms and 10 us of CPU: a busy wait, so its cost is fixed), n = 10
 inputs, central differences: fdvjp.vjp, autograd's grad through vjp_numeric and jax.grad
 (jit) of numeric_vjp, each against the floor: a bare Python loop making the same number of
 evaluations of the same function. Prints one line per case: time per gradient, the
@@ -23,8 +23,8 @@ N = 10
 
 def busy(cost):
     def f(x):
-        end = time.perf_counter() + cost
-        while time.perf_counter() < end:
+        end = time.process_time() + cost
+        while time.process_time() < end:
             pass
         return np.sum(np.sin(x))
 
@@ -34,9 +34,9 @@ def busy(cost):
 def best(fn, repeat):
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
