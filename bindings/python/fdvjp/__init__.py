@@ -18,12 +18,14 @@ from .config import Config
 from .derivatives import jacobian, jvp, vjp
 from .errors import FdvjpError, last_error, status_name
 from .estimate import jacobian_estimate, jvp_estimate, vjp_estimate
+from .report import Report, last_report
 from .tape import Tape
 from .var import Var
 
 __all__ = [
     "Config",
     "FdvjpError",
+    "Report",
     "Tape",
     "Var",
     "complex_jacobian",
@@ -38,6 +40,7 @@ __all__ = [
     "jvp_complex_step",
     "jvp_estimate",
     "last_error",
+    "last_report",
     "library_path",
     "status_name",
     "vjp",

@@ -40,6 +40,29 @@ BATCH_FUNCTION = ctypes.CFUNCTYPE(
 #: `int32_t (*)(void *user, size_t done, size_t total)`
 PROGRESS_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
 
+
+
+class REPORT(ctypes.Structure):
+    """`fdvjp_report`: what the last computation on a thread did (see `fdvjp.last_report`)."""
+
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("completed", ctypes.c_int32),
+        ("noise_source", ctypes.c_int32),
+        ("evaluations", ctypes.c_size_t),
+        ("directions", ctypes.c_size_t),
+        ("refined_large", ctypes.c_size_t),
+        ("refined_rounding", ctypes.c_size_t),
+        ("refined_noise", ctypes.c_size_t),
+        ("nonfinite_fallbacks", ctypes.c_size_t),
+        ("bound_fallbacks", ctypes.c_size_t),
+        ("error_bound", ctypes.c_double),
+        ("noise_level", ctypes.c_double),
+    ]
+
+
+c_report_p = ctypes.POINTER(REPORT)
+
 _status = ctypes.c_int32
 _cfg = ctypes.c_void_p
 _tape = ctypes.c_void_p
@@ -71,6 +94,8 @@ PROTOTYPES = {
     "fdvjp_config_set_adaptive": (_status, [_cfg, _i32]),
     "fdvjp_config_set_batch_size": (_status, [_cfg, _size]),
     "fdvjp_config_set_progress": (_status, [_cfg, PROGRESS_FUNCTION, _user]),
+    "fdvjp_config_set_noise": (_status, [_cfg, c_double_p, _size]),
+    "fdvjp_config_set_noise_mode": (_status, [_cfg, _i32]),
     "fdvjp_vjp": (_status, _derivative),
     "fdvjp_jvp": (_status, _derivative),
     "fdvjp_jacobian": (_status, _jacobian),
@@ -87,6 +112,8 @@ PROTOTYPES = {
     "fdvjp_jvp_complex_step": (_status, _derivative),
     "fdvjp_jacobian_complex_step": (_status, _jacobian),
     "fdvjp_last_error": (_size, [ctypes.c_char_p, _size]),
+    "fdvjp_last_report": (_status, [c_report_p, _size]),
+    "fdvjp_last_report_noise": (_size, [c_double_p, _size]),
     "fdvjp_status_str": (ctypes.c_char_p, [_i32]),
     "fdvjp_tape_new": (_tape, []),
     "fdvjp_tape_free": (None, [_tape]),

@@ -8,6 +8,7 @@ from . import _library
 from .errors import check
 
 SCHEMES = {"central": 0, "forward": 1, "backward": 2, "central4": 3}
+NOISE_MODES = {"auto": 0, "estimate": 1, "off": 2}
 ROW_MAJOR, COL_MAJOR = 0, 1
 
 
@@ -28,6 +29,10 @@ class Config:
       threads        evaluation threads (declares f thread-safe), if the library has it
       sparsity       (rows, cols) COO pattern of the Jacobian, if the library has it
       adaptive       True for adaptive steps, if the library has it
+      noise          f's absolute noise level: one number for every output, or one per
+                     output (f's outputs flattened); None declares nothing
+      noise_mode     "auto" (default: estimated only when the stencils show trouble),
+                     "estimate" (always, 8 more evaluations) or "off"
       batch_size     points handed to a batch function (or shared among threads) at once
       progress       progress(done, total) after each batch of evaluations; returning
                      False (or raising) cancels the computation (FDVJP_CANCELLED, or the
@@ -140,6 +145,20 @@ class Config:
         progress = Progress(callback)
         check(setter(self.handle, progress.c_function, None))
         self.progress = progress
+
+    def _set_noise(self, levels):
+        setter = _library.function("fdvjp_config_set_noise")
+        if levels is None:
+            check(setter(self.handle, None, 0))
+            return
+        a, p = _doubles(levels, "noise")
+        check(setter(self.handle, p if a.size else None, a.size))
+
+    def _set_noise_mode(self, mode):
+        code = NOISE_MODES.get(mode, mode) if isinstance(mode, str) else mode
+        if isinstance(code, str):
+            raise ValueError(f"fdvjp.Config: unknown noise_mode {mode!r}; one of {sorted(NOISE_MODES)}")
+        check(_library.function("fdvjp_config_set_noise_mode")(self.handle, int(code)))
 
     def _set_adaptive(self, on):
         check(_library.function("fdvjp_config_set_adaptive")(self.handle, 1 if on else 0))

@@ -7,6 +7,7 @@ from .callback import Trampoline
 from .config import COL_MAJOR, resolve
 from .errors import FdvjpError, check
 from .policy import real_input
+from .report import record
 
 
 def as_input(x, dtype=np.float64, name="x", where="fdvjp"):
@@ -64,9 +65,10 @@ def run(entry, f, x, m, config, options, *rest, complex=False, trampoline=None):
     failure = None
     if status != 0:
         try:
-            check(status)
+            check(status)  # reads the last-error message before anything else replaces it
         except FdvjpError as e:
             failure = e
+    record()  # this thread's fdvjp_last_report, kept for fdvjp.last_report()
     trampoline.reraise(failure)
     if cfg is not None and cfg.progress is not None:
         cfg.progress.reraise(failure)

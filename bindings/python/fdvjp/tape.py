@@ -23,6 +23,7 @@ from .callback import Trampoline
 from .config import resolve
 from .derivatives import as_input, pointer
 from .errors import FdvjpError, check
+from .report import record
 from .var import Var
 
 UNARY = {"neg": 0, "exp": 1, "log": 2, "log1p": 3, "sqrt": 4, "sin": 5, "cos": 6, "tan": 7,
@@ -122,6 +123,7 @@ class Tape:
                 check(status)
             except FdvjpError as e:
                 failure = e
+        record()  # a backward's or replay's finite differences report too (after the message is read)
         for callback in self._callbacks:
             callback.reraise(failure)
         if failure is not None:

@@ -29,6 +29,7 @@ for ctype, kinds_of in [
     (_library.VJP_FUNCTION, {"fdvjp_vjp_fn"}),
     (_library.BATCH_FUNCTION, {"fdvjp_batch_fn"}),
     (_library.PROGRESS_FUNCTION, {"fdvjp_progress_fn"}),
+    (_library.c_report_p, {"fdvjp_report*"}),
     (None, {"void"}),
 ]:
     KIND.setdefault(ctype, set()).update(kinds_of)

@@ -1,0 +1,76 @@
+"""`fdvjp.last_report()`: what the last computation did (evaluations, refined directions,
+fall-backs, error bound, noise), from the C library's per-thread `fdvjp_last_report`.
+
+The report is read right after each computation the package runs and kept for the whole
+process, because the JAX and executor paths compute on other threads than the caller's:
+`last_report()` is the latest computation's, whichever thread ran it.
+"""
+
+import ctypes
+import dataclasses
+import threading
+
+import numpy as np
+
+from . import _library
+from .errors import check
+
+NOISE_SOURCES = {0: "none", 1: "declared", 2: "estimated"}
+
+_lock = threading.Lock()
+_latest = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """One computation: `completed` (False when it failed), `evaluations` of f (f(x)
+    included), `directions` differentiated, directions refined because the plain step was
+    too large for f's scale (`refined_large`), swamped by rounding (`refined_rounding`) or
+    chosen from f's noise (`refined_noise`), fall-backs at NaN/Inf (`nonfinite_fallbacks`)
+    and at bounds (`bound_fallbacks`), the largest estimated absolute error of the result
+    (`error_bound`, NaN when the computation gives none), and the noise: its largest level,
+    where it came from ("none", "declared", "estimated") and one level per output."""
+
+    completed: bool
+    evaluations: int
+    directions: int
+    refined_large: int
+    refined_rounding: int
+    refined_noise: int
+    nonfinite_fallbacks: int
+    bound_fallbacks: int
+    error_bound: float
+    noise_level: float
+    noise_source: str
+    noise: np.ndarray
+
+
+def _read():
+    raw = _library.REPORT()
+    check(_library.function("fdvjp_last_report")(ctypes.byref(raw), ctypes.sizeof(raw)))
+    noise_fn = _library.function("fdvjp_last_report_noise")
+    m = noise_fn(None, 0)
+    noise = np.zeros(m)
+    if m:
+        noise_fn(noise.ctypes.data_as(_library.c_double_p), m)
+    return Report(bool(raw.completed), raw.evaluations, raw.directions, raw.refined_large, raw.refined_rounding,
+                  raw.refined_noise, raw.nonfinite_fallbacks, raw.bound_fallbacks, raw.error_bound, raw.noise_level,
+                  NOISE_SOURCES.get(raw.noise_source, str(raw.noise_source)), noise)
+
+
+def record():
+    """Reads this thread's C report into the process-wide latest (after a computation)."""
+    global _latest
+    if not _library.has("fdvjp_last_report"):
+        return
+    report = _read()
+    with _lock:
+        _latest = report
+
+
+def last_report():
+    """The `Report` of the latest computation the package ran (any thread); before any,
+    this thread's C report (zero, not completed)."""
+    with _lock:
+        latest = _latest
+    return latest if latest is not None else _read()
