@@ -469,6 +469,7 @@ def _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, co
     in_avals = [_Aval(s, d) for s, d in avals]
     dtype = _caller_dtype(avals)
     leaf_options = _leaf_options(args, per_arg)
+    leaf_options += [None] * (len(leaves) - len(leaf_options))  # keyword arguments: defaults
     if result_shape is None:
         values = [_concrete(x) for x in leaves]
         values = [np.ones(s, d) if v is None else np.asarray(v) for v, (s, d) in zip(values, avals)]

@@ -212,3 +212,17 @@ def test_jacobians_of_a_complex_function_through_one_jacobian():
     square = numeric_vjp(lambda z: z**2)
     for jac in (jax.jacrev, jax.jacfwd):
         np.testing.assert_allclose(jac(square, holomorphic=True)(z), np.diag(2 * np.asarray(z)), atol=1e-8)
+
+
+def test_keyword_and_boolean_arguments():
+    seen = set()
+
+    def box(x, flag, scale=1.0):
+        seen.add((np.asarray(flag).dtype.kind, np.asarray(scale).dtype))
+        return np.sum(x**2) * scale if flag else 0.0
+
+    f = numeric_vjp(box)
+    np.testing.assert_allclose(jax.grad(f)(jnp.ones(3), True, scale=2.0), [4.0, 4.0, 4.0], rtol=0, atol=1e-8)
+    # differentiated through the keyword argument
+    assert abs(float(jax.grad(lambda s: f(jnp.ones(3), True, scale=s))(2.0)) - 3.0) < 1e-8
+    assert seen == {("b", np.dtype(np.float64))}
