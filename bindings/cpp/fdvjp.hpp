@@ -24,5 +24,6 @@
 #include "fdvjp/accuracy.hpp"     // *_estimate, *_complex_step, complex_*
 #include "fdvjp/batch.hpp"        // *_batch: batch functions
 #include "fdvjp/tape.hpp"         // fdvjp::tape, fdvjp::var
+#include "fdvjp/report.hpp"       // last_report, last_report_noise
 
 #endif  // FDVJP_HPP

@@ -77,6 +77,23 @@ module fdvjp
     integer(c_size_t) :: overrun_size = 0, overrun_last = 0
   end type callback_context
 
+  ! What the last finite-difference computation on this thread did: the C struct
+  ! fdvjp_report, field for field (see fdvjp.h for each field's meaning). From last_report.
+  type, bind(c) :: computation_report
+    integer(c_size_t) :: size = 0
+    integer(c_int32_t) :: completed = 0
+    integer(c_int32_t) :: noise_source = 0
+    integer(c_size_t) :: evaluations = 0
+    integer(c_size_t) :: directions = 0
+    integer(c_size_t) :: refined_large = 0
+    integer(c_size_t) :: refined_rounding = 0
+    integer(c_size_t) :: refined_noise = 0
+    integer(c_size_t) :: nonfinite_fallbacks = 0
+    integer(c_size_t) :: bound_fallbacks = 0
+    real(c_double) :: error_bound = 0
+    real(c_double) :: noise_level = 0
+  end type computation_report
+
   ! What a trampoline returns to C when the user's procedure wrote past its buffer.
   integer(c_int32_t), parameter :: overrun_code = -9
 
@@ -100,6 +117,8 @@ module fdvjp
     procedure :: set_adaptive => config_set_adaptive
     procedure :: set_threads => config_set_threads
     procedure :: set_batch_size => config_set_batch_size
+    procedure :: set_noise => config_set_noise
+    procedure :: set_noise_mode => config_set_noise_mode
     final :: config_final
   end type config
 
@@ -550,6 +569,53 @@ contains
     call report(fdvjp_config_set_threads(self%handle, int(threads, c_size_t)), status, text)
     if (present(errmsg)) errmsg = text
   end subroutine config_set_threads
+
+  ! f's absolute noise level: one value for every output, or one per output (checked
+  ! against m by each computation); an empty array declares none.
+  subroutine config_set_noise(self, levels, status, errmsg)
+    class(config), intent(inout) :: self
+    real(c_double), intent(in) :: levels(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_noise(self%handle, levels, size(levels, kind=c_size_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_noise
+
+  ! When f's noise is estimated: FDVJP_NOISE_AUTO (default), FDVJP_NOISE_ESTIMATE or FDVJP_NOISE_OFF.
+  subroutine config_set_noise_mode(self, mode, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, intent(in) :: mode
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_noise_mode(self%handle, int(mode, c_int32_t)), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_noise_mode
+
+  ! This thread's report of its last computation (completed = 0 for a failed one).
+  subroutine last_report(rep, status, errmsg)
+    type(computation_report), intent(inout), target :: rep
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(computation_report), target :: filled
+    call report(fdvjp_last_report(c_loc(filled), int(c_sizeof(filled), c_size_t)), status, text)
+    if (status == FDVJP_OK) rep = filled
+    if (present(errmsg)) errmsg = text
+  end subroutine last_report
+
+  ! The noise level of each output of f in the last computation on this thread (declared
+  ! or estimated, 0 where none); size 0 before any computation.
+  subroutine last_report_noise(levels)
+    real(c_double), allocatable, intent(out) :: levels(:)
+    integer(c_size_t) :: m
+    m = fdvjp_last_report_noise(len=0_c_size_t)
+    allocate (levels(m))
+    if (m > 0) m = fdvjp_last_report_noise(levels, m)
+  end subroutine last_report_noise
 
   subroutine config_set_batch_size(self, points, status, errmsg)
     class(config), intent(inout) :: self

@@ -34,6 +34,8 @@ JULIA_KINDS = {
     "Ptr{UInt8}": {"char*"},
     "Cstring": {"char*"},
     "Cvoid": {"void"},
+    "Ref{fdvjp_report}": {"fdvjp_report*"},
+    "Ptr{fdvjp_report}": {"fdvjp_report*"},
 }
 
 

@@ -85,6 +85,13 @@ public:
         return set(fdvjp_config_set_sparsity(handle_, rows.data(), cols.data(), rows.size()));
     }
     config& adaptive(bool on) { return set(fdvjp_config_set_adaptive(handle_, on ? 1 : 0)); }
+    // f's absolute noise level: one value for every output, or one per output (checked
+    // against m by each computation); an empty span declares none.
+    config& noise(span<const double> levels) {
+        return set(fdvjp_config_set_noise(handle_, levels.empty() ? nullptr : levels.data(), levels.size()));
+    }
+    // When f's noise is estimated: FDVJP_NOISE_AUTO (default), FDVJP_NOISE_ESTIMATE, FDVJP_NOISE_OFF.
+    config& noise_mode(int32_t mode) { return set(fdvjp_config_set_noise_mode(handle_, mode)); }
     // More than one thread declares the function safe to call concurrently.
     config& threads(std::size_t n) { return set(fdvjp_config_set_threads(handle_, n)); }
     config& batch_size(std::size_t points) { return set(fdvjp_config_set_batch_size(handle_, points)); }

@@ -6,5 +6,6 @@ void run_accuracy_tests();
 void run_tape_tests();
 void run_parallel_tests();
 void run_arithmetic_tests();
+void run_report_tests();
 
 #endif

@@ -6,6 +6,7 @@ program test_fdvjp
   use functions
   use checks
   use guard_tests
+  use report_tests
   implicit none
 
   call test_logsumexp()
@@ -17,6 +18,7 @@ program test_fdvjp
   call test_batch()
   call test_sparsity()
   call run_guard_tests()
+  call run_report_tests()
   call summary()
 
 contains

@@ -79,6 +79,41 @@ fdvjp_config_set_batch_size(cfg, points) =
 fdvjp_config_set_progress(cfg, f, user) =
     ccall((:fdvjp_config_set_progress, libfdvjp), Int32, (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}), cfg, f, user)
 
+const FDVJP_NOISE_AUTO = Int32(0)
+const FDVJP_NOISE_ESTIMATE = Int32(1)
+const FDVJP_NOISE_OFF = Int32(2)
+const FDVJP_NOISE_NONE = Int32(0)
+const FDVJP_NOISE_DECLARED = Int32(1)
+const FDVJP_NOISE_ESTIMATED = Int32(2)
+
+fdvjp_config_set_noise(cfg, levels, len) =
+    ccall((:fdvjp_config_set_noise, libfdvjp), Int32, (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t), cfg, levels, len)
+fdvjp_config_set_noise_mode(cfg, mode) =
+    ccall((:fdvjp_config_set_noise_mode, libfdvjp), Int32, (Ptr{Cvoid}, Int32), cfg, mode)
+
+"""
+The C struct `fdvjp_report`, field for field (bindings/signatures checks the order and
+types against the header): what the last computation on this thread did.
+"""
+struct fdvjp_report
+    size::Csize_t
+    completed::Int32
+    noise_source::Int32
+    evaluations::Csize_t
+    directions::Csize_t
+    refined_large::Csize_t
+    refined_rounding::Csize_t
+    refined_noise::Csize_t
+    nonfinite_fallbacks::Csize_t
+    bound_fallbacks::Csize_t
+    error_bound::Cdouble
+    noise_level::Cdouble
+end
+
+fdvjp_last_report(out, size) = ccall((:fdvjp_last_report, libfdvjp), Int32, (Ref{fdvjp_report}, Csize_t), out, size)
+fdvjp_last_report_noise(out, len) =
+    ccall((:fdvjp_last_report_noise, libfdvjp), Csize_t, (Ptr{Cdouble}, Csize_t), out, len)
+
 # ---------------------------------------------------------------- derivatives
 
 fdvjp_vjp(cfg, f, user, x, n, m, v, grad) =

@@ -1,15 +1,18 @@
+const NOISE_MODES = Dict(:auto => FDVJP_NOISE_AUTO, :estimate => FDVJP_NOISE_ESTIMATE, :off => FDVJP_NOISE_OFF)
 const SCHEMES = Dict(:central => FDVJP_CENTRAL, :forward => FDVJP_FORWARD, :backward => FDVJP_BACKWARD,
                      :central4 => FDVJP_CENTRAL4)
 
 """
     Config(; scheme=:central, relative_step, steps, typical, bounds=(lower, upper), adaptive,
-             threads, batch_size, progress, sparsity=(rows, cols), layout)
+             threads, batch_size, progress, sparsity=(rows, cols), layout, noise, noise_mode)
 
 Options of a computation, owning one `fdvjp_config` (freed by `close` or the finalizer).
 Sparsity indices are 0-based, as in C. `progress(done, total)` is told how many
 evaluations are done; returning `false` cancels (`FDVJP_CANCELLED`). With `threads > 1`
 your function is called from fdvjp's own threads (Julia 1.9 adopts them), so it must be
-thread-safe. Invalid values throw `FDVJPError`.
+thread-safe. `noise` declares f's absolute noise level (a number for every output, or one
+per output); `noise_mode` is `:auto` (default), `:estimate` or `:off`. Invalid values throw
+`FDVJPError`.
 """
 mutable struct Config
     handle::Ptr{Cvoid}
@@ -78,6 +81,13 @@ function set!(cfg::Config, option::Symbol, value)
             check(fdvjp_config_set_threads(h, value))
         elseif option === :batch_size
             check(fdvjp_config_set_batch_size(h, value))
+        elseif option === :noise
+            levels = value isa Real ? [Float64(value)] : doubles(value)
+            check(fdvjp_config_set_noise(h, isempty(levels) ? C_NULL : levels, length(levels)))
+        elseif option === :noise_mode
+            code = value isa Symbol ? get(NOISE_MODES, value, nothing) : Int32(value)
+            code === nothing && throw(ArgumentError("FDVJP.Config: unknown noise_mode $(repr(value))"))
+            check(fdvjp_config_set_noise_mode(h, code))
         elseif option === :progress
             cb = value === nothing ? nothing : Callback(value, 0)
             user = cb === nothing ? C_NULL : pointer_from_objref(cb)

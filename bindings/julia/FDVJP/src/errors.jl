@@ -24,3 +24,24 @@ end
 
 "Throws an `FDVJPError` for a non-zero status, reading the thread-local message at once."
 check(status::Integer) = status == FDVJP_OK ? nothing : throw(FDVJPError(status, last_error()))
+
+"""
+    FDVJP.last_report() -> FDVJP.fdvjp_report
+
+What the last finite-difference computation on this thread did: `evaluations`,
+`directions`, the directions refined and why (`refined_large`, `refined_rounding`,
+`refined_noise`), fall-backs, `error_bound`, `noise_level` and its `noise_source`
+(`completed == 0` for a failed computation). Fields as in fdvjp.h's `fdvjp_report`.
+"""
+function last_report()
+    out = Ref{fdvjp_report}()
+    check(fdvjp_last_report(out, sizeof(fdvjp_report)))
+    return out[]
+end
+
+"The noise level of each output of f in the last computation on this thread (0 where none)."
+function last_report_noise()
+    levels = Vector{Float64}(undef, fdvjp_last_report_noise(C_NULL, 0))
+    n = fdvjp_last_report_noise(levels, length(levels))
+    return levels[1:min(n, length(levels))]
+end

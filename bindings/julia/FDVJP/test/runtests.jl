@@ -127,6 +127,20 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         @test isapprox(vjp_complex_step(A -> sum(A .^ 3), X, 1.0), 3 .* X .^ 2; atol=1e-13, rtol=1e-13)
     end
 
+    @testset "last report and noise options" begin
+        x3 = [0.3, -1.2, 0.7]
+        vjp(f, x3, [1.0, -2.0, 0.5])
+        r = FDVJP.last_report()
+        @test r.completed == 1 && r.evaluations == 7 && r.directions == 3 && r.size == sizeof(FDVJP.fdvjp_report)
+        g = vjp(f, x3, [1.0, -2.0, 0.5]; noise=1e-10, noise_mode=:off)
+        @test isapprox(g, J(x3)' * [1.0, -2.0, 0.5]; atol=1e-6, rtol=0)
+        r = FDVJP.last_report()
+        @test r.noise_source == FDVJP.FDVJP_NOISE_DECLARED && r.noise_level == 1e-10
+        @test FDVJP.last_report_noise() == fill(1e-10, 3)
+        @test_throws FDVJPError Config(noise_mode=7)
+        @test_throws FDVJPError Config(noise=-1.0)
+    end
+
     @testset "exports do not clash" begin
         @test !(:jacobian in names(FDVJP)) && !(:grad in names(FDVJP)) && !(:value in names(FDVJP))
         @test :FDVJPError in names(FDVJP) && FDVJPTape === FDVJP.Tape && FDVJPConfig === FDVJP.Config

@@ -1,0 +1,55 @@
+! last_report and the noise options: the report of a central VJP counts 2n + 1
+! evaluations, a declared noise level is reported as such, and bad options fail with a status.
+module report_tests
+  use fdvjp
+  use functions, only: three
+  use checks
+  implicit none
+  private
+  public :: run_report_tests
+
+contains
+
+  subroutine run_report_tests()
+    real(c_double) :: x(3), v(3), grad(3)
+    real(c_double), allocatable :: levels(:)
+    type(computation_report) :: rep
+    type(config) :: cfg
+    character(len=:), allocatable :: message
+    integer :: status
+    x = [0.3_c_double, -1.2_c_double, 0.7_c_double]
+    v = [1.0_c_double, -2.0_c_double, 0.5_c_double]
+    call vjp(three, x, v, grad, status)
+    call last_report(rep, status)
+    call check(status == FDVJP_OK .and. rep%completed == 1, 'last_report: completed')
+    call check(rep%size == c_sizeof(rep), 'last_report: the whole struct filled')
+    call check(rep%evaluations == 7 .and. rep%directions == 3, 'last_report: 2n + 1 evaluations, n directions')
+    call check(rep%noise_source == FDVJP_NOISE_NONE, 'last_report: no noise declared')
+    call cfg%set_noise([1e-10_c_double], status)
+    call check(status == FDVJP_OK, 'set_noise: status')
+    call cfg%set_noise_mode(FDVJP_NOISE_OFF, status)
+    call check(status == FDVJP_OK, 'set_noise_mode: status')
+    call vjp(three, x, v, grad, status, cfg=cfg)
+    call check_near(grad, matmul(v, jac_three(x)), 1e-6_c_double, 'vjp with declared noise')
+    call last_report(rep, status)
+    call check(rep%noise_source == FDVJP_NOISE_DECLARED .and. rep%noise_level == 1e-10_c_double, &
+               'last_report: the declared noise')
+    call last_report_noise(levels)
+    call check(size(levels) == 3, 'last_report_noise: one level per output')
+    if (size(levels) == 3) call check(all(levels == 1e-10_c_double), 'last_report_noise: the declared level')
+    call cfg%set_noise_mode(7, status, message)
+    call check(status == FDVJP_INVALID_ARGUMENT .and. len(message) > 0, 'set_noise_mode(7): invalid')
+    call cfg%set_noise([-1.0_c_double], status, message)
+    call check(status == FDVJP_INVALID_ARGUMENT .and. len(message) > 0, 'set_noise(-1): invalid')
+  end subroutine run_report_tests
+
+  ! The Jacobian of functions' `three`, analytic.
+  function jac_three(x) result(jac)
+    real(c_double), intent(in) :: x(3)
+    real(c_double) :: jac(3, 3)
+    jac = reshape([x(2), 0.0_c_double, exp(x(1)) * x(2)**2, &
+                   x(1), 0.0_c_double, 2 * exp(x(1)) * x(2), &
+                   0.0_c_double, cos(x(3)), 0.0_c_double], [3, 3])
+  end function jac_three
+
+end module report_tests
