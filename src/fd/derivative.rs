@@ -230,15 +230,38 @@ fn fallback_from(
             value,
             point,
         },
-        None => FdError::InvalidArgument(format!(
-            "{}: no stencil fits inside the bounds with a step of at least {:e}",
-            dir.name(),
-            nominal * 10.0
-        )),
+        None => no_stencil(opts, x, dir, t0, nominal * 10.0),
     })
 }
 
-/// Whether every point of `stencil` with step `t` lies inside the bounds.
+/// Why no stencil could be tried: the step rounds to 0 at x (or underflowed to 0), or
+/// every stencil leaves the bounds or the finite doubles.
+fn no_stencil(opts: &Options, x: &[f64], dir: Direction<'_>, t0: f64, smallest: f64) -> FdError {
+    // `!(t > 0)` also catches NaN.
+    if !(t0 > 0.0 && dir.step(x, t0) > 0.0) {
+        let at = match dir {
+            Direction::Axis(j) => format!(" at x[{j}] = {}", x[j]),
+            _ => String::new(),
+        };
+        return FdError::InvalidArgument(format!(
+            "{}: the step h = {t0:e} rounds to 0{at} (below half a unit in the last place); \
+             give a larger step (absolute steps, typical magnitudes or relative step)",
+            dir.name()
+        ));
+    }
+    let region = if opts.bounds().is_some() {
+        "inside the bounds"
+    } else {
+        "inside the finite doubles (x + h overflows)"
+    };
+    FdError::InvalidArgument(format!(
+        "{}: no stencil fits {region} with a step of at least {smallest:e}",
+        dir.name()
+    ))
+}
+
+/// Whether every point of `stencil` with step `t` is finite (f is never called at +-inf:
+/// at x_j = +-DBL_MAX only stencils pointing inward fit) and lies inside the bounds.
 pub(crate) fn fits(
     opts: &Options,
     x: &[f64],
@@ -246,10 +269,22 @@ pub(crate) fn fits(
     t: f64,
     stencil: &Placed,
 ) -> bool {
+    let (lo, hi) = stencil.reach();
+    let finite = |xi: f64, (a, b): (f64, f64)| (xi + a).is_finite() && (xi + b).is_finite();
+    let stays_finite = match dir {
+        Direction::Axis(j) => finite(x[j], (lo * t, hi * t)),
+        Direction::Vector(u) => (0..x.len())
+            .all(|i| u[i] == 0.0 || finite(x[i], (lo * t * u[i], hi * t * u[i]))),
+        Direction::Group(u, cols) => cols
+            .iter()
+            .all(|&j| finite(x[j], (lo * t * u[j], hi * t * u[j]))),
+    };
+    if !stays_finite {
+        return false;
+    }
     let Some(bounds) = opts.bounds() else {
         return true;
     };
-    let (lo, hi) = stencil.reach();
     match dir {
         Direction::Axis(j) => bounds.admits(j, x[j], (lo * t, hi * t)),
         Direction::Vector(u) => (0..x.len())

@@ -95,6 +95,12 @@ impl Options {
     pub fn set_relative_step(&mut self, r: Option<f64>) -> Result<(), FdError> {
         if let Some(r) = r {
             check_positive("relative step", &[r])?;
+            if r > 1.0 {
+                return Err(FdError::InvalidArgument(format!(
+                    "relative step = {r:e} must be at most 1 (h = r max(|x_j|, typ_j) would \
+                     move x_j by more than its own magnitude, and can reach +-inf)"
+                )));
+            }
         }
         self.relative_step = r;
         Ok(())

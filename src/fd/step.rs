@@ -28,9 +28,16 @@ pub(crate) fn own_scale_step(opts: &Options, x: &[f64], j: usize) -> Option<f64>
 }
 
 /// The step actually taken from `xj`: `(xj + h) - xj`, so the divisor equals the
-/// difference of the arguments exactly (no rounding error from forming `xj + h`).
+/// difference of the arguments exactly (no rounding error from forming `xj + h`). When
+/// `xj + h` overflows (x_j near `DBL_MAX`) the step is measured inward, `xj - (xj - h)`,
+/// which is as exact; only stencils that stay finite are then used (see `fits`).
 pub(crate) fn exact_step(xj: f64, h: f64) -> f64 {
-    (xj + h) - xj
+    let up = (xj + h) - xj;
+    if up.is_finite() {
+        up
+    } else {
+        xj - (xj - h)
+    }
 }
 
 #[cfg(test)]
