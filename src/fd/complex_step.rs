@@ -17,12 +17,20 @@
 //! for the JVP; none for an empty problem (`n == 0` or `m == 0`).
 
 use super::alloc::zeros_2d;
+use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::complex::{Complex64, ComplexFunction};
 use super::error::{check_finite, check_len, FdError};
 use super::options::{Layout, Options};
 
 /// The complex step relative to `max(|x_j|, typ_j)`.
 pub const COMPLEX_STEP: f64 = 1e-20;
+
+/// The smallest complex step, `DBL_MIN / DBL_EPSILON` (about 1e-292): at a typical
+/// magnitude below 1e-272 the relative step would underflow (to 0, giving 0/0), so it is
+/// raised to this, where `Im f = h f'` stays a normal double for any |f'| above 1e-16.
+/// The truncation error `h^2 f^(3) / 6` is still far below rounding for any f whose
+/// derivatives are not astronomically large.
+pub const MIN_COMPLEX_STEP: f64 = f64::MIN_POSITIVE / f64::EPSILON;
 
 /// `v^T J(x)` (n entries) by complex step, `m = v.len()`.
 pub fn vjp_complex_step<G: ComplexFunction + ?Sized>(
@@ -75,23 +83,30 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
     if x.is_empty() || m == 0 {
         return Ok(vec![0.0; m]);
     }
+    // Along u scaled near 1 (so h * u neither underflows nor overflows), then scaled back.
+    let e = direction_exponent(u);
+    let along = scaled(u, e);
     let h = (0..x.len())
-        .filter(|&j| u[j] != 0.0)
-        .map(|j| COMPLEX_STEP * scale(opts, x, j) / u[j].abs())
+        .filter(|&j| along[j] != 0.0)
+        .map(|j| step(opts, x, j) / along[j].abs())
         .fold(f64::INFINITY, f64::min);
     let h = if h.is_finite() { h } else { COMPLEX_STEP };
     let z: Vec<Complex64> = x
         .iter()
-        .zip(u)
+        .zip(&along)
         .map(|(&xj, &uj)| Complex64::new(xj, h * uj))
         .collect();
     let mut ev = ComplexEvaluator { g, count: 0 };
-    ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))
+    let mut out = ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))?;
+    unscale(&mut out, e, u)?;
+    Ok(out)
 }
 
-/// `max(|x_j|, typ_j)`: the scale the step is relative to.
-fn scale(opts: &Options, x: &[f64], j: usize) -> f64 {
-    x[j].abs().max(opts.typical().map_or(1.0, |t| t[j]))
+/// The complex step of element j: `1e-20 * max(|x_j|, typ_j)`, at least
+/// [`MIN_COMPLEX_STEP`].
+fn step(opts: &Options, x: &[f64], j: usize) -> f64 {
+    let scale = x[j].abs().max(opts.typical().map_or(1.0, |t| t[j]));
+    (COMPLEX_STEP * scale).max(MIN_COMPLEX_STEP)
 }
 
 /// Calls `visit(j, column_j)` for every column, one complex evaluation each.
@@ -109,7 +124,7 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
     let mut ev = ComplexEvaluator { g, count: 0 };
     let mut z: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
     for j in 0..x.len() {
-        let h = COMPLEX_STEP * scale(opts, x, j);
+        let h = step(opts, x, j);
         z[j].im = h;
         let column = ev.derivative(&z, m, h, &format!("column {j} (complex step)"), || {
             format!("x[{j}] + ih, h = {h:e}")

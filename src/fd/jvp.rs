@@ -3,6 +3,7 @@
 use super::alloc::zeros;
 use super::columns::evaluate_ahead;
 use super::derivative::{directional, Direction};
+use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::error::{check_finite, check_len, FdError};
 use super::function::Function;
 use super::options::Options;
@@ -57,12 +58,23 @@ fn jvp_with<F: Function + ?Sized>(
         p.finish();
         return Ok(out);
     }
-    let t0 = step_along(opts, x, u)?;
-    let direction = [(Direction::Vector(u), t0)];
+    // A huge or subnormal u would make the step along it underflow or overflow: work
+    // along u scaled near 1 and scale J u back.
+    let e = direction_exponent(u);
+    let u_scaled;
+    let along = if e == 0 {
+        u
+    } else {
+        u_scaled = scaled(u, e);
+        &u_scaled
+    };
+    let t0 = step_along(opts, x, along)?;
+    let direction = [(Direction::Vector(along), t0)];
     if opts.batch() > 1 {
         evaluate_ahead(&mut p.ev, opts, x, m, &direction)?;
     }
-    directional(&mut p, Direction::Vector(u), t0, &mut out)?;
+    directional(&mut p, Direction::Vector(along), t0, &mut out)?;
+    unscale(&mut out, e, u)?;
     p.report.directions = 1;
     p.finish();
     Ok(out)

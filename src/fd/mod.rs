@@ -13,6 +13,7 @@ mod complex;
 mod complex_function;
 mod complex_step;
 mod derivative;
+mod direction_scale;
 mod error;
 mod estimate;
 mod evaluator;
