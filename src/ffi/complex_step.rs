@@ -16,7 +16,9 @@ use std::ffi::c_void;
 /// parts are all zero except one; it must be implemented with complex arithmetic
 /// throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
 /// then the result has no subtractive cancellation: relative error near 1e-16 for any
-/// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`. Evaluations of f: exactly n (one
+/// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at least `DBL_MIN / DBL_EPSILON`
+/// (about 1e-292, so that it never underflows: a typical magnitude of 1e-305 still gives
+/// the exact derivative of, e.g., exp at 0). Evaluations of f: exactly n (one
 /// complex evaluation per column; the real parts give f(x), which is checked finite:
 /// `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
 /// typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
@@ -57,7 +59,10 @@ pub unsafe extern "C" fn fdvjp_vjp_complex_step(
 }
 
 /// Jacobian-vector product `jvp = J(x) u` (m real entries) by one complex evaluation at
-/// `x + i h u`, `h = 1e-20 * min_j max(|x_j|, typ_j) / |u_j|` over `u_j != 0`.
+/// `x + i h u`, `h = min_j h_j / |u_j|` over `u_j != 0` (`h_j` as for
+/// `fdvjp_vjp_complex_step`), after scaling a u whose largest entry lies outside
+/// `[2^-256, 2^256]` by a power of two (J u is scaled back exactly; `FDVJP_INVALID_ARGUMENT`
+/// if it overflows).
 ///
 /// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
 /// `n == 0` or `m == 0`. `jvp` is written only on success.

@@ -248,8 +248,10 @@ pub unsafe extern "C" fn fdvjp_config_set_layout(
 }
 
 /// Overrides the relative step factor `r` in `h_j = r * max(|x_j|, typ_j)`; `r` must be
-/// finite and > 0, and `r == 0` restores the scheme's default (eps^(1/2) one-sided,
-/// eps^(1/3) central, eps^(1/5) fourth order).
+/// finite, > 0 and at most 1 (a larger factor moves x_j by more than its own magnitude
+/// and can reach +-inf), and `r == 0` restores the scheme's default (eps^(1/2) one-sided,
+/// eps^(1/3) central, eps^(1/5) fourth order). Whatever the step, f is never called at a
+/// non-finite point: at x_j near +-DBL_MAX the stencil is one-sided inward.
 ///
 /// # Safety
 /// `cfg` is NULL or a live config.

@@ -62,7 +62,10 @@ pub unsafe extern "C" fn fdvjp_vjp_batch(
 
 /// Jacobian-vector product: `jvp = J(x) u` (m entries), by one directional difference.
 ///
-/// The step along u is `min_j h_j / |u_j|` over `u_j != 0`. Evaluations of f: 2
+/// The step along u is `min_j h_j / |u_j|` over `u_j != 0`; a u whose largest entry lies
+/// outside `[2^-256, 2^256]` (1e305, a subnormal) is first scaled by a power of two, so
+/// the step neither underflows nor overflows, and J u is scaled back (exactly);
+/// `FDVJP_INVALID_ARGUMENT` if J u itself overflows. Evaluations of f: 2
 /// (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0. `jvp` is
 /// written only on success.
 ///

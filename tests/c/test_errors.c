@@ -324,9 +324,12 @@ static void test_bad_inputs(void)
                  "fdvjp_jvp:", "u[2] = -inf");
     CHECK_INT(p.calls, 0);
 
-    /* A direction so small that no step along it is representable (f(x) is evaluated). */
-    EXPECT_ERROR(fdvjp_jvp(NULL, probe_fn, &p, X, N, M, u_tiny, out_jvp),
-                 FDVJP_INVALID_ARGUMENT, "fdvjp_jvp:", "u is too small");
+    /* A subnormal direction: the JVP works along u scaled by a power of two and scales
+     * J u back (issue 10; it used to be refused as "u is too small"). J u is subnormal,
+     * with the 11 or so bits a subnormal near 1e-320 has. */
+    CHECK_STATUS(fdvjp_jvp(NULL, probe_fn, &p, X, N, M, u_tiny, out_jvp), FDVJP_OK);
+    CHECK(fabs(out_jvp[0] - X[1] * u_tiny[0]) <= 1e-2 * fabs(X[1] * u_tiny[0]) + 1e-323);
+    CHECK(fabs(out_jvp[1] - 2 * X[0] * u_tiny[0]) <= 1e-2 * fabs(2 * X[0] * u_tiny[0]) + 1e-323);
 
     /* Sizes no buffer can have, and a misaligned array: rejected before any access. */
     p.calls = 0;
