@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+
+
 // The largest thread count `fdvjp_config_set_threads` accepts. It keeps the planner's
 // products (4 points per thread, times n or m) far from overflow and a typo from
 // starting millions of OS threads.
@@ -462,7 +464,9 @@ fdvjp_status fdvjp_complex_jacobian(const fdvjp_config *cfg, fdvjp_cfn f, void *
 // parts are all zero except one; it must be implemented with complex arithmetic
 // throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
 // then the result has no subtractive cancellation: relative error near 1e-16 for any
-// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`. Evaluations of f: exactly n (one
+// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at least `DBL_MIN / DBL_EPSILON`
+// (about 1e-292, so that it never underflows: a typical magnitude of 1e-305 still gives
+// the exact derivative of, e.g., exp at 0). Evaluations of f: exactly n (one
 // complex evaluation per column; the real parts give f(x), which is checked finite:
 // `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
 // typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
@@ -476,7 +480,10 @@ fdvjp_status fdvjp_complex_jacobian(const fdvjp_config *cfg, fdvjp_cfn f, void *
 fdvjp_status fdvjp_vjp_complex_step(const fdvjp_config *cfg, fdvjp_cfn f, void *user, const double *x, size_t n, size_t m, const double *v, double *grad);
 
 // Jacobian-vector product `jvp = J(x) u` (m real entries) by one complex evaluation at
-// `x + i h u`, `h = 1e-20 * min_j max(|x_j|, typ_j) / |u_j|` over `u_j != 0`.
+// `x + i h u`, `h = min_j h_j / |u_j|` over `u_j != 0` (`h_j` as for
+// `fdvjp_vjp_complex_step`), after scaling a u whose largest entry lies outside
+// `[2^-256, 2^256]` by a power of two (J u is scaled back exactly; `FDVJP_INVALID_ARGUMENT`
+// if it overflows).
 //
 // As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
 // `n == 0` or `m == 0`. `jvp` is written only on success.
@@ -521,8 +528,10 @@ fdvjp_status fdvjp_config_set_scheme(fdvjp_config *cfg, int32_t scheme);
 fdvjp_status fdvjp_config_set_layout(fdvjp_config *cfg, int32_t layout);
 
 // Overrides the relative step factor `r` in `h_j = r * max(|x_j|, typ_j)`; `r` must be
-// finite and > 0, and `r == 0` restores the scheme's default (eps^(1/2) one-sided,
-// eps^(1/3) central, eps^(1/5) fourth order).
+// finite, > 0 and at most 1 (a larger factor moves x_j by more than its own magnitude
+// and can reach +-inf), and `r == 0` restores the scheme's default (eps^(1/2) one-sided,
+// eps^(1/3) central, eps^(1/5) fourth order). Whatever the step, f is never called at a
+// non-finite point: at x_j near +-DBL_MAX the stencil is one-sided inward.
 //
 // # Safety
 // `cfg` is NULL or a live config.
@@ -642,7 +651,10 @@ fdvjp_status fdvjp_vjp_batch(const fdvjp_config *cfg, fdvjp_batch_fn f, void *us
 
 // Jacobian-vector product: `jvp = J(x) u` (m entries), by one directional difference.
 //
-// The step along u is `min_j h_j / |u_j|` over `u_j != 0`. Evaluations of f: 2
+// The step along u is `min_j h_j / |u_j|` over `u_j != 0`; a u whose largest entry lies
+// outside `[2^-256, 2^256]` (1e305, a subnormal) is first scaled by a power of two, so
+// the step neither underflows nor overflows, and J u is scaled back (exactly);
+// `FDVJP_INVALID_ARGUMENT` if J u itself overflows. Evaluations of f: 2
 // (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0. `jvp` is
 // written only on success.
 //
