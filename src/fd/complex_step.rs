@@ -17,8 +17,8 @@
 //! for the JVP; none for an empty problem (`n == 0` or `m == 0`).
 
 use super::alloc::zeros_2d;
-use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::complex::{Complex64, ComplexFunction};
+use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::error::{check_finite, check_len, FdError};
 use super::options::{Layout, Options};
 

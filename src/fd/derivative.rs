@@ -273,8 +273,9 @@ pub(crate) fn fits(
     let finite = |xi: f64, (a, b): (f64, f64)| (xi + a).is_finite() && (xi + b).is_finite();
     let stays_finite = match dir {
         Direction::Axis(j) => finite(x[j], (lo * t, hi * t)),
-        Direction::Vector(u) => (0..x.len())
-            .all(|i| u[i] == 0.0 || finite(x[i], (lo * t * u[i], hi * t * u[i]))),
+        Direction::Vector(u) => {
+            (0..x.len()).all(|i| u[i] == 0.0 || finite(x[i], (lo * t * u[i], hi * t * u[i])))
+        }
         Direction::Group(u, cols) => cols
             .iter()
             .all(|&j| finite(x[j], (lo * t * u[j], hi * t * u[j]))),

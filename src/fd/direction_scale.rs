@@ -57,7 +57,12 @@ mod tests {
     fn ordinary_directions_are_not_scaled_and_extreme_ones_come_near_one() {
         assert_eq!(direction_exponent(&[0.0, 0.0]), 0);
         assert_eq!(direction_exponent(&[1e-70, -1e70]), 0);
-        for u in [[1e305, -2e304], [1e-320, 3e-321], [f64::MAX, 0.0], [5e-324, 0.0]] {
+        for u in [
+            [1e305, -2e304],
+            [1e-320, 3e-321],
+            [f64::MAX, 0.0],
+            [5e-324, 0.0],
+        ] {
             let e = direction_exponent(&u);
             let s = scaled(&u, e);
             let max = s[0].abs().max(s[1].abs());

@@ -330,6 +330,7 @@ static void test_bad_inputs(void)
     CHECK_STATUS(fdvjp_jvp(NULL, probe_fn, &p, X, N, M, u_tiny, out_jvp), FDVJP_OK);
     CHECK(fabs(out_jvp[0] - X[1] * u_tiny[0]) <= 1e-2 * fabs(X[1] * u_tiny[0]) + 1e-323);
     CHECK(fabs(out_jvp[1] - 2 * X[0] * u_tiny[0]) <= 1e-2 * fabs(2 * X[0] * u_tiny[0]) + 1e-323);
+    fill_outputs();
 
     /* Sizes no buffer can have, and a misaligned array: rejected before any access. */
     p.calls = 0;
