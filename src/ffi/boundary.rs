@@ -41,21 +41,31 @@ impl From<FdError> for Failure {
 }
 
 /// Runs `body` for the exported function `func`: clears the last error, catches panics,
-/// and on failure records "func: message" and returns the failure's status.
+/// and on failure records "func: message" and returns the failure's status. A success
+/// leaves the message empty, even when a callback made failing fdvjp calls of its own
+/// during `body` (the last error means the last call). The thread-local record is only
+/// touched in here, under `catch_unwind`, and never panics when the thread's storage is
+/// gone (calls from pthread-key destructors and `atexit` handlers).
 pub(crate) fn guard(func: &str, body: impl FnOnce() -> Result<(), Failure>) -> fdvjp_status {
-    last_error::clear();
-    let failure = match super::quiet_panic::catch(body) {
-        Ok(Ok(())) => return FDVJP_OK,
-        Ok(Err(failure)) => failure,
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Failure::new(FDVJP_INTERNAL_ERROR, format!("internal error: {what}"))
-        }
-    };
-    last_error::set(format!("{func}: {}", failure.message));
-    failure.status
+    let outcome = super::quiet_panic::catch(|| {
+        last_error::clear();
+        let failure = match super::quiet_panic::catch(body) {
+            Ok(Ok(())) => {
+                last_error::clear();
+                return FDVJP_OK;
+            }
+            Ok(Err(failure)) => failure,
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                Failure::new(FDVJP_INTERNAL_ERROR, format!("internal error: {what}"))
+            }
+        };
+        last_error::set(format!("{func}: {}", failure.message));
+        failure.status
+    });
+    outcome.unwrap_or(FDVJP_INTERNAL_ERROR)
 }

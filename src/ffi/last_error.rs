@@ -1,38 +1,68 @@
-//! The thread-local message of the last failed call.
+//! The thread-local record of the last call: its error message (empty after a success).
+//!
+//! Everything here degrades gracefully when the thread's storage is gone (a call from a
+//! pthread-key destructor or an `atexit` handler, after the thread-local destructors ran):
+//! the record is then simply not kept, and `fdvjp_last_error` reports an empty message.
+//! Only the panic boundary ([`super::boundary::guard`]) and `fdvjp_last_error` touch it.
 
 use std::cell::RefCell;
 use std::ffi::c_char;
 
+/// What this thread remembers about its last fallible call. One record, so that further
+/// per-call facts can join the message as fields with the same lifetime and access rules.
+#[derive(Default)]
+pub(crate) struct Record {
+    /// "function: what went wrong", or empty after a success.
+    pub error: String,
+}
+
 thread_local! {
-    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    static RECORD: RefCell<Record> = const { RefCell::new(Record { error: String::new() }) };
 }
 
-/// Replaces this thread's last-error message.
+/// Runs `f` on this thread's record; `None` (and `f` not run) when the thread's storage is
+/// already destroyed or the record is borrowed further up this thread's stack.
+pub(crate) fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
+    RECORD
+        .try_with(|r| r.try_borrow_mut().ok().map(|mut r| f(&mut r)))
+        .ok()
+        .flatten()
+}
+
+/// Replaces this thread's last-error message (dropped when the storage is gone).
 pub(crate) fn set(message: String) {
-    LAST_ERROR.with(|e| *e.borrow_mut() = message);
+    with_record(|r| r.error = message);
 }
 
-/// Empties this thread's last-error message (each fallible call starts with this).
+/// Empties this thread's last-error message (each fallible call starts and each success
+/// ends with this).
 pub(crate) fn clear() {
-    LAST_ERROR.with(|e| e.borrow_mut().clear());
+    with_record(|r| {
+        if !r.error.is_empty() {
+            r.error.clear();
+        }
+    });
 }
 
 /// Copies this thread's last-error message into `buf` and returns its full length in bytes
 /// (without the terminating NUL).
 ///
 /// The message belongs to the most recent fallible call on this thread and is empty when
-/// that call succeeded. It names the function, the argument and the value at fault, e.g.
+/// that call succeeded, even when a callback made failing fdvjp calls of its own during it.
+/// It names the function, the argument and the value at fault, e.g.
 /// "fdvjp_vjp: callback returned 7 at evaluation 12 (x[5] + h, h = 6.1e-6)". At most
 /// `len - 1` bytes are copied, always followed by a NUL; `buf == NULL` or `len == 0` copies
 /// nothing, so `fdvjp_last_error(NULL, 0) + 1` is the buffer size needed.
+///
+/// Safe to call from thread-exit and process-exit code (a pthread-key destructor, an
+/// `atexit` handler): once the thread's storage is destroyed no message is kept, and this
+/// returns 0 with an empty string in `buf`.
 ///
 /// # Safety
 /// `buf` is NULL or writable for `len` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_last_error(buf: *mut c_char, len: usize) -> usize {
-    LAST_ERROR.with(|e| {
-        let message = e.borrow();
-        let bytes = message.as_bytes();
+    let copy = |bytes: &[u8]| {
         if !buf.is_null() && len > 0 {
             let count = bytes.len().min(len - 1);
             // SAFETY: the caller provides `buf` with room for `len > count` bytes; the
@@ -43,5 +73,9 @@ pub unsafe extern "C" fn fdvjp_last_error(buf: *mut c_char, len: usize) -> usize
             }
         }
         bytes.len()
-    })
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        with_record(|r| copy(r.error.as_bytes())).unwrap_or_else(|| copy(&[]))
+    }))
+    .unwrap_or(0)
 }
