@@ -8,7 +8,7 @@
 #   tests/c/header_cpp.cpp (the header as C++17); the demos (examples/demo*.c), also under
 #   valgrind; the language bindings and the install test (tests/bindings.sh);
 #   hardening (README.hardening.md): every C test and the C++ tests again under ASan +
-#   UBSan + LSan, the thread stress test under TSan, native-only programs (stale handles,
+#   UBSan + LSan, the thread tests (test_threads*.c) under TSan, native-only programs (stale handles,
 #   peak memory of large problems), Miri on the Rust core (tests/miri.sh) and each fuzz
 #   target for FDVJP_FUZZ_SECONDS (tests/fuzz.sh).
 # Ends with one line "N passed, N failed"; exits non-zero if anything failed.
@@ -107,10 +107,14 @@ if [ -e "${cpp_tests[0]}" ]; then
     step "asan+ubsan run C++ binding tests" run_sanitized "$BIN/sanitized/test_fdvjp"
 fi
 
-# ThreadSanitizer: the thread stress test (tests/c/test_threads.c), and a canary race.
+# ThreadSanitizer: the thread tests (tests/c/test_threads*.c: the stress test, one config
+# shared by many threads), and a canary race.
 step "tsan canary" tsan_canary
-step "tsan compile test_threads" compile_tsan tests/c/test_threads.c
-step "tsan run test_threads" run_tsan "$BIN/tsan/test_threads"
+for src in tests/c/test_threads*.c; do
+    name=$(basename "$src" .c)
+    step "tsan compile $name" compile_tsan "$src"
+    step "tsan run $name" run_tsan "$BIN/tsan/$name"
+done
 
 # native_*.c read freed memory on purpose (stale handles): memcheck and ASan would rightly
 # flag them, so they run natively only.

@@ -5,15 +5,30 @@ use super::buffers::input;
 use super::callback::{fdvjp_batch_fn, fdvjp_fn, fdvjp_progress_fn, CFunction, Execution};
 use super::status::fdvjp_status::{self, *};
 use crate::fd::{Layout, Options, Scheme, Sparsity};
-use std::borrow::Cow;
 use std::ffi::c_void;
+use std::sync::Arc;
 
 /// Options of a computation (scheme, steps, bounds, layout). Opaque: create with
-/// `fdvjp_config_new`, free with `fdvjp_config_free`. Not to be used from two threads at
-/// once without the caller's lock; distinct configs are independent.
+/// `fdvjp_config_new`, free with `fdvjp_config_free`.
+///
+/// Threads: a computation receives the config as `const fdvjp_config *` and only reads
+/// it, so any number of threads may use one config at once (one config, an OpenMP or
+/// pthreads parallel loop of VJPs). Only the setters and `fdvjp_config_free` change it:
+/// those need the caller's lock against every other use of the same config.
+///
+/// Reentrancy: each computation takes a snapshot of the config when it starts (options,
+/// threads, batch size, progress callback) and never looks at the config again. A
+/// callback (f, progress, batch, custom VJP) may therefore change the config it runs
+/// under, or free it: the running computation goes on with the snapshot, unaffected, and
+/// the change applies to the calls that start afterwards (a progress callback removed or
+/// replaced mid-call keeps being called, with its `user`, until that call returns). The
+/// snapshot shares the config's arrays (steps, bounds, sparsity) by reference counting,
+/// so taking it costs no copy; a setter called while a computation holds the snapshot
+/// copies the options first.
 pub struct fdvjp_config {
     magic: u64,
-    options: Options,
+    /// Shared with the snapshots of running computations; setters copy on write.
+    options: Arc<Options>,
     execution: Execution,
     /// Whether the caller chose the batch size; otherwise threads get 4 points each.
     batch_chosen: bool,
@@ -44,23 +59,24 @@ pub enum fdvjp_layout {
     FDVJP_COL_MAJOR = 1,
 }
 
-/// The options behind `cfg`; the defaults when `cfg` is NULL.
+/// A snapshot of the options behind `cfg` (the defaults when `cfg` is NULL), owned by
+/// the computation: callbacks may change or free `cfg` while it runs.
 ///
 /// # Safety
 /// A non-NULL `cfg` must point to memory readable as a config (one made by
 /// `fdvjp_config_new`); its tag is checked before use.
-pub(crate) unsafe fn options_of<'a>(cfg: *const fdvjp_config) -> Result<Cow<'a, Options>, Failure> {
+pub(crate) unsafe fn options_of(cfg: *const fdvjp_config) -> Result<Arc<Options>, Failure> {
     // SAFETY: forwarded caller contract.
     let Some(cfg) = (unsafe { live(cfg) })? else {
-        return Ok(Cow::Owned(Options::default()));
+        return Ok(Arc::new(Options::default()));
     };
     let threads = cfg.execution.threads;
     if threads <= 1 || cfg.batch_chosen {
-        return Ok(Cow::Borrowed(&cfg.options));
+        return Ok(Arc::clone(&cfg.options));
     }
-    let mut options = cfg.options.clone();
+    let mut options = Options::clone(&cfg.options);
     options.set_batch(THREAD_BATCH * threads)?;
-    Ok(Cow::Owned(options))
+    Ok(Arc::new(options))
 }
 
 /// Points per thread in a batch when the caller did not choose the batch size.
@@ -87,6 +103,16 @@ unsafe fn live<'a>(cfg: *const fdvjp_config) -> Result<Option<&'a fdvjp_config>,
         ));
     }
     Ok(Some(cfg))
+}
+
+/// A snapshot of `cfg`'s execution settings (threads, progress callback); the defaults
+/// when `cfg` is NULL.
+///
+/// # Safety
+/// As [`options_of`].
+pub(crate) unsafe fn execution_of(cfg: *const fdvjp_config) -> Result<Execution, Failure> {
+    // SAFETY: forwarded caller contract.
+    Ok(unsafe { live(cfg) }?.map_or_else(Execution::default, |c| c.execution))
 }
 
 /// The caller's point function `f` run as `cfg` says (threads, progress); serial without
@@ -128,7 +154,7 @@ pub(crate) unsafe fn update(
     set: impl FnOnce(&mut Options) -> Result<(), Failure>,
 ) -> fdvjp_status {
     // SAFETY: forwarded caller contract.
-    unsafe { update_config(func, cfg, |c| set(&mut c.options)) }
+    unsafe { update_config(func, cfg, |c| set(Arc::make_mut(&mut c.options))) }
 }
 
 /// Runs a setter on a non-NULL, live `cfg`.
@@ -163,7 +189,7 @@ pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
     let made = std::panic::catch_unwind(|| {
         Box::into_raw(Box::new(fdvjp_config {
             magic: CONFIG_MAGIC,
-            options: Options::default(),
+            options: Arc::new(Options::default()),
             execution: Execution::default(),
             batch_chosen: false,
         }))
@@ -452,7 +478,7 @@ pub unsafe extern "C" fn fdvjp_config_set_batch_size(
     // SAFETY: forwarded caller contract.
     unsafe {
         update_config("fdvjp_config_set_batch_size", cfg, |c| {
-            c.options.set_batch(points.max(1))?;
+            Arc::make_mut(&mut c.options).set_batch(points.max(1))?;
             c.batch_chosen = points > 0;
             Ok(())
         })
@@ -462,7 +488,8 @@ pub unsafe extern "C" fn fdvjp_config_set_batch_size(
 /// Registers a progress callback, called with (`done`, `total`) evaluations after each
 /// batch (each evaluation when not batching); a non-zero return cancels the computation,
 /// which then returns `FDVJP_CANCELLED` with every output untouched. `f == NULL` removes
-/// it. `user` is passed to f untouched and must stay valid while the config is used.
+/// it. `user` is passed to f untouched and must stay valid while the config is used, and
+/// until every computation that started with this callback has returned.
 ///
 /// # Safety
 /// `cfg` is NULL or a live config; `f` is NULL or callable with `user`.

@@ -303,7 +303,7 @@ pub unsafe extern "C" fn fdvjp_tape_call(
     // SAFETY: forwarded caller contract.
     unsafe {
         record("fdvjp_tape_call", t, out, |tape| {
-            let options = options_of(cfg)?.into_owned();
+            let options = std::sync::Arc::unwrap_or_clone(options_of(cfg)?);
             let f = function_of(cfg, f, user)?;
             let args = vars(input(args, nargs, "args", "nargs")?);
             Ok(tape.call(Box::new(f), &args, m, options)?)
@@ -331,7 +331,7 @@ pub unsafe extern "C" fn fdvjp_tape_call_batch(
     // SAFETY: forwarded caller contract.
     unsafe {
         record("fdvjp_tape_call_batch", t, out, |tape| {
-            let options = options_of(cfg)?.into_owned();
+            let options = std::sync::Arc::unwrap_or_clone(options_of(cfg)?);
             let f = batch_function_of(cfg, f, user)?;
             let args = vars(input(args, nargs, "args", "nargs")?);
             Ok(tape.call(Box::new(f), &args, m, options)?)
