@@ -242,8 +242,22 @@ typedef int32_t fdvjp_reduce_op;
 #endif // __cplusplus
 
 // Options of a computation (scheme, steps, bounds, layout). Opaque: create with
-// `fdvjp_config_new`, free with `fdvjp_config_free`. Not to be used from two threads at
-// once without the caller's lock; distinct configs are independent.
+// `fdvjp_config_new`, free with `fdvjp_config_free`.
+//
+// Threads: a computation receives the config as `const fdvjp_config *` and only reads
+// it, so any number of threads may use one config at once (one config, an OpenMP or
+// pthreads parallel loop of VJPs). Only the setters and `fdvjp_config_free` change it:
+// those need the caller's lock against every other use of the same config.
+//
+// Reentrancy: each computation takes a snapshot of the config when it starts (options,
+// threads, batch size, progress callback) and never looks at the config again. A
+// callback (f, progress, batch, custom VJP) may therefore change the config it runs
+// under, or free it: the running computation goes on with the snapshot, unaffected, and
+// the change applies to the calls that start afterwards (a progress callback removed or
+// replaced mid-call keeps being called, with its `user`, until that call returns). The
+// snapshot shares the config's arrays (steps, bounds, sparsity) by reference counting,
+// so taking it costs no copy; a setter called while a computation holds the snapshot
+// copies the options first.
 typedef struct fdvjp_config fdvjp_config;
 
 // A reverse-mode tape. Opaque: create with `fdvjp_tape_new`, free with `fdvjp_tape_free`.
@@ -268,7 +282,17 @@ typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, si
 typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, size_t m);
 
 // Told after each batch of evaluations (each evaluation when not batching) how many are
-// done and how many are planned so far (the plan grows when a column needs a fall-back).
+// done and how many are planned, by every driver (finite differences, adaptive steps,
+// estimates, complex step, complex functions, a tape's opaque nodes).
+//
+// From the first report on, `total` is the planned number of evaluations: 1 + (stencil
+// points) per column or group (e.g. 1 + 2n central), 18 times the stencil points per
+// column with adaptive steps, 1 + 12n for the estimates (1 + 12 for a JVP), n for complex
+// step (1 for a JVP). `done` only rises and never exceeds `total`; `total` never
+// decreases. It grows, by the evaluations added, only when a column needs more than
+// planned (a fall-back near bounds or non-finite values, or a column the default step
+// refines); it stays when fewer are needed (adaptive trial steps outside the bounds), so
+// the last report may have `done < total`.
 // Return 0 to go on, anything else to cancel: the call then returns `FDVJP_CANCELLED`
 // with every output untouched. Called on the calling thread.
 typedef int32_t (*fdvjp_progress_fn)(void *user, size_t done, size_t total);
@@ -622,7 +646,8 @@ fdvjp_status fdvjp_config_set_batch_size(fdvjp_config *cfg, size_t points);
 // Registers a progress callback, called with (`done`, `total`) evaluations after each
 // batch (each evaluation when not batching); a non-zero return cancels the computation,
 // which then returns `FDVJP_CANCELLED` with every output untouched. `f == NULL` removes
-// it. `user` is passed to f untouched and must stay valid while the config is used.
+// it. `user` is passed to f untouched and must stay valid while the config is used, and
+// until every computation that started with this callback has returned.
 //
 // # Safety
 // `cfg` is NULL or a live config; `f` is NULL or callable with `user`.
@@ -687,10 +712,15 @@ fdvjp_status fdvjp_jacobian_batch(const fdvjp_config *cfg, fdvjp_batch_fn f, voi
 // (without the terminating NUL).
 //
 // The message belongs to the most recent fallible call on this thread and is empty when
-// that call succeeded. It names the function, the argument and the value at fault, e.g.
+// that call succeeded, even when a callback made failing fdvjp calls of its own during it.
+// It names the function, the argument and the value at fault, e.g.
 // "fdvjp_vjp: callback returned 7 at evaluation 12 (x[5] + h, h = 6.1e-6)". At most
 // `len - 1` bytes are copied, always followed by a NUL; `buf == NULL` or `len == 0` copies
 // nothing, so `fdvjp_last_error(NULL, 0) + 1` is the buffer size needed.
+//
+// Safe to call from thread-exit and process-exit code (a pthread-key destructor, an
+// `atexit` handler): once the thread's storage is destroyed no message is kept, and this
+// returns 0 with an empty string in `buf`.
 //
 // # Safety
 // `buf` is NULL or writable for `len` bytes.

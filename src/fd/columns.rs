@@ -7,7 +7,7 @@ use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
-use super::plan::{first_points, points_per_direction};
+use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
 use super::step::{exact_step, nominal_step};
 
@@ -81,7 +81,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         None => (Direction::Axis(k), nominal_step(opts, x, k)),
         Some(groups) => (Direction::Group(&steps, &groups[k]), 1.0),
     };
-    let planned = usize::from(known.is_none()) + points_per_direction(opts) * count;
+    let planned = usize::from(known.is_none()) + planned_per_direction(opts).saturating_mul(count);
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
     let mut d = vec![0.0; m];
     let per_batch = directions_per_batch(opts);

@@ -13,6 +13,12 @@ use super::function::Function;
 pub trait ComplexFunction {
     /// Writes `f(z)` into `w` (`w.len() == m`).
     fn eval(&self, z: &[Complex64], w: &mut [Complex64]) -> Result<(), i32>;
+
+    /// Told after each evaluation how many are done of how many planned; `false` cancels
+    /// the computation (as [`Function::progress`]).
+    fn progress(&self, _done: usize, _total: usize) -> bool {
+        true
+    }
 }
 
 impl<G> ComplexFunction for G
@@ -35,6 +41,10 @@ impl<G: ComplexFunction + ?Sized> Function for Interleaved<'_, G> {
         self.0.eval(&z, &mut w)?;
         y.copy_from_slice(&to_interleaved(&w));
         Ok(())
+    }
+
+    fn progress(&self, done: usize, total: usize) -> bool {
+        self.0.progress(done, total)
     }
 }
 

@@ -14,7 +14,8 @@
 //!
 //! Evaluations: exactly n complex evaluations for the VJP and the Jacobian (one per
 //! column; f(x) is the real part of each, so it is not evaluated separately), exactly 1
-//! for the JVP; none for an empty problem (`n == 0` or `m == 0`).
+//! for the JVP; none for an empty problem (`n == 0` or `m == 0`). Progress is reported
+//! after each evaluation, with that exact total.
 
 use super::alloc::zeros_2d;
 use super::complex::{Complex64, ComplexFunction};
@@ -96,7 +97,7 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
         .zip(&along)
         .map(|(&xj, &uj)| Complex64::new(xj, h * uj))
         .collect();
-    let mut ev = ComplexEvaluator { g, count: 0 };
+    let mut ev = ComplexEvaluator::new(g, 1);
     let mut out = ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))?;
     unscale(&mut out, e, u)?;
     Ok(out)
@@ -121,7 +122,7 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
     if x.is_empty() || m == 0 {
         return Ok(());
     }
-    let mut ev = ComplexEvaluator { g, count: 0 };
+    let mut ev = ComplexEvaluator::new(g, x.len());
     let mut z: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
     for j in 0..x.len() {
         let h = step(opts, x, j);
@@ -135,13 +136,24 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
     Ok(())
 }
 
-/// Numbers complex evaluations from 1 and reads derivatives off their imaginary parts.
+/// Numbers complex evaluations from 1, reports progress after each (a refusal cancels),
+/// and reads derivatives off their imaginary parts.
 struct ComplexEvaluator<'g, G: ComplexFunction + ?Sized> {
     g: &'g G,
     count: usize,
+    /// Evaluations planned (exactly those made: one per column, or one for a JVP).
+    planned: usize,
 }
 
-impl<G: ComplexFunction + ?Sized> ComplexEvaluator<'_, G> {
+impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
+    fn new(g: &'g G, planned: usize) -> Self {
+        Self {
+            g,
+            count: 0,
+            planned,
+        }
+    }
+
     /// `Im f(z) / h`, after checking that `Re f(z)` (which is f(x) to within `h^2`) and
     /// `Im f(z)` are finite.
     fn derivative(
@@ -159,6 +171,13 @@ impl<G: ComplexFunction + ?Sized> ComplexEvaluator<'_, G> {
             evaluation: self.count,
             point: point(),
         })?;
+        let total = self.planned.max(self.count);
+        if !self.g.progress(self.count, total) {
+            return Err(FdError::Cancelled {
+                done: self.count,
+                total,
+            });
+        }
         if let Some(index) = w.iter().position(|c| !c.re.is_finite()) {
             return Err(FdError::NonFiniteAtX {
                 index,

@@ -12,7 +12,7 @@ use super::function::Function;
 use super::jvp::step_along;
 use super::options::{Layout, Options};
 use super::probe::Probe;
-use super::richardson::{extrapolated, starting_options, Channels, Estimate};
+use super::richardson::{extrapolated, starting_options, Channels, Estimate, LEVELS};
 use super::step::nominal_step;
 
 /// `v^T J(x)` (n entries) with an error estimate per entry; `m = v.len()`.
@@ -81,7 +81,7 @@ pub fn jvp_estimate<F: Function + ?Sized>(
         return Ok(zero);
     }
     let o = starting_options(opts);
-    let mut p = Probe::new(f, &o, x, m, None, 0)?;
+    let mut p = Probe::new(f, &o, x, m, None, 1 + 2 * LEVELS)?;
     if u.iter().all(|&uj| uj == 0.0) {
         p.report.error_bound = 0.0;
         p.finish();
@@ -109,7 +109,8 @@ fn for_each_axis<F: Function + ?Sized>(
         return Ok(());
     }
     let o = starting_options(opts);
-    let mut p = Probe::new(f, &o, x, m, None, 0)?;
+    let planned = 1 + (2 * LEVELS).saturating_mul(x.len());
+    let mut p = Probe::new(f, &o, x, m, None, planned)?;
     for j in 0..x.len() {
         let t0 = nominal_step(&o, x, j);
         let e = extrapolated(&mut p, Direction::Axis(j), t0, channels)?;

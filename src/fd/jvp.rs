@@ -7,7 +7,7 @@ use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::error::{check_finite, check_len, FdError};
 use super::function::Function;
 use super::options::Options;
-use super::plan::points_per_direction;
+use super::plan::planned_per_direction;
 use super::probe::Probe;
 use super::step::nominal_step;
 
@@ -52,7 +52,7 @@ fn jvp_with<F: Function + ?Sized>(
     if x.is_empty() || m == 0 {
         return Ok(out);
     }
-    let planned = usize::from(known.is_none()) + points_per_direction(opts);
+    let planned = usize::from(known.is_none()) + planned_per_direction(opts);
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
     if u.iter().all(|&uj| uj == 0.0) {
         p.finish();

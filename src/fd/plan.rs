@@ -15,6 +15,19 @@ pub(crate) fn points_per_direction(opts: &Options) -> usize {
     stencil.terms().filter(|&(o, _)| o != 0.0).count()
 }
 
+/// Evaluations planned per direction, for progress reports: the stencil's points, or with
+/// adaptive steps the stencil at each of its trial steps. Fall-backs near bounds or
+/// non-finite values may add more (the total then grows); trial steps that leave the
+/// bounds may use fewer (the total stays).
+pub(crate) fn planned_per_direction(opts: &Options) -> usize {
+    let points = points_per_direction(opts);
+    if opts.adaptive() {
+        points * super::adaptive::TRIAL_STEPS
+    } else {
+        points
+    }
+}
+
 /// Appends to `xs` the points `x + o t dir` of the first stencil that fits at the nominal
 /// step `t0`, in the order the stencil evaluates them. Nothing under adaptive steps, which
 /// choose their points as they go.

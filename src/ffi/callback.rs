@@ -33,7 +33,17 @@ pub type fdvjp_batch_fn = Option<
 >;
 
 /// Told after each batch of evaluations (each evaluation when not batching) how many are
-/// done and how many are planned so far (the plan grows when a column needs a fall-back).
+/// done and how many are planned, by every driver (finite differences, adaptive steps,
+/// estimates, complex step, complex functions, a tape's opaque nodes).
+///
+/// From the first report on, `total` is the planned number of evaluations: 1 + (stencil
+/// points) per column or group (e.g. 1 + 2n central), 18 times the stencil points per
+/// column with adaptive steps, 1 + 12n for the estimates (1 + 12 for a JVP), n for complex
+/// step (1 for a JVP). `done` only rises and never exceeds `total`; `total` never
+/// decreases. It grows, by the evaluations added, only when a column needs more than
+/// planned (a fall-back near bounds or non-finite values, or a column the default step
+/// refines); it stays when fewer are needed (adaptive trial steps outside the bounds), so
+/// the last report may have `done < total`.
 /// Return 0 to go on, anything else to cancel: the call then returns `FDVJP_CANCELLED`
 /// with every output untouched. Called on the calling thread.
 pub type fdvjp_progress_fn =
@@ -50,6 +60,19 @@ pub(crate) struct Execution {
     /// 0 or 1: serial.
     pub threads: usize,
     pub progress: Option<(ProgressFn, *mut c_void)>,
+}
+
+impl Execution {
+    /// Calls the progress callback, if any; `false` when it asks to cancel.
+    pub fn report(&self, done: usize, total: usize) -> bool {
+        match self.progress {
+            None => true,
+            // SAFETY: the caller registered `f` with `user` on the config this computation
+            // took its snapshot of, and it is called on the calling thread; the header
+            // asks `user` to stay valid until such computations return.
+            Some((f, user)) => unsafe { f(user, done, total) == 0 },
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -142,12 +165,7 @@ impl Function for CFunction {
     }
 
     fn progress(&self, done: usize, total: usize) -> bool {
-        match self.execution.progress {
-            None => true,
-            // SAFETY: the caller registered `f` with `user` on the config for exactly this
-            // call, on this thread.
-            Some((f, user)) => unsafe { f(user, done, total) == 0 },
-        }
+        self.execution.report(done, total)
     }
 }
 

@@ -1,6 +1,7 @@
 //! C complex callbacks adapted to the core's [`ComplexFunction`] trait.
 
 use super::boundary::Failure;
+use super::callback::Execution;
 use super::status::fdvjp_status::*;
 use crate::fd::{Complex64, ComplexFunction};
 use std::ffi::c_void;
@@ -16,17 +17,19 @@ pub type fdvjp_cfn = Option<
     unsafe extern "C" fn(user: *mut c_void, z: *const f64, n: usize, w: *mut f64, m: usize) -> i32,
 >;
 
-/// A non-NULL [`fdvjp_cfn`] with its user pointer.
+/// A non-NULL [`fdvjp_cfn`] with its user pointer and the config's progress callback
+/// (complex functions always run serially).
 #[derive(Clone, Copy)]
 pub(crate) struct CComplexFunction {
     f: unsafe extern "C" fn(*mut c_void, *const f64, usize, *mut f64, usize) -> i32,
     user: *mut c_void,
+    execution: Execution,
 }
 
 impl CComplexFunction {
     /// `Err(FDVJP_NULL_POINTER)` when `f` is NULL.
-    pub fn new(f: fdvjp_cfn, user: *mut c_void) -> Result<Self, Failure> {
-        f.map(|f| Self { f, user })
+    pub fn new(f: fdvjp_cfn, user: *mut c_void, execution: Execution) -> Result<Self, Failure> {
+        f.map(|f| Self { f, user, execution })
             .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))
     }
 }
@@ -51,5 +54,9 @@ impl ComplexFunction for CComplexFunction {
         } else {
             Err(code)
         }
+    }
+
+    fn progress(&self, done: usize, total: usize) -> bool {
+        self.execution.report(done, total)
     }
 }

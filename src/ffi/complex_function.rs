@@ -3,7 +3,7 @@
 use super::boundary::{guard, Failure};
 use super::buffers::{input, product, Output};
 use super::complex_callback::{fdvjp_cfn, CComplexFunction};
-use super::config::{fdvjp_config, options_of};
+use super::config::{execution_of, fdvjp_config, options_of};
 use super::status::fdvjp_status;
 use crate::fd::{self, Complex64};
 use std::ffi::c_void;
@@ -75,7 +75,9 @@ pub unsafe extern "C" fn fdvjp_complex_vjp(
                 input(v, m2, "v", "2m")?,
             )
         };
-        let f = CComplexFunction::new(f, user)?;
+        // SAFETY: forwarded caller contract on cfg.
+        let execution = unsafe { execution_of(cfg) }?;
+        let f = CComplexFunction::new(f, user, execution)?;
         let out = Output::new(grad, n2, "grad", "2n")?;
         let result = fd::complex_vjp(&f, &complex(z), &complex(v), &opts)?;
         // SAFETY: grad is writable for 2n doubles; the borrows of z and v have ended.
@@ -115,7 +117,9 @@ pub unsafe extern "C" fn fdvjp_complex_jvp(
                 input(u, n2, "u", "2n")?,
             )
         };
-        let f = CComplexFunction::new(f, user)?;
+        // SAFETY: forwarded caller contract on cfg.
+        let execution = unsafe { execution_of(cfg) }?;
+        let f = CComplexFunction::new(f, user, execution)?;
         let out = Output::new(jvp, m2, "jvp", "2m")?;
         let result = fd::complex_jvp(&f, &complex(z), m, &complex(u), &opts)?;
         // SAFETY: jvp is writable for 2m doubles; the borrows of z and u have ended.
@@ -150,7 +154,9 @@ pub unsafe extern "C" fn fdvjp_complex_jacobian(
         let (n2, m2) = (doubles(n, "z")?, doubles(m, "jac")?);
         // SAFETY: forwarded caller contract on cfg and z.
         let (opts, z) = unsafe { (options_of(cfg)?, input(z, n2, "z", "2n")?) };
-        let f = CComplexFunction::new(f, user)?;
+        // SAFETY: forwarded caller contract on cfg.
+        let execution = unsafe { execution_of(cfg) }?;
+        let f = CComplexFunction::new(f, user, execution)?;
         let out = Output::new(jac, product(m2, n2, "jac")?, "jac", "2m*2n")?;
         let result = fd::complex_jacobian(&f, &complex(z), m, &opts)?;
         // SAFETY: jac is writable for 4mn doubles; the borrow of z has ended.

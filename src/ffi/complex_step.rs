@@ -4,7 +4,7 @@
 use super::boundary::guard;
 use super::buffers::{input, product, Output};
 use super::complex_callback::{fdvjp_cfn, CComplexFunction};
-use super::config::{fdvjp_config, options_of};
+use super::config::{execution_of, fdvjp_config, options_of};
 use super::status::fdvjp_status;
 use crate::fd;
 use std::ffi::c_void;
@@ -49,7 +49,9 @@ pub unsafe extern "C" fn fdvjp_vjp_complex_step(
                 input(v, m, "v", "m")?,
             )
         };
-        let f = CComplexFunction::new(f, user)?;
+        // SAFETY: forwarded caller contract on cfg.
+        let execution = unsafe { execution_of(cfg) }?;
+        let f = CComplexFunction::new(f, user, execution)?;
         let out = Output::new(grad, n, "grad", "n")?;
         let result = fd::vjp_complex_step(&f, x, v, &opts)?;
         // SAFETY: grad is writable for n doubles; the borrows of x and v have ended.
@@ -90,7 +92,9 @@ pub unsafe extern "C" fn fdvjp_jvp_complex_step(
                 input(u, n, "u", "n")?,
             )
         };
-        let f = CComplexFunction::new(f, user)?;
+        // SAFETY: forwarded caller contract on cfg.
+        let execution = unsafe { execution_of(cfg) }?;
+        let f = CComplexFunction::new(f, user, execution)?;
         let out = Output::new(jvp, m, "jvp", "m")?;
         let result = fd::jvp_complex_step(&f, x, m, u, &opts)?;
         // SAFETY: jvp is writable for m doubles; the borrows of x and u have ended.
@@ -120,7 +124,9 @@ pub unsafe extern "C" fn fdvjp_jacobian_complex_step(
     guard("fdvjp_jacobian_complex_step", || {
         // SAFETY: forwarded caller contract on cfg and x.
         let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
-        let f = CComplexFunction::new(f, user)?;
+        // SAFETY: forwarded caller contract on cfg.
+        let execution = unsafe { execution_of(cfg) }?;
+        let f = CComplexFunction::new(f, user, execution)?;
         let out = Output::new(jac, product(m, n, "jac")?, "jac", "m*n")?;
         let result = fd::jacobian_complex_step(&f, x, m, &opts)?;
         // SAFETY: jac is writable for m*n doubles; the borrow of x has ended.
