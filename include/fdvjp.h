@@ -7,7 +7,8 @@
  * Conventions: every fallible call returns fdvjp_status (FDVJP_OK = 0) and writes its
  * outputs only on success; fdvjp_last_error() gives a message naming the argument and value
  * at fault. (NULL, 0) is a valid empty array. Inputs are borrowed for the call and never
- * written. Handles are not shared between threads without the caller's lock.
+ * written. Computations only read their config: one config may serve any number of
+ * threads at once; its setters and free, and every use of a tape, need the caller's lock.
  */
 
 #ifndef FDVJP_H
@@ -22,6 +23,20 @@
 // products (4 points per thread, times n or m) far from overflow and a typo from
 // starting millions of OS threads.
 #define FDVJP_MAX_THREADS 1024
+
+// Doubles of guard after every buffer fdvjp hands to a callback for writing: `y` of an
+// `fdvjp_fn`, `ys` of an `fdvjp_batch_fn`, `w` of an `fdvjp_cfn`, `grad` of an
+// `fdvjp_vjp_fn`. Each such buffer is fdvjp's private scratch, followed by this many
+// doubles holding a fixed bit pattern that is checked after every call. A callback that
+// writes anywhere in `y[m] .. y[m + FDVJP_GUARD_WORDS - 1]` (a wrong m; in Fortran, an
+// array declared longer than m) makes the computation fail with `FDVJP_CALLBACK_FAILED`
+// and the last error "<function>: the function wrote past y[m-1] (m = <m>) at evaluation
+// <k> (<point>)"; likewise "the batch function wrote past ys[k*m-1] (k = <k>, m = <m>)",
+// "the function wrote past w[2m-1] (m = <m>)" and "the vjp callback wrote past
+// grad[n-1] (n = <n>)". Every output is then untouched and no memory outside fdvjp's
+// scratch was written, so bindings may rely on it to report such writes. Writes further
+// out than the guard are not caught.
+#define FDVJP_GUARD_WORDS 16
 
 // Result of every fallible call: `FDVJP_OK` (0) on success, otherwise the kind of
 // failure; `fdvjp_last_error` then gives a message naming the argument and value.
@@ -270,6 +285,8 @@ typedef struct fdvjp_tape fdvjp_tape;
 // reported in the last error). `user` is passed through untouched; fdvjp never
 // dereferences it. Called on the calling thread, never concurrently, unless the config
 // asks for threads (`fdvjp_config_set_threads`), which declares f thread-safe.
+// `y` is fdvjp's private buffer followed by `FDVJP_GUARD_WORDS` guard doubles: a write
+// past `y[m-1]` is reported as `FDVJP_CALLBACK_FAILED` ("the function wrote past y[m-1]").
 typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, size_t m);
 
 // The caller's complex function `w = f(z)`, `C^n -> C^m`: reads `2n` doubles at `z` and

@@ -14,6 +14,11 @@ pub trait ComplexFunction {
     /// Writes `f(z)` into `w` (`w.len() == m`).
     fn eval(&self, z: &[Complex64], w: &mut [Complex64]) -> Result<(), i32>;
 
+    /// As [`Function::explain_failure`].
+    fn explain_failure(&self, _code: i32) -> Option<String> {
+        None
+    }
+
     /// Told after each evaluation how many are done of how many planned; `false` cancels
     /// the computation (as [`Function::progress`]).
     fn progress(&self, _done: usize, _total: usize) -> bool {
@@ -41,6 +46,10 @@ impl<G: ComplexFunction + ?Sized> Function for Interleaved<'_, G> {
         self.0.eval(&z, &mut w)?;
         y.copy_from_slice(&to_interleaved(&w));
         Ok(())
+    }
+
+    fn explain_failure(&self, code: i32) -> Option<String> {
+        self.0.explain_failure(code)
     }
 
     fn progress(&self, done: usize, total: usize) -> bool {

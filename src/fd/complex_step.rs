@@ -166,11 +166,10 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
     ) -> Result<Vec<f64>, FdError> {
         self.count += 1;
         let mut w = vec![Complex64::new(0.0, 0.0); m];
-        self.g.eval(z, &mut w).map_err(|code| FdError::Callback {
-            code,
-            evaluation: self.count,
-            point: point(),
-        })?;
+        if let Err(code) = self.g.eval(z, &mut w) {
+            let fault = self.g.explain_failure(code);
+            return Err(FdError::callback(code, fault, self.count, point()));
+        }
         let total = self.planned.max(self.count);
         if !self.g.progress(self.count, total) {
             return Err(FdError::Cancelled {

@@ -27,6 +27,16 @@ pub enum FdError {
         /// Where it was evaluated, e.g. "x[5] + h".
         point: String,
     },
+    /// The function misbehaved in a way its wrapper caught (a C callback that wrote past
+    /// the end of its output), instead of returning a failure code.
+    CallbackFault {
+        /// What happened, e.g. "the function wrote past y[m-1] (m = 2)".
+        what: String,
+        /// 1-based number of the evaluation within this computation.
+        evaluation: usize,
+        /// Where it was evaluated, e.g. "x[5] + h".
+        point: String,
+    },
     /// f(x) at the unperturbed point has a NaN or infinite entry.
     NonFiniteAtX {
         /// Output index of the first non-finite entry.
@@ -82,6 +92,11 @@ impl fmt::Display for FdError {
                 f,
                 "callback returned {code} at evaluation {evaluation} ({point})"
             ),
+            FdError::CallbackFault {
+                what,
+                evaluation,
+                point,
+            } => write!(f, "{what} at evaluation {evaluation} ({point})"),
             FdError::Cancelled { done, total } => {
                 write!(
                     f,
@@ -112,6 +127,31 @@ impl fmt::Display for FdError {
 }
 
 impl std::error::Error for FdError {}
+
+impl FdError {
+    /// The error for failure `code` of evaluation `evaluation` at `point`: a
+    /// [`FdError::CallbackFault`] when `fault` (the function's own
+    /// [`crate::fd::Function::explain_failure`]) says the code stands for a caught fault.
+    pub(crate) fn callback(
+        code: i32,
+        fault: Option<String>,
+        evaluation: usize,
+        point: String,
+    ) -> Self {
+        match fault {
+            Some(what) => FdError::CallbackFault {
+                what,
+                evaluation,
+                point,
+            },
+            None => FdError::Callback {
+                code,
+                evaluation,
+                point,
+            },
+        }
+    }
+}
 
 /// Checks that `values` has `expected` entries.
 pub(crate) fn check_len(

@@ -79,11 +79,10 @@ impl<'f, F: Function + ?Sized> Evaluator<'f, F> {
             return Ok(());
         }
         self.count += 1;
-        self.f.eval(x, y).map_err(|code| FdError::Callback {
-            code,
-            evaluation: self.count,
-            point: point(),
-        })?;
+        if let Err(code) = self.f.eval(x, y) {
+            let fault = self.f.explain_failure(code);
+            return Err(FdError::callback(code, fault, self.count, point()));
+        }
         self.report()
     }
 
@@ -121,11 +120,8 @@ impl<'f, F: Function + ?Sized> Evaluator<'f, F> {
             if let Err((p, code)) = self.f.eval_many(xc, yc, n, m) {
                 let evaluation = self.count + p + 1;
                 let point = point(c * batch + p);
-                return Err(FdError::Callback {
-                    code,
-                    evaluation,
-                    point,
-                });
+                let fault = self.f.explain_failure(code);
+                return Err(FdError::callback(code, fault, evaluation, point));
             }
             self.count += yc.len() / m;
             self.report()?;

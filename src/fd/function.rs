@@ -28,6 +28,13 @@ pub trait Function {
         Ok(())
     }
 
+    /// What a failure `code` of [`Function::eval`] or [`Function::eval_many`] stands for
+    /// when it is not the function's own code but a fault its wrapper caught (a C callback
+    /// that wrote past the end of its output); `None` (the default) for an ordinary code.
+    fn explain_failure(&self, _code: i32) -> Option<String> {
+        None
+    }
+
     /// Told after each batch of evaluations how many are done of how many planned (the
     /// plan grows when a column needs a fall-back); `false` cancels the computation.
     fn progress(&self, _done: usize, _total: usize) -> bool {

@@ -70,6 +70,10 @@ impl<F: Function + Sync + ?Sized> Function for Threaded<'_, F> {
             .map_or(Ok(()), Err)
     }
 
+    fn explain_failure(&self, code: i32) -> Option<String> {
+        self.f.explain_failure(code)
+    }
+
     fn progress(&self, done: usize, total: usize) -> bool {
         self.f.progress(done, total)
     }

@@ -30,7 +30,9 @@ impl From<FdError> for Failure {
         let status = match &e {
             FdError::InvalidArgument(_) => FDVJP_INVALID_ARGUMENT,
             FdError::LengthMismatch { .. } => FDVJP_LENGTH_MISMATCH,
-            FdError::Callback { .. } | FdError::CallbackOutput(_) => FDVJP_CALLBACK_FAILED,
+            FdError::Callback { .. }
+            | FdError::CallbackOutput(_)
+            | FdError::CallbackFault { .. } => FDVJP_CALLBACK_FAILED,
             FdError::Cancelled { .. } => FDVJP_CANCELLED,
             FdError::OutOfMemory { .. } => FDVJP_OUT_OF_MEMORY,
             FdError::NonFiniteAtX { .. } => FDVJP_NONFINITE_AT_X,

@@ -2,15 +2,19 @@
 //! batch of points per call, run serially or on threads, with progress reports.
 
 use super::boundary::Failure;
+use super::guard_words::{call_guarded, OverrunLog};
 use super::status::fdvjp_status::*;
 use crate::fd::{Function, Threaded};
 use std::ffi::c_void;
+use std::sync::Arc;
 
 /// The caller's function `y = f(x)`: reads `n` doubles at `x`, writes `m` doubles at `y`,
 /// returns 0 on success and any other value to abort the computation (that value is
 /// reported in the last error). `user` is passed through untouched; fdvjp never
 /// dereferences it. Called on the calling thread, never concurrently, unless the config
 /// asks for threads (`fdvjp_config_set_threads`), which declares f thread-safe.
+/// `y` is fdvjp's private buffer followed by `FDVJP_GUARD_WORDS` guard doubles: a write
+/// past `y[m-1]` is reported as `FDVJP_CALLBACK_FAILED` ("the function wrote past y[m-1]").
 pub type fdvjp_fn = Option<
     unsafe extern "C" fn(user: *mut c_void, x: *const f64, n: usize, y: *mut f64, m: usize) -> i32,
 >;
@@ -83,11 +87,13 @@ enum Call {
 
 /// A non-NULL C function (one point or a batch per call) with its user pointer and the
 /// config's execution settings.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct CFunction {
     call: Call,
     user: *mut c_void,
     execution: Execution,
+    /// Writes past the end of an output, caught by the guard words (on any thread).
+    log: Arc<OverrunLog>,
 }
 
 impl CFunction {
@@ -97,6 +103,7 @@ impl CFunction {
             call: Call::Point(f),
             user,
             execution: Execution::default(),
+            log: Arc::default(),
         })
     }
 
@@ -107,6 +114,7 @@ impl CFunction {
             call: Call::Point(f),
             user,
             execution,
+            log: Arc::default(),
         })
     }
 
@@ -122,14 +130,25 @@ impl CFunction {
             call: Call::Batch(f),
             user,
             execution,
+            log: Arc::default(),
         })
+    }
+}
+
+impl CFunction {
+    fn point_function(&self, f: PointFn) -> PointFunction<'_> {
+        PointFunction {
+            f,
+            user: self.user,
+            log: &self.log,
+        }
     }
 }
 
 impl Function for CFunction {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
         match self.call {
-            Call::Point(f) => PointFunction { f, user: self.user }.eval(x, y),
+            Call::Point(f) => self.point_function(f).eval(x, y),
             Call::Batch(_) => self
                 .eval_many(x, y, x.len(), y.len())
                 .map_err(|(_, code)| code),
@@ -145,23 +164,27 @@ impl Function for CFunction {
     ) -> Result<(), (usize, i32)> {
         match self.call {
             Call::Point(f) if self.execution.threads > 1 && ys.len() > m => {
-                let shared = ThreadSafe(PointFunction { f, user: self.user });
+                let shared = ThreadSafe(self.point_function(f));
                 Threaded::new(&shared, self.execution.threads).eval_many(xs, ys, n, m)
             }
-            Call::Point(f) => PointFunction { f, user: self.user }.eval_many(xs, ys, n, m),
+            Call::Point(f) => self.point_function(f).eval_many(xs, ys, n, m),
             Call::Batch(f) => {
                 let k = ys.len() / m.max(1);
-                // SAFETY: the caller promised `f` may be called with `user` and column-major
-                // arrays of k points; `xs` (n*k) and `ys` (m*k) are private Rust buffers of
-                // exactly those sizes, alive for the call.
-                let code = unsafe { f(self.user, xs.as_ptr(), n, k, ys.as_mut_ptr(), m) };
-                if code == 0 {
-                    Ok(())
-                } else {
-                    Err((0, code))
-                }
+                let past = || format!("the batch function wrote past ys[k*m-1] (k = {k}, m = {m})");
+                call_guarded(ys, &self.log, past, |buf| {
+                    // SAFETY: the caller promised `f` may be called with `user` and
+                    // column-major arrays of k points; `xs` (n*k doubles) is a private Rust
+                    // buffer and `buf` a private guarded one of m*k doubles (plus guard
+                    // words), both alive for the call.
+                    unsafe { f(self.user, xs.as_ptr(), n, k, buf, m) }
+                })
+                .map_err(|code| (0, code))
             }
         }
+    }
+
+    fn explain_failure(&self, code: i32) -> Option<String> {
+        self.log.explain(code)
     }
 
     fn progress(&self, done: usize, total: usize) -> bool {
@@ -171,34 +194,35 @@ impl Function for CFunction {
 
 /// A point function alone: what worker threads call.
 #[derive(Clone, Copy)]
-struct PointFunction {
+struct PointFunction<'a> {
     f: PointFn,
     user: *mut c_void,
+    log: &'a OverrunLog,
 }
 
-impl Function for PointFunction {
+impl Function for PointFunction<'_> {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
-        // SAFETY: the caller of the exported function promised that `f` may be called with
-        // its `user` pointer and buffers of `n` and `m` doubles; `x` and `y` are private
-        // Rust buffers of exactly those lengths, alive for the duration of the call.
-        let code = unsafe { (self.f)(self.user, x.as_ptr(), x.len(), y.as_mut_ptr(), y.len()) };
-        if code == 0 {
-            Ok(())
-        } else {
-            Err(code)
-        }
+        let m = y.len();
+        let past = || format!("the function wrote past y[m-1] (m = {m})");
+        call_guarded(y, self.log, past, |buf| {
+            // SAFETY: the caller of the exported function promised that `f` may be called
+            // with its `user` pointer and buffers of `n` and `m` doubles; `x` (n) is a
+            // private Rust buffer and `buf` a private guarded one of m doubles (plus guard
+            // words), both alive for the duration of the call.
+            unsafe { (self.f)(self.user, x.as_ptr(), x.len(), buf, m) }
+        })
     }
 }
 
 /// A point function that the caller declared thread-safe by asking for threads.
-struct ThreadSafe(PointFunction);
+struct ThreadSafe<'a>(PointFunction<'a>);
 
 // SAFETY: only built when the caller set threads > 1 on the config, which the header
 // documents as declaring `f` (with its `user`) safe to call concurrently. fdvjp itself
 // never dereferences `user`.
-unsafe impl Sync for ThreadSafe {}
+unsafe impl Sync for ThreadSafe<'_> {}
 
-impl Function for ThreadSafe {
+impl Function for ThreadSafe<'_> {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
         self.0.eval(x, y)
     }

@@ -1,7 +1,9 @@
 //! C adjoint callbacks (`fdvjp_vjp_fn`) adapted to the tape's [`Vjp`] trait.
 
+use super::guard_words::{call_guarded, OverrunLog};
 use crate::tape::Vjp;
 use std::ffi::c_void;
+use std::sync::Arc;
 
 /// The caller's adjoint of `y = f(x)`: given `x` (n doubles), `y = f(x)` (m doubles) and
 /// `v` (m doubles), OVERWRITES `grad` (n doubles) with `v^T J(x)`; fdvjp accumulates it.
@@ -31,16 +33,22 @@ type RawVjp = unsafe extern "C" fn(
 ) -> i32;
 
 /// A non-NULL [`fdvjp_vjp_fn`] with its user pointer.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct CVjp {
     f: RawVjp,
     user: *mut c_void,
+    /// Writes past the end of `grad`, caught by the guard words.
+    log: Arc<OverrunLog>,
 }
 
 impl CVjp {
     /// `None` when `f` is NULL.
     pub fn new(f: fdvjp_vjp_fn, user: *mut c_void) -> Option<Self> {
-        f.map(|f| Self { f, user })
+        f.map(|f| Self {
+            f,
+            user,
+            log: Arc::default(),
+        })
     }
 }
 
@@ -48,25 +56,29 @@ impl Vjp for CVjp {
     fn vjp(&self, x: &[f64], y: &[f64], v: &[f64], grad: &mut [f64]) -> Result<(), i32> {
         assert_eq!(v.len(), y.len(), "v and y lengths");
         assert_eq!(grad.len(), x.len(), "grad and x lengths");
-        // SAFETY: the caller of fdvjp_tape_call_vjp promised that `vjp` may be called with its
-        // `user` pointer (valid until the tape is freed or cleared) and buffers of n and m
-        // doubles; x, y, v and grad are private Rust buffers of exactly those lengths (checked
-        // above), alive for the duration of the call, and grad is the only one written.
-        let code = unsafe {
-            (self.f)(
-                self.user,
-                x.as_ptr(),
-                x.len(),
-                y.as_ptr(),
-                y.len(),
-                v.as_ptr(),
-                grad.as_mut_ptr(),
-            )
-        };
-        if code == 0 {
-            Ok(())
-        } else {
-            Err(code)
-        }
+        let n = grad.len();
+        let past = || format!("the vjp callback wrote past grad[n-1] (n = {n})");
+        call_guarded(grad, &self.log, past, |buf| {
+            // SAFETY: the caller of fdvjp_tape_call_vjp promised that `vjp` may be called
+            // with its `user` pointer (valid until the tape is freed or cleared) and buffers
+            // of n and m doubles; x, y and v are private Rust buffers of exactly those
+            // lengths (checked above), alive for the duration of the call, and `buf`, the
+            // only one written, a private guarded one of n doubles (plus guard words).
+            unsafe {
+                (self.f)(
+                    self.user,
+                    x.as_ptr(),
+                    x.len(),
+                    y.as_ptr(),
+                    y.len(),
+                    v.as_ptr(),
+                    buf,
+                )
+            }
+        })
+    }
+
+    fn explain_failure(&self, code: i32) -> Option<String> {
+        self.log.explain(code)
     }
 }

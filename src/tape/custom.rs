@@ -11,6 +11,11 @@ use crate::fd::{FdError, Function};
 pub trait Vjp {
     /// Overwrites `grad` with `v^T J(x)`.
     fn vjp(&self, x: &[f64], y: &[f64], v: &[f64], grad: &mut [f64]) -> Result<(), i32>;
+
+    /// As [`Function::explain_failure`].
+    fn explain_failure(&self, _code: i32) -> Option<String> {
+        None
+    }
 }
 
 impl<F> Vjp for F
@@ -49,13 +54,11 @@ impl Custom {
     /// `v^T J` from the caller's adjoint at the recorded point.
     pub fn pullback(&self, x: &[f64], y: &[f64], v: &[f64]) -> Result<Vec<f64>, FdError> {
         let mut grad = vec![0.0; x.len()];
-        self.vjp
-            .vjp(x, y, v, &mut grad)
-            .map_err(|code| FdError::Callback {
-                code,
-                evaluation: 1,
-                point: "the vjp callback at the recorded x".to_string(),
-            })?;
+        if let Err(code) = self.vjp.vjp(x, y, v, &mut grad) {
+            let point = "the vjp callback at the recorded x".to_string();
+            let fault = self.vjp.explain_failure(code);
+            return Err(FdError::callback(code, fault, 1, point));
+        }
         // A non-finite entry from a finite cotangent is the callback's fault: reported here,
         // naming the entry, rather than spreading NaN into every gradient.
         if v.iter().all(|vi| vi.is_finite()) {

@@ -14,11 +14,10 @@ use crate::fd::{self, FdError, Function, Layout, Options};
 /// an error naming the evaluation and the element.
 pub(crate) fn evaluate_once(f: &dyn Function, x: &[f64], m: usize) -> Result<Vec<f64>, FdError> {
     let mut y = fd::alloc::zeros(m, "the output y")?;
-    f.eval(x, &mut y).map_err(|code| FdError::Callback {
-        code,
-        evaluation: 1,
-        point: "x, the concatenated arguments".to_string(),
-    })?;
+    if let Err(code) = f.eval(x, &mut y) {
+        let point = "x, the concatenated arguments".to_string();
+        return Err(FdError::callback(code, f.explain_failure(code), 1, point));
+    }
     match y.iter().position(|v| !v.is_finite()) {
         None => Ok(y),
         Some(index) => Err(FdError::NonFiniteAtX {

@@ -1,0 +1,116 @@
+//! Guard words after every buffer a callback writes: a function that writes past `y[m-1]`
+//! (a wrong m, or a Fortran array of the wrong length) is caught instead of corrupting
+//! the heap.
+//!
+//! The callback writes into a private scratch buffer of `len + FDVJP_GUARD_WORDS`
+//! doubles whose tail holds a fixed bit pattern; after the call the tail is checked and
+//! the first `len` doubles are copied to where the core wants them. The scratch is one
+//! buffer per thread, reused across evaluations (a nested or thread-exit call gets a
+//! fresh one), so the cost per evaluation is filling and checking the guard and copying
+//! the `len` outputs.
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+
+/// Doubles of guard after every buffer fdvjp hands to a callback for writing: `y` of an
+/// `fdvjp_fn`, `ys` of an `fdvjp_batch_fn`, `w` of an `fdvjp_cfn`, `grad` of an
+/// `fdvjp_vjp_fn`. Each such buffer is fdvjp's private scratch, followed by this many
+/// doubles holding a fixed bit pattern that is checked after every call. A callback that
+/// writes anywhere in `y[m] .. y[m + FDVJP_GUARD_WORDS - 1]` (a wrong m; in Fortran, an
+/// array declared longer than m) makes the computation fail with `FDVJP_CALLBACK_FAILED`
+/// and the last error "<function>: the function wrote past y[m-1] (m = <m>) at evaluation
+/// <k> (<point>)"; likewise "the batch function wrote past ys[k*m-1] (k = <k>, m = <m>)",
+/// "the function wrote past w[2m-1] (m = <m>)" and "the vjp callback wrote past
+/// grad[n-1] (n = <n>)". Every output is then untouched and no memory outside fdvjp's
+/// scratch was written, so bindings may rely on it to report such writes. Writes further
+/// out than the guard are not caught.
+pub const FDVJP_GUARD_WORDS: usize = 16;
+
+/// The guard pattern: a signalling-NaN payload no computation produces by accident.
+const PATTERN: u64 = 0x7ff4_dead_beef_f00d;
+
+/// The failure code a guarded call returns for an overrun (with the description kept in
+/// its [`OverrunLog`]); see [`OverrunLog::explain`].
+pub(crate) const OVERRUN_CODE: i32 = i32::MIN;
+
+/// Buffers above this many doubles are not kept between calls.
+const KEEP_AT_MOST: usize = 1 << 16;
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The description of the first overrun seen by one computation's callback; shared by
+/// the threads that evaluate it.
+#[derive(Debug, Default)]
+pub(crate) struct OverrunLog(Mutex<Option<String>>);
+
+impl OverrunLog {
+    fn record(&self, what: String) {
+        if let Ok(mut first) = self.0.lock() {
+            first.get_or_insert(what);
+        }
+    }
+
+    /// What a failure `code` of the guarded callback means, when it was an overrun.
+    pub fn explain(&self, code: i32) -> Option<String> {
+        if code != OVERRUN_CODE {
+            return None;
+        }
+        self.0.lock().ok().and_then(|first| first.clone())
+    }
+}
+
+/// Runs `call` on a guarded buffer of `out.len()` doubles, then copies the values into
+/// `out`. `call` gets the buffer's start and returns the callback's code; `describe` names
+/// the buffer for the message ("the function wrote past y[m-1] (m = 2)"). An overrun is
+/// recorded in `log` and returned as `Err(OVERRUN_CODE)`, `out` untouched.
+pub(crate) fn call_guarded(
+    out: &mut [f64],
+    log: &OverrunLog,
+    describe: impl FnOnce() -> String,
+    call: impl FnOnce(*mut f64) -> i32,
+) -> Result<(), i32> {
+    // The thread's buffer is taken out for the call, so that a callback's own fdvjp call
+    // (nested in this one) or a call from thread-exit code (no storage left) simply starts
+    // from an empty one.
+    let mut buf = SCRATCH
+        .try_with(|s| s.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let result = run_in(&mut buf, out, log, describe, call);
+    if buf.capacity() <= KEEP_AT_MOST {
+        let _ = SCRATCH.try_with(|s| {
+            if let Ok(mut kept) = s.try_borrow_mut() {
+                if kept.capacity() < buf.capacity() {
+                    *kept = buf;
+                }
+            }
+        });
+    }
+    result
+}
+
+fn run_in(
+    buf: &mut Vec<f64>,
+    out: &mut [f64],
+    log: &OverrunLog,
+    describe: impl FnOnce() -> String,
+    call: impl FnOnce(*mut f64) -> i32,
+) -> Result<(), i32> {
+    let len = out.len();
+    buf.clear();
+    buf.resize(len, 0.0);
+    buf.resize(len + FDVJP_GUARD_WORDS, f64::from_bits(PATTERN));
+    let code = call(buf.as_mut_ptr());
+    if buf[len..].iter().any(|g| g.to_bits() != PATTERN) {
+        log.record(describe());
+        return Err(OVERRUN_CODE);
+    }
+    if code != 0 {
+        return Err(code);
+    }
+    out.copy_from_slice(&buf[..len]);
+    Ok(())
+}
