@@ -1,7 +1,9 @@
 //! Fuzzes the C entry points (`fdvjp_vjp`, `_jvp`, `_jacobian`, their batch forms and
 //! `fdvjp_vjp_estimate`) with random sizes, configs (scheme, steps, typical magnitudes,
 //! bounds, sparsity, batch size, adaptive, layout; one thread) and callbacks that fail at
-//! evaluation k or return NaN/Inf in various places.
+//! evaluation k or return NaN/Inf in various places, or reenter the library at evaluation k:
+//! change the config in use (scheme, sparsity) and change it back, and make fdvjp calls of
+//! their own (one that fails, one on a config made and freed inside the callback).
 //!
 //! Checks: no crash and no internal error (a caught panic); every status is a known one
 //! with a last-error message that names the function (none on success); inputs never
@@ -28,12 +30,42 @@ struct Behaviour {
     /// everywhere but at x itself.
     bad: u8,
     calls: Cell<usize>,
+    /// Reentry at this 1-based evaluation: bit 0 changes the config in use and changes it
+    /// back, bit 1 makes a failing fdvjp call, bit 2 a VJP on a config of its own.
+    reenter_at: usize,
+    reenter: u8,
+    /// The config in use and the settings to restore on it.
+    cfg: *mut fdvjp_config,
+    settings: Settings,
+}
+
+/// What `configure` asked of the config (a setter may have refused it; asking again gives
+/// the same answer, so the callback can restore the config exactly).
+#[derive(Default)]
+struct Settings {
+    col_major: bool,
+    scheme: i32,
+    rows: Vec<usize>,
+    cols: Vec<usize>,
+}
+
+extern "C" fn fails(_: *mut c_void, _: *const f64, _: usize, _: *mut f64, _: usize) -> i32 {
+    3
+}
+
+extern "C" fn sum(_: *mut c_void, x: *const f64, n: usize, y: *mut f64, _: usize) -> i32 {
+    // SAFETY: fdvjp passes private buffers of n and 1 doubles.
+    unsafe { *y = std::slice::from_raw_parts(x, n).iter().sum() };
+    0
 }
 
 impl Behaviour {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> i32 {
         let k = self.calls.get() + 1;
         self.calls.set(k);
+        if k == self.reenter_at {
+            self.reenter();
+        }
         if k == self.fail_at {
             return self.code;
         }
@@ -59,6 +91,60 @@ impl Behaviour {
             };
         }
         0
+    }
+}
+
+impl Behaviour {
+    /// Calls into the library from inside the computation. The computation in progress
+    /// works on a snapshot of its config, so none of this may change its result.
+    fn reenter(&self) {
+        let x = [0.5, -1.0];
+        let (v, mut g) = ([1.0], [0.0; 2]);
+        // SAFETY: self.cfg is NULL or the live config of the computation in progress; the
+        // arrays are live locals of the lengths passed.
+        unsafe {
+            if self.reenter & 1 != 0 && !self.cfg.is_null() {
+                let s = &self.settings;
+                fdvjp_config_set_scheme(self.cfg, (s.scheme + 1) % 4);
+                let diagonal = [0usize, 1, 2];
+                fdvjp_config_set_sparsity(self.cfg, diagonal.as_ptr(), diagonal.as_ptr(), 3);
+                fdvjp_config_set_scheme(self.cfg, s.scheme);
+                fdvjp_config_set_sparsity(self.cfg, s.rows.as_ptr(), s.cols.as_ptr(), s.rows.len());
+            }
+            if self.reenter & 2 != 0 {
+                let status = fdvjp_vjp(
+                    std::ptr::null(),
+                    Some(fails),
+                    std::ptr::null_mut(),
+                    x.as_ptr(),
+                    2,
+                    1,
+                    v.as_ptr(),
+                    g.as_mut_ptr(),
+                );
+                assert_eq!(status, fdvjp_status::FDVJP_CALLBACK_FAILED);
+            }
+            if self.reenter & 4 != 0 {
+                let own = fdvjp_config_new();
+                fdvjp_config_set_scheme(own, 3);
+                let status = fdvjp_vjp(
+                    own,
+                    Some(sum),
+                    std::ptr::null_mut(),
+                    x.as_ptr(),
+                    2,
+                    1,
+                    v.as_ptr(),
+                    g.as_mut_ptr(),
+                );
+                assert_eq!(status, fdvjp_status::FDVJP_OK);
+                assert!(
+                    g.iter().all(|gj| (gj - 1.0).abs() < 1e-12),
+                    "nested VJP of a sum: {g:?}"
+                );
+                fdvjp_config_free(own);
+            }
+        }
     }
 }
 
@@ -101,9 +187,9 @@ extern "C" fn batch(
 }
 
 /// The config's settings, drawn from the input; invalid values are drawn too (the setter
-/// must refuse them and keep the config as it was). Returns whether Jacobians are
-/// column-major.
-fn configure(cfg: *mut fdvjp_config, inp: &mut Input, n: usize, m: usize, x: &[f64]) -> bool {
+/// must refuse them and keep the config as it was). Returns what was asked: whether
+/// Jacobians are column-major, the scheme in force and the sparsity pattern asked for.
+fn configure(cfg: *mut fdvjp_config, inp: &mut Input, n: usize, m: usize, x: &[f64]) -> Settings {
     let scheme = inp.below(5) as i32;
     let layout = inp.below(3) as i32;
     let len = if inp.chance(32) { n + 1 } else { n };
@@ -154,10 +240,18 @@ fn configure(cfg: *mut fdvjp_config, inp: &mut Input, n: usize, m: usize, x: &[f
         // here are not thread-safe, so the computation itself stays serial.
         let status = fdvjp_config_set_threads(cfg, threads);
         check_status("fdvjp_config_set_threads", status);
-        assert_eq!(status == fdvjp_status::FDVJP_OK, threads <= FDVJP_MAX_THREADS);
+        assert_eq!(
+            status == fdvjp_status::FDVJP_OK,
+            threads <= FDVJP_MAX_THREADS
+        );
         fdvjp_config_set_threads(cfg, 1);
     }
-    layout == 1
+    Settings {
+        col_major: layout == 1,
+        scheme: if scheme < 4 { scheme } else { 0 },
+        rows,
+        cols,
+    }
 }
 
 /// Checks the status and the last error of a call to `func`.
@@ -231,18 +325,30 @@ fuzz_target!(|data: &[u8]| {
             0
         },
         calls: Cell::new(0),
+        reenter_at: 0,
+        reenter: 0,
+        cfg: std::ptr::null_mut(),
+        settings: Settings::default(),
     };
     if b.code == 0 {
         b.code = 1;
     }
-    let user = &b as *const Behaviour as *mut c_void;
     let cfg = if inp.chance(24) {
         std::ptr::null_mut()
     } else {
         fdvjp_config_new()
     };
-    let col_major = !cfg.is_null() && configure(cfg, &mut inp, n, m, &x);
+    if !cfg.is_null() {
+        b.settings = configure(cfg, &mut inp, n, m, &x);
+    }
+    let col_major = b.settings.col_major;
     let batched = inp.chance(64);
+    if inp.chance(16) {
+        b.reenter_at = inp.below(12) + 1;
+        b.reenter = inp.below(8) as u8;
+        b.cfg = cfg;
+    }
+    let user = &b as *const Behaviour as *mut c_void;
     let (x0, u0, v0) = (x.clone(), u.clone(), v.clone());
 
     // The Jacobian, then a VJP per unit seed e_i: same status, bit-identical rows.

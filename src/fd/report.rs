@@ -81,12 +81,18 @@ thread_local! {
 }
 
 /// A copy of the report of the last computation on this thread (a default, not completed,
-/// report before any).
+/// report before any, and in thread-exit code once the thread's storage is gone).
 pub fn last_report() -> Report {
-    LAST.with(|r| r.borrow().clone())
+    LAST.try_with(|r| r.try_borrow().map(|r| r.clone()).unwrap_or_default())
+        .unwrap_or_default()
 }
 
-/// Replaces this thread's report.
+/// Replaces this thread's report; nothing is kept once the thread's storage is gone (a
+/// call from a pthread-key destructor or an `atexit` handler must not panic).
 pub(crate) fn publish(report: Report) {
-    LAST.with(|r| *r.borrow_mut() = report);
+    let _ = LAST.try_with(|r| {
+        if let Ok(mut slot) = r.try_borrow_mut() {
+            *slot = report;
+        }
+    });
 }

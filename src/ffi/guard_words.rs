@@ -9,7 +9,7 @@
 //! fresh one), so the cost per evaluation is filling and checking the guard and copying
 //! the `len` outputs.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::sync::Mutex;
 
 /// Doubles of guard after every buffer fdvjp hands to a callback for writing: `y` of an
@@ -37,7 +37,7 @@ pub(crate) const OVERRUN_CODE: i32 = i32::MIN;
 const KEEP_AT_MOST: usize = 1 << 16;
 
 thread_local! {
-    static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
 }
 
 /// The description of the first overrun seen by one computation's callback; shared by
@@ -74,20 +74,10 @@ pub(crate) fn call_guarded(
     // The thread's buffer is taken out for the call, so that a callback's own fdvjp call
     // (nested in this one) or a call from thread-exit code (no storage left) simply starts
     // from an empty one.
-    let mut buf = SCRATCH
-        .try_with(|s| s.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)))
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
+    let mut buf = SCRATCH.try_with(Cell::take).unwrap_or_default();
     let result = run_in(&mut buf, out, log, describe, call);
     if buf.capacity() <= KEEP_AT_MOST {
-        let _ = SCRATCH.try_with(|s| {
-            if let Ok(mut kept) = s.try_borrow_mut() {
-                if kept.capacity() < buf.capacity() {
-                    *kept = buf;
-                }
-            }
-        });
+        let _ = SCRATCH.try_with(|s| s.set(buf));
     }
     result
 }
@@ -100,11 +90,23 @@ fn run_in(
     call: impl FnOnce(*mut f64) -> i32,
 ) -> Result<(), i32> {
     let len = out.len();
-    buf.clear();
-    buf.resize(len, 0.0);
-    buf.resize(len + FDVJP_GUARD_WORDS, f64::from_bits(PATTERN));
+    if buf.len() == len + FDVJP_GUARD_WORDS {
+        // The same length as the last call on this thread: no allocation, only resetting
+        // (zeros where the callback writes, so that unwritten entries never carry values
+        // from an earlier call).
+        buf[..len].fill(0.0);
+        buf[len..].fill(f64::from_bits(PATTERN));
+    } else {
+        buf.clear();
+        buf.resize(len, 0.0);
+        buf.resize(len + FDVJP_GUARD_WORDS, f64::from_bits(PATTERN));
+    }
     let code = call(buf.as_mut_ptr());
-    if buf[len..].iter().any(|g| g.to_bits() != PATTERN) {
+    // One pass without early exit (vectorised): any bit that differs from the pattern.
+    let changed = buf[len..]
+        .iter()
+        .fold(0u64, |acc, g| acc | (g.to_bits() ^ PATTERN));
+    if changed != 0 {
         log.record(describe());
         return Err(OVERRUN_CODE);
     }
