@@ -7,6 +7,7 @@
 
 use super::alloc::{zeros, zeros_2d};
 use super::derivative::Direction;
+use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::error::{check_finite, check_len, FdError};
 use super::function::Function;
 use super::jvp::step_along;
@@ -87,8 +88,13 @@ pub fn jvp_estimate<F: Function + ?Sized>(
         p.finish();
         return Ok(zero);
     }
-    let t0 = step_along(&o, x, u)?;
-    let e = extrapolated(&mut p, Direction::Vector(u), t0, Channels::All)?;
+    // Along u scaled near 1 by a power of two (a huge or subnormal u), scaled back after.
+    let k = direction_exponent(u);
+    let along = scaled(u, k);
+    let t0 = step_along(&o, x, &along)?;
+    let mut e = extrapolated(&mut p, Direction::Vector(&along), t0, Channels::All)?;
+    unscale(&mut e.value, k, u)?;
+    unscale(&mut e.error, k, u)?;
     p.report.directions = 1;
     e.error.iter().for_each(|&err| p.report.bound(err));
     p.finish();

@@ -157,6 +157,19 @@ static void test_real_jvp_extreme_directions(void)
         }
         fdvjp_config_free(cfg);
     }
+    /* the Richardson estimate along the same directions, with its error estimate */
+    for (k = 0; k < 3; k++) {
+        const double *u = us[k];
+        double err[2];
+        if (!CHECK_STATUS(fdvjp_jvp_estimate(NULL, linear_fn, NULL, x, 2, 2, u, jvp, err),
+                          FDVJP_OK))
+            continue;
+        for (i = 0; i < 2; i++) {
+            double want = A[i][0] * u[0] + A[i][1] * u[1];
+            CHECK_REL(jvp[i], want, k == 2 ? 1e-2 : 1e-12);
+            CHECK(isfinite(err[i]) && err[i] >= 0);
+        }
+    }
     CHECK_INT(nonfinite_calls, 0);
 }
 
