@@ -194,6 +194,24 @@ void test_nonzero_return_is_callback_failed() {
     }
 }
 
+// An out-parameter callable writing one value past y (its output is longer than v says):
+// the library's guard words catch it, and it is an fdvjp::error, the output untouched.
+void test_write_past_y_is_an_fdvjp_error() {
+    auto too_long = [](fdvjp::span<const double> x, fdvjp::span<double> y) {
+        double* out = y.data();
+        for (std::size_t i = 0; i <= y.size(); ++i) out[i] = x[0];  // one too many
+    };
+    std::vector<double> grad{42};
+    try {
+        fdvjp::vjp(too_long, std::vector<double>{1.5}, std::vector<double>{1, 1}, grad);
+        CHECK(!"no exception");
+    } catch (const fdvjp::error& e) {
+        CHECK(e.status() == FDVJP_CALLBACK_FAILED);
+        CHECK(e.message().find("wrote past y[m-1] (m = 2)") != std::string::npos);
+    }
+    CHECK(grad[0] == 42);
+}
+
 void test_nan_at_x_throws_and_leaves_output_untouched() {
     auto log_f = [](const std::vector<double>& x) { return std::log(x[0]); };
     std::vector<double> grad{42};
@@ -261,6 +279,7 @@ int main() {
     test_exception_in_callable_is_rethrown_unchanged();
     test_wrong_output_size_throws_fdvjp_error();
     test_nonzero_return_is_callback_failed();
+    test_write_past_y_is_an_fdvjp_error();
     test_nan_at_x_throws_and_leaves_output_untouched();
     test_invalid_options_and_sizes_throw_with_status();
     test_config_moves_own_the_handle_once();
