@@ -36,8 +36,8 @@ fn complex_step_reaches_1e_14_on_every_analytic_function() {
     assert_eq!(checked, 17);
 }
 
-/// Where the default central step loses digits (error above 1e-7), the adaptive step
-/// gets within 1e-7: both numbers are checked.
+/// Where the default central step used to lose digits (error above 1e-7), the adaptive step
+/// gets within 1e-7 (the default is printed; it now refines several of these itself).
 #[test]
 fn adaptive_reaches_1e_7_where_the_default_step_loses_digits() {
     let lossy = [
@@ -54,7 +54,10 @@ fn adaptive_reaches_1e_7_where_the_default_step_loses_digits() {
         let central = error_of(name, Mode::Fixed(Scheme::Central));
         let adaptive = error_of(name, Mode::Adaptive);
         eprintln!("{name}: central {central:.1e}, adaptive {adaptive:.1e}");
-        assert!(central > 1e-7, "{name}: central {central:e}");
+        // The default used to lose digits on each of these (error > 1e-7); since it refines
+        // suspect columns (tests/fd_refine.rs) several no longer do, so only the adaptive
+        // step is asserted here.
+        let _ = central;
         assert!(adaptive <= 1e-7, "{name}: adaptive {adaptive:e}");
     }
     // Every other badly scaled or edge case stays within 1e-7 too.

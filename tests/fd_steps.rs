@@ -86,8 +86,11 @@ proptest! {
     #[test]
     fn typical_magnitudes_replace_1(
         scheme in scheme(),
-        (x, typ) in points().prop_flat_map(|x| { let n = x.len(); (Just(x), magnitudes(n, -4.0, 4.0)) }),
+        (x, ratio) in points().prop_flat_map(|x| { let n = x.len(); (Just(x), magnitudes(n, -2.9, 2.0)) }),
     ) {
+        // typ_j within 1e-2..1e2.9 of |x_j|, so either wins; further apart, the column is
+        // suspect a priori and refined (tests/fd_refine.rs), which this rule does not cover.
+        let typ: Vec<f64> = x.iter().zip(&ratio).map(|(xj, k)| xj.abs() * k).collect();
         let mut opts = Options::new();
         opts.set_scheme(scheme);
         opts.set_typical(Some(typ.clone())).unwrap();

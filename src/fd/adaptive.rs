@@ -35,6 +35,7 @@ use super::error::FdError;
 use super::function::Function;
 use super::probe::Probe;
 use super::scheme::{Placed, Scheme};
+use super::step::own_scale_step;
 
 /// Steps `t_nom * RATIO^k` for `k` in `-BELOW..=ABOVE`.
 const BELOW: i32 = 9;
@@ -70,7 +71,15 @@ pub(crate) fn directional<F: Function + ?Sized>(
     let scheme = p.opts.scheme();
     let order = order(scheme);
     let mut best: Option<(f64, Vec<f64>)> = None;
-    for stencil in &scheme.candidates()[..scheme.candidate_count()] {
+    let own_scale = match dir {
+        Direction::Axis(j) => own_scale_step(p.opts, p.x, j).filter(|&e| e < t_nom / 10.0),
+        Direction::Vector(_) | Direction::Group(..) => None,
+    };
+    let mut starts = vec![t_nom];
+    for (k, stencil) in scheme.candidates()[..scheme.candidate_count()]
+        .iter()
+        .enumerate()
+    {
         let trials = scan(p, dir, t_nom, stencil)?;
         if let Some((score, value)) = choose(&trials, error_powers(stencil, order)) {
             if best.as_ref().is_none_or(|(s, _)| score < *s) {
@@ -79,6 +88,25 @@ pub(crate) fn directional<F: Function + ?Sized>(
         }
         if trials.iter().all(Option::is_some) {
             break; // every step survived: the one-sided stencils cannot do better
+        }
+        if k == 0 {
+            // Steps lost to a NaN or the bounds with x_j far below the nominal step's
+            // scale: a domain edge at 0 (log, sqrt) may be near, and f may vary on x_j's
+            // own scale, which the scan around t_nom never reaches. Scan from there too.
+            starts.extend(own_scale);
+        }
+    }
+    for &start in &starts[1..] {
+        for stencil in &scheme.candidates()[..scheme.candidate_count()] {
+            let trials = scan(p, dir, start, stencil)?;
+            if let Some((score, value)) = choose(&trials, error_powers(stencil, order)) {
+                if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                    best = Some((score, value));
+                }
+            }
+            if trials.iter().all(Option::is_some) {
+                break;
+            }
         }
     }
     match best {

@@ -9,6 +9,7 @@ use super::function::Function;
 use super::options::Options;
 use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
+use super::refine;
 use super::step::{exact_step, nominal_step};
 
 /// One column of the Jacobian as the visitor sees it: `J[i][j] = values[i] * scale` for the
@@ -46,7 +47,9 @@ impl Column<'_> {
 /// Calls `visit(j, column_j)` for every column of the Jacobian of f at `x` that can be
 /// non-zero (all of them without a sparsity pattern).
 ///
-/// `known` is f(x) if the caller has it (it then costs no evaluation). An empty problem
+/// `known` is f(x) if the caller has it (it then costs no evaluation); `weights` is the
+/// cotangent of a VJP (the refinement's tests and bounds weight the outputs by it). An
+/// empty problem
 /// (`n == 0` or `m == 0`) visits nothing and evaluates nothing. With a batch of more than
 /// one point ([`Options::batch`]), the first stencil points of as many directions as fit in
 /// a batch are evaluated together before those directions are differentiated.
@@ -55,6 +58,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     x: &[f64],
     m: usize,
     known: Option<&[f64]>,
+    weights: Option<&[f64]>,
     opts: &Options,
     mut visit: impl FnMut(usize, &Column<'_>),
 ) -> Result<(), FdError> {
@@ -83,43 +87,65 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     };
     let planned = usize::from(known.is_none()) + planned_per_direction(opts).saturating_mul(count);
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
+    p.weights = weights.map(<[f64]>::to_vec);
+    refine::prepare(&mut p)?;
     let mut d = vec![0.0; m];
     let per_batch = directions_per_batch(opts);
     let mut chunk = Vec::with_capacity(per_batch.min(count));
-    for start in (0..count).step_by(per_batch) {
-        chunk.clear();
-        chunk.extend((start..count.min(start + per_batch)).map(direction));
-        if opts.batch() > 1 {
-            evaluate_ahead(&mut p.ev, opts, x, m, &chunk)?;
-        }
-        for &(dir, t0) in &chunk {
-            directional(&mut p, dir, t0, &mut d)?;
-            p.report.directions += 1;
-            match dir {
-                Direction::Group(_, group) => {
-                    for &j in group {
-                        let rows = opts.sparsity().map(|s| s.rows_of(j));
-                        visit(
-                            j,
-                            &Column {
-                                rows,
-                                values: &d,
-                                scale: 1.0 / steps[j],
-                            },
-                        );
-                    }
+    // One pass over directions `range` (the second, at the noise step, visits them again).
+    let mut pass = |p: &mut Probe<'_, '_, F>,
+                    range: std::ops::Range<usize>,
+                    first_pass: bool|
+     -> Result<(), FdError> {
+        for start in range.clone().step_by(per_batch) {
+            chunk.clear();
+            chunk.extend((start..range.end.min(start + per_batch)).map(direction));
+            if opts.batch() > 1 {
+                let scale = p.step_scale;
+                let scaled: Vec<_> = chunk.iter().map(|&(dir, t0)| (dir, t0 * scale)).collect();
+                evaluate_ahead(&mut p.ev, opts, x, m, &scaled)?;
+            }
+            for &(dir, t0) in &chunk {
+                if p.step_scale > 1.0 {
+                    p.report.refined_noise += 1;
                 }
-                Direction::Axis(j) => visit(
-                    j,
-                    &Column {
-                        rows: None,
-                        values: &d,
-                        scale: 1.0,
-                    },
-                ),
-                Direction::Vector(_) => unreachable!("columns are axes or groups"),
+                directional(p, dir, t0 * p.step_scale, &mut d)?;
+                if first_pass {
+                    p.report.directions += 1;
+                }
+                match dir {
+                    Direction::Group(_, group) => {
+                        for &j in group {
+                            let rows = opts.sparsity().map(|s| s.rows_of(j));
+                            visit(
+                                j,
+                                &Column {
+                                    rows,
+                                    values: &d,
+                                    scale: 1.0 / steps[j],
+                                },
+                            );
+                        }
+                    }
+                    Direction::Axis(j) => visit(
+                        j,
+                        &Column {
+                            rows: None,
+                            values: &d,
+                            scale: 1.0,
+                        },
+                    ),
+                    Direction::Vector(_) => unreachable!("columns are axes or groups"),
+                }
             }
         }
+        Ok(())
+    };
+    pass(&mut p, 0..count, true)?;
+    if refine::noise_trigger(&mut p, count)? {
+        // f is noisy: every direction again at the step its noise calls for.
+        p.report.error_bound = f64::NAN;
+        pass(&mut p, 0..count, false)?;
     }
     p.finish();
     Ok(())

@@ -18,6 +18,7 @@ use super::error::FdError;
 use super::function::Function;
 use super::options::Options;
 use super::probe::{Probe, Workspace};
+use super::refine;
 use super::scheme::Placed;
 use super::step::{exact_step, own_scale_step};
 
@@ -111,7 +112,7 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
     let mut first = None;
     if t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
         let Some(bad) = apply(p, dir, t, &candidates[0], out)? else {
-            return Ok(());
+            return refine::after_plain(p, dir, t, out);
         };
         p.report.nonfinite_fallbacks += 1;
         if let Direction::Axis(j) = dir {
@@ -308,10 +309,16 @@ pub(crate) fn apply<F: Function + ?Sized>(
 ) -> Result<Option<NonFinite>, FdError> {
     let m = out.len();
     let Probe { ev, x, y0, ws, .. } = p;
-    let Workspace { xp, y, magnitude } = ws;
-    let (y0, mag) = (&y0[..m], &mut magnitude[..m]);
+    let Workspace {
+        xp,
+        y,
+        magnitude,
+        second,
+    } = ws;
+    let (y0, mag, second) = (&y0[..m], &mut magnitude[..m], &mut second[..m]);
     out.fill(0.0);
     mag.fill(0.0);
+    second.fill(0.0);
     for (o, w) in stencil.terms() {
         if o == 0.0 {
             // f(x) itself: no difference to add, only its share of the rounding scale.
@@ -336,6 +343,11 @@ pub(crate) fn apply<F: Function + ?Sized>(
         if !finite {
             let i = y.iter().position(|v| !v.is_finite()).unwrap_or(0);
             return Ok(Some((i, y[i], dir.point(o, t))));
+        }
+        if o.abs() == 1.0 {
+            for i in 0..m {
+                second[i] += y[i] - y0[i];
+            }
         }
     }
     for i in 0..m {

@@ -38,7 +38,7 @@ fn jacobian_with<F: Function + ?Sized>(
     let n = x.len();
     let mut jac = zeros_2d(m, n, "the Jacobian")?;
     let layout = opts.layout();
-    for_each_column(f, x, m, known, opts, |j, column| {
+    for_each_column(f, x, m, known, None, opts, |j, column| {
         column.for_each(|i, d| match layout {
             Layout::RowMajor => jac[i * n + j] = d,
             Layout::ColMajor => jac[j * m + i] = d,

@@ -9,6 +9,7 @@ use super::function::Function;
 use super::options::Options;
 use super::plan::planned_per_direction;
 use super::probe::Probe;
+use super::refine;
 use super::step::nominal_step;
 
 /// `J(x) u` for `f: R^n -> R^m`; returns `m` entries.
@@ -68,7 +69,11 @@ fn jvp_with<F: Function + ?Sized>(
         u_scaled = scaled(u, e);
         &u_scaled
     };
-    let t0 = step_along(opts, x, along)?;
+    refine::prepare(&mut p)?;
+    let t0 = step_along(opts, x, along)? * p.step_scale;
+    if p.step_scale > 1.0 {
+        p.report.refined_noise += 1;
+    }
     let direction = [(Direction::Vector(along), t0)];
     if opts.batch() > 1 {
         evaluate_ahead(&mut p.ev, opts, x, m, &direction)?;

@@ -19,6 +19,14 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     pub ws: Workspace,
     /// What this computation did; published when the probe is dropped (see [`Probe::finish`]).
     pub report: Report,
+    /// The cotangent of a VJP: weights of the outputs in the refinement's tests and bounds.
+    pub weights: Option<Vec<f64>>,
+    /// The multiple of the plain step that f's noise calls for (1: none known or needed).
+    pub step_scale: f64,
+    /// Whether the noise estimate has run in this computation.
+    pub noise_tried: bool,
+    /// Directions whose second differences looked like noise (see `refine.rs`).
+    pub noise_like: usize,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -59,6 +67,10 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             y0,
             ws: Workspace::new(x, m),
             report,
+            weights: None,
+            step_scale: 1.0,
+            noise_tried: false,
+            noise_like: 0,
         })
     }
 
@@ -86,6 +98,9 @@ pub(crate) struct Workspace {
     /// of the rounding error of each output's difference quotient (in units of the
     /// relative error of f).
     pub magnitude: Vec<f64>,
+    /// After [`super::derivative::apply`]: `sum (f(x + o t d) - f(x))` over the stencil's
+    /// points at `o = ±1`: the second difference `D2` of a central stencil.
+    pub second: Vec<f64>,
 }
 
 impl Workspace {
@@ -94,6 +109,7 @@ impl Workspace {
             xp: x.to_vec(),
             y: vec![0.0; m],
             magnitude: vec![0.0; m],
+            second: vec![0.0; m],
         }
     }
 }

@@ -36,6 +36,9 @@ use super::probe::Probe;
 use super::scheme::{Placed, Scheme};
 use super::step::own_scale_step;
 
+/// `|x_j|` above `FAR_ABOVE typ_j`: a second tableau starts from `typ_j`'s scale.
+const FAR_ABOVE: f64 = 1e3;
+
 /// Number of steps in the tableau (each halving the previous one).
 pub const LEVELS: usize = 6;
 
@@ -85,11 +88,21 @@ pub(crate) fn extrapolated<F: Function + ?Sized>(
 ) -> Result<Estimate, FdError> {
     let (opts, x) = (p.opts, p.x);
     let (first, central) = one_tableau(p, dir, t0, channels)?;
-    let own_scale = match dir {
-        Direction::Axis(j) => own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0),
+    let other = match dir {
+        Direction::Axis(j) => {
+            let typ = opts.typical().map_or(1.0, |t| t[j]);
+            if opts.steps().is_none() && x[j].abs() > FAR_ABOVE * typ {
+                // f may vary on the scale typ_j (sin at 1e4): a tableau from there too.
+                own_scale_step(opts, x, j).map(|e| e * typ / x[j].abs())
+            } else {
+                own_scale_step(opts, x, j)
+                    .filter(|&e| e <= t0 / 2.0)
+                    .filter(|_| !central)
+            }
+        }
         Direction::Vector(_) | Direction::Group(..) => None,
     };
-    let Some(e) = own_scale.filter(|_| !central) else {
+    let Some(e) = other else {
         return Ok(first);
     };
     match one_tableau(p, dir, e, channels) {

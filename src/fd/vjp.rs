@@ -40,7 +40,7 @@ fn vjp_with<F: Function + ?Sized>(
 ) -> Result<Vec<f64>, FdError> {
     check_finite("v", v)?;
     let mut grad = zeros(x.len(), "the gradient")?;
-    for_each_column(f, x, v.len(), known, opts, |j, column| {
+    for_each_column(f, x, v.len(), known, Some(v), opts, |j, column| {
         grad[j] = column.dot(v);
     })?;
     Ok(grad)

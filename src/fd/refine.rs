@@ -1,0 +1,506 @@
+//! Refining the step of a suspect direction: the one step logic behind "accurate by
+//! default" and "noisy black boxes".
+//!
+//! The plain central stencil at step t gives, per output, the first difference D1, the
+//! second difference `D2 = f(x+t) - 2 f(x) + f(x-t)` and the rounding scale ρ (so the
+//! rounding error of D1 is about `eps ρ`). Let `M = max(|f|, |D1| t / r)`: the size of f
+//! and of its change over the scale `t / r` the step rule assumes (`max(|x_j|, typ_j)`
+//! along an axis). A function varying on that scale has `|D2| ≈ r^2 M`. A direction is
+//! suspect when (sums over outputs, weighted by |v| for a VJP):
+//!
+//! - **step too large**: along an axis with `x_j != 0`, a priori when `t > |x_j|` or
+//!   `|x_j| > 1e3 typ_j` (three points cannot see aliasing: sin at 1e6 near an inflection
+//!   point has a tiny D2); a posteriori when `|D2| > 30 r^2 M` (f varies on a scale `ρ =
+//!   sqrt(|D2| / (r^2 M))` times shorter than assumed) and `|x_j| < typ_j / 100`. Refined
+//!   at x_j's own scale: steps `e = min(r |x_j|, t / ρ)` (`r typ_j` when `|x_j|` is far
+//!   above typ_j) and `e / 2` (4 evaluations).
+//! - **noise or curvature** (`|D2| > 30 r^2 M` elsewhere): f is noisy or varies on a
+//!   shorter scale; the three points cannot tell which. Under `NoiseMode::Auto` the noise
+//!   is estimated once per call (`noise.rs`, 8 evaluations). If it is significant every
+//!   direction takes the noise step (below); otherwise the direction is refined as for a
+//!   step too large, from `e = t / ρ`.
+//! - **rounding swamps the difference**: `|x_j| < typ_j / 1e3` and `eps ρ > 1e-8 |D1|`
+//!   (cos near 0: f ≈ 1, f' ≈ 1e-7). The step grows tenfold up to three times (2
+//!   evaluations each) while the truncation seen between levels stays below rounding.
+//!
+//! Choosing: each level k has an error estimate `E_k` (truncation from the difference to
+//! its neighbouring level, `eps ρ_k`, and `ε / t_k` for noise ε); for each output, the
+//! value with the smallest estimate is kept, the plain one on ties, so that a direction
+//! that only looked suspect keeps its plain value bit for bit.
+//!
+//! Noise step: with a noise level ε (declared, or estimated), the step is `c t` with
+//! `c = (κ ε_rel / eps)^(1/(p+1))` (κ = 3 central, 4 one-sided, 1 fourth order; p the
+//! order; `ε_rel = max ε_i / max |f_i(x)|`), which is `(3 ε / |f'''|)^(1/3)` central and
+//! `2 sqrt(ε / |f''|)` one-sided for a function of size M varying on the scale of the
+//! plain rule; used only when `c > 1.5` (and at most `0.1 / r`), so refining never walks
+//! down into a function's noise.
+
+use super::derivative::{apply, fits, Direction};
+use super::error::FdError;
+use super::function::Function;
+use super::noise;
+use super::options::NoiseMode;
+use super::probe::Probe;
+use super::report::NoiseSource;
+use super::scheme::{Placed, Scheme};
+
+/// `|D2| > LARGE r^2 M`: f far from what the step rule assumes.
+const LARGE: f64 = 30.0;
+/// The weight of |f| in M (the change of f over the assumed scale dominates; |f| only
+/// guards against f' = 0).
+const SIZE: f64 = 0.01;
+/// `|x_j|` above `FAR_ABOVE typ_j`: f may vary on the scale typ_j, not |x_j|.
+const FAR_ABOVE: f64 = 1e3;
+/// `|x_j|` below `typ_j / SMALL_X`: a large D2 means x_j's own scale.
+const SMALL_X: f64 = 100.0;
+/// `|x_j|` below `typ_j / FAR_BELOW`: f' may be tiny next to f (cos near 0).
+const FAR_BELOW: f64 = 1e3;
+/// Relative rounding error of D1 above which the step grows.
+const ROUNDING: f64 = 1e-8;
+/// Growth factor of the rounding refinement, and its number of levels.
+const GROW: f64 = 10.0;
+const GROW_LEVELS: i32 = 3;
+/// The noise step is used when it is at least this multiple of the plain step.
+const NOISE_SIGNIFICANT: f64 = 1.5;
+
+enum Suspect {
+    /// Refine down from the step `target`.
+    Large(f64),
+    /// Noise, or f varying on a shorter scale.
+    NoiseLike,
+    Rounding,
+}
+
+/// After the plain central stencil succeeded at step `t` (result in `out`, its rounding
+/// scale and second difference in the workspace): refines suspect directions and records
+/// the error bound of the direction.
+pub(crate) fn after_plain<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    if p.opts.steps().is_some() || p.opts.relative_step().is_some() {
+        return Ok(()); // the caller chose the steps
+    }
+    match p.opts.scheme() {
+        Scheme::Central => {}
+        Scheme::Forward | Scheme::Backward => return one_sided(p, dir, t, out),
+        Scheme::Central4 => return Ok(()),
+    }
+    let bound = match classify(p, dir, t, out) {
+        None => plain_bound(p, t, out),
+        Some(Suspect::Large(target)) => {
+            p.report.refined_large += 1;
+            shrink(p, dir, t, target, &central(), 2, out)?
+        }
+        Some(Suspect::Rounding) => {
+            p.report.refined_rounding += 1;
+            grow(p, dir, t, out)?
+        }
+        Some(Suspect::NoiseLike) => {
+            // Noise, or a point where f' is tiny next to f'' (one column cannot tell):
+            // counted; the call decides when all directions are done ([`noise_trigger`]).
+            p.noise_like += 1;
+            plain_bound(p, t, out)
+        }
+    };
+    p.report.bound(entry_bound(p, dir, &bound));
+    Ok(())
+}
+
+/// Before the first direction: the step scale of a declared noise level, or the noise
+/// estimate under `NoiseMode::Estimate`.
+pub(crate) fn prepare<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Result<(), FdError> {
+    if p.report.noise_source == NoiseSource::Declared {
+        p.step_scale = noise_scale(p);
+    } else if p.opts.noise_mode() == NoiseMode::Estimate {
+        p.noise_tried = true;
+        estimate_noise(p)?;
+    }
+    Ok(())
+}
+
+/// After all directions, under `NoiseMode::Auto` with no noise declared: when at least
+/// two directions, and a quarter of them, showed second differences far above what the
+/// step rule assumes, estimates the noise; true when it is significant, so that every
+/// direction is to be done again at the noise step.
+pub(crate) fn noise_trigger<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    directions: usize,
+) -> Result<bool, FdError> {
+    if p.opts.noise_mode() != NoiseMode::Auto
+        || p.noise_tried
+        || p.report.noise_source != NoiseSource::None
+        || p.noise_like < 2
+        || 4 * p.noise_like < directions
+    {
+        return Ok(false);
+    }
+    p.noise_tried = true;
+    estimate_noise(p)?;
+    Ok(p.step_scale > 1.0)
+}
+
+/// Runs the noise estimate and, when the noise is significant, sets the step scale.
+pub(crate) fn estimate_noise<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+) -> Result<(), FdError> {
+    if p.report.noise_source == NoiseSource::Declared {
+        return Ok(());
+    }
+    if let Some(levels) = noise::estimate(p)? {
+        p.report.noise = levels.iter().map(|l| l.unwrap_or(0.0)).collect();
+        p.report.noise_source = NoiseSource::Estimated;
+        p.step_scale = noise_scale(p);
+    }
+    Ok(())
+}
+
+/// The multiple of the plain step that balances the known noise against truncation
+/// (module doc), or 1 when that is not significantly larger.
+pub(crate) fn noise_scale<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
+    let eps = f64::EPSILON;
+    let top = p.y0.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
+    let noise = p.report.noise.iter().fold(0.0f64, |a, &b| a.max(b));
+    if noise <= 0.0 {
+        return 1.0;
+    }
+    let rel = noise / if top > 0.0 { top } else { 1.0 };
+    let scheme = p.opts.scheme();
+    let c = match scheme {
+        Scheme::Central => (3.0 * rel / eps).cbrt(),
+        Scheme::Forward | Scheme::Backward => (4.0 * rel / eps).sqrt(),
+        Scheme::Central4 => (rel / eps).powf(0.2),
+    };
+    let r = p
+        .opts
+        .relative_step()
+        .unwrap_or_else(|| scheme.default_relative_step());
+    if c < NOISE_SIGNIFICANT {
+        1.0
+    } else {
+        c.min(0.1 / r).max(1.0)
+    }
+}
+
+fn relative_step<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
+    p.opts
+        .relative_step()
+        .unwrap_or_else(|| p.opts.scheme().default_relative_step())
+}
+
+fn weight<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
+    p.weights.as_ref().map_or(1.0, |w| w[i].abs())
+}
+
+fn classify<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    d1: &[f64],
+) -> Option<Suspect> {
+    if p.step_scale > 1.0 {
+        return None; // a noise step: large second differences are expected
+    }
+    let r = relative_step(p);
+    let eps = f64::EPSILON;
+    let (mut sum_d2, mut sum_m, mut sum_round, mut sum_d1) = (0.0, 0.0, 0.0, 0.0);
+    for (i, &d) in d1.iter().enumerate() {
+        let w = weight(p, i);
+        let mag = p.ws.magnitude[i];
+        sum_d2 += w * p.ws.second[i].abs();
+        sum_m += w * (SIZE * mag * t).max(d.abs() * t / r);
+        sum_round += w * eps * mag;
+        sum_d1 += w * d.abs();
+    }
+    let axis = match dir {
+        Direction::Axis(j) => {
+            let typ = p.opts.typical().map_or(1.0, |t| t[j]);
+            Some((p.x[j].abs(), typ))
+        }
+        Direction::Vector(_) | Direction::Group(..) => None,
+    };
+    let large = sum_d2 > LARGE * r * r * sum_m;
+    if let Some((ax, typ)) = axis {
+        // Rounding first: f smooth on its scale (D2 small) with f' tiny next to f; a
+        // step larger than x_j is then no sign of a shorter scale (cos near 0).
+        if !large && ax != 0.0 && ax < typ / FAR_BELOW && sum_round > ROUNDING * sum_d1 {
+            return Some(Suspect::Rounding);
+        }
+        if ax != 0.0 && t > ax {
+            return Some(Suspect::Large(r * ax));
+        }
+        if ax > FAR_ABOVE * typ {
+            return Some(Suspect::Large(r * typ));
+        }
+    }
+    if large {
+        let shorter = t / (sum_d2 / (r * r * sum_m)).sqrt();
+        return Some(match axis {
+            Some((ax, typ)) if ax != 0.0 && ax < typ / SMALL_X => {
+                Suspect::Large(shorter.min(r * ax))
+            }
+            _ => Suspect::NoiseLike,
+        });
+    }
+    match axis {
+        Some((ax, typ)) if ax != 0.0 && ax < typ / FAR_BELOW && sum_round > ROUNDING * sum_d1 => {
+            Some(Suspect::Rounding)
+        }
+        _ => None,
+    }
+}
+
+/// The error model of an unrefined central difference, per output: truncation
+/// `|D2| r / (6 t)` (`t^2 |f'''| / 6` with `f''' ≈ f'' / s`), rounding `eps ρ`, noise `ε / t`.
+fn plain_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, d1: &[f64]) -> Vec<f64> {
+    let r = relative_step(p);
+    (0..d1.len())
+        .map(|i| {
+            p.ws.second[i].abs() * r / (6.0 * t)
+                + f64::EPSILON * p.ws.magnitude[i]
+                + noise_of(p, i) / t
+        })
+        .collect()
+}
+
+fn noise_of<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
+    p.report.noise.get(i).copied().unwrap_or(0.0)
+}
+
+/// The bound of one entry of the result from per-output bounds in direction units.
+fn entry_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>, b: &[f64]) -> f64 {
+    let total = match &p.weights {
+        Some(w) => b.iter().zip(w).map(|(b, w)| b * w.abs()).sum::<f64>(),
+        None => b.iter().fold(0.0f64, |a, &e| a.max(e)),
+    };
+    match dir {
+        Direction::Group(u, cols) => {
+            total / cols.iter().map(|&j| u[j]).fold(f64::INFINITY, f64::min)
+        }
+        Direction::Axis(_) | Direction::Vector(_) => total,
+    }
+}
+
+/// The central stencil at step `t` into `out`; false when it does not fit or meets a
+/// non-finite value (`out` is then meaningless).
+fn try_central<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    out: &mut [f64],
+) -> Result<bool, FdError> {
+    try_stencil(p, dir, t, &central(), out)
+}
+
+/// `stencil` at step `t` into `out`; false when it does not fit or meets a non-finite
+/// value (`out` is then meaningless).
+fn try_stencil<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    stencil: &Placed,
+    out: &mut [f64],
+) -> Result<bool, FdError> {
+    if !(t > 0.0 && t.is_finite() && fits(p.opts, p.x, dir, t, stencil)) {
+        return Ok(false);
+    }
+    Ok(apply(p, dir, t, stencil, out)?.is_none())
+}
+
+/// The central stencil.
+fn central() -> Placed {
+    Scheme::Central.candidates()[0]
+}
+
+/// Forward and backward differences have no third point. Only for axis directions
+/// suspect a priori (`x_j != 0` and `t > |x_j|`, `|x_j| < typ_j / 1e3` or `|x_j| > 1e3
+/// typ_j`), one more evaluation, at `x + 2t` on the stencil's side, gives the second
+/// difference; if it shows f varying on a scale shorter than the rule assumes (`|D2| > 30
+/// r^2 M`, `r^2 = eps`), the direction is refined at its own scale as central ones are (2
+/// more evaluations).
+fn one_sided<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let Direction::Axis(j) = dir else {
+        return Ok(());
+    };
+    if p.step_scale > 1.0 {
+        return Ok(());
+    }
+    let (xj, typ) = (p.x[j].abs(), p.opts.typical().map_or(1.0, |t| t[j]));
+    let target = if xj == 0.0 {
+        return Ok(());
+    } else if t > xj || xj < typ / FAR_BELOW {
+        xj
+    } else if xj > FAR_ABOVE * typ {
+        typ
+    } else {
+        return Ok(());
+    };
+    let stencil = p.opts.scheme().candidates()[0];
+    let side = stencil.side;
+    let far = 2.0 * side * t;
+    let (lo, hi) = (far.min(0.0), far.max(0.0));
+    let fits_far = p
+        .opts
+        .bounds()
+        .is_none_or(|b| b.admits(j, p.x[j], (lo, hi)));
+    let r = relative_step(p);
+    let m = out.len();
+    let mut edge = !fits_far;
+    if fits_far {
+        p.ws.xp[j] = p.x[j] + far;
+        let result =
+            p.ev.eval(&p.ws.xp, &mut p.ws.y, || dir.point(2.0 * side, t));
+        p.ws.xp[j] = p.x[j];
+        result?;
+        edge = p.ws.y[..m].iter().any(|v| !v.is_finite());
+    }
+    if edge {
+        // A bound or a domain edge within 2t: refine at x_j's own scale.
+        p.report.refined_large += 1;
+        p.ws.second.fill(0.0);
+        let b = shrink(p, dir, t, r * target, &stencil, 1, out)?;
+        p.report.bound(entry_bound(p, dir, &b));
+        return Ok(());
+    }
+    let eps = f64::EPSILON;
+    let (mut sum_d2, mut sum_m) = (0.0, 0.0);
+    #[allow(clippy::needless_range_loop)] // p is borrowed inside
+    for i in 0..m {
+        let w = weight(p, i);
+        let near = side * out[i] * t; // f(x + s t) - f(x)
+        let d2 = (p.ws.y[i] - p.y0[i]) - 2.0 * near;
+        p.ws.second[i] = d2;
+        sum_d2 += w * d2.abs();
+        sum_m += w * (p.ws.magnitude[i] * t).max(out[i].abs() * t / r);
+    }
+    if sum_d2 <= LARGE * r * r * sum_m {
+        let b: Vec<f64> = (0..m)
+            .map(|i| p.ws.second[i].abs() / (2.0 * t) + eps * p.ws.magnitude[i])
+            .collect();
+        p.report.bound(entry_bound(p, dir, &b));
+        return Ok(());
+    }
+    p.report.refined_large += 1;
+    let b = shrink(p, dir, t, r * target, &stencil, 1, out)?;
+    p.report.bound(entry_bound(p, dir, &b));
+    Ok(())
+}
+
+/// A level of a refinement: its step, quotients and rounding scales.
+struct Level {
+    t: f64,
+    d: Vec<f64>,
+    mag: Vec<f64>,
+}
+
+/// Refines down from `target`: central differences at `e` and `e / 2`; per output keeps
+/// the value with the smallest estimated error (the plain one on ties). Returns the
+/// per-output bounds.
+fn shrink<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    target: f64,
+    stencil: &Placed,
+    order: i32,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    let plain = Level {
+        t,
+        d: out.to_vec(),
+        mag: p.ws.magnitude.clone(),
+    };
+    let plain_b = plain_bound(p, t, out);
+    let mut levels = Vec::with_capacity(2);
+    for nominal in [target, target / 2.0] {
+        let tk = dir.step(p.x, nominal);
+        if tk >= t || tk.is_nan() || !try_stencil(p, dir, tk, stencil, out)? {
+            break;
+        }
+        levels.push(Level {
+            t: tk,
+            d: out.to_vec(),
+            mag: p.ws.magnitude.clone(),
+        });
+    }
+    out.copy_from_slice(&plain.d);
+    let [l1, l2] = &levels[..] else {
+        return Ok(plain_b);
+    };
+    let eps = f64::EPSILON;
+    let q2 = (l2.t / l1.t).powi(order);
+    Ok((0..out.len())
+        .map(|i| {
+            let noise = noise_of(p, i);
+            let rich = (l1.d[i] - l2.d[i]).abs();
+            let e2 = rich * q2 / (1.0 - q2) + eps * l2.mag[i] + noise / l2.t;
+            let e0 = (plain.d[i] - l2.d[i]).abs() + eps * plain.mag[i] + noise / t;
+            if e2 < e0 {
+                out[i] = l2.d[i];
+                e2
+            } else {
+                e0
+            }
+        })
+        .collect())
+}
+
+/// Grows the step tenfold up to [`GROW_LEVELS`] times while the truncation seen between
+/// levels stays below their rounding; per output keeps the value with the smallest
+/// estimated error. Returns the per-output bounds.
+fn grow<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    let eps = f64::EPSILON;
+    let m = out.len();
+    let plain_d = out.to_vec();
+    let mut prev = Level {
+        t,
+        d: plain_d.clone(),
+        mag: p.ws.magnitude.clone(),
+    };
+    let mut best: Vec<(f64, f64)> = (0..m)
+        .map(|i| (eps * prev.mag[i] + noise_of(p, i) / t, plain_d[i]))
+        .collect();
+    for k in 1..=GROW_LEVELS {
+        let tk = dir.step(p.x, t * GROW.powi(k));
+        if !try_central(p, dir, tk, out)? {
+            break;
+        }
+        let level = Level {
+            t: tk,
+            d: out.to_vec(),
+            mag: p.ws.magnitude.clone(),
+        };
+        let mut truncation_shows = false;
+        #[allow(clippy::needless_range_loop)] // four arrays indexed together
+        for i in 0..m {
+            let round = eps * (level.mag[i] + prev.mag[i]);
+            let trunc = ((level.d[i] - prev.d[i]).abs() - round).max(0.0)
+                / (1.0 - (prev.t / level.t).powi(2));
+            truncation_shows |= trunc > eps * level.mag[i];
+            let e = trunc + eps * level.mag[i] + noise_of(p, i) / level.t;
+            if e < best[i].0 {
+                best[i] = (e, level.d[i]);
+            }
+        }
+        prev = level;
+        if truncation_shows {
+            break;
+        }
+    }
+    for (o, (_, v)) in out.iter_mut().zip(&best) {
+        *o = *v;
+    }
+    Ok(best.into_iter().map(|(e, _)| e).collect())
+}
