@@ -55,4 +55,20 @@ impl Bounds {
         };
         inside(offsets.0) && inside(offsets.1)
     }
+
+    /// The largest `t >= 0` for which `xj + o t` stays in element `j`'s interval for both
+    /// offsets `o` (per unit step; infinite when neither offset moves towards a finite
+    /// bound), computed without regard to rounding: [`Self::admits`] has the last word.
+    pub(crate) fn room(&self, j: usize, xj: f64, offsets: (f64, f64)) -> f64 {
+        let limit = |o: f64| {
+            if o > 0.0 {
+                (self.upper[j] - xj) / o
+            } else if o < 0.0 {
+                (xj - self.lower[j]) / -o
+            } else {
+                f64::INFINITY
+            }
+        };
+        limit(offsets.0).min(limit(offsets.1)).max(0.0)
+    }
 }

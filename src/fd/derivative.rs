@@ -2,9 +2,10 @@
 //! inside the bounds and away from non-finite values.
 //!
 //! Policy, per direction: try the scheme's stencil, then the same-order one-sided stencil
-//! forward, then backward, skipping any that would leave the bounds; if each one that fits
-//! meets a NaN or infinity, divide the step by 10 and try again, at most [`MAX_SHRINKS`]
-//! times. Each direction is handled on its own, so one bad column never spoils the others.
+//! forward, then backward; near a bound, each at the largest step that fits inside the
+//! bounds, largest first (see [`super::fit`]); if each one meets a NaN or infinity, divide
+//! the step by 10 and try again, at most [`MAX_SHRINKS`] times. Each direction is handled
+//! on its own, so one bad column never spoils the others.
 //!
 //! Near a domain edge at 0: when `|x_j|` is far below its typical magnitude (so the
 //! default step is far larger than `x_j`) and the scheme's stencil meets a NaN, two
@@ -15,6 +16,7 @@
 
 use super::adaptive;
 use super::error::FdError;
+use super::fit::attempts;
 use super::function::Function;
 use super::options::Options;
 use super::probe::{Probe, Workspace};
@@ -179,10 +181,11 @@ fn near_edge<F: Function + ?Sized>(
     }
 }
 
-/// Runs `attempt(stencil, t)` for each candidate stencil that fits inside the bounds at
-/// step `t`, first at `t0`, then at `t0 / 10`, ... (at most [`MAX_SHRINKS`] times), until
-/// one attempt meets no non-finite value. The error names the last non-finite value met,
-/// or says that no stencil fits.
+/// Runs `attempt(stencil, t)` for each candidate stencil and step in the order of
+/// [`attempts`]: each candidate at the largest step no larger than `t0` that fits inside the
+/// bounds, then at `t0 / 10`, ... (at most [`MAX_SHRINKS`] times), largest steps first,
+/// until one attempt meets no non-finite value. The error names the last non-finite value
+/// met, or says that no stencil fits.
 pub(crate) fn with_fallback(
     opts: &Options,
     x: &[f64],
@@ -196,7 +199,7 @@ pub(crate) fn with_fallback(
 
 /// [`with_fallback`] when the first candidate at `t0` has already been tried and met
 /// `first_bad` (`None`: nothing tried yet).
-fn fallback_from(
+pub(crate) fn fallback_from(
     opts: &Options,
     x: &[f64],
     dir: Direction<'_>,
@@ -207,22 +210,16 @@ fn fallback_from(
 ) -> Result<(), FdError> {
     let skip_first = first_bad.is_some();
     let mut last_bad = first_bad;
-    let mut nominal = t0;
-    for level in 0..=MAX_SHRINKS {
-        let t = dir.step(x, nominal);
-        if t <= 0.0 {
-            break;
+    let plan = attempts(opts, x, dir, t0, candidates);
+    for (i, &(k, t)) in plan.list.iter().enumerate() {
+        // The scheme's own stencil at the nominal step comes first whenever it fits.
+        if skip_first && i == 0 && k == 0 {
+            continue;
         }
-        for (k, stencil) in candidates.iter().enumerate() {
-            if (skip_first && level == 0 && k == 0) || !fits(opts, x, dir, t, stencil) {
-                continue;
-            }
-            match attempt(stencil, t)? {
-                None => return Ok(()),
-                Some(bad) => last_bad = Some(bad),
-            }
+        match attempt(&candidates[k], t)? {
+            None => return Ok(()),
+            Some(bad) => last_bad = Some(bad),
         }
-        nominal /= 10.0;
     }
     Err(match last_bad {
         Some((index, value, point)) => FdError::NonFinitePerturbed {
@@ -231,7 +228,7 @@ fn fallback_from(
             value,
             point,
         },
-        None => no_stencil(opts, x, dir, t0, nominal * 10.0),
+        None => no_stencil(opts, x, dir, t0, plan.smallest),
     })
 }
 

@@ -17,6 +17,7 @@ mod direction_scale;
 mod error;
 mod estimate;
 mod evaluator;
+mod fit;
 mod function;
 mod jacobian;
 mod jvp;

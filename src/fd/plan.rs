@@ -1,12 +1,13 @@
 //! Planning points ahead: the stencil points a direction will ask for first, so that many
 //! directions' points can be evaluated in one batch (threads, a batch callback, MPI).
 //!
-//! The plan mirrors the first attempt of [`super::derivative::fixed_step`]: the first
-//! candidate stencil that fits at the nominal step. Fall-backs (bounds, non-finite values)
+//! The plan mirrors the first attempt of [`super::derivative::fixed_step`]: the scheme's
+//! own stencil at the nominal step, or near a bound the first of [`attempts`]. Fall-backs (bounds, non-finite values)
 //! are not planned; they are evaluated one by one when asked for, so batching never
 //! changes which points are evaluated in the common case, nor any result.
 
 use super::derivative::{fits, move_to, Direction};
+use super::fit::attempts;
 use super::options::Options;
 
 /// Stencil points per direction that the plan evaluates (offset 0 is f(x), known).
@@ -28,9 +29,9 @@ pub(crate) fn planned_per_direction(opts: &Options) -> usize {
     }
 }
 
-/// Appends to `xs` the points `x + o t dir` of the first stencil that fits at the nominal
-/// step `t0`, in the order the stencil evaluates them. Nothing under adaptive steps, which
-/// choose their points as they go.
+/// Appends to `xs` the points `x + o t dir` of the first attempt at the nominal step `t0`
+/// (see [`super::fit`]), in the order the stencil evaluates them. Nothing under adaptive
+/// steps, which choose their points as they go.
 pub(crate) fn first_points(
     opts: &Options,
     x: &[f64],
@@ -47,8 +48,13 @@ pub(crate) fn first_points(
     }
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
-    let Some(stencil) = candidates.iter().find(|s| fits(opts, x, dir, t, s)) else {
-        return;
+    let (stencil, t) = if fits(opts, x, dir, t, &candidates[0]) {
+        (&candidates[0], t)
+    } else {
+        match attempts(opts, x, dir, t0, candidates).list.first() {
+            Some(&(k, t)) => (&candidates[k], t),
+            None => return,
+        }
     };
     for (o, _) in stencil.terms().filter(|&(o, _)| o != 0.0) {
         let start = xs.len();
