@@ -6,6 +6,7 @@ use super::derivative::{directional, Direction};
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
+use super::group::{self, Choices};
 use super::options::Options;
 use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
@@ -77,6 +78,11 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             .map(|j| exact_step(x[j], nominal_step(opts, x, j)))
             .collect(),
     };
+    // With bounds, each column's own stencil and step, for groups where they bind.
+    let choices = match opts.sparsity() {
+        Some(_) if !opts.adaptive() => Choices::new(opts, x, &steps),
+        _ => None,
+    };
     // Directions are made one batch at a time, never all n at once: a dense VJP keeps no
     // per-column state beyond the gradient itself.
     let groups = opts.sparsity().map(|s| s.groups());
@@ -103,13 +109,31 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             if opts.batch() > 1 {
                 let scale = p.step_scale;
                 let scaled: Vec<_> = chunk.iter().map(|&(dir, t0)| (dir, t0 * scale)).collect();
-                evaluate_ahead(&mut p.ev, opts, x, m, &scaled)?;
+                evaluate_ahead(&mut p.ev, opts, x, m, &scaled, choices.as_ref())?;
             }
             for &(dir, t0) in &chunk {
-                if p.step_scale > 1.0 {
-                    p.report.refined_noise += 1;
+                // Whether the group's columns took their own stencils and steps.
+                let mut mixed = false;
+                if let (Direction::Group(_, cols), Some(choices), Some(sparsity)) =
+                    (dir, &choices, opts.sparsity())
+                {
+                    if choices.mixed(cols, &steps) {
+                        mixed = group::apply(p, cols, choices, sparsity, &mut d)?.is_none();
+                        // Counted once: the shared way counts the bounds when it takes over.
+                        if first_pass && mixed {
+                            p.report.bound_fallbacks += 1;
+                        } else if first_pass {
+                            p.report.nonfinite_fallbacks += 1;
+                        }
+                    }
                 }
-                directional(p, dir, t0 * p.step_scale, &mut d)?;
+                // The shared way; also for a mixed group that met a non-finite value.
+                if !mixed {
+                    if p.step_scale > 1.0 {
+                        p.report.refined_noise += 1;
+                    }
+                    directional(p, dir, t0 * p.step_scale, &mut d)?;
+                }
                 if first_pass {
                     p.report.directions += 1;
                 }
@@ -117,12 +141,16 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
                     Direction::Group(_, group) => {
                         for &j in group {
                             let rows = opts.sparsity().map(|s| s.rows_of(j));
+                            let step = match &choices {
+                                Some(choices) if mixed => choices.step(j),
+                                _ => steps[j],
+                            };
                             visit(
                                 j,
                                 &Column {
                                     rows,
                                     values: &d,
-                                    scale: 1.0 / steps[j],
+                                    scale: 1.0 / step,
                                 },
                             );
                         }
@@ -157,13 +185,15 @@ pub(crate) fn directions_per_batch(opts: &Options) -> usize {
     (opts.batch() / points_per_direction(opts).max(1)).max(1)
 }
 
-/// Evaluates the planned first points of `chunk`'s directions in one batch.
+/// Evaluates the planned first points of `chunk`'s directions in one batch (`choices`:
+/// the columns' own stencils and steps in groups where bounds bind, see [`group`]).
 pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
     ev: &mut Evaluator<'_, F>,
     opts: &Options,
     x: &[f64],
     m: usize,
     chunk: &[(Direction<'_>, f64)],
+    choices: Option<&Choices>,
 ) -> Result<(), FdError> {
     // The batch size is the caller's (any size_t), so the planned points may not fit in
     // memory: reserve them fallibly, before f is called.
@@ -179,7 +209,12 @@ pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
         })?;
     let mut owner = Vec::new();
     for (k, &(dir, t0)) in chunk.iter().enumerate() {
-        first_points(opts, x, dir, t0, &mut xs);
+        match (dir, choices) {
+            (Direction::Group(u, cols), Some(choices)) if choices.mixed(cols, u) => {
+                group::first_points(opts, x, cols, choices, &mut xs);
+            }
+            _ => first_points(opts, x, dir, t0, &mut xs),
+        }
         owner.resize(xs.len() / x.len(), k);
     }
     if xs.is_empty() {

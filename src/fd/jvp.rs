@@ -76,7 +76,7 @@ fn jvp_with<F: Function + ?Sized>(
     }
     let direction = [(Direction::Vector(along), t0)];
     if opts.batch() > 1 {
-        evaluate_ahead(&mut p.ev, opts, x, m, &direction)?;
+        evaluate_ahead(&mut p.ev, opts, x, m, &direction, None)?;
     }
     directional(&mut p, Direction::Vector(along), t0, &mut out)?;
     unscale(&mut out, e, u)?;

@@ -19,6 +19,7 @@ mod estimate;
 mod evaluator;
 mod fit;
 mod function;
+mod group;
 mod jacobian;
 mod jvp;
 mod noise;

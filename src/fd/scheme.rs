@@ -131,6 +131,30 @@ mod tests {
         ));
     }
 
+    /// What column groups with a stencil per column rely on (see `fd::group`):
+    /// a scheme's candidates have equally many points besides f(x), and f(x) (offset 0)
+    /// comes before them.
+    #[test]
+    fn candidates_share_their_point_count_and_put_f_of_x_first() {
+        for scheme in [
+            Scheme::Forward,
+            Scheme::Backward,
+            Scheme::Central,
+            Scheme::Central4,
+        ] {
+            let candidates = &scheme.candidates()[..scheme.candidate_count()];
+            for c in candidates {
+                let points = c.terms().filter(|&(o, _)| o != 0.0).count();
+                assert_eq!(
+                    points,
+                    candidates[0].terms().filter(|&(o, _)| o != 0.0).count()
+                );
+                let first_point = c.terms().position(|(o, _)| o != 0.0).unwrap();
+                assert!(c.terms().skip(first_point).all(|(o, _)| o != 0.0), "{c:?}");
+            }
+        }
+    }
+
     /// Each stencil differentiates polynomials up to its order exactly.
     #[test]
     fn stencils_are_exact_on_polynomials_of_their_order() {
