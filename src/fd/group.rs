@@ -16,7 +16,8 @@
 //! A group is "mixed" only when the bounds bind for one of its columns; the others go the
 //! shared way of [`super::derivative`], bit for bit as without bounds. When a mixed
 //! attempt meets a NaN or an infinity, the group falls back to that shared way and its
-//! policy for non-finite values.
+//! policy for non-finite values. Adaptive steps scan one step multiplier for the whole
+//! group, so they keep the shared way too.
 
 use super::derivative::{fits, Direction, NonFinite};
 use super::error::FdError;
