@@ -248,7 +248,7 @@ fn band(n: usize, half: usize) -> Sparsity {
 
 /// The sparse Jacobian (serial, then with a batch of 4 on 2 threads, which must agree bit
 /// for bit and cost the same) and the dense one, each checked to stay inside the box;
-/// returns (sparse, dense, sparse evaluations).
+/// returns (sparse, dense, sparse evaluations). The last report is the batched sparse one.
 fn sparse_and_dense(
     f: fn(&[f64], &mut [f64]),
     x: &[f64],
@@ -312,6 +312,15 @@ fn a_group_near_opposite_bounds_is_as_accurate_as_dense() {
         let opts = options(scheme, &lower, &upper);
         let (sparse, dense, evals) = sparse_and_dense(exp3, &x, &band(n, 0), &opts, &lower, &upper);
         assert_eq!(evals, 1 + evals_per_direction(scheme), "{scheme:?}");
+        let report = fd::last_report();
+        // One-sided steps (1.5e-8) fit in the room of 1e-7; the others' do not.
+        let binds = usize::from(order(scheme) > 1);
+        assert_eq!(
+            (report.directions, report.bound_fallbacks),
+            (1, binds),
+            "{scheme:?}"
+        );
+        assert_eq!(report.evaluations, evals, "{scheme:?}");
         let (es, ed) = (
             relative_error(&sparse, &want),
             relative_error(&dense, &want),
@@ -341,6 +350,13 @@ fn tridiagonal_near_alternating_bounds_is_as_accurate_as_dense() {
         let (sparse, dense, evals) =
             sparse_and_dense(tridiagonal, &x, &band(n, 1), &opts, &lower, &upper);
         assert_eq!(evals, 1 + 3 * evals_per_direction(scheme), "{scheme:?}");
+        let report = fd::last_report();
+        let binds = 3 * usize::from(order(scheme) > 1);
+        assert_eq!(
+            (report.directions, report.bound_fallbacks),
+            (3, binds),
+            "{scheme:?}"
+        );
         let (es, ed) = (
             relative_error(&sparse, &want),
             relative_error(&dense, &want),
