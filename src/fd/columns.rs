@@ -93,7 +93,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     };
     let planned = usize::from(known.is_none()) + planned_per_direction(opts).saturating_mul(count);
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
-    p.weights = weights.map(<[f64]>::to_vec);
+    p.weights = weights;
     refine::prepare(&mut p)?;
     let mut d = vec![0.0; m];
     let per_batch = directions_per_batch(opts);

@@ -20,7 +20,7 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// What this computation did; published when the probe is dropped (see [`Probe::finish`]).
     pub report: Report,
     /// The cotangent of a VJP: weights of the outputs in the refinement's tests and bounds.
-    pub weights: Option<Vec<f64>>,
+    pub weights: Option<&'a [f64]>,
     /// The multiple of the plain step that f's noise calls for (1: none known or needed).
     pub step_scale: f64,
     /// Whether the noise estimate has run in this computation.
@@ -53,12 +53,13 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
                 return Err(e);
             }
         };
-        let mut report = Report::default();
+        let mut report = Report {
+            outputs: m,
+            ..Report::default()
+        };
         if let Some(levels) = opts.noise() {
             report.noise = (0..m).map(|i| levels[i.min(levels.len() - 1)]).collect();
             report.noise_source = NoiseSource::Declared;
-        } else {
-            report.noise = vec![0.0; m];
         }
         Ok(Self {
             ev,

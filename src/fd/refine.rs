@@ -191,7 +191,7 @@ fn relative_step<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
 }
 
 fn weight<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
-    p.weights.as_ref().map_or(1.0, |w| w[i].abs())
+    p.weights.map_or(1.0, |w| w[i].abs())
 }
 
 fn classify<F: Function + ?Sized>(
@@ -271,7 +271,7 @@ fn noise_of<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
 
 /// The bound of one entry of the result from per-output bounds in direction units.
 fn entry_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>, b: &[f64]) -> f64 {
-    let total = match &p.weights {
+    let total = match p.weights {
         Some(w) => b.iter().zip(w).map(|(b, w)| b * w.abs()).sum::<f64>(),
         None => b.iter().fold(0.0f64, |a, &e| a.max(e)),
     };

@@ -43,8 +43,11 @@ pub struct Report {
     /// The largest estimated absolute error over the result's entries (truncation +
     /// rounding + noise); NaN when the computation gives no estimate.
     pub error_bound: f64,
-    /// Noise level of each output of f used or estimated (0 where none).
+    /// Noise level of each output of f used or estimated; empty when none (then every
+    /// output's level is 0), so that an exact f costs no m-sized record.
     pub noise: Vec<f64>,
+    /// The number of outputs of f in this computation.
+    pub outputs: usize,
     /// Where `noise` came from.
     pub noise_source: NoiseSource,
 }
@@ -62,6 +65,7 @@ impl Default for Report {
             bound_fallbacks: 0,
             error_bound: f64::NAN,
             noise: Vec::new(),
+            outputs: 0,
             noise_source: NoiseSource::None,
         }
     }

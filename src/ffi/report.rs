@@ -145,14 +145,17 @@ pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) 
 /// `out` is NULL or writable for `len` doubles.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_last_report_noise(out: *mut f64, len: usize) -> usize {
-    let noise = last_report().noise;
+    let report = last_report();
     if !out.is_null() && len > 0 {
-        let count = noise.len().min(len);
-        // SAFETY: `out` is writable for `len >= count` doubles (caller contract); the
-        // source is a Rust Vec, so they cannot overlap.
-        unsafe { std::ptr::copy_nonoverlapping(noise.as_ptr(), out, count) };
+        let count = report.outputs.min(len);
+        let known = report.noise.len().min(count);
+        // SAFETY: `out` is writable for `len >= count >= known` doubles (caller contract);
+        // the source is a Rust Vec, so they cannot overlap.
+        unsafe { std::ptr::copy_nonoverlapping(report.noise.as_ptr(), out, known) };
+        // SAFETY: the same buffer, entries known..count (no level: 0).
+        unsafe { std::ptr::write_bytes(out.add(known), 0, count - known) };
     }
-    noise.len()
+    report.outputs
 }
 
 /// Declares the absolute noise level of f's outputs: `len == 1` one level for every
