@@ -61,7 +61,9 @@ def test_wrappers_take_the_noise_options_and_report():
     with jax.enable_x64(True):
         f = numeric_vjp(lambda x: np.sum(np.sin(x)), noise=1e-10, noise_mode="off")
         grad = jax.grad(f)(jnp.asarray(X))
-    np.testing.assert_allclose(grad, np.cos(X), rtol=0, atol=1e-8)
+    # A declared noise of 1e-10 takes the step balancing it against truncation: the error
+    # is then about noise^(2/3) ~ 2e-7 times f's scale, not the plain step's 1e-10.
+    np.testing.assert_allclose(grad, np.cos(X), rtol=0, atol=1e-5)
     report = fdvjp.last_report()
     assert report.noise_source == "declared" and report.noise_level == 1e-10
     assert report.evaluations == 1 + 2 * 3  # the C count: f(x) included (answered from the primal)
