@@ -117,7 +117,7 @@ fn the_default_notices_noise() {
             "default {eps:e}: error {err:.2e} = {:.2} eps^(2/3), {evals} evaluations, {:?} {:.2e}",
             err / best,
             r.noise_source,
-            r.noise[0]
+            r.noise.first().copied().unwrap_or(0.0)
         );
         assert!(evals <= 2 * (2 * N + 1) + 12);
         if eps >= 1e-9 {
