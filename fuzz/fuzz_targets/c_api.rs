@@ -369,6 +369,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let jac_ok = run(jac_name, &[&jac], status);
     let jac_calls = b.calls.get();
+    let jac_refined = refined();
     for i in 0..m {
         let mut e = vec![0.0; m];
         e[i] = 1.0;
@@ -415,16 +416,17 @@ fuzz_target!(|data: &[u8]| {
             // Compared where column j of J is finite: a caller's absolute step of 1e-300
             // can make a difference quotient overflow, and then v^T J has 0 * inf = NaN.
             let at = |k: usize, j: usize| if col_major { j * m + k } else { k * n + j };
-            // Bit for bit, unless the default step refined the column: the VJP weighs the
+            // Bit for bit, unless the default step refined a column: the VJP weighs the
             // outputs by v (here e_i) in that decision, the Jacobian each entry alone, so
-            // the two may keep different (equally valid) steps; then within 1e-6 of the
-            // column's scale.
+            // the two may keep different (equally valid) steps; then within 1e-4 of the
+            // column's scale plus 1e-8 (both are finite-difference values).
             for (j, &g) in grad.iter().enumerate() {
                 if (0..m).all(|k| jac[at(k, j)].is_finite()) {
                     let want = jac[at(i, j)];
                     let scale = (0..m).fold(0.0f64, |a, k| a.max(jac[at(k, j)].abs()));
+                    let exact = !jac_refined && !refined();
                     assert!(
-                        same(g, want) || (g - want).abs() <= 1e-6 * scale,
+                        same(g, want) || (!exact && (g - want).abs() <= 1e-4 * scale + 1e-8),
                         "VJP with e_{i}: entry {j} is {g:e}, J[{i}][{j}] = {want:e}"
                     );
                 }
@@ -484,6 +486,16 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// Bitwise equality up to the sign of zero (a dot product with a unit seed adds +0.0).
+/// Whether the last computation refined a column (its step then depends on how the
+/// outputs are weighed, so a VJP and a Jacobian may keep different, equally valid values).
+fn refined() -> bool {
+    // SAFETY: fdvjp_report is plain data; the size passed is its own.
+    let mut r: fdvjp_report = unsafe { std::mem::zeroed() };
+    // SAFETY: &mut r is writable for size_of::<fdvjp_report>() bytes.
+    unsafe { fdvjp_last_report(&mut r, std::mem::size_of::<fdvjp_report>()) };
+    r.refined_large + r.refined_rounding + r.refined_noise > 0
+}
+
 fn same(a: f64, b: f64) -> bool {
     a == b || a.to_bits() == b.to_bits()
 }
