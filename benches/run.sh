@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# The C benchmark: fdvjp against the floor (a bare loop doing the same evaluations), thread
-# speed-up and sparse evaluation counts. Usage: bash benches/run.sh  (about 10 seconds)
+# The C benchmarks: fdvjp against the floor (a bare loop doing the same evaluations of the same
+# C function, in the same process). Usage: bash benches/run.sh [vjp|speed]  (both by default)
+#   vjp    bench_vjp.c: overhead on a cheap and an expensive function at n = 10, 100, 1000,
+#          thread speed-up, sparse evaluation counts (about 10 seconds)
+#   speed  bench_speed.c: the issue-15 table, one row per shape: dense central and forward VJPs
+#          (tridiagonal system 1000->1000, softmax 100->100, logsumexp 4->1, least-squares
+#          slope 8->1), the tape (record/replay + backward at lengths 10, 1000, 100000), threads
+#          against bare pthreads (n = 32, 1 ms function), sparsity on a tridiagonal black box at
+#          n = 10000 (dense, given, learned); each with the ratio fdvjp / bare (about a minute)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
 cd "$ROOT"
+which=${1:-all}
 cargo build --release --quiet
 mkdir -p "$BIN"
-gcc -std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" benches/bench_vjp.c -o "$BIN/bench_vjp" "${LINK[@]}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-"$BIN/bench_vjp"
+if [ "$which" = all ] || [ "$which" = vjp ]; then
+    gcc -std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" benches/bench_vjp.c -o "$BIN/bench_vjp" "${LINK[@]}"
+    "$BIN/bench_vjp"
+fi
+if [ "$which" = all ] || [ "$which" = speed ]; then
+    gcc -std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" benches/bench_speed.c -o "$BIN/bench_speed" "${LINK[@]}" -lpthread
+    "$BIN/bench_speed"
+fi
