@@ -38,6 +38,15 @@
 // out than the guard are not caught.
 #define FDVJP_GUARD_WORDS 16
 
+// The major version this header was generated with (Cargo.toml's `version`).
+#define FDVJP_VERSION_MAJOR 0
+
+// The minor version this header was generated with.
+#define FDVJP_VERSION_MINOR 1
+
+// The patch version this header was generated with.
+#define FDVJP_VERSION_PATCH 0
+
 // Result of every fallible call: `FDVJP_OK` (0) on success, otherwise the kind of
 // failure; `fdvjp_last_error` then gives a message naming the argument and value.
 enum fdvjp_status
@@ -670,6 +679,107 @@ fdvjp_status fdvjp_config_set_batch_size(fdvjp_config *cfg, size_t points);
 // `cfg` is NULL or a live config; `f` is NULL or callable with `user`.
 fdvjp_status fdvjp_config_set_progress(fdvjp_config *cfg, fdvjp_progress_fn f, void *user);
 
+// Writes the difference scheme (`fdvjp_scheme`, default `FDVJP_CENTRAL`) to `*out`.
+//
+// # Safety
+// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+fdvjp_status fdvjp_config_get_scheme(const fdvjp_config *cfg, int32_t *out);
+
+// Writes the Jacobian layout (`fdvjp_layout`, default `FDVJP_ROW_MAJOR`) to `*out`.
+//
+// # Safety
+// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+fdvjp_status fdvjp_config_get_layout(const fdvjp_config *cfg, int32_t *out);
+
+// Writes the relative step factor set by `fdvjp_config_set_relative_step` to `*out`;
+// 0 when none is set (the scheme's default applies).
+//
+// # Safety
+// `cfg` is NULL or a live config; `out` is NULL or writable for one double.
+fdvjp_status fdvjp_config_get_relative_step(const fdvjp_config *cfg, double *out);
+
+// Writes 1 to `*out` when adaptive step selection is on, 0 when off (the default).
+//
+// # Safety
+// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
+
+// Writes the thread count set by `fdvjp_config_set_threads` to `*out` (0, the default,
+// and 1 both mean serial).
+//
+// # Safety
+// `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
+fdvjp_status fdvjp_config_get_threads(const fdvjp_config *cfg, size_t *out);
+
+// Writes the batch size set by `fdvjp_config_set_batch_size` to `*out`; 0 when none is
+// set (the default: 1 point, or 4 per thread with threads).
+//
+// # Safety
+// `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
+fdvjp_status fdvjp_config_get_batch_size(const fdvjp_config *cfg, size_t *out);
+
+// Writes the noise estimation mode (`fdvjp_noise_mode`, default `FDVJP_NOISE_AUTO`) to
+// `*out`.
+//
+// # Safety
+// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+fdvjp_status fdvjp_config_get_noise_mode(const fdvjp_config *cfg, int32_t *out);
+
+// Copies the per-element absolute steps set by `fdvjp_config_set_steps` into
+// `h[0..count]` and writes their number to `*count` (0 when none are set). `capacity`
+// is the length of `h`; `capacity == 0` only writes `*count`; a `capacity` below the
+// count is `FDVJP_LENGTH_MISMATCH`.
+//
+// # Safety
+// `cfg` is NULL or a live config; `h` is NULL or writable for `capacity` doubles;
+// `count` is NULL or writable for one `size_t`.
+fdvjp_status fdvjp_config_get_steps(const fdvjp_config *cfg, double *h, size_t capacity, size_t *count);
+
+// Copies the typical magnitudes set by `fdvjp_config_set_typical` into
+// `typ[0..count]` and writes their number to `*count` (0 when none are set), as
+// `fdvjp_config_get_steps`.
+//
+// # Safety
+// `cfg` is NULL or a live config; `typ` is NULL or writable for `capacity` doubles;
+// `count` is NULL or writable for one `size_t`.
+fdvjp_status fdvjp_config_get_typical(const fdvjp_config *cfg, double *typ, size_t capacity, size_t *count);
+
+// Copies the bounds set by `fdvjp_config_set_bounds` into `lower[0..count]` and
+// `upper[0..count]` and writes their number to `*count` (0 when there are none), as
+// `fdvjp_config_get_steps`.
+//
+// # Safety
+// `cfg` is NULL or a live config; `lower` and `upper` are NULL or writable for
+// `capacity` doubles; `count` is NULL or writable for one `size_t`.
+fdvjp_status fdvjp_config_get_bounds(const fdvjp_config *cfg, double *lower, double *upper, size_t capacity, size_t *count);
+
+// Copies the sparsity pattern set by `fdvjp_config_set_sparsity` into
+// `rows[0..count]` and `cols[0..count]` and writes its number of entries to `*count` (0
+// when the Jacobian is taken as dense), as `fdvjp_config_get_steps`. The entries are the
+// distinct (row, column) pairs that were set, ordered by column, then by row: duplicates
+// given to the setter appear once.
+//
+// # Safety
+// `cfg` is NULL or a live config; `rows` and `cols` are NULL or writable for `capacity`
+// values; `count` is NULL or writable for one `size_t`.
+fdvjp_status fdvjp_config_get_sparsity(const fdvjp_config *cfg, size_t *rows, size_t *cols, size_t capacity, size_t *count);
+
+// Copies the noise levels declared with `fdvjp_config_set_noise` into
+// `levels[0..count]` and writes their number to `*count` (0 when none are declared, 1
+// for one level for every output), as `fdvjp_config_get_steps`.
+//
+// # Safety
+// `cfg` is NULL or a live config; `levels` is NULL or writable for `capacity` doubles;
+// `count` is NULL or writable for one `size_t`.
+fdvjp_status fdvjp_config_get_noise(const fdvjp_config *cfg, double *levels, size_t capacity, size_t *count);
+
+// Writes the progress callback and its `user` pointer registered with
+// `fdvjp_config_set_progress` to `*f` and `*user` (NULL and NULL when none is).
+//
+// # Safety
+// `cfg` is NULL or a live config; `f` and `user` are NULL or writable for one pointer.
+fdvjp_status fdvjp_config_get_progress(const fdvjp_config *cfg, fdvjp_progress_fn *f, void **user);
+
 // Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
 // differences, without forming J (extra memory O(n + m) when not batching).
 //
@@ -1017,6 +1127,18 @@ fdvjp_status fdvjp_tape_slice(fdvjp_tape *t, fdvjp_var a, size_t start, size_t l
 // `t` is NULL or a live tape; `vars` NULL or readable for count vars; `out` NULL or
 // writable for one var.
 fdvjp_status fdvjp_tape_concat(fdvjp_tape *t, const fdvjp_var *vars, size_t count, fdvjp_var *out);
+
+// Writes the library's version `major.minor.patch` to `*major`, `*minor` and `*patch`
+// (each may be NULL: that component is not wanted) and returns it as a static string,
+// e.g. "0.1.0", never NULL and never to be freed.
+//
+// The header defines `FDVJP_VERSION_MAJOR`, `FDVJP_VERSION_MINOR` and
+// `FDVJP_VERSION_PATCH` for the version it was generated with: a program can compare them
+// with what this returns to detect a library older than its header. Cannot fail.
+//
+// # Safety
+// `major`, `minor` and `patch` are each NULL or writable for one `int32_t`.
+const char *fdvjp_version(int32_t *major, int32_t *minor, int32_t *patch);
 
 #ifdef __cplusplus
 }  // extern "C"

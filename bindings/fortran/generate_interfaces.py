@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "signatures"))
 import c_header  # noqa: E402
 
 #: Pointer parameters that hold one value written by the call (scalars in Fortran).
-SCALAR_OUT = {"out", "len", "ndim"}
+SCALAR_OUT = {"out", "len", "ndim", "count", "major", "minor", "patch"}
 VALUE = {
     "double": "real(c_double), value",
     "size_t": "integer(c_size_t), value",
@@ -32,7 +32,7 @@ VALUE = {
     "fdvjp_vjp_fn": "type(c_funptr), value",
 }
 POINTEE = {"double*": "real(c_double)", "size_t*": "integer(c_size_t)", "var*": "integer(c_int64_t)",
-           "char*": "character(kind=c_char)"}
+           "int32*": "integer(c_int32_t)", "char*": "character(kind=c_char)"}
 RESULT = {"int32": "integer(c_int32_t)", "size_t": "integer(c_size_t)", "fdvjp_config*": "type(c_ptr)",
           "fdvjp_tape*": "type(c_ptr)", "char*": "type(c_ptr)", "double": "real(c_double)",
           "var": "integer(c_int64_t)", "int64_t": "integer(c_int64_t)", "uint64_t": "integer(c_int64_t)"}
@@ -45,13 +45,17 @@ CALLBACKS = set()  # the header's callback typedefs, set by generate()
 def declaration(name, kind, const):
     if kind in CALLBACKS or (kind.startswith("fdvjp_") and kind.endswith("_fn")):
         return f"type(c_funptr), value :: {name}"
+    if kind.rstrip("*") in CALLBACKS and kind.count("*") == 1:
+        return f"type(c_funptr), intent(inout) :: {name}"  # a callback written by a getter
+    if kind == "void**":
+        return f"type(c_ptr), intent(inout) :: {name}"  # a user pointer written by a getter
     if kind.startswith("fdvjp_") and kind.endswith("*") and kind.count("*") == 1 and kind not in POINTEE:
         return f"type(c_ptr), value :: {name}"  # an opaque handle
     if kind in VALUE:
         return f"{VALUE[kind]} :: {name}"
     if kind not in POINTEE:
         raise ValueError(f"no Fortran mapping for C kind {kind!r} ({name})")
-    if name in SCALAR_OUT and kind in ("size_t*", "var*"):
+    if name in SCALAR_OUT and kind in ("size_t*", "var*", "int32*", "double*"):
         return f"{POINTEE[kind]}, intent(inout) :: {name}"
     intent = "in" if name in const else "inout"
     # optional: an absent array is passed as NULL (F2018), which C accepts with length 0.

@@ -91,6 +91,15 @@ impl Sparsity {
         &self.colouring.groups
     }
 
+    /// The pattern's distinct `(row, column)` entries, column by column and by row within
+    /// a column: the pairs it was built from, sorted, without duplicates.
+    pub fn entries(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.columns
+            .iter()
+            .zip(&self.col_rows)
+            .flat_map(|(&j, rows)| rows.iter().map(move |&i| (i, j)))
+    }
+
     /// The rows of column `j` (empty beyond the pattern).
     pub(crate) fn rows_of(&self, j: usize) -> &[usize] {
         self.columns

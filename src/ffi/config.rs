@@ -28,10 +28,10 @@ use std::sync::Arc;
 pub struct fdvjp_config {
     magic: u64,
     /// Shared with the snapshots of running computations; setters copy on write.
-    options: Arc<Options>,
-    execution: Execution,
+    pub(super) options: Arc<Options>,
+    pub(super) execution: Execution,
     /// Whether the caller chose the batch size; otherwise threads get 4 points each.
-    batch_chosen: bool,
+    pub(super) batch_chosen: bool,
 }
 
 /// Marks a live config; cleared on free, so a freed or foreign pointer is usually caught.
@@ -91,7 +91,9 @@ pub const FDVJP_MAX_THREADS: usize = 1024;
 ///
 /// # Safety
 /// As [`options_of`].
-unsafe fn live<'a>(cfg: *const fdvjp_config) -> Result<Option<&'a fdvjp_config>, Failure> {
+pub(super) unsafe fn live<'a>(
+    cfg: *const fdvjp_config,
+) -> Result<Option<&'a fdvjp_config>, Failure> {
     if cfg.is_null() {
         return Ok(None);
     }

@@ -1,0 +1,244 @@
+//! Getters of the `fdvjp_config` array options (steps, typical magnitudes, bounds,
+//! sparsity, noise levels) and of the progress callback.
+//!
+//! Arrays follow one rule: the caller passes arrays of `capacity` elements and `*count`
+//! receives the stored length. `capacity == 0` only asks for the length (the arrays may
+//! be NULL); `capacity >= count` copies `count` elements (the rest of the arrays is left
+//! alone); `0 < capacity < count` is `FDVJP_LENGTH_MISMATCH` with nothing written, so a
+//! short buffer never yields a silently truncated option.
+
+use super::boundary::{guard, Failure};
+use super::buffers::Output;
+use super::callback::fdvjp_progress_fn;
+use super::config::fdvjp_config;
+use super::config_get::{config, out_pointer};
+use super::status::fdvjp_status::{self, *};
+use std::ffi::c_void;
+
+/// Runs the array getter `func`: checks every pointer, reads the option's arrays (all of
+/// one length) and writes them and their length per the module's rule.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; each non-NULL array is writable for `capacity`
+/// elements; a non-NULL `count` is writable for one `size_t`.
+unsafe fn get_arrays<T: Copy, const K: usize>(
+    func: &str,
+    cfg: *const fdvjp_config,
+    arrays: [(*mut T, &str); K],
+    capacity: usize,
+    count: *mut usize,
+    read: impl FnOnce(&fdvjp_config) -> [Vec<T>; K],
+) -> fdvjp_status {
+    guard(func, || {
+        // SAFETY: forwarded caller contract.
+        let cfg = unsafe { config(cfg) }?;
+        out_pointer(count, "count")?;
+        for (p, name) in arrays {
+            Output::new(p, capacity, name, "capacity")?;
+        }
+        let values = read(cfg);
+        let len = values[0].len();
+        if capacity > 0 && capacity < len {
+            return Err(Failure::new(
+                FDVJP_LENGTH_MISMATCH,
+                format!(
+                    "capacity = {capacity} is less than the {len} elements stored (capacity = \
+                     0 asks for the length)"
+                ),
+            ));
+        }
+        if capacity > 0 {
+            for ((p, name), data) in arrays.into_iter().zip(&values) {
+                let out = Output::new(p, len, name, "capacity")?;
+                // SAFETY: `p` holds `capacity >= len` elements (checked above and by the
+                // caller's contract); no Rust reference into it exists.
+                unsafe { out.write(data) };
+            }
+        }
+        // SAFETY: non-NULL and aligned (checked), writable by the caller's contract.
+        unsafe { count.write(len) };
+        Ok(())
+    })
+}
+
+/// Copies the per-element absolute steps set by `fdvjp_config_set_steps` into
+/// `h[0..count]` and writes their number to `*count` (0 when none are set). `capacity`
+/// is the length of `h`; `capacity == 0` only writes `*count`; a `capacity` below the
+/// count is `FDVJP_LENGTH_MISMATCH`.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `h` is NULL or writable for `capacity` doubles;
+/// `count` is NULL or writable for one `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_get_steps(
+    cfg: *const fdvjp_config,
+    h: *mut f64,
+    capacity: usize,
+    count: *mut usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        get_arrays(
+            "fdvjp_config_get_steps",
+            cfg,
+            [(h, "h")],
+            capacity,
+            count,
+            |c| [c.options.steps().unwrap_or_default().to_vec()],
+        )
+    }
+}
+
+/// Copies the typical magnitudes set by `fdvjp_config_set_typical` into
+/// `typ[0..count]` and writes their number to `*count` (0 when none are set), as
+/// `fdvjp_config_get_steps`.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `typ` is NULL or writable for `capacity` doubles;
+/// `count` is NULL or writable for one `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_get_typical(
+    cfg: *const fdvjp_config,
+    typ: *mut f64,
+    capacity: usize,
+    count: *mut usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        get_arrays(
+            "fdvjp_config_get_typical",
+            cfg,
+            [(typ, "typ")],
+            capacity,
+            count,
+            |c| [c.options.typical().unwrap_or_default().to_vec()],
+        )
+    }
+}
+
+/// Copies the bounds set by `fdvjp_config_set_bounds` into `lower[0..count]` and
+/// `upper[0..count]` and writes their number to `*count` (0 when there are none), as
+/// `fdvjp_config_get_steps`.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `lower` and `upper` are NULL or writable for
+/// `capacity` doubles; `count` is NULL or writable for one `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_get_bounds(
+    cfg: *const fdvjp_config,
+    lower: *mut f64,
+    upper: *mut f64,
+    capacity: usize,
+    count: *mut usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        get_arrays(
+            "fdvjp_config_get_bounds",
+            cfg,
+            [(lower, "lower"), (upper, "upper")],
+            capacity,
+            count,
+            |c| match c.options.bounds() {
+                Some(b) => [b.lower().to_vec(), b.upper().to_vec()],
+                None => [Vec::new(), Vec::new()],
+            },
+        )
+    }
+}
+
+/// Copies the sparsity pattern set by `fdvjp_config_set_sparsity` into
+/// `rows[0..count]` and `cols[0..count]` and writes its number of entries to `*count` (0
+/// when the Jacobian is taken as dense), as `fdvjp_config_get_steps`. The entries are the
+/// distinct (row, column) pairs that were set, ordered by column, then by row: duplicates
+/// given to the setter appear once.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `rows` and `cols` are NULL or writable for `capacity`
+/// values; `count` is NULL or writable for one `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_get_sparsity(
+    cfg: *const fdvjp_config,
+    rows: *mut usize,
+    cols: *mut usize,
+    capacity: usize,
+    count: *mut usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        get_arrays(
+            "fdvjp_config_get_sparsity",
+            cfg,
+            [(rows, "rows"), (cols, "cols")],
+            capacity,
+            count,
+            |c| {
+                let entries: Vec<(usize, usize)> = c
+                    .options
+                    .sparsity()
+                    .map(|s| s.entries().collect())
+                    .unwrap_or_default();
+                [
+                    entries.iter().map(|e| e.0).collect(),
+                    entries.iter().map(|e| e.1).collect(),
+                ]
+            },
+        )
+    }
+}
+
+/// Copies the noise levels declared with `fdvjp_config_set_noise` into
+/// `levels[0..count]` and writes their number to `*count` (0 when none are declared, 1
+/// for one level for every output), as `fdvjp_config_get_steps`.
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `levels` is NULL or writable for `capacity` doubles;
+/// `count` is NULL or writable for one `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_get_noise(
+    cfg: *const fdvjp_config,
+    levels: *mut f64,
+    capacity: usize,
+    count: *mut usize,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        get_arrays(
+            "fdvjp_config_get_noise",
+            cfg,
+            [(levels, "levels")],
+            capacity,
+            count,
+            |c| [c.options.noise().unwrap_or_default().to_vec()],
+        )
+    }
+}
+
+/// Writes the progress callback and its `user` pointer registered with
+/// `fdvjp_config_set_progress` to `*f` and `*user` (NULL and NULL when none is).
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `f` and `user` are NULL or writable for one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_get_progress(
+    cfg: *const fdvjp_config,
+    f: *mut fdvjp_progress_fn,
+    user: *mut *mut c_void,
+) -> fdvjp_status {
+    guard("fdvjp_config_get_progress", || {
+        // SAFETY: forwarded caller contract.
+        let cfg = unsafe { config(cfg) }?;
+        out_pointer(f, "f")?;
+        out_pointer(user, "user")?;
+        let (callback, data) = match cfg.execution.progress {
+            Some((callback, data)) => (Some(callback), data),
+            None => (None, std::ptr::null_mut()),
+        };
+        // SAFETY: both non-NULL and aligned (checked), writable by the caller's contract.
+        unsafe {
+            f.write(callback);
+            user.write(data);
+        }
+        Ok(())
+    })
+}
