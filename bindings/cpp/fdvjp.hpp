@@ -25,5 +25,6 @@
 #include "fdvjp/batch.hpp"        // *_batch: batch functions
 #include "fdvjp/tape.hpp"         // fdvjp::tape, fdvjp::var
 #include "fdvjp/report.hpp"       // last_report, last_report_noise
+#include "fdvjp/version.hpp"      // version
 
 #endif  // FDVJP_HPP

@@ -119,6 +119,11 @@ module fdvjp
     procedure :: set_batch_size => config_set_batch_size
     procedure :: set_noise => config_set_noise
     procedure :: set_noise_mode => config_set_noise_mode
+    ! get(option, value, status[, errmsg]): what the C config stores (fdvjp_config_get_*)
+    procedure :: config_get_integer, config_get_real, config_get_reals
+    generic :: get => config_get_integer, config_get_real, config_get_reals
+    procedure :: get_bounds => config_get_bounds
+    procedure :: get_sparsity => config_get_sparsity
     final :: config_final
   end type config
 
@@ -177,6 +182,19 @@ contains
     character(len=:), allocatable :: name
     name = to_fortran_string(fdvjp_status_str(int(status, c_int32_t)))
   end function status_name
+
+  ! The loaded library's version "major.minor.patch"; each component also as an integer
+  ! when asked for (compare with the header's FDVJP_VERSION_*).
+  function library_version(major, minor, patch) result(text)
+    integer, intent(out), optional :: major, minor, patch
+    character(len=:), allocatable :: text
+    integer(c_int32_t) :: parts(3)
+    parts = 0
+    text = to_fortran_string(fdvjp_version(parts(1), parts(2), parts(3)))
+    if (present(major)) major = int(parts(1))
+    if (present(minor)) minor = int(parts(2))
+    if (present(patch)) patch = int(parts(3))
+  end function library_version
 
   function to_fortran_string(p) result(text)
     type(c_ptr), intent(in) :: p
@@ -545,6 +563,138 @@ contains
     end if
     if (present(errmsg)) errmsg = text
   end subroutine config_set_sparsity
+
+  ! An integer option as the C config stores it: "scheme", "layout", "adaptive" (0 or 1),
+  ! "noise_mode", "threads" or "batch_size" (0: the default), "progress" (1 when a progress
+  ! callback is registered, else 0).
+  subroutine config_get_integer(self, option, value, status, errmsg)
+    class(config), intent(inout) :: self
+    character(len=*), intent(in) :: option
+    integer, intent(out) :: value
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_int32_t) :: i
+    integer(c_size_t) :: z
+    type(c_funptr) :: f
+    type(c_ptr) :: user
+    i = 0
+    z = 0
+    f = c_null_funptr
+    user = c_null_ptr
+    call ensure_config(self)
+    select case (option)
+    case ("scheme")
+      call report(fdvjp_config_get_scheme(self%handle, i), status, text)
+    case ("layout")
+      call report(fdvjp_config_get_layout(self%handle, i), status, text)
+    case ("adaptive")
+      call report(fdvjp_config_get_adaptive(self%handle, i), status, text)
+    case ("noise_mode")
+      call report(fdvjp_config_get_noise_mode(self%handle, i), status, text)
+    case ("threads")
+      call report(fdvjp_config_get_threads(self%handle, z), status, text)
+      i = int(z, c_int32_t)
+    case ("batch_size")
+      call report(fdvjp_config_get_batch_size(self%handle, z), status, text)
+      i = int(min(z, int(huge(i), c_size_t)), c_int32_t)
+    case ("progress")
+      call report(fdvjp_config_get_progress(self%handle, f, user), status, text)
+      i = merge(1_c_int32_t, 0_c_int32_t, c_associated(f))
+    case default
+      call fail(FDVJP_INVALID_ARGUMENT, "config%get: no integer option "//option, status, text)
+    end select
+    value = int(i)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_get_integer
+
+  ! A real option as the C config stores it: "relative_step" (0: the scheme's default).
+  subroutine config_get_real(self, option, value, status, errmsg)
+    class(config), intent(inout) :: self
+    character(len=*), intent(in) :: option
+    real(c_double), intent(out) :: value
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    value = 0
+    call ensure_config(self)
+    if (option == "relative_step") then
+      call report(fdvjp_config_get_relative_step(self%handle, value), status, text)
+    else
+      call fail(FDVJP_INVALID_ARGUMENT, "config%get: no real option "//option, status, text)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine config_get_real
+
+  ! An array option as the C config stores it: "steps", "typical" or "noise" (size 0 when
+  ! unset).
+  subroutine config_get_reals(self, option, values, status, errmsg)
+    class(config), intent(inout) :: self
+    character(len=*), intent(in) :: option
+    real(c_double), allocatable, intent(out) :: values(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_size_t) :: n
+    integer :: pass
+    n = 0
+    allocate (values(0))
+    call ensure_config(self)
+    do pass = 1, 2  ! the length, then the values
+      select case (option)
+      case ("steps")
+        call report(fdvjp_config_get_steps(self%handle, values, size(values, kind=c_size_t), n), status, text)
+      case ("typical")
+        call report(fdvjp_config_get_typical(self%handle, values, size(values, kind=c_size_t), n), status, text)
+      case ("noise")
+        call report(fdvjp_config_get_noise(self%handle, values, size(values, kind=c_size_t), n), status, text)
+      case default
+        call fail(FDVJP_INVALID_ARGUMENT, "config%get: no array option "//option, status, text)
+      end select
+      if (status /= FDVJP_OK .or. n == 0 .or. pass == 2) exit
+      deallocate (values)
+      allocate (values(n))
+    end do
+    if (present(errmsg)) errmsg = text
+  end subroutine config_get_reals
+
+  ! The bounds as the C config stores them (size 0 when there are none).
+  subroutine config_get_bounds(self, lower, upper, status, errmsg)
+    class(config), intent(inout) :: self
+    real(c_double), allocatable, intent(out) :: lower(:), upper(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_size_t) :: n
+    n = 0
+    call ensure_config(self)
+    call report(fdvjp_config_get_bounds(self%handle, count=n, capacity=0_c_size_t), status, text)
+    allocate (lower(n), upper(n))
+    if (status == FDVJP_OK .and. n > 0) &
+      call report(fdvjp_config_get_bounds(self%handle, lower, upper, n, n), status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_get_bounds
+
+  ! The sparsity pattern as the C config stores it, 1-based: its distinct entries ordered
+  ! by column, then row (size 0 when the Jacobian is taken as dense).
+  subroutine config_get_sparsity(self, rows, cols, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, allocatable, intent(out) :: rows(:), cols(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_size_t) :: n
+    integer(c_size_t), allocatable :: r(:), c(:)
+    n = 0
+    call ensure_config(self)
+    call report(fdvjp_config_get_sparsity(self%handle, count=n, capacity=0_c_size_t), status, text)
+    allocate (r(n), c(n))
+    if (status == FDVJP_OK .and. n > 0) &
+      call report(fdvjp_config_get_sparsity(self%handle, r, c, n, n), status, text)
+    rows = int(r) + 1
+    cols = int(c) + 1
+    if (present(errmsg)) errmsg = text
+  end subroutine config_get_sparsity
 
   subroutine config_set_adaptive(self, on, status, errmsg)
     class(config), intent(inout) :: self

@@ -13,8 +13,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "signatures"))
 import c_header  # noqa: E402
 
-#: Pointer parameters that hold one value written by the call (scalars in Fortran).
+#: Pointer parameters that hold one value written by the call (scalars in Fortran), unless
+#: a length follows them (then they are arrays: `fdvjp_tape_value(t, v, out, len)`).
 SCALAR_OUT = {"out", "len", "ndim", "count", "major", "minor", "patch"}
+
+
+def scalar_outs(params):
+    """The names of `params` that are one-value out-pointers (see SCALAR_OUT)."""
+    return {p for i, (p, _) in enumerate(params)
+            if p in SCALAR_OUT and not any(k == "size_t" for _, k in params[i + 1:])}
 VALUE = {
     "double": "real(c_double), value",
     "size_t": "integer(c_size_t), value",
@@ -42,7 +49,7 @@ IMPORTS = "c_ptr, c_funptr, c_double, c_float, c_size_t, c_int32_t, c_int64_t, c
 CALLBACKS = set()  # the header's callback typedefs, set by generate()
 
 
-def declaration(name, kind, const):
+def declaration(name, kind, const, scalars=SCALAR_OUT):
     if kind in CALLBACKS or (kind.startswith("fdvjp_") and kind.endswith("_fn")):
         return f"type(c_funptr), value :: {name}"
     if kind.rstrip("*") in CALLBACKS and kind.count("*") == 1:
@@ -55,7 +62,7 @@ def declaration(name, kind, const):
         return f"{VALUE[kind]} :: {name}"
     if kind not in POINTEE:
         raise ValueError(f"no Fortran mapping for C kind {kind!r} ({name})")
-    if name in SCALAR_OUT and kind in ("size_t*", "var*", "int32*", "double*"):
+    if name in scalars and kind in ("size_t*", "var*", "int32*", "double*"):
         return f"{POINTEE[kind]}, intent(inout) :: {name}"
     intent = "in" if name in const else "inout"
     # optional: an absent array is passed as NULL (F2018), which C accepts with length 0.
@@ -84,8 +91,9 @@ def interface(fn):
     else:
         out += f"    function {fn.name}({args}) &\n        {binding} result(fdvjp_result)\n"
     out += f"      import :: {IMPORTS}\n"
+    scalars = scalar_outs(fn.params)
     for p, k in fn.params:
-        out += f"      {declaration(p, k, fn.const)}\n"
+        out += f"      {declaration(p, k, fn.const, scalars)}\n"
     if fn.result == "void":
         out += f"    end subroutine {fn.name}\n"
     else:
@@ -129,6 +137,9 @@ def generate(header=c_header.HEADER):
         "  implicit none\n  public\n\n",
         "  ! The kind of a tape variable id (fdvjp_var, uint64_t in C).\n",
         "  integer, parameter :: fdvjp_var_kind = c_int64_t\n\n",
+        "  ! The header's integer #define constants.\n",
+        *[f"  integer(c_int32_t), parameter :: {name} = {value}\n" for name, value in c_header.defines(header).items()],
+        "\n",
         enums(header),
         "  ! Callback types (their C typedefs); arrays hold n, m (or 2n, 2m for complex) values.\n",
         "  abstract interface\n",

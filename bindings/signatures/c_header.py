@@ -79,16 +79,26 @@ def _const_params(text):
 
 
 def _docs(header):
-    """{function name: its // comment block} from the raw header."""
+    """{function name: the comment block above it} from the raw header (`/* ... */` blocks
+    with ` * ` lines, or runs of `//` lines)."""
     docs = {}
     lines = Path(header).read_text().splitlines()
     for i, line in enumerate(lines):
         m = re.search(r"\b(fdvjp_\w+)\s*\(", line)
-        if m and not line.startswith(("//", "typedef", "#")):
-            j = i
-            while j > 0 and lines[j - 1].startswith("//"):
+        if not m or line.startswith(("//", "typedef", "#", " ", "/*")):
+            continue
+        j = i
+        if j > 0 and lines[j - 1].strip().endswith("*/"):
+            while j > 0 and not lines[j - 1].lstrip().startswith("/*"):
                 j -= 1
-            docs[m.group(1)] = "\n".join(l[2:].strip() for l in lines[j:i])
+            j -= 1
+            body = [re.sub(r"^\s*(/\*+|\*/|\*)\s?", "", l).rstrip() for l in lines[j:i]]
+            body = [re.sub(r"\s*\*/$", "", l) for l in body]
+            docs[m.group(1)] = "\n".join(body).strip("\n")
+            continue
+        while j > 0 and lines[j - 1].startswith("//"):
+            j -= 1
+        docs[m.group(1)] = "\n".join(l[2:].strip() for l in lines[j:i])
     return docs
 
 
@@ -104,6 +114,12 @@ def functions(header=HEADER):
     if not found:
         raise ValueError(f"no prototypes found in {header}")
     return found
+
+
+def defines(header=HEADER):
+    """{name: value} of the integer `#define FDVJP_*` constants, in header order."""
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"(?m)^#define\s+(FDVJP_\w+)\s+(-?\d+)\s*$", Path(header).read_text())}
 
 
 def enums(header=HEADER):

@@ -35,6 +35,9 @@ JULIA_KINDS = {
     "Cstring": {"char*"},
     "Cvoid": {"void"},
     "Ref{fdvjp_report}": {"fdvjp_report*"},
+    "Ref{Int32}": {"int32*"},
+    "Ptr{Int32}": {"int32*"},
+    "Ref{Ptr{Cvoid}}": {"void**"} | {f"{name}*" for name in c_header.callbacks()},  # getters' outputs
     "Ptr{fdvjp_report}": {"fdvjp_report*"},
 }
 

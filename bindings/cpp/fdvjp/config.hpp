@@ -6,11 +6,13 @@
 #include "error.hpp"
 #include "span.hpp"
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace fdvjp {
 
@@ -110,14 +112,70 @@ public:
         return *this;
     }
 
+    // Getters: what the C config stores (fdvjp_config_get_*), throwing fdvjp::error as the
+    // setters do. Arrays are empty when unset; relative_step() and batch_size() are 0 when
+    // the default applies; sparsity() gives the distinct entries by column, then row.
+    int32_t scheme() const { return scalar<int32_t>(fdvjp_config_get_scheme); }
+    double relative_step() const { return scalar<double>(fdvjp_config_get_relative_step); }
+    std::vector<double> steps() const { return arrays<double, 1>(fdvjp_config_get_steps)[0]; }
+    std::vector<double> typical() const { return arrays<double, 1>(fdvjp_config_get_typical)[0]; }
+    std::pair<std::vector<double>, std::vector<double>> bounds() const {
+        auto b = arrays<double, 2>(fdvjp_config_get_bounds);
+        return {std::move(b[0]), std::move(b[1])};
+    }
+    std::pair<std::vector<std::size_t>, std::vector<std::size_t>> sparsity() const {
+        auto p = arrays<std::size_t, 2>(fdvjp_config_get_sparsity);
+        return {std::move(p[0]), std::move(p[1])};
+    }
+    bool adaptive() const { return scalar<int32_t>(fdvjp_config_get_adaptive) != 0; }
+    std::vector<double> noise() const { return arrays<double, 1>(fdvjp_config_get_noise)[0]; }
+    int32_t noise_mode() const { return scalar<int32_t>(fdvjp_config_get_noise_mode); }
+    std::size_t threads() const { return scalar<std::size_t>(fdvjp_config_get_threads); }
+    std::size_t batch_size() const { return scalar<std::size_t>(fdvjp_config_get_batch_size); }
+    // Whether a progress callable is registered (read from the C config).
+    bool has_progress() const {
+        fdvjp_progress_fn f = nullptr;
+        void* user = nullptr;
+        check(fdvjp_config_get_progress(handle_, &f, &user));
+        return f != nullptr;
+    }
+
     fdvjp_config* get() const noexcept { return handle_; }
-    int32_t layout() const noexcept { return layout_; }
+    // The Jacobian layout as the C config stores it (the last one set if it cannot be read).
+    int32_t layout() const noexcept {
+        int32_t l = layout_;
+        if (handle_) fdvjp_config_get_layout(handle_, &l);  // writes l only on success
+        return l;
+    }
     // Where the progress callable's exception waits (nullptr without one).
     detail::exception_slot* progress_slot() const noexcept { return progress_ ? &progress_->slot : nullptr; }
     // The progress callable, for a tape that copies this config to keep it alive.
     std::shared_ptr<detail::progress_holder> progress_holder() const noexcept { return progress_; }
 
 private:
+    template <typename T>
+    T scalar(fdvjp_status (*getter)(const fdvjp_config*, T*)) const {
+        T value{};
+        check(getter(handle_, &value));
+        return value;
+    }
+    // An option's K arrays: the length first (capacity 0), then the copy.
+    template <typename T, std::size_t K, typename Getter>
+    std::array<std::vector<T>, K> arrays(Getter getter) const {
+        std::size_t count = 0;
+        std::array<std::vector<T>, K> out;
+        if constexpr (K == 1) {
+            check(getter(handle_, nullptr, 0, &count));
+            out[0].resize(count);
+            if (count) check(getter(handle_, out[0].data(), count, &count));
+        } else {
+            check(getter(handle_, nullptr, nullptr, 0, &count));
+            out[0].resize(count);
+            out[1].resize(count);
+            if (count) check(getter(handle_, out[0].data(), out[1].data(), count, &count));
+        }
+        return out;
+    }
     config& set(int32_t status) {
         check(status);
         return *this;

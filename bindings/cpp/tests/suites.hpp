@@ -7,5 +7,6 @@ void run_tape_tests();
 void run_parallel_tests();
 void run_arithmetic_tests();
 void run_report_tests();
+void run_config_get_tests();
 
 #endif

@@ -288,6 +288,7 @@ int main() {
     run_tape_tests();
     run_parallel_tests();
     run_arithmetic_tests();
+    run_config_get_tests();
     run_report_tests();
     std::printf("%d passed, %d failed\n", check::passed(), check::failed());
     return check::failed() == 0 ? 0 : 1;

@@ -17,8 +17,8 @@ gfortran -std=f2018 -Wall -Werror -g -fcheck=all -c \
 # the faulty procedures without bounds checks, as a user's code usually is: their writes
 # past the end must be caught by the binding's guards, not by -fcheck
 gfortran -std=f2018 -Wall -Werror -g -c "$root"/bindings/fortran/tests/overruns.f90
-gfortran -std=f2018 -Wall -Werror -g -fcheck=all -c "$root"/bindings/fortran/tests/{test_guards,test_report,test_fdvjp}.f90
-gfortran fdvjp_c.o fdvjp.o checks.o functions.o overruns.o test_guards.o test_report.o test_fdvjp.o \
+gfortran -std=f2018 -Wall -Werror -g -fcheck=all -c "$root"/bindings/fortran/tests/{test_guards,test_report,test_config_get,test_fdvjp}.f90
+gfortran fdvjp_c.o fdvjp.o checks.o functions.o overruns.o test_guards.o test_report.o test_config_get.o test_fdvjp.o \
     -L"$libdir" -Wl,-rpath,"$libdir" -lfdvjp -o test_fdvjp
 if command -v valgrind >/dev/null; then
     valgrind -q --error-exitcode=99 ./test_fdvjp

@@ -7,6 +7,7 @@ program test_fdvjp
   use checks
   use guard_tests
   use report_tests
+  use config_get_tests
   implicit none
 
   call test_logsumexp()
@@ -19,6 +20,7 @@ program test_fdvjp
   call test_sparsity()
   call run_guard_tests()
   call run_report_tests()
+  call run_config_get_tests()
   call summary()
 
 contains

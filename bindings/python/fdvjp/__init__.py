@@ -15,6 +15,7 @@ from .batch import jacobian_batch, jvp_batch, vjp_batch
 from .complex_functions import complex_jacobian, complex_jvp, complex_vjp
 from .complex_step import jacobian_complex_step, jvp_complex_step, vjp_complex_step
 from .config import Config
+from .config_get import version
 from .derivatives import jacobian, jvp, vjp
 from .errors import FdvjpError, last_error, status_name
 from .estimate import jacobian_estimate, jvp_estimate, vjp_estimate
@@ -46,5 +47,6 @@ __all__ = [
     "vjp",
     "vjp_batch",
     "vjp_complex_step",
+    "version",
     "vjp_estimate",
 ]

@@ -57,6 +57,12 @@ class Config:
             setter(value)
         return self
 
+    def get(self, name):
+        """The value of option `name`, read back from the C config (see `config_get.get`)."""
+        from .config_get import get
+
+        return get(self, name)
+
     @property
     def handle(self):
         """The raw `fdvjp_config *` (a ctypes void pointer value)."""

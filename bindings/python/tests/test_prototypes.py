@@ -30,6 +30,9 @@ for ctype, kinds_of in [
     (_library.BATCH_FUNCTION, {"fdvjp_batch_fn"}),
     (_library.PROGRESS_FUNCTION, {"fdvjp_progress_fn"}),
     (_library.c_report_p, {"fdvjp_report*"}),
+    (ctypes.POINTER(ctypes.c_int32), {"int32*"}),
+    (ctypes.POINTER(ctypes.c_void_p), {"void**"}),
+    (ctypes.POINTER(_library.PROGRESS_FUNCTION), {"fdvjp_progress_fn*"}),
     (None, {"void"}),
 ]:
     KIND.setdefault(ctype, set()).update(kinds_of)

@@ -21,6 +21,29 @@ const XDATA = [0.0, 1.0, 2.0, 3.0]
 const YDATA = [-1.0, 0.2, 0.7, 2.5]
 
 @testset "FDVJP" begin
+    @testset "config getters and version" begin
+        cfg = FDVJP.Config()
+        @test FDVJP.getoption(cfg, :scheme) === :central
+        @test FDVJP.getoption(cfg, :steps) === nothing
+        @test FDVJP.getoption(cfg, :progress) == false
+        FDVJP.set!(cfg, :scheme, :central4)
+        FDVJP.set!(cfg, :relative_step, 2.5e-4)
+        FDVJP.set!(cfg, :steps, [1e-3, 2e-3])
+        FDVJP.set!(cfg, :bounds, ([-1.0, -Inf], [2.0, 3.0]))
+        FDVJP.set!(cfg, :sparsity, ([1, 0, 0], [1, 0, 0]))
+        FDVJP.set!(cfg, :threads, 3)
+        @test FDVJP.getoption(cfg, :scheme) === :central4
+        @test FDVJP.getoption(cfg, :relative_step) == 2.5e-4
+        @test FDVJP.getoption(cfg, :steps) == [1e-3, 2e-3]
+        @test FDVJP.getoption(cfg, :bounds) == ([-1.0, -Inf], [2.0, 3.0])
+        @test FDVJP.getoption(cfg, :sparsity) == (Csize_t[0, 1], Csize_t[0, 1])
+        @test FDVJP.getoption(cfg, :threads) == 3
+        @test_throws ArgumentError FDVJP.getoption(cfg, :colour)
+        close(cfg)
+        major, minor, patch, text = FDVJP.version()
+        @test (major, minor, patch) == (FDVJP.FDVJP_VERSION_MAJOR, FDVJP.FDVJP_VERSION_MINOR, FDVJP.FDVJP_VERSION_PATCH)
+        @test startswith(text, "$major.$minor.$patch")
+    end
     @testset "logsumexp gradient = softmax" begin
         x = [0.5, -1.0, 2.0, 0.25, 3.0]
         @test isapprox(vjp(logsumexp, x, 1.0), softmax(x); atol=1e-8, rtol=0)
