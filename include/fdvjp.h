@@ -556,7 +556,7 @@ fdvjp_status fdvjp_vjp(const fdvjp_config *cfg,
  * (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0. `jvp` is
  * written only on success.
  *
- * Requires: As `fdvjp_vjp`, with `u` (n doubles) readable and `jvp` (m doubles) writable.
+ * Requires: as `fdvjp_vjp`, with `u` (n doubles) readable and `jvp` (m doubles) writable.
  */
 fdvjp_status fdvjp_jvp(const fdvjp_config *cfg,
                        fdvjp_fn f,
@@ -573,7 +573,7 @@ fdvjp_status fdvjp_jvp(const fdvjp_config *cfg,
  *
  * Evaluations as `fdvjp_vjp`. `jac` is written only on success.
  *
- * Requires: As `fdvjp_vjp`, with `jac` writable for m*n doubles.
+ * Requires: as `fdvjp_vjp`, with `jac` writable for m*n doubles.
  */
 fdvjp_status fdvjp_jacobian(const fdvjp_config *cfg,
                             fdvjp_fn f,
@@ -664,7 +664,7 @@ fdvjp_status fdvjp_vjp_estimate(const fdvjp_config *cfg,
  * `min_j t0_j / |u_j|` over `u_j != 0`. Evaluations of f: exactly 13 (f(x) and 12); 1 when
  * u = 0. `jvp` and `err` are written only on success.
  *
- * Requires: As `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
+ * Requires: as `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
  * each) writable.
  */
 fdvjp_status fdvjp_jvp_estimate(const fdvjp_config *cfg,
@@ -685,7 +685,7 @@ fdvjp_status fdvjp_jvp_estimate(const fdvjp_config *cfg,
  * As `fdvjp_vjp_estimate` column by column. Evaluations of f: exactly 1 + 12n (the
  * sparsity pattern is not used). `jac` and `err` are written only on success.
  *
- * Requires: As `fdvjp_vjp_estimate`, with `jac` and `err` writable for m*n doubles each.
+ * Requires: as `fdvjp_vjp_estimate`, with `jac` and `err` writable for m*n doubles each.
  */
 fdvjp_status fdvjp_jacobian_estimate(const fdvjp_config *cfg,
                                      fdvjp_fn f,
@@ -935,7 +935,7 @@ fdvjp_status fdvjp_vjp_complex_step(const fdvjp_config *cfg,
  * As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
  * `n == 0` or `m == 0`. `jvp` is written only on success.
  *
- * Requires: As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
+ * Requires: as `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
  * writable.
  */
 fdvjp_status fdvjp_jvp_complex_step(const fdvjp_config *cfg,
@@ -954,7 +954,7 @@ fdvjp_status fdvjp_jvp_complex_step(const fdvjp_config *cfg,
  * As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n. `jac` is written only on
  * success.
  *
- * Requires: As `fdvjp_vjp_complex_step`, with `jac` writable for m*n doubles.
+ * Requires: as `fdvjp_vjp_complex_step`, with `jac` writable for m*n doubles.
  */
 fdvjp_status fdvjp_jacobian_complex_step(const fdvjp_config *cfg,
                                          fdvjp_cfn f,
@@ -1012,7 +1012,7 @@ fdvjp_status fdvjp_complex_vjp(const fdvjp_config *cfg,
  * `fdvjp_jvp` on the interleaved real view (see `fdvjp_complex_vjp`). Evaluations of f:
  * as `fdvjp_jvp` (3 for central differences). `jvp` is written only on success.
  *
- * Requires: As `fdvjp_complex_vjp`, with `u` (2n doubles) readable and `jvp` (2m doubles)
+ * Requires: as `fdvjp_complex_vjp`, with `u` (2n doubles) readable and `jvp` (2m doubles)
  * writable.
  */
 fdvjp_status fdvjp_complex_jvp(const fdvjp_config *cfg,
@@ -1035,7 +1035,7 @@ fdvjp_status fdvjp_complex_jvp(const fdvjp_config *cfg,
  * `[[Re(A+B), Im(B-A)], [Im(A+B), Re(A-B)]]` with `B = df_i/dconj(z_j)`.
  * Evaluations of f: as `fdvjp_jacobian` with 2n inputs. `jac` is written only on success.
  *
- * Requires: As `fdvjp_complex_vjp`, with `jac` writable for 4mn doubles.
+ * Requires: as `fdvjp_complex_vjp`, with `jac` writable for 4mn doubles.
  */
 fdvjp_status fdvjp_complex_jacobian(const fdvjp_config *cfg,
                                     fdvjp_cfn f,
@@ -1072,7 +1072,7 @@ typedef int32_t (*fdvjp_batch_fn)(void *user,
 /*
  * `fdvjp_vjp` with a batch function: up to the config's batch size points per call.
  *
- * Requires: As `fdvjp_vjp`.
+ * Requires: as `fdvjp_vjp`.
  */
 fdvjp_status fdvjp_vjp_batch(const fdvjp_config *cfg,
                              fdvjp_batch_fn f,
@@ -1086,7 +1086,7 @@ fdvjp_status fdvjp_vjp_batch(const fdvjp_config *cfg,
 /*
  * `fdvjp_jvp` with a batch function: the stencil's points in one call.
  *
- * Requires: As `fdvjp_jvp`.
+ * Requires: as `fdvjp_jvp`.
  */
 fdvjp_status fdvjp_jvp_batch(const fdvjp_config *cfg,
                              fdvjp_batch_fn f,
@@ -1100,7 +1100,7 @@ fdvjp_status fdvjp_jvp_batch(const fdvjp_config *cfg,
 /*
  * `fdvjp_jacobian` with a batch function: up to the config's batch size points per call.
  *
- * Requires: As `fdvjp_jacobian`.
+ * Requires: as `fdvjp_jacobian`.
  */
 fdvjp_status fdvjp_jacobian_batch(const fdvjp_config *cfg,
                                   fdvjp_batch_fn f,
@@ -1182,7 +1182,7 @@ fdvjp_status fdvjp_tape_input_shaped(fdvjp_tape *t,
  * Records a vector constant `x[0..n]`: it takes part in ops but is not differentiated
  * (it has no gradient, and nothing is pulled back into it). Values must be finite.
  *
- * Requires: As `fdvjp_tape_input`.
+ * Requires: as `fdvjp_tape_input`.
  */
 fdvjp_status fdvjp_tape_constant(fdvjp_tape *t, const double *x, size_t n, fdvjp_var *out);
 
@@ -1190,7 +1190,7 @@ fdvjp_status fdvjp_tape_constant(fdvjp_tape *t, const double *x, size_t n, fdvjp
  * Records a constant of shape `shape[0..ndim]` with row-major data `x`; `ndim == 0` gives
  * a scalar, which broadcasts against arrays in elementwise ops.
  *
- * Requires: As `fdvjp_tape_input_shaped`.
+ * Requires: as `fdvjp_tape_input_shaped`.
  */
 fdvjp_status fdvjp_tape_constant_shaped(fdvjp_tape *t,
                                         const double *x,
@@ -1237,7 +1237,7 @@ fdvjp_status fdvjp_tape_call(fdvjp_tape *t,
  * its Jacobian hands the perturbed points over up to the config's batch size at a time
  * (on MPI ranks, a GPU, a cluster queue).
  *
- * Requires: As `fdvjp_tape_call`.
+ * Requires: as `fdvjp_tape_call`.
  */
 fdvjp_status fdvjp_tape_call_batch(fdvjp_tape *t,
                                    const fdvjp_config *cfg,
@@ -1273,7 +1273,7 @@ typedef int32_t (*fdvjp_vjp_fn)(void *user,
  * The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
  * cleared.
  *
- * Requires: As `fdvjp_tape_call`, and `vjp` callable with `user` until the tape is freed or
+ * Requires: as `fdvjp_tape_call`, and `vjp` callable with `user` until the tape is freed or
  * cleared.
  */
 fdvjp_status fdvjp_tape_call_vjp(fdvjp_tape *t,

@@ -22,7 +22,8 @@ module fdvjp
   private :: callback_context, context_box, real_trampoline, complex_trampoline, batch_trampoline, &
              adjoint_trampoline, bind_context, report, fail, ensure_config, config_handle, &
              ensure_tape, keep, to_fortran_string, new_var, from_jacobian_layout, size_mismatch, &
-             guard_words, guard_value, written_past, note_overrun, tape_note_overrun, overrun_code
+             guard_words, guard_value, written_past, note_overrun, tape_note_overrun, overrun_code, &
+             progress_box, progress_trampoline
 
   abstract interface
     ! y = f(x); `data` is what the caller passed (absent when it passed none). Set status
@@ -53,6 +54,14 @@ module fdvjp
       class(*), intent(inout), optional :: data
       integer, intent(inout) :: status
     end subroutine batch_function
+
+    ! Told after each batch of evaluations how many are done and how many are planned;
+    ! return .false. to cancel the computation (FDVJP_CANCELLED, outputs untouched).
+    function progress_function(done, total) result(go_on)
+      import :: c_size_t
+      integer(c_size_t), intent(in) :: done, total
+      logical :: go_on
+    end function progress_function
 
     ! grad = v^T J(x) of y = f(x), for a tape call with a known adjoint.
     subroutine adjoint_function(x, y, v, grad, data, status)
@@ -101,11 +110,17 @@ module fdvjp
     type(callback_context), pointer :: p => null()
   end type context_box
 
+  ! A config's progress procedure, at a fixed address for C's `user` pointer.
+  type :: progress_box
+    procedure(progress_function), pointer, nopass :: f => null()
+  end type progress_box
+
   ! Options of a computation; owns one fdvjp_config, created on the first setter and freed
   ! by the final procedure. Do not copy a config by assignment (both would own the handle).
   type :: config
     type(c_ptr) :: handle = c_null_ptr
     integer(c_int32_t) :: layout = FDVJP_ROW_MAJOR
+    type(progress_box), pointer :: progress => null()
   contains
     procedure :: set_scheme => config_set_scheme
     procedure :: set_layout => config_set_layout
@@ -119,6 +134,7 @@ module fdvjp
     procedure :: set_batch_size => config_set_batch_size
     procedure :: set_noise => config_set_noise
     procedure :: set_noise_mode => config_set_noise_mode
+    procedure :: set_progress => config_set_progress
     ! get(option, value, status[, errmsg]): what the C config stores (fdvjp_config_get_*)
     procedure :: config_get_integer, config_get_real, config_get_reals
     generic :: get => config_get_integer, config_get_real, config_get_reals
@@ -782,7 +798,46 @@ contains
     type(config), intent(inout) :: self
     call fdvjp_config_free(self%handle)
     self%handle = c_null_ptr
+    if (associated(self%progress)) deallocate (self%progress)
   end subroutine config_final
+
+  ! Registers a progress procedure (see `progress_function`); without `progress`, removes
+  ! it. The config keeps the procedure until it is replaced or the config is finalized.
+  subroutine config_set_progress(self, status, progress, errmsg)
+    class(config), intent(inout) :: self
+    integer, intent(out) :: status
+    procedure(progress_function), optional :: progress
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(progress_box), pointer :: box
+    call ensure_config(self)
+    if (present(progress)) then
+      allocate (box)
+      box%f => progress
+      call report(fdvjp_config_set_progress(self%handle, c_funloc(progress_trampoline), c_loc(box)), &
+                  status, text)
+      if (status == FDVJP_OK) then
+        if (associated(self%progress)) deallocate (self%progress)
+        self%progress => box
+      else
+        deallocate (box)
+      end if
+    else
+      call report(fdvjp_config_set_progress(self%handle, c_null_funptr, c_null_ptr), status, text)
+      if (status == FDVJP_OK .and. associated(self%progress)) deallocate (self%progress)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_progress
+
+  ! C's fdvjp_progress_fn: calls the config's progress procedure; non-zero cancels.
+  function progress_trampoline(user, done, total) bind(c) result(code)
+    type(c_ptr), value :: user
+    integer(c_size_t), value :: done, total
+    integer(c_int32_t) :: code
+    type(progress_box), pointer :: box
+    call c_f_pointer(user, box)
+    code = merge(0_c_int32_t, 1_c_int32_t, box%f(done, total))
+  end function progress_trampoline
 
   ! ------------------------------------------------------------------ derivatives
 
@@ -904,6 +959,30 @@ contains
     if (present(errmsg)) errmsg = text
   end subroutine vjp_batch
 
+  ! out = J(x) u with a batch function; out has m entries.
+  subroutine jvp_batch(f, x, u, out, status, data, cfg, errmsg)
+    procedure(batch_function) :: f
+    real(c_double), intent(in) :: x(:), u(:)
+    real(c_double), intent(inout) :: out(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(u) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jvp_batch", "size(u)", size(u), "size(x)", size(x)), &
+                status, text)
+    else
+      ctx%bf => f
+      call bind_context(ctx, data)
+      call report(fdvjp_jvp_batch(config_handle(cfg), c_funloc(batch_trampoline), c_loc(ctx), x, &
+                                  size(x, kind=c_size_t), size(out, kind=c_size_t), u, out), status, text)
+      call note_overrun(ctx, status, text)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine jvp_batch
+
   ! jac(i, j) = df_i/dx_j with a batch function, jac of shape (m, n).
   subroutine jacobian_batch(f, x, jac, status, data, cfg, errmsg)
     procedure(batch_function) :: f
@@ -963,6 +1042,123 @@ contains
     if (present(errmsg)) errmsg = text
   end subroutine vjp_estimate
 
+  ! out = J(x) u by Richardson extrapolation (1 + 12 evaluations), with an estimate of each
+  ! entry's absolute error in err; out and err have m entries.
+  subroutine jvp_estimate(f, x, u, out, err, status, data, cfg, errmsg)
+    procedure(vector_function) :: f
+    real(c_double), intent(in) :: x(:), u(:)
+    real(c_double), intent(inout) :: out(:), err(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(u) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jvp_estimate", "size(u)", size(u), "size(x)", size(x)), &
+                status, text)
+    else if (size(err) /= size(out)) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jvp_estimate", "size(err)", size(err), "size(out)", &
+                                                     size(out)), status, text)
+    else
+      ctx%f => f
+      call bind_context(ctx, data)
+      call report(fdvjp_jvp_estimate(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
+                                     size(x, kind=c_size_t), size(out, kind=c_size_t), u, out, err), status, text)
+      call note_overrun(ctx, status, text)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine jvp_estimate
+
+  ! out = J(x) u of a real-analytic f written with complex arithmetic, by complex step (one
+  ! complex evaluation).
+  subroutine jvp_complex_step(f, x, u, out, status, data, cfg, errmsg)
+    procedure(complex_function) :: f
+    real(c_double), intent(in) :: x(:), u(:)
+    real(c_double), intent(inout) :: out(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    if (size(u) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jvp_complex_step", "size(u)", size(u), "size(x)", size(x)), &
+                status, text)
+    else
+      ctx%cf => f
+      call bind_context(ctx, data)
+      call report(fdvjp_jvp_complex_step(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), x, &
+                                         size(x, kind=c_size_t), size(out, kind=c_size_t), u, out), status, text)
+      call note_overrun(ctx, status, text)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine jvp_complex_step
+
+  ! jac(i, j) = df_i/dx_j by Richardson extrapolation, err(i, j) its estimated absolute
+  ! error; both of shape (m, n).
+  subroutine jacobian_estimate(f, x, jac, err, status, data, cfg, errmsg)
+    procedure(vector_function) :: f
+    real(c_double), intent(in) :: x(:)
+    real(c_double), intent(inout) :: jac(:, :), err(:, :)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    real(c_double), allocatable :: flat(:), flat_err(:)
+    if (size(jac, 2) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jacobian_estimate", "size(jac, 2)", size(jac, 2), "size(x)", &
+                                                     size(x)), status, text)
+    else if (any(shape(err) /= shape(jac))) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jacobian_estimate", "size(err)", size(err), "size(jac)", &
+                                                     size(jac)), status, text)
+    else
+      ctx%f => f
+      call bind_context(ctx, data)
+      allocate (flat(size(jac)), flat_err(size(jac)))
+      call report(fdvjp_jacobian_estimate(config_handle(cfg), c_funloc(real_trampoline), c_loc(ctx), x, &
+                                          size(x, kind=c_size_t), size(jac, 1, kind=c_size_t), flat, flat_err), &
+                  status, text)
+      call note_overrun(ctx, status, text)
+      if (status == FDVJP_OK) then
+        call from_jacobian_layout(flat, jac, cfg)
+        call from_jacobian_layout(flat_err, err, cfg)
+      end if
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine jacobian_estimate
+
+  ! jac(i, j) = df_i/dx_j of a real-analytic f written with complex arithmetic, by complex
+  ! step; jac of shape (m, n).
+  subroutine jacobian_complex_step(f, x, jac, status, data, cfg, errmsg)
+    procedure(complex_function) :: f
+    real(c_double), intent(in) :: x(:)
+    real(c_double), intent(inout) :: jac(:, :)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    real(c_double), allocatable :: flat(:)
+    if (size(jac, 2) /= size(x)) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("jacobian_complex_step", "size(jac, 2)", size(jac, 2), &
+                                                     "size(x)", size(x)), status, text)
+    else
+      ctx%cf => f
+      call bind_context(ctx, data)
+      allocate (flat(size(jac)))
+      call report(fdvjp_jacobian_complex_step(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), x, &
+                                              size(x, kind=c_size_t), size(jac, 1, kind=c_size_t), flat), &
+                  status, text)
+      call note_overrun(ctx, status, text)
+      if (status == FDVJP_OK) call from_jacobian_layout(flat, jac, cfg)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine jacobian_complex_step
+
   ! grad = v^T J(x) of a real-analytic f written with complex arithmetic, by complex step.
   subroutine vjp_complex_step(f, x, v, grad, status, data, cfg, errmsg)
     procedure(complex_function) :: f
@@ -1018,6 +1214,66 @@ contains
     if (status == FDVJP_OK) grad = transfer(gs, grad, size(z))
     if (present(errmsg)) errmsg = text
   end subroutine complex_vjp
+
+  ! out = A u + B conj(u), the pushforward of u by a complex f (A = df/dz, B = df/dconj(z);
+  ! A u for holomorphic f); out has m entries.
+  subroutine complex_jvp(f, z, u, out, status, data, cfg, errmsg)
+    procedure(complex_function) :: f
+    complex(c_double_complex), intent(in) :: z(:), u(:)
+    complex(c_double_complex), intent(inout) :: out(:)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    real(c_double) :: zs(2 * size(z)), us(2 * size(u)), os(2 * size(out))
+    if (size(u) /= size(z)) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("complex_jvp", "size(u)", size(u), "size(z)", size(z)), &
+                status, text)
+    else
+      ctx%cf => f
+      call bind_context(ctx, data)
+      zs = transfer(z, 1.0_c_double, 2 * size(z))
+      us = transfer(u, 1.0_c_double, 2 * size(u))
+      call report(fdvjp_complex_jvp(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), zs, &
+                                    size(z, kind=c_size_t), size(out, kind=c_size_t), us, os), status, text)
+      call note_overrun(ctx, status, text)
+      if (status == FDVJP_OK) out = transfer(os, out, size(out))
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine complex_jvp
+
+  ! The real (2m, 2n) Jacobian of a complex f on interleaved parts: rows 2i-1, 2i are
+  ! Re f_i, Im f_i; columns 2j-1, 2j are Re z_j, Im z_j (see fdvjp_complex_jacobian).
+  subroutine complex_jacobian(f, z, jac, status, data, cfg, errmsg)
+    procedure(complex_function) :: f
+    complex(c_double_complex), intent(in) :: z(:)
+    real(c_double), intent(inout) :: jac(:, :)
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    real(c_double) :: zs(2 * size(z))
+    real(c_double), allocatable :: flat(:)
+    if (size(jac, 2) /= 2 * size(z) .or. mod(size(jac, 1), 2) /= 0) then
+      call fail(FDVJP_LENGTH_MISMATCH, size_mismatch("complex_jacobian", "size(jac, 2)", size(jac, 2), &
+                                                     "2 size(z)", 2 * size(z)), status, text)
+    else
+      ctx%cf => f
+      call bind_context(ctx, data)
+      zs = transfer(z, 1.0_c_double, 2 * size(z))
+      allocate (flat(size(jac)))
+      call report(fdvjp_complex_jacobian(config_handle(cfg), c_funloc(complex_trampoline), c_loc(ctx), zs, &
+                                         size(z, kind=c_size_t), size(jac, 1, kind=c_size_t) / 2, flat), &
+                  status, text)
+      call note_overrun(ctx, status, text)
+      if (status == FDVJP_OK) call from_jacobian_layout(flat, jac, cfg)
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine complex_jacobian
 
   ! ------------------------------------------------------------------ tape
 

@@ -35,13 +35,8 @@ def sources():
 #: binding -> {entry point: why it is not wrapped yet}.
 KNOWN_GAPS = {
     "C++": {},
-    "Python": {
-        "fdvjp_tape_len": "Var.size comes from fdvjp_tape_shape",
-    },
+    "Python": {},
     "Julia": {
-        "fdvjp_jvp_complex_step": "no complex-step JVP yet (the VJP and Jacobian are wrapped)",
-        "fdvjp_complex_jvp": "no complex-function JVP yet (the VJP is wrapped)",
-        "fdvjp_complex_jacobian": "no complex-function Jacobian yet",
         "fdvjp_tape_input_shaped": "tape inputs are vectors",
         "fdvjp_tape_ndim": "tape values are vectors (fdvjp_tape_len)",
         "fdvjp_tape_shape": "tape values are vectors (fdvjp_tape_len)",
@@ -49,14 +44,6 @@ KNOWN_GAPS = {
         "fdvjp_tape_matmul": "no matrix product on the Julia tape yet",
     },
     "Fortran": {
-        "fdvjp_jvp_estimate": "only the VJP estimate is wrapped",
-        "fdvjp_jacobian_estimate": "only the VJP estimate is wrapped",
-        "fdvjp_jvp_complex_step": "only the complex-step VJP is wrapped",
-        "fdvjp_jacobian_complex_step": "only the complex-step VJP is wrapped",
-        "fdvjp_complex_jvp": "only the complex-function VJP is wrapped",
-        "fdvjp_complex_jacobian": "only the complex-function VJP is wrapped",
-        "fdvjp_config_set_progress": "no progress reports (a Fortran procedure as fdvjp_progress_fn)",
-        "fdvjp_jvp_batch": "batch VJP and Jacobian only",
         "fdvjp_tape_call_batch": "no batch functions on the Fortran tape",
         "fdvjp_tape_input_shaped": "tape values are vectors",
         "fdvjp_tape_constant_shaped": "tape values are vectors",

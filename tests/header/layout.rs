@@ -178,6 +178,10 @@ fn doc_text(doc: &[String]) -> String {
                 paragraph.push(doc[k].trim().to_string());
                 k += 1;
             }
+            // "As `fdvjp_tape_call`." under a heading reads "Requires: as `fdvjp_tape_call`."
+            if let Some(rest) = paragraph.get(1).and_then(|l| l.strip_prefix("As ")) {
+                paragraph[1] = format!("as {rest}");
+            }
             out.extend(wrap(&paragraph.join(" "), WIDTH));
         } else {
             out.push(doc[k].clone());

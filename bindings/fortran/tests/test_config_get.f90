@@ -7,7 +7,52 @@ module config_get_tests
   private
   public :: run_config_get_tests
 
+  integer(c_size_t) :: reports = 0, last_done = 0, last_total = 0
+
 contains
+
+  ! Counts the reports; cancels once 3 evaluations are done.
+  function count_progress(done, total) result(go_on)
+    integer(c_size_t), intent(in) :: done, total
+    logical :: go_on
+    reports = reports + 1
+    last_done = done
+    last_total = total
+    go_on = done < 3
+  end function count_progress
+
+  subroutine sum_of_squares(x, y, data, status)
+    real(c_double), intent(in) :: x(:)
+    real(c_double), intent(out) :: y(:)
+    class(*), intent(inout), optional :: data
+    integer, intent(inout) :: status
+    if (present(data)) status = 99
+    y(1) = sum(x**2)
+  end subroutine sum_of_squares
+
+  ! A central VJP of f: R^4 -> R makes 1 + 8 evaluations; the progress procedure sees them
+  ! all (total 9), and cancelling leaves the gradient untouched.
+  subroutine test_progress()
+    type(config) :: cfg
+    real(c_double) :: x(4), grad(4)
+    integer :: status, on
+    x = [1.0_c_double, 2.0_c_double, 3.0_c_double, 4.0_c_double]
+    call cfg%set_progress(status, progress=count_progress)
+    call check(status == FDVJP_OK, 'set_progress: status')
+    call cfg%get("progress", on, status)
+    call check(status == FDVJP_OK .and. on == 1, 'get progress: registered')
+    grad = -1
+    call vjp(sum_of_squares, x, [1.0_c_double], grad, status, cfg=cfg)
+    call check(status == FDVJP_CANCELLED, 'progress: .false. cancels')
+    call check(all(grad == -1), 'progress: a cancelled VJP leaves grad untouched')
+    call check(reports > 0 .and. last_done >= 3 .and. last_total == 9, 'progress: done and total reported')
+    call cfg%set_progress(status)
+    call cfg%get("progress", on, status)
+    call check(status == FDVJP_OK .and. on == 0, 'set_progress: removed')
+    call vjp(sum_of_squares, x, [1.0_c_double], grad, status, cfg=cfg)
+    call check(status == FDVJP_OK, 'progress removed: the VJP runs to the end')
+    call check_near(grad, 2 * x, 1e-8_c_double, 'progress removed: gradient')
+  end subroutine test_progress
 
   subroutine run_config_get_tests()
     type(config) :: cfg
@@ -79,6 +124,7 @@ contains
                patch == FDVJP_VERSION_PATCH, 'library_version: the header''s version')
     write (want, '(i0,".",i0,".",i0)') major, minor, patch
     call check(index(text, trim(want)) == 1, 'library_version: text')
+    call test_progress()
   end subroutine run_config_get_tests
 
 end module config_get_tests

@@ -105,7 +105,7 @@ contains
   end subroutine test_errors
 
   subroutine test_accuracy()
-    real(c_double) :: x(3), v(3), grad(3), err(3)
+    real(c_double) :: x(3), v(3), grad(3), err(3), jv(3), jv_err(3), jac(3, 3), jac_err(3, 3), cjac(2, 2)
     complex(c_double_complex) :: z(1), g(1)
     integer :: status
     x = [0.3_c_double, -1.2_c_double, 0.7_c_double]
@@ -115,11 +115,35 @@ contains
     call check(all(err >= 0 .and. err < 1e-9_c_double), 'vjp_estimate: error estimates')
     call vjp_complex_step(three_complex, x, v, grad, status)
     call check_near(grad, matmul(v, jac_three(x)), 1e-14_c_double, 'vjp_complex_step')
+    call jvp_estimate(three, x, v, jv, jv_err, status)
+    call check(status == FDVJP_OK, 'jvp_estimate: status')
+    call check_near(jv, matmul(jac_three(x), v), 1e-11_c_double, 'jvp_estimate')
+    call check(all(jv_err >= 0 .and. jv_err < 1e-9_c_double), 'jvp_estimate: error estimates')
+    call jvp_complex_step(three_complex, x, v, jv, status)
+    call check(status == FDVJP_OK, 'jvp_complex_step: status')
+    call check_near(jv, matmul(jac_three(x), v), 1e-14_c_double, 'jvp_complex_step')
+    call jacobian_estimate(three, x, jac, jac_err, status)
+    call check(status == FDVJP_OK, 'jacobian_estimate: status')
+    call check(maxval(abs(jac - jac_three(x))) < 1e-11_c_double, 'jacobian_estimate = analytic')
+    call check(all(jac_err >= 0 .and. jac_err < 1e-9_c_double), 'jacobian_estimate: error estimates')
+    call jacobian_complex_step(three_complex, x, jac, status)
+    call check(status == FDVJP_OK, 'jacobian_complex_step: status')
+    call check(maxval(abs(jac - jac_three(x))) < 1e-14_c_double, 'jacobian_complex_step = analytic')
     z = [(1.0_c_double, 2.0_c_double)]
     call complex_vjp(square_complex, z, [(1.0_c_double, -1.0_c_double)], g, status)
     call check(status == FDVJP_OK, 'complex_vjp: status')
     call check_near([real(g(1)), aimag(g(1))], [real(conjg(2 * z(1)) * (1.0_c_double, -1.0_c_double)), &
                     aimag(conjg(2 * z(1)) * (1.0_c_double, -1.0_c_double))], 1e-8_c_double, 'complex_vjp of z^2')
+    ! z^2 is holomorphic: the pushforward of u is 2 z u, and the real Jacobian's 2x2 block
+    ! is [[Re A, -Im A], [Im A, Re A]] with A = 2z
+    call complex_jvp(square_complex, z, [(0.5_c_double, 1.0_c_double)], g, status)
+    call check(status == FDVJP_OK, 'complex_jvp: status')
+    call check_near([real(g(1)), aimag(g(1))], [real(2 * z(1) * (0.5_c_double, 1.0_c_double)), &
+                    aimag(2 * z(1) * (0.5_c_double, 1.0_c_double))], 1e-8_c_double, 'complex_jvp of z^2')
+    call complex_jacobian(square_complex, z, cjac, status)
+    call check(status == FDVJP_OK, 'complex_jacobian: status')
+    call check(maxval(abs(cjac - reshape([real(2 * z(1)), aimag(2 * z(1)), -aimag(2 * z(1)), real(2 * z(1))], &
+                                         [2, 2]))) < 1e-8_c_double, 'complex_jacobian of z^2')
   end subroutine test_accuracy
 
   subroutine test_tape()
@@ -174,7 +198,7 @@ contains
   end subroutine test_tape_shapes
 
   subroutine test_batch()
-    real(c_double) :: x(3), v(3), grad(3), jac(3, 3)
+    real(c_double) :: x(3), v(3), grad(3), jac(3, 3), jv(3)
     type(config) :: cfg
     integer :: status
     x = [0.3_c_double, -1.2_c_double, 0.7_c_double]
@@ -184,6 +208,9 @@ contains
     call check(status == FDVJP_OK, 'vjp_batch: status')
     call check_near(grad, matmul(v, jac_three(x)), 1e-9_c_double, 'vjp_batch = analytic')
     call check(largest_batch > 1 .and. largest_batch <= 4, 'vjp_batch: batches of at most 4 points')
+    call jvp_batch(three_batch, x, v, jv, status, cfg=cfg)
+    call check(status == FDVJP_OK, 'jvp_batch: status')
+    call check_near(jv, matmul(jac_three(x), v), 1e-9_c_double, 'jvp_batch = analytic')
     call jacobian_batch(three_batch, x, jac, status, cfg=cfg)
     call check_near(reshape(jac, [9]), reshape(jac_three(x), [9]), 1e-9_c_double, 'jacobian_batch (m, n)')
     call cfg%set_threads(2, status)

@@ -255,6 +255,12 @@ class Tape:
         check(_library.function("fdvjp_tape_shape")(self.handle, v.id, shape, ndim.value))
         return tuple(shape[: ndim.value])
 
+    def size(self, v):
+        """The number of elements of `v` (fdvjp_tape_len)."""
+        n = ctypes.c_size_t()
+        check(_library.function("fdvjp_tape_len")(self.handle, v.id, ctypes.byref(n)))
+        return n.value
+
     def value(self, v):
         shape = self.shape(v)
         out = np.empty(int(np.prod(shape)))

@@ -31,10 +31,7 @@ class Var:
 
     @property
     def size(self):
-        n = 1
-        for s in self.shape:
-            n *= s
-        return n
+        return self.tape.size(self)
 
     def __len__(self):
         shape = self.shape

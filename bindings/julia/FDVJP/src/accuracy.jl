@@ -115,3 +115,73 @@ function complex_vjp(f, z::AbstractVector{<:Number}, v; cfg::Union{Config,Nothin
     end
     return grad
 end
+
+"""
+    jvp_complex_step(f, x, u; m, options...) -> Vector{Float64}
+
+`J(x) u` of a real-analytic `f` by complex step (one complex evaluation of `f` along `u`;
+see [`vjp_complex_step`](@ref)).
+"""
+function jvp_complex_step(f, x::AbstractArray{<:Real}, u::AbstractArray{<:Real}; m::Union{Integer,Nothing}=nothing,
+                          cfg::Union{Config,Nothing}=nothing, options...)
+    (xs, dims), us = flat(x), collect(Float64, vec(u))
+    length(us) == length(xs) ||
+        throw(DimensionMismatch("FDVJP.jvp_complex_step: u has $(length(us)) entries, x $(length(xs))"))
+    g = shaped(f, dims)
+    m = m === nothing ? length(g(complex.(xs))) : Int(m)
+    out = Vector{Float64}(undef, m)
+    cb = Callback(g, m)
+    with_config(cfg, options) do h, _
+        with_callback(cb) do user
+            fdvjp_jvp_complex_step(h, complex_cfunction(), user, xs, length(xs), m, us, out)
+        end
+    end
+    return out
+end
+
+"""
+    complex_jvp(f, z, u; m, options...) -> Vector{ComplexF64}
+
+The pushforward of `u` by `f: ℂⁿ → ℂᵐ`: `A u + B conj(u)` with `A = ∂f/∂z`,
+`B = ∂f/∂conj(z)` (`A u` for holomorphic f).
+"""
+function complex_jvp(f, z::AbstractVector{<:Number}, u::AbstractVector{<:Number}; m::Union{Integer,Nothing}=nothing,
+                     cfg::Union{Config,Nothing}=nothing, options...)
+    zs, us = collect(ComplexF64, z), collect(ComplexF64, u)
+    length(us) == length(zs) ||
+        throw(DimensionMismatch("FDVJP.complex_jvp: u has $(length(us)) entries, z $(length(zs))"))
+    m = m === nothing ? length(f(copy(zs))) : Int(m)
+    out = Vector{ComplexF64}(undef, m)
+    cb = Callback(f, m)
+    with_config(cfg, options) do h, _
+        with_callback(cb) do user
+            GC.@preserve zs us out fdvjp_complex_jvp(h, complex_cfunction(), user, Ptr{Cdouble}(pointer(zs)),
+                                                      length(zs), m, Ptr{Cdouble}(pointer(us)),
+                                                      Ptr{Cdouble}(pointer(out)))
+        end
+    end
+    return out
+end
+
+"""
+    complex_jacobian(f, z; m, options...) -> Matrix{Float64}
+
+The real `2m × 2n` Jacobian of `f: ℂⁿ → ℂᵐ` on interleaved (re, im) parts: rows `2i-1`,
+`2i` are `Re fᵢ`, `Im fᵢ`; columns `2j-1`, `2j` are `Re zⱼ`, `Im zⱼ` (see the header's
+`fdvjp_complex_jacobian`).
+"""
+function complex_jacobian(f, z::AbstractVector{<:Number}; m::Union{Integer,Nothing}=nothing,
+                          cfg::Union{Config,Nothing}=nothing, options...)
+    zs = collect(ComplexF64, z)
+    n = length(zs)
+    m = m === nothing ? length(f(copy(zs))) : Int(m)
+    buf = Vector{Float64}(undef, 4 * m * n)
+    cb = Callback(f, m)
+    layout = with_config(cfg, options) do h, layout
+        with_callback(cb) do user
+            GC.@preserve zs fdvjp_complex_jacobian(h, complex_cfunction(), user, Ptr{Cdouble}(pointer(zs)), n, m, buf)
+        end
+        layout
+    end
+    return from_layout(buf, 2m, 2n, layout)
+end

@@ -73,6 +73,13 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         @test isapprox(vjp_complex_step(f, x, v), J(x)' * v; atol=1e-14, rtol=1e-14)
         z = [1.0 + 2.0im]
         @test isapprox(complex_vjp(w -> w .^ 2, z, [1.0 - 1.0im]), conj(2z) .* [1.0 - 1.0im]; atol=1e-8)
+        u = [0.5, -1.0, 2.0]
+        @test isapprox(FDVJP.jvp_complex_step(f, x, u), J(x) * u; atol=1e-14, rtol=1e-14)
+        # w = z^2 is holomorphic: the pushforward of u is 2z u, and each 2x2 block of the
+        # real Jacobian is [[Re A, -Im A], [Im A, Re A]] with A = 2z
+        @test isapprox(FDVJP.complex_jvp(w -> w .^ 2, z, [0.5 + 1.0im]), 2z .* [0.5 + 1.0im]; atol=1e-8)
+        A = 2z[1]
+        @test isapprox(FDVJP.complex_jacobian(w -> w .^ 2, z), [real(A) -imag(A); imag(A) real(A)]; atol=1e-8)
     end
 
     @testset "batch functions and progress" begin
