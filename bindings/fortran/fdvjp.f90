@@ -155,6 +155,7 @@ module fdvjp
     procedure :: constant => tape_constant
     procedure :: call_function => tape_call_function
     procedure :: call_vjp => tape_call_vjp
+    procedure :: call_batch => tape_call_batch
     procedure :: unary => tape_unary
     procedure :: binary => tape_binary
     procedure :: reduce => tape_reduce
@@ -1365,6 +1366,33 @@ contains
     call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine tape_call_function
+
+  ! out = f(concatenated args) with a batch function: its forward is one call with one
+  ! point, its Jacobian hands the perturbed points over up to cfg's batch size at a time.
+  subroutine tape_call_batch(self, f, args, m, out, status, data, cfg, errmsg)
+    class(tape), intent(inout) :: self
+    procedure(batch_function) :: f
+    integer(fdvjp_var_kind), intent(in) :: args(:)
+    integer, intent(in) :: m
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    type(config), intent(in), optional :: cfg
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), pointer :: ctx
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    ctx => keep(self)
+    ctx%bf => f
+    call bind_context(ctx, data)
+    created = 0
+    call new_var(fdvjp_tape_call_batch(self%handle, config_handle(cfg), c_funloc(batch_trampoline), c_loc(ctx), &
+                                       args, size(args, kind=c_size_t), int(m, c_size_t), created), &
+                 created, out, status, text)
+    call note_overrun(ctx, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_call_batch
 
   ! out = f(concatenated args) with its adjoint (no finite differences).
   subroutine tape_call_vjp(self, f, adjoint, args, m, out, status, data, errmsg)

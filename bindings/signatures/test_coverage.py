@@ -44,7 +44,6 @@ KNOWN_GAPS = {
         "fdvjp_tape_matmul": "no matrix product on the Julia tape yet",
     },
     "Fortran": {
-        "fdvjp_tape_call_batch": "no batch functions on the Fortran tape",
         "fdvjp_tape_input_shaped": "tape values are vectors",
         "fdvjp_tape_constant_shaped": "tape values are vectors",
         "fdvjp_tape_ndim": "tape values are vectors (fdvjp_tape_len)",

@@ -200,6 +200,8 @@ contains
   subroutine test_batch()
     real(c_double) :: x(3), v(3), grad(3), jac(3, 3), jv(3)
     type(config) :: cfg
+    type(tape) :: t
+    integer(fdvjp_var_kind) :: xv, yv
     integer :: status
     x = [0.3_c_double, -1.2_c_double, 0.7_c_double]
     v = [1.0_c_double, -2.0_c_double, 0.5_c_double]
@@ -211,6 +213,14 @@ contains
     call jvp_batch(three_batch, x, v, jv, status, cfg=cfg)
     call check(status == FDVJP_OK, 'jvp_batch: status')
     call check_near(jv, matmul(jac_three(x), v), 1e-9_c_double, 'jvp_batch = analytic')
+    ! a batch function on the tape: the gradient of v . f(x) is v^T J
+    call t%input(x, xv, status)
+    call t%call_batch(three_batch, [xv], 3, yv, status, cfg=cfg)
+    call check(status == FDVJP_OK, 'tape%call_batch: status')
+    call t%backward(yv, status, seed=v)
+    call t%grad(xv, grad, status)
+    call check(status == FDVJP_OK, 'tape%call_batch: backward')
+    call check_near(grad, matmul(v, jac_three(x)), 1e-9_c_double, 'tape%call_batch gradient = analytic')
     call jacobian_batch(three_batch, x, jac, status, cfg=cfg)
     call check_near(reshape(jac, [9]), reshape(jac_three(x), [9]), 1e-9_c_double, 'jacobian_batch (m, n)')
     call cfg%set_threads(2, status)
