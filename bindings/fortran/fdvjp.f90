@@ -153,6 +153,11 @@ module fdvjp
   contains
     procedure :: input => tape_input
     procedure :: constant => tape_constant
+    procedure :: input_shaped => tape_input_shaped
+    procedure :: constant_shaped => tape_constant_shaped
+    procedure :: reshape => tape_reshape
+    procedure :: ndim => tape_ndim
+    procedure :: shape => tape_shape
     procedure :: call_function => tape_call_function
     procedure :: call_vjp => tape_call_vjp
     procedure :: call_batch => tape_call_batch
@@ -1324,6 +1329,94 @@ contains
     call new_var(fdvjp_tape_input(self%handle, x, size(x, kind=c_size_t), created), created, out, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine tape_input
+
+  ! A differentiable input of shape `shape` in C (row-major) order with the row-major data
+  ! x (size(x) = product(shape); shape [integer ::] is a scalar). A Fortran array a(m, n)
+  ! is, in memory, the row-major data of shape [n, m]: pass reshape(a, [size(a)]), [n, m].
+  subroutine tape_input_shaped(self, x, shape, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    real(c_double), intent(in) :: x(:)
+    integer, intent(in) :: shape(:)
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_input_shaped(self%handle, x, int(shape, c_size_t), size(shape, kind=c_size_t), created), &
+                 created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_input_shaped
+
+  ! A constant of shape `shape` (C order) with the row-major data x, as input_shaped.
+  subroutine tape_constant_shaped(self, x, shape, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    real(c_double), intent(in) :: x(:)
+    integer, intent(in) :: shape(:)
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_constant_shaped(self%handle, x, int(shape, c_size_t), size(shape, kind=c_size_t), &
+                                            created), created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_constant_shaped
+
+  ! out = a under the shape `shape` (C order, the same number of elements).
+  subroutine tape_reshape(self, a, shape, out, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: a
+    integer, intent(in) :: shape(:)
+    integer(fdvjp_var_kind), intent(inout) :: out
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(fdvjp_var_kind) :: created
+    call ensure_tape(self)
+    created = 0
+    call new_var(fdvjp_tape_reshape(self%handle, a, int(shape, c_size_t), size(shape, kind=c_size_t), created), &
+                 created, out, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_reshape
+
+  ! A variable's number of dimensions (0 for a scalar).
+  subroutine tape_ndim(self, v, ndim, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: v
+    integer, intent(inout) :: ndim
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_size_t) :: d
+    call ensure_tape(self)
+    d = 0
+    call report(fdvjp_tape_ndim(self%handle, v, d), status, text)
+    if (status == FDVJP_OK) ndim = int(d)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_ndim
+
+  ! A variable's shape in C (row-major) order.
+  subroutine tape_shape(self, v, shape, status, errmsg)
+    class(tape), intent(inout) :: self
+    integer(fdvjp_var_kind), intent(in) :: v
+    integer, allocatable, intent(out) :: shape(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_size_t) :: d
+    integer(c_size_t), allocatable :: dims(:)
+    call ensure_tape(self)
+    d = 0
+    call report(fdvjp_tape_ndim(self%handle, v, d), status, text)
+    allocate (dims(d))
+    if (status == FDVJP_OK) call report(fdvjp_tape_shape(self%handle, v, dims, d), status, text)
+    shape = int(dims)
+    if (present(errmsg)) errmsg = text
+  end subroutine tape_shape
 
   ! A constant vector (not differentiated).
   subroutine tape_constant(self, x, out, status, errmsg)

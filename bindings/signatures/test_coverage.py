@@ -43,13 +43,7 @@ KNOWN_GAPS = {
         "fdvjp_tape_reshape": "tape values are vectors",
         "fdvjp_tape_matmul": "no matrix product on the Julia tape yet",
     },
-    "Fortran": {
-        "fdvjp_tape_input_shaped": "tape values are vectors",
-        "fdvjp_tape_constant_shaped": "tape values are vectors",
-        "fdvjp_tape_ndim": "tape values are vectors (fdvjp_tape_len)",
-        "fdvjp_tape_shape": "tape values are vectors (fdvjp_tape_len)",
-        "fdvjp_tape_reshape": "tape values are vectors",
-    },
+    "Fortran": {},
 }
 
 

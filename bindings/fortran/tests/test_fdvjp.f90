@@ -195,7 +195,41 @@ contains
     call check_near(g, [5.0_c_double, 2.0_c_double + 3.0_c_double], 0.0_c_double, 'tape: slice, concat, dot')
     call t%slice(both, 0, 1, tail, status)
     call check(status == FDVJP_INVALID_ARGUMENT, 'tape: slices start at 1')
+    call test_shaped_values()
   end subroutine test_tape_shapes
+
+  ! Shaped inputs and constants (C order): a [2, 3] input a times a [3] constant w by
+  ! matmul is [2]; the gradient of sum(a w) is w in every row.
+  subroutine test_shaped_values()
+    type(tape) :: t
+    integer(fdvjp_var_kind) :: a, w, aw, total, s, flat
+    integer, allocatable :: dims(:)
+    real(c_double) :: g(6), value(1)
+    integer :: status, ndim
+    call t%input_shaped([1.0_c_double, 2.0_c_double, 3.0_c_double, 4.0_c_double, 5.0_c_double, 6.0_c_double], &
+                        [2, 3], a, status)
+    call check(status == FDVJP_OK, 'tape: input_shaped')
+    call t%ndim(a, ndim, status)
+    call t%shape(a, dims, status)
+    call check(ndim == 2 .and. size(dims) == 2, 'tape: ndim of a [2, 3] input')
+    if (size(dims) == 2) call check(all(dims == [2, 3]), 'tape: shape of a [2, 3] input')
+    call t%constant_shaped([1.0_c_double, 10.0_c_double, 100.0_c_double], [3], w, status)
+    call t%matmul(a, w, aw, status)
+    call t%reduce(FDVJP_REDUCE_SUM, aw, total, status)
+    call t%value(total, value, status)
+    call check_near(value, [321.0_c_double + 654.0_c_double], 0.0_c_double, 'tape: matmul of shaped values')
+    call t%backward(total, status)
+    call t%grad(a, g, status)
+    call check_near(g, [1.0_c_double, 10.0_c_double, 100.0_c_double, 1.0_c_double, 10.0_c_double, 100.0_c_double], &
+                    0.0_c_double, 'tape: gradient of a shaped input')
+    call t%reshape(a, [6], flat, status)
+    call t%shape(flat, dims, status)
+    call check(status == FDVJP_OK .and. size(dims) == 1, 'tape: reshape to [6]')
+    if (size(dims) == 1) call check(dims(1) == 6, 'tape: reshape to [6] has 6 elements')
+    call t%input_shaped([2.0_c_double], [integer ::], s, status)
+    call t%ndim(s, ndim, status)
+    call check(status == FDVJP_OK .and. ndim == 0, 'tape: a scalar input has ndim 0')
+  end subroutine test_shaped_values
 
   subroutine test_batch()
     real(c_double) :: x(3), v(3), grad(3), jac(3, 3), jv(3)
