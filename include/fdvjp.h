@@ -1406,6 +1406,66 @@ typedef int32_t fdvjp_reduce_op;
 fdvjp_status fdvjp_tape_reduce(fdvjp_tape *t, int32_t op, fdvjp_var a, fdvjp_var *out);
 
 /*
+ * Records `pow(a, p)` elementwise for a fixed finite exponent `p` (the derivative is
+ * taken as 0 when p == 0).
+ *
+ * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
+ */
+fdvjp_status fdvjp_tape_pow_scalar(fdvjp_tape *t, fdvjp_var a, double p, fdvjp_var *out);
+
+/*
+ * Records the inner product `sum_i a_i b_i` of two arrays of the same shape (a scalar).
+ *
+ * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
+ */
+fdvjp_status fdvjp_tape_dot(fdvjp_tape *t, fdvjp_var a, fdvjp_var b, fdvjp_var *out);
+
+/*
+ * Records the matrix product of a 2-D `a` of shape `[m, k]` with a 2-D `b` of shape
+ * `[k, n]` (giving `[m, n]`) or a vector `b` of shape `[k]` (a matrix-vector product giving
+ * `[m]`). Row-major: `a[i*k + j]`.
+ *
+ * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
+ */
+fdvjp_status fdvjp_tape_matmul(fdvjp_tape *t, fdvjp_var a, fdvjp_var b, fdvjp_var *out);
+
+/*
+ * Records `a` under the shape `shape[0..ndim]`, which must hold the same number of
+ * elements (row-major order is kept; ndim 0 is a scalar).
+ *
+ * Requires: `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `out` NULL or
+ * writable for one var.
+ */
+fdvjp_status fdvjp_tape_reshape(fdvjp_tape *t,
+                                fdvjp_var a,
+                                const size_t *shape,
+                                size_t ndim,
+                                fdvjp_var *out);
+
+/*
+ * Records elements `start .. start + len` of the flattened (row-major) `a`, as a vector
+ * of length `len`; the range must lie inside a.
+ *
+ * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
+ */
+fdvjp_status fdvjp_tape_slice(fdvjp_tape *t,
+                              fdvjp_var a,
+                              size_t start,
+                              size_t len,
+                              fdvjp_var *out);
+
+/*
+ * Records the concatenation of the flattened `vars[0..count]`, as a vector.
+ *
+ * Requires: `t` is NULL or a live tape; `vars` NULL or readable for count vars; `out` NULL or
+ * writable for one var.
+ */
+fdvjp_status fdvjp_tape_concat(fdvjp_tape *t,
+                               const fdvjp_var *vars,
+                               size_t count,
+                               fdvjp_var *out);
+
+/*
  * Writes a var's number of elements to `*len`.
  *
  * Requires: `t` is NULL or a live tape; `len` NULL or writable.
@@ -1477,66 +1537,6 @@ fdvjp_status fdvjp_tape_set_input(fdvjp_tape *t, fdvjp_var input, const double *
  * Requires: `t` is NULL or a live tape, and the `user` pointers it keeps are still valid.
  */
 fdvjp_status fdvjp_tape_forward(fdvjp_tape *t);
-
-/*
- * Records `pow(a, p)` elementwise for a fixed finite exponent `p` (the derivative is
- * taken as 0 when p == 0).
- *
- * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
- */
-fdvjp_status fdvjp_tape_pow_scalar(fdvjp_tape *t, fdvjp_var a, double p, fdvjp_var *out);
-
-/*
- * Records the inner product `sum_i a_i b_i` of two arrays of the same shape (a scalar).
- *
- * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
- */
-fdvjp_status fdvjp_tape_dot(fdvjp_tape *t, fdvjp_var a, fdvjp_var b, fdvjp_var *out);
-
-/*
- * Records the matrix product of a 2-D `a` of shape `[m, k]` with a 2-D `b` of shape
- * `[k, n]` (giving `[m, n]`) or a vector `b` of shape `[k]` (a matrix-vector product giving
- * `[m]`). Row-major: `a[i*k + j]`.
- *
- * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
- */
-fdvjp_status fdvjp_tape_matmul(fdvjp_tape *t, fdvjp_var a, fdvjp_var b, fdvjp_var *out);
-
-/*
- * Records `a` under the shape `shape[0..ndim]`, which must hold the same number of
- * elements (row-major order is kept; ndim 0 is a scalar).
- *
- * Requires: `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `out` NULL or
- * writable for one var.
- */
-fdvjp_status fdvjp_tape_reshape(fdvjp_tape *t,
-                                fdvjp_var a,
-                                const size_t *shape,
-                                size_t ndim,
-                                fdvjp_var *out);
-
-/*
- * Records elements `start .. start + len` of the flattened (row-major) `a`, as a vector
- * of length `len`; the range must lie inside a.
- *
- * Requires: `t` is NULL or a live tape; `out` NULL or writable for one var.
- */
-fdvjp_status fdvjp_tape_slice(fdvjp_tape *t,
-                              fdvjp_var a,
-                              size_t start,
-                              size_t len,
-                              fdvjp_var *out);
-
-/*
- * Records the concatenation of the flattened `vars[0..count]`, as a vector.
- *
- * Requires: `t` is NULL or a live tape; `vars` NULL or readable for count vars; `out` NULL or
- * writable for one var.
- */
-fdvjp_status fdvjp_tape_concat(fdvjp_tape *t,
-                               const fdvjp_var *vars,
-                               size_t count,
-                               fdvjp_var *out);
 
 #ifdef __cplusplus
 }  /* extern "C" */

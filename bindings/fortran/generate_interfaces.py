@@ -15,7 +15,7 @@ import c_header  # noqa: E402
 
 #: Pointer parameters that hold one value written by the call (scalars in Fortran), unless
 #: a length follows them (then they are arrays: `fdvjp_tape_value(t, v, out, len)`).
-SCALAR_OUT = {"out", "len", "ndim", "count", "major", "minor", "patch"}
+SCALAR_OUT = {"out", "len", "ndim", "count", "nnz", "major", "minor", "patch"}
 
 
 def scalar_outs(params):

@@ -254,6 +254,30 @@ fdvjp_tape_reduce(t, op, a, out) =
     ccall((:fdvjp_tape_reduce, libfdvjp), Int32,
           (Ptr{Cvoid}, Int32, fdvjp_var, Ref{fdvjp_var}),
           t, op, a, out)
+fdvjp_tape_pow_scalar(t, a, p, out) =
+    ccall((:fdvjp_tape_pow_scalar, libfdvjp), Int32,
+          (Ptr{Cvoid}, fdvjp_var, Cdouble, Ref{fdvjp_var}),
+          t, a, p, out)
+fdvjp_tape_dot(t, a, b, out) =
+    ccall((:fdvjp_tape_dot, libfdvjp), Int32,
+          (Ptr{Cvoid}, fdvjp_var, fdvjp_var, Ref{fdvjp_var}),
+          t, a, b, out)
+fdvjp_tape_matmul(t, a, b, out) =
+    ccall((:fdvjp_tape_matmul, libfdvjp), Int32,
+          (Ptr{Cvoid}, fdvjp_var, fdvjp_var, Ref{fdvjp_var}),
+          t, a, b, out)
+fdvjp_tape_reshape(t, a, shape, ndim, out) =
+    ccall((:fdvjp_tape_reshape, libfdvjp), Int32,
+          (Ptr{Cvoid}, fdvjp_var, Ptr{Csize_t}, Csize_t, Ref{fdvjp_var}),
+          t, a, shape, ndim, out)
+fdvjp_tape_slice(t, a, start, len, out) =
+    ccall((:fdvjp_tape_slice, libfdvjp), Int32,
+          (Ptr{Cvoid}, fdvjp_var, Csize_t, Csize_t, Ref{fdvjp_var}),
+          t, a, start, len, out)
+fdvjp_tape_concat(t, vars, count, out) =
+    ccall((:fdvjp_tape_concat, libfdvjp), Int32,
+          (Ptr{Cvoid}, Ptr{fdvjp_var}, Csize_t, Ref{fdvjp_var}),
+          t, vars, count, out)
 fdvjp_tape_len(t, v, len) =
     ccall((:fdvjp_tape_len, libfdvjp), Int32, (Ptr{Cvoid}, fdvjp_var, Ref{Csize_t}), t, v, len)
 fdvjp_tape_ndim(t, v, ndim) =
@@ -279,27 +303,3 @@ fdvjp_tape_set_input(t, input, x, n) =
           (Ptr{Cvoid}, fdvjp_var, Ptr{Cdouble}, Csize_t),
           t, input, x, n)
 fdvjp_tape_forward(t) = ccall((:fdvjp_tape_forward, libfdvjp), Int32, (Ptr{Cvoid},), t)
-fdvjp_tape_pow_scalar(t, a, p, out) =
-    ccall((:fdvjp_tape_pow_scalar, libfdvjp), Int32,
-          (Ptr{Cvoid}, fdvjp_var, Cdouble, Ref{fdvjp_var}),
-          t, a, p, out)
-fdvjp_tape_dot(t, a, b, out) =
-    ccall((:fdvjp_tape_dot, libfdvjp), Int32,
-          (Ptr{Cvoid}, fdvjp_var, fdvjp_var, Ref{fdvjp_var}),
-          t, a, b, out)
-fdvjp_tape_matmul(t, a, b, out) =
-    ccall((:fdvjp_tape_matmul, libfdvjp), Int32,
-          (Ptr{Cvoid}, fdvjp_var, fdvjp_var, Ref{fdvjp_var}),
-          t, a, b, out)
-fdvjp_tape_reshape(t, a, shape, ndim, out) =
-    ccall((:fdvjp_tape_reshape, libfdvjp), Int32,
-          (Ptr{Cvoid}, fdvjp_var, Ptr{Csize_t}, Csize_t, Ref{fdvjp_var}),
-          t, a, shape, ndim, out)
-fdvjp_tape_slice(t, a, start, len, out) =
-    ccall((:fdvjp_tape_slice, libfdvjp), Int32,
-          (Ptr{Cvoid}, fdvjp_var, Csize_t, Csize_t, Ref{fdvjp_var}),
-          t, a, start, len, out)
-fdvjp_tape_concat(t, vars, count, out) =
-    ccall((:fdvjp_tape_concat, libfdvjp), Int32,
-          (Ptr{Cvoid}, Ptr{fdvjp_var}, Csize_t, Ref{fdvjp_var}),
-          t, vars, count, out)
