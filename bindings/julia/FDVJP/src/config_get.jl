@@ -29,31 +29,35 @@ column, then row), `:progress` as whether one is registered.
 """
 function getoption(cfg::Config, option::Symbol)
     h = handle(cfg)
-    GC.@preserve cfg begin
-        option === :scheme && return SCHEME_NAMES[stored_scalar(fdvjp_config_get_scheme, h, Int32)]
-        option === :layout && return stored_scalar(fdvjp_config_get_layout, h, Int32)
-        option === :relative_step && return stored_scalar(fdvjp_config_get_relative_step, h, Cdouble)
-        option === :adaptive && return stored_scalar(fdvjp_config_get_adaptive, h, Int32) != 0
-        option === :threads && return Int(stored_scalar(fdvjp_config_get_threads, h, Csize_t))
-        option === :batch_size && return Int(stored_scalar(fdvjp_config_get_batch_size, h, Csize_t))
-        option === :noise_mode && return NOISE_MODE_NAMES[stored_scalar(fdvjp_config_get_noise_mode, h, Int32)]
-        getter = option === :steps ? fdvjp_config_get_steps : option === :typical ? fdvjp_config_get_typical :
-                 option === :noise ? fdvjp_config_get_noise : nothing
-        if getter !== nothing
-            (values,) = stored_arrays(getter, h, 1, Cdouble)
-            return isempty(values) ? nothing : values
-        end
-        if option === :bounds || option === :sparsity
-            pair = option === :bounds ? stored_arrays(fdvjp_config_get_bounds, h, 2, Cdouble) :
-                   stored_arrays(fdvjp_config_get_sparsity, h, 2, Csize_t)
-            return isempty(pair[1]) ? nothing : pair
-        end
-        if option === :progress
-            f = Ref{Ptr{Cvoid}}(C_NULL)
-            user = Ref{Ptr{Cvoid}}(C_NULL)
-            check(fdvjp_config_get_progress(h, f, user))
-            return f[] != C_NULL
-        end
+    value = GC.@preserve cfg stored_option(h, option)
+    return value
+end
+
+"The option behind the live config handle `h` (see [`getoption`](@ref))."
+function stored_option(h, option::Symbol)
+    option === :scheme && return SCHEME_NAMES[stored_scalar(fdvjp_config_get_scheme, h, Int32)]
+    option === :layout && return stored_scalar(fdvjp_config_get_layout, h, Int32)
+    option === :relative_step && return stored_scalar(fdvjp_config_get_relative_step, h, Cdouble)
+    option === :adaptive && return stored_scalar(fdvjp_config_get_adaptive, h, Int32) != 0
+    option === :threads && return Int(stored_scalar(fdvjp_config_get_threads, h, Csize_t))
+    option === :batch_size && return Int(stored_scalar(fdvjp_config_get_batch_size, h, Csize_t))
+    option === :noise_mode && return NOISE_MODE_NAMES[stored_scalar(fdvjp_config_get_noise_mode, h, Int32)]
+    getter = option === :steps ? fdvjp_config_get_steps : option === :typical ? fdvjp_config_get_typical :
+             option === :noise ? fdvjp_config_get_noise : nothing
+    if getter !== nothing
+        (values,) = stored_arrays(getter, h, 1, Cdouble)
+        return isempty(values) ? nothing : values
+    end
+    if option === :bounds || option === :sparsity
+        pair = option === :bounds ? stored_arrays(fdvjp_config_get_bounds, h, 2, Cdouble) :
+               stored_arrays(fdvjp_config_get_sparsity, h, 2, Csize_t)
+        return isempty(pair[1]) ? nothing : pair
+    end
+    if option === :progress
+        f = Ref{Ptr{Cvoid}}(C_NULL)
+        user = Ref{Ptr{Cvoid}}(C_NULL)
+        check(fdvjp_config_get_progress(h, f, user))
+        return f[] != C_NULL
     end
     throw(ArgumentError("FDVJP.getoption: unknown option $(repr(option))"))
 end
