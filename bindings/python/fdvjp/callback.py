@@ -5,12 +5,26 @@ print and swallow it): the trampoline stores it, returns non-zero so that fdvjp 
 computation, and `reraise` raises it again after the C call returns.
 """
 
+import ctypes
+
 import numpy as np
 
 from . import _library
 
 #: The value the trampoline returns to fdvjp when the Python function raised.
 PYTHON_EXCEPTION = 1
+
+#: `fdvjp_fn` with its pointers received as plain addresses (ints): ctypes then builds no
+#: pointer object per call, and `doubles_at` reads the buffer without `np.ctypeslib`
+#: (together ~12 us less per evaluation). Cast to `_library.FUNCTION` for the entry points.
+RAW_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                ctypes.c_void_p, ctypes.c_size_t)
+
+
+def doubles_at(address, count):
+    """The `count` doubles at `address` as a writable NumPy view (no copy): valid only while
+    fdvjp's buffer is, i.e. during the callback."""
+    return np.frombuffer((ctypes.c_double * count).from_address(address), dtype=np.float64)
 
 
 def as_values(y, dtype):
@@ -54,15 +68,16 @@ class Trampoline:
         self.dtype = np.complex128 if complex else np.float64
         self.doubles_per_value = 2 if complex else 1
         self.error = None
-        self.c_function = _library.FUNCTION(self._call)
+        self._raw = RAW_FUNCTION(self._call)  # kept alive: the cast below only points at it
+        self.c_function = ctypes.cast(self._raw, _library.FUNCTION)
 
     def _call(self, _user, x, n, y, m):
         try:
             k = self.doubles_per_value
             # fdvjp's buffer lives only for this call: the user gets a private copy.
-            xs = np.ctypeslib.as_array(x, shape=(k * n,)).copy() if n else np.zeros(0)
-            xs = xs.view(self.dtype).reshape(self.in_shape)
-            out = reuse(self, xs)
+            xs = doubles_at(x, k * n).copy() if n else np.zeros(0)
+            xs = (xs if k == 1 else xs.view(self.dtype)).reshape(self.in_shape)
+            out = reuse(self, xs) if self.known is not None else None
             if out is None:
                 out = as_values(self.f(xs), self.dtype)
             if out.size != self.out_size:
@@ -70,7 +85,7 @@ class Trampoline:
                     f"fdvjp: the function returned {out.size} values where {self.out_size} were expected"
                 )
             if m:
-                np.ctypeslib.as_array(y, shape=(k * m,))[:] = out.view(np.float64)
+                doubles_at(y, k * m)[:] = out if k == 1 else out.view(np.float64)
             return 0
         except BaseException as e:  # noqa: BLE001 - everything must stop at the boundary
             if self.error is None:

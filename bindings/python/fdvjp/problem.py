@@ -43,6 +43,11 @@ class FlatFunction:
         self.diff = diff
         self.out_complex = out_complex
         self.complex_mode = complex_mode
+        # fast paths of __call__ (per evaluation): one real argument differentiated (the
+        # point is a view of x), one real output (f's answer is the flat vector)
+        self._one_real_leaf = (len(diff) == 1 and not complex_mode
+                               and kind(leaves[diff[0]].dtype) != "complex")
+        self._one_real_out = len(out_complex) == 1 and not out_complex[0] and not complex_mode
 
     # ---------------------------------------------------------------- inputs
     def pack(self, values):
@@ -112,15 +117,15 @@ class FlatFunction:
 
     def __call__(self, x):
         leaves = list(self.leaves)
-        if len(self.diff) == 1 and not self.complex_mode and kind(self.leaves[self.diff[0]].dtype) != "complex":
+        if self._one_real_leaf:
             leaves[self.diff[0]] = x.reshape(self.leaves[self.diff[0]].shape)  # one real argument: a view
         else:
             for i, value in zip(self.diff, self.unpack(x)):
                 leaves[i] = value
         outs = self.call(leaves)
-        if len(outs) == 1 and not self.out_complex[0] and not self.complex_mode:
+        if self._one_real_out:
             y = np.asarray(outs[0])
-            if kind(y.dtype) != "complex":
+            if y.dtype.kind != "c":
                 return y.reshape(-1)
         return self.pack_out(outs)
 
