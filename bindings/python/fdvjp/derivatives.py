@@ -20,12 +20,16 @@ def as_input(x, dtype=np.float64, name="x", where="fdvjp"):
 
 def make_trampoline(f, shape, m, executor=None, known=None):
     """The C callback for f: one point per call, or batches of points mapped over
-    `executor` (a `concurrent.futures.Executor`) for the `_batch` entry points."""
+    `executor` (a `concurrent.futures.Executor`) for the `_batch` entry points. An
+    executor with a `batch_function(f)` method (a `gather.Lane`) makes the batch function
+    itself."""
     if executor is None:
         return Trampoline(f, shape, m, known=known)
     from .batch import BatchTrampoline, ExecutorBatch
 
-    return BatchTrampoline(ExecutorBatch(f, executor), shape, m, known=known)
+    make = getattr(executor, "batch_function", None)
+    batch = make(f) if make is not None else ExecutorBatch(f, executor)
+    return BatchTrampoline(batch, shape, m, known=known)
 
 
 def entry(name, executor=None):

@@ -24,7 +24,11 @@ derivative (central of central: error ~ eps^(1/3) relative to the inner derivati
 rounding, ~1e-5 relative for well-scaled functions; see the README). Symbolic zero
 tangents tell which arguments are differentiated: only they are perturbed; integer and
 boolean arguments never are (float0 cotangents). Every primitive has a batching rule:
-`vmap` hands the whole batch to one host call (leading batch dimensions, broadcast).
+`vmap` hands the whole batch to one host call (leading batch dimensions, broadcast). With
+`vectorized=True` (f takes a leading axis of points) that host call evaluates all the
+batch's points in one call of f per round: the primal values in one call, every batch
+element's stencil in another (`fdvjp.gather` runs the per-point computations side by
+side through the batch entry points).
 
 dtypes (see `fdvjp.policy`): the black box always receives float64 (complex128) NumPy
 arrays, and results come back in the caller's floating dtype (float32 with x64 off,
@@ -67,28 +71,30 @@ class HostFunction:
         self.options = options
         self.config = config
         self.executor = executor
+        #: f takes a leading axis of points (`numeric_vjp(..., vectorized=True)`): the host
+        #: evaluates many points per call of f (`call_points`, `evaluate_batch`)
+        self.vectorized = False
         self._derived = {}
 
-    def problem(self, leaves, outs, which):
+    def problem(self, leaves, outs, which, executor=None, real_view=False):
+        """The `Problem` at one point; `executor` (a `gather.Lane`) replaces the wrapper's."""
         return Problem(self.call_host, leaves, which, outs=outs,
                        out_complex=[kind(a.dtype) == "complex" for a in self.out_avals],
-                       leaf_options=self.leaf_options, config=self.config, executor=self.executor,
-                       options=self.options)
+                       leaf_options=self.leaf_options, config=self.config,
+                       executor=self.executor if executor is None else executor,
+                       options=self.options, real_view=real_view, out_shapes=[a.shape for a in self.out_avals])
 
-    def jvp_point(self, leaves, outs, tangents, which):
-        return self.problem(leaves, outs, which).jvp(tangents)
+    def jvp_point(self, leaves, outs, tangents, which, executor=None):
+        return self.problem(leaves, outs, which, executor).jvp(tangents)
 
-    def vjp_point(self, leaves, outs, cotangents, which):
-        return self.problem(leaves, outs, which).vjp(cotangents)
+    def vjp_point(self, leaves, outs, cotangents, which, executor=None):
+        return self.problem(leaves, outs, which, executor).vjp(cotangents)
 
-    def many_at_one_point(self, mode, leaves, outs, linear_sets, which):
+    def many_at_one_point(self, mode, leaves, outs, linear_sets, which, executor=None):
         """Several tangents (mode "jvp") or cotangents ("vjp") at one point through one
         Jacobian: `jacrev` (and `jacfwd` with more tangents than inputs) then cost 1 + 2n
         evaluations instead of 2n per row."""
-        problem = Problem(self.call_host, leaves, which, outs=outs,
-                          out_complex=[kind(a.dtype) == "complex" for a in self.out_avals],
-                          leaf_options=self.leaf_options, config=self.config, executor=self.executor,
-                          options=self.options, real_view=True)
+        problem = self.problem(leaves, outs, which, executor, real_view=True)
         if mode == "jvp":
             return problem.jvp_many(linear_sets)
         return problem.vjp_many(linear_sets)
@@ -110,8 +116,9 @@ class _UserFunction(HostFunction):
     """The user's black box on a pytree of arguments."""
 
     def __init__(self, fun, in_tree, in_avals, out_tree, out_avals, leaf_options, options, config, executor,
-                 declared):
+                 declared, vectorized=False):
         super().__init__(in_avals, out_avals, leaf_options, options, config, executor)
+        self.vectorized = vectorized
         self.fun = fun
         self.in_tree = in_tree
         self.out_tree = out_tree
@@ -128,6 +135,8 @@ class _UserFunction(HostFunction):
 
     def call_host(self, leaves):
         """`call_point` on leaves already in the policy's dtypes (a `Problem`'s)."""
+        if self.vectorized:  # one point as a batch of one
+            return [y[0] for y in self.call_points([a[None] for a in leaves])]
         if self.positional and self.single_real:  # the fast path, per evaluation
             y = self.fun(*leaves)
             if type(y) in (np.ndarray, np.float64) and y.dtype == np.float64 and y.shape == self.out_shapes[0]:
@@ -140,19 +149,49 @@ class _UserFunction(HostFunction):
             y = self.fun(*args, **kwargs)
         return self._outputs(y)
 
-    def _outputs(self, y):
+    def call_points(self, stacked):
+        """A vectorized f on K points at once: every leaf with a leading axis of K (policy
+        dtypes); the outputs likewise, checked against result_shape."""
+        count = len(stacked[0]) if stacked else 1
+        if self.positional:
+            y = self.fun(*stacked)
+        else:
+            args, kwargs = jax.tree_util.tree_unflatten(self.in_tree, stacked)
+            y = self.fun(*args, **kwargs)
+        return self._outputs(y, (count,))
+
+    def evaluate_batch(self, submissions):
+        """The points of many computations (`gather.Gather`: (flat function, (k, n)
+        points) pairs) in one call of the vectorized f; one (k, m) array per submission."""
+        owners, points = [], []
+        for f, xs in submissions:
+            for x in xs:
+                owners.append(f)
+                points.append(f.leaves_at(x))
+        stacked = [np.stack([p[i] for p in points]) for i in range(len(self.in_avals))]
+        outs = self.call_points(stacked)
+        values = [f.flat_out([o[p] for o in outs]) for p, f in enumerate(owners)]
+        result, at = [], 0
+        for _, xs in submissions:
+            result.append(np.stack(values[at:at + len(xs)]) if len(xs) else np.zeros((0, 0)))
+            at += len(xs)
+        return result
+
+    def _outputs(self, y, batch=()):
         """f's value as the list of output leaves (float64 / complex128), checked against
-        the declared or inferred result_shape."""
+        the declared or inferred result_shape (after the leading `batch` axes)."""
         if self.single and isinstance(y, (np.ndarray, np.generic, float, int, complex)):
             outs, tree = [np.asarray(y)], self.out_tree
         else:
             outs, tree = jax.tree_util.tree_flatten(y)
             outs = [np.asarray(v) for v in outs]
         shapes = [v.shape for v in outs]
-        if tree != self.out_tree or shapes != self.out_shapes:
+        if tree != self.out_tree or shapes != [batch + s for s in self.out_shapes]:
             source = "result_shape" if self.declared else "result_shape (inferred from the first evaluation)"
+            per_point = " for a leading axis of points" if self.vectorized else ""
             raise ValueError(f"fdvjp.jax: the function returned {jax.tree_util.tree_unflatten(tree, shapes)} "
-                             f"but {source} says {jax.tree_util.tree_unflatten(self.out_tree, self.out_shapes)}")
+                             f"but {source} says {jax.tree_util.tree_unflatten(self.out_tree, self.out_shapes)}"
+                             f"{per_point}")
         for v, a in zip(outs, self.out_avals):
             if kind(v.dtype) == "complex" and kind(a.dtype) != "complex":
                 raise TypeError(f"fdvjp.jax: the function returned complex values but result_shape "
@@ -213,49 +252,88 @@ def _abstract(prim):
 
 
 def _host(prim, fn, which, operands):
-    """Evaluates the primitive on NumPy operands, point by point over the batch. With an
-    executor, the points' computations run side by side (each hands its stencil to the
-    executor), so a vmapped gradient keeps every worker busy; results do not depend on it."""
+    """Evaluates the primitive on NumPy operands over the batch (vmap's leading axes):
+
+    - a vectorized f (`numeric_vjp(..., vectorized=True)`): the outputs are one call of f
+      on every point; derivatives run one computation per point side by side through a
+      `gather.Gather`, which hands all their points to f in one call per round;
+    - with an executor: the points' computations run side by side (each hands its stencil
+      to the executor), so every worker stays busy;
+    - otherwise point by point.
+
+    Results do not depend on the route (bit-identical, as the batch entry points are)."""
     ins, outs = _signature(prim, fn, which)
     operands = [np.asarray(o) for o in operands]
     batch = _batch_shape(operands, ins)
     results = [np.empty(batch + a.shape, dtype=a.dtype) for a in outs]
     k, m = len(fn.in_avals), len(fn.out_avals)
-
-    def at(index):
-        point = []
-        for o, a in zip(operands, ins):
-            rank = o.ndim - len(a.shape)
-            lead = o.shape[:rank]
-            sub = tuple(i if s > 1 else 0 for i, s in zip(index[len(index) - rank:], lead))
-            point.append(o[sub])
-        if prim is call_p:
-            return fn.call_point(point)
-        if prim is jvp_p:
-            return fn.jvp_point(point[:k], point[k:k + m], point[k + m:], which)
-        return fn.vjp_point(point[:k], point[k:k + m], point[k + m:], which)
-
     indices = list(np.ndindex(*batch))
-    shared = _shared_point(prim, fn, which, operands, ins, indices)
-    if shared is not None:
-        computed = shared
-    elif fn.executor is not None and len(indices) > 1:
-        from concurrent.futures import ThreadPoolExecutor
+    if prim is call_p and fn.vectorized:
+        count = len(indices)
+        stacked = [host_array(np.broadcast_to(o.reshape((1,) * (len(batch) + len(a.shape) - o.ndim) + o.shape),
+                                              batch + a.shape).reshape((count,) + a.shape))
+                   for o, a in zip(operands, ins)]
+        for r, v in zip(results, fn.call_points(stacked)):
+            r[...] = _caller_values(v, r.dtype).reshape(r.shape)
+        return results
 
-        with ThreadPoolExecutor(min(len(indices), 32)) as pool:
-            computed = list(pool.map(at, indices))
-    else:
-        computed = [at(index) for index in indices]
+    def task(index):
+        def run(executor):
+            point = _point(operands, ins, index)
+            if prim is call_p:
+                return fn.call_point(point)
+            if prim is jvp_p:
+                return fn.jvp_point(point[:k], point[k:k + m], point[k + m:], which, executor)
+            return fn.vjp_point(point[:k], point[k:k + m], point[k + m:], which, executor)
+
+        return run
+
+    run_all = _runner(fn, len(indices))
+    computed = _shared_point(prim, fn, which, operands, ins, indices, run_all)
+    if computed is None:
+        computed = run_all([task(index) for index in indices])
     for index, values in zip(indices, computed):
-        for r, v, a in zip(results, values, outs):
-            v = np.asarray(v)
-            if kind(a.dtype) != "complex" and kind(v.dtype) == "complex":
-                v = v.real  # the real part of a JVP of a real output through complex z: exact 0 imag
-            r[index] = v.astype(a.dtype)
+        for r, v in zip(results, values):
+            r[index] = _caller_values(v, r.dtype)
     return results
 
 
-def _shared_point(prim, fn, which, operands, ins, indices):
+def _caller_values(v, dtype):
+    v = np.asarray(v)
+    if kind(dtype) != "complex" and kind(v.dtype) == "complex":
+        v = v.real  # the real part of a JVP of a real output through complex z: exact 0 imag
+    return v.astype(dtype)
+
+
+def _point(operands, ins, index):
+    """The operands at one batch index (broadcast: a leading axis of 1 is shared)."""
+    point = []
+    for o, a in zip(operands, ins):
+        rank = o.ndim - len(a.shape)
+        lead = o.shape[:rank]
+        point.append(o[tuple(i if s > 1 else 0 for i, s in zip(index[len(index) - rank:], lead))])
+    return point
+
+
+def _runner(fn, count):
+    """How the host runs a batch's computations (`task(executor) -> values` each): see
+    `_host`."""
+    if fn.vectorized and fn.executor is None:
+        from .gather import Gather
+
+        return lambda tasks: Gather(fn.evaluate_batch).run(tasks)
+    if fn.executor is not None and count > 1:
+        def side_by_side(tasks):
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(len(tasks), 32)) as pool:
+                return list(pool.map(lambda t: t(None), tasks))
+
+        return side_by_side
+    return lambda tasks: [t(None) for t in tasks]
+
+
+def _shared_point(prim, fn, which, operands, ins, indices, run_all):
     """When only the tangents / cotangents of a batch vary (jacrev, jacfwd: x is shared),
     every row from one Jacobian, if that is cheaper: always for cotangents (2n per
     VJP row), for tangents when there are more than the differentiated reals (2 each).
@@ -274,16 +352,9 @@ def _shared_point(prim, fn, which, operands, ins, indices):
         if len(indices) <= reals:
             return None
     linear = operands[k + m:]
-    sets = []
-    for index in indices:
-        row = []
-        for o, a in zip(linear, ins[k + m:]):
-            rank = o.ndim - len(a.shape)
-            lead = o.shape[:rank]
-            row.append(o[tuple(i if s > 1 else 0 for i, s in zip(index[len(index) - rank:], lead))])
-        sets.append(row)
+    sets = [_point(linear, ins[k + m:], index) for index in indices]
     mode = "jvp" if prim is jvp_p else "vjp"
-    return fn.many_at_one_point(mode, point[:k], point[k:], sets, which)
+    return run_all([lambda executor: fn.many_at_one_point(mode, point[:k], point[k:], sets, which, executor)])[0]
 
 
 def _impl(prim):
@@ -453,7 +524,7 @@ def _concrete(x):
 
 
 def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, typical=None, bounds=None,
-                **options):
+                vectorized=False, **options):
     """Wraps `fun(*args, **kwargs)` (NumPy arrays or pytrees of them in, the same out) as a
     JAX function differentiable in forward and reverse mode, to any order, under `jit` and
     `vmap` (module docstring).
@@ -466,8 +537,17 @@ def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, 
         the default): steps / typical a scalar or array broadcast to the argument, bounds a
         (lower, upper) pair.
     executor: a `concurrent.futures.Executor` evaluating the perturbed points;
+    vectorized: fun takes every argument with one more leading axis of K points and
+        returns every output with that axis (a NumPy function written with `axis=-1`,
+        `...` indexing). Then fdvjp hands it many points per call: a gradient's whole
+        stencil, and under `vmap` every batch element's stencil together (one call of fun
+        for a vmapped gradient's 64 x 2n points; see `fdvjp.gather`). Not with `executor`.
+        fun must give each point the value it gives that point alone.
     other options: as for `fdvjp.vjp` (scheme, relative_step, adaptive, ...), or `config=`.
     """
+    if vectorized and executor is not None:
+        raise ValueError("fdvjp.jax.numeric_vjp: vectorized=True evaluates the points in one call of fun; "
+                         "it does not combine with executor=")
     cache = {}
     per_arg = {"steps": steps, "typical": typical, "bounds": bounds}
 
@@ -479,7 +559,8 @@ def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, 
         key = (in_tree, avals)
         fn = cache.get(key)
         if fn is None:
-            fn = _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, config, executor)
+            fn = _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, config, executor,
+                        vectorized)
             cache[key] = fn
         outs = call_p.bind(*leaves, fn=fn, which=())
         return jax.tree_util.tree_unflatten(fn.out_tree, outs)
@@ -498,7 +579,7 @@ def _complex_of(dtype):
     return np.dtype(jnp.result_type(dtype, jnp.complex64))
 
 
-def _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, config, executor):
+def _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, config, executor, vectorized):
     in_avals = [_Aval(s, d) for s, d in avals]
     dtype = _caller_dtype(avals)
     leaf_options = _leaf_options(args, per_arg)
@@ -506,9 +587,13 @@ def _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, co
     if result_shape is None:
         values = [_concrete(x) for x in leaves]
         values = [np.ones(s, d) if v is None else np.asarray(v) for v, (s, d) in zip(values, avals)]
-        args_, kwargs_ = jax.tree_util.tree_unflatten(in_tree, [host_array(v) for v in values])
+        values = [host_array(v)[None] if vectorized else host_array(v) for v in values]
+        args_, kwargs_ = jax.tree_util.tree_unflatten(in_tree, values)
         outs, out_tree = jax.tree_util.tree_flatten(fun(*args_, **kwargs_))
-        out_avals = [_Aval(np.shape(y), _complex_of(dtype) if kind(np.asarray(y).dtype) == "complex" else dtype)
+        if vectorized and any(np.shape(y)[:1] != (1,) for y in outs):
+            raise ValueError(f"fdvjp.jax: vectorized=True but fun returned shapes {[np.shape(y) for y in outs]} "
+                             f"for one point (a leading axis of 1 expected); declare result_shape per point")
+        out_avals = [_Aval(np.shape(y)[1:] if vectorized else np.shape(y), _complex_of(dtype) if kind(np.asarray(y).dtype) == "complex" else dtype)
                      for y in outs]
         declared = False
     else:
@@ -527,4 +612,4 @@ def _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, co
         out_avals = [spec(s) for s in specs]
         declared = True
     return _UserFunction(fun, in_tree, in_avals, out_tree, out_avals, leaf_options, options, config, executor,
-                         declared)
+                         declared, vectorized)

@@ -115,14 +115,21 @@ class FlatFunction:
                 at += size
         return out
 
-    def __call__(self, x):
+    def leaves_at(self, x):
+        """Every leaf at the flat point x (the differentiated ones taken from x)."""
         leaves = list(self.leaves)
         if self._one_real_leaf:
             leaves[self.diff[0]] = x.reshape(self.leaves[self.diff[0]].shape)  # one real argument: a view
         else:
             for i, value in zip(self.diff, self.unpack(x)):
                 leaves[i] = value
-        outs = self.call(leaves)
+        return leaves
+
+    def __call__(self, x):
+        return self.flat_out(self.call(self.leaves_at(x)))
+
+    def flat_out(self, outs):
+        """f's outputs (a list, one per output leaf) as the flat vector fdvjp sees."""
         if self._one_real_out:
             y = np.asarray(outs[0])
             if y.dtype.kind != "c":
@@ -157,7 +164,7 @@ class Problem:
     """
 
     def __init__(self, call, leaves, diff, outs=None, out_complex=None, leaf_options=None,
-                 config=None, executor=None, options=None, real_view=False):
+                 config=None, executor=None, options=None, real_view=False, out_shapes=None):
         self.leaves = [host_array(a) for a in leaves]
         self.diff = tuple(i for i in diff if kind(self.leaves[i].dtype) != "int")
         self.outs = None if outs is None else [np.asarray(y) for y in outs]
@@ -178,6 +185,9 @@ class Problem:
         self.options = dict(options or {})
         self.leaf_options = leaf_options or [None] * len(self.leaves)
         self.x0 = self.f.pack([self.leaves[i] for i in self.diff])
+        # f's output shapes when the caller knows them without f(x) (JAX's avals): f(x) is
+        # then left to the C library, inside its batches (one call of a vectorized f)
+        self.out_shapes = None if out_shapes is None else [tuple(s) for s in out_shapes]
 
     def _fx(self):
         return None if self.outs is None else self.f.pack_out(self.outs)
@@ -312,6 +322,8 @@ class Problem:
         return [self.f.unpack_out(jac @ self.f.pack(t), shapes) for t in tangent_sets]
 
     def _out_shapes(self):
+        if self.outs is None and self.out_shapes is not None:
+            return self.out_shapes
         if self.outs is None:
             self.outs = [np.asarray(y) for y in self.f.call(list(self.leaves))]
         return [y.shape for y in self.outs]
