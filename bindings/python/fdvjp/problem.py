@@ -131,7 +131,10 @@ class FlatFunction:
     def flat_out(self, outs):
         """f's outputs (a list, one per output leaf) as the flat vector fdvjp sees."""
         if self._one_real_out:
-            y = np.asarray(outs[0])
+            y = outs[0]
+            if type(y) is np.float64:  # a scalar loss: passed on as is (the trampoline's fast path)
+                return y
+            y = np.asarray(y)
             if y.dtype.kind != "c":
                 return y.reshape(-1)
         return self.pack_out(outs)
