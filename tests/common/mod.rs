@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod functions;
+pub mod noisy;
 mod rng;
 
 pub use functions::{all, Class, TestFn};
