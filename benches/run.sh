@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C benchmarks: fdvjp against the floor (a bare loop doing the same evaluations of the same
-# C function, in the same process). Usage: bash benches/run.sh [vjp|speed]  (both by default)
+# C function, in the same process), and the README's table of errors on noisy functions.
+# Usage: bash benches/run.sh [vjp|speed|noisy]  (all by default)
 #   vjp    bench_vjp.c: overhead on a cheap and an expensive function at n = 10, 100, 1000,
 #          thread speed-up, sparse evaluation counts (about 10 seconds)
 #   speed  bench_speed.c: the issue-15 table, one row per shape: dense central and forward VJPs
@@ -8,6 +9,8 @@
 #          slope 8->1), the tape (record/replay + backward at lengths 10, 1000, 100000), threads
 #          against bare pthreads (n = 32, 1 ms function), sparsity on a tridiagonal black box at
 #          n = 10000 (dense, given, learned); each with the ratio fdvjp / bare (about a minute)
+#   noisy  benches/noisy_table.rs (cargo bench --bench noisy_table): error and evaluations of
+#          the VJP against the noise level, per noise mode (a second once built)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib.sh"
 cd "$ROOT"
@@ -22,4 +25,7 @@ fi
 if [ "$which" = all ] || [ "$which" = speed ]; then
     gcc -std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" benches/bench_speed.c -o "$BIN/bench_speed" "${LINK[@]}" -lpthread
     "$BIN/bench_speed"
+fi
+if [ "$which" = all ] || [ "$which" = noisy ]; then
+    cargo bench --quiet --bench noisy_table
 fi

@@ -1,9 +1,10 @@
-//! The tables of the README's "Step rule" and "Noisy functions" sections: errors and
-//! evaluation counts of the default VJP on badly scaled and on noisy functions.
+//! The table of the README's "Step rule" section: errors and evaluation counts of the
+//! default VJP on badly scaled functions (the "Noisy functions" table is
+//! `benches/noisy_table.rs`).
 //!
 //! `cargo run --release --example steps_table`
 
-use fdvjp::fd::{self, last_report, NoiseMode, Options, Scheme};
+use fdvjp::fd::{self, last_report, Options, Scheme};
 use std::cell::Cell;
 
 type Scalar = fn(f64) -> f64;
@@ -82,63 +83,6 @@ fn badly_scaled() {
     }
 }
 
-fn hash(x: &[f64]) -> f64 {
-    let mut z = 0x1234_5678_9abc_def0u64;
-    for v in x {
-        z ^= v.to_bits();
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-    }
-    (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-}
-
-fn noisy() {
-    let n = 20;
-    let x: Vec<f64> = (0..n)
-        .map(|j| ((j * 7 % 11) as f64 / 11.0 - 0.5) * 2.0)
-        .collect();
-    let exact: Vec<f64> = (0..n)
-        .map(|j| 0.5 * (x[j] + 0.3 * j as f64).cos())
-        .collect();
-    println!("\n| noise ε | ε^(2/3) | default | evals | declared | evals | estimated | evals | estimated noise |");
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for eps in [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6] {
-        let count = Cell::new(0usize);
-        let f = |x: &[f64], y: &mut [f64]| {
-            count.set(count.get() + 1);
-            y[0] = 2.0
-                + x.iter()
-                    .enumerate()
-                    .map(|(j, &xj)| 0.5 * (xj + 0.3 * j as f64).sin())
-                    .sum::<f64>()
-                + eps * hash(x);
-            Ok(())
-        };
-        let mut row = format!("| {eps:.0e} | {:.1e} |", eps.powf(2.0 / 3.0));
-        let mut declared = Options::new();
-        declared.set_noise(Some(vec![eps])).unwrap();
-        let mut estimated = Options::new();
-        estimated.set_noise_mode(NoiseMode::Estimate);
-        let mut noise = 0.0;
-        for (k, opts) in [Options::new(), declared, estimated].iter().enumerate() {
-            count.set(0);
-            let g = fd::vjp(&f, &x, &[1.0], opts).unwrap();
-            let err = g
-                .iter()
-                .zip(&exact)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
-            row += &format!(" {err:.1e} | {} |", count.get());
-            if k == 2 {
-                noise = last_report().noise[0];
-            }
-        }
-        println!("{row} {noise:.1e} |");
-    }
-}
-
 fn main() {
     badly_scaled();
-    noisy();
 }

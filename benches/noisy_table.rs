@@ -1,0 +1,159 @@
+//! The README's "Noisy functions" table: error of the dense central VJP (n = 20) against
+//! the noise level, for the default, declared-noise and estimate modes, with adaptive
+//! steps and the Richardson estimate for reference, and the evaluations each used; then
+//! the same modes on the solver-like black boxes of `tests/common/noisy.rs`.
+//!
+//! Run: `cargo bench --bench noisy_table` (a second; also run by `bash benches/run.sh`).
+//!
+//! f = 2 + sum_j 0.5 sin(x_j + 0.3 j) + ε u(x), u a deterministic hash of x uniform in
+//! [-1, 1) (standard deviation ε/√3), at x_j in [-1, 1); the error is the largest absolute
+//! error over the gradient's entries against the exact 0.5 cos(x_j + 0.3 j). The declared
+//! level is the standard deviation ε/√3. "covered" is the fraction of entries whose
+//! Richardson error estimate is at least the true error.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::noisy::{self, Dual};
+use fdvjp::fd::{self, last_report, NoiseMode, Options};
+use std::cell::Cell;
+
+const N: usize = 20;
+
+fn max_error(got: &[f64], want: &[f64]) -> f64 {
+    got.iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
+/// The VJP under `opts`: max error against `want` and evaluations.
+fn vjp(f: &dyn Fn(&[f64], &mut [f64]), v: &[f64], want: &[f64], opts: &Options) -> (f64, usize) {
+    let count = Cell::new(0usize);
+    let g = |x: &[f64], y: &mut [f64]| {
+        count.set(count.get() + 1);
+        f(x, y);
+        Ok(())
+    };
+    let got = fd::vjp(&g, &noisy::point(N), v, opts).unwrap();
+    (max_error(&got, want), count.get())
+}
+
+fn hash_table() {
+    let x = noisy::point(N);
+    let want = noisy::gradient(noisy::smooth_sum, &x);
+    println!("| noise ε | ε^(2/3) | default | declared | estimate (ε estimated) | adaptive | Richardson estimate (covered) |");
+    println!("|---|---|---|---|---|---|---|");
+    for eps in [1e-12, 1e-10, 1e-8, 1e-6] {
+        let f = move |x: &[f64], y: &mut [f64]| y[0] = noisy::hash_noisy(x, eps);
+        let (e_def, n_def) = vjp(&f, &[1.0], &want, &Options::new());
+        let mut declared = Options::new();
+        declared.set_noise(Some(vec![eps / 3f64.sqrt()])).unwrap();
+        let (e_dec, n_dec) = vjp(&f, &[1.0], &want, &declared);
+        let mut estimate = Options::new();
+        estimate.set_noise_mode(NoiseMode::Estimate);
+        let (e_est, n_est) = vjp(&f, &[1.0], &want, &estimate);
+        let noise = last_report().noise[0];
+        let mut adaptive = Options::new();
+        adaptive.set_adaptive(true);
+        let (e_ada, n_ada) = vjp(&f, &[1.0], &want, &adaptive);
+        let count = Cell::new(0usize);
+        let g = |x: &[f64], y: &mut [f64]| {
+            count.set(count.get() + 1);
+            f(x, y);
+            Ok(())
+        };
+        let r = fd::vjp_estimate(&g, &x, &[1.0], &Options::new()).unwrap();
+        let covered = r
+            .value
+            .iter()
+            .zip(&r.error)
+            .zip(&want)
+            .filter(|((v, e), w)| (*v - *w).abs() <= **e)
+            .count();
+        println!(
+            "| {eps:.0e} | {:.1e} | {e_def:.1e} ({n_def}) | {e_dec:.1e} ({n_dec}) | {e_est:.1e} ({n_est}; {noise:.1e}) | {e_ada:.1e} ({n_ada}) | {:.1e} ({}; {covered}/{N}) |",
+            eps.powf(2.0 / 3.0),
+            max_error(&r.value, &want),
+            count.get()
+        );
+    }
+}
+
+fn solver_table() {
+    let x = noisy::point(N);
+    println!();
+    println!("| black box | spread | default | estimate (noise of v^T f) | solver's own error |");
+    println!("|---|---|---|---|---|");
+    let one = vec![1.0];
+    let cot = noisy::cotangent();
+    for tol in [1e-8, 1e-6, 1e-4] {
+        let f = move |x: &[f64], y: &mut [f64]| y[0] = noisy::ode_rk23(x, tol).0;
+        let computed = noisy::gradient(|x| noisy::ode_rk23::<Dual>(x, tol).0, &x);
+        let exact = noisy::gradient(noisy::ode_exact::<Dual>, &x);
+        let spread = noisy::spread(|x| noisy::ode_rk23(x, tol).0, &x);
+        row(
+            &format!("RK23 ODE, tol {tol:.0e}"),
+            &f,
+            &one,
+            &computed,
+            &exact,
+            spread,
+        );
+    }
+    for (tol, single) in [(1e-8, false), (1e-6, false), (1e-6, true)] {
+        let f = move |x: &[f64], y: &mut [f64]| {
+            y.copy_from_slice(&noisy::solve_jacobi(x, tol, single).0)
+        };
+        let computed = noisy::vjp_dual(|x| noisy::solve_jacobi(x, tol, single).0, &x, &cot);
+        let exact = noisy::vjp_dual(noisy::solve_exact, &x, &cot);
+        let w = cot.clone();
+        let spread = noisy::spread(
+            |x| {
+                let z = noisy::solve_jacobi(x, tol, single).0;
+                z.iter().zip(&w).map(|(z, w)| z * w).sum()
+            },
+            &x,
+        );
+        let kind = if single { "Jacobi (f32)" } else { "Jacobi" };
+        row(
+            &format!("{kind}, tol {tol:.0e}"),
+            &f,
+            &cot,
+            &computed,
+            &exact,
+            spread,
+        );
+    }
+}
+
+/// One row: errors against the derivative of the computed map.
+fn row(
+    name: &str,
+    f: &dyn Fn(&[f64], &mut [f64]),
+    v: &[f64],
+    computed: &[f64],
+    exact: &[f64],
+    spread: f64,
+) {
+    let (e_def, n_def) = vjp(f, v, computed, &Options::new());
+    let mut estimate = Options::new();
+    estimate.set_noise_mode(NoiseMode::Estimate);
+    let (e_est, n_est) = vjp(f, v, computed, &estimate);
+    let noise = last_report()
+        .noise
+        .iter()
+        .zip(v)
+        .map(|(e, v)| (e * v).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    println!(
+        "| {name} | {spread:.1e} | {e_def:.1e} ({n_def}) | {e_est:.1e} ({n_est}; {noise:.1e}) | {:.1e} |",
+        max_error(computed, exact)
+    );
+}
+
+fn main() {
+    hash_table();
+    solver_table();
+}
