@@ -7,7 +7,7 @@
 #   every tests/c/xfail_*.c (a known failure, recorded): must still fail, cleanly;
 #   tests/c/header_cpp.cpp (the header as C++17); the demos (examples/demo*.c), also under
 #   valgrind; the language bindings and the install test (tests/bindings.sh);
-#   hardening (README.hardening.md): every C test and the C++ tests again under ASan +
+#   hardening (README.md, "Hardening"): every C test and the C++ tests again under ASan +
 #   UBSan + LSan, the thread tests (test_threads*.c) under TSan, native-only programs (stale handles,
 #   peak memory of large problems), Miri on the Rust core (tests/miri.sh) and each fuzz
 #   target for FDVJP_FUZZ_SECONDS (tests/fuzz.sh).

@@ -1,5 +1,5 @@
 /*
- * test_bad_input.c: the rows of the bad-input matrix (README.hardening.md) that
+ * test_bad_input.c: the rows of the bad-input matrix (README.md, "Hardening") that
  * test_errors.c, test_tape.c, test_batch.c and test_accuracy.c do not already cover.
  *
  * Each bad call must return its status, leave a last-error message naming the function,

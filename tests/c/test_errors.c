@@ -471,7 +471,7 @@ static void test_nonfinite_perturbed(void)
 
     /* log at 1e-9, with typical magnitude 1e-9 to say on what scale it varies: the step
      * 6e-15 stays in the domain. (With the default typ = 1 the step is 6e-6 > x: see
-     * xfail_log_near_zero.c.) */
+     * test_log_near_zero.c.) */
     {
         const double typ = 1e-9;
         double g = 0.0;
