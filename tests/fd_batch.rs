@@ -1,7 +1,7 @@
 //! Batched and threaded evaluation: bit-for-bit the serial results, the same evaluation
 //! counts, batches no larger than asked, progress reports and cancellation.
 
-use fdvjp::fd::{self, FdError, Function, Options, Scheme, Sparsity, Threaded};
+use fdvjp::fd::{self, BatchOutcome, FdError, Function, Options, Scheme, Sparsity, Threaded};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -39,13 +39,7 @@ impl Function for Recorder {
         Ok(())
     }
 
-    fn eval_many(
-        &self,
-        xs: &[f64],
-        ys: &mut [f64],
-        n: usize,
-        m: usize,
-    ) -> Result<(), (usize, i32)> {
+    fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> BatchOutcome {
         self.batches.lock().unwrap().push(xs.len() / n);
         for (p, (x, y)) in xs.chunks_exact(n).zip(ys.chunks_exact_mut(m)).enumerate() {
             self.eval(x, y).map_err(|c| (p, c))?;

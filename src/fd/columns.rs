@@ -2,7 +2,8 @@
 //! each `e_j` (or along each group of structurally orthogonal columns when a sparsity
 //! pattern is known), handed to a visitor and then forgotten, so memory stays O(n + m).
 
-use super::derivative::{directional, Direction};
+use super::derivative::Direction;
+use super::directional::directional;
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;

@@ -20,8 +20,8 @@
 use super::alloc::zeros_2d;
 use super::complex::{Complex64, ComplexFunction};
 use super::direction_scale::{direction_exponent, scaled, unscale};
-use super::error::{check_finite, check_len, FdError};
-use super::options::{Layout, Options};
+use super::error::{check_finite, FdError};
+use super::options::Options;
 
 /// The complex step relative to `max(|x_j|, typ_j)`.
 pub const COMPLEX_STEP: f64 = 1e-20;
@@ -60,10 +60,7 @@ pub fn jacobian_complex_step<G: ComplexFunction + ?Sized>(
     let layout = opts.layout();
     for_each_column(g, x, m, opts, |j, column| {
         for (i, &d) in column.iter().enumerate() {
-            match layout {
-                Layout::RowMajor => jac[i * n + j] = d,
-                Layout::ColMajor => jac[j * m + i] = d,
-            }
+            jac[layout.index(i, j, m, n)] = d;
         }
     })?;
     Ok(jac)
@@ -78,9 +75,7 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
     u: &[f64],
     opts: &Options,
 ) -> Result<Vec<f64>, FdError> {
-    check_len("u", u, x.len(), "n")?;
-    check_finite("u", u)?;
-    opts.check_point(x)?;
+    opts.check_direction(x, u)?;
     if x.is_empty() || m == 0 {
         return Ok(vec![0.0; m]);
     }

@@ -14,7 +14,6 @@
 //! scale, but rounding-dominated for a function smooth up to the edge), and the one-sided
 //! stencils at the default step (right for the smooth function, meaningless for `log`).
 
-use super::adaptive;
 use super::error::FdError;
 use super::fit::attempts;
 use super::function::Function;
@@ -83,23 +82,7 @@ impl Direction<'_> {
 /// A non-finite output met at a stencil point: its index, its value and the point.
 pub(crate) type NonFinite = (usize, f64, String);
 
-/// Computes the derivative of f at `x` along `dir` into `out` (m entries): at the
-/// nominal step, or at a step chosen per direction when the options ask for adaptive steps.
-///
-/// `y0 = f(x)` (already checked finite); `t0` is the nominal step along `dir`.
-pub(crate) fn directional<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t0: f64,
-    out: &mut [f64],
-) -> Result<(), FdError> {
-    if p.opts.adaptive() {
-        return adaptive::directional(p, dir, t0, out);
-    }
-    fixed_step(p, dir, t0, out)
-}
-
-/// [`directional`] at the nominal step `t0`, with the fall-backs of the module policy.
+/// The derivative of f at `x` along `dir` into `out` (m entries) at the nominal step `t0`, with the fall-backs of the module policy.
 pub(crate) fn fixed_step<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,

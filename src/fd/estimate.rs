@@ -8,10 +8,10 @@
 use super::alloc::{zeros, zeros_2d};
 use super::derivative::Direction;
 use super::direction_scale::{direction_exponent, scaled, unscale};
-use super::error::{check_finite, check_len, FdError};
+use super::error::{check_finite, FdError};
 use super::function::Function;
 use super::jvp::step_along;
-use super::options::{Layout, Options};
+use super::options::Options;
 use super::probe::Probe;
 use super::richardson::{extrapolated, starting_options, Channels, Estimate, LEVELS};
 use super::step::nominal_step;
@@ -52,10 +52,7 @@ pub fn jacobian_estimate<F: Function + ?Sized>(
     let layout = opts.layout();
     for_each_axis(f, x, m, opts, Channels::All, |j, e| {
         for i in 0..m {
-            let at = match layout {
-                Layout::RowMajor => i * n + j,
-                Layout::ColMajor => j * m + i,
-            };
+            let at = layout.index(i, j, m, n);
             out.value[at] = e.value[i];
             out.error[at] = e.error[i];
         }
@@ -71,9 +68,7 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     u: &[f64],
     opts: &Options,
 ) -> Result<Estimate, FdError> {
-    check_len("u", u, x.len(), "n")?;
-    check_finite("u", u)?;
-    opts.check_point(x)?;
+    opts.check_direction(x, u)?;
     let zero = Estimate {
         value: zeros(m, "the JVP")?,
         error: zeros(m, "the error estimates")?,

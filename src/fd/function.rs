@@ -1,5 +1,9 @@
 //! The black-box function the core differentiates.
 
+/// The outcome of [`Function::eval_many`] on a batch of points: `Err((p, code))` names
+/// the first point `p` that failed and the failure code.
+pub type BatchOutcome = Result<(), (usize, i32)>;
+
 /// A function `y = f(x)` from `R^n` to `R^m`, evaluated into a caller-provided `y`.
 ///
 /// `Err(code)` (a non-zero code of the function's choosing) aborts the computation; the
@@ -15,13 +19,7 @@ pub trait Function {
     /// The default evaluates one point after the other; a function that can run many
     /// points at once (threads, a GPU, MPI ranks, a cluster queue) overrides it. The
     /// drivers hand over up to [`crate::fd::Options::batch`] points per call.
-    fn eval_many(
-        &self,
-        xs: &[f64],
-        ys: &mut [f64],
-        n: usize,
-        m: usize,
-    ) -> Result<(), (usize, i32)> {
+    fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> BatchOutcome {
         for (p, (x, y)) in xs.chunks_exact(n).zip(ys.chunks_exact_mut(m)).enumerate() {
             self.eval(x, y).map_err(|code| (p, code))?;
         }

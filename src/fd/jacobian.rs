@@ -4,7 +4,7 @@ use super::alloc::zeros_2d;
 use super::columns::for_each_column;
 use super::error::FdError;
 use super::function::Function;
-use super::options::{Layout, Options};
+use super::options::Options;
 
 /// The m×n Jacobian of f at `x`, `m*n` entries in `opts.layout()` order.
 ///
@@ -39,10 +39,7 @@ fn jacobian_with<F: Function + ?Sized>(
     let mut jac = zeros_2d(m, n, "the Jacobian")?;
     let layout = opts.layout();
     for_each_column(f, x, m, known, None, opts, |j, column| {
-        column.for_each(|i, d| match layout {
-            Layout::RowMajor => jac[i * n + j] = d,
-            Layout::ColMajor => jac[j * m + i] = d,
-        });
+        column.for_each(|i, d| jac[layout.index(i, j, m, n)] = d);
     })?;
     Ok(jac)
 }

@@ -2,9 +2,10 @@
 
 use super::alloc::zeros;
 use super::columns::evaluate_ahead;
-use super::derivative::{directional, Direction};
+use super::derivative::Direction;
 use super::direction_scale::{direction_exponent, scaled, unscale};
-use super::error::{check_finite, check_len, FdError};
+use super::directional::directional;
+use super::error::FdError;
 use super::function::Function;
 use super::options::Options;
 use super::plan::planned_per_direction;
@@ -46,9 +47,7 @@ fn jvp_with<F: Function + ?Sized>(
     u: &[f64],
     opts: &Options,
 ) -> Result<Vec<f64>, FdError> {
-    check_len("u", u, x.len(), "n")?;
-    check_finite("u", u)?;
-    opts.check_point(x)?;
+    opts.check_direction(x, u)?;
     let mut out = zeros(m, "the JVP")?;
     if x.is_empty() || m == 0 {
         return Ok(out);

@@ -16,6 +16,16 @@ pub enum Layout {
     ColMajor,
 }
 
+impl Layout {
+    /// Where entry `(i, j)` of an m×n Jacobian goes in this layout.
+    pub fn index(self, i: usize, j: usize, m: usize, n: usize) -> usize {
+        match self {
+            Layout::RowMajor => i * n + j,
+            Layout::ColMajor => j * m + i,
+        }
+    }
+}
+
 /// When the noise of f's outputs is estimated (see [`Options::set_noise_mode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NoiseMode {
@@ -272,5 +282,13 @@ impl Options {
             b.check_contains(x)?;
         }
         Ok(())
+    }
+
+    /// [`Options::check_point`] for a JVP, after checking its direction `u`: finite, of
+    /// x's length.
+    pub(crate) fn check_direction(&self, x: &[f64], u: &[f64]) -> Result<(), FdError> {
+        check_len("u", u, x.len(), "n")?;
+        check_finite("u", u)?;
+        self.check_point(x)
     }
 }

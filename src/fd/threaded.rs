@@ -1,6 +1,6 @@
 //! Parallel evaluation: a batch of points spread over threads.
 
-use super::function::Function;
+use super::function::{BatchOutcome, Function};
 
 /// Evaluates each batch of points on up to `threads` threads (scoped, joined before the
 /// batch returns). Wrapping a function in it declares that `f` may be called concurrently.
@@ -29,19 +29,13 @@ impl<F: Function + Sync + ?Sized> Function for Threaded<'_, F> {
         self.f.eval(x, y)
     }
 
-    fn eval_many(
-        &self,
-        xs: &[f64],
-        ys: &mut [f64],
-        n: usize,
-        m: usize,
-    ) -> Result<(), (usize, i32)> {
+    fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> BatchOutcome {
         let k = ys.len() / m;
         if self.threads == 1 || k <= 1 {
             return self.f.eval_many(xs, ys, n, m);
         }
         let per_thread = k.div_ceil(self.threads);
-        let results: Vec<Result<(), (usize, i32)>> = std::thread::scope(|scope| {
+        let results: Vec<BatchOutcome> = std::thread::scope(|scope| {
             let handles: Vec<_> = xs
                 .chunks(per_thread * n)
                 .zip(ys.chunks_mut(per_thread * m))

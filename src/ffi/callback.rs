@@ -4,7 +4,7 @@
 use super::boundary::Failure;
 use super::guard_words::{call_guarded, OverrunLog};
 use super::status::fdvjp_status::*;
-use crate::fd::{Function, Threaded};
+use crate::fd::{BatchOutcome, Function, Threaded};
 use std::ffi::c_void;
 use std::sync::Arc;
 
@@ -155,13 +155,7 @@ impl Function for CFunction {
         }
     }
 
-    fn eval_many(
-        &self,
-        xs: &[f64],
-        ys: &mut [f64],
-        n: usize,
-        m: usize,
-    ) -> Result<(), (usize, i32)> {
+    fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> BatchOutcome {
         match self.call {
             Call::Point(f) if self.execution.threads > 1 && ys.len() > m => {
                 let shared = ThreadSafe(self.point_function(f));

@@ -154,6 +154,14 @@ impl Op {
     ) -> Result<(), TapeError> {
         let active = |i: usize| earlier[i].active;
         let value = |i: usize| &earlier[i].value;
+        let failed = |kind: &'static str| {
+            move |source| TapeError::Node {
+                index,
+                kind,
+                phase: Phase::Backward,
+                source,
+            }
+        };
         let mut emit2 =
             |[a, b]: [usize; 2], (ga, gb): (Option<ArrayD<f64>>, Option<ArrayD<f64>>)| {
                 if let Some(ga) = ga {
@@ -194,27 +202,13 @@ impl Op {
             } => emit(*a, shape::slice_pullback(value(*a), *start, &g)),
             Op::Concat(args) => split(args, earlier, &g, emit),
             Op::Opaque(node, args) => {
-                let x = gather(args, &value)?;
-                let grad =
-                    node.pullback(&x, flat(y), flat(&g))
-                        .map_err(|source| TapeError::Node {
-                            index,
-                            kind: "opaque call",
-                            phase: Phase::Backward,
-                            source,
-                        })?;
+                let grad = node.pullback(&gather(args, &value)?, flat(y), flat(&g));
+                let grad = grad.map_err(failed("opaque call"))?;
                 split(args, earlier, &array(&[grad.len()], grad), emit);
             }
             Op::Custom(node, args) => {
-                let x = gather(args, &value)?;
-                let grad =
-                    node.pullback(&x, flat(y), flat(&g))
-                        .map_err(|source| TapeError::Node {
-                            index,
-                            kind: "custom-VJP call",
-                            phase: Phase::Backward,
-                            source,
-                        })?;
+                let grad = node.pullback(&gather(args, &value)?, flat(y), flat(&g));
+                let grad = grad.map_err(failed("custom-VJP call"))?;
                 split(args, earlier, &array(&[grad.len()], grad), emit);
             }
         }

@@ -1,0 +1,25 @@
+//! One directional derivative, as the options ask: at the nominal step with its
+//! fall-backs ([`super::derivative`]), or at a step chosen per direction
+//! ([`super::adaptive`], which builds on the former).
+
+use super::adaptive;
+use super::derivative::{fixed_step, Direction};
+use super::error::FdError;
+use super::function::Function;
+use super::probe::Probe;
+
+/// Computes the derivative of f at `x` along `dir` into `out` (m entries): at the
+/// nominal step, or at a step chosen per direction when the options ask for adaptive steps.
+///
+/// `y0 = f(x)` (already checked finite); `t0` is the nominal step along `dir`.
+pub(crate) fn directional<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    if p.opts.adaptive() {
+        return adaptive::directional(p, dir, t0, out);
+    }
+    fixed_step(p, dir, t0, out)
+}
