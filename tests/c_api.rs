@@ -34,7 +34,14 @@ fn compile_and_run(name: &str) {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("c_api_{name}"));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let compiled = Command::new(&cc)
-        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1"])
+        .args([
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O1",
+        ])
         .arg(format!("-I{}", root.join("include").display()))
         .arg(root.join("tests/c").join(format!("{name}.c")))
         .arg("-o")

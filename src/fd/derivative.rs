@@ -82,7 +82,8 @@ impl Direction<'_> {
 /// A non-finite output met at a stencil point: its index, its value and the point.
 pub(crate) type NonFinite = (usize, f64, String);
 
-/// The derivative of f at `x` along `dir` into `out` (m entries) at the nominal step `t0`, with the fall-backs of the module policy.
+/// The derivative of f at `x` along `dir` into `out` (m entries) at the nominal step `t0`,
+/// with the fall-backs of the module policy.
 pub(crate) fn fixed_step<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,

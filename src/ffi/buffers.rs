@@ -1,11 +1,13 @@
-//! Caller arrays: checked borrows of inputs, and outputs written only once a call succeeds.
+//! Caller arrays: the checks a pointer and length pass before they are used, and outputs
+//! written only once a call succeeds. Made through [`super::contract::Contract`].
 
 use super::boundary::Failure;
 use super::status::fdvjp_status::*;
+use std::marker::PhantomData;
 
 /// Checks that `p` can hold `len` elements of `T`: non-NULL unless `len == 0`, aligned, and
 /// of a size a slice can have.
-fn check<T>(p: *const T, len: usize, name: &str, len_name: &str) -> Result<(), Failure> {
+pub(crate) fn check<T>(p: *const T, len: usize, name: &str, len_name: &str) -> Result<(), Failure> {
     if len == 0 {
         return Ok(());
     }
@@ -32,25 +34,6 @@ fn check<T>(p: *const T, len: usize, name: &str, len_name: &str) -> Result<(), F
     Ok(())
 }
 
-/// Borrows the caller's input array `p[0..len]`; `(NULL, 0)` is the empty array.
-///
-/// # Safety
-/// A non-NULL `p` must be valid for `len` reads of `T` while the result is used.
-pub(crate) unsafe fn input<'a, T>(
-    p: *const T,
-    len: usize,
-    name: &str,
-    len_name: &str,
-) -> Result<&'a [T], Failure> {
-    check(p, len, name, len_name)?;
-    if len == 0 {
-        return Ok(&[]);
-    }
-    // SAFETY: `p` is non-NULL, aligned and within isize (checked above); the caller
-    // guarantees `len` readable elements for the lifetime of the borrow.
-    Ok(unsafe { std::slice::from_raw_parts(p, len) })
-}
-
 /// The number of elements of an `rows × cols` array, or an error naming both.
 pub(crate) fn product(rows: usize, cols: usize, what: &str) -> Result<usize, Failure> {
     rows.checked_mul(cols)
@@ -58,29 +41,37 @@ pub(crate) fn product(rows: usize, cols: usize, what: &str) -> Result<usize, Fai
 }
 
 /// A caller's output array, validated before any work and written only by [`Output::write`]
-/// once the whole computation has succeeded.
-pub(crate) struct Output<T> {
+/// once the whole computation has succeeded; it lives no longer than the call.
+pub(crate) struct Output<'call, T> {
     p: *mut T,
     len: usize,
+    call: PhantomData<&'call ()>,
 }
 
-impl<T: Copy> Output<T> {
-    /// Validates `p` as room for `len` elements.
-    pub fn new(p: *mut T, len: usize, name: &str, len_name: &str) -> Result<Self, Failure> {
-        check(p.cast_const(), len, name, len_name)?;
-        Ok(Self { p, len })
+impl<T: Copy> Output<'_, T> {
+    /// # Safety
+    /// `p` passed [`check`] for `len` and is writable for `len` elements for the lifetime
+    /// of the output.
+    pub(crate) unsafe fn new(p: *mut T, len: usize) -> Self {
+        Self {
+            p,
+            len,
+            call: PhantomData,
+        }
     }
 
-    /// Copies `data` (exactly `len` elements) into the caller's array.
-    ///
-    /// # Safety
-    /// The array given to [`Output::new`] must be valid for `len` writes, and no Rust
-    /// reference into it may be alive.
-    pub unsafe fn write(self, data: &[T]) {
+    /// The number of elements the caller's array holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Copies `data` (exactly `len` elements) into the caller's array. The last step of a
+    /// call: nothing borrowed from the caller's inputs is read afterwards.
+    pub fn write(self, data: &[T]) {
         assert_eq!(data.len(), self.len, "output length");
         if self.len > 0 {
-            // SAFETY: `p` was checked non-NULL and aligned for `len` elements; the caller
-            // guarantees it is writable; `data` is Rust-owned, so the regions are disjoint.
+            // SAFETY: `p` is non-NULL, aligned and writable for `len` elements (the
+            // invariant of `new`); `data` is Rust-owned, so the regions are disjoint.
             unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.p, self.len) };
         }
     }

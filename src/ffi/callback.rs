@@ -2,8 +2,8 @@
 //! batch of points per call, run serially or on threads, with progress reports.
 
 use super::boundary::Failure;
+use super::contract::required;
 use super::guard_words::{call_guarded, OverrunLog};
-use super::status::fdvjp_status::*;
 use crate::fd::{BatchOutcome, Function, Threaded};
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -97,21 +97,10 @@ pub(crate) struct CFunction {
 }
 
 impl CFunction {
-    /// `None` when `f` is NULL. Serial, no progress reports.
-    pub fn new(f: fdvjp_fn, user: *mut c_void) -> Option<Self> {
-        f.map(|f| Self {
-            call: Call::Point(f),
-            user,
-            execution: Execution::default(),
-            log: Arc::default(),
-        })
-    }
-
     /// A point function run as `execution` says; `FDVJP_NULL_POINTER` when `f` is NULL.
     pub fn point(f: fdvjp_fn, user: *mut c_void, execution: Execution) -> Result<Self, Failure> {
-        let f = f.ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))?;
         Ok(Self {
-            call: Call::Point(f),
+            call: Call::Point(required(f, "f")?),
             user,
             execution,
             log: Arc::default(),
@@ -125,9 +114,8 @@ impl CFunction {
         user: *mut c_void,
         execution: Execution,
     ) -> Result<Self, Failure> {
-        let f = f.ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))?;
         Ok(Self {
-            call: Call::Batch(f),
+            call: Call::Batch(required(f, "f")?),
             user,
             execution,
             log: Arc::default(),

@@ -2,8 +2,8 @@
 
 use super::boundary::Failure;
 use super::callback::Execution;
+use super::contract::required;
 use super::guard_words::{call_guarded, OverrunLog};
-use super::status::fdvjp_status::*;
 use crate::fd::{Complex64, ComplexFunction};
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -33,13 +33,12 @@ pub(crate) struct CComplexFunction {
 impl CComplexFunction {
     /// `Err(FDVJP_NULL_POINTER)` when `f` is NULL.
     pub fn new(f: fdvjp_cfn, user: *mut c_void, execution: Execution) -> Result<Self, Failure> {
-        f.map(|f| Self {
-            f,
+        Ok(Self {
+            f: required(f, "f")?,
             user,
             execution,
             log: Arc::default(),
         })
-        .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))
     }
 }
 

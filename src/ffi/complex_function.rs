@@ -1,29 +1,11 @@
 //! Finite-difference VJP, JVP and Jacobian of complex-valued functions `C^n -> C^m`.
 
-use super::boundary::{guard, Failure};
-use super::buffers::{input, product, Output};
-use super::complex_callback::{fdvjp_cfn, CComplexFunction};
-use super::config::{execution_of, fdvjp_config, options_of};
+use super::complex_callback::fdvjp_cfn;
+use super::config::fdvjp_config;
+use super::export::export;
+use super::product::{run, Arrays, Method, Op};
 use super::status::fdvjp_status;
-use crate::fd::{self, Complex64};
 use std::ffi::c_void;
-
-/// `2 * count` doubles for `count` complex numbers, or an error naming the array.
-fn doubles(count: usize, name: &str) -> Result<usize, Failure> {
-    count
-        .checked_mul(2)
-        .ok_or_else(|| Failure::invalid(format!("{name}: 2*{count} doubles overflow size_t")))
-}
-
-fn complex(x: &[f64]) -> Vec<Complex64> {
-    x.chunks_exact(2)
-        .map(|p| Complex64::new(p[0], p[1]))
-        .collect()
-}
-
-fn interleaved(z: &[Complex64]) -> Vec<f64> {
-    z.iter().flat_map(|c| [c.re, c.im]).collect()
-}
 
 /// Vector-Jacobian product of a complex function `f: C^n -> C^m` (not necessarily
 /// holomorphic) by finite differences in the real and imaginary direction of each input.
@@ -65,25 +47,13 @@ pub unsafe extern "C" fn fdvjp_complex_vjp(
     v: *const f64,
     grad: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_complex_vjp", || {
-        let (n2, m2) = (doubles(n, "z")?, doubles(m, "v")?);
-        // SAFETY: forwarded caller contract on cfg, z, v.
-        let (opts, z, v) = unsafe {
-            (
-                options_of(cfg)?,
-                input(z, n2, "z", "2n")?,
-                input(v, m2, "v", "2m")?,
-            )
-        };
-        // SAFETY: forwarded caller contract on cfg.
-        let execution = unsafe { execution_of(cfg) }?;
-        let f = CComplexFunction::new(f, user, execution)?;
-        let out = Output::new(grad, n2, "grad", "2n")?;
-        let result = fd::complex_vjp(&f, &complex(z), &complex(v), &opts)?;
-        // SAFETY: grad is writable for 2n doubles; the borrows of z and v have ended.
-        unsafe { out.write(&interleaved(&result)) };
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::ComplexFunction(f, user),
+        Op::Vjp,
+        Arrays::seeded(z, n, m, v, grad)
+    ))
 }
 
 /// Jacobian-vector product (pushforward) of a complex function `f: C^n -> C^m`:
@@ -107,25 +77,13 @@ pub unsafe extern "C" fn fdvjp_complex_jvp(
     u: *const f64,
     jvp: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_complex_jvp", || {
-        let (n2, m2) = (doubles(n, "z")?, doubles(m, "jvp")?);
-        // SAFETY: forwarded caller contract on cfg, z, u.
-        let (opts, z, u) = unsafe {
-            (
-                options_of(cfg)?,
-                input(z, n2, "z", "2n")?,
-                input(u, n2, "u", "2n")?,
-            )
-        };
-        // SAFETY: forwarded caller contract on cfg.
-        let execution = unsafe { execution_of(cfg) }?;
-        let f = CComplexFunction::new(f, user, execution)?;
-        let out = Output::new(jvp, m2, "jvp", "2m")?;
-        let result = fd::complex_jvp(&f, &complex(z), m, &complex(u), &opts)?;
-        // SAFETY: jvp is writable for 2m doubles; the borrows of z and u have ended.
-        unsafe { out.write(&interleaved(&result)) };
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::ComplexFunction(f, user),
+        Op::Jvp,
+        Arrays::seeded(z, n, m, u, jvp)
+    ))
 }
 
 /// The Jacobian of a complex function `f: C^n -> C^m` as the real `2m × 2n` Jacobian of
@@ -150,17 +108,11 @@ pub unsafe extern "C" fn fdvjp_complex_jacobian(
     m: usize,
     jac: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_complex_jacobian", || {
-        let (n2, m2) = (doubles(n, "z")?, doubles(m, "jac")?);
-        // SAFETY: forwarded caller contract on cfg and z.
-        let (opts, z) = unsafe { (options_of(cfg)?, input(z, n2, "z", "2n")?) };
-        // SAFETY: forwarded caller contract on cfg.
-        let execution = unsafe { execution_of(cfg) }?;
-        let f = CComplexFunction::new(f, user, execution)?;
-        let out = Output::new(jac, product(m2, n2, "jac")?, "jac", "2m*2n")?;
-        let result = fd::complex_jacobian(&f, &complex(z), m, &opts)?;
-        // SAFETY: jac is writable for 4mn doubles; the borrow of z has ended.
-        unsafe { out.write(&result) };
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::ComplexFunction(f, user),
+        Op::Jacobian,
+        Arrays::jacobian(z, n, m, jac)
+    ))
 }

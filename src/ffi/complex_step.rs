@@ -1,12 +1,11 @@
 //! The complex-step entry points: VJP, JVP and Jacobian of a real-analytic function
 //! evaluated through a complex callback.
 
-use super::boundary::guard;
-use super::buffers::{input, product, Output};
-use super::complex_callback::{fdvjp_cfn, CComplexFunction};
-use super::config::{execution_of, fdvjp_config, options_of};
+use super::complex_callback::fdvjp_cfn;
+use super::config::fdvjp_config;
+use super::export::export;
+use super::product::{run, Arrays, Method, Op};
 use super::status::fdvjp_status;
-use crate::fd;
 use std::ffi::c_void;
 
 /// Vector-Jacobian product `grad = v^T J(x)` (n real entries) of a real-analytic
@@ -40,24 +39,13 @@ pub unsafe extern "C" fn fdvjp_vjp_complex_step(
     v: *const f64,
     grad: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_vjp_complex_step", || {
-        // SAFETY: forwarded caller contract on cfg, x, v.
-        let (opts, x, v) = unsafe {
-            (
-                options_of(cfg)?,
-                input(x, n, "x", "n")?,
-                input(v, m, "v", "m")?,
-            )
-        };
-        // SAFETY: forwarded caller contract on cfg.
-        let execution = unsafe { execution_of(cfg) }?;
-        let f = CComplexFunction::new(f, user, execution)?;
-        let out = Output::new(grad, n, "grad", "n")?;
-        let result = fd::vjp_complex_step(&f, x, v, &opts)?;
-        // SAFETY: grad is writable for n doubles; the borrows of x and v have ended.
-        unsafe { out.write(&result) };
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::ComplexStep(f, user),
+        Op::Vjp,
+        Arrays::seeded(x, n, m, v, grad)
+    ))
 }
 
 /// Jacobian-vector product `jvp = J(x) u` (m real entries) by one complex evaluation at
@@ -83,24 +71,13 @@ pub unsafe extern "C" fn fdvjp_jvp_complex_step(
     u: *const f64,
     jvp: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_jvp_complex_step", || {
-        // SAFETY: forwarded caller contract on cfg, x, u.
-        let (opts, x, u) = unsafe {
-            (
-                options_of(cfg)?,
-                input(x, n, "x", "n")?,
-                input(u, n, "u", "n")?,
-            )
-        };
-        // SAFETY: forwarded caller contract on cfg.
-        let execution = unsafe { execution_of(cfg) }?;
-        let f = CComplexFunction::new(f, user, execution)?;
-        let out = Output::new(jvp, m, "jvp", "m")?;
-        let result = fd::jvp_complex_step(&f, x, m, u, &opts)?;
-        // SAFETY: jvp is writable for m doubles; the borrows of x and u have ended.
-        unsafe { out.write(&result) };
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::ComplexStep(f, user),
+        Op::Jvp,
+        Arrays::seeded(x, n, m, u, jvp)
+    ))
 }
 
 /// The m×n Jacobian of a real-analytic f by complex step into `jac` (m*n doubles, in the
@@ -121,16 +98,11 @@ pub unsafe extern "C" fn fdvjp_jacobian_complex_step(
     m: usize,
     jac: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_jacobian_complex_step", || {
-        // SAFETY: forwarded caller contract on cfg and x.
-        let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
-        // SAFETY: forwarded caller contract on cfg.
-        let execution = unsafe { execution_of(cfg) }?;
-        let f = CComplexFunction::new(f, user, execution)?;
-        let out = Output::new(jac, product(m, n, "jac")?, "jac", "m*n")?;
-        let result = fd::jacobian_complex_step(&f, x, m, &opts)?;
-        // SAFETY: jac is writable for m*n doubles; the borrow of x has ended.
-        unsafe { out.write(&result) };
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::ComplexStep(f, user),
+        Op::Jacobian,
+        Arrays::jacobian(x, n, m, jac)
+    ))
 }

@@ -1,9 +1,10 @@
 //! The `fdvjp_config` handle: options shared by every driver, set through validated setters.
 
-use super::boundary::{guard, Failure};
-use super::buffers::input;
-use super::callback::{fdvjp_batch_fn, fdvjp_fn, fdvjp_progress_fn, CFunction, Execution};
-use super::status::fdvjp_status::{self, *};
+use super::boundary::Failure;
+use super::callback::{fdvjp_progress_fn, Execution};
+use super::contract::{enum_value, Handle};
+use super::export::export;
+use super::status::fdvjp_status;
 use crate::fd::{Layout, Options, Scheme, Sparsity};
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -59,24 +60,37 @@ pub enum fdvjp_layout {
     FDVJP_COL_MAJOR = 1,
 }
 
-/// A snapshot of the options behind `cfg` (the defaults when `cfg` is NULL), owned by
-/// the computation: callbacks may change or free `cfg` while it runs.
-///
-/// # Safety
-/// A non-NULL `cfg` must point to memory readable as a config (one made by
-/// `fdvjp_config_new`); its tag is checked before use.
-pub(crate) unsafe fn options_of(cfg: *const fdvjp_config) -> Result<Arc<Options>, Failure> {
-    // SAFETY: forwarded caller contract.
-    let Some(cfg) = (unsafe { live(cfg) })? else {
-        return Ok(Arc::new(Options::default()));
-    };
-    let threads = cfg.execution.threads;
-    if threads <= 1 || cfg.batch_chosen {
-        return Ok(Arc::clone(&cfg.options));
+/// What a computation takes from its config when it starts (the defaults for a NULL
+/// config), owned by the computation: callbacks may change or free the config while it
+/// runs.
+pub(crate) struct Snapshot {
+    pub options: Arc<Options>,
+    /// Threads and progress callback.
+    pub execution: Execution,
+}
+
+impl Snapshot {
+    /// The snapshot of `cfg`, a live config or `None`.
+    pub fn of(cfg: Option<&fdvjp_config>) -> Result<Self, Failure> {
+        let Some(cfg) = cfg else {
+            return Ok(Self {
+                options: Arc::new(Options::default()),
+                execution: Execution::default(),
+            });
+        };
+        let threads = cfg.execution.threads;
+        let options = if threads <= 1 || cfg.batch_chosen {
+            Arc::clone(&cfg.options)
+        } else {
+            let mut options = Options::clone(&cfg.options);
+            options.set_batch(THREAD_BATCH * threads)?;
+            Arc::new(options)
+        };
+        Ok(Self {
+            options,
+            execution: cfg.execution,
+        })
     }
-    let mut options = Options::clone(&cfg.options);
-    options.set_batch(THREAD_BATCH * threads)?;
-    Ok(Arc::new(options))
 }
 
 /// Points per thread in a batch when the caller did not choose the batch size.
@@ -87,101 +101,23 @@ const THREAD_BATCH: usize = 4;
 /// starting millions of OS threads.
 pub const FDVJP_MAX_THREADS: usize = 1024;
 
-/// The config behind a non-NULL `cfg`, checked to be live; `None` for NULL.
-///
-/// # Safety
-/// As [`options_of`].
-pub(super) unsafe fn live<'a>(
-    cfg: *const fdvjp_config,
-) -> Result<Option<&'a fdvjp_config>, Failure> {
-    if cfg.is_null() {
-        return Ok(None);
+impl Handle for fdvjp_config {
+    const ARGUMENT: &'static str = "cfg";
+    const TYPE: &'static str = "fdvjp_config";
+    fn is_live(&self) -> bool {
+        self.magic == CONFIG_MAGIC
     }
-    // SAFETY: non-NULL and, by the caller's contract, a config made by fdvjp_config_new.
-    let cfg = unsafe { &*cfg };
-    if cfg.magic != CONFIG_MAGIC {
-        return Err(Failure::invalid(
-            "cfg is not a live fdvjp_config (freed or foreign)",
-        ));
+}
+
+impl fdvjp_config {
+    /// Runs a setter on the options, copying them first if a running computation shares
+    /// them.
+    pub(crate) fn set_options(
+        &mut self,
+        set: impl FnOnce(&mut Options) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        set(Arc::make_mut(&mut self.options))
     }
-    Ok(Some(cfg))
-}
-
-/// A snapshot of `cfg`'s execution settings (threads, progress callback); the defaults
-/// when `cfg` is NULL.
-///
-/// # Safety
-/// As [`options_of`].
-pub(crate) unsafe fn execution_of(cfg: *const fdvjp_config) -> Result<Execution, Failure> {
-    // SAFETY: forwarded caller contract.
-    Ok(unsafe { live(cfg) }?.map_or_else(Execution::default, |c| c.execution))
-}
-
-/// The caller's point function `f` run as `cfg` says (threads, progress); serial without
-/// progress reports when `cfg` is NULL. `FDVJP_NULL_POINTER` when `f` is NULL.
-///
-/// # Safety
-/// As [`options_of`].
-pub(crate) unsafe fn function_of(
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-) -> Result<CFunction, Failure> {
-    // SAFETY: forwarded caller contract.
-    let execution = unsafe { live(cfg) }?.map_or_else(Execution::default, |c| c.execution);
-    CFunction::point(f, user, execution)
-}
-
-/// The caller's batch function `f` with `cfg`'s progress reports.
-///
-/// # Safety
-/// As [`options_of`].
-pub(crate) unsafe fn batch_function_of(
-    cfg: *const fdvjp_config,
-    f: fdvjp_batch_fn,
-    user: *mut c_void,
-) -> Result<CFunction, Failure> {
-    // SAFETY: forwarded caller contract.
-    let execution = unsafe { live(cfg) }?.map_or_else(Execution::default, |c| c.execution);
-    CFunction::batch(f, user, execution)
-}
-
-/// Runs a setter on the options behind a non-NULL, live `cfg`.
-///
-/// # Safety
-/// As [`options_of`], and no other reference to `*cfg` may be alive.
-pub(crate) unsafe fn update(
-    func: &str,
-    cfg: *mut fdvjp_config,
-    set: impl FnOnce(&mut Options) -> Result<(), Failure>,
-) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe { update_config(func, cfg, |c| set(Arc::make_mut(&mut c.options))) }
-}
-
-/// Runs a setter on a non-NULL, live `cfg`.
-///
-/// # Safety
-/// As [`options_of`], and no other reference to `*cfg` may be alive.
-unsafe fn update_config(
-    func: &str,
-    cfg: *mut fdvjp_config,
-    set: impl FnOnce(&mut fdvjp_config) -> Result<(), Failure>,
-) -> fdvjp_status {
-    guard(func, || {
-        if cfg.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "cfg is NULL"));
-        }
-        // SAFETY: non-NULL; the caller passes a config from fdvjp_config_new and holds no
-        // other reference to it during the call.
-        let cfg = unsafe { &mut *cfg };
-        if cfg.magic != CONFIG_MAGIC {
-            return Err(Failure::invalid(
-                "cfg is not a live fdvjp_config (freed or foreign)",
-            ));
-        }
-        set(cfg)
-    })
 }
 
 /// A new config with the defaults: central differences, default steps, no bounds,
@@ -230,23 +166,18 @@ pub unsafe extern "C" fn fdvjp_config_set_scheme(
     cfg: *mut fdvjp_config,
     scheme: i32,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_scheme", cfg, |o| {
-            o.set_scheme(match scheme {
-                0 => Scheme::Central,
-                1 => Scheme::Forward,
-                2 => Scheme::Backward,
-                3 => Scheme::Central4,
-                _ => {
-                    return Err(Failure::invalid(format!(
-                        "scheme = {scheme} is not a fdvjp_scheme"
-                    )))
-                }
-            });
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let all = [
+                Scheme::Central,
+                Scheme::Forward,
+                Scheme::Backward,
+                Scheme::Central4,
+            ];
+            o.set_scheme(enum_value(&all, scheme, "scheme", "fdvjp_scheme")?);
             Ok(())
         })
-    }
+    })
 }
 
 /// Selects the Jacobian layout: `FDVJP_ROW_MAJOR` (default) or `FDVJP_COL_MAJOR`.
@@ -258,21 +189,13 @@ pub unsafe extern "C" fn fdvjp_config_set_layout(
     cfg: *mut fdvjp_config,
     layout: i32,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_layout", cfg, |o| {
-            o.set_layout(match layout {
-                0 => Layout::RowMajor,
-                1 => Layout::ColMajor,
-                _ => {
-                    return Err(Failure::invalid(format!(
-                        "layout = {layout} is not a fdvjp_layout"
-                    )))
-                }
-            });
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let all = [Layout::RowMajor, Layout::ColMajor];
+            o.set_layout(enum_value(&all, layout, "layout", "fdvjp_layout")?);
             Ok(())
         })
-    }
+    })
 }
 
 /// Overrides the relative step factor `r` in `h_j = r * max(|x_j|, typ_j)`; `r` must be
@@ -288,12 +211,10 @@ pub unsafe extern "C" fn fdvjp_config_set_relative_step(
     cfg: *mut fdvjp_config,
     r: f64,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_relative_step", cfg, |o| {
-            Ok(o.set_relative_step(if r == 0.0 { None } else { Some(r) })?)
-        })
-    }
+    export!(|c| {
+        c.required_mut(cfg)?
+            .set_options(|o| Ok(o.set_relative_step(if r == 0.0 { None } else { Some(r) })?))
+    })
 }
 
 /// Sets per-element absolute steps `h[0..n]` (each finite and > 0), overriding the
@@ -307,13 +228,12 @@ pub unsafe extern "C" fn fdvjp_config_set_steps(
     h: *const f64,
     n: usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_steps", cfg, |o| {
-            let h = input(h, n, "h", "n")?;
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let h = c.input(h, n, "h", "n")?;
             Ok(o.set_steps((n > 0).then(|| h.to_vec()))?)
         })
-    }
+    })
 }
 
 /// Sets per-element typical magnitudes `typ[0..n]` (each finite and > 0; default 1), used
@@ -327,13 +247,12 @@ pub unsafe extern "C" fn fdvjp_config_set_typical(
     typ: *const f64,
     n: usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_typical", cfg, |o| {
-            let typ = input(typ, n, "typ", "n")?;
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let typ = c.input(typ, n, "typ", "n")?;
             Ok(o.set_typical((n > 0).then(|| typ.to_vec()))?)
         })
-    }
+    })
 }
 
 /// Sets per-element bounds `lower[j] < upper[j]` (`-INFINITY`/`INFINITY` for none; NaN is
@@ -350,14 +269,13 @@ pub unsafe extern "C" fn fdvjp_config_set_bounds(
     upper: *const f64,
     n: usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_bounds", cfg, |o| {
-            let lower = input(lower, n, "lower", "n")?;
-            let upper = input(upper, n, "upper", "n")?;
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let lower = c.input(lower, n, "lower", "n")?;
+            let upper = c.input(upper, n, "upper", "n")?;
             Ok(o.set_bounds((n > 0).then(|| (lower.to_vec(), upper.to_vec())))?)
         })
-    }
+    })
 }
 
 /// Declares the Jacobian's sparsity pattern as `nnz` (row, column) pairs
@@ -377,11 +295,10 @@ pub unsafe extern "C" fn fdvjp_config_set_sparsity(
     cols: *const usize,
     nnz: usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_sparsity", cfg, |o| {
-            let rows = input(rows, nnz, "rows", "nnz")?;
-            let cols = input(cols, nnz, "cols", "nnz")?;
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let rows = c.input(rows, nnz, "rows", "nnz")?;
+            let cols = c.input(cols, nnz, "cols", "nnz")?;
             let pattern = if nnz == 0 {
                 None
             } else {
@@ -390,7 +307,7 @@ pub unsafe extern "C" fn fdvjp_config_set_sparsity(
             o.set_sparsity(pattern);
             Ok(())
         })
-    }
+    })
 }
 
 /// Turns adaptive step selection on (`on = 1`) or off (`on = 0`, the default); any other
@@ -416,9 +333,8 @@ pub unsafe extern "C" fn fdvjp_config_set_adaptive(
     cfg: *mut fdvjp_config,
     on: i32,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_adaptive", cfg, |o| {
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
             o.set_adaptive(match on {
                 0 => false,
                 1 => true,
@@ -426,7 +342,7 @@ pub unsafe extern "C" fn fdvjp_config_set_adaptive(
             });
             Ok(())
         })
-    }
+    })
 }
 
 /// Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
@@ -446,19 +362,17 @@ pub unsafe extern "C" fn fdvjp_config_set_threads(
     cfg: *mut fdvjp_config,
     threads: usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update_config("fdvjp_config_set_threads", cfg, |c| {
-            if threads > FDVJP_MAX_THREADS {
-                return Err(Failure::invalid(format!(
-                    "threads = {threads} exceeds the limit FDVJP_MAX_THREADS = \
-                     {FDVJP_MAX_THREADS}"
-                )));
-            }
-            c.execution.threads = threads;
-            Ok(())
-        })
-    }
+    export!(|c| {
+        let cfg = c.required_mut(cfg)?;
+        if threads > FDVJP_MAX_THREADS {
+            return Err(Failure::invalid(format!(
+                "threads = {threads} exceeds the limit FDVJP_MAX_THREADS = \
+                 {FDVJP_MAX_THREADS}"
+            )));
+        }
+        cfg.execution.threads = threads;
+        Ok(())
+    })
 }
 
 /// Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
@@ -477,14 +391,12 @@ pub unsafe extern "C" fn fdvjp_config_set_batch_size(
     cfg: *mut fdvjp_config,
     points: usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update_config("fdvjp_config_set_batch_size", cfg, |c| {
-            Arc::make_mut(&mut c.options).set_batch(points.max(1))?;
-            c.batch_chosen = points > 0;
-            Ok(())
-        })
-    }
+    export!(|c| {
+        let cfg = c.required_mut(cfg)?;
+        cfg.set_options(|o| Ok(o.set_batch(points.max(1))?))?;
+        cfg.batch_chosen = points > 0;
+        Ok(())
+    })
 }
 
 /// Registers a progress callback, called with (`done`, `total`) evaluations after each
@@ -501,11 +413,9 @@ pub unsafe extern "C" fn fdvjp_config_set_progress(
     f: fdvjp_progress_fn,
     user: *mut c_void,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update_config("fdvjp_config_set_progress", cfg, |c| {
-            c.execution.progress = f.map(|f| (f, user));
-            Ok(())
-        })
-    }
+    export!(|c| {
+        let cfg = c.required_mut(cfg)?;
+        cfg.execution.progress = f.map(|f| (f, user));
+        Ok(())
+    })
 }

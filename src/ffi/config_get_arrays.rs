@@ -7,58 +7,47 @@
 //! alone); `0 < capacity < count` is `FDVJP_LENGTH_MISMATCH` with nothing written, so a
 //! short buffer never yields a silently truncated option.
 
-use super::boundary::{guard, Failure};
-use super::buffers::Output;
+use super::boundary::Failure;
 use super::callback::fdvjp_progress_fn;
 use super::config::fdvjp_config;
-use super::config_get::{config, out_pointer};
+use super::contract::Contract;
+use super::export::export;
 use super::status::fdvjp_status::{self, *};
 use std::ffi::c_void;
 
-/// Runs the array getter `func`: checks every pointer, reads the option's arrays (all of
-/// one length) and writes them and their length per the module's rule.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; each non-NULL array is writable for `capacity`
-/// elements; a non-NULL `count` is writable for one `size_t`.
-unsafe fn get_arrays<T: Copy, const K: usize>(
-    func: &str,
+/// An array getter's body: checks every pointer, reads the option's arrays (all of one
+/// length) and writes them and their length per the module's rule.
+fn get_arrays<T: Copy, const K: usize>(
+    c: &Contract,
     cfg: *const fdvjp_config,
     arrays: [(*mut T, &str); K],
     capacity: usize,
     count: *mut usize,
     read: impl FnOnce(&fdvjp_config) -> [Vec<T>; K],
-) -> fdvjp_status {
-    guard(func, || {
-        // SAFETY: forwarded caller contract.
-        let cfg = unsafe { config(cfg) }?;
-        out_pointer(count, "count")?;
-        for (p, name) in arrays {
-            Output::new(p, capacity, name, "capacity")?;
+) -> Result<(), Failure> {
+    let cfg = c.required(cfg)?;
+    let count = c.output_one(count, "count")?;
+    for (p, name) in arrays {
+        c.output(p, capacity, name, "capacity")?;
+    }
+    let values = read(cfg);
+    let len = values[0].len();
+    if capacity > 0 && capacity < len {
+        return Err(Failure::new(
+            FDVJP_LENGTH_MISMATCH,
+            format!(
+                "capacity = {capacity} is less than the {len} elements stored (capacity = \
+                 0 asks for the length)"
+            ),
+        ));
+    }
+    if capacity > 0 {
+        for ((p, name), data) in arrays.into_iter().zip(&values) {
+            c.output(p, len, name, "capacity")?.write(data);
         }
-        let values = read(cfg);
-        let len = values[0].len();
-        if capacity > 0 && capacity < len {
-            return Err(Failure::new(
-                FDVJP_LENGTH_MISMATCH,
-                format!(
-                    "capacity = {capacity} is less than the {len} elements stored (capacity = \
-                     0 asks for the length)"
-                ),
-            ));
-        }
-        if capacity > 0 {
-            for ((p, name), data) in arrays.into_iter().zip(&values) {
-                let out = Output::new(p, len, name, "capacity")?;
-                // SAFETY: `p` holds `capacity >= len` elements (checked above and by the
-                // caller's contract); no Rust reference into it exists.
-                unsafe { out.write(data) };
-            }
-        }
-        // SAFETY: non-NULL and aligned (checked), writable by the caller's contract.
-        unsafe { count.write(len) };
-        Ok(())
-    })
+    }
+    count.write(&[len]);
+    Ok(())
 }
 
 /// Copies the per-element absolute steps set by `fdvjp_config_set_steps` into
@@ -76,17 +65,11 @@ pub unsafe extern "C" fn fdvjp_config_get_steps(
     capacity: usize,
     count: *mut usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        get_arrays(
-            "fdvjp_config_get_steps",
-            cfg,
-            [(h, "h")],
-            capacity,
-            count,
-            |c| [c.options.steps().unwrap_or_default().to_vec()],
-        )
-    }
+    export!(|c| {
+        get_arrays(c, cfg, [(h, "h")], capacity, count, |cfg| {
+            [cfg.options.steps().unwrap_or_default().to_vec()]
+        })
+    })
 }
 
 /// Copies the typical magnitudes set by `fdvjp_config_set_typical` into
@@ -103,17 +86,11 @@ pub unsafe extern "C" fn fdvjp_config_get_typical(
     capacity: usize,
     count: *mut usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        get_arrays(
-            "fdvjp_config_get_typical",
-            cfg,
-            [(typ, "typ")],
-            capacity,
-            count,
-            |c| [c.options.typical().unwrap_or_default().to_vec()],
-        )
-    }
+    export!(|c| {
+        get_arrays(c, cfg, [(typ, "typ")], capacity, count, |cfg| {
+            [cfg.options.typical().unwrap_or_default().to_vec()]
+        })
+    })
 }
 
 /// Copies the bounds set by `fdvjp_config_set_bounds` into `lower[0..count]` and
@@ -131,20 +108,19 @@ pub unsafe extern "C" fn fdvjp_config_get_bounds(
     capacity: usize,
     count: *mut usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
+    export!(|c| {
         get_arrays(
-            "fdvjp_config_get_bounds",
+            c,
             cfg,
             [(lower, "lower"), (upper, "upper")],
             capacity,
             count,
-            |c| match c.options.bounds() {
+            |cfg| match cfg.options.bounds() {
                 Some(b) => [b.lower().to_vec(), b.upper().to_vec()],
                 None => [Vec::new(), Vec::new()],
             },
         )
-    }
+    })
 }
 
 /// Copies the sparsity pattern set by `fdvjp_config_set_sparsity` into
@@ -164,16 +140,15 @@ pub unsafe extern "C" fn fdvjp_config_get_sparsity(
     capacity: usize,
     count: *mut usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
+    export!(|c| {
         get_arrays(
-            "fdvjp_config_get_sparsity",
+            c,
             cfg,
             [(rows, "rows"), (cols, "cols")],
             capacity,
             count,
-            |c| {
-                let entries: Vec<(usize, usize)> = c
+            |cfg| {
+                let entries: Vec<(usize, usize)> = cfg
                     .options
                     .sparsity()
                     .map(|s| s.entries().collect())
@@ -184,7 +159,7 @@ pub unsafe extern "C" fn fdvjp_config_get_sparsity(
                 ]
             },
         )
-    }
+    })
 }
 
 /// Copies the noise levels declared with `fdvjp_config_set_noise` into
@@ -201,17 +176,11 @@ pub unsafe extern "C" fn fdvjp_config_get_noise(
     capacity: usize,
     count: *mut usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        get_arrays(
-            "fdvjp_config_get_noise",
-            cfg,
-            [(levels, "levels")],
-            capacity,
-            count,
-            |c| [c.options.noise().unwrap_or_default().to_vec()],
-        )
-    }
+    export!(|c| {
+        get_arrays(c, cfg, [(levels, "levels")], capacity, count, |cfg| {
+            [cfg.options.noise().unwrap_or_default().to_vec()]
+        })
+    })
 }
 
 /// Writes the progress callback and its `user` pointer registered with
@@ -225,20 +194,15 @@ pub unsafe extern "C" fn fdvjp_config_get_progress(
     f: *mut fdvjp_progress_fn,
     user: *mut *mut c_void,
 ) -> fdvjp_status {
-    guard("fdvjp_config_get_progress", || {
-        // SAFETY: forwarded caller contract.
-        let cfg = unsafe { config(cfg) }?;
-        out_pointer(f, "f")?;
-        out_pointer(user, "user")?;
+    export!(|c| {
+        let cfg = c.required(cfg)?;
+        let (f, user) = (c.output_one(f, "f")?, c.output_one(user, "user")?);
         let (callback, data) = match cfg.execution.progress {
             Some((callback, data)) => (Some(callback), data),
             None => (None, std::ptr::null_mut()),
         };
-        // SAFETY: both non-NULL and aligned (checked), writable by the caller's contract.
-        unsafe {
-            f.write(callback);
-            user.write(data);
-        }
+        f.write(&[callback]);
+        user.write(&[data]);
         Ok(())
     })
 }

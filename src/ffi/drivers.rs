@@ -1,12 +1,11 @@
 //! The finite-difference entry points: VJP, JVP and Jacobian of a C function, given as a
 //! point function (`fdvjp_fn`) or a batch function (`fdvjp_batch_fn`).
 
-use super::boundary::guard;
-use super::buffers::{input, product, Output};
-use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction};
-use super::config::{batch_function_of, fdvjp_config, function_of, options_of};
+use super::callback::{fdvjp_batch_fn, fdvjp_fn};
+use super::config::fdvjp_config;
+use super::export::export;
+use super::product::{run, Arrays, Method, Op};
 use super::status::fdvjp_status;
-use crate::fd;
 use std::ffi::c_void;
 
 /// Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
@@ -33,10 +32,13 @@ pub unsafe extern "C" fn fdvjp_vjp(
     v: *const f64,
     grad: *mut f64,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    guard("fdvjp_vjp", || unsafe {
-        vjp(cfg, function_of(cfg, f, user)?, x, n, m, v, grad)
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Differences(f, user),
+        Op::Vjp,
+        Arrays::seeded(x, n, m, v, grad)
+    ))
 }
 
 /// `fdvjp_vjp` with a batch function: up to the config's batch size points per call.
@@ -54,10 +56,13 @@ pub unsafe extern "C" fn fdvjp_vjp_batch(
     v: *const f64,
     grad: *mut f64,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    guard("fdvjp_vjp_batch", || unsafe {
-        vjp(cfg, batch_function_of(cfg, f, user)?, x, n, m, v, grad)
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Batch(f, user),
+        Op::Vjp,
+        Arrays::seeded(x, n, m, v, grad)
+    ))
 }
 
 /// Jacobian-vector product: `jvp = J(x) u` (m entries), by one directional difference.
@@ -82,10 +87,13 @@ pub unsafe extern "C" fn fdvjp_jvp(
     u: *const f64,
     jvp: *mut f64,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    guard("fdvjp_jvp", || unsafe {
-        jvp_into(cfg, function_of(cfg, f, user)?, x, n, m, u, jvp)
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Differences(f, user),
+        Op::Jvp,
+        Arrays::seeded(x, n, m, u, jvp)
+    ))
 }
 
 /// `fdvjp_jvp` with a batch function: the stencil's points in one call.
@@ -103,10 +111,13 @@ pub unsafe extern "C" fn fdvjp_jvp_batch(
     u: *const f64,
     jvp: *mut f64,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    guard("fdvjp_jvp_batch", || unsafe {
-        jvp_into(cfg, batch_function_of(cfg, f, user)?, x, n, m, u, jvp)
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Batch(f, user),
+        Op::Jvp,
+        Arrays::seeded(x, n, m, u, jvp)
+    ))
 }
 
 /// The m×n Jacobian of f at x into `jac` (m*n doubles): row-major `jac[i*n + j] =
@@ -126,10 +137,13 @@ pub unsafe extern "C" fn fdvjp_jacobian(
     m: usize,
     jac: *mut f64,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    guard("fdvjp_jacobian", || unsafe {
-        jacobian(cfg, function_of(cfg, f, user)?, x, n, m, jac)
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Differences(f, user),
+        Op::Jacobian,
+        Arrays::jacobian(x, n, m, jac)
+    ))
 }
 
 /// `fdvjp_jacobian` with a batch function: up to the config's batch size points per call.
@@ -146,85 +160,11 @@ pub unsafe extern "C" fn fdvjp_jacobian_batch(
     m: usize,
     jac: *mut f64,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    guard("fdvjp_jacobian_batch", || unsafe {
-        jacobian(cfg, batch_function_of(cfg, f, user)?, x, n, m, jac)
-    })
-}
-
-/// The VJP behind both entry points.
-///
-/// # Safety
-/// As `fdvjp_vjp`.
-unsafe fn vjp(
-    cfg: *const fdvjp_config,
-    f: CFunction,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    v: *const f64,
-    grad: *mut f64,
-) -> Result<(), super::boundary::Failure> {
-    // SAFETY: forwarded caller contract on cfg, x, v.
-    let (opts, x, v) = unsafe {
-        (
-            options_of(cfg)?,
-            input(x, n, "x", "n")?,
-            input(v, m, "v", "m")?,
-        )
-    };
-    let out = Output::new(grad, n, "grad", "n")?;
-    let result = fd::vjp(&f, x, v, &opts)?;
-    // SAFETY: grad is writable for n doubles; the borrows of x and v have ended.
-    unsafe { out.write(&result) };
-    Ok(())
-}
-
-/// The JVP behind both entry points.
-///
-/// # Safety
-/// As `fdvjp_jvp`.
-unsafe fn jvp_into(
-    cfg: *const fdvjp_config,
-    f: CFunction,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    u: *const f64,
-    jvp: *mut f64,
-) -> Result<(), super::boundary::Failure> {
-    // SAFETY: forwarded caller contract on cfg, x, u.
-    let (opts, x, u) = unsafe {
-        (
-            options_of(cfg)?,
-            input(x, n, "x", "n")?,
-            input(u, n, "u", "n")?,
-        )
-    };
-    let out = Output::new(jvp, m, "jvp", "m")?;
-    let result = fd::jvp(&f, x, m, u, &opts)?;
-    // SAFETY: jvp is writable for m doubles; the borrows of x and u have ended.
-    unsafe { out.write(&result) };
-    Ok(())
-}
-
-/// The Jacobian behind both entry points.
-///
-/// # Safety
-/// As `fdvjp_jacobian`.
-unsafe fn jacobian(
-    cfg: *const fdvjp_config,
-    f: CFunction,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    jac: *mut f64,
-) -> Result<(), super::boundary::Failure> {
-    // SAFETY: forwarded caller contract on cfg and x.
-    let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
-    let out = Output::new(jac, product(m, n, "jac")?, "jac", "m*n")?;
-    let result = fd::jacobian(&f, x, m, &opts)?;
-    // SAFETY: jac is writable for m*n doubles; the borrow of x has ended.
-    unsafe { out.write(&result) };
-    Ok(())
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Batch(f, user),
+        Op::Jacobian,
+        Arrays::jacobian(x, n, m, jac)
+    ))
 }

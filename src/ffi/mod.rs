@@ -1,13 +1,14 @@
 //! The C ABI: opaque handles, status codes, the thread-local last error, the panic
 //! boundary and C callbacks adapted to the core's traits.
 //!
-//! The only module with `extern "C"` items and raw-pointer work. Every exported body runs
-//! under [`boundary::guard`], which catches panics and records the last error.
+//! The only module with `extern "C"` items and raw-pointer work. Every exported function
+//! that returns a status runs its body through [`export::export`]: the panic boundary,
+//! the last error named after the function, and the caller's pointers converted by the
+//! typed helpers of [`contract`], where their SAFETY reasoning is written once.
 
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod accuracy;
 mod boundary;
 mod buffers;
 mod callback;
@@ -17,9 +18,13 @@ mod complex_step;
 mod config;
 mod config_get;
 mod config_get_arrays;
+mod contract;
 mod drivers;
+mod estimate;
+mod export;
 mod guard_words;
 mod last_error;
+mod product;
 mod quiet_panic;
 mod report;
 mod status;
@@ -28,7 +33,6 @@ mod tape_ops;
 mod version;
 mod vjp_callback;
 
-pub use accuracy::*;
 pub use callback::{fdvjp_batch_fn, fdvjp_fn, fdvjp_progress_fn};
 pub use complex_callback::fdvjp_cfn;
 pub use complex_function::*;
@@ -37,6 +41,7 @@ pub use config::*;
 pub use config_get::*;
 pub use config_get_arrays::*;
 pub use drivers::*;
+pub use estimate::*;
 pub use guard_words::FDVJP_GUARD_WORDS;
 pub use last_error::fdvjp_last_error;
 pub use report::*;

@@ -1,8 +1,9 @@
 //! The per-call report (`fdvjp_last_report`) and the noise settings of a config.
 
-use super::boundary::{guard, Failure};
-use super::buffers::input;
-use super::config::{fdvjp_config, update};
+use super::boundary::Failure;
+use super::config::fdvjp_config;
+use super::contract::enum_value;
+use super::export::export;
 use super::status::fdvjp_status::{self, *};
 use crate::fd::{last_report, NoiseMode, NoiseSource};
 
@@ -93,7 +94,7 @@ pub enum fdvjp_noise_mode {
 pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) -> fdvjp_status {
     // Read before the guard, which does not touch the report (only the last error).
     let r = last_report();
-    guard("fdvjp_last_report", || {
+    export!(|c| {
         if out.is_null() {
             return Err(Failure::new(FDVJP_NULL_POINTER, "out is NULL"));
         }
@@ -177,13 +178,12 @@ pub unsafe extern "C" fn fdvjp_config_set_noise(
     levels: *const f64,
     len: usize,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_noise", cfg, |o| {
-            let levels = input(levels, len, "levels", "len")?;
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let levels = c.input(levels, len, "levels", "len")?;
             Ok(o.set_noise((len > 0).then(|| levels.to_vec()))?)
         })
-    }
+    })
 }
 
 /// Selects when f's noise is estimated: `FDVJP_NOISE_AUTO` (default), `FDVJP_NOISE_ESTIMATE`
@@ -197,20 +197,11 @@ pub unsafe extern "C" fn fdvjp_config_set_noise_mode(
     cfg: *mut fdvjp_config,
     mode: i32,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_noise_mode", cfg, |o| {
-            o.set_noise_mode(match mode {
-                0 => NoiseMode::Auto,
-                1 => NoiseMode::Estimate,
-                2 => NoiseMode::Off,
-                _ => {
-                    return Err(Failure::invalid(format!(
-                        "mode = {mode} is not a fdvjp_noise_mode"
-                    )))
-                }
-            });
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
+            let all = [NoiseMode::Auto, NoiseMode::Estimate, NoiseMode::Off];
+            o.set_noise_mode(enum_value(&all, mode, "mode", "fdvjp_noise_mode")?);
             Ok(())
         })
-    }
+    })
 }

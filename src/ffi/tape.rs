@@ -1,10 +1,12 @@
 //! The `fdvjp_tape` handle: inputs, constants, opaque and custom-VJP calls, values and
 //! shapes, backward, gradients, replay and clear. The built-in ops are in `tape_ops.rs`.
 
-use super::boundary::{guard, Failure};
-use super::buffers::{input, Output};
-use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction};
-use super::config::{batch_function_of, fdvjp_config, function_of, options_of};
+use super::boundary::Failure;
+use super::buffers::Output;
+use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction, Execution};
+use super::config::{fdvjp_config, Snapshot};
+use super::contract::{Contract, Handle};
+use super::export::export;
 use super::status::fdvjp_status::{self, *};
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
 use crate::tape::{Tape, TapeError, Var};
@@ -44,91 +46,77 @@ impl From<TapeError> for Failure {
     }
 }
 
-/// The live handle behind `t`.
-///
-/// # Safety
-/// `t` is NULL or points to a tape made by `fdvjp_tape_new` that stays alive for `'a`.
-unsafe fn handle<'a>(t: *const fdvjp_tape) -> Result<&'a fdvjp_tape, Failure> {
-    if t.is_null() {
-        return Err(Failure::new(FDVJP_NULL_POINTER, "t is NULL"));
+impl Handle for fdvjp_tape {
+    const ARGUMENT: &'static str = "t";
+    const TYPE: &'static str = "fdvjp_tape";
+    fn is_live(&self) -> bool {
+        self.magic == TAPE_MAGIC
     }
-    // SAFETY: non-NULL and, by the caller's contract, a tape from fdvjp_tape_new; only
-    // shared references to the handle are made (the tape itself sits in a RefCell).
-    let t = unsafe { &*t };
-    if t.magic != TAPE_MAGIC {
-        return Err(Failure::invalid(
-            "t is not a live fdvjp_tape (freed or foreign)",
-        ));
-    }
-    Ok(t)
 }
 
 const IN_USE: &str = "t is in use by the call that invoked this callback: a callback must not \
                       call into its own tape";
 
-/// The tape behind a live handle, borrowed mutably for the call.
-///
-/// # Safety
-/// As [`handle`].
-pub(crate) unsafe fn tape_mut<'a>(t: *mut fdvjp_tape) -> Result<RefMut<'a, Tape>, Failure> {
-    // SAFETY: forwarded caller contract.
-    let t = unsafe { handle(t)? };
-    t.tape
-        .try_borrow_mut()
-        .map_err(|_| Failure::invalid(IN_USE))
+impl fdvjp_tape {
+    /// The tape, borrowed mutably for the call.
+    fn borrow_mut(&self) -> Result<RefMut<'_, Tape>, Failure> {
+        self.tape
+            .try_borrow_mut()
+            .map_err(|_| Failure::invalid(IN_USE))
+    }
+
+    /// The tape, borrowed read-only for the call.
+    fn borrow(&self) -> Result<Ref<'_, Tape>, Failure> {
+        self.tape.try_borrow().map_err(|_| Failure::invalid(IN_USE))
+    }
 }
 
-/// The tape behind a live handle, borrowed read-only for the call.
-///
-/// # Safety
-/// As [`handle`].
-pub(crate) unsafe fn tape_ref<'a>(t: *const fdvjp_tape) -> Result<Ref<'a, Tape>, Failure> {
-    // SAFETY: forwarded caller contract.
-    let t = unsafe { handle(t)? };
-    t.tape.try_borrow().map_err(|_| Failure::invalid(IN_USE))
-}
-
-/// Runs a recording call: validates the tape and `out`, records, then writes the new var.
-///
-/// # Safety
-/// As [`tape_mut`]; `out` is NULL or writable for one `fdvjp_var`; `body` may borrow
-/// caller inputs only for its own duration.
-pub(crate) unsafe fn record(
-    func: &str,
+/// A recording call: checks the tape and `out`, records, then writes the new var.
+pub(crate) fn record(
+    c: &Contract,
     t: *mut fdvjp_tape,
     out: *mut fdvjp_var,
     body: impl FnOnce(&mut Tape) -> Result<Var, Failure>,
-) -> fdvjp_status {
-    guard(func, || {
-        // SAFETY: forwarded caller contract on t.
-        let mut tape = unsafe { tape_mut(t)? };
-        if out.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "out is NULL"));
-        }
-        let out = Output::new(out, 1, "out", "1")?;
-        let var = body(&mut tape)?;
-        // SAFETY: out is non-NULL, aligned and, by contract, writable for one fdvjp_var;
-        // body's borrows of caller arrays have ended.
-        unsafe { out.write(&[var.raw()]) };
-        Ok(())
-    })
+) -> Result<(), Failure> {
+    let mut tape = c.required(t.cast_const())?.borrow_mut()?;
+    let out = c.output_one(out, "out")?;
+    let var = body(&mut tape)?;
+    out.write(&[var.raw()]);
+    Ok(())
 }
 
 /// The caller's array of `ndim` dimensions and the matching row-major data.
-///
-/// # Safety
-/// `shape` is NULL or readable for `ndim` sizes; `x` NULL or readable for their product.
-unsafe fn shaped(x: *const f64, shape: *const usize, ndim: usize) -> Result<ArrayD<f64>, Failure> {
-    // SAFETY: forwarded caller contract on shape.
-    let shape = unsafe { input(shape, ndim, "shape", "ndim")? };
+fn shaped(
+    c: &Contract,
+    x: *const f64,
+    shape: *const usize,
+    ndim: usize,
+) -> Result<ArrayD<f64>, Failure> {
+    let shape = c.input(shape, ndim, "shape", "ndim")?;
     let count = shape
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| Failure::invalid(format!("shape {shape:?} has too many elements")))?;
-    // SAFETY: forwarded caller contract on x, for the product of the shape.
-    let data: &[f64] = unsafe { input(x, count, "x", "the product of shape")? };
+    let data = c.input(x, count, "x", "the product of shape")?;
     ArrayD::from_shape_vec(IxDyn(shape), data.to_vec())
         .map_err(|e| Failure::invalid(format!("shape {shape:?} has too many elements ({e})")))
+}
+
+/// Records an opaque call of the function `make` builds from the config's execution
+/// settings, with the config's options.
+fn opaque(
+    c: &Contract,
+    tape: &mut Tape,
+    cfg: *const fdvjp_config,
+    make: impl FnOnce(Execution) -> Result<CFunction, Failure>,
+    args: (*const fdvjp_var, usize),
+    m: usize,
+) -> Result<Var, Failure> {
+    let config = Snapshot::of(c.handle(cfg)?)?;
+    let f = make(config.execution)?;
+    let args = vars(c.input(args.0, args.1, "args", "nargs")?);
+    let options = std::sync::Arc::unwrap_or_clone(config.options);
+    Ok(tape.call(Box::new(f), &args, m, options)?)
 }
 
 /// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
@@ -174,9 +162,8 @@ pub unsafe extern "C" fn fdvjp_tape_free(t: *mut fdvjp_tape) {
 /// `t` is NULL or a live tape.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_tape_clear(t: *mut fdvjp_tape) -> fdvjp_status {
-    guard("fdvjp_tape_clear", || {
-        // SAFETY: forwarded caller contract on t.
-        unsafe { tape_mut(t)? }.clear();
+    export!(|c| {
+        c.required(t.cast_const())?.borrow_mut()?.clear();
         Ok(())
     })
 }
@@ -193,12 +180,11 @@ pub unsafe extern "C" fn fdvjp_tape_input(
     n: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_input", t, out, |tape| {
-            Ok(tape.input_slice(input(x, n, "x", "n")?)?)
+    export!(|c| {
+        record(c, t, out, |tape| {
+            Ok(tape.input_slice(c.input(x, n, "x", "n")?)?)
         })
-    }
+    })
 }
 
 /// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
@@ -216,12 +202,14 @@ pub unsafe extern "C" fn fdvjp_tape_input_shaped(
     ndim: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_input_shaped", t, out, |tape| {
-            Ok(tape.input(shaped(x, shape, ndim)?)?)
-        })
-    }
+    export!(|c| {
+        record(
+            c,
+            t,
+            out,
+            |tape| Ok(tape.input(shaped(c, x, shape, ndim)?)?),
+        )
+    })
 }
 
 /// Records a vector constant `x[0..n]`: it takes part in ops but is not differentiated
@@ -236,12 +224,11 @@ pub unsafe extern "C" fn fdvjp_tape_constant(
     n: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_constant", t, out, |tape| {
-            Ok(tape.constant_slice(input(x, n, "x", "n")?)?)
+    export!(|c| {
+        record(c, t, out, |tape| {
+            Ok(tape.constant_slice(c.input(x, n, "x", "n")?)?)
         })
-    }
+    })
 }
 
 /// Records a constant of shape `shape[0..ndim]` with row-major data `x`; `ndim == 0` gives
@@ -257,12 +244,11 @@ pub unsafe extern "C" fn fdvjp_tape_constant_shaped(
     ndim: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_constant_shaped", t, out, |tape| {
-            Ok(tape.constant(shaped(x, shape, ndim)?)?)
+    export!(|c| {
+        record(c, t, out, |tape| {
+            Ok(tape.constant(shaped(c, x, shape, ndim)?)?)
         })
-    }
+    })
 }
 
 /// Records an opaque function `y = f(x)` with `m` outputs, where `x` is the concatenation
@@ -300,15 +286,12 @@ pub unsafe extern "C" fn fdvjp_tape_call(
     m: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_call", t, out, |tape| {
-            let options = std::sync::Arc::unwrap_or_clone(options_of(cfg)?);
-            let f = function_of(cfg, f, user)?;
-            let args = vars(input(args, nargs, "args", "nargs")?);
-            Ok(tape.call(Box::new(f), &args, m, options)?)
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let make = |execution| CFunction::point(f, user, execution);
+            opaque(c, tape, cfg, make, (args, nargs), m)
         })
-    }
+    })
 }
 
 /// `fdvjp_tape_call` with a batch function: the node's forward is one call with k = 1, and
@@ -328,15 +311,12 @@ pub unsafe extern "C" fn fdvjp_tape_call_batch(
     m: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_call_batch", t, out, |tape| {
-            let options = std::sync::Arc::unwrap_or_clone(options_of(cfg)?);
-            let f = batch_function_of(cfg, f, user)?;
-            let args = vars(input(args, nargs, "args", "nargs")?);
-            Ok(tape.call(Box::new(f), &args, m, options)?)
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let make = |execution| CFunction::batch(f, user, execution);
+            opaque(c, tape, cfg, make, (args, nargs), m)
         })
-    }
+    })
 }
 
 /// Records a function `y = f(x)` with `m` outputs of the concatenated `args` (as
@@ -361,17 +341,14 @@ pub unsafe extern "C" fn fdvjp_tape_call_vjp(
     m: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_call_vjp", t, out, |tape| {
-            let f = CFunction::new(f, user)
-                .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "f is NULL"))?;
-            let vjp = CVjp::new(vjp, user)
-                .ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, "vjp is NULL"))?;
-            let args = vars(input(args, nargs, "args", "nargs")?);
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let f = CFunction::point(f, user, Execution::default())?;
+            let vjp = CVjp::new(vjp, user)?;
+            let args = vars(c.input(args, nargs, "args", "nargs")?);
             Ok(tape.call_vjp(Box::new(f), Box::new(vjp), &args, m)?)
         })
-    }
+    })
 }
 
 /// The caller's var ids as vars (checked by the tape when used).
@@ -389,17 +366,16 @@ pub unsafe extern "C" fn fdvjp_tape_len(
     v: fdvjp_var,
     len: *mut usize,
 ) -> fdvjp_status {
-    guard("fdvjp_tape_len", || {
-        // SAFETY: forwarded caller contract on t.
-        let tape = unsafe { tape_ref(t)? };
-        if len.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "len is NULL"));
-        }
-        let out = Output::new(len, 1, "len", "1")?;
-        let n = tape.value(Var::from_raw(v))?.len();
-        // SAFETY: len is non-NULL, aligned and writable by contract.
-        unsafe { out.write(&[n]) };
-        Ok(())
+    export!(|c| {
+        read(
+            c,
+            t,
+            |c| c.output_one(len, "len"),
+            |tape, out| {
+                out.write(&[tape.value(Var::from_raw(v))?.len()]);
+                Ok(())
+            },
+        )
     })
 }
 
@@ -413,17 +389,16 @@ pub unsafe extern "C" fn fdvjp_tape_ndim(
     v: fdvjp_var,
     ndim: *mut usize,
 ) -> fdvjp_status {
-    guard("fdvjp_tape_ndim", || {
-        // SAFETY: forwarded caller contract on t.
-        let tape = unsafe { tape_ref(t)? };
-        if ndim.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "ndim is NULL"));
-        }
-        let out = Output::new(ndim, 1, "ndim", "1")?;
-        let d = tape.value(Var::from_raw(v))?.ndim();
-        // SAFETY: ndim is non-NULL, aligned and writable by contract.
-        unsafe { out.write(&[d]) };
-        Ok(())
+    export!(|c| {
+        read(
+            c,
+            t,
+            |c| c.output_one(ndim, "ndim"),
+            |tape, out| {
+                out.write(&[tape.value(Var::from_raw(v))?.ndim()]);
+                Ok(())
+            },
+        )
     })
 }
 
@@ -439,24 +414,27 @@ pub unsafe extern "C" fn fdvjp_tape_shape(
     shape: *mut usize,
     ndim: usize,
 ) -> fdvjp_status {
-    guard("fdvjp_tape_shape", || {
-        // SAFETY: forwarded caller contract on t.
-        let tape = unsafe { tape_ref(t)? };
-        let out = Output::new(shape, ndim, "shape", "ndim")?;
-        let s = tape.value(Var::from_raw(v))?.shape();
-        if s.len() != ndim {
-            return Err(Failure::new(
-                FDVJP_LENGTH_MISMATCH,
-                format!(
-                    "ndim = {ndim}, but {} has {} dimensions",
-                    Var::from_raw(v),
-                    s.len()
-                ),
-            ));
-        }
-        // SAFETY: shape is writable for ndim sizes by contract.
-        unsafe { out.write(s) };
-        Ok(())
+    export!(|c| {
+        read(
+            c,
+            t,
+            |c| c.output(shape, ndim, "shape", "ndim"),
+            |tape, out| {
+                let s = tape.value(Var::from_raw(v))?.shape();
+                if s.len() != ndim {
+                    return Err(Failure::new(
+                        FDVJP_LENGTH_MISMATCH,
+                        format!(
+                            "ndim = {ndim}, but {} has {} dimensions",
+                            Var::from_raw(v),
+                            s.len()
+                        ),
+                    ));
+                }
+                out.write(s);
+                Ok(())
+            },
+        )
     })
 }
 
@@ -473,30 +451,42 @@ pub unsafe extern "C" fn fdvjp_tape_value(
     out: *mut f64,
     len: usize,
 ) -> fdvjp_status {
-    guard("fdvjp_tape_value", || {
-        // SAFETY: forwarded caller contract on t.
-        let tape = unsafe { tape_ref(t)? };
-        let dest = Output::new(out, len, "out", "len")?;
-        let value = tape.value(Var::from_raw(v))?;
-        check_len(len, value.len(), v)?;
-        // SAFETY: out is writable for len doubles by contract; value is Rust-owned.
-        unsafe { dest.write(value.as_slice().expect("standard layout")) };
-        Ok(())
+    export!(|c| {
+        read(
+            c,
+            t,
+            |c| c.output(out, len, "out", "len"),
+            |tape, out| copy_out(out, tape.value(Var::from_raw(v))?, v),
+        )
     })
 }
 
-fn check_len(len: usize, expected: usize, v: fdvjp_var) -> Result<(), Failure> {
-    if len == expected {
-        Ok(())
-    } else {
-        Err(Failure::new(
+/// Reads from the tape behind `t` into the output `dest` makes (checked after the tape).
+fn read<'c, T: Copy>(
+    c: &'c Contract,
+    t: *const fdvjp_tape,
+    dest: impl FnOnce(&'c Contract) -> Result<Output<'c, T>, Failure>,
+    get: impl FnOnce(&Tape, Output<'c, T>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let tape = c.required(t)?.borrow()?;
+    get(&tape, dest(c)?)
+}
+
+/// Copies a var's value or gradient into `out`, whose length must be its number of
+/// elements.
+fn copy_out(out: Output<'_, f64>, value: &ArrayD<f64>, v: fdvjp_var) -> Result<(), Failure> {
+    let (len, expected) = (out.len(), value.len());
+    if len != expected {
+        return Err(Failure::new(
             FDVJP_LENGTH_MISMATCH,
             format!(
                 "len = {len}, but {} has {expected} elements",
                 Var::from_raw(v)
             ),
-        ))
+        ));
     }
+    out.write(value.as_slice().expect("standard layout"));
+    Ok(())
 }
 
 /// Computes the gradient of `<seed, out>` with respect to every input, replacing earlier
@@ -515,22 +505,18 @@ pub unsafe extern "C" fn fdvjp_tape_backward(
     seed: *const f64,
     len: usize,
 ) -> fdvjp_status {
-    guard("fdvjp_tape_backward", || {
-        // SAFETY: forwarded caller contract on t and seed.
-        let (mut tape, seed) = unsafe {
-            let tape = tape_mut(t)?;
-            let seed = if seed.is_null() {
-                if len > 1 {
-                    return Err(Failure::invalid(format!(
-                        "seed is NULL but len = {len} (a NULL seed means 1 for a \
-                         one-element output: len must be 0 or 1)"
-                    )));
-                }
-                None
-            } else {
-                Some(input(seed, len, "seed", "len")?)
-            };
-            (tape, seed)
+    export!(|c| {
+        let mut tape = c.required(t.cast_const())?.borrow_mut()?;
+        let seed = if seed.is_null() {
+            if len > 1 {
+                return Err(Failure::invalid(format!(
+                    "seed is NULL but len = {len} (a NULL seed means 1 for a \
+                     one-element output: len must be 0 or 1)"
+                )));
+            }
+            None
+        } else {
+            Some(c.input(seed, len, "seed", "len")?)
         };
         tape.backward(Var::from_raw(out), seed)?;
         Ok(())
@@ -551,15 +537,13 @@ pub unsafe extern "C" fn fdvjp_tape_grad(
     out: *mut f64,
     len: usize,
 ) -> fdvjp_status {
-    guard("fdvjp_tape_grad", || {
-        // SAFETY: forwarded caller contract on t.
-        let tape = unsafe { tape_ref(t)? };
-        let dest = Output::new(out, len, "out", "len")?;
-        let grad = tape.grad(Var::from_raw(input))?;
-        check_len(len, grad.len(), input)?;
-        // SAFETY: out is writable for len doubles by contract; grad is Rust-owned.
-        unsafe { dest.write(grad.as_slice().expect("standard layout")) };
-        Ok(())
+    export!(|c| {
+        read(
+            c,
+            t,
+            |c| c.output(out, len, "out", "len"),
+            |tape, out| copy_out(out, &tape.grad(Var::from_raw(input))?, input),
+        )
     })
 }
 
@@ -577,10 +561,9 @@ pub unsafe extern "C" fn fdvjp_tape_set_input(
     x: *const f64,
     n: usize,
 ) -> fdvjp_status {
-    guard("fdvjp_tape_set_input", || {
-        // SAFETY: forwarded caller contract on t and x.
-        let (mut tape, x) = unsafe { (tape_mut(t)?, super::buffers::input(x, n, "x", "n")?) };
-        tape.set_input(Var::from_raw(input), x)?;
+    export!(|c| {
+        let mut tape = c.required(t.cast_const())?.borrow_mut()?;
+        tape.set_input(Var::from_raw(input), c.input(x, n, "x", "n")?)?;
         Ok(())
     })
 }
@@ -594,9 +577,8 @@ pub unsafe extern "C" fn fdvjp_tape_set_input(
 /// `t` is NULL or a live tape, and the `user` pointers it keeps are still valid.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_tape_forward(t: *mut fdvjp_tape) -> fdvjp_status {
-    guard("fdvjp_tape_forward", || {
-        // SAFETY: forwarded caller contract on t.
-        unsafe { tape_mut(t)? }.forward()?;
+    export!(|c| {
+        c.required(t.cast_const())?.borrow_mut()?.forward()?;
         Ok(())
     })
 }

@@ -2,8 +2,8 @@
 //! (`fdvjp_tape_unary`, `fdvjp_tape_binary`, `fdvjp_tape_reduce`), and named entry points for
 //! ops with parameters. Each records one node and writes its var to `*out`.
 
-use super::boundary::Failure;
-use super::buffers::input;
+use super::contract::enum_value;
+use super::export::export;
 use super::status::fdvjp_status;
 use super::tape::{fdvjp_tape, fdvjp_var, record, vars as to_vars};
 use crate::tape::{BinaryOp, ReduceOp, UnaryOp, Var};
@@ -66,13 +66,6 @@ pub enum fdvjp_reduce_op {
     FDVJP_REDUCE_NORM2 = 2,
 }
 
-fn pick<T: Copy>(all: &[T], code: i32, what: &str) -> Result<T, Failure> {
-    usize::try_from(code)
-        .ok()
-        .and_then(|i| all.get(i).copied())
-        .ok_or_else(|| Failure::invalid(format!("op = {code} is not a {what}")))
-}
-
 /// Records `op(a)` elementwise (`op` a `fdvjp_unary_op`; any other value is
 /// `FDVJP_INVALID_ARGUMENT`). The result has a's shape.
 ///
@@ -85,13 +78,12 @@ pub unsafe extern "C" fn fdvjp_tape_unary(
     a: fdvjp_var,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_unary", t, out, |tape| {
-            let op = pick(&UnaryOp::ALL, op, "fdvjp_unary_op")?;
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let op = enum_value(&UnaryOp::ALL, op, "op", "fdvjp_unary_op")?;
             Ok(tape.unary(op, Var::from_raw(a))?)
         })
-    }
+    })
 }
 
 /// Records `a op b` elementwise (`op` a `fdvjp_binary_op`), broadcasting a scalar operand.
@@ -106,13 +98,12 @@ pub unsafe extern "C" fn fdvjp_tape_binary(
     b: fdvjp_var,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_binary", t, out, |tape| {
-            let op = pick(&BinaryOp::ALL, op, "fdvjp_binary_op")?;
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let op = enum_value(&BinaryOp::ALL, op, "op", "fdvjp_binary_op")?;
             Ok(tape.binary(op, Var::from_raw(a), Var::from_raw(b))?)
         })
-    }
+    })
 }
 
 /// Records the reduction of all of a's elements to a scalar (`op` a `fdvjp_reduce_op`).
@@ -126,13 +117,12 @@ pub unsafe extern "C" fn fdvjp_tape_reduce(
     a: fdvjp_var,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_reduce", t, out, |tape| {
-            let op = pick(&ReduceOp::ALL, op, "fdvjp_reduce_op")?;
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let op = enum_value(&ReduceOp::ALL, op, "op", "fdvjp_reduce_op")?;
             Ok(tape.reduce(op, Var::from_raw(a))?)
         })
-    }
+    })
 }
 
 /// Records `pow(a, p)` elementwise for a fixed finite exponent `p` (the derivative is
@@ -147,12 +137,7 @@ pub unsafe extern "C" fn fdvjp_tape_pow_scalar(
     p: f64,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_pow_scalar", t, out, |tape| {
-            Ok(tape.pow_scalar(Var::from_raw(a), p)?)
-        })
-    }
+    export!(|c| record(c, t, out, |tape| Ok(tape.pow_scalar(Var::from_raw(a), p)?)))
 }
 
 /// Records the inner product `sum_i a_i b_i` of two arrays of the same shape (a scalar).
@@ -166,12 +151,11 @@ pub unsafe extern "C" fn fdvjp_tape_dot(
     b: fdvjp_var,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_dot", t, out, |tape| {
+    export!(|c| {
+        record(c, t, out, |tape| {
             Ok(tape.dot(Var::from_raw(a), Var::from_raw(b))?)
         })
-    }
+    })
 }
 
 /// Records the matrix product of a 2-D `a` of shape `[m, k]` with a 2-D `b` of shape
@@ -187,12 +171,11 @@ pub unsafe extern "C" fn fdvjp_tape_matmul(
     b: fdvjp_var,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_matmul", t, out, |tape| {
+    export!(|c| {
+        record(c, t, out, |tape| {
             Ok(tape.matmul(Var::from_raw(a), Var::from_raw(b))?)
         })
-    }
+    })
 }
 
 /// Records `a` under the shape `shape[0..ndim]`, which must hold the same number of
@@ -209,13 +192,12 @@ pub unsafe extern "C" fn fdvjp_tape_reshape(
     ndim: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_reshape", t, out, |tape| {
-            let shape = input(shape, ndim, "shape", "ndim")?;
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let shape = c.input(shape, ndim, "shape", "ndim")?;
             Ok(tape.reshape(Var::from_raw(a), shape)?)
         })
-    }
+    })
 }
 
 /// Records elements `start .. start + len` of the flattened (row-major) `a`, as a vector
@@ -231,12 +213,11 @@ pub unsafe extern "C" fn fdvjp_tape_slice(
     len: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_slice", t, out, |tape| {
+    export!(|c| {
+        record(c, t, out, |tape| {
             Ok(tape.slice(Var::from_raw(a), start, len)?)
         })
-    }
+    })
 }
 
 /// Records the concatenation of the flattened `vars[0..count]`, as a vector.
@@ -251,11 +232,10 @@ pub unsafe extern "C" fn fdvjp_tape_concat(
     count: usize,
     out: *mut fdvjp_var,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        record("fdvjp_tape_concat", t, out, |tape| {
-            let ids = input(vars, count, "vars", "count")?;
+    export!(|c| {
+        record(c, t, out, |tape| {
+            let ids = c.input(vars, count, "vars", "count")?;
             Ok(tape.concat(&to_vars(ids))?)
         })
-    }
+    })
 }

@@ -1,5 +1,7 @@
 //! C adjoint callbacks (`fdvjp_vjp_fn`) adapted to the tape's [`Vjp`] trait.
 
+use super::boundary::Failure;
+use super::contract::required;
 use super::guard_words::{call_guarded, OverrunLog};
 use crate::tape::Vjp;
 use std::ffi::c_void;
@@ -42,10 +44,10 @@ pub(crate) struct CVjp {
 }
 
 impl CVjp {
-    /// `None` when `f` is NULL.
-    pub fn new(f: fdvjp_vjp_fn, user: *mut c_void) -> Option<Self> {
-        f.map(|f| Self {
-            f,
+    /// `FDVJP_NULL_POINTER` ("vjp is NULL") when `f` is NULL.
+    pub fn new(f: fdvjp_vjp_fn, user: *mut c_void) -> Result<Self, Failure> {
+        Ok(Self {
+            f: required(f, "vjp")?,
             user,
             log: Arc::default(),
         })

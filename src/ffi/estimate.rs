@@ -1,11 +1,10 @@
 //! The Richardson entry points: VJP, JVP and Jacobian with a per-entry error estimate.
 
-use super::boundary::guard;
-use super::buffers::{input, product, Output};
 use super::callback::fdvjp_fn;
-use super::config::{fdvjp_config, function_of, options_of};
+use super::config::fdvjp_config;
+use super::export::export;
+use super::product::{run, Arrays, Method, Op};
 use super::status::fdvjp_status;
-use crate::fd;
 use std::ffi::c_void;
 
 /// Vector-Jacobian product `grad = v^T J(x)` (n entries) by Richardson extrapolation of
@@ -46,27 +45,13 @@ pub unsafe extern "C" fn fdvjp_vjp_estimate(
     grad: *mut f64,
     err: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_vjp_estimate", || {
-        // SAFETY: forwarded caller contract on cfg, x, v.
-        let (opts, x, v) = unsafe {
-            (
-                options_of(cfg)?,
-                input(x, n, "x", "n")?,
-                input(v, m, "v", "m")?,
-            )
-        };
-        // SAFETY: cfg is NULL or a live config (caller contract).
-        let f = unsafe { function_of(cfg, f, user) }?;
-        let grad = Output::new(grad, n, "grad", "n")?;
-        let err = Output::new(err, n, "err", "n")?;
-        let e = fd::vjp_estimate(&f, x, v, &opts)?;
-        // SAFETY: grad and err are writable for n doubles; the borrows of x and v ended.
-        unsafe {
-            grad.write(&e.value);
-            err.write(&e.error);
-        }
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Estimate(f, user),
+        Op::Vjp,
+        Arrays::seeded(x, n, m, v, grad).with_error(err)
+    ))
 }
 
 /// Jacobian-vector product `jvp = J(x) u` (m entries) by Richardson extrapolation along u,
@@ -91,27 +76,13 @@ pub unsafe extern "C" fn fdvjp_jvp_estimate(
     jvp: *mut f64,
     err: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_jvp_estimate", || {
-        // SAFETY: forwarded caller contract on cfg, x, u.
-        let (opts, x, u) = unsafe {
-            (
-                options_of(cfg)?,
-                input(x, n, "x", "n")?,
-                input(u, n, "u", "n")?,
-            )
-        };
-        // SAFETY: cfg is NULL or a live config (caller contract).
-        let f = unsafe { function_of(cfg, f, user) }?;
-        let jvp = Output::new(jvp, m, "jvp", "m")?;
-        let err = Output::new(err, m, "err", "m")?;
-        let e = fd::jvp_estimate(&f, x, m, u, &opts)?;
-        // SAFETY: jvp and err are writable for m doubles; the borrows of x and u ended.
-        unsafe {
-            jvp.write(&e.value);
-            err.write(&e.error);
-        }
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Estimate(f, user),
+        Op::Jvp,
+        Arrays::seeded(x, n, m, u, jvp).with_error(err)
+    ))
 }
 
 /// The m×n Jacobian by Richardson extrapolation into `jac` (m*n doubles, in the config's
@@ -134,20 +105,11 @@ pub unsafe extern "C" fn fdvjp_jacobian_estimate(
     jac: *mut f64,
     err: *mut f64,
 ) -> fdvjp_status {
-    guard("fdvjp_jacobian_estimate", || {
-        // SAFETY: forwarded caller contract on cfg and x.
-        let (opts, x) = unsafe { (options_of(cfg)?, input(x, n, "x", "n")?) };
-        // SAFETY: cfg is NULL or a live config (caller contract).
-        let f = unsafe { function_of(cfg, f, user) }?;
-        let len = product(m, n, "jac")?;
-        let jac = Output::new(jac, len, "jac", "m*n")?;
-        let err = Output::new(err, len, "err", "m*n")?;
-        let e = fd::jacobian_estimate(&f, x, m, &opts)?;
-        // SAFETY: jac and err are writable for m*n doubles; the borrow of x has ended.
-        unsafe {
-            jac.write(&e.value);
-            err.write(&e.error);
-        }
-        Ok(())
-    })
+    export!(|c| run(
+        c,
+        cfg,
+        Method::Estimate(f, user),
+        Op::Jacobian,
+        Arrays::jacobian(x, n, m, jac).with_error(err)
+    ))
 }

@@ -1,0 +1,148 @@
+//! What an exported function's caller promises, and the typed conversions that rely on it.
+//!
+//! Each exported `unsafe extern "C"` function documents, in its `# Safety` section, what
+//! its caller promises of every pointer argument: a handle is NULL or a live one of its
+//! kind, an input array is readable and an output array writable for its stated length,
+//! for the duration of the call. [`export!`](super::export::export) makes one [`Contract`]
+//! per call, standing for that promise; the helpers below are the only places that turn
+//! raw pointers into references, each checking what can be checked (NULL, alignment,
+//! size, a handle's live tag) and relying on the promise for the rest. So the SAFETY
+//! reasoning is written here once, and the exported bodies hold no `unsafe`.
+//!
+//! Rules for the bodies, which the helpers cannot check: pass them only the exported
+//! function's own arguments with the lengths its `# Safety` section names; write outputs
+//! last, once nothing borrowed from an input is read again (a caller may pass overlapping
+//! arrays).
+
+use super::boundary::Failure;
+use super::buffers::{check, Output};
+use super::status::fdvjp_status::*;
+use std::marker::PhantomData;
+
+/// The caller's promise for the exported function now running. Made only by `export!`;
+/// references obtained through it live no longer than it, i.e. than the call.
+pub(crate) struct Contract {
+    /// Not `Send`, not constructible outside this module.
+    _call: PhantomData<*const ()>,
+}
+
+/// An opaque handle type (`fdvjp_config`, `fdvjp_tape`): what its argument is called in
+/// messages, and whether a pointed-to value carries the live tag (freed or foreign
+/// pointers are then usually caught).
+pub(crate) trait Handle {
+    /// The argument's name in messages ("cfg", "t").
+    const ARGUMENT: &'static str;
+    /// The C type's name ("fdvjp_config").
+    const TYPE: &'static str;
+    fn is_live(&self) -> bool;
+}
+
+impl Contract {
+    /// # Safety
+    /// Only at the top of an exported function's body, whose caller promised its
+    /// `# Safety` section for every pointer argument.
+    pub(crate) unsafe fn promised() -> Self {
+        Self { _call: PhantomData }
+    }
+
+    /// A handle that may be NULL (`None`: the defaults); a non-NULL one must be live.
+    pub fn handle<H: Handle>(&self, p: *const H) -> Result<Option<&H>, Failure> {
+        if p.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: non-NULL and, by the contract, a handle made by its `_new` function and
+        // not freed (a freed one still mapped is caught by the tag below); only shared
+        // references to handles are made from `*const` arguments.
+        let h = unsafe { &*p };
+        if !h.is_live() {
+            return Err(Failure::invalid(format!(
+                "{} is not a live {} (freed or foreign)",
+                H::ARGUMENT,
+                H::TYPE
+            )));
+        }
+        Ok(Some(h))
+    }
+
+    /// A handle that must not be NULL, for reading.
+    pub fn required<H: Handle>(&self, p: *const H) -> Result<&H, Failure> {
+        self.handle(p)?.ok_or_else(|| null::<H>())
+    }
+
+    /// A handle that must not be NULL, for changing (a config's setters).
+    // The `&mut` comes from the caller's pointer, not from `self`, which only bounds its
+    // lifetime to the call.
+    #[allow(clippy::mut_from_ref)]
+    pub fn required_mut<H: Handle>(&self, p: *mut H) -> Result<&mut H, Failure> {
+        self.required(p.cast_const())?;
+        // SAFETY: checked non-NULL and live above; by the contract (`# Safety` of the
+        // setters) the caller holds no other reference to the handle during the call,
+        // and the body converts it once.
+        Ok(unsafe { &mut *p })
+    }
+
+    /// The caller's input array `p[0..len]`; `(NULL, 0)` is the empty array. Messages name
+    /// the array `name` and its length `len_name` ("x is NULL but n = 3").
+    pub fn input<T>(
+        &self,
+        p: *const T,
+        len: usize,
+        name: &str,
+        len_name: &str,
+    ) -> Result<&[T], Failure> {
+        check(p, len, name, len_name)?;
+        if len == 0 {
+            return Ok(&[]);
+        }
+        // SAFETY: `p` is non-NULL, aligned and `len` elements fit in isize (checked
+        // above); by the contract it is readable for `len` elements during the call,
+        // which the borrow of `self` outlives no more than the call.
+        Ok(unsafe { std::slice::from_raw_parts(p, len) })
+    }
+
+    /// The caller's output array `p[0..len]`, checked now and written only by
+    /// [`Output::write`] once the computation has succeeded.
+    pub fn output<T: Copy>(
+        &self,
+        p: *mut T,
+        len: usize,
+        name: &str,
+        len_name: &str,
+    ) -> Result<Output<'_, T>, Failure> {
+        check(p.cast_const(), len, name, len_name)?;
+        // SAFETY: checked above; by the contract `p` is writable for `len` elements
+        // during the call, which the output does not outlive.
+        Ok(unsafe { Output::new(p, len) })
+    }
+
+    /// A required single-value output (`*out`): NULL is "`name` is NULL".
+    pub fn output_one<T: Copy>(&self, p: *mut T, name: &str) -> Result<Output<'_, T>, Failure> {
+        if p.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, format!("{name} is NULL")));
+        }
+        self.output(p, 1, name, "1")
+    }
+}
+
+fn null<H: Handle>() -> Failure {
+    Failure::new(FDVJP_NULL_POINTER, format!("{} is NULL", H::ARGUMENT))
+}
+
+/// A callback argument that must not be NULL: "`name` is NULL" otherwise.
+pub(crate) fn required<F>(f: Option<F>, name: &str) -> Result<F, Failure> {
+    f.ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, format!("{name} is NULL")))
+}
+
+/// The `value`-th of `all`, for an `int32_t` argument that names one of a C enum's
+/// values: "`argument` = 7 is not a `c_type`" otherwise.
+pub(crate) fn enum_value<T: Copy>(
+    all: &[T],
+    value: i32,
+    argument: &str,
+    c_type: &str,
+) -> Result<T, Failure> {
+    usize::try_from(value)
+        .ok()
+        .and_then(|i| all.get(i).copied())
+        .ok_or_else(|| Failure::invalid(format!("{argument} = {value} is not a {c_type}")))
+}
