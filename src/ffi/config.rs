@@ -2,7 +2,7 @@
 
 use super::boundary::Failure;
 use super::callback::{fdvjp_progress_fn, Execution};
-use super::contract::{enum_value, Handle};
+use super::contract::{enum_value, new_handle, Handle};
 use super::export::export;
 use super::status::fdvjp_status;
 use crate::fd::{Layout, Options, Scheme, Sparsity};
@@ -107,6 +107,9 @@ impl Handle for fdvjp_config {
     fn is_live(&self) -> bool {
         self.magic == CONFIG_MAGIC
     }
+    fn retire(&mut self) {
+        self.magic = 0;
+    }
 }
 
 impl fdvjp_config {
@@ -124,15 +127,12 @@ impl fdvjp_config {
 /// row-major Jacobians. Free it with `fdvjp_config_free`. NULL only if out of memory.
 #[no_mangle]
 pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
-    let made = std::panic::catch_unwind(|| {
-        Box::into_raw(Box::new(fdvjp_config {
-            magic: CONFIG_MAGIC,
-            options: Arc::new(Options::default()),
-            execution: Execution::default(),
-            batch_chosen: false,
-        }))
-    });
-    made.unwrap_or(std::ptr::null_mut())
+    export!(or std::ptr::null_mut(), |c| new_handle(|| fdvjp_config {
+        magic: CONFIG_MAGIC,
+        options: Arc::new(Options::default()),
+        execution: Execution::default(),
+        batch_chosen: false,
+    }))
 }
 
 /// Frees a config. `fdvjp_config_free(NULL)` does nothing; so does a pointer that is not a
@@ -142,18 +142,7 @@ pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
 /// `cfg` is NULL or came from `fdvjp_config_new` and is not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_config_free(cfg: *mut fdvjp_config) {
-    if cfg.is_null() {
-        return;
-    }
-    // SAFETY: non-NULL and, by contract, from fdvjp_config_new; the tag guards against a
-    // second free of the same pointer while its memory is still mapped.
-    unsafe {
-        if (*cfg).magic != CONFIG_MAGIC {
-            return;
-        }
-        (*cfg).magic = 0;
-        drop(Box::from_raw(cfg));
-    }
+    export!(or(), |c| c.free(cfg))
 }
 
 /// Selects the difference scheme: one of `FDVJP_CENTRAL` (default), `FDVJP_FORWARD`,

@@ -16,6 +16,7 @@
 
 use super::boundary::Failure;
 use super::buffers::{check, Output};
+use super::quiet_panic;
 use super::status::fdvjp_status::*;
 use std::marker::PhantomData;
 
@@ -35,6 +36,17 @@ pub(crate) trait Handle {
     /// The C type's name ("fdvjp_config").
     const TYPE: &'static str;
     fn is_live(&self) -> bool;
+    /// Clears the live tag, just before the handle is freed.
+    fn retire(&mut self);
+    /// Whether a call on this thread is using the handle (then it cannot be freed).
+    fn in_use(&self) -> bool {
+        false
+    }
+}
+
+/// A new handle for C, to be freed by [`Contract::free`]; NULL if making it panics.
+pub(crate) fn new_handle<H: Handle>(make: impl FnOnce() -> H) -> *mut H {
+    quiet_panic::catch(|| Box::into_raw(Box::new(make()))).unwrap_or(std::ptr::null_mut())
 }
 
 impl Contract {
@@ -62,6 +74,26 @@ impl Contract {
             )));
         }
         Ok(Some(h))
+    }
+
+    /// Frees a handle made by [`new_handle`]. NULL, a pointer whose tag says it is not
+    /// live (a second free while its memory is still mapped), and a handle in use are
+    /// left alone.
+    pub fn free<H: Handle>(&self, p: *mut H) {
+        let Ok(Some(h)) = self.handle(p.cast_const()) else {
+            return;
+        };
+        if h.in_use() {
+            return;
+        }
+        // SAFETY: live and not in use, so no other reference to it exists; by the
+        // contract it was made by `new_handle` (`Box::into_raw`) and is not used after this
+        // call, so it is dropped exactly once.
+        let handle = unsafe {
+            (*p).retire();
+            Box::from_raw(p)
+        };
+        let _ = quiet_panic::catch(|| drop(handle));
     }
 
     /// A handle that must not be NULL, for reading.

@@ -24,6 +24,9 @@ pub(crate) fn enclosing_function(nested: &'static str) -> &'static str {
 /// `body` (a `Result<(), Failure>` with `c: &Contract` in scope) under the panic
 /// boundary, named after the enclosing function.
 ///
+/// `export!(or default, |c| body)` is the same for a function that returns no status
+/// (`*_new`, `*_free`): a panic returns `default` and the last error is left alone.
+///
 /// Only for the top level of a `#[no_mangle] pub unsafe extern "C" fn` whose `# Safety`
 /// section states what its caller promises of every pointer argument: the `Contract` the
 /// body receives stands for that promise.
@@ -39,6 +42,17 @@ macro_rules! export {
             let $contract = &contract;
             $body
         })
+    }};
+    (or $default:expr, |$contract:ident| $body:expr) => {{
+        // SAFETY: as above; a safe exported function without pointer arguments promises
+        // nothing, and its body then uses no helper that relies on a promise.
+        let contract = unsafe { $crate::ffi::contract::Contract::promised() };
+        $crate::ffi::quiet_panic::catch(|| {
+            #[allow(unused_variables)]
+            let $contract = &contract;
+            $body
+        })
+        .unwrap_or($default)
     }};
 }
 pub(crate) use export;

@@ -5,7 +5,7 @@ use super::boundary::Failure;
 use super::buffers::Output;
 use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction, Execution};
 use super::config::{fdvjp_config, Snapshot};
-use super::contract::{Contract, Handle};
+use super::contract::{new_handle, Contract, Handle};
 use super::export::export;
 use super::status::fdvjp_status::{self, *};
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
@@ -51,6 +51,13 @@ impl Handle for fdvjp_tape {
     const TYPE: &'static str = "fdvjp_tape";
     fn is_live(&self) -> bool {
         self.magic == TAPE_MAGIC
+    }
+    fn retire(&mut self) {
+        self.magic = 0;
+    }
+    /// Freed from inside one of its own callbacks.
+    fn in_use(&self) -> bool {
+        self.tape.try_borrow_mut().is_err()
     }
 }
 
@@ -122,13 +129,10 @@ fn opaque(
 /// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
 #[no_mangle]
 pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
-    let made = std::panic::catch_unwind(|| {
-        Box::into_raw(Box::new(fdvjp_tape {
-            magic: TAPE_MAGIC,
-            tape: RefCell::new(Tape::new()),
-        }))
-    });
-    made.unwrap_or(std::ptr::null_mut())
+    export!(or std::ptr::null_mut(), |c| new_handle(|| fdvjp_tape {
+        magic: TAPE_MAGIC,
+        tape: RefCell::new(Tape::new()),
+    }))
 }
 
 /// Frees a tape with everything recorded on it. `fdvjp_tape_free(NULL)` does nothing; so
@@ -140,18 +144,7 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
 /// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_tape_free(t: *mut fdvjp_tape) {
-    if t.is_null() {
-        return;
-    }
-    // SAFETY: non-NULL and, by contract, from fdvjp_tape_new; the tag guards against a second
-    // free of the same pointer while its memory is still mapped. Dropping runs no C code.
-    unsafe {
-        if (*t).magic != TAPE_MAGIC || (*t).tape.try_borrow_mut().is_err() {
-            return; // not a live tape, or freed from inside one of its own callbacks
-        }
-        (*t).magic = 0;
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(t))));
-    }
+    export!(or(), |c| c.free(t))
 }
 
 /// Empties the tape for reuse: every node, gradient and kept callback is dropped, and every
