@@ -25,8 +25,17 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     pub step_scale: f64,
     /// Whether the noise estimate has run in this computation.
     pub noise_tried: bool,
-    /// Directions whose second differences looked like noise (see `refine.rs`).
-    pub noise_like: usize,
+    /// The (weighted) second differences of the directions that looked like noise (see
+    /// `refine.rs`), weighed at the end of the pass against [`Probe::max_change`].
+    pub noise_like: Vec<f64>,
+    /// The largest (weighted) change of f over the step rule's scale, `sum_i |v_i|
+    /// max(0.01 |f_i|, |D1_i| t / r)`, over the directions of this pass (central stencils).
+    pub max_change: f64,
+    /// The largest change of an output of f over the scale the step rule assumes, seen so
+    /// far (`|D1| t / r` of plain central stencils; not D2, which noise inflates): the size against which
+    /// an estimated noise is significant (f near 0 as a sum of larger terms rounds on
+    /// their scale, not on |f|'s).
+    pub f_scale: f64,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -71,7 +80,9 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             weights: None,
             step_scale: 1.0,
             noise_tried: false,
-            noise_like: 0,
+            noise_like: Vec::new(),
+            max_change: 0.0,
+            f_scale: 0.0,
         })
     }
 

@@ -24,13 +24,16 @@
 //!   evaluations each) while the truncation seen between levels stays below rounding.
 //!
 //! Choosing: each level k has an error estimate `E_k` (truncation from the difference to
-//! its neighbouring level, `eps ρ_k`, and `ε / t_k` for noise ε); for each output, the
+//! its neighbouring level, rounding, and `ε / t_k` for noise ε); for each output, the
 //! value with the smallest estimate is kept, the plain one on ties, so that a direction
-//! that only looked suspect keeps its plain value bit for bit.
+//! that only looked suspect keeps its plain value bit for bit. A value refined down
+//! (central) must beat the rounding its levels show, not only `eps ρ`, and wins only where
+//! the plain value is demonstrably further from it than its own error ([`shrink`]).
 //!
 //! Noise step: with a noise level ε (declared, or estimated), the step is `c t` with
 //! `c = (κ ε_rel / eps)^(1/(p+1))` (κ = 3 central, 4 one-sided, 1 fourth order; p the
-//! order; `ε_rel = max ε_i / max |f_i(x)|`), which is `(3 ε / |f'''|)^(1/3)` central and
+//! order; `ε_rel = max ε_i / max |f_i|` over f(x) and the change of f over the plain scale seen so
+//! far), which is `(3 ε / |f'''|)^(1/3)` central and
 //! `2 sqrt(ε / |f''|)` one-sided for a function of size M varying on the scale of the
 //! plain rule; used only when `c > 1.5` (and at most `0.1 / r`), so refining never walks
 //! down into a function's noise.
@@ -62,6 +65,11 @@ const GROW: f64 = 10.0;
 const GROW_LEVELS: i32 = 3;
 /// The noise step is used when it is at least this multiple of the plain step.
 const NOISE_SIGNIFICANT: f64 = 1.5;
+/// ... and when the noise is at least this many times `eps` relative to f's size: below,
+/// it is the rounding of f computed as a sum of terms (a sum of six sines of size 1 near
+/// an extremum measured 1.2 eps of its size, which sent a well-scaled function to the
+/// noise step), which the plain step already balances.
+const NOISE_FLOOR: f64 = 16.0;
 
 enum Suspect {
     /// Refine down from the step `target`.
@@ -101,7 +109,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
         Some(Suspect::NoiseLike) => {
             // Noise, or a point where f' is tiny next to f'' (one column cannot tell):
             // counted; the call decides when all directions are done ([`noise_trigger`]).
-            p.noise_like += 1;
+            p.noise_like.push(noise_d2(p, out));
             plain_bound(p, t, out)
         }
     };
@@ -123,8 +131,10 @@ pub(crate) fn prepare<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Result<
 
 /// After all directions, under `NoiseMode::Auto` with no noise declared: when at least
 /// two directions, and a quarter of them, showed second differences far above what the
-/// step rule assumes, estimates the noise; true when it is significant, so that every
-/// direction is to be done again at the noise step.
+/// step rule assumes (`|D2| > 30 r^2 M` both for their own M and for the largest M of
+/// the call: a smooth f near an extremum along one direction has f' -> 0 there, but not
+/// along all), estimates the noise; true when it is significant, so that every direction
+/// is to be done again at the noise step.
 pub(crate) fn noise_trigger<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     directions: usize,
@@ -132,9 +142,18 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
     if p.opts.noise_mode() != NoiseMode::Auto
         || p.noise_tried
         || p.report.noise_source != NoiseSource::None
-        || p.noise_like < 2
-        || 4 * p.noise_like < directions
     {
+        return Ok(false);
+    }
+    // Curvature, not noise, when the second difference is large only next to this
+    // direction's own first difference (near an extremum of a smooth f: f' -> 0).
+    let r = relative_step(p);
+    let noisy = p
+        .noise_like
+        .iter()
+        .filter(|&&d2| d2 > LARGE * r * r * p.max_change)
+        .count();
+    if noisy < 2 || 4 * noisy < directions {
         return Ok(false);
     }
     p.noise_tried = true;
@@ -158,7 +177,10 @@ pub(crate) fn estimate_noise<F: Function + ?Sized>(
 }
 
 /// The multiple of the plain step that balances the known noise against truncation
-/// (module doc), or 1 when that is not significantly larger.
+/// (module doc), or 1 when that is not significantly larger. The noise is taken relative
+/// to the larger of `max |f_i(x)|` and the change of f over the step rule's scale seen so
+/// far ([`Probe::f_scale`]): a well-scaled sum of sines near 0 rounds on its terms' scale,
+/// and that rounding is not noise the plain step needs to avoid.
 pub(crate) fn noise_scale<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
     let eps = f64::EPSILON;
     let top = p.y0.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
@@ -166,6 +188,7 @@ pub(crate) fn noise_scale<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
     if noise <= 0.0 {
         return 1.0;
     }
+    let top = top.max(p.f_scale);
     let rel = noise / if top > 0.0 { top } else { 1.0 };
     let scheme = p.opts.scheme();
     let c = match scheme {
@@ -177,11 +200,18 @@ pub(crate) fn noise_scale<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
         .opts
         .relative_step()
         .unwrap_or_else(|| scheme.default_relative_step());
-    if c < NOISE_SIGNIFICANT {
+    if c < NOISE_SIGNIFICANT || rel < NOISE_FLOOR * eps {
         1.0
     } else {
         c.min(0.1 / r).max(1.0)
     }
+}
+
+/// The weighted sum of |D2| of the direction just differentiated.
+fn noise_d2<F: Function + ?Sized>(p: &Probe<'_, '_, F>, d1: &[f64]) -> f64 {
+    (0..d1.len())
+        .map(|i| weight(p, i) * p.ws.second[i].abs())
+        .sum()
 }
 
 fn relative_step<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
@@ -195,7 +225,7 @@ fn weight<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
 }
 
 fn classify<F: Function + ?Sized>(
-    p: &Probe<'_, '_, F>,
+    p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
     d1: &[f64],
@@ -213,6 +243,7 @@ fn classify<F: Function + ?Sized>(
         sum_m += w * (SIZE * mag * t).max(d.abs() * t / r);
         sum_round += w * eps * mag;
         sum_d1 += w * d.abs();
+        p.f_scale = p.f_scale.max(d.abs() * t / r);
     }
     let axis = match dir {
         Direction::Axis(j) => {
@@ -221,6 +252,7 @@ fn classify<F: Function + ?Sized>(
         }
         Direction::Vector(_) | Direction::Group(..) => None,
     };
+    p.max_change = p.max_change.max(sum_m);
     let large = sum_d2 > LARGE * r * r * sum_m;
     if let Some((ax, typ)) = axis {
         // Rounding first: f smooth on its scale (D2 small) with f' tiny next to f; a
@@ -253,14 +285,17 @@ fn classify<F: Function + ?Sized>(
 }
 
 /// The error model of an unrefined central difference, per output: truncation
-/// `|D2| r / (6 t)` (`t^2 |f'''| / 6` with `f''' ≈ f'' / s`), rounding `eps ρ`, noise `ε / t`.
+/// `t^2 |f'''| / 6` with `f''' ≈ f'' / s` for the smaller of two scales s of f: the step
+/// rule's `t / r`, and f's own `|f' / f''|` (log near 0 varies on the scale x_j, not 1),
+/// taken three times (`f''' = 2 f''^2 / f'` for log: a margin of 1.5) and capped at `|D2| / (2 t)` (the error of
+/// a one-sided difference, for f' near 0); rounding `eps ρ`; noise `ε / t`.
 fn plain_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, d1: &[f64]) -> Vec<f64> {
     let r = relative_step(p);
     (0..d1.len())
         .map(|i| {
-            p.ws.second[i].abs() * r / (6.0 * t)
-                + f64::EPSILON * p.ws.magnitude[i]
-                + noise_of(p, i) / t
+            let d2 = p.ws.second[i].abs();
+            let own = (d2 * d2 / (2.0 * t * t * d1[i].abs())).min(d2 / (2.0 * t));
+            (d2 * r / (6.0 * t)).max(own) + f64::EPSILON * p.ws.magnitude[i] + noise_of(p, i) / t
         })
         .collect()
 }
@@ -400,16 +435,51 @@ fn one_sided<F: Function + ?Sized>(
 /// target found a gradient 5e-4 off that way).
 const ROUNDING_SAFETY: f64 = 64.0;
 
-/// A level of a refinement: its step, quotients and rounding scales.
+/// How many times the rounding seen between the refined levels (module doc of [`shrink`])
+/// is taken as the error of the refined value: one sample of a rounding error may be
+/// small by chance.
+const OBSERVED: f64 = 2.0;
+
+/// A level of a refinement: its step, quotients, rounding scales and (central stencils)
+/// second differences.
 struct Level {
     t: f64,
     d: Vec<f64>,
     mag: Vec<f64>,
+    second: Vec<f64>,
 }
 
-/// Refines down from `target`: central differences at `e` and `e / 2`; per output keeps
-/// the value with the smallest estimated error (the plain one on ties). Returns the
-/// per-output bounds.
+impl Level {
+    /// The values left in `out` and the workspace by the stencil just applied at `t`.
+    fn take<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, out: &[f64]) -> Self {
+        let m = out.len();
+        Self {
+            t,
+            d: out.to_vec(),
+            mag: p.ws.magnitude[..m].to_vec(),
+            second: p.ws.second[..m].to_vec(),
+        }
+    }
+}
+
+/// Refines down from `target`: the stencil at `e` and `e / 2`; per output keeps the value
+/// whose error the evidence bounds best. Returns the per-output bounds.
+///
+/// Central refinements (`order >= 2`) weigh the plain value P against the refined one L
+/// (at `e / 2`) by what the three stencils show, not by a rounding model alone: at
+/// x_j's own scale the refined levels often see only rounding, and a sum of terms larger
+/// than f (a sum of sines near 0) rounds far above `eps |f|`. L's error is estimated as
+/// `OBSERVED` times the larger of two samples of its rounding, the spread `|L_e - L|`
+/// between the levels (which also bounds L's truncation, a third of it) and the part of
+/// L's second difference that the first level's, scaled by `(t_2 / t_1)^2`, does not
+/// explain (`/ 2 t_2`, the rounding of a difference quotient), plus `64 eps |f|` of rounding
+/// ([`ROUNDING_SAFETY`]). P is demonstrably wrong only by more than `|P - L| - E_L`; its
+/// estimate is the larger of that and its own stencil's (truncation from D2, rounding).
+/// L wins when its estimate is smaller; otherwise P is kept, and its bound is raised to
+/// `|P - L| + E_L` (P's own stencil cannot see aliasing, which is why the direction was
+/// refined). One-sided refinements (`order == 1`) have no second difference and keep the
+/// model `eps |f|` (their plain error is of order 1; a safety factor would keep the plain
+/// value on a sum of logs near 0).
 fn shrink<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -419,11 +489,7 @@ fn shrink<F: Function + ?Sized>(
     order: i32,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
-    let plain = Level {
-        t,
-        d: out.to_vec(),
-        mag: p.ws.magnitude.clone(),
-    };
+    let plain = Level::take(p, t, out);
     let plain_b = plain_bound(p, t, out);
     let mut levels = Vec::with_capacity(2);
     for nominal in [target, target / 2.0] {
@@ -431,32 +497,46 @@ fn shrink<F: Function + ?Sized>(
         if tk >= t || tk.is_nan() || !try_stencil(p, dir, tk, stencil, out)? {
             break;
         }
-        levels.push(Level {
-            t: tk,
-            d: out.to_vec(),
-            mag: p.ws.magnitude.clone(),
-        });
+        levels.push(Level::take(p, tk, out));
     }
     out.copy_from_slice(&plain.d);
     let [l1, l2] = &levels[..] else {
         return Ok(plain_b);
     };
     let eps = f64::EPSILON;
-    // One-sided refinements keep eps * |f|: their plain error is far larger (order 1), and
-    // the safety factor would keep the plain value on a sum of logs near 0.
-    let safety = if order >= 2 { ROUNDING_SAFETY } else { 1.0 };
     let q2 = (l2.t / l1.t).powi(order);
+    if order < 2 {
+        return Ok((0..out.len())
+            .map(|i| {
+                let noise = noise_of(p, i);
+                let rich = (l1.d[i] - l2.d[i]).abs();
+                let e2 = rich * q2 / (1.0 - q2) + eps * l2.mag[i] + noise / l2.t;
+                let e0 = (plain.d[i] - l2.d[i]).abs() + eps * plain.mag[i] + noise / t;
+                if e2 < e0 {
+                    out[i] = l2.d[i];
+                    e2
+                } else {
+                    e0
+                }
+            })
+            .collect());
+    }
+    let curvature = (l2.t / l1.t).powi(2);
     Ok((0..out.len())
         .map(|i| {
             let noise = noise_of(p, i);
-            let rich = (l1.d[i] - l2.d[i]).abs();
-            let e2 = rich * q2 / (1.0 - q2) + safety * eps * l2.mag[i] + noise / l2.t;
-            let e0 = (plain.d[i] - l2.d[i]).abs() + safety * eps * plain.mag[i] + noise / t;
+            let spread = (l1.d[i] - l2.d[i]).abs();
+            let unexplained = (l2.second[i] - curvature * l1.second[i]).abs() / (2.0 * l2.t);
+            let e2 = OBSERVED * spread.max(unexplained)
+                + ROUNDING_SAFETY * eps * l2.mag[i]
+                + noise / l2.t;
+            let apart = (plain.d[i] - l2.d[i]).abs();
+            let e0 = plain_b[i].max(apart - e2);
             if e2 < e0 {
                 out[i] = l2.d[i];
                 e2
             } else {
-                e0
+                plain_b[i].max(apart + e2)
             }
         })
         .collect())
@@ -474,11 +554,7 @@ fn grow<F: Function + ?Sized>(
     let eps = f64::EPSILON;
     let m = out.len();
     let plain_d = out.to_vec();
-    let mut prev = Level {
-        t,
-        d: plain_d.clone(),
-        mag: p.ws.magnitude.clone(),
-    };
+    let mut prev = Level::take(p, t, out);
     let mut best: Vec<(f64, f64)> = (0..m)
         .map(|i| (eps * prev.mag[i] + noise_of(p, i) / t, plain_d[i]))
         .collect();
@@ -487,11 +563,7 @@ fn grow<F: Function + ?Sized>(
         if !try_central(p, dir, tk, out)? {
             break;
         }
-        let level = Level {
-            t: tk,
-            d: out.to_vec(),
-            mag: p.ws.magnitude.clone(),
-        };
+        let level = Level::take(p, tk, out);
         let mut truncation_shows = false;
         #[allow(clippy::needless_range_loop)] // four arrays indexed together
         for i in 0..m {
