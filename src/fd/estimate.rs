@@ -1,9 +1,12 @@
 //! VJP, JVP and Jacobian by Richardson extrapolation, each entry with an error estimate.
 //!
 //! Evaluations: 1 (f(x)) + 12 per direction (6 central differences), i.e. 1 + 12n for the
-//! VJP and the Jacobian and 13 for the JVP; more only for directions that fall back near
-//! bounds or non-finite values. The sparsity pattern, the scheme and the adaptive flag of
-//! the options are not used; steps, typical magnitudes and bounds are.
+//! VJP and the Jacobian and 13 for the JVP, when f is well scaled at x; 12 more for a
+//! direction where f may vary on another scale (`|x_j| > 8 typ_j`, or a first tableau that
+//! fell back or whose estimate exceeds 1e-9 of its value, with `|x_j| < typ_j / 2`), a
+//! few more plus 12 near a domain edge (see `richardson_start.rs`), 8 more under
+//! `NoiseMode::Estimate`. The sparsity pattern, the scheme and the adaptive flag of the
+//! options are not used; steps, typical magnitudes, bounds and noise levels are.
 
 use super::alloc::{zeros, zeros_2d};
 use super::derivative::Direction;
@@ -11,9 +14,11 @@ use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::error::{check_finite, FdError};
 use super::function::Function;
 use super::jvp::step_along;
-use super::options::Options;
+use super::options::{NoiseMode, Options};
 use super::probe::Probe;
-use super::richardson::{extrapolated, starting_options, Channels, Estimate, LEVELS};
+use super::refine;
+use super::richardson::{starting_options, Channels, Estimate, LEVELS};
+use super::richardson_start::extrapolated;
 use super::step::nominal_step;
 
 /// `v^T J(x)` (n entries) with an error estimate per entry; `m = v.len()`.
@@ -87,6 +92,7 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     let k = direction_exponent(u);
     let along = scaled(u, k);
     let t0 = step_along(&o, x, &along)?;
+    estimate_noise(&mut p, opts)?;
     let mut e = extrapolated(&mut p, Direction::Vector(&along), t0, Channels::All)?;
     unscale(&mut e.value, k, u)?;
     unscale(&mut e.error, k, u)?;
@@ -112,6 +118,7 @@ fn for_each_axis<F: Function + ?Sized>(
     let o = starting_options(opts);
     let planned = 1 + (2 * LEVELS).saturating_mul(x.len());
     let mut p = Probe::new(f, &o, x, m, None, planned)?;
+    estimate_noise(&mut p, opts)?;
     for j in 0..x.len() {
         let t0 = nominal_step(&o, x, j);
         let e = extrapolated(&mut p, Direction::Axis(j), t0, channels)?;
@@ -121,4 +128,21 @@ fn for_each_axis<F: Function + ?Sized>(
     }
     p.finish();
     Ok(())
+}
+
+/// Under [`NoiseMode::Estimate`] with no level declared: estimates f's noise (8
+/// evaluations, see `noise.rs`) at the caller's plain steps (`opts`, not the tableau's
+/// starting options), so that the tableaus fold it into their estimates.
+fn estimate_noise<'a, F: Function + ?Sized>(
+    p: &mut Probe<'a, '_, F>,
+    opts: &'a Options,
+) -> Result<(), FdError> {
+    if opts.noise_mode() != NoiseMode::Estimate {
+        return Ok(());
+    }
+    let start = p.opts;
+    p.opts = opts;
+    let result = refine::estimate_noise(p);
+    p.opts = start;
+    result
 }

@@ -30,6 +30,7 @@ mod probe;
 mod refine;
 mod report;
 mod richardson;
+mod richardson_start;
 mod scheme;
 mod sparsity;
 mod step;

@@ -1,0 +1,207 @@
+//! Where the Richardson tableaus of the estimates start, and which one is believed.
+//!
+//! Why: the tableau needs a starting step on the scale over which f varies. The default
+//! `max(|x_j|, typ_j) / 8` is that scale for a well-scaled f, and costs nothing more; but
+//! f may vary on a scale far from it: `sin` at `x = 1e4` (a period, not `|x|`), `log`,
+//! `sqrt` or `1/x` near 0 (the scale `|x_j|`), `arcsin` near 1 (the distance to the edge
+//! of the domain). A tableau started far above f's scale gives garbage, and aliasing can
+//! make garbage look converged (`cos` at 8e4 from a step of 1e4: an estimate of 1e-13 on
+//! an error of 0.5). So, per direction:
+//!
+//! 1. The tableau from the default start.
+//! 2. A tableau from the elements' own scale, when `|x_j| > 8 typ_j` (a priori: f may
+//!    vary on the scale `typ_j`, start `typ_j / 8`), or when the first tableau is not to
+//!    be trusted (its central stencil did not fit or met a non-finite value, or its
+//!    estimate exceeds [`POOR`] times the value) and `0 < |x_j| < typ_j / 2` (start `|x_j|
+//!    / 8`). Along a vector `u`, the smallest of these over the elements, divided by
+//!    `|u_j|`.
+//! 3. When the central stencil meets a non-finite value at a start (a domain edge), the
+//!    edge is bracketed by steps divided by 8 (then doubled back up to twice) until the
+//!    central stencil is finite, and a tableau starts at 1/8 of the largest such step:
+//!    near an edge f varies on the scale of the distance to it.
+//!
+//! Each costs 12 evaluations (plus at most 2 per bracketing step). Of the tableaus, the
+//! smaller total estimate wins, except that two tableaus whose values differ by more than
+//! the sum of their estimates cannot both be right: the one from the smaller start is
+//! then believed (a tableau started too far above f's scale can be fooled; one from a
+//! smaller start can only lose to rounding, which its estimate bounds).
+
+use super::derivative::{apply, fits, Direction};
+use super::error::FdError;
+use super::function::Function;
+use super::options::Options;
+use super::probe::Probe;
+use super::richardson::{one_tableau, Channels, Estimate, Tableau};
+use super::scheme::Scheme;
+
+/// `|x_j|` above `LARGE_X typ_j`: f may vary on the scale `typ_j`.
+const LARGE_X: f64 = 8.0;
+
+/// A tableau whose estimate exceeds `POOR` times the size of its value (summed over the
+/// channels) is not trusted without a second opinion from x's own scale.
+const POOR: f64 = 1e-9;
+
+/// Bracketing a domain edge: the step is divided by [`EDGE_RATIO`] at most this often.
+const EDGE_SEARCH: usize = 20;
+const EDGE_RATIO: f64 = 8.0;
+
+/// The extrapolated derivative along `dir` with its error estimate, one entry per channel
+/// (see the module documentation); `t0` is the default start.
+pub(crate) fn extrapolated<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    channels: Channels<'_>,
+) -> Result<Estimate, FdError> {
+    // The default start may meet a domain edge everywhere: other starts may still serve,
+    // and its error is returned only when none does.
+    let (first, failure) = match one_tableau(p, dir, t0, channels) {
+        Ok(t) => (Some(t), None),
+        Err(e @ (FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_))) => {
+            (None, Some(e))
+        }
+        Err(e) => return Err(e),
+    };
+    let own = own_start(p.opts, p.x, dir).filter(|&e| e < t0 / 2.0);
+    let trusted = first
+        .as_ref()
+        .is_some_and(|t| t.central && !poor(&t.estimate));
+    let mut starts = Vec::new();
+    match own {
+        Some(e) if large_x(p.opts, p.x, dir) || !trusted => starts.push(e),
+        _ => {}
+    }
+    if first.as_ref().is_none_or(|t| !t.central) {
+        starts.extend(edge_start(p, dir, t0)?);
+    }
+    let mut tableaus: Vec<Tableau> = first.into_iter().collect();
+    for start in starts {
+        match one_tableau(p, dir, start, channels) {
+            Ok(t) => {
+                let failed_central = !t.central;
+                tableaus.push(t);
+                if failed_central && own == Some(start) {
+                    if let Some(e) = edge_start(p, dir, start)? {
+                        if let Ok(t) = one_tableau(p, dir, e, channels) {
+                            tableaus.push(t);
+                        }
+                    }
+                }
+            }
+            Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if tableaus.is_empty() {
+        return Err(failure.expect("the first tableau failed"));
+    }
+    Ok(believed(tableaus))
+}
+
+/// Whether any element of `dir` is far above its typical magnitude.
+fn large_x(opts: &Options, x: &[f64], dir: Direction<'_>) -> bool {
+    let typ = |j: usize| opts.typical().map_or(1.0, |t| t[j]);
+    match dir {
+        Direction::Axis(j) => x[j].abs() > LARGE_X * typ(j),
+        Direction::Vector(u) => (0..x.len()).any(|j| u[j] != 0.0 && x[j].abs() > LARGE_X * typ(j)),
+        Direction::Group(..) => false,
+    }
+}
+
+fn poor(e: &Estimate) -> bool {
+    let size: f64 = e.value.iter().map(|v| v.abs()).sum();
+    let error: f64 = e.error.iter().sum();
+    !(error <= POOR * size)
+}
+
+/// The start at the elements' own scale: `r typ_j` when `|x_j| > 8 typ_j`, `r |x_j|` when
+/// `0 < |x_j| < typ_j / 2`, else `r max(|x_j|, typ_j)` (`r` the relative start); along a
+/// vector, the smallest over the elements of that divided by `|u_j|`. `None` with the
+/// caller's absolute steps, along a column group, or when nothing differs from the
+/// default.
+fn own_start(opts: &Options, x: &[f64], dir: Direction<'_>) -> Option<f64> {
+    if opts.steps().is_some() {
+        return None;
+    }
+    let r = opts.relative_step()?;
+    let scale = |j: usize| {
+        let typ = opts.typical().map_or(1.0, |t| t[j]);
+        let a = x[j].abs();
+        if a > LARGE_X * typ {
+            typ
+        } else if a > 0.0 && a < typ / 2.0 {
+            a
+        } else {
+            a.max(typ)
+        }
+    };
+    let e = match dir {
+        Direction::Axis(j) => r * scale(j),
+        Direction::Vector(u) => (0..x.len())
+            .filter(|&j| u[j] != 0.0)
+            .map(|j| r * scale(j) / u[j].abs())
+            .fold(f64::INFINITY, f64::min),
+        Direction::Group(..) => return None,
+    };
+    (e.is_finite() && e > 0.0).then_some(e)
+}
+
+/// Brackets a domain edge below `t`: the largest step `s = t / 8^a * 2^b` at which the
+/// central stencil fits and gives finite values, and the start `s / 8` from it; `None`
+/// when the central stencil at `t` leaves the bounds (the one-sided tableaus serve there),
+/// is finite already, or no step is found.
+fn edge_start<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+) -> Result<Option<f64>, FdError> {
+    let central = Scheme::Central.candidates()[0];
+    let mut out = vec![0.0; p.y0.len()];
+    let mut finite = |p: &mut Probe<'_, '_, F>, s: f64| -> Result<Option<bool>, FdError> {
+        let step = dir.step(p.x, s);
+        if !(step > 0.0 && fits(p.opts, p.x, dir, step, &central)) {
+            return Ok(None);
+        }
+        Ok(Some(apply(p, dir, step, &central, &mut out)?.is_none()))
+    };
+    if finite(p, t)? != Some(false) {
+        return Ok(None);
+    }
+    let mut s = t;
+    for _ in 0..EDGE_SEARCH {
+        s /= EDGE_RATIO;
+        match finite(p, s)? {
+            None => return Ok(None),
+            Some(false) => continue,
+            Some(true) => {
+                for up in [4.0, 2.0] {
+                    if finite(p, s * up)? == Some(true) {
+                        s *= up;
+                        break;
+                    }
+                }
+                return Ok(Some(s / 8.0));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The tableau to believe (see the module documentation).
+fn believed(mut tableaus: Vec<Tableau>) -> Estimate {
+    tableaus.sort_by(|a, b| b.start.total_cmp(&a.start));
+    let mut best = tableaus.remove(0).estimate;
+    for t in tableaus {
+        let e = t.estimate;
+        let conflict = (0..e.value.len())
+            .any(|c| (e.value[c] - best.value[c]).abs() > e.error[c] + best.error[c]);
+        if conflict || total(&e) < total(&best) {
+            best = e;
+        }
+    }
+    best
+}
+
+fn total(e: &Estimate) -> f64 {
+    e.error.iter().sum()
+}
