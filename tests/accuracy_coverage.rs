@@ -174,8 +174,8 @@ fn entries_at(
         error: vec![0.0; len],
     };
     let e = jacobian_estimate(&fun, x, M, opts).unwrap_or_else(|_| failed(M * N));
-    for k in 0..M * N {
-        push(e.value[k], e.error[k], jac[k], "jac");
+    for (k, &exact) in jac.iter().enumerate() {
+        push(e.value[k], e.error[k], exact, "jac");
     }
     let v: Vec<f64> = (0..M).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let e = vjp_estimate(&fun, x, &v, opts).unwrap_or_else(|_| failed(N));

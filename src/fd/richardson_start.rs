@@ -111,7 +111,7 @@ fn large_x(opts: &Options, x: &[f64], dir: Direction<'_>) -> bool {
 fn poor(e: &Estimate) -> bool {
     let size: f64 = e.value.iter().map(|v| v.abs()).sum();
     let error: f64 = e.error.iter().sum();
-    !(error <= POOR * size)
+    error.is_nan() || error > POOR * size
 }
 
 /// The start at the elements' own scale: `r typ_j` when `|x_j| > 8 typ_j`, `r |x_j|` when
