@@ -8,6 +8,7 @@ use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::group::{self, Choices};
+use super::learned;
 use super::options::Options;
 use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
@@ -64,6 +65,9 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     opts: &Options,
     mut visit: impl FnMut(usize, &Column<'_>),
 ) -> Result<(), FdError> {
+    if let Some(learned) = opts.learned() {
+        return learned::for_each_column(f, x, m, known, weights, opts, learned, &mut visit);
+    }
     opts.check_point(x)?;
     if let Some(sparsity) = opts.sparsity() {
         sparsity.check_dims(m, x.len())?;

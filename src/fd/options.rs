@@ -2,6 +2,7 @@
 
 use super::bounds::Bounds;
 use super::error::{check_finite, check_len, FdError};
+use super::learned::Learned;
 use super::scheme::Scheme;
 use super::sparsity::Sparsity;
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub struct Options {
     bounds: Option<Bounds>,
     layout: Layout,
     sparsity: Option<Arc<Sparsity>>,
+    learned: Option<Learned>,
     adaptive: bool,
     batch: Batch,
     noise: Option<Vec<f64>>,
@@ -177,8 +179,62 @@ impl Options {
 
     /// Declares the Jacobian's sparsity pattern (its column grouping is computed here, once,
     /// and shared by clones). `None` means dense.
+    ///
+    /// A declared pattern replaces a learned one (see [`Options::set_learned_sparsity`]).
     pub fn set_sparsity(&mut self, sparsity: Option<Sparsity>) {
         self.sparsity = sparsity.map(Arc::new);
+        self.learned = None;
+    }
+
+    /// Stores a pattern learned from f (by [`crate::fd::detect_sparsity`]) for an `m × n`
+    /// Jacobian: the VJP and Jacobian drivers then use it as a declared pattern, but
+    /// verify it on every call (2 more evaluations) and, when the check fails, compute
+    /// that call densely and learn the pattern again (see `src/fd/learned.rs`). Replaces a
+    /// declared pattern. Clones of these options share the learned state, so a pattern
+    /// re-learned by one call serves the next.
+    pub fn set_learned_sparsity(&mut self, pattern: Sparsity, n: usize, m: usize) {
+        self.sparsity = None;
+        self.learned = Some(Learned::with(pattern, n, m));
+    }
+
+    /// With `on`, the first VJP or Jacobian computed with these options (or a clone)
+    /// learns the pattern of J at its point (2(n + 1) more evaluations) and every later
+    /// one uses it, verified, as after [`Options::set_learned_sparsity`]; off removes any
+    /// learned pattern. Replaces a declared pattern when on.
+    pub fn set_learn_sparsity(&mut self, on: bool) {
+        if on {
+            self.sparsity = None;
+            self.learned = Some(Learned::empty());
+        } else {
+            self.learned = None;
+        }
+    }
+
+    /// The learned sparsity state, if the options learn the pattern.
+    pub(crate) fn learned(&self) -> Option<&Learned> {
+        self.learned.as_ref()
+    }
+
+    /// The pattern learned so far (`None`: not learning, or not yet learned).
+    pub fn learned_sparsity(&self) -> Option<Arc<Sparsity>> {
+        self.learned.as_ref().and_then(Learned::current)
+    }
+
+    /// Gives these options a learned state of their own, starting from the pattern learned
+    /// so far, so that what they learn no longer reaches the options they were cloned from
+    /// (a tape node keeps the pattern of its own function).
+    pub(crate) fn own_learned(&mut self) {
+        if let Some(l) = &self.learned {
+            self.learned = Some(l.fork());
+        }
+    }
+
+    /// These options with the given declared pattern (`None`: dense) and no learned state.
+    pub(crate) fn with_pattern(&self, pattern: Option<Arc<Sparsity>>) -> Self {
+        let mut o = self.clone();
+        o.learned = None;
+        o.sparsity = pattern;
+        o
     }
 
     /// Whether each direction's step is chosen adaptively (see [`Options::set_adaptive`]).

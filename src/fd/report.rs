@@ -50,6 +50,14 @@ pub struct Report {
     pub outputs: usize,
     /// Where `noise` came from.
     pub noise_source: NoiseSource,
+    /// With a learned sparsity pattern: the largest ratio, over f's outputs, of the
+    /// disagreement between a random-direction JVP and the product of the sparse Jacobian
+    /// with that direction to its tolerance (above 1: the check failed). NaN when no check
+    /// ran.
+    pub sparsity_check: f64,
+    /// With a learned sparsity pattern: whether the check failed, so that this call was
+    /// computed densely and the pattern learned again.
+    pub sparsity_relearned: bool,
 }
 
 impl Default for Report {
@@ -67,6 +75,8 @@ impl Default for Report {
             noise: Vec::new(),
             outputs: 0,
             noise_source: NoiseSource::None,
+            sparsity_check: f64::NAN,
+            sparsity_relearned: false,
         }
     }
 }

@@ -107,6 +107,11 @@ impl Sparsity {
             .map_or(&[], |k| self.col_rows[k].as_slice())
     }
 
+    /// The number of (row, column) entries.
+    pub fn nnz(&self) -> usize {
+        self.col_rows.iter().map(Vec::len).sum()
+    }
+
     /// Checks that every index fits an `m × n` Jacobian.
     pub(crate) fn check_dims(&self, m: usize, n: usize) -> Result<(), FdError> {
         if let Some(&j) = self.columns.last().filter(|&&j| j >= n) {

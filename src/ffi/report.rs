@@ -53,6 +53,14 @@ pub struct fdvjp_report {
     /// The largest noise level over f's outputs, declared or estimated (0 when none); per
     /// output from `fdvjp_last_report_noise`.
     pub noise_level: f64,
+    /// With a learned sparsity pattern (`fdvjp_config_detect_sparsity`): the largest ratio,
+    /// over f's outputs, of the disagreement between the check's random-direction JVP and
+    /// the grouped Jacobian's product with that direction to its tolerance (the
+    /// finite-difference error of both); above 1 the check failed. NaN when no check ran.
+    pub sparsity_check: f64,
+    /// 1 when the learned pattern failed its check, so that this call was computed
+    /// densely (its result is right) and the pattern learned again; else 0.
+    pub sparsity_relearned: i32,
 }
 
 /// Values of `fdvjp_report::noise_source`.
@@ -122,6 +130,8 @@ pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) 
             bound_fallbacks: r.bound_fallbacks,
             error_bound: r.error_bound,
             noise_level: r.noise.iter().fold(0.0, |a: f64, &b| a.max(b)),
+            sparsity_check: r.sparsity_check,
+            sparsity_relearned: i32::from(r.sparsity_relearned),
         };
         // SAFETY: `out` is writable for `size >= filled` bytes (caller contract); the
         // source is a local value, so the two cannot overlap.

@@ -39,8 +39,12 @@ pub(crate) struct Opaque {
 
 impl Opaque {
     /// Keeps `f` and a copy of the options (always row-major: the layout is internal here).
+    /// A learned sparsity pattern becomes the node's own: what the node learns at its
+    /// pull-backs (the pattern of its own function) stays with it and is verified at every
+    /// pull-back after a replay.
     pub fn new(f: Box<dyn Function>, m: usize, mut options: Options) -> Self {
         options.set_layout(Layout::RowMajor);
+        options.own_learned();
         Self {
             f,
             options,

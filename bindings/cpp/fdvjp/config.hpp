@@ -86,6 +86,18 @@ public:
             throw error(FDVJP_LENGTH_MISMATCH, "fdvjp::config::sparsity: rows and cols differ in size");
         return set(fdvjp_config_set_sparsity(handle_, rows.data(), cols.data(), rows.size()));
     }
+    // Learn the Jacobian's pattern at the first vjp/jacobian (or, in a tape, at each node's
+    // first pull-back) and use it, verified; false forgets a learned pattern.
+    config& learn_sparsity(bool on) { return set(fdvjp_config_set_learn_sparsity(handle_, on ? 1 : 0)); }
+    // The learned pattern's (row, col) entries (empty when none).
+    std::pair<std::vector<std::size_t>, std::vector<std::size_t>> learned_sparsity() const {
+        std::size_t nnz = 0;
+        check(fdvjp_config_learned_sparsity(handle_, nullptr, nullptr, 0, &nnz));
+        std::vector<std::size_t> rows(nnz), cols(nnz);
+        if (nnz)
+            check(fdvjp_config_learned_sparsity(handle_, rows.data(), cols.data(), nnz, &nnz));
+        return {std::move(rows), std::move(cols)};
+    }
     config& adaptive(bool on) { return set(fdvjp_config_set_adaptive(handle_, on ? 1 : 0)); }
     // f's absolute noise level: one value for every output, or one per output (checked
     // against m by each computation); an empty span declares none.

@@ -93,6 +93,17 @@ matrix jacobian(F&& f, span<const double> x, std::size_t m, const config& cfg) {
     return jacobian(f, x, m, &cfg);
 }
 
+// Learns the sparsity pattern of f's m×n Jacobian at x (2(n + 1) evaluations) into cfg;
+// later vjp/jacobian calls with cfg use it, verified on every call (2 more evaluations),
+// and fall back to dense for a call whose check fails (see fdvjp_config_detect_sparsity).
+// On error cfg is unchanged.
+template <class F>
+void detect_sparsity(config& cfg, F&& f, span<const double> x, std::size_t m) {
+    detail::with_callback(f, [&](fdvjp_fn fn, void* user) {
+        return fdvjp_config_detect_sparsity(cfg.get(), fn, user, x.data(), x.size(), m);
+    }, detail::progress_of(&cfg));
+}
+
 }  // namespace fdvjp
 
 #endif  // FDVJP_DERIVATIVES_HPP

@@ -28,6 +28,9 @@ class Config:
       bounds         (lower, upper) arrays; f is then evaluated only inside the box
       threads        evaluation threads (declares f thread-safe), if the library has it
       sparsity       (rows, cols) COO pattern of the Jacobian, if the library has it
+      learn_sparsity True: the first vjp/jacobian (or each tape node's first pull-back)
+                     learns the Jacobian's pattern and later calls use it, verified on
+                     every call (see `detect_sparsity`); False forgets a learned pattern
       adaptive       True for adaptive steps, if the library has it
       noise          f's absolute noise level: one number for every output, or one per
                      output (f's outputs flattened); None declares nothing
@@ -138,6 +141,36 @@ class Config:
             raise ValueError(f"fdvjp.Config: sparsity rows ({rows.size}) and cols ({cols.size}) differ")
         as_p = lambda a: a.ctypes.data_as(_library.c_size_t_p)  # noqa: E731
         check(setter(self.handle, as_p(rows), as_p(cols), rows.size))
+
+    def _set_learn_sparsity(self, on):
+        check(_library.function("fdvjp_config_set_learn_sparsity")(self.handle, 1 if on else 0))
+
+    def detect_sparsity(self, f, x, m=None):
+        """Learns the sparsity pattern of f's Jacobian at x (2(n + 1) evaluations) into this
+        config; later `vjp`/`jacobian` calls with it use the pattern, verified on every call
+        (2 more evaluations), and a call whose check fails is computed densely and learns
+        the pattern again (`last_report().sparsity_relearned`). On error the config is
+        unchanged. `m`: f's output size (one more evaluation to find it when omitted).
+        Returns self."""
+        from .derivatives import as_input, output_shape, run
+
+        x = as_input(x, where="fdvjp.Config.detect_sparsity")
+        if m is None:
+            m = int(np.prod(output_shape(f, x)))
+        run(_library.function("fdvjp_config_detect_sparsity"), f, x, m, self, {})
+        return self
+
+    def learned_sparsity(self):
+        """The learned pattern as (rows, cols) arrays of 0-based indices (empty when none)."""
+        getter = _library.function("fdvjp_config_learned_sparsity")
+        nnz = ctypes.c_size_t(0)
+        check(getter(self.handle, None, None, 0, ctypes.byref(nnz)))
+        rows = np.zeros(nnz.value, dtype=np.uintp)
+        cols = np.zeros(nnz.value, dtype=np.uintp)
+        if nnz.value:
+            as_p = lambda a: a.ctypes.data_as(_library.c_size_t_p)  # noqa: E731
+            check(getter(self.handle, as_p(rows), as_p(cols), nnz.value, ctypes.byref(nnz)))
+        return rows, cols
 
     def _set_batch_size(self, points):
         check(_library.function("fdvjp_config_set_batch_size")(self.handle, int(points)))

@@ -29,7 +29,11 @@ class Report:
     chosen from f's noise (`refined_noise`), fall-backs at NaN/Inf (`nonfinite_fallbacks`)
     and at bounds (`bound_fallbacks`), the largest estimated absolute error of the result
     (`error_bound`, NaN when the computation gives none), and the noise: its largest level,
-    where it came from ("none", "declared", "estimated") and one level per output."""
+    where it came from ("none", "declared", "estimated") and one level per output. With a
+    learned sparsity pattern (`Config.detect_sparsity`): the check's largest
+    disagreement-to-tolerance ratio (`sparsity_check`, NaN when no check ran; above 1 it
+    failed) and whether the call therefore fell back to dense and learned the pattern
+    again (`sparsity_relearned`)."""
 
     completed: bool
     evaluations: int
@@ -43,6 +47,8 @@ class Report:
     noise_level: float
     noise_source: str
     noise: np.ndarray
+    sparsity_check: float = float("nan")
+    sparsity_relearned: bool = False
 
 
 def _read():
@@ -55,7 +61,8 @@ def _read():
         noise_fn(noise.ctypes.data_as(_library.c_double_p), m)
     return Report(bool(raw.completed), raw.evaluations, raw.directions, raw.refined_large, raw.refined_rounding,
                   raw.refined_noise, raw.nonfinite_fallbacks, raw.bound_fallbacks, raw.error_bound, raw.noise_level,
-                  NOISE_SOURCES.get(raw.noise_source, str(raw.noise_source)), noise)
+                  NOISE_SOURCES.get(raw.noise_source, str(raw.noise_source)), noise,
+                  raw.sparsity_check, bool(raw.sparsity_relearned))
 
 
 def record():

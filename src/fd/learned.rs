@@ -1,0 +1,225 @@
+//! A learned sparsity pattern, used like a declared one but never trusted blindly.
+//!
+//! Why: a pattern learned from f at one point (see `detect.rs`) may be wrong elsewhere (a
+//! coupling that vanished there, or one that grows as x moves). Each VJP or Jacobian that
+//! uses it therefore spends 2 more evaluations on a check (`pattern_check.rs`): a JVP along
+//! a pseudo-random direction against the product of the grouped (Curtis–Powell–Reid)
+//! Jacobian with the same direction. When they disagree by more than the finite-difference
+//! error of both, that call is computed densely, the pattern is learned again (the union
+//! of the old one and the non-zeros of the dense Jacobian, at no extra cost) and the report
+//! says so (`sparsity_relearned`). A wrong pattern thus costs one dense call, never a
+//! silently wrong result beyond the check's tolerance.
+//!
+//! The state is shared by clones of the options (a config and its snapshots), behind a
+//! lock, so one thread's re-learned pattern serves every later call.
+
+use super::columns::{self, Column};
+use super::detect::{detect, pattern, SplitMix};
+use super::error::FdError;
+use super::evaluator::Evaluator;
+use super::function::Function;
+use super::options::Options;
+use super::pattern_check::Check;
+use super::report::{last_report, publish, Report};
+use super::sparsity::Sparsity;
+use std::sync::{Arc, Mutex};
+
+/// The pattern learned so far, with the Jacobian size it was learned for.
+#[derive(Clone)]
+struct Known {
+    pattern: Arc<Sparsity>,
+    n: usize,
+    m: usize,
+}
+
+/// Learned sparsity shared by clones of one [`Options`] (compared by identity).
+#[derive(Clone)]
+pub(crate) struct Learned(Arc<Mutex<Option<Known>>>);
+
+impl std::fmt::Debug for Learned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.known() {
+            Some(k) => write!(f, "Learned({} entries, {}x{})", k.pattern.nnz(), k.m, k.n),
+            None => f.write_str("Learned(not yet)"),
+        }
+    }
+}
+
+impl PartialEq for Learned {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Learned {
+    /// Nothing learned yet: the first computation learns.
+    pub fn empty() -> Self {
+        Self(Arc::new(Mutex::new(None)))
+    }
+
+    /// A pattern already learned for an `m × n` Jacobian.
+    pub fn with(pattern: Sparsity, n: usize, m: usize) -> Self {
+        let l = Self::empty();
+        l.store(Known {
+            pattern: Arc::new(pattern),
+            n,
+            m,
+        });
+        l
+    }
+
+    /// A state of its own holding the pattern learned so far.
+    pub fn fork(&self) -> Self {
+        Self(Arc::new(Mutex::new(self.known())))
+    }
+
+    /// The pattern learned so far.
+    pub fn current(&self) -> Option<Arc<Sparsity>> {
+        self.known().map(|k| k.pattern)
+    }
+
+    fn known(&self) -> Option<Known> {
+        // A panic while the lock was held cannot leave a half-written pattern (the slot is
+        // replaced whole), so a poisoned lock is still good.
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn store(&self, k: Known) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(k);
+    }
+}
+
+/// [`columns::for_each_column`] with a learned pattern: learns it first if needed, runs
+/// the grouped columns with the check, and on a failed check visits every column again
+/// densely (`visit` must therefore set, not accumulate: the dense pass overwrites what the
+/// grouped one visited) and learns the pattern again.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn for_each_column<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    m: usize,
+    known: Option<&[f64]>,
+    weights: Option<&[f64]>,
+    opts: &Options,
+    learned: &Learned,
+    visit: &mut dyn FnMut(usize, &Column<'_>),
+) -> Result<(), FdError> {
+    let n = x.len();
+    opts.check_point(x)?;
+    let before = learned.known();
+    if let Some(k) = before.as_ref().filter(|k| (k.n, k.m) != (n, m)) {
+        return Err(FdError::InvalidArgument(format!(
+            "the config's learned sparsity pattern is for n = {}, m = {}, but this call has \
+             n = {n}, m = {m} (learn it again, or use one config per function)",
+            k.n, k.m
+        )));
+    }
+    if n == 0 || m == 0 {
+        return Ok(());
+    }
+    publish(Report {
+        outputs: m,
+        ..Report::default()
+    });
+    let mut ev = Evaluator::new(f);
+    let mut spent = 0usize; // evaluations of the passes, besides `ev`'s
+    let result = run(
+        f, &mut ev, &mut spent, x, m, known, weights, opts, learned, before, visit,
+    );
+    // Each pass published its own report; the call's is the last pass's with every
+    // evaluation of the call counted.
+    let mut report = last_report();
+    report.evaluations = spent + ev.count();
+    if let Ok(outcome) = &result {
+        report.completed = true;
+        report.sparsity_check = outcome.ratio;
+        report.sparsity_relearned = outcome.relearned;
+    } else {
+        report.completed = false;
+    }
+    publish(report);
+    result.map(|_| ())
+}
+
+/// What the check found.
+struct Outcome {
+    ratio: f64,
+    relearned: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run<F: Function + ?Sized>(
+    f: &F,
+    ev: &mut Evaluator<'_, F>,
+    spent: &mut usize,
+    x: &[f64],
+    m: usize,
+    known: Option<&[f64]>,
+    weights: Option<&[f64]>,
+    opts: &Options,
+    learned: &Learned,
+    before: Option<Known>,
+    visit: &mut dyn FnMut(usize, &Column<'_>),
+) -> Result<Outcome, FdError> {
+    let n = x.len();
+    let y0 = ev.base(x, m, known)?;
+    let pattern = match before {
+        Some(k) => k.pattern,
+        None => {
+            let p = Arc::new(pattern(&detect(ev, opts, x, &y0)?)?);
+            learned.store(Known {
+                pattern: Arc::clone(&p),
+                n,
+                m,
+            });
+            p
+        }
+    };
+    let plain = opts.with_pattern(None);
+    let check = Check::new(&plain, x, seed(x, m));
+    let mut product = check.product(m);
+    let grouped = opts.with_pattern(Some(Arc::clone(&pattern)));
+    let pass = columns::for_each_column(f, x, m, Some(&y0), weights, &grouped, |j, c| {
+        visit(j, c);
+        product.add(j, c);
+    });
+    *spent += last_report().evaluations;
+    pass?;
+    let noise = last_report().noise;
+    let ratio = check.verify(ev, &plain, x, &y0, &product, &noise)?;
+    if ratio <= 1.0 {
+        return Ok(Outcome {
+            ratio,
+            relearned: false,
+        });
+    }
+    // The pattern misses a coupling: this call densely, and the pattern again.
+    let mut entries: Vec<(usize, usize)> = pattern.entries().collect();
+    let pass = columns::for_each_column(f, x, m, Some(&y0), weights, &plain, |j, c| {
+        visit(j, c);
+        c.for_each(|i, d| {
+            if d != 0.0 {
+                entries.push((i, j));
+            }
+        });
+    });
+    *spent += last_report().evaluations;
+    pass?;
+    learned.store(Known {
+        pattern: Arc::new(super::detect::pattern(&entries)?),
+        n,
+        m,
+    });
+    Ok(Outcome {
+        ratio,
+        relearned: true,
+    })
+}
+
+/// The check direction's seed: from the point and the size, so a call is reproducible.
+fn seed(x: &[f64], m: usize) -> u64 {
+    let mut s = SplitMix(0xc0ff_ee00_5ba5_e000 ^ m as u64);
+    x.iter().fold(s.next(), |h, v| {
+        (h ^ v.to_bits()).wrapping_mul(0x100_0000_01b3)
+    })
+}

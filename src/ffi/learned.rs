@@ -1,0 +1,152 @@
+//! Learned sparsity through the C API: detect the pattern of a black box's Jacobian and
+//! keep it in the config, verified on every call (see `src/fd/learned.rs`).
+
+use super::boundary::{guard, Failure};
+use super::buffers::input;
+use super::callback::fdvjp_fn;
+use super::config::{fdvjp_config, function_of, options_of, update};
+use super::status::fdvjp_status::{self, *};
+use crate::fd::{self, Sparsity};
+use std::ffi::c_void;
+
+/// Learns the sparsity pattern of the m×n Jacobian of f from f's values and stores it in
+/// `cfg` as `fdvjp_config_set_sparsity` would, with its column grouping: an entry belongs
+/// to the pattern when output i changes as x_j alone moves by a forward step, at x or at
+/// one pseudo-random point near x (each element moved by about 1e-3 max(|x_j|, typ_j),
+/// inside the config's bounds). Costs 2(n + 1) evaluations of f.
+///
+/// Unlike a declared pattern, a learned one is never trusted blindly: every later
+/// `fdvjp_vjp` or `fdvjp_jacobian` (and `_batch`, and tape nodes recorded with this
+/// config) spends 2 more evaluations on a check, a JVP along a pseudo-random direction
+/// against the product of the grouped Jacobian with it. When they disagree beyond the
+/// finite-difference error of both, that call is computed densely (its result is right),
+/// the pattern is learned again (old entries plus the dense Jacobian's non-zeros), and
+/// `fdvjp_report::sparsity_relearned` is 1. A tridiagonal Jacobian thus costs 1 + 6 + 2
+/// evaluations per central VJP at any n. Other drivers (JVP, estimates, complex) do not
+/// use the pattern. The learned state is shared with running computations and updated
+/// by them under an internal lock: threads may share the config as for any computation.
+/// A later call with another n or m is `FDVJP_INVALID_ARGUMENT`.
+///
+/// Errors, with `cfg` left unchanged: `FDVJP_NULL_POINTER` (cfg, f, or x with n > 0);
+/// a callback failure or a NaN/infinity at a probe point (status and message naming the
+/// evaluation, the column and the point); the config's bounds not containing x.
+///
+/// # Safety
+/// `cfg` is NULL or a live config, not used by another thread during the call; `x` is
+/// NULL or readable for n doubles; `f` is callable with `user` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_detect_sparsity(
+    cfg: *mut fdvjp_config,
+    f: fdvjp_fn,
+    user: *mut c_void,
+    x: *const f64,
+    n: usize,
+    m: usize,
+) -> fdvjp_status {
+    const NAME: &str = "fdvjp_config_detect_sparsity";
+    let mut learned: Option<Sparsity> = None;
+    let status = guard(NAME, || {
+        if cfg.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "cfg is NULL"));
+        }
+        // SAFETY: forwarded caller contract on cfg and x; f is checked by function_of.
+        let (func, opts, x) = unsafe {
+            (
+                function_of(cfg, f, user)?,
+                options_of(cfg)?,
+                input(x, n, "x", "n")?,
+            )
+        };
+        learned = Some(fd::detect_sparsity(&func, x, m, &opts)?);
+        Ok(())
+    });
+    let Some(pattern) = learned.filter(|_| status == FDVJP_OK) else {
+        return status;
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update(NAME, cfg, |o| {
+            o.set_learned_sparsity(pattern, n, m);
+            Ok(())
+        })
+    }
+}
+
+/// With `on = 1`, the first `fdvjp_vjp` or `fdvjp_jacobian` with this config learns the
+/// sparsity pattern as `fdvjp_config_detect_sparsity` would (2(n + 1) evaluations more in
+/// that call) and later calls use it, verified. A tape node recorded with such a config
+/// learns the pattern of its own function at its first pull-back and keeps it, verified at
+/// every pull-back after `fdvjp_tape_forward`. `on = 0` forgets any learned pattern (a
+/// pattern set by `fdvjp_config_set_sparsity` is not affected); any other value is
+/// `FDVJP_INVALID_ARGUMENT`. With `on = 1` a declared pattern is replaced.
+///
+/// # Safety
+/// `cfg` is NULL or a live config.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_set_learn_sparsity(
+    cfg: *mut fdvjp_config,
+    on: i32,
+) -> fdvjp_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        update("fdvjp_config_set_learn_sparsity", cfg, |o| {
+            match on {
+                0 if o.learned().is_some() => o.set_learn_sparsity(false),
+                0 => {}
+                1 => o.set_learn_sparsity(true),
+                _ => return Err(Failure::invalid(format!("on = {on} must be 0 or 1"))),
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The number of entries of the pattern `cfg` has learned into `*nnz` (0 when none), and,
+/// when `rows` and `cols` are not NULL, the entries themselves (row-ascending within each
+/// column, columns ascending), which need `len >= *nnz` (`FDVJP_INVALID_ARGUMENT`
+/// otherwise, nothing written but `*nnz`).
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `nnz` is NULL or writable; `rows` and `cols` are NULL
+/// or writable for `len` values.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_learned_sparsity(
+    cfg: *const fdvjp_config,
+    rows: *mut usize,
+    cols: *mut usize,
+    len: usize,
+    nnz: *mut usize,
+) -> fdvjp_status {
+    guard("fdvjp_config_learned_sparsity", || {
+        if cfg.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "cfg is NULL"));
+        }
+        if nnz.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "nnz is NULL"));
+        }
+        // SAFETY: forwarded caller contract on cfg.
+        let opts = unsafe { options_of(cfg) }?;
+        let pattern = opts.learned_sparsity();
+        let count = pattern.as_ref().map_or(0, |p| p.nnz());
+        // SAFETY: nnz is non-NULL and writable (caller contract).
+        unsafe { *nnz = count };
+        if rows.is_null() || cols.is_null() {
+            return Ok(());
+        }
+        if len < count {
+            return Err(Failure::invalid(format!(
+                "len = {len} is less than the learned pattern's nnz = {count}"
+            )));
+        }
+        if let Some(p) = pattern {
+            for (k, (i, j)) in p.entries().enumerate() {
+                // SAFETY: rows and cols are writable for len >= count > k values.
+                unsafe {
+                    *rows.add(k) = i;
+                    *cols.add(k) = j;
+                }
+            }
+        }
+        Ok(())
+    })
+}
