@@ -101,6 +101,8 @@ module fdvjp
     integer(c_size_t) :: bound_fallbacks = 0
     real(c_double) :: error_bound = 0
     real(c_double) :: noise_level = 0
+    real(c_double) :: sparsity_check = 0
+    integer(c_int32_t) :: sparsity_relearned = 0
   end type computation_report
 
   ! What a trampoline returns to C when the user's procedure wrote past its buffer.
@@ -130,6 +132,7 @@ module fdvjp
     procedure :: set_bounds => config_set_bounds
     procedure :: set_sparsity => config_set_sparsity
     procedure :: set_adaptive => config_set_adaptive
+    procedure :: set_learn_sparsity => config_set_learn_sparsity
     procedure :: set_threads => config_set_threads
     procedure :: set_batch_size => config_set_batch_size
     procedure :: set_noise => config_set_noise
@@ -731,6 +734,20 @@ contains
   end subroutine config_set_adaptive
 
   ! More than one thread declares the user's procedure safe to call concurrently.
+  ! on: learn the Jacobian's pattern at the first vjp/jacobian (each tape node: at its first
+  ! pull-back) and use it, verified on every call; off forgets a learned pattern.
+  subroutine config_set_learn_sparsity(self, on, status, errmsg)
+    class(config), intent(inout) :: self
+    logical, intent(in) :: on
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    call ensure_config(self)
+    call report(fdvjp_config_set_learn_sparsity(self%handle, merge(1_c_int32_t, 0_c_int32_t, on)), &
+                status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine config_set_learn_sparsity
+
   subroutine config_set_threads(self, threads, status, errmsg)
     class(config), intent(inout) :: self
     integer, intent(in) :: threads
@@ -871,6 +888,29 @@ contains
     call note_overrun(ctx, status, text)
     if (present(errmsg)) errmsg = text
   end subroutine vjp
+
+  ! Learns the sparsity pattern of f's m x size(x) Jacobian at x into cfg (2(n + 1)
+  ! evaluations); later vjp/jacobian calls with cfg use it, verified on every call (2 more
+  ! evaluations), and a call whose check fails is computed densely and learns the pattern
+  ! again (computation_report%sparsity_relearned). On error cfg is unchanged.
+  subroutine detect_sparsity(cfg, f, x, m, status, data, errmsg)
+    type(config), intent(inout) :: cfg
+    procedure(vector_function) :: f
+    real(c_double), intent(in) :: x(:)
+    integer, intent(in) :: m
+    integer, intent(out) :: status
+    class(*), intent(inout), target, optional :: data
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    type(callback_context), target :: ctx
+    call ensure_config(cfg)
+    ctx%f => f
+    call bind_context(ctx, data)
+    call report(fdvjp_config_detect_sparsity(cfg%handle, c_funloc(real_trampoline), c_loc(ctx), x, &
+                                             size(x, kind=c_size_t), int(m, c_size_t)), status, text)
+    call note_overrun(ctx, status, text)
+    if (present(errmsg)) errmsg = text
+  end subroutine detect_sparsity
 
   ! out = J(x) u, f having size(out) outputs.
   subroutine jvp(f, x, u, out, status, data, cfg, errmsg)

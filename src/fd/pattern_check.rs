@@ -100,13 +100,13 @@ impl Check {
         };
         let central = (0..n).all(|j| fits(j, -raw[j], raw[j]));
         if !central {
-            for j in 0..n {
-                if !fits(j, 0.0, 2.0 * raw[j]) {
-                    raw[j] = -raw[j];
+            for (j, d) in raw.iter_mut().enumerate() {
+                if !fits(j, 0.0, 2.0 * *d) {
+                    *d = -*d;
                 }
                 let mut tries = 0;
-                while !fits(j, 0.0, 2.0 * raw[j]) && tries < 60 {
-                    raw[j] /= 2.0;
+                while !fits(j, 0.0, 2.0 * *d) && tries < 60 {
+                    *d /= 2.0;
                     tries += 1;
                 }
             }

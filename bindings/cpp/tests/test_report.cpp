@@ -60,9 +60,54 @@ void test_bad_noise_options_throw() {
     CHECK(caught == 2);
 }
 
+// Learned sparsity: a bidiagonal black box learned in 2(n + 1) evaluations, then each VJP
+// costs 1 + 4 + 2 (f(x), two groups, the check) and matches the analytic gradient; a
+// coupling that appears is caught by the next call's check (dense, re-learned).
+void test_learned_sparsity() {
+    const std::size_t n = 50;
+    double g = 0.0;
+    long calls = 0;
+    auto chain = [&](fdvjp::span<const double> x, fdvjp::span<double> y) {
+        ++calls;
+        for (std::size_t i = 0; i < n; ++i) {
+            y[i] = std::sin(x[i]) + (i > 0 ? x[i - 1] * x[i] : 0.0) +
+                   (i + 2 < n ? g * x[i + 2] * x[i + 2] / 2 : 0.0);
+        }
+    };
+    std::vector<double> x(n), v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        x[i] = 0.5 + 0.01 * static_cast<double>(i);
+        v[i] = 1.0 - 0.03 * static_cast<double>(i);
+    }
+    auto exact = [&](std::size_t j) {
+        double d = v[j] * (std::cos(x[j]) + (j > 0 ? x[j - 1] : 0.0));
+        if (j + 1 < n) d += v[j + 1] * x[j + 1];
+        if (j >= 2) d += v[j - 2] * g * x[j];
+        return d;
+    };
+    fdvjp::config cfg;
+    fdvjp::detect_sparsity(cfg, chain, x, n);
+    CHECK(calls == static_cast<long>(2 * (n + 1)));
+    CHECK(cfg.learned_sparsity().first.size() == 2 * n - 1);
+    calls = 0;
+    auto grad = fdvjp::vjp(chain, x, v, cfg);
+    CHECK(calls == 7);  // bidiagonal: two groups
+    CHECK(fdvjp::last_report().sparsity_relearned == 0);
+    for (std::size_t j = 0; j < n; ++j) CHECK_NEAR(grad[j], exact(j), 1e-8);
+    g = 0.1;
+    calls = 0;
+    grad = fdvjp::vjp(chain, x, v, cfg);
+    CHECK(fdvjp::last_report().sparsity_relearned == 1);
+    CHECK(calls == static_cast<long>(7 + 2 * n));
+    for (std::size_t j = 0; j < n; ++j) CHECK_NEAR(grad[j], exact(j), 1e-8);
+    cfg.learn_sparsity(false);
+    CHECK(cfg.learned_sparsity().first.empty());
+}
+
 }  // namespace
 
 void run_report_tests() {
+    test_learned_sparsity();
     test_report_counts_a_central_vjp();
     test_declared_noise_is_reported();
     test_bad_noise_options_throw();

@@ -18,6 +18,7 @@ program test_fdvjp
   call test_tape()
   call test_batch()
   call test_sparsity()
+  call test_learned_sparsity()
   call run_guard_tests()
   call run_report_tests()
   call run_config_get_tests()
@@ -280,5 +281,29 @@ contains
     call cfg%set_sparsity([0], [1], status)
     call check(status == FDVJP_INVALID_ARGUMENT, 'set_sparsity: 0 is not a Fortran index')
   end subroutine test_sparsity
+
+  ! The diagonal pattern of x**2 learned from f: 2(n + 1) evaluations, then each VJP costs
+  ! 1 + 2 (one group) + 2 (the check).
+  subroutine test_learned_sparsity()
+    real(c_double) :: x(5), v(5), grad(5)
+    type(config) :: cfg
+    type(computation_report) :: rep
+    integer :: status
+    x = [1.0_c_double, 2.0_c_double, 3.0_c_double, 4.0_c_double, 5.0_c_double]
+    v = [1.0_c_double, -1.0_c_double, 0.5_c_double, 2.0_c_double, 1.0_c_double]
+    square_calls = 0
+    call detect_sparsity(cfg, squares_counted, x, 5, status)
+    call check(status == FDVJP_OK, 'detect_sparsity: status')
+    call check(square_calls == 12, 'detect_sparsity: 2(n + 1) evaluations')
+    square_calls = 0
+    call vjp(squares_counted, x, v, grad, status, cfg=cfg)
+    call check(status == FDVJP_OK, 'learned vjp: status')
+    call check_near(grad, 2 * x * v, 1e-8_c_double, 'learned vjp')
+    call check(square_calls == 5, 'learned vjp: 1 + 2 + 2 evaluations')
+    call last_report(rep, status)
+    call check(rep%sparsity_relearned == 0, 'learned vjp: not re-learned')
+    call cfg%set_learn_sparsity(.false., status)
+    call check(status == FDVJP_OK, 'set_learn_sparsity')
+  end subroutine test_learned_sparsity
 
 end program test_fdvjp

@@ -11,8 +11,10 @@ Sparsity indices are 0-based, as in C. `progress(done, total)` is told how many
 evaluations are done; returning `false` cancels (`FDVJP_CANCELLED`). With `threads > 1`
 your function is called from fdvjp's own threads (Julia 1.9 adopts them), so it must be
 thread-safe. `noise` declares f's absolute noise level (a number for every output, or one
-per output); `noise_mode` is `:auto` (default), `:estimate` or `:off`. Invalid values throw
-`FDVJPError`.
+per output); `noise_mode` is `:auto` (default), `:estimate` or `:off`. `learn_sparsity=true`
+learns the Jacobian's pattern at the first `vjp`/`jacobian` (or each tape node's first
+pull-back) and uses it, verified on every call (see [`detect_sparsity!`](@ref)). Invalid
+values throw `FDVJPError`.
 """
 mutable struct Config
     handle::Ptr{Cvoid}
@@ -75,6 +77,8 @@ function set!(cfg::Config, option::Symbol, value)
             length(rows) == length(cols) ||
                 throw(DimensionMismatch("FDVJP.Config: sparsity rows and cols differ in length"))
             check(fdvjp_config_set_sparsity(h, rows, cols, length(rows)))
+        elseif option === :learn_sparsity
+            check(fdvjp_config_set_learn_sparsity(h, Int32(value ? 1 : 0)))
         elseif option === :adaptive
             check(fdvjp_config_set_adaptive(h, Int32(value ? 1 : 0)))
         elseif option === :threads

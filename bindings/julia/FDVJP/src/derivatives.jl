@@ -53,6 +53,38 @@ function vjp(f, x::AbstractArray{<:Real}, v; cfg::Union{Config,Nothing}=nothing,
 end
 
 """
+    detect_sparsity!(cfg, f, x, m) -> cfg
+
+Learns the sparsity pattern of `f`'s m×n Jacobian at `x` (2(n + 1) evaluations) into `cfg`;
+later `vjp`/`jacobian` calls with `cfg` use it, verified on every call (2 more
+evaluations), and a call whose check fails is computed densely and learns the pattern
+again (`fdvjp_report.sparsity_relearned`). On error `cfg` is unchanged.
+"""
+function detect_sparsity!(cfg::Config, f, x::AbstractArray{<:Real}, m::Integer)
+    xs, dims = flat(x)
+    cb = Callback(shaped(f, dims), m)
+    with_config(cfg, ()) do h, _
+        with_callback(cb) do user
+            fdvjp_config_detect_sparsity(h, real_cfunction(), user, xs, length(xs), m)
+        end
+    end
+    return cfg
+end
+
+"""
+    learned_sparsity(cfg) -> (rows, cols)
+
+The pattern `cfg` has learned, as 0-based (row, column) index vectors (empty when none).
+"""
+function learned_sparsity(cfg::Config)
+    nnz = Ref{Csize_t}(0)
+    check(fdvjp_config_learned_sparsity(handle(cfg), C_NULL, C_NULL, 0, nnz))
+    rows, cols = Vector{Csize_t}(undef, nnz[]), Vector{Csize_t}(undef, nnz[])
+    nnz[] > 0 && check(fdvjp_config_learned_sparsity(handle(cfg), rows, cols, nnz[], nnz))
+    return Int.(rows), Int.(cols)
+end
+
+"""
     jvp(f, x, u; m=length(f(x)), cfg=nothing, options...) -> Vector{Float64}
 
 `J(x) u` by one directional difference, flattened (column-major) whatever the shape of
