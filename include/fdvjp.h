@@ -489,6 +489,34 @@ fdvjp_status fdvjp_config_get_progress(const fdvjp_config *cfg,
                                        void **user);
 
 /*
+ * With `on = 1`, the first `fdvjp_vjp` or `fdvjp_jacobian` with this config learns the
+ * sparsity pattern as `fdvjp_config_detect_sparsity` would (2(n + 1) evaluations more in
+ * that call) and later calls use it, verified. A tape node recorded with such a config
+ * learns the pattern of its own function at its first pull-back and keeps it, verified at
+ * every pull-back after `fdvjp_tape_forward`. `on = 0` forgets any learned pattern (a
+ * pattern set by `fdvjp_config_set_sparsity` is not affected); any other value is
+ * `FDVJP_INVALID_ARGUMENT`. With `on = 1` a declared pattern is replaced.
+ *
+ * Requires: `cfg` is NULL or a live config.
+ */
+fdvjp_status fdvjp_config_set_learn_sparsity(fdvjp_config *cfg, int32_t on);
+
+/*
+ * The number of entries of the pattern `cfg` has learned into `*count` (0 when none),
+ * and, when `rows` and `cols` are not NULL, the entries themselves (by column, then by
+ * row, as `fdvjp_config_get_sparsity`), which need `capacity >= *count`
+ * (`FDVJP_INVALID_ARGUMENT` otherwise, nothing written but `*count`).
+ *
+ * Requires: `cfg` is NULL or a live config; `count` is NULL or writable; `rows` and `cols` are
+ * NULL or writable for `capacity` values.
+ */
+fdvjp_status fdvjp_config_learned_sparsity(const fdvjp_config *cfg,
+                                           size_t *rows,
+                                           size_t *cols,
+                                           size_t capacity,
+                                           size_t *count);
+
+/*
  * ============================================================================================
  * 3. Derivatives: VJP, JVP, Jacobian
  *
@@ -582,6 +610,39 @@ fdvjp_status fdvjp_jacobian(const fdvjp_config *cfg,
                             size_t n,
                             size_t m,
                             double *jac);
+
+/*
+ * Learns the sparsity pattern of the m×n Jacobian of f from f's values and stores it in
+ * `cfg` as `fdvjp_config_set_sparsity` would, with its column grouping: an entry belongs
+ * to the pattern when output i changes as x_j alone moves by a forward step, at x or at
+ * one pseudo-random point near x (each element moved by about 1e-3 max(|x_j|, typ_j),
+ * inside the config's bounds). Costs 2(n + 1) evaluations of f.
+ *
+ * Unlike a declared pattern, a learned one is never trusted blindly: every later
+ * `fdvjp_vjp` or `fdvjp_jacobian` (and `_batch`, and tape nodes recorded with this
+ * config) spends 2 more evaluations on a check, a JVP along a pseudo-random direction
+ * against the product of the grouped Jacobian with it. When they disagree beyond the
+ * finite-difference error of both, that call is computed densely (its result is right),
+ * the pattern is learned again (old entries plus the dense Jacobian's non-zeros), and
+ * `fdvjp_report::sparsity_relearned` is 1. A tridiagonal Jacobian thus costs 1 + 6 + 2
+ * evaluations per central VJP at any n. Other drivers (JVP, estimates, complex) do not
+ * use the pattern. The learned state is shared with running computations and updated
+ * by them under an internal lock: threads may share the config as for any computation.
+ * A later call with another n or m is `FDVJP_INVALID_ARGUMENT`.
+ *
+ * Errors, with `cfg` left unchanged: `FDVJP_NULL_POINTER` (cfg, f, or x with n > 0);
+ * a callback failure or a NaN/infinity at a probe point (status and message naming the
+ * evaluation, the column and the point); the config's bounds not containing x.
+ *
+ * Requires: `cfg` is NULL or a live config, not used by another thread during the call; `x` is
+ * NULL or readable for n doubles; `f` is callable with `user` during the call.
+ */
+fdvjp_status fdvjp_config_detect_sparsity(fdvjp_config *cfg,
+                                          fdvjp_fn f,
+                                          void *user,
+                                          const double *x,
+                                          size_t n,
+                                          size_t m);
 
 /*
  * ============================================================================================
@@ -858,6 +919,18 @@ typedef struct {
    * output from `fdvjp_last_report_noise`.
    */
   double noise_level;
+  /*
+   * With a learned sparsity pattern (`fdvjp_config_detect_sparsity`): the largest ratio,
+   * over f's outputs, of the disagreement between the check's random-direction JVP and
+   * the grouped Jacobian's product with that direction to its tolerance (the
+   * finite-difference error of both); above 1 the check failed. NaN when no check ran.
+   */
+  double sparsity_check;
+  /*
+   * 1 when the learned pattern failed its check, so that this call was computed
+   * densely (its result is right) and the pattern learned again; else 0.
+   */
+  int32_t sparsity_relearned;
 } fdvjp_report;
 
 /*

@@ -133,6 +133,7 @@ module fdvjp
     procedure :: set_sparsity => config_set_sparsity
     procedure :: set_adaptive => config_set_adaptive
     procedure :: set_learn_sparsity => config_set_learn_sparsity
+    procedure :: learned_sparsity => config_learned_sparsity
     procedure :: set_threads => config_set_threads
     procedure :: set_batch_size => config_set_batch_size
     procedure :: set_noise => config_set_noise
@@ -747,6 +748,30 @@ contains
                 status, text)
     if (present(errmsg)) errmsg = text
   end subroutine config_set_learn_sparsity
+
+  ! The learned pattern's entries as 1-based (row, column) indices (size 0 when none).
+  subroutine config_learned_sparsity(self, rows, cols, status, errmsg)
+    class(config), intent(inout) :: self
+    integer, allocatable, intent(out) :: rows(:), cols(:)
+    integer, intent(out) :: status
+    character(len=:), allocatable, intent(out), optional :: errmsg
+    character(len=:), allocatable :: text
+    integer(c_size_t) :: nnz
+    integer(c_size_t), allocatable :: r(:), c(:)
+    nnz = 0
+    call ensure_config(self)
+    allocate(rows(0), cols(0))
+    call report(fdvjp_config_learned_sparsity(self%handle, count=nnz, capacity=0_c_size_t), status, text)
+    if (status == FDVJP_OK .and. nnz > 0) then
+      allocate(r(nnz), c(nnz))
+      call report(fdvjp_config_learned_sparsity(self%handle, r, c, nnz, nnz), status, text)
+      if (status == FDVJP_OK) then
+        rows = int(r) + 1
+        cols = int(c) + 1
+      end if
+    end if
+    if (present(errmsg)) errmsg = text
+  end subroutine config_learned_sparsity
 
   subroutine config_set_threads(self, threads, status, errmsg)
     class(config), intent(inout) :: self

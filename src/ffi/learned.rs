@@ -101,46 +101,46 @@ pub unsafe extern "C" fn fdvjp_config_set_learn_sparsity(
     }
 }
 
-/// The number of entries of the pattern `cfg` has learned into `*nnz` (0 when none), and,
-/// when `rows` and `cols` are not NULL, the entries themselves (row-ascending within each
-/// column, columns ascending), which need `len >= *nnz` (`FDVJP_INVALID_ARGUMENT`
-/// otherwise, nothing written but `*nnz`).
+/// The number of entries of the pattern `cfg` has learned into `*count` (0 when none),
+/// and, when `rows` and `cols` are not NULL, the entries themselves (by column, then by
+/// row, as `fdvjp_config_get_sparsity`), which need `capacity >= *count`
+/// (`FDVJP_INVALID_ARGUMENT` otherwise, nothing written but `*count`).
 ///
 /// # Safety
-/// `cfg` is NULL or a live config; `nnz` is NULL or writable; `rows` and `cols` are NULL
-/// or writable for `len` values.
+/// `cfg` is NULL or a live config; `count` is NULL or writable; `rows` and `cols` are
+/// NULL or writable for `capacity` values.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_config_learned_sparsity(
     cfg: *const fdvjp_config,
     rows: *mut usize,
     cols: *mut usize,
-    len: usize,
-    nnz: *mut usize,
+    capacity: usize,
+    count: *mut usize,
 ) -> fdvjp_status {
     guard("fdvjp_config_learned_sparsity", || {
         if cfg.is_null() {
             return Err(Failure::new(FDVJP_NULL_POINTER, "cfg is NULL"));
         }
-        if nnz.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "nnz is NULL"));
+        if count.is_null() {
+            return Err(Failure::new(FDVJP_NULL_POINTER, "count is NULL"));
         }
         // SAFETY: forwarded caller contract on cfg.
         let opts = unsafe { options_of(cfg) }?;
         let pattern = opts.learned_sparsity();
-        let count = pattern.as_ref().map_or(0, |p| p.nnz());
-        // SAFETY: nnz is non-NULL and writable (caller contract).
-        unsafe { *nnz = count };
+        let nnz = pattern.as_ref().map_or(0, |p| p.nnz());
+        // SAFETY: count is non-NULL and writable (caller contract).
+        unsafe { *count = nnz };
         if rows.is_null() || cols.is_null() {
             return Ok(());
         }
-        if len < count {
+        if capacity < nnz {
             return Err(Failure::invalid(format!(
-                "len = {len} is less than the learned pattern's nnz = {count}"
+                "capacity = {capacity} is less than the learned pattern's {nnz} entries"
             )));
         }
         if let Some(p) = pattern {
             for (k, (i, j)) in p.entries().enumerate() {
-                // SAFETY: rows and cols are writable for len >= count > k values.
+                // SAFETY: rows and cols are writable for capacity >= nnz > k values.
                 unsafe {
                     *rows.add(k) = i;
                     *cols.add(k) = j;

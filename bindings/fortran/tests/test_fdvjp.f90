@@ -289,6 +289,7 @@ contains
     type(config) :: cfg
     type(computation_report) :: rep
     integer :: status
+    integer, allocatable :: rows(:), cols(:)
     x = [1.0_c_double, 2.0_c_double, 3.0_c_double, 4.0_c_double, 5.0_c_double]
     v = [1.0_c_double, -1.0_c_double, 0.5_c_double, 2.0_c_double, 1.0_c_double]
     square_calls = 0
@@ -302,6 +303,9 @@ contains
     call check(square_calls == 5, 'learned vjp: 1 + 2 + 2 evaluations')
     call last_report(rep, status)
     call check(rep%sparsity_relearned == 0, 'learned vjp: not re-learned')
+    call cfg%learned_sparsity(rows, cols, status)
+    call check(status == FDVJP_OK .and. size(rows) == 5, 'learned_sparsity: 5 entries')
+    call check(all(rows == cols), 'learned_sparsity: the diagonal, 1-based')
     call cfg%set_learn_sparsity(.false., status)
     call check(status == FDVJP_OK, 'set_learn_sparsity')
   end subroutine test_learned_sparsity

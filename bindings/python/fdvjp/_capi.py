@@ -97,6 +97,8 @@ class fdvjp_report(ctypes.Structure):
         ("bound_fallbacks", ctypes.c_size_t),
         ("error_bound", ctypes.c_double),
         ("noise_level", ctypes.c_double),
+        ("sparsity_check", ctypes.c_double),
+        ("sparsity_relearned", ctypes.c_int32),
     ]
 
 
@@ -145,6 +147,13 @@ PROTOTYPES = {
             ctypes.c_void_p, ctypes.POINTER(fdvjp_progress_fn), c_void_p_p
         ],
     ),
+    "fdvjp_config_set_learn_sparsity": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32]),
+    "fdvjp_config_learned_sparsity": (
+        ctypes.c_int32,
+        [
+            ctypes.c_void_p, c_size_t_p, c_size_t_p, ctypes.c_size_t, c_size_t_p
+        ],
+    ),
     "fdvjp_vjp": (
         ctypes.c_int32,
         [
@@ -163,6 +172,12 @@ PROTOTYPES = {
         ctypes.c_int32,
         [
             ctypes.c_void_p, fdvjp_fn, ctypes.c_void_p, c_double_p, ctypes.c_size_t, ctypes.c_size_t, c_double_p
+        ],
+    ),
+    "fdvjp_config_detect_sparsity": (
+        ctypes.c_int32,
+        [
+            ctypes.c_void_p, fdvjp_fn, ctypes.c_void_p, c_double_p, ctypes.c_size_t, ctypes.c_size_t
         ],
     ),
     "fdvjp_config_set_adaptive": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32]),

@@ -71,6 +71,8 @@ struct fdvjp_report
     bound_fallbacks::Csize_t
     error_bound::Cdouble
     noise_level::Cdouble
+    sparsity_check::Cdouble
+    sparsity_relearned::Int32
 end
 
 fdvjp_status_str(status) = ccall((:fdvjp_status_str, libfdvjp), Cstring, (Int32,), status)
@@ -133,6 +135,12 @@ fdvjp_config_get_progress(cfg, f, user) =
     ccall((:fdvjp_config_get_progress, libfdvjp), Int32,
           (Ptr{Cvoid}, Ref{Ptr{Cvoid}}, Ref{Ptr{Cvoid}}),
           cfg, f, user)
+fdvjp_config_set_learn_sparsity(cfg, on) =
+    ccall((:fdvjp_config_set_learn_sparsity, libfdvjp), Int32, (Ptr{Cvoid}, Int32), cfg, on)
+fdvjp_config_learned_sparsity(cfg, rows, cols, capacity, count) =
+    ccall((:fdvjp_config_learned_sparsity, libfdvjp), Int32,
+          (Ptr{Cvoid}, Ptr{Csize_t}, Ptr{Csize_t}, Csize_t, Ref{Csize_t}),
+          cfg, rows, cols, capacity, count)
 fdvjp_vjp(cfg, f, user, x, n, m, v, grad) =
     ccall((:fdvjp_vjp, libfdvjp), Int32,
           (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Csize_t, Ptr{Cdouble}, Ptr{Cdouble}),
@@ -145,6 +153,10 @@ fdvjp_jacobian(cfg, f, user, x, n, m, jac) =
     ccall((:fdvjp_jacobian, libfdvjp), Int32,
           (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Csize_t, Ptr{Cdouble}),
           cfg, f, user, x, n, m, jac)
+fdvjp_config_detect_sparsity(cfg, f, user, x, n, m) =
+    ccall((:fdvjp_config_detect_sparsity, libfdvjp), Int32,
+          (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cdouble}, Csize_t, Csize_t),
+          cfg, f, user, x, n, m)
 fdvjp_config_set_adaptive(cfg, on) =
     ccall((:fdvjp_config_set_adaptive, libfdvjp), Int32, (Ptr{Cvoid}, Int32), cfg, on)
 fdvjp_config_get_adaptive(cfg, out) =
