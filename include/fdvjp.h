@@ -502,6 +502,15 @@ fdvjp_status fdvjp_config_get_progress(const fdvjp_config *cfg,
 fdvjp_status fdvjp_config_set_learn_sparsity(fdvjp_config *cfg, int32_t on);
 
 /*
+ * Writes 1 to `*out` when `cfg` learns the sparsity pattern (after
+ * `fdvjp_config_set_learn_sparsity` with 1 or `fdvjp_config_detect_sparsity`), 0
+ * otherwise (the default).
+ *
+ * Requires: `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+ */
+fdvjp_status fdvjp_config_get_learn_sparsity(const fdvjp_config *cfg, int32_t *out);
+
+/*
  * The number of entries of the pattern `cfg` has learned into `*count` (0 when none),
  * and, when `rows` and `cols` are not NULL, the entries themselves (by column, then by
  * row, as `fdvjp_config_get_sparsity`), which need `capacity >= *count`

@@ -590,9 +590,9 @@ contains
     if (present(errmsg)) errmsg = text
   end subroutine config_set_sparsity
 
-  ! An integer option as the C config stores it: "scheme", "layout", "adaptive" (0 or 1),
-  ! "noise_mode", "threads" or "batch_size" (0: the default), "progress" (1 when a progress
-  ! callback is registered, else 0).
+  ! An integer option as the C config stores it: "scheme", "layout", "adaptive" and
+  ! "learn_sparsity" (0 or 1), "noise_mode", "threads" or "batch_size" (0: the default),
+  ! "progress" (1 when a progress callback is registered, else 0).
   subroutine config_get_integer(self, option, value, status, errmsg)
     class(config), intent(inout) :: self
     character(len=*), intent(in) :: option
@@ -618,6 +618,8 @@ contains
       call report(fdvjp_config_get_adaptive(self%handle, i), status, text)
     case ("noise_mode")
       call report(fdvjp_config_get_noise_mode(self%handle, i), status, text)
+    case ("learn_sparsity")
+      call report(fdvjp_config_get_learn_sparsity(self%handle, i), status, text)
     case ("threads")
       call report(fdvjp_config_get_threads(self%handle, z), status, text)
       i = int(z, c_int32_t)

@@ -1,12 +1,12 @@
 //! Learned sparsity through the C API: detect the pattern of a black box's Jacobian and
 //! keep it in the config, verified on every call (see `src/fd/learned.rs`).
 
-use super::boundary::{guard, Failure};
-use super::buffers::input;
-use super::callback::fdvjp_fn;
-use super::config::{fdvjp_config, function_of, options_of, update};
-use super::status::fdvjp_status::{self, *};
-use crate::fd::{self, Sparsity};
+use super::boundary::Failure;
+use super::callback::{fdvjp_fn, CFunction};
+use super::config::{fdvjp_config, Snapshot};
+use super::export::export;
+use super::status::fdvjp_status;
+use crate::fd;
 use std::ffi::c_void;
 
 /// Learns the sparsity pattern of the m×n Jacobian of f from f's values and stores it in
@@ -43,33 +43,18 @@ pub unsafe extern "C" fn fdvjp_config_detect_sparsity(
     n: usize,
     m: usize,
 ) -> fdvjp_status {
-    const NAME: &str = "fdvjp_config_detect_sparsity";
-    let mut learned: Option<Sparsity> = None;
-    let status = guard(NAME, || {
-        if cfg.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "cfg is NULL"));
-        }
-        // SAFETY: forwarded caller contract on cfg and x; f is checked by function_of.
-        let (func, opts, x) = unsafe {
-            (
-                function_of(cfg, f, user)?,
-                options_of(cfg)?,
-                input(x, n, "x", "n")?,
-            )
-        };
-        learned = Some(fd::detect_sparsity(&func, x, m, &opts)?);
-        Ok(())
-    });
-    let Some(pattern) = learned.filter(|_| status == FDVJP_OK) else {
-        return status;
-    };
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update(NAME, cfg, |o| {
+    export!(|c| {
+        let config = Snapshot::of(Some(c.required(cfg)?))?;
+        let func = CFunction::point(f, user, config.execution)?;
+        let x = c.input(x, n, "x", "n")?;
+        let pattern = fd::detect_sparsity(&func, x, m, &config.options)?;
+        // Converted again only now: f may have used the config (through its own calls)
+        // while it was probed, and this checks it is still live.
+        c.required_mut(cfg)?.set_options(|o| {
             o.set_learned_sparsity(pattern, n, m);
             Ok(())
         })
-    }
+    })
 }
 
 /// With `on = 1`, the first `fdvjp_vjp` or `fdvjp_jacobian` with this config learns the
@@ -87,9 +72,8 @@ pub unsafe extern "C" fn fdvjp_config_set_learn_sparsity(
     cfg: *mut fdvjp_config,
     on: i32,
 ) -> fdvjp_status {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        update("fdvjp_config_set_learn_sparsity", cfg, |o| {
+    export!(|c| {
+        c.required_mut(cfg)?.set_options(|o| {
             match on {
                 0 if o.learned().is_some() => o.set_learn_sparsity(false),
                 0 => {}
@@ -98,7 +82,26 @@ pub unsafe extern "C" fn fdvjp_config_set_learn_sparsity(
             }
             Ok(())
         })
-    }
+    })
+}
+
+/// Writes 1 to `*out` when `cfg` learns the sparsity pattern (after
+/// `fdvjp_config_set_learn_sparsity` with 1 or `fdvjp_config_detect_sparsity`), 0
+/// otherwise (the default).
+///
+/// # Safety
+/// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn fdvjp_config_get_learn_sparsity(
+    cfg: *const fdvjp_config,
+    out: *mut i32,
+) -> fdvjp_status {
+    export!(|c| {
+        let cfg = c.required(cfg)?;
+        let out = c.output_one(out, "out")?;
+        out.write(&[i32::from(cfg.options.learned().is_some())]);
+        Ok(())
+    })
 }
 
 /// The number of entries of the pattern `cfg` has learned into `*count` (0 when none),
@@ -117,19 +120,16 @@ pub unsafe extern "C" fn fdvjp_config_learned_sparsity(
     capacity: usize,
     count: *mut usize,
 ) -> fdvjp_status {
-    guard("fdvjp_config_learned_sparsity", || {
-        if cfg.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "cfg is NULL"));
-        }
-        if count.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, "count is NULL"));
-        }
-        // SAFETY: forwarded caller contract on cfg.
-        let opts = unsafe { options_of(cfg) }?;
-        let pattern = opts.learned_sparsity();
-        let nnz = pattern.as_ref().map_or(0, |p| p.nnz());
-        // SAFETY: count is non-NULL and writable (caller contract).
-        unsafe { *count = nnz };
+    export!(|c| {
+        let cfg = c.required(cfg)?;
+        let count = c.output_one(count, "count")?;
+        let entries: Vec<(usize, usize)> = cfg
+            .options
+            .learned_sparsity()
+            .map(|p| p.entries().collect())
+            .unwrap_or_default();
+        let nnz = entries.len();
+        count.write(&[nnz]);
         if rows.is_null() || cols.is_null() {
             return Ok(());
         }
@@ -138,15 +138,13 @@ pub unsafe extern "C" fn fdvjp_config_learned_sparsity(
                 "capacity = {capacity} is less than the learned pattern's {nnz} entries"
             )));
         }
-        if let Some(p) = pattern {
-            for (k, (i, j)) in p.entries().enumerate() {
-                // SAFETY: rows and cols are writable for capacity >= nnz > k values.
-                unsafe {
-                    *rows.add(k) = i;
-                    *cols.add(k) = j;
-                }
-            }
+        for (p, name) in [(rows, "rows"), (cols, "cols")] {
+            c.output(p, capacity, name, "capacity")?;
         }
+        let rows = c.output(rows, nnz, "rows", "capacity")?;
+        rows.write(&entries.iter().map(|e| e.0).collect::<Vec<_>>());
+        let cols = c.output(cols, nnz, "cols", "capacity")?;
+        cols.write(&entries.iter().map(|e| e.1).collect::<Vec<_>>());
         Ok(())
     })
 }

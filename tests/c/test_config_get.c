@@ -246,6 +246,25 @@ static void test_sparsity(void)
     fdvjp_config_free(cfg);
 }
 
+static void test_learn_sparsity(void)
+{
+    fdvjp_config *cfg = fdvjp_config_new();
+    int32_t i = -1;
+    CHECK_STATUS(fdvjp_config_get_learn_sparsity(cfg, &i), FDVJP_OK);
+    CHECK_INT(i, 0);
+    CHECK_STATUS(fdvjp_config_set_learn_sparsity(cfg, 1), FDVJP_OK);
+    CHECK_STATUS(fdvjp_config_get_learn_sparsity(cfg, &i), FDVJP_OK);
+    CHECK_INT(i, 1);
+    CHECK_STATUS(fdvjp_config_set_learn_sparsity(cfg, 0), FDVJP_OK);
+    CHECK_STATUS(fdvjp_config_get_learn_sparsity(cfg, &i), FDVJP_OK);
+    CHECK_INT(i, 0);
+    CHECK_STATUS(fdvjp_config_get_learn_sparsity(NULL, &i), FDVJP_NULL_POINTER);
+    CHECK_ERROR_HAS("fdvjp_config_get_learn_sparsity: cfg is NULL");
+    CHECK_STATUS(fdvjp_config_get_learn_sparsity(cfg, NULL), FDVJP_NULL_POINTER);
+    CHECK_ERROR_HAS("fdvjp_config_get_learn_sparsity: out is NULL");
+    fdvjp_config_free(cfg);
+}
+
 static void test_progress(void)
 {
     fdvjp_config *cfg = fdvjp_config_new();
@@ -283,6 +302,7 @@ int main(void)
     check_array_option("fdvjp_config_get_noise", fdvjp_config_set_noise, fdvjp_config_get_noise);
     test_bounds();
     test_sparsity();
+    test_learn_sparsity();
     test_progress();
     return check_summary("test_config_get");
 }

@@ -140,6 +140,7 @@ public:
         return {std::move(p[0]), std::move(p[1])};
     }
     bool adaptive() const { return scalar<int32_t>(fdvjp_config_get_adaptive) != 0; }
+    bool learn_sparsity() const { return scalar<int32_t>(fdvjp_config_get_learn_sparsity) != 0; }
     std::vector<double> noise() const { return arrays<double, 1>(fdvjp_config_get_noise)[0]; }
     int32_t noise_mode() const { return scalar<int32_t>(fdvjp_config_get_noise_mode); }
     std::size_t threads() const { return scalar<std::size_t>(fdvjp_config_get_threads); }

@@ -19,6 +19,7 @@ void test_defaults() {
     CHECK(cfg.steps().empty() && cfg.typical().empty() && cfg.noise().empty());
     CHECK(cfg.bounds().first.empty() && cfg.sparsity().first.empty());
     CHECK(!cfg.adaptive());
+    CHECK(!cfg.learn_sparsity());
     CHECK(cfg.noise_mode() == FDVJP_NOISE_AUTO);
     CHECK(cfg.threads() == 0 && cfg.batch_size() == 0);
     CHECK(!cfg.has_progress());
@@ -46,6 +47,12 @@ void test_round_trips() {
     CHECK(cfg.has_progress());
     cfg.progress(nullptr);
     CHECK(!cfg.has_progress());
+}
+
+void test_learn_sparsity() {
+    fdvjp::config cfg;
+    CHECK(cfg.learn_sparsity(true).learn_sparsity());
+    CHECK(!cfg.learn_sparsity(false).learn_sparsity());
 }
 
 void test_moved_from_config_throws() {
@@ -76,6 +83,7 @@ void test_version() {
 void run_config_get_tests() {
     test_defaults();
     test_round_trips();
+    test_learn_sparsity();
     test_moved_from_config_throws();
     test_version();
 }

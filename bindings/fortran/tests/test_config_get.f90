@@ -114,6 +114,11 @@ contains
     call check(status == FDVJP_OK .and. i == 9, 'get batch_size')
     call cfg%get("noise_mode", i, status)
     call check(status == FDVJP_OK .and. i == FDVJP_NOISE_OFF, 'get noise_mode')
+    call cfg%get("learn_sparsity", i, status)
+    call check(status == FDVJP_OK .and. i == 0, 'get learn_sparsity: off by default')
+    call cfg%set_learn_sparsity(.true., status)
+    call cfg%get("learn_sparsity", i, status)
+    call check(status == FDVJP_OK .and. i == 1, 'get learn_sparsity')
 
     i = -7
     call cfg%get("colour", i, status, message)

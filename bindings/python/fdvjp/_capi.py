@@ -148,6 +148,7 @@ PROTOTYPES = {
         ],
     ),
     "fdvjp_config_set_learn_sparsity": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32]),
+    "fdvjp_config_get_learn_sparsity": (ctypes.c_int32, [ctypes.c_void_p, c_int32_p]),
     "fdvjp_config_learned_sparsity": (
         ctypes.c_int32,
         [

@@ -32,8 +32,9 @@ def _arrays(getter, handle, k, dtype, pointer):
 
 def get(config, name):
     """The value of option `name` (a `Config` keyword) as the C config stores it: scheme and
-    noise_mode as names, adaptive as a bool, arrays as numpy arrays (None when unset),
-    bounds and sparsity as pairs, progress as the Python callback (None when unset)."""
+    noise_mode as names, adaptive and learn_sparsity as bools, arrays as numpy arrays (None
+    when unset), bounds and sparsity as pairs, progress as the Python callback (None when
+    unset)."""
     handle = config.handle
     if name == "scheme":
         return _SCHEME_NAMES[_scalar("fdvjp_config_get_scheme", handle, ctypes.c_int32)]
@@ -43,6 +44,8 @@ def get(config, name):
         return _scalar("fdvjp_config_get_relative_step", handle, ctypes.c_double)
     if name == "adaptive":
         return bool(_scalar("fdvjp_config_get_adaptive", handle, ctypes.c_int32))
+    if name == "learn_sparsity":
+        return bool(_scalar("fdvjp_config_get_learn_sparsity", handle, ctypes.c_int32))
     if name == "threads":
         return _scalar("fdvjp_config_get_threads", handle, ctypes.c_size_t)
     if name == "batch_size":

@@ -14,6 +14,7 @@ def test_defaults():
         assert c.get("layout") == 0
         assert c.get("relative_step") == 0.0
         assert c.get("adaptive") is False
+        assert c.get("learn_sparsity") is False
         assert c.get("threads") == 0
         assert c.get("batch_size") == 0
         assert c.get("noise_mode") == "auto"
@@ -47,6 +48,11 @@ def test_round_trips():
         c.set(steps=None, bounds=None, sparsity=None, progress=None)
         for name in ("steps", "bounds", "sparsity", "progress"):
             assert c.get(name) is None, name
+
+
+def test_learn_sparsity():
+    with fdvjp.Config(learn_sparsity=True) as c:
+        assert c.get("learn_sparsity") is True
 
 
 def test_unknown_option():

@@ -137,6 +137,8 @@ fdvjp_config_get_progress(cfg, f, user) =
           cfg, f, user)
 fdvjp_config_set_learn_sparsity(cfg, on) =
     ccall((:fdvjp_config_set_learn_sparsity, libfdvjp), Int32, (Ptr{Cvoid}, Int32), cfg, on)
+fdvjp_config_get_learn_sparsity(cfg, out) =
+    ccall((:fdvjp_config_get_learn_sparsity, libfdvjp), Int32, (Ptr{Cvoid}, Ref{Int32}), cfg, out)
 fdvjp_config_learned_sparsity(cfg, rows, cols, capacity, count) =
     ccall((:fdvjp_config_learned_sparsity, libfdvjp), Int32,
           (Ptr{Cvoid}, Ptr{Csize_t}, Ptr{Csize_t}, Csize_t, Ref{Csize_t}),

@@ -23,7 +23,7 @@ end
     FDVJP.getoption(cfg::Config, option::Symbol)
 
 The value of `option` (a [`Config`](@ref) keyword) as the C config stores it: `:scheme` and
-`:noise_mode` as symbols, `:adaptive` as a Bool, arrays as vectors (`nothing` when unset),
+`:noise_mode` as symbols, `:adaptive` and `:learn_sparsity` as Bools, arrays as vectors (`nothing` when unset),
 `:bounds` and `:sparsity` as pairs of vectors (sparsity: the distinct 0-based entries by
 column, then row), `:progress` as whether one is registered.
 """
@@ -39,6 +39,7 @@ function stored_option(h, option::Symbol)
     option === :layout && return stored_scalar(fdvjp_config_get_layout, h, Int32)
     option === :relative_step && return stored_scalar(fdvjp_config_get_relative_step, h, Cdouble)
     option === :adaptive && return stored_scalar(fdvjp_config_get_adaptive, h, Int32) != 0
+    option === :learn_sparsity && return stored_scalar(fdvjp_config_get_learn_sparsity, h, Int32) != 0
     option === :threads && return Int(stored_scalar(fdvjp_config_get_threads, h, Csize_t))
     option === :batch_size && return Int(stored_scalar(fdvjp_config_get_batch_size, h, Csize_t))
     option === :noise_mode && return NOISE_MODE_NAMES[stored_scalar(fdvjp_config_get_noise_mode, h, Int32)]

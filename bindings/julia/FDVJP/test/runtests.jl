@@ -26,6 +26,7 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         @test FDVJP.getoption(cfg, :scheme) === :central
         @test FDVJP.getoption(cfg, :steps) === nothing
         @test FDVJP.getoption(cfg, :progress) == false
+        @test FDVJP.getoption(cfg, :learn_sparsity) == false
         FDVJP.set!(cfg, :scheme, :central4)
         FDVJP.set!(cfg, :relative_step, 2.5e-4)
         FDVJP.set!(cfg, :steps, [1e-3, 2e-3])
