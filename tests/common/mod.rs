@@ -7,9 +7,11 @@
 mod functions;
 pub mod noisy;
 mod rng;
+mod tridiagonal;
 
 pub use functions::{all, Class, TestFn};
 pub use rng::Rng;
+pub use tridiagonal::{tridiagonal, tridiagonal_jacobian};
 
 use fdvjp::fd::Scheme;
 use std::cell::Cell;
