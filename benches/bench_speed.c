@@ -3,8 +3,9 @@
  *
  * Every row times fdvjp through its C API and the floor, a bare hand-written C loop doing
  * the same evaluations of the same C function, in the same process, interleaved, best of
- * several samples (the machine's other work only ever slows a sample down), and prints the
- * ratio fdvjp / bare:
+ * many short samples (about 2 ms each: the machine's other work only ever slows a sample
+ * down, and on a shared machine short samples are the ones that run undisturbed), and
+ * prints the ratio fdvjp / bare:
  *
  *   vjp      the dense VJP with the default config (central) and with forward differences,
  *            on four functions: a tridiagonal linear system 1000 -> 1000 (dense Jacobian),
@@ -306,7 +307,7 @@ static void vjp_rows(const char *name, fdvjp_fn f, void *user, size_t n, size_t 
         run_bare(&r);
         long evals_bare = calls;
         double fd, bare, diff = 0.0, size = 0.0;
-        race(run_fdvjp, &r, run_bare, &r, samples, 0.02, &fd, &bare);
+        race(run_fdvjp, &r, run_bare, &r, samples, 0.002, &fd, &bare);
         for (size_t j = 0; j < n; j++) {
             diff = fmax(diff, fabs(r.grad_fd[j] - r.grad_bare[j]));
             size = fmax(size, fabs(r.grad_bare[j]));
@@ -408,7 +409,7 @@ static void tape_rows(size_t n)
     runner runs[2] = {run_record, run_replay};
     for (int k = 0; k < 2; k++) {
         double fd, hand, diff = 0.0;
-        race(runs[k], &r, run_hand, &r, 7, 0.02, &fd, &hand);
+        race(runs[k], &r, run_hand, &r, 41, 0.002, &fd, &hand);
         for (size_t i = 0; i < n; i++) {
             diff = fmax(diff, fabs(r.grad_tape[i] - r.grad_hand[i]));
         }
@@ -652,10 +653,10 @@ int main(void)
     double *scratch = xmalloc(n * sizeof *scratch);
     printf("fdvjp / bare: the ratio of the best times of the two, interleaved; "
            "evaluations fdvjp/bare\n");
-    vjp_rows("tridiagonal system", tridiagonal_system, scratch, n, n, 7);
-    vjp_rows("softmax", softmax, NULL, 100, 100, 9);
-    vjp_rows("logsumexp", logsumexp, NULL, 4, 1, 9);
-    vjp_rows("least-squares slope", slope, NULL, 8, 1, 9);
+    vjp_rows("tridiagonal system", tridiagonal_system, scratch, n, n, 15);
+    vjp_rows("softmax", softmax, NULL, 100, 100, 41);
+    vjp_rows("logsumexp", logsumexp, NULL, 4, 1, 41);
+    vjp_rows("least-squares slope", slope, NULL, 8, 1, 41);
     free(scratch);
     tape_rows(10);
     tape_rows(1000);

@@ -2,11 +2,14 @@
 //! each `e_j` (or along each group of structurally orthogonal columns when a sparsity
 //! pattern is known), handed to a visitor and then forgotten, so memory stays O(n + m).
 
+use super::alloc::{recycle, scratch_for};
+use super::column::{Column, Wants};
 use super::derivative::Direction;
 use super::directional::directional;
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
+use super::fused;
 use super::group::{self, Choices};
 use super::learned;
 use super::options::Options;
@@ -15,43 +18,13 @@ use super::probe::Probe;
 use super::refine;
 use super::step::{exact_step, nominal_step};
 
-/// One column of the Jacobian as the visitor sees it: `J[i][j] = values[i] * scale` for the
-/// rows `i` listed (all rows when `rows` is `None`); every other entry is zero.
-pub(crate) struct Column<'a> {
-    rows: Option<&'a [usize]>,
-    values: &'a [f64],
-    scale: f64,
-}
-
-impl Column<'_> {
-    /// Calls `visit(i, J[i][j])` for each structurally non-zero entry.
-    pub fn for_each(&self, mut visit: impl FnMut(usize, f64)) {
-        match self.rows {
-            None => self
-                .values
-                .iter()
-                .enumerate()
-                .for_each(|(i, &d)| visit(i, d * self.scale)),
-            Some(rows) => rows
-                .iter()
-                .for_each(|&i| visit(i, self.values[i] * self.scale)),
-        }
-    }
-
-    /// `sum_i v[i] J[i][j]`.
-    pub fn dot(&self, v: &[f64]) -> f64 {
-        match self.rows {
-            None => self.values.iter().zip(v).map(|(d, vi)| d * vi).sum::<f64>() * self.scale,
-            Some(rows) => rows.iter().map(|&i| self.values[i] * v[i]).sum::<f64>() * self.scale,
-        }
-    }
-}
-
 /// Calls `visit(j, column_j)` for every column of the Jacobian of f at `x` that can be
 /// non-zero (all of them without a sparsity pattern).
 ///
-/// `known` is f(x) if the caller has it (it then costs no evaluation); `weights` is the
-/// cotangent of a VJP (the refinement's tests and bounds weight the outputs by it). An
+/// `known` is f(x) if the caller has it (it then costs no evaluation); `wants` says what
+/// `visit` reads (entries, or only the product with a VJP's cotangent, which lets a dense
+/// column be fused) and carries the cotangent the refinement weights the outputs by;
+/// `visit` may fail (reading the entries of a product-only column is an error). An
 /// empty problem
 /// (`n == 0` or `m == 0`) visits nothing and evaluates nothing. With a batch of more than
 /// one point ([`Options::batch`]), the first stencil points of as many directions as fit in
@@ -61,13 +34,14 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     x: &[f64],
     m: usize,
     known: Option<&[f64]>,
-    weights: Option<&[f64]>,
+    wants: Wants<'_>,
     opts: &Options,
-    mut visit: impl FnMut(usize, &Column<'_>),
+    mut visit: impl FnMut(usize, &Column<'_>) -> Result<(), FdError>,
 ) -> Result<(), FdError> {
     if let Some(learned) = opts.learned() {
-        return learned::for_each_column(f, x, m, known, weights, opts, learned, &mut visit);
+        return learned::for_each_column(f, x, m, known, wants, opts, learned, &mut visit);
     }
+    let weights = wants.weights();
     opts.check_point(x)?;
     if let Some(sparsity) = opts.sparsity() {
         sparsity.check_dims(m, x.len())?;
@@ -100,29 +74,35 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
     p.weights = weights;
     refine::prepare(&mut p)?;
-    let mut d = vec![0.0; m];
+    // Sized when a direction needs it (a VJP's fused columns do not).
+    let mut d = scratch_for(0, m);
     let per_batch = directions_per_batch(opts);
-    let mut chunk = Vec::with_capacity(per_batch.min(count));
+    // Only a batch needs the chunk's directions listed (a small call allocates nothing).
+    let mut chunk = Vec::new();
     // One pass over directions `range` (the second, at the noise step, visits them again).
     let mut pass = |p: &mut Probe<'_, '_, F>,
                     range: std::ops::Range<usize>,
                     first_pass: bool|
      -> Result<(), FdError> {
         for start in range.clone().step_by(per_batch) {
-            chunk.clear();
-            chunk.extend((start..range.end.min(start + per_batch)).map(direction));
+            let end = range.end.min(start + per_batch);
             if opts.batch() > 1 {
                 let scale = p.step_scale;
-                let scaled: Vec<_> = chunk.iter().map(|&(dir, t0)| (dir, t0 * scale)).collect();
-                evaluate_ahead(&mut p.ev, opts, x, m, &scaled, choices.as_ref())?;
+                chunk.clear();
+                chunk.extend((start..end).map(|k| {
+                    let (dir, t0) = direction(k);
+                    (dir, t0 * scale)
+                }));
+                evaluate_ahead(&mut p.ev, opts, x, m, &chunk, choices.as_ref())?;
             }
-            for &(dir, t0) in &chunk {
+            for (dir, t0) in (start..end).map(direction) {
                 // Whether the group's columns took their own stencils and steps.
                 let mut mixed = false;
                 if let (Direction::Group(_, cols), Some(choices), Some(sparsity)) =
                     (dir, &choices, opts.sparsity())
                 {
                     if choices.mixed(cols, &steps) {
+                        d.resize(m, 0.0);
                         mixed = group::apply(p, cols, choices, sparsity, &mut d)?.is_none();
                         // Counted once: the shared way counts the bounds when it takes over.
                         if first_pass && mixed {
@@ -133,11 +113,21 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
                     }
                 }
                 // The shared way; also for a mixed group that met a non-finite value.
+                let mut product = None;
                 if !mixed {
                     if p.step_scale > 1.0 {
                         p.report.refined_noise += 1;
                     }
-                    directional(p, dir, t0 * p.step_scale, &mut d)?;
+                    match (dir, wants) {
+                        (Direction::Axis(j), Wants::Product(v)) => {
+                            product =
+                                Some(fused::axis_product(p, j, t0 * p.step_scale, v, &mut d)?);
+                        }
+                        _ => {
+                            d.resize(m, 0.0);
+                            directional(p, dir, t0 * p.step_scale, &mut d)?;
+                        }
+                    }
                 }
                 if first_pass {
                     p.report.directions += 1;
@@ -150,24 +140,13 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
                                 Some(choices) if mixed => choices.step(j),
                                 _ => steps[j],
                             };
-                            visit(
-                                j,
-                                &Column {
-                                    rows,
-                                    values: &d,
-                                    scale: 1.0 / step,
-                                },
-                            );
+                            visit(j, &Column::entries(rows, &d, 1.0 / step))?;
                         }
                     }
-                    Direction::Axis(j) => visit(
-                        j,
-                        &Column {
-                            rows: None,
-                            values: &d,
-                            scale: 1.0,
-                        },
-                    ),
+                    Direction::Axis(j) => match product {
+                        Some(product) => visit(j, &Column::product(product))?,
+                        None => visit(j, &Column::entries(None, &d, 1.0))?,
+                    },
                     Direction::Vector(_) => unreachable!("columns are axes or groups"),
                 }
             }
@@ -181,6 +160,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         pass(&mut p, 0..count, false)?;
     }
     p.finish();
+    recycle(d);
     Ok(())
 }
 

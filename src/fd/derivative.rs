@@ -95,22 +95,37 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
     // The common case first: the scheme's own stencil at the nominal step.
     let t = dir.step(x, t0);
-    let mut first = None;
     if t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
         let Some(bad) = apply(p, dir, t, &candidates[0], out)? else {
             return refine::after_plain(p, dir, t, out);
         };
-        p.report.nonfinite_fallbacks += 1;
-        if let Direction::Axis(j) = dir {
-            if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
-                return near_edge(p, dir, t0, e, candidates, out);
-            }
-        }
-        first = Some(bad);
-    } else {
-        p.report.bound_fallbacks += 1;
+        return after_nonfinite(p, dir, t0, bad, out);
     }
-    fallback_from(opts, x, dir, t0, candidates, first, |stencil, t| {
+    p.report.bound_fallbacks += 1;
+    fallback_from(opts, x, dir, t0, candidates, None, |stencil, t| {
+        apply(p, dir, t, stencil, out)
+    })
+}
+
+/// [`fixed_step`] after the scheme's own stencil at the nominal step `t0` met the
+/// non-finite value `bad`: near an edge at 0 or through the fall-backs of the module policy.
+pub(crate) fn after_nonfinite<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    bad: NonFinite,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let (opts, x) = (p.opts, p.x);
+    let scheme = opts.scheme();
+    let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    p.report.nonfinite_fallbacks += 1;
+    if let Direction::Axis(j) = dir {
+        if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
+            return near_edge(p, dir, t0, e, candidates, out);
+        }
+    }
+    fallback_from(opts, x, dir, t0, candidates, Some(bad), |stencil, t| {
         apply(p, dir, t, stencil, out)
     })
 }
@@ -289,12 +304,14 @@ pub(crate) fn apply<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<Option<NonFinite>, FdError> {
     let m = out.len();
+    p.ws.columns(m);
     let Probe { ev, x, y0, ws, .. } = p;
     let Workspace {
         xp,
         y,
         magnitude,
         second,
+        ..
     } = ws;
     let (y0, mag, second) = (&y0[..m], &mut magnitude[..m], &mut second[..m]);
     out.fill(0.0);

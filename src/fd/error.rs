@@ -72,6 +72,9 @@ pub enum FdError {
         /// The last point tried.
         point: String,
     },
+    /// A bug in fdvjp caught before it could give a wrong result; the message says what
+    /// (the C API reports it as `FDVJP_INTERNAL_ERROR`).
+    Internal(String),
 }
 
 impl fmt::Display for FdError {
@@ -104,6 +107,7 @@ impl fmt::Display for FdError {
                 )
             }
             FdError::CallbackOutput(msg) => f.write_str(msg),
+            FdError::Internal(msg) => write!(f, "internal error: {msg}"),
             FdError::OutOfMemory { what, elements } => write!(
                 f,
                 "cannot allocate {what}: {elements} doubles ({:.3e} bytes)",

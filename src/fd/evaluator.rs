@@ -1,6 +1,7 @@
 //! Counts evaluations, reports progress, serves points evaluated ahead in a batch, and
 //! turns a function's failure code into an error that says where.
 
+use super::alloc::{scratch, scratch_copy};
 use super::error::FdError;
 use super::function::Function;
 
@@ -157,9 +158,9 @@ impl<'f, F: Function + ?Sized> Evaluator<'f, F> {
         known: Option<&[f64]>,
     ) -> Result<Vec<f64>, FdError> {
         let y0 = match known {
-            Some(fx) => fx.to_vec(),
+            Some(fx) => scratch_copy(fx),
             None => {
-                let mut y = vec![0.0; m];
+                let mut y = scratch(m);
                 self.eval(x, &mut y, || "x".to_string())?;
                 y
             }

@@ -133,6 +133,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
             row_stencil[i] = c;
         }
     }
+    p.ws.columns(m);
     let Probe { ev, x, y0, ws, .. } = p;
     let Workspace {
         xp, y, magnitude, ..

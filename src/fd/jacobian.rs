@@ -1,6 +1,7 @@
 //! The full Jacobian, in the layout the options select.
 
 use super::alloc::zeros_2d;
+use super::column::Wants;
 use super::columns::for_each_column;
 use super::error::FdError;
 use super::function::Function;
@@ -38,8 +39,8 @@ fn jacobian_with<F: Function + ?Sized>(
     let n = x.len();
     let mut jac = zeros_2d(m, n, "the Jacobian")?;
     let layout = opts.layout();
-    for_each_column(f, x, m, known, None, opts, |j, column| {
-        column.for_each(|i, d| jac[layout.index(i, j, m, n)] = d);
+    for_each_column(f, x, m, known, Wants::Entries, opts, |j, column| {
+        column.for_each(j, |i, d| jac[layout.index(i, j, m, n)] = d)
     })?;
     Ok(jac)
 }

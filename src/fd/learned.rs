@@ -13,7 +13,8 @@
 //! The state is shared by clones of the options (a config and its snapshots), behind a
 //! lock, so one thread's re-learned pattern serves every later call.
 
-use super::columns::{self, Column};
+use super::column::{Column, Wants};
+use super::columns;
 use super::detect::{detect, pattern, SplitMix};
 use super::error::FdError;
 use super::evaluator::Evaluator;
@@ -92,17 +93,18 @@ impl Learned {
 /// [`columns::for_each_column`] with a learned pattern: learns it first if needed, runs
 /// the grouped columns with the check, and on a failed check visits every column again
 /// densely (`visit` must therefore set, not accumulate: the dense pass overwrites what the
-/// grouped one visited) and learns the pattern again.
+/// grouped one visited) and learns the pattern again. Both passes read every entry (the
+/// check's product, the new pattern), so no column arrives as a product alone.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn for_each_column<F: Function + ?Sized>(
     f: &F,
     x: &[f64],
     m: usize,
     known: Option<&[f64]>,
-    weights: Option<&[f64]>,
+    wants: Wants<'_>,
     opts: &Options,
     learned: &Learned,
-    visit: &mut dyn FnMut(usize, &Column<'_>),
+    visit: &mut dyn FnMut(usize, &Column<'_>) -> Result<(), FdError>,
 ) -> Result<(), FdError> {
     let n = x.len();
     opts.check_point(x)?;
@@ -124,7 +126,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     let mut ev = Evaluator::new(f);
     let mut spent = 0usize; // evaluations of the passes, besides `ev`'s
     let result = run(
-        f, &mut ev, &mut spent, x, m, known, weights, opts, learned, before, visit,
+        f, &mut ev, &mut spent, x, m, known, wants, opts, learned, before, visit,
     );
     // Each pass published its own report; the call's is the last pass's with every
     // evaluation of the call counted.
@@ -155,11 +157,11 @@ fn run<F: Function + ?Sized>(
     x: &[f64],
     m: usize,
     known: Option<&[f64]>,
-    weights: Option<&[f64]>,
+    wants: Wants<'_>,
     opts: &Options,
     learned: &Learned,
     before: Option<Known>,
-    visit: &mut dyn FnMut(usize, &Column<'_>),
+    visit: &mut dyn FnMut(usize, &Column<'_>) -> Result<(), FdError>,
 ) -> Result<Outcome, FdError> {
     let n = x.len();
     let y0 = ev.base(x, m, known)?;
@@ -179,9 +181,10 @@ fn run<F: Function + ?Sized>(
     let check = Check::new(&plain, x, seed(x, m));
     let mut product = check.product(m);
     let grouped = opts.with_pattern(Some(Arc::clone(&pattern)));
-    let pass = columns::for_each_column(f, x, m, Some(&y0), weights, &grouped, |j, c| {
-        visit(j, c);
-        product.add(j, c);
+    let wants = wants.with_entries();
+    let pass = columns::for_each_column(f, x, m, Some(&y0), wants, &grouped, |j, c| {
+        visit(j, c)?;
+        product.add(j, c)
     });
     *spent += last_report().evaluations;
     pass?;
@@ -195,13 +198,13 @@ fn run<F: Function + ?Sized>(
     }
     // The pattern misses a coupling: this call densely, and the pattern again.
     let mut entries: Vec<(usize, usize)> = pattern.entries().collect();
-    let pass = columns::for_each_column(f, x, m, Some(&y0), weights, &plain, |j, c| {
-        visit(j, c);
-        c.for_each(|i, d| {
+    let pass = columns::for_each_column(f, x, m, Some(&y0), wants, &plain, |j, c| {
+        visit(j, c)?;
+        c.for_each(j, |i, d| {
             if d != 0.0 {
                 entries.push((i, j));
             }
-        });
+        })
     });
     *spent += last_report().evaluations;
     pass?;

@@ -39,7 +39,7 @@
 //! coupling near the threshold is caught with a probability (a single coupling of 1e-5
 //! of the row's derivatives is missed in about 1 call in 6, one of 1e-3 never was).
 
-use super::columns::Column;
+use super::column::Column;
 use super::detect::SplitMix;
 use super::error::FdError;
 use super::evaluator::Evaluator;
@@ -68,13 +68,13 @@ pub(crate) struct Product<'c> {
 }
 
 impl Product<'_> {
-    /// Adds column j's share.
-    pub fn add(&mut self, j: usize, column: &Column<'_>) {
+    /// Adds column j's share (its entries: the column loop must be asked for them).
+    pub fn add(&mut self, j: usize, column: &Column<'_>) -> Result<(), FdError> {
         let dj = self.delta[j];
-        column.for_each(|i, d| {
+        column.for_each(j, |i, d| {
             self.sum[i] += d * dj;
             self.entries[i] = self.entries[i].saturating_add(1);
-        });
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the directional derivatives of one computation share: the evaluator, the options,
 //! the point x with f(x) there, and scratch space. One value instead of six arguments.
 
+use super::alloc::{recycle, scratch, scratch_copy, scratch_for};
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
@@ -94,10 +95,11 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
 
 impl<F: Function + ?Sized> Drop for Probe<'_, '_, F> {
     /// Publishes the report: completed if [`Probe::finish`] was called, else failed with
-    /// the counts so far.
+    /// the counts so far; gives f(x) back to the thread's spare vectors.
     fn drop(&mut self) {
         self.report.evaluations = self.ev.count();
         publish(std::mem::take(&mut self.report));
+        recycle(std::mem::take(&mut self.y0));
     }
 }
 
@@ -106,22 +108,55 @@ pub(crate) struct Workspace {
     /// A private copy of x (the caller's x is never written).
     pub xp: Vec<f64>,
     pub y: Vec<f64>,
-    /// After [`super::derivative::apply`]: `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale
+    /// After [`super::derivative::apply`] (empty before the first, see [`Workspace::columns`]):
+    /// `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale
     /// of the rounding error of each output's difference quotient (in units of the
     /// relative error of f).
     pub magnitude: Vec<f64>,
     /// After [`super::derivative::apply`]: `sum (f(x + o t d) - f(x))` over the stencil's
     /// points at `o = ±1`: the second difference `D2` of a central stencil.
     pub second: Vec<f64>,
+    /// The outputs at a stencil's points, point after point (`fused.rs`; empty until used).
+    pub points: Vec<f64>,
 }
 
 impl Workspace {
+    /// From the thread's spare vectors when it has them (no allocation on a small call).
     pub fn new(x: &[f64], m: usize) -> Self {
         Self {
-            xp: x.to_vec(),
-            y: vec![0.0; m],
-            magnitude: vec![0.0; m],
-            second: vec![0.0; m],
+            xp: scratch_copy(x),
+            y: scratch(m),
+            magnitude: scratch_for(0, m),
+            second: scratch_for(0, m),
+            points: scratch_for(0, 2 * m),
+        }
+    }
+}
+
+impl Workspace {
+    /// Sizes `magnitude` and `second` for `m` outputs: only a column built output by
+    /// output needs them (a VJP's fused columns do not, see `fused.rs`), so they are not
+    /// allocated before.
+    pub fn columns(&mut self, m: usize) {
+        for v in [&mut self.magnitude, &mut self.second] {
+            if v.len() < m {
+                v.resize(m, 0.0);
+            }
+        }
+    }
+}
+
+impl Drop for Workspace {
+    /// Gives the vectors back to the thread's spare vectors.
+    fn drop(&mut self) {
+        for v in [
+            &mut self.xp,
+            &mut self.y,
+            &mut self.magnitude,
+            &mut self.second,
+            &mut self.points,
+        ] {
+            recycle(std::mem::take(v));
         }
     }
 }

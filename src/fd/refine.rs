@@ -51,7 +51,7 @@ use super::scheme::{Placed, Scheme};
 const LARGE: f64 = 30.0;
 /// The weight of |f| in M (the change of f over the assumed scale dominates; |f| only
 /// guards against f' = 0).
-const SIZE: f64 = 0.01;
+pub(crate) const SIZE: f64 = 0.01;
 /// `|x_j|` above `FAR_ABOVE typ_j`: f may vary on the scale typ_j, not |x_j|.
 const FAR_ABOVE: f64 = 1e3;
 /// `|x_j|` below `typ_j / SMALL_X`: a large D2 means x_j's own scale.
@@ -96,24 +96,42 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
         Scheme::Forward | Scheme::Backward => return one_sided(p, dir, t, out),
         Scheme::Central4 => return Ok(()),
     }
-    let bound = match classify(p, dir, t, out) {
-        None => plain_bound(p, t, out),
+    let s = sums(p, t, out);
+    let bound = match classify(p, dir, t, &s) {
+        None => None,
         Some(Suspect::Large(target)) => {
             p.report.refined_large += 1;
-            shrink(p, dir, t, target, &central(), 2, out)?
+            Some(shrink(p, dir, t, target, &central(), 2, out)?)
         }
         Some(Suspect::Rounding) => {
             p.report.refined_rounding += 1;
-            grow(p, dir, t, out)?
+            Some(grow(p, dir, t, out)?)
         }
         Some(Suspect::NoiseLike) => {
             // Noise, or a point where f' is tiny next to f'' (one column cannot tell):
             // counted; the call decides when all directions are done ([`noise_trigger`]).
             p.noise_like.push(noise_d2(p, out));
-            plain_bound(p, t, out)
+            None
         }
     };
-    p.report.bound(entry_bound(p, dir, &bound));
+    let entry = match bound {
+        Some(bound) => entry_bound(p, dir, &bound),
+        // The plain bound output by output, without a vector (a JVP allocates nothing).
+        None => {
+            let (weights, r) = (p.weights, relative_step(p));
+            let b = |i: usize| {
+                truncation(out[i], p.ws.second[i], t, r)
+                    + f64::EPSILON * p.ws.magnitude[i]
+                    + noise_of(p, i) / t
+            };
+            let total = match weights {
+                Some(w) => (0..out.len()).map(|i| b(i) * w[i].abs()).sum::<f64>(),
+                None => (0..out.len()).fold(0.0f64, |a, i| a.max(b(i))),
+            };
+            scale_entry(dir, total)
+        }
+    };
+    p.report.bound(entry);
     Ok(())
 }
 
@@ -214,7 +232,7 @@ fn noise_d2<F: Function + ?Sized>(p: &Probe<'_, '_, F>, d1: &[f64]) -> f64 {
         .sum()
 }
 
-fn relative_step<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
+pub(crate) fn relative_step<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
     p.opts
         .relative_step()
         .unwrap_or_else(|| p.opts.scheme().default_relative_step())
@@ -224,18 +242,37 @@ fn weight<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
     p.weights.map_or(1.0, |w| w[i].abs())
 }
 
-fn classify<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t: f64,
-    d1: &[f64],
-) -> Option<Suspect> {
-    if p.step_scale > 1.0 {
-        return None; // a noise step: large second differences are expected
-    }
+/// The v-weighted sums over outputs that decide whether a central direction is suspect
+/// (`d2`, `m`, `round`, `d1`: see the module doc) and its error bound (`noise`: the
+/// weighted sum of the outputs' noise levels). Computed from a column here, or straight
+/// from the stencil's outputs by `fused.rs`.
+pub(crate) struct Sums {
+    pub d2: f64,
+    pub m: f64,
+    pub round: f64,
+    pub d1: f64,
+    pub noise: f64,
+    /// The weighted truncation terms of [`plain_bound`] (`max(|D2| r / 6t, own)` per
+    /// output, see there).
+    pub trunc: f64,
+    /// The largest `|D1_i| t / r` (unweighted), for [`Probe::f_scale`].
+    pub f_scale: f64,
+}
+
+/// The truncation term of [`plain_bound`] for one output with first difference quotient
+/// `d1` and second difference `d2` at step `t`.
+#[inline(always)]
+pub(crate) fn truncation(d1: f64, d2: f64, t: f64, r: f64) -> f64 {
+    let d2 = d2.abs();
+    let own = (d2 * d2 / (2.0 * t * t * d1.abs())).min(d2 / (2.0 * t));
+    (d2 * r / (6.0 * t)).max(own)
+}
+
+fn sums<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, d1: &[f64]) -> Sums {
     let r = relative_step(p);
     let eps = f64::EPSILON;
     let (mut sum_d2, mut sum_m, mut sum_round, mut sum_d1) = (0.0, 0.0, 0.0, 0.0);
+    let (mut trunc, mut f_scale) = (0.0, 0.0f64);
     for (i, &d) in d1.iter().enumerate() {
         let w = weight(p, i);
         let mag = p.ws.magnitude[i];
@@ -243,8 +280,99 @@ fn classify<F: Function + ?Sized>(
         sum_m += w * (SIZE * mag * t).max(d.abs() * t / r);
         sum_round += w * eps * mag;
         sum_d1 += w * d.abs();
-        p.f_scale = p.f_scale.max(d.abs() * t / r);
+        trunc += w * truncation(d, p.ws.second[i], t, r);
+        f_scale = f_scale.max(d.abs() * t / r);
     }
+    Sums {
+        d2: sum_d2,
+        m: sum_m,
+        round: sum_round,
+        d1: sum_d1,
+        noise: 0.0,
+        trunc,
+        f_scale,
+    }
+}
+
+/// What the refinement needs of a direction's plain stencil before it is evaluated.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Need {
+    /// Nothing: no test, no bound (steps chosen by the caller, one-sided directions not
+    /// suspect a priori, fourth order).
+    Nothing,
+    /// The weighted sums ([`Sums`]) only, unless they show a suspect direction.
+    Sums,
+    /// The column output by output: suspect a priori (see [`classify`]), so refined.
+    Columns,
+}
+
+/// What [`after_plain`] will need for the direction `dir` at step `t` (the choice of
+/// `fused.rs`): the a priori tests of [`classify`] and [`one_sided`], without evaluating.
+pub(crate) fn need<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>, t: f64) -> Need {
+    if p.opts.steps().is_some() || p.opts.relative_step().is_some() {
+        return Need::Nothing;
+    }
+    let axis = match dir {
+        Direction::Axis(j) => Some((p.x[j].abs(), p.opts.typical().map_or(1.0, |t| t[j]))),
+        Direction::Vector(_) | Direction::Group(..) => None,
+    };
+    match p.opts.scheme() {
+        Scheme::Central4 => Need::Nothing,
+        Scheme::Forward | Scheme::Backward => match axis {
+            Some((ax, typ))
+                if p.step_scale <= 1.0
+                    && ax != 0.0
+                    && (t > ax || ax < typ / FAR_BELOW || ax > FAR_ABOVE * typ) =>
+            {
+                Need::Columns
+            }
+            _ => Need::Nothing,
+        },
+        Scheme::Central => match axis {
+            Some((ax, typ))
+                if p.step_scale <= 1.0
+                    && ax != 0.0
+                    && (t > ax || ax > FAR_ABOVE * typ || ax < typ / SMALL_X) =>
+            {
+                Need::Columns
+            }
+            _ => Need::Sums,
+        },
+    }
+}
+
+/// [`after_plain`] from the weighted sums alone, for a direction whose [`need`] was
+/// `Sums`: records the error bound and returns true, or returns false (nothing recorded)
+/// when the sums show a direction to refine, which then needs its column.
+pub(crate) fn after_sums<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    s: &Sums,
+) -> Result<bool, FdError> {
+    match classify(p, dir, t, s) {
+        None => {}
+        Some(Suspect::NoiseLike) => p.noise_like.push(s.d2),
+        Some(Suspect::Large(_) | Suspect::Rounding) => return Ok(false),
+    }
+    // plain_bound weighted by |v| (entry_bound), from the sums.
+    let bound = s.trunc + s.round + s.noise / t;
+    p.report.bound(scale_entry(dir, bound));
+    Ok(true)
+}
+
+fn classify<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    s: &Sums,
+) -> Option<Suspect> {
+    if p.step_scale > 1.0 {
+        return None; // a noise step: large second differences are expected
+    }
+    p.f_scale = p.f_scale.max(s.f_scale);
+    let r = relative_step(p);
+    let (sum_d2, sum_m, sum_round, sum_d1) = (s.d2, s.m, s.round, s.d1);
     let axis = match dir {
         Direction::Axis(j) => {
             let typ = p.opts.typical().map_or(1.0, |t| t[j]);
@@ -293,9 +421,9 @@ fn plain_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, d1: &[f64]) -
     let r = relative_step(p);
     (0..d1.len())
         .map(|i| {
-            let d2 = p.ws.second[i].abs();
-            let own = (d2 * d2 / (2.0 * t * t * d1[i].abs())).min(d2 / (2.0 * t));
-            (d2 * r / (6.0 * t)).max(own) + f64::EPSILON * p.ws.magnitude[i] + noise_of(p, i) / t
+            truncation(d1[i], p.ws.second[i], t, r)
+                + f64::EPSILON * p.ws.magnitude[i]
+                + noise_of(p, i) / t
         })
         .collect()
 }
@@ -310,6 +438,12 @@ fn entry_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>, b
         Some(w) => b.iter().zip(w).map(|(b, w)| b * w.abs()).sum::<f64>(),
         None => b.iter().fold(0.0f64, |a, &e| a.max(e)),
     };
+    scale_entry(dir, total)
+}
+
+/// An entry's bound in the result's units from one in direction units (a group's
+/// direction moves each column by its own step).
+fn scale_entry(dir: Direction<'_>, total: f64) -> f64 {
     match dir {
         Direction::Group(u, cols) => {
             total / cols.iter().map(|&j| u[j]).fold(f64::INFINITY, f64::min)

@@ -1,6 +1,7 @@
 //! Vector-Jacobian product `v^T J`, one column at a time, never forming J.
 
 use super::alloc::zeros;
+use super::column::Wants;
 use super::columns::for_each_column;
 use super::error::{check_finite, check_len, FdError};
 use super::function::Function;
@@ -40,8 +41,17 @@ fn vjp_with<F: Function + ?Sized>(
 ) -> Result<Vec<f64>, FdError> {
     check_finite("v", v)?;
     let mut grad = zeros(x.len(), "the gradient")?;
-    for_each_column(f, x, v.len(), known, Some(v), opts, |j, column| {
-        grad[j] = column.dot(v);
-    })?;
+    for_each_column(
+        f,
+        x,
+        v.len(),
+        known,
+        Wants::Product(v),
+        opts,
+        |j, column| {
+            grad[j] = column.dot(v);
+            Ok(())
+        },
+    )?;
     Ok(grad)
 }

@@ -37,6 +37,7 @@ impl From<FdError> for Failure {
             FdError::OutOfMemory { .. } => FDVJP_OUT_OF_MEMORY,
             FdError::NonFiniteAtX { .. } => FDVJP_NONFINITE_AT_X,
             FdError::NonFinitePerturbed { .. } => FDVJP_NONFINITE_PERTURBED,
+            FdError::Internal(_) => FDVJP_INTERNAL_ERROR,
         };
         Self::new(status, e.to_string())
     }

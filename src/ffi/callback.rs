@@ -6,7 +6,6 @@ use super::contract::required;
 use super::guard_words::{call_guarded, OverrunLog};
 use crate::fd::{BatchOutcome, Function, Threaded};
 use std::ffi::c_void;
-use std::sync::Arc;
 
 /// The caller's function `y = f(x)`: reads `n` doubles at `x`, writes `m` doubles at `y`,
 /// returns 0 on success and any other value to abort the computation (that value is
@@ -87,13 +86,12 @@ enum Call {
 
 /// A non-NULL C function (one point or a batch per call) with its user pointer and the
 /// config's execution settings.
-#[derive(Clone)]
 pub(crate) struct CFunction {
     call: Call,
     user: *mut c_void,
     execution: Execution,
     /// Writes past the end of an output, caught by the guard words (on any thread).
-    log: Arc<OverrunLog>,
+    log: OverrunLog,
 }
 
 impl CFunction {
@@ -103,7 +101,7 @@ impl CFunction {
             call: Call::Point(required(f, "f")?),
             user,
             execution,
-            log: Arc::default(),
+            log: OverrunLog::default(),
         })
     }
 
@@ -118,7 +116,7 @@ impl CFunction {
             call: Call::Batch(required(f, "f")?),
             user,
             execution,
-            log: Arc::default(),
+            log: OverrunLog::default(),
         })
     }
 }

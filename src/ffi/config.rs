@@ -7,7 +7,7 @@ use super::export::export;
 use super::status::fdvjp_status;
 use crate::fd::{Layout, Options, Scheme, Sparsity};
 use std::ffi::c_void;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Options of a computation (scheme, steps, bounds, layout). Opaque: create with
 /// `fdvjp_config_new`, free with `fdvjp_config_free`.
@@ -73,8 +73,10 @@ impl Snapshot {
     /// The snapshot of `cfg`, a live config or `None`.
     pub fn of(cfg: Option<&fdvjp_config>) -> Result<Self, Failure> {
         let Some(cfg) = cfg else {
+            // One shared default: a call without a config allocates no options.
+            static DEFAULT: OnceLock<Arc<Options>> = OnceLock::new();
             return Ok(Self {
-                options: Arc::new(Options::default()),
+                options: Arc::clone(DEFAULT.get_or_init(Arc::default)),
                 execution: Execution::default(),
             });
         };

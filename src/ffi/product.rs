@@ -181,6 +181,8 @@ pub(crate) fn run(
     if let (Some(err), Some(error)) = (err, error) {
         err.write(&error);
     }
+    // The result's vector serves the thread's next small call.
+    fd::alloc::recycle(value);
     Ok(())
 }
 

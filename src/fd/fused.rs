@@ -1,0 +1,315 @@
+//! A VJP's column in one pass: `v^T (f(x + o_k t e_j) - f(x))` summed straight from the
+//! stencil's outputs, never forming the column `J[:, j]`.
+//!
+//! Why: the general path ([`super::derivative::apply`]) builds each column output by output
+//! (difference, rounding scale, second difference, division), tests it and then dots it
+//! with v: several passes over m where a hand-written loop makes one. For large m that
+//! doubled the cost of a cheap f (issue 15). Here each stencil point is only checked
+//! finite as it arrives; one pass over the outputs then accumulates the product with v
+//! and the v-weighted sums the step refinement looks at (`refine::Sums`), in four
+//! independent lanes so that the pass vectorises.
+//!
+//! Only the common case comes here: an axis direction whose scheme stencil fits at the
+//! nominal step and that the refinement does not suspect before evaluating. A point that
+//! meets a NaN or infinity, or sums that ask for a refinement, hand the column to the
+//! general path with the values already computed (no evaluation is repeated).
+//!
+//! Results: bit for bit those of the general path: the same operations on each output in
+//! the same order, the product summed in order (only the refinement's sums run in lanes:
+//! they decide thresholds and bound errors, where the last bits do not matter).
+
+use super::derivative::{after_nonfinite, fits, move_to, Direction};
+use super::directional::directional;
+use super::error::FdError;
+use super::function::Function;
+use super::probe::Probe;
+use super::refine::{self, Need, Sums};
+
+/// The lanes of the accumulating pass.
+const LANES: usize = 4;
+/// More terms than any stencil has.
+const MAX_TERMS: usize = 8;
+
+/// `sum_i v_i J[i][j]` along the axis `j` at the nominal step `t0` (the gradient entry of a
+/// VJP); `d` is scratch for the general path (sized to m only when that path runs).
+pub(crate) fn axis_product<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    j: usize,
+    t0: f64,
+    v: &[f64],
+    d: &mut Vec<f64>,
+) -> Result<f64, FdError> {
+    let dir = Direction::Axis(j);
+    let (opts, x, m) = (p.opts, p.x, v.len());
+    let scheme = opts.scheme();
+    let stencil = scheme.candidates()[0];
+    let t = dir.step(x, t0);
+    let need = refine::need(p, dir, t);
+    if opts.adaptive() || !(t > 0.0 && fits(opts, x, dir, t, &stencil)) || need == Need::Columns {
+        d.resize(m, 0.0);
+        directional(p, dir, t0, d)?;
+        return Ok(plain_dot(d, v));
+    }
+    // The stencil's points other than x itself, each checked finite as it arrives (the
+    // last one by the pass below: a NaN or infinity there makes the product non-finite).
+    let points = stencil.terms().filter(|&(o, _)| o != 0.0).count();
+    p.ws.points.resize(points * m, 0.0);
+    let mut last = (0.0, 0.0);
+    for (k, (o, _)) in stencil.terms().filter(|&(o, _)| o != 0.0).enumerate() {
+        let Probe { ev, ws, .. } = &mut *p;
+        move_to(&mut ws.xp, x, dir, o * t);
+        let y = &mut ws.points[k * m..(k + 1) * m];
+        let result = ev.eval(&ws.xp, y, || dir.point(o, t));
+        move_to(&mut ws.xp, x, dir, 0.0);
+        result?;
+        last = (o, t);
+        if k + 1 < points && !all_finite(y) {
+            return nonfinite(p, dir, t0, k, (o, t), v, d);
+        }
+    }
+    // At most 5 terms (fourth-order one-sided): kept on the stack.
+    let mut all = [(0.0, 0.0); MAX_TERMS];
+    let mut count = 0;
+    for (slot, term) in all.iter_mut().zip(stencil.terms()) {
+        *slot = term;
+        count += 1;
+    }
+    let terms = &all[..count];
+    let finite_last = |p: &Probe<'_, '_, F>| all_finite(&p.ws.points[(points - 1) * m..points * m]);
+    if need == Need::Nothing {
+        let dot = dot_only(terms, &p.ws.points, &p.y0, v, m, t);
+        if !dot.is_finite() && !finite_last(p) {
+            return nonfinite(p, dir, t0, points - 1, last, v, d);
+        }
+        return Ok(dot);
+    }
+    let (dot, sums) = with_sums(p, terms, v, t);
+    if !dot.is_finite() && !finite_last(p) {
+        return nonfinite(p, dir, t0, points - 1, last, v, d);
+    }
+    if refine::after_sums(p, dir, t, &sums)? {
+        return Ok(dot);
+    }
+    // The sums call for a refinement: the column as the general path would have built
+    // it, from the same points, then the refinement.
+    d.resize(m, 0.0);
+    materialise(p, terms, t, d);
+    refine::after_plain(p, dir, t, d)?;
+    Ok(plain_dot(d, v))
+}
+
+/// Point `k` (at `x + o t e_j`) met a NaN or infinity: the general path's fall-backs.
+#[allow(clippy::too_many_arguments)]
+fn nonfinite<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    k: usize,
+    (o, t): (f64, f64),
+    v: &[f64],
+    d: &mut Vec<f64>,
+) -> Result<f64, FdError> {
+    let m = v.len();
+    d.resize(m, 0.0);
+    let y = &p.ws.points[k * m..(k + 1) * m];
+    let i = y.iter().position(|v| !v.is_finite()).unwrap_or(0);
+    let bad = (i, y[i], dir.point(o, t));
+    after_nonfinite(p, dir, t0, bad, d)?;
+    Ok(plain_dot(d, v))
+}
+
+/// `sum_i d_i v_i`: a column of the general path dotted with v, as the column visitor does.
+fn plain_dot(d: &[f64], v: &[f64]) -> f64 {
+    d.iter().zip(v).map(|(d, v)| d * v).sum::<f64>()
+}
+
+/// Whether every value is finite, in one pass without early exit (it vectorises).
+fn all_finite(y: &[f64]) -> bool {
+    const EXP: u64 = 0x7ff0_0000_0000_0000;
+    y.iter().fold(true, |ok, v| ok & (v.to_bits() & EXP != EXP))
+}
+
+/// `sum_i (n_i / t) v_i`, `n_i = sum_k w_k (y_k,i - f_i(x))` over the points (not x
+/// itself): the general path's column `n_i / t` dotted with v, bit for bit (the same
+/// operations in the same order; the sum runs as `Iterator::sum` does).
+fn dot_only(terms: &[(f64, f64)], points: &[f64], y0: &[f64], v: &[f64], m: usize, t: f64) -> f64 {
+    let mut all = [0.0; MAX_TERMS];
+    let mut count = 0;
+    for (slot, &(_, w)) in all.iter_mut().zip(terms.iter().filter(|t| t.0 != 0.0)) {
+        *slot = w;
+        count += 1;
+    }
+    let weights = &all[..count];
+    let mut dot = -0.0;
+    match *weights {
+        [w] => {
+            let y = &points[..m];
+            for i in 0..m {
+                let mut n = 0.0;
+                n += w * (y[i] - y0[i]);
+                dot += (n / t) * v[i];
+            }
+        }
+        [wa, wb] => {
+            let (ya, yb) = (&points[..m], &points[m..2 * m]);
+            for i in 0..m {
+                let mut n = 0.0;
+                n += wa * (ya[i] - y0[i]);
+                n += wb * (yb[i] - y0[i]);
+                dot += (n / t) * v[i];
+            }
+        }
+        _ => {
+            for i in 0..m {
+                let mut n = 0.0;
+                for (k, w) in weights.iter().enumerate() {
+                    n += w * (points[k * m + i] - y0[i]);
+                }
+                dot += (n / t) * v[i];
+            }
+        }
+    }
+    dot
+}
+
+/// Calls `body(i, i % LANES)` for i in 0..m in order.
+#[inline(always)]
+fn for_lanes(m: usize, mut body: impl FnMut(usize, usize)) {
+    let full = m - m % LANES;
+    let mut i = 0;
+    while i < full {
+        body(i, 0);
+        body(i + 1, 1);
+        body(i + 2, 2);
+        body(i + 3, 3);
+        i += LANES;
+    }
+    for i in full..m {
+        body(i, i - full);
+    }
+}
+
+/// The product with v and the refinement's v-weighted sums, in one pass (central stencil;
+/// any stencil through the general loop).
+fn with_sums<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    terms: &[(f64, f64)],
+    v: &[f64],
+    t: f64,
+) -> (f64, Sums) {
+    let m = v.len();
+    let (points, y0) = (&p.ws.points, &p.y0);
+    let inv_r = 1.0 / refine::relative_step(p);
+    let size = refine::SIZE;
+    // The product as the general path sums it (in order, bit for bit: see `dot_only`);
+    // lanes: sum |v| truncation (refine::truncation), sum |v| |n|, sum |v| |D2|,
+    // sum |v| rho t, sum |v| max(SIZE rho t, |n| / r); and max |D1| t / r (exact: a max).
+    let r = refine::relative_step(p);
+    let mut dot = -0.0;
+    let mut acc = [[0.0f64; LANES]; 5];
+    let mut f_scale = 0.0f64;
+    let mut add = |l: usize, av: f64, vi: f64, n: f64, d2: f64, rho: f64| {
+        let d1 = n / t;
+        dot += d1 * vi;
+        acc[0][l] += av * refine::truncation(d1, d2, t, r);
+        acc[1][l] += av * n.abs();
+        acc[2][l] += av * d2.abs();
+        acc[3][l] += av * rho;
+        acc[4][l] += av * (size * rho).max(n.abs() * inv_r);
+        f_scale = f_scale.max(d1.abs() * t / r);
+    };
+    let central = match *terms {
+        [(oa, wa), (ob, wb)] if oa == -1.0 && ob == 1.0 => Some((wa, wb)),
+        _ => None,
+    };
+    if let Some((wa, wb)) = central {
+        let (ya, yb) = (&points[..m], &points[m..2 * m]);
+        let (aa, ab) = (wa.abs(), wb.abs());
+        for_lanes(m, |i, l| {
+            let (a, b) = (ya[i] - y0[i], yb[i] - y0[i]);
+            let mut n = 0.0;
+            n += wa * a;
+            n += wb * b;
+            let rho = aa * ya[i].abs() + ab * yb[i].abs();
+            add(l, v[i].abs(), v[i], n, a + b, rho);
+        });
+    } else {
+        for_lanes(m, |i, l| {
+            let (mut n, mut rho, mut d2, mut k) = (0.0, 0.0, 0.0, 0);
+            for &(o, w) in terms {
+                if o == 0.0 {
+                    rho += w.abs() * y0[i].abs();
+                    continue;
+                }
+                let y = points[k * m + i];
+                k += 1;
+                n += w * (y - y0[i]);
+                rho += w.abs() * y.abs();
+                if o.abs() == 1.0 {
+                    d2 += y - y0[i];
+                }
+            }
+            add(l, v[i].abs(), v[i], n, d2, rho);
+        });
+    }
+    let total = |a: &[f64; LANES]| (a[0] + a[1]) + (a[2] + a[3]);
+    let noise = if p.report.noise.is_empty() {
+        0.0
+    } else {
+        v.iter()
+            .zip(&p.report.noise)
+            .map(|(v, e)| v.abs() * e)
+            .sum::<f64>()
+    };
+    let sums = Sums {
+        d2: total(&acc[2]),
+        m: total(&acc[4]),
+        round: f64::EPSILON * total(&acc[3]) / t,
+        d1: total(&acc[1]) / t,
+        noise,
+        trunc: total(&acc[0]),
+        f_scale,
+    };
+    (dot, sums)
+}
+
+/// Fills `out` (and the workspace's rounding scales and second differences) from the
+/// stored points exactly as [`super::derivative::apply`] would have.
+fn materialise<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    terms: &[(f64, f64)],
+    t: f64,
+    out: &mut [f64],
+) {
+    let m = out.len();
+    p.ws.columns(m);
+    let Probe { y0, ws, .. } = p;
+    let (mag, second) = (&mut ws.magnitude[..m], &mut ws.second[..m]);
+    out.fill(0.0);
+    mag.fill(0.0);
+    second.fill(0.0);
+    let mut k = 0;
+    for &(o, w) in terms {
+        if o == 0.0 {
+            for i in 0..m {
+                mag[i] += w.abs() * y0[i].abs();
+            }
+            continue;
+        }
+        let y = &ws.points[k * m..(k + 1) * m];
+        k += 1;
+        for i in 0..m {
+            out[i] += w * (y[i] - y0[i]);
+            mag[i] += w.abs() * y[i].abs();
+        }
+        if o.abs() == 1.0 {
+            for i in 0..m {
+                second[i] += y[i] - y0[i];
+            }
+        }
+    }
+    for i in 0..m {
+        out[i] /= t;
+        mag[i] /= t;
+    }
+}
