@@ -37,6 +37,15 @@ fn header_and_generated_bindings_are_up_to_date() {
 /// when blessing).
 fn header_is_current(root: &Path, bless: bool) -> bool {
     let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
+    // cbindgen reads the macro-expanded crate (`[parse.expand]`: the product entry points
+    // are declared by a macro), which it gets from `cargo rustc -- -Zunpretty=expanded`.
+    // That flag only prints the expanded source; RUSTC_BOOTSTRAP lets a stable rustc take
+    // it, as cargo-expand does. Its own target directory keeps later runs to a second or two.
+    std::env::set_var("RUSTC_BOOTSTRAP", "1");
+    std::env::set_var(
+        "CARGO_EXPAND_TARGET_DIR",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/expand"),
+    );
     let mut generated = Vec::new();
     cbindgen::Builder::new()
         .with_crate(root)

@@ -2,107 +2,52 @@
 //! evaluated through a complex callback.
 
 use super::complex_callback::fdvjp_cfn;
-use super::config::fdvjp_config;
-use super::export::export;
-use super::product::{run, Arrays, Method, Op};
-use super::status::fdvjp_status;
-use std::ffi::c_void;
+use super::product::products;
 
-/// Vector-Jacobian product `grad = v^T J(x)` (n real entries) of a real-analytic
-/// `f: R^n -> R^m` by complex step: column j is `Im f(x + i h_j e_j) / h_j`.
-///
-/// `f` is called with complex arguments (interleaved, see `fdvjp_cfn`) whose imaginary
-/// parts are all zero except one; it must be implemented with complex arithmetic
-/// throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
-/// then the result has no subtractive cancellation: relative error near 1e-16 for any
-/// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at least `DBL_MIN / DBL_EPSILON`
-/// (about 1e-292, so that it never underflows: a typical magnitude of 1e-305 still gives
-/// the exact derivative of, e.g., exp at 0). Evaluations of f: exactly n (one
-/// complex evaluation per column; the real parts give f(x), which is checked finite:
-/// `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
-/// typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
-/// do its bounds (the real part never leaves x, which must still lie inside them).
-/// `grad` is written only on success.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
-/// (n doubles) writable, each may be NULL only when its length is 0; `f` is callable with
-/// `user` during the call.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_vjp_complex_step(
-    cfg: *const fdvjp_config,
-    f: fdvjp_cfn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    v: *const f64,
-    grad: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::ComplexStep(f, user),
-        Op::Vjp,
-        Arrays::seeded(x, n, m, v, grad)
-    ))
-}
+products! {
+    /// Vector-Jacobian product `grad = v^T J(x)` (n real entries) of a real-analytic
+    /// `f: R^n -> R^m` by complex step: column j is `Im f(x + i h_j e_j) / h_j`.
+    ///
+    /// `f` is called with complex arguments (interleaved, see `fdvjp_cfn`) whose imaginary
+    /// parts are all zero except one; it must be implemented with complex arithmetic
+    /// throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
+    /// then the result has no subtractive cancellation: relative error near 1e-16 for any
+    /// step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at least `DBL_MIN / DBL_EPSILON`
+    /// (about 1e-292, so that it never underflows: a typical magnitude of 1e-305 still gives
+    /// the exact derivative of, e.g., exp at 0). Evaluations of f: exactly n (one
+    /// complex evaluation per column; the real parts give f(x), which is checked finite:
+    /// `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
+    /// typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
+    /// do its bounds (the real part never leaves x, which must still lie inside them).
+    /// `grad` is written only on success.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
+    /// (n doubles) writable, each may be NULL only when its length is 0; `f` is callable with
+    /// `user` during the call.
+    fn fdvjp_vjp_complex_step(f: fdvjp_cfn) = ComplexStep, Vjp(x, v -> grad);
 
-/// Jacobian-vector product `jvp = J(x) u` (m real entries) by one complex evaluation at
-/// `x + i h u`, `h = min_j h_j / |u_j|` over `u_j != 0` (`h_j` as for
-/// `fdvjp_vjp_complex_step`), after scaling a u whose largest entry lies outside
-/// `[2^-256, 2^256]` by a power of two (J u is scaled back exactly; `FDVJP_INVALID_ARGUMENT`
-/// if it overflows).
-///
-/// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
-/// `n == 0` or `m == 0`. `jvp` is written only on success.
-///
-/// # Safety
-/// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
-/// writable.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jvp_complex_step(
-    cfg: *const fdvjp_config,
-    f: fdvjp_cfn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    u: *const f64,
-    jvp: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::ComplexStep(f, user),
-        Op::Jvp,
-        Arrays::seeded(x, n, m, u, jvp)
-    ))
-}
+    /// Jacobian-vector product `jvp = J(x) u` (m real entries) by one complex evaluation at
+    /// `x + i h u`, `h = min_j h_j / |u_j|` over `u_j != 0` (`h_j` as for
+    /// `fdvjp_vjp_complex_step`), after scaling a u whose largest entry lies outside
+    /// `[2^-256, 2^256]` by a power of two (J u is scaled back exactly; `FDVJP_INVALID_ARGUMENT`
+    /// if it overflows).
+    ///
+    /// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
+    /// `n == 0` or `m == 0`. `jvp` is written only on success.
+    ///
+    /// # Safety
+    /// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
+    /// writable.
+    fn fdvjp_jvp_complex_step(f: fdvjp_cfn) = ComplexStep, Jvp(x, u -> jvp);
 
-/// The m×n Jacobian of a real-analytic f by complex step into `jac` (m*n doubles, in the
-/// config's layout).
-///
-/// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n. `jac` is written only on
-/// success.
-///
-/// # Safety
-/// As `fdvjp_vjp_complex_step`, with `jac` writable for m*n doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jacobian_complex_step(
-    cfg: *const fdvjp_config,
-    f: fdvjp_cfn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    jac: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::ComplexStep(f, user),
-        Op::Jacobian,
-        Arrays::jacobian(x, n, m, jac)
-    ))
+    /// The m×n Jacobian of a real-analytic f by complex step into `jac` (m*n doubles, in the
+    /// config's layout).
+    ///
+    /// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n. `jac` is written only on
+    /// success.
+    ///
+    /// # Safety
+    /// As `fdvjp_vjp_complex_step`, with `jac` writable for m*n doubles.
+    fn fdvjp_jacobian_complex_step(f: fdvjp_cfn) = ComplexStep, Jacobian(x -> jac);
 }

@@ -2,169 +2,61 @@
 //! point function (`fdvjp_fn`) or a batch function (`fdvjp_batch_fn`).
 
 use super::callback::{fdvjp_batch_fn, fdvjp_fn};
-use super::config::fdvjp_config;
-use super::export::export;
-use super::product::{run, Arrays, Method, Op};
-use super::status::fdvjp_status;
-use std::ffi::c_void;
+use super::product::products;
 
-/// Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
-/// differences, without forming J (extra memory O(n + m) when not batching).
-///
-/// `cfg` may be NULL (central differences, default steps). Evaluations of f: 1 + n
-/// (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only for columns that
-/// fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
-/// number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
-/// called. `grad` is written only on success.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
-/// (n doubles) writable, each may be NULL only when its length is 0; `f` is callable with
-/// `user` during the call.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_vjp(
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    v: *const f64,
-    grad: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Differences(f, user),
-        Op::Vjp,
-        Arrays::seeded(x, n, m, v, grad)
-    ))
-}
+products! {
+    /// Vector-Jacobian product: `grad = v^T J(x)` (n entries) for `f: R^n -> R^m`, by finite
+    /// differences, without forming J (extra memory O(n + m) when not batching).
+    ///
+    /// `cfg` may be NULL (central differences, default steps). Evaluations of f: 1 + n
+    /// (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only for columns that
+    /// fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
+    /// number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
+    /// called. `grad` is written only on success.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`
+    /// (n doubles) writable, each may be NULL only when its length is 0; `f` is callable with
+    /// `user` during the call.
+    fn fdvjp_vjp(f: fdvjp_fn) = Differences, Vjp(x, v -> grad);
 
-/// `fdvjp_vjp` with a batch function: up to the config's batch size points per call.
-///
-/// # Safety
-/// As `fdvjp_vjp`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_vjp_batch(
-    cfg: *const fdvjp_config,
-    f: fdvjp_batch_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    v: *const f64,
-    grad: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Batch(f, user),
-        Op::Vjp,
-        Arrays::seeded(x, n, m, v, grad)
-    ))
-}
+    /// `fdvjp_vjp` with a batch function: up to the config's batch size points per call.
+    ///
+    /// # Safety
+    /// As `fdvjp_vjp`.
+    fn fdvjp_vjp_batch(f: fdvjp_batch_fn) = Batch, Vjp(x, v -> grad);
 
-/// Jacobian-vector product: `jvp = J(x) u` (m entries), by one directional difference.
-///
-/// The step along u is `min_j h_j / |u_j|` over `u_j != 0`; a u whose largest entry lies
-/// outside `[2^-256, 2^256]` (1e305, a subnormal) is first scaled by a power of two, so
-/// the step neither underflows nor overflows, and J u is scaled back (exactly);
-/// `FDVJP_INVALID_ARGUMENT` if J u itself overflows. Evaluations of f: 2
-/// (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0. `jvp` is
-/// written only on success.
-///
-/// # Safety
-/// As `fdvjp_vjp`, with `u` (n doubles) readable and `jvp` (m doubles) writable.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jvp(
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    u: *const f64,
-    jvp: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Differences(f, user),
-        Op::Jvp,
-        Arrays::seeded(x, n, m, u, jvp)
-    ))
-}
+    /// Jacobian-vector product: `jvp = J(x) u` (m entries), by one directional difference.
+    ///
+    /// The step along u is `min_j h_j / |u_j|` over `u_j != 0`; a u whose largest entry lies
+    /// outside `[2^-256, 2^256]` (1e305, a subnormal) is first scaled by a power of two, so
+    /// the step neither underflows nor overflows, and J u is scaled back (exactly);
+    /// `FDVJP_INVALID_ARGUMENT` if J u itself overflows. Evaluations of f: 2
+    /// (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0. `jvp` is
+    /// written only on success.
+    ///
+    /// # Safety
+    /// As `fdvjp_vjp`, with `u` (n doubles) readable and `jvp` (m doubles) writable.
+    fn fdvjp_jvp(f: fdvjp_fn) = Differences, Jvp(x, u -> jvp);
 
-/// `fdvjp_jvp` with a batch function: the stencil's points in one call.
-///
-/// # Safety
-/// As `fdvjp_jvp`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jvp_batch(
-    cfg: *const fdvjp_config,
-    f: fdvjp_batch_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    u: *const f64,
-    jvp: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Batch(f, user),
-        Op::Jvp,
-        Arrays::seeded(x, n, m, u, jvp)
-    ))
-}
+    /// `fdvjp_jvp` with a batch function: the stencil's points in one call.
+    ///
+    /// # Safety
+    /// As `fdvjp_jvp`.
+    fn fdvjp_jvp_batch(f: fdvjp_batch_fn) = Batch, Jvp(x, u -> jvp);
 
-/// The m×n Jacobian of f at x into `jac` (m*n doubles): row-major `jac[i*n + j] =
-/// df_i/dx_j` by default, column-major `jac[j*m + i]` with `FDVJP_COL_MAJOR`.
-///
-/// Evaluations as `fdvjp_vjp`. `jac` is written only on success.
-///
-/// # Safety
-/// As `fdvjp_vjp`, with `jac` writable for m*n doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jacobian(
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    jac: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Differences(f, user),
-        Op::Jacobian,
-        Arrays::jacobian(x, n, m, jac)
-    ))
-}
+    /// The m×n Jacobian of f at x into `jac` (m*n doubles): row-major `jac[i*n + j] =
+    /// df_i/dx_j` by default, column-major `jac[j*m + i]` with `FDVJP_COL_MAJOR`.
+    ///
+    /// Evaluations as `fdvjp_vjp`. `jac` is written only on success.
+    ///
+    /// # Safety
+    /// As `fdvjp_vjp`, with `jac` writable for m*n doubles.
+    fn fdvjp_jacobian(f: fdvjp_fn) = Differences, Jacobian(x -> jac);
 
-/// `fdvjp_jacobian` with a batch function: up to the config's batch size points per call.
-///
-/// # Safety
-/// As `fdvjp_jacobian`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jacobian_batch(
-    cfg: *const fdvjp_config,
-    f: fdvjp_batch_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    jac: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Batch(f, user),
-        Op::Jacobian,
-        Arrays::jacobian(x, n, m, jac)
-    ))
+    /// `fdvjp_jacobian` with a batch function: up to the config's batch size points per call.
+    ///
+    /// # Safety
+    /// As `fdvjp_jacobian`.
+    fn fdvjp_jacobian_batch(f: fdvjp_batch_fn) = Batch, Jacobian(x -> jac);
 }

@@ -1,123 +1,65 @@
 //! The Richardson entry points: VJP, JVP and Jacobian with a per-entry error estimate.
 
 use super::callback::fdvjp_fn;
-use super::config::fdvjp_config;
-use super::export::export;
-use super::product::{run, Arrays, Method, Op};
-use super::status::fdvjp_status;
-use std::ffi::c_void;
+use super::product::products;
 
-/// Vector-Jacobian product `grad = v^T J(x)` (n entries) by Richardson extrapolation of
-/// central differences, with an estimate of each entry's absolute error in `err` (n
-/// entries).
-///
-/// Per column: central differences at 6 steps `t0, t0/2, ..., t0/32`, with
-/// `t0 = max(|x_j|, typ_j) / 8` (or the config's absolute steps or relative factor),
-/// combined in a Neville tableau in `t^2`; on well-scaled smooth functions the relative
-/// error is about 1e-13. Where f may vary on another scale, tableaus from other starts
-/// compete: `typ_j / 8` when `|x_j| > 8 typ_j` (sin at 1e4: error 1e-11); `|x_j| / 8`
-/// when `|x_j| < typ_j / 2` and the first tableau fell back or its estimate exceeds 1e-9 of
-/// its value (log, sqrt, 1/x near 0); and near a domain edge (a NaN or infinity), 1/8 of
-/// the largest step below the edge at which the central stencil is finite (arcsin at 0.95).
-/// The smallest estimate wins, unless two tableaus disagree by more than their estimates:
-/// then the one from the smaller start. `err[j]` is twice the difference of the last two
-/// extrapolants plus twice the larger of the worst-case rounding error carried through the
-/// tableau (f accurate to about one unit in the last place) and a noise term: probed from
-/// the tableau, or from the config's declared noise (`fdvjp_config_set_noise`) or its
-/// estimate (`FDVJP_NOISE_ESTIMATE`), three standard deviations carried through the
-/// tableau, which then also stops at fewer levels where that is more accurate. Over sin,
-/// cos, exp, log, sqrt, 1/x at scales 1e-9..1e7, arcsin near its edges and smooth
-/// functions plus noise of 1e-12..1e-6, the true error exceeded `err` for 0.6% of entries.
-///
-/// Evaluations of f: 1 + 12n for a well-scaled f; 12 more per column that takes a second
-/// start, a few more plus 12 near a domain edge, 8 more with `FDVJP_NOISE_ESTIMATE`; more
-/// for columns that fall back near bounds (one-sided tableaus, then steps divided by 10).
-/// The config's bounds, steps, typical magnitudes and noise apply; its scheme, adaptive
-/// flag and sparsity do not.
-/// `grad` and `err` are written only on success.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable, `grad` and
-/// `err` (n doubles each) writable, each may be NULL only when its length is 0; `f` is
-/// callable with `user` during the call.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_vjp_estimate(
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    v: *const f64,
-    grad: *mut f64,
-    err: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Estimate(f, user),
-        Op::Vjp,
-        Arrays::seeded(x, n, m, v, grad).with_error(err)
-    ))
-}
+products! {
+    /// Vector-Jacobian product `grad = v^T J(x)` (n entries) by Richardson extrapolation of
+    /// central differences, with an estimate of each entry's absolute error in `err` (n
+    /// entries).
+    ///
+    /// Per column: central differences at 6 steps `t0, t0/2, ..., t0/32`, with
+    /// `t0 = max(|x_j|, typ_j) / 8` (or the config's absolute steps or relative factor),
+    /// combined in a Neville tableau in `t^2`; on well-scaled smooth functions the relative
+    /// error is about 1e-13. Where f may vary on another scale, tableaus from other starts
+    /// compete: `typ_j / 8` when `|x_j| > 8 typ_j` (sin at 1e4: error 1e-11); `|x_j| / 8`
+    /// when `|x_j| < typ_j / 2` and the first tableau fell back or its estimate exceeds 1e-9 of
+    /// its value (log, sqrt, 1/x near 0); and near a domain edge (a NaN or infinity), 1/8 of
+    /// the largest step below the edge at which the central stencil is finite (arcsin at 0.95).
+    /// The smallest estimate wins, unless two tableaus disagree by more than their estimates:
+    /// then the one from the smaller start. `err[j]` is twice the difference of the last two
+    /// extrapolants plus twice the larger of the worst-case rounding error carried through the
+    /// tableau (f accurate to about one unit in the last place) and a noise term: probed from
+    /// the tableau, or from the config's declared noise (`fdvjp_config_set_noise`) or its
+    /// estimate (`FDVJP_NOISE_ESTIMATE`), three standard deviations carried through the
+    /// tableau, which then also stops at fewer levels where that is more accurate. Over sin,
+    /// cos, exp, log, sqrt, 1/x at scales 1e-9..1e7, arcsin near its edges and smooth
+    /// functions plus noise of 1e-12..1e-6, the true error exceeded `err` for 0.6% of entries.
+    ///
+    /// Evaluations of f: 1 + 12n for a well-scaled f; 12 more per column that takes a second
+    /// start, a few more plus 12 near a domain edge, 8 more with `FDVJP_NOISE_ESTIMATE`; more
+    /// for columns that fall back near bounds (one-sided tableaus, then steps divided by 10).
+    /// The config's bounds, steps, typical magnitudes and noise apply; its scheme, adaptive
+    /// flag and sparsity do not.
+    /// `grad` and `err` are written only on success.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable, `grad` and
+    /// `err` (n doubles each) writable, each may be NULL only when its length is 0; `f` is
+    /// callable with `user` during the call.
+    fn fdvjp_vjp_estimate(f: fdvjp_fn) = Estimate, Vjp(x, v -> grad + err);
 
-/// Jacobian-vector product `jvp = J(x) u` (m entries) by Richardson extrapolation along u,
-/// with an estimate of each entry's absolute error in `err` (m entries).
-///
-/// As `fdvjp_vjp_estimate` for one direction: the starting step along u is
-/// `min_j t0_j / |u_j|` over `u_j != 0` (the other starts likewise, element by element).
-/// Evaluations of f: 13 (f(x) and 12) for a well-scaled f, more as for the VJP's columns;
-/// 1 when u = 0. `jvp` and `err` are written only on success.
-///
-/// # Safety
-/// As `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
-/// each) writable.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jvp_estimate(
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    u: *const f64,
-    jvp: *mut f64,
-    err: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Estimate(f, user),
-        Op::Jvp,
-        Arrays::seeded(x, n, m, u, jvp).with_error(err)
-    ))
-}
+    /// Jacobian-vector product `jvp = J(x) u` (m entries) by Richardson extrapolation along u,
+    /// with an estimate of each entry's absolute error in `err` (m entries).
+    ///
+    /// As `fdvjp_vjp_estimate` for one direction: the starting step along u is
+    /// `min_j t0_j / |u_j|` over `u_j != 0` (the other starts likewise, element by element).
+    /// Evaluations of f: 13 (f(x) and 12) for a well-scaled f, more as for the VJP's columns;
+    /// 1 when u = 0. `jvp` and `err` are written only on success.
+    ///
+    /// # Safety
+    /// As `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
+    /// each) writable.
+    fn fdvjp_jvp_estimate(f: fdvjp_fn) = Estimate, Jvp(x, u -> jvp + err);
 
-/// The m×n Jacobian by Richardson extrapolation into `jac` (m*n doubles, in the config's
-/// layout), with an estimate of each entry's absolute error in `err` (m*n doubles, same
-/// layout).
-///
-/// As `fdvjp_vjp_estimate` column by column, with its evaluation counts (the sparsity
-/// pattern is not used). `jac` and `err` are written only on success.
-///
-/// # Safety
-/// As `fdvjp_vjp_estimate`, with `jac` and `err` writable for m*n doubles each.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_jacobian_estimate(
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-    x: *const f64,
-    n: usize,
-    m: usize,
-    jac: *mut f64,
-    err: *mut f64,
-) -> fdvjp_status {
-    export!(|c| run(
-        c,
-        cfg,
-        Method::Estimate(f, user),
-        Op::Jacobian,
-        Arrays::jacobian(x, n, m, jac).with_error(err)
-    ))
+    /// The m×n Jacobian by Richardson extrapolation into `jac` (m*n doubles, in the config's
+    /// layout), with an estimate of each entry's absolute error in `err` (m*n doubles, same
+    /// layout).
+    ///
+    /// As `fdvjp_vjp_estimate` column by column, with its evaluation counts (the sparsity
+    /// pattern is not used). `jac` and `err` are written only on success.
+    ///
+    /// # Safety
+    /// As `fdvjp_vjp_estimate`, with `jac` and `err` writable for m*n doubles each.
+    fn fdvjp_jacobian_estimate(f: fdvjp_fn) = Estimate, Jacobian(x -> jac + err);
 }

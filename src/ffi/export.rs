@@ -1,6 +1,6 @@
-//! The one way in from C. Every exported function that returns a status is a plain
-//! `#[no_mangle] pub unsafe extern "C" fn` (so cbindgen, which reads the source and does
-//! not expand macros, still declares it) whose body is `export!(|c| ...)`, which
+//! The one way in from C. Every exported function that returns a status is a
+//! `#[no_mangle] pub unsafe extern "C" fn`, written out or made by a family macro
+//! (cbindgen reads the macro-expanded crate), whose body is `export!(|c| ...)`, which
 //!
 //! - takes the function's name from the item itself, for the last error
 //!   ("fdvjp_vjp: f is NULL"): no name is written twice;

@@ -3,6 +3,11 @@
 //! finite differences of a complex function): lengths, config snapshot, callback, input
 //! arrays, output arrays, in the order of the C signature, then the computation, then the
 //! outputs, written only on success.
+//!
+//! The entry points themselves are declared by [`products!`], one line each: their C
+//! signatures differ only in the callback type, the names of x, the seed and the result,
+//! and an error-estimate output, so the signature and the call of [`run`] are written
+//! once, here.
 
 use super::boundary::Failure;
 use super::buffers::product;
@@ -12,6 +17,48 @@ use super::config::{fdvjp_config, Snapshot};
 use super::contract::Contract;
 use crate::fd::{self, Complex64, Options};
 use std::ffi::c_void;
+
+/// Declares exported product entry points, one per line:
+///
+/// ```text
+/// /// doc comment (it becomes the header's), with its `# Safety` section
+/// fn fdvjp_vjp(f: fdvjp_fn) = Differences, Vjp(x, v -> grad);
+/// fn fdvjp_jacobian_estimate(f: fdvjp_fn) = Estimate, Jacobian(x -> jac + err);
+/// ```
+///
+/// gives `fdvjp_status fdvjp_vjp(const fdvjp_config *cfg, fdvjp_fn f, void *user, const
+/// double *x, size_t n, size_t m, const double *v, double *grad)`: the config, the
+/// callback and its `user`, x and its length n, the output count m, then the seed (input,
+/// for a VJP or JVP), the result and the error estimates (outputs, for an estimate), named
+/// as written. The body is [`run`] with the [`Method`] and [`Op`] named.
+macro_rules! products {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident(f: $callback:ty) = $method:ident,
+            $op:ident($x:ident $(, $seed:ident)? -> $out:ident $(+ $err:ident)?);
+    )*) => {$(
+        $(#[$doc])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            cfg: *const $crate::ffi::config::fdvjp_config,
+            f: $callback,
+            user: *mut ::std::ffi::c_void,
+            $x: *const f64,
+            n: usize,
+            m: usize,
+            $($seed: *const f64,)?
+            $out: *mut f64,
+            $($err: *mut f64,)?
+        ) -> $crate::ffi::status::fdvjp_status {
+            use $crate::ffi::product::{run, Arrays, Method, Op};
+            $crate::ffi::export::export!(|c| {
+                let arrays = Arrays::new($x, n, m, $out)$(.with_seed($seed))?$(.with_error($err))?;
+                run(c, cfg, Method::$method(f, user), Op::$op, arrays)
+            })
+        }
+    )*};
+}
+pub(crate) use products;
 
 /// Which product an entry point computes.
 #[derive(Clone, Copy)]
@@ -50,9 +97,9 @@ pub(crate) struct Arrays {
 }
 
 impl Arrays {
-    /// A VJP's or JVP's arrays, without error estimates.
-    pub fn seeded(x: *const f64, n: usize, m: usize, seed: *const f64, out: *mut f64) -> Self {
-        let err = std::ptr::null_mut();
+    /// A Jacobian's arrays: no seed, no error estimates.
+    pub fn new(x: *const f64, n: usize, m: usize, out: *mut f64) -> Self {
+        let (seed, err) = (std::ptr::null(), std::ptr::null_mut());
         Self {
             x,
             n,
@@ -63,9 +110,9 @@ impl Arrays {
         }
     }
 
-    /// A Jacobian's arrays, without error estimates.
-    pub fn jacobian(x: *const f64, n: usize, m: usize, jac: *mut f64) -> Self {
-        Self::seeded(x, n, m, std::ptr::null(), jac)
+    /// The same arrays with the seed of a VJP (`v`) or JVP (`u`).
+    pub fn with_seed(self, seed: *const f64) -> Self {
+        Self { seed, ..self }
     }
 
     /// The same arrays with error estimates written to `err`.
