@@ -199,3 +199,75 @@ fn a_failure_inside_a_batch_names_its_evaluation() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Records which threads evaluate f, which takes 0.2 ms (so that no thread takes every
+/// point of a batch before the others have started).
+#[derive(Default)]
+struct ThreadIds(Mutex<std::collections::HashSet<std::thread::ThreadId>>);
+
+impl Function for ThreadIds {
+    fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
+        self.0.lock().unwrap().insert(std::thread::current().id());
+        std::thread::sleep(std::time::Duration::from_micros(200));
+        model(x, y);
+        Ok(())
+    }
+}
+
+/// The calling thread takes its share of a batch: one batch of all 2n = 24 points on 2
+/// threads is evaluated by the caller and one started thread (before: by two started
+/// threads, the caller only evaluating f(x)), with the serial bits.
+#[test]
+fn the_calling_thread_evaluates_its_share_of_a_batch() {
+    let f = ThreadIds::default();
+    let (x, v) = (point(12), vec![0.5; 13]);
+    let serial = bits(&fd::vjp(&f, &x, &v, &Options::new()).unwrap());
+    let mut opts = Options::new();
+    opts.set_batch(24).unwrap();
+    let known = model_at(&x);
+    f.0.lock().unwrap().clear();
+    let threaded = Threaded::new(&f, 2);
+    // f(x) given, so that every evaluation is a batch point.
+    let grad = fd::vjp_at(&threaded, &x, &known, &v, &opts).unwrap();
+    assert_eq!(bits(&grad), serial);
+    let ids = f.0.lock().unwrap().clone();
+    assert!(ids.len() <= 2, "{} threads evaluated the batch", ids.len());
+    assert!(
+        ids.contains(&std::thread::current().id()),
+        "the calling thread evaluated none of the batch"
+    );
+}
+
+fn model_at(x: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; x.len() + 1];
+    model(x, &mut y);
+    y
+}
+
+/// Fails at every point whose x[3] differs from the base point's (column 3's points).
+struct FailsOnColumn3;
+
+impl Function for FailsOnColumn3 {
+    fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
+        if x[3] != point(8)[3] {
+            return Err(7);
+        }
+        model(x, y);
+        Ok(())
+    }
+}
+
+/// A failure inside a threaded batch is the one a serial batch meets first, whatever
+/// order the threads take the points in.
+#[test]
+fn a_failure_inside_a_threaded_batch_is_the_first_in_order() {
+    let mut opts = Options::new();
+    opts.set_batch(8).unwrap();
+    let serial = fd::vjp(&FailsOnColumn3, &point(8), &[1.0; 9], &opts).unwrap_err();
+    for _ in 0..20 {
+        let t = Threaded::new(&FailsOnColumn3, 2);
+        let threaded = fd::vjp(&t, &point(8), &[1.0; 9], &opts).unwrap_err();
+        assert_eq!(format!("{threaded:?}"), format!("{serial:?}"));
+    }
+    assert!(format!("{serial}").contains("column 3"), "{serial}");
+}

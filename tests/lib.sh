@@ -132,15 +132,17 @@ run_tsan() {
     TSAN_OPTIONS=halt_on_error=1:exitcode=66 "$@"
 }
 
-# tsan_canary: a callback that bumps a plain counter, run by fdvjp on 2 worker threads,
-# is a data race TSan must report (exit 66).
+# tsan_canary: a callback that bumps a plain counter, run by fdvjp on 2 threads, is a data
+# race TSan must report (exit 66). The callback spins a while (a few ms) so that both
+# threads take points: the calling thread takes its share, and a callback that took no time
+# would let it take them all before the other thread started.
 tsan_canary() {
     local src=$BIN/tsan/canary.c code=0
     mkdir -p "$BIN/tsan"
     printf '%s\n' '#include "fdvjp.h"' 'static long count;' \
         'static int32_t f(void *u, const double *x, size_t n, double *y, size_t m) {' \
         '  (void)u; (void)m; count++; y[0] = 0; for (size_t j = 0; j < n; j++) y[0] += x[j];' \
-        '  return 0; }' \
+        '  for (volatile long k = 0; k < 2000000; k++) {} return 0; }' \
         'int main(void) { double x[16] = {0}, g[16], v = 1; fdvjp_config *c = fdvjp_config_new();' \
         '  fdvjp_config_set_threads(c, 2); int s = fdvjp_vjp(c, f, 0, x, 16, 1, &v, g);' \
         '  fdvjp_config_free(c); return s != 0 || count != 33; }' >"$src"

@@ -1,9 +1,22 @@
 //! Parallel evaluation: a batch of points spread over threads.
+//!
+//! Why scoped threads and not a persistent pool: a pool's hand-over (rayon's latches, or
+//! any std `Mutex`/`Condvar`, which are futexes) is invisible to ThreadSanitizer in a C
+//! program linked against this uninstrumented library, so every write a callback makes on
+//! a pool thread and the caller reads after the call is reported as a data race (issue
+//! 15: `test_threads` under TSan failed on its own evaluation counter); a pool also
+//! outlives `fork()` without its threads, so a forked child's first threaded call would
+//! wait forever. Starting and joining threads (`pthread_create`/`pthread_join`) is
+//! visible to TSan and safe across `fork`. Its cost is kept small instead: the calling
+//! thread takes its share (a batch on t threads starts t - 1), and points are handed out
+//! one at a time, so a thread slowed by the machine's other work takes fewer of them
+//! instead of holding back the batch.
 
 use super::function::{BatchOutcome, Function};
+use std::sync::Mutex;
 
-/// Evaluates each batch of points on up to `threads` threads (scoped, joined before the
-/// batch returns). Wrapping a function in it declares that `f` may be called concurrently.
+/// Evaluates each batch of points on up to `threads` threads, the caller's among them (the
+/// others scoped, joined before the batch returns). Wrapping a function in it declares that `f` may be called concurrently.
 ///
 /// Results are bit-for-bit those of serial evaluation: each point's value is computed by
 /// the same `f` on the same input, and the drivers combine them in a fixed order. Only the
@@ -30,38 +43,34 @@ impl<F: Function + Sync + ?Sized> Function for Threaded<'_, F> {
     }
 
     fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> BatchOutcome {
-        let k = ys.len() / m;
-        if self.threads == 1 || k <= 1 {
+        let k = ys.len() / m.max(1);
+        let threads = self.threads.min(k);
+        if threads <= 1 {
             return self.f.eval_many(xs, ys, n, m);
         }
-        let per_thread = k.div_ceil(self.threads);
-        let results: Vec<BatchOutcome> = std::thread::scope(|scope| {
-            let handles: Vec<_> = xs
-                .chunks(per_thread * n)
-                .zip(ys.chunks_mut(per_thread * m))
-                .enumerate()
-                .map(|(c, (xc, yc))| {
-                    scope.spawn(move || {
-                        self.f
-                            .eval_many(xc, yc, n, m)
-                            .map_err(|(p, code)| (c * per_thread + p, code))
-                    })
+        let work = Work {
+            points: Mutex::new(ys.chunks_mut(m).enumerate()),
+            first_failure: Mutex::new(None),
+        };
+        std::thread::scope(|scope| {
+            // A thread the system refuses to start leaves its share to the others.
+            let helpers: Vec<_> = (1..threads)
+                .filter_map(|_| {
+                    let run = || work.run(self.f, xs, n);
+                    std::thread::Builder::new().spawn_scoped(scope, run).ok()
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+            work.run(self.f, xs, n);
+            // Joined one by one (`pthread_join`), not left to the scope's own wait (a
+            // futex): TSan sees only the former order the threads' writes before ours.
+            for helper in helpers {
+                if let Err(panic) = helper.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
         });
-        // The lowest failing point, as a serial run would have reported first.
-        results
-            .into_iter()
-            .filter_map(Result::err)
-            .min_by_key(|(p, _)| *p)
-            .map_or(Ok(()), Err)
+        let first_failure = *lock(&work.first_failure);
+        first_failure.map_or(Ok(()), Err)
     }
 
     fn explain_failure(&self, code: i32) -> Option<String> {
@@ -71,4 +80,39 @@ impl<F: Function + Sync + ?Sized> Function for Threaded<'_, F> {
     fn progress(&self, done: usize, total: usize) -> bool {
         self.f.progress(done, total)
     }
+}
+
+/// One batch's points, handed out one at a time to the threads evaluating it.
+struct Work<'y> {
+    /// The points not yet taken, with their index in the batch.
+    points: Mutex<std::iter::Enumerate<std::slice::ChunksMut<'y, f64>>>,
+    /// The lowest failing point so far and its code.
+    first_failure: Mutex<Option<(usize, i32)>>,
+}
+
+impl Work<'_> {
+    /// Takes points until none is left. A point past a known failure is skipped (a
+    /// serial run would have stopped before it); every point before it is evaluated, so
+    /// the failure reported is the one a serial run meets first.
+    fn run<F: Function + Sync + ?Sized>(&self, f: &F, xs: &[f64], n: usize) {
+        loop {
+            let Some((p, y)) = lock(&self.points).next() else {
+                return;
+            };
+            if lock(&self.first_failure).is_some_and(|(q, _)| q < p) {
+                continue;
+            }
+            if let Err(code) = f.eval(&xs[p * n..(p + 1) * n], y) {
+                let mut first = lock(&self.first_failure);
+                if first.is_none_or(|(q, _)| p < q) {
+                    *first = Some((p, code));
+                }
+            }
+        }
+    }
+}
+
+/// The lock; a poisoned one is still consistent (every update under it is one step).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
