@@ -25,10 +25,14 @@ use super::step::{exact_step, nominal_step};
 /// `visit` reads (entries, or only the product with a VJP's cotangent, which lets a dense
 /// column be fused) and carries the cotangent the refinement weights the outputs by;
 /// `visit` may fail (reading the entries of a product-only column is an error). An
-/// empty problem
-/// (`n == 0` or `m == 0`) visits nothing and evaluates nothing. With a batch of more than
-/// one point ([`Options::batch`]), the first stencil points of as many directions as fit in
-/// a batch are evaluated together before those directions are differentiated.
+/// empty problem (`n == 0` or `m == 0`) visits nothing and evaluates nothing. With a
+/// batch of more than one point ([`Options::batch`]), the first stencil points of as many
+/// directions as fit in a batch are evaluated together before those directions are
+/// differentiated.
+///
+/// Three jobs, one function each: which directions ([`Directions`]), the derivative along
+/// one ([`differentiate`]), and its columns handed to `visit` ([`hand_over`]); a sweep
+/// ([`sweep`]) runs them batch by batch, twice when f turns out noisy.
 pub(crate) fn for_each_column<F: Function + ?Sized>(
     f: &F,
     x: &[f64],
@@ -41,7 +45,6 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     if let Some(learned) = opts.learned() {
         return learned::for_each_column(f, x, m, known, wants, opts, learned, &mut visit);
     }
-    let weights = wants.weights();
     opts.check_point(x)?;
     if let Some(sparsity) = opts.sparsity() {
         sparsity.check_dims(m, x.len())?;
@@ -49,119 +52,197 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     if x.is_empty() || m == 0 {
         return Ok(());
     }
-    // Sparse: one direction per column group; `steps` holds every column's exact step
-    // (groups are disjoint, so one vector serves them all).
-    let steps: Vec<f64> = match opts.sparsity() {
-        None => Vec::new(),
-        Some(_) => (0..x.len())
-            .map(|j| exact_step(x[j], nominal_step(opts, x, j)))
-            .collect(),
-    };
-    // With bounds, each column's own stencil and step, for groups where they bind.
-    let choices = match opts.sparsity() {
-        Some(_) if !opts.adaptive() => Choices::new(opts, x, &steps),
-        _ => None,
-    };
-    // Directions are made one batch at a time, never all n at once: a dense VJP keeps no
-    // per-column state beyond the gradient itself.
-    let groups = opts.sparsity().map(|s| s.groups());
-    let count = groups.map_or(x.len(), <[_]>::len);
-    let direction = |k: usize| match groups {
-        None => (Direction::Axis(k), nominal_step(opts, x, k)),
-        Some(groups) => (Direction::Group(&steps, &groups[k]), 1.0),
-    };
+    let directions = Directions::new(opts, x);
+    let count = directions.count();
     let planned = usize::from(known.is_none()) + planned_per_direction(opts).saturating_mul(count);
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
-    p.weights = weights;
+    p.weights = wants.weights();
     refine::prepare(&mut p)?;
     // Sized when a direction needs it (a VJP's fused columns do not).
     let mut d = scratch_for(0, m);
-    let per_batch = directions_per_batch(opts);
-    // Only a batch needs the chunk's directions listed (a small call allocates nothing).
-    let mut chunk = Vec::new();
-    // One pass over directions `range` (the second, at the noise step, visits them again).
-    let mut pass = |p: &mut Probe<'_, '_, F>,
-                    range: std::ops::Range<usize>,
-                    first_pass: bool|
-     -> Result<(), FdError> {
-        for start in range.clone().step_by(per_batch) {
-            let end = range.end.min(start + per_batch);
-            if opts.batch() > 1 {
-                let scale = p.step_scale;
-                chunk.clear();
-                chunk.extend((start..end).map(|k| {
-                    let (dir, t0) = direction(k);
-                    (dir, t0 * scale)
-                }));
-                evaluate_ahead(&mut p.ev, opts, x, m, &chunk, choices.as_ref())?;
-            }
-            for (dir, t0) in (start..end).map(direction) {
-                // Whether the group's columns took their own stencils and steps.
-                let mut mixed = false;
-                if let (Direction::Group(_, cols), Some(choices), Some(sparsity)) =
-                    (dir, &choices, opts.sparsity())
-                {
-                    if choices.mixed(cols, &steps) {
-                        d.resize(m, 0.0);
-                        mixed = group::apply(p, cols, choices, sparsity, &mut d)?.is_none();
-                        // Counted once: the shared way counts the bounds when it takes over.
-                        if first_pass && mixed {
-                            p.report.bound_fallbacks += 1;
-                        } else if first_pass {
-                            p.report.nonfinite_fallbacks += 1;
-                        }
-                    }
-                }
-                // The shared way; also for a mixed group that met a non-finite value.
-                let mut product = None;
-                if !mixed {
-                    if p.step_scale > 1.0 {
-                        p.report.refined_noise += 1;
-                    }
-                    match (dir, wants) {
-                        (Direction::Axis(j), Wants::Product(v)) => {
-                            product =
-                                Some(fused::axis_product(p, j, t0 * p.step_scale, v, &mut d)?);
-                        }
-                        _ => {
-                            d.resize(m, 0.0);
-                            directional(p, dir, t0 * p.step_scale, &mut d)?;
-                        }
-                    }
-                }
-                if first_pass {
-                    p.report.directions += 1;
-                }
-                match dir {
-                    Direction::Group(_, group) => {
-                        for &j in group {
-                            let rows = opts.sparsity().map(|s| s.rows_of(j));
-                            let step = match &choices {
-                                Some(choices) if mixed => choices.step(j),
-                                _ => steps[j],
-                            };
-                            visit(j, &Column::entries(rows, &d, 1.0 / step))?;
-                        }
-                    }
-                    Direction::Axis(j) => match product {
-                        Some(product) => visit(j, &Column::product(product))?,
-                        None => visit(j, &Column::entries(None, &d, 1.0))?,
-                    },
-                    Direction::Vector(_) => unreachable!("columns are axes or groups"),
-                }
-            }
-        }
-        Ok(())
+    let mut sweep = |p: &mut Probe<'_, '_, F>, first_pass: bool| {
+        self::sweep(p, &directions, wants, &mut d, first_pass, &mut visit)
     };
-    pass(&mut p, 0..count, true)?;
+    sweep(&mut p, true)?;
     if refine::noise_trigger(&mut p, count)? {
         // f is noisy: every direction again at the step its noise calls for.
         p.report.error_bound = f64::NAN;
-        pass(&mut p, 0..count, false)?;
+        sweep(&mut p, false)?;
     }
     p.finish();
     recycle(d);
     Ok(())
+}
+
+/// The directions of one computation: the axes `e_j`, or with a sparsity pattern one per
+/// group of structurally orthogonal columns. Made one at a time, never all n at once: a
+/// dense VJP keeps no per-column state beyond the gradient itself.
+struct Directions<'o> {
+    opts: &'o Options,
+    x: &'o [f64],
+    /// The pattern's column groups (`None`: dense).
+    groups: Option<&'o [Vec<usize>]>,
+    /// Sparse: every column's exact step (groups are disjoint, so one vector serves them
+    /// all); empty when dense.
+    steps: Vec<f64>,
+    /// Sparse, with bounds: each column's own stencil and step, for groups where they
+    /// bind (see [`group`]).
+    choices: Option<Choices>,
+}
+
+impl<'o> Directions<'o> {
+    fn new(opts: &'o Options, x: &'o [f64]) -> Self {
+        let steps: Vec<f64> = match opts.sparsity() {
+            None => Vec::new(),
+            Some(_) => (0..x.len())
+                .map(|j| exact_step(x[j], nominal_step(opts, x, j)))
+                .collect(),
+        };
+        let choices = match opts.sparsity() {
+            Some(_) if !opts.adaptive() => Choices::new(opts, x, &steps),
+            _ => None,
+        };
+        Self {
+            opts,
+            x,
+            groups: opts.sparsity().map(|s| s.groups()),
+            steps,
+            choices,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.groups.map_or(self.x.len(), <[_]>::len)
+    }
+
+    /// Direction `k` and its nominal step factor.
+    fn get(&self, k: usize) -> (Direction<'_>, f64) {
+        match self.groups {
+            None => (Direction::Axis(k), nominal_step(self.opts, self.x, k)),
+            Some(groups) => (Direction::Group(&self.steps, &groups[k]), 1.0),
+        }
+    }
+}
+
+/// One pass over every direction, a batch of them at a time: each differentiated and its
+/// columns handed to `visit` (the second pass, at the noise step, visits them again).
+fn sweep<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    directions: &Directions<'_>,
+    wants: Wants<'_>,
+    d: &mut Vec<f64>,
+    first_pass: bool,
+    visit: &mut impl FnMut(usize, &Column<'_>) -> Result<(), FdError>,
+) -> Result<(), FdError> {
+    let (opts, x, m) = (directions.opts, directions.x, p.y0.len());
+    let count = directions.count();
+    let per_batch = directions_per_batch(opts);
+    // Only a batch needs the chunk's directions listed (a small call allocates nothing).
+    let mut chunk = Vec::new();
+    for start in (0..count).step_by(per_batch) {
+        let end = count.min(start + per_batch);
+        if opts.batch() > 1 {
+            let scale = p.step_scale;
+            chunk.clear();
+            chunk.extend((start..end).map(|k| {
+                let (dir, t0) = directions.get(k);
+                (dir, t0 * scale)
+            }));
+            evaluate_ahead(&mut p.ev, opts, x, m, &chunk, directions.choices.as_ref())?;
+        }
+        for (dir, t0) in (start..end).map(|k| directions.get(k)) {
+            let derived = differentiate(p, directions, dir, t0, wants, d, first_pass)?;
+            if first_pass {
+                p.report.directions += 1;
+            }
+            hand_over(directions, dir, derived, d, visit)?;
+        }
+    }
+    Ok(())
+}
+
+/// What [`differentiate`] found along a direction.
+#[derive(Clone, Copy)]
+enum Derived {
+    /// `v^T J[:, j]` of an axis, fused (`fused.rs`); the scratch holds nothing.
+    Product(f64),
+    /// The derivative along the direction is in the scratch: at the direction's shared
+    /// step, or (`own_steps`) a group whose columns took their own stencils and steps.
+    Entries { own_steps: bool },
+}
+
+/// The derivative along `dir` (nominal step factor `t0`): fused into its product with v
+/// when the visitor wants only that and the direction is an axis, otherwise into `d`.
+fn differentiate<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    directions: &Directions<'_>,
+    dir: Direction<'_>,
+    t0: f64,
+    wants: Wants<'_>,
+    d: &mut Vec<f64>,
+    first_pass: bool,
+) -> Result<Derived, FdError> {
+    let m = p.y0.len();
+    if let (Direction::Group(_, cols), Some(choices), Some(sparsity)) =
+        (dir, &directions.choices, directions.opts.sparsity())
+    {
+        if choices.mixed(cols, &directions.steps) {
+            d.resize(m, 0.0);
+            let own_steps = group::apply(p, cols, choices, sparsity, d)?.is_none();
+            // Counted once: the shared way counts the bounds when it takes over.
+            if first_pass && own_steps {
+                p.report.bound_fallbacks += 1;
+            } else if first_pass {
+                p.report.nonfinite_fallbacks += 1;
+            }
+            if own_steps {
+                return Ok(Derived::Entries { own_steps });
+            }
+        }
+    }
+    // The shared way; also for a mixed group that met a non-finite value.
+    if p.step_scale > 1.0 {
+        p.report.refined_noise += 1;
+    }
+    let t = t0 * p.step_scale;
+    match (dir, wants) {
+        (Direction::Axis(j), Wants::Product(v)) => {
+            Ok(Derived::Product(fused::axis_product(p, j, t, v, d)?))
+        }
+        _ => {
+            d.resize(m, 0.0);
+            directional(p, dir, t, d)?;
+            Ok(Derived::Entries { own_steps: false })
+        }
+    }
+}
+
+/// Hands the columns of `dir` to `visit`: an axis's one column, or each column of a
+/// group, its rows from the pattern and its step the one it was differenced with.
+fn hand_over(
+    directions: &Directions<'_>,
+    dir: Direction<'_>,
+    derived: Derived,
+    d: &[f64],
+    visit: &mut impl FnMut(usize, &Column<'_>) -> Result<(), FdError>,
+) -> Result<(), FdError> {
+    match (dir, derived) {
+        (Direction::Axis(j), Derived::Product(product)) => visit(j, &Column::product(product)),
+        (Direction::Axis(j), Derived::Entries { .. }) => visit(j, &Column::entries(None, d, 1.0)),
+        (Direction::Group(_, group), Derived::Entries { own_steps }) => {
+            let sparsity = directions.opts.sparsity();
+            for &j in group {
+                let rows = sparsity.map(|s| s.rows_of(j));
+                let step = match &directions.choices {
+                    Some(choices) if own_steps => choices.step(j),
+                    _ => directions.steps[j],
+                };
+                visit(j, &Column::entries(rows, d, 1.0 / step))?;
+            }
+            Ok(())
+        }
+        _ => unreachable!("columns are axes, or groups (never fused)"),
+    }
 }
 
 /// How many directions share one batch: as many as `Options::batch` points allow, at
