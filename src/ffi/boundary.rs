@@ -43,13 +43,17 @@ impl From<FdError> for Failure {
     }
 }
 
-/// Runs `body` for the exported function `func`: clears the last error, catches panics,
-/// and on failure records "func: message" and returns the failure's status. A success
+/// Runs `body` for the exported function that `func` names: clears the last error, catches
+/// panics, and on failure records "name: message" and returns the failure's status (the
+/// name is asked for only then). A success
 /// leaves the message empty, even when a callback made failing fdvjp calls of its own
 /// during `body` (the last error means the last call). The thread-local record is only
 /// touched in here, under `catch_unwind`, and never panics when the thread's storage is
 /// gone (calls from pthread-key destructors and `atexit` handlers).
-pub(crate) fn guard(func: &str, body: impl FnOnce() -> Result<(), Failure>) -> fdvjp_status {
+pub(crate) fn guard(
+    func: impl FnOnce() -> &'static str,
+    body: impl FnOnce() -> Result<(), Failure>,
+) -> fdvjp_status {
     let outcome = super::quiet_panic::catch(|| {
         last_error::clear();
         let failure = match super::quiet_panic::catch(body) {
@@ -67,7 +71,7 @@ pub(crate) fn guard(func: &str, body: impl FnOnce() -> Result<(), Failure>) -> f
                 Failure::new(FDVJP_INTERNAL_ERROR, format!("internal error: {what}"))
             }
         };
-        last_error::set(format!("{func}: {}", failure.message));
+        last_error::set(format!("{}: {}", func(), failure.message));
         failure.status
     });
     outcome.unwrap_or(FDVJP_INTERNAL_ERROR)

@@ -33,7 +33,9 @@ pub(crate) fn enclosing_function(nested: &'static str) -> &'static str {
 macro_rules! export {
     (|$contract:ident| $body:expr) => {{
         fn here() {}
-        let name = $crate::ffi::export::enclosing_function(::std::any::type_name_of_val(&here));
+        // Worked out only for a failure's message: finding the name in the type's path
+        // cost more than a small call's whole computation (issue 15).
+        let name = || $crate::ffi::export::enclosing_function(::std::any::type_name_of_val(&here));
         // SAFETY: this is the body of an exported `unsafe extern "C"` function (the
         // macro's rule), whose caller promised its `# Safety` section for the call.
         let contract = unsafe { $crate::ffi::contract::Contract::promised() };
