@@ -2,7 +2,7 @@
 //! every op can work on flat slices.
 
 use super::error::TapeError;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{arr0, Array1, ArrayD, IxDyn};
 
 /// The flat row-major data of a tape value.
 pub(crate) fn flat(a: &ArrayD<f64>) -> &[f64] {
@@ -16,8 +16,16 @@ pub(crate) fn flat_mut(a: &mut ArrayD<f64>) -> &mut [f64] {
 }
 
 /// An array of `shape` holding `data` (whose length is the shape's product).
+///
+/// Vectors and scalars, nearly every value a tape holds, skip the general constructor's
+/// shape and stride checks, which cost as much as a short op itself (issue 15: the
+/// tape's per-node cost at length 10); the result is the same array.
 pub(crate) fn array(shape: &[usize], data: Vec<f64>) -> ArrayD<f64> {
-    ArrayD::from_shape_vec(IxDyn(shape), data).expect("data length matches the shape")
+    match *shape {
+        [len] if len == data.len() => Array1::from_vec(data).into_dyn(),
+        [] if data.len() == 1 => arr0(data[0]).into_dyn(),
+        _ => ArrayD::from_shape_vec(IxDyn(shape), data).expect("data length matches the shape"),
+    }
 }
 
 /// `a` in standard layout (a copy only when it is not already).
