@@ -34,13 +34,6 @@ for target in $(cargo fuzz list); do
     runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n 1)
     if [ "$code" -eq 0 ]; then
         echo "fuzz $target: ${runs:-?} executions in ${seconds} s, no crash"
-    elif [ "$target" = tape ] && grep -q 'vs differences' "$log" \
-        && ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
-        # An open, recorded accuracy failure (fuzz/known_failures/README.md, issue 11): the
-        # tape target's comparison of a gradient with converged differences. It is printed
-        # with its input, as the xfail_ C tests are; a crash or any other assertion still fails.
-        echo "fuzz $target: XFAIL known open accuracy failure (fuzz/known_failures, issue 11) after ${runs:-?} executions; log $log"
-        grep -E 'vs differences|Failing input|artifacts/' "$log" | head -n 5
     else
         echo "fuzz $target: FAILED (exit $code) after ${runs:-?} executions; log $log"
         grep -E 'panicked|ERROR|SUMMARY|Failing input|artifacts/' "$log" | head -n 20

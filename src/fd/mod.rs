@@ -32,6 +32,7 @@ mod options;
 mod pattern_check;
 mod plan;
 mod probe;
+mod quantum;
 mod refine;
 mod report;
 mod richardson;

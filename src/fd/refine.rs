@@ -27,8 +27,10 @@
 //! its neighbouring level, rounding, and `ε / t_k` for noise ε); for each output, the
 //! value with the smallest estimate is kept, the plain one on ties, so that a direction
 //! that only looked suspect keeps its plain value bit for bit. A value refined down
-//! (central) must beat the rounding its levels show, not only `eps ρ`, and wins only where
-//! the plain value is demonstrably further from it than its own error ([`shrink`]).
+//! (central) must beat the rounding its levels show, not only `eps ρ` (their spread, and
+//! the grid f's values lie on, [`quantum`]), and wins only where the plain value is
+//! demonstrably further from it than its own error ([`shrink`]); a plain value the levels
+//! can neither confirm nor refute is checked at one step between them ([`confirm`]).
 //!
 //! Noise step: with a noise level ε (declared, or estimated), the step is `c t` with
 //! `c = (κ ε_rel / eps)^(1/(p+1))` (κ = 3 central, 4 one-sided, 1 fourth order; p the
@@ -44,6 +46,7 @@ use super::function::Function;
 use super::noise;
 use super::options::NoiseMode;
 use super::probe::Probe;
+use super::quantum;
 use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 
@@ -581,6 +584,8 @@ struct Level {
     d: Vec<f64>,
     mag: Vec<f64>,
     second: Vec<f64>,
+    /// Per output, the grid its differences lie on ([`quantum::grid`]).
+    grid: Vec<f64>,
 }
 
 impl Level {
@@ -592,7 +597,23 @@ impl Level {
             d: out.to_vec(),
             mag: p.ws.magnitude[..m].to_vec(),
             second: p.ws.second[..m].to_vec(),
+            // The last point's difference from f(x) and the sum of the two at ±t.
+            grid: (0..m)
+                .map(|i| quantum::grid([p.ws.y[i] - p.y0[i], p.ws.second[i]]))
+                .collect(),
         }
+    }
+}
+
+/// The rounding error of the finer level's quotient that the grid of f's values shows
+/// ([`quantum`]): one grid step `Q` over the step (each value off by up to `Q / 2`). When
+/// neither level moved output i at all, it saw nothing: infinite, unless the plain value
+/// agrees (`apart == 0`).
+fn grid_rounding(l1: &Level, l2: &Level, i: usize, apart: f64) -> f64 {
+    match quantum::grid([l1.grid[i], l2.grid[i]]) {
+        q if q > 0.0 => q / l2.t,
+        _ if apart == 0.0 => 0.0,
+        _ => f64::INFINITY,
     }
 }
 
@@ -603,15 +624,16 @@ impl Level {
 /// (at `e / 2`) by what the three stencils show, not by a rounding model alone: at
 /// x_j's own scale the refined levels often see only rounding, and a sum of terms larger
 /// than f (a sum of sines near 0) rounds far above `eps |f|`. L's error is estimated as
-/// `OBSERVED` times the larger of two samples of its rounding, the spread `|L_e - L|`
+/// `OBSERVED` times the largest of three samples of its rounding: the spread `|L_e - L|`
 /// between the levels (which also bounds L's truncation, a third of it) and the part of
 /// L's second difference that the first level's, scaled by `(t_2 / t_1)^2`, does not
-/// explain (`/ 2 t_2`, the rounding of a difference quotient), plus `64 eps |f|` of rounding
+/// explain (`/ 2 t_2`, the rounding of a difference quotient) and one step of the grid of
+/// f's values over `t_2` ([`grid_rounding`]), plus `64 eps |f|` of rounding
 /// ([`ROUNDING_SAFETY`]). P is demonstrably wrong only by more than `|P - L| - E_L`; its
 /// estimate is the larger of that and its own stencil's (truncation from D2, rounding).
 /// L wins when its estimate is smaller; otherwise P is kept, and its bound is raised to
 /// `|P - L| + E_L` (P's own stencil cannot see aliasing, which is why the direction was
-/// refined). One-sided refinements (`order == 1`) have no second difference and keep the
+/// refined), or checked by [`confirm`] where that raises it. One-sided refinements (`order == 1`) have no second difference and keep the
 /// model `eps |f|` (their plain error is of order 1; a safety factor would keep the plain
 /// value on a sum of logs near 0).
 fn shrink<F: Function + ?Sized>(
@@ -656,24 +678,68 @@ fn shrink<F: Function + ?Sized>(
             .collect());
     }
     let curvature = (l2.t / l1.t).powi(2);
-    Ok((0..out.len())
+    // Outputs whose plain value is kept with a bound raised by levels too coarse to
+    // confirm it (their rounding covers |P - L|).
+    let mut unconfirmed = Vec::new();
+    let mut bounds: Vec<f64> = (0..out.len())
         .map(|i| {
             let noise = noise_of(p, i);
             let spread = (l1.d[i] - l2.d[i]).abs();
             let unexplained = (l2.second[i] - curvature * l1.second[i]).abs() / (2.0 * l2.t);
-            let e2 = OBSERVED * spread.max(unexplained)
+            let apart = (plain.d[i] - l2.d[i]).abs();
+            let grid = grid_rounding(l1, l2, i, apart);
+            let e2 = OBSERVED * spread.max(unexplained).max(grid)
                 + ROUNDING_SAFETY * eps * l2.mag[i]
                 + noise / l2.t;
-            let apart = (plain.d[i] - l2.d[i]).abs();
             let e0 = plain_b[i].max(apart - e2);
             if e2 < e0 {
                 out[i] = l2.d[i];
-                e2
-            } else {
-                plain_b[i].max(apart + e2)
+                return e2;
             }
+            if apart + e2 > plain_b[i] {
+                unconfirmed.push(i);
+            }
+            plain_b[i].max(apart + e2)
         })
-        .collect())
+        .collect();
+    if unconfirmed.is_empty() {
+        return Ok(bounds);
+    }
+    let Some(middle) = confirm(p, dir, t, (target * t).sqrt(), stencil, out)? else {
+        return Ok(bounds);
+    };
+    for i in unconfirmed {
+        let grid = match middle.grid[i] {
+            q if q > 0.0 => q / middle.t,
+            _ if middle.d[i] == out[i] => 0.0,
+            _ => continue, // M saw nothing either
+        };
+        let e_m =
+            OBSERVED * grid + ROUNDING_SAFETY * eps * middle.mag[i] + noise_of(p, i) / middle.t;
+        let checked = plain_b[i].max((out[i] - middle.d[i]).abs() + e_m);
+        bounds[i] = bounds[i].min(checked);
+    }
+    Ok(bounds)
+}
+
+/// A plain value P that refined levels could neither confirm nor refute (at x_j's own
+/// scale they saw only f's rounding grid) is checked at one step between them, `sqrt(target
+/// t)` (2 evaluations): its quotient M has a rounding error `E_M` far below theirs, and
+/// `|P - M| + E_M` bounds P's error where that is below the bound the levels gave. P is
+/// kept either way: M's own truncation is unknown. Returns M's level, `out` unchanged.
+fn confirm<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    between: f64,
+    stencil: &Placed,
+    out: &mut [f64],
+) -> Result<Option<Level>, FdError> {
+    let s = dir.step(p.x, between);
+    let chosen = out.to_vec();
+    let middle = (s < t && try_stencil(p, dir, s, stencil, out)?).then(|| Level::take(p, s, out));
+    out.copy_from_slice(&chosen);
+    Ok(middle)
 }
 
 /// Grows the step tenfold up to [`GROW_LEVELS`] times while the truncation seen between
