@@ -633,9 +633,10 @@ fn grid_rounding(l1: &Level, l2: &Level, i: usize, apart: f64) -> f64 {
 /// estimate is the larger of that and its own stencil's (truncation from D2, rounding).
 /// L wins when its estimate is smaller; otherwise P is kept, and its bound is raised to
 /// `|P - L| + E_L` (P's own stencil cannot see aliasing, which is why the direction was
-/// refined), or checked by [`confirm`] where that raises it. One-sided refinements (`order == 1`) have no second difference and keep the
-/// model `eps |f|` (their plain error is of order 1; a safety factor would keep the plain
-/// value on a sum of logs near 0).
+/// refined), or checked by [`confirm`] where that raises it. One-sided refinements
+/// (`order == 1`) have no second difference and keep the model `eps |f|` (their plain
+/// error is of order 1; a safety factor would keep the plain value on a sum of logs near
+/// 0).
 fn shrink<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -714,8 +715,8 @@ fn shrink<F: Function + ?Sized>(
             _ if middle.d[i] == out[i] => 0.0,
             _ => continue, // M saw nothing either
         };
-        let e_m =
-            OBSERVED * grid + ROUNDING_SAFETY * eps * middle.mag[i] + noise_of(p, i) / middle.t;
+        // The grid is the rounding seen (at least eps |f|): no safety factor on eps |f|.
+        let e_m = OBSERVED * grid + eps * middle.mag[i] + noise_of(p, i) / middle.t;
         let checked = plain_b[i].max((out[i] - middle.d[i]).abs() + e_m);
         bounds[i] = bounds[i].min(checked);
     }
