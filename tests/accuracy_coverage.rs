@@ -15,7 +15,10 @@
 mod common;
 
 use common::Rng;
-use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, NoiseMode, Options};
+use fdvjp::fd::{
+    jacobian_estimate, jvp_estimate, last_report, vjp_estimate, NoiseMode, NoiseSource, Options,
+};
+use std::cell::Cell;
 
 const N: usize = 3;
 const M: usize = 2;
@@ -146,6 +149,24 @@ fn smooth_d(x: f64) -> f64 {
 /// Per entry: (reported error, true error, |exact|).
 type Entries = Vec<(f64, f64, f64, String)>;
 
+thread_local! {
+    /// Calls made and, of them, calls whose report says the noise was estimated (8
+    /// evaluations each), since the last [`take_calls`].
+    static CALLS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+fn count_call() {
+    let estimated = last_report().noise_source == NoiseSource::Estimated;
+    CALLS.with(|c| {
+        let (n, e) = c.get();
+        c.set((n + 1, e + usize::from(estimated)));
+    });
+}
+
+fn take_calls() -> (usize, usize) {
+    CALLS.with(|c| c.replace((0, 0)))
+}
+
 /// The entries of the three estimates of `f` at `x`, against the exact Jacobian `jac`.
 fn entries_at(
     f: &dyn Fn(&[f64], &mut [f64]),
@@ -174,17 +195,20 @@ fn entries_at(
         error: vec![0.0; len],
     };
     let e = jacobian_estimate(&fun, x, M, opts).unwrap_or_else(|_| failed(M * N));
+    count_call();
     for (k, &exact) in jac.iter().enumerate() {
         push(e.value[k], e.error[k], exact, "jac");
     }
     let v: Vec<f64> = (0..M).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let e = vjp_estimate(&fun, x, &v, opts).unwrap_or_else(|_| failed(N));
+    count_call();
     for j in 0..N {
         let exact: f64 = (0..M).map(|i| v[i] * jac[i * N + j]).sum();
         push(e.value[j], e.error[j], exact, "vjp");
     }
     let u: Vec<f64> = (0..N).map(|_| rng.uniform(-1.0, 1.0)).collect();
     let e = jvp_estimate(&fun, x, M, &u, opts).unwrap_or_else(|_| failed(M));
+    count_call();
     for i in 0..M {
         let exact: f64 = (0..N).map(|j| jac[i * N + j] * u[j]).sum();
         push(e.value[i], e.error[i], exact, "jvp");
@@ -253,49 +277,75 @@ fn median_ratio(entries: &Entries) -> f64 {
     r[r.len() / 2]
 }
 
+/// One family's entries, with the calls made for them and how many estimated the noise.
+struct Measured {
+    name: String,
+    entries: Entries,
+    calls: (usize, usize),
+}
+
+fn measured(name: &str, entries: Entries) -> Measured {
+    Measured {
+        name: name.to_string(),
+        entries,
+        calls: take_calls(),
+    }
+}
+
+/// Over all families, and for each noisy family on its own (924 entries, 7 levels, all
+/// three kinds of estimate), at least 98% of entries are covered. With nothing declared,
+/// the tableaus' own noise probe (one sample) covered 95.1% before the estimates learnt
+/// f's noise when it shows (`estimate.rs`).
 #[test]
 fn estimates_cover_the_true_error_for_98_percent_of_entries() {
     let mut rng = Rng::new(2026);
-    let mut all: Vec<(String, Entries)> = families()
+    take_calls();
+    let mut all: Vec<Measured> = families()
         .iter()
-        .map(|fam| (fam.name.to_string(), family_entries(fam, &mut rng)))
+        .map(|fam| {
+            let entries = family_entries(fam, &mut rng);
+            measured(fam.name, entries)
+        })
         .collect();
-    all.push((
-        "noisy, nothing declared".into(),
-        noisy_entries(|_| Options::new(), &mut rng),
-    ));
-    all.push((
-        "noisy, declared".into(),
-        noisy_entries(
-            |eps| {
-                let mut o = Options::new();
-                // The hash is uniform in [-1, 1]: standard deviation eps / sqrt(3).
-                o.set_noise(Some(vec![eps / 3f64.sqrt()])).unwrap();
-                o
-            },
-            &mut rng,
-        ),
-    ));
-    all.push((
-        "noisy, estimated".into(),
-        noisy_entries(
-            |_| {
-                let mut o = Options::new();
-                o.set_noise_mode(NoiseMode::Estimate);
-                o
-            },
-            &mut rng,
-        ),
-    ));
+    let entries = noisy_entries(|_| Options::new(), &mut rng);
+    all.push(measured("noisy, nothing declared", entries));
+    let entries = noisy_entries(
+        |eps| {
+            let mut o = Options::new();
+            // The hash is uniform in [-1, 1]: standard deviation eps / sqrt(3).
+            o.set_noise(Some(vec![eps / 3f64.sqrt()])).unwrap();
+            o
+        },
+        &mut rng,
+    );
+    all.push(measured("noisy, declared", entries));
+    let entries = noisy_entries(
+        |_| {
+            let mut o = Options::new();
+            o.set_noise_mode(NoiseMode::Estimate);
+            o
+        },
+        &mut rng,
+    );
+    all.push(measured("noisy, estimated", entries));
     let (mut total, mut bad) = (0, 0);
-    for (name, entries) in &all {
+    let mut failed = Vec::new();
+    for Measured {
+        name,
+        entries,
+        calls,
+    } in &all
+    {
         let u = uncovered(entries);
+        let coverage = 1.0 - u as f64 / entries.len() as f64;
         eprintln!(
             "{name:>24}: {:6.2}% covered ({u} of {} uncovered), median estimate / true error \
-             {:.1e}",
-            100.0 * (1.0 - u as f64 / entries.len() as f64),
+             {:.1e}, noise estimated in {} of {} calls",
+            100.0 * coverage,
             entries.len(),
-            median_ratio(entries)
+            median_ratio(entries),
+            calls.1,
+            calls.0
         );
         if std::env::var("COVERAGE_DETAIL").is_ok() {
             for (est, err, exact, tag) in entries {
@@ -303,6 +353,9 @@ fn estimates_cover_the_true_error_for_98_percent_of_entries() {
                     eprintln!("    {name} {tag}: est {est:.2e} err {err:.2e} exact {exact:.2e}");
                 }
             }
+        }
+        if name.starts_with("noisy") && coverage < 0.98 {
+            failed.push(format!("{name}: {coverage}"));
         }
         total += entries.len();
         bad += u;
@@ -314,4 +367,5 @@ fn estimates_cover_the_true_error_for_98_percent_of_entries() {
         100.0 * coverage
     );
     assert!(coverage >= 0.98, "coverage {coverage}");
+    assert!(failed.is_empty(), "noisy families below 98%: {failed:?}");
 }

@@ -45,14 +45,15 @@ const POOR: f64 = 1e-9;
 const EDGE_SEARCH: usize = 20;
 const EDGE_RATIO: f64 = 8.0;
 
-/// The extrapolated derivative along `dir` with its error estimate, one entry per channel
-/// (see the module documentation); `t0` is the default start.
-pub(crate) fn extrapolated<F: Function + ?Sized>(
+/// The tableaus along `dir` (see the module documentation; at least one), of which
+/// [`believed`] gives the extrapolated derivative with its error estimate, one entry per
+/// channel; `t0` is the default start.
+pub(crate) fn tableaus<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,
     channels: Channels<'_>,
-) -> Result<Estimate, FdError> {
+) -> Result<Vec<Tableau>, FdError> {
     // The default start may meet a domain edge everywhere: other starts may still serve,
     // and its error is returned only when none does.
     let (first, failure) = match one_tableau(p, dir, t0, channels) {
@@ -95,7 +96,7 @@ pub(crate) fn extrapolated<F: Function + ?Sized>(
     if tableaus.is_empty() {
         return Err(failure.expect("the first tableau failed"));
     }
-    Ok(believed(tableaus))
+    Ok(tableaus)
 }
 
 /// Whether any element of `dir` is far above its typical magnitude.
@@ -188,15 +189,15 @@ fn edge_start<F: Function + ?Sized>(
 }
 
 /// The tableau to believe (see the module documentation).
-fn believed(mut tableaus: Vec<Tableau>) -> Estimate {
+pub(crate) fn believed(mut tableaus: Vec<Tableau>) -> Tableau {
     tableaus.sort_by(|a, b| b.start.total_cmp(&a.start));
-    let mut best = tableaus.remove(0).estimate;
+    let mut best = tableaus.remove(0);
     for t in tableaus {
-        let e = t.estimate;
-        let conflict = (0..e.value.len())
-            .any(|c| (e.value[c] - best.value[c]).abs() > e.error[c] + best.error[c]);
-        if conflict || total(&e) < total(&best) {
-            best = e;
+        let (e, b) = (&t.estimate, &best.estimate);
+        let conflict =
+            (0..e.value.len()).any(|c| (e.value[c] - b.value[c]).abs() > e.error[c] + b.error[c]);
+        if conflict || total(e) < total(b) {
+            best = t;
         }
     }
     best
