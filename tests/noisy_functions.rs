@@ -135,11 +135,11 @@ fn plain() -> Options {
 }
 
 /// The goals of issue 16, case by case (figures printed with `--nocapture`):
-/// - default: at most 2(2n+1)+12 evaluations; where the plain step loses more than 1e-6
-///   and ε >= 1e-9, within 10 ε^(2/3); elsewhere never worse than the plain step (or
-///   within 10 ε^(2/3)). Open: hash noise 1e-10 loses 1.2e-5 with the plain step, but its
-///   second differences (~1.6e-10) stay below the trigger (30 r^2 M ~ 5.5e-10), so the
-///   default keeps the plain step there.
+/// - default: at most 2(2n+1)+12 evaluations; where the plain step loses more than 1e-6,
+///   within 10 ε^(2/3); elsewhere never worse than the plain step (or within 10 ε^(2/3)).
+///   Hash noise 1e-10 loses 1.2e-5 with the plain step; its second differences (~1.6e-10)
+///   stay below the refinement's `30 r^2 M` (~5.5e-10) but exceed `6 r^2 M` in more than
+///   5 directions and a quarter of them, the weaker trigger (`refine.rs`).
 /// - declared ε: within 3 ε^(2/3), at most 2n+1+12 evaluations;
 /// - estimate mode: within 10 ε^(2/3), at most 2n+1+12 evaluations, and the estimate
 ///   within a factor 3 of the true ε when that is above rounding (else below 3 times the
@@ -186,7 +186,7 @@ fn goals_on_every_kind_of_noise() {
         );
         let name = &case.name;
         assert!(n_def <= 2 * (2 * n + 1) + 12, "{name}: {n_def} evaluations");
-        if e_plain > 1e-6 && eps >= 1e-9 {
+        if e_plain > 1e-6 {
             assert!(e_def <= 10.0 * best, "{name}: default {e_def:e}");
         } else {
             assert!(
@@ -266,6 +266,9 @@ fn refinement_never_walks_into_the_noise() {
             let mut estimate = Options::new();
             estimate.set_noise_mode(NoiseMode::Estimate);
             let mut modes = vec![("declared", declared), ("estimate", estimate)];
+            // At 1e-10 the default notices the noise only in most realisations (the
+            // weaker trigger of `refine.rs`; not at x_0 = 1e-3 here), and then keeps
+            // today's refinement.
             if eps >= 1e-9 {
                 modes.push(("default", Options::new()));
             }

@@ -29,6 +29,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// The (weighted) second differences of the directions that looked like noise (see
     /// `refine.rs`), weighed at the end of the pass against [`Probe::max_change`].
     pub noise_like: Vec<f64>,
+    /// The (weighted) second differences of the directions that looked faintly like noise
+    /// (`|D2| > 6 r^2 M`, below the refinement's `30 r^2 M`; see `refine.rs`).
+    pub noise_faint: Vec<f64>,
     /// The largest (weighted) change of f over the step rule's scale, `sum_i |v_i|
     /// max(0.01 |f_i|, |D1_i| t / r)`, over the directions of this pass (central stencils).
     pub max_change: f64,
@@ -82,6 +85,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             step_scale: 1.0,
             noise_tried: false,
             noise_like: Vec::new(),
+            noise_faint: Vec::new(),
             max_change: 0.0,
             f_scale: 0.0,
         })
