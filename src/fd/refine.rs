@@ -437,14 +437,17 @@ fn classify<F: Function + ?Sized>(
             _ => Suspect::NoiseLike,
         });
     }
-    if sum_d2 > FAINT * r * r * sum_m {
-        p.noise_faint.push(sum_d2);
-    }
     match axis {
         Some((ax, typ)) if ax != 0.0 && ax < typ / FAR_BELOW && sum_round > ROUNDING * sum_d1 => {
             Some(Suspect::Rounding)
         }
-        _ => None,
+        _ => {
+            // Counted once: a direction that is not suspect is classified only once.
+            if sum_d2 > FAINT * r * r * sum_m {
+                p.noise_faint.push(sum_d2);
+            }
+            None
+        }
     }
 }
 
