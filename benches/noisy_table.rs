@@ -9,13 +9,14 @@
 //! [-1, 1) (standard deviation ε/√3), at x_j in [-1, 1); the error is the largest absolute
 //! error over the gradient's entries against the exact 0.5 cos(x_j + 0.3 j). The declared
 //! level is the standard deviation ε/√3. "covered" is the fraction of entries whose
-//! Richardson error estimate is at least the true error.
+//! Richardson error estimate is at least the true error. A second table repeats the
+//! default and the estimate mode at 50 random points (50 draws of the noise).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
 use common::noisy::{self, Dual};
-use fdvjp::fd::{self, last_report, NoiseMode, Options};
+use fdvjp::fd::{self, last_report, NoiseMode, NoiseSource, Options};
 use std::cell::Cell;
 
 const N: usize = 20;
@@ -27,24 +28,35 @@ fn max_error(got: &[f64], want: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// The VJP under `opts`: max error against `want` and evaluations.
+/// The VJP under `opts` at the table's point: max error against `want` and evaluations.
 fn vjp(f: &dyn Fn(&[f64], &mut [f64]), v: &[f64], want: &[f64], opts: &Options) -> (f64, usize) {
+    vjp_at(f, &noisy::point(N), v, want, opts)
+}
+
+/// The VJP under `opts` at `x`: max error against `want` and evaluations.
+fn vjp_at(
+    f: &dyn Fn(&[f64], &mut [f64]),
+    x: &[f64],
+    v: &[f64],
+    want: &[f64],
+    opts: &Options,
+) -> (f64, usize) {
     let count = Cell::new(0usize);
     let g = |x: &[f64], y: &mut [f64]| {
         count.set(count.get() + 1);
         f(x, y);
         Ok(())
     };
-    let got = fd::vjp(&g, &noisy::point(N), v, opts).unwrap();
+    let got = fd::vjp(&g, x, v, opts).unwrap();
     (max_error(&got, want), count.get())
 }
 
 fn hash_table() {
     let x = noisy::point(N);
     let want = noisy::gradient(noisy::smooth_sum, &x);
-    println!("| noise ε | ε^(2/3) | default | declared | estimate (ε estimated) | adaptive | Richardson estimate (covered) |");
+    println!("| noise ε | ε^(2/3) | default | declared | estimate (σ estimated) | adaptive | Richardson estimate (covered) |");
     println!("|---|---|---|---|---|---|---|");
-    for eps in [1e-12, 1e-10, 1e-8, 1e-6] {
+    for eps in LEVELS {
         let f = move |x: &[f64], y: &mut [f64]| y[0] = noisy::hash_noisy(x, eps);
         let (e_def, n_def) = vjp(&f, &[1.0], &want, &Options::new());
         let mut declared = Options::new();
@@ -54,6 +66,7 @@ fn hash_table() {
         estimate.set_noise_mode(NoiseMode::Estimate);
         let (e_est, n_est) = vjp(&f, &[1.0], &want, &estimate);
         let noise = last_report().noise[0];
+        let ratio = noise / (eps / 3f64.sqrt());
         let mut adaptive = Options::new();
         adaptive.set_adaptive(true);
         let (e_ada, n_ada) = vjp(&f, &[1.0], &want, &adaptive);
@@ -72,10 +85,64 @@ fn hash_table() {
             .filter(|((v, e), w)| (*v - *w).abs() <= **e)
             .count();
         println!(
-            "| {eps:.0e} | {:.1e} | {e_def:.1e} ({n_def}) | {e_dec:.1e} ({n_dec}) | {e_est:.1e} ({n_est}; {noise:.1e}) | {e_ada:.1e} ({n_ada}) | {:.1e} ({}; {covered}/{N}) |",
+            "| {eps:.0e} | {:.1e} | {e_def:.1e} ({n_def}) | {e_dec:.1e} ({n_dec}) | {e_est:.1e} ({n_est}; {noise:.1e} = {ratio:.2} σ) | {e_ada:.1e} ({n_ada}) | {:.1e} ({}; {covered}/{N}) |",
             eps.powf(2.0 / 3.0),
             max_error(&r.value, &want),
             count.get()
+        );
+    }
+}
+
+/// Noise amplitudes of the tables.
+const LEVELS: [f64; 7] = [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6];
+
+/// Points of the sweep.
+const POINTS: usize = 50;
+
+/// The default and the estimate mode at [`POINTS`] pseudo-random points in [-1, 1)^n (each
+/// its own draw of the hash noise): how often the default estimated the noise, its error
+/// against σ^(2/3) (σ = ε/√3, the noise's standard deviation; median and worst), its
+/// evaluations (least, most), and the estimated σ against the true one (least, most).
+fn hash_sweep() {
+    println!();
+    println!("| noise ε | default: noise estimated | default: error / σ^(2/3), median (max) | default: evaluations | estimate mode: error / σ^(2/3), max | estimated σ / σ, min..max |");
+    println!("|---|---|---|---|---|---|");
+    for eps in LEVELS {
+        let sigma = eps / 3f64.sqrt();
+        let best = sigma.powf(2.0 / 3.0);
+        let f = move |x: &[f64], y: &mut [f64]| y[0] = noisy::hash_noisy(x, eps);
+        let mut state: u64 = 2026;
+        let (mut triggered, mut ratios, mut evals) = (0, Vec::new(), Vec::new());
+        let (mut est_worst, mut lo, mut hi) = (0.0f64, f64::INFINITY, 0.0f64);
+        for _ in 0..POINTS {
+            let x: Vec<f64> = (0..N)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+                })
+                .collect();
+            let want = noisy::gradient(noisy::smooth_sum, &x);
+            let (e, n) = vjp_at(&f, &x, &[1.0], &want, &Options::new());
+            triggered += usize::from(last_report().noise_source == NoiseSource::Estimated);
+            ratios.push(e / best);
+            evals.push(n);
+            let mut estimate = Options::new();
+            estimate.set_noise_mode(NoiseMode::Estimate);
+            let (e, _) = vjp_at(&f, &x, &[1.0], &want, &estimate);
+            est_worst = est_worst.max(e / best);
+            let r = last_report().noise[0] / sigma;
+            lo = lo.min(r);
+            hi = hi.max(r);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "| {eps:.0e} | {triggered}/{POINTS} | {:.1} ({:.1}) | {}..{} | {est_worst:.1} | {lo:.2}..{hi:.2} |",
+            ratios[POINTS / 2],
+            ratios[POINTS - 1],
+            evals.iter().min().unwrap(),
+            evals.iter().max().unwrap()
         );
     }
 }
@@ -155,5 +222,6 @@ fn row(
 
 fn main() {
     hash_table();
+    hash_sweep();
     solver_table();
 }
