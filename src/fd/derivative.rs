@@ -13,10 +13,13 @@
 //! stencil at `x_j`'s own scale, `r |x_j|` (right for `log`, `sqrt`, which vary on that
 //! scale, but rounding-dominated for a function smooth up to the edge), and the one-sided
 //! stencils at the default step (right for the smooth function, meaningless for `log`).
+//! Along a vector u the same, at the step that moves no element by more than `r |x_j|`;
+//! a column group, column by column ([`super::group_edge`]).
 
 use super::error::FdError;
 use super::fit::attempts;
 use super::function::Function;
+use super::group_edge;
 use super::options::Options;
 use super::probe::{Probe, Workspace};
 use super::refine;
@@ -120,14 +123,36 @@ pub(crate) fn after_nonfinite<F: Function + ?Sized>(
     let scheme = opts.scheme();
     let candidates = &scheme.candidates()[..scheme.candidate_count()];
     p.report.nonfinite_fallbacks += 1;
-    if let Direction::Axis(j) = dir {
-        if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
-            return near_edge(p, dir, t0, e, candidates, out);
+    match dir {
+        Direction::Axis(j) => {
+            if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
+                return near_edge(p, dir, t0, e, candidates, out);
+            }
+        }
+        Direction::Vector(u) => {
+            if let Some(e) = own_scale_along(opts, x, u).filter(|&e| e < t0 / 10.0) {
+                return near_edge(p, dir, t0, e, candidates, out);
+            }
+        }
+        Direction::Group(u, cols) => {
+            if group_edge::near(opts, x, u, cols, t0) {
+                return group_edge::split(p, u, cols, t0, candidates, out);
+            }
         }
     }
     fallback_from(opts, x, dir, t0, candidates, Some(bad), |stencil, t| {
         apply(p, dir, t, stencil, out)
     })
+}
+
+/// The own-scale step along `u`: `min_j r |x_j| / |u_j|` over the moved elements with
+/// `x_j != 0` (so no element moves by more than `r |x_j|`); `None` when there is none or
+/// the caller gave absolute steps.
+fn own_scale_along(opts: &Options, x: &[f64], u: &[f64]) -> Option<f64> {
+    (0..x.len())
+        .filter(|&j| u[j] != 0.0)
+        .filter_map(|j| own_scale_step(opts, x, j).map(|e| e / u[j].abs()))
+        .reduce(f64::min)
 }
 
 /// How far apart (in units of the estimated rounding error of the own-scale answer) the
@@ -139,7 +164,7 @@ const AGREEMENT: f64 = 8.0;
 /// the nominal step `t0`; keeps, for each output, B where it agrees with A to within A's
 /// rounding error (B then has no visible truncation error and less rounding), else A
 /// (B's step straddles the scale on which f varies). Either alone when the other fails.
-fn near_edge<F: Function + ?Sized>(
+pub(crate) fn near_edge<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,

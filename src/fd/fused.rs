@@ -264,6 +264,7 @@ fn with_sums<F: Function + ?Sized>(
     let sums = Sums {
         d2: total(&acc[2]),
         m: total(&acc[4]),
+        size: total(&acc[3]),
         round: f64::EPSILON * total(&acc[3]) / t,
         d1: total(&acc[1]) / t,
         noise,

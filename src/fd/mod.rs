@@ -24,6 +24,7 @@ mod fit;
 mod function;
 mod fused;
 mod group;
+mod group_edge;
 mod jacobian;
 mod jvp;
 mod learned;

@@ -64,6 +64,10 @@ use super::quantum;
 use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 
+mod exact;
+pub(crate) mod sparse;
+mod vector;
+
 /// `|D2| > LARGE r^2 M`: f far from what the step rule assumes.
 const LARGE: f64 = 30.0;
 /// `|D2| > FAINT r^2 M` in at least [`FAINT_DIRECTIONS`] directions and a quarter of them:
@@ -120,12 +124,23 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
         Scheme::Forward | Scheme::Backward => return one_sided(p, dir, t, out),
         Scheme::Central4 => return Ok(()),
     }
-    let s = sums(p, t, out);
-    let bound = match classify(p, dir, t, &s) {
+    let s = sums(p, t, out, None);
+    let suspect = classify(p, dir, t, &s);
+    if let (Direction::Group(u, cols), true) = (dir, p.step_scale <= 1.0) {
+        // Judged column by column: the group as a whole only counts for noise.
+        if let Some(bound) = sparse::refine(p, u, cols, t, out)? {
+            p.report.bound(entry_bound(p, dir, &bound));
+            return Ok(());
+        }
+    }
+    let bound = match suspect {
         None => None,
         Some(Suspect::Large(target)) => {
             p.report.refined_large += 1;
-            Some(shrink(p, dir, t, target, &central(), 2, out)?)
+            Some(match dir {
+                Direction::Vector(u) => vector::shrink_along(p, u, t, target, out)?,
+                _ => shrink(p, dir, t, target, &central(), 2, out)?,
+            })
         }
         Some(Suspect::Rounding) => {
             p.report.refined_rounding += 1;
@@ -282,6 +297,8 @@ fn weight<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
 pub(crate) struct Sums {
     pub d2: f64,
     pub m: f64,
+    /// `sum |v_i| |f_i|` over the stencil's points (f's own size).
+    pub size: f64,
     pub round: f64,
     pub d1: f64,
     pub noise: f64,
@@ -301,24 +318,37 @@ pub(crate) fn truncation(d1: f64, d2: f64, t: f64, r: f64) -> f64 {
     (d2 * r / (6.0 * t)).max(own)
 }
 
-fn sums<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, d1: &[f64]) -> Sums {
+/// The [`Sums`] of a central stencil's column `d1` over all outputs, or over `rows` (a
+/// column of a group).
+fn sums<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    t: f64,
+    d1: &[f64],
+    rows: Option<&[usize]>,
+) -> Sums {
     let r = relative_step(p);
     let eps = f64::EPSILON;
     let (mut sum_d2, mut sum_m, mut sum_round, mut sum_d1) = (0.0, 0.0, 0.0, 0.0);
-    let (mut trunc, mut f_scale) = (0.0, 0.0f64);
-    for (i, &d) in d1.iter().enumerate() {
-        let w = weight(p, i);
+    let (mut trunc, mut f_scale, mut size) = (0.0, 0.0f64, 0.0);
+    let mut add = |i: usize| {
+        let (d, w) = (d1[i], weight(p, i));
         let mag = p.ws.magnitude[i];
         sum_d2 += w * p.ws.second[i].abs();
         sum_m += w * (SIZE * mag * t).max(d.abs() * t / r);
+        size += w * mag * t;
         sum_round += w * eps * mag;
         sum_d1 += w * d.abs();
         trunc += w * truncation(d, p.ws.second[i], t, r);
         f_scale = f_scale.max(d.abs() * t / r);
+    };
+    match rows {
+        None => (0..d1.len()).for_each(&mut add),
+        Some(rows) => rows.iter().for_each(|&i| add(i)),
     }
     Sums {
         d2: sum_d2,
         m: sum_m,
+        size,
         round: sum_round,
         d1: sum_d1,
         noise: 0.0,
@@ -404,51 +434,106 @@ fn classify<F: Function + ?Sized>(
         return None; // a noise step: large second differences are expected
     }
     p.f_scale = p.f_scale.max(s.f_scale);
-    let r = relative_step(p);
-    let (sum_d2, sum_m, sum_round, sum_d1) = (s.d2, s.m, s.round, s.d1);
-    let axis = match dir {
-        Direction::Axis(j) => {
-            let typ = p.opts.typical().map_or(1.0, |t| t[j]);
-            Some((p.x[j].abs(), typ))
-        }
-        Direction::Vector(_) | Direction::Group(..) => None,
+    p.max_change = p.max_change.max(s.m);
+    let reach = match dir {
+        Direction::Axis(j) => Some(reach(p, [(j, 1.0)], t)),
+        Direction::Vector(u) => Some(reach(
+            p,
+            u.iter()
+                .enumerate()
+                .filter(|(_, &uj)| uj != 0.0)
+                .map(|(j, &uj)| (j, uj.abs())),
+            t,
+        )),
+        // A group is judged column by column (`sparse.rs`); as a whole, only for noise.
+        Direction::Group(..) => None,
     };
-    p.max_change = p.max_change.max(sum_m);
-    let large = sum_d2 > LARGE * r * r * sum_m;
-    if let Some((ax, typ)) = axis {
-        // Rounding first: f smooth on its scale (D2 small) with f' tiny next to f; a
-        // step larger than x_j is then no sign of a shorter scale (cos near 0).
-        if !large && ax != 0.0 && ax < typ / FAR_BELOW && sum_round > ROUNDING * sum_d1 {
+    let suspect = judge(p, s, reach.as_ref(), t);
+    if suspect.is_none() && s.d2 > FAINT * relative_step(p).powi(2) * s.m {
+        // Counted once: a direction that is not suspect is classified only once.
+        p.noise_faint.push(s.d2);
+    }
+    suspect
+}
+
+/// How a direction's step compares with the elements it moves (element j moves by
+/// `t u_j`): the a priori tests of the module doc, taken over every moved element, and
+/// the step along the direction at the elements' own scales.
+struct Reach {
+    /// Some element has `0 < |x_j| < typ_j / 1e3` (f' may be tiny next to f).
+    far_below: bool,
+    /// Some element has `0 < |x_j| < typ_j / 100` (a large D2 means x_j's own scale).
+    small: bool,
+    /// Some element moves by more than `|x_j| != 0`, or has `|x_j| > 1e3 typ_j`.
+    a_priori: bool,
+    /// `min_j r s_j / u_j` with s_j the element's own scale: `|x_j|` below typ_j, typ_j
+    /// far above it, else `max(|x_j|, typ_j)` (along an axis, `r |x_j|` or `r typ_j`).
+    target: f64,
+}
+
+/// The [`Reach`] of a step `t` along the elements `(j, |u_j|)` (`u_j != 0`).
+fn reach<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    moved: impl IntoIterator<Item = (usize, f64)>,
+    t: f64,
+) -> Reach {
+    let r = relative_step(p);
+    let mut a = Reach {
+        far_below: false,
+        small: false,
+        a_priori: false,
+        target: f64::INFINITY,
+    };
+    for (j, uj) in moved {
+        let (ax, typ) = (p.x[j].abs(), p.opts.typical().map_or(1.0, |t| t[j]));
+        let nonzero = ax != 0.0;
+        a.far_below |= nonzero && ax < typ / FAR_BELOW;
+        a.small |= nonzero && ax < typ / SMALL_X;
+        a.a_priori |= (nonzero && t * uj > ax) || ax > FAR_ABOVE * typ;
+        let own = if nonzero && ax < typ {
+            ax
+        } else if ax > FAR_ABOVE * typ {
+            typ
+        } else {
+            ax.max(typ)
+        };
+        a.target = a.target.min(r * own / uj);
+    }
+    a
+}
+
+/// The suspicion of the module doc from a direction's sums and, for directions whose
+/// moved elements are known, their [`Reach`].
+fn judge<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    s: &Sums,
+    reach: Option<&Reach>,
+    t: f64,
+) -> Option<Suspect> {
+    let r = relative_step(p);
+    let large = s.d2 > LARGE * r * r * s.m;
+    if let Some(a) = reach {
+        // Rounding first: f' tiny next to f; a step larger than x_j is then no sign of a
+        // shorter scale (cos near 0), nor is a D2 that only M's small weight of |f| calls
+        // large (cos(x) alone has |D2| = t^2 |f|; so has a vector moving 40 such terms at
+        // once): a smaller step could only add rounding. A D2 large against |f| itself
+        // (log|x| straddled by the stencil) does mean a shorter scale.
+        let ordinary = s.d2 <= LARGE * r * r * s.size;
+        if a.far_below && s.round > ROUNDING * s.d1 && (!large || ordinary) {
             return Some(Suspect::Rounding);
         }
-        if ax != 0.0 && t > ax {
-            return Some(Suspect::Large(r * ax));
-        }
-        if ax > FAR_ABOVE * typ {
-            return Some(Suspect::Large(r * typ));
+        if a.a_priori {
+            return Some(Suspect::Large(a.target));
         }
     }
     if large {
-        let shorter = t / (sum_d2 / (r * r * sum_m)).sqrt();
-        return Some(match axis {
-            Some((ax, typ)) if ax != 0.0 && ax < typ / SMALL_X => {
-                Suspect::Large(shorter.min(r * ax))
-            }
+        let shorter = t / (s.d2 / (r * r * s.m)).sqrt();
+        return Some(match reach {
+            Some(a) if a.small => Suspect::Large(shorter.min(a.target)),
             _ => Suspect::NoiseLike,
         });
     }
-    match axis {
-        Some((ax, typ)) if ax != 0.0 && ax < typ / FAR_BELOW && sum_round > ROUNDING * sum_d1 => {
-            Some(Suspect::Rounding)
-        }
-        _ => {
-            // Counted once: a direction that is not suspect is classified only once.
-            if sum_d2 > FAINT * r * r * sum_m {
-                p.noise_faint.push(sum_d2);
-            }
-            None
-        }
-    }
+    None
 }
 
 /// The error model of an unrefined central difference, per output: truncation
