@@ -880,10 +880,15 @@ typedef int32_t fdvjp_noise_source;
  * `sizeof(fdvjp_report)` and read `size` to see how many bytes were filled.
  *
  * Computations are `fdvjp_vjp`, `fdvjp_jvp`, `fdvjp_jacobian` (and their `_batch` forms),
- * the `_estimate` drivers, and each finite-difference evaluation inside the tape (the
- * report is then that of the last opaque node differentiated). A call that fails before
- * evaluating f (bad arguments) leaves the previous report in place; a call that fails
- * after that leaves a report with `completed = 0` and the counts made so far.
+ * the `_estimate` drivers, the complex-step drivers (`fdvjp_*_complex_step`), the
+ * complex-function drivers (`fdvjp_complex_*`), `fdvjp_config_detect_sparsity`, and
+ * `fdvjp_tape_backward` (the whole sweep: the evaluations, directions, refinements and
+ * fall-backs of every opaque node whose Jacobian it computed, summed, and the largest of
+ * their bounds, each of an entry of that node's Jacobian; no evaluation and a NaN bound
+ * when every Jacobian was cached). An empty problem (`n == 0` or `m == 0`) reports
+ * `completed = 1`, no evaluation and a bound of 0. A call that fails before evaluating f
+ * (bad arguments) leaves the previous report in place; a call that fails after that
+ * leaves a report with `completed = 0` and the counts made so far.
  */
 typedef struct {
   /* Bytes of this struct the library filled (at most the size the caller passed). */
@@ -923,8 +928,11 @@ typedef struct {
    * The largest estimated absolute error over the result's entries (truncation +
    * rounding + noise). The `_estimate` drivers give the largest of their per-entry
    * estimates; the plain drivers give one for refined directions and, for central
-   * differences, a model estimate for the others (see the README's "Step rule"); NaN
-   * where the computation gives no estimate (e.g. forward differences not refined).
+   * differences, a model estimate for the others, including directions that fell back
+   * after a NaN or at a bound (see the README's "Step rule"); the complex-step drivers
+   * `8 eps` times the size of each entry's terms (rounding; the truncation `h^2 f'''`
+   * is negligible at their step); NaN where the computation gives no estimate (e.g.
+   * forward differences not refined, adaptive steps).
    */
   double error_bound;
   /*
@@ -1004,6 +1012,10 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
  * typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
  * do its bounds (the real part never leaves x, which must still lie inside them).
+ * `fdvjp_last_report` then gives the evaluations, n directions (1 for the JVP) and an
+ * `error_bound` of `8 eps` times the size of each entry's terms (`sum_i |v_i J_ij|`,
+ * plus m ulps of it for the dot product; `|J_ij|`; `|(J u)_i|`): the rounding of
+ * `Im f / h`, a model that cannot see cancellation inside f.
  * `grad` is written only on success.
  *
  * Requires: `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and

@@ -16,6 +16,7 @@ use super::options::Options;
 use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
 use super::refine;
+use super::report::{publish, Report};
 use super::step::{exact_step, nominal_step};
 
 /// Calls `visit(j, column_j)` for every column of the Jacobian of f at `x` that can be
@@ -50,6 +51,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         sparsity.check_dims(m, x.len())?;
     }
     if x.is_empty() || m == 0 {
+        publish(Report::empty(m));
         return Ok(());
     }
     let directions = Directions::new(opts, x);

@@ -105,9 +105,30 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
         return after_nonfinite(p, dir, t0, bad, out);
     }
     p.report.bound_fallbacks += 1;
-    fallback_from(opts, x, dir, t0, candidates, None, |stencil, t| {
+    bounded_fallback(p, dir, t0, candidates, None, out)
+}
+
+/// [`fallback_from`], then the error bound of the stencil that succeeded
+/// ([`refine::fallback_bounds`]).
+fn bounded_fallback<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    candidates: &[Placed],
+    first: Option<NonFinite>,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let (opts, x) = (p.opts, p.x);
+    let mut used = None;
+    fallback_from(opts, x, dir, t0, candidates, first, |stencil, t| {
+        used = Some((*stencil, t));
         apply(p, dir, t, stencil, out)
-    })
+    })?;
+    if let Some((stencil, t)) = used {
+        let b = refine::fallback_bounds(p, &stencil, t, out);
+        refine::bound_direction(p, dir, &b);
+    }
+    Ok(())
 }
 
 /// [`fixed_step`] after the scheme's own stencil at the nominal step `t0` met the
@@ -140,9 +161,7 @@ pub(crate) fn after_nonfinite<F: Function + ?Sized>(
             }
         }
     }
-    fallback_from(opts, x, dir, t0, candidates, Some(bad), |stencil, t| {
-        apply(p, dir, t, stencil, out)
-    })
+    bounded_fallback(p, dir, t0, candidates, Some(bad), out)
 }
 
 /// The own-scale step along `u`: `min_j r |x_j| / |u_j|` over the moved elements with
@@ -173,7 +192,9 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<(), FdError> {
     let (opts, x) = (p.opts, p.x);
+    let mut used = None;
     let own = with_fallback(opts, x, dir, e, candidates, |stencil, t| {
+        used = Some((*stencil, t));
         apply(p, dir, t, stencil, out)
     });
     let own = own.map(|()| {
@@ -182,27 +203,41 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
                 .iter()
                 .map(|m| AGREEMENT * f64::EPSILON * m)
                 .collect();
-        (out.to_vec(), noise)
+        let (stencil, t) = used.expect("a successful fall-back applied a stencil");
+        let bound = refine::fallback_bounds(p, &stencil, t, out);
+        (out.to_vec(), noise, bound)
     });
     let one_sided = with_fallback(opts, x, dir, t0, &candidates[1..], |stencil, t| {
+        used = Some((*stencil, t));
         apply(p, dir, t, stencil, out)
     });
-    match (own, one_sided) {
-        (Ok((a, noise)), Ok(())) => {
-            for ((b, a), noise) in out.iter_mut().zip(a).zip(noise) {
-                if (*b - a).abs() > noise {
-                    *b = a;
+    let one_sided = one_sided.map(|()| {
+        let (stencil, t) = used.expect("a successful fall-back applied a stencil");
+        refine::fallback_bounds(p, &stencil, t, out)
+    });
+    // Per output, the bound of the value kept: A's; or, where B is kept, the smaller of
+    // B's own and its distance to A plus A's (both hold when the models do).
+    let bound = match (own, one_sided) {
+        (Ok((a, noise, bound_a)), Ok(bound_b)) => {
+            let mut bound = bound_a;
+            for (i, b) in out.iter_mut().enumerate() {
+                if (*b - a[i]).abs() > noise[i] {
+                    *b = a[i];
+                } else {
+                    bound[i] = bound_b[i].min((*b - a[i]).abs() + bound[i]);
                 }
             }
-            Ok(())
+            bound
         }
-        (Ok((a, _)), Err(_)) => {
+        (Ok((a, _, bound_a)), Err(_)) => {
             out.copy_from_slice(&a);
-            Ok(())
+            bound_a
         }
-        (Err(_), Ok(())) => Ok(()),
-        (Err(err), Err(_)) => Err(err),
-    }
+        (Err(_), Ok(bound_b)) => bound_b,
+        (Err(err), Err(_)) => return Err(err),
+    };
+    refine::bound_direction(p, dir, &bound);
+    Ok(())
 }
 
 /// Runs `attempt(stencil, t)` for each candidate stencil and step in the order of

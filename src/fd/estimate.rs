@@ -18,7 +18,7 @@ use super::jvp::step_along;
 use super::options::{NoiseMode, Options};
 use super::probe::Probe;
 use super::refine;
-use super::report::NoiseSource;
+use super::report::{publish, NoiseSource, Report};
 use super::richardson::{learnt, starting_options, Channels, Estimate, LEVELS};
 use super::richardson_start::{believed, tableaus};
 use super::step::nominal_step;
@@ -81,6 +81,7 @@ pub fn jvp_estimate<F: Function + ?Sized>(
         error: zeros(m, "the error estimates")?,
     };
     if x.is_empty() || m == 0 {
+        publish(Report::empty(m));
         return Ok(zero);
     }
     let o = starting_options(opts);
@@ -115,6 +116,7 @@ fn for_each_axis<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     opts.check_point(x)?;
     if x.is_empty() || m == 0 {
+        publish(Report::empty(m));
         return Ok(());
     }
     let o = starting_options(opts);

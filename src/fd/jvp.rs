@@ -11,6 +11,7 @@ use super::options::Options;
 use super::plan::planned_per_direction;
 use super::probe::Probe;
 use super::refine;
+use super::report::{publish, Report};
 use super::step::nominal_step;
 
 /// `J(x) u` for `f: R^n -> R^m`; returns `m` entries.
@@ -50,6 +51,7 @@ fn jvp_with<F: Function + ?Sized>(
     opts.check_direction(x, u)?;
     let mut out = zeros(m, "the JVP")?;
     if x.is_empty() || m == 0 {
+        publish(Report::empty(m));
         return Ok(out);
     }
     let planned = usize::from(known.is_none()) + planned_per_direction(opts);

@@ -117,6 +117,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         )));
     }
     if n == 0 || m == 0 {
+        publish(Report::empty(m));
         return Ok(());
     }
     publish(Report {

@@ -552,6 +552,62 @@ fn plain_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, d1: &[f64]) -
         .collect()
 }
 
+/// The per-output error bounds of a fall-back stencil just applied at step `t` (its
+/// quotient in `d1`, its rounding scale and the sums `ws.second` in the workspace); NaN
+/// where the stencil gives none (forward, backward or fourth-order schemes, or steps the
+/// caller chose, as for the plain stencil).
+///
+/// Central scheme: the central stencil at a smaller step has the plain model
+/// ([`plain_bound`]). A one-sided stencil of second order `(-3 f_0 + 4 f_1 - f_2) / 2t`
+/// holds the first-order quotient `(f_1 - f_0) / t` too (`ws.second` is `f_1 - f_0`): the
+/// two differ by `(f_0 - 2 f_1 + f_2) / 2t ≈ t |f''| / 2`, the first-order one's
+/// truncation, which exceeds the second-order one's (`t^2 |f'''| / 3`) while t is below
+/// the scale on which f varies; twice that difference, plus rounding and noise `ε / t`, is
+/// the bound. A fall-back's step is often far below the plain one (a few 1e-9 inside
+/// tight bounds), where rounding dominates: it is taken as [`FALLBACK_ROUNDING`]` eps ρ`
+/// (f computed in a few operations carries a few half-ulps; one `eps ρ` was exceeded by
+/// 1.3 times the bound's own value on the tight-bounds function).
+pub(crate) fn fallback_bounds<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    stencil: &Placed,
+    t: f64,
+    d1: &[f64],
+) -> Vec<f64> {
+    let candidates = Scheme::Central.candidates();
+    let caller_steps = p.opts.steps().is_some() || p.opts.relative_step().is_some();
+    if caller_steps || p.opts.scheme() != Scheme::Central {
+        return vec![f64::NAN; d1.len()];
+    }
+    let rounding = |i: usize| FALLBACK_ROUNDING * f64::EPSILON * p.ws.magnitude[i];
+    if *stencil == candidates[0] {
+        let plain = plain_bound(p, t, d1);
+        return (0..d1.len()).map(|i| plain[i] + rounding(i)).collect();
+    }
+    (0..d1.len())
+        .map(|i| {
+            let first_order = stencil.side * p.ws.second[i] / t;
+            ONE_SIDED_SAFETY * (d1[i] - first_order).abs() + rounding(i) + noise_of(p, i) / t
+        })
+        .collect()
+}
+
+/// The rounding of a fall-back's quotient, in units of `eps ρ` (see [`fallback_bounds`]).
+const FALLBACK_ROUNDING: f64 = 4.0;
+
+/// The multiple of the difference between the first- and second-order one-sided
+/// quotients taken as the second-order one's error (see [`fallback_bounds`]).
+const ONE_SIDED_SAFETY: f64 = 2.0;
+
+/// Raises the report's bound to that of one direction from its per-output bounds.
+pub(crate) fn bound_direction<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    b: &[f64],
+) {
+    let e = entry_bound(p, dir, b);
+    p.report.bound(e);
+}
+
 fn noise_of<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
     p.report.noise.get(i).copied().unwrap_or(0.0)
 }

@@ -88,6 +88,40 @@ impl Report {
             self.error_bound = e;
         }
     }
+
+    /// The report of a successful computation that had nothing to compute (`n == 0` or
+    /// `m == 0`): no evaluation, and an exact (empty or zero) result.
+    pub(crate) fn empty(outputs: usize) -> Self {
+        Self {
+            completed: true,
+            error_bound: 0.0,
+            outputs,
+            ..Self::default()
+        }
+    }
+
+    /// Adds the counts of `other` (a part of this computation) to this report and raises
+    /// the bound to its bound; the noise and the sparsity check become `other`'s when it
+    /// has them. `completed` is left to the caller.
+    pub(crate) fn merge(&mut self, other: &Report) {
+        self.evaluations += other.evaluations;
+        self.directions += other.directions;
+        self.refined_large += other.refined_large;
+        self.refined_rounding += other.refined_rounding;
+        self.refined_noise += other.refined_noise;
+        self.nonfinite_fallbacks += other.nonfinite_fallbacks;
+        self.bound_fallbacks += other.bound_fallbacks;
+        self.bound(other.error_bound);
+        if other.noise_source != NoiseSource::None {
+            self.noise.clone_from(&other.noise);
+            self.noise_source = other.noise_source;
+        }
+        self.outputs = other.outputs;
+        if !other.sparsity_check.is_nan() {
+            self.sparsity_check = self.sparsity_check.max(other.sparsity_check);
+            self.sparsity_relearned |= other.sparsity_relearned;
+        }
+    }
 }
 
 thread_local! {

@@ -19,6 +19,10 @@ products! {
     /// `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
     /// typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
     /// do its bounds (the real part never leaves x, which must still lie inside them).
+    /// `fdvjp_last_report` then gives the evaluations, n directions (1 for the JVP) and an
+    /// `error_bound` of `8 eps` times the size of each entry's terms (`sum_i |v_i J_ij|`,
+    /// plus m ulps of it for the dot product; `|J_ij|`; `|(J u)_i|`): the rounding of
+    /// `Im f / h`, a model that cannot see cancellation inside f.
     /// `grad` is written only on success.
     ///
     /// # Safety

@@ -12,10 +12,15 @@ use crate::fd::{last_report, NoiseMode, NoiseSource};
 /// `sizeof(fdvjp_report)` and read `size` to see how many bytes were filled.
 ///
 /// Computations are `fdvjp_vjp`, `fdvjp_jvp`, `fdvjp_jacobian` (and their `_batch` forms),
-/// the `_estimate` drivers, and each finite-difference evaluation inside the tape (the
-/// report is then that of the last opaque node differentiated). A call that fails before
-/// evaluating f (bad arguments) leaves the previous report in place; a call that fails
-/// after that leaves a report with `completed = 0` and the counts made so far.
+/// the `_estimate` drivers, the complex-step drivers (`fdvjp_*_complex_step`), the
+/// complex-function drivers (`fdvjp_complex_*`), `fdvjp_config_detect_sparsity`, and
+/// `fdvjp_tape_backward` (the whole sweep: the evaluations, directions, refinements and
+/// fall-backs of every opaque node whose Jacobian it computed, summed, and the largest of
+/// their bounds, each of an entry of that node's Jacobian; no evaluation and a NaN bound
+/// when every Jacobian was cached). An empty problem (`n == 0` or `m == 0`) reports
+/// `completed = 1`, no evaluation and a bound of 0. A call that fails before evaluating f
+/// (bad arguments) leaves the previous report in place; a call that fails after that
+/// leaves a report with `completed = 0` and the counts made so far.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct fdvjp_report {
@@ -47,8 +52,11 @@ pub struct fdvjp_report {
     /// The largest estimated absolute error over the result's entries (truncation +
     /// rounding + noise). The `_estimate` drivers give the largest of their per-entry
     /// estimates; the plain drivers give one for refined directions and, for central
-    /// differences, a model estimate for the others (see the README's "Step rule"); NaN
-    /// where the computation gives no estimate (e.g. forward differences not refined).
+    /// differences, a model estimate for the others, including directions that fell back
+    /// after a NaN or at a bound (see the README's "Step rule"); the complex-step drivers
+    /// `8 eps` times the size of each entry's terms (rounding; the truncation `h^2 f'''`
+    /// is negligible at their step); NaN where the computation gives no estimate (e.g.
+    /// forward differences not refined, adaptive steps).
     pub error_bound: f64,
     /// The largest noise level over f's outputs, declared or estimated (0 when none); per
     /// output from `fdvjp_last_report_noise`.

@@ -5,12 +5,20 @@
 //! kept only when the whole sweep succeeds; a failure leaves the previous ones in place.
 //! (Jacobians that opaque nodes computed before the failure stay cached: they are correct
 //! at the current point.)
+//!
+//! Report ([`crate::fd::last_report`]): a backward publishes the report of the whole
+//! sweep: the evaluations, directions, refinements and fall-backs of every opaque node
+//! whose Jacobian it computed, summed, and the largest of their error bounds (each the
+//! largest estimated error of an entry of that node's Jacobian); noise levels and outputs
+//! are those of the last such node. A backward that computes no Jacobian (all cached, or
+//! no opaque node) reports no evaluation, completed, with a NaN bound.
 
 use super::error::TapeError;
 use super::node::Op;
 use super::record::Tape;
 use super::value::{accumulate, array, check_finite};
 use super::var::Var;
+use crate::fd::{last_report, publish, Report};
 use ndarray::ArrayD;
 
 impl Tape {
@@ -55,6 +63,23 @@ impl Tape {
         if self.nodes[o].active {
             adjoints[o] = Some(array(&shape, seed));
         }
+        let mut report = Report::default();
+        let swept = self.sweep(o, &mut adjoints, &mut report);
+        report.completed = swept.is_ok();
+        publish(report);
+        swept?;
+        self.grads = Some(adjoints);
+        Ok(())
+    }
+
+    /// Pulls the adjoints back from node `o` to the inputs, adding the report of each
+    /// opaque node's Jacobian computation to `report`.
+    fn sweep(
+        &mut self,
+        o: usize,
+        adjoints: &mut [Option<ArrayD<f64>>],
+        report: &mut Report,
+    ) -> Result<(), TapeError> {
         for i in (0..=o).rev() {
             let (earlier, rest) = self.nodes.split_at_mut(i);
             let node = &mut rest[0];
@@ -65,11 +90,22 @@ impl Tape {
                 continue;
             };
             let (before, _) = adjoints.split_at_mut(i);
-            node.op.pullback(i, &node.value, earlier, g, &mut |p, gp| {
+            let opaque = matches!(node.op, Op::Opaque(..));
+            if opaque {
+                // A marker: a node whose Jacobian is cached leaves it in place.
+                publish(Report::default());
+            }
+            let result = node.op.pullback(i, &node.value, earlier, g, &mut |p, gp| {
                 accumulate(&mut before[p], gp)
-            })?;
+            });
+            if opaque {
+                let part = last_report();
+                if part.completed || part.evaluations > 0 {
+                    report.merge(&part);
+                }
+            }
+            result?;
         }
-        self.grads = Some(adjoints);
         Ok(())
     }
 
