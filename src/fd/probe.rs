@@ -84,8 +84,10 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             weights: None,
             step_scale: 1.0,
             noise_tried: false,
-            noise_like: Vec::new(),
-            noise_faint: Vec::new(),
+            // Room for one entry per axis direction, from the thread's spare vectors:
+            // a small call allocates nothing (tests/c/native_small_calls.c).
+            noise_like: scratch_for(0, x.len()),
+            noise_faint: scratch_for(0, x.len()),
             max_change: 0.0,
             f_scale: 0.0,
         })
@@ -104,6 +106,8 @@ impl<F: Function + ?Sized> Drop for Probe<'_, '_, F> {
         self.report.evaluations = self.ev.count();
         publish(std::mem::take(&mut self.report));
         recycle(std::mem::take(&mut self.y0));
+        recycle(std::mem::take(&mut self.noise_like));
+        recycle(std::mem::take(&mut self.noise_faint));
     }
 }
 
