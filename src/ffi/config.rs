@@ -2,9 +2,8 @@
 
 use super::boundary::Failure;
 use super::callback::{fdvjp_progress_fn, Execution};
-use super::contract::{enum_value, new_handle, Handle};
-use super::export::export;
-use super::status::fdvjp_status;
+use super::contract::{enum_value, handle, new_handle};
+use super::export::{export, exports};
 use crate::fd::{Layout, Options, Scheme, Sparsity};
 use std::ffi::c_void;
 use std::sync::{Arc, OnceLock};
@@ -103,16 +102,7 @@ const THREAD_BATCH: usize = 4;
 /// starting millions of OS threads.
 pub const FDVJP_MAX_THREADS: usize = 1024;
 
-impl Handle for fdvjp_config {
-    const ARGUMENT: &'static str = "cfg";
-    const TYPE: &'static str = "fdvjp_config";
-    fn is_live(&self) -> bool {
-        self.magic == CONFIG_MAGIC
-    }
-    fn retire(&mut self) {
-        self.magic = 0;
-    }
-}
+handle!(fdvjp_config, "cfg", CONFIG_MAGIC);
 
 impl fdvjp_config {
     /// Runs a setter on the options, copying them first if a running computation shares
@@ -147,184 +137,124 @@ pub unsafe extern "C" fn fdvjp_config_free(cfg: *mut fdvjp_config) {
     export!(or(), |c| c.free(cfg))
 }
 
-/// Selects the difference scheme: one of `FDVJP_CENTRAL` (default), `FDVJP_FORWARD`,
-/// `FDVJP_BACKWARD`, `FDVJP_CENTRAL4`. Any other value is `FDVJP_INVALID_ARGUMENT`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_scheme(
-    cfg: *mut fdvjp_config,
-    scheme: i32,
-) -> fdvjp_status {
-    export!(|c| {
+exports! {
+    /// Selects the difference scheme: one of `FDVJP_CENTRAL` (default), `FDVJP_FORWARD`,
+    /// `FDVJP_BACKWARD`, `FDVJP_CENTRAL4`. Any other value is `FDVJP_INVALID_ARGUMENT`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config.
+    fn fdvjp_config_set_scheme(cfg: *mut fdvjp_config, scheme: i32) |c| {
         c.required_mut(cfg)?.set_options(|o| {
-            let all = [
-                Scheme::Central,
-                Scheme::Forward,
-                Scheme::Backward,
-                Scheme::Central4,
-            ];
+            let all = [Scheme::Central, Scheme::Forward, Scheme::Backward, Scheme::Central4];
             o.set_scheme(enum_value(&all, scheme, "scheme", "fdvjp_scheme")?);
             Ok(())
         })
-    })
-}
+    }
 
-/// Selects the Jacobian layout: `FDVJP_ROW_MAJOR` (default) or `FDVJP_COL_MAJOR`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_layout(
-    cfg: *mut fdvjp_config,
-    layout: i32,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Selects the Jacobian layout: `FDVJP_ROW_MAJOR` (default) or `FDVJP_COL_MAJOR`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config.
+    fn fdvjp_config_set_layout(cfg: *mut fdvjp_config, layout: i32) |c| {
         c.required_mut(cfg)?.set_options(|o| {
             let all = [Layout::RowMajor, Layout::ColMajor];
             o.set_layout(enum_value(&all, layout, "layout", "fdvjp_layout")?);
             Ok(())
         })
-    })
-}
+    }
 
-/// Overrides the relative step factor `r` in `h_j = r * max(|x_j|, typ_j)`; `r` must be
-/// finite, > 0 and at most 1 (a larger factor moves x_j by more than its own magnitude
-/// and can reach +-inf), and `r == 0` restores the scheme's default (eps^(1/2) one-sided,
-/// eps^(1/3) central, eps^(1/5) fourth order). Whatever the step, f is never called at a
-/// non-finite point: at x_j near +-DBL_MAX the stencil is one-sided inward.
-///
-/// # Safety
-/// `cfg` is NULL or a live config.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_relative_step(
-    cfg: *mut fdvjp_config,
-    r: f64,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Overrides the relative step factor `r` in `h_j = r * max(|x_j|, typ_j)`; `r` must be
+    /// finite, > 0 and at most 1 (a larger factor moves x_j by more than its own magnitude
+    /// and can reach +-inf), and `r == 0` restores the scheme's default (eps^(1/2) one-sided,
+    /// eps^(1/3) central, eps^(1/5) fourth order). Whatever the step, f is never called at a
+    /// non-finite point: at x_j near +-DBL_MAX the stencil is one-sided inward.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config.
+    fn fdvjp_config_set_relative_step(cfg: *mut fdvjp_config, r: f64) |c| {
         c.required_mut(cfg)?
             .set_options(|o| Ok(o.set_relative_step(if r == 0.0 { None } else { Some(r) })?))
-    })
-}
+    }
 
-/// Sets per-element absolute steps `h[0..n]` (each finite and > 0), overriding the
-/// relative rule; `(NULL, 0)` clears them. `n` must equal the `n` of later computations.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `h` is NULL or readable for `n` doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_steps(
-    cfg: *mut fdvjp_config,
-    h: *const f64,
-    n: usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Sets per-element absolute steps `h[0..n]` (each finite and > 0), overriding the
+    /// relative rule; `(NULL, 0)` clears them. `n` must equal the `n` of later computations.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `h` is NULL or readable for `n` doubles.
+    fn fdvjp_config_set_steps(cfg: *mut fdvjp_config, h: *const f64, n: usize) |c| {
         c.required_mut(cfg)?.set_options(|o| {
             let h = c.input(h, n, "h", "n")?;
             Ok(o.set_steps((n > 0).then(|| h.to_vec()))?)
         })
-    })
-}
+    }
 
-/// Sets per-element typical magnitudes `typ[0..n]` (each finite and > 0; default 1), used
-/// in `h_j = r * max(|x_j|, typ_j)`; `(NULL, 0)` clears them.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `typ` is NULL or readable for `n` doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_typical(
-    cfg: *mut fdvjp_config,
-    typ: *const f64,
-    n: usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Sets per-element typical magnitudes `typ[0..n]` (each finite and > 0; default 1), used
+    /// in `h_j = r * max(|x_j|, typ_j)`; `(NULL, 0)` clears them.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `typ` is NULL or readable for `n` doubles.
+    fn fdvjp_config_set_typical(cfg: *mut fdvjp_config, typ: *const f64, n: usize) |c| {
         c.required_mut(cfg)?.set_options(|o| {
             let typ = c.input(typ, n, "typ", "n")?;
             Ok(o.set_typical((n > 0).then(|| typ.to_vec()))?)
         })
-    })
-}
+    }
 
-/// Sets per-element bounds `lower[j] < upper[j]` (`-INFINITY`/`INFINITY` for none; NaN is
-/// invalid). f is then only evaluated inside the box: a stencil that would leave it is
-/// replaced by a one-sided stencil of the same order, or the step is shrunk. x itself must
-/// lie in the box. `(NULL, NULL, 0)` removes the bounds.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `lower` and `upper` are NULL or readable for `n` doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_bounds(
-    cfg: *mut fdvjp_config,
-    lower: *const f64,
-    upper: *const f64,
-    n: usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Sets per-element bounds `lower[j] < upper[j]` (`-INFINITY`/`INFINITY` for none; NaN is
+    /// invalid). f is then only evaluated inside the box: a stencil that would leave it is
+    /// replaced by a one-sided stencil of the same order, or the step is shrunk. x itself must
+    /// lie in the box. `(NULL, NULL, 0)` removes the bounds.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `lower` and `upper` are NULL or readable for `n` doubles.
+    fn fdvjp_config_set_bounds(
+        cfg: *mut fdvjp_config, lower: *const f64, upper: *const f64, n: usize,
+    ) |c| {
         c.required_mut(cfg)?.set_options(|o| {
-            let lower = c.input(lower, n, "lower", "n")?;
-            let upper = c.input(upper, n, "upper", "n")?;
+            let [lower, upper] = c.inputs([(lower, "lower"), (upper, "upper")], n, "n")?;
             Ok(o.set_bounds((n > 0).then(|| (lower.to_vec(), upper.to_vec())))?)
         })
-    })
-}
+    }
 
-/// Declares the Jacobian's sparsity pattern as `nnz` (row, column) pairs
-/// `(rows[k], cols[k])` (duplicates allowed); entries outside it are taken to be exactly
-/// zero. Columns that share no row are perturbed together (Curtis–Powell–Reid grouping,
-/// largest-first order, computed here once): a VJP or Jacobian then costs one evaluation
-/// per group and stencil point instead of per column, e.g. 1 + 3 (forward) or 1 + 6
-/// (central) for a tridiagonal Jacobian of any size. Indices are checked against m and n
-/// at each computation. `nnz == 0` removes the pattern (dense).
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `rows` and `cols` are NULL or readable for `nnz` values.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_sparsity(
-    cfg: *mut fdvjp_config,
-    rows: *const usize,
-    cols: *const usize,
-    nnz: usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Declares the Jacobian's sparsity pattern as `nnz` (row, column) pairs
+    /// `(rows[k], cols[k])` (duplicates allowed); entries outside it are taken to be exactly
+    /// zero. Columns that share no row are perturbed together (Curtis–Powell–Reid grouping,
+    /// largest-first order, computed here once): a VJP or Jacobian then costs one evaluation
+    /// per group and stencil point instead of per column, e.g. 1 + 3 (forward) or 1 + 6
+    /// (central) for a tridiagonal Jacobian of any size. Indices are checked against m and n
+    /// at each computation. `nnz == 0` removes the pattern (dense).
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `rows` and `cols` are NULL or readable for `nnz` values.
+    fn fdvjp_config_set_sparsity(
+        cfg: *mut fdvjp_config, rows: *const usize, cols: *const usize, nnz: usize,
+    ) |c| {
         c.required_mut(cfg)?.set_options(|o| {
-            let rows = c.input(rows, nnz, "rows", "nnz")?;
-            let cols = c.input(cols, nnz, "cols", "nnz")?;
-            let pattern = if nnz == 0 {
-                None
-            } else {
-                Some(Sparsity::new(rows, cols)?)
-            };
-            o.set_sparsity(pattern);
+            let [rows, cols] = c.inputs([(rows, "rows"), (cols, "cols")], nnz, "nnz")?;
+            o.set_sparsity((nnz > 0).then(|| Sparsity::new(rows, cols)).transpose()?);
             Ok(())
         })
-    })
-}
+    }
 
-/// Turns adaptive step selection on (`on = 1`) or off (`on = 0`, the default); any other
-/// value is `FDVJP_INVALID_ARGUMENT`. Used by `fdvjp_vjp`, `fdvjp_jvp`, `fdvjp_jacobian`
-/// (and the complex finite-difference drivers and the tape's opaque nodes).
-///
-/// When on, each column (or direction u) gets its own step: the scheme's stencil is
-/// evaluated at the 18 steps `h * 4^k`, `k = -9..8`, around the nominal step h; two
-/// Richardson steps between neighbouring steps raise the order (to 6 for central
-/// differences), and the extrapolant that agrees best with both neighbours, relative to
-/// its size, is taken. This balances truncation against rounding and noise in f's values
-/// without knowing the scale of f, e.g. `cos(x)` near `x = 1e-6`, `sin(x)` at `x = 1e4`,
-/// `sin(1e8 x)` near `x = 1e-8`, `log(x)` near 0, or f with noise of 1e-10, where the
-/// nominal step loses 4 or more digits.
-/// Cost per column (or JVP): 18 stencil evaluations, i.e. 18 (forward/backward), 36
-/// (central) or 72 (fourth order) evaluations of f instead of 1, 2 or 4 (fewer where trial
-/// steps leave the bounds or meet NaN); with a sparsity pattern, per column group.
-///
-/// # Safety
-/// `cfg` is NULL or a live config.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_adaptive(
-    cfg: *mut fdvjp_config,
-    on: i32,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Turns adaptive step selection on (`on = 1`) or off (`on = 0`, the default); any other
+    /// value is `FDVJP_INVALID_ARGUMENT`. Used by `fdvjp_vjp`, `fdvjp_jvp`, `fdvjp_jacobian`
+    /// (and the complex finite-difference drivers and the tape's opaque nodes).
+    ///
+    /// When on, each column (or direction u) gets its own step: the scheme's stencil is
+    /// evaluated at the 18 steps `h * 4^k`, `k = -9..8`, around the nominal step h; two
+    /// Richardson steps between neighbouring steps raise the order (to 6 for central
+    /// differences), and the extrapolant that agrees best with both neighbours, relative to
+    /// its size, is taken. This balances truncation against rounding and noise in f's values
+    /// without knowing the scale of f, e.g. `cos(x)` near `x = 1e-6`, `sin(x)` at `x = 1e4`,
+    /// `sin(1e8 x)` near `x = 1e-8`, `log(x)` near 0, or f with noise of 1e-10, where the
+    /// nominal step loses 4 or more digits.
+    /// Cost per column (or JVP): 18 stencil evaluations, i.e. 18 (forward/backward), 36
+    /// (central) or 72 (fourth order) evaluations of f instead of 1, 2 or 4 (fewer where trial
+    /// steps leave the bounds or meet NaN); with a sparsity pattern, per column group.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config.
+    fn fdvjp_config_set_adaptive(cfg: *mut fdvjp_config, on: i32) |c| {
         c.required_mut(cfg)?.set_options(|o| {
             o.set_adaptive(match on {
                 0 => false,
@@ -333,27 +263,21 @@ pub unsafe extern "C" fn fdvjp_config_set_adaptive(
             });
             Ok(())
         })
-    })
-}
+    }
 
-/// Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
-/// Setting more than one declares that f may be called concurrently from several threads
-/// (with the same `user`). Results are bit-for-bit those of a serial run; only the order
-/// of the calls changes. Unless a batch size is set, batches hold 4 points per thread.
-/// Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
-///
-/// At most `FDVJP_MAX_THREADS` (1024): a larger value is `FDVJP_INVALID_ARGUMENT` and
-/// leaves the config unchanged. A computation never starts more threads than it has
-/// points in a batch to evaluate.
-///
-/// # Safety
-/// `cfg` is NULL or a live config.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_threads(
-    cfg: *mut fdvjp_config,
-    threads: usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
+    /// Setting more than one declares that f may be called concurrently from several threads
+    /// (with the same `user`). Results are bit-for-bit those of a serial run; only the order
+    /// of the calls changes. Unless a batch size is set, batches hold 4 points per thread.
+    /// Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
+    ///
+    /// At most `FDVJP_MAX_THREADS` (1024): a larger value is `FDVJP_INVALID_ARGUMENT` and
+    /// leaves the config unchanged. A computation never starts more threads than it has
+    /// points in a batch to evaluate.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config.
+    fn fdvjp_config_set_threads(cfg: *mut fdvjp_config, threads: usize) |c| {
         let cfg = c.required_mut(cfg)?;
         if threads > FDVJP_MAX_THREADS {
             return Err(Failure::invalid(format!(
@@ -363,50 +287,39 @@ pub unsafe extern "C" fn fdvjp_config_set_threads(
         }
         cfg.execution.threads = threads;
         Ok(())
-    })
-}
+    }
 
-/// Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
-/// call, or shared among the threads. fdvjp plans the first stencil points of as many
-/// columns as fit and evaluates them together; results do not depend on it. Extra memory
-/// grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 4 per
-/// thread with threads). Any value is accepted: a batch larger than the points a
-/// computation plans is simply that computation's points (`SIZE_MAX` means "all at
-/// once"); when the planned points do not fit in memory the computation fails with
-/// `FDVJP_OUT_OF_MEMORY` before f is called.
-///
-/// # Safety
-/// `cfg` is NULL or a live config.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_batch_size(
-    cfg: *mut fdvjp_config,
-    points: usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
+    /// call, or shared among the threads. fdvjp plans the first stencil points of as many
+    /// columns as fit and evaluates them together; results do not depend on it. Extra memory
+    /// grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 4 per
+    /// thread with threads). Any value is accepted: a batch larger than the points a
+    /// computation plans is simply that computation's points (`SIZE_MAX` means "all at
+    /// once"); when the planned points do not fit in memory the computation fails with
+    /// `FDVJP_OUT_OF_MEMORY` before f is called.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config.
+    fn fdvjp_config_set_batch_size(cfg: *mut fdvjp_config, points: usize) |c| {
         let cfg = c.required_mut(cfg)?;
         cfg.set_options(|o| Ok(o.set_batch(points.max(1))?))?;
         cfg.batch_chosen = points > 0;
         Ok(())
-    })
-}
+    }
 
-/// Registers a progress callback, called with (`done`, `total`) evaluations after each
-/// batch (each evaluation when not batching); a non-zero return cancels the computation,
-/// which then returns `FDVJP_CANCELLED` with every output untouched. `f == NULL` removes
-/// it. `user` is passed to f untouched and must stay valid while the config is used, and
-/// until every computation that started with this callback has returned.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `f` is NULL or callable with `user`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_progress(
-    cfg: *mut fdvjp_config,
-    f: fdvjp_progress_fn,
-    user: *mut c_void,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Registers a progress callback, called with (`done`, `total`) evaluations after each
+    /// batch (each evaluation when not batching); a non-zero return cancels the computation,
+    /// which then returns `FDVJP_CANCELLED` with every output untouched. `f == NULL` removes
+    /// it. `user` is passed to f untouched and must stay valid while the config is used, and
+    /// until every computation that started with this callback has returned.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `f` is NULL or callable with `user`.
+    fn fdvjp_config_set_progress(
+        cfg: *mut fdvjp_config, f: fdvjp_progress_fn, user: *mut c_void,
+    ) |c| {
         let cfg = c.required_mut(cfg)?;
         cfg.execution.progress = f.map(|f| (f, user));
         Ok(())
-    })
+    }
 }

@@ -8,8 +8,7 @@
 use super::boundary::Failure;
 use super::config::fdvjp_config;
 use super::contract::Contract;
-use super::export::export;
-use super::status::fdvjp_status;
+use super::export::exports;
 use crate::fd::{Layout, NoiseMode, Scheme};
 
 /// A getter's body: checks `cfg` and `out`, then writes `read(cfg)` to `*out`.
@@ -25,95 +24,65 @@ fn get<T: Copy>(
     Ok(())
 }
 
-/// Writes the difference scheme (`fdvjp_scheme`, default `FDVJP_CENTRAL`) to `*out`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_scheme(
-    cfg: *const fdvjp_config,
-    out: *mut i32,
-) -> fdvjp_status {
-    export!(|c| {
+exports! {
+    /// Writes the difference scheme (`fdvjp_scheme`, default `FDVJP_CENTRAL`) to `*out`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+    fn fdvjp_config_get_scheme(cfg: *const fdvjp_config, out: *mut i32) |c| {
         get(c, cfg, out, |cfg| match cfg.options.scheme() {
             Scheme::Central => 0,
             Scheme::Forward => 1,
             Scheme::Backward => 2,
             Scheme::Central4 => 3,
         })
-    })
-}
+    }
 
-/// Writes the Jacobian layout (`fdvjp_layout`, default `FDVJP_ROW_MAJOR`) to `*out`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_layout(
-    cfg: *const fdvjp_config,
-    out: *mut i32,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Writes the Jacobian layout (`fdvjp_layout`, default `FDVJP_ROW_MAJOR`) to `*out`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+    fn fdvjp_config_get_layout(cfg: *const fdvjp_config, out: *mut i32) |c| {
         get(c, cfg, out, |cfg| match cfg.options.layout() {
             Layout::RowMajor => 0,
             Layout::ColMajor => 1,
         })
-    })
-}
+    }
 
-/// Writes the relative step factor set by `fdvjp_config_set_relative_step` to `*out`;
-/// 0 when none is set (the scheme's default applies).
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `out` is NULL or writable for one double.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_relative_step(
-    cfg: *const fdvjp_config,
-    out: *mut f64,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Writes the relative step factor set by `fdvjp_config_set_relative_step` to `*out`;
+    /// 0 when none is set (the scheme's default applies).
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `out` is NULL or writable for one double.
+    fn fdvjp_config_get_relative_step(cfg: *const fdvjp_config, out: *mut f64) |c| {
         get(c, cfg, out, |cfg| {
             cfg.options.relative_step().unwrap_or(0.0)
         })
-    })
-}
+    }
 
-/// Writes 1 to `*out` when adaptive step selection is on, 0 when off (the default).
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_adaptive(
-    cfg: *const fdvjp_config,
-    out: *mut i32,
-) -> fdvjp_status {
-    export!(|c| get(c, cfg, out, |cfg| i32::from(cfg.options.adaptive())))
-}
+    /// Writes 1 to `*out` when adaptive step selection is on, 0 when off (the default).
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+    fn fdvjp_config_get_adaptive(cfg: *const fdvjp_config, out: *mut i32) |c| {
+        get(c, cfg, out, |cfg| i32::from(cfg.options.adaptive()))
+    }
 
-/// Writes the thread count set by `fdvjp_config_set_threads` to `*out` (0, the default,
-/// and 1 both mean serial).
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_threads(
-    cfg: *const fdvjp_config,
-    out: *mut usize,
-) -> fdvjp_status {
-    export!(|c| get(c, cfg, out, |cfg| cfg.execution.threads))
-}
+    /// Writes the thread count set by `fdvjp_config_set_threads` to `*out` (0, the default,
+    /// and 1 both mean serial).
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
+    fn fdvjp_config_get_threads(cfg: *const fdvjp_config, out: *mut usize) |c| {
+        get(c, cfg, out, |cfg| cfg.execution.threads)
+    }
 
-/// Writes the batch size set by `fdvjp_config_set_batch_size` to `*out`; 0 when none is
-/// set (the default: 1 point, or 4 per thread with threads).
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_batch_size(
-    cfg: *const fdvjp_config,
-    out: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Writes the batch size set by `fdvjp_config_set_batch_size` to `*out`; 0 when none is
+    /// set (the default: 1 point, or 4 per thread with threads).
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
+    fn fdvjp_config_get_batch_size(cfg: *const fdvjp_config, out: *mut usize) |c| {
         get(c, cfg, out, |cfg| {
             if cfg.batch_chosen {
                 cfg.options.batch()
@@ -121,24 +90,18 @@ pub unsafe extern "C" fn fdvjp_config_get_batch_size(
                 0
             }
         })
-    })
-}
+    }
 
-/// Writes the noise estimation mode (`fdvjp_noise_mode`, default `FDVJP_NOISE_AUTO`) to
-/// `*out`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_noise_mode(
-    cfg: *const fdvjp_config,
-    out: *mut i32,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Writes the noise estimation mode (`fdvjp_noise_mode`, default `FDVJP_NOISE_AUTO`) to
+    /// `*out`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
+    fn fdvjp_config_get_noise_mode(cfg: *const fdvjp_config, out: *mut i32) |c| {
         get(c, cfg, out, |cfg| match cfg.options.noise_mode() {
             NoiseMode::Auto => 0,
             NoiseMode::Estimate => 1,
             NoiseMode::Off => 2,
         })
-    })
+    }
 }

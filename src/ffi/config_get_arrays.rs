@@ -11,8 +11,9 @@ use super::boundary::Failure;
 use super::callback::fdvjp_progress_fn;
 use super::config::fdvjp_config;
 use super::contract::Contract;
-use super::export::export;
-use super::status::fdvjp_status::{self, *};
+use super::export::exports;
+use super::status::fdvjp_status::*;
+use crate::fd::{Options, Sparsity};
 use std::ffi::c_void;
 
 /// An array getter's body: checks every pointer, reads the option's arrays (all of one
@@ -50,151 +51,110 @@ fn get_arrays<T: Copy, const K: usize>(
     Ok(())
 }
 
-/// Copies the per-element absolute steps set by `fdvjp_config_set_steps` into
-/// `h[0..count]` and writes their number to `*count` (0 when none are set). `capacity`
-/// is the length of `h`; `capacity == 0` only writes `*count`; a `capacity` below the
-/// count is `FDVJP_LENGTH_MISMATCH`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `h` is NULL or writable for `capacity` doubles;
-/// `count` is NULL or writable for one `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_steps(
-    cfg: *const fdvjp_config,
-    h: *mut f64,
-    capacity: usize,
-    count: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
-        get_arrays(c, cfg, [(h, "h")], capacity, count, |cfg| {
-            [cfg.options.steps().unwrap_or_default().to_vec()]
+/// A sparsity pattern's row and column indices, by column, then by row; none for `None`.
+pub(super) fn coordinates(pattern: Option<&Sparsity>) -> [Vec<usize>; 2] {
+    let (rows, cols) = pattern.into_iter().flat_map(Sparsity::entries).unzip();
+    [rows, cols]
+}
+
+/// Declares getters of an option stored as one array of doubles, each as
+/// `fn fdvjp_config_get_steps(h) = Options::steps;`, giving `fdvjp_status
+/// fdvjp_config_get_steps(const fdvjp_config *cfg, double *h, size_t capacity, size_t
+/// *count)` by the module's rule.
+macro_rules! double_arrays {
+    ($($(#[$doc:meta])* fn $name:ident($array:ident) = $read:path;)*) => {
+        exports! {$(
+            $(#[$doc])*
+            fn $name(
+                cfg: *const fdvjp_config, $array: *mut f64, capacity: usize, count: *mut usize,
+            ) |c| {
+                let name = stringify!($array);
+                get_arrays(c, cfg, [($array, name)], capacity, count, |cfg| {
+                    [$read(&cfg.options).unwrap_or_default().to_vec()]
+                })
+            }
+        )*}
+    };
+}
+
+double_arrays! {
+    /// Copies the per-element absolute steps set by `fdvjp_config_set_steps` into
+    /// `h[0..count]` and writes their number to `*count` (0 when none are set). `capacity`
+    /// is the length of `h`; `capacity == 0` only writes `*count`; a `capacity` below the
+    /// count is `FDVJP_LENGTH_MISMATCH`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `h` is NULL or writable for `capacity` doubles;
+    /// `count` is NULL or writable for one `size_t`.
+    fn fdvjp_config_get_steps(h) = Options::steps;
+
+    /// Copies the typical magnitudes set by `fdvjp_config_set_typical` into
+    /// `typ[0..count]` and writes their number to `*count` (0 when none are set), as
+    /// `fdvjp_config_get_steps`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `typ` is NULL or writable for `capacity` doubles;
+    /// `count` is NULL or writable for one `size_t`.
+    fn fdvjp_config_get_typical(typ) = Options::typical;
+}
+
+exports! {
+    /// Copies the bounds set by `fdvjp_config_set_bounds` into `lower[0..count]` and
+    /// `upper[0..count]` and writes their number to `*count` (0 when there are none), as
+    /// `fdvjp_config_get_steps`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `lower` and `upper` are NULL or writable for
+    /// `capacity` doubles; `count` is NULL or writable for one `size_t`.
+    fn fdvjp_config_get_bounds(
+        cfg: *const fdvjp_config, lower: *mut f64, upper: *mut f64, capacity: usize,
+        count: *mut usize,
+    ) |c| {
+        let arrays = [(lower, "lower"), (upper, "upper")];
+        get_arrays(c, cfg, arrays, capacity, count, |cfg| match cfg.options.bounds() {
+            Some(b) => [b.lower().to_vec(), b.upper().to_vec()],
+            None => [Vec::new(), Vec::new()],
         })
-    })
+    }
+
+    /// Copies the sparsity pattern set by `fdvjp_config_set_sparsity` into
+    /// `rows[0..count]` and `cols[0..count]` and writes its number of entries to `*count` (0
+    /// when the Jacobian is taken as dense), as `fdvjp_config_get_steps`. The entries are the
+    /// distinct (row, column) pairs that were set, ordered by column, then by row: duplicates
+    /// given to the setter appear once.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `rows` and `cols` are NULL or writable for `capacity`
+    /// values; `count` is NULL or writable for one `size_t`.
+    fn fdvjp_config_get_sparsity(
+        cfg: *const fdvjp_config, rows: *mut usize, cols: *mut usize, capacity: usize,
+        count: *mut usize,
+    ) |c| {
+        let arrays = [(rows, "rows"), (cols, "cols")];
+        get_arrays(c, cfg, arrays, capacity, count, |cfg| coordinates(cfg.options.sparsity()))
+    }
 }
 
-/// Copies the typical magnitudes set by `fdvjp_config_set_typical` into
-/// `typ[0..count]` and writes their number to `*count` (0 when none are set), as
-/// `fdvjp_config_get_steps`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `typ` is NULL or writable for `capacity` doubles;
-/// `count` is NULL or writable for one `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_typical(
-    cfg: *const fdvjp_config,
-    typ: *mut f64,
-    capacity: usize,
-    count: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
-        get_arrays(c, cfg, [(typ, "typ")], capacity, count, |cfg| {
-            [cfg.options.typical().unwrap_or_default().to_vec()]
-        })
-    })
+double_arrays! {
+    /// Copies the noise levels declared with `fdvjp_config_set_noise` into
+    /// `levels[0..count]` and writes their number to `*count` (0 when none are declared, 1
+    /// for one level for every output), as `fdvjp_config_get_steps`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `levels` is NULL or writable for `capacity` doubles;
+    /// `count` is NULL or writable for one `size_t`.
+    fn fdvjp_config_get_noise(levels) = Options::noise;
 }
 
-/// Copies the bounds set by `fdvjp_config_set_bounds` into `lower[0..count]` and
-/// `upper[0..count]` and writes their number to `*count` (0 when there are none), as
-/// `fdvjp_config_get_steps`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `lower` and `upper` are NULL or writable for
-/// `capacity` doubles; `count` is NULL or writable for one `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_bounds(
-    cfg: *const fdvjp_config,
-    lower: *mut f64,
-    upper: *mut f64,
-    capacity: usize,
-    count: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
-        get_arrays(
-            c,
-            cfg,
-            [(lower, "lower"), (upper, "upper")],
-            capacity,
-            count,
-            |cfg| match cfg.options.bounds() {
-                Some(b) => [b.lower().to_vec(), b.upper().to_vec()],
-                None => [Vec::new(), Vec::new()],
-            },
-        )
-    })
-}
-
-/// Copies the sparsity pattern set by `fdvjp_config_set_sparsity` into
-/// `rows[0..count]` and `cols[0..count]` and writes its number of entries to `*count` (0
-/// when the Jacobian is taken as dense), as `fdvjp_config_get_steps`. The entries are the
-/// distinct (row, column) pairs that were set, ordered by column, then by row: duplicates
-/// given to the setter appear once.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `rows` and `cols` are NULL or writable for `capacity`
-/// values; `count` is NULL or writable for one `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_sparsity(
-    cfg: *const fdvjp_config,
-    rows: *mut usize,
-    cols: *mut usize,
-    capacity: usize,
-    count: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
-        get_arrays(
-            c,
-            cfg,
-            [(rows, "rows"), (cols, "cols")],
-            capacity,
-            count,
-            |cfg| {
-                let entries: Vec<(usize, usize)> = cfg
-                    .options
-                    .sparsity()
-                    .map(|s| s.entries().collect())
-                    .unwrap_or_default();
-                [
-                    entries.iter().map(|e| e.0).collect(),
-                    entries.iter().map(|e| e.1).collect(),
-                ]
-            },
-        )
-    })
-}
-
-/// Copies the noise levels declared with `fdvjp_config_set_noise` into
-/// `levels[0..count]` and writes their number to `*count` (0 when none are declared, 1
-/// for one level for every output), as `fdvjp_config_get_steps`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `levels` is NULL or writable for `capacity` doubles;
-/// `count` is NULL or writable for one `size_t`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_noise(
-    cfg: *const fdvjp_config,
-    levels: *mut f64,
-    capacity: usize,
-    count: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
-        get_arrays(c, cfg, [(levels, "levels")], capacity, count, |cfg| {
-            [cfg.options.noise().unwrap_or_default().to_vec()]
-        })
-    })
-}
-
-/// Writes the progress callback and its `user` pointer registered with
-/// `fdvjp_config_set_progress` to `*f` and `*user` (NULL and NULL when none is).
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `f` and `user` are NULL or writable for one pointer.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_get_progress(
-    cfg: *const fdvjp_config,
-    f: *mut fdvjp_progress_fn,
-    user: *mut *mut c_void,
-) -> fdvjp_status {
-    export!(|c| {
+exports! {
+    /// Writes the progress callback and its `user` pointer registered with
+    /// `fdvjp_config_set_progress` to `*f` and `*user` (NULL and NULL when none is).
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `f` and `user` are NULL or writable for one pointer.
+    fn fdvjp_config_get_progress(
+        cfg: *const fdvjp_config, f: *mut fdvjp_progress_fn, user: *mut *mut c_void,
+    ) |c| {
         let cfg = c.required(cfg)?;
         let (f, user) = (c.output_one(f, "f")?, c.output_one(user, "user")?);
         let (callback, data) = match cfg.execution.progress {
@@ -204,5 +164,5 @@ pub unsafe extern "C" fn fdvjp_config_get_progress(
         f.write(&[callback]);
         user.write(&[data]);
         Ok(())
-    })
+    }
 }

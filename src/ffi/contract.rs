@@ -44,6 +44,28 @@ pub(crate) trait Handle {
     }
 }
 
+/// Implements [`Handle`] for a C handle type (named `TYPE` after it) whose `magic` field
+/// holds `$magic` while it lives and 0 once freed; `in_use` as given, else false.
+macro_rules! handle {
+    ($type:ident, $argument:literal, $magic:ident $(, in_use: |$h:ident| $in_use:expr)?) => {
+        impl $crate::ffi::contract::Handle for $type {
+            const ARGUMENT: &'static str = $argument;
+            const TYPE: &'static str = stringify!($type);
+            fn is_live(&self) -> bool {
+                self.magic == $magic
+            }
+            fn retire(&mut self) {
+                self.magic = 0;
+            }
+            $(fn in_use(&self) -> bool {
+                let $h = self;
+                $in_use
+            })?
+        }
+    };
+}
+pub(crate) use handle;
+
 /// A new handle for C, to be freed by [`Contract::free`]; NULL if making it panics.
 pub(crate) fn new_handle<H: Handle>(make: impl FnOnce() -> H) -> *mut H {
     quiet_panic::catch(|| Box::into_raw(Box::new(make()))).unwrap_or(std::ptr::null_mut())
@@ -130,6 +152,20 @@ impl Contract {
         // above); by the contract it is readable for `len` elements during the call,
         // which the borrow of `self` outlives no more than the call.
         Ok(unsafe { std::slice::from_raw_parts(p, len) })
+    }
+
+    /// Input arrays of one length, as [`Contract::input`] in turn: `[lower, upper]` of `n`.
+    pub fn inputs<T, const K: usize>(
+        &self,
+        arrays: [(*const T, &str); K],
+        len: usize,
+        len_name: &str,
+    ) -> Result<[&[T]; K], Failure> {
+        let mut slices = [&[][..]; K];
+        for (slice, (p, name)) in slices.iter_mut().zip(arrays) {
+            *slice = self.input(p, len, name, len_name)?;
+        }
+        Ok(slices)
     }
 
     /// The caller's output array `p[0..len]`, checked now and written only by

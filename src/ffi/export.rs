@@ -1,6 +1,7 @@
-//! The one way in from C. Every exported function that returns a status is a
-//! `#[no_mangle] pub unsafe extern "C" fn`, written out or made by a family macro
-//! (cbindgen reads the macro-expanded crate), whose body is `export!(|c| ...)`, which
+//! The one way in from C. Every exported function that returns a status is declared by
+//! [`exports!`] (as regex's `rure` does with `ffi_fn!`), or by a family macro built on
+//! `export!` (`products!`); cbindgen reads the macro-expanded crate. Its body is
+//! `export!(|c| ...)`, which
 //!
 //! - takes the function's name from the item itself, for the last error
 //!   ("fdvjp_vjp: f is NULL"): no name is written twice;
@@ -58,6 +59,32 @@ macro_rules! export {
     }};
 }
 pub(crate) use export;
+
+/// Declares exported functions that return `fdvjp_status`:
+///
+/// ```text
+/// exports! {
+///     /// doc comment (it becomes the header's), with its `# Safety` section
+///     fn fdvjp_tape_len(t: *const fdvjp_tape, v: fdvjp_var, len: *mut usize) |c| { ... }
+/// }
+/// ```
+///
+/// gives `#[no_mangle] pub unsafe extern "C" fn fdvjp_tape_len(...) -> fdvjp_status` with
+/// the body `export!(|c| { ... })`. The C signature is written once, as compactly as C
+/// writes it, with the body next to it; the wrapper every export shares is written here.
+macro_rules! exports {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) |$c:ident| $body:block
+    )*) => {$(
+        $(#[$doc])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name($($arg: $ty),*) -> $crate::ffi::status::fdvjp_status {
+            $crate::ffi::export::export!(|$c| $body)
+        }
+    )*};
+}
+pub(crate) use exports;
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 use super::boundary::Failure;
 use super::config::fdvjp_config;
 use super::contract::enum_value;
-use super::export::export;
+use super::export::{export, exports};
 use super::status::fdvjp_status::{self, *};
 use crate::fd::{last_report, NoiseMode, NoiseSource};
 
@@ -177,49 +177,38 @@ pub unsafe extern "C" fn fdvjp_last_report_noise(out: *mut f64, len: usize) -> u
     report.outputs
 }
 
-/// Declares the absolute noise level of f's outputs: `len == 1` one level for every
-/// output, `len == m` one per output (checked against m at each computation:
-/// `FDVJP_INVALID_ARGUMENT` naming both lengths), `(NULL, 0)` declares nothing (the
-/// default). Each level must be finite and >= 0 (`FDVJP_INVALID_ARGUMENT` naming the index
-/// and the value). A declared level takes precedence over any estimate.
-///
-/// With a level ε, each direction whose plain-step error ε/h would exceed what the step
-/// rule promises takes the step balancing noise against truncation (for central
-/// differences `h = s (ε/M)^(1/3)`, s = max(|x_j|, typ_j), M the size of f and of its
-/// change over s; see the README's "Noisy functions"); no extra evaluations.
-///
-/// # Safety
-/// `cfg` is NULL or a live config; `levels` is NULL or readable for `len` doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_noise(
-    cfg: *mut fdvjp_config,
-    levels: *const f64,
-    len: usize,
-) -> fdvjp_status {
-    export!(|c| {
+exports! {
+    /// Declares the absolute noise level of f's outputs: `len == 1` one level for every
+    /// output, `len == m` one per output (checked against m at each computation:
+    /// `FDVJP_INVALID_ARGUMENT` naming both lengths), `(NULL, 0)` declares nothing (the
+    /// default). Each level must be finite and >= 0 (`FDVJP_INVALID_ARGUMENT` naming the index
+    /// and the value). A declared level takes precedence over any estimate.
+    ///
+    /// With a level ε, each direction whose plain-step error ε/h would exceed what the step
+    /// rule promises takes the step balancing noise against truncation (for central
+    /// differences `h = s (ε/M)^(1/3)`, s = max(|x_j|, typ_j), M the size of f and of its
+    /// change over s; see the README's "Noisy functions"); no extra evaluations.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config; `levels` is NULL or readable for `len` doubles.
+    fn fdvjp_config_set_noise(cfg: *mut fdvjp_config, levels: *const f64, len: usize) |c| {
         c.required_mut(cfg)?.set_options(|o| {
             let levels = c.input(levels, len, "levels", "len")?;
             Ok(o.set_noise((len > 0).then(|| levels.to_vec()))?)
         })
-    })
-}
+    }
 
-/// Selects when f's noise is estimated: `FDVJP_NOISE_AUTO` (default), `FDVJP_NOISE_ESTIMATE`
-/// or `FDVJP_NOISE_OFF` (see `fdvjp_noise_mode`). Any other value is
-/// `FDVJP_INVALID_ARGUMENT`.
-///
-/// # Safety
-/// `cfg` is NULL or a live config.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_config_set_noise_mode(
-    cfg: *mut fdvjp_config,
-    mode: i32,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Selects when f's noise is estimated: `FDVJP_NOISE_AUTO` (default), `FDVJP_NOISE_ESTIMATE`
+    /// or `FDVJP_NOISE_OFF` (see `fdvjp_noise_mode`). Any other value is
+    /// `FDVJP_INVALID_ARGUMENT`.
+    ///
+    /// # Safety
+    /// `cfg` is NULL or a live config.
+    fn fdvjp_config_set_noise_mode(cfg: *mut fdvjp_config, mode: i32) |c| {
         c.required_mut(cfg)?.set_options(|o| {
             let all = [NoiseMode::Auto, NoiseMode::Estimate, NoiseMode::Off];
             o.set_noise_mode(enum_value(&all, mode, "mode", "fdvjp_noise_mode")?);
             Ok(())
         })
-    })
+    }
 }

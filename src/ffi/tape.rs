@@ -5,9 +5,9 @@ use super::boundary::Failure;
 use super::buffers::Output;
 use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction, Execution};
 use super::config::{fdvjp_config, Snapshot};
-use super::contract::{new_handle, Contract, Handle};
-use super::export::export;
-use super::status::fdvjp_status::{self, *};
+use super::contract::{handle, new_handle, Contract};
+use super::export::{export, exports};
+use super::status::fdvjp_status::*;
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
 use crate::tape::{Tape, TapeError, Var};
 use ndarray::{ArrayD, IxDyn};
@@ -46,20 +46,8 @@ impl From<TapeError> for Failure {
     }
 }
 
-impl Handle for fdvjp_tape {
-    const ARGUMENT: &'static str = "t";
-    const TYPE: &'static str = "fdvjp_tape";
-    fn is_live(&self) -> bool {
-        self.magic == TAPE_MAGIC
-    }
-    fn retire(&mut self) {
-        self.magic = 0;
-    }
-    /// Freed from inside one of its own callbacks.
-    fn in_use(&self) -> bool {
-        self.tape.try_borrow_mut().is_err()
-    }
-}
+// In use when freed from inside one of its own callbacks.
+handle!(fdvjp_tape, "t", TAPE_MAGIC, in_use: |t| t.tape.try_borrow_mut().is_err());
 
 const IN_USE: &str = "t is in use by the call that invoked this callback: a callback must not \
                       call into its own tape";
@@ -126,6 +114,25 @@ fn opaque(
     Ok(tape.call(Box::new(f), &args, m, options)?)
 }
 
+/// Declares the exported opaque calls, `fn fdvjp_tape_call(f: fdvjp_fn) = CFunction::point;`
+/// giving `fdvjp_status fdvjp_tape_call(fdvjp_tape *t, const fdvjp_config *cfg, fdvjp_fn f,
+/// void *user, const fdvjp_var *args, size_t nargs, size_t m, fdvjp_var *out)` that
+/// records the function the path makes of `f` and `user` as [`opaque`].
+macro_rules! opaque_calls {
+    ($($(#[$doc:meta])* fn $name:ident(f: $callback:ty) = $make:path;)*) => {
+        exports! {$(
+            $(#[$doc])*
+            fn $name(
+                t: *mut fdvjp_tape, cfg: *const fdvjp_config, f: $callback, user: *mut c_void,
+                args: *const fdvjp_var, nargs: usize, m: usize, out: *mut fdvjp_var,
+            ) |c| {
+                let make = |execution| $make(f, user, execution);
+                record(c, t, out, |tape| opaque(c, tape, cfg, make, (args, nargs), m))
+            }
+        )*}
+    };
+}
+
 /// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
 #[no_mangle]
 pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
@@ -147,201 +154,126 @@ pub unsafe extern "C" fn fdvjp_tape_free(t: *mut fdvjp_tape) {
     export!(or(), |c| c.free(t))
 }
 
-/// Empties the tape for reuse: every node, gradient and kept callback is dropped, and every
-/// `fdvjp_var` issued so far becomes unknown (`FDVJP_UNKNOWN_VAR`). After it, the `user`
-/// pointers given to the tape are no longer used.
-///
-/// # Safety
-/// `t` is NULL or a live tape.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_clear(t: *mut fdvjp_tape) -> fdvjp_status {
-    export!(|c| {
+exports! {
+    /// Empties the tape for reuse: every node, gradient and kept callback is dropped, and every
+    /// `fdvjp_var` issued so far becomes unknown (`FDVJP_UNKNOWN_VAR`). After it, the `user`
+    /// pointers given to the tape are no longer used.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape.
+    fn fdvjp_tape_clear(t: *mut fdvjp_tape) |c| {
         c.required(t.cast_const())?.borrow_mut()?.clear();
         Ok(())
-    })
-}
+    }
 
-/// Records a differentiable vector input `x[0..n]` (shape `[n]`; values must be finite)
-/// and writes its var to `*out`.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `x` NULL or readable for n doubles; `out` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_input(
-    t: *mut fdvjp_tape,
-    x: *const f64,
-    n: usize,
-    out: *mut fdvjp_var,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Records a differentiable vector input `x[0..n]` (shape `[n]`; values must be finite)
+    /// and writes its var to `*out`.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `x` NULL or readable for n doubles; `out` NULL or writable.
+    fn fdvjp_tape_input(t: *mut fdvjp_tape, x: *const f64, n: usize, out: *mut fdvjp_var) |c| {
         record(c, t, out, |tape| {
             Ok(tape.input_slice(c.input(x, n, "x", "n")?)?)
         })
-    })
-}
+    }
 
-/// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
-/// product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
-/// finite.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
-/// readable for their product; `out` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_input_shaped(
-    t: *mut fdvjp_tape,
-    x: *const f64,
-    shape: *const usize,
-    ndim: usize,
-    out: *mut fdvjp_var,
-) -> fdvjp_status {
-    export!(|c| {
-        record(
-            c,
-            t,
-            out,
-            |tape| Ok(tape.input(shaped(c, x, shape, ndim)?)?),
-        )
-    })
-}
+    /// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
+    /// product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
+    /// finite.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
+    /// readable for their product; `out` NULL or writable.
+    fn fdvjp_tape_input_shaped(
+        t: *mut fdvjp_tape, x: *const f64, shape: *const usize, ndim: usize, out: *mut fdvjp_var,
+    ) |c| {
+        record(c, t, out, |tape| Ok(tape.input(shaped(c, x, shape, ndim)?)?))
+    }
 
-/// Records a vector constant `x[0..n]`: it takes part in ops but is not differentiated
-/// (it has no gradient, and nothing is pulled back into it). Values must be finite.
-///
-/// # Safety
-/// As `fdvjp_tape_input`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_constant(
-    t: *mut fdvjp_tape,
-    x: *const f64,
-    n: usize,
-    out: *mut fdvjp_var,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Records a vector constant `x[0..n]`: it takes part in ops but is not differentiated
+    /// (it has no gradient, and nothing is pulled back into it). Values must be finite.
+    ///
+    /// # Safety
+    /// As `fdvjp_tape_input`.
+    fn fdvjp_tape_constant(t: *mut fdvjp_tape, x: *const f64, n: usize, out: *mut fdvjp_var) |c| {
         record(c, t, out, |tape| {
             Ok(tape.constant_slice(c.input(x, n, "x", "n")?)?)
         })
-    })
-}
+    }
 
-/// Records a constant of shape `shape[0..ndim]` with row-major data `x`; `ndim == 0` gives
-/// a scalar, which broadcasts against arrays in elementwise ops.
-///
-/// # Safety
-/// As `fdvjp_tape_input_shaped`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_constant_shaped(
-    t: *mut fdvjp_tape,
-    x: *const f64,
-    shape: *const usize,
-    ndim: usize,
-    out: *mut fdvjp_var,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Records a constant of shape `shape[0..ndim]` with row-major data `x`; `ndim == 0` gives
+    /// a scalar, which broadcasts against arrays in elementwise ops.
+    ///
+    /// # Safety
+    /// As `fdvjp_tape_input_shaped`.
+    fn fdvjp_tape_constant_shaped(
+        t: *mut fdvjp_tape, x: *const f64, shape: *const usize, ndim: usize, out: *mut fdvjp_var,
+    ) |c| {
         record(c, t, out, |tape| {
             Ok(tape.constant(shaped(c, x, shape, ndim)?)?)
         })
-    })
+    }
 }
 
-/// Records an opaque function `y = f(x)` with `m` outputs, where `x` is the concatenation
-/// of the flattened values of `args[0..nargs]` (n = the sum of their lengths); `*out` is a
-/// vector var of length m.
-///
-/// Forward: f is called once now (and once per `fdvjp_tape_forward`); a non-zero return is
-/// `FDVJP_CALLBACK_FAILED` and a NaN or infinite y `FDVJP_NONFINITE_AT_X`, and nothing is
-/// recorded. Backward: the first pull-back at the current point computes the node's
-/// Jacobian by finite differences with `cfg`'s options, reusing the recorded y (n
-/// evaluations for a one-sided scheme, 2n central, 4n fourth order) and keeps it, so later
-/// backward passes at the same point (other seeds) cost no evaluation; a replay drops it.
-/// Memory: the cache holds m*n doubles per opaque node. The gradient is split back over the
-/// args.
-///
-/// `cfg` may be NULL (central differences); it is copied now, so it may be freed right
-/// after. Its threads, batch size and progress callback apply to this node's evaluations
-/// (the progress callback's user pointer must then stay valid as long as `user`). The tape
-/// keeps `f` and `user` and calls f again in backward and replay: `user` must stay valid
-/// until the tape is freed or cleared. A callback must not call into its
-/// own tape: such a call fails with `FDVJP_INVALID_ARGUMENT` and changes nothing.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `cfg` NULL or a live config; `args` NULL or readable for
-/// nargs vars; `out` NULL or writable; `f` callable with `user` until the tape is freed or
-/// cleared.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_call(
-    t: *mut fdvjp_tape,
-    cfg: *const fdvjp_config,
-    f: fdvjp_fn,
-    user: *mut c_void,
-    args: *const fdvjp_var,
-    nargs: usize,
-    m: usize,
-    out: *mut fdvjp_var,
-) -> fdvjp_status {
-    export!(|c| {
-        record(c, t, out, |tape| {
-            let make = |execution| CFunction::point(f, user, execution);
-            opaque(c, tape, cfg, make, (args, nargs), m)
-        })
-    })
+opaque_calls! {
+    /// Records an opaque function `y = f(x)` with `m` outputs, where `x` is the concatenation
+    /// of the flattened values of `args[0..nargs]` (n = the sum of their lengths); `*out` is a
+    /// vector var of length m.
+    ///
+    /// Forward: f is called once now (and once per `fdvjp_tape_forward`); a non-zero return is
+    /// `FDVJP_CALLBACK_FAILED` and a NaN or infinite y `FDVJP_NONFINITE_AT_X`, and nothing is
+    /// recorded. Backward: the first pull-back at the current point computes the node's
+    /// Jacobian by finite differences with `cfg`'s options, reusing the recorded y (n
+    /// evaluations for a one-sided scheme, 2n central, 4n fourth order) and keeps it, so later
+    /// backward passes at the same point (other seeds) cost no evaluation; a replay drops it.
+    /// Memory: the cache holds m*n doubles per opaque node. The gradient is split back over the
+    /// args.
+    ///
+    /// `cfg` may be NULL (central differences); it is copied now, so it may be freed right
+    /// after. Its threads, batch size and progress callback apply to this node's evaluations
+    /// (the progress callback's user pointer must then stay valid as long as `user`). The tape
+    /// keeps `f` and `user` and calls f again in backward and replay: `user` must stay valid
+    /// until the tape is freed or cleared. A callback must not call into its
+    /// own tape: such a call fails with `FDVJP_INVALID_ARGUMENT` and changes nothing.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `cfg` NULL or a live config; `args` NULL or readable for
+    /// nargs vars; `out` NULL or writable; `f` callable with `user` until the tape is freed or
+    /// cleared.
+    fn fdvjp_tape_call(f: fdvjp_fn) = CFunction::point;
+
+    /// `fdvjp_tape_call` with a batch function: the node's forward is one call with k = 1, and
+    /// its Jacobian hands the perturbed points over up to the config's batch size at a time
+    /// (on MPI ranks, a GPU, a cluster queue).
+    ///
+    /// # Safety
+    /// As `fdvjp_tape_call`.
+    fn fdvjp_tape_call_batch(f: fdvjp_batch_fn) = CFunction::batch;
 }
 
-/// `fdvjp_tape_call` with a batch function: the node's forward is one call with k = 1, and
-/// its Jacobian hands the perturbed points over up to the config's batch size at a time
-/// (on MPI ranks, a GPU, a cluster queue).
-///
-/// # Safety
-/// As `fdvjp_tape_call`.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_call_batch(
-    t: *mut fdvjp_tape,
-    cfg: *const fdvjp_config,
-    f: fdvjp_batch_fn,
-    user: *mut c_void,
-    args: *const fdvjp_var,
-    nargs: usize,
-    m: usize,
-    out: *mut fdvjp_var,
-) -> fdvjp_status {
-    export!(|c| {
-        record(c, t, out, |tape| {
-            let make = |execution| CFunction::batch(f, user, execution);
-            opaque(c, tape, cfg, make, (args, nargs), m)
-        })
-    })
-}
-
-/// Records a function `y = f(x)` with `m` outputs of the concatenated `args` (as
-/// `fdvjp_tape_call`) whose adjoint the caller supplies: in backward, `vjp(user, x, n, y,
-/// m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
-/// accumulates it; no finite differences. f is called once now and once per
-/// `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
-///
-/// The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
-/// cleared.
-///
-/// # Safety
-/// As `fdvjp_tape_call`, and `vjp` callable with `user` until the tape is freed or cleared.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_call_vjp(
-    t: *mut fdvjp_tape,
-    f: fdvjp_fn,
-    vjp: fdvjp_vjp_fn,
-    user: *mut c_void,
-    args: *const fdvjp_var,
-    nargs: usize,
-    m: usize,
-    out: *mut fdvjp_var,
-) -> fdvjp_status {
-    export!(|c| {
+exports! {
+    /// Records a function `y = f(x)` with `m` outputs of the concatenated `args` (as
+    /// `fdvjp_tape_call`) whose adjoint the caller supplies: in backward, `vjp(user, x, n, y,
+    /// m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
+    /// accumulates it; no finite differences. f is called once now and once per
+    /// `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
+    ///
+    /// The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
+    /// cleared.
+    ///
+    /// # Safety
+    /// As `fdvjp_tape_call`, and `vjp` callable with `user` until the tape is freed or cleared.
+    fn fdvjp_tape_call_vjp(
+        t: *mut fdvjp_tape, f: fdvjp_fn, vjp: fdvjp_vjp_fn, user: *mut c_void,
+        args: *const fdvjp_var, nargs: usize, m: usize, out: *mut fdvjp_var,
+    ) |c| {
         record(c, t, out, |tape| {
             let f = CFunction::point(f, user, Execution::default())?;
             let vjp = CVjp::new(vjp, user)?;
             let args = vars(c.input(args, nargs, "args", "nargs")?);
             Ok(tape.call_vjp(Box::new(f), Box::new(vjp), &args, m)?)
         })
-    })
+    }
 }
 
 /// The caller's var ids as vars (checked by the tape when used).
@@ -349,109 +281,63 @@ pub(crate) fn vars(ids: &[fdvjp_var]) -> Vec<Var> {
     ids.iter().map(|&id| Var::from_raw(id)).collect()
 }
 
-/// Writes a var's number of elements to `*len`.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `len` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_len(
-    t: *const fdvjp_tape,
-    v: fdvjp_var,
-    len: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
-        read(
-            c,
-            t,
-            |c| c.output_one(len, "len"),
-            |tape, out| {
-                out.write(&[tape.value(Var::from_raw(v))?.len()]);
-                Ok(())
-            },
-        )
-    })
-}
+exports! {
+    /// Writes a var's number of elements to `*len`.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `len` NULL or writable.
+    fn fdvjp_tape_len(t: *const fdvjp_tape, v: fdvjp_var, len: *mut usize) |c| {
+        read(c, t, |c| c.output_one(len, "len"), |tape, out| {
+            out.write(&[tape.value(Var::from_raw(v))?.len()]);
+            Ok(())
+        })
+    }
 
-/// Writes a var's number of dimensions to `*ndim` (0 for a scalar).
-///
-/// # Safety
-/// `t` is NULL or a live tape; `ndim` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_ndim(
-    t: *const fdvjp_tape,
-    v: fdvjp_var,
-    ndim: *mut usize,
-) -> fdvjp_status {
-    export!(|c| {
-        read(
-            c,
-            t,
-            |c| c.output_one(ndim, "ndim"),
-            |tape, out| {
-                out.write(&[tape.value(Var::from_raw(v))?.ndim()]);
-                Ok(())
-            },
-        )
-    })
-}
+    /// Writes a var's number of dimensions to `*ndim` (0 for a scalar).
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `ndim` NULL or writable.
+    fn fdvjp_tape_ndim(t: *const fdvjp_tape, v: fdvjp_var, ndim: *mut usize) |c| {
+        read(c, t, |c| c.output_one(ndim, "ndim"), |tape, out| {
+            out.write(&[tape.value(Var::from_raw(v))?.ndim()]);
+            Ok(())
+        })
+    }
 
-/// Writes a var's shape to `shape[0..ndim]`; `ndim` must equal its number of dimensions
-/// (`fdvjp_tape_ndim`), else `FDVJP_LENGTH_MISMATCH`.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `shape` NULL or writable for ndim sizes.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_shape(
-    t: *const fdvjp_tape,
-    v: fdvjp_var,
-    shape: *mut usize,
-    ndim: usize,
-) -> fdvjp_status {
-    export!(|c| {
-        read(
-            c,
-            t,
-            |c| c.output(shape, ndim, "shape", "ndim"),
-            |tape, out| {
-                let s = tape.value(Var::from_raw(v))?.shape();
-                if s.len() != ndim {
-                    return Err(Failure::new(
-                        FDVJP_LENGTH_MISMATCH,
-                        format!(
-                            "ndim = {ndim}, but {} has {} dimensions",
-                            Var::from_raw(v),
-                            s.len()
-                        ),
-                    ));
-                }
-                out.write(s);
-                Ok(())
-            },
-        )
-    })
-}
+    /// Writes a var's shape to `shape[0..ndim]`; `ndim` must equal its number of dimensions
+    /// (`fdvjp_tape_ndim`), else `FDVJP_LENGTH_MISMATCH`.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `shape` NULL or writable for ndim sizes.
+    fn fdvjp_tape_shape(t: *const fdvjp_tape, v: fdvjp_var, shape: *mut usize, ndim: usize) |c| {
+        read(c, t, |c| c.output(shape, ndim, "shape", "ndim"), |tape, out| {
+            let s = tape.value(Var::from_raw(v))?.shape();
+            if s.len() != ndim {
+                return Err(Failure::new(
+                    FDVJP_LENGTH_MISMATCH,
+                    format!(
+                        "ndim = {ndim}, but {} has {} dimensions",
+                        Var::from_raw(v),
+                        s.len()
+                    ),
+                ));
+            }
+            out.write(s);
+            Ok(())
+        })
+    }
 
-/// Copies a var's value (row-major, `len` = its number of elements) into `out`. Values
-/// are those of the last recording or `fdvjp_tape_forward`; an input set by
-/// `fdvjp_tape_set_input` shows its new value at once.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_value(
-    t: *const fdvjp_tape,
-    v: fdvjp_var,
-    out: *mut f64,
-    len: usize,
-) -> fdvjp_status {
-    export!(|c| {
-        read(
-            c,
-            t,
-            |c| c.output(out, len, "out", "len"),
-            |tape, out| copy_out(out, tape.value(Var::from_raw(v))?, v),
-        )
-    })
+    /// Copies a var's value (row-major, `len` = its number of elements) into `out`. Values
+    /// are those of the last recording or `fdvjp_tape_forward`; an input set by
+    /// `fdvjp_tape_set_input` shows its new value at once.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
+    fn fdvjp_tape_value(t: *const fdvjp_tape, v: fdvjp_var, out: *mut f64, len: usize) |c| {
+        read(c, t, |c| c.output(out, len, "out", "len"), |tape, out| {
+            copy_out(out, tape.value(Var::from_raw(v))?, v)
+        })
+    }
 }
 
 /// Reads from the tape behind `t` into the output `dest` makes (checked after the tape).
@@ -482,23 +368,17 @@ fn copy_out(out: Output<'_, f64>, value: &ArrayD<f64>, v: fdvjp_var) -> Result<(
     Ok(())
 }
 
-/// Computes the gradient of `<seed, out>` with respect to every input, replacing earlier
-/// gradients. `seed` has `len` = the number of elements of `out` (row-major); `seed ==
-/// NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
-/// `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
-/// not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
-/// each point (see `fdvjp_tape_call`). On failure the previous gradients are kept.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `seed` NULL or readable for len doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_backward(
-    t: *mut fdvjp_tape,
-    out: fdvjp_var,
-    seed: *const f64,
-    len: usize,
-) -> fdvjp_status {
-    export!(|c| {
+exports! {
+    /// Computes the gradient of `<seed, out>` with respect to every input, replacing earlier
+    /// gradients. `seed` has `len` = the number of elements of `out` (row-major); `seed ==
+    /// NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
+    /// `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
+    /// not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
+    /// each point (see `fdvjp_tape_call`). On failure the previous gradients are kept.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `seed` NULL or readable for len doubles.
+    fn fdvjp_tape_backward(t: *mut fdvjp_tape, out: fdvjp_var, seed: *const f64, len: usize) |c| {
         let mut tape = c.required(t.cast_const())?.borrow_mut()?;
         let seed = if seed.is_null() {
             if len > 1 {
@@ -513,65 +393,43 @@ pub unsafe extern "C" fn fdvjp_tape_backward(
         };
         tape.backward(Var::from_raw(out), seed)?;
         Ok(())
-    })
-}
+    }
 
-/// Copies the gradient of the last `fdvjp_tape_backward` with respect to `input` (`len` =
-/// its number of elements) into `out`; zero where the output does not depend on it.
-/// `FDVJP_INVALID_ARGUMENT` if `input` is not an input, or if there was no backward since
-/// the tape was created, cleared, replayed or had an input set.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_grad(
-    t: *const fdvjp_tape,
-    input: fdvjp_var,
-    out: *mut f64,
-    len: usize,
-) -> fdvjp_status {
-    export!(|c| {
-        read(
-            c,
-            t,
-            |c| c.output(out, len, "out", "len"),
-            |tape, out| copy_out(out, &tape.grad(Var::from_raw(input))?, input),
-        )
-    })
-}
+    /// Copies the gradient of the last `fdvjp_tape_backward` with respect to `input` (`len` =
+    /// its number of elements) into `out`; zero where the output does not depend on it.
+    /// `FDVJP_INVALID_ARGUMENT` if `input` is not an input, or if there was no backward since
+    /// the tape was created, cleared, replayed or had an input set.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
+    fn fdvjp_tape_grad(t: *const fdvjp_tape, input: fdvjp_var, out: *mut f64, len: usize) |c| {
+        read(c, t, |c| c.output(out, len, "out", "len"), |tape, out| {
+            copy_out(out, &tape.grad(Var::from_raw(input))?, input)
+        })
+    }
 
-/// Sets an input's values to `x[0..n]` (n = its number of elements, all finite; the shape
-/// is kept), for a replay with `fdvjp_tape_forward`. Until then the other values are
-/// stale: recording ops and `fdvjp_tape_backward` are refused, and the last gradients are
-/// dropped.
-///
-/// # Safety
-/// `t` is NULL or a live tape; `x` NULL or readable for n doubles.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_set_input(
-    t: *mut fdvjp_tape,
-    input: fdvjp_var,
-    x: *const f64,
-    n: usize,
-) -> fdvjp_status {
-    export!(|c| {
+    /// Sets an input's values to `x[0..n]` (n = its number of elements, all finite; the shape
+    /// is kept), for a replay with `fdvjp_tape_forward`. Until then the other values are
+    /// stale: recording ops and `fdvjp_tape_backward` are refused, and the last gradients are
+    /// dropped.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape; `x` NULL or readable for n doubles.
+    fn fdvjp_tape_set_input(t: *mut fdvjp_tape, input: fdvjp_var, x: *const f64, n: usize) |c| {
         let mut tape = c.required(t.cast_const())?.borrow_mut()?;
         tape.set_input(Var::from_raw(input), c.input(x, n, "x", "n")?)?;
         Ok(())
-    })
-}
+    }
 
-/// Replays every recorded node at the current input values, without recording again: each
-/// opaque or custom-VJP node calls its f once, and opaque Jacobians are dropped. Nodes that
-/// depend on no input are not re-evaluated. On failure (a callback's non-zero return or
-/// non-finite output) every value is left as before the call.
-///
-/// # Safety
-/// `t` is NULL or a live tape, and the `user` pointers it keeps are still valid.
-#[no_mangle]
-pub unsafe extern "C" fn fdvjp_tape_forward(t: *mut fdvjp_tape) -> fdvjp_status {
-    export!(|c| {
+    /// Replays every recorded node at the current input values, without recording again: each
+    /// opaque or custom-VJP node calls its f once, and opaque Jacobians are dropped. Nodes that
+    /// depend on no input are not re-evaluated. On failure (a callback's non-zero return or
+    /// non-finite output) every value is left as before the call.
+    ///
+    /// # Safety
+    /// `t` is NULL or a live tape, and the `user` pointers it keeps are still valid.
+    fn fdvjp_tape_forward(t: *mut fdvjp_tape) |c| {
         c.required(t.cast_const())?.borrow_mut()?.forward()?;
         Ok(())
-    })
+    }
 }
