@@ -81,7 +81,10 @@ mod tests {
             .collect()
     }
 
-    fn assert_orthogonal(col_rows: &[Vec<usize>], c: &Colouring) {
+    /// The colouring of `col_rows`, checked: no group shares a row, and every non-empty
+    /// column is in exactly one group.
+    fn checked_colour(col_rows: &[Vec<usize>], m: usize) -> Colouring {
+        let c = colour(col_rows, m);
         for g in &c.groups {
             let mut owner = std::collections::HashMap::new();
             for &j in g {
@@ -99,26 +102,19 @@ mod tests {
             .filter(|&j| !col_rows[j].is_empty())
             .collect();
         assert_eq!(all, nonempty, "every non-empty column in exactly one group");
+        c
     }
 
     #[test]
     fn tridiagonal_needs_three_groups() {
-        let rows = band(1000, 1);
-        let c = colour(&rows, 1000);
-        assert_eq!(c.groups.len(), 3);
-        assert_orthogonal(&rows, &c);
+        assert_eq!(checked_colour(&band(1000, 1), 1000).groups.len(), 3);
     }
 
     #[test]
     fn banded_and_dense_patterns() {
-        let rows = band(50, 2);
-        let c = colour(&rows, 50);
-        assert_eq!(c.groups.len(), 5);
-        assert_orthogonal(&rows, &c);
+        assert_eq!(checked_colour(&band(50, 2), 50).groups.len(), 5);
         let dense: Vec<Vec<usize>> = (0..7).map(|_| (0..4).collect()).collect();
-        let c = colour(&dense, 4);
-        assert_eq!(c.groups.len(), 7);
-        assert_orthogonal(&dense, &c);
+        assert_eq!(checked_colour(&dense, 4).groups.len(), 7);
         let diagonal: Vec<Vec<usize>> = (0..9).map(|j| vec![j]).collect();
         assert_eq!(
             colour(&diagonal, 9).groups,
@@ -129,8 +125,6 @@ mod tests {
     #[test]
     fn empty_columns_get_no_group() {
         let rows = vec![vec![0], vec![], vec![0, 1]];
-        let c = colour(&rows, 2);
-        assert_orthogonal(&rows, &c);
-        assert_eq!(c.groups.len(), 2);
+        assert_eq!(checked_colour(&rows, 2).groups.len(), 2);
     }
 }

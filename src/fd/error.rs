@@ -178,11 +178,12 @@ pub(crate) fn check_len(
 
 /// Checks that every entry of `values` is finite.
 pub(crate) fn check_finite(what: &str, values: &[f64]) -> Result<(), FdError> {
-    match values.iter().position(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(FdError::InvalidArgument(format!(
-            "{what}[{i}] = {} is not finite",
-            values[i]
-        ))),
-    }
+    nonfinite_entry(what, values).map_or(Ok(()), |e| Err(FdError::InvalidArgument(e)))
+}
+
+/// The message naming the first entry of `values` that is not finite ("x[3] = NaN is not
+/// finite"; `what` names the array), if there is one. The tape's check uses it too.
+pub(crate) fn nonfinite_entry(what: &str, values: &[f64]) -> Option<String> {
+    let i = values.iter().position(|v| !v.is_finite())?;
+    Some(format!("{what}[{i}] = {} is not finite", values[i]))
 }

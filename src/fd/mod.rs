@@ -62,3 +62,6 @@ pub use scheme::Scheme;
 pub use sparsity::Sparsity;
 pub use threaded::Threaded;
 pub use vjp::{vjp, vjp_at};
+
+/// For the tape's own finiteness checks, which word their messages alike.
+pub(crate) use error::nonfinite_entry;

@@ -82,6 +82,15 @@ fn check_positive(what: &str, values: &[f64]) -> Result<(), FdError> {
     }
 }
 
+/// Per-element values that must each be finite and > 0 (steps, typical magnitudes), or
+/// `None`; an error names the offending element.
+fn positive(what: &str, values: Option<Vec<f64>>) -> Result<Option<Vec<f64>>, FdError> {
+    if let Some(v) = &values {
+        check_positive(what, v)?;
+    }
+    Ok(values)
+}
+
 impl Options {
     /// Central differences with the default steps, no bounds, row-major Jacobians.
     pub fn new() -> Self {
@@ -126,10 +135,7 @@ impl Options {
     /// Sets per-element absolute steps (each finite and > 0); they override the relative
     /// rule. `None` clears them.
     pub fn set_steps(&mut self, steps: Option<Vec<f64>>) -> Result<(), FdError> {
-        if let Some(s) = &steps {
-            check_positive("steps", s)?;
-        }
-        self.steps = steps;
+        self.steps = positive("steps", steps)?;
         Ok(())
     }
 
@@ -140,10 +146,7 @@ impl Options {
 
     /// Sets per-element typical magnitudes `typ_j` (each finite and > 0; default 1).
     pub fn set_typical(&mut self, typical: Option<Vec<f64>>) -> Result<(), FdError> {
-        if let Some(t) = &typical {
-            check_positive("typical", t)?;
-        }
-        self.typical = typical;
+        self.typical = positive("typical", typical)?;
         Ok(())
     }
 

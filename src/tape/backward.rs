@@ -112,14 +112,8 @@ impl Tape {
     /// The gradient, from the last backward, of `<seed, out>` with respect to `input` (in
     /// its shape; zero if `out` does not depend on it).
     pub fn grad(&self, input: Var) -> Result<ArrayD<f64>, TapeError> {
-        let i = self.index(input)?;
+        let i = self.input_index(input, ": only inputs have gradients")?;
         let node = &self.nodes[i];
-        if !matches!(node.op, Op::Input) {
-            return Err(TapeError::InvalidArgument(format!(
-                "{input} is {}, not an input: only inputs have gradients",
-                node.op.describe()
-            )));
-        }
         let grads = self.grads.as_ref().ok_or_else(|| {
             TapeError::InvalidArgument(
                 "no gradients: no backward since the tape was created, cleared, or its \

@@ -84,6 +84,19 @@ impl Tape {
         })
     }
 
+    /// The node index of an input var; any other var is "{v} is {what}, not an
+    /// input{why}".
+    pub(crate) fn input_index(&self, v: Var, why: &str) -> Result<usize, TapeError> {
+        let i = self.index(v)?;
+        match &self.nodes[i].op {
+            Op::Input => Ok(i),
+            op => Err(TapeError::InvalidArgument(format!(
+                "{v} is {}, not an input{why}",
+                op.describe()
+            ))),
+        }
+    }
+
     /// The value of a var (row-major, with its shape).
     pub fn value(&self, v: Var) -> Result<&ArrayD<f64>, TapeError> {
         Ok(&self.nodes[self.index(v)?].value)

@@ -17,14 +17,8 @@ impl Tape {
     /// kept). The other values are stale until [`Tape::forward`], and the gradients of the
     /// last backward are dropped.
     pub fn set_input(&mut self, input: Var, x: &[f64]) -> Result<(), TapeError> {
-        let i = self.index(input)?;
+        let i = self.input_index(input, "")?;
         let node = &self.nodes[i];
-        if !matches!(node.op, Op::Input) {
-            return Err(TapeError::InvalidArgument(format!(
-                "{input} is {}, not an input",
-                node.op.describe()
-            )));
-        }
         if x.len() != node.value.len() {
             return Err(TapeError::LengthMismatch {
                 what: "x".to_string(),

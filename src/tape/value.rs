@@ -2,6 +2,7 @@
 //! every op can work on flat slices.
 
 use super::error::TapeError;
+use crate::fd::nonfinite_entry;
 use ndarray::{arr0, Array1, ArrayD, IxDyn};
 
 /// The flat row-major data of a tape value.
@@ -93,13 +94,7 @@ pub(crate) fn total_len(
 
 /// Checks that every entry is finite; `what` names the array in the message.
 pub(crate) fn check_finite(what: &str, values: &[f64]) -> Result<(), TapeError> {
-    match values.iter().position(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(TapeError::InvalidArgument(format!(
-            "{what}[{i}] = {} is not finite",
-            values[i]
-        ))),
-    }
+    nonfinite_entry(what, values).map_or(Ok(()), |e| Err(TapeError::InvalidArgument(e)))
 }
 
 /// Adds `g` into the adjoint slot `acc` (which starts empty).
