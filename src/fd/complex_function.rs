@@ -37,13 +37,8 @@ pub fn complex_vjp<G: ComplexFunction + ?Sized>(
     v: &[Complex64],
     opts: &Options,
 ) -> Result<Vec<Complex64>, FdError> {
-    let grad = vjp(
-        &Interleaved(g),
-        &to_interleaved(z),
-        &to_interleaved(v),
-        opts,
-    )?;
-    Ok(to_complex(&grad))
+    let (f, x) = (Interleaved(g), to_interleaved(z));
+    Ok(to_complex(&vjp(&f, &x, &to_interleaved(v), opts)?))
 }
 
 /// The JVP `A u + B conj(u)` (m entries) of f at `z` along `u` (n entries).
@@ -54,14 +49,8 @@ pub fn complex_jvp<G: ComplexFunction + ?Sized>(
     u: &[Complex64],
     opts: &Options,
 ) -> Result<Vec<Complex64>, FdError> {
-    let w = jvp(
-        &Interleaved(g),
-        &to_interleaved(z),
-        2 * m,
-        &to_interleaved(u),
-        opts,
-    )?;
-    Ok(to_complex(&w))
+    let (f, x) = (Interleaved(g), to_interleaved(z));
+    Ok(to_complex(&jvp(&f, &x, 2 * m, &to_interleaved(u), opts)?))
 }
 
 /// The real `2m × 2n` Jacobian of the interleaved view, in `opts.layout()` order.
