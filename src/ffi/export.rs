@@ -1,6 +1,7 @@
 //! The one way in from C. Every exported function that returns a status is declared by
-//! [`exports!`] (as regex's `rure` does with `ffi_fn!`), or by a family macro built on
-//! `export!` (`products!`); cbindgen reads the macro-expanded crate. Its body is
+//! [`exports!`] (as regex's `rure` does with `ffi_fn!`), directly or through a family
+//! macro that writes a family's signature once (`products!`, `double_arrays!`,
+//! `opaque_calls!`); cbindgen reads the macro-expanded crate. Its body is
 //! `export!(|c| ...)`, which
 //!
 //! - takes the function's name from the item itself, for the last error

@@ -30,33 +30,25 @@ use std::ffi::c_void;
 /// double *x, size_t n, size_t m, const double *v, double *grad)`: the config, the
 /// callback and its `user`, x and its length n, the output count m, then the seed (input,
 /// for a VJP or JVP), the result and the error estimates (outputs, for an estimate), named
-/// as written. The body is [`run`] with the [`Method`] and [`Op`] named.
+/// as written, declared through [`exports!`](super::export::exports). The body is [`run`]
+/// with the [`Method`] and [`Op`] named.
 macro_rules! products {
     ($(
         $(#[$doc:meta])*
         fn $name:ident(f: $callback:ty) = $method:ident,
             $op:ident($x:ident $(, $seed:ident)? -> $out:ident $(+ $err:ident)?);
-    )*) => {$(
+    )*) => {$crate::ffi::export::exports! {$(
         $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(
-            cfg: *const $crate::ffi::config::fdvjp_config,
-            f: $callback,
-            user: *mut ::std::ffi::c_void,
-            $x: *const f64,
-            n: usize,
-            m: usize,
-            $($seed: *const f64,)?
-            $out: *mut f64,
-            $($err: *mut f64,)?
-        ) -> $crate::ffi::status::fdvjp_status {
+        fn $name(
+            cfg: *const $crate::ffi::config::fdvjp_config, f: $callback,
+            user: *mut ::std::ffi::c_void, $x: *const f64, n: usize, m: usize,
+            $($seed: *const f64,)? $out: *mut f64, $($err: *mut f64,)?
+        ) |c| {
             use $crate::ffi::product::{run, Arrays, Method, Op};
-            $crate::ffi::export::export!(|c| {
-                let arrays = Arrays::new($x, n, m, $out)$(.with_seed($seed))?$(.with_error($err))?;
-                run(c, cfg, Method::$method(f, user), Op::$op, arrays)
-            })
+            let arrays = Arrays::new($x, n, m, $out)$(.with_seed($seed))?$(.with_error($err))?;
+            run(c, cfg, Method::$method(f, user), Op::$op, arrays)
         }
-    )*};
+    )*}};
 }
 pub(crate) use products;
 
