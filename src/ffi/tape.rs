@@ -133,6 +133,31 @@ macro_rules! opaque_calls {
     };
 }
 
+/// Declares the entry points that record a value from the caller's data: `fn NAME(vector)
+/// = input_slice;` gives `NAME(fdvjp_tape *t, const double *x, size_t n, fdvjp_var *out)`
+/// recording `x[0..n]` by that [`Tape`] method, `fn NAME(shaped) = input;` gives `NAME(t,
+/// x, const size_t *shape, size_t ndim, out)` recording the array [`shaped`] makes.
+macro_rules! values {
+    ($($(#[$doc:meta])* fn $name:ident($form:ident) = $record:ident;)*) => {$(
+        values!(@$form $(#[$doc])* $name, $record);
+    )*};
+    (@vector $(#[$doc:meta])* $name:ident, $record:ident) => {exports! {
+        $(#[$doc])*
+        fn $name(t: *mut fdvjp_tape, x: *const f64, n: usize, out: *mut fdvjp_var) |c| {
+            record(c, t, out, |tape| Ok(tape.$record(c.input(x, n, "x", "n")?)?))
+        }
+    }};
+    (@shaped $(#[$doc:meta])* $name:ident, $record:ident) => {exports! {
+        $(#[$doc])*
+        fn $name(
+            t: *mut fdvjp_tape, x: *const f64, shape: *const usize, ndim: usize,
+            out: *mut fdvjp_var,
+        ) |c| {
+            record(c, t, out, |tape| Ok(tape.$record(shaped(c, x, shape, ndim)?)?))
+        }
+    }};
+}
+
 /// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
 #[no_mangle]
 pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
@@ -165,17 +190,15 @@ exports! {
         c.required(t.cast_const())?.borrow_mut()?.clear();
         Ok(())
     }
+}
 
+values! {
     /// Records a differentiable vector input `x[0..n]` (shape `[n]`; values must be finite)
     /// and writes its var to `*out`.
     ///
     /// # Safety
     /// `t` is NULL or a live tape; `x` NULL or readable for n doubles; `out` NULL or writable.
-    fn fdvjp_tape_input(t: *mut fdvjp_tape, x: *const f64, n: usize, out: *mut fdvjp_var) |c| {
-        record(c, t, out, |tape| {
-            Ok(tape.input_slice(c.input(x, n, "x", "n")?)?)
-        })
-    }
+    fn fdvjp_tape_input(vector) = input_slice;
 
     /// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
     /// product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
@@ -184,35 +207,21 @@ exports! {
     /// # Safety
     /// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
     /// readable for their product; `out` NULL or writable.
-    fn fdvjp_tape_input_shaped(
-        t: *mut fdvjp_tape, x: *const f64, shape: *const usize, ndim: usize, out: *mut fdvjp_var,
-    ) |c| {
-        record(c, t, out, |tape| Ok(tape.input(shaped(c, x, shape, ndim)?)?))
-    }
+    fn fdvjp_tape_input_shaped(shaped) = input;
 
     /// Records a vector constant `x[0..n]`: it takes part in ops but is not differentiated
     /// (it has no gradient, and nothing is pulled back into it). Values must be finite.
     ///
     /// # Safety
     /// As `fdvjp_tape_input`.
-    fn fdvjp_tape_constant(t: *mut fdvjp_tape, x: *const f64, n: usize, out: *mut fdvjp_var) |c| {
-        record(c, t, out, |tape| {
-            Ok(tape.constant_slice(c.input(x, n, "x", "n")?)?)
-        })
-    }
+    fn fdvjp_tape_constant(vector) = constant_slice;
 
     /// Records a constant of shape `shape[0..ndim]` with row-major data `x`; `ndim == 0` gives
     /// a scalar, which broadcasts against arrays in elementwise ops.
     ///
     /// # Safety
     /// As `fdvjp_tape_input_shaped`.
-    fn fdvjp_tape_constant_shaped(
-        t: *mut fdvjp_tape, x: *const f64, shape: *const usize, ndim: usize, out: *mut fdvjp_var,
-    ) |c| {
-        record(c, t, out, |tape| {
-            Ok(tape.constant(shaped(c, x, shape, ndim)?)?)
-        })
-    }
+    fn fdvjp_tape_constant_shaped(shaped) = constant;
 }
 
 opaque_calls! {
