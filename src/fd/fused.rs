@@ -7,7 +7,7 @@
 //! doubled the cost of a cheap f (issue 15). Here each stencil point is only checked
 //! finite as it arrives; one pass over the outputs then accumulates the product with v
 //! and the v-weighted sums the step refinement looks at (`refine::Sums`), in four
-//! independent lanes so that the pass vectorises.
+//! independent lanes so that the pass vectorises (`fused/pass.rs`).
 //!
 //! Only the common case comes here: an axis direction whose scheme stencil fits at the
 //! nominal step and that the refinement does not suspect before evaluating. A point that
@@ -16,7 +16,8 @@
 //!
 //! Results: bit for bit those of the general path: the same operations on each output in
 //! the same order, the product summed in order (only the refinement's sums run in lanes:
-//! they decide thresholds and bound errors, where the last bits do not matter).
+//! they decide thresholds and bound errors; the reported bound is not bit for bit the
+//! general path's, see `fused/pass.rs`).
 
 use super::derivative::{after_nonfinite, fits, move_to, Direction};
 use super::directional::directional;
@@ -24,9 +25,10 @@ use super::error::FdError;
 use super::function::Function;
 use super::probe::Probe;
 use super::refine::{self, Need, Sums};
+use pass::{central_pass, general_pass, larger, Consts, LANES};
 
-/// The lanes of the accumulating pass.
-const LANES: usize = 4;
+mod pass;
+
 /// More terms than any stencil has.
 const MAX_TERMS: usize = 8;
 
@@ -123,10 +125,11 @@ fn plain_dot(d: &[f64], v: &[f64]) -> f64 {
     d.iter().zip(v).map(|(d, v)| d * v).sum::<f64>()
 }
 
-/// Whether every value is finite, in one pass without early exit (it vectorises).
+/// Whether every value is finite, in one pass without early exit: `y * 0` is 0 exactly
+/// when y is finite (NaN for a NaN or an infinity), a comparison that vectorises (the
+/// exponent's bits would need 64-bit integer comparisons, which SSE2 lacks).
 fn all_finite(y: &[f64]) -> bool {
-    const EXP: u64 = 0x7ff0_0000_0000_0000;
-    y.iter().fold(true, |ok, v| ok & (v.to_bits() & EXP != EXP))
+    y.iter().fold(true, |ok, &v| ok & (v * 0.0 == 0.0))
 }
 
 /// `sum_i (n_i / t) v_i`, `n_i = sum_k w_k (y_k,i - f_i(x))` over the points (not x
@@ -172,25 +175,8 @@ fn dot_only(terms: &[(f64, f64)], points: &[f64], y0: &[f64], v: &[f64], m: usiz
     dot
 }
 
-/// Calls `body(i, i % LANES)` for i in 0..m in order.
-#[inline(always)]
-fn for_lanes(m: usize, mut body: impl FnMut(usize, usize)) {
-    let full = m - m % LANES;
-    let mut i = 0;
-    while i < full {
-        body(i, 0);
-        body(i + 1, 1);
-        body(i + 2, 2);
-        body(i + 3, 3);
-        i += LANES;
-    }
-    for i in full..m {
-        body(i, i - full);
-    }
-}
-
-/// The product with v and the refinement's v-weighted sums, in one pass (central stencil;
-/// any stencil through the general loop).
+/// The product with v and the refinement's v-weighted sums, in one pass (central stencil
+/// by [`central_pass`]; any other stencil through [`general_pass`]); see `pass.rs`.
 fn with_sums<F: Function + ?Sized>(
     p: &Probe<'_, '_, F>,
     terms: &[(f64, f64)],
@@ -199,59 +185,14 @@ fn with_sums<F: Function + ?Sized>(
 ) -> (f64, Sums) {
     let m = v.len();
     let (points, y0) = (&p.ws.points, &p.y0);
-    let inv_r = 1.0 / refine::relative_step(p);
-    let size = refine::SIZE;
-    // The product as the general path sums it (in order, bit for bit: see `dot_only`);
-    // lanes: sum |v| truncation (refine::truncation), sum |v| |n|, sum |v| |D2|,
-    // sum |v| rho t, sum |v| max(SIZE rho t, |n| / r); and max |D1| t / r (exact: a max).
     let r = refine::relative_step(p);
-    let mut dot = -0.0;
-    let mut acc = [[0.0f64; LANES]; 5];
-    let mut f_scale = 0.0f64;
-    let mut add = |l: usize, av: f64, vi: f64, n: f64, d2: f64, rho: f64| {
-        let d1 = n / t;
-        dot += d1 * vi;
-        acc[0][l] += av * refine::truncation(d1, d2, t, r);
-        acc[1][l] += av * n.abs();
-        acc[2][l] += av * d2.abs();
-        acc[3][l] += av * rho;
-        acc[4][l] += av * (size * rho).max(n.abs() * inv_r);
-        f_scale = f_scale.max(d1.abs() * t / r);
+    let k = Consts::new(r);
+    let pass = match *terms {
+        [(oa, wa), (ob, wb)] if oa == -1.0 && ob == 1.0 => {
+            central_pass(&points[..m], &points[m..2 * m], y0, v, (wa, wb), t, k)
+        }
+        _ => general_pass(terms, points, y0, v, t, k),
     };
-    let central = match *terms {
-        [(oa, wa), (ob, wb)] if oa == -1.0 && ob == 1.0 => Some((wa, wb)),
-        _ => None,
-    };
-    if let Some((wa, wb)) = central {
-        let (ya, yb) = (&points[..m], &points[m..2 * m]);
-        let (aa, ab) = (wa.abs(), wb.abs());
-        for_lanes(m, |i, l| {
-            let (a, b) = (ya[i] - y0[i], yb[i] - y0[i]);
-            let mut n = 0.0;
-            n += wa * a;
-            n += wb * b;
-            let rho = aa * ya[i].abs() + ab * yb[i].abs();
-            add(l, v[i].abs(), v[i], n, a + b, rho);
-        });
-    } else {
-        for_lanes(m, |i, l| {
-            let (mut n, mut rho, mut d2, mut k) = (0.0, 0.0, 0.0, 0);
-            for &(o, w) in terms {
-                if o == 0.0 {
-                    rho += w.abs() * y0[i].abs();
-                    continue;
-                }
-                let y = points[k * m + i];
-                k += 1;
-                n += w * (y - y0[i]);
-                rho += w.abs() * y.abs();
-                if o.abs() == 1.0 {
-                    d2 += y - y0[i];
-                }
-            }
-            add(l, v[i].abs(), v[i], n, d2, rho);
-        });
-    }
     let total = |a: &[f64; LANES]| (a[0] + a[1]) + (a[2] + a[3]);
     let noise = if p.report.noise.is_empty() {
         0.0
@@ -262,16 +203,19 @@ fn with_sums<F: Function + ?Sized>(
             .sum::<f64>()
     };
     let sums = Sums {
-        d2: total(&acc[2]),
-        m: total(&acc[4]),
-        size: total(&acc[3]),
-        round: f64::EPSILON * total(&acc[3]) / t,
-        d1: total(&acc[1]) / t,
+        d2: total(&pass.d2),
+        m: total(&pass.m),
+        size: total(&pass.rho),
+        round: f64::EPSILON * total(&pass.rho) / t,
+        d1: total(&pass.n) / t,
         noise,
-        trunc: total(&acc[0]),
-        f_scale,
+        // `refine::truncation` summed: each lane term carries it times 2t.
+        trunc: total(&pass.trunc) / (2.0 * t),
+        // max_i (|n_i| / t) t / r: each operation is monotone in |n_i|, so this is that
+        // of the largest |n_i|, bit for bit.
+        f_scale: pass.top.iter().fold(0.0, |a, &b| larger(a, b)) / t * t / r,
     };
-    (dot, sums)
+    (pass.dot, sums)
 }
 
 /// Fills `out` (and the workspace's rounding scales and second differences) from the
