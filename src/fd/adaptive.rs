@@ -76,10 +76,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
         Direction::Vector(_) | Direction::Group(..) => None,
     };
     let mut starts = vec![t_nom];
-    for (k, stencil) in scheme.candidates()[..scheme.candidate_count()]
-        .iter()
-        .enumerate()
-    {
+    for (k, stencil) in scheme.candidates().iter().enumerate() {
         let trials = scan(p, dir, t_nom, stencil)?;
         if let Some((score, value)) = choose(&trials, error_powers(stencil, order)) {
             if best.as_ref().is_none_or(|(s, _)| score < *s) {
@@ -97,7 +94,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
         }
     }
     for &start in &starts[1..] {
-        for stencil in &scheme.candidates()[..scheme.candidate_count()] {
+        for stencil in scheme.candidates() {
             let trials = scan(p, dir, start, stencil)?;
             if let Some((score, value)) = choose(&trials, error_powers(stencil, order)) {
                 if best.as_ref().is_none_or(|(s, _)| score < *s) {

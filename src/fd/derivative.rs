@@ -95,7 +95,7 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     let (opts, x) = (p.opts, p.x);
     let scheme = opts.scheme();
-    let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    let candidates = scheme.candidates();
     // The common case first: the scheme's own stencil at the nominal step.
     let t = dir.step(x, t0);
     if t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
@@ -142,7 +142,7 @@ pub(crate) fn after_nonfinite<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     let (opts, x) = (p.opts, p.x);
     let scheme = opts.scheme();
-    let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    let candidates = scheme.candidates();
     p.report.nonfinite_fallbacks += 1;
     match dir {
         Direction::Axis(j) => {

@@ -144,7 +144,7 @@ mod tests {
     fn unbounded_attempts_are_the_levels_in_candidate_order() {
         let opts = Options::new();
         let c = Scheme::Central.candidates();
-        let a = attempts(&opts, &[0.5], Direction::Axis(0), 1e-3, &c);
+        let a = attempts(&opts, &[0.5], Direction::Axis(0), 1e-3, c);
         assert_eq!(a.list.len(), 3 * (MAX_SHRINKS as usize + 1));
         let mut nominal = 1e-3;
         for level in a.list.chunks(3) {
@@ -167,7 +167,7 @@ mod tests {
             (Scheme::Forward, [(1, 3e-9), (0, 2e-9)]),
         ] {
             let opts = bounded(lo, hi, scheme);
-            let c = &scheme.candidates()[..scheme.candidate_count()];
+            let c = scheme.candidates();
             let a = attempts(&opts, &x, Direction::Axis(0), 1.234e-4, c);
             for (&(k, t), &(wk, wt)) in a.list.iter().zip(&want) {
                 assert_eq!(k, wk, "{scheme:?}: {:?}", a.list);
@@ -186,7 +186,7 @@ mod tests {
     fn no_step_below_the_last_level() {
         let opts = bounded(0.5 - 1e-12, 0.5 + 1e-12, Scheme::Central);
         let c = Scheme::Central.candidates();
-        let a = attempts(&opts, &[0.5], Direction::Axis(0), 1e-3, &c);
+        let a = attempts(&opts, &[0.5], Direction::Axis(0), 1e-3, c);
         assert!(a.list.is_empty(), "{:?}", a.list);
         assert!((a.smallest / 1e-9 - 1.0).abs() < 1e-12, "{}", a.smallest);
     }

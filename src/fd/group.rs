@@ -41,7 +41,7 @@ impl Choices {
     pub fn new(opts: &Options, x: &[f64], steps: &[f64]) -> Option<Self> {
         opts.bounds()?;
         let scheme = opts.scheme();
-        let candidates = &scheme.candidates()[..scheme.candidate_count()];
+        let candidates = scheme.candidates();
         let pick = (0..x.len())
             .map(|j| {
                 let dir = Direction::Axis(j);
@@ -99,7 +99,7 @@ pub(crate) fn first_points(
     xs: &mut Vec<f64>,
 ) {
     let scheme = opts.scheme();
-    for point in points(&scheme.candidates()[..scheme.candidate_count()]) {
+    for point in points(scheme.candidates()) {
         let start = xs.len();
         xs.extend_from_slice(x);
         for &j in cols {
@@ -123,7 +123,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
 ) -> Result<Option<NonFinite>, FdError> {
     let m = out.len();
     let scheme = p.opts.scheme();
-    let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    let candidates = scheme.candidates();
     let points = points(candidates);
     let count = points.len();
     let mut row_stencil = vec![0usize; m];

@@ -47,7 +47,7 @@ pub(crate) fn first_points(
         return;
     }
     let scheme = opts.scheme();
-    let candidates = &scheme.candidates()[..scheme.candidate_count()];
+    let candidates = scheme.candidates();
     let (stencil, t) = if fits(opts, x, dir, t, &candidates[0]) {
         (&candidates[0], t)
     } else {

@@ -171,7 +171,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
     let mut quotient = vec![0.0; p.y0.len()];
     let mut result = None;
     let mut attempts = 0;
-    with_fallback(opts, x, dir, t0, &candidates, |stencil, t| {
+    with_fallback(opts, x, dir, t0, candidates, |stencil, t| {
         attempts += 1;
         let mut levels = Vec::with_capacity(LEVELS);
         let first = dir.step(x, t);

@@ -90,26 +90,28 @@ impl Scheme {
     }
 
     /// The stencils to try, best first: the scheme's own, then one-sided ones of the same
-    /// order (used near a bound or when f is not finite at a perturbed point).
-    pub(crate) fn candidates(self) -> [Placed; 3] {
-        let fwd = |stencil| Placed { stencil, side: 1.0 };
-        let bwd = |stencil| Placed {
-            stencil,
-            side: -1.0,
-        };
-        match self {
-            Scheme::Forward => [fwd(ONE_SIDED_1), bwd(ONE_SIDED_1), fwd(ONE_SIDED_1)],
-            Scheme::Backward => [bwd(ONE_SIDED_1), fwd(ONE_SIDED_1), bwd(ONE_SIDED_1)],
-            Scheme::Central => [fwd(CENTRAL_2), fwd(ONE_SIDED_2), bwd(ONE_SIDED_2)],
-            Scheme::Central4 => [fwd(CENTRAL_4), fwd(ONE_SIDED_4), bwd(ONE_SIDED_4)],
+    /// order (used near a bound or when f is not finite at a perturbed point), each once.
+    pub(crate) fn candidates(self) -> &'static [Placed] {
+        const fn on(side: f64, stencil: Stencil) -> Placed {
+            Placed { stencil, side }
         }
-    }
-
-    /// The number of distinct candidates in [`Scheme::candidates`].
-    pub(crate) fn candidate_count(self) -> usize {
+        const FORWARD: &[Placed] = &[on(1.0, ONE_SIDED_1), on(-1.0, ONE_SIDED_1)];
+        const BACKWARD: &[Placed] = &[on(-1.0, ONE_SIDED_1), on(1.0, ONE_SIDED_1)];
+        const CENTRAL: &[Placed] = &[
+            on(1.0, CENTRAL_2),
+            on(1.0, ONE_SIDED_2),
+            on(-1.0, ONE_SIDED_2),
+        ];
+        const CENTRAL4: &[Placed] = &[
+            on(1.0, CENTRAL_4),
+            on(1.0, ONE_SIDED_4),
+            on(-1.0, ONE_SIDED_4),
+        ];
         match self {
-            Scheme::Forward | Scheme::Backward => 2,
-            Scheme::Central | Scheme::Central4 => 3,
+            Scheme::Forward => FORWARD,
+            Scheme::Backward => BACKWARD,
+            Scheme::Central => CENTRAL,
+            Scheme::Central4 => CENTRAL4,
         }
     }
 }
@@ -142,7 +144,7 @@ mod tests {
             Scheme::Central,
             Scheme::Central4,
         ] {
-            let candidates = &scheme.candidates()[..scheme.candidate_count()];
+            let candidates = scheme.candidates();
             for c in candidates {
                 let points = c.terms().filter(|&(o, _)| o != 0.0).count();
                 assert_eq!(
