@@ -2,7 +2,8 @@
 
 use super::boundary::Failure;
 use super::callback::{fdvjp_progress_fn, Execution};
-use super::contract::{enum_value, handle, new_handle};
+use super::contract::{handle, new_handle};
+use super::enums::CEnum;
 use super::export::{export, exports};
 use crate::fd::{Layout, Options, Scheme, Sparsity};
 use std::ffi::c_void;
@@ -36,28 +37,6 @@ pub struct fdvjp_config {
 
 /// Marks a live config; cleared on free, so a freed or foreign pointer is usually caught.
 const CONFIG_MAGIC: u64 = 0x6664_766a_705f_6366;
-
-/// Difference schemes, for `fdvjp_config_set_scheme`.
-#[repr(i32)]
-pub enum fdvjp_scheme {
-    /// `(f(x+h) - f(x-h)) / 2h`, error O(h^2); 2n evaluations besides f(x). The default.
-    FDVJP_CENTRAL = 0,
-    /// `(f(x+h) - f(x)) / h`, error O(h); n evaluations besides f(x).
-    FDVJP_FORWARD = 1,
-    /// `(f(x) - f(x-h)) / h`, error O(h); n evaluations besides f(x).
-    FDVJP_BACKWARD = 2,
-    /// Five-point central difference, error O(h^4); 4n evaluations besides f(x).
-    FDVJP_CENTRAL4 = 3,
-}
-
-/// Jacobian memory layouts, for `fdvjp_config_set_layout`.
-#[repr(i32)]
-pub enum fdvjp_layout {
-    /// `jac[i*n + j] = df_i/dx_j` (the default; a column-major n×m array in Fortran/Julia).
-    FDVJP_ROW_MAJOR = 0,
-    /// `jac[j*m + i] = df_i/dx_j` (an m×n matrix in Fortran/Julia order).
-    FDVJP_COL_MAJOR = 1,
-}
 
 /// What a computation takes from its config when it starts (the defaults for a NULL
 /// config), owned by the computation: callbacks may change or free the config while it
@@ -145,8 +124,7 @@ exports! {
     /// `cfg` is NULL or a live config.
     fn fdvjp_config_set_scheme(cfg: *mut fdvjp_config, scheme: i32) |c| {
         c.required_mut(cfg)?.set_options(|o| {
-            let all = [Scheme::Central, Scheme::Forward, Scheme::Backward, Scheme::Central4];
-            o.set_scheme(enum_value(&all, scheme, "scheme", "fdvjp_scheme")?);
+            o.set_scheme(Scheme::from_argument(scheme, "scheme")?);
             Ok(())
         })
     }
@@ -157,8 +135,7 @@ exports! {
     /// `cfg` is NULL or a live config.
     fn fdvjp_config_set_layout(cfg: *mut fdvjp_config, layout: i32) |c| {
         c.required_mut(cfg)?.set_options(|o| {
-            let all = [Layout::RowMajor, Layout::ColMajor];
-            o.set_layout(enum_value(&all, layout, "layout", "fdvjp_layout")?);
+            o.set_layout(Layout::from_argument(layout, "layout")?);
             Ok(())
         })
     }

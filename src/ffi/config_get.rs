@@ -8,8 +8,8 @@
 use super::boundary::Failure;
 use super::config::fdvjp_config;
 use super::contract::Contract;
+use super::enums::CEnum;
 use super::export::exports;
-use crate::fd::{Layout, NoiseMode, Scheme};
 
 /// A getter's body: checks `cfg` and `out`, then writes `read(cfg)` to `*out`.
 fn get<T: Copy>(
@@ -30,12 +30,7 @@ exports! {
     /// # Safety
     /// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
     fn fdvjp_config_get_scheme(cfg: *const fdvjp_config, out: *mut i32) |c| {
-        get(c, cfg, out, |cfg| match cfg.options.scheme() {
-            Scheme::Central => 0,
-            Scheme::Forward => 1,
-            Scheme::Backward => 2,
-            Scheme::Central4 => 3,
-        })
+        get(c, cfg, out, |cfg| cfg.options.scheme().to_c())
     }
 
     /// Writes the Jacobian layout (`fdvjp_layout`, default `FDVJP_ROW_MAJOR`) to `*out`.
@@ -43,10 +38,7 @@ exports! {
     /// # Safety
     /// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
     fn fdvjp_config_get_layout(cfg: *const fdvjp_config, out: *mut i32) |c| {
-        get(c, cfg, out, |cfg| match cfg.options.layout() {
-            Layout::RowMajor => 0,
-            Layout::ColMajor => 1,
-        })
+        get(c, cfg, out, |cfg| cfg.options.layout().to_c())
     }
 
     /// Writes the relative step factor set by `fdvjp_config_set_relative_step` to `*out`;
@@ -98,10 +90,6 @@ exports! {
     /// # Safety
     /// `cfg` is NULL or a live config; `out` is NULL or writable for one `int32_t`.
     fn fdvjp_config_get_noise_mode(cfg: *const fdvjp_config, out: *mut i32) |c| {
-        get(c, cfg, out, |cfg| match cfg.options.noise_mode() {
-            NoiseMode::Auto => 0,
-            NoiseMode::Estimate => 1,
-            NoiseMode::Off => 2,
-        })
+        get(c, cfg, out, |cfg| cfg.options.noise_mode().to_c())
     }
 }

@@ -200,17 +200,3 @@ fn null<H: Handle>() -> Failure {
 pub(crate) fn required<F>(f: Option<F>, name: &str) -> Result<F, Failure> {
     f.ok_or_else(|| Failure::new(FDVJP_NULL_POINTER, format!("{name} is NULL")))
 }
-
-/// The `value`-th of `all`, for an `int32_t` argument that names one of a C enum's
-/// values: "`argument` = 7 is not a `c_type`" otherwise.
-pub(crate) fn enum_value<T: Copy>(
-    all: &[T],
-    value: i32,
-    argument: &str,
-    c_type: &str,
-) -> Result<T, Failure> {
-    usize::try_from(value)
-        .ok()
-        .and_then(|i| all.get(i).copied())
-        .ok_or_else(|| Failure::invalid(format!("{argument} = {value} is not a {c_type}")))
-}

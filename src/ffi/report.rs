@@ -2,10 +2,10 @@
 
 use super::boundary::Failure;
 use super::config::fdvjp_config;
-use super::contract::enum_value;
+use super::enums::CEnum;
 use super::export::{export, exports};
 use super::status::fdvjp_status::{self, *};
-use crate::fd::{last_report, NoiseMode, NoiseSource};
+use crate::fd::{last_report, NoiseMode};
 
 /// What the last finite-difference computation on this thread did, filled by
 /// `fdvjp_last_report`. The struct may grow at its end in later versions: pass
@@ -71,32 +71,6 @@ pub struct fdvjp_report {
     pub sparsity_relearned: i32,
 }
 
-/// Values of `fdvjp_report::noise_source`.
-#[repr(i32)]
-pub enum fdvjp_noise_source {
-    /// No noise declared or estimated: f taken to be exact to rounding.
-    FDVJP_NOISE_NONE = 0,
-    /// Declared with `fdvjp_config_set_noise`.
-    FDVJP_NOISE_DECLARED = 1,
-    /// Estimated from a difference table along a random direction.
-    FDVJP_NOISE_ESTIMATED = 2,
-}
-
-/// Noise estimation modes, for `fdvjp_config_set_noise_mode`.
-#[repr(i32)]
-pub enum fdvjp_noise_mode {
-    /// Estimate the noise only when the computation's own stencils show trouble (second
-    /// differences far above what a function varying on the scale of x gives); exact,
-    /// well-scaled functions cost exactly the plain rule's evaluations. The default.
-    FDVJP_NOISE_AUTO = 0,
-    /// Estimate the noise on every computation (8 more evaluations of f, along one
-    /// pseudo-random direction, fixed so results are reproducible) and choose the steps
-    /// of noise-affected directions from it.
-    FDVJP_NOISE_ESTIMATE = 1,
-    /// Never estimate noise: suspect directions are refined as for an exact function.
-    FDVJP_NOISE_OFF = 2,
-}
-
 /// Copies this thread's report of the last computation into `*out`, filling at most
 /// `size` bytes (pass `sizeof(fdvjp_report)`); `out->size` says how many were filled.
 ///
@@ -124,11 +98,7 @@ pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) 
         let report = fdvjp_report {
             size: filled,
             completed: i32::from(r.completed),
-            noise_source: match r.noise_source {
-                NoiseSource::None => 0,
-                NoiseSource::Declared => 1,
-                NoiseSource::Estimated => 2,
-            },
+            noise_source: r.noise_source.to_c(),
             evaluations: r.evaluations,
             directions: r.directions,
             refined_large: r.refined_large,
@@ -206,9 +176,9 @@ exports! {
     /// `cfg` is NULL or a live config.
     fn fdvjp_config_set_noise_mode(cfg: *mut fdvjp_config, mode: i32) |c| {
         c.required_mut(cfg)?.set_options(|o| {
-            let all = [NoiseMode::Auto, NoiseMode::Estimate, NoiseMode::Off];
-            o.set_noise_mode(enum_value(&all, mode, "mode", "fdvjp_noise_mode")?);
+            o.set_noise_mode(NoiseMode::from_argument(mode, "mode")?);
             Ok(())
         })
     }
 }
+
