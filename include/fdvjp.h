@@ -511,13 +511,15 @@ fdvjp_status fdvjp_config_set_learn_sparsity(fdvjp_config *cfg, int32_t on);
 fdvjp_status fdvjp_config_get_learn_sparsity(const fdvjp_config *cfg, int32_t *out);
 
 /*
- * The number of entries of the pattern `cfg` has learned into `*count` (0 when none),
- * and, when `rows` and `cols` are not NULL, the entries themselves (by column, then by
- * row, as `fdvjp_config_get_sparsity`), which need `capacity >= *count`
- * (`FDVJP_INVALID_ARGUMENT` otherwise, nothing written but `*count`).
+ * Copies the pattern `cfg` has learned into `rows[0..count]` and `cols[0..count]` (by
+ * column, then by row, as `fdvjp_config_get_sparsity`) and writes its number of entries
+ * to `*count` (0 when none is learned), by the rule of the array getters
+ * (`fdvjp_config_get_steps`): `capacity` is the length of `rows` and `cols`;
+ * `capacity == 0` only writes `*count` (the arrays may then be NULL); a `capacity`
+ * below the count is `FDVJP_LENGTH_MISMATCH` (naming both), with nothing written.
  *
- * Requires: `cfg` is NULL or a live config; `count` is NULL or writable; `rows` and `cols` are
- * NULL or writable for `capacity` values.
+ * Requires: `cfg` is NULL or a live config; `rows` and `cols` are NULL or writable for
+ * `capacity` values; `count` is NULL or writable for one `size_t`.
  */
 fdvjp_status fdvjp_config_learned_sparsity(const fdvjp_config *cfg,
                                            size_t *rows,
@@ -976,7 +978,9 @@ fdvjp_status fdvjp_last_report(fdvjp_report *out, size_t size);
  * (declared or estimated, 0 where none; see `fdvjp_report::noise_source`) into
  * `out[0..min(len, m)]` and returns m, the number of outputs of that computation (0
  * before any). `out == NULL` or `len == 0` copies nothing, so
- * `fdvjp_last_report_noise(NULL, 0)` gives the length needed.
+ * `fdvjp_last_report_noise(NULL, 0)` gives the length needed. An `out` not aligned for
+ * `double` copies nothing either, and the last error (`fdvjp_last_error`) names it; the
+ * last error is otherwise left alone.
  *
  * Requires: `out` is NULL or writable for `len` doubles.
  */

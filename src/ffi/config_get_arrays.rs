@@ -18,7 +18,7 @@ use std::ffi::c_void;
 
 /// An array getter's body: checks every pointer, reads the option's arrays (all of one
 /// length) and writes them and their length per the module's rule.
-fn get_arrays<T: Copy, const K: usize>(
+pub(super) fn get_arrays<T: Copy, const K: usize>(
     c: &Contract,
     cfg: *const fdvjp_config,
     arrays: [(*mut T, &str); K],

@@ -3,7 +3,8 @@
 //! Everything here degrades gracefully when the thread's storage is gone (a call from a
 //! pthread-key destructor or an `atexit` handler, after the thread-local destructors ran):
 //! the record is then simply not kept, and `fdvjp_last_error` reports an empty message.
-//! Only the panic boundary ([`super::boundary::guard`]) and `fdvjp_last_error` touch it.
+//! Only the panic boundary ([`super::boundary::guard`]), `fdvjp_last_error` and the one
+//! failure of `fdvjp_last_report_noise` (a misaligned `out`) touch it.
 
 use std::cell::RefCell;
 use std::ffi::c_char;
@@ -78,4 +79,15 @@ pub unsafe extern "C" fn fdvjp_last_error(buf: *mut c_char, len: usize) -> usize
         with_record(|r| copy(r.error.as_bytes())).unwrap_or_else(|| copy(&[]))
     }))
     .unwrap_or(0)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// This thread's last-error message, as a C caller reads it.
+    pub(crate) fn last_error_message() -> String {
+        let mut message = [0u8; 256];
+        // SAFETY: `message` is writable for its length.
+        let len = unsafe { super::fdvjp_last_error(message.as_mut_ptr().cast(), message.len()) };
+        String::from_utf8_lossy(&message[..len.min(message.len() - 1)]).into_owned()
+    }
 }

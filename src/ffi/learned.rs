@@ -4,7 +4,7 @@
 use super::boundary::Failure;
 use super::callback::{fdvjp_fn, CFunction};
 use super::config::{fdvjp_config, Snapshot};
-use super::config_get_arrays::coordinates;
+use super::config_get_arrays::{coordinates, get_arrays};
 use super::export::exports;
 use crate::fd;
 use std::ffi::c_void;
@@ -85,38 +85,83 @@ exports! {
         Ok(())
     }
 
-    /// The number of entries of the pattern `cfg` has learned into `*count` (0 when none),
-    /// and, when `rows` and `cols` are not NULL, the entries themselves (by column, then by
-    /// row, as `fdvjp_config_get_sparsity`), which need `capacity >= *count`
-    /// (`FDVJP_INVALID_ARGUMENT` otherwise, nothing written but `*count`).
+    /// Copies the pattern `cfg` has learned into `rows[0..count]` and `cols[0..count]` (by
+    /// column, then by row, as `fdvjp_config_get_sparsity`) and writes its number of entries
+    /// to `*count` (0 when none is learned), by the rule of the array getters
+    /// (`fdvjp_config_get_steps`): `capacity` is the length of `rows` and `cols`;
+    /// `capacity == 0` only writes `*count` (the arrays may then be NULL); a `capacity`
+    /// below the count is `FDVJP_LENGTH_MISMATCH` (naming both), with nothing written.
     ///
     /// # Safety
-    /// `cfg` is NULL or a live config; `count` is NULL or writable; `rows` and `cols` are
-    /// NULL or writable for `capacity` values.
+    /// `cfg` is NULL or a live config; `rows` and `cols` are NULL or writable for `capacity`
+    /// values; `count` is NULL or writable for one `size_t`.
     fn fdvjp_config_learned_sparsity(
         cfg: *const fdvjp_config, rows: *mut usize, cols: *mut usize, capacity: usize,
         count: *mut usize,
     ) |c| {
-        let cfg = c.required(cfg)?;
-        let count = c.output_one(count, "count")?;
-        let [learned_rows, learned_cols] = coordinates(cfg.options.learned_sparsity().as_deref());
-        let nnz = learned_rows.len();
-        count.write(&[nnz]);
-        if rows.is_null() || cols.is_null() {
-            return Ok(());
+        let arrays = [(rows, "rows"), (cols, "cols")];
+        get_arrays(c, cfg, arrays, capacity, count, |cfg| {
+            coordinates(cfg.options.learned_sparsity().as_deref())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::{fdvjp_config_free, fdvjp_config_new};
+    use super::super::last_error::tests::last_error_message;
+    use super::super::status::fdvjp_status::*;
+    use super::*;
+
+    /// `y_i = x_i^2 + x_{i+1}` (the last `x_i^2`): a bidiagonal Jacobian, 2n - 1 entries.
+    unsafe extern "C" fn bidiagonal(
+        _user: *mut c_void,
+        x: *const f64,
+        n: usize,
+        y: *mut f64,
+        _m: usize,
+    ) -> i32 {
+        // SAFETY: the library passes x and y of n (= m) doubles.
+        let (x, y) = unsafe {
+            (
+                std::slice::from_raw_parts(x, n),
+                std::slice::from_raw_parts_mut(y, n),
+            )
+        };
+        for i in 0..n {
+            y[i] = x[i] * x[i] + x.get(i + 1).copied().unwrap_or(0.0);
         }
-        if capacity < nnz {
-            return Err(Failure::invalid(format!(
-                "capacity = {capacity} is less than the learned pattern's {nnz} entries"
-            )));
+        0
+    }
+
+    /// A short capacity is `FDVJP_LENGTH_MISMATCH` naming both numbers, as
+    /// `fdvjp_config_get_sparsity` answers, with nothing written (not even `*count`).
+    #[test]
+    fn a_short_capacity_is_a_length_mismatch_and_writes_nothing() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        let cfg = fdvjp_config_new();
+        let null = std::ptr::null_mut();
+        // SAFETY: a live config, x of 4 doubles, a callback for n = m = 4; the arrays below
+        // are local and of the lengths passed.
+        unsafe {
+            let detected =
+                fdvjp_config_detect_sparsity(cfg, Some(bidiagonal), null, x.as_ptr(), 4, 4);
+            assert_eq!(detected, FDVJP_OK);
+            let (mut rows, mut cols, mut count) = ([7usize; 7], [7usize; 7], 99usize);
+            let mut learned = |capacity| {
+                let (r, c) = (rows.as_mut_ptr(), cols.as_mut_ptr());
+                let status = fdvjp_config_learned_sparsity(cfg, r, c, capacity, &mut count);
+                (status, rows, cols, count)
+            };
+            let short = learned(6);
+            assert_eq!(short, (FDVJP_LENGTH_MISMATCH, [7; 7], [7; 7], 99));
+            let message = last_error_message();
+            let expected =
+                "fdvjp_config_learned_sparsity: capacity = 6 is less than the 7 elements";
+            assert!(message.starts_with(expected), "{message}");
+            let (rows, cols) = ([0, 0, 1, 1, 2, 2, 3], [0, 1, 1, 2, 2, 3, 3]);
+            assert_eq!(learned(7), (FDVJP_OK, rows, cols, 7));
+            fdvjp_config_free(cfg);
         }
-        for (p, name) in [(rows, "rows"), (cols, "cols")] {
-            c.output(p, capacity, name, "capacity")?;
-        }
-        let rows = c.output(rows, nnz, "rows", "capacity")?;
-        rows.write(&learned_rows);
-        let cols = c.output(cols, nnz, "cols", "capacity")?;
-        cols.write(&learned_cols);
-        Ok(())
     }
 }

@@ -1,9 +1,11 @@
 //! The per-call report (`fdvjp_last_report`) and the noise settings of a config.
 
 use super::boundary::Failure;
+use super::buffers::check;
 use super::config::fdvjp_config;
 use super::enums::CEnum;
 use super::export::{export, exports};
+use super::last_error::set as set_last_error;
 use super::status::fdvjp_status::{self, *};
 use crate::fd::{last_report, NoiseMode};
 
@@ -128,7 +130,9 @@ pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) 
 /// (declared or estimated, 0 where none; see `fdvjp_report::noise_source`) into
 /// `out[0..min(len, m)]` and returns m, the number of outputs of that computation (0
 /// before any). `out == NULL` or `len == 0` copies nothing, so
-/// `fdvjp_last_report_noise(NULL, 0)` gives the length needed.
+/// `fdvjp_last_report_noise(NULL, 0)` gives the length needed. An `out` not aligned for
+/// `double` copies nothing either, and the last error (`fdvjp_last_error`) names it; the
+/// last error is otherwise left alone.
 ///
 /// # Safety
 /// `out` is NULL or writable for `len` doubles.
@@ -137,9 +141,13 @@ pub unsafe extern "C" fn fdvjp_last_report_noise(out: *mut f64, len: usize) -> u
     let report = last_report();
     if !out.is_null() && len > 0 {
         let count = report.outputs.min(len);
+        if let Err(failure) = check(out.cast_const(), count, "out", "len") {
+            set_last_error(format!("fdvjp_last_report_noise: {}", failure.message));
+            return report.outputs;
+        }
         let known = report.noise.len().min(count);
-        // SAFETY: `out` is writable for `len >= count >= known` doubles (caller contract);
-        // the source is a Rust Vec, so they cannot overlap.
+        // SAFETY: `out` is aligned (checked above) and writable for `len >= count >= known`
+        // doubles (caller contract); the source is a Rust Vec, so they cannot overlap.
         unsafe { std::ptr::copy_nonoverlapping(report.noise.as_ptr(), out, known) };
         // SAFETY: the same buffer, entries known..count (no level: 0).
         unsafe { std::ptr::write_bytes(out.add(known), 0, count - known) };
@@ -182,3 +190,55 @@ exports! {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::super::drivers::fdvjp_vjp;
+    use super::super::last_error::tests::last_error_message;
+    use super::*;
+    use std::ffi::c_void;
+
+    /// `y = (x_0, 2 x_0)`: two outputs, so the report has two noise levels (0: none).
+    unsafe extern "C" fn two_outputs(
+        _user: *mut c_void,
+        x: *const f64,
+        _n: usize,
+        y: *mut f64,
+        _m: usize,
+    ) -> i32 {
+        // SAFETY: the library passes x of n = 1 and y of m = 2 doubles.
+        unsafe {
+            *y = *x;
+            *y.add(1) = 2.0 * *x;
+        }
+        0
+    }
+
+    /// A misaligned `out` is not written (as every export refuses one); the count is still
+    /// returned and the last error names the argument and its address.
+    #[test]
+    fn a_misaligned_out_is_not_written() {
+        let (x, v, mut grad) = ([1.5], [1.0, 1.0], [0.0]);
+        let (cfg, user) = (std::ptr::null(), std::ptr::null_mut());
+        // SAFETY: x of 1, v of 2 and grad of 1 doubles; `bytes` is 24 bytes long, so 16 from
+        // one past its first 8-byte boundary (misaligned for double) lie inside it.
+        unsafe {
+            let (x, v, g) = (x.as_ptr(), v.as_ptr(), grad.as_mut_ptr());
+            let done = fdvjp_vjp(cfg, Some(two_outputs), user, x, 1, 2, v, g);
+            assert_eq!(done, FDVJP_OK);
+            assert!((grad[0] - 3.0).abs() < 1e-9, "{}", grad[0]);
+            let mut bytes = [0xabu8; 24];
+            let misaligned = bytes.as_mut_ptr().add(bytes.as_ptr().align_offset(8) + 1);
+            assert_eq!(fdvjp_last_report_noise(misaligned.cast(), 2), 2);
+            assert_eq!(bytes, [0xab; 24]);
+            let message = last_error_message();
+            assert!(
+                message.starts_with("fdvjp_last_report_noise: out = 0x"),
+                "{message}"
+            );
+            assert!(message.ends_with("is not aligned to 8 bytes"), "{message}");
+            let mut levels = [7.0; 2];
+            assert_eq!(fdvjp_last_report_noise(levels.as_mut_ptr(), 2), 2);
+            assert_eq!(levels, [0.0; 2]);
+        }
+    }
+}

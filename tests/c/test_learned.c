@@ -143,9 +143,14 @@ static void errors_leave_the_config(void)
     CHECK_STATUS(fdvjp_vjp(cfg, chain, &d, x, 5, 5, v, g), FDVJP_INVALID_ARGUMENT);
     CHECK_ERROR_HAS("n = 6, m = 6");
     CHECK(g[0] == 42.0);
-    size_t small[2];
-    CHECK_STATUS(fdvjp_config_learned_sparsity(cfg, small, small, 2, &nnz),
-                 FDVJP_INVALID_ARGUMENT);
+    /* a short capacity: LENGTH_MISMATCH as fdvjp_config_get_sparsity, nothing written */
+    size_t small_rows[2] = {7, 7}, small_cols[2] = {7, 7};
+    nnz = 99;
+    CHECK_STATUS(fdvjp_config_learned_sparsity(cfg, small_rows, small_cols, 2, &nnz),
+                 FDVJP_LENGTH_MISMATCH);
+    CHECK_ERROR_HAS("fdvjp_config_learned_sparsity: capacity = 2 is less than the 16 elements");
+    CHECK_INT(nnz, 99);
+    CHECK_INT(small_rows[0] + small_rows[1] + small_cols[0] + small_cols[1], 28);
     CHECK_STATUS(fdvjp_config_learned_sparsity(cfg, NULL, NULL, 0, NULL), FDVJP_NULL_POINTER);
     CHECK_STATUS(fdvjp_config_set_learn_sparsity(cfg, 2), FDVJP_INVALID_ARGUMENT);
     CHECK_STATUS(fdvjp_config_set_learn_sparsity(NULL, 1), FDVJP_NULL_POINTER);

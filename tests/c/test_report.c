@@ -110,6 +110,20 @@ static void declared_noise(void)
     double noise[3] = {0.0, 0.0, -1.0};
     CHECK_INT((long)fdvjp_last_report_noise(noise, 3), 2);
     CHECK(noise[0] == 1e-9 && noise[1] == 3e-9 && noise[2] == -1.0);
+    /* a misaligned out: not written, the count still returned, the last error names it */
+    union {
+        double align;
+        unsigned char bytes[3 * sizeof(double)];
+    } raw;
+    memset(raw.bytes, 0xab, sizeof raw.bytes);
+    double *misaligned = (double *)(void *)(raw.bytes + 1);
+    CHECK_INT((long)fdvjp_last_report_noise(misaligned, 2), 2);
+    int untouched = 1;
+    for (size_t k = 0; k < sizeof raw.bytes; k++)
+        untouched &= raw.bytes[k] == 0xab;
+    CHECK(untouched);
+    CHECK_ERROR_HAS("fdvjp_last_report_noise: out = ");
+    CHECK_ERROR_HAS("is not aligned to 8 bytes");
 
     /* m = 3 outputs against 2 levels: refused at the call, grad untouched */
     double v3[3] = {1.0, 1.0, 1.0}, g3[3] = {5.0, 5.0, 5.0};
