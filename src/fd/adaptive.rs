@@ -64,8 +64,7 @@ struct Trial {
 /// The derivative along `dir` at an adaptively chosen step, into `out`.
 pub(crate) fn directional<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t_nom: f64,
+    (dir, t_nom): (Direction<'_>, f64),
     out: &mut [f64],
 ) -> Result<(), FdError> {
     let scheme = p.opts.scheme();
@@ -111,7 +110,7 @@ pub(crate) fn directional<F: Function + ?Sized>(
             out.copy_from_slice(&value);
             Ok(())
         }
-        None => fixed_step(p, dir, t_nom, out),
+        None => fixed_step(p, (dir, t_nom), out),
     }
 }
 

@@ -19,6 +19,18 @@ use super::refine;
 use super::report::{publish, Report};
 use super::step::{exact_step, nominal_step};
 
+/// One run of the column loop: f, with `m` outputs, at `x`; f(x) when the caller has it;
+/// what the visitor reads; the options. One value, so that the drivers, the loop and
+/// learned sparsity's passes hand it on whole, changing only what differs.
+pub(crate) struct Request<'a, F: ?Sized> {
+    pub f: &'a F,
+    pub x: &'a [f64],
+    pub m: usize,
+    pub known: Option<&'a [f64]>,
+    pub wants: Wants<'a>,
+    pub opts: &'a Options,
+}
+
 /// Calls `visit(j, column_j)` for every column of the Jacobian of f at `x` that can be
 /// non-zero (all of them without a sparsity pattern).
 ///
@@ -35,16 +47,19 @@ use super::step::{exact_step, nominal_step};
 /// one ([`differentiate`]), and its columns handed to `visit` ([`hand_over`]); a sweep
 /// ([`sweep`]) runs them batch by batch, twice when f turns out noisy.
 pub(crate) fn for_each_column<F: Function + ?Sized>(
-    f: &F,
-    x: &[f64],
-    m: usize,
-    known: Option<&[f64]>,
-    wants: Wants<'_>,
-    opts: &Options,
+    request: Request<'_, F>,
     mut visit: impl FnMut(usize, &Column<'_>) -> Result<(), FdError>,
 ) -> Result<(), FdError> {
+    let Request {
+        f,
+        x,
+        m,
+        known,
+        wants,
+        opts,
+    } = request;
     if let Some(learned) = opts.learned() {
-        return learned::for_each_column(f, x, m, known, wants, opts, learned, &mut visit);
+        return learned::for_each_column(request, learned, &mut visit);
     }
     opts.check_point(x)?;
     if let Some(sparsity) = opts.sparsity() {
@@ -213,7 +228,7 @@ fn differentiate<F: Function + ?Sized>(
         }
         _ => {
             d.resize(m, 0.0);
-            directional(p, dir, t, d)?;
+            directional(p, (dir, t), d)?;
             Ok(Derived::Entries { own_steps: false })
         }
     }

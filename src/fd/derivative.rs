@@ -89,8 +89,7 @@ pub(crate) type NonFinite = (usize, f64, String);
 /// with the fall-backs of the module policy.
 pub(crate) fn fixed_step<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t0: f64,
+    (dir, t0): (Direction<'_>, f64),
     out: &mut [f64],
 ) -> Result<(), FdError> {
     let (opts, x) = (p.opts, p.x);

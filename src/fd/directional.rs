@@ -11,15 +11,15 @@ use super::probe::Probe;
 /// Computes the derivative of f at `x` along `dir` into `out` (m entries): at the
 /// nominal step, or at a step chosen per direction when the options ask for adaptive steps.
 ///
-/// `y0 = f(x)` (already checked finite); `t0` is the nominal step along `dir`.
+/// `along` is the direction `dir` with the nominal step `t0` along it (as
+/// [`super::columns::evaluate_ahead`] takes them); `y0 = f(x)` is already checked finite.
 pub(crate) fn directional<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t0: f64,
+    along: (Direction<'_>, f64),
     out: &mut [f64],
 ) -> Result<(), FdError> {
     if p.opts.adaptive() {
-        return adaptive::directional(p, dir, t0, out);
+        return adaptive::directional(p, along, out);
     }
-    fixed_step(p, dir, t0, out)
+    fixed_step(p, along, out)
 }

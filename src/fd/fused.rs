@@ -49,7 +49,7 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
     let need = refine::need(p, dir, t);
     if opts.adaptive() || !(t > 0.0 && fits(opts, x, dir, t, &stencil)) || need == Need::Columns {
         d.resize(m, 0.0);
-        directional(p, dir, t0, d)?;
+        directional(p, (dir, t0), d)?;
         return Ok(plain_dot(d, v));
     }
     // The stencil's points other than x itself, each checked finite as it arrives (the

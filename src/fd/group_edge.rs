@@ -60,7 +60,7 @@ pub(crate) fn split<F: Function + ?Sized>(
         }
     };
     if !other.is_empty() {
-        fixed_step(p, Direction::Group(u, &other), t0, &mut scratch)?;
+        fixed_step(p, (Direction::Group(u, &other), t0), &mut scratch)?;
         take(&other, &scratch);
     }
     edge.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -2,7 +2,7 @@
 
 use super::alloc::zeros_2d;
 use super::column::Wants;
-use super::columns::for_each_column;
+use super::columns::{for_each_column, Request};
 use super::error::FdError;
 use super::function::Function;
 use super::options::Options;
@@ -39,7 +39,16 @@ fn jacobian_with<F: Function + ?Sized>(
     let n = x.len();
     let mut jac = zeros_2d(m, n, "the Jacobian")?;
     let layout = opts.layout();
-    for_each_column(f, x, m, known, Wants::Entries, opts, |j, column| {
+    let wants = Wants::Entries;
+    let request = Request {
+        f,
+        x,
+        m,
+        known,
+        wants,
+        opts,
+    };
+    for_each_column(request, |j, column| {
         column.for_each(j, |i, d| jac[layout.index(i, j, m, n)] = d)
     })?;
     Ok(jac)

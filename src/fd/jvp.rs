@@ -75,11 +75,11 @@ fn jvp_with<F: Function + ?Sized>(
     if p.step_scale > 1.0 {
         p.report.refined_noise += 1;
     }
-    let direction = [(Direction::Vector(along), t0)];
+    let direction = (Direction::Vector(along), t0);
     if opts.batch() > 1 {
-        evaluate_ahead(&mut p.ev, opts, x, m, &direction, None)?;
+        evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
     }
-    directional(&mut p, Direction::Vector(along), t0, &mut out)?;
+    directional(&mut p, direction, &mut out)?;
     unscale(&mut out, e, u)?;
     p.report.directions = 1;
     p.finish();

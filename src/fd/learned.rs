@@ -13,13 +13,12 @@
 //! The state is shared by clones of the options (a config and its snapshots), behind a
 //! lock, so one thread's re-learned pattern serves every later call.
 
-use super::column::{Column, Wants};
-use super::columns;
+use super::column::Column;
+use super::columns::{self, Request};
 use super::detect::{detect, pattern, SplitMix};
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
-use super::options::Options;
 use super::pattern_check::Check;
 use super::report::{last_report, publish, Report};
 use super::sparsity::Sparsity;
@@ -33,7 +32,7 @@ struct Known {
     m: usize,
 }
 
-/// Learned sparsity shared by clones of one [`Options`] (compared by identity).
+/// Learned sparsity shared by clones of one [`Options`](super::options::Options) (compared by identity).
 #[derive(Clone)]
 pub(crate) struct Learned(Arc<Mutex<Option<Known>>>);
 
@@ -95,17 +94,12 @@ impl Learned {
 /// densely (`visit` must therefore set, not accumulate: the dense pass overwrites what the
 /// grouped one visited) and learns the pattern again. Both passes read every entry (the
 /// check's product, the new pattern), so no column arrives as a product alone.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn for_each_column<F: Function + ?Sized>(
-    f: &F,
-    x: &[f64],
-    m: usize,
-    known: Option<&[f64]>,
-    wants: Wants<'_>,
-    opts: &Options,
+    request: Request<'_, F>,
     learned: &Learned,
     visit: &mut dyn FnMut(usize, &Column<'_>) -> Result<(), FdError>,
 ) -> Result<(), FdError> {
+    let (x, m, opts) = (request.x, request.m, request.opts);
     let n = x.len();
     opts.check_point(x)?;
     let before = learned.known();
@@ -124,11 +118,9 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         outputs: m,
         ..Report::default()
     });
-    let mut ev = Evaluator::new(f);
+    let mut ev = Evaluator::new(request.f);
     let mut spent = 0usize; // evaluations of the passes, besides `ev`'s
-    let result = run(
-        f, &mut ev, &mut spent, x, m, known, wants, opts, learned, before, visit,
-    );
+    let result = run(request, &mut ev, &mut spent, learned, before, visit);
     // Each pass published its own report; the call's is the last pass's with every
     // evaluation of the call counted.
     let mut report = last_report();
@@ -150,20 +142,17 @@ struct Outcome {
     relearned: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn run<F: Function + ?Sized>(
-    f: &F,
+    request: Request<'_, F>,
     ev: &mut Evaluator<'_, F>,
     spent: &mut usize,
-    x: &[f64],
-    m: usize,
-    known: Option<&[f64]>,
-    wants: Wants<'_>,
-    opts: &Options,
     learned: &Learned,
     before: Option<Known>,
     visit: &mut dyn FnMut(usize, &Column<'_>) -> Result<(), FdError>,
 ) -> Result<Outcome, FdError> {
+    let Request {
+        x, m, known, opts, ..
+    } = request;
     let n = x.len();
     let y0 = ev.base(x, m, known)?;
     let pattern = match before {
@@ -182,11 +171,23 @@ fn run<F: Function + ?Sized>(
     let check = Check::new(&plain, x, seed(x, m));
     let mut product = check.product(m);
     let grouped = opts.with_pattern(Some(Arc::clone(&pattern)));
-    let wants = wants.with_entries();
-    let pass = columns::for_each_column(f, x, m, Some(&y0), wants, &grouped, |j, c| {
-        visit(j, c)?;
-        product.add(j, c)
-    });
+    // Both passes read every entry, and take f(x) from here.
+    let wants = request.wants.with_entries();
+    let at_y0 = Request {
+        known: Some(&y0),
+        wants,
+        ..request
+    };
+    let pass = columns::for_each_column(
+        Request {
+            opts: &grouped,
+            ..at_y0
+        },
+        |j, c| {
+            visit(j, c)?;
+            product.add(j, c)
+        },
+    );
     *spent += last_report().evaluations;
     pass?;
     let noise = last_report().noise;
@@ -199,14 +200,20 @@ fn run<F: Function + ?Sized>(
     }
     // The pattern misses a coupling: this call densely, and the pattern again.
     let mut entries: Vec<(usize, usize)> = pattern.entries().collect();
-    let pass = columns::for_each_column(f, x, m, Some(&y0), wants, &plain, |j, c| {
-        visit(j, c)?;
-        c.for_each(j, |i, d| {
-            if d != 0.0 {
-                entries.push((i, j));
-            }
-        })
-    });
+    let pass = columns::for_each_column(
+        Request {
+            opts: &plain,
+            ..at_y0
+        },
+        |j, c| {
+            visit(j, c)?;
+            c.for_each(j, |i, d| {
+                if d != 0.0 {
+                    entries.push((i, j));
+                }
+            })
+        },
+    );
     *spent += last_report().evaluations;
     pass?;
     learned.store(Known {

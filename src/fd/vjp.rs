@@ -2,7 +2,7 @@
 
 use super::alloc::zeros;
 use super::column::Wants;
-use super::columns::for_each_column;
+use super::columns::{for_each_column, Request};
 use super::error::{check_finite, check_len, FdError};
 use super::function::Function;
 use super::options::Options;
@@ -41,17 +41,18 @@ fn vjp_with<F: Function + ?Sized>(
 ) -> Result<Vec<f64>, FdError> {
     check_finite("v", v)?;
     let mut grad = zeros(x.len(), "the gradient")?;
-    for_each_column(
+    let (m, wants) = (v.len(), Wants::Product(v));
+    let request = Request {
         f,
         x,
-        v.len(),
+        m,
         known,
-        Wants::Product(v),
+        wants,
         opts,
-        |j, column| {
-            grad[j] = column.dot(v);
-            Ok(())
-        },
-    )?;
+    };
+    for_each_column(request, |j, column| {
+        grad[j] = column.dot(v);
+        Ok(())
+    })?;
     Ok(grad)
 }
