@@ -14,6 +14,7 @@
 #[path = "accuracy_common/mod.rs"]
 mod common;
 
+use common::families::{families, Family};
 use common::Rng;
 use fdvjp::fd::{
     jacobian_estimate, jvp_estimate, last_report, vjp_estimate, NoiseMode, NoiseSource, Options,
@@ -26,19 +27,6 @@ const C: [f64; N] = [0.5, -1.25, 2.0];
 /// Random points per family and scale.
 const POINTS: usize = 6;
 
-/// A scalar function of x and of the family's scale `s`, with its derivative.
-type Scalar = fn(f64, f64) -> f64;
-/// Draws one coordinate at scale `s`.
-type Draw = fn(&mut Rng, f64) -> f64;
-
-struct Family {
-    name: &'static str,
-    g: Scalar,
-    dg: Scalar,
-    draw: Draw,
-    scales: &'static [f64],
-}
-
 /// 1e-9, 1e-8, ..., 1e7.
 const WIDE: &[f64] = &[
     1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
@@ -47,82 +35,6 @@ const WIDE: &[f64] = &[
 const EDGE: &[f64] = &[1e-9, 1e-7, 1e-5, 1e-3, 1e-2, 5e-2, 1e-1, 0.3];
 /// Noise amplitudes.
 const NOISE: &[f64] = &[1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6];
-
-fn magnitude(rng: &mut Rng, s: f64) -> f64 {
-    s * rng.uniform(1.0, 10.0)
-}
-
-fn signed(rng: &mut Rng, s: f64) -> f64 {
-    let a = magnitude(rng, s);
-    if rng.uniform(0.0, 1.0) < 0.5 {
-        -a
-    } else {
-        a
-    }
-}
-
-fn families() -> Vec<Family> {
-    vec![
-        Family {
-            name: "sin",
-            g: |x, _| x.sin(),
-            dg: |x, _| x.cos(),
-            draw: signed,
-            scales: WIDE,
-        },
-        Family {
-            name: "cos",
-            g: |x, _| x.cos(),
-            dg: |x, _| -x.sin(),
-            draw: signed,
-            scales: WIDE,
-        },
-        Family {
-            // exp(x / s) at x of scale s: f varies on x's own scale.
-            name: "exp(x/s)",
-            g: |x, s| (x / s).exp(),
-            dg: |x, s| (x / s).exp() / s,
-            draw: |rng, s| s * rng.uniform(-3.0, 3.0),
-            scales: WIDE,
-        },
-        Family {
-            name: "log",
-            g: |x, _| x.ln(),
-            dg: |x, _| 1.0 / x,
-            draw: magnitude,
-            scales: WIDE,
-        },
-        Family {
-            name: "sqrt",
-            g: |x, _| x.sqrt(),
-            dg: |x, _| 0.5 / x.sqrt(),
-            draw: magnitude,
-            scales: WIDE,
-        },
-        Family {
-            name: "1/x",
-            g: |x, _| 1.0 / x,
-            dg: |x, _| -1.0 / (x * x),
-            draw: signed,
-            scales: WIDE,
-        },
-        Family {
-            // Near the edges of the domain [-1, 1], at distance of order s.
-            name: "arcsin",
-            g: |x, _| x.asin(),
-            dg: |x, _| 1.0 / ((1.0 - x) * (1.0 + x)).sqrt(),
-            draw: |rng, s| {
-                let x = 1.0 - s * rng.uniform(1.0, 3.0);
-                if rng.uniform(0.0, 1.0) < 0.5 {
-                    -x
-                } else {
-                    x
-                }
-            },
-            scales: EDGE,
-        },
-    ]
-}
 
 /// Deterministic noise in [-1, 1] from the bits of x and the output index (a hash: the
 /// same x always gives the same value, as a solver would).
@@ -227,7 +139,7 @@ fn jacobian_of(dg: impl Fn(f64) -> f64, x: &[f64]) -> Vec<f64> {
 
 fn family_entries(family: &Family, rng: &mut Rng) -> Entries {
     let mut out = Vec::new();
-    for &s in family.scales {
+    for &s in &family.scales {
         for _ in 0..POINTS {
             let x: Vec<f64> = (0..N).map(|_| (family.draw)(rng, s)).collect();
             let g = family.g;
@@ -300,7 +212,7 @@ fn measured(name: &str, entries: Entries) -> Measured {
 fn estimates_cover_the_true_error_for_98_percent_of_entries() {
     let mut rng = Rng::new(2026);
     take_calls();
-    let mut all: Vec<Measured> = families()
+    let mut all: Vec<Measured> = families(WIDE, EDGE)
         .iter()
         .map(|fam| {
             let entries = family_entries(fam, &mut rng);

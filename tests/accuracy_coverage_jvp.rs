@@ -17,6 +17,7 @@
 #[path = "accuracy_common/mod.rs"]
 mod common;
 
+use common::families::{families, Family};
 use common::Rng;
 use fdvjp::fd::{jvp_estimate, vjp_estimate, Options};
 
@@ -26,95 +27,13 @@ const C: [f64; N] = [0.5, -1.25, 2.0];
 /// Random points per family and scale.
 const POINTS: usize = 8;
 
-type Scalar = fn(f64, f64) -> f64;
-type Draw = fn(&mut Rng, f64) -> f64;
-
-struct Family {
-    name: &'static str,
-    g: Scalar,
-    dg: Scalar,
-    draw: Draw,
-    scales: Vec<f64>,
-}
-
 /// 1e-12, 1e-11, ..., 1e8.
 fn wide() -> Vec<f64> {
     (-12..=8).map(|k| 10f64.powi(k)).collect()
 }
 
-fn magnitude(rng: &mut Rng, s: f64) -> f64 {
-    s * rng.uniform(1.0, 10.0)
-}
-
-fn signed(rng: &mut Rng, s: f64) -> f64 {
-    let a = magnitude(rng, s);
-    if rng.uniform(0.0, 1.0) < 0.5 {
-        -a
-    } else {
-        a
-    }
-}
-
-fn families() -> Vec<Family> {
-    vec![
-        Family {
-            name: "sin",
-            g: |x, _| x.sin(),
-            dg: |x, _| x.cos(),
-            draw: signed,
-            scales: wide(),
-        },
-        Family {
-            name: "cos",
-            g: |x, _| x.cos(),
-            dg: |x, _| -x.sin(),
-            draw: signed,
-            scales: wide(),
-        },
-        Family {
-            name: "exp(x/s)",
-            g: |x, s| (x / s).exp(),
-            dg: |x, s| (x / s).exp() / s,
-            draw: |rng, s| s * rng.uniform(-3.0, 3.0),
-            scales: wide(),
-        },
-        Family {
-            name: "log",
-            g: |x, _| x.ln(),
-            dg: |x, _| 1.0 / x,
-            draw: magnitude,
-            scales: wide(),
-        },
-        Family {
-            name: "sqrt",
-            g: |x, _| x.sqrt(),
-            dg: |x, _| 0.5 / x.sqrt(),
-            draw: magnitude,
-            scales: wide(),
-        },
-        Family {
-            name: "1/x",
-            g: |x, _| 1.0 / x,
-            dg: |x, _| -1.0 / (x * x),
-            draw: signed,
-            scales: wide(),
-        },
-        Family {
-            name: "arcsin",
-            g: |x, _| x.asin(),
-            dg: |x, _| 1.0 / ((1.0 - x) * (1.0 + x)).sqrt(),
-            draw: |rng, s| {
-                let x = 1.0 - s * rng.uniform(1.0, 3.0);
-                if rng.uniform(0.0, 1.0) < 0.5 {
-                    -x
-                } else {
-                    x
-                }
-            },
-            scales: vec![1e-12, 1e-9, 1e-7, 1e-5, 1e-3, 1e-2, 5e-2, 1e-1, 0.3],
-        },
-    ]
-}
+/// Distances to the edge of arcsin's domain.
+const EDGE: &[f64] = &[1e-12, 1e-9, 1e-7, 1e-5, 1e-3, 1e-2, 5e-2, 1e-1, 0.3];
 
 /// Per family: (JVP entries, uncovered), (VJP entries, uncovered).
 type Tally = [(usize, usize); 2];
@@ -183,7 +102,7 @@ fn jvp_estimates_cover_the_true_error_for_98_percent_of_entries() {
     let mut rng = Rng::new(2027);
     let mut total: Tally = [(0, 0); 2];
     let mut per_family = Vec::new();
-    for family in families() {
+    for family in families(&wide(), EDGE) {
         let t = family_tally(&family, &mut rng, detail);
         per_family.push((family.name, t[0]));
         let pct = |(all, bad): (usize, usize)| 100.0 * (1.0 - bad as f64 / all as f64);

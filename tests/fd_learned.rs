@@ -4,27 +4,16 @@
 
 mod common;
 
-use common::Rng;
+use common::{tridiagonal, Rng};
 use fdvjp::fd::{self, last_report, FdError, Options, Scheme};
 use std::cell::Cell;
 
 /// `y_i = x_{i-1} x_i + sin(x_i) - x_{i+1}^2 / 3 + g x_{i+2}^2 / 2`: tridiagonal while
 /// `g == 0`, a coupling to `x_{i+2}` once `g != 0`.
 fn chain(x: &[f64], y: &mut [f64], g: f64) {
-    let n = x.len();
-    for i in 0..n {
-        let left = if i > 0 { x[i - 1] * x[i] } else { 0.0 };
-        let right = if i + 1 < n {
-            x[i + 1] * x[i + 1] / 3.0
-        } else {
-            0.0
-        };
-        let far = if i + 2 < n {
-            g * x[i + 2] * x[i + 2] / 2.0
-        } else {
-            0.0
-        };
-        y[i] = left + x[i].sin() - right + far;
+    tridiagonal(x, y);
+    for (i, y) in y.iter_mut().enumerate() {
+        *y += x.get(i + 2).map_or(0.0, |&far| g * far * far / 2.0);
     }
 }
 

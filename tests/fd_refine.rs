@@ -8,39 +8,13 @@
 
 mod common;
 
+use common::badly_scaled::{log_uniform, Scalar, BADLY_SCALED};
 use common::Rng;
 use fdvjp::fd::{self, last_report, NoiseMode, Options, Scheme};
 use proptest::prelude::*;
 use std::cell::Cell;
 
-type Scalar = fn(f64) -> f64;
-
-/// `(name, g, g', low, high, tolerance)`: points log-uniform in [low, high].
-const BADLY_SCALED: &[(&str, Scalar, Scalar, f64, f64, f64)] = &[
-    ("log", f64::ln, |x| 1.0 / x, 1e-9, 1e-6, 1e-7),
-    ("log 1e-6..1e-5", f64::ln, |x| 1.0 / x, 1e-6, 1e-5, 1e-7),
-    ("sqrt", f64::sqrt, |x| 0.5 / x.sqrt(), 1e-9, 1e-6, 1e-7),
-    ("1/x", |x| 1.0 / x, |x| -1.0 / (x * x), 0.5e-4, 2e-4, 1e-7),
-    (
-        "exp(1e6 x)",
-        |x| (1e6 * x).exp(),
-        |x| 1e6 * (1e6 * x).exp(),
-        0.5e-7,
-        2e-7,
-        1e-7,
-    ),
-    ("sin large", f64::sin, f64::cos, 1e4, 1e7, 1e-7),
-    ("cos small", f64::cos, |x| -x.sin(), 1e-7, 1e-6, 1e-5),
-];
-
 const N: usize = 40;
-
-fn points(seed: u64, low: f64, high: f64) -> Vec<f64> {
-    let mut rng = Rng::new(seed);
-    (0..N)
-        .map(|_| (low.ln() + rng.uniform() * (high / low).ln()).exp())
-        .collect()
-}
 
 /// The largest relative error of the default VJP of `sum g(x_j)`, its evaluations and
 /// the report's refined-column counts.
@@ -68,7 +42,7 @@ fn default_vjp(g: Scalar, dg: Scalar, x: &[f64], opts: &Options) -> (f64, usize,
 #[test]
 fn badly_scaled_functions_meet_the_default_goals() {
     for (k, &(name, g, dg, low, high, tol)) in BADLY_SCALED.iter().enumerate() {
-        let x = points(100 + k as u64, low, high);
+        let x = log_uniform(100 + k as u64, N, low, high);
         let (err, evals, refined) = default_vjp(g, dg, &x, &Options::new());
         assert!(err <= tol, "{name}: error {err:e} > {tol:e}");
         let extra = evals - (1 + 2 * N);
@@ -86,7 +60,7 @@ fn one_sided_schemes_meet_their_goal() {
         let mut opts = Options::new();
         opts.set_scheme(scheme);
         for (k, &(name, g, dg, low, high, _)) in BADLY_SCALED[..4].iter().enumerate() {
-            let x = points(200 + k as u64, low, high);
+            let x = log_uniform(200 + k as u64, N, low, high);
             let (err, _, _) = default_vjp(g, dg, &x, &opts);
             assert!(err <= 1e-5, "{scheme:?} {name}: error {err:e}");
         }
@@ -205,7 +179,7 @@ proptest! {
 /// Results do not depend on batching or threads, refined columns included.
 #[test]
 fn refined_results_are_the_same_in_batches_and_threads() {
-    let x = points(7, 1e-8, 1e-4);
+    let x = log_uniform(7, N, 1e-8, 1e-4);
     let f = |x: &[f64], y: &mut [f64]| {
         y[0] = x.iter().map(|&xj| xj.ln()).sum();
         y[1] = x.iter().map(|&xj| (1e5 * xj).exp()).sum();
@@ -269,7 +243,7 @@ fn adaptive_steps_respect_a_domain_edge() {
         ("sqrt", f64::sqrt, |x| 0.5 / x.sqrt(), 1e-9, 1e-6),
     ];
     for (k, (name, g, dg, low, high)) in cases.into_iter().enumerate() {
-        let x = points(300 + k as u64, low, high);
+        let x = log_uniform(300 + k as u64, N, low, high);
         let (err, _, _) = default_vjp(g, dg, &x, &opts);
         assert!(err <= 1e-7, "{name}: error {err:e}");
     }

@@ -10,40 +10,14 @@
 
 mod common;
 
+use common::badly_scaled::{log_uniform, Scalar, BADLY_SCALED};
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity};
 use fdvjp::tape::Tape;
 use proptest::prelude::*;
 use std::cell::Cell;
 
-type Scalar = fn(f64) -> f64;
-
-/// `(name, g, g', low, high, tolerance)`: the goals of issue 11 (central, relative).
-const BADLY_SCALED: &[(&str, Scalar, Scalar, f64, f64, f64)] = &[
-    ("log", f64::ln, |x| 1.0 / x, 1e-9, 1e-6, 1e-7),
-    ("log 1e-6..1e-5", f64::ln, |x| 1.0 / x, 1e-6, 1e-5, 1e-7),
-    ("sqrt", f64::sqrt, |x| 0.5 / x.sqrt(), 1e-9, 1e-6, 1e-7),
-    ("1/x", |x| 1.0 / x, |x| -1.0 / (x * x), 0.5e-4, 2e-4, 1e-7),
-    (
-        "exp(1e6 x)",
-        |x| (1e6 * x).exp(),
-        |x| 1e6 * (1e6 * x).exp(),
-        0.5e-7,
-        2e-7,
-        1e-7,
-    ),
-    ("sin large", f64::sin, f64::cos, 1e4, 1e7, 1e-7),
-    ("cos small", f64::cos, |x| -x.sin(), 1e-7, 1e-6, 1e-5),
-];
-
 const N: usize = 40;
-
-fn points(seed: u64, low: f64, high: f64) -> Vec<f64> {
-    let mut rng = Rng::new(seed);
-    (0..N)
-        .map(|_| (low.ln() + rng.uniform() * (high / low).ln()).exp())
-        .collect()
-}
 
 fn direction(seed: u64) -> Vec<f64> {
     let mut rng = Rng::new(seed);
@@ -70,7 +44,7 @@ fn default_jvp(g: Scalar, dg: Scalar, x: &[f64], u: &[f64]) -> (f64, usize) {
 fn badly_scaled_jvp_directions_meet_the_default_goals() {
     let mut failed = Vec::new();
     for (k, &(name, g, dg, low, high, tol)) in BADLY_SCALED.iter().enumerate() {
-        let x = points(100 + k as u64, low, high);
+        let x = log_uniform(100 + k as u64, N, low, high);
         let u = direction(500 + k as u64);
         let (err, evals) = default_jvp(g, dg, &x, &u);
         println!(
@@ -139,7 +113,7 @@ fn badly_scaled_sparse_groups_meet_the_default_goals() {
     let mut failed = Vec::new();
     for tridiagonal in [false, true] {
         for (k, &(name, g, dg, low, high, tol)) in BADLY_SCALED.iter().enumerate() {
-            let x = points(100 + k as u64, low, high);
+            let x = log_uniform(100 + k as u64, N, low, high);
             let mut opts = Options::new();
             opts.set_sparsity(Some(pattern(N, tridiagonal)));
             let count = Cell::new(0usize);
@@ -313,7 +287,7 @@ proptest! {
 /// 0.3 to 0.65 off relative, with no error. Now within 1e-7 of `1 / x_i`.
 #[test]
 fn a_tape_opaque_node_with_a_badly_scaled_sparse_function() {
-    let x = points(11, 1e-9, 1e-6);
+    let x = log_uniform(11, N, 1e-9, 1e-6);
     let mut opts = Options::new();
     opts.set_sparsity(Some(pattern(N, false)));
     let mut t = Tape::new();

@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+pub mod families;
+
 use fdvjp::fd::{self, Complex64, FdError, Options, Scheme};
 use num_complex::ComplexFloat;
 use std::cell::Cell;

@@ -4,6 +4,7 @@
 //! Each test binary uses a different part of this module, hence the `allow`.
 #![allow(dead_code, unused_imports)]
 
+pub mod badly_scaled;
 mod functions;
 pub mod noisy;
 mod rng;
