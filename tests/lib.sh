@@ -1,11 +1,12 @@
 # Shared by tests/run.sh and tests/demo.sh (sourced, not run): where things are, system
 # packages, and how C and C++ programs are built against include/fdvjp.h and the shared
-# library target/release/libfdvjp.so.
+# library target/release/libfdvjp.so (target/$FDVJP_PROFILE/ when that cargo profile is set:
+# the quick tier's `quick`).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 case $TARGET in /*) ;; *) TARGET=$ROOT/$TARGET ;; esac
-LIBDIR=$TARGET/release
+LIBDIR=$TARGET/${FDVJP_PROFILE:-release}
 BIN=$TARGET/ctests # compiled programs live here, never in the source tree
 
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -O1 -g)

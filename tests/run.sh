@@ -14,10 +14,13 @@
 # Ends with one line "N passed, N failed"; exits non-zero if anything failed.
 # Each step's output goes to target/ctests/logs/<step>.log; a failing step's tail is shown.
 # `bash tests/run.sh --quick`: the everyday tier (fmt, clippy, the Rust tests, every C test
-# natively), a few minutes on 2 cores; the full run is for CI and before resolving anything.
+# natively), built with the cargo profile `quick` (Cargo.toml: release semantics, quicker to
+# compile, incremental, in target/quick); the full run is for CI and before resolving anything.
 set -uo pipefail
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
+build=(--release)
+((quick)) && build=(--profile quick) && export FDVJP_PROFILE=quick
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT" || exit 1
 
@@ -67,12 +70,12 @@ ensure_packages gcc:gcc g++:g++ make:make valgrind:valgrind || exit 1
 ensure_rust_component rustfmt || exit 1
 ensure_rust_component clippy || exit 1
 
-step "cargo build --release" cargo build --release
+step "cargo build ${build[*]}" cargo build "${build[@]}"
 step "cargo fmt --check" cargo fmt --check -- --color never
 step "cargo clippy" cargo clippy --all-targets -- -D warnings
 # Property tests draw the same cases on every run (set PROPTEST_RNG_SEED to explore others).
 export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261126}
-step "cargo test --release" cargo test --release
+step "cargo test ${build[*]}" cargo test "${build[@]}"
 
 for src in tests/c/test_*.c; do
     [ -e "$src" ] || continue
