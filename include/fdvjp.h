@@ -543,6 +543,9 @@ fdvjp_status fdvjp_config_learned_sparsity(const fdvjp_config *cfg,
  * asks for threads (`fdvjp_config_set_threads`), which declares f thread-safe.
  * `y` is fdvjp's private buffer followed by `FDVJP_GUARD_WORDS` guard doubles: a write
  * past `y[m-1]` is reported as `FDVJP_CALLBACK_FAILED` ("the function wrote past y[m-1]").
+ * f must write all m entries of `y`: on entry `y` holds unspecified values (not zeros;
+ * a NaN pattern on a thread's first call with this m, so that an entry left unwritten
+ * then shows as a non-finite f(x)).
  */
 typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, size_t m);
 
@@ -1002,7 +1005,8 @@ size_t fdvjp_last_report_noise(double *out, size_t len);
  * Fortran `complex(c_double_complex)` and Julia `ComplexF64`, so an array of those can be
  * passed as is. `n` and `m` count complex numbers. Returns 0 on success and any other
  * value to abort the computation (reported in the last error). `user` is passed through
- * untouched. Called on the calling thread, never concurrently.
+ * untouched. Called on the calling thread, never concurrently. Every entry of `w` must be
+ * written: as for `fdvjp_fn`, `w` holds unspecified values on entry.
  */
 typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, size_t m);
 
@@ -1172,7 +1176,8 @@ fdvjp_status fdvjp_complex_jacobian(const fdvjp_config *cfg,
 /*
  * The caller's function evaluated at `k` points in one call: point `p` is
  * `xs[p*n .. p*n + n]` (the points are the columns of a column-major n×k array), its
- * value goes to `ys[p*m .. p*m + m]`. Returns 0 on success, anything else aborts (the
+ * value goes to `ys[p*m .. p*m + m]` (every entry written: as for `fdvjp_fn`, `ys` holds
+ * unspecified values on entry). Returns 0 on success, anything else aborts (the
  * whole batch is then reported as failed at its first point). This is the hook for
  * running evaluations on a GPU, on MPI ranks or on a cluster queue: fdvjp hands over up
  * to the config's batch size (`fdvjp_config_set_batch_size`) points at once.

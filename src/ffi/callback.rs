@@ -3,7 +3,7 @@
 
 use super::boundary::Failure;
 use super::contract::required;
-use super::guard_words::{call_guarded, OverrunLog};
+use super::guard_words::{call_guarded, OverrunLog, Reset};
 use crate::fd::{BatchOutcome, Function, Threaded};
 use std::ffi::c_void;
 
@@ -14,13 +14,17 @@ use std::ffi::c_void;
 /// asks for threads (`fdvjp_config_set_threads`), which declares f thread-safe.
 /// `y` is fdvjp's private buffer followed by `FDVJP_GUARD_WORDS` guard doubles: a write
 /// past `y[m-1]` is reported as `FDVJP_CALLBACK_FAILED` ("the function wrote past y[m-1]").
+/// f must write all m entries of `y`: on entry `y` holds unspecified values (not zeros;
+/// a NaN pattern on a thread's first call with this m, so that an entry left unwritten
+/// then shows as a non-finite f(x)).
 pub type fdvjp_fn = Option<
     unsafe extern "C" fn(user: *mut c_void, x: *const f64, n: usize, y: *mut f64, m: usize) -> i32,
 >;
 
 /// The caller's function evaluated at `k` points in one call: point `p` is
 /// `xs[p*n .. p*n + n]` (the points are the columns of a column-major n×k array), its
-/// value goes to `ys[p*m .. p*m + m]`. Returns 0 on success, anything else aborts (the
+/// value goes to `ys[p*m .. p*m + m]` (every entry written: as for `fdvjp_fn`, `ys` holds
+/// unspecified values on entry). Returns 0 on success, anything else aborts (the
 /// whole batch is then reported as failed at its first point). This is the hook for
 /// running evaluations on a GPU, on MPI ranks or on a cluster queue: fdvjp hands over up
 /// to the config's batch size (`fdvjp_config_set_batch_size`) points at once.
@@ -151,7 +155,7 @@ impl Function for CFunction {
             Call::Batch(f) => {
                 let k = ys.len() / m.max(1);
                 let past = || format!("the batch function wrote past ys[k*m-1] (k = {k}, m = {m})");
-                call_guarded(ys, &self.log, past, |buf| {
+                call_guarded(ys, &self.log, Reset::Guard, past, |buf| {
                     // SAFETY: the caller promised `f` may be called with `user` and
                     // column-major arrays of k points; `xs` (n*k doubles) is a private Rust
                     // buffer and `buf` a private guarded one of m*k doubles (plus guard
@@ -184,7 +188,7 @@ impl Function for PointFunction<'_> {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
         let m = y.len();
         let past = || format!("the function wrote past y[m-1] (m = {m})");
-        call_guarded(y, self.log, past, |buf| {
+        call_guarded(y, self.log, Reset::Guard, past, |buf| {
             // SAFETY: the caller of the exported function promised that `f` may be called
             // with its `user` pointer and buffers of `n` and `m` doubles; `x` (n) is a
             // private Rust buffer and `buf` a private guarded one of m doubles (plus guard

@@ -3,7 +3,7 @@
 use super::boundary::Failure;
 use super::callback::Execution;
 use super::contract::required;
-use super::guard_words::{call_guarded, OverrunLog};
+use super::guard_words::{call_guarded, OverrunLog, Reset};
 use crate::fd::{Complex64, ComplexFunction};
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -14,7 +14,8 @@ use std::sync::Arc;
 /// Fortran `complex(c_double_complex)` and Julia `ComplexF64`, so an array of those can be
 /// passed as is. `n` and `m` count complex numbers. Returns 0 on success and any other
 /// value to abort the computation (reported in the last error). `user` is passed through
-/// untouched. Called on the calling thread, never concurrently.
+/// untouched. Called on the calling thread, never concurrently. Every entry of `w` must be
+/// written: as for `fdvjp_fn`, `w` holds unspecified values on entry.
 pub type fdvjp_cfn = Option<
     unsafe extern "C" fn(user: *mut c_void, z: *const f64, n: usize, w: *mut f64, m: usize) -> i32,
 >;
@@ -49,7 +50,7 @@ impl ComplexFunction for CComplexFunction {
         // numbers of `w`, exclusively borrowed here, are 2m contiguous, aligned doubles.
         let out = unsafe { std::slice::from_raw_parts_mut(w.as_mut_ptr().cast::<f64>(), 2 * m) };
         let past = || format!("the function wrote past w[2m-1] (m = {m})");
-        call_guarded(out, &self.log, past, |buf| {
+        call_guarded(out, &self.log, Reset::Guard, past, |buf| {
             // SAFETY: as above `z` is 2n contiguous doubles, a private Rust buffer alive for
             // the call, and `buf` a private guarded one of 2m doubles (plus guard words);
             // the caller of the exported function promised that `f` may be called with

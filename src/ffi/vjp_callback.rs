@@ -2,7 +2,7 @@
 
 use super::boundary::Failure;
 use super::contract::required;
-use super::guard_words::{call_guarded, OverrunLog};
+use super::guard_words::{call_guarded, OverrunLog, Reset};
 use crate::tape::Vjp;
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -60,7 +60,7 @@ impl Vjp for CVjp {
         assert_eq!(grad.len(), x.len(), "grad and x lengths");
         let n = grad.len();
         let past = || format!("the vjp callback wrote past grad[n-1] (n = {n})");
-        call_guarded(grad, &self.log, past, |buf| {
+        call_guarded(grad, &self.log, Reset::All, past, |buf| {
             // SAFETY: the caller of fdvjp_tape_call_vjp promised that `vjp` may be called
             // with its `user` pointer (valid until the tape is freed or cleared) and buffers
             // of n and m doubles; x, y and v are private Rust buffers of exactly those

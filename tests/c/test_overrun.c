@@ -6,6 +6,8 @@
  * (valgrind and ASan check that). Point functions (serial and on 2 threads), batch
  * functions, complex functions (complex step and complex finite differences), custom VJPs
  * and a tape's opaque nodes. The same callbacks with the right length give exact results.
+ * A function that leaves an output unwritten, on a buffer new to the thread, sees the
+ * guard's NaN there and fails at f(x) instead of differentiating a silent 0.
  */
 #include "check.h"
 
@@ -100,6 +102,27 @@ static int untouched(void)
     return 1;
 }
 
+/* f writes y[0] only (a wrong loop bound): m = 5 is new to this thread's buffer, whose
+ * entries hold the guard pattern, a NaN, so the unwritten y[1] shows as a non-finite f(x)
+ * rather than a silent 0 (the buffer is no longer cleared before each evaluation). */
+static int32_t f_half(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    (void)user;
+    (void)n;
+    (void)m;
+    y[0] = x[0] * x[1];
+    return 0;
+}
+
+static void test_unwritten_output(const double *x)
+{
+    const double v5[5] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    fill();
+    CHECK_STATUS(fdvjp_vjp(NULL, f_half, NULL, x, N, 5, v5, grad), FDVJP_NONFINITE_AT_X);
+    CHECK_ERROR_HAS("fdvjp_vjp: f(x) is not finite: y[1] = NaN");
+    CHECK(untouched());
+}
+
 #define EXPECT_OVERRUN(call, needle)                         \
     do {                                                     \
         fill();                                              \
@@ -185,6 +208,9 @@ int main(void)
     CHECK_CLOSE(grad[1], v[0] * x[0] + v[1], 1e-9);
     CHECK_STATUS(fdvjp_vjp_complex_step(NULL, cf, &b, x, N, M, v, grad), FDVJP_OK);
     CHECK_CLOSE(grad[2], v[1] * 2 * x[2], 1e-15);
+
+    /* an output left unwritten (after calls with other lengths on this thread) */
+    test_unwritten_output(x);
 
     fdvjp_config_free(threads);
     fdvjp_config_free(batch);
