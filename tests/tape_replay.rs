@@ -84,3 +84,90 @@ fn clear_empties_the_tape_for_reuse() {
     fresh.backward(floss, None).unwrap();
     assert_eq!(t.grad(x2).unwrap(), fresh.grad(fx).unwrap());
 }
+
+/// The long-vector chain of the benchmark (`loss = sum(exp(-tanh(x^2 + sin x)) * x)`, plus
+/// a broadcast scalar, a subtraction and a norm so that every pull-back that takes a
+/// buffer runs), with its hand-written gradient.
+fn chain(t: &mut Tape, x0: &[f64]) -> (Var, Var) {
+    let x = t.input_slice(x0).unwrap();
+    let sq = t.unary(UnaryOp::Square, x).unwrap();
+    let s = t.unary(UnaryOp::Sin, x).unwrap();
+    let c = t.binary(BinaryOp::Add, sq, s).unwrap();
+    let d = t.unary(UnaryOp::Tanh, c).unwrap();
+    let nd = t.unary(UnaryOp::Neg, d).unwrap();
+    let e = t.unary(UnaryOp::Exp, nd).unwrap();
+    let f = t.binary(BinaryOp::Mul, e, x).unwrap();
+    let half = t.scalar(0.5).unwrap();
+    let h = t.binary(BinaryOp::Mul, half, x).unwrap(); // 0.5 x, broadcast
+    let k = t.binary(BinaryOp::Sub, f, h).unwrap();
+    let sum = t.reduce(ReduceOp::Sum, k).unwrap();
+    let nrm = t.reduce(ReduceOp::Norm2, x).unwrap();
+    let loss = t.binary(BinaryOp::Add, sum, nrm).unwrap();
+    (x, loss)
+}
+
+fn chain_gradient(x: &[f64]) -> Vec<f64> {
+    let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    x.iter()
+        .map(|&xi| {
+            let d = (xi * xi + xi.sin()).tanh();
+            let e = (-d).exp();
+            e - xi * e * (1.0 - d * d) * (2.0 * xi + xi.cos()) - 0.5 + xi / norm
+        })
+        .collect()
+}
+
+/// Arrays of 4096 doubles and more reuse the buffers the thread's earlier tapes gave
+/// back (`src/tape/spare.rs`): recording, replaying and freeing tapes of long vectors in
+/// turn, longer then shorter (a reused buffer larger than needed), must give every time
+/// the gradient of a first recording on fresh memory bit for bit, and the hand-written
+/// gradient to 1e-13.
+#[test]
+fn reused_buffers_change_no_value() {
+    let point = |n: usize, shift: f64| -> Vec<f64> {
+        (0..n)
+            .map(|i| ((i * 37 % 101) as f64 / 50.0 - 1.0) + shift)
+            .collect()
+    };
+    let gradient = |t: &mut Tape, x: Var, loss: Var| {
+        t.backward(loss, None).unwrap();
+        t.grad(x).unwrap().iter().copied().collect::<Vec<f64>>()
+    };
+    let mut first: Vec<(usize, Vec<f64>)> = Vec::new();
+    for round in 0..3 {
+        for n in [10_000, 5_000, 20_000, 4_096] {
+            let x0 = point(n, 0.0);
+            let mut t = Tape::new();
+            let (x, loss) = chain(&mut t, &x0);
+            let g = gradient(&mut t, x, loss);
+            if round == 0 {
+                for (gi, hi) in g.iter().zip(chain_gradient(&x0)) {
+                    assert!((gi - hi).abs() <= 1e-13 * hi.abs().max(1.0), "n = {n}");
+                }
+                first.push((n, g.clone()));
+            } else {
+                let (_, g0) = first.iter().find(|(m, _)| *m == n).unwrap();
+                assert_eq!(&g, g0, "n = {n}, round {round}: recorded");
+            }
+            // Replayed at another point and back: the same numbers again.
+            let x1 = point(n, 0.125);
+            t.set_input(x, &x1).unwrap();
+            t.forward().unwrap();
+            let g1 = gradient(&mut t, x, loss);
+            for (gi, hi) in g1.iter().zip(chain_gradient(&x1)) {
+                assert!(
+                    (gi - hi).abs() <= 1e-13 * hi.abs().max(1.0),
+                    "n = {n}, replay"
+                );
+            }
+            t.set_input(x, &x0).unwrap();
+            t.forward().unwrap();
+            let (_, g0) = first.iter().find(|(m, _)| *m == n).unwrap();
+            assert_eq!(
+                &gradient(&mut t, x, loss),
+                g0,
+                "n = {n}, round {round}: replayed"
+            );
+        }
+    }
+}

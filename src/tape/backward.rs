@@ -16,6 +16,7 @@
 use super::error::TapeError;
 use super::node::Op;
 use super::record::Tape;
+use super::spare;
 use super::value::{accumulate, array, check_finite};
 use super::var::Var;
 use crate::fd::{last_report, publish, Report};
@@ -68,6 +69,7 @@ impl Tape {
         report.completed = swept.is_ok();
         publish(report);
         swept?;
+        self.drop_grads();
         self.grads = Some(adjoints);
         Ok(())
     }
@@ -109,6 +111,13 @@ impl Tape {
         Ok(())
     }
 
+    /// Forgets the gradients of the last backward, giving their buffers back ([`spare`]).
+    pub(crate) fn drop_grads(&mut self) {
+        for g in self.grads.take().into_iter().flatten().flatten() {
+            spare::give_array(g);
+        }
+    }
+
     /// The gradient, from the last backward, of `<seed, out>` with respect to `input` (in
     /// its shape; zero if `out` does not depend on it).
     pub fn grad(&self, input: Var) -> Result<ArrayD<f64>, TapeError> {
@@ -125,5 +134,12 @@ impl Tape {
             Some(Some(g)) => g.clone(),
             _ => ArrayD::zeros(node.value.shape()),
         })
+    }
+}
+
+impl Drop for Tape {
+    /// Gives the large buffers of the gradients back to the thread (the nodes give theirs).
+    fn drop(&mut self) {
+        self.drop_grads();
     }
 }

@@ -40,6 +40,7 @@ mod opaque;
 mod ops;
 mod record;
 mod replay;
+mod spare;
 mod value;
 mod var;
 

@@ -8,6 +8,7 @@ use super::ops::binary::BinaryOp;
 use super::ops::reduce::ReduceOp;
 use super::ops::unary::UnaryOp;
 use super::ops::{linalg, power, shape};
+use super::spare;
 use super::value::{array, flat, total_len, with_capacity};
 use ndarray::ArrayD;
 
@@ -277,4 +278,16 @@ pub(crate) struct Node {
     pub op: Op,
     /// Whether it depends on an input; only such nodes receive gradients or are replayed.
     pub active: bool,
+}
+
+impl Drop for Node {
+    /// Gives a large value's buffer back to the thread ([`spare`]).
+    fn drop(&mut self) {
+        if self.value.len() >= spare::SMALLEST {
+            let empty = ArrayD::from_shape_vec(ndarray::IxDyn(&[0]), Vec::new());
+            if let Ok(empty) = empty {
+                spare::give_array(std::mem::replace(&mut self.value, empty));
+            }
+        }
+    }
 }

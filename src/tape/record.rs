@@ -9,6 +9,7 @@ use super::opaque::Opaque;
 use super::ops::binary::BinaryOp;
 use super::ops::reduce::ReduceOp;
 use super::ops::unary::UnaryOp;
+use super::spare;
 use super::value::{array, check_finite, element_count, standard};
 use super::var::{next_serial, Var};
 use crate::fd::{Function, Options};
@@ -109,7 +110,7 @@ impl Tape {
 
     /// Records a vector input.
     pub fn input_slice(&mut self, x: &[f64]) -> Result<Var, TapeError> {
-        self.input(array(&[x.len()], x.to_vec()))
+        self.input(array(&[x.len()], spare::copy(x)))
     }
 
     /// Records a constant: a value that takes part in ops but gets no gradient. Its values

@@ -8,6 +8,7 @@
 use super::error::{Phase, TapeError};
 use super::node::Op;
 use super::record::Tape;
+use super::spare;
 use super::value::{array, check_finite};
 use super::var::Var;
 use ndarray::ArrayD;
@@ -29,9 +30,10 @@ impl Tape {
         }
         check_finite("x", x)?;
         let shape = node.value.shape().to_vec();
-        self.nodes[i].value = array(&shape, x.to_vec());
+        let old = std::mem::replace(&mut self.nodes[i].value, array(&shape, spare::copy(x)));
+        spare::give_array(old);
         self.stale = true;
-        self.grads = None;
+        self.drop_grads();
         Ok(())
     }
 
@@ -49,12 +51,12 @@ impl Tape {
         }
         for (node, value) in self.nodes.iter_mut().zip(fresh) {
             if let Some(value) = value {
-                node.value = value;
+                spare::give_array(std::mem::replace(&mut node.value, value));
                 node.op.invalidate();
             }
         }
         self.stale = false;
-        self.grads = None;
+        self.drop_grads();
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! every op can work on flat slices.
 
 use super::error::TapeError;
+use super::spare;
 use crate::fd::nonfinite_entry;
 use ndarray::{arr0, Array1, ArrayD, IxDyn};
 
@@ -105,6 +106,7 @@ pub(crate) fn accumulate(acc: &mut Option<ArrayD<f64>>, g: ArrayD<f64>) {
             for (x, y) in flat_mut(a).iter_mut().zip(flat(&g)) {
                 *x += y;
             }
+            spare::give_array(g);
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use super::power::{d_base, d_exponent};
 use crate::tape::error::TapeError;
+use crate::tape::spare;
 use crate::tape::value::{array, flat};
 use ndarray::ArrayD;
 
@@ -77,15 +78,16 @@ impl BinaryOp {
     pub(crate) fn forward(self, a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
         fn zip(a: &ArrayD<f64>, b: &ArrayD<f64>, f: impl Fn(f64, f64) -> f64) -> ArrayD<f64> {
             let (fa, fb) = (flat(a), flat(b));
+            let mut y = spare::take(fa.len().max(fb.len()));
             if a.shape() == b.shape() {
-                array(
-                    a.shape(),
-                    fa.iter().zip(fb).map(|(&x, &y)| f(x, y)).collect(),
-                )
+                y.extend(fa.iter().zip(fb).map(|(&x, &y)| f(x, y)));
+                array(a.shape(), y)
             } else if b.ndim() == 0 {
-                array(a.shape(), fa.iter().map(|&x| f(x, fb[0])).collect())
+                y.extend(fa.iter().map(|&x| f(x, fb[0])));
+                array(a.shape(), y)
             } else {
-                array(b.shape(), fb.iter().map(|&y| f(fa[0], y)).collect())
+                y.extend(fb.iter().map(|&y| f(fa[0], y)));
+                array(b.shape(), y)
             }
         }
         match self {
@@ -110,12 +112,12 @@ impl BinaryOp {
         match self {
             // Linear ops reuse g itself where they can.
             BinaryOp::Add | BinaryOp::Sub if a.shape() == b.shape() => {
-                let gb = need.1.then(|| {
-                    if self == BinaryOp::Sub {
-                        g.mapv(|v| -v)
-                    } else {
-                        g.clone()
-                    }
+                let gb = need.1.then(|| match self {
+                    _ if g.len() < spare::SMALLEST && self == BinaryOp::Sub => g.mapv(|v| -v),
+                    _ if g.len() < spare::SMALLEST => g.clone(),
+                    // A long one in a buffer the thread kept (`tape/spare.rs`).
+                    BinaryOp::Sub => array(g.shape(), spare::mapped(flat(&g), |v| -v)),
+                    _ => array(g.shape(), spare::copy(flat(&g))),
                 });
                 (need.0.then_some(g), gb)
             }
@@ -142,8 +144,8 @@ fn partials(
 ) -> (Option<ArrayD<f64>>, Option<ArrayD<f64>>) {
     let (fa, fb, fy, fg) = (flat(a), flat(b), flat(y), flat(g));
     let (a_scalar, b_scalar) = (a.len() == 1 && a.ndim() == 0, b.len() == 1 && b.ndim() == 0);
-    let mut ga = vec![0.0; if need.0 { fa.len() } else { 0 }];
-    let mut gb = vec![0.0; if need.1 { fb.len() } else { 0 }];
+    let mut ga = spare::filled(if need.0 { fa.len() } else { 0 }, 0.0);
+    let mut gb = spare::filled(if need.1 { fb.len() } else { 0 }, 0.0);
     for k in 0..fy.len() {
         let ia = if a_scalar { 0 } else { k };
         let ib = if b_scalar { 0 } else { k };

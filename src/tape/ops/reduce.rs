@@ -1,5 +1,6 @@
 //! Reductions of a whole array to a scalar (shape `[]`), and their pull-backs.
 
+use crate::tape::spare;
 use crate::tape::value::{array, flat};
 use ndarray::ArrayD;
 
@@ -42,10 +43,14 @@ impl ReduceOp {
     pub(crate) fn pullback(self, a: &ArrayD<f64>, y: &ArrayD<f64>, g: &ArrayD<f64>) -> ArrayD<f64> {
         let (x, g, y) = (flat(a), flat(g)[0], flat(y)[0]);
         let data = match self {
-            ReduceOp::Sum => vec![g; x.len()],
-            ReduceOp::Mean => vec![g / x.len() as f64; x.len()],
-            ReduceOp::Norm2 if y == 0.0 => vec![0.0; x.len()],
-            ReduceOp::Norm2 => x.iter().map(|v| g * v / y).collect(),
+            ReduceOp::Sum => spare::filled(x.len(), g),
+            ReduceOp::Mean => spare::filled(x.len(), g / x.len() as f64),
+            ReduceOp::Norm2 if y == 0.0 => spare::filled(x.len(), 0.0),
+            ReduceOp::Norm2 => {
+                let mut d = spare::take(x.len());
+                d.extend(x.iter().map(|v| g * v / y));
+                d
+            }
         };
         array(a.shape(), data)
     }

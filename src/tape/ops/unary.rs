@@ -4,6 +4,7 @@
 //! `sqrt` of a negative or `log1p` below -1 produce NaN values (and `log(0)` gives -inf); no
 //! error is raised, and the gradient through such an element is NaN or infinite as well.
 
+use crate::tape::spare;
 use crate::tape::value::{array, flat, flat_mut};
 use ndarray::ArrayD;
 
@@ -88,7 +89,7 @@ impl UnaryOp {
     pub(crate) fn forward(self, a: &ArrayD<f64>) -> ArrayD<f64> {
         // One monomorphised loop per op, so the match is not inside the element loop.
         fn map(a: &ArrayD<f64>, f: impl Fn(f64) -> f64) -> ArrayD<f64> {
-            array(a.shape(), flat(a).iter().map(|&x| f(x)).collect())
+            array(a.shape(), spare::mapped(flat(a), f))
         }
         match self {
             UnaryOp::Neg => map(a, |x| -x),
