@@ -12,11 +12,11 @@ use super::function::Function;
 use super::fused;
 use super::group::{self, Choices};
 use super::learned;
-use super::options::Options;
+use super::options::{NoiseMode, Options};
 use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
 use super::refine;
-use super::report::{publish, Report};
+use super::report::{publish, NoiseSource, Report};
 use super::step::{exact_step, nominal_step};
 
 /// One run of the column loop: f, with `m` outputs, at `x`; f(x) when the caller has it;
@@ -80,11 +80,22 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     let mut sweep = |p: &mut Probe<'_, '_, F>, first_pass: bool| {
         self::sweep(p, &directions, wants, &mut d, first_pass, &mut visit)
     };
+    if opts.noise_mode() == NoiseMode::Auto && p.report.noise_source == NoiseSource::None {
+        p.deferred = Some(Vec::new());
+    }
     sweep(&mut p, true)?;
+    let deferred = p.deferred.take();
     if refine::noise_trigger(&mut p, count)? {
         // f is noisy: every direction again at the step its noise calls for.
         p.report.error_bound = f64::NAN;
         sweep(&mut p, false)?;
+    } else {
+        // Not noisy: the directions left to refine, refined now.
+        for item in deferred.iter().flatten() {
+            d.resize(m, 0.0);
+            refine::refine_deferred(&mut p, item, &mut d)?;
+            visit(item.j, &Column::entries(None, &d, 1.0))?;
+        }
     }
     p.finish();
     recycle(d);
@@ -168,11 +179,15 @@ fn sweep<F: Function + ?Sized>(
             evaluate_ahead(&mut p.ev, opts, x, m, &chunk, directions.choices.as_ref())?;
         }
         for (dir, t0) in (start..end).map(|k| directions.get(k)) {
+            let deferred = p.deferred.as_ref().map_or(0, Vec::len);
             let derived = differentiate(p, directions, dir, t0, wants, d, first_pass)?;
             if first_pass {
                 p.report.directions += 1;
             }
-            hand_over(directions, dir, derived, d, visit)?;
+            // A direction left to refine is handed over once refined (or redone).
+            if p.deferred.as_ref().map_or(0, Vec::len) == deferred {
+                hand_over(directions, dir, derived, d, visit)?;
+            }
         }
     }
     Ok(())

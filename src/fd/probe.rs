@@ -6,6 +6,7 @@ use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
+use super::refine;
 use super::report::{publish, NoiseSource, Report};
 
 /// The state of one computation (a VJP, JVP, Jacobian or estimate) at one point.
@@ -26,12 +27,15 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     pub step_scale: f64,
     /// Whether the noise estimate has run in this computation.
     pub noise_tried: bool,
-    /// The (weighted) second differences of the directions that looked like noise (see
-    /// `refine.rs`), weighed at the end of the pass against [`Probe::max_change`].
-    pub noise_like: Vec<f64>,
-    /// The (weighted) second differences of the directions that looked faintly like noise
-    /// (`|D2| > 6 r^2 M`, below the refinement's `30 r^2 M`; see `refine.rs`).
-    pub noise_faint: Vec<f64>,
+    /// The (weighted) second differences `|D2|` of the directions of the first pass judged
+    /// not suspect or noise-like (see `refine.rs`), weighed at the end of the pass against
+    /// [`Probe::max_change`] by the noise trigger.
+    pub second_differences: Vec<f64>,
+    /// Axis directions to refine (`refine.rs`) left until the noise trigger has spoken, in
+    /// the first pass of a column loop under `NoiseMode::Auto` (`None` elsewhere): a noisy
+    /// f makes large second differences, and the second pass at the noise step would
+    /// redo them anyway.
+    pub deferred: Option<Vec<refine::Deferred>>,
     /// The largest (weighted) change of f over the step rule's scale, `sum_i |v_i|
     /// max(0.01 |f_i|, |D1_i| t / r)`, over the directions of this pass (central stencils).
     pub max_change: f64,
@@ -86,8 +90,8 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             noise_tried: false,
             // Room for one entry per axis direction, from the thread's spare vectors:
             // a small call allocates nothing (tests/c/native_small_calls.c).
-            noise_like: scratch_for(0, x.len()),
-            noise_faint: scratch_for(0, x.len()),
+            second_differences: scratch_for(0, x.len()),
+            deferred: None,
             max_change: 0.0,
             f_scale: 0.0,
         })
@@ -106,8 +110,7 @@ impl<F: Function + ?Sized> Drop for Probe<'_, '_, F> {
         self.report.evaluations = self.ev.count();
         publish(std::mem::take(&mut self.report));
         recycle(std::mem::take(&mut self.y0));
-        recycle(std::mem::take(&mut self.noise_like));
-        recycle(std::mem::take(&mut self.noise_faint));
+        recycle(std::mem::take(&mut self.second_differences));
     }
 }
 

@@ -30,12 +30,30 @@
 //!   simulated draws, so they cost and return what they did; hash noise of 1e-10 on a sum
 //!   of 20 sines meets it in 84% of draws (3e-10: all). An exact f that meets it pays the
 //!   8 evaluations of the estimate and keeps its plain values (its noise is rounding,
-//!   below the significance floor). Noise costing 1e-6 relative (`|D2| ≈ 0.2 r^2 M`)
-//!   cannot be told from curvature by three points per direction: declare it or use
+//!   below the significance floor).
+//! - **noise spread over every direction** (the root mean square of `|D2|` over the
+//!   call's directions not refined, at least 8 of them, above `3.5 r^2 M`, M the call's
+//!   largest): the faint sign counts directions above a threshold, so it misses when f(x)'s
+//!   own noise is near 0 (`D2 = u(x+t) + u(x-t) - 2 u(x)` loses its common part, and
+//!   only 3-4 of 20 directions pass `6 r^2 M` at ε = 1e-10: the 7 misses of 50 draws);
+//!   the mean square uses every direction's evidence. Hash noise of 1e-10 (loses 1.5e-5
+//!   at the plain step) is then noticed at 95-100% of random points for n = 8..50 (before:
+//!   37-82%). A sum of sines varies like that only at frequency 4 or more against the
+//!   assumed scale: none of the property tests' functions (n <= 7) can meet it; random
+//!   sums of frequency up to 2 at n = 8..12 did in 1.2% of 1,000 draws (n = 13..30:
+//!   0.2%), paying the 8 evaluations of the estimate and keeping their plain values.
+//!   Noise costing 1e-6 relative (`|D2| ≈ 0.2 r^2 M`; ε = 1e-11 here) cannot be told
+//!   from curvature by three points per direction: declare it or use
 //!   `NoiseMode::Estimate`.
 //! - **rounding swamps the difference**: `|x_j| < typ_j / 1e3` and `eps ρ > 1e-8 |D1|`
 //!   (cos near 0: f ≈ 1, f' ≈ 1e-7). The step grows tenfold up to three times (2
 //!   evaluations each) while the truncation seen between levels stays below rounding.
+//!
+//! Under `NoiseMode::Auto` with nothing known, an axis direction to refine is left
+//! until the trigger has spoken ([`Probe::deferred`]): if f is noisy the second pass at
+//! the noise step redoes it anyway (a column with `|x_j| < typ_j / 100` and noise above
+//! `30 r^2 M` cost 6 wasted evaluations: 95 for n = 20, against 89 = 2(2n+1)+7); if not,
+//! it is refined then, with the same evaluations and values.
 //!
 //! Choosing: each level k has an error estimate `E_k` (truncation from the difference to
 //! its neighbouring level, rounding, and `ε / t_k` for noise ε); for each output, the
@@ -77,6 +95,11 @@ const LARGE: f64 = 30.0;
 /// draws (`5 r^2 M` in 4 directions: 0.05% of draws, in 3: 0.4%).
 const FAINT: f64 = 6.0;
 const FAINT_DIRECTIONS: usize = 5;
+/// The root mean square of `|D2|` over the call's directions above `SPREAD r^2 M` (M the
+/// call's largest), over at least [`SPREAD_DIRECTIONS`] directions: noise spread over
+/// every direction (module doc).
+const SPREAD: f64 = 3.5;
+const SPREAD_DIRECTIONS: usize = 8;
 /// The weight of |f| in M (the change of f over the assumed scale dominates; |f| only
 /// guards against f' = 0).
 pub(crate) const SIZE: f64 = 0.01;
@@ -132,6 +155,27 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             p.report.bound(entry_bound(p, dir, &bound));
             return Ok(());
         }
+        if let None | Some(Suspect::NoiseLike) = suspect {
+            p.second_differences.push(s.d2);
+        }
+    }
+    if let (Some(Suspect::Large(_) | Suspect::Rounding), Direction::Axis(j), Some(list)) =
+        (&suspect, dir, p.deferred.as_mut())
+    {
+        let m = out.len();
+        list.push(Deferred {
+            j,
+            t,
+            large: match suspect {
+                Some(Suspect::Large(target)) => Some(target),
+                _ => None,
+            },
+            column: out.to_vec(),
+            second: p.ws.second[..m].to_vec(),
+            magnitude: p.ws.magnitude[..m].to_vec(),
+            last: p.ws.y[..m].to_vec(),
+        });
+        return Ok(());
     }
     let bound = match suspect {
         None => None,
@@ -146,12 +190,10 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             p.report.refined_rounding += 1;
             Some(grow(p, dir, t, out)?)
         }
-        Some(Suspect::NoiseLike) => {
-            // Noise, or a point where f' is tiny next to f'' (one column cannot tell):
-            // counted; the call decides when all directions are done ([`noise_trigger`]).
-            p.noise_like.push(noise_d2(p, out));
-            None
-        }
+        // Noise, or a point where f' is tiny next to f'' (one column cannot tell):
+        // counted by `classify`; the call decides when all directions are done
+        // ([`noise_trigger`]).
+        Some(Suspect::NoiseLike) => None,
     };
     let entry = match bound {
         Some(bound) => entry_bound(p, dir, &bound),
@@ -174,6 +216,48 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
     Ok(())
 }
 
+/// An axis direction to refine (down, or up when rounding swamps it), left until the noise trigger has spoken
+/// ([`Probe::deferred`]): its plain column and what the refinement reads of the
+/// workspace after the plain stencil.
+pub(crate) struct Deferred {
+    pub j: usize,
+    t: f64,
+    /// Refined down from this step; `None`: the step grows (rounding).
+    large: Option<f64>,
+    column: Vec<f64>,
+    second: Vec<f64>,
+    magnitude: Vec<f64>,
+    last: Vec<f64>,
+}
+
+/// Refines a [`Deferred`] direction as [`after_plain`] would have (same evaluations, same
+/// values): its column into `out`, its bound recorded.
+pub(crate) fn refine_deferred<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    d: &Deferred,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let m = out.len();
+    p.ws.columns(m);
+    p.ws.second[..m].copy_from_slice(&d.second);
+    p.ws.magnitude[..m].copy_from_slice(&d.magnitude);
+    p.ws.y[..m].copy_from_slice(&d.last);
+    out.copy_from_slice(&d.column);
+    let dir = Direction::Axis(d.j);
+    let bound = match d.large {
+        Some(target) => {
+            p.report.refined_large += 1;
+            shrink(p, dir, d.t, target, &central(), 2, out)?
+        }
+        None => {
+            p.report.refined_rounding += 1;
+            grow(p, dir, d.t, out)?
+        }
+    };
+    p.report.bound(entry_bound(p, dir, &bound));
+    Ok(())
+}
+
 /// Before the first direction: the step scale of a declared noise level, or the noise
 /// estimate under `NoiseMode::Estimate`.
 pub(crate) fn prepare<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Result<(), FdError> {
@@ -191,8 +275,10 @@ pub(crate) fn prepare<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Result<
 /// step rule assumes (`|D2| > 30 r^2 M` both for their own M and for the largest M of
 /// the call: a smooth f near an extremum along one direction has f' -> 0 there, but not
 /// along all), or at least five, and a quarter of them, faint noise (`|D2| > 6 r^2 M`
-/// likewise; module doc), estimates the noise; true when it is significant, so that every
-/// direction is to be done again at the noise step.
+/// likewise; module doc), or the root mean square of `|D2|` over at least 8 directions
+/// above `3.5 r^2 M` (noise spread over every direction; module doc), estimates the noise;
+/// true when it is significant, so that every direction is to be done again at the noise
+/// step.
 pub(crate) fn noise_trigger<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     directions: usize,
@@ -203,23 +289,20 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
     {
         return Ok(false);
     }
-    // Curvature, not noise, when the second difference is large only next to this
-    // direction's own first difference (near an extremum of a smooth f: f' -> 0).
+    // Each |D2| is weighed against the largest M of the call, not its direction's own:
+    // near an extremum of a smooth f along one direction, f' -> 0 there, but not along
+    // all (curvature, not noise).
     let r = relative_step(p);
-    let above = |factor: f64| {
-        let limit = factor * r * r * p.max_change;
-        move |d2: &&f64| **d2 > limit
-    };
-    let noisy = p.noise_like.iter().filter(above(LARGE)).count();
-    let faint = p
-        .noise_like
-        .iter()
-        .chain(&p.noise_faint)
-        .filter(above(FAINT))
-        .count();
+    let unit = r * r * p.max_change;
+    let d2 = &p.second_differences;
+    let above = |factor: f64| d2.iter().filter(|&&v| v > factor * unit).count();
+    let (noisy, faint) = (above(LARGE), above(FAINT));
     let strong = noisy >= 2 && 4 * noisy >= directions;
     let weak = faint >= FAINT_DIRECTIONS && 4 * faint >= directions;
-    if !(strong || weak) {
+    let square = d2.iter().map(|v| v * v).sum::<f64>();
+    let spread =
+        d2.len() >= SPREAD_DIRECTIONS && square > (SPREAD * unit).powi(2) * d2.len() as f64;
+    if !(strong || weak || spread) {
         return Ok(false);
     }
     p.noise_tried = true;
@@ -271,13 +354,6 @@ pub(crate) fn noise_scale<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
     } else {
         c.min(0.1 / r).max(1.0)
     }
-}
-
-/// The weighted sum of |D2| of the direction just differentiated.
-fn noise_d2<F: Function + ?Sized>(p: &Probe<'_, '_, F>, d1: &[f64]) -> f64 {
-    (0..d1.len())
-        .map(|i| weight(p, i) * p.ws.second[i].abs())
-        .sum()
 }
 
 pub(crate) fn relative_step<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
@@ -413,10 +489,8 @@ pub(crate) fn after_sums<F: Function + ?Sized>(
     t: f64,
     s: &Sums,
 ) -> Result<bool, FdError> {
-    match classify(p, dir, t, s) {
-        None => {}
-        Some(Suspect::NoiseLike) => p.noise_like.push(s.d2),
-        Some(Suspect::Large(_) | Suspect::Rounding) => return Ok(false),
+    if let Some(Suspect::Large(_) | Suspect::Rounding) = classify(p, dir, t, s) {
+        return Ok(false);
     }
     // plain_bound weighted by |v| (entry_bound), from the sums.
     let bound = s.trunc + s.round + s.noise / t;
@@ -449,9 +523,13 @@ fn classify<F: Function + ?Sized>(
         Direction::Group(..) => None,
     };
     let suspect = judge(p, s, reach.as_ref(), t);
-    if suspect.is_none() && s.d2 > FAINT * relative_step(p).powi(2) * s.m {
-        // Counted once: a direction that is not suspect is classified only once.
-        p.noise_faint.push(s.d2);
+    if let (None | Some(Suspect::NoiseLike), false) =
+        (&suspect, matches!(dir, Direction::Group(..)))
+    {
+        // Counted once: such a direction is classified only once (a direction to refine
+        // is classified again on its column). A group counts only when none of its
+        // columns is refined ([`after_plain`]).
+        p.second_differences.push(s.d2);
     }
     suspect
 }
