@@ -721,7 +721,7 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * for 0.17% of entries (noisy functions with nothing declared: 0%).
  *
  * Evaluations of f: 1 + 12n for a well-scaled f; 12 more per column that takes a second
- * start, a few more plus 12 near a domain edge, 8 more with `FDVJP_NOISE_ESTIMATE` or
+ * start, a few more plus 12 near a domain edge, 12 more with `FDVJP_NOISE_ESTIMATE` or
  * when the automatic noise estimate runs; more for columns that fall back near bounds
  * (one-sided tableaus, then steps divided by 10).
  * The config's bounds, steps, typical magnitudes and noise apply; its scheme, adaptive
@@ -801,7 +801,7 @@ enum fdvjp_noise_mode
    */
   FDVJP_NOISE_AUTO = 0,
   /*
-   * Estimate the noise on every computation (8 more evaluations of f, along one
+   * Estimate the noise on every computation (12 more evaluations of f, along one
    * pseudo-random direction, fixed so results are reproducible) and choose the steps
    * of noise-affected directions from it.
    */

@@ -4,7 +4,7 @@
 //! VJP and the Jacobian and 13 for the JVP, when f is well scaled at x; 12 more for a
 //! direction where f may vary on another scale (`|x_j| > 8 typ_j`, or a first tableau that
 //! fell back or whose estimate exceeds 1e-9 of its value, with `|x_j| < typ_j / 2`), a
-//! few more plus 12 near a domain edge (see `richardson_start.rs`), 8 more under
+//! few more plus 12 near a domain edge (see `richardson_start.rs`), 12 more under
 //! `NoiseMode::Estimate`, or under `NoiseMode::Auto` when a tableau shows noise far above
 //! rounding (see [`extrapolated`]). The sparsity pattern, the scheme and the adaptive flag of the
 //! options are not used; steps, typical magnitudes, bounds and noise levels are.
@@ -177,7 +177,7 @@ fn estimate_noise<'a, F: Function + ?Sized>(
     at_caller_steps(p, opts)
 }
 
-/// Estimates f's noise (8 evaluations, see `noise.rs`) at the caller's plain steps (`opts`,
+/// Estimates f's noise (12 evaluations, see `noise.rs`) at the caller's plain steps (`opts`,
 /// not the tableau's starting options).
 fn at_caller_steps<'a, F: Function + ?Sized>(
     p: &mut Probe<'a, '_, F>,

@@ -35,7 +35,7 @@ pub enum NoiseMode {
     /// functions then cost exactly the plain rule's evaluations. The default.
     #[default]
     Auto,
-    /// On every computation (8 more evaluations), and the steps are chosen from it.
+    /// On every computation (12 more evaluations), and the steps are chosen from it.
     Estimate,
     /// Never: suspect columns are refined as for an exact function.
     Off,

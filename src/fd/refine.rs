@@ -16,7 +16,7 @@
 //!   above typ_j) and `e / 2` (4 evaluations).
 //! - **noise or curvature** (`|D2| > 30 r^2 M` elsewhere): f is noisy or varies on a
 //!   shorter scale; the three points cannot tell which. Under `NoiseMode::Auto` the noise
-//!   is estimated once per call (`noise.rs`, 8 evaluations) when at least two directions,
+//!   is estimated once per call (`noise.rs`, 12 evaluations) when at least two directions,
 //!   and a quarter of them, show it ([`noise_trigger`]). If it is significant every
 //!   direction takes the noise step (below); otherwise the direction keeps its plain value.
 //! - **faint noise** (`|D2| > 6 r^2 M`, against its own M and the call's largest): noise
@@ -29,7 +29,7 @@
 //!   of `tests/fd_refine.rs` and `tests/fd_counts.rs`, n <= 7) never met it in 6,700
 //!   simulated draws, so they cost and return what they did; hash noise of 1e-10 on a sum
 //!   of 20 sines meets it in 84% of draws (3e-10: all). An exact f that meets it pays the
-//!   8 evaluations of the estimate and keeps its plain values (its noise is rounding,
+//!   12 evaluations of the estimate and keeps its plain values (its noise is rounding,
 //!   below the significance floor).
 //! - **noise spread over every direction** (the root mean square of `|D2|` over the
 //!   call's directions not refined, at least 8 of them, above `3.5 r^2 M`, M the call's
@@ -41,7 +41,7 @@
 //!   37-82%). A sum of sines varies like that only at frequency 4 or more against the
 //!   assumed scale: none of the property tests' functions (n <= 7) can meet it; random
 //!   sums of frequency up to 2 at n = 8..12 did in 1.2% of 1,000 draws (n = 13..30:
-//!   0.2%), paying the 8 evaluations of the estimate and keeping their plain values.
+//!   0.2%), paying the 12 evaluations of the estimate and keeping their plain values.
 //!   Noise costing 1e-6 relative (`|D2| ≈ 0.2 r^2 M`; ε = 1e-11 here) cannot be told
 //!   from curvature by three points per direction: declare it or use
 //!   `NoiseMode::Estimate`.
@@ -52,7 +52,7 @@
 //! Under `NoiseMode::Auto` with nothing known, an axis direction to refine is left
 //! until the trigger has spoken ([`Probe::deferred`]): if f is noisy the second pass at
 //! the noise step redoes it anyway (a column with `|x_j| < typ_j / 100` and noise above
-//! `30 r^2 M` cost 6 wasted evaluations: 95 for n = 20, against 89 = 2(2n+1)+7); if not,
+//! `30 r^2 M` cost 6 wasted evaluations: 95 for n = 20, against 89 = 2(2n+1)+7 with the 8-point estimate of then); if not,
 //! it is refined then, with the same evaluations and values.
 //!
 //! Choosing: each level k has an error estimate `E_k` (truncation from the difference to

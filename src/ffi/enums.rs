@@ -107,7 +107,7 @@ c_enums! {
         /// differences far above what a function varying on the scale of x gives); exact,
         /// well-scaled functions cost exactly the plain rule's evaluations. The default.
         FDVJP_NOISE_AUTO = 0 => Auto,
-        /// Estimate the noise on every computation (8 more evaluations of f, along one
+        /// Estimate the noise on every computation (12 more evaluations of f, along one
         /// pseudo-random direction, fixed so results are reproducible) and choose the steps
         /// of noise-affected directions from it.
         FDVJP_NOISE_ESTIMATE = 1 => Estimate,

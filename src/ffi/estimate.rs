@@ -30,7 +30,7 @@ products! {
     /// for 0.17% of entries (noisy functions with nothing declared: 0%).
     ///
     /// Evaluations of f: 1 + 12n for a well-scaled f; 12 more per column that takes a second
-    /// start, a few more plus 12 near a domain edge, 8 more with `FDVJP_NOISE_ESTIMATE` or
+    /// start, a few more plus 12 near a domain edge, 12 more with `FDVJP_NOISE_ESTIMATE` or
     /// when the automatic noise estimate runs; more for columns that fall back near bounds
     /// (one-sided tableaus, then steps divided by 10).
     /// The config's bounds, steps, typical magnitudes and noise apply; its scheme, adaptive

@@ -35,7 +35,7 @@ class Config:
       noise          f's absolute noise level: one number for every output, or one per
                      output (f's outputs flattened); None declares nothing
       noise_mode     "auto" (default: estimated only when the stencils show trouble),
-                     "estimate" (always, 8 more evaluations) or "off"
+                     "estimate" (always, 12 more evaluations) or "off"
       batch_size     points handed to a batch function (or shared among threads) at once
       progress       progress(done, total) after each batch of evaluations; returning
                      False (or raising) cancels the computation (FDVJP_CANCELLED, or the
