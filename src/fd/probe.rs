@@ -28,9 +28,15 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// Whether the noise estimate has run in this computation.
     pub noise_tried: bool,
     /// The (weighted) second differences `|D2|` of the directions of the first pass judged
-    /// not suspect or noise-like (see `refine.rs`), weighed at the end of the pass against
-    /// [`Probe::max_change`] by the noise trigger.
+    /// not suspect or noise-like (see `refine.rs`) that may still count for the noise
+    /// trigger, weighed at the end of the pass against [`Probe::max_change`]: only those
+    /// above the faint threshold of the largest change seen so far are kept (that change
+    /// only grows), so that a call's memory does not grow with n on a smooth f.
     pub second_differences: Vec<f64>,
+    /// How many second differences the trigger has seen, and the sum of their squares
+    /// (all of them, kept or not).
+    pub second_difference_count: usize,
+    pub second_difference_squares: f64,
     /// Axis directions to refine (`refine.rs`) left until the noise trigger has spoken, in
     /// the first pass of a column loop under `NoiseMode::Auto` (`None` elsewhere): a noisy
     /// f makes large second differences, and the second pass at the noise step would
@@ -91,6 +97,9 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             // Room for one entry per axis direction, from the thread's spare vectors:
             // a small call allocates nothing (tests/c/native_small_calls.c).
             second_differences: scratch_for(0, x.len()),
+            second_difference_count: 0,
+            // As `Iterator::sum` starts: the trigger's sum of squares, bit for bit.
+            second_difference_squares: -0.0,
             deferred: None,
             max_change: 0.0,
             f_scale: 0.0,

@@ -156,7 +156,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             return Ok(());
         }
         if let None | Some(Suspect::NoiseLike) = suspect {
-            p.second_differences.push(s.d2);
+            note_second_difference(p, s.d2);
         }
     }
     if let (Some(Suspect::Large(_) | Suspect::Rounding), Direction::Axis(j), Some(list)) =
@@ -299,15 +299,28 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
     let (noisy, faint) = (above(LARGE), above(FAINT));
     let strong = noisy >= 2 && 4 * noisy >= directions;
     let weak = faint >= FAINT_DIRECTIONS && 4 * faint >= directions;
-    let square = d2.iter().map(|v| v * v).sum::<f64>();
-    let spread =
-        d2.len() >= SPREAD_DIRECTIONS && square > (SPREAD * unit).powi(2) * d2.len() as f64;
+    let (count, square) = (p.second_difference_count, p.second_difference_squares);
+    let spread = count >= SPREAD_DIRECTIONS && square > (SPREAD * unit).powi(2) * count as f64;
     if !(strong || weak || spread) {
         return Ok(false);
     }
     p.noise_tried = true;
     estimate_noise(p)?;
     Ok(p.step_scale > 1.0)
+}
+
+/// Counts a direction's second difference for the noise trigger: in the sum of squares
+/// always, in the list only while it exceeds the faint threshold of the largest change
+/// seen so far. That change only grows, so a value below it now stays below it at the end
+/// of the pass, where the trigger counts the list against both thresholds (`LARGE >
+/// FAINT`): the trigger decides exactly as if every value were kept.
+fn note_second_difference<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, d2: f64) {
+    p.second_difference_count += 1;
+    p.second_difference_squares += d2 * d2;
+    let r = relative_step(p);
+    if d2 > FAINT * r * r * p.max_change {
+        p.second_differences.push(d2);
+    }
 }
 
 /// Runs the noise estimate and, when the noise is significant, sets the step scale.
@@ -529,7 +542,7 @@ fn classify<F: Function + ?Sized>(
         // Counted once: such a direction is classified only once (a direction to refine
         // is classified again on its column). A group counts only when none of its
         // columns is refined ([`after_plain`]).
-        p.second_differences.push(s.d2);
+        note_second_difference(p, s.d2);
     }
     suspect
 }
