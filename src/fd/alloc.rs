@@ -58,6 +58,17 @@ pub(crate) fn scratch_for(len: usize, later: usize) -> Vec<f64> {
     }
 }
 
+/// Resizes `v` to `len` (new elements 0) as `Vec::resize` does; a vector with no
+/// allocation yet (`Vec::new()`, the state of scratch a call may never need) first
+/// becomes a spare vector of this thread, so that scratch taken only when needed still
+/// allocates nothing on a repeated small call.
+pub(crate) fn resize(v: &mut Vec<f64>, len: usize) {
+    if v.capacity() == 0 && len > 0 {
+        *v = scratch_for(0, len);
+    }
+    v.resize(len, 0.0);
+}
+
 /// A copy of `x`, from this thread's spare vectors when one is there.
 pub(crate) fn scratch_copy(x: &[f64]) -> Vec<f64> {
     match take_spare(x.len()) {

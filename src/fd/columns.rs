@@ -2,7 +2,7 @@
 //! each `e_j` (or along each group of structurally orthogonal columns when a sparsity
 //! pattern is known), handed to a visitor and then forgotten, so memory stays O(n + m).
 
-use super::alloc::{recycle, scratch_for};
+use super::alloc::{recycle, resize};
 use super::column::{Column, Wants};
 use super::derivative::Direction;
 use super::directional::directional;
@@ -75,8 +75,8 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
     p.weights = wants.weights();
     refine::prepare(&mut p)?;
-    // Sized when a direction needs it (a VJP's fused columns do not).
-    let mut d = scratch_for(0, m);
+    // Taken and sized when a direction needs it (a VJP's fused columns do not).
+    let mut d = Vec::new();
     let mut sweep = |p: &mut Probe<'_, '_, F>, first_pass: bool| {
         self::sweep(p, &directions, wants, &mut d, first_pass, &mut visit)
     };
@@ -92,7 +92,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     } else {
         // Not noisy: the directions left to refine, refined now.
         for item in deferred.iter().flatten() {
-            d.resize(m, 0.0);
+            resize(&mut d, m);
             refine::refine_deferred(&mut p, item, &mut d)?;
             visit(item.j, &Column::entries(None, &d, 1.0))?;
         }
@@ -219,7 +219,7 @@ fn differentiate<F: Function + ?Sized>(
         (dir, &directions.choices, directions.opts.sparsity())
     {
         if choices.mixed(cols, &directions.steps) {
-            d.resize(m, 0.0);
+            resize(d, m);
             let own_steps = group::apply(p, cols, choices, sparsity, d)?.is_none();
             // Counted once: the shared way counts the bounds when it takes over.
             if first_pass && own_steps {
@@ -242,7 +242,7 @@ fn differentiate<F: Function + ?Sized>(
             Ok(Derived::Product(fused::axis_product(p, j, t, v, d)?))
         }
         _ => {
-            d.resize(m, 0.0);
+            resize(d, m);
             directional(p, (dir, t), d)?;
             Ok(Derived::Entries { own_steps: false })
         }

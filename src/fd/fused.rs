@@ -19,6 +19,7 @@
 //! they decide thresholds and bound errors; the reported bound is not bit for bit the
 //! general path's, see `fused/pass.rs`).
 
+use super::alloc::resize;
 use super::derivative::{after_nonfinite, fits, move_to, Direction};
 use super::directional::directional;
 use super::error::FdError;
@@ -48,7 +49,7 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
     let t = dir.step(x, t0);
     let need = refine::need(p, dir, t);
     if opts.adaptive() || !(t > 0.0 && fits(opts, x, dir, t, &stencil)) || need == Need::Columns {
-        d.resize(m, 0.0);
+        resize(d, m);
         directional(p, (dir, t0), d)?;
         return Ok(plain_dot(d, v));
     }
@@ -94,7 +95,7 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
     }
     // The sums call for a refinement: the column as the general path would have built
     // it, from the same points, then the refinement.
-    d.resize(m, 0.0);
+    resize(d, m);
     materialise(p, terms, t, d);
     refine::after_plain(p, dir, t, d)?;
     Ok(plain_dot(d, v))
@@ -112,7 +113,7 @@ fn nonfinite<F: Function + ?Sized>(
     d: &mut Vec<f64>,
 ) -> Result<f64, FdError> {
     let m = v.len();
-    d.resize(m, 0.0);
+    resize(d, m);
     let y = &p.ws.points[k * m..(k + 1) * m];
     let i = y.iter().position(|v| !v.is_finite()).unwrap_or(0);
     let bad = (i, y[i], dir.point(o, t));

@@ -1,7 +1,7 @@
 //! What the directional derivatives of one computation share: the evaluator, the options,
 //! the point x with f(x) there, and scratch space. One value instead of six arguments.
 
-use super::alloc::{recycle, scratch, scratch_copy, scratch_for};
+use super::alloc::{recycle, resize, scratch, scratch_copy, scratch_for};
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
@@ -94,9 +94,10 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             weights: None,
             step_scale: 1.0,
             noise_tried: false,
-            // Room for one entry per axis direction, from the thread's spare vectors:
-            // a small call allocates nothing (tests/c/native_small_calls.c).
-            second_differences: scratch_for(0, x.len()),
+            // Taken at the first entry, with room for one per axis direction, from the
+            // thread's spare vectors: a small call allocates nothing
+            // (tests/c/native_small_calls.c), and one that keeps no entry takes nothing.
+            second_differences: Vec::new(),
             second_difference_count: 0,
             // As `Iterator::sum` starts: the trigger's sum of squares, bit for bit.
             second_difference_squares: -0.0,
@@ -146,8 +147,8 @@ impl Workspace {
         Self {
             xp: scratch_copy(x),
             y: scratch(m),
-            magnitude: scratch_for(0, m),
-            second: scratch_for(0, m),
+            magnitude: Vec::new(),
+            second: Vec::new(),
             points: scratch_for(0, 2 * m),
         }
     }
@@ -156,11 +157,11 @@ impl Workspace {
 impl Workspace {
     /// Sizes `magnitude` and `second` for `m` outputs: only a column built output by
     /// output needs them (a VJP's fused columns do not, see `fused.rs`), so they are not
-    /// allocated before.
+    /// taken before (a small VJP's call then spends nothing on them).
     pub fn columns(&mut self, m: usize) {
         for v in [&mut self.magnitude, &mut self.second] {
             if v.len() < m {
-                v.resize(m, 0.0);
+                resize(v, m);
             }
         }
     }

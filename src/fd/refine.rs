@@ -72,6 +72,7 @@
 //! plain rule; used only when `c > 1.5` (and at most `0.1 / r`), so refining never walks
 //! down into a function's noise.
 
+use super::alloc::scratch_for;
 use super::derivative::{apply, fits, Direction};
 use super::error::FdError;
 use super::function::Function;
@@ -319,6 +320,10 @@ fn note_second_difference<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, d2: f6
     p.second_difference_squares += d2 * d2;
     let r = relative_step(p);
     if d2 > FAINT * r * r * p.max_change {
+        if p.second_differences.capacity() == 0 {
+            // Room for one per axis direction, from the thread's spare vectors.
+            p.second_differences = scratch_for(0, p.x.len());
+        }
         p.second_differences.push(d2);
     }
 }

@@ -6,8 +6,9 @@
 //! doubles whose tail holds a fixed bit pattern; after the call the tail is checked and
 //! the first `len` doubles are copied to where the core wants them. The scratch is one
 //! buffer per thread, reused across evaluations (a nested or thread-exit call gets a
-//! fresh one), so the cost per evaluation is filling and checking the guard and copying
-//! the `len` outputs.
+//! fresh one), so the cost per evaluation is checking the guard and copying the `len`
+//! outputs: a buffer is kept only with its guard intact (an overrun empties it), so the
+//! guard is written when the buffer is made, not before every call.
 //!
 //! The outputs themselves are not reset before a call ([`Reset::Guard`]): a function
 //! writes every one of them (the contract of `fdvjp_fn`, `fdvjp_batch_fn`, `fdvjp_cfn`),
@@ -113,34 +114,59 @@ fn run_in(
     call: impl FnOnce(*mut f64) -> i32,
 ) -> Result<(), i32> {
     let len = out.len();
-    let guard = f64::from_bits(PATTERN);
     if buf.len() == len + FDVJP_GUARD_WORDS {
-        // The same length as the last call on this thread: no allocation, only the guard
-        // reset (and the outputs, when asked; see the module doc).
+        // The same length as the last call on this thread: no allocation, and the guard
+        // is intact (a kept buffer always has it: see below), so only the outputs are
+        // reset, when asked (see the module doc).
         if reset == Reset::All {
             buf[..len].fill(0.0);
         }
-        buf[len..].fill(guard);
     } else {
         // New to this thread: the pattern (a NaN) everywhere, so that an output the
         // callback leaves unwritten is a non-finite value, not a plausible one.
         buf.clear();
-        let fill = if reset == Reset::All { 0.0 } else { guard };
+        let fill = if reset == Reset::All { 0.0 } else { guard() };
         buf.resize(len, fill);
-        buf.resize(len + FDVJP_GUARD_WORDS, guard);
+        buf.resize(len + FDVJP_GUARD_WORDS, guard());
     }
     let code = call(buf.as_mut_ptr());
-    // One pass without early exit (vectorised): any bit that differs from the pattern.
-    let changed = buf[len..]
-        .iter()
-        .fold(0u64, |acc, g| acc | (g.to_bits() ^ PATTERN));
-    if changed != 0 {
+    if !guard_intact(&buf[len..]) {
+        // Emptied, so that the next call fills the pattern again: a kept buffer's guard
+        // is always intact.
+        buf.clear();
         log.record(describe());
         return Err(OVERRUN_CODE);
     }
     if code != 0 {
         return Err(code);
     }
-    out.copy_from_slice(&buf[..len]);
+    copy_small(&buf[..len], out);
     Ok(())
+}
+
+fn guard() -> f64 {
+    f64::from_bits(PATTERN)
+}
+
+/// Whether the `FDVJP_GUARD_WORDS` doubles of `tail` all hold the pattern: one pass over
+/// a fixed-size array without early exit, which the compiler unrolls and vectorises.
+fn guard_intact(tail: &[f64]) -> bool {
+    let Ok(tail) = <&[f64; FDVJP_GUARD_WORDS]>::try_from(tail) else {
+        return false;
+    };
+    tail.iter()
+        .fold(0u64, |acc, g| acc | (g.to_bits() ^ PATTERN))
+        == 0
+}
+
+/// `out = values`: a plain loop for the few outputs of a small function (a call of
+/// `memcpy` costs more than copying them), `copy_from_slice` otherwise.
+fn copy_small(values: &[f64], out: &mut [f64]) {
+    if out.len() <= 4 {
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = *v;
+        }
+    } else {
+        out.copy_from_slice(values);
+    }
 }

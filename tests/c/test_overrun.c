@@ -209,6 +209,23 @@ int main(void)
     CHECK_STATUS(fdvjp_vjp_complex_step(NULL, cf, &b, x, N, M, v, grad), FDVJP_OK);
     CHECK_CLOSE(grad[2], v[1] * 2 * x[2], 1e-15);
 
+    /* the thread's guarded buffer after an overrun: guard words are written when the
+     * buffer is made, not before every call, so an overrun must not leave them spoilt:
+     * a clean call with the same m right after one is exact, and the next overrun is
+     * caught again (serial: the calling thread's buffer each time) */
+    for (at = 0; at < 3; at++) {
+        b = (struct bad){at == 1 ? 0 : 2, 1, 0};
+        if (at == 1) {
+            CHECK_STATUS(fdvjp_vjp(NULL, f, &b, x, N, M, v, grad), FDVJP_OK);
+            CHECK_CLOSE(grad[0], v[0] * x[1], 1e-9);
+            CHECK_CLOSE(grad[1], v[0] * x[0] + v[1], 1e-9);
+            CHECK_CLOSE(grad[2], v[1] * 2 * x[2], 1e-9);
+        } else {
+            EXPECT_OVERRUN(fdvjp_vjp(NULL, f, &b, x, N, M, v, grad),
+                           "wrote past y[m-1] (m = 2) at evaluation 2");
+        }
+    }
+
     /* an output left unwritten (after calls with other lengths on this thread) */
     test_unwritten_output(x);
 
