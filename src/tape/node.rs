@@ -79,12 +79,12 @@ impl Op {
 
     /// Checks the operands' shapes and the op's parameters before anything is evaluated, so
     /// [`Op::evaluate`] can assume them.
-    pub fn check(&self, shape_of: &dyn Fn(usize) -> Vec<usize>) -> Result<(), TapeError> {
+    pub fn check<'s>(&self, shape_of: &dyn Fn(usize) -> &'s [usize]) -> Result<(), TapeError> {
         match self {
-            Op::Binary(op, [a, b]) => op.result_shape(&shape_of(*a), &shape_of(*b)).map(drop),
-            Op::Dot([a, b]) => linalg::dot_shape(&shape_of(*a), &shape_of(*b)).map(drop),
-            Op::Matmul([a, b]) => linalg::matmul_shape(&shape_of(*a), &shape_of(*b)).map(drop),
-            Op::Reshape(to, [a]) => shape::reshape_check(&shape_of(*a), to),
+            Op::Binary(op, [a, b]) => op.check_shapes(shape_of(*a), shape_of(*b)),
+            Op::Dot([a, b]) => linalg::dot_shape(shape_of(*a), shape_of(*b)).map(drop),
+            Op::Matmul([a, b]) => linalg::matmul_shape(shape_of(*a), shape_of(*b)).map(drop),
+            Op::Reshape(to, [a]) => shape::reshape_check(shape_of(*a), to),
             Op::Slice {
                 start,
                 len,

@@ -15,6 +15,9 @@ use super::var::{next_serial, Var};
 use crate::fd::{Function, Options};
 use ndarray::ArrayD;
 
+/// The nodes a tape makes room for at its first record.
+const FIRST_NODES: usize = 16;
+
 /// A reverse-mode tape: values and the ops that made them, in recording order.
 ///
 /// Record inputs and ops (each returns a [`Var`]), then [`Tape::backward`] from an output
@@ -148,6 +151,11 @@ impl Tape {
                     self.nodes.len()
                 ))
             })?;
+        if self.nodes.capacity() == 0 {
+            // Room for a short tape at once: growing 4 -> 8 -> 16 moved every node twice
+            // (issue 15: the per-node cost of a tape of length 10).
+            self.nodes.reserve(FIRST_NODES);
+        }
         self.nodes.push(node);
         Ok(Var::new(self.serial, index))
     }
@@ -162,7 +170,7 @@ impl Tape {
             )));
         }
         let nodes = &self.nodes;
-        op.check(&|i| nodes[i].value.shape().to_vec())?;
+        op.check(&|i| nodes[i].value.shape())?;
         let index = nodes.len();
         let value = op.evaluate(index, Phase::Record, &|i| &nodes[i].value)?;
         let active = op.operands().iter().any(|&i| nodes[i].active);

@@ -58,12 +58,12 @@ impl BinaryOp {
         }
     }
 
-    /// The result's shape: the common shape, or the array's when one side is a scalar.
-    pub(crate) fn result_shape(self, a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeError> {
-        if a == b || b.is_empty() {
-            Ok(a.to_vec())
-        } else if a.is_empty() {
-            Ok(b.to_vec())
+    /// Checks that the shapes go together: equal, or one side a scalar (the result then
+    /// has the other's shape). Nothing is allocated unless they do not (a check runs at
+    /// every record, issue 15).
+    pub(crate) fn check_shapes(self, a: &[usize], b: &[usize]) -> Result<(), TapeError> {
+        if a == b || b.is_empty() || a.is_empty() {
+            Ok(())
         } else {
             Err(TapeError::ShapeMismatch {
                 op: self.name().to_string(),
@@ -74,7 +74,7 @@ impl BinaryOp {
         }
     }
 
-    /// `a op b`, elementwise with broadcasting; the shapes were checked by `result_shape`.
+    /// `a op b`, elementwise with broadcasting; the shapes were checked by `check_shapes`.
     pub(crate) fn forward(self, a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
         fn zip(a: &ArrayD<f64>, b: &ArrayD<f64>, f: impl Fn(f64, f64) -> f64) -> ArrayD<f64> {
             let (fa, fb) = (flat(a), flat(b));
