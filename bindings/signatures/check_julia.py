@@ -1,8 +1,14 @@
 """Checks every `ccall` of the Julia package (bindings/julia/FDVJP) against
 include/fdvjp.h: the function must exist, with the same number of arguments, each of a
 matching type, the same return type, as many actual arguments as declared types, and the
-library `libfdvjp`. No Julia runtime is needed. Exits 1 on any mismatch; header functions
-that no ccall names are listed as a note.
+library `libfdvjp`. Then the package's own code, which reaches C only through those
+generated wrappers (capi.jl), is checked where it calls them (`check_wrapper_calls`):
+every `fdvjp_*` name it uses is a header function or type, each direct call passes as
+many arguments as the C function takes, and each argument whose type the source makes
+evident is of the C parameter's kind (a shape built as `Csize_t[...]` for a `size_t *`,
+a `.id` for an `fdvjp_var`, a `C_NULL` for a pointer only, ...). No Julia runtime is
+needed. Exits 1 on any mismatch; header functions that no ccall names are listed as a
+note.
 
     python3 bindings/signatures/check_julia.py
 """
@@ -154,8 +160,125 @@ def check_source(source, where, functions):
     return problems, called
 
 
+#: `fdvjp_*` names of the header that are types, not functions.
+HEADER_TYPES = {"fdvjp_var", "fdvjp_report", "fdvjp_config", "fdvjp_tape", "fdvjp_status"}
+
+#: The kind of an argument expression whose type its text shows, by pattern (first match).
+_EVIDENT = [
+    (r"C_NULL", "null"),
+    (r"\w+_cfunction\(\)", "fnptr"),
+    (r"\w+(\.\w+)*\.id", "var"),
+    (r"FDVJP_[A-Z0-9_]+", "int32"),
+    (r"Int32\(.*\)", "int32"),
+    (r"(length|Int|Csize_t)\(.*\)|\d+", "int"),
+    (r"Float64\(.*\)|\d+\.\d*(e-?\d+)?", "double"),
+    (r"Ptr\{Cdouble\}\(.*\)", "double*"),
+]
+#: The kind of a name assigned in the same file, by the start of its right-hand side.
+_ASSIGNED = [
+    (r"(Csize_t\[|zeros\(Csize_t|Vector\{Csize_t\}|c_shape\()", "size_t*"),
+    (r"fdvjp_var\[", "var*"),
+    (r"(Float64\[|collect\(Float64|Vector\{Float64\}|Array\{Float64\}|zeros\()", "double*"),
+    (r"(Int(64)?\[|Vector\{Int(64)?\}|zeros\(Int(64)?,)", "Int*"),  # Julia's Int: never a C array
+    (r"Ref\{fdvjp_var\}", "var*"),
+    (r"Ref\{Csize_t\}", "size_t*"),
+    (r"Ref\{Int32\}", "int32*"),
+    (r"Ref\{Cdouble\}", "double*"),
+]
+#: C kind -> the evident kinds it accepts (an argument of no evident kind is not judged).
+_ACCEPTS = {
+    "double*": {"double*", "null"}, "size_t*": {"size_t*", "null"}, "var*": {"var*", "null"},
+    "int32*": {"int32*", "null"}, "size_t": {"int"}, "int32": {"int", "int32"}, "var": {"var"},
+    "double": {"double", "int"}, "fdvjp_config*": {"null"}, "fdvjp_tape*": {"null"},
+}
+
+
+def assigned_kinds(source):
+    """{name: kinds of the values assigned to it anywhere in the source}; a name that is
+    also a parameter somewhere in the source may hold anything ("any")."""
+    kinds = {}
+    params = r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)"
+    definitions = [
+        rf"(?m)^\s*function\s+[\w.!:$]+{params}",  # function f(a, b)
+        rf"(?m)^\s*[\w.!:$]+{params}\s*(?:::\s*\S+\s*)?(?:where\s*\S+\s*)?=(?!=)",  # f(a, b) = ...
+        rf"{params}\s*->",  # (a, b) -> ...
+        r"(\w+)\s*->",  # a -> ...
+        r"\bdo\s+([\w, ]+)$",  # do a, b
+    ]
+    for pattern in definitions:
+        for m in re.finditer(pattern, source, flags=re.M):
+            text = m.group(m.lastindex)
+            for param in split_top(text.split(";")[0]):
+                name = re.match(r"\s*(\w+)", param)
+                if name:
+                    kinds.setdefault(name.group(1), set()).add("any")
+    for m in re.finditer(r"(?m)(?<![\w.])([a-z_]\w*)\s*=(?!=)\s*(.+)$", source):
+        for pattern, kind in _ASSIGNED:
+            if re.match(pattern, m.group(2)):
+                kinds.setdefault(m.group(1), set()).add(kind)
+                break
+    return kinds
+
+
+def evident_kinds(arg, assigned):
+    """The kinds an argument expression can have, or None when its text does not show it."""
+    arg = arg.strip()
+    for pattern, kind in _EVIDENT:
+        if re.fullmatch(pattern, arg):
+            return {kind}
+    return assigned.get(arg)
+
+
+def argument_fits(c_kind, kinds):
+    if kinds is None or "any" in kinds:
+        return True
+    if c_kind in CALLBACK_TYPES:
+        return bool(kinds & {"fnptr", "null"})
+    if c_kind == "void*":
+        return True
+    allowed = _ACCEPTS.get(c_kind)
+    return allowed is None or bool(kinds & allowed)
+
+
+def check_wrapper_calls(source, where, functions):
+    """(problems, number of direct calls checked) for the package's own code's uses of the
+    generated `fdvjp_*` wrappers."""
+    source = strip_comments(source)
+    source = re.sub(r'"""(.*?)"""', lambda m: "\n" * m.group(0).count("\n"), source, flags=re.S)
+    source = re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', source)  # strings name functions in prose only
+    assigned = assigned_kinds(source)
+    problems, count = [], 0
+    for m in re.finditer(r"(?<![\w:.])(fdvjp_\w+)", source):
+        name, line = m.group(1), source.count("\n", 0, m.start()) + 1
+        at = f"{where}:{line}"
+        if name in HEADER_TYPES:
+            continue
+        fn = functions.get(name)
+        if fn is None:
+            problems.append(f"{at}: {name} is not a function of include/fdvjp.h")
+            continue
+        if not re.match(r"\s*\(", source[m.end():]):
+            continue  # passed as a value (e.g. a getter to a helper): the helper's call is not seen
+        depth, i = 1, source.index("(", m.end()) + 1
+        start = i
+        while depth and i < len(source):
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+        args = split_top(source[start:i - 1])
+        count += 1
+        if len(args) != len(fn.params):
+            problems.append(f"{at}: {name} takes {len(fn.params)} arguments, the call passes {len(args)}")
+            continue
+        for (pname, pkind), arg in zip(fn.params, args):
+            kinds = evident_kinds(arg, assigned)
+            if not argument_fits(pkind, kinds):
+                problems.append(f"{at}: {name}: argument {pname} is {pkind} in C, the call passes "
+                                f"{arg!r} ({', '.join(sorted(kinds))})")
+    return problems, count
+
+
 def check_package(package=PACKAGE, header=c_header.HEADER):
-    """(problems, header functions never called, number of ccalls checked)."""
+    """(problems, header functions never called, number of ccalls and wrapper calls checked)."""
     functions = c_header.functions(header)
     problems, called, count = [], set(), 0
     sources = sorted(package.glob("src/*.jl")) + sorted(package.glob("ext/*.jl"))
@@ -167,6 +290,10 @@ def check_package(package=PACKAGE, header=c_header.HEADER):
         p, c = check_source(text, path.relative_to(package), functions)
         problems += p
         called |= c
+        if path.name != "capi.jl":
+            p, n = check_wrapper_calls(text, path.relative_to(package), functions)
+            problems += p
+            count += n
     return problems, set(functions) - called, count
 
 
@@ -176,5 +303,5 @@ if __name__ == "__main__":
         print("ERROR", p)
     if uncalled:
         print("note: no ccall for", ", ".join(sorted(uncalled)))
-    print(f"{count} ccalls checked, {len(problems)} problems")
+    print(f"{count} ccalls and wrapper calls checked, {len(problems)} problems")
     sys.exit(1 if problems or count == 0 else 0)

@@ -1,5 +1,5 @@
-"""Checks the Julia section of README.md against the package's source (no Julia runtime
-exists here): every exported name is defined; no name is both a const and a function; every name the section uses, qualified
+"""Checks the Julia section of README.md, and the package's test/runtests.jl, against the
+package's source (no Julia runtime exists here): every exported name is defined; no name is both a const and a function; every name the section uses, qualified
 (`FDVJP.name(...)`), imported (`using FDVJP: name`) or unqualified in its example, exists
 with a method taking that many positional arguments; and every package function the example
 calls unqualified is exported or imported (else Julia would not find it).
@@ -155,7 +155,9 @@ def check(section, package_dir=PACKAGE):
     code = "\n".join(re.findall(r"```julia\n(.*?)```", section, flags=re.S))
     prose = re.sub(r"```.*?```", "", section, flags=re.S)
     spans = " ".join(re.findall(r"`([^`\n]+)`", prose))
-    imported = [n.strip() for m in re.finditer(r"using FDVJP:\s*([^\n#]+)", code) for n in m.group(1).split(",")]
+    # `using FDVJP: a, b,` continues on the next line after a trailing comma
+    imported = [n.strip() for m in re.finditer(r"using FDVJP:\s*((?:[^\n#]*,[ \t]*(?:#[^\n]*)?\n)*[^\n#]+)", code)
+                for n in re.sub(r"#[^\n]*", "", m.group(1)).split(",") if n.strip()]
     problems += [f"imported but never defined: {n}" for n in imported if n not in defs]
     local = set(re.findall(r"(?m)^\s*(?:function\s+)?([A-Za-z_]\w*)\([^)]*\)\s*=", code))
     uses = [(n, k, "FDVJP." + n) for n, k, _ in calls(code + "\n" + spans, r"\bFDVJP\.")]
@@ -174,12 +176,23 @@ def check(section, package_dir=PACKAGE):
     return sorted(set(problems))
 
 
+def tests_section(package_dir=PACKAGE):
+    """The package's test file as a section the same check reads: every name the tests use
+    qualified or imported must exist with a method of that arity, and every unqualified
+    call of a package function must be exported or imported."""
+    return "### Julia\n```julia\n" + (package_dir / "test" / "runtests.jl").read_text() + "```\n"
+
+
 def main():
     problems = check(julia_section((ROOT / "README.md").read_text()))
     for p in problems:
         print(p)
     print(f"README Julia section: {len(problems)} problems")
-    return 1 if problems else 0
+    test_problems = check(tests_section())
+    for p in test_problems:
+        print("test/runtests.jl:", p)
+    print(f"test/runtests.jl: {len(test_problems)} problems")
+    return 1 if problems or test_problems else 0
 
 
 if __name__ == "__main__":

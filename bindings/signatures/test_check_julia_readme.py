@@ -37,3 +37,13 @@ def test_a_const_that_is_also_a_function_is_caught():
     sources = ["fdvjp_vjp(cfg, f) = ccall((:fdvjp_vjp, lib), Int32, (Ptr{Cvoid}, Ptr{Cvoid}), cfg, f)\n",
                "const fdvjp_vjp = vjp\nconst FDVJPTape = Tape\n"]
     assert c.const_clashes(sources) == ["fdvjp_vjp"]
+
+
+def test_the_tests_pass_and_their_names_are_checked():
+    section = c.tests_section()
+    assert c.check(section) == []
+    # the two-line import is read whole: a name dropped from its second line is missed
+    bad = section.replace("Config, Tape, input, grad,", "Config, Tape, grad,")
+    assert "input: called unqualified in the example but neither exported nor imported" in c.check(bad)
+    bad = section.replace("FDVJP.matmul(v, A)", "FDVJP.matmul(v, A, A)")
+    assert any(p.startswith("FDVJP.matmul: called with 3 positional arguments") for p in c.check(bad))

@@ -39,6 +39,8 @@ include("derivatives.jl")
 include("accuracy.jl")
 include("batch.jl")
 include("tape.jl")
+include("tape_ops.jl")
+include("tape_arrays.jl")
 include("rrule.jl")
 
 "The exported spellings of `FDVJP.Tape` and `FDVJP.Config` (the same types)."

@@ -3,10 +3,17 @@
 
 A reverse-mode tape owning one `fdvjp_tape` (freed by `close` or the finalizer), and the
 Julia functions recorded on it, which it calls again in `backward!` and `forward!`; an
-exception thrown inside one of them is rethrown by the call that triggered it. Tapes hold
-vectors (values are flattened). Vars take Base's arithmetic (`+ - * / ^`, unary minus,
-`exp`, `log`, `sqrt`, `abs`, ...), `sum`, `LinearAlgebra.dot`, `LinearAlgebra.norm`,
-`Statistics.mean`, `vcat` and 1-based ranges `a[2:3]`.
+exception thrown inside one of them is rethrown by the call that triggered it.
+
+Variables are arrays of any number of dimensions, with the dims Julia gave them (`size`,
+`ndims`, `reshape`, `vec`; see `tape_arrays.jl` for how they map onto the C tape's
+row-major shapes), or scalars (0 dimensions: `value` and `grad` give a number). Vars take
+Base's arithmetic (`+ - / ^`, unary minus, `exp`, `log`, `sqrt`, `abs`, ...) elementwise,
+with a scalar broadcast against an array; the same dotted (`a .* b`, `exp.(a)`); `*` is
+Julia's matrix product when the left operand is a matrix (`A * B`, `A * v`, also with a
+constant matrix or vector on either side), and elementwise otherwise; `transpose(A)` and
+`A'`; `sum`, `LinearAlgebra.dot`, `LinearAlgebra.norm`, `Statistics.mean`, `vcat` of
+vectors and scalars, and 1-based linear ranges `a[2:3]`.
 
     t = FDVJP.Tape()
     x = FDVJP.input(t, [1.0, 2.0])
@@ -42,7 +49,7 @@ struct Var
     id::fdvjp_var
 end
 
-Base.show(io::IO, v::Var) = print(io, "Var(", v.id, ", length ", length(v), ")")
+Base.show(io::IO, v::Var) = print(io, "Var(", v.id, ", size ", size(v), ")")
 
 "Rethrows a kept callback's exception (it caused the failure), else checks the status."
 function finish(t::Tape, status)
@@ -62,27 +69,38 @@ function record(call, t::Tape)
     return Var(t, out[])
 end
 
-"A differentiable input: any real array, flattened (column-major)."
-input(t::Tape, x::AbstractArray{<:Real}) =
-    (xs = collect(Float64, x); record((h, out) -> fdvjp_tape_input(h, xs, length(xs), out), t))
+"""
+    input(t, x) -> Var
 
-"A constant array (not differentiated), flattened."
-constant(t::Tape, x::AbstractArray{<:Real}) =
-    (xs = collect(Float64, x); record((h, out) -> fdvjp_tape_constant(h, xs, length(xs), out), t))
-
-"A constant scalar (0-dimensional), which broadcasts in elementwise ops."
-function constant(t::Tape, x::Real)
-    xs = [Float64(x)]
-    return record((h, out) -> fdvjp_tape_constant_shaped(h, xs, C_NULL, 0, out), t)
+A differentiable input with x's values and dims: any real array (a matrix stays a
+matrix), or a number (a scalar variable).
+"""
+function input(t::Tape, x::Union{Real,AbstractArray{<:Real}})
+    xs = leaf_values(x)
+    shape = c_shape(size(xs))
+    return record((h, out) -> fdvjp_tape_input_shaped(h, xs, shape, length(shape), out), t)
 end
+
+"A constant (not differentiated) with x's values and dims; a number is a scalar, which
+broadcasts against arrays in elementwise ops."
+function constant(t::Tape, x::Union{Real,AbstractArray{<:Real}})
+    xs = leaf_values(x)
+    shape = c_shape(size(xs))
+    return record((h, out) -> fdvjp_tape_constant_shaped(h, xs, shape, length(shape), out), t)
+end
+
+"x's values as a Float64 array of its dims (0 for a number): the memory C reads, under
+C's shape for those dims (`c_shape`)."
+leaf_values(x) = x isa Real ? fill(Float64(x)) : collect(Float64, x)
 
 as_var(t::Tape, a::Var) = a
 as_var(t::Tape, a) = constant(t, a)
 
-"Splits the C view (all arguments concatenated) back into one vector per argument."
-function splitter(f, lengths)
-    offsets = cumsum([0; lengths])
-    return x -> f((x[offsets[i]+1:offsets[i+1]] for i in eachindex(lengths))...)
+"Splits the C view (all arguments concatenated) back into one value per argument, each
+in its variable's dims (a number for a scalar)."
+function splitter(f, dims)
+    offsets = cumsum([0; [prod(d) for d in dims]])
+    return x -> f((shaped_value(x[offsets[i]+1:offsets[i+1]], dims[i]) for i in eachindex(dims))...)
 end
 
 "The tape copies cfg, progress function included: keep that alive as long as the tape."
@@ -92,12 +110,13 @@ keep_progress!(t::Tape, cfg) = (cfg !== nothing && cfg.progress !== nothing && p
     call(t, f, args...; m, cfg=nothing) -> Var
 
 Records `y = f(arg values...)` (a vector of m values) as an opaque node, differentiated
-by finite differences with `cfg`'s options. Without `m`, f is evaluated once more.
+by finite differences with `cfg`'s options. f gets each argument in its dims (a number
+for a scalar), as `value` gives it. Without `m`, f is evaluated once more.
 """
 function call(t::Tape, f, args...; m::Union{Integer,Nothing}=nothing, cfg::Union{Config,Nothing}=nothing)
     vars = Var[as_var(t, a) for a in args]
     m = m === nothing ? length(f((value(v) for v in vars)...)) : Int(m)
-    cb = Callback(splitter(f, [length(v) for v in vars]), m)
+    cb = Callback(splitter(f, [size(v) for v in vars]), m)
     push!(t.kept, cb)
     keep_progress!(t, cfg)
     ids = fdvjp_var[v.id for v in vars]
@@ -132,12 +151,13 @@ end
     call_vjp(t, f, adjoint, args...; m) -> Var
 
 Records `y = f(arg values...)` with its own VJP: `adjoint(x, y, v)` returns `v' J(x)` for
-the concatenated argument values x (used in backward instead of finite differences).
+the concatenated argument values x, flattened column-major (used in backward instead of
+finite differences). f gets each argument in its dims, as in [`call`](@ref).
 """
 function call_vjp(t::Tape, f, adjoint, args...; m::Union{Integer,Nothing}=nothing)
     vars = Var[as_var(t, a) for a in args]
     m = m === nothing ? length(f((value(v) for v in vars)...)) : Int(m)
-    cb = Callback(splitter(f, [length(v) for v in vars]), adjoint, m, nothing)
+    cb = Callback(splitter(f, [size(v) for v in vars]), adjoint, m, nothing)
     push!(t.kept, cb)
     ids = fdvjp_var[v.id for v in vars]
     return record(t) do h, out
@@ -146,81 +166,29 @@ function call_vjp(t::Tape, f, adjoint, args...; m::Union{Integer,Nothing}=nothin
     end
 end
 
-unary(op, a::Var) = record((h, out) -> fdvjp_tape_unary(h, op, a.id, out), a.tape)
-binary(op, a::Var, b::Var) = record((h, out) -> fdvjp_tape_binary(h, op, a.id, b.id, out), a.tape)
-reduce_var(op, a::Var) = record((h, out) -> fdvjp_tape_reduce(h, op, a.id, out), a.tape)
-
-for (f, op) in ((:+, FDVJP_OP_ADD), (:-, FDVJP_OP_SUB), (:*, FDVJP_OP_MUL), (:/, FDVJP_OP_DIV))
-    @eval Base.$f(a::Var, b::Var) = binary($op, a, b)
-    @eval Base.$f(a::Var, b::Real) = binary($op, a, constant(a.tape, b))
-    @eval Base.$f(a::Real, b::Var) = binary($op, constant(b.tape, a), b)
-end
-for (f, op) in ((:exp, FDVJP_OP_EXP), (:log, FDVJP_OP_LOG), (:log1p, FDVJP_OP_LOG1P), (:sqrt, FDVJP_OP_SQRT),
-                (:sin, FDVJP_OP_SIN), (:cos, FDVJP_OP_COS), (:tan, FDVJP_OP_TAN), (:tanh, FDVJP_OP_TANH),
-                (:abs, FDVJP_OP_ABS), (:-, FDVJP_OP_NEG))
-    @eval Base.$f(a::Var) = unary($op, a)
-end
-Base.:+(a::Var) = a
-Base.abs2(a::Var) = unary(FDVJP_OP_SQUARE, a)
-# a^p for a number p: the tape's scalar power (exact derivative p a^(p-1)); the Integer
-# method settles the ambiguity with Base's a^p for integer literals.
-Base.:^(a::Var, p::Real) = record((h, out) -> fdvjp_tape_pow_scalar(h, a.id, Float64(p), out), a.tape)
-Base.:^(a::Var, p::Integer) = a^Float64(p)
-Base.:^(a::Var, b::Var) = binary(FDVJP_OP_POW, a, b)
-Base.:^(a::Real, b::Var) = binary(FDVJP_OP_POW, constant(b.tape, a), b)
-Base.sum(a::Var) = reduce_var(FDVJP_REDUCE_SUM, a)
-"The mean of a variable's elements (a scalar variable): a method of `Statistics.mean`."
-Statistics.mean(a::Var) = reduce_var(FDVJP_REDUCE_MEAN, a)
-"The Euclidean norm of a variable (a scalar variable): a method of `LinearAlgebra.norm` (p = 2 only)."
-function LinearAlgebra.norm(a::Var, p::Real=2)
-    p == 2 || throw(ArgumentError("FDVJP: norm of a tape variable supports p = 2 only, got p = $p"))
-    return reduce_var(FDVJP_REDUCE_NORM2, a)
-end
-"The inner product of two variables of the same shape (a scalar variable): `LinearAlgebra.dot`."
-LinearAlgebra.dot(a::Var, b::Var) = record((h, out) -> fdvjp_tape_dot(h, a.id, b.id, out), a.tape)
-
-"""
-    slice(a, first, len) -> Var
-
-Elements `first : first+len-1` of the flattened variable, counting from 1 as Julia does
-(a vector variable); also written `a[first:last]`.
-"""
-function slice(a::Var, first::Integer, len::Integer)
-    first >= 1 || throw(BoundsError(a, first))
-    len >= 0 || throw(ArgumentError("FDVJP.slice: len = $len is negative"))
-    return record((h, out) -> fdvjp_tape_slice(h, a.id, first - 1, len, out), a.tape)
-end
-Base.getindex(a::Var, r::AbstractUnitRange{<:Integer}) = slice(a, first(r), length(r))
-Base.firstindex(::Var) = 1
-Base.lastindex(a::Var) = length(a)
-
-"The concatenation of variables of one tape (a vector variable): `vcat(a, b, ...)`."
-function Base.vcat(a::Var, vars::Var...)
-    ids = fdvjp_var[v.id for v in (a, vars...)]
-    return record((h, out) -> fdvjp_tape_concat(h, ids, length(ids), out), a.tape)
-end
-
 function Base.length(a::Var)
     len = Ref{Csize_t}(0)
     check(GC.@preserve a fdvjp_tape_len(handle(a.tape), a.id, len))
     return Int(len[])
 end
 
-"A variable's current value (flattened)."
+"A variable's current value: an array of its dims, or a number for a scalar."
 function value(a::Var)
-    out = Vector{Float64}(undef, length(a))
+    out = Array{Float64}(undef, size(a))
     check(GC.@preserve a fdvjp_tape_value(handle(a.tape), a.id, out, length(out)))
-    return out
+    return shaped_value(out)
 end
 
-"The last backward's gradient with respect to an input."
+"The last backward's gradient with respect to an input, in the input's dims (a number
+for a scalar input)."
 function grad(a::Var)
-    out = Vector{Float64}(undef, length(a))
+    out = Array{Float64}(undef, size(a))
     check(GC.@preserve a fdvjp_tape_grad(handle(a.tape), a.id, out, length(out)))
-    return out
+    return shaped_value(out)
 end
 
-"Gradients of `<seed, out>` for every input; without seed, `out` must be a scalar."
+"Gradients of `<seed, out>` for every input; without seed, `out` must have one element.
+A seed has out's elements (in out's dims, or flattened column-major)."
 function backward!(t::Tape, out::Var; seed=nothing)
     if seed === nothing
         status = GC.@preserve t fdvjp_tape_backward(handle(t), out.id, C_NULL, 0)
@@ -231,9 +199,10 @@ function backward!(t::Tape, out::Var; seed=nothing)
     finish(t, status)
 end
 
-"New values for an input (call `forward!` to replay)."
-function set_input!(a::Var, x::AbstractArray{<:Real})
-    xs = collect(Float64, vec(x))
+"New values for an input, as many as it has (its dims are kept; an array of other dims
+is read column-major); call `forward!` to replay."
+function set_input!(a::Var, x::Union{Real,AbstractArray{<:Real}})
+    xs = x isa Real ? [Float64(x)] : collect(Float64, vec(x))
     check(GC.@preserve a fdvjp_tape_set_input(handle(a.tape), a.id, xs, length(xs)))
 end
 

@@ -190,6 +190,51 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         close(t)
     end
 
+    @testset "tape arrays keep Julia's dims" begin
+        # Every gradient below is exact (no opaque node until the last part): the tape's
+        # linear algebra against the same algebra on plain Julia arrays.
+        t = Tape()
+        A0 = [1.0 2.0 3.0; 4.0 5.0 6.0]  # 2×3, column-major as Julia holds it
+        B0 = [0.5 -1.0; 2.0 0.25; -0.5 1.5]
+        v0, u0, W0 = [1.0, -2.0, 0.5], [0.25, -0.75], [1.0 -1.0; 0.5 2.0]
+        A, B, v, s = input(t, A0), input(t, B0), input(t, v0), input(t, 1.5)
+        @test size(A) == (2, 3) && ndims(A) == 2 && length(A) == 6 && size(A, 2) == 3
+        @test size(s) == () && ndims(s) == 0 && FDVJP.value(s) === 1.5
+        @test FDVJP.value(A) == A0 && FDVJP.value(A) isa Matrix{Float64}
+        @test isapprox(FDVJP.value(A * B), A0 * B0; atol=1e-14, rtol=0)
+        @test isapprox(FDVJP.value(A * v), A0 * v0; atol=1e-14, rtol=0)
+        @test isapprox(FDVJP.value(A0' * A), A0' * A0; atol=1e-14, rtol=0)
+        @test FDVJP.value(A') == permutedims(A0) && size(transpose(v)) == (1, 3)
+        @test isapprox(FDVJP.value(v' * v), [dot(v0, v0)]; atol=1e-14, rtol=0)
+        @test FDVJP.value(reshape(A, 3, 2)) == reshape(A0, 3, 2) && FDVJP.value(vec(A)) == vec(A0)
+        @test FDVJP.value(A[2:3]) == A0[2:3]  # linear (column-major) indexing
+        @test isapprox(FDVJP.value(exp.(A) .* 2 .- A .^ 2), exp.(A0) .* 2 .- A0 .^ 2; atol=1e-12, rtol=0)
+        uc, Wc = FDVJP.constant(t, u0), FDVJP.constant(t, W0)
+        loss = sum((A * B) .* Wc) + dot(uc, A * v) + s * sum(A .* A) + sum(exp.(B) ./ 2) + sum(A' * u0)
+        backward!(t, loss)
+        @test grad(A) isa Matrix{Float64} && size(grad(A)) == (2, 3)
+        @test isapprox(grad(A), W0 * B0' .+ u0 * v0' .+ 3.0 .* A0 .+ u0 * ones(3)'; atol=1e-12, rtol=0)
+        @test isapprox(grad(B), A0' * W0 .+ exp.(B0) ./ 2; atol=1e-12, rtol=0)
+        @test isapprox(grad(v), A0' * u0; atol=1e-12, rtol=0)
+        @test grad(s) isa Float64 && isapprox(grad(s), sum(abs2, A0); atol=1e-12, rtol=0)
+        # an opaque function sees each argument in its dims (a number for a scalar)
+        seen = Ref{Any}(nothing)
+        y = FDVJP.call(t, (M, c) -> (seen[] = (size(M), c); vec(M .* c)), A, s; m=6)
+        @test seen[] == ((2, 3), 1.5)
+        backward!(t, sum(y))
+        @test isapprox(grad(A), fill(1.5, 2, 3); atol=1e-8, rtol=0)
+        @test isapprox(grad(s), sum(A0); atol=1e-8, rtol=0)
+        set_input!(A, 2 .* A0)
+        forward!(t)
+        @test FDVJP.value(A) == 2 .* A0 && FDVJP.value(y) == vec(2 .* A0 .* 1.5)
+        # dims that do not fit are Julia's DimensionMismatch, naming Julia's dims
+        @test_throws DimensionMismatch A + B
+        @test_throws DimensionMismatch A * A
+        @test_throws DimensionMismatch FDVJP.matmul(v, A)
+        @test_throws ArgumentError vcat(A, v)
+        close(t)
+    end
+
     if HAVE_ZYGOTE
         @testset "Zygote through opaque" begin
             x = [0.5, -1.0, 2.0]
