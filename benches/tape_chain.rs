@@ -1,7 +1,9 @@
 //! The tape's gradient of a chain of built-in vector ops against a hand-written gradient of
 //! the same chain, at vector lengths 10, 1 000 and 100 000.
 //!
-//! Chain: `loss = sum(exp(-tanh(x^2 + sin x)) * x)` — 7 elementwise ops and a sum.
+//! Chain: `loss = sum(exp(-tanh(x^2 + sin x)) * x)` — 7 elementwise ops and a sum (the
+//! ops, the hand-written derivative and the points are `tests/common/chain.rs`, which
+//! `tests/tape_replay.rs` checks too).
 //! - `hand`: one fused loop computing the loss and its gradient (the floor).
 //! - `tape_record`: record the chain, backward, read the gradient (a fresh tape each time).
 //! - `tape_replay`: the chain recorded once; set_input, forward, backward, grad.
@@ -11,20 +13,20 @@
 //! tape_chain`; measurement times are short on purpose (the figures are ratios).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use fdvjp::tape::{BinaryOp, ReduceOp, Tape, UnaryOp, Var};
+use fdvjp::tape::{ReduceOp, Tape, Var};
 use std::hint::black_box;
 use std::time::Duration;
+
+#[path = "../tests/common/chain.rs"]
+mod chain;
 
 /// The loss and its gradient, written by hand in one pass.
 fn hand(x: &[f64], grad: &mut [f64]) -> f64 {
     let mut loss = 0.0;
     for (g, &xi) in grad.iter_mut().zip(x) {
-        let (s, c) = xi.sin_cos();
-        let d = (xi * xi + s).tanh();
-        let e = (-d).exp();
-        loss += e * xi;
-        // d/dx [e x] = e + x de/dx, de/dx = -e (1 - d^2) (2x + cos x)
-        *g = e - xi * e * (1.0 - d * d) * (2.0 * xi + c);
+        let (value, derivative) = chain::f_and_derivative(xi);
+        loss += value;
+        *g = derivative;
     }
     loss
 }
@@ -32,21 +34,13 @@ fn hand(x: &[f64], grad: &mut [f64]) -> f64 {
 /// Records the chain on `t` over a new input `x`; returns (input, loss).
 fn record(t: &mut Tape, x: &[f64]) -> (Var, Var) {
     let xv = t.input_slice(x).unwrap();
-    let sq = t.unary(UnaryOp::Square, xv).unwrap();
-    let s = t.unary(UnaryOp::Sin, xv).unwrap();
-    let c = t.binary(BinaryOp::Add, sq, s).unwrap();
-    let d = t.unary(UnaryOp::Tanh, c).unwrap();
-    let nd = t.unary(UnaryOp::Neg, d).unwrap();
-    let e = t.unary(UnaryOp::Exp, nd).unwrap();
-    let f = t.binary(BinaryOp::Mul, e, xv).unwrap();
+    let f = chain::record_f(t, xv);
     let loss = t.reduce(ReduceOp::Sum, f).unwrap();
     (xv, loss)
 }
 
 fn point(n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0)
-        .collect()
+    chain::point(n, 0.0)
 }
 
 /// The tape's gradient equals the hand-written one; prints the bytes per node.

@@ -139,18 +139,9 @@ fn jacobian_of(dg: impl Fn(f64) -> f64, x: &[f64]) -> Vec<f64> {
 
 fn family_entries(family: &Family, rng: &mut Rng) -> Entries {
     let mut out = Vec::new();
-    for &s in &family.scales {
-        for _ in 0..POINTS {
-            let x: Vec<f64> = (0..N).map(|_| (family.draw)(rng, s)).collect();
-            let g = family.g;
-            let f = move |x: &[f64], y: &mut [f64]| {
-                y[0] = x.iter().map(|&v| g(v, s)).sum();
-                y[1] = x.iter().zip(C).map(|(&v, c)| c * g(v, s)).sum();
-            };
-            let jac = jacobian_of(|v| (family.dg)(v, s), &x);
-            entries_at(&f, &x, &jac, &Options::new(), rng, &mut out);
-        }
-    }
+    family.for_each_point(rng, POINTS, &C, |rng, f, x, jac| {
+        entries_at(f, x, jac, &Options::new(), rng, &mut out)
+    });
     out
 }
 

@@ -47,52 +47,46 @@ fn uncovered(value: f64, error: f64, terms: impl Iterator<Item = f64> + Clone) -
 
 fn family_tally(family: &Family, rng: &mut Rng, detail: bool) -> Tally {
     let mut tally = [(0, 0); 2];
-    for &s in &family.scales {
-        for _ in 0..POINTS {
-            let x: Vec<f64> = (0..N).map(|_| (family.draw)(rng, s)).collect();
-            let g = family.g;
-            let f = move |x: &[f64], y: &mut [f64]| {
-                y[0] = x.iter().map(|&v| g(v, s)).sum();
-                y[1] = x.iter().zip(C).map(|(&v, c)| c * g(v, s)).sum();
-                Ok(())
+    family.for_each_point(rng, POINTS, &C, |rng, sums, x, jac| {
+        let f = |x: &[f64], y: &mut [f64]| {
+            sums(x, y);
+            Ok(())
+        };
+        let jac = |i: usize, j: usize| jac[i * N + j];
+        let scale = 10f64.powi((rng.uniform(-3.0, 3.0)).round() as i32);
+        let u: Vec<f64> = (0..N).map(|_| scale * rng.uniform(-1.0, 1.0)).collect();
+        let e = jvp_estimate(&f, x, M, &u, &Options::new());
+        for i in 0..M {
+            let terms = (0..N).map(|j| jac(i, j) * u[j]);
+            let bad = match &e {
+                Ok(e) => uncovered(e.value[i], e.error[i], terms.clone()),
+                Err(_) => true,
             };
-            let d: Vec<f64> = x.iter().map(|&v| (family.dg)(v, s)).collect();
-            let jac = |i: usize, j: usize| if i == 0 { d[j] } else { C[j] * d[j] };
-            let scale = 10f64.powi((rng.uniform(-3.0, 3.0)).round() as i32);
-            let u: Vec<f64> = (0..N).map(|_| scale * rng.uniform(-1.0, 1.0)).collect();
-            let e = jvp_estimate(&f, &x, M, &u, &Options::new());
-            for i in 0..M {
-                let terms = (0..N).map(|j| jac(i, j) * u[j]);
-                let bad = match &e {
-                    Ok(e) => uncovered(e.value[i], e.error[i], terms.clone()),
-                    Err(_) => true,
-                };
-                tally[0].0 += 1;
-                if bad {
-                    tally[0].1 += 1;
-                    if detail {
-                        let exact: f64 = terms.sum();
-                        eprintln!(
-                            "    {} jvp x={x:?} u={u:?}: {:?} exact {exact:e}",
-                            family.name,
-                            e.as_ref().map(|e| (e.value[i], e.error[i]))
-                        );
-                    }
+            tally[0].0 += 1;
+            if bad {
+                tally[0].1 += 1;
+                if detail {
+                    let exact: f64 = terms.sum();
+                    eprintln!(
+                        "    {} jvp x={x:?} u={u:?}: {:?} exact {exact:e}",
+                        family.name,
+                        e.as_ref().map(|e| (e.value[i], e.error[i]))
+                    );
                 }
             }
-            let v: Vec<f64> = (0..M).map(|_| rng.uniform(-1.0, 1.0)).collect();
-            let e = vjp_estimate(&f, &x, &v, &Options::new());
-            for j in 0..N {
-                let terms = (0..M).map(|i| v[i] * jac(i, j));
-                let bad = match &e {
-                    Ok(e) => uncovered(e.value[j], e.error[j], terms),
-                    Err(_) => true,
-                };
-                tally[1].0 += 1;
-                tally[1].1 += usize::from(bad);
-            }
         }
-    }
+        let v: Vec<f64> = (0..M).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let e = vjp_estimate(&f, x, &v, &Options::new());
+        for j in 0..N {
+            let terms = (0..M).map(|i| v[i] * jac(i, j));
+            let bad = match &e {
+                Ok(e) => uncovered(e.value[j], e.error[j], terms),
+                Err(_) => true,
+            };
+            tally[1].0 += 1;
+            tally[1].1 += usize::from(bad);
+        }
+    });
     tally
 }
 

@@ -31,18 +31,20 @@ passed=0
 failed=0
 failures=()
 
-# step NAME COMMAND...: runs one step, logs it, prints ok/FAIL with the log's last line.
+# step NAME COMMAND...: runs one step, logs it, prints ok/FAIL, its wall time in seconds
+# and the log's last line.
 step() {
-    local name=$1 log
+    local name=$1 log start=$SECONDS
     shift
     log=$LOGS/$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.-' '_').log
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
-        printf 'ok    %-40s %s\n' "$name" "$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 | cut -c1-100)"
+        printf 'ok    %-40s %4ds %s\n' "$name" $((SECONDS - start)) \
+            "$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 | cut -c1-100)"
     else
         failed=$((failed + 1))
         failures+=("$name")
-        printf 'FAIL  %s (log: %s)\n' "$name" "$log"
+        printf 'FAIL  %s (%ds, log: %s)\n' "$name" $((SECONDS - start)) "$log"
         tail -n 25 "$log" | sed 's/^/      /'
     fi
 }

@@ -4,6 +4,9 @@
 use fdvjp::fd::Options;
 use fdvjp::tape::{BinaryOp, ReduceOp, Tape, UnaryOp, Var};
 
+#[path = "common/chain.rs"]
+mod chain;
+
 /// loss = sum(tanh(A g(x) + c)) * norm2(x) with g opaque and a custom-VJP square on the way.
 fn record(t: &mut Tape, x0: &[f64]) -> (Var, Var) {
     let x = t.input_slice(x0).unwrap();
@@ -88,15 +91,9 @@ fn clear_empties_the_tape_for_reuse() {
 /// The long-vector chain of the benchmark (`loss = sum(exp(-tanh(x^2 + sin x)) * x)`, plus
 /// a broadcast scalar, a subtraction and a norm so that every pull-back that takes a
 /// buffer runs), with its hand-written gradient.
-fn chain(t: &mut Tape, x0: &[f64]) -> (Var, Var) {
+fn long_chain(t: &mut Tape, x0: &[f64]) -> (Var, Var) {
     let x = t.input_slice(x0).unwrap();
-    let sq = t.unary(UnaryOp::Square, x).unwrap();
-    let s = t.unary(UnaryOp::Sin, x).unwrap();
-    let c = t.binary(BinaryOp::Add, sq, s).unwrap();
-    let d = t.unary(UnaryOp::Tanh, c).unwrap();
-    let nd = t.unary(UnaryOp::Neg, d).unwrap();
-    let e = t.unary(UnaryOp::Exp, nd).unwrap();
-    let f = t.binary(BinaryOp::Mul, e, x).unwrap();
+    let f = chain::record_f(t, x);
     let half = t.scalar(0.5).unwrap();
     let h = t.binary(BinaryOp::Mul, half, x).unwrap(); // 0.5 x, broadcast
     let k = t.binary(BinaryOp::Sub, f, h).unwrap();
@@ -106,14 +103,10 @@ fn chain(t: &mut Tape, x0: &[f64]) -> (Var, Var) {
     (x, loss)
 }
 
-fn chain_gradient(x: &[f64]) -> Vec<f64> {
+fn long_chain_gradient(x: &[f64]) -> Vec<f64> {
     let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
     x.iter()
-        .map(|&xi| {
-            let d = (xi * xi + xi.sin()).tanh();
-            let e = (-d).exp();
-            e - xi * e * (1.0 - d * d) * (2.0 * xi + xi.cos()) - 0.5 + xi / norm
-        })
+        .map(|&xi| chain::f_and_derivative(xi).1 - 0.5 + xi / norm)
         .collect()
 }
 
@@ -124,11 +117,7 @@ fn chain_gradient(x: &[f64]) -> Vec<f64> {
 /// gradient to 1e-13.
 #[test]
 fn reused_buffers_change_no_value() {
-    let point = |n: usize, shift: f64| -> Vec<f64> {
-        (0..n)
-            .map(|i| ((i * 37 % 101) as f64 / 50.0 - 1.0) + shift)
-            .collect()
-    };
+    let point = chain::point;
     let gradient = |t: &mut Tape, x: Var, loss: Var| {
         t.backward(loss, None).unwrap();
         t.grad(x).unwrap().iter().copied().collect::<Vec<f64>>()
@@ -138,10 +127,10 @@ fn reused_buffers_change_no_value() {
         for n in [10_000, 5_000, 20_000, 4_096] {
             let x0 = point(n, 0.0);
             let mut t = Tape::new();
-            let (x, loss) = chain(&mut t, &x0);
+            let (x, loss) = long_chain(&mut t, &x0);
             let g = gradient(&mut t, x, loss);
             if round == 0 {
-                for (gi, hi) in g.iter().zip(chain_gradient(&x0)) {
+                for (gi, hi) in g.iter().zip(long_chain_gradient(&x0)) {
                     assert!((gi - hi).abs() <= 1e-13 * hi.abs().max(1.0), "n = {n}");
                 }
                 first.push((n, g.clone()));
@@ -154,7 +143,7 @@ fn reused_buffers_change_no_value() {
             t.set_input(x, &x1).unwrap();
             t.forward().unwrap();
             let g1 = gradient(&mut t, x, loss);
-            for (gi, hi) in g1.iter().zip(chain_gradient(&x1)) {
+            for (gi, hi) in g1.iter().zip(long_chain_gradient(&x1)) {
                 assert!(
                     (gi - hi).abs() <= 1e-13 * hi.abs().max(1.0),
                     "n = {n}, replay"

@@ -18,6 +18,39 @@ pub struct Family {
     pub scales: Vec<f64>,
 }
 
+impl Family {
+    /// The coverage tests' problems, written once: at each scale `s`, `points` random points
+    /// x of `c.len()` coordinates (drawn by `draw`), each handed to `visit(rng, f, x, jac)`
+    /// with `f(x) = (sum_j g(x_j, s), sum_j c_j g(x_j, s))` and its exact row-major 2×n
+    /// Jacobian from `dg`. `visit` draws whatever else it needs from the same `rng`.
+    pub fn for_each_point(
+        &self,
+        rng: &mut Rng,
+        points: usize,
+        c: &[f64],
+        mut visit: impl FnMut(&mut Rng, &dyn Fn(&[f64], &mut [f64]), &[f64], &[f64]),
+    ) {
+        let n = c.len();
+        for &s in &self.scales {
+            for _ in 0..points {
+                let x: Vec<f64> = (0..n).map(|_| (self.draw)(rng, s)).collect();
+                let g = self.g;
+                let f = move |x: &[f64], y: &mut [f64]| {
+                    y[0] = x.iter().map(|&v| g(v, s)).sum();
+                    y[1] = x.iter().zip(c).map(|(&v, c)| c * g(v, s)).sum();
+                };
+                let mut jac = vec![0.0; 2 * n];
+                for j in 0..n {
+                    let d = (self.dg)(x[j], s);
+                    jac[j] = d;
+                    jac[n + j] = c[j] * d;
+                }
+                visit(rng, &f, &x, &jac);
+            }
+        }
+    }
+}
+
 fn magnitude(rng: &mut Rng, s: f64) -> f64 {
     s * rng.uniform(1.0, 10.0)
 }

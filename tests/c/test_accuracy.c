@@ -18,60 +18,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-
-#define N 3
-#define M 2
-
-/* ---- a smooth R^3 -> R^2 map, real and complex -------------------------------------- */
-
-typedef struct {
-    long calls;
-    long fail_at;   /* return 7 at this (1-based) evaluation; 0 = never */
-    int nan_at_x;   /* 1: y[1] = NaN everywhere */
-} counter;
-
-static int32_t smooth(void *user, const double *x, size_t n, double *y, size_t m)
-{
-    counter *c = (counter *)user;
-    c->calls++;
-    if (n != N || m != M)
-        return 99;
-    if (c->fail_at == c->calls)
-        return 7;
-    y[0] = x[0] * x[1] + sin(x[2]);
-    y[1] = exp(x[0]) * x[2] * x[2];
-    if (c->nan_at_x)
-        y[1] = NAN;
-    return 0;
-}
-
-static void smooth_jacobian(const double *x, double *jac)
-{
-    jac[0] = x[1];
-    jac[1] = x[0];
-    jac[2] = cos(x[2]);
-    jac[3] = exp(x[0]) * x[2] * x[2];
-    jac[4] = 0.0;
-    jac[5] = 2.0 * exp(x[0]) * x[2];
-}
-
-/* The same map on complex numbers, interleaved re/im: the layout of double _Complex. */
-static int32_t smooth_complex(void *user, const double *z, size_t n, double *w, size_t m)
-{
-    counter *c = (counter *)user;
-    const double complex *zc = (const double complex *)(const void *)z;
-    double complex *wc = (double complex *)(void *)w;
-    c->calls++;
-    if (n != N || m != M)
-        return 99;
-    if (c->fail_at == c->calls)
-        return 7;
-    wc[0] = zc[0] * zc[1] + csin(zc[2]);
-    wc[1] = cexp(zc[0]) * zc[2] * zc[2];
-    if (c->nan_at_x)
-        wc[1] = NAN;
-    return 0;
-}
+#include "smooth_map.h" /* f(x) = [x0 x1 + sin(x2), exp(x0) x2^2]: smooth, smooth_complex, N, M */
 
 static counter fresh(void)
 {

@@ -14,37 +14,7 @@
 #include <stddef.h>
 
 #include "check.h"
-
-#define N 3
-#define M 2
-
-typedef struct {
-    long calls;
-} counter;
-
-/* f(x) = [x0 x1 + sin(x2), exp(x0) x2^2], on complex numbers (interleaved re/im). */
-static int32_t smooth_complex(void *user, const double *z, size_t n, double *w, size_t m)
-{
-    counter *c = (counter *)user;
-    const double complex *zc = (const double complex *)(const void *)z;
-    double complex *wc = (double complex *)(void *)w;
-    c->calls++;
-    if (n != N || m != M)
-        return 99;
-    wc[0] = zc[0] * zc[1] + csin(zc[2]);
-    wc[1] = cexp(zc[0]) * zc[2] * zc[2];
-    return 0;
-}
-
-static void smooth_jacobian(const double *x, double *jac)
-{
-    jac[0] = x[1];
-    jac[1] = x[0];
-    jac[2] = cos(x[2]);
-    jac[3] = exp(x[0]) * x[2] * x[2];
-    jac[4] = 0.0;
-    jac[5] = 2.0 * exp(x[0]) * x[2];
-}
+#include "smooth_map.h" /* f(x) = [x0 x1 + sin(x2), exp(x0) x2^2]: smooth_complex, N, M */
 
 /* A: a plain central VJP of a sum of 5 sines, 11 evaluations. */
 static int32_t sines(void *user, const double *x, size_t n, double *y, size_t m)
