@@ -166,12 +166,6 @@ function call_vjp(t::Tape, f, adjoint, args...; m::Union{Integer,Nothing}=nothin
     end
 end
 
-function Base.length(a::Var)
-    len = Ref{Csize_t}(0)
-    check(GC.@preserve a fdvjp_tape_len(handle(a.tape), a.id, len))
-    return Int(len[])
-end
-
 "A variable's current value: an array of its dims, or a number for a scalar."
 function value(a::Var)
     out = Array{Float64}(undef, size(a))

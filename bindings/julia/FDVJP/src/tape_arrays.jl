@@ -17,12 +17,18 @@ c_shape(dims) = Csize_t[reverse(Tuple(dims))...]
 shaped_value(buf::AbstractArray) = ndims(buf) == 0 ? buf[] : buf
 shaped_value(flat::AbstractVector, dims::Tuple) = isempty(dims) ? flat[1] : reshape(flat, dims)
 
-"The number of dimensions of a variable (0 for a scalar)."
-function Base.ndims(a::Var)
-    nd = Ref{Csize_t}(0)
-    check(GC.@preserve a fdvjp_tape_ndim(handle(a.tape), a.id, nd))
-    return Int(nd[])
+"The one size_t that `query(tape handle, id, out)` writes for a variable."
+function var_count(query, a::Var)
+    out = Ref{Csize_t}(0)
+    check(GC.@preserve a query(handle(a.tape), a.id, out))
+    return Int(out[])
 end
+
+"The number of elements of a variable."
+Base.length(a::Var) = var_count((h, id, out) -> fdvjp_tape_len(h, id, out), a)
+
+"The number of dimensions of a variable (0 for a scalar)."
+Base.ndims(a::Var) = var_count((h, id, out) -> fdvjp_tape_ndim(h, id, out), a)
 
 "A variable's dims, as Julia gave them (`()` for a scalar)."
 function Base.size(a::Var)
