@@ -15,40 +15,15 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::noisy::{self, Dual};
+use common::noisy::{self, counted_vjp, max_error, Dual};
 use fdvjp::fd::{self, last_report, NoiseMode, NoiseSource, Options};
 use std::cell::Cell;
 
 const N: usize = 20;
 
-fn max_error(got: &[f64], want: &[f64]) -> f64 {
-    got.iter()
-        .zip(want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max)
-}
-
 /// The VJP under `opts` at the table's point: max error against `want` and evaluations.
 fn vjp(f: &dyn Fn(&[f64], &mut [f64]), v: &[f64], want: &[f64], opts: &Options) -> (f64, usize) {
-    vjp_at(f, &noisy::point(N), v, want, opts)
-}
-
-/// The VJP under `opts` at `x`: max error against `want` and evaluations.
-fn vjp_at(
-    f: &dyn Fn(&[f64], &mut [f64]),
-    x: &[f64],
-    v: &[f64],
-    want: &[f64],
-    opts: &Options,
-) -> (f64, usize) {
-    let count = Cell::new(0usize);
-    let g = |x: &[f64], y: &mut [f64]| {
-        count.set(count.get() + 1);
-        f(x, y);
-        Ok(())
-    };
-    let got = fd::vjp(&g, x, v, opts).unwrap();
-    (max_error(&got, want), count.get())
+    counted_vjp(f, &noisy::point(N), v, want, opts)
 }
 
 fn hash_table() {
@@ -124,13 +99,13 @@ fn hash_sweep() {
                 })
                 .collect();
             let want = noisy::gradient(noisy::smooth_sum, &x);
-            let (e, n) = vjp_at(&f, &x, &[1.0], &want, &Options::new());
+            let (e, n) = counted_vjp(&f, &x, &[1.0], &want, &Options::new());
             triggered += usize::from(last_report().noise_source == NoiseSource::Estimated);
             ratios.push(e / best);
             evals.push(n);
             let mut estimate = Options::new();
             estimate.set_noise_mode(NoiseMode::Estimate);
-            let (e, _) = vjp_at(&f, &x, &[1.0], &want, &estimate);
+            let (e, _) = counted_vjp(&f, &x, &[1.0], &want, &estimate);
             est_worst = est_worst.max(e / best);
             let r = last_report().noise[0] / sigma;
             lo = lo.min(r);

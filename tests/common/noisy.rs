@@ -166,6 +166,34 @@ impl Real for Dual {
     }
 }
 
+/// The largest absolute difference between `got` and `want`, entry by entry.
+pub fn max_error(got: &[f64], want: &[f64]) -> f64 {
+    got.iter()
+        .zip(want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
+/// The VJP `v^T f'(x)` under `opts` with f counted: its [`max_error`] against `want` and
+/// the evaluations f made (the report of the call is then `fdvjp::fd::last_report()`).
+/// Shared by `tests/noisy_random_points.rs` and `benches/noisy_table.rs`.
+pub fn counted_vjp(
+    f: &dyn Fn(&[f64], &mut [f64]),
+    x: &[f64],
+    v: &[f64],
+    want: &[f64],
+    opts: &fdvjp::fd::Options,
+) -> (f64, usize) {
+    let count = std::cell::Cell::new(0usize);
+    let g = |x: &[f64], y: &mut [f64]| {
+        count.set(count.get() + 1);
+        f(x, y);
+        Ok(())
+    };
+    let got = fdvjp::fd::vjp(&g, x, v, opts).unwrap();
+    (max_error(&got, want), count.get())
+}
+
 /// The gradient of a scalar `f` at `x` (n forward passes).
 pub fn gradient(f: impl Fn(&[Dual]) -> Dual, x: &[f64]) -> Vec<f64> {
     (0..x.len())
