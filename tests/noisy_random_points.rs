@@ -17,23 +17,12 @@ use std::cell::Cell;
 /// f as the tests hold it: `y = f(x)`.
 type BlackBox<'a> = &'a dyn Fn(&[f64], &mut [f64]);
 
-/// The central VJP under `opts`: its max abs error against `want`, its evaluations, and
-/// whether the noise was estimated.
+/// The central VJP under `opts` ([`noisy::counted_vjp`]): its max abs error against
+/// `want`, its evaluations, and whether the noise was estimated.
 fn run(f: BlackBox<'_>, x: &[f64], v: &[f64], want: &[f64], opts: &Options) -> (f64, usize, bool) {
-    let count = Cell::new(0usize);
-    let g = |x: &[f64], y: &mut [f64]| {
-        count.set(count.get() + 1);
-        f(x, y);
-        Ok(())
-    };
-    let got = fd::vjp(&g, x, v, opts).unwrap();
-    let err = got
-        .iter()
-        .zip(want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let (err, evals) = noisy::counted_vjp(f, x, v, want, opts);
     let estimated = last_report().noise_source == NoiseSource::Estimated;
-    (err, count.get(), estimated)
+    (err, evals, estimated)
 }
 
 /// The plain central step, no refinement (the caller chose the relative step).
@@ -51,8 +40,10 @@ fn point(rng: &mut Rng, n: usize) -> Vec<f64> {
 /// Hash noise of amplitude 1e-10..1e-7 on a sum of n sines, 30 points per (n, ε): the
 /// plain step loses 1.5e-5 (ε = 1e-10) or more. Wherever the default estimates the noise
 /// its error is within 10 σ^(2/3), and elsewhere no worse than the plain step's; it does
-/// so at every point from 1e-9 and at 27 of 30 or more at 1e-10; always within
-/// 2(2n+1)+12 evaluations.
+/// so at every point from 1e-9 and at 27 of 30 or more at 1e-10 (24 at n = 8: since the
+/// spread rule asks that the directions share the second differences evenly, which
+/// keeps exact sums of sines from it, 25 of these 30 points are noticed, 28 before);
+/// always within 2(2n+1)+12 evaluations.
 #[test]
 fn the_default_notices_hash_noise_at_random_points() {
     let mut rng = Rng::new(16);
@@ -83,7 +74,13 @@ fn the_default_notices_hash_noise_at_random_points() {
             println!(
                 "hash n {n:2} eps {eps:.0e}: noise estimated at {noticed}/{points}, worst error {worst:.1} σ^(2/3), at most {most} evaluations"
             );
-            let least = if eps >= 1e-9 { points } else { points * 9 / 10 };
+            let least = if eps >= 1e-9 {
+                points
+            } else if n < 12 {
+                points * 8 / 10
+            } else {
+                points * 9 / 10
+            };
             assert!(noticed >= least, "n {n}, eps {eps:e}: {noticed}/{points}");
         }
     }
@@ -290,4 +287,116 @@ fn estimated_noise_within_a_factor_3_at_random_points() {
         );
     }
     println!("Jacobi f32: estimated / spread in {lo:.2}..{hi:.2}");
+}
+
+/// A random exact, smooth, well-scaled function `R^n -> R^m` (n = 2..64, m = 1..4), by
+/// kind: sums of sines `a sin(b x_j + c)` (`tests/fd_refine.rs`'s, x in [-2, 2] with
+/// `|x_j| >= 0.01`, half of them at n = 8..12 where the spread rule met them), cubic
+/// polynomials at `0.01 <= |x_j| <= 1`, sums of `a exp(b x_j)` with `|b| <= 2` on [-1, 1],
+/// and of `a ln x_j` on [0.5, 2]; every output depends on every input.
+struct Exact {
+    kind: usize,
+    n: usize,
+    m: usize,
+    coef: Vec<[f64; 3]>,
+}
+
+impl Exact {
+    fn draw(rng: &mut Rng, kind: usize) -> (Self, Vec<f64>) {
+        let n = if kind == 0 && rng.uniform() < 0.5 {
+            8 + (rng.uniform() * 5.0) as usize
+        } else {
+            2 + (rng.uniform() * 63.0) as usize
+        };
+        let m = 1 + (rng.uniform() * 4.0) as usize;
+        let mut between = |lo: f64, hi: f64| lo + (hi - lo) * rng.uniform();
+        let coef = (0..n * m)
+            .map(|_| match kind {
+                0 => [between(0.2, 3.0), between(0.3, 2.0), between(-3.0, 3.0)],
+                _ => [between(-1.0, 1.0), between(-2.0, 2.0), between(-1.0, 1.0)],
+            })
+            .collect();
+        let x = (0..n)
+            .map(|_| match kind {
+                0 => {
+                    let v = between(-2.0, 2.0);
+                    if v.abs() < 0.01 {
+                        v + 0.02f64.copysign(v)
+                    } else {
+                        v
+                    }
+                }
+                1 => between(0.01, 1.0).copysign(between(-1.0, 1.0)),
+                2 => between(-1.0, 1.0),
+                _ => between(0.5, 2.0),
+            })
+            .collect();
+        (Exact { kind, n, m, coef }, x)
+    }
+
+    fn eval(&self, x: &[f64], y: &mut [f64]) {
+        for (i, yi) in y.iter_mut().enumerate() {
+            *yi = (0..self.n)
+                .map(|j| {
+                    let [a, b, c] = self.coef[i * self.n + j];
+                    let t = x[j];
+                    match self.kind {
+                        0 => a * (b * t + c).sin(),
+                        1 => a * t + b * t * t + c * t * t * t,
+                        2 => a * (b * t).exp(),
+                        _ => a * t.ln(),
+                    }
+                })
+                .sum();
+        }
+    }
+}
+
+/// Issue 16's "exact functions cost exactly what they cost today": over 2,400 random
+/// exact smooth functions ([`Exact`]) the default (`NoiseMode::Auto`) makes exactly the
+/// plain 1 + 2n evaluations and returns the values of `NoiseMode::Off` bit for bit, its
+/// VJP and its Jacobian, and never estimates the noise. Before the evenness test of the
+/// spread rule (`noise::spread_evenly`), 7 of the 1,200 sums of sines (at n = 8..12; 7
+/// VJPs, 3 Jacobians) started the noise estimate and paid its 12 evaluations.
+#[test]
+fn exact_functions_cost_the_plain_count() {
+    use fdvjp::fd::NoiseMode;
+    let mut rng = Rng::new(1617);
+    let mut off = Options::new();
+    off.set_noise_mode(NoiseMode::Off);
+    let bits = |a: &[f64]| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let mut estimated = 0;
+    for k in 0..2400 {
+        let kind = if k < 1200 { 0 } else { 1 + k % 3 };
+        let (f, x) = Exact::draw(&mut rng, kind);
+        let v: Vec<f64> = (0..f.m).map(|_| 2.0 * rng.uniform() - 1.0).collect();
+        let (n, m) = (f.n, f.m);
+        let run = |opts: &Options| {
+            let count = Cell::new(0usize);
+            let g = |x: &[f64], y: &mut [f64]| {
+                count.set(count.get() + 1);
+                f.eval(x, y);
+                Ok(())
+            };
+            let grad = fd::vjp(&g, &x, &v, opts).unwrap();
+            let vjp = (count.replace(0), last_report().noise_source);
+            let jac = fd::jacobian(&g, &x, m, opts).unwrap();
+            let jacobian = (count.get(), last_report().noise_source);
+            (grad, jac, vjp, jacobian)
+        };
+        let (g0, j0, ..) = run(&off);
+        let (g1, j1, vjp, jacobian) = run(&Options::new());
+        for (what, (evals, source)) in [("vjp", vjp), ("jacobian", jacobian)] {
+            if source == NoiseSource::Estimated || evals != 1 + 2 * n {
+                estimated += 1;
+                println!("kind {kind}, n {n}, m {m}: {what} made {evals} evaluations, noise {source:?}, at {x:?}");
+            }
+        }
+        assert_eq!(bits(&g0), bits(&g1), "kind {kind}: vjp at {x:?}");
+        assert_eq!(bits(&j0), bits(&j1), "kind {kind}: jacobian at {x:?}");
+    }
+    assert_eq!(
+        estimated, 0,
+        "calls that estimated the noise or made more evaluations"
+    );
 }

@@ -40,6 +40,32 @@ const DEGREES: usize = 8;
 /// Residual levels of three consecutive degrees within this factor: the trend is gone.
 const AGREE: f64 = 1.5;
 
+/// The largest coefficient of variation (standard deviation over mean) of the nonzero
+/// `|D2|` of a call's directions that still reads as noise spread over every direction.
+const EVEN: f64 = 0.9;
+
+/// Whether `nonzero` second differences `|D2|` (sum `sum`, sum of squares `squares`) are
+/// shared evenly enough between the directions to be noise: their coefficient of
+/// variation is below [`EVEN`], i.e. `nonzero squares < (1 + EVEN^2) sum^2`.
+///
+/// Why: three points per direction cannot tell noise from curvature by size (noise ε
+/// makes `|D2| ≈ ε`, the size a curvature of `ε / t^2` makes), but they differ in how
+/// the directions share it. Noise gives every direction a second difference of the same
+/// law, `u(x+t) + u(x-t) - 2 u(x)` (its common part `-2 u(x)` only makes them more
+/// alike): their spread is that of a sum of two or three draws, a coefficient of
+/// variation of 0.3..0.9 (uniform noise, n = 8..50, 5th..95th percentile). An exact f
+/// whose root mean square `|D2|` passes the spread rule gets there from a few
+/// directions of high frequency or amplitude (`t^2 f''_jj` differs from one direction to
+/// the next): the sums of sines of `tests/fd_refine.rs` at n = 8..12 that met the rule
+/// (1 in 100..200 draws) had 0.95..2.2. The two overlap at n = 8..9, where 8 or 9 values
+/// estimate the spread poorly: 0.9 keeps 0.05% of those sums (1% before) and misses 4%
+/// more of hash noise of 1e-10 (92% noticed; simulated). Exact zeros are left out: an
+/// input f does not see (a solver that ignores it) moves no value and says nothing of
+/// the others.
+pub(crate) fn spread_evenly(nonzero: usize, sum: f64, squares: f64) -> bool {
+    nonzero as f64 * squares < (1.0 + EVEN * EVEN) * sum * sum
+}
+
 /// Per output, the estimated noise (standard deviation) of f, or `None` where the table
 /// shows none (a smooth trend dominates) and the whole estimate when the points do not
 /// fit inside the bounds or f is not finite at one of them.

@@ -37,6 +37,10 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// (all of them, kept or not).
     pub second_difference_count: usize,
     pub second_difference_squares: f64,
+    /// Their sum and how many are not zero: how evenly the directions share them
+    /// ([`super::noise::spread_evenly`]).
+    pub second_difference_sum: f64,
+    pub second_difference_nonzero: usize,
     /// Axis directions to refine (`refine.rs`) left until the noise trigger has spoken, in
     /// the first pass of a column loop under `NoiseMode::Auto` (`None` elsewhere): a noisy
     /// f makes large second differences, and the second pass at the noise step would
@@ -101,6 +105,8 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             second_difference_count: 0,
             // As `Iterator::sum` starts: the trigger's sum of squares, bit for bit.
             second_difference_squares: -0.0,
+            second_difference_sum: 0.0,
+            second_difference_nonzero: 0,
             deferred: None,
             max_change: 0.0,
             f_scale: 0.0,
