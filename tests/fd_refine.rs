@@ -411,7 +411,9 @@ fn mixed() -> impl Strategy<Value = (Mixed, Vec<f64>, Vec<f64>)> {
                     // step r |x_j| is too large for f by design: a step rule, not a bug).
                     // Own scales between r and 1e-2 are left out: the plain step (r) is
                     // then larger than f's scale but not than x_j, and at an inflection
-                    // point of f (D2 = 0) three points cannot see it.
+                    // point of f (D2 = 0) three points cannot see it; a column with
+                    // |x_j| < 1e-2 is then checked at its own scale, which
+                    // tests/fd_refine_own_scale.rs tests (here |x_j| reaches 2 s_j).
                     let k = if own && k > -5.2 && k < -2.0 {
                         k - 7.0
                     } else {

@@ -51,6 +51,10 @@
 //! - **rounding swamps the difference**: `|x_j| < typ_j / 1e3` and `eps ρ > 1e-8 |D1|`
 //!   (cos near 0: f ≈ 1, f' ≈ 1e-7). The step grows tenfold up to three times (2
 //!   evaluations each) while the truncation seen between levels stays below rounding.
+//! - **own scale unseen**: nothing above, and some moved element has `0 < |x_j| < typ_j /
+//!   100`: f may vary on x_j's own scale at an inflection point, where D2 vanishes. One
+//!   more stencil at `r |x_j|` decides (`own_scale.rs`, 2 evaluations): the plain value
+//!   is kept where it agrees, else the direction is refined as for a step too large.
 //!
 //! Under `NoiseMode::Auto` with nothing known, an axis direction to refine is left
 //! until the trigger has spoken ([`Probe::deferred`]): if f is noisy the second pass at
@@ -87,6 +91,7 @@ use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 
 mod exact;
+mod own_scale;
 pub(crate) mod sparse;
 mod vector;
 
@@ -129,6 +134,9 @@ const NOISE_FLOOR: f64 = 16.0;
 enum Suspect {
     /// Refine down from the step `target`.
     Large(f64),
+    /// Nothing seen, but some moved element has `0 < |x_j| < typ_j / 100`: checked at
+    /// the own-scale step `target` (`own_scale.rs`).
+    Own(f64),
     /// Noise, or f varying on a shorter scale.
     NoiseLike,
     Rounding,
@@ -190,6 +198,22 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
                 _ => shrink(p, dir, t, target, &central(), 2, out)?,
             })
         }
+        Some(Suspect::Own(target)) => Some(match dir {
+            // Along a vector the check's level serves a refinement only when its steps are
+            // exact enough (`vector.rs`); otherwise the refinement takes its own.
+            Direction::Vector(u) => {
+                let reuse = vector::exact_enough(p.x, u, target);
+                match own_scale::check(p, dir, t, target, &central(), 2, reuse, out)? {
+                    Some(bound) => bound,
+                    None => {
+                        p.report.refined_large += 1;
+                        vector::shrink_along(p, u, t, target, out)?
+                    }
+                }
+            }
+            _ => own_scale::check(p, dir, t, target, &central(), 2, true, out)?
+                .expect("a check that may reuse its level decides"),
+        }),
         Some(Suspect::Rounding) => {
             p.report.refined_rounding += 1;
             Some(grow(p, dir, t, out)?)
@@ -515,7 +539,7 @@ pub(crate) fn after_sums<F: Function + ?Sized>(
     t: f64,
     s: &Sums,
 ) -> Result<bool, FdError> {
-    if let Some(Suspect::Large(_) | Suspect::Rounding) = classify(p, dir, t, s) {
+    if let Some(Suspect::Large(_) | Suspect::Own(_) | Suspect::Rounding) = classify(p, dir, t, s) {
         return Ok(false);
     }
     // plain_bound weighted by |v| (entry_bound), from the sums.
@@ -549,12 +573,14 @@ fn classify<F: Function + ?Sized>(
         Direction::Group(..) => None,
     };
     let suspect = judge(p, s, reach.as_ref(), t);
-    if let (None | Some(Suspect::NoiseLike), false) =
+    // A direction only checked at its own scale (`Own`) counts as one not suspect.
+    if let (None | Some(Suspect::NoiseLike | Suspect::Own(_)), false) =
         (&suspect, matches!(dir, Direction::Group(..)))
     {
         // Counted once: such a direction is classified only once (a direction to refine
-        // is classified again on its column). A group counts only when none of its
-        // columns is refined ([`after_plain`]).
+        // is classified again on its column; an axis direction checked at its own scale
+        // needs its column a priori, [`need`], so it never reaches [`after_sums`]). A
+        // group counts only when none of its columns is refined ([`after_plain`]).
         note_second_difference(p, s.d2);
     }
     suspect
@@ -637,7 +663,10 @@ fn judge<F: Function + ?Sized>(
             _ => Suspect::NoiseLike,
         });
     }
-    None
+    match reach {
+        Some(a) if a.small => Some(Suspect::Own(a.target)),
+        _ => None,
+    }
 }
 
 /// The error model of an unrefined central difference, per output: truncation
@@ -772,7 +801,12 @@ fn central() -> Placed {
 /// typ_j`), one more evaluation, at `x + 2t` on the stencil's side, gives the second
 /// difference; if it shows f varying on a scale shorter than the rule assumes (`|D2| > 30
 /// r^2 M`, `r^2 = eps`), the direction is refined at its own scale as central ones are (2
-/// more evaluations).
+/// more evaluations). Where it does not and `0 < |x_j| < typ_j / 1e3`, the direction is
+/// checked at its own scale (`own_scale.rs`: 1 more evaluation, and 1 more where the check
+/// disagrees): an inflection point hides a short scale from D2 as it does centrally (the
+/// one-sided step `r typ_j` leaves `(t / s)^2 / 6`, 4e-3 at s = 1e-7). Between `typ_j /
+/// 1e3` and `typ_j / 100` nothing is checked: there f's own scale is at least about
+/// `|x_j| / 10`, where that error stays below 1e-7.
 fn one_sided<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -834,9 +868,24 @@ fn one_sided<F: Function + ?Sized>(
         sum_m += w * (p.ws.magnitude[i] * t).max(out[i].abs() * t / r);
     }
     if sum_d2 <= LARGE * r * r * sum_m {
-        let b: Vec<f64> = (0..m)
+        let mut b: Vec<f64> = (0..m)
             .map(|i| p.ws.second[i].abs() / (2.0 * t) + eps * p.ws.magnitude[i])
             .collect();
+        if target == xj && xj < typ / SMALL_X {
+            // x_j far below typ_j and D2 small: f may vary on x_j's own scale at an
+            // inflection point (`own_scale.rs`), checked by one more difference there.
+            let plain = out.to_vec();
+            let checked = own_scale::check(p, dir, t, r * target, &stencil, 1, true, out)?
+                .expect("a check that may reuse its level decides");
+            for i in 0..m {
+                let kept = out[i].to_bits() == plain[i].to_bits();
+                b[i] = if kept {
+                    b[i].max(checked[i])
+                } else {
+                    checked[i]
+                };
+            }
+        }
         p.report.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -929,8 +978,27 @@ fn shrink<F: Function + ?Sized>(
 ) -> Result<Vec<f64>, FdError> {
     let plain = Level::take(p, t, out);
     let plain_b = plain_bound(p, t, out);
+    shrink_from(p, dir, (plain, plain_b), target, stencil, order, None, out)
+}
+
+/// [`shrink`] from the plain level and its bounds taken before, and (`first`) the level
+/// at `target` when already evaluated (the own-scale check's, `own_scale.rs`): it is not
+/// evaluated again.
+#[allow(clippy::too_many_arguments)]
+fn shrink_from<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    (plain, plain_b): (Level, Vec<f64>),
+    target: f64,
+    stencil: &Placed,
+    order: i32,
+    first: Option<Level>,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    let t = plain.t;
     let mut levels = Vec::with_capacity(2);
-    for nominal in [target, target / 2.0] {
+    levels.extend(first);
+    for nominal in [target, target / 2.0].into_iter().skip(levels.len()) {
         let tk = dir.step(p.x, nominal);
         if tk >= t || tk.is_nan() || !try_stencil(p, dir, tk, stencil, out)? {
             break;

@@ -20,7 +20,10 @@ use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
-use super::{central, exact, grow, judge, plain_bound, reach, shrink, sums, Suspect};
+use super::{
+    central, exact, grow, judge, own_scale, plain_bound, reach, shrink, shrink_from, sums, Level,
+    Suspect,
+};
 
 /// Columns whose targets are within this factor refine together, at the smallest target.
 pub(crate) const BIN: f64 = 16.0;
@@ -52,18 +55,19 @@ pub(super) fn refine<F: Function + ?Sized>(
     let Some(sparsity) = p.opts.sparsity() else {
         return Ok(None);
     };
-    let (mut large, mut rounding) = (Vec::new(), Vec::new());
+    let (mut large, mut rounding, mut own) = (Vec::new(), Vec::new(), Vec::new());
     for &j in cols {
         let rows = sparsity.rows_of(j);
         let s = sums(p, t, out, Some(rows));
         let a = reach(p, [(j, u[j])], t);
         match judge(p, &s, Some(&a), t) {
             Some(Suspect::Large(target)) => large.push((target, j)),
+            Some(Suspect::Own(target)) => own.push((target, j)),
             Some(Suspect::Rounding) => rounding.push(j),
             Some(Suspect::NoiseLike) | None => {}
         }
     }
-    if large.is_empty() && rounding.is_empty() {
+    if large.is_empty() && rounding.is_empty() && own.is_empty() {
         return Ok(None);
     }
     let m = out.len();
@@ -89,6 +93,21 @@ pub(super) fn refine<F: Function + ?Sized>(
                     bound[i] = b[i] / unit(j);
                 }
             }
+        }
+    }
+    if !own.is_empty() {
+        own.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (target, sub) in bins(&own) {
+            check(
+                p,
+                u,
+                t,
+                (target, &sub),
+                (&plain, &mag, &second),
+                &mut scratch,
+                out,
+                &mut bound,
+            )?;
         }
     }
     if !rounding.is_empty() {
@@ -134,4 +153,70 @@ fn start<F: Function + ?Sized>(
             p.ws.second[i] = second[i];
         }
     }
+}
+
+/// The own-scale check (`own_scale.rs`) of the sub-group `sub` whose columns' targets lie
+/// within [`BIN`] of `target`, in exact steps as a refinement's: one stencil at the
+/// power of two below `target` (2 evaluations); a column whose rows all agree with the
+/// plain values within their bounds plus its rounding keeps them (its bounds raised to
+/// cover the difference); if any column disagrees, the sub-group is refined from that
+/// level on (2 more evaluations) and the disagreeing columns take the refinement's choice.
+#[allow(clippy::too_many_arguments)]
+fn check<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    u: &[f64],
+    t: f64,
+    (target, sub): (f64, &[usize]),
+    (plain, mag, second): (&[f64], &[f64], &[f64]),
+    scratch: &mut [f64],
+    out: &mut [f64],
+    bound: &mut [f64],
+) -> Result<(), FdError> {
+    let Some(sparsity) = p.opts.sparsity() else {
+        return Ok(());
+    };
+    let (c, exact) = exact::group(p.x, u, sub, target);
+    let dir = Direction::Group(&exact, sub);
+    let unit = |j: usize| exact[j] / u[j];
+    start(p, plain, mag, second, sub, scratch, unit);
+    let plain_level = Level::take(p, t, scratch);
+    let plain_b = plain_bound(p, t, scratch);
+    let Some(level) = own_scale::level(p, dir, t, c, &central())? else {
+        return Ok(()); // the plain values and bounds stay
+    };
+    let mut disagree = Vec::new();
+    for &j in sub {
+        let rows = sparsity.rows_of(j);
+        let apart = |i: usize| (level.d[i] - scratch[i]).abs();
+        let tolerance = |i: usize| own_scale::rounding(p, &level, i);
+        if rows.iter().all(|&i| apart(i) <= plain_b[i] + tolerance(i)) {
+            for &i in rows {
+                bound[i] = plain_b[i].max(apart(i) + tolerance(i)) / unit(j);
+            }
+        } else {
+            disagree.push(j);
+        }
+    }
+    if disagree.is_empty() {
+        return Ok(());
+    }
+    p.report.refined_large += 1;
+    let b = shrink_from(
+        p,
+        dir,
+        (plain_level, plain_b),
+        c,
+        &central(),
+        2,
+        Some(level),
+        scratch,
+    )?;
+    for &j in &disagree {
+        for &i in sparsity.rows_of(j) {
+            let kept = scratch[i].to_bits() == (plain[i] * unit(j)).to_bits();
+            out[i] = if kept { plain[i] } else { scratch[i] / unit(j) };
+            bound[i] = b[i] / unit(j);
+        }
+    }
+    Ok(())
 }

@@ -15,6 +15,21 @@ use super::{central, exact, shrink, try_stencil};
 /// (100 times below the goal of 1e-7).
 const EXACT_ENOUGH: f64 = 1e-9;
 
+/// Whether `w = u - u'` is below [`EXACT_ENOUGH`] of u in every element.
+fn within(u: &[f64], w: &[f64]) -> bool {
+    u.iter()
+        .zip(w)
+        .all(|(uj, wj)| wj.abs() <= EXACT_ENOUGH * uj.abs())
+}
+
+/// Whether a refinement of the vector u from `target` may go along u itself (its steps
+/// exact enough, module doc), so that a level already taken along u serves it.
+pub(super) fn exact_enough(x: &[f64], u: &[f64], target: f64) -> bool {
+    let (_, exact) = exact::vector(x, u, target);
+    let w: Vec<f64> = u.iter().zip(&exact).map(|(a, b)| a - b).collect();
+    within(u, &w)
+}
+
 /// [`shrink`] along the vector u from `target`, with exact steps where they matter.
 pub(super) fn shrink_along<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
@@ -28,11 +43,7 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     let (wmax, umax) = w.iter().zip(u).fold((0.0f64, 0.0f64), |(a, b), (wj, uj)| {
         (a.max(wj.abs()), b.max(uj.abs()))
     });
-    let exact_enough = u
-        .iter()
-        .zip(&w)
-        .all(|(uj, wj)| wj.abs() <= EXACT_ENOUGH * uj.abs());
-    if exact_enough {
+    if within(u, &w) {
         return shrink(p, Direction::Vector(u), t, target, &central(), 2, out);
     }
     // J w first (the workspace then returns to the plain stencil's).

@@ -1,0 +1,112 @@
+//! Checking a direction that moves an element sitting far below its typical magnitude
+//! (`0 < |x_j| < typ_j / 100`) at `x_j`'s own scale, when nothing else made it suspect.
+//!
+//! Why: a function varying on the scale of `x_j` itself (`sin(x / s)` with `s` between r
+//! and 1e-2, at `x_j ~ s`) shows a large second difference at the plain step and is
+//! refined, except at an inflection point, where `D2 ≈ 0`: three points cannot see its
+//! third derivative, and the plain step `r typ_j` leaves an error `(t / s)^2 / 6` of f'
+//! (6e-4 at `s = 1e-4`) with nothing flagged. A function varying on the scale typ_j (a sum
+//! of sines at x_j = 1e-3) looks the same to three points. So one more stencil of the
+//! scheme at `x_j`'s own scale, `e = r |x_j|` (the first level a refinement would take),
+//! decides: where it agrees with the plain value within the plain value's bound plus its
+//! own rounding (`64 eps ρ_e`, [`super::ROUNDING_SAFETY`]), the plain value is kept bit
+//! for bit and its bound raised to cover the difference; elsewhere f does vary on that
+//! scale, and the direction is refined as a step too large, from that level on (its
+//! evaluations are not repeated).
+//!
+//! Cost: 2 evaluations per checked central direction (1 one-sided), plus the refinement's
+//! 2 (and 2 more when [`super::confirm`] runs) where the check disagrees. Directions
+//! already refined (log, sqrt, 1/x, exp(kx) near 0 all are) are not checked, nor are
+//! directions moving only well-scaled elements (`|x_j| >= typ_j / 100`, or `x_j = 0`).
+
+use super::super::derivative::Direction;
+use super::super::error::FdError;
+use super::super::function::Function;
+use super::super::probe::Probe;
+use super::super::scheme::Placed;
+use super::{noise_of, plain_bound, shrink_from, try_stencil, weight, Level, ROUNDING_SAFETY};
+
+/// The level at the own-scale step `target` along `dir` (stencil `stencil`), when it is
+/// below the plain step `t` and can be taken (fits, finite).
+pub(super) fn level<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    target: f64,
+    stencil: &Placed,
+) -> Result<Option<Level>, FdError> {
+    let e = dir.step(p.x, target);
+    let mut d = vec![0.0; p.y0.len()];
+    if e.partial_cmp(&t) != Some(std::cmp::Ordering::Less)
+        || !try_stencil(p, dir, e, stencil, &mut d)?
+    {
+        return Ok(None);
+    }
+    Ok(Some(Level::take(p, e, &d)))
+}
+
+/// The rounding (and noise) error of the own-scale level's output `i`: how far from the
+/// plain value it may lie beyond the plain value's own bound and still agree with it.
+pub(super) fn rounding<F: Function + ?Sized>(p: &Probe<'_, '_, F>, level: &Level, i: usize) -> f64 {
+    ROUNDING_SAFETY * f64::EPSILON * level.mag[i] + noise_of(p, i) / level.t
+}
+
+/// The check of the module doc for the direction `dir` at plain step `t` (plain result in
+/// `out`, its workspace the plain stencil's), own-scale step `target`, with the scheme's
+/// `stencil` of order `order`. Returns the per-output bounds (`out` holds the values
+/// kept), or `None` when the check disagrees and `reuse` is false: the caller then refines
+/// the direction its own way (a vector whose steps must be made exact), with `out` and the
+/// workspace as the plain stencil left them.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    target: f64,
+    stencil: &Placed,
+    order: i32,
+    reuse: bool,
+    out: &mut [f64],
+) -> Result<Option<Vec<f64>>, FdError> {
+    let plain = Level::take(p, t, out);
+    let plain_b = plain_bound(p, t, out);
+    let Some(level) = level(p, dir, t, target, stencil)? else {
+        restore(p, &plain);
+        return Ok(Some(plain_b));
+    };
+    let m = out.len();
+    let apart = |i: usize| (level.d[i] - out[i]).abs();
+    let agree =
+        (0..m).all(|i| weight(p, i) == 0.0 || apart(i) <= plain_b[i] + rounding(p, &level, i));
+    if agree {
+        restore(p, &plain);
+        return Ok(Some(
+            (0..m)
+                .map(|i| plain_b[i].max(apart(i) + rounding(p, &level, i)))
+                .collect(),
+        ));
+    }
+    if !reuse {
+        restore(p, &plain);
+        return Ok(None);
+    }
+    p.report.refined_large += 1;
+    let bounds = shrink_from(
+        p,
+        dir,
+        (plain, plain_b),
+        target,
+        stencil,
+        order,
+        Some(level),
+        out,
+    )?;
+    Ok(Some(bounds))
+}
+
+/// Puts the plain stencil's rounding scales and second differences back in the workspace.
+fn restore<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, plain: &Level) {
+    let m = plain.d.len();
+    p.ws.magnitude[..m].copy_from_slice(&plain.mag);
+    p.ws.second[..m].copy_from_slice(&plain.second);
+}
