@@ -72,7 +72,7 @@ static void point(double *x)
 {
     uint64_t state = 99;
     for (size_t i = 0; i < N; i++) {
-        x[i] = check_uniform(&state, -1.5, 1.5);
+        x[i] = check_uniform_well_scaled(&state, -1.5, 1.5);
     }
 }
 

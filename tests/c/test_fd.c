@@ -287,7 +287,7 @@ static void test_schemes_against_analytic(void)
         for (k = 0; k < 25; k++) {
             double x[MAX_N], v[MAX_M], u[MAX_N];
             for (j = 0; j < tf->n; j++)
-                x[j] = check_uniform(&seed, tf->lo, tf->hi);
+                x[j] = check_uniform_well_scaled(&seed, tf->lo, tf->hi);
             for (j = 0; j < tf->m; j++)
                 v[j] = check_uniform(&seed, -1.0, 1.0);
             for (j = 0; j < tf->n; j++)
@@ -597,7 +597,7 @@ static void test_sparsity_tridiagonal(void)
             cols[nnz] = j;
             nnz++;
         }
-        x[i] = check_uniform(&seed, -1.0, 1.0);
+        x[i] = check_uniform_well_scaled(&seed, -1.0, 1.0);
         v[i] = check_uniform(&seed, -1.0, 1.0);
     }
     tridiagonal_jac(x, J);
