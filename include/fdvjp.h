@@ -941,8 +941,9 @@ typedef struct {
    * differences, a model estimate for the others, including directions that fell back
    * after a NaN or at a bound (see the README's "Step rule"); the complex-step drivers
    * `8 eps` times the size of each entry's terms (rounding; the truncation `h^2 f'''`
-   * is negligible at their step); NaN where the computation gives no estimate (e.g.
-   * forward differences not refined, adaptive steps).
+   * is negligible at their step); NaN where the computation gives no estimate for some
+   * direction (`unbounded_directions` > 0), since the largest bound of the others
+   * would not cover it.
    */
   double error_bound;
   /*
@@ -962,6 +963,15 @@ typedef struct {
    * densely (its result is right) and the pattern learned again; else 0.
    */
   int32_t sparsity_relearned;
+  /*
+   * Directions whose error the computation could not bound: forward or backward
+   * differences not refined (no third point to see f's curvature; columns with
+   * `0 < |x_j| < typ_j / 1e3` are checked and bounded), fourth-order stencils, steps
+   * the caller chose (absolute steps or a relative step), adaptive steps, and column
+   * groups near bounds whose columns took their own stencils. When any, `error_bound`
+   * is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
+   */
+  size_t unbounded_directions;
 } fdvjp_report;
 
 /*

@@ -103,6 +103,7 @@ module fdvjp
     real(c_double) :: noise_level = 0
     real(c_double) :: sparsity_check = 0
     integer(c_int32_t) :: sparsity_relearned = 0
+    integer(c_size_t) :: unbounded_directions = 0
   end type computation_report
 
   ! What a trampoline returns to C when the user's procedure wrote past its buffer.

@@ -88,6 +88,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     if refine::noise_trigger(&mut p, count)? {
         // f is noisy: every direction again at the step its noise calls for.
         p.report.error_bound = f64::NAN;
+        p.report.unbounded = 0;
         sweep(&mut p, false)?;
     } else {
         // Not noisy: the directions left to refine, refined now.
@@ -180,12 +181,15 @@ fn sweep<F: Function + ?Sized>(
         }
         for (dir, t0) in (start..end).map(|k| directions.get(k)) {
             let deferred = p.deferred.as_ref().map_or(0, Vec::len);
+            let mark = p.start_direction();
             let derived = differentiate(p, directions, dir, t0, wants, d, first_pass)?;
             if first_pass {
                 p.report.directions += 1;
             }
-            // A direction left to refine is handed over once refined (or redone).
+            // A direction left to refine is handed over (and its bound recorded) once
+            // refined (or redone).
             if p.deferred.as_ref().map_or(0, Vec::len) == deferred {
+                p.end_direction(mark);
                 hand_over(directions, dir, derived, d, visit)?;
             }
         }

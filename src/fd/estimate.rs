@@ -100,7 +100,7 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     unscale(&mut e.value, k, u)?;
     unscale(&mut e.error, k, u)?;
     p.report.directions = 1;
-    e.error.iter().for_each(|&err| p.report.bound(err));
+    e.error.iter().for_each(|&err| p.bound(err));
     p.finish();
     Ok(e)
 }
@@ -127,7 +127,7 @@ fn for_each_axis<F: Function + ?Sized>(
         let t0 = nominal_step(&o, x, j);
         let e = extrapolated(&mut p, opts, Direction::Axis(j), t0, channels)?;
         p.report.directions += 1;
-        e.error.iter().for_each(|&err| p.report.bound(err));
+        e.error.iter().for_each(|&err| p.bound(err));
         visit(j, &e);
     }
     p.finish();

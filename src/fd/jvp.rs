@@ -79,7 +79,9 @@ fn jvp_with<F: Function + ?Sized>(
     if opts.batch() > 1 {
         evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
     }
+    let mark = p.start_direction();
     directional(&mut p, direction, &mut out)?;
+    p.end_direction(mark);
     unscale(&mut out, e, u)?;
     p.report.directions = 1;
     p.finish();

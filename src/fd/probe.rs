@@ -54,6 +54,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// an estimated noise is significant (f near 0 as a sum of larger terms rounds on
     /// their scale, not on |f|'s).
     pub f_scale: f64,
+    /// Bounds recorded so far ([`Probe::bound`]): a direction that adds none is unbounded
+    /// ([`Probe::end_direction`]).
+    pub bounded: usize,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -110,12 +113,36 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             deferred: None,
             max_change: 0.0,
             f_scale: 0.0,
+            bounded: 0,
         })
     }
 
     /// Marks the computation successful; its report is published when the probe drops.
     pub fn finish(&mut self) {
         self.report.completed = true;
+    }
+
+    /// Raises the report's bound to one direction's entry bound `e`; a NaN `e` (no bound)
+    /// is not recorded.
+    pub fn bound(&mut self, e: f64) {
+        if !e.is_nan() {
+            self.bounded += 1;
+        }
+        self.report.bound(e);
+    }
+
+    /// The mark to pass to [`Probe::end_direction`] before differentiating a direction.
+    pub fn start_direction(&self) -> usize {
+        self.bounded
+    }
+
+    /// After a direction: counts it unbounded when it recorded no bound since `mark`
+    /// (a forward difference not refined, adaptive steps, ...), which makes the report's
+    /// bound NaN rather than a bound of the other directions only.
+    pub fn end_direction(&mut self, mark: usize) {
+        if self.bounded == mark {
+            self.report.unbounded_direction();
+        }
     }
 }
 

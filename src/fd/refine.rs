@@ -164,7 +164,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
     if let (Direction::Group(u, cols), true) = (dir, p.step_scale <= 1.0) {
         // Judged column by column: the group as a whole only counts for noise.
         if let Some(bound) = sparse::refine(p, u, cols, t, out)? {
-            p.report.bound(entry_bound(p, dir, &bound));
+            p.bound(entry_bound(p, dir, &bound));
             return Ok(());
         }
         if let None | Some(Suspect::NoiseLike) = suspect {
@@ -240,7 +240,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             scale_entry(dir, total)
         }
     };
-    p.report.bound(entry);
+    p.bound(entry);
     Ok(())
 }
 
@@ -282,7 +282,11 @@ pub(crate) fn refine_deferred<F: Function + ?Sized>(
             grow(p, dir, d.t, out)?
         }
     };
-    p.report.bound(entry_bound(p, dir, &bound));
+    // Left out of the sweep's count of unbounded directions ([`Probe::end_direction`]):
+    // counted here.
+    let mark = p.start_direction();
+    p.bound(entry_bound(p, dir, &bound));
+    p.end_direction(mark);
     Ok(())
 }
 
@@ -544,7 +548,7 @@ pub(crate) fn after_sums<F: Function + ?Sized>(
     }
     // plain_bound weighted by |v| (entry_bound), from the sums.
     let bound = s.trunc + s.round + s.noise / t;
-    p.report.bound(scale_entry(dir, bound));
+    p.bound(scale_entry(dir, bound));
     Ok(true)
 }
 
@@ -738,7 +742,7 @@ pub(crate) fn bound_direction<F: Function + ?Sized>(
     b: &[f64],
 ) {
     let e = entry_bound(p, dir, b);
-    p.report.bound(e);
+    p.bound(e);
 }
 
 fn noise_of<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
@@ -853,7 +857,7 @@ fn one_sided<F: Function + ?Sized>(
         p.report.refined_large += 1;
         p.ws.second.fill(0.0);
         let b = shrink(p, dir, t, r * target, &stencil, 1, out)?;
-        p.report.bound(entry_bound(p, dir, &b));
+        p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
     let eps = f64::EPSILON;
@@ -886,12 +890,12 @@ fn one_sided<F: Function + ?Sized>(
                 };
             }
         }
-        p.report.bound(entry_bound(p, dir, &b));
+        p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
     p.report.refined_large += 1;
     let b = shrink(p, dir, t, r * target, &stencil, 1, out)?;
-    p.report.bound(entry_bound(p, dir, &b));
+    p.bound(entry_bound(p, dir, &b));
     Ok(())
 }
 

@@ -41,7 +41,9 @@ pub struct Report {
     /// Directions whose scheme's stencil did not fit inside the bounds at the plain step.
     pub bound_fallbacks: usize,
     /// The largest estimated absolute error over the result's entries (truncation +
-    /// rounding + noise); NaN when the computation gives no estimate.
+    /// rounding + noise); NaN when the computation gives no estimate, or none for some of
+    /// its directions ([`Report::unbounded`] > 0): a bound over the others would not cover
+    /// those.
     pub error_bound: f64,
     /// Noise level of each output of f used or estimated; empty when none (then every
     /// output's level is 0), so that an exact f costs no m-sized record.
@@ -58,6 +60,11 @@ pub struct Report {
     /// With a learned sparsity pattern: whether the check failed, so that this call was
     /// computed densely and the pattern learned again.
     pub sparsity_relearned: bool,
+    /// Directions whose error the computation could not bound: forward or backward
+    /// differences not suspect a priori (no third point), fourth-order stencils, steps the
+    /// caller chose, adaptive steps, column groups near bounds whose columns took their own
+    /// stencils. When any, `error_bound` is NaN.
+    pub unbounded: usize,
 }
 
 impl Default for Report {
@@ -77,16 +84,26 @@ impl Default for Report {
             noise_source: NoiseSource::None,
             sparsity_check: f64::NAN,
             sparsity_relearned: false,
+            unbounded: 0,
         }
     }
 }
 
 impl Report {
-    /// Raises `error_bound` to `e` (a NaN bound becomes `e`; a NaN `e` is ignored).
+    /// Raises `error_bound` to `e` (a NaN bound becomes `e`; a NaN `e` is ignored), unless
+    /// some direction has no bound: then it stays NaN.
     pub(crate) fn bound(&mut self, e: f64) {
-        if !e.is_nan() && (self.error_bound.is_nan() || e > self.error_bound) {
+        if self.unbounded > 0 {
+            self.error_bound = f64::NAN;
+        } else if !e.is_nan() && (self.error_bound.is_nan() || e > self.error_bound) {
             self.error_bound = e;
         }
+    }
+
+    /// Counts a direction that recorded no bound: the computation's bound becomes NaN.
+    pub(crate) fn unbounded_direction(&mut self) {
+        self.unbounded += 1;
+        self.error_bound = f64::NAN;
     }
 
     /// The report of a successful computation that had nothing to compute (`n == 0` or
@@ -111,6 +128,7 @@ impl Report {
         self.refined_noise += other.refined_noise;
         self.nonfinite_fallbacks += other.nonfinite_fallbacks;
         self.bound_fallbacks += other.bound_fallbacks;
+        self.unbounded += other.unbounded;
         self.bound(other.error_bound);
         if other.noise_source != NoiseSource::None {
             self.noise.clone_from(&other.noise);

@@ -57,8 +57,9 @@ pub struct fdvjp_report {
     /// differences, a model estimate for the others, including directions that fell back
     /// after a NaN or at a bound (see the README's "Step rule"); the complex-step drivers
     /// `8 eps` times the size of each entry's terms (rounding; the truncation `h^2 f'''`
-    /// is negligible at their step); NaN where the computation gives no estimate (e.g.
-    /// forward differences not refined, adaptive steps).
+    /// is negligible at their step); NaN where the computation gives no estimate for some
+    /// direction (`unbounded_directions` > 0), since the largest bound of the others
+    /// would not cover it.
     pub error_bound: f64,
     /// The largest noise level over f's outputs, declared or estimated (0 when none); per
     /// output from `fdvjp_last_report_noise`.
@@ -71,6 +72,13 @@ pub struct fdvjp_report {
     /// 1 when the learned pattern failed its check, so that this call was computed
     /// densely (its result is right) and the pattern learned again; else 0.
     pub sparsity_relearned: i32,
+    /// Directions whose error the computation could not bound: forward or backward
+    /// differences not refined (no third point to see f's curvature; columns with
+    /// `0 < |x_j| < typ_j / 1e3` are checked and bounded), fourth-order stencils, steps
+    /// the caller chose (absolute steps or a relative step), adaptive steps, and column
+    /// groups near bounds whose columns took their own stencils. When any, `error_bound`
+    /// is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
+    pub unbounded_directions: usize,
 }
 
 /// Copies this thread's report of the last computation into `*out`, filling at most
@@ -112,6 +120,7 @@ pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) 
             noise_level: r.noise.iter().fold(0.0, |a: f64, &b| a.max(b)),
             sparsity_check: r.sparsity_check,
             sparsity_relearned: i32::from(r.sparsity_relearned),
+            unbounded_directions: r.unbounded,
         };
         // SAFETY: `out` is writable for `size >= filled` bytes (caller contract); the
         // source is a local value, so the two cannot overlap.

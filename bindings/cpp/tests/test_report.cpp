@@ -26,6 +26,7 @@ void test_report_counts_a_central_vjp() {
     CHECK(r.evaluations == 2 * x.size() + 1);  // central differences: 2n + 1
     CHECK(r.directions == x.size());
     CHECK(r.noise_source == FDVJP_NOISE_NONE);
+    CHECK(r.unbounded_directions == 0 && std::isfinite(r.error_bound));
     for (std::size_t j = 0; j < x.size(); ++j) CHECK_NEAR(grad[j], 2 * x[j], 1e-9);
 }
 

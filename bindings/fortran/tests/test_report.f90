@@ -25,6 +25,7 @@ contains
     call check(rep%size == c_sizeof(rep), 'last_report: the whole struct filled')
     call check(rep%evaluations == 7 .and. rep%directions == 3, 'last_report: 2n + 1 evaluations, n directions')
     call check(rep%noise_source == FDVJP_NOISE_NONE, 'last_report: no noise declared')
+    call check(rep%unbounded_directions == 0, 'last_report: every central direction bounded')
     call cfg%set_noise([1e-10_c_double], status)
     call check(status == FDVJP_OK, 'set_noise: status')
     call cfg%set_noise_mode(FDVJP_NOISE_OFF, status)

@@ -99,6 +99,7 @@ class fdvjp_report(ctypes.Structure):
         ("noise_level", ctypes.c_double),
         ("sparsity_check", ctypes.c_double),
         ("sparsity_relearned", ctypes.c_int32),
+        ("unbounded_directions", ctypes.c_size_t),
     ]
 
 

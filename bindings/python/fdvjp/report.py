@@ -33,7 +33,9 @@ class Report:
     learned sparsity pattern (`Config.detect_sparsity`): the check's largest
     disagreement-to-tolerance ratio (`sparsity_check`, NaN when no check ran; above 1 it
     failed) and whether the call therefore fell back to dense and learned the pattern
-    again (`sparsity_relearned`)."""
+    again (`sparsity_relearned`). `unbounded_directions`: directions whose error the call
+    could not bound (forward differences not refined, fourth order, caller's steps,
+    adaptive steps); when any, `error_bound` is NaN."""
 
     completed: bool
     evaluations: int
@@ -49,6 +51,7 @@ class Report:
     noise: np.ndarray
     sparsity_check: float = float("nan")
     sparsity_relearned: bool = False
+    unbounded_directions: int = 0
 
 
 def _read():
@@ -62,7 +65,7 @@ def _read():
     return Report(bool(raw.completed), raw.evaluations, raw.directions, raw.refined_large, raw.refined_rounding,
                   raw.refined_noise, raw.nonfinite_fallbacks, raw.bound_fallbacks, raw.error_bound, raw.noise_level,
                   NOISE_SOURCES.get(raw.noise_source, str(raw.noise_source)), noise,
-                  raw.sparsity_check, bool(raw.sparsity_relearned))
+                  raw.sparsity_check, bool(raw.sparsity_relearned), raw.unbounded_directions)
 
 
 def record():

@@ -18,6 +18,13 @@ def test_report_of_a_central_vjp():
     assert report.directions == 3
     assert report.noise_source == "none" and report.noise_level == 0.0
     assert report.noise.shape == (3,)
+    assert report.unbounded_directions == 0 and np.isfinite(report.error_bound)
+
+
+def test_forward_differences_claim_no_bound():
+    fdvjp.vjp(np.sin, X, np.ones(3), scheme="forward")
+    report = fdvjp.last_report()
+    assert report.unbounded_directions == 3 and np.isnan(report.error_bound)
 
 
 def test_report_of_a_failed_computation():

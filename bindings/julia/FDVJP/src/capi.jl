@@ -73,6 +73,7 @@ struct fdvjp_report
     noise_level::Cdouble
     sparsity_check::Cdouble
     sparsity_relearned::Int32
+    unbounded_directions::Csize_t
 end
 
 fdvjp_status_str(status) = ccall((:fdvjp_status_str, libfdvjp), Cstring, (Int32,), status)

@@ -30,8 +30,9 @@ check(status::Integer) = status == FDVJP_OK ? nothing : throw(FDVJPError(status,
 
 What the last finite-difference computation on this thread did: `evaluations`,
 `directions`, the directions refined and why (`refined_large`, `refined_rounding`,
-`refined_noise`), fall-backs, `error_bound`, `noise_level` and its `noise_source`
-(`completed == 0` for a failed computation). Fields as in fdvjp.h's `fdvjp_report`.
+`refined_noise`), fall-backs, `error_bound` (NaN when `unbounded_directions > 0`: some
+direction has no bound), `noise_level` and its `noise_source` (`completed == 0` for a
+failed computation). Fields as in fdvjp.h's `fdvjp_report`.
 """
 function last_report()
     out = Ref{fdvjp_report}()

@@ -163,6 +163,7 @@ const YDATA = [-1.0, 0.2, 0.7, 2.5]
         vjp(f, x3, [1.0, -2.0, 0.5])
         r = FDVJP.last_report()
         @test r.completed == 1 && r.evaluations == 7 && r.directions == 3 && r.size == sizeof(FDVJP.fdvjp_report)
+        @test r.unbounded_directions == 0 && isfinite(r.error_bound)
         g = vjp(f, x3, [1.0, -2.0, 0.5]; noise=1e-10, noise_mode=:off)
         @test isapprox(g, J(x3)' * [1.0, -2.0, 0.5]; atol=1e-6, rtol=0)
         r = FDVJP.last_report()
