@@ -14,8 +14,9 @@
 //! scale, and the direction is refined as a step too large, from that level on (its
 //! evaluations are not repeated).
 //!
-//! Cost: 2 evaluations per checked central direction (1 one-sided), plus the refinement's
-//! 2 (and 2 more when [`super::confirm`] runs) where the check disagrees. Directions
+//! Cost: 2 evaluations per checked central direction (1 one-sided); where the check
+//! disagrees, 2 more at `sqrt(t e)` to tell variation from f's own rounding, then the
+//! refinement's 2 (and 2 more when [`super::confirm`] runs) where f does vary. Directions
 //! already refined (log, sqrt, 1/x, exp(kx) near 0 all are) are not checked, nor are
 //! directions moving only well-scaled elements (`|x_j| >= typ_j / 100`, or `x_j = 0`).
 
@@ -86,6 +87,27 @@ pub(super) fn check<F: Function + ?Sized>(
                 .collect(),
         ));
     }
+    // Variation at x_j's scale, or only f's rounding (which can lie far above `eps |f|`
+    // where f is a difference of larger terms scaled by a non-power of 2, so that the grid
+    // reading cannot see it)? One level between decides: at `m = sqrt(t e)` a variation
+    // leaves `|M - P| ≈ |L - P|` (M's truncation is `|x_j| / typ_j <= 1/100` of P's),
+    // while rounding leaves `|M - P| ≈ |L - P| sqrt(e / t) <= |L - P| / 10`.
+    if let Some(middle) = self::level(p, dir, t, (target * t).sqrt(), stencil)? {
+        let apart_m = |i: usize| (middle.d[i] - out[i]).abs();
+        let varies = (0..m).any(|i| {
+            weight(p, i) != 0.0
+                && apart(i) > plain_b[i] + rounding(p, &level, i)
+                && varies_at(p, (&level, &middle), out[i], plain_b[i], i)
+        });
+        if !varies {
+            restore(p, &plain);
+            return Ok(Some(
+                (0..m)
+                    .map(|i| plain_b[i].max(apart_m(i) + rounding(p, &middle, i)))
+                    .collect(),
+            ));
+        }
+    }
     if !reuse {
         restore(p, &plain);
         return Ok(None);
@@ -102,6 +124,21 @@ pub(super) fn check<F: Function + ?Sized>(
         out,
     )?;
     Ok(Some(bounds))
+}
+
+/// Whether output `i`'s disagreement between the plain value `plain` (bound `plain_b`)
+/// and the own-scale level L is f's variation at that scale rather than rounding: the
+/// level M between them (`sqrt(t e)`) is as far from `plain` as a quarter of L's distance
+/// and beyond M's own tolerance (see [`check`]).
+pub(super) fn varies_at<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    (level, middle): (&Level, &Level),
+    plain: f64,
+    plain_b: f64,
+    i: usize,
+) -> bool {
+    let (apart, apart_m) = ((level.d[i] - plain).abs(), (middle.d[i] - plain).abs());
+    apart_m > (apart / 4.0).max(plain_b + rounding(p, middle, i))
 }
 
 /// Puts the plain stencil's rounding scales and second differences back in the workspace.

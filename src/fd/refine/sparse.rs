@@ -197,6 +197,26 @@ fn check<F: Function + ?Sized>(
             disagree.push(j);
         }
     }
+    // Variation at the columns' scale, or only f's rounding: the level between decides
+    // (`own_scale::check`, 2 more evaluations).
+    if !disagree.is_empty() {
+        if let Some(middle) = own_scale::level(p, dir, t, (c * t).sqrt(), &central())? {
+            disagree.retain(|&j| {
+                let rows = sparsity.rows_of(j);
+                let varies = rows.iter().any(|&i| {
+                    own_scale::varies_at(p, (&level, &middle), scratch[i], plain_b[i], i)
+                });
+                if !varies {
+                    for &i in rows {
+                        let apart_m = (middle.d[i] - scratch[i]).abs();
+                        let tolerance = own_scale::rounding(p, &middle, i);
+                        bound[i] = plain_b[i].max(apart_m + tolerance) / unit(j);
+                    }
+                }
+                varies
+            });
+        }
+    }
     if disagree.is_empty() {
         return Ok(());
     }
