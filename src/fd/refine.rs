@@ -56,11 +56,14 @@
 //!   more stencil at `r |x_j|` decides (`own_scale.rs`, 2 evaluations): the plain value
 //!   is kept where it agrees, else the direction is refined as for a step too large.
 //!
-//! Under `NoiseMode::Auto` with nothing known, an axis direction to refine is left
-//! until the trigger has spoken ([`Probe::deferred`]): if f is noisy the second pass at
-//! the noise step redoes it anyway (a column with `|x_j| < typ_j / 100` and noise above
-//! `30 r^2 M` cost 6 wasted evaluations: 95 for n = 20, against 89 = 2(2n+1)+7 with the 8-point estimate of then); if not,
-//! it is refined then, with the same evaluations and values.
+//! Under `NoiseMode::Auto` with nothing known, an axis direction to refine, or to check
+//! at its own scale, is left until the trigger has spoken ([`Probe::deferred`]): if f is
+//! noisy the second pass at the noise step redoes it anyway (a column with `|x_j| < typ_j
+//! / 100` and noise above `30 r^2 M` cost 6 wasted evaluations: 95 for n = 20, against 89
+//! = 2(2n+1)+7 with the 8-point estimate of then; an own-scale check would cost 2 to 4,
+//! and its level at `r |x_j|` sees the noise magnified `typ_j / |x_j|` times), and takes
+//! no own-scale check (a noise step is not refined); if not, it is refined or checked
+//! then, with the same evaluations and values.
 //!
 //! Choosing: each level k has an error estimate `E_k` (truncation from the difference to
 //! its neighbouring level, rounding, and `ε / t_k` for noise ε); for each output, the
@@ -131,6 +134,7 @@ const NOISE_SIGNIFICANT: f64 = 1.5;
 /// noise step), which the plain step already balances.
 const NOISE_FLOOR: f64 = 16.0;
 
+#[derive(Clone, Copy)]
 enum Suspect {
     /// Refine down from the step `target`.
     Large(f64),
@@ -171,17 +175,17 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             note_second_difference(p, s.d2);
         }
     }
-    if let (Some(Suspect::Large(_) | Suspect::Rounding), Direction::Axis(j), Some(list)) =
-        (&suspect, dir, p.deferred.as_mut())
+    if let (
+        Some(suspect @ (Suspect::Large(_) | Suspect::Own(_) | Suspect::Rounding)),
+        Direction::Axis(j),
+        Some(list),
+    ) = (suspect, dir, p.deferred.as_mut())
     {
         let m = out.len();
         list.push(Deferred {
             j,
             t,
-            large: match suspect {
-                Some(Suspect::Large(target)) => Some(target),
-                _ => None,
-            },
+            suspect,
             column: out.to_vec(),
             second: p.ws.second[..m].to_vec(),
             magnitude: p.ws.magnitude[..m].to_vec(),
@@ -244,14 +248,16 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
     Ok(())
 }
 
-/// An axis direction to refine (down, or up when rounding swamps it), left until the noise trigger has spoken
+/// An axis direction to refine (down, or up when rounding swamps it) or to check at its
+/// own scale (`own_scale.rs`), left until the noise trigger has spoken
 /// ([`Probe::deferred`]): its plain column and what the refinement reads of the
 /// workspace after the plain stencil.
 pub(crate) struct Deferred {
     pub j: usize,
     t: f64,
-    /// Refined down from this step; `None`: the step grows (rounding).
-    large: Option<f64>,
+    /// Why: refined down from a step (`Large`), checked at its own scale first (`Own`),
+    /// or the step grows (`Rounding`).
+    suspect: Suspect,
     column: Vec<f64>,
     second: Vec<f64>,
     magnitude: Vec<f64>,
@@ -272,12 +278,14 @@ pub(crate) fn refine_deferred<F: Function + ?Sized>(
     p.ws.y[..m].copy_from_slice(&d.last);
     out.copy_from_slice(&d.column);
     let dir = Direction::Axis(d.j);
-    let bound = match d.large {
-        Some(target) => {
+    let bound = match d.suspect {
+        Suspect::Large(target) => {
             p.report.refined_large += 1;
             shrink(p, dir, d.t, target, &central(), 2, out)?
         }
-        None => {
+        Suspect::Own(target) => own_scale::check(p, dir, d.t, target, &central(), 2, true, out)?
+            .expect("a check that may reuse its level decides"),
+        Suspect::Rounding | Suspect::NoiseLike => {
             p.report.refined_rounding += 1;
             grow(p, dir, d.t, out)?
         }
@@ -918,7 +926,12 @@ struct Level {
     d: Vec<f64>,
     mag: Vec<f64>,
     second: Vec<f64>,
-    /// Per output, the grid its differences lie on ([`quantum::grid`]).
+    /// Per output, the grid its differences lie on ([`quantum::grid`]), from the last
+    /// point the workspace holds (`ws.y`). Read only for levels evaluated by
+    /// [`try_stencil`] just before [`Level::take`] (refined, own-scale and middle levels:
+    /// [`grid_rounding`], [`shrink_from`]'s confirmation): a plain level's `ws.y` may be
+    /// stale (the fused path never writes it, one-sided stencils put `x + 2t` there, a
+    /// deferred direction's copy is the fused path's), so its grid is never read.
     grid: Vec<f64>,
 }
 
