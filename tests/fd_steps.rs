@@ -48,7 +48,12 @@ fn assert_steps(x: &[f64], opts: &Options, nominal: impl Fn(usize) -> f64) {
 
 /// Points with magnitudes 1e-3..1e3 of either sign, so both `|x_j|` and `typ_j` win.
 fn points() -> impl Strategy<Value = Vec<f64>> {
-    prop::collection::vec((-3.0..3.0f64, any::<bool>()), 1..5).prop_map(|v| {
+    points_from(-3.0)
+}
+
+/// Points with magnitudes `10^lo..1e3` of either sign.
+fn points_from(lo: f64) -> impl Strategy<Value = Vec<f64>> {
+    prop::collection::vec((lo..3.0f64, any::<bool>()), 1..5).prop_map(|v| {
         v.into_iter()
             .map(|(e, neg)| if neg { -(10f64.powf(e)) } else { 10f64.powf(e) })
             .collect()
@@ -66,8 +71,11 @@ fn scheme() -> impl Strategy<Value = Scheme> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
+    /// From `|x_j| = 1e-2`: below `typ_j / 100` a central column that nothing else flags
+    /// is checked at its own scale (`src/fd/refine/own_scale.rs`), and `(x_j - c_j)^3` at
+    /// `c_j`, an inflection point, rightly takes the smaller step there.
     #[test]
-    fn default_step_is_r_times_max_of_x_and_1(scheme in scheme(), x in points()) {
+    fn default_step_is_r_times_max_of_x_and_1(scheme in scheme(), x in points_from(-2.0)) {
         let mut opts = Options::new();
         opts.set_scheme(scheme);
         let r = scheme.default_relative_step();
