@@ -316,18 +316,20 @@ impl Exact {
                 _ => [between(-1.0, 1.0), between(-2.0, 2.0), between(-1.0, 1.0)],
             })
             .collect();
+        // Well scaled (|x_j| >= typ_j / 100): below, a column that nothing flags is
+        // checked at its own scale (2 evaluations, `src/fd/refine/own_scale.rs`).
+        let well_scaled = |v: f64| {
+            if v.abs() < 0.01 {
+                v + 0.02f64.copysign(v)
+            } else {
+                v
+            }
+        };
         let x = (0..n)
             .map(|_| match kind {
-                0 => {
-                    let v = between(-2.0, 2.0);
-                    if v.abs() < 0.01 {
-                        v + 0.02f64.copysign(v)
-                    } else {
-                        v
-                    }
-                }
+                0 => well_scaled(between(-2.0, 2.0)),
                 1 => between(0.01, 1.0).copysign(between(-1.0, 1.0)),
-                2 => between(-1.0, 1.0),
+                2 => well_scaled(between(-1.0, 1.0)),
                 _ => between(0.5, 2.0),
             })
             .collect();
