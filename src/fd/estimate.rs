@@ -3,7 +3,8 @@
 //! Evaluations: 1 (f(x)) + 12 per direction (6 central differences), i.e. 1 + 12n for the
 //! VJP and the Jacobian and 13 for the JVP, when f is well scaled at x; 12 more for a
 //! direction where f may vary on another scale (`|x_j| > 8 typ_j`, or a first tableau that
-//! fell back or whose estimate exceeds 1e-9 of its value, with `|x_j| < typ_j / 2`), a
+//! fell back or whose estimate exceeds 1e-9 of its value, with `|x_j| < typ_j / 2`, unless
+//! f's known noise accounts for that estimate, see `richardson_start.rs`), a
 //! few more plus 12 near a domain edge (see `richardson_start.rs`), 12 more under
 //! `NoiseMode::Estimate`, or under `NoiseMode::Auto` when a tableau shows noise far above
 //! rounding (see [`extrapolated`]). The sparsity pattern, the scheme and the adaptive flag of the
