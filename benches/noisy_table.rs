@@ -10,7 +10,9 @@
 //! error over the gradient's entries against the exact 0.5 cos(x_j + 0.3 j). The declared
 //! level is the standard deviation ε/√3. "covered" is the fraction of entries whose
 //! Richardson error estimate is at least the true error. A second table repeats the
-//! default and the estimate mode at 50 random points (50 draws of the noise).
+//! default and the estimate mode at 50 random points (50 draws of the noise); a third
+//! gives the default's trigger rate, error and evaluations against ε from 1e-13 to 1e-6
+//! in half decades at n = 8, 20, 50 ([`trigger_table`]).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -122,6 +124,67 @@ fn hash_sweep() {
     }
 }
 
+/// The default's trigger against the noise level (issue 16: where the plain step loses
+/// more than about 1e-6, the noise is to be estimated): ε from 1e-13 to 1e-6 in half
+/// decades, n = 8, 20, 50, 40 random points each (x in [-1, 1)^n, so 40 draws of the
+/// noise): the plain step's median error, and per n the share of points where the noise
+/// was estimated, the default's error / ε^(2/3) (median, max) and its evaluations.
+fn trigger_table() {
+    const POINTS: usize = 40;
+    const SIZES: [usize; 3] = [8, 20, 50];
+    println!();
+    println!("| noise ε | ε^(2/3) | plain step: median error (n = 20) | n = 8: estimated, error / ε^(2/3) median (max), evaluations | n = 20: same | n = 50: same |");
+    println!("|---|---|---|---|---|---|");
+    let mut plain = Options::new();
+    plain
+        .set_relative_step(Some(fdvjp::fd::Scheme::Central.default_relative_step()))
+        .unwrap();
+    for k in 0..15 {
+        let eps = 10f64.powf(-13.0 + 0.5 * f64::from(k));
+        let best = eps.powf(2.0 / 3.0);
+        let f = move |x: &[f64], y: &mut [f64]| y[0] = noisy::hash_noisy(x, eps);
+        let mut cells = Vec::new();
+        let mut plain_errors = Vec::new();
+        for (s, &n) in SIZES.iter().enumerate() {
+            let mut state: u64 = 0x5eed_0000 + 1000 * k as u64 + s as u64;
+            let (mut estimated, mut ratios, mut evals) = (0, Vec::new(), Vec::new());
+            for _ in 0..POINTS {
+                let x: Vec<f64> = (0..n)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+                    })
+                    .collect();
+                let want = noisy::gradient(noisy::smooth_sum, &x);
+                let (e, count) = counted_vjp(&f, &x, &[1.0], &want, &Options::new());
+                estimated += usize::from(last_report().noise_source == NoiseSource::Estimated);
+                ratios.push(e / best);
+                evals.push(count);
+                if n == 20 {
+                    plain_errors.push(counted_vjp(&f, &x, &[1.0], &want, &plain).0);
+                }
+            }
+            ratios.sort_by(f64::total_cmp);
+            cells.push(format!(
+                "{}%, {:.1} ({:.1}), {}..{}",
+                100 * estimated / POINTS,
+                ratios[POINTS / 2],
+                ratios[POINTS - 1],
+                evals.iter().min().unwrap(),
+                evals.iter().max().unwrap()
+            ));
+        }
+        plain_errors.sort_by(f64::total_cmp);
+        println!(
+            "| {eps:.1e} | {best:.1e} | {:.1e} | {} |",
+            plain_errors[POINTS / 2],
+            cells.join(" | ")
+        );
+    }
+}
+
 fn solver_table() {
     let x = noisy::point(N);
     println!();
@@ -198,5 +261,6 @@ fn row(
 fn main() {
     hash_table();
     hash_sweep();
+    trigger_table();
     solver_table();
 }
