@@ -14,8 +14,9 @@
 # Ends with one line "N passed, N failed"; exits non-zero if anything failed.
 # Each step's output goes to target/ctests/logs/<step>.log; a failing step's tail is shown.
 # `bash tests/run.sh --quick`: the everyday tier (fmt, clippy, the Rust tests, every C test
-# natively), built with the cargo profile `quick` (Cargo.toml: release semantics, quicker to
-# compile, incremental, in target/quick); the full run is for CI and before resolving anything.
+# natively, the bindings' signature checks), built with the cargo profile `quick`
+# (Cargo.toml: release semantics, quicker to compile, incremental, in target/quick); the
+# full run is for CI and before resolving anything.
 set -uo pipefail
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
@@ -88,6 +89,14 @@ for src in tests/c/test_*.c; do
 done
 
 if ((quick)); then
+    # The bindings' static checks against the header (a few seconds, no build): every
+    # binding wraps every header function, Julia's ccalls and calls match it. The full run
+    # has them in tests/bindings.sh, with the packages they need installed.
+    if python3 -c 'import pytest' 2>/dev/null; then
+        step "binding signature checks (pytest)" python3 -m pytest -q -p no:cacheprovider bindings/signatures
+    else
+        echo "skip  binding signature checks: python3 has no pytest"
+    fi
     echo "$passed passed, $failed failed"
     ((failed == 0))
     exit
