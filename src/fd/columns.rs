@@ -117,6 +117,8 @@ struct Directions<'o> {
     /// Sparse, with bounds: each column's own stencil and step, for groups where they
     /// bind (see [`group`]).
     choices: Option<Choices>,
+    /// What a VJP's fused axis columns share (`fused.rs`).
+    fused: fused::Plan,
 }
 
 impl<'o> Directions<'o> {
@@ -137,6 +139,7 @@ impl<'o> Directions<'o> {
             groups: opts.sparsity().map(|s| s.groups()),
             steps,
             choices,
+            fused: fused::Plan::new(opts),
         }
     }
 
@@ -242,9 +245,14 @@ fn differentiate<F: Function + ?Sized>(
     }
     let t = t0 * p.step_scale;
     match (dir, wants) {
-        (Direction::Axis(j), Wants::Product(v)) => {
-            Ok(Derived::Product(fused::axis_product(p, j, t, v, d)?))
-        }
+        (Direction::Axis(j), Wants::Product(v)) => Ok(Derived::Product(fused::axis_product(
+            p,
+            &directions.fused,
+            j,
+            t,
+            v,
+            d,
+        )?)),
         _ => {
             resize(d, m);
             directional(p, (dir, t), d)?;

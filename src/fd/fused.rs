@@ -20,10 +20,11 @@
 //! general path's, see `fused/pass.rs`).
 
 use super::alloc::resize;
-use super::derivative::{after_nonfinite, fits, move_to, Direction};
+use super::derivative::{after_nonfinite, move_to, Direction};
 use super::directional::directional;
 use super::error::FdError;
 use super::function::Function;
+use super::options::Options;
 use super::probe::Probe;
 use super::refine::{self, Need, Sums};
 use pass::{central_pass, general_pass, larger, Consts, LANES};
@@ -33,10 +34,76 @@ mod pass;
 /// More terms than any stencil has.
 const MAX_TERMS: usize = 8;
 
+/// What the fused columns of one computation share, worked out once per computation (by
+/// the column loop) rather than again for every column: the scheme's
+/// stencil, its terms, the offsets and weights of its points other than x, its reach,
+/// the relative step and the pass's constants. On a small call (n = 4, m = 1) this
+/// bookkeeping per column was a large part of the fixed cost (issue 15); the values are
+/// the ones each column computed before, so every result is bit for bit the same.
+#[derive(Clone, Copy)]
+pub(crate) struct Plan {
+    /// Its terms `(offset, weight)`, the first `count`.
+    terms: [(f64, f64); MAX_TERMS],
+    count: usize,
+    /// The offsets and weights of the terms other than x itself, in order, the first
+    /// `points`.
+    offsets: [f64; MAX_TERMS],
+    weights: [f64; MAX_TERMS],
+    points: usize,
+    /// The lowest and highest offset (0 included), as `Placed::reach`.
+    reach: (f64, f64),
+    /// The relative step of the step rule, and the pass's constants made from it.
+    r: f64,
+    consts: Consts,
+}
+
+impl Plan {
+    /// The plan of a computation with `opts`.
+    pub(crate) fn new(opts: &Options) -> Self {
+        let stencil = opts.scheme().candidates()[0];
+        // As `refine::relative_step`.
+        let r = opts
+            .relative_step()
+            .unwrap_or_else(|| opts.scheme().default_relative_step());
+        let mut plan = Self {
+            terms: [(0.0, 0.0); MAX_TERMS],
+            count: 0,
+            offsets: [0.0; MAX_TERMS],
+            weights: [0.0; MAX_TERMS],
+            points: 0,
+            reach: stencil.reach(),
+            r,
+            consts: Consts::new(r),
+        };
+        for (o, w) in stencil.terms().take(MAX_TERMS) {
+            plan.terms[plan.count] = (o, w);
+            plan.count += 1;
+            if o != 0.0 {
+                plan.offsets[plan.points] = o;
+                plan.weights[plan.points] = w;
+                plan.points += 1;
+            }
+        }
+        plan
+    }
+
+    /// [`super::derivative::fits`] along the axis `j` for this plan's stencil, from its
+    /// reach.
+    fn fits(&self, opts: &Options, x: &[f64], j: usize, t: f64) -> bool {
+        let (lo, hi) = (self.reach.0 * t, self.reach.1 * t);
+        let xj = x[j];
+        (xj + lo).is_finite()
+            && (xj + hi).is_finite()
+            && opts.bounds().is_none_or(|b| b.admits(j, xj, (lo, hi)))
+    }
+}
+
 /// `sum_i v_i J[i][j]` along the axis `j` at the nominal step `t0` (the gradient entry of a
-/// VJP); `d` is scratch for the general path (sized to m only when that path runs).
+/// VJP); `plan` is the computation's ([`Plan::new`] of its options); `d` is scratch for
+/// the general path (sized to m only when that path runs).
 pub(crate) fn axis_product<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
+    plan: &Plan,
     j: usize,
     t0: f64,
     v: &[f64],
@@ -44,21 +111,19 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
 ) -> Result<f64, FdError> {
     let dir = Direction::Axis(j);
     let (opts, x, m) = (p.opts, p.x, v.len());
-    let scheme = opts.scheme();
-    let stencil = scheme.candidates()[0];
     let t = dir.step(x, t0);
     let need = refine::need(p, dir, t);
-    if opts.adaptive() || !(t > 0.0 && fits(opts, x, dir, t, &stencil)) || need == Need::Columns {
+    if opts.adaptive() || !(t > 0.0 && plan.fits(opts, x, j, t)) || need == Need::Columns {
         resize(d, m);
         directional(p, (dir, t0), d)?;
         return Ok(plain_dot(d, v));
     }
     // The stencil's points other than x itself, each checked finite as it arrives (the
     // last one by the pass below: a NaN or infinity there makes the product non-finite).
-    let points = stencil.terms().filter(|&(o, _)| o != 0.0).count();
+    let points = plan.points;
     p.ws.points.resize(points * m, 0.0);
     let mut last = (0.0, 0.0);
-    for (k, (o, _)) in stencil.terms().filter(|&(o, _)| o != 0.0).enumerate() {
+    for (k, &o) in plan.offsets[..points].iter().enumerate() {
         let Probe { ev, ws, .. } = &mut *p;
         move_to(&mut ws.xp, x, dir, o * t);
         let y = &mut ws.points[k * m..(k + 1) * m];
@@ -70,23 +135,16 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
             return nonfinite(p, dir, t0, k, (o, t), v, d);
         }
     }
-    // At most 5 terms (fourth-order one-sided): kept on the stack.
-    let mut all = [(0.0, 0.0); MAX_TERMS];
-    let mut count = 0;
-    for (slot, term) in all.iter_mut().zip(stencil.terms()) {
-        *slot = term;
-        count += 1;
-    }
-    let terms = &all[..count];
+    let terms = &plan.terms[..plan.count];
     let finite_last = |p: &Probe<'_, '_, F>| all_finite(&p.ws.points[(points - 1) * m..points * m]);
     if need == Need::Nothing {
-        let dot = dot_only(terms, &p.ws.points, &p.y0, v, m, t);
+        let dot = dot_only(&plan.weights[..points], &p.ws.points, &p.y0, v, m, t);
         if !dot.is_finite() && !finite_last(p) {
             return nonfinite(p, dir, t0, points - 1, last, v, d);
         }
         return Ok(dot);
     }
-    let (dot, sums) = with_sums(p, terms, v, t);
+    let (dot, sums) = with_sums(p, plan, v, t);
     if !dot.is_finite() && !finite_last(p) {
         return nonfinite(p, dir, t0, points - 1, last, v, d);
     }
@@ -134,16 +192,10 @@ fn all_finite(y: &[f64]) -> bool {
 }
 
 /// `sum_i (n_i / t) v_i`, `n_i = sum_k w_k (y_k,i - f_i(x))` over the points (not x
-/// itself): the general path's column `n_i / t` dotted with v, bit for bit (the same
-/// operations in the same order; the sum runs as `Iterator::sum` does).
-fn dot_only(terms: &[(f64, f64)], points: &[f64], y0: &[f64], v: &[f64], m: usize, t: f64) -> f64 {
-    let mut all = [0.0; MAX_TERMS];
-    let mut count = 0;
-    for (slot, &(_, w)) in all.iter_mut().zip(terms.iter().filter(|t| t.0 != 0.0)) {
-        *slot = w;
-        count += 1;
-    }
-    let weights = &all[..count];
+/// itself, whose `weights` these are): the general path's column `n_i / t` dotted with v,
+/// bit for bit (the same operations in the same order; the sum runs as `Iterator::sum`
+/// does).
+fn dot_only(weights: &[f64], points: &[f64], y0: &[f64], v: &[f64], m: usize, t: f64) -> f64 {
     let mut dot = -0.0;
     match *weights {
         [w] => {
@@ -180,14 +232,14 @@ fn dot_only(terms: &[(f64, f64)], points: &[f64], y0: &[f64], v: &[f64], m: usiz
 /// by [`central_pass`]; any other stencil through [`general_pass`]); see `pass.rs`.
 fn with_sums<F: Function + ?Sized>(
     p: &Probe<'_, '_, F>,
-    terms: &[(f64, f64)],
+    plan: &Plan,
     v: &[f64],
     t: f64,
 ) -> (f64, Sums) {
     let m = v.len();
     let (points, y0) = (&p.ws.points, &p.y0);
-    let r = refine::relative_step(p);
-    let k = Consts::new(r);
+    let (r, k) = (plan.r, plan.consts);
+    let terms = &plan.terms[..plan.count];
     let pass = match *terms {
         [(oa, wa), (ob, wb)] if oa == -1.0 && ob == 1.0 => {
             central_pass(&points[..m], &points[m..2 * m], y0, v, (wa, wb), t, k)
