@@ -3,7 +3,7 @@
 
 use super::boundary::Failure;
 use super::contract::required;
-use super::guard_words::{call_guarded, OverrunLog, Reset};
+use super::guard_words::{call_guarded, Held, OverrunLog, Reset};
 use crate::fd::{BatchOutcome, Function, Threaded};
 use std::ffi::c_void;
 
@@ -96,6 +96,9 @@ pub(crate) struct CFunction {
     execution: Execution,
     /// Writes past the end of an output, caught by the guard words (on any thread).
     log: OverrunLog,
+    /// The calling thread's guarded buffer, held for the computation's serial
+    /// evaluations ([`CFunction::holding`]); `None`: taken per evaluation.
+    held: Option<Held>,
 }
 
 impl CFunction {
@@ -106,6 +109,7 @@ impl CFunction {
             user,
             execution,
             log: OverrunLog::default(),
+            held: None,
         })
     }
 
@@ -121,11 +125,22 @@ impl CFunction {
             user,
             execution,
             log: OverrunLog::default(),
+            held: None,
         })
     }
 }
 
 impl CFunction {
+    /// The same function holding the calling thread's guarded buffer for its serial
+    /// evaluations until it is dropped (see [`Held`]): for a computation that ends with
+    /// the call that made it (a product), not for one a tape keeps.
+    pub fn holding(self) -> Self {
+        Self {
+            held: Some(Held::default()),
+            ..self
+        }
+    }
+
     fn point_function(&self, f: PointFn) -> PointFunction<'_> {
         PointFunction {
             f,
@@ -138,7 +153,10 @@ impl CFunction {
 impl Function for CFunction {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
         match self.call {
-            Call::Point(f) => self.point_function(f).eval(x, y),
+            Call::Point(f) => match &self.held {
+                Some(held) => self.point_function(f).eval_in(held, x, y),
+                None => self.point_function(f).eval(x, y),
+            },
             Call::Batch(_) => self
                 .eval_many(x, y, x.len(), y.len())
                 .map_err(|(_, code)| code),
@@ -184,17 +202,29 @@ struct PointFunction<'a> {
     log: &'a OverrunLog,
 }
 
+impl PointFunction<'_> {
+    /// One evaluation in `held`'s buffer (the calling thread's, held by the computation).
+    fn eval_in(&self, held: &Held, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
+        let m = y.len();
+        let past = || format!("the function wrote past y[m-1] (m = {m})");
+        held.call(y, self.log, Reset::Guard, past, |buf| self.call(x, buf, m))
+    }
+
+    /// The callback on `x` into the guarded buffer `buf` of `m` doubles.
+    fn call(&self, x: &[f64], buf: *mut f64, m: usize) -> i32 {
+        // SAFETY: the caller of the exported function promised that `f` may be called with
+        // its `user` pointer and buffers of `n` and `m` doubles; `x` (n) is a private Rust
+        // buffer and `buf` a private guarded one of m doubles (plus guard words), both
+        // alive for the duration of the call.
+        unsafe { (self.f)(self.user, x.as_ptr(), x.len(), buf, m) }
+    }
+}
+
 impl Function for PointFunction<'_> {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
         let m = y.len();
         let past = || format!("the function wrote past y[m-1] (m = {m})");
-        call_guarded(y, self.log, Reset::Guard, past, |buf| {
-            // SAFETY: the caller of the exported function promised that `f` may be called
-            // with its `user` pointer and buffers of `n` and `m` doubles; `x` (n) is a
-            // private Rust buffer and `buf` a private guarded one of m doubles (plus guard
-            // words), both alive for the duration of the call.
-            unsafe { (self.f)(self.user, x.as_ptr(), x.len(), buf, m) }
-        })
+        call_guarded(y, self.log, Reset::Guard, past, |buf| self.call(x, buf, m))
     }
 }
 

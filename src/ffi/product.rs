@@ -177,11 +177,14 @@ impl Method {
     fn prepare(self, config: &Snapshot) -> Result<Prepared, Failure> {
         let execution = config.execution;
         Ok(match self {
+            // Held: the computation ends with this call (see `CFunction::holding`).
             Self::Differences(f, user) => {
-                Prepared::Differences(CFunction::point(f, user, execution)?)
+                Prepared::Differences(CFunction::point(f, user, execution)?.holding())
             }
             Self::Batch(f, user) => Prepared::Differences(CFunction::batch(f, user, execution)?),
-            Self::Estimate(f, user) => Prepared::Estimate(CFunction::point(f, user, execution)?),
+            Self::Estimate(f, user) => {
+                Prepared::Estimate(CFunction::point(f, user, execution)?.holding())
+            }
             Self::ComplexStep(f, user) => {
                 Prepared::ComplexStep(CComplexFunction::new(f, user, execution)?)
             }
