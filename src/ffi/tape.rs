@@ -413,7 +413,10 @@ exports! {
     /// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
     fn fdvjp_tape_grad(t: *const fdvjp_tape, input: fdvjp_var, out: *mut f64, len: usize) |c| {
         read(c, t, |c| c.output(out, len, "out", "len"), |tape, out| {
-            copy_out(out, &tape.grad(Var::from_raw(input))?, input)
+            match tape.grad_ref(Var::from_raw(input))? {
+                Some(g) => copy_out(out, g, input),
+                None => copy_out(out, &tape.grad(Var::from_raw(input))?, input),
+            }
         })
     }
 

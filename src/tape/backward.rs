@@ -122,7 +122,17 @@ impl Tape {
     /// its shape; zero if `out` does not depend on it).
     pub fn grad(&self, input: Var) -> Result<ArrayD<f64>, TapeError> {
         let i = self.input_index(input, ": only inputs have gradients")?;
-        let node = &self.nodes[i];
+        Ok(match self.grad_ref(input)? {
+            Some(g) => g.clone(),
+            None => ArrayD::zeros(self.nodes[i].value.shape()),
+        })
+    }
+
+    /// [`Tape::grad`] without a copy: the gradient as the last backward left it, or `None`
+    /// where it is zero (`out` does not depend on the input). The C API copies it out
+    /// from here (a copy per read was an allocation per gradient, issue 15).
+    pub(crate) fn grad_ref(&self, input: Var) -> Result<Option<&ArrayD<f64>>, TapeError> {
+        let i = self.input_index(input, ": only inputs have gradients")?;
         let grads = self.grads.as_ref().ok_or_else(|| {
             TapeError::InvalidArgument(
                 "no gradients: no backward since the tape was created, cleared, or its \
@@ -130,10 +140,7 @@ impl Tape {
                     .to_string(),
             )
         })?;
-        Ok(match grads.get(i) {
-            Some(Some(g)) => g.clone(),
-            _ => ArrayD::zeros(node.value.shape()),
-        })
+        Ok(grads.get(i).and_then(Option::as_ref))
     }
 }
 

@@ -30,6 +30,12 @@ pub(crate) fn array(shape: &[usize], data: Vec<f64>) -> ArrayD<f64> {
     }
 }
 
+/// A scalar (shape `[]`) holding `x`: one allocation, where [`array`] of `vec![x]` makes
+/// two (the vector, then the array's own).
+pub(crate) fn scalar(x: f64) -> ArrayD<f64> {
+    arr0(x).into_dyn()
+}
+
 /// `a` in standard layout (a copy only when it is not already).
 pub(crate) fn standard(a: ArrayD<f64>) -> ArrayD<f64> {
     if a.is_standard_layout() {

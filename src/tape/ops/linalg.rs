@@ -5,7 +5,7 @@
 //! (giving `[m, n]`) or by a 1-D `[k]` vector (a matrix-vector product giving `[m]`).
 
 use crate::tape::error::TapeError;
-use crate::tape::value::{array, element_count, flat, standard, with_capacity};
+use crate::tape::value::{array, element_count, flat, scalar, standard, with_capacity};
 use ndarray::linalg::{general_mat_mul, general_mat_vec_mul};
 use ndarray::{ArrayD, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Ix1, Ix2};
 
@@ -26,7 +26,7 @@ pub(crate) fn dot_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeErro
 /// `sum_i a_i b_i`, a scalar.
 pub(crate) fn dot_forward(a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
     let s = flat(a).iter().zip(flat(b)).map(|(x, y)| x * y).sum();
-    array(&[], vec![s])
+    scalar(s)
 }
 
 /// The gradients of `g * dot(a, b)`: `g b` and `g a`.

@@ -1,7 +1,7 @@
 //! Reductions of a whole array to a scalar (shape `[]`), and their pull-backs.
 
 use crate::tape::spare;
-use crate::tape::value::{array, flat};
+use crate::tape::value::{array, flat, scalar};
 use ndarray::ArrayD;
 
 /// A reduction of every element to one scalar.
@@ -36,7 +36,7 @@ impl ReduceOp {
             ReduceOp::Mean => x.iter().sum::<f64>() / x.len() as f64,
             ReduceOp::Norm2 => x.iter().map(|v| v * v).sum::<f64>().sqrt(),
         };
-        array(&[], vec![s])
+        scalar(s)
     }
 
     /// The gradient of `g * reduce(a)` with respect to `a`; `y` is the recorded result.
