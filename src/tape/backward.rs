@@ -17,7 +17,7 @@ use super::error::TapeError;
 use super::node::Op;
 use super::record::Tape;
 use super::spare;
-use super::value::{accumulate, array, check_finite};
+use super::value::{accumulate, array, check_finite, scalar};
 use super::var::Var;
 use crate::fd::{last_report, publish, Report};
 use ndarray::ArrayD;
@@ -35,10 +35,9 @@ impl Tape {
                     .to_string(),
             ));
         }
-        let shape = self.nodes[o].value.shape().to_vec();
         let len = self.nodes[o].value.len();
-        let seed = match seed {
-            None if len == 1 => vec![1.0],
+        let seed: &[f64] = match seed {
+            None if len == 1 => &[1.0],
             None => {
                 return Err(TapeError::LengthMismatch {
                     what: "seed (NULL, which stands for the scalar 1)".to_string(),
@@ -57,12 +56,17 @@ impl Tape {
                     });
                 }
                 check_finite("seed", s)?;
-                s.to_vec()
+                s
             }
         };
         let mut adjoints: Vec<Option<ArrayD<f64>>> = (0..=o).map(|_| None).collect();
+        let out_value = &self.nodes[o].value;
         if self.nodes[o].active {
-            adjoints[o] = Some(array(&shape, seed));
+            // A scalar output (a loss) seeds with one allocation, not a vector and a copy.
+            adjoints[o] = Some(match out_value.ndim() {
+                0 => scalar(seed[0]),
+                _ => array(out_value.shape(), seed.to_vec()),
+            });
         }
         let mut report = Report::default();
         let swept = self.sweep(o, &mut adjoints, &mut report);
