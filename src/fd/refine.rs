@@ -234,6 +234,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             let (weights, r) = (p.weights, relative_step(p));
             let b = |i: usize| {
                 truncation(out[i], p.ws.second[i], t, r)
+                    + truncation_floor(out[i], r)
                     + f64::EPSILON * p.ws.magnitude[i]
                     + noise_of(p, i) / t
             };
@@ -456,6 +457,20 @@ pub(crate) fn truncation(d1: f64, d2: f64, t: f64, r: f64) -> f64 {
     (d2 * r / (6.0 * t)).max(own)
 }
 
+/// The floor of [`plain_bound`]'s truncation term, in units of `r^2 |D1| / 6`: the error
+/// `t^2 |f'''| / 6` of a function varying on no scale shorter than a quarter of the step
+/// rule's `t / r = max(|x_j|, typ_j)` (`|f'''| <= 16 |f'| / (t / r)^2`). The second
+/// difference reads f''' from f'', which vanishes at an inflection point: there the
+/// truncation term alone held only rounding (sin at π: a bound of 2e-16 for an error of
+/// 6e-11, `tests/fd_report_bound_inflection.rs`).
+const CURVATURE_FLOOR: f64 = 16.0;
+
+/// [`CURVATURE_FLOOR`]'s term for a (weighted sum of) first difference quotient(s) `d1`.
+#[inline(always)]
+pub(crate) fn truncation_floor(d1: f64, r: f64) -> f64 {
+    CURVATURE_FLOOR * r * r * d1.abs() / 6.0
+}
+
 /// The [`Sums`] of a central stencil's column `d1` over all outputs, or over `rows` (a
 /// column of a group).
 fn sums<F: Function + ?Sized>(
@@ -555,7 +570,7 @@ pub(crate) fn after_sums<F: Function + ?Sized>(
         return Ok(false);
     }
     // plain_bound weighted by |v| (entry_bound), from the sums.
-    let bound = s.trunc + s.round + s.noise / t;
+    let bound = s.trunc + truncation_floor(s.d1, relative_step(p)) + s.round + s.noise / t;
     p.bound(scale_entry(dir, bound));
     Ok(true)
 }
@@ -685,12 +700,15 @@ fn judge<F: Function + ?Sized>(
 /// `t^2 |f'''| / 6` with `f''' ≈ f'' / s` for the smaller of two scales s of f: the step
 /// rule's `t / r`, and f's own `|f' / f''|` (log near 0 varies on the scale x_j, not 1),
 /// taken three times (`f''' = 2 f''^2 / f'` for log: a margin of 1.5) and capped at `|D2| / (2 t)` (the error of
-/// a one-sided difference, for f' near 0); rounding `eps ρ`; noise `ε / t`.
+/// a one-sided difference, for f' near 0), plus a floor for f varying on a quarter of the
+/// step rule's scale ([`truncation_floor`], where f'' vanishes); rounding `eps ρ`; noise
+/// `ε / t`.
 fn plain_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, d1: &[f64]) -> Vec<f64> {
     let r = relative_step(p);
     (0..d1.len())
         .map(|i| {
             truncation(d1[i], p.ws.second[i], t, r)
+                + truncation_floor(d1[i], r)
                 + f64::EPSILON * p.ws.magnitude[i]
                 + noise_of(p, i) / t
         })

@@ -55,7 +55,11 @@ pub struct fdvjp_report {
     /// rounding + noise). The `_estimate` drivers give the largest of their per-entry
     /// estimates; the plain drivers give one for refined directions and, for central
     /// differences, a model estimate for the others, including directions that fell back
-    /// after a NaN or at a bound (see the README's "Step rule"); the complex-step drivers
+    /// after a NaN or at a bound (see the README's "Step rule"). That model reads f's
+    /// curvature from the second difference and assumes f varies on no scale shorter than
+    /// a quarter of `max(|x_j|, typ_j)` where the second difference cannot show it (at an
+    /// inflection point, where it vanishes; a column with `0 < |x_j| < typ_j / 100` is
+    /// checked at its own scale instead); the complex-step drivers
     /// `8 eps` times the size of each entry's terms (rounding; the truncation `h^2 f'''`
     /// is negligible at their step); NaN where the computation gives no estimate for some
     /// direction (`unbounded_directions` > 0), since the largest bound of the others
