@@ -72,7 +72,7 @@
 //! (central) must beat the rounding its levels show, not only `eps ρ` (their spread, and
 //! the grid f's values lie on, [`quantum`]), and wins only where the plain value is
 //! demonstrably further from it than its own error ([`shrink`]); a plain value the levels
-//! can neither confirm nor refute is checked at one step between them ([`confirm`]).
+//! can neither confirm nor refute is checked at one step between them ([`shrink_from`]).
 //!
 //! Noise step: with a noise level ε (declared, or estimated), the step is `c t` with
 //! `c = (κ ε_rel / eps)^(1/(p+1))` (κ = 3 central, 4 one-sided, 1 fourth order; p the
@@ -199,7 +199,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             p.report.refined_large += 1;
             Some(match dir {
                 Direction::Vector(u) => vector::shrink_along(p, u, t, target, out)?,
-                _ => shrink(p, dir, t, target, &central(), 2, out)?,
+                _ => shrink(p, dir, t, target, &central(), out)?,
             })
         }
         Some(Suspect::Own(target)) => Some(match dir {
@@ -207,7 +207,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
             // exact enough (`vector.rs`); otherwise the refinement takes its own.
             Direction::Vector(u) => {
                 let reuse = vector::exact_enough(p.x, u, target);
-                match own_scale::check(p, dir, t, target, &central(), 2, reuse, out)? {
+                match own_scale::check(p, dir, t, target, &central(), reuse, out)? {
                     Some(bound) => bound,
                     None => {
                         p.report.refined_large += 1;
@@ -215,7 +215,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
                     }
                 }
             }
-            _ => own_scale::check(p, dir, t, target, &central(), 2, true, out)?
+            _ => own_scale::check(p, dir, t, target, &central(), true, out)?
                 .expect("a check that may reuse its level decides"),
         }),
         Some(Suspect::Rounding) => {
@@ -282,9 +282,9 @@ pub(crate) fn refine_deferred<F: Function + ?Sized>(
     let bound = match d.suspect {
         Suspect::Large(target) => {
             p.report.refined_large += 1;
-            shrink(p, dir, d.t, target, &central(), 2, out)?
+            shrink(p, dir, d.t, target, &central(), out)?
         }
-        Suspect::Own(target) => own_scale::check(p, dir, d.t, target, &central(), 2, true, out)?
+        Suspect::Own(target) => own_scale::check(p, dir, d.t, target, &central(), true, out)?
             .expect("a check that may reuse its level decides"),
         Suspect::Rounding | Suspect::NoiseLike => {
             p.report.refined_rounding += 1;
@@ -882,7 +882,7 @@ fn one_sided<F: Function + ?Sized>(
         // A bound or a domain edge within 2t: refine at x_j's own scale.
         p.report.refined_large += 1;
         p.ws.second.fill(0.0);
-        let b = shrink(p, dir, t, r * target, &stencil, 1, out)?;
+        let b = shrink(p, dir, t, r * target, &stencil, out)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -905,7 +905,7 @@ fn one_sided<F: Function + ?Sized>(
             // x_j far below typ_j and D2 small: f may vary on x_j's own scale at an
             // inflection point (`own_scale.rs`), checked by one more difference there.
             let plain = out.to_vec();
-            let checked = own_scale::check(p, dir, t, r * target, &stencil, 1, true, out)?
+            let checked = own_scale::check(p, dir, t, r * target, &stencil, true, out)?
                 .expect("a check that may reuse its level decides");
             for i in 0..m {
                 let kept = out[i].to_bits() == plain[i].to_bits();
@@ -920,7 +920,7 @@ fn one_sided<F: Function + ?Sized>(
         return Ok(());
     }
     p.report.refined_large += 1;
-    let b = shrink(p, dir, t, r * target, &stencil, 1, out)?;
+    let b = shrink(p, dir, t, r * target, &stencil, out)?;
     p.bound(entry_bound(p, dir, &b));
     Ok(())
 }
@@ -998,35 +998,32 @@ fn grid_rounding(l1: &Level, l2: &Level, i: usize, apart: f64) -> f64 {
 /// estimate is the larger of that and its own stencil's (truncation from D2, rounding).
 /// L wins when its estimate is smaller; otherwise P is kept, and its bound is raised to
 /// `|P - L| + E_L` (P's own stencil cannot see aliasing, which is why the direction was
-/// refined), or checked by [`confirm`] where that raises it. One-sided refinements
-/// (`order == 1`) have no second difference and keep the model `eps |f|` (their plain
-/// error is of order 1; a safety factor would keep the plain value on a sum of logs near
-/// 0).
+/// refined), or checked at one step between them where that raises it (see
+/// [`shrink_from`]). First-order (one-sided) refinements have no second difference and
+/// keep the model `eps |f|` (their plain error is of order 1; a safety factor would keep
+/// the plain value on a sum of logs near 0).
 fn shrink<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
     target: f64,
     stencil: &Placed,
-    order: i32,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
     let plain = Level::take(p, t, out);
     let plain_b = plain_bound(p, t, out);
-    shrink_from(p, dir, (plain, plain_b), target, stencil, order, None, out)
+    shrink_from(p, dir, (plain, plain_b), target, stencil, None, out)
 }
 
 /// [`shrink`] from the plain level and its bounds taken before, and (`first`) the level
 /// at `target` when already evaluated (the own-scale check's, `own_scale.rs`): it is not
 /// evaluated again.
-#[allow(clippy::too_many_arguments)]
 fn shrink_from<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     (plain, plain_b): (Level, Vec<f64>),
     target: f64,
     stencil: &Placed,
-    order: i32,
     first: Option<Level>,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
@@ -1045,6 +1042,7 @@ fn shrink_from<F: Function + ?Sized>(
         return Ok(plain_b);
     };
     let eps = f64::EPSILON;
+    let order = stencil.order();
     let q2 = (l2.t / l1.t).powi(order);
     if order < 2 {
         return Ok((0..out.len())
@@ -1090,7 +1088,12 @@ fn shrink_from<F: Function + ?Sized>(
     if unconfirmed.is_empty() {
         return Ok(bounds);
     }
-    let Some(middle) = confirm(p, dir, t, (target * t).sqrt(), stencil, out)? else {
+    // A plain value P that the levels could neither confirm nor refute (at x_j's own scale
+    // they saw only f's rounding grid) is checked at one step between them, sqrt(target t)
+    // (2 evaluations): its quotient M has a rounding error E_M far below theirs, and
+    // |P - M| + E_M bounds P's error where that is below the bound the levels gave. P is
+    // kept either way: M's own truncation is unknown.
+    let Some(middle) = own_scale::level(p, dir, t, (target * t).sqrt(), stencil)? else {
         return Ok(bounds);
     };
     for i in unconfirmed {
@@ -1105,26 +1108,6 @@ fn shrink_from<F: Function + ?Sized>(
         bounds[i] = bounds[i].min(checked);
     }
     Ok(bounds)
-}
-
-/// A plain value P that refined levels could neither confirm nor refute (at x_j's own
-/// scale they saw only f's rounding grid) is checked at one step between them, `sqrt(target
-/// t)` (2 evaluations): its quotient M has a rounding error `E_M` far below theirs, and
-/// `|P - M| + E_M` bounds P's error where that is below the bound the levels gave. P is
-/// kept either way: M's own truncation is unknown. Returns M's level, `out` unchanged.
-fn confirm<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t: f64,
-    between: f64,
-    stencil: &Placed,
-    out: &mut [f64],
-) -> Result<Option<Level>, FdError> {
-    let s = dir.step(p.x, between);
-    let chosen = out.to_vec();
-    let middle = (s < t && try_stencil(p, dir, s, stencil, out)?).then(|| Level::take(p, s, out));
-    out.copy_from_slice(&chosen);
-    Ok(middle)
 }
 
 /// Grows the step tenfold up to [`GROW_LEVELS`] times while the truncation seen between

@@ -8,32 +8,39 @@
 pub(crate) struct Stencil {
     pub offsets: &'static [f64],
     pub weights: &'static [f64],
+    /// The order p of the truncation error O(t^p).
+    pub order: i32,
 }
 
 /// `(f(x+t) - f(x)) / t`, first order.
 const ONE_SIDED_1: Stencil = Stencil {
     offsets: &[0.0, 1.0],
     weights: &[-1.0, 1.0],
+    order: 1,
 };
 /// `(f(x+t) - f(x-t)) / 2t`, second order.
 const CENTRAL_2: Stencil = Stencil {
     offsets: &[-1.0, 1.0],
     weights: &[-0.5, 0.5],
+    order: 2,
 };
 /// `(-3 f(x) + 4 f(x+t) - f(x+2t)) / 2t`, second order, one side only.
 const ONE_SIDED_2: Stencil = Stencil {
     offsets: &[0.0, 1.0, 2.0],
     weights: &[-1.5, 2.0, -0.5],
+    order: 2,
 };
 /// Five-point central difference, fourth order.
 const CENTRAL_4: Stencil = Stencil {
     offsets: &[-2.0, -1.0, 1.0, 2.0],
     weights: &[1.0 / 12.0, -2.0 / 3.0, 2.0 / 3.0, -1.0 / 12.0],
+    order: 4,
 };
 /// Fourth order on one side: `(-25 f0 + 48 f1 - 36 f2 + 16 f3 - 3 f4) / 12t`.
 const ONE_SIDED_4: Stencil = Stencil {
     offsets: &[0.0, 1.0, 2.0, 3.0, 4.0],
     weights: &[-25.0 / 12.0, 4.0, -3.0, 4.0 / 3.0, -0.25],
+    order: 4,
 };
 
 /// A stencil placed on one side: `side = -1.0` mirrors it (offsets and weights negated).
@@ -44,6 +51,11 @@ pub(crate) struct Placed {
 }
 
 impl Placed {
+    /// The order of the stencil's truncation error.
+    pub fn order(&self) -> i32 {
+        self.stencil.order
+    }
+
     /// The (offset, weight) pairs after mirroring.
     pub fn terms(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
         let s = self.side;

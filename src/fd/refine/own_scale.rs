@@ -16,7 +16,7 @@
 //!
 //! Cost: 2 evaluations per checked central direction (1 one-sided); where the check
 //! disagrees, 2 more at `sqrt(t e)` to tell variation from f's own rounding, then the
-//! refinement's 2 (and 2 more when [`super::confirm`] runs) where f does vary. Directions
+//! refinement's 2 (and 2 more when `shrink_from` checks a plain value between them) where f does vary. Directions
 //! already refined (log, sqrt, 1/x, exp(kx) near 0 all are) are not checked, nor are
 //! directions moving only well-scaled elements (`|x_j| >= typ_j / 100`, or `x_j = 0`).
 
@@ -54,18 +54,16 @@ pub(super) fn rounding<F: Function + ?Sized>(p: &Probe<'_, '_, F>, level: &Level
 
 /// The check of the module doc for the direction `dir` at plain step `t` (plain result in
 /// `out`, its workspace the plain stencil's), own-scale step `target`, with the scheme's
-/// `stencil` of order `order`. Returns the per-output bounds (`out` holds the values
-/// kept), or `None` when the check disagrees and `reuse` is false: the caller then refines
-/// the direction its own way (a vector whose steps must be made exact), with `out` and the
-/// workspace as the plain stencil left them.
-#[allow(clippy::too_many_arguments)]
+/// `stencil`. Returns the per-output bounds (`out` holds the values kept), or `None` when
+/// the check disagrees and `reuse` is false: the caller then refines the direction its
+/// own way (a vector whose steps must be made exact), with `out` and the workspace as the
+/// plain stencil left them.
 pub(super) fn check<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
     target: f64,
     stencil: &Placed,
-    order: i32,
     reuse: bool,
     out: &mut [f64],
 ) -> Result<Option<Vec<f64>>, FdError> {
@@ -113,16 +111,7 @@ pub(super) fn check<F: Function + ?Sized>(
         return Ok(None);
     }
     p.report.refined_large += 1;
-    let bounds = shrink_from(
-        p,
-        dir,
-        (plain, plain_b),
-        target,
-        stencil,
-        order,
-        Some(level),
-        out,
-    )?;
+    let bounds = shrink_from(p, dir, (plain, plain_b), target, stencil, Some(level), out)?;
     Ok(Some(bounds))
 }
 

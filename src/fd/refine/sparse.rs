@@ -85,7 +85,7 @@ pub(super) fn refine<F: Function + ?Sized>(
             let dir = Direction::Group(&exact, &sub);
             let unit = |j: usize| exact[j] / u[j];
             start(p, &plain, &mag, &second, &sub, &mut scratch, unit);
-            let b = shrink(p, dir, t, c, &central(), 2, &mut scratch)?;
+            let b = shrink(p, dir, t, c, &central(), &mut scratch)?;
             for &j in &sub {
                 for &i in sparsity.rows_of(j) {
                     let kept = scratch[i].to_bits() == (plain[i] * unit(j)).to_bits();
@@ -227,7 +227,6 @@ fn check<F: Function + ?Sized>(
         (plain_level, plain_b),
         c,
         &central(),
-        2,
         Some(level),
         scratch,
     )?;

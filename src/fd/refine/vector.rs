@@ -44,7 +44,7 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
         (a.max(wj.abs()), b.max(uj.abs()))
     });
     if within(u, &w) {
-        return shrink(p, Direction::Vector(u), t, target, &central(), 2, out);
+        return shrink(p, Direction::Vector(u), t, target, &central(), out);
     }
     // J w first (the workspace then returns to the plain stencil's).
     let m = out.len();
@@ -59,14 +59,14 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     p.ws.magnitude[..m].copy_from_slice(&mag);
     p.ws.second[..m].copy_from_slice(&second);
     if !ok {
-        return shrink(p, Direction::Vector(u), t, target, &central(), 2, out);
+        return shrink(p, Direction::Vector(u), t, target, &central(), out);
     }
     let plain = out.to_vec();
     for (o, d) in out.iter_mut().zip(&jw) {
         *o -= d;
     }
     let adjusted = out.to_vec();
-    let mut bound = shrink(p, Direction::Vector(&exact), t, c, &central(), 2, out)?;
+    let mut bound = shrink(p, Direction::Vector(&exact), t, c, &central(), out)?;
     for i in 0..m {
         if out[i].to_bits() == adjusted[i].to_bits() {
             out[i] = plain[i]; // the plain value was kept
