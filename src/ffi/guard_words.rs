@@ -94,15 +94,10 @@ pub(crate) fn call_guarded(
     describe: impl FnOnce() -> String,
     call: impl FnOnce(*mut f64) -> i32,
 ) -> Result<(), i32> {
-    // The thread's buffer is taken out for the call, so that a callback's own fdvjp call
-    // (nested in this one) or a call from thread-exit code (no storage left) simply starts
-    // from an empty one.
-    let mut buf = SCRATCH.try_with(Cell::take).unwrap_or_default();
-    let result = run_in(&mut buf, out, log, reset, describe, call);
-    if buf.capacity() <= KEEP_AT_MOST {
-        let _ = SCRATCH.try_with(|s| s.set(buf));
-    }
-    result
+    // The thread's buffer is held for this one call only, so that a callback's own fdvjp
+    // call (nested in this one) or a call from thread-exit code (no storage left) simply
+    // starts from an empty one.
+    Held::default().call(out, log, reset, describe, call)
 }
 
 /// The calling thread's guarded buffer, held by one computation from its first
