@@ -280,7 +280,7 @@ fn callback_failures_name_the_node_and_evaluation() {
     // Replay: restores every value.
     fail.set(0);
     t.backward(s, None).unwrap();
-    let value_before = t.value(s).unwrap().clone();
+    let value_before = t.value(s).unwrap();
     let grad_before = t.grad(x).unwrap();
     t.set_input(x, &[0.5, 0.5, 0.5]).unwrap();
     fail.set(3);
@@ -296,7 +296,7 @@ fn callback_failures_name_the_node_and_evaluation() {
         ),
         "{e}"
     );
-    assert_eq!(t.value(s).unwrap(), &value_before, "values restored");
+    assert_eq!(t.value(s).unwrap(), value_before, "values restored");
     fail.set(0);
     t.forward().unwrap();
     t.backward(s, None).unwrap();

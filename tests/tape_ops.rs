@@ -93,9 +93,9 @@ proptest! {
         let mut t = Tape::new();
         let a = t.input(arr(&shape, x.clone())).unwrap();
         let y = t.unary(op, a).unwrap();
-        prop_assert_eq!(t.value(y).unwrap().shape(), &shape[..]);
+        prop_assert_eq!(t.shape(y).unwrap(), &shape[..]);
         let want_y: Vec<f64> = x.iter().map(|&v| unary_value(op, v)).collect();
-        assert_close(&flat(t.value(y).unwrap()), &want_y, 1e-15, op.name());
+        assert_close(&flat(&t.value(y).unwrap()), &want_y, 1e-15, op.name());
         t.backward(y, Some(g)).unwrap();
         let want: Vec<f64> = x.iter().zip(g).map(|(&v, &gi)| gi * unary_derivative(op, v)).collect();
         assert_close(&flat(&t.grad(a).unwrap()), &want, 1e-13, op.name());
@@ -139,7 +139,7 @@ proptest! {
             BinaryOp::Div => a / b,
             BinaryOp::Pow => (b * a.ln()).exp(),
         };
-        let y_got = flat(t.value(y).unwrap());
+        let y_got = flat(&t.value(y).unwrap());
         for (k, &gk) in g.iter().enumerate() {
             let ia = if a_data.len() == 1 && a_shape.is_empty() { 0 } else { k };
             let ib = if b_data.len() == 1 && b_shape.is_empty() { 0 } else { k };
@@ -175,7 +175,7 @@ proptest! {
         }
         let d = t.dot(a, b).unwrap();
         let want_d: f64 = x.iter().zip(&w).map(|(p, q)| p * q).sum();
-        assert_close(&flat(t.value(d).unwrap()), &[want_d], 1e-14, "dot value");
+        assert_close(&flat(&t.value(d).unwrap()), &[want_d], 1e-14, "dot value");
         t.backward(d, Some(&[s])).unwrap();
         assert_close(&flat(&t.grad(a).unwrap()), &w[..n].iter().map(|v| s * v).collect::<Vec<_>>(), 1e-14, "dot a");
         assert_close(&flat(&t.grad(b).unwrap()), &x.iter().map(|v| s * v).collect::<Vec<_>>(), 1e-14, "dot b");
@@ -214,7 +214,7 @@ proptest! {
                 }
             }
         }
-        assert_close(&flat(t.value(y).unwrap()), &want_y, 1e-14, "matmul value");
+        assert_close(&flat(&t.value(y).unwrap()), &want_y, 1e-14, "matmul value");
         t.backward(y, Some(&g)).unwrap();
         assert_close(&flat(&t.grad(a).unwrap()), &ga, 1e-14, "matmul a");
         assert_close(&flat(&t.grad(b).unwrap()), &gb, 1e-14, "matmul b");
@@ -232,9 +232,9 @@ proptest! {
         let a = t.input(arr(&shape, x.clone())).unwrap();
         let b = t.input_slice(&w).unwrap();
         let r = t.reshape(a, &[n]).unwrap();
-        prop_assert_eq!(t.value(r).unwrap().shape(), &[n][..]);
+        prop_assert_eq!(t.shape(r).unwrap(), &[n][..]);
         let s = t.slice(r, start, len).unwrap();
-        prop_assert_eq!(flat(t.value(s).unwrap()), x[start..].to_vec());
+        prop_assert_eq!(flat(&t.value(s).unwrap()), x[start..].to_vec());
         let c = t.concat(&[b, s, a]).unwrap();
         let total = 3 + len + n;
         let g = &seed[..total];

@@ -297,7 +297,7 @@ exports! {
     /// `t` is NULL or a live tape; `len` NULL or writable.
     fn fdvjp_tape_len(t: *const fdvjp_tape, v: fdvjp_var, len: *mut usize) |c| {
         read(c, t, |c| c.output_one(len, "len"), |tape, out| {
-            out.write(&[tape.value(Var::from_raw(v))?.len()]);
+            out.write(&[tape.data(Var::from_raw(v))?.len()]);
             Ok(())
         })
     }
@@ -308,7 +308,7 @@ exports! {
     /// `t` is NULL or a live tape; `ndim` NULL or writable.
     fn fdvjp_tape_ndim(t: *const fdvjp_tape, v: fdvjp_var, ndim: *mut usize) |c| {
         read(c, t, |c| c.output_one(ndim, "ndim"), |tape, out| {
-            out.write(&[tape.value(Var::from_raw(v))?.ndim()]);
+            out.write(&[tape.shape(Var::from_raw(v))?.len()]);
             Ok(())
         })
     }
@@ -320,7 +320,7 @@ exports! {
     /// `t` is NULL or a live tape; `shape` NULL or writable for ndim sizes.
     fn fdvjp_tape_shape(t: *const fdvjp_tape, v: fdvjp_var, shape: *mut usize, ndim: usize) |c| {
         read(c, t, |c| c.output(shape, ndim, "shape", "ndim"), |tape, out| {
-            let s = tape.value(Var::from_raw(v))?.shape();
+            let s = tape.shape(Var::from_raw(v))?;
             if s.len() != ndim {
                 return Err(Failure::new(
                     FDVJP_LENGTH_MISMATCH,
@@ -344,7 +344,7 @@ exports! {
     /// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
     fn fdvjp_tape_value(t: *const fdvjp_tape, v: fdvjp_var, out: *mut f64, len: usize) |c| {
         read(c, t, |c| c.output(out, len, "out", "len"), |tape, out| {
-            copy_out(out, tape.value(Var::from_raw(v))?, v)
+            copy_out(out, tape.data(Var::from_raw(v))?, v)
         })
     }
 }
@@ -362,7 +362,7 @@ fn read<'c, T: Copy>(
 
 /// Copies a var's value or gradient into `out`, whose length must be its number of
 /// elements.
-fn copy_out(out: Output<'_, f64>, value: &ArrayD<f64>, v: fdvjp_var) -> Result<(), Failure> {
+fn copy_out(out: Output<'_, f64>, value: &[f64], v: fdvjp_var) -> Result<(), Failure> {
     let (len, expected) = (out.len(), value.len());
     if len != expected {
         return Err(Failure::new(
@@ -373,7 +373,7 @@ fn copy_out(out: Output<'_, f64>, value: &ArrayD<f64>, v: fdvjp_var) -> Result<(
             ),
         ));
     }
-    out.write(value.as_slice().expect("standard layout"));
+    out.write(value);
     Ok(())
 }
 
@@ -415,7 +415,10 @@ exports! {
         read(c, t, |c| c.output(out, len, "out", "len"), |tape, out| {
             match tape.grad_ref(Var::from_raw(input))? {
                 Some(g) => copy_out(out, g, input),
-                None => copy_out(out, &tape.grad(Var::from_raw(input))?, input),
+                None => {
+                    let zeros = tape.grad(Var::from_raw(input))?;
+                    copy_out(out, zeros.as_slice().expect("standard layout"), input)
+                }
             }
         })
     }

@@ -13,14 +13,43 @@
 //! are those of the last such node. A backward that computes no Jacobian (all cached, or
 //! no opaque node) reports no evaluation, completed, with a NaN bound.
 
+use super::adjoint::Sink;
+use super::dims::to_array;
 use super::error::TapeError;
 use super::node::Op;
 use super::record::Tape;
 use super::spare;
-use super::value::{accumulate, array, check_finite, scalar};
+use super::value::{check_finite, reserve};
 use super::var::Var;
 use crate::fd::{last_report, publish, Report};
 use ndarray::ArrayD;
+
+/// No gradient: the input is not upstream of the output, or the node is not an input.
+const NONE: usize = usize::MAX;
+
+/// A tape's backward state: the adjoint arena of a pass, and the gradients the last
+/// successful pass left (copied out of the arena, so a failed pass keeps them).
+#[derive(Default)]
+pub(crate) struct Adjoints {
+    /// Node i's adjoint at the place of its value ([`super::node::Node::range`]).
+    pub adjoints: Vec<f64>,
+    /// Whether node i's adjoint holds a contribution in the current pass.
+    touched: Vec<bool>,
+    /// The gradients of the inputs, one after another.
+    grads: Vec<f64>,
+    /// Where node i's gradient starts in `grads`, or [`NONE`].
+    grad_at: Vec<usize>,
+    /// Whether `grads` holds the result of a backward since the last change that
+    /// invalidates it (replay, set_input, clear).
+    valid: bool,
+}
+
+impl Adjoints {
+    /// Forgets the gradients of the last backward.
+    pub fn invalidate(&mut self) {
+        self.valid = false;
+    }
+}
 
 impl Tape {
     /// Computes the gradient of `<seed, out>` for every input, replacing earlier ones.
@@ -35,7 +64,7 @@ impl Tape {
                     .to_string(),
             ));
         }
-        let len = self.nodes[o].value.len();
+        let len = self.nodes[o].len;
         let seed: &[f64] = match seed {
             None if len == 1 => &[1.0],
             None => {
@@ -59,51 +88,67 @@ impl Tape {
                 s
             }
         };
-        let mut adjoints: Vec<Option<ArrayD<f64>>> = (0..=o).map(|_| None).collect();
-        let out_value = &self.nodes[o].value;
+        let end = self.nodes[o].range().end;
+        let grads_len: usize = self.nodes[..=o]
+            .iter()
+            .filter(|n| matches!(n.op, Op::Input))
+            .map(|n| n.len)
+            .sum();
+        let b = &mut self.backward;
+        if b.adjoints.capacity() == 0 {
+            b.adjoints = spare::take_arena();
+        }
+        let extra = end.saturating_sub(b.adjoints.len());
+        reserve(&mut b.adjoints, extra, "the adjoints of the backward pass")?;
+        let extra = grads_len.saturating_sub(b.grads.len());
+        reserve(&mut b.grads, extra, "the gradients")?;
+        if b.adjoints.len() < end {
+            b.adjoints.resize(end, 0.0);
+        }
+        b.touched.clear();
+        b.touched.resize(o + 1, false);
         if self.nodes[o].active {
-            // A scalar output (a loss) seeds with one allocation, not a vector and a copy.
-            adjoints[o] = Some(match out_value.ndim() {
-                0 => scalar(seed[0]),
-                _ => array(out_value.shape(), seed.to_vec()),
-            });
+            b.adjoints[self.nodes[o].range()].copy_from_slice(seed);
+            b.touched[o] = true;
         }
         let mut report = Report::default();
-        let swept = self.sweep(o, &mut adjoints, &mut report);
+        let swept = self.sweep(o, &mut report);
         report.completed = swept.is_ok();
         publish(report);
         swept?;
-        self.drop_grads();
-        self.grads = Some(adjoints);
+        self.keep_grads(o);
         Ok(())
     }
 
     /// Pulls the adjoints back from node `o` to the inputs, adding the report of each
     /// opaque node's Jacobian computation to `report`.
-    fn sweep(
-        &mut self,
-        o: usize,
-        adjoints: &mut [Option<ArrayD<f64>>],
-        report: &mut Report,
-    ) -> Result<(), TapeError> {
+    fn sweep(&mut self, o: usize, report: &mut Report) -> Result<(), TapeError> {
+        let Tape {
+            nodes,
+            values,
+            backward,
+            ..
+        } = self;
         for i in (0..=o).rev() {
-            let (earlier, rest) = self.nodes.split_at_mut(i);
+            let (earlier, rest) = nodes.split_at_mut(i);
             let node = &mut rest[0];
-            if matches!(node.op, Op::Input) {
+            if matches!(node.op, Op::Input) || !backward.touched[i] {
                 continue; // an input keeps its adjoint: it is its gradient
             }
-            let Some(g) = adjoints[i].take() else {
-                continue;
+            let (below, above) = backward.adjoints.split_at_mut(node.start);
+            let g = &above[..node.len];
+            let mut sink = Sink {
+                data: below,
+                touched: &mut backward.touched[..i],
+                nodes: earlier,
             };
-            let (before, _) = adjoints.split_at_mut(i);
             let opaque = matches!(node.op, Op::Opaque(..));
             if opaque {
                 // A marker: a node whose Jacobian is cached leaves it in place.
                 publish(Report::default());
             }
-            let result = node.op.pullback(i, &node.value, earlier, g, &mut |p, gp| {
-                accumulate(&mut before[p], gp)
-            });
+            let y = &values[node.start..node.start + node.len];
+            let result = node.op.pullback((i, y, g), values, &mut sink);
             if opaque {
                 let part = last_report();
                 if part.completed || part.evaluations > 0 {
@@ -115,42 +160,57 @@ impl Tape {
         Ok(())
     }
 
-    /// Forgets the gradients of the last backward, giving their buffers back ([`spare`]).
-    pub(crate) fn drop_grads(&mut self) {
-        for g in self.grads.take().into_iter().flatten().flatten() {
-            spare::give_array(g);
+    /// Copies the inputs' adjoints of a successful pass from node `o` out as the gradients
+    /// (room for them was made before the pass), and gives a large arena back.
+    fn keep_grads(&mut self, o: usize) {
+        let b = &mut self.backward;
+        b.grads.clear();
+        b.grad_at.clear();
+        b.grad_at.resize(o + 1, NONE);
+        for (i, node) in self.nodes[..=o].iter().enumerate() {
+            if matches!(node.op, Op::Input) && b.touched[i] {
+                b.grad_at[i] = b.grads.len();
+                b.grads.extend_from_slice(&b.adjoints[node.range()]);
+            }
         }
+        b.valid = true;
+        if b.adjoints.capacity() > spare::KEEP {
+            spare::give_arena(std::mem::take(&mut b.adjoints));
+        }
+    }
+
+    /// Forgets the gradients of the last backward.
+    pub(crate) fn drop_grads(&mut self) {
+        self.backward.invalidate();
     }
 
     /// The gradient, from the last backward, of `<seed, out>` with respect to `input` (in
     /// its shape; zero if `out` does not depend on it).
     pub fn grad(&self, input: Var) -> Result<ArrayD<f64>, TapeError> {
         let i = self.input_index(input, ": only inputs have gradients")?;
+        let dims = &self.nodes[i].dims;
         Ok(match self.grad_ref(input)? {
-            Some(g) => g.clone(),
-            None => ArrayD::zeros(self.nodes[i].value.shape()),
+            Some(g) => to_array(dims, g),
+            None => ArrayD::zeros(dims.as_slice()),
         })
     }
 
     /// [`Tape::grad`] without a copy: the gradient as the last backward left it, or `None`
     /// where it is zero (`out` does not depend on the input). The C API copies it out
     /// from here (a copy per read was an allocation per gradient, issue 15).
-    pub(crate) fn grad_ref(&self, input: Var) -> Result<Option<&ArrayD<f64>>, TapeError> {
+    pub(crate) fn grad_ref(&self, input: Var) -> Result<Option<&[f64]>, TapeError> {
         let i = self.input_index(input, ": only inputs have gradients")?;
-        let grads = self.grads.as_ref().ok_or_else(|| {
-            TapeError::InvalidArgument(
+        let b = &self.backward;
+        if !b.valid {
+            return Err(TapeError::InvalidArgument(
                 "no gradients: no backward since the tape was created, cleared, or its \
                  inputs set"
                     .to_string(),
-            )
-        })?;
-        Ok(grads.get(i).and_then(Option::as_ref))
-    }
-}
-
-impl Drop for Tape {
-    /// Gives the large buffers of the gradients back to the thread (the nodes give theirs).
-    fn drop(&mut self) {
-        self.drop_grads();
+            ));
+        }
+        Ok(match b.grad_at.get(i) {
+            Some(&at) if at != NONE => Some(&b.grads[at..at + self.nodes[i].len]),
+            _ => None,
+        })
     }
 }

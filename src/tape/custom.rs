@@ -40,6 +40,11 @@ impl Custom {
         Self { f, vjp, m }
     }
 
+    /// The output length.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+
     /// The function at `x` (one evaluation); `x` must be finite.
     pub fn forward(&self, x: &[f64]) -> Result<Vec<f64>, FdError> {
         if let Some(j) = x.iter().position(|v| !v.is_finite()) {

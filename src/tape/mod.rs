@@ -21,7 +21,8 @@
 //! assert!((grad[[0]] - 2.5 * 1.5f64.exp()).abs() < 1e-7);
 //! ```
 //!
-//! Values are `ndarray` arrays of f64 in row-major order, a scalar having shape `[]`.
+//! Values are f64 arrays in row-major order, a scalar having shape `[]`; the Rust API
+//! takes and gives them as `ndarray` arrays (the tape itself keeps them flat).
 //! Conventions of the built-in ops: elementwise ops take equal shapes or broadcast a scalar;
 //! forward values follow IEEE arithmetic (`log` of a negative is NaN, not an error);
 //! `abs` and the L2 norm take the subgradient 0 at 0; powers take the derivative 0 where the
@@ -32,8 +33,10 @@
 
 #![forbid(unsafe_code)]
 
+mod adjoint;
 mod backward;
 mod custom;
+mod dims;
 mod error;
 mod node;
 mod opaque;

@@ -1,16 +1,17 @@
-//! Nodes: a value, the op that produced it from earlier nodes, and whether it depends on
-//! an input. Here each op is dispatched to its forward evaluation and its pull-back.
+//! Nodes: where a value lies in the tape's arena and its shape, the op that produced it
+//! from earlier nodes, and whether it depends on an input. Here each op is dispatched to its forward evaluation and its pull-back.
 
+use super::adjoint::Sink;
 use super::custom::Custom;
+use super::dims::Dims;
 use super::error::{Phase, TapeError};
 use super::opaque::Opaque;
 use super::ops::binary::BinaryOp;
 use super::ops::reduce::ReduceOp;
 use super::ops::unary::UnaryOp;
 use super::ops::{linalg, power, shape};
-use super::spare;
-use super::value::{array, flat, total_len, with_capacity};
-use ndarray::ArrayD;
+use super::value::{total_len, with_capacity};
+use crate::fd::FdError;
 
 /// How a node's value is made. Operand indices always point to earlier nodes.
 pub(crate) enum Op {
@@ -78,139 +79,149 @@ impl Op {
     }
 
     /// Checks the operands' shapes and the op's parameters before anything is evaluated, so
-    /// [`Op::evaluate`] can assume them.
-    pub fn check<'s>(&self, shape_of: &dyn Fn(usize) -> &'s [usize]) -> Result<(), TapeError> {
+    /// [`Op::evaluate`] can assume them, and gives the result's shape and length.
+    pub fn check(&self, nodes: &[Node]) -> Result<(Dims, usize), TapeError> {
+        let shape_of = |i: usize| nodes[i].dims.as_slice();
+        let same = |i: usize| Ok((nodes[i].dims.clone(), nodes[i].len));
         match self {
-            Op::Binary(op, [a, b]) => op.check_shapes(shape_of(*a), shape_of(*b)),
-            Op::Dot([a, b]) => linalg::dot_shape(shape_of(*a), shape_of(*b)).map(drop),
-            Op::Matmul([a, b]) => linalg::matmul_shape(shape_of(*a), shape_of(*b)).map(drop),
-            Op::Reshape(to, [a]) => shape::reshape_check(shape_of(*a), to),
+            Op::Input | Op::Constant => unreachable!("leaves are not checked here"),
+            Op::Unary(_, [a]) | Op::PowScalar(_, [a]) => same(*a),
+            Op::Binary(op, [a, b]) => {
+                op.check_shapes(shape_of(*a), shape_of(*b))?;
+                same(if shape_of(*a).is_empty() { *b } else { *a })
+            }
+            Op::Reduce(..) => Ok((Dims::scalar(), 1)),
+            Op::Dot([a, b]) => {
+                linalg::dot_shape(shape_of(*a), shape_of(*b)).map(|_| (Dims::scalar(), 1))
+            }
+            Op::Matmul([a, b]) => {
+                let shape = linalg::matmul_shape(shape_of(*a), shape_of(*b))?;
+                Ok((Dims::new(&shape), shape.iter().product()))
+            }
+            Op::Reshape(to, [a]) => {
+                shape::reshape_check(shape_of(*a), to)?;
+                Ok((Dims::new(to), nodes[*a].len))
+            }
             Op::Slice {
                 start,
                 len,
                 operand: [a],
-            } => shape::slice_check(shape_of(*a).iter().product(), *start, *len),
-            _ => Ok(()),
+            } => {
+                shape::slice_check(nodes[*a].len, *start, *len)?;
+                Ok((Dims::vector(*len), *len))
+            }
+            Op::Concat(args) => {
+                let len = total_len(args.iter().map(|&i| nodes[i].len), "concat")?;
+                Ok((Dims::vector(len), len))
+            }
+            Op::Opaque(node, args) => {
+                let n = total_len(args.iter().map(|&i| nodes[i].len), "call")?;
+                node.check_pattern(n)
+                    .map_err(|e| node_error(nodes.len(), "opaque call", Phase::Record, e))?;
+                Ok((Dims::vector(node.m()), node.m()))
+            }
+            Op::Custom(node, args) => {
+                total_len(args.iter().map(|&i| nodes[i].len), "call")?;
+                Ok((Dims::vector(node.m()), node.m()))
+            }
         }
     }
 
-    /// The node's value from its operands' values (shapes already checked). `index` and
-    /// `phase` name the node in a callback's error.
-    pub fn evaluate<'v>(
+    /// Writes the node's value into `out` (zero-filled, of the length [`Op::check`] gave)
+    /// from its operands' values in `values` (the arena up to this node; `nodes` places
+    /// them). `index` and `phase` name the node in a callback's error.
+    pub fn evaluate(
         &self,
-        index: usize,
-        phase: Phase,
-        value_of: &dyn Fn(usize) -> &'v ArrayD<f64>,
-    ) -> Result<ArrayD<f64>, TapeError> {
-        let node_error = |kind, source| TapeError::Node {
-            index,
-            kind,
-            phase,
-            source,
-        };
-        Ok(match self {
+        (index, phase): (usize, Phase),
+        nodes: &[Node],
+        values: &[f64],
+        out: &mut [f64],
+    ) -> Result<(), TapeError> {
+        let v = |i: usize| &values[nodes[i].range()];
+        let operand = |i: usize| (v(i), nodes[i].dims.as_slice());
+        match self {
             Op::Input | Op::Constant => unreachable!("leaves are not evaluated"),
-            Op::Unary(op, [a]) => op.forward(value_of(*a)),
-            Op::Binary(op, [a, b]) => op.forward(value_of(*a), value_of(*b)),
-            Op::Reduce(op, [a]) => op.forward(value_of(*a)),
-            Op::PowScalar(p, [a]) => power::pow_scalar_forward(value_of(*a), *p),
-            Op::Dot([a, b]) => linalg::dot_forward(value_of(*a), value_of(*b)),
-            Op::Matmul([a, b]) => linalg::matmul_forward(value_of(*a), value_of(*b))?,
-            Op::Reshape(to, [a]) => shape::reshape(value_of(*a), to),
+            Op::Unary(op, [a]) => op.forward(v(*a), out),
+            Op::Binary(op, [a, b]) => op.forward(operand(*a), operand(*b), out),
+            Op::Reduce(op, [a]) => out[0] = op.forward(v(*a)),
+            Op::PowScalar(p, [a]) => power::pow_scalar_forward(v(*a), *p, out),
+            Op::Dot([a, b]) => out[0] = linalg::dot_forward(v(*a), v(*b)),
+            Op::Matmul([a, b]) => linalg::matmul_forward(operand(*a), operand(*b), out),
+            Op::Reshape(_, [a]) => out.copy_from_slice(v(*a)),
             Op::Slice {
                 start,
                 len,
                 operand: [a],
-            } => shape::slice(value_of(*a), *start, *len),
+            } => out.copy_from_slice(&v(*a)[*start..*start + *len]),
             Op::Concat(args) => {
-                shape::concat(&args.iter().map(|&i| value_of(i)).collect::<Vec<_>>())?
+                let mut at = 0;
+                for &i in args {
+                    out[at..at + nodes[i].len].copy_from_slice(v(i));
+                    at += nodes[i].len;
+                }
             }
             Op::Opaque(node, args) => {
-                let x = gather(args, value_of)?;
-                node.check_pattern(x.len())
-                    .map_err(|e| node_error("opaque call", e))?;
-                let y = node.forward(&x).map_err(|e| node_error("opaque call", e))?;
-                array(&[y.len()], y)
+                let x = gather(args, &v)?;
+                let y = node.forward(&x);
+                out.copy_from_slice(&y.map_err(|e| node_error(index, "opaque call", phase, e))?);
             }
             Op::Custom(node, args) => {
-                let x = gather(args, value_of)?;
-                let y = node
-                    .forward(&x)
-                    .map_err(|e| node_error("custom-VJP call", e))?;
-                array(&[y.len()], y)
+                let x = gather(args, &v)?;
+                let y = node.forward(&x);
+                out.copy_from_slice(
+                    &y.map_err(|e| node_error(index, "custom-VJP call", phase, e))?,
+                );
             }
-        })
+        }
+        Ok(())
     }
 
     /// Pulls the adjoint `g` of node `index` (value `y`) back to its operands among `earlier`
-    /// (the nodes before it), handing each operand's gradient to `emit`. Operands that do
-    /// not depend on an input get nothing and cost nothing.
+    /// (the nodes before it, whose values are in `values`), adding each operand's gradient
+    /// to its adjoint in `sink`. Operands that do not depend on an input get nothing and
+    /// cost nothing.
     pub fn pullback(
         &mut self,
-        index: usize,
-        y: &ArrayD<f64>,
-        earlier: &[Node],
-        g: ArrayD<f64>,
-        emit: &mut dyn FnMut(usize, ArrayD<f64>),
+        (index, y, g): (usize, &[f64], &[f64]),
+        values: &[f64],
+        sink: &mut Sink,
     ) -> Result<(), TapeError> {
+        let earlier = sink.nodes;
         let active = |i: usize| earlier[i].active;
-        let value = |i: usize| &earlier[i].value;
-        let failed = |kind: &'static str| {
-            move |source| TapeError::Node {
-                index,
-                kind,
-                phase: Phase::Backward,
-                source,
-            }
-        };
-        let mut emit2 =
-            |[a, b]: [usize; 2], (ga, gb): (Option<ArrayD<f64>>, Option<ArrayD<f64>>)| {
-                if let Some(ga) = ga {
-                    emit(a, ga);
-                }
-                if let Some(gb) = gb {
-                    emit(b, gb);
-                }
-            };
+        let v = |i: usize| &values[earlier[i].range()];
+        let operand = |i: usize| (v(i), earlier[i].dims.as_slice());
+        let failed = |kind: &'static str| move |e| node_error(index, kind, Phase::Backward, e);
         match self {
             Op::Input | Op::Constant => {}
-            Op::Unary(op, [a]) => emit(*a, op.pullback(value(*a), y, g)),
+            Op::Unary(op, [a]) => op.pullback(v(*a), y, g, *a, sink),
             Op::Binary(op, [a, b]) => {
-                let (a, b) = (*a, *b);
-                let need = (active(a), active(b));
-                emit2([a, b], op.pullback(value(a), value(b), y, g, need));
+                let need = (active(*a), active(*b));
+                op.pullback(operand(*a), operand(*b), (y, g), ([*a, *b], need), sink);
             }
-            Op::Reduce(op, [a]) => emit(*a, op.pullback(value(*a), y, &g)),
-            Op::PowScalar(p, [a]) => emit(*a, power::pow_scalar_pullback(value(*a), *p, g)),
+            Op::Reduce(op, [a]) => op.pullback(v(*a), y[0], g[0], *a, sink),
+            Op::PowScalar(p, [a]) => power::pow_scalar_pullback(v(*a), *p, g, *a, sink),
             Op::Dot([a, b]) => {
-                let (a, b) = (*a, *b);
-                let need = (active(a), active(b));
-                emit2([a, b], linalg::dot_pullback(value(a), value(b), &g, need));
+                let need = (active(*a), active(*b));
+                linalg::dot_pullback((v(*a), v(*b)), g[0], ([*a, *b], need), sink);
             }
             Op::Matmul([a, b]) => {
-                let (a, b) = (*a, *b);
-                let need = (active(a), active(b));
-                emit2(
-                    [a, b],
-                    linalg::matmul_pullback(value(a), value(b), &g, need),
-                );
+                let need = (active(*a), active(*b));
+                linalg::matmul_pullback(operand(*a), operand(*b), g, ([*a, *b], need), sink);
             }
-            Op::Reshape(_, [a]) => emit(*a, shape::reshape_pullback(value(*a), g)),
+            Op::Reshape(_, [a]) => sink.put_slice(*a, g),
             Op::Slice {
                 start,
                 operand: [a],
                 ..
-            } => emit(*a, shape::slice_pullback(value(*a), *start, &g)),
-            Op::Concat(args) => split(args, earlier, &g, emit),
+            } => shape::slice_pullback(earlier[*a].len, *start, g, *a, sink),
+            Op::Concat(args) => split(args, g, sink),
             Op::Opaque(node, args) => {
-                let grad = node.pullback(&gather(args, &value)?, flat(y), flat(&g));
-                let grad = grad.map_err(failed("opaque call"))?;
-                split(args, earlier, &array(&[grad.len()], grad), emit);
+                let grad = node.pullback(&gather(args, &v)?, y, g);
+                split(args, &grad.map_err(failed("opaque call"))?, sink);
             }
             Op::Custom(node, args) => {
-                let grad = node.pullback(&gather(args, &value)?, flat(y), flat(&g));
-                let grad = grad.map_err(failed("custom-VJP call"))?;
-                split(args, earlier, &array(&[grad.len()], grad), emit);
+                let grad = node.pullback(&gather(args, &v)?, y, g);
+                split(args, &grad.map_err(failed("custom-VJP call"))?, sink);
             }
         }
         Ok(())
@@ -238,56 +249,62 @@ impl Op {
     }
 }
 
+/// The error of callback node `index` in `phase`.
+fn node_error(index: usize, kind: &'static str, phase: Phase, source: FdError) -> TapeError {
+    TapeError::Node {
+        index,
+        kind,
+        phase,
+        source,
+    }
+}
+
 /// The concatenation of the operands' flattened values: a callback node's `x`. The args
 /// may repeat one var any number of times, so the length is checked and the memory
 /// allocated fallibly.
 fn gather<'v>(
     args: &[usize],
-    value_of: &dyn Fn(usize) -> &'v ArrayD<f64>,
+    value_of: &dyn Fn(usize) -> &'v [f64],
 ) -> Result<Vec<f64>, TapeError> {
     let n = total_len(args.iter().map(|&i| value_of(i).len()), "call")?;
     let mut x = with_capacity(n, "x, the concatenated arguments")?;
     for &i in args {
-        x.extend_from_slice(flat(value_of(i)));
+        x.extend_from_slice(value_of(i));
     }
     Ok(x)
 }
 
 /// Splits a flat gradient over the operands, in their shapes, skipping inactive ones.
-fn split(
-    args: &[usize],
-    earlier: &[Node],
-    g: &ArrayD<f64>,
-    emit: &mut dyn FnMut(usize, ArrayD<f64>),
-) {
+fn split(args: &[usize], g: &[f64], sink: &mut Sink) {
     let mut offset = 0;
     for &i in args {
-        let node = &earlier[i];
-        if node.active {
-            emit(i, shape::concat_piece(g, offset, node.value.shape()));
+        let (active, len) = (sink.nodes[i].active, sink.nodes[i].len);
+        if active {
+            sink.put_slice(i, &g[offset..offset + len]);
         }
-        offset += node.value.len();
+        offset += len;
     }
 }
 
 /// One entry of the tape.
 pub(crate) struct Node {
-    /// The value at the current primal point (row-major).
-    pub value: ArrayD<f64>,
+    /// Where its value starts in the tape's value arena (and its adjoint in the adjoint
+    /// arena).
+    pub start: usize,
+    /// Its number of elements.
+    pub len: usize,
+    /// Its shape.
+    pub dims: Dims,
     /// How it was made.
     pub op: Op,
     /// Whether it depends on an input; only such nodes receive gradients or are replayed.
     pub active: bool,
 }
 
-impl Drop for Node {
-    /// Gives a large value's buffer back to the thread ([`spare`]).
-    fn drop(&mut self) {
-        if self.value.len() >= spare::SMALLEST {
-            let empty = ArrayD::from_shape_vec(ndarray::IxDyn(&[0]), Vec::new());
-            if let Ok(empty) = empty {
-                spare::give_array(std::mem::replace(&mut self.value, empty));
-            }
-        }
+impl Node {
+    /// Its place in the arenas.
+    #[inline]
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + self.len
     }
 }

@@ -86,6 +86,11 @@ impl Opaque {
         Ok(grad)
     }
 
+    /// The output length.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+
     /// Forgets the Jacobian: the primal point has moved.
     pub fn invalidate(&mut self) {
         self.jacobian = None;

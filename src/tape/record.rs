@@ -2,35 +2,52 @@
 //!
 //! A record either succeeds and appends exactly one node, or fails and appends nothing.
 
+use super::backward::Adjoints;
 use super::custom::{Custom, Vjp};
+use super::dims::{to_array, Dims};
 use super::error::{Phase, TapeError};
 use super::node::{Node, Op};
 use super::opaque::Opaque;
 use super::ops::binary::BinaryOp;
 use super::ops::reduce::ReduceOp;
 use super::ops::unary::UnaryOp;
+use super::replay::ReplayArena;
 use super::spare;
-use super::value::{array, check_finite, element_count, standard};
+use super::value::{check_finite, element_count, reserve};
 use super::var::{next_serial, Var};
 use crate::fd::{Function, Options};
 use ndarray::ArrayD;
 
 /// The nodes a tape makes room for at its first record.
 const FIRST_NODES: usize = 16;
+/// A first value of at most this many elements makes room for [`FIRST_NODES`] such values.
+const FIRST_ROOM: usize = 1024;
 
 /// A reverse-mode tape: values and the ops that made them, in recording order.
 ///
 /// Record inputs and ops (each returns a [`Var`]), then [`Tape::backward`] from an output
 /// and read [`Tape::grad`] of each input. [`Tape::set_input`] and [`Tape::forward`] replay
 /// the same ops at new inputs without recording again; [`Tape::clear`] empties the tape.
+///
+/// Memory: every value lies in one arena, one after another; a backward pass keeps an
+/// arena of adjoints as long (and the inputs' gradients), a replay a second arena of
+/// values, each reused by the next pass, so passes after the first allocate nothing for
+/// built-in ops (issue 15). Arenas above 32 MiB are given back after each pass.
 pub struct Tape {
     /// This tape's current serial, carried by every var it issues (see [`Var`]).
     pub(crate) serial: u32,
     pub(crate) nodes: Vec<Node>,
-    /// The adjoints left by the last backward, by node index (`Some` only for inputs);
-    /// `None` when there was no backward since the last recording state change that
-    /// invalidates it (replay, set_input, clear).
-    pub(crate) grads: Option<Vec<Option<ArrayD<f64>>>>,
+    /// Every node's value, one after another (see [`Node::range`]), in the first `used`
+    /// elements; beyond them, memory written before (by an earlier tape on the thread,
+    /// or a record that failed) waits to be written again, so no value is zero-filled
+    /// only to be overwritten.
+    pub(crate) values: Vec<f64>,
+    /// The elements of `values` that hold the nodes' values.
+    pub(crate) used: usize,
+    /// The adjoints of a backward pass and the gradients of the last one.
+    pub(crate) backward: Adjoints,
+    /// The arena a replay evaluates into.
+    pub(crate) replay: ReplayArena,
     /// Whether an input changed since the last replay, so the other values are stale.
     pub(crate) stale: bool,
 }
@@ -47,7 +64,10 @@ impl Tape {
         Self {
             serial: next_serial(),
             nodes: Vec::new(),
-            grads: None,
+            values: Vec::new(),
+            used: 0,
+            backward: Adjoints::default(),
+            replay: ReplayArena::default(),
             stale: false,
         }
     }
@@ -57,7 +77,9 @@ impl Tape {
     pub fn clear(&mut self) {
         self.serial = next_serial();
         self.nodes.clear();
-        self.grads = None;
+        self.used = 0;
+        self.backward.invalidate();
+        self.replay.clear();
         self.stale = false;
     }
 
@@ -101,47 +123,77 @@ impl Tape {
         }
     }
 
-    /// The value of a var (row-major, with its shape).
-    pub fn value(&self, v: Var) -> Result<&ArrayD<f64>, TapeError> {
-        Ok(&self.nodes[self.index(v)?].value)
+    /// The value of a var (row-major, with its shape), as a new array.
+    pub fn value(&self, v: Var) -> Result<ArrayD<f64>, TapeError> {
+        let node = &self.nodes[self.index(v)?];
+        Ok(to_array(&node.dims, &self.values[node.range()]))
+    }
+
+    /// The flat row-major value of a var, without a copy.
+    pub fn data(&self, v: Var) -> Result<&[f64], TapeError> {
+        Ok(&self.values[self.nodes[self.index(v)?].range()])
+    }
+
+    /// The shape of a var (`[]` for a scalar).
+    pub fn shape(&self, v: Var) -> Result<&[usize], TapeError> {
+        Ok(self.nodes[self.index(v)?].dims.as_slice())
     }
 
     /// Records a differentiable input. Its values must be finite.
     pub fn input(&mut self, value: ArrayD<f64>) -> Result<Var, TapeError> {
-        self.leaf(value, Op::Input, "input")
+        self.leaf_array(value, Op::Input, "input")
     }
 
     /// Records a vector input.
     pub fn input_slice(&mut self, x: &[f64]) -> Result<Var, TapeError> {
-        self.input(array(&[x.len()], spare::copy(x)))
+        self.leaf(Dims::vector(x.len()), x, Op::Input, "input")
     }
 
     /// Records a constant: a value that takes part in ops but gets no gradient. Its values
     /// must be finite.
     pub fn constant(&mut self, value: ArrayD<f64>) -> Result<Var, TapeError> {
-        self.leaf(value, Op::Constant, "constant")
+        self.leaf_array(value, Op::Constant, "constant")
     }
 
     /// Records a vector constant.
     pub fn constant_slice(&mut self, x: &[f64]) -> Result<Var, TapeError> {
-        self.constant(array(&[x.len()], x.to_vec()))
+        self.leaf(Dims::vector(x.len()), x, Op::Constant, "constant")
     }
 
     /// Records a scalar (shape `[]`) constant.
     pub fn scalar(&mut self, x: f64) -> Result<Var, TapeError> {
-        self.constant(array(&[], vec![x]))
+        self.leaf(Dims::scalar(), &[x], Op::Constant, "constant")
     }
 
-    fn leaf(&mut self, value: ArrayD<f64>, op: Op, what: &str) -> Result<Var, TapeError> {
-        let value = standard(value);
+    fn leaf_array(&mut self, value: ArrayD<f64>, op: Op, what: &str) -> Result<Var, TapeError> {
         element_count(value.shape(), what)?;
-        check_finite(what, value.as_slice().unwrap_or_default())?;
-        let active = matches!(op, Op::Input);
-        self.push(Node { value, op, active })
+        let value = value.as_standard_layout();
+        let data = value.as_slice().expect("standard layout");
+        self.leaf(Dims::new(value.shape()), data, op, what)
     }
 
-    /// Appends a node, issuing its var.
-    fn push(&mut self, node: Node) -> Result<Var, TapeError> {
+    fn leaf(&mut self, dims: Dims, data: &[f64], op: Op, what: &str) -> Result<Var, TapeError> {
+        element_count(dims.as_slice(), what)?;
+        check_finite(what, data)?;
+        let active = matches!(op, Op::Input);
+        let describe = |_: &Op| format!("the {what}");
+        self.push((dims, data.len()), op, active, describe, |_, _, _, out| {
+            out.copy_from_slice(data);
+            Ok(())
+        })
+    }
+
+    /// Appends a node of shape `dims` and `len` elements whose value `fill` writes (from
+    /// the nodes so far and their values), issuing its var; on failure nothing is appended.
+    /// `what` names the value if its memory is refused.
+    fn push(
+        &mut self,
+        (dims, len): (Dims, usize),
+        op: Op,
+        active: bool,
+        what: impl FnOnce(&Op) -> String,
+        fill: impl FnOnce(&Op, &[Node], &[f64], &mut [f64]) -> Result<(), TapeError>,
+    ) -> Result<Var, TapeError> {
         let index = u32::try_from(self.nodes.len())
             .ok()
             .filter(|&i| i < u32::MAX)
@@ -156,7 +208,34 @@ impl Tape {
             // (issue 15: the per-node cost of a tape of length 10).
             self.nodes.reserve(FIRST_NODES);
         }
-        self.nodes.push(node);
+        let start = self.used;
+        if self.values.capacity() == 0 {
+            self.values = spare::take_arena();
+        }
+        let end = start + len; // no overflow: both are lengths of memory in use or checked
+        if self.values.len() < end {
+            // Room for a short tape of such values at once, rather than growing node by node.
+            let room = if start == 0 && len <= FIRST_ROOM {
+                FIRST_NODES * len
+            } else {
+                len
+            };
+            let have = self.values.len();
+            if reserve(&mut self.values, (start + room).saturating_sub(have), "").is_err() {
+                reserve(&mut self.values, end - have, &what(&op))?;
+            }
+            self.values.resize(end, 0.0);
+        }
+        let (before, rest) = self.values.split_at_mut(start);
+        fill(&op, &self.nodes, before, &mut rest[..len])?;
+        self.used = end;
+        self.nodes.push(Node {
+            start,
+            len,
+            dims,
+            op,
+            active,
+        });
         Ok(Var::new(self.serial, index))
     }
 
@@ -169,12 +248,14 @@ impl Tape {
                 op.describe()
             )));
         }
-        let nodes = &self.nodes;
-        op.check(&|i| nodes[i].value.shape())?;
-        let index = nodes.len();
-        let value = op.evaluate(index, Phase::Record, &|i| &nodes[i].value)?;
-        let active = op.operands().iter().any(|&i| nodes[i].active);
-        self.push(Node { value, op, active })
+        let shape = op.check(&self.nodes)?;
+        let index = self.nodes.len();
+        let active = op.operands().iter().any(|&i| self.nodes[i].active);
+        let what = |op: &Op| format!("the result of {}", op.describe());
+        let evaluate = |op: &Op, nodes: &[Node], values: &[f64], out: &mut [f64]| {
+            op.evaluate((index, Phase::Record), nodes, values, out)
+        };
+        self.push(shape, op, active, what, evaluate)
     }
 
     fn indices<const K: usize>(&self, vars: [Var; K]) -> Result<[usize; K], TapeError> {
@@ -282,19 +363,20 @@ impl Tape {
     /// Bytes the recorded nodes hold: the node entries, their values' data and shapes, and
     /// each op's own heap (operand lists, callbacks, Jacobian caches).
     pub fn bytes(&self) -> usize {
-        let shape_heap = |v: &ArrayD<f64>| {
-            // IxDyn keeps up to 4 dimensions inline; longer shapes live on the heap.
-            if v.ndim() > 4 {
-                v.ndim() * std::mem::size_of::<usize>()
-            } else {
-                0
-            }
-        };
         self.nodes.capacity() * std::mem::size_of::<Node>()
             + self
                 .nodes
                 .iter()
-                .map(|n| n.value.len() * 8 + shape_heap(&n.value) + n.op.heap_bytes())
+                .map(|n| n.len * 8 + n.dims.heap_bytes() + n.op.heap_bytes())
                 .sum::<usize>()
+    }
+}
+
+impl Drop for Tape {
+    /// Gives the arenas back to the thread for the next tape ([`spare`]).
+    fn drop(&mut self) {
+        spare::give_arena(std::mem::take(&mut self.values));
+        spare::give_arena(std::mem::take(&mut self.replay.values));
+        spare::give_arena(std::mem::take(&mut self.backward.adjoints));
     }
 }

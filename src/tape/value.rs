@@ -1,49 +1,8 @@
-//! Values on the tape: `ndarray` arrays of f64, always in standard (row-major) layout so
-//! every op can work on flat slices.
+//! Values on the tape: flat row-major f64 data in the tape's arenas (a node's shape is in
+//! `dims.rs`). Sizes are checked and memory is had fallibly here.
 
 use super::error::TapeError;
-use super::spare;
 use crate::fd::nonfinite_entry;
-use ndarray::{arr0, Array1, ArrayD, IxDyn};
-
-/// The flat row-major data of a tape value.
-pub(crate) fn flat(a: &ArrayD<f64>) -> &[f64] {
-    a.as_slice().expect("tape values are in standard layout")
-}
-
-/// The flat row-major data of a tape value, mutable.
-pub(crate) fn flat_mut(a: &mut ArrayD<f64>) -> &mut [f64] {
-    a.as_slice_mut()
-        .expect("tape values are in standard layout")
-}
-
-/// An array of `shape` holding `data` (whose length is the shape's product).
-///
-/// Vectors and scalars, nearly every value a tape holds, skip the general constructor's
-/// shape and stride checks, which cost as much as a short op itself (issue 15: the
-/// tape's per-node cost at length 10); the result is the same array.
-pub(crate) fn array(shape: &[usize], data: Vec<f64>) -> ArrayD<f64> {
-    match *shape {
-        [len] if len == data.len() => Array1::from_vec(data).into_dyn(),
-        [] if data.len() == 1 => arr0(data[0]).into_dyn(),
-        _ => ArrayD::from_shape_vec(IxDyn(shape), data).expect("data length matches the shape"),
-    }
-}
-
-/// A scalar (shape `[]`) holding `x`: one allocation, where [`array`] of `vec![x]` makes
-/// two (the vector, then the array's own).
-pub(crate) fn scalar(x: f64) -> ArrayD<f64> {
-    arr0(x).into_dyn()
-}
-
-/// `a` in standard layout (a copy only when it is not already).
-pub(crate) fn standard(a: ArrayD<f64>) -> ArrayD<f64> {
-    if a.is_standard_layout() {
-        a
-    } else {
-        a.as_standard_layout().into_owned()
-    }
-}
 
 /// The number of elements of `shape`, or an error naming it when no array can have that
 /// shape: the product of its non-zero axes must not overflow, and (as ndarray requires)
@@ -104,15 +63,14 @@ pub(crate) fn check_finite(what: &str, values: &[f64]) -> Result<(), TapeError> 
     nonfinite_entry(what, values).map_or(Ok(()), |e| Err(TapeError::InvalidArgument(e)))
 }
 
-/// Adds `g` into the adjoint slot `acc` (which starts empty).
-pub(crate) fn accumulate(acc: &mut Option<ArrayD<f64>>, g: ArrayD<f64>) {
-    match acc {
-        None => *acc = Some(g),
-        Some(a) => {
-            for (x, y) in flat_mut(a).iter_mut().zip(flat(&g)) {
-                *x += y;
-            }
-            spare::give_array(g);
-        }
+/// Makes room for `extra` more doubles in an arena, or `OutOfMemory` naming `what`: the
+/// arena grows geometrically, and when that much is refused, by exactly what is needed.
+pub(crate) fn reserve(arena: &mut Vec<f64>, extra: usize, what: &str) -> Result<(), TapeError> {
+    if arena.try_reserve(extra).is_ok() || arena.try_reserve_exact(extra).is_ok() {
+        return Ok(());
     }
+    Err(TapeError::OutOfMemory {
+        what: what.to_string(),
+        elements: extra,
+    })
 }

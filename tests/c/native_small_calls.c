@@ -4,7 +4,10 @@
  * allocators (this program defines them, forwarding to glibc's, so the library's calls
  * come here too) during repeated fdvjp_vjp and fdvjp_jvp calls with n, m <= 64 and the
  * default config, after a few warm-up calls; each must allocate nothing. The results are
- * checked against the analytic derivative (tolerance 1e-8).
+ * checked against the analytic derivative (tolerance 1e-8). Likewise a tape of built-in
+ * ops at length 10 replayed at new inputs (set_input, forward, backward, grad) allocates
+ * nothing once it has been replayed (issue 15: the tape's per-node cost), and gives the
+ * analytic gradient (tolerance 1e-12).
  *
  * Native only (tests/run.sh): valgrind and the sanitizers replace the allocator
  * themselves.
@@ -127,6 +130,60 @@ static void shape(size_t n, size_t m)
     }
 }
 
+/* loss = sum(exp(-tanh(x^2 + sin x)) * x) and its gradient, by hand. */
+static void chain_gradient(const double *x, size_t n, double *grad)
+{
+    for (size_t i = 0; i < n; i++) {
+        double xi = x[i], d = tanh(xi * xi + sin(xi)), e = exp(-d);
+        grad[i] = e - xi * e * (1.0 - d * d) * (2.0 * xi + cos(xi));
+    }
+}
+
+static void tape_replays(void)
+{
+    enum { N = 10 };
+    double x[N], grad[N], want[N];
+    for (size_t i = 0; i < N; i++) {
+        x[i] = 0.1 * (double)i - 0.45;
+    }
+    fdvjp_tape *t = fdvjp_tape_new();
+    CHECK(t != NULL);
+    fdvjp_var in, sq, s, c, d, nd, e, f, loss;
+    CHECK_STATUS(fdvjp_tape_input(t, x, N, &in), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_unary(t, FDVJP_OP_SQUARE, in, &sq), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_unary(t, FDVJP_OP_SIN, in, &s), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_binary(t, FDVJP_OP_ADD, sq, s, &c), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_unary(t, FDVJP_OP_TANH, c, &d), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_unary(t, FDVJP_OP_NEG, d, &nd), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_unary(t, FDVJP_OP_EXP, nd, &e), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_binary(t, FDVJP_OP_MUL, e, in, &f), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_reduce(t, FDVJP_REDUCE_SUM, f, &loss), FDVJP_OK);
+    long replay_allocations = 0;
+    for (int k = 0; k < 103; k++) {
+        for (size_t i = 0; i < N; i++) {
+            x[i] = 0.1 * (double)i - 0.45 + 0.01 * (double)k;
+        }
+        long before = allocations;
+        CHECK_STATUS(fdvjp_tape_set_input(t, in, x, N), FDVJP_OK);
+        CHECK_STATUS(fdvjp_tape_forward(t), FDVJP_OK);
+        CHECK_STATUS(fdvjp_tape_backward(t, loss, NULL, 0), FDVJP_OK);
+        CHECK_STATUS(fdvjp_tape_grad(t, in, grad, N), FDVJP_OK);
+        if (k >= 3) { /* after warm-up replays */
+            replay_allocations += allocations - before;
+        }
+        chain_gradient(x, N, want);
+        for (size_t i = 0; i < N; i++) {
+            CHECK_CLOSE(grad[i], want[i], 1e-12);
+        }
+    }
+    if (replay_allocations != 0) {
+        fprintf(stderr, "tape of length %d: %ld allocations in 100 replays\n", N,
+                replay_allocations);
+    }
+    CHECK(replay_allocations == 0);
+    fdvjp_tape_free(t);
+}
+
 int main(void)
 {
     /* The counter sees the library's allocations: a config is one. */
@@ -137,5 +194,6 @@ int main(void)
     shape(8, 1);
     shape(1, 8);
     shape(64, 64);
+    tape_replays();
     return check_summary("native_small_calls");
 }

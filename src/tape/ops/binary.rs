@@ -6,10 +6,8 @@
 //! elements it met.
 
 use super::power::{d_base, d_exponent};
+use crate::tape::adjoint::Sink;
 use crate::tape::error::TapeError;
-use crate::tape::spare;
-use crate::tape::value::{array, flat};
-use ndarray::ArrayD;
 
 /// An elementwise function of two operands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,91 +72,132 @@ impl BinaryOp {
         }
     }
 
-    /// `a op b`, elementwise with broadcasting; the shapes were checked by `check_shapes`.
-    pub(crate) fn forward(self, a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
-        fn zip(a: &ArrayD<f64>, b: &ArrayD<f64>, f: impl Fn(f64, f64) -> f64) -> ArrayD<f64> {
-            let (fa, fb) = (flat(a), flat(b));
-            let mut y = spare::take(fa.len().max(fb.len()));
-            if a.shape() == b.shape() {
-                y.extend(fa.iter().zip(fb).map(|(&x, &y)| f(x, y)));
-                array(a.shape(), y)
-            } else if b.ndim() == 0 {
-                y.extend(fa.iter().map(|&x| f(x, fb[0])));
-                array(a.shape(), y)
+    /// `a op b`, elementwise with broadcasting, into `out`; the shapes `sa` of `a` and `sb`
+    /// of `b` were checked by `check_shapes`.
+    pub(crate) fn forward(self, (a, sa): Operand, (b, sb): Operand, out: &mut [f64]) {
+        fn zip(a: Operand, b: Operand, out: &mut [f64], f: impl Fn(f64, f64) -> f64) {
+            let ((fa, sa), (fb, sb)) = (a, b);
+            if sa == sb {
+                for ((o, &x), &y) in out.iter_mut().zip(fa).zip(fb) {
+                    *o = f(x, y);
+                }
+            } else if sb.is_empty() {
+                out.iter_mut().zip(fa).for_each(|(o, &x)| *o = f(x, fb[0]));
             } else {
-                y.extend(fb.iter().map(|&y| f(fa[0], y)));
-                array(b.shape(), y)
+                out.iter_mut().zip(fb).for_each(|(o, &y)| *o = f(fa[0], y));
             }
         }
+        let (a, b) = ((a, sa), (b, sb));
         match self {
-            BinaryOp::Add => zip(a, b, |x, y| x + y),
-            BinaryOp::Sub => zip(a, b, |x, y| x - y),
-            BinaryOp::Mul => zip(a, b, |x, y| x * y),
-            BinaryOp::Div => zip(a, b, |x, y| x / y),
-            BinaryOp::Pow => zip(a, b, f64::powf),
+            BinaryOp::Add => zip(a, b, out, |x, y| x + y),
+            BinaryOp::Sub => zip(a, b, out, |x, y| x - y),
+            BinaryOp::Mul => zip(a, b, out, |x, y| x * y),
+            BinaryOp::Div => zip(a, b, out, |x, y| x / y),
+            BinaryOp::Pow => zip(a, b, out, f64::powf),
         }
     }
 
-    /// The gradients of `<g, a op b>` with respect to `a` and `b` (each only if asked for),
-    /// in the operands' shapes. `y` is the recorded result.
+    /// Adds the gradients of `<g, a op b>` with respect to `a` and `b` to the adjoints of
+    /// nodes `to.0` and `to.1` (each only if `need` asks for it). `y` is the recorded
+    /// result. The gradient of `a` is put in full before that of `b`, as two separate
+    /// gradients were added before (`x * x` puts into one node twice).
     pub(crate) fn pullback(
         self,
-        a: &ArrayD<f64>,
-        b: &ArrayD<f64>,
-        y: &ArrayD<f64>,
-        g: ArrayD<f64>,
-        need: (bool, bool),
-    ) -> (Option<ArrayD<f64>>, Option<ArrayD<f64>>) {
+        a: Operand,
+        b: Operand,
+        (y, g): (&[f64], &[f64]),
+        (to, need): ([usize; 2], (bool, bool)),
+        sink: &mut Sink,
+    ) {
+        let ab = (a, b);
         match self {
-            // Linear ops reuse g itself where they can.
-            BinaryOp::Add | BinaryOp::Sub if a.shape() == b.shape() => {
-                let gb = need.1.then(|| match self {
-                    _ if g.len() < spare::SMALLEST && self == BinaryOp::Sub => g.mapv(|v| -v),
-                    _ if g.len() < spare::SMALLEST => g.clone(),
-                    // A long one in a buffer the thread kept (`tape/spare.rs`).
-                    BinaryOp::Sub => array(g.shape(), spare::mapped(flat(&g), |v| -v)),
-                    _ => array(g.shape(), spare::copy(flat(&g))),
-                });
-                (need.0.then_some(g), gb)
+            // Linear ops pass g itself on.
+            BinaryOp::Add | BinaryOp::Sub if a.1 == b.1 => {
+                if need.0 {
+                    sink.put_slice(to[0], g);
+                }
+                if need.1 {
+                    match self {
+                        BinaryOp::Sub => sink.put(to[1], g.iter().map(|&v| -v)),
+                        _ => sink.put_slice(to[1], g),
+                    }
+                }
             }
-            BinaryOp::Add => partials(a, b, y, &g, need, |_, _, _| (1.0, 1.0)),
-            BinaryOp::Sub => partials(a, b, y, &g, need, |_, _, _| (1.0, -1.0)),
-            BinaryOp::Mul => partials(a, b, y, &g, need, |x, z, _| (z, x)),
-            BinaryOp::Div => partials(a, b, y, &g, need, |_, z, q| (1.0 / z, -q / z)),
-            BinaryOp::Pow => partials(a, b, y, &g, need, |x, z, p| {
-                (d_base(x, z), d_exponent(x, p))
-            }),
+            BinaryOp::Add => partials(ab, (y, g), (to, need), sink, |_, _, _| 1.0, |_, _, _| 1.0),
+            BinaryOp::Sub => partials(ab, (y, g), (to, need), sink, |_, _, _| 1.0, |_, _, _| -1.0),
+            BinaryOp::Mul => partials(ab, (y, g), (to, need), sink, |_, z, _| z, |x, _, _| x),
+            BinaryOp::Div => partials(
+                ab,
+                (y, g),
+                (to, need),
+                sink,
+                |_, z, _| 1.0 / z,
+                |_, z, q| -q / z,
+            ),
+            BinaryOp::Pow => partials(
+                ab,
+                (y, g),
+                (to, need),
+                sink,
+                |x, z, _| d_base(x, z),
+                |x, _, p| d_exponent(x, p),
+            ),
         }
     }
 }
 
-/// The gradients `g * d(a op b)/da` and `g * d(a op b)/db`, summed over the elements a
-/// broadcast scalar met; `d(a_k, b_k, y_k)` gives both partial derivatives.
+/// An operand's flat values and its shape.
+pub(crate) type Operand<'v> = (&'v [f64], &'v [usize]);
+
+/// Puts `g * d(a op b)/da` and `g * d(a op b)/db`, each summed over the elements a broadcast
+/// scalar met; `da(a_k, b_k, y_k)` and `db(...)` give the partial derivatives. Each term is
+/// `0.0 + g_k d_k` (or a sum from `0.0`) as when the gradients were zero-filled arrays.
 fn partials(
-    a: &ArrayD<f64>,
-    b: &ArrayD<f64>,
-    y: &ArrayD<f64>,
-    g: &ArrayD<f64>,
-    need: (bool, bool),
-    d: impl Fn(f64, f64, f64) -> (f64, f64),
-) -> (Option<ArrayD<f64>>, Option<ArrayD<f64>>) {
-    let (fa, fb, fy, fg) = (flat(a), flat(b), flat(y), flat(g));
-    let (a_scalar, b_scalar) = (a.len() == 1 && a.ndim() == 0, b.len() == 1 && b.ndim() == 0);
-    let mut ga = spare::filled(if need.0 { fa.len() } else { 0 }, 0.0);
-    let mut gb = spare::filled(if need.1 { fb.len() } else { 0 }, 0.0);
-    for k in 0..fy.len() {
+    ((fa, sa), (fb, sb)): (Operand, Operand),
+    (fy, fg): (&[f64], &[f64]),
+    (to, need): ([usize; 2], (bool, bool)),
+    sink: &mut Sink,
+    da: impl Fn(f64, f64, f64) -> f64,
+    db: impl Fn(f64, f64, f64) -> f64,
+) {
+    let (a_scalar, b_scalar) = (
+        fa.len() == 1 && sa.is_empty(),
+        fb.len() == 1 && sb.is_empty(),
+    );
+    let at = |k: usize| {
         let ia = if a_scalar { 0 } else { k };
         let ib = if b_scalar { 0 } else { k };
-        let (da, db) = d(fa[ia], fb[ib], fy[k]);
-        if need.0 {
-            ga[ia] += fg[k] * da;
-        }
-        if need.1 {
-            gb[ib] += fg[k] * db;
-        }
+        (fa[ia], fb[ib], fy[k], fg[k])
+    };
+    if need.0 {
+        put_partial(sink, to[0], (a_scalar, fy.len()), |k| {
+            let (x, z, q, gk) = at(k);
+            gk * da(x, z, q)
+        });
     }
-    (
-        need.0.then(|| array(a.shape(), ga)),
-        need.1.then(|| array(b.shape(), gb)),
-    )
+    if need.1 {
+        put_partial(sink, to[1], (b_scalar, fy.len()), |k| {
+            let (x, z, q, gk) = at(k);
+            gk * db(x, z, q)
+        });
+    }
+}
+
+/// Puts the `n` terms `term(k)` into node `to`'s adjoint: their sum from 0.0 for a
+/// broadcast scalar operand, else each as `0.0 + term(k)`.
+fn put_partial(
+    sink: &mut Sink,
+    to: usize,
+    (scalar, n): (bool, usize),
+    term: impl Fn(usize) -> f64,
+) {
+    if scalar {
+        let mut total = 0.0;
+        for k in 0..n {
+            total += term(k);
+        }
+        sink.put(to, std::iter::once(total));
+    } else {
+        sink.put(to, (0..n).map(|k| 0.0 + term(k)));
+    }
 }

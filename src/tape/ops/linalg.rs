@@ -4,10 +4,12 @@
 //! products, a scalar). `matmul` multiplies a 2-D `[m, k]` array by a 2-D `[k, n]` array
 //! (giving `[m, n]`) or by a 1-D `[k]` vector (a matrix-vector product giving `[m]`).
 
+use super::binary::Operand;
+use crate::tape::adjoint::Sink;
 use crate::tape::error::TapeError;
-use crate::tape::value::{array, element_count, flat, scalar, standard, with_capacity};
+use crate::tape::value::element_count;
 use ndarray::linalg::{general_mat_mul, general_mat_vec_mul};
-use ndarray::{ArrayD, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Ix1, Ix2};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 
 /// Checks the shapes of `dot(a, b)`.
 pub(crate) fn dot_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeError> {
@@ -24,23 +26,24 @@ pub(crate) fn dot_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeErro
 }
 
 /// `sum_i a_i b_i`, a scalar.
-pub(crate) fn dot_forward(a: &ArrayD<f64>, b: &ArrayD<f64>) -> ArrayD<f64> {
-    let s = flat(a).iter().zip(flat(b)).map(|(x, y)| x * y).sum();
-    scalar(s)
+pub(crate) fn dot_forward(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// The gradients of `g * dot(a, b)`: `g b` and `g a`.
+/// Adds the gradients of `g * dot(a, b)`, `g b` and `g a`, to the adjoints of nodes
+/// `to.0` and `to.1` (each only if `need` asks for it).
 pub(crate) fn dot_pullback(
-    a: &ArrayD<f64>,
-    b: &ArrayD<f64>,
-    g: &ArrayD<f64>,
-    need: (bool, bool),
-) -> (Option<ArrayD<f64>>, Option<ArrayD<f64>>) {
-    let g = flat(g)[0];
-    (
-        need.0.then(|| b.mapv(|v| g * v)),
-        need.1.then(|| a.mapv(|v| g * v)),
-    )
+    (a, b): (&[f64], &[f64]),
+    g: f64,
+    (to, need): ([usize; 2], (bool, bool)),
+    sink: &mut Sink,
+) {
+    if need.0 {
+        sink.put(to[0], b.iter().map(|v| g * v));
+    }
+    if need.1 {
+        sink.put(to[1], a.iter().map(|v| g * v));
+    }
 }
 
 /// Checks the shapes of `matmul(a, b)` and gives the result's, which must be a shape an
@@ -62,60 +65,61 @@ pub(crate) fn matmul_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeE
     Ok(shape)
 }
 
-fn matrix(a: &ArrayD<f64>) -> ArrayView2<'_, f64> {
-    a.view().into_dimensionality::<Ix2>().expect("checked 2-D")
+fn matrix<'v>((a, shape): Operand<'v>) -> ArrayView2<'v, f64> {
+    ArrayView2::from_shape((shape[0], shape[1]), a).expect("checked 2-D")
 }
 
-fn vector(a: &ArrayD<f64>) -> ArrayView1<'_, f64> {
-    a.view().into_dimensionality::<Ix1>().expect("checked 1-D")
-}
-
-/// `a b` (matrix product or matrix-vector product); shapes checked by `matmul_shape`. The
-/// result's memory is allocated fallibly (its size is the caller's: `[m, 0]` times `[0, n]`
-/// is m*n zeros), so a result too large for memory is `OutOfMemory`, not an abort.
-pub(crate) fn matmul_forward(a: &ArrayD<f64>, b: &ArrayD<f64>) -> Result<ArrayD<f64>, TapeError> {
-    let shape = matmul_shape(a.shape(), b.shape())?;
-    let len = element_count(&shape, "matmul: the result of shape")?;
-    let mut data = with_capacity(len, "the result of a matmul")?;
-    data.resize(len, 0.0);
-    if b.ndim() == 2 {
-        let mut y =
-            ArrayViewMut2::from_shape((shape[0], shape[1]), &mut data).expect("checked shape");
+/// `a b` (matrix product or matrix-vector product) into `out`, of the result's length;
+/// shapes checked by `matmul_shape`.
+pub(crate) fn matmul_forward(a: Operand, b: Operand, out: &mut [f64]) {
+    out.fill(0.0); // as before the arenas: a product into zeros, whatever `out` held
+    let m = a.1[0];
+    if b.1.len() == 2 {
+        let n = b.1[1];
+        let mut y = ArrayViewMut2::from_shape((m, n), out).expect("checked shape");
         general_mat_mul(1.0, &matrix(a), &matrix(b), 0.0, &mut y);
     } else {
-        let mut y = ArrayViewMut1::from_shape(shape[0], &mut data).expect("checked shape");
-        general_mat_vec_mul(1.0, &matrix(a), &vector(b), 0.0, &mut y);
+        let mut y = ArrayViewMut1::from(out);
+        general_mat_vec_mul(1.0, &matrix(a), &ArrayView1::from(b.0), 0.0, &mut y);
     }
-    Ok(array(&shape, data))
 }
 
-/// The gradients of `<g, a b>`: `g b^T` and `a^T g` (for a vector b, `g b^T` is the outer
-/// product of g and b).
+/// Adds the gradients of `<g, a b>`, `g b^T` and `a^T g` (for a vector b, `g b^T` is the
+/// outer product of g and b), to the adjoints of nodes `to.0` and `to.1`.
 pub(crate) fn matmul_pullback(
-    a: &ArrayD<f64>,
-    b: &ArrayD<f64>,
-    g: &ArrayD<f64>,
-    need: (bool, bool),
-) -> (Option<ArrayD<f64>>, Option<ArrayD<f64>>) {
+    a: Operand,
+    b: Operand,
+    g: &[f64],
+    (to, need): ([usize; 2], (bool, bool)),
+    sink: &mut Sink,
+) {
     let a2 = matrix(a);
-    if b.ndim() == 2 {
-        let (b2, g2) = (matrix(b), matrix(g));
-        (
-            need.0.then(|| standard(g2.dot(&b2.t()).into_dyn())),
-            need.1.then(|| standard(a2.t().dot(&g2).into_dyn())),
-        )
+    if b.1.len() == 2 {
+        let b2 = matrix(b);
+        let g_shape = [a.1[0], b.1[1]];
+        let g2 = matrix((g, &g_shape));
+        if need.0 {
+            put_array(sink, to[0], g2.dot(&b2.t()));
+        }
+        if need.1 {
+            put_array(sink, to[1], a2.t().dot(&g2));
+        }
     } else {
-        let (b1, g1) = (flat(b), flat(g));
-        let ga = need.0.then(|| {
-            let data = g1
-                .iter()
-                .flat_map(|&gi| b1.iter().map(move |&bj| gi * bj))
-                .collect();
-            array(a.shape(), data)
-        });
-        (
-            ga,
-            need.1.then(|| standard(a2.t().dot(&vector(g)).into_dyn())),
-        )
+        let b1 = b.0;
+        if need.0 {
+            let outer = g.iter().flat_map(|&gi| b1.iter().map(move |&bj| gi * bj));
+            sink.put(to[0], outer);
+        }
+        if need.1 {
+            put_array(sink, to[1], a2.t().dot(&ArrayView1::from(g)));
+        }
+    }
+}
+
+/// Puts an array's elements in row-major order.
+fn put_array<D: ndarray::Dimension>(sink: &mut Sink, to: usize, a: ndarray::Array<f64, D>) {
+    match a.as_slice() {
+        Some(s) => sink.put_slice(to, s),
+        None => sink.put(to, a.iter().copied()),
     }
 }

@@ -6,8 +6,7 @@
 //! derivative is 0 (0^b is 0 for b > 0). A negative base with a non-integer exponent gives a
 //! NaN value, and the exponent's derivative at a negative base is NaN (ln of a negative).
 
-use crate::tape::value::{array, flat, flat_mut};
-use ndarray::ArrayD;
+use crate::tape::adjoint::Sink;
 
 /// `d(a^b)/da = b * a^(b-1)`, 0 when `b == 0`.
 pub(crate) fn d_base(a: f64, b: f64) -> f64 {
@@ -27,15 +26,14 @@ pub(crate) fn d_exponent(a: f64, y: f64) -> f64 {
     }
 }
 
-/// `a^p` elementwise for a fixed exponent `p`.
-pub(crate) fn pow_scalar_forward(a: &ArrayD<f64>, p: f64) -> ArrayD<f64> {
-    array(a.shape(), flat(a).iter().map(|&x| x.powf(p)).collect())
+/// `a^p` elementwise for a fixed exponent `p`, into `out`.
+pub(crate) fn pow_scalar_forward(a: &[f64], p: f64, out: &mut [f64]) {
+    for (o, &x) in out.iter_mut().zip(a) {
+        *o = x.powf(p);
+    }
 }
 
-/// `g * p * a^(p-1)` elementwise, in `g`'s buffer.
-pub(crate) fn pow_scalar_pullback(a: &ArrayD<f64>, p: f64, mut g: ArrayD<f64>) -> ArrayD<f64> {
-    for (gi, &x) in flat_mut(&mut g).iter_mut().zip(flat(a)) {
-        *gi *= d_base(x, p);
-    }
-    g
+/// Adds `g * p * a^(p-1)` elementwise to node `to`'s adjoint.
+pub(crate) fn pow_scalar_pullback(a: &[f64], p: f64, g: &[f64], to: usize, sink: &mut Sink) {
+    sink.put(to, g.iter().zip(a).map(|(&gi, &x)| gi * d_base(x, p)));
 }

@@ -1,8 +1,6 @@
 //! Reductions of a whole array to a scalar (shape `[]`), and their pull-backs.
 
-use crate::tape::spare;
-use crate::tape::value::{array, flat, scalar};
-use ndarray::ArrayD;
+use crate::tape::adjoint::Sink;
 
 /// A reduction of every element to one scalar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,30 +26,24 @@ impl ReduceOp {
         }
     }
 
-    /// The reduction of `a`, as a scalar array.
-    pub(crate) fn forward(self, a: &ArrayD<f64>) -> ArrayD<f64> {
-        let x = flat(a);
-        let s = match self {
+    /// The reduction of `a`, a scalar.
+    pub(crate) fn forward(self, x: &[f64]) -> f64 {
+        match self {
             ReduceOp::Sum => x.iter().sum(),
             ReduceOp::Mean => x.iter().sum::<f64>() / x.len() as f64,
             ReduceOp::Norm2 => x.iter().map(|v| v * v).sum::<f64>().sqrt(),
-        };
-        scalar(s)
+        }
     }
 
-    /// The gradient of `g * reduce(a)` with respect to `a`; `y` is the recorded result.
-    pub(crate) fn pullback(self, a: &ArrayD<f64>, y: &ArrayD<f64>, g: &ArrayD<f64>) -> ArrayD<f64> {
-        let (x, g, y) = (flat(a), flat(g)[0], flat(y)[0]);
-        let data = match self {
-            ReduceOp::Sum => spare::filled(x.len(), g),
-            ReduceOp::Mean => spare::filled(x.len(), g / x.len() as f64),
-            ReduceOp::Norm2 if y == 0.0 => spare::filled(x.len(), 0.0),
-            ReduceOp::Norm2 => {
-                let mut d = spare::take(x.len());
-                d.extend(x.iter().map(|v| g * v / y));
-                d
-            }
-        };
-        array(a.shape(), data)
+    /// Adds the gradient of `g * reduce(a)` with respect to `a` to node `to`'s adjoint; `y`
+    /// is the recorded result.
+    pub(crate) fn pullback(self, x: &[f64], y: f64, g: f64, to: usize, sink: &mut Sink) {
+        let n = x.len();
+        match self {
+            ReduceOp::Sum => sink.put(to, std::iter::repeat_n(g, n)),
+            ReduceOp::Mean => sink.put(to, std::iter::repeat_n(g / n as f64, n)),
+            ReduceOp::Norm2 if y == 0.0 => sink.put(to, std::iter::repeat_n(0.0, n)),
+            ReduceOp::Norm2 => sink.put(to, x.iter().map(|v| g * v / y)),
+        }
     }
 }

@@ -4,9 +4,7 @@
 //! `sqrt` of a negative or `log1p` below -1 produce NaN values (and `log(0)` gives -inf); no
 //! error is raised, and the gradient through such an element is NaN or infinite as well.
 
-use crate::tape::spare;
-use crate::tape::value::{array, flat, flat_mut};
-use ndarray::ArrayD;
+use crate::tape::adjoint::Sink;
 
 /// An elementwise function of one operand; the result has the operand's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,59 +83,55 @@ impl UnaryOp {
         }
     }
 
-    /// `f(a)`, elementwise.
-    pub(crate) fn forward(self, a: &ArrayD<f64>) -> ArrayD<f64> {
+    /// `f(a)`, elementwise, into `out` (a's length).
+    pub(crate) fn forward(self, a: &[f64], out: &mut [f64]) {
         // One monomorphised loop per op, so the match is not inside the element loop.
-        fn map(a: &ArrayD<f64>, f: impl Fn(f64) -> f64) -> ArrayD<f64> {
-            array(a.shape(), spare::mapped(flat(a), f))
-        }
-        match self {
-            UnaryOp::Neg => map(a, |x| -x),
-            UnaryOp::Exp => map(a, f64::exp),
-            UnaryOp::Log => map(a, f64::ln),
-            UnaryOp::Log1p => map(a, f64::ln_1p),
-            UnaryOp::Sqrt => map(a, f64::sqrt),
-            UnaryOp::Sin => map(a, f64::sin),
-            UnaryOp::Cos => map(a, f64::cos),
-            UnaryOp::Tan => map(a, f64::tan),
-            UnaryOp::Tanh => map(a, f64::tanh),
-            UnaryOp::Abs => map(a, f64::abs),
-            UnaryOp::Square => map(a, |x| x * x),
-        }
-    }
-
-    /// `g * f'(a)` elementwise, computed in `g`'s buffer; `y = f(a)` is the recorded value,
-    /// reused where the derivative is a function of it (exp, sqrt, tan, tanh).
-    pub(crate) fn pullback(
-        self,
-        a: &ArrayD<f64>,
-        y: &ArrayD<f64>,
-        mut g: ArrayD<f64>,
-    ) -> ArrayD<f64> {
-        fn scale(
-            g: &mut ArrayD<f64>,
-            a: &ArrayD<f64>,
-            y: &ArrayD<f64>,
-            d: impl Fn(f64, f64) -> f64,
-        ) {
-            for ((gi, &x), &yi) in flat_mut(g).iter_mut().zip(flat(a)).zip(flat(y)) {
-                *gi *= d(x, yi);
+        fn map(a: &[f64], out: &mut [f64], f: impl Fn(f64) -> f64) {
+            for (o, &x) in out.iter_mut().zip(a) {
+                *o = f(x);
             }
         }
         match self {
-            UnaryOp::Neg => scale(&mut g, a, y, |_, _| -1.0),
-            UnaryOp::Exp => scale(&mut g, a, y, |_, y| y),
-            UnaryOp::Log => scale(&mut g, a, y, |x, _| 1.0 / x),
-            UnaryOp::Log1p => scale(&mut g, a, y, |x, _| 1.0 / (1.0 + x)),
-            UnaryOp::Sqrt => scale(&mut g, a, y, |_, y| 0.5 / y),
-            UnaryOp::Sin => scale(&mut g, a, y, |x, _| x.cos()),
-            UnaryOp::Cos => scale(&mut g, a, y, |x, _| -x.sin()),
-            UnaryOp::Tan => scale(&mut g, a, y, |_, y| 1.0 + y * y),
-            UnaryOp::Tanh => scale(&mut g, a, y, |_, y| 1.0 - y * y),
-            UnaryOp::Abs => scale(&mut g, a, y, abs_subgradient),
-            UnaryOp::Square => scale(&mut g, a, y, |x, _| 2.0 * x),
+            UnaryOp::Neg => map(a, out, |x| -x),
+            UnaryOp::Exp => map(a, out, f64::exp),
+            UnaryOp::Log => map(a, out, f64::ln),
+            UnaryOp::Log1p => map(a, out, f64::ln_1p),
+            UnaryOp::Sqrt => map(a, out, f64::sqrt),
+            UnaryOp::Sin => map(a, out, f64::sin),
+            UnaryOp::Cos => map(a, out, f64::cos),
+            UnaryOp::Tan => map(a, out, f64::tan),
+            UnaryOp::Tanh => map(a, out, f64::tanh),
+            UnaryOp::Abs => map(a, out, f64::abs),
+            UnaryOp::Square => map(a, out, |x| x * x),
         }
-        g
+    }
+
+    /// Adds `g * f'(a)` elementwise to node `to`'s adjoint; `y = f(a)` is the recorded
+    /// value, reused where the derivative is a function of it (exp, sqrt, tan, tanh).
+    pub(crate) fn pullback(self, a: &[f64], y: &[f64], g: &[f64], to: usize, sink: &mut Sink) {
+        fn scale(
+            sink: &mut Sink,
+            to: usize,
+            (a, y, g): (&[f64], &[f64], &[f64]),
+            d: impl Fn(f64, f64) -> f64,
+        ) {
+            let terms = g.iter().zip(a).zip(y);
+            sink.put(to, terms.map(|((&gi, &x), &yi)| gi * d(x, yi)));
+        }
+        let ayg = (a, y, g);
+        match self {
+            UnaryOp::Neg => scale(sink, to, ayg, |_, _| -1.0),
+            UnaryOp::Exp => scale(sink, to, ayg, |_, y| y),
+            UnaryOp::Log => scale(sink, to, ayg, |x, _| 1.0 / x),
+            UnaryOp::Log1p => scale(sink, to, ayg, |x, _| 1.0 / (1.0 + x)),
+            UnaryOp::Sqrt => scale(sink, to, ayg, |_, y| 0.5 / y),
+            UnaryOp::Sin => scale(sink, to, ayg, |x, _| x.cos()),
+            UnaryOp::Cos => scale(sink, to, ayg, |x, _| -x.sin()),
+            UnaryOp::Tan => scale(sink, to, ayg, |_, y| 1.0 + y * y),
+            UnaryOp::Tanh => scale(sink, to, ayg, |_, y| 1.0 - y * y),
+            UnaryOp::Abs => scale(sink, to, ayg, abs_subgradient),
+            UnaryOp::Square => scale(sink, to, ayg, |x, _| 2.0 * x),
+        }
     }
 }
 
