@@ -29,7 +29,6 @@ const NONE: usize = usize::MAX;
 
 /// A tape's backward state: the adjoint arena of a pass, and the gradients the last
 /// successful pass left (copied out of the arena, so a failed pass keeps them).
-#[derive(Default)]
 pub(crate) struct Adjoints {
     /// Node i's adjoint at the place of its value ([`super::node::Node::range`]).
     pub adjoints: Vec<f64>,
@@ -45,6 +44,24 @@ pub(crate) struct Adjoints {
 }
 
 impl Adjoints {
+    /// No gradients yet, with the bookkeeping buffers `kept` (see [`spare`]).
+    pub fn new(kept: &mut spare::Bookkeeping) -> Self {
+        Self {
+            adjoints: Vec::new(),
+            touched: std::mem::take(&mut kept.touched),
+            grads: std::mem::take(&mut kept.grads),
+            grad_at: std::mem::take(&mut kept.grad_at),
+            valid: false,
+        }
+    }
+
+    /// Moves the bookkeeping buffers into `kept`.
+    pub fn give(&mut self, kept: &mut spare::Bookkeeping) {
+        kept.touched = std::mem::take(&mut self.touched);
+        kept.grads = std::mem::take(&mut self.grads);
+        kept.grad_at = std::mem::take(&mut self.grad_at);
+    }
+
     /// Forgets the gradients of the last backward.
     pub fn invalidate(&mut self) {
         self.valid = false;

@@ -61,12 +61,13 @@ impl Default for Tape {
 impl Tape {
     /// An empty tape.
     pub fn new() -> Self {
+        let mut kept = spare::take_bookkeeping();
         Self {
             serial: next_serial(),
-            nodes: Vec::new(),
+            nodes: std::mem::take(&mut kept.nodes),
             values: Vec::new(),
             used: 0,
-            backward: Adjoints::default(),
+            backward: Adjoints::new(&mut kept),
             replay: ReplayArena::default(),
             stale: false,
         }
@@ -373,8 +374,15 @@ impl Tape {
 }
 
 impl Drop for Tape {
-    /// Gives the arenas back to the thread for the next tape ([`spare`]).
+    /// Gives the arenas and bookkeeping buffers back to the thread for the next tape
+    /// ([`spare`]).
     fn drop(&mut self) {
+        let mut kept = spare::Bookkeeping {
+            nodes: std::mem::take(&mut self.nodes),
+            ..Default::default()
+        };
+        self.backward.give(&mut kept);
+        spare::give_bookkeeping(kept);
         spare::give_arena(std::mem::take(&mut self.values));
         spare::give_arena(std::mem::take(&mut self.replay.values));
         spare::give_arena(std::mem::take(&mut self.backward.adjoints));
