@@ -192,7 +192,7 @@ impl Tape {
         (dims, len): (Dims, usize),
         op: Op,
         active: bool,
-        what: impl FnOnce(&Op) -> String,
+        what: impl Fn(&Op) -> String,
         fill: impl FnOnce(&Op, &[Node], &[f64], &mut [f64]) -> Result<(), TapeError>,
     ) -> Result<Var, TapeError> {
         let index = u32::try_from(self.nodes.len())
@@ -213,7 +213,13 @@ impl Tape {
         if self.values.capacity() == 0 {
             self.values = spare::take_arena();
         }
-        let end = start + len; // no overflow: both are lengths of memory in use or checked
+        // A callback's m is the caller's: a length no memory can hold is refused here.
+        let end = start
+            .checked_add(len)
+            .ok_or_else(|| TapeError::OutOfMemory {
+                what: what(&op),
+                elements: len,
+            })?;
         if self.values.len() < end {
             // Room for a short tape of such values at once, rather than growing node by node.
             let room = if start == 0 && len <= FIRST_ROOM {
