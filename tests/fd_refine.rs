@@ -9,6 +9,7 @@
 mod common;
 
 use common::badly_scaled::{log_uniform, Scalar, BADLY_SCALED};
+use common::smooth::{smooth, Smooth};
 use common::Rng;
 use fdvjp::fd::{self, last_report, NoiseMode, Options, Scheme};
 use proptest::prelude::*;
@@ -67,54 +68,6 @@ fn one_sided_schemes_meet_their_goal() {
     }
 }
 
-/// A smooth, well-scaled function: `y_i = sum_j a_ij sin(b_ij x_j + c_ij)` with
-/// `|b| <= 2`, at `x` in [-2, 2] with `|x_j| >= 0.01`.
-#[derive(Debug, Clone)]
-struct Smooth {
-    n: usize,
-    m: usize,
-    coef: Vec<(f64, f64, f64)>,
-}
-
-impl Smooth {
-    fn eval(&self, x: &[f64], y: &mut [f64]) {
-        for (i, yi) in y.iter_mut().enumerate() {
-            *yi = (0..self.n)
-                .map(|j| {
-                    let (a, b, c) = self.coef[i * self.n + j];
-                    a * (b * x[j] + c).sin()
-                })
-                .sum();
-        }
-    }
-}
-
-fn smooth() -> impl Strategy<Value = (Smooth, Vec<f64>, Vec<f64>)> {
-    (1usize..8, 1usize..5).prop_flat_map(|(n, m)| {
-        (
-            prop::collection::vec((0.2..3.0f64, 0.3..2.0f64, -3.0..3.0f64), n * m),
-            prop::collection::vec(-2.0..2.0f64, n),
-            prop::collection::vec(-1.0..1.0f64, m),
-        )
-            .prop_map(move |(coef, x, v)| {
-                // |x_j| >= 1e-2 typ_j: below, a large second difference (f near an
-                // extremum) is taken as f's own scale, as for log near 0, and costs the 4
-                // evaluations of a refinement (the values stay the plain ones).
-                let x = x
-                    .into_iter()
-                    .map(|v| {
-                        if v.abs() < 0.01 {
-                            v + 0.02f64.copysign(v)
-                        } else {
-                            v
-                        }
-                    })
-                    .collect();
-                (Smooth { n, m, coef }, x, v)
-            })
-    })
-}
-
 /// The plain rule computed here, with the library's arithmetic: `h = r max(|x_j|, 1)`
 /// made exact, `(-0.5 (f(x-h) - f(x)) + 0.5 (f(x+h) - f(x))) / h`.
 fn plain_column(s: &Smooth, x: &[f64], j: usize) -> Vec<f64> {
@@ -145,17 +98,13 @@ proptest! {
     /// Well scaled and exact: the same values bit for bit and exactly 1 + 2n evaluations,
     /// in every noise mode; nothing refined.
     #[test]
-    fn well_scaled_functions_are_unchanged((s, x, v) in smooth()) {
+    fn well_scaled_functions_are_unchanged((s, x, v) in smooth(8, 5, 0.01)) {
         let n = s.n;
         for mode in [NoiseMode::Auto, NoiseMode::Off] {
             let mut opts = Options::new();
             opts.set_noise_mode(mode);
             let count = Cell::new(0usize);
-            let f = |x: &[f64], y: &mut [f64]| {
-                count.set(count.get() + 1);
-                s.eval(x, y);
-                Ok(())
-            };
+            let f = s.counted(&count);
             let jac = fd::jacobian(&f, &x, s.m, &opts).unwrap();
             prop_assert_eq!(count.get(), 1 + 2 * n);
             let r = last_report();

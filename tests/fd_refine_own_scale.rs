@@ -11,6 +11,8 @@
 //! backward differences. A function varying on the typical scale at small x keeps its
 //! plain value bit for bit, for exactly 2 more evaluations per column.
 
+mod common;
+
 use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity};
 use proptest::prelude::*;
 use std::cell::Cell;
@@ -92,6 +94,26 @@ fn caught(err: f64, size: f64, bound: f64) -> bool {
     err <= GOAL * size || err <= bound
 }
 
+/// Jacobian entry (i, j) of `jac` (n columns) meets the goal against `exact` or is flagged.
+fn entry_caught(
+    jac: &[f64],
+    n: usize,
+    (i, j): (usize, usize),
+    exact: f64,
+    x: &[f64],
+    bound: f64,
+) -> Result<(), TestCaseError> {
+    let got = jac[i * n + j];
+    let err = (got - exact).abs();
+    prop_assert!(
+        caught(err, exact.abs(), bound),
+        "J[{i}][{j}] at x = {:e}: {got} vs {exact} (relative error {:e}, bound {bound:e})",
+        x[j],
+        err / exact.abs()
+    );
+    Ok(())
+}
+
 fn options(scheme: Scheme) -> Options {
     let mut o = Options::new();
     o.set_scheme(scheme);
@@ -159,13 +181,7 @@ proptest! {
         let bound = last_report().error_bound;
         for i in 0..2 {
             for j in 0..n {
-                let exact = entry(&terms, &a, &x, i, j);
-                let err = (jac[i * n + j] - exact).abs();
-                prop_assert!(
-                    caught(err, exact.abs(), bound),
-                    "J[{i}][{j}] at x = {:e}: {} vs {exact} (relative error {:e}, bound {bound:e})",
-                    x[j], jac[i * n + j], err / exact.abs()
-                );
+                entry_caught(&jac, n, (i, j), entry(&terms, &a, &x, i, j), &x, bound)?;
             }
         }
     }
@@ -184,25 +200,14 @@ proptest! {
             }
             Ok(())
         };
-        let (mut rows, mut cols) = (Vec::new(), Vec::new());
-        for i in 0..n {
-            for j in i..(i + 2).min(n) {
-                rows.push(i);
-                cols.push(j);
-            }
-        }
+        let (rows, cols) = common::upper_bidiagonal(n);
         let mut opts = Options::new();
         opts.set_sparsity(Some(Sparsity::new(&rows, &cols).unwrap()));
         let jac = fd::jacobian(&f, &x, n, &opts).unwrap();
         let bound = last_report().error_bound;
         for (&i, &j) in rows.iter().zip(&cols) {
             let exact = a[usize::from(j > i)][j] * terms[j].dg(x[j]);
-            let err = (jac[i * n + j] - exact).abs();
-            prop_assert!(
-                caught(err, exact.abs(), bound),
-                "J[{i}][{j}] at x = {:e}: {} vs {exact} (relative error {:e}, bound {bound:e})",
-                x[j], jac[i * n + j], err / exact.abs()
-            );
+            entry_caught(&jac, n, (i, j), exact, &x, bound)?;
         }
     }
 }

@@ -14,6 +14,8 @@
 //! (the last term: the rounding of f's own values at the plain step `h_j`, which the
 //! library's bound also models).
 
+mod common;
+
 use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity};
 use proptest::prelude::*;
 
@@ -143,13 +145,7 @@ fn sparse_near_bounds(c: &Case) -> Result<(), TestCaseError> {
         }
         Ok(())
     };
-    let (mut rows, mut cols) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        for j in i..(i + 2).min(n) {
-            rows.push(i);
-            cols.push(j);
-        }
-    }
+    let (rows, cols) = common::upper_bidiagonal(n);
     let mut opts = Options::new();
     opts.set_sparsity(Some(Sparsity::new(&rows, &cols).unwrap()));
     let lower: Vec<f64> = (0..n)

@@ -8,6 +8,7 @@ pub mod badly_scaled;
 mod functions;
 pub mod noisy;
 mod rng;
+pub mod smooth;
 mod tridiagonal;
 
 pub use functions::{all, Class, TestFn};
@@ -169,4 +170,12 @@ pub fn to_col_major(row_major: &[f64], m: usize, n: usize) -> Vec<f64> {
         }
     }
     out
+}
+
+/// The upper bidiagonal pattern of an n x n Jacobian (entries (i, i) and (i, i + 1)), row
+/// by row: rows and columns for `Sparsity::new`.
+pub fn upper_bidiagonal(n: usize) -> (Vec<usize>, Vec<usize>) {
+    (0..n)
+        .flat_map(|i| (i..(i + 2).min(n)).map(move |j| (i, j)))
+        .unzip()
 }
