@@ -10,9 +10,10 @@
 //! independent lanes so that the pass vectorises (`fused/pass.rs`).
 //!
 //! Only the common case comes here: an axis direction whose scheme stencil fits at the
-//! nominal step and that the refinement does not suspect before evaluating. A point that
-//! meets a NaN or infinity, or sums that ask for a refinement, hand the column to the
-//! general path with the values already computed (no evaluation is repeated).
+//! nominal step and that the refinement does not suspect before evaluating (such a
+//! column is never refined after it either: `refine::after_sums`). A point that meets a
+//! NaN or infinity hands the column to the general path with the values already computed
+//! (no evaluation is repeated).
 //!
 //! Results: bit for bit those of the general path: the same operations on each output in
 //! the same order, the product summed in order (only the refinement's sums run in lanes:
@@ -135,7 +136,6 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
             return nonfinite(p, dir, t0, k, (o, t), v, d);
         }
     }
-    let terms = &plan.terms[..plan.count];
     let finite_last = |p: &Probe<'_, '_, F>| all_finite(&p.ws.points[(points - 1) * m..points * m]);
     if need == Need::Nothing {
         let dot = dot_only(&plan.weights[..points], &p.ws.points, &p.y0, v, m, t);
@@ -148,15 +148,9 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
     if !dot.is_finite() && !finite_last(p) {
         return nonfinite(p, dir, t0, points - 1, last, v, d);
     }
-    if refine::after_sums(p, dir, t, &sums)? {
-        return Ok(dot);
-    }
-    // The sums call for a refinement: the column as the general path would have built
-    // it, from the same points, then the refinement.
-    resize(d, m);
-    materialise(p, terms, t, d);
-    refine::after_plain(p, dir, t, d)?;
-    Ok(plain_dot(d, v))
+    // Never refined: see `refine::after_sums`.
+    refine::after_sums(p, t, &sums);
+    Ok(dot)
 }
 
 /// Point `k` (at `x + o t e_j`) met a NaN or infinity: the general path's fall-backs.
@@ -269,45 +263,4 @@ fn with_sums<F: Function + ?Sized>(
         f_scale: pass.top.iter().fold(0.0, |a, &b| larger(a, b)) / t * t / r,
     };
     (pass.dot, sums)
-}
-
-/// Fills `out` (and the workspace's rounding scales and second differences) from the
-/// stored points exactly as [`super::derivative::apply`] would have.
-fn materialise<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    terms: &[(f64, f64)],
-    t: f64,
-    out: &mut [f64],
-) {
-    let m = out.len();
-    p.ws.columns(m);
-    let Probe { y0, ws, .. } = p;
-    let (mag, second) = (&mut ws.magnitude[..m], &mut ws.second[..m]);
-    out.fill(0.0);
-    mag.fill(0.0);
-    second.fill(0.0);
-    let mut k = 0;
-    for &(o, w) in terms {
-        if o == 0.0 {
-            for i in 0..m {
-                mag[i] += w.abs() * y0[i].abs();
-            }
-            continue;
-        }
-        let y = &ws.points[k * m..(k + 1) * m];
-        k += 1;
-        for i in 0..m {
-            out[i] += w * (y[i] - y0[i]);
-            mag[i] += w.abs() * y[i].abs();
-        }
-        if o.abs() == 1.0 {
-            for i in 0..m {
-                second[i] += y[i] - y0[i];
-            }
-        }
-    }
-    for i in 0..m {
-        out[i] /= t;
-        mag[i] /= t;
-    }
 }

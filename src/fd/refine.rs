@@ -94,6 +94,8 @@ use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 
 mod exact;
+#[cfg(test)]
+mod need_tests;
 mod own_scale;
 pub(crate) mod sparse;
 mod vector;
@@ -557,22 +559,37 @@ pub(crate) fn need<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_
     }
 }
 
-/// [`after_plain`] from the weighted sums alone, for a direction whose [`need`] was
-/// `Sums`: records the error bound and returns true, or returns false (nothing recorded)
-/// when the sums show a direction to refine, which then needs its column.
-pub(crate) fn after_sums<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t: f64,
-    s: &Sums,
-) -> Result<bool, FdError> {
-    if let Some(Suspect::Large(_) | Suspect::Own(_) | Suspect::Rounding) = classify(p, dir, t, s) {
-        return Ok(false);
+/// [`after_plain`] from the weighted sums alone, for an axis direction `e_j` whose
+/// [`need`] was `Sums` (the only caller is `fused.rs`): notes its second difference for
+/// the noise trigger and records its error bound, as [`classify`] and [`after_plain`]
+/// would, without asking [`classify`] whether it is suspect, because it cannot be:
+///
+/// - with a noise step (`step_scale > 1`), [`classify`] returns `None` at once;
+/// - otherwise [`need`] said `Sums`, so `x_j = 0` or none of `t > |x_j|`, `|x_j| > 1e3
+///   typ_j`, `|x_j| < typ_j / 100` holds. The axis's [`Reach`] then has `far_below` and
+///   `small` false (they need `0 < |x_j| < typ_j / 1e3`, resp. `/ 100`) and `a_priori`
+///   false (it needs `t > |x_j| != 0` or `|x_j| > 1e3 typ_j`), so [`judge`] returns
+///   neither `Rounding`, `Large`, nor `Own`: only `NoiseLike` (when `|D2| > 30 r^2 M`)
+///   or `None`, which [`after_plain`] treats alike (neither is refined; both count for
+///   the noise trigger).
+///
+/// So the column keeps its plain value whatever its sums say; they only feed the trigger
+/// and the bound. Skipping [`reach`] and [`judge`] saved about a fifth of a small call's
+/// cost per column (issue 15). `refine/need_tests.rs` pins the argument: over random
+/// points, typical magnitudes, steps and sums, a `Sums` direction is never one that
+/// [`classify`] would refine.
+pub(crate) fn after_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, t: f64, s: &Sums) {
+    // As `classify` does before judging (a noise step skips it all; the scale is never
+    // NaN: `noise_scale` is at least 1).
+    if p.step_scale <= 1.0 {
+        p.f_scale = p.f_scale.max(s.f_scale);
+        p.max_change = p.max_change.max(s.m);
+        note_second_difference(p, s.d2);
     }
-    // plain_bound weighted by |v| (entry_bound), from the sums.
+    // plain_bound weighted by |v| (entry_bound), from the sums; an axis's entry is its
+    // direction's.
     let bound = s.trunc + truncation_floor(s.d1, relative_step(p)) + s.round + s.noise / t;
-    p.bound(scale_entry(dir, bound));
-    Ok(true)
+    p.bound(bound);
 }
 
 fn classify<F: Function + ?Sized>(
