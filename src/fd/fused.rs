@@ -28,7 +28,7 @@ use super::function::Function;
 use super::options::Options;
 use super::probe::Probe;
 use super::refine::{self, Need, Sums};
-use pass::{central_pass, general_pass, larger, Consts, LANES};
+use pass::{central_pass, central_small, general_pass, Consts, LANES};
 
 mod pass;
 
@@ -122,7 +122,8 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
     // The stencil's points other than x itself, each checked finite as it arrives (the
     // last one by the pass below: a NaN or infinity there makes the product non-finite).
     let points = plan.points;
-    p.ws.points.resize(points * m, 0.0);
+    // The points' outputs, then room for the product's terms (`with_sums`).
+    p.ws.points.resize((points + 1) * m, 0.0);
     let mut last = (0.0, 0.0);
     for (k, &o) in plan.offsets[..points].iter().enumerate() {
         let Probe { ev, ws, .. } = &mut *p;
@@ -225,22 +226,35 @@ fn dot_only(weights: &[f64], points: &[f64], y0: &[f64], v: &[f64], m: usize, t:
 /// The product with v and the refinement's v-weighted sums, in one pass (central stencil
 /// by [`central_pass`]; any other stencil through [`general_pass`]); see `pass.rs`.
 fn with_sums<F: Function + ?Sized>(
-    p: &Probe<'_, '_, F>,
+    p: &mut Probe<'_, '_, F>,
     plan: &Plan,
     v: &[f64],
     t: f64,
 ) -> (f64, Sums) {
     let m = v.len();
-    let (points, y0) = (&p.ws.points, &p.y0);
+    let (stored, products) = p.ws.points.split_at_mut(plan.points * m);
+    let y0 = &p.y0;
     let (r, k) = (plan.r, plan.consts);
     let terms = &plan.terms[..plan.count];
-    let pass = match *terms {
-        [(oa, wa), (ob, wb)] if oa == -1.0 && ob == 1.0 => {
-            central_pass(&points[..m], &points[m..2 * m], y0, v, (wa, wb), t, k)
-        }
-        _ => general_pass(terms, points, y0, v, t, k),
+    let central = match *terms {
+        [(oa, wa), (ob, wb)] if oa == -1.0 && ob == 1.0 => Some((wa, wb)),
+        _ => None,
     };
-    let total = |a: &[f64; LANES]| (a[0] + a[1]) + (a[2] + a[3]);
+    let (ya, yb) = (&stored[..m], &stored[m.min(stored.len())..]);
+    let (dot, total) = match central {
+        Some(w) if m < LANES => {
+            let pass = central_small(ya, yb, y0, v, w, t, k);
+            (pass.dot, pass.totals())
+        }
+        Some(w) => {
+            let pass = central_pass(ya, yb, y0, v, w, t, k, &mut products[..m]);
+            (pass.dot, pass.totals())
+        }
+        None => {
+            let pass = general_pass(terms, stored, y0, v, t, k);
+            (pass.dot, pass.totals())
+        }
+    };
     let noise = if p.report.noise.is_empty() {
         0.0
     } else {
@@ -250,17 +264,17 @@ fn with_sums<F: Function + ?Sized>(
             .sum::<f64>()
     };
     let sums = Sums {
-        d2: total(&pass.d2),
-        m: total(&pass.m),
-        size: total(&pass.rho),
-        round: f64::EPSILON * total(&pass.rho) / t,
-        d1: total(&pass.n) / t,
+        d2: total.d2,
+        m: total.m,
+        size: total.rho,
+        round: f64::EPSILON * total.rho / t,
+        d1: total.n / t,
         noise,
         // `refine::truncation` summed: each lane term carries it times 2t.
-        trunc: total(&pass.trunc) / (2.0 * t),
+        trunc: total.trunc / (2.0 * t),
         // max_i (|n_i| / t) t / r: each operation is monotone in |n_i|, so this is that
         // of the largest |n_i|, bit for bit.
-        f_scale: pass.top.iter().fold(0.0, |a, &b| larger(a, b)) / t * t / r,
+        f_scale: total.top / t * t / r,
     };
-    (pass.dot, sums)
+    (dot, sums)
 }

@@ -170,7 +170,8 @@ pub(crate) struct Workspace {
     /// After [`super::derivative::apply`]: `sum (f(x + o t d) - f(x))` over the stencil's
     /// points at `o = ±1`: the second difference `D2` of a central stencil.
     pub second: Vec<f64>,
-    /// The outputs at a stencil's points, point after point (`fused.rs`; empty until used).
+    /// The outputs at a stencil's points, point after point, then the terms of the
+    /// product with v (`fused.rs`; empty until used).
     pub points: Vec<f64>,
 }
 
@@ -182,7 +183,7 @@ impl Workspace {
             y: scratch(m),
             magnitude: Vec::new(),
             second: Vec::new(),
-            points: scratch_for(0, 2 * m),
+            points: scratch_for(0, 3 * m),
         }
     }
 }
