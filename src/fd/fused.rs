@@ -122,8 +122,7 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
     // The stencil's points other than x itself, each checked finite as it arrives (the
     // last one by the pass below: a NaN or infinity there makes the product non-finite).
     let points = plan.points;
-    // The points' outputs, then room for the product's terms (`with_sums`).
-    p.ws.points.resize((points + 1) * m, 0.0);
+    p.ws.points.resize(points * m, 0.0);
     let mut last = (0.0, 0.0);
     for (k, &o) in plan.offsets[..points].iter().enumerate() {
         let Probe { ev, ws, .. } = &mut *p;
@@ -232,7 +231,9 @@ fn with_sums<F: Function + ?Sized>(
     t: f64,
 ) -> (f64, Sums) {
     let m = v.len();
-    let (stored, products) = p.ws.points.split_at_mut(plan.points * m);
+    // The product's terms go to the workspace's output, which this path does not use
+    // otherwise (its points are in `points`).
+    let (stored, products) = (&p.ws.points[..plan.points * m], &mut p.ws.y);
     let y0 = &p.y0;
     let (r, k) = (plan.r, plan.consts);
     let terms = &plan.terms[..plan.count];

@@ -161,6 +161,8 @@ impl<F: Function + ?Sized> Drop for Probe<'_, '_, F> {
 pub(crate) struct Workspace {
     /// A private copy of x (the caller's x is never written).
     pub xp: Vec<f64>,
+    /// One output (the fused path's product terms, `fused.rs`: it evaluates into
+    /// `points`).
     pub y: Vec<f64>,
     /// After [`super::derivative::apply`] (empty before the first, see [`Workspace::columns`]):
     /// `sum_k |w_k| |f_i(x + o_k t d)| / t`, the scale
@@ -170,8 +172,7 @@ pub(crate) struct Workspace {
     /// After [`super::derivative::apply`]: `sum (f(x + o t d) - f(x))` over the stencil's
     /// points at `o = ±1`: the second difference `D2` of a central stencil.
     pub second: Vec<f64>,
-    /// The outputs at a stencil's points, point after point, then the terms of the
-    /// product with v (`fused.rs`; empty until used).
+    /// The outputs at a stencil's points, point after point (`fused.rs`; empty until used).
     pub points: Vec<f64>,
 }
 
@@ -183,7 +184,7 @@ impl Workspace {
             y: scratch(m),
             magnitude: Vec::new(),
             second: Vec::new(),
-            points: scratch_for(0, 3 * m),
+            points: scratch_for(0, 2 * m),
         }
     }
 }

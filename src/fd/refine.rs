@@ -965,8 +965,8 @@ struct Level {
     /// point the workspace holds (`ws.y`). Read only for levels evaluated by
     /// [`try_stencil`] just before [`Level::take`] (refined, own-scale and middle levels:
     /// [`grid_rounding`], [`shrink_from`]'s confirmation): a plain level's `ws.y` may be
-    /// stale (the fused path never writes it, one-sided stencils put `x + 2t` there, a
-    /// deferred direction's copy is the fused path's), so its grid is never read.
+    /// stale (the fused path puts its product terms there, one-sided stencils `x + 2t`,
+    /// a deferred direction's copy is the fused path's), so its grid is never read.
     grid: Vec<f64>,
 }
 
