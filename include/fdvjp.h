@@ -943,7 +943,13 @@ typedef struct {
    * curvature from the second difference and assumes f varies on no scale shorter than
    * a quarter of `max(|x_j|, typ_j)` where the second difference cannot show it (at an
    * inflection point, where it vanishes; a column with `0 < |x_j| < typ_j / 100` is
-   * checked at its own scale instead); the complex-step drivers
+   * checked at its own scale instead). Noise counts three times `ε / t` (ε declared or
+   * estimated, t the smallest step); with none known (`FDVJP_NOISE_AUTO`), second
+   * differences in the band where three points cannot tell noise from curvature
+   * (root mean square at least `r^2` times f's change over the step rule's scale)
+   * count as possible noise, `2 rms / t`: this widens the bound of such exact
+   * functions up to about 1e5 times, and noise well below the curvature's second
+   * differences stays uncounted (`FDVJP_NOISE_OFF`: never counted); the complex-step drivers
    * `8 eps` times the size of each entry's terms (rounding; the truncation `h^2 f'''`
    * is negligible at their step); NaN where the computation gives no estimate for some
    * direction (`unbounded_directions` > 0), since the largest bound of the others

@@ -12,6 +12,7 @@ use super::function::Function;
 use super::fused;
 use super::group::{self, Choices};
 use super::learned;
+use super::noise;
 use super::options::{NoiseMode, Options};
 use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
@@ -98,6 +99,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             visit(item.j, &Column::entries(None, &d, 1.0))?;
         }
     }
+    noise::widen_bound(&mut p);
     p.finish();
     recycle(d);
     Ok(())

@@ -28,7 +28,9 @@ use super::derivative::move_to;
 use super::derivative::Direction;
 use super::error::FdError;
 use super::function::Function;
+use super::options::NoiseMode;
 use super::probe::Probe;
+use super::report::NoiseSource;
 use super::step::nominal_step;
 
 /// Evaluations one estimate makes.
@@ -64,6 +66,93 @@ const EVEN: f64 = 0.9;
 /// the others.
 pub(crate) fn spread_evenly(nonzero: usize, sum: f64, squares: f64) -> bool {
     nonzero as f64 * squares < (1.0 + EVEN * EVEN) * sum * sum
+}
+
+/// The noise share of an entry's error bound, in units of `ε / t` (ε the noise level, a
+/// standard deviation; t the step): each direction's bound counts `ε / t` once, and the
+/// call's bound takes `NOISE_SHARE` times it ([`widen_bound`]). Why: one entry's noise
+/// error is `(u(x+t) - u(x-t)) / 2t`, up to `√3 ε / t` for uniform noise (`2.1 ε / t` at
+/// three standard deviations of Gaussian noise), and an estimated ε may be 0.4 of the
+/// true one (`tests/noisy_random_points.rs`).
+const NOISE_SHARE: f64 = 3.0;
+
+/// The root mean square of the call's `|D2|` (weighted sums over outputs), in units of
+/// `r^2 M` (M the call's largest change of f over the step rule's scale), from which the
+/// noise f may carry unseen is counted in the bound ([`widen_bound`]): the lower edge of
+/// the band where three points cannot tell noise from curvature (the trigger's spread
+/// rule starts at 3.5). Hash noise of 3.2e-11 on a sum of sines reaches it at every one
+/// of 120 random points (n = 8, 20, 50), 1e-11 at about half; exact functions reach it
+/// too (random sums of sines of `tests/noisy_random_points.rs`'s `Exact`: 44%, cubics
+/// 15%, sums of exp or log 2%), and their bounds widen (up to 1.3e5 times).
+const UNSEEN_BAND: f64 = 1.0;
+
+/// The possible noise error of an entry, in units of `rms |D2| / t`: noise of amplitude ε
+/// (uniform, standard deviation `ε / √3`) gives `E D2^2 = 2 ε^2`, or `4/3 ε^2` where f(x)'s
+/// own noise is near 0, so `ε <= 0.87 rms |D2|`; an entry's noise error is at most
+/// `ε / t`, and 8 directions estimate the root mean square within a factor of about 2
+/// (1.5 left one of 40 points at n = 8 uncovered, by 5%).
+const UNSEEN_SHARE: f64 = 2.0;
+
+/// At the end of a column loop, with the call's error bound recorded: widens it by what
+/// noise may add beyond the `ε / t` each direction counted. Only the bound changes:
+/// values, steps and evaluations are those of the call.
+///
+/// - A noise level known (declared or estimated): by `(NOISE_SHARE - 1) ε / t`, t the
+///   smallest step of the call and ε the outputs' levels weighted as the entries are.
+///   With `ε / t` alone the largest of 8 entries exceeded the bound at 2 of 40 random
+///   points (hash noise of 1e-9 estimated, n = 8; by 19%).
+/// - None known, under [`NoiseMode::Auto`]: by [`UNSEEN_SHARE`] `rms |D2| / t` where the
+///   root mean square of the call's second differences is at least [`UNSEEN_BAND`] `r^2
+///   M`, as if all of it were noise. Three points per direction cannot tell noise from
+///   curvature by size, and the trigger only fires well above this band: hash noise of
+///   3.2e-11..1e-10 that it missed lost 1e-6..1.6e-5 at the plain step where the bound
+///   said 1e-10 (1.6e4 times too low; `tests/noisy_report_bound.rs`). Noise well below
+///   the curvature's second differences (hash noise of 1e-13..1e-11 on a sum of sines,
+///   errors 1e-8..1.4e-6) stays unseen and uncounted: counting it would widen every
+///   exact function's bound about 2e4 times (a quadratic's, exact to rounding, to 1e-5
+///   of its derivative). [`NoiseMode::Off`] keeps the exact-function bound.
+pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) {
+    let bound = p.report.error_bound;
+    if !bound.is_finite() || p.report.unbounded > 0 {
+        return;
+    }
+    let (opts, x) = (p.opts, p.x);
+    let smallest_step = || {
+        (0..x.len())
+            .map(|j| nominal_step(opts, x, j))
+            .fold(f64::INFINITY, f64::min)
+            * p.step_scale.max(1.0)
+    };
+    let noise = if p.report.noise_source == NoiseSource::None {
+        let count = p.second_difference_count;
+        if opts.noise_mode() != NoiseMode::Auto || count == 0 {
+            return;
+        }
+        let rms = (p.second_difference_squares / count as f64).sqrt();
+        let r = opts
+            .relative_step()
+            .unwrap_or_else(|| opts.scheme().default_relative_step());
+        if rms.is_nan() || rms < UNSEEN_BAND * r * r * p.max_change {
+            return;
+        }
+        UNSEEN_SHARE * rms
+    } else {
+        let level = match p.weights {
+            Some(w) => p
+                .report
+                .noise
+                .iter()
+                .zip(w)
+                .map(|(e, v)| e * v.abs())
+                .sum::<f64>(),
+            None => p.report.noise.iter().fold(0.0f64, |a, &e| a.max(e)),
+        };
+        (NOISE_SHARE - 1.0) * level
+    };
+    let t = smallest_step();
+    if noise > 0.0 && t > 0.0 && t.is_finite() {
+        p.report.error_bound = bound + noise / t;
+    }
 }
 
 /// Per output, the estimated noise (standard deviation) of f, or `None` where the table
