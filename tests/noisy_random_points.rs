@@ -152,6 +152,36 @@ fn the_default_on_solvers_at_random_points() {
     }
 }
 
+/// Hash noise of 3.2e-10 (the plain step loses 4e-5) at n = 8..11, 40 random points each:
+/// the default notices it at all points but one, with its error then within 10 σ^(2/3).
+/// Before the loud spread rule (`noise::loud_spread`) the evenness test of the spread rule
+/// let 6 of these 160 keep the plain step (errors 88..135 σ^(2/3)). The one left (n = 8,
+/// 108 σ^(2/3)) has a column with `|x_j| < 0.01`, refined after the trigger, so only 7
+/// directions count for the spread rules, which ask for 8 (exact sums of 5..6 sines reach
+/// the loud rule's root mean square, simulated).
+#[test]
+fn the_default_notices_hash_noise_of_3e_10_at_small_n() {
+    let mut rng = Rng::new(1620);
+    let eps = 3.2e-10;
+    let best = (eps / 3f64.sqrt()).powf(2.0 / 3.0);
+    let f = move |x: &[f64], y: &mut [f64]| y[0] = noisy::hash_noisy(x, eps);
+    let mut missed = Vec::new();
+    for n in 8..12 {
+        for _ in 0..40 {
+            let x = point(&mut rng, n);
+            let want = noisy::gradient(noisy::smooth_sum, &x);
+            let (err, evals, estimated) = run(&f, &x, &[1.0], &want, &Options::new());
+            assert!(evals <= 2 * (2 * n + 1) + 12, "n {n}: {evals} evaluations");
+            if estimated {
+                assert!(err <= 10.0 * best, "n {n}: {err:e} at {x:?}");
+            } else {
+                missed.push((n, err / best));
+            }
+        }
+    }
+    assert!(missed.len() <= 1, "missed (n, error / σ^(2/3)): {missed:?}");
+}
+
 /// A direction the default refines (x_j far below its typical magnitude: log|x| at
 /// 1e-4..1e-2 refined down, cos at 1e-6..1e-4 whose rounding swamps f' grows its step) is
 /// refined after the noise trigger has spoken when nothing is known of the noise
@@ -211,7 +241,9 @@ fn refinements_left_until_the_trigger_are_unchanged() {
         for (a, b) in [(&rv0, &rv1), (&rj0, &rj1)] {
             assert_eq!(a.refined_large, b.refined_large, "at {x:?}");
             assert_eq!(a.refined_rounding, b.refined_rounding, "at {x:?}");
-            assert_eq!(a.error_bound.to_bits(), b.error_bound.to_bits(), "at {x:?}");
+            // The default's bound may count possible noise on top (`noise::widen_bound`:
+            // none is known, and the second differences may reach its band); never less.
+            assert!(b.error_bound >= a.error_bound, "at {x:?}");
             assert_eq!(b.noise_source, NoiseSource::None, "at {x:?}");
         }
         refined += rv1.refined_large + rv1.refined_rounding;

@@ -344,10 +344,12 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
     let strong = noisy >= 2 && 4 * noisy >= directions;
     let weak = faint >= FAINT_DIRECTIONS && 4 * faint >= directions;
     let (count, square) = (p.second_difference_count, p.second_difference_squares);
+    let (nonzero, sum) = (p.second_difference_nonzero, p.second_difference_sum);
     let spread = count >= SPREAD_DIRECTIONS
         && square > (SPREAD * unit).powi(2) * count as f64
-        && noise::spread_evenly(p.second_difference_nonzero, p.second_difference_sum, square);
-    if !(strong || weak || spread) {
+        && noise::spread_evenly(nonzero, sum, square);
+    let loud = noise::loud_spread(count, nonzero, sum, square, unit);
+    if !(strong || weak || spread || loud) {
         return Ok(false);
     }
     p.noise_tried = true;
