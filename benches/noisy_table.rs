@@ -76,6 +76,56 @@ const LEVELS: [f64; 7] = [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6];
 /// Points of the sweep.
 const POINTS: usize = 50;
 
+/// x in [-1, 1)^n from the linear congruential sequence at `state` (the tables'
+/// reproducible random points).
+fn random_point(state: &mut u64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            *state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (*state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// The default over random points: how many estimated the noise, the errors / `best`
+/// (sorted) and the evaluations.
+struct Sweep {
+    estimated: usize,
+    ratios: Vec<f64>,
+    evals: Vec<usize>,
+}
+
+/// The default's VJP of the hash-noise function `f` at `points` random points of
+/// [-1, 1)^n ([`random_point`]); `also(x, exact gradient)` runs after each, for the other
+/// columns of a table.
+fn default_sweep(
+    f: &dyn Fn(&[f64], &mut [f64]),
+    n: usize,
+    points: usize,
+    state: &mut u64,
+    best: f64,
+    mut also: impl FnMut(&[f64], &[f64]),
+) -> Sweep {
+    let mut d = Sweep {
+        estimated: 0,
+        ratios: Vec::new(),
+        evals: Vec::new(),
+    };
+    for _ in 0..points {
+        let x = random_point(state, n);
+        let want = noisy::gradient(noisy::smooth_sum, &x);
+        let (e, count) = counted_vjp(f, &x, &[1.0], &want, &Options::new());
+        d.estimated += usize::from(last_report().noise_source == NoiseSource::Estimated);
+        d.ratios.push(e / best);
+        d.evals.push(count);
+        also(&x, &want);
+    }
+    d.ratios.sort_by(f64::total_cmp);
+    d
+}
+
 /// The default and the estimate mode at [`POINTS`] pseudo-random points in [-1, 1)^n (each
 /// its own draw of the hash noise): how often the default estimated the noise, its error
 /// against σ^(2/3) (σ = ε/√3, the noise's standard deviation; median and worst), its
@@ -89,31 +139,17 @@ fn hash_sweep() {
         let best = sigma.powf(2.0 / 3.0);
         let f = move |x: &[f64], y: &mut [f64]| y[0] = noisy::hash_noisy(x, eps);
         let mut state: u64 = 2026;
-        let (mut triggered, mut ratios, mut evals) = (0, Vec::new(), Vec::new());
         let (mut est_worst, mut lo, mut hi) = (0.0f64, f64::INFINITY, 0.0f64);
-        for _ in 0..POINTS {
-            let x: Vec<f64> = (0..N)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6_364_136_223_846_793_005)
-                        .wrapping_add(1_442_695_040_888_963_407);
-                    (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-                })
-                .collect();
-            let want = noisy::gradient(noisy::smooth_sum, &x);
-            let (e, n) = counted_vjp(&f, &x, &[1.0], &want, &Options::new());
-            triggered += usize::from(last_report().noise_source == NoiseSource::Estimated);
-            ratios.push(e / best);
-            evals.push(n);
+        let d = default_sweep(&f, N, POINTS, &mut state, best, |x, want| {
             let mut estimate = Options::new();
             estimate.set_noise_mode(NoiseMode::Estimate);
-            let (e, _) = counted_vjp(&f, &x, &[1.0], &want, &estimate);
+            let (e, _) = counted_vjp(&f, x, &[1.0], want, &estimate);
             est_worst = est_worst.max(e / best);
             let r = last_report().noise[0] / sigma;
             lo = lo.min(r);
             hi = hi.max(r);
-        }
-        ratios.sort_by(f64::total_cmp);
+        });
+        let (triggered, ratios, evals) = (d.estimated, d.ratios, d.evals);
         println!(
             "| {eps:.0e} | {triggered}/{POINTS} | {:.1} ({:.1}) | {}..{} | {est_worst:.1} | {lo:.2}..{hi:.2} |",
             ratios[POINTS / 2],
@@ -147,26 +183,12 @@ fn trigger_table() {
         let mut plain_errors = Vec::new();
         for (s, &n) in SIZES.iter().enumerate() {
             let mut state: u64 = 0x5eed_0000 + 1000 * k as u64 + s as u64;
-            let (mut estimated, mut ratios, mut evals) = (0, Vec::new(), Vec::new());
-            for _ in 0..POINTS {
-                let x: Vec<f64> = (0..n)
-                    .map(|_| {
-                        state = state
-                            .wrapping_mul(6_364_136_223_846_793_005)
-                            .wrapping_add(1_442_695_040_888_963_407);
-                        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-                    })
-                    .collect();
-                let want = noisy::gradient(noisy::smooth_sum, &x);
-                let (e, count) = counted_vjp(&f, &x, &[1.0], &want, &Options::new());
-                estimated += usize::from(last_report().noise_source == NoiseSource::Estimated);
-                ratios.push(e / best);
-                evals.push(count);
+            let d = default_sweep(&f, n, POINTS, &mut state, best, |x, want| {
                 if n == 20 {
-                    plain_errors.push(counted_vjp(&f, &x, &[1.0], &want, &plain).0);
+                    plain_errors.push(counted_vjp(&f, x, &[1.0], want, &plain).0);
                 }
-            }
-            ratios.sort_by(f64::total_cmp);
+            });
+            let (estimated, ratios, evals) = (d.estimated, d.ratios, d.evals);
             cells.push(format!(
                 "{}%, {:.1} ({:.1}), {}..{}",
                 100 * estimated / POINTS,
