@@ -157,8 +157,45 @@ fn unbounded() {
     );
 }
 
+/// The cos goal row over 40 random draws (seeds 1000..1040) of 40 cosines, `x_j`
+/// log-uniform in 1e-7..1e-6, central: the worst entry of each draw, summarized.
+fn cos_draws() {
+    let mut worst = Vec::new();
+    let mut evaluations = Vec::new();
+    for seed in 1000..1040u64 {
+        let x: Vec<f64> = uniforms(seed, N)
+            .iter()
+            .map(|u| (1e-7f64.ln() + u * 10f64.ln()).exp())
+            .collect();
+        let f = |x: &[f64], y: &mut [f64]| {
+            y[0] = x.iter().map(|v| v.cos()).sum();
+            Ok(())
+        };
+        let g = fd::vjp(&f, &x, &[1.0], &Options::new()).unwrap();
+        let e = g
+            .iter()
+            .zip(&x)
+            .map(|(a, xj)| ((a + xj.sin()) / xj.sin()).abs())
+            .fold(0.0, f64::max);
+        worst.push(e);
+        evaluations.push(last_report().evaluations);
+    }
+    worst.sort_by(f64::total_cmp);
+    evaluations.sort_unstable();
+    println!();
+    println!(
+        "cos, 40 draws of {N} at 1e-7..1e-6: worst {:.2e}, median {:.2e}, above 1e-5: {}, evaluations {}..{}",
+        worst[39],
+        worst[20],
+        worst.iter().filter(|&&e| e > 1e-5).count(),
+        evaluations[0],
+        evaluations[39]
+    );
+}
+
 fn main() {
     badly_scaled();
+    cos_draws();
     inflection();
     unbounded();
 }

@@ -49,8 +49,9 @@
 //!   from curvature by three points per direction: declare it or use
 //!   `NoiseMode::Estimate`.
 //! - **rounding swamps the difference**: `|x_j| < typ_j / 1e3` and `eps ρ > 1e-8 |D1|`
-//!   (cos near 0: f ≈ 1, f' ≈ 1e-7). The step grows tenfold up to three times (2
-//!   evaluations each) while the truncation seen between levels stays below rounding.
+//!   (cos near 0: f ≈ 1, f' ≈ 1e-7). The step grows tenfold up to four times (2
+//!   evaluations each) while the truncation seen between levels stays below rounding,
+//!   then is extrapolated from the level where truncation shows (`grow.rs`, 2 more).
 //! - **own scale unseen**: nothing above, and some moved element has `0 < |x_j| < typ_j /
 //!   100`: f may vary on x_j's own scale at an inflection point, where D2 vanishes. One
 //!   more stencil at `r |x_j|` decides (`own_scale.rs`, 2 evaluations): the plain value
@@ -92,8 +93,10 @@ use super::probe::Probe;
 use super::quantum;
 use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
+use grow::grow;
 
 mod exact;
+mod grow;
 #[cfg(test)]
 mod need_tests;
 mod own_scale;
@@ -125,9 +128,6 @@ const SMALL_X: f64 = 100.0;
 const FAR_BELOW: f64 = 1e3;
 /// Relative rounding error of D1 above which the step grows.
 const ROUNDING: f64 = 1e-8;
-/// Growth factor of the rounding refinement, and its number of levels.
-const GROW: f64 = 10.0;
-const GROW_LEVELS: i32 = 3;
 /// The noise step is used when it is at least this multiple of the plain step.
 const NOISE_SIGNIFICANT: f64 = 1.5;
 /// ... and when the noise is at least this many times `eps` relative to f's size: below,
@@ -1127,62 +1127,4 @@ fn shrink_from<F: Function + ?Sized>(
         bounds[i] = bounds[i].min(checked);
     }
     Ok(bounds)
-}
-
-/// Grows the step tenfold up to [`GROW_LEVELS`] times while the truncation seen between
-/// levels stays below their rounding; per output keeps the value with the smallest
-/// estimated error. Returns the per-output bounds.
-fn grow<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t: f64,
-    out: &mut [f64],
-) -> Result<Vec<f64>, FdError> {
-    let eps = f64::EPSILON;
-    let m = out.len();
-    let plain_d = out.to_vec();
-    let mut prev = Level::take(p, t, out);
-    let mut best: Vec<(f64, f64, f64)> = (0..m)
-        .map(|i| {
-            (
-                eps * prev.mag[i] + noise_of(p, i) / t,
-                plain_d[i],
-                prev.mag[i],
-            )
-        })
-        .collect();
-    for k in 1..=GROW_LEVELS {
-        let tk = dir.step(p.x, t * GROW.powi(k));
-        if !try_central(p, dir, tk, out)? {
-            break;
-        }
-        let level = Level::take(p, tk, out);
-        let mut truncation_shows = false;
-        #[allow(clippy::needless_range_loop)] // four arrays indexed together
-        for i in 0..m {
-            let round = eps * (level.mag[i] + prev.mag[i]);
-            let trunc = ((level.d[i] - prev.d[i]).abs() - round).max(0.0)
-                / (1.0 - (prev.t / level.t).powi(2));
-            truncation_shows |= trunc > eps * level.mag[i];
-            let e = trunc + eps * level.mag[i] + noise_of(p, i) / level.t;
-            if e < best[i].0 {
-                best[i] = (e, level.d[i], level.mag[i]);
-            }
-        }
-        prev = level;
-        if truncation_shows {
-            break;
-        }
-    }
-    for (o, (_, v, _)) in out.iter_mut().zip(&best) {
-        *o = *v;
-    }
-    // The levels are weighed on `eps |f|` (the plain value wins ties), but the bound takes
-    // the rounding of f computed from terms larger than itself ([`ROUNDING_SAFETY`]): a sum
-    // of 40 cosines near 0 rounds at 4 times `eps |f|`, and its grown step's error (6e-12)
-    // was reported as 1.5e-12.
-    Ok(best
-        .into_iter()
-        .map(|(e, _, mag)| e + (ROUNDING_SAFETY - 1.0) * eps * mag)
-        .collect())
 }

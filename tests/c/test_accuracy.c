@@ -116,13 +116,15 @@ static void test_adaptive(void)
     calls = 0;
     CHECK_STATUS(fdvjp_vjp(cfg, cosine, &calls, &x, 1, 1, &v, &fixed), FDVJP_OK);
     /* cos near 0 is refined by default: rounding swamps the plain step, which grows
-     * tenfold three times (2 evaluations per level); within 1e-7, inside its bound.
-     * (Before, cos alone counted as a step too large and was refined down to x's own
-     * scale, where the levels see only rounding, and the plain value was kept.) */
-    CHECK_INT(calls, 1 + 2 + 6);
+     * tenfold until truncation shows, here three times (2 evaluations per level), then
+     * one central difference at half that level's step removes the h^2 term (2 more,
+     * src/fd/refine/grow.rs); within 1e-7, inside its bound. (Before, cos alone
+     * counted as a step too large and was refined down to x's own scale, where the
+     * levels see only rounding, and the plain value was kept.) */
+    CHECK_INT(calls, 1 + 2 + 6 + 2);
     fdvjp_report report;
     CHECK_STATUS(fdvjp_last_report(&report, sizeof report), FDVJP_OK);
-    CHECK(report.evaluations == 9);
+    CHECK(report.evaluations == 11);
     CHECK(fabs(fixed - want) <= report.error_bound);
     CHECK(fabs((fixed - want) / want) <= 1e-7);
 
