@@ -81,7 +81,11 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     let mut sweep = |p: &mut Probe<'_, '_, F>, first_pass: bool| {
         self::sweep(p, &directions, wants, &mut d, first_pass, &mut visit)
     };
-    if opts.noise_mode() == NoiseMode::Auto && p.report.noise_source == NoiseSource::None {
+    // With batches, directions are left too when no trigger is to speak: their first
+    // points then go to f together (`refine/ahead.rs`), with the same values.
+    if (opts.noise_mode() == NoiseMode::Auto && p.report.noise_source == NoiseSource::None)
+        || opts.batch() > 1
+    {
         p.deferred = Some(Vec::new());
     }
     sweep(&mut p, true)?;
@@ -92,7 +96,11 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         p.report.unbounded = 0;
         sweep(&mut p, false)?;
     } else {
-        // Not noisy: the directions left to refine, refined now.
+        // Not noisy: the directions left to refine, refined now (their first points
+        // evaluated together when f takes batches).
+        if let Some(items) = deferred.as_deref().filter(|_| opts.batch() > 1) {
+            refine::ahead::evaluate(&mut p, items)?;
+        }
         for item in deferred.iter().flatten() {
             resize(&mut d, m);
             refine::refine_deferred(&mut p, item, &mut d)?;

@@ -44,7 +44,8 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// Axis directions to refine (`refine.rs`) left until the noise trigger has spoken, in
     /// the first pass of a column loop under `NoiseMode::Auto` (`None` elsewhere): a noisy
     /// f makes large second differences, and the second pass at the noise step would
-    /// redo them anyway.
+    /// redo them anyway. With batches, under every mode: their first points are then
+    /// evaluated together (`refine/ahead.rs`).
     pub deferred: Option<Vec<refine::Deferred>>,
     /// The largest (weighted) change of f over the step rule's scale, `sum_i |v_i|
     /// max(0.01 |f_i|, |D1_i| t / r)`, over the directions of this pass (central stencils).

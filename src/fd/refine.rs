@@ -95,6 +95,7 @@ use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 use grow::grow;
 
+pub(crate) mod ahead;
 mod exact;
 mod grow;
 #[cfg(test)]

@@ -33,7 +33,7 @@ use std::cmp::Ordering;
 /// (6e-2 for `typ_j = 1`), where a function varying on the scale typ_j shows its
 /// truncation (`t^2 / 6 = 6e-4` of f' for cos) far above the rounding, which the
 /// extrapolation needs.
-const GROW: f64 = 10.0;
+pub(super) const GROW: f64 = 10.0;
 const GROW_LEVELS: i32 = 4;
 
 /// How many times the single-scale estimate of the extrapolation's remaining truncation
