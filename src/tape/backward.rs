@@ -44,10 +44,11 @@ pub(crate) struct Adjoints {
 }
 
 impl Adjoints {
-    /// No gradients yet, with the bookkeeping buffers `kept` (see [`spare`]).
-    pub fn new(kept: &mut spare::Bookkeeping) -> Self {
+    /// No gradients yet, with the bookkeeping buffers `kept` and the arena `adjoints`
+    /// (see [`spare`]).
+    pub fn new(kept: &mut spare::Bookkeeping, adjoints: Vec<f64>) -> Self {
         Self {
-            adjoints: Vec::new(),
+            adjoints,
             touched: std::mem::take(&mut kept.touched),
             grads: std::mem::take(&mut kept.grads),
             grad_at: std::mem::take(&mut kept.grad_at),
@@ -55,11 +56,12 @@ impl Adjoints {
         }
     }
 
-    /// Moves the bookkeeping buffers into `kept`.
-    pub fn give(&mut self, kept: &mut spare::Bookkeeping) {
+    /// Moves the bookkeeping buffers into `kept`, and gives the adjoint arena.
+    pub fn give(&mut self, kept: &mut spare::Bookkeeping) -> Vec<f64> {
         kept.touched = std::mem::take(&mut self.touched);
         kept.grads = std::mem::take(&mut self.grads);
         kept.grad_at = std::mem::take(&mut self.grad_at);
+        std::mem::take(&mut self.adjoints)
     }
 
     /// Forgets the gradients of the last backward.

@@ -61,13 +61,13 @@ impl Default for Tape {
 impl Tape {
     /// An empty tape.
     pub fn new() -> Self {
-        let mut kept = spare::take_bookkeeping();
+        let (mut kept, [values, adjoints]) = spare::take_for_tape();
         Self {
             serial: next_serial(),
             nodes: std::mem::take(&mut kept.nodes),
-            values: Vec::new(),
+            values,
             used: 0,
-            backward: Adjoints::new(&mut kept),
+            backward: Adjoints::new(&mut kept, adjoints),
             replay: ReplayArena::default(),
             stale: false,
         }
@@ -387,10 +387,12 @@ impl Drop for Tape {
             nodes: std::mem::take(&mut self.nodes),
             ..Default::default()
         };
-        self.backward.give(&mut kept);
-        spare::give_bookkeeping(kept);
-        spare::give_arena(std::mem::take(&mut self.values));
-        spare::give_arena(std::mem::take(&mut self.replay.values));
-        spare::give_arena(std::mem::take(&mut self.backward.adjoints));
+        let adjoints = self.backward.give(&mut kept);
+        let arenas = [
+            std::mem::take(&mut self.values),
+            std::mem::take(&mut self.replay.values),
+            adjoints,
+        ];
+        spare::give_from_tape(kept, arenas);
     }
 }

@@ -27,8 +27,46 @@ const ARENAS: usize = 4;
 const SMALL: usize = 1 << 12;
 
 thread_local! {
-    static SPARES: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
-    static BOOKKEEPING: RefCell<Option<Bookkeeping>> = const { RefCell::new(None) };
+    static KEPT: RefCell<Kept> = const {
+        RefCell::new(Kept {
+            arenas: Vec::new(),
+            bookkeeping: None,
+        })
+    };
+}
+
+/// What the thread keeps, in one thread-local (each access to one costs a call into the
+/// dynamic loader's TLS lookup from the shared library).
+struct Kept {
+    arenas: Vec<Vec<f64>>,
+    bookkeeping: Option<Bookkeeping>,
+}
+
+impl Kept {
+    /// The largest kept arena, or a new one without memory.
+    fn take_arena(&mut self) -> Vec<f64> {
+        let best = (0..self.arenas.len()).max_by_key(|&k| self.arenas[k].capacity());
+        best.map_or_else(Vec::new, |k| self.arenas.swap_remove(k))
+    }
+
+    /// Keeps `v` when there is room (its capacity was checked by [`give_arena`]'s rule).
+    fn give_arena(&mut self, v: Vec<f64>) {
+        if v.capacity() == 0 || v.capacity() > KEEP {
+            return;
+        }
+        let kept: usize = self.arenas.iter().map(Vec::capacity).sum();
+        if self.arenas.len() < ARENAS && kept + v.capacity() <= KEEP {
+            self.arenas.push(v);
+        }
+    }
+}
+
+/// `f` of what the thread keeps; `None` while the thread exits, or from inside another
+/// access (never, but then nothing is taken or kept).
+fn with_kept<R>(f: impl FnOnce(&mut Kept) -> R) -> Option<R> {
+    KEPT.try_with(|k| k.try_borrow_mut().ok().map(|mut k| f(&mut k)))
+        .ok()
+        .flatten()
 }
 
 /// The small buffers of a tape besides its arenas, all empty: a tape of length 10 spent
@@ -41,44 +79,51 @@ pub(crate) struct Bookkeeping {
     pub grads: Vec<f64>,
 }
 
-/// The bookkeeping buffers the last tape dropped on this thread left, or new ones.
-pub(crate) fn take_bookkeeping() -> Bookkeeping {
-    let kept = BOOKKEEPING.try_with(|b| b.try_borrow_mut().ok().and_then(|mut b| b.take()));
-    kept.ok().flatten().unwrap_or_default()
+impl Bookkeeping {
+    /// Whether it is small enough to keep.
+    fn small(&self) -> bool {
+        self.nodes.capacity() <= SMALL
+            && self.touched.capacity() <= SMALL
+            && self.grad_at.capacity() <= SMALL
+            && self.grads.capacity() <= SMALL
+    }
 }
 
-/// Keeps a dropped tape's bookkeeping buffers (emptied) for the next tape on this thread,
-/// unless they are large.
-pub(crate) fn give_bookkeeping(mut b: Bookkeeping) {
-    let small = b.nodes.capacity() <= SMALL
-        && b.touched.capacity() <= SMALL
-        && b.grad_at.capacity() <= SMALL
-        && b.grads.capacity() <= SMALL;
-    if !small {
-        return;
+/// What a new tape starts with, in one access: the bookkeeping buffers the last tape
+/// dropped on this thread left (or new ones), and two arenas (for its values and its
+/// adjoints; new ones without memory when none is kept).
+pub(crate) fn take_for_tape() -> (Bookkeeping, [Vec<f64>; 2]) {
+    with_kept(|k| {
+        let b = k.bookkeeping.take().unwrap_or_default();
+        let values = k.take_arena();
+        (b, [values, k.take_arena()])
+    })
+    .unwrap_or_default()
+}
+
+/// Keeps a dropped tape's bookkeeping buffers (emptied, unless they are large) and arenas
+/// for the next tape on this thread, in one access.
+pub(crate) fn give_from_tape(mut b: Bookkeeping, arenas: [Vec<f64>; 3]) {
+    let keep = b.small();
+    if keep {
+        b.nodes.clear();
+        b.touched.clear();
+        b.grad_at.clear();
+        b.grads.clear();
     }
-    b.nodes.clear();
-    b.touched.clear();
-    b.grad_at.clear();
-    b.grads.clear();
-    let _ = BOOKKEEPING.try_with(|slot| {
-        if let Ok(mut slot) = slot.try_borrow_mut() {
-            *slot = Some(b);
+    with_kept(|k| {
+        if keep {
+            k.bookkeeping = Some(b);
+        }
+        for v in arenas {
+            k.give_arena(v);
         }
     });
 }
 
 /// An empty arena: the largest the thread kept, else a new one without memory.
 pub(crate) fn take_arena() -> Vec<f64> {
-    let kept = SPARES.try_with(|s| {
-        let mut s = s.try_borrow_mut().ok()?;
-        let best = (0..s.len()).max_by_key(|&k| s[k].capacity())?;
-        Some(s.swap_remove(best))
-    });
-    match kept {
-        Ok(Some(v)) => v,
-        _ => Vec::new(),
-    }
+    with_kept(Kept::take_arena).unwrap_or_default()
 }
 
 /// Keeps `v` for a later [`take_arena`] on this thread when there is room. Its contents
@@ -88,12 +133,5 @@ pub(crate) fn give_arena(v: Vec<f64>) {
     if v.capacity() == 0 || v.capacity() > KEEP {
         return;
     }
-    let _ = SPARES.try_with(|s| {
-        if let Ok(mut s) = s.try_borrow_mut() {
-            let kept: usize = s.iter().map(Vec::capacity).sum();
-            if s.len() < ARENAS && kept + v.capacity() <= KEEP {
-                s.push(v);
-            }
-        }
-    });
+    with_kept(|k| k.give_arena(v));
 }
