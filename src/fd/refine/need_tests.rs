@@ -53,11 +53,15 @@ fn sums(g: &mut Rng, t: f64) -> Sums {
     }
 }
 
+/// Random draws of the property test below: fewer under Miri, which runs the unit tests
+/// of `fd` in CI about a thousand times slower (200,000 draws there took over 20 minutes).
+const DRAWS: usize = if cfg!(miri) { 1_000 } else { 200_000 };
+
 #[test]
 fn a_direction_need_sends_to_the_sums_is_never_refined() {
     let mut g = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut sums_seen, mut refined_seen) = (0, 0);
-    for case in 0..200_000 {
+    for case in 0..DRAWS {
         let n = 1 + case % 3;
         let j = case % n;
         let mut opts = Options::new();
@@ -102,8 +106,8 @@ fn a_direction_need_sends_to_the_sums_is_never_refined() {
     }
     // The draws reach both sides.
     assert!(
-        sums_seen > 50_000 && refined_seen > 50_000,
-        "{sums_seen} {refined_seen}"
+        sums_seen > DRAWS / 4 && refined_seen > DRAWS / 4,
+        "{sums_seen} {refined_seen} of {DRAWS}"
     );
 }
 
