@@ -118,3 +118,18 @@ pub(crate) fn zeros_2d(rows: usize, cols: usize, what: &'static str) -> Result<V
     })?;
     zeros(len, what)
 }
+
+/// Empty room for `points` points of `n` coordinates each, reserved fallibly: the batch
+/// size is the caller's (any `size_t`), so a batch's planned points may not fit in memory,
+/// and that must be `OutOfMemory` before f is called, not an abort. `points` is `None`
+/// when the caller's count already overflowed.
+pub(crate) fn batch_points(points: Option<usize>, n: usize) -> Result<Vec<f64>, FdError> {
+    let len = points.and_then(|p| p.checked_mul(n));
+    let mut xs = Vec::new();
+    len.and_then(|len| xs.try_reserve_exact(len).ok())
+        .ok_or(FdError::OutOfMemory {
+            what: "the points of a batch",
+            elements: len.unwrap_or(usize::MAX),
+        })?;
+    Ok(xs)
+}

@@ -2,7 +2,7 @@
 //! each `e_j` (or along each group of structurally orthogonal columns when a sparsity
 //! pattern is known), handed to a visitor and then forgotten, so memory stays O(n + m).
 
-use super::alloc::{recycle, resize};
+use super::alloc::{self, recycle, resize};
 use super::column::{Column, Wants};
 use super::derivative::Direction;
 use super::directional::directional;
@@ -315,18 +315,8 @@ pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
     chunk: &[(Direction<'_>, f64)],
     choices: Option<&Choices>,
 ) -> Result<(), FdError> {
-    // The batch size is the caller's (any size_t), so the planned points may not fit in
-    // memory: reserve them fallibly, before f is called.
-    let len = chunk
-        .len()
-        .checked_mul(points_per_direction(opts))
-        .and_then(|p| p.checked_mul(x.len()));
-    let mut xs = Vec::new();
-    len.and_then(|len| xs.try_reserve_exact(len).ok())
-        .ok_or(FdError::OutOfMemory {
-            what: "the points of a batch",
-            elements: len.unwrap_or(usize::MAX),
-        })?;
+    let points = chunk.len().checked_mul(points_per_direction(opts));
+    let mut xs = alloc::batch_points(points, x.len())?;
     let mut owner = Vec::new();
     for (k, &(dir, t0)) in chunk.iter().enumerate() {
         match (dir, choices) {

@@ -83,7 +83,7 @@
 //! plain rule; used only when `c > 1.5` (and at most `0.1 / r`), so refining never walks
 //! down into a function's noise.
 
-use super::alloc::scratch_for;
+use super::alloc::{self, scratch_for};
 use super::derivative::{apply, fits, Direction};
 use super::error::FdError;
 use super::function::Function;
@@ -975,18 +975,31 @@ struct Level {
 
 impl Level {
     /// The values left in `out` and the workspace by the stencil just applied at `t`.
-    fn take<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, out: &[f64]) -> Self {
+    /// Its four vectors of m are allocated fallibly ([`alloc::zeros`]): m is the
+    /// caller's, and a refinement must fail with `OutOfMemory`, not abort the host.
+    fn take<F: Function + ?Sized>(
+        p: &Probe<'_, '_, F>,
+        t: f64,
+        out: &[f64],
+    ) -> Result<Self, FdError> {
         let m = out.len();
-        Self {
-            t,
-            d: out.to_vec(),
-            mag: p.ws.magnitude[..m].to_vec(),
-            second: p.ws.second[..m].to_vec(),
+        let copy = |from: &[f64], what| -> Result<Vec<f64>, FdError> {
+            let mut v = alloc::zeros(m, what)?;
+            v.copy_from_slice(&from[..m]);
+            Ok(v)
+        };
+        let mut grid = alloc::zeros(m, "a refinement level's grid")?;
+        for (i, g) in grid.iter_mut().enumerate() {
             // The last point's difference from f(x) and the sum of the two at ±t.
-            grid: (0..m)
-                .map(|i| quantum::grid([p.ws.y[i] - p.y0[i], p.ws.second[i]]))
-                .collect(),
+            *g = quantum::grid([p.ws.y[i] - p.y0[i], p.ws.second[i]]);
         }
+        Ok(Self {
+            t,
+            d: copy(out, "a refinement level's values")?,
+            mag: copy(&p.ws.magnitude, "a refinement level's rounding scales")?,
+            second: copy(&p.ws.second, "a refinement level's second differences")?,
+            grid,
+        })
     }
 }
 
@@ -1030,7 +1043,7 @@ fn shrink<F: Function + ?Sized>(
     stencil: &Placed,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
-    let plain = Level::take(p, t, out);
+    let plain = Level::take(p, t, out)?;
     let plain_b = plain_bound(p, t, out);
     shrink_from(p, dir, (plain, plain_b), target, stencil, None, out)
 }
@@ -1055,7 +1068,7 @@ fn shrink_from<F: Function + ?Sized>(
         if tk >= t || tk.is_nan() || !try_stencil(p, dir, tk, stencil, out)? {
             break;
         }
-        levels.push(Level::take(p, tk, out));
+        levels.push(Level::take(p, tk, out)?);
     }
     out.copy_from_slice(&plain.d);
     let [l1, l2] = &levels[..] else {

@@ -19,6 +19,7 @@
 //!
 //! [`Evaluator::eval_ahead`]: super::super::evaluator::Evaluator::eval_ahead
 
+use super::super::alloc;
 use super::super::derivative::{fits, move_to, Direction};
 use super::super::error::FdError;
 use super::super::function::Function;
@@ -33,15 +34,8 @@ pub(crate) fn evaluate<F: Function + ?Sized>(
     items: &[Deferred],
 ) -> Result<(), FdError> {
     let (x, n, m) = (p.x, p.x.len(), p.y0.len());
-    // At most two levels of two points per direction; the batch may be large, so the
-    // room is reserved fallibly, before f is called.
-    let len = items.len().checked_mul(4 * n);
-    let mut xs = Vec::new();
-    len.and_then(|len| xs.try_reserve_exact(len).ok())
-        .ok_or(FdError::OutOfMemory {
-            what: "the points of a batch",
-            elements: len.unwrap_or(usize::MAX),
-        })?;
+    // At most two levels of two points per direction.
+    let mut xs = alloc::batch_points(items.len().checked_mul(4), n)?;
     let mut owner = Vec::new();
     for item in items {
         for e in first_steps(p, item) {

@@ -22,6 +22,7 @@
 //! predicts then keeps the level). Same 40 draws: worst entry 2.4e-6 (see
 //! `tests/fd_grow_extrapolated.rs`), for 10 evaluations per grown column instead of 6.
 
+use super::super::alloc;
 use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
@@ -60,7 +61,7 @@ pub(super) fn grow<F: Function + ?Sized>(
 ) -> Result<Vec<f64>, FdError> {
     let eps = f64::EPSILON;
     let m = out.len();
-    let mut prev = Level::take(p, t, out);
+    let mut prev = Level::take(p, t, out)?;
     let mut best: Vec<Best> = (0..m)
         .map(|i| Best {
             e: eps * prev.mag[i] + noise_of(p, i) / t,
@@ -76,8 +77,8 @@ pub(super) fn grow<F: Function + ?Sized>(
         if !try_central(p, dir, tk, out)? {
             break;
         }
-        let level = Level::take(p, tk, out);
-        let mut truncation = vec![0.0; m];
+        let level = Level::take(p, tk, out)?;
+        let mut truncation = alloc::zeros(m, "a grown level's truncation")?;
         let mut truncation_shows = false;
         for i in 0..m {
             let round = eps * (level.mag[i] + prev.mag[i]);
@@ -141,7 +142,7 @@ fn extrapolate<F: Function + ?Sized>(
     if !worth || th.partial_cmp(&top.t) != Some(Ordering::Less) || !try_central(p, dir, th, out)? {
         return Ok(());
     }
-    let half = Level::take(p, th, out);
+    let half = Level::take(p, th, out)?;
     let q = (half.t / top.t).powi(2);
     for (i, b) in best.iter_mut().enumerate() {
         let value = (half.d[i] - q * top.d[i]) / (1.0 - q);

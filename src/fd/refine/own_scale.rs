@@ -20,6 +20,7 @@
 //! already refined (log, sqrt, 1/x, exp(kx) near 0 all are) are not checked, nor are
 //! directions moving only well-scaled elements (`|x_j| >= typ_j / 100`, or `x_j = 0`).
 
+use super::super::alloc;
 use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
@@ -37,13 +38,13 @@ pub(super) fn level<F: Function + ?Sized>(
     stencil: &Placed,
 ) -> Result<Option<Level>, FdError> {
     let e = dir.step(p.x, target);
-    let mut d = vec![0.0; p.y0.len()];
+    let mut d = alloc::zeros(p.y0.len(), "an own-scale level")?;
     if e.partial_cmp(&t) != Some(std::cmp::Ordering::Less)
         || !try_stencil(p, dir, e, stencil, &mut d)?
     {
         return Ok(None);
     }
-    Ok(Some(Level::take(p, e, &d)))
+    Ok(Some(Level::take(p, e, &d)?))
 }
 
 /// The rounding (and noise) error of the own-scale level's output `i`: how far from the
@@ -67,7 +68,7 @@ pub(super) fn check<F: Function + ?Sized>(
     reuse: bool,
     out: &mut [f64],
 ) -> Result<Option<Vec<f64>>, FdError> {
-    let plain = Level::take(p, t, out);
+    let plain = Level::take(p, t, out)?;
     let plain_b = plain_bound(p, t, out);
     let Some(level) = level(p, dir, t, target, stencil)? else {
         restore(p, &plain);

@@ -179,7 +179,7 @@ fn check<F: Function + ?Sized>(
     let dir = Direction::Group(&exact, sub);
     let unit = |j: usize| exact[j] / u[j];
     start(p, plain, mag, second, sub, scratch, unit);
-    let plain_level = Level::take(p, t, scratch);
+    let plain_level = Level::take(p, t, scratch)?;
     let plain_b = plain_bound(p, t, scratch);
     let Some(level) = own_scale::level(p, dir, t, c, &central())? else {
         return Ok(()); // the plain values and bounds stay
