@@ -43,6 +43,7 @@ import numpy as np
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching, mlir
 
+from .errors import NONFINITE_AT_X, NONFINITE_PERTURBED, FdvjpError
 from .policy import host_array, kind
 from .problem import Problem
 
@@ -211,10 +212,23 @@ class _Derived(HostFunction):
         self.base, self.mode, self.which, self.k = base, mode, which, k
 
     def call_point(self, leaves):
+        """The inner derivative at one point of the outer stencil. Where f itself is not
+        finite there (`FDVJP_NONFINITE_AT_X`) or no stencil of the inner derivative is
+        (`FDVJP_NONFINITE_PERTURBED`), the inner derivative does not exist: it is NaN, as
+        f would be, so that the outer difference falls back (one-sided, smaller steps) as
+        it does at a domain edge of f. Raising instead made the outer call fail:
+        `grad(grad(log))` at 1e-6 perturbs x by 6e-6 into log's NaN. At the outer's own x
+        a NaN still fails the outer call (`FDVJP_NONFINITE_AT_X`)."""
         x, extra = leaves[: self.k], leaves[self.k:]
-        if self.mode == "jvp":
-            return self.base.jvp_point(x, None, extra, self.which)
-        return self.base.vjp_point(x, None, extra, self.which)
+        try:
+            if self.mode == "jvp":
+                return self.base.jvp_point(x, None, extra, self.which)
+            return self.base.vjp_point(x, None, extra, self.which)
+        except FdvjpError as e:
+            if e.status not in (NONFINITE_AT_X, NONFINITE_PERTURBED):
+                raise
+            return [np.full(a.shape, np.nan, np.complex128 if kind(a.dtype) == "complex" else np.float64)
+                    for a in self.out_avals]
 
 
 # ------------------------------------------------------------------ primitives
