@@ -88,9 +88,15 @@ impl Plan {
         plan
     }
 
+    /// The offsets of the stencil's points other than x itself, in the order they are
+    /// evaluated.
+    pub(crate) fn offsets(&self) -> &[f64] {
+        &self.offsets[..self.points]
+    }
+
     /// [`super::derivative::fits`] along the axis `j` for this plan's stencil, from its
     /// reach.
-    fn fits(&self, opts: &Options, x: &[f64], j: usize, t: f64) -> bool {
+    pub(crate) fn fits(&self, opts: &Options, x: &[f64], j: usize, t: f64) -> bool {
         let (lo, hi) = (self.reach.0 * t, self.reach.1 * t);
         let xj = x[j];
         (xj + lo).is_finite()
@@ -234,7 +240,23 @@ fn with_sums<F: Function + ?Sized>(
     // The product's terms go to the workspace's output, which this path does not use
     // otherwise (its points are in `points`).
     let (stored, products) = (&p.ws.points[..plan.points * m], &mut p.ws.y);
-    let y0 = &p.y0;
+    column_sums(plan, (stored, &p.y0[..]), v, t, &p.report.noise, products)
+}
+
+/// [`with_sums`] from the stencil's outputs `stored` (the points other than x, point after
+/// point, m each) and `y0 = f(x)`; `noise` the outputs' noise levels (empty: none);
+/// `products` scratch of at least m entries (read only for `m >= LANES`). Shared with the
+/// small calls' flat path (`small.rs`), so that both compute every sum alike.
+#[inline]
+pub(crate) fn column_sums(
+    plan: &Plan,
+    (stored, y0): (&[f64], &[f64]),
+    v: &[f64],
+    t: f64,
+    noise: &[f64],
+    products: &mut [f64],
+) -> (f64, Sums) {
+    let m = v.len();
     let (r, k) = (plan.r, plan.consts);
     let terms = &plan.terms[..plan.count];
     let central = match *terms {
@@ -256,13 +278,10 @@ fn with_sums<F: Function + ?Sized>(
             (pass.dot, pass.totals())
         }
     };
-    let noise = if p.report.noise.is_empty() {
+    let noise = if noise.is_empty() {
         0.0
     } else {
-        v.iter()
-            .zip(&p.report.noise)
-            .map(|(v, e)| v.abs() * e)
-            .sum::<f64>()
+        v.iter().zip(noise).map(|(v, e)| v.abs() * e).sum::<f64>()
     };
     let sums = Sums {
         d2: total.d2,

@@ -39,6 +39,7 @@ mod report;
 mod richardson;
 mod richardson_start;
 mod scheme;
+pub(crate) mod small;
 mod sparsity;
 mod step;
 mod threaded;

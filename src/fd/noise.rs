@@ -28,7 +28,7 @@ use super::derivative::move_to;
 use super::derivative::Direction;
 use super::error::FdError;
 use super::function::Function;
-use super::options::NoiseMode;
+use super::options::{NoiseMode, Options};
 use super::probe::Probe;
 use super::report::NoiseSource;
 use super::step::nominal_step;
@@ -45,6 +45,37 @@ const AGREE: f64 = 1.5;
 /// The largest coefficient of variation (standard deviation over mean) of the nonzero
 /// `|D2|` of a call's directions that still reads as noise spread over every direction.
 const EVEN: f64 = 0.9;
+
+/// The noise a call with no noise known may carry unseen, in units of `1 / t` (the
+/// widening of [`widen_bound`] without the step), from its `count` second differences
+/// (`squares`: the sum of their squares) and its largest change `max_change`; `None` when
+/// it widens nothing (not [`NoiseMode::Auto`], no second difference, or below the band).
+/// Shared with the small calls' flat path (`small.rs`).
+pub(crate) fn unseen_noise(
+    opts: &Options,
+    (count, squares): (usize, f64),
+    max_change: f64,
+) -> Option<f64> {
+    if opts.noise_mode() != NoiseMode::Auto || count == 0 {
+        return None;
+    }
+    let rms = (squares / count as f64).sqrt();
+    let r = opts
+        .relative_step()
+        .unwrap_or_else(|| opts.scheme().default_relative_step());
+    if rms.is_nan() || rms < UNSEEN_BAND * r * r * max_change {
+        return None;
+    }
+    Some(UNSEEN_SHARE * rms)
+}
+
+/// The smallest nominal step of a call at x (before a noise step's scale), the `t` of
+/// [`widen_bound`].
+pub(crate) fn smallest_nominal_step(opts: &Options, x: &[f64]) -> f64 {
+    (0..x.len())
+        .map(|j| nominal_step(opts, x, j))
+        .fold(f64::INFINITY, f64::min)
+}
 
 /// Whether `nonzero` second differences `|D2|` (sum `sum`, sum of squares `squares`) are
 /// shared evenly enough between the directions to be noise: their coefficient of
@@ -117,25 +148,13 @@ pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) {
         return;
     }
     let (opts, x) = (p.opts, p.x);
-    let smallest_step = || {
-        (0..x.len())
-            .map(|j| nominal_step(opts, x, j))
-            .fold(f64::INFINITY, f64::min)
-            * p.step_scale.max(1.0)
-    };
+    let smallest_step = || smallest_nominal_step(opts, x) * p.step_scale.max(1.0);
     let noise = if p.report.noise_source == NoiseSource::None {
-        let count = p.second_difference_count;
-        if opts.noise_mode() != NoiseMode::Auto || count == 0 {
-            return;
+        let evidence = (p.second_difference_count, p.second_difference_squares);
+        match unseen_noise(opts, evidence, p.max_change) {
+            Some(noise) => noise,
+            None => return,
         }
-        let rms = (p.second_difference_squares / count as f64).sqrt();
-        let r = opts
-            .relative_step()
-            .unwrap_or_else(|| opts.scheme().default_relative_step());
-        if rms.is_nan() || rms < UNSEEN_BAND * r * r * p.max_change {
-            return;
-        }
-        UNSEEN_SHARE * rms
     } else {
         let level = match p.weights {
             Some(w) => p

@@ -88,7 +88,7 @@ use super::derivative::{apply, fits, Direction};
 use super::error::FdError;
 use super::function::Function;
 use super::noise;
-use super::options::NoiseMode;
+use super::options::{NoiseMode, Options};
 use super::probe::Probe;
 use super::quantum;
 use super::report::NoiseSource;
@@ -338,24 +338,55 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
     // near an extremum of a smooth f along one direction, f' -> 0 there, but not along
     // all (curvature, not noise).
     let r = relative_step(p);
-    let unit = r * r * p.max_change;
-    let d2 = &p.second_differences;
-    let above = |factor: f64| d2.iter().filter(|&&v| v > factor * unit).count();
-    let (noisy, faint) = (above(LARGE), above(FAINT));
-    let strong = noisy >= 2 && 4 * noisy >= directions;
-    let weak = faint >= FAINT_DIRECTIONS && 4 * faint >= directions;
-    let (count, square) = (p.second_difference_count, p.second_difference_squares);
-    let (nonzero, sum) = (p.second_difference_nonzero, p.second_difference_sum);
-    let spread = count >= SPREAD_DIRECTIONS
-        && square > (SPREAD * unit).powi(2) * count as f64
-        && noise::spread_evenly(nonzero, sum, square);
-    let loud = noise::loud_spread(count, nonzero, sum, square, unit);
-    if !(strong || weak || spread || loud) {
+    let evidence = Evidence {
+        kept: &p.second_differences,
+        count: p.second_difference_count,
+        squares: p.second_difference_squares,
+        nonzero: p.second_difference_nonzero,
+        sum: p.second_difference_sum,
+    };
+    if !evidence.calls_for_estimate(r * r * p.max_change, directions) {
         return Ok(false);
     }
     p.noise_tried = true;
     estimate_noise(p)?;
     Ok(p.step_scale > 1.0)
+}
+
+/// What the noise trigger weighs at the end of a pass ([`noise_trigger`]): the second
+/// differences kept ([`note_second_difference`]), how many it saw, the sum of their
+/// squares, how many are not zero and their sum.
+pub(crate) struct Evidence<'a> {
+    pub kept: &'a [f64],
+    pub count: usize,
+    pub squares: f64,
+    pub nonzero: usize,
+    pub sum: f64,
+}
+
+impl Evidence<'_> {
+    /// Whether the evidence of a pass over `directions` directions calls for a noise
+    /// estimate, `unit` being `r^2 M` with M the pass's largest change (the rules of
+    /// [`noise_trigger`]). Shared with the small calls' flat path (`small.rs`).
+    pub(crate) fn calls_for_estimate(&self, unit: f64, directions: usize) -> bool {
+        let above = |factor: f64| self.kept.iter().filter(|&&v| v > factor * unit).count();
+        let (noisy, faint) = (above(LARGE), above(FAINT));
+        let strong = noisy >= 2 && 4 * noisy >= directions;
+        let weak = faint >= FAINT_DIRECTIONS && 4 * faint >= directions;
+        let (count, square) = (self.count, self.squares);
+        let (nonzero, sum) = (self.nonzero, self.sum);
+        let spread = count >= SPREAD_DIRECTIONS
+            && square > (SPREAD * unit).powi(2) * count as f64
+            && noise::spread_evenly(nonzero, sum, square);
+        let loud = noise::loud_spread(count, nonzero, sum, square, unit);
+        strong || weak || spread || loud
+    }
+}
+
+/// Whether [`note_second_difference`] keeps a second difference `d2` in the trigger's list,
+/// with `r` the relative step and `max_change` the largest change seen so far.
+pub(crate) fn kept_for_trigger(d2: f64, r: f64, max_change: f64) -> bool {
+    d2 > FAINT * r * r * max_change
 }
 
 /// Counts a direction's second difference for the noise trigger: in the sum of squares
@@ -369,7 +400,7 @@ fn note_second_difference<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, d2: f6
     p.second_difference_sum += d2;
     p.second_difference_nonzero += usize::from(d2 != 0.0);
     let r = relative_step(p);
-    if d2 > FAINT * r * r * p.max_change {
+    if kept_for_trigger(d2, r, p.max_change) {
         if p.second_differences.capacity() == 0 {
             // Room for one per axis direction, from the thread's spare vectors.
             p.second_differences = scratch_for(0, p.x.len());
@@ -425,9 +456,13 @@ pub(crate) fn noise_scale<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
 }
 
 pub(crate) fn relative_step<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
-    p.opts
-        .relative_step()
-        .unwrap_or_else(|| p.opts.scheme().default_relative_step())
+    relative_step_of(p.opts)
+}
+
+/// The relative step `r` of the step rule: the caller's, or the scheme's default.
+pub(crate) fn relative_step_of(opts: &Options) -> f64 {
+    opts.relative_step()
+        .unwrap_or_else(|| opts.scheme().default_relative_step())
 }
 
 fn weight<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
@@ -530,18 +565,30 @@ pub(crate) enum Need {
 /// What [`after_plain`] will need for the direction `dir` at step `t` (the choice of
 /// `fused.rs`): the a priori tests of [`classify`] and [`one_sided`], without evaluating.
 pub(crate) fn need<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>, t: f64) -> Need {
-    if p.opts.steps().is_some() || p.opts.relative_step().is_some() {
+    need_at(p.opts, p.x, p.step_scale, dir, t)
+}
+
+/// [`need`] from what it reads of the probe: the options, the point and the step scale
+/// (the small calls' flat path asks it before it has a probe, `small.rs`).
+pub(crate) fn need_at(
+    opts: &Options,
+    x: &[f64],
+    step_scale: f64,
+    dir: Direction<'_>,
+    t: f64,
+) -> Need {
+    if opts.steps().is_some() || opts.relative_step().is_some() {
         return Need::Nothing;
     }
     let axis = match dir {
-        Direction::Axis(j) => Some((p.x[j].abs(), p.opts.typical().map_or(1.0, |t| t[j]))),
+        Direction::Axis(j) => Some((x[j].abs(), opts.typical().map_or(1.0, |t| t[j]))),
         Direction::Vector(_) | Direction::Group(..) => None,
     };
-    match p.opts.scheme() {
+    match opts.scheme() {
         Scheme::Central4 => Need::Nothing,
         Scheme::Forward | Scheme::Backward => match axis {
             Some((ax, typ))
-                if p.step_scale <= 1.0
+                if step_scale <= 1.0
                     && ax != 0.0
                     && (t > ax || ax < typ / FAR_BELOW || ax > FAR_ABOVE * typ) =>
             {
@@ -551,7 +598,7 @@ pub(crate) fn need<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_
         },
         Scheme::Central => match axis {
             Some((ax, typ))
-                if p.step_scale <= 1.0
+                if step_scale <= 1.0
                     && ax != 0.0
                     && (t > ax || ax > FAR_ABOVE * typ || ax < typ / SMALL_X) =>
             {

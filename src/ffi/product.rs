@@ -10,7 +10,7 @@
 //! once, here.
 
 use super::boundary::Failure;
-use super::buffers::product;
+use super::buffers::{product, Output};
 use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction};
 use super::complex_callback::{fdvjp_cfn, CComplexFunction};
 use super::config::{fdvjp_config, Snapshot};
@@ -218,6 +218,22 @@ pub(crate) fn run(
         Prepared::Estimate(_) => Some(c.output(a.err, len, "err", len_name)?),
         _ => None,
     };
+    if let (Prepared::Differences(f), Op::Vjp) = (&f, op) {
+        // A small VJP's gradient on the stack (`fd/small.rs`: no allocation on the way).
+        if x.len() <= 8 {
+            return small_vjp(f, x, seed, &config.options, &mut [0.0; 8], out);
+        }
+        if x.len() <= fd::small::MAX_N {
+            return small_vjp(
+                f,
+                x,
+                seed,
+                &config.options,
+                &mut [0.0; fd::small::MAX_N],
+                out,
+            );
+        }
+    }
     let (value, error) = compute(&f, op, x, seed, a.m, &config.options)?;
     out.write(&value);
     if let (Some(err), Some(error)) = (err, error) {
@@ -225,6 +241,21 @@ pub(crate) fn run(
     }
     // The result's vector serves the thread's next small call.
     fd::alloc::recycle(value);
+    Ok(())
+}
+
+/// A VJP of n <= N into `grad`, then the caller's `out`.
+fn small_vjp<const N: usize>(
+    f: &CFunction,
+    x: &[f64],
+    v: &[f64],
+    options: &Options,
+    grad: &mut [f64; N],
+    out: Output<'_, f64>,
+) -> Result<(), Failure> {
+    let grad = &mut grad[..x.len()];
+    fd::small::vjp_into(f, x, v, options, grad)?;
+    out.write(grad);
     Ok(())
 }
 

@@ -1,0 +1,328 @@
+//! A small VJP in one flat pass: the common case of a dense central VJP with n, m <= 64
+//! (issue 15 item 2), on the stack, with the per-column decision made of a few comparisons.
+//!
+//! Why: a VJP of a cheap f with n = 4 or 8 and m = 1 cost 3.5-5 times the bare loop doing
+//! the same evaluations, and almost none of that was the evaluations: the general path
+//! (`columns.rs`) takes and gives back about ten vectors of the thread's spares, builds a
+//! probe, a plan and a workspace, and sends every column through the sweep's dispatch. For
+//! the columns that need none of that (well-scaled axis directions whose plain central
+//! stencil fits and stays finite, on an f that shows no noise) the general path's work
+//! reduces to: the step, the stencil's two evaluations, the fused pass's sums
+//! ([`fused::column_sums`]), and [`refine::after_sums`]'s bookkeeping. That is all this
+//! path does, into fixed arrays, and it publishes the same report at the end.
+//!
+//! Everything else goes to the general path, in one of two ways:
+//!
+//! - before any evaluation, when the options or a column call for more (a sparsity
+//!   pattern, batches, adaptive or caller-chosen steps, a declared noise, another scheme, a
+//!   column that [`refine::need_at`] suspects a priori or whose stencil does not fit);
+//! - after some, when an evaluation fails or is cancelled, f(x) or a stencil point is not
+//!   finite, or the noise trigger fires at the end: the general path then runs the whole
+//!   call from the start on [`Replayed`], which serves the evaluations already made from
+//!   their record (the same points, in the same order) instead of calling f again. So f
+//!   is called exactly as the general path alone would call it, and every value, count,
+//!   decision, error and report field is the general path's own.
+//!
+//! Results: bit for bit the general path's (`small/tests.rs` compares the two on random
+//! problems of every kind, and checks that it notices a perturbed decision).
+
+use super::alloc::recycle;
+use super::derivative::Direction;
+use super::error::{check_finite, FdError};
+use super::function::Function;
+use super::fused::{self, Plan};
+use super::noise;
+use super::options::{NoiseMode, Options};
+use super::plan::planned_per_direction;
+use super::refine::{self, Evidence, Need};
+use super::report::{publish, Report};
+use super::scheme::Scheme;
+use super::step::{exact_step, nominal_step};
+use super::vjp::vjp;
+use replay::{Record, Replayed};
+
+mod replay;
+#[cfg(test)]
+mod tests;
+
+/// The largest n and m the flat path takes (its arrays are on the stack).
+pub(crate) const MAX_N: usize = 64;
+const MAX_M: usize = 64;
+/// The sizes of its arrays, smallest first: n at most `N`, `(2n + 1) m` values at most
+/// `V`. Arrays are zeroed when made, so a call takes the smallest that holds it (8 KiB
+/// zeroed per call of n = 4 cost as much as the call's other work).
+const TIERS: [(usize, usize); 2] = [(8, 64), (MAX_N, 1024)];
+
+/// `grad = v^T J(x)` (n entries, written only on success), as [`vjp`] computes it: by the
+/// flat path when it applies, by [`vjp`] otherwise.
+pub(crate) fn vjp_into<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    v: &[f64],
+    opts: &Options,
+    grad: &mut [f64],
+) -> Result<(), FdError> {
+    let (n, m) = (x.len(), v.len());
+    if takes(opts, n, m) {
+        let values = (2 * n + 1) * m;
+        if n <= TIERS[0].0 && values <= TIERS[0].1 {
+            let mut record = Record::<{ TIERS[0].0 }, { TIERS[0].1 }>::new(Plan::new(opts));
+            return vjp_in(&mut record, f, x, v, opts, grad);
+        }
+        if values <= TIERS[1].1 {
+            let mut record = Record::<{ TIERS[1].0 }, { TIERS[1].1 }>::new(Plan::new(opts));
+            return vjp_in(&mut record, f, x, v, opts, grad);
+        }
+    }
+    general(f, x, v, opts, grad)
+}
+
+/// [`vjp_into`] with the flat path's arrays in `record`.
+fn vjp_in<F: Function + ?Sized, const N: usize, const V: usize>(
+    record: &mut Record<N, V>,
+    f: &F,
+    x: &[f64],
+    v: &[f64],
+    opts: &Options,
+    grad: &mut [f64],
+) -> Result<(), FdError> {
+    // As the general path checks them first.
+    check_finite("v", v)?;
+    opts.check_point(x)?;
+    if flat(f, x, v, opts, record, grad).is_ok() {
+        return Ok(());
+    }
+    if record.evaluated == 0 {
+        return general(f, x, v, opts, grad);
+    }
+    general(&Replayed::new(f, x, record), x, v, opts, grad)
+}
+
+/// The general path's gradient into `grad`.
+fn general<F: Function + ?Sized>(
+    f: &F,
+    x: &[f64],
+    v: &[f64],
+    opts: &Options,
+    grad: &mut [f64],
+) -> Result<(), FdError> {
+    let general = vjp(f, x, v, opts)?;
+    grad.copy_from_slice(&general);
+    recycle(general);
+    Ok(())
+}
+
+/// Whether the options and sizes are the flat path's: a dense central VJP with the
+/// default step rule, one point per evaluation, no noise declared or always estimated.
+fn takes(opts: &Options, n: usize, m: usize) -> bool {
+    (1..=MAX_N).contains(&n)
+        && (1..=MAX_M).contains(&m)
+        && (2 * n + 1) * m <= TIERS[1].1
+        && opts.scheme() == Scheme::Central
+        && opts.learned().is_none()
+        && opts.sparsity().is_none()
+        && opts.batch() == 1
+        && !opts.adaptive()
+        && opts.steps().is_none()
+        && opts.relative_step().is_none()
+        && opts.noise().is_none()
+        && opts.noise_mode() != NoiseMode::Estimate
+}
+
+/// The flat path stopped: the call goes to the general path (with the evaluations made so
+/// far in the record).
+pub(crate) struct Handed;
+
+/// The flat path: the gradient into `grad` and the report published, or [`Handed`].
+fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
+    f: &F,
+    x: &[f64],
+    v: &[f64],
+    opts: &Options,
+    record: &mut Record<N, V>,
+    grad: &mut [f64],
+) -> Result<(), Handed> {
+    let (n, m) = (x.len(), v.len());
+    let plan = record.plan;
+    let offsets = plan.offsets();
+    let points = offsets.len();
+    // Each column's step, and whether it is an ordinary one (as `fused::axis_product`
+    // decides, before evaluating).
+    for j in 0..n {
+        let t = exact_step(x[j], nominal_step(opts, x, j));
+        let need = refine::need_at(opts, x, 1.0, Direction::Axis(j), t);
+        if !(t > 0.0 && plan.fits(opts, x, j, t)) || need != Need::Sums {
+            return Err(Handed);
+        }
+        record.steps[j] = t;
+    }
+    let planned = 1 + planned_per_direction(opts).saturating_mul(n);
+    record.evaluate(f, x, 0, m, planned)?;
+    if !all_finite(record.value(0, m)) {
+        return Err(Handed);
+    }
+    let mut xp = [0.0; N];
+    xp[..n].copy_from_slice(x);
+    let r = refine::relative_step_of(opts);
+    let mut report = Report {
+        outputs: m,
+        ..Report::default()
+    };
+    let mut trigger = Trigger::<N>::new();
+    let mut bounded = 0;
+    // Scratch of the pass for m >= 4 only (`fused::column_sums`).
+    let mut scratch;
+    let products: &mut [f64] = if m >= 4 {
+        scratch = [0.0; MAX_M];
+        &mut scratch
+    } else {
+        &mut []
+    };
+    for j in 0..n {
+        let t = record.steps[j];
+        let first = 1 + j * points;
+        for (k, &o) in offsets.iter().enumerate() {
+            // As `move_to` moves and restores the element (`x_j + 0.0` restores -0.0 as 0).
+            xp[j] = x[j] + o * t;
+            let at = record.evaluate(f, &xp[..n], first + k, m, planned);
+            xp[j] = x[j] + 0.0;
+            at?;
+            if k + 1 < points && !all_finite(record.value(first + k, m)) {
+                return Err(Handed);
+            }
+        }
+        let stored = &record.values[first * m..(first + points) * m];
+        let y0 = &record.values[..m];
+        let (dot, s) = fused::column_sums(&plan, (stored, y0), v, t, &[], products);
+        if !dot.is_finite() && !all_finite(record.value(first + points - 1, m)) {
+            return Err(Handed);
+        }
+        // `refine::after_sums` with no noise step, then the sweep's count of the direction.
+        trigger.f_scale = trigger.f_scale.max(s.f_scale);
+        trigger.max_change = trigger.max_change.max(s.m);
+        trigger.note(s.d2, r);
+        let bound = s.trunc + refine::truncation_floor(s.d1, r) + s.round + s.noise / t;
+        let mark = bounded;
+        if !bound.is_nan() {
+            bounded += 1;
+        }
+        report.bound(bound);
+        report.directions += 1;
+        if bounded == mark {
+            report.unbounded_direction();
+        }
+        grad[j] = dot;
+    }
+    if opts.noise_mode() == NoiseMode::Auto
+        && !perturbed(Perturb::SkipTrigger)
+        && trigger
+            .evidence()
+            .calls_for_estimate(r * r * trigger.max_change, n)
+    {
+        return Err(Handed);
+    }
+    // `noise::widen_bound` with no noise known.
+    let bound = report.error_bound;
+    if bound.is_finite() && report.unbounded == 0 {
+        let evidence = (trigger.count, trigger.squares);
+        if let Some(noise) = noise::unseen_noise(opts, evidence, trigger.max_change) {
+            let t = noise::smallest_nominal_step(opts, x) * 1.0;
+            if noise > 0.0 && t > 0.0 && t.is_finite() {
+                report.error_bound = bound + noise / t;
+            }
+        }
+    }
+    if perturbed(Perturb::BoundUlp) {
+        report.error_bound = f64::from_bits(report.error_bound.to_bits() + 1);
+    }
+    report.completed = true;
+    report.evaluations = record.evaluated;
+    publish(report);
+    #[cfg(test)]
+    FLAT_RUNS.with(|c| c.set(c.get() + 1));
+    Ok(())
+}
+
+/// A decision of the flat path that `small/tests.rs` perturbs, to see that its comparison
+/// with the general path notices.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Perturb {
+    /// The noise trigger is not asked.
+    SkipTrigger,
+    /// The reported bound is one ulp larger.
+    BoundUlp,
+}
+
+#[cfg(test)]
+thread_local! {
+    static PERTURB: std::cell::Cell<Option<Perturb>> = const { std::cell::Cell::new(None) };
+    /// Calls the flat path completed.
+    static FLAT_RUNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn perturbed(p: Perturb) -> bool {
+    PERTURB.with(|c| c.get() == Some(p))
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn perturbed(_: Perturb) -> bool {
+    false
+}
+
+/// The noise trigger's evidence of one pass, as the probe keeps it
+/// (`refine::note_second_difference`), with the second differences kept in a fixed array.
+struct Trigger<const N: usize> {
+    kept: [f64; N],
+    len: usize,
+    count: usize,
+    squares: f64,
+    sum: f64,
+    nonzero: usize,
+    max_change: f64,
+    f_scale: f64,
+}
+
+impl<const N: usize> Trigger<N> {
+    fn new() -> Self {
+        Self {
+            kept: [0.0; N],
+            len: 0,
+            count: 0,
+            // As the probe starts it (`Iterator::sum`'s start).
+            squares: -0.0,
+            sum: 0.0,
+            nonzero: 0,
+            max_change: 0.0,
+            f_scale: 0.0,
+        }
+    }
+
+    /// `refine::note_second_difference`.
+    fn note(&mut self, d2: f64, r: f64) {
+        self.count += 1;
+        self.squares += d2 * d2;
+        self.sum += d2;
+        self.nonzero += usize::from(d2 != 0.0);
+        if refine::kept_for_trigger(d2, r, self.max_change) {
+            self.kept[self.len] = d2;
+            self.len += 1;
+        }
+    }
+
+    fn evidence(&self) -> Evidence<'_> {
+        Evidence {
+            kept: &self.kept[..self.len],
+            count: self.count,
+            squares: self.squares,
+            nonzero: self.nonzero,
+            sum: self.sum,
+        }
+    }
+}
+
+/// Whether every value is finite (as `fused.rs` checks a point).
+fn all_finite(y: &[f64]) -> bool {
+    y.iter().fold(true, |ok, &v| ok & (v * 0.0 == 0.0))
+}
