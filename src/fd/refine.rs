@@ -842,10 +842,14 @@ fn noise_of<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
     p.report.noise.get(i).copied().unwrap_or(0.0)
 }
 
-/// The bound of one entry of the result from per-output bounds in direction units.
+/// The bound of one entry of the result from per-output bounds in direction units; NaN
+/// when some output has none (a fall-back of a scheme without a bound model: forward,
+/// backward, fourth order), so that the direction counts as unbounded. `f64::max` drops a
+/// NaN: the unweighted maximum (a JVP, a Jacobian) once reported 0 for such a direction.
 fn entry_bound<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>, b: &[f64]) -> f64 {
     let total = match p.weights {
         Some(w) => b.iter().zip(w).map(|(b, w)| b * w.abs()).sum::<f64>(),
+        None if b.iter().any(|e| e.is_nan()) => f64::NAN,
         None => b.iter().fold(0.0f64, |a, &e| a.max(e)),
     };
     scale_entry(dir, total)
