@@ -203,7 +203,9 @@ struct PointFunction<'a> {
 }
 
 impl PointFunction<'_> {
-    /// One evaluation in `held`'s buffer (the calling thread's, held by the computation).
+    /// One evaluation in `held`'s buffer (the calling thread's, held by the computation);
+    /// inlined with the guard around it ([`Held::call`]).
+    #[inline]
     fn eval_in(&self, held: &Held, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
         let m = y.len();
         let past = || format!("the function wrote past y[m-1] (m = {m})");

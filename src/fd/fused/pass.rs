@@ -206,6 +206,7 @@ pub(super) fn central_pass(
 /// 0.0; every term is non-negative (or NaN), so adding 0.0 changes nothing, and that is
 /// `(t0 + t1) + t2`, as one lane adding the outputs in order from 0.0 gives; the largest
 /// `|n_i|` likewise. The product is added in order as there.
+#[inline]
 pub(super) fn central_small(
     ya: &[f64],
     yb: &[f64],
