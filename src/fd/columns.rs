@@ -107,7 +107,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             visit(item.j, &Column::entries(None, &d, 1.0))?;
         }
     }
-    noise::widen_bound(&mut p);
+    noise::widen_bound(&mut p, None);
     p.finish();
     recycle(d);
     Ok(())

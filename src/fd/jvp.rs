@@ -7,6 +7,7 @@ use super::direction_scale::{direction_exponent, scaled, unscale};
 use super::directional::directional;
 use super::error::FdError;
 use super::function::Function;
+use super::noise;
 use super::options::Options;
 use super::plan::planned_per_direction;
 use super::probe::Probe;
@@ -82,6 +83,9 @@ fn jvp_with<F: Function + ?Sized>(
     let mark = p.start_direction();
     directional(&mut p, direction, &mut out)?;
     p.end_direction(mark);
+    // The bound counts noise the direction's second difference may hide, as the column
+    // loop's does (its step is the one taken along u).
+    noise::widen_bound(&mut p, Some(t0));
     unscale(&mut out, e, u)?;
     p.report.directions = 1;
     p.finish();

@@ -63,10 +63,10 @@ pub(crate) fn unseen_noise(
     let r = opts
         .relative_step()
         .unwrap_or_else(|| opts.scheme().default_relative_step());
-    if rms.is_nan() || rms < UNSEEN_BAND * r * r * max_change {
+    if rms.is_nan() || rms * few(count) < UNSEEN_BAND * r * r * max_change {
         return None;
     }
-    Some(UNSEEN_SHARE * rms)
+    Some(UNSEEN_SHARE * few(count) * rms)
 }
 
 /// The smallest nominal step of a call at x (before a noise step's scale), the `t` of
@@ -124,9 +124,31 @@ const UNSEEN_BAND: f64 = 1.0;
 /// (1.5 left one of 40 points at n = 8 uncovered, by 5%).
 const UNSEEN_SHARE: f64 = 2.0;
 
-/// At the end of a column loop, with the call's error bound recorded: widens it by what
-/// noise may add beyond the `ε / t` each direction counted. Only the bound changes:
-/// values, steps and evaluations are those of the call.
+/// The multiple of [`UNSEEN_SHARE`], and the divisor of [`UNSEEN_BAND`], for a call of
+/// `count` directions: one second difference (a JVP, or a sparse pattern of one column
+/// group) estimates the noise's root mean square poorly. The noise error of an entry is
+/// `|u(x+t) - u(x-t)| / 2t`; a single `|u(x+t) + u(x-t) - 2 u(x)|` falls below a quarter
+/// of `|u(x+t) - u(x-t)|` in 8% of uniform draws, below a 32nd in 1% (simulated), so one
+/// direction counts `16 |D2| / t` (1% of pure-noise draws uncovered, against 8% at the
+/// dense share of 2), and from `|D2| = r^2 M / 8` on: at the dense band, hash noise of
+/// 3.2e-11 along random directions was uncovered at 3 to 5 of 20 points
+/// (`tests/noisy_report_bound_paths.rs`). Two or more directions keep the factors of 1
+/// (`tests/noisy_report_bound.rs`).
+fn few(count: usize) -> f64 {
+    if count == 1 {
+        SINGLE
+    } else {
+        1.0
+    }
+}
+
+/// See [`few`].
+const SINGLE: f64 = 8.0;
+
+/// At the end of a column loop or a JVP, with the call's error bound recorded: widens it
+/// by what noise may add beyond the `ε / t` each direction counted. Only the bound
+/// changes: values, steps and evaluations are those of the call. `step` is a JVP's step
+/// along its direction; a column loop's is the smallest step of the call.
 ///
 /// - A noise level known (declared or estimated): by `(NOISE_SHARE - 1) ε / t`, t the
 ///   smallest step of the call and ε the outputs' levels weighted as the entries are.
@@ -134,21 +156,23 @@ const UNSEEN_SHARE: f64 = 2.0;
 ///   points (hash noise of 1e-9 estimated, n = 8; by 19%).
 /// - None known, under [`NoiseMode::Auto`]: by [`UNSEEN_SHARE`] `rms |D2| / t` where the
 ///   root mean square of the call's second differences is at least [`UNSEEN_BAND`] `r^2
-///   M`, as if all of it were noise. Three points per direction cannot tell noise from
-///   curvature by size, and the trigger only fires well above this band: hash noise of
+///   M`, as if all of it were noise (one direction: see [`few`]). Three points per
+///   direction cannot tell noise from curvature by size, and the trigger only fires well
+///   above this band: hash noise of
 ///   3.2e-11..1e-10 that it missed lost 1e-6..1.6e-5 at the plain step where the bound
 ///   said 1e-10 (1.6e4 times too low; `tests/noisy_report_bound.rs`). Noise well below
 ///   the curvature's second differences (hash noise of 1e-13..1e-11 on a sum of sines,
 ///   errors 1e-8..1.4e-6) stays unseen and uncounted: counting it would widen every
 ///   exact function's bound about 2e4 times (a quadratic's, exact to rounding, to 1e-5
 ///   of its derivative). [`NoiseMode::Off`] keeps the exact-function bound.
-pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) {
+pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, step: Option<f64>) {
     let bound = p.report.error_bound;
     if !bound.is_finite() || p.report.unbounded > 0 {
         return;
     }
     let (opts, x) = (p.opts, p.x);
-    let smallest_step = || smallest_nominal_step(opts, x) * p.step_scale.max(1.0);
+    let smallest_step =
+        || step.unwrap_or_else(|| smallest_nominal_step(opts, x) * p.step_scale.max(1.0));
     let noise = if p.report.noise_source == NoiseSource::None {
         let evidence = (p.second_difference_count, p.second_difference_squares);
         match unseen_noise(opts, evidence, p.max_change) {

@@ -117,9 +117,19 @@ pub(super) fn check<F: Function + ?Sized>(
 }
 
 /// Whether output `i`'s disagreement between the plain value `plain` (bound `plain_b`)
-/// and the own-scale level L is f's variation at that scale rather than rounding: the
-/// level M between them (`sqrt(t e)`) is as far from `plain` as a quarter of L's distance
-/// and beyond M's own tolerance (see [`check`]).
+/// and the own-scale level L is f's variation at that scale rather than rounding or
+/// noise: the level M between them (`sqrt(t e)`) is as far from `plain` as a quarter of
+/// L's distance and beyond M's own tolerance (see [`check`]), and M and L agree with each
+/// other within half that distance ([`CONSISTENT`]).
+///
+/// Why the second test: f varying on x_j's scale s leaves M and L both near f' (M's
+/// truncation is `(sqrt(t e) / s)^2 <= r^2 typ_j / |x_j|` of P's, below 1e-8 of it), so
+/// `|M - L|` is a small part of `|L - P|`; noise ε, unknown to the check, puts `ε / e`
+/// on L and `ε / sqrt(t e)` on M, at least 10 times less, so `|M - L| ≈ |L - P|`. The
+/// first test alone read noise as variation whenever M's draw was 3 or more times L's
+/// relative to the steps, and the refinement then took L, walked down into the noise:
+/// hash noise of 1e-10 on a tridiagonal map with `x_j = 0.006` gave an entry 4e-3 off
+/// (the plain step's error: 1.7e-5), `tests/noisy_own_scale_paths.rs`.
 pub(super) fn varies_at<F: Function + ?Sized>(
     p: &Probe<'_, '_, F>,
     (level, middle): (&Level, &Level),
@@ -129,7 +139,12 @@ pub(super) fn varies_at<F: Function + ?Sized>(
 ) -> bool {
     let (apart, apart_m) = ((level.d[i] - plain).abs(), (middle.d[i] - plain).abs());
     apart_m > (apart / 4.0).max(plain_b + rounding(p, middle, i))
+        && (level.d[i] - middle.d[i]).abs() <= CONSISTENT * apart
 }
+
+/// The largest `|M - L|`, as a fraction of `|L - P|`, of levels that see f's variation
+/// (see [`varies_at`]).
+const CONSISTENT: f64 = 0.5;
 
 /// Puts the plain stencil's rounding scales and second differences back in the workspace.
 fn restore<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, plain: &Level) {
