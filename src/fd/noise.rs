@@ -160,11 +160,15 @@ const SINGLE: f64 = 8.0;
 ///   direction cannot tell noise from curvature by size, and the trigger only fires well
 ///   above this band: hash noise of
 ///   3.2e-11..1e-10 that it missed lost 1e-6..1.6e-5 at the plain step where the bound
-///   said 1e-10 (1.6e4 times too low; `tests/noisy_report_bound.rs`). Noise well below
-///   the curvature's second differences (hash noise of 1e-13..1e-11 on a sum of sines,
-///   errors 1e-8..1.4e-6) stays unseen and uncounted: counting it would widen every
-///   exact function's bound about 2e4 times (a quadratic's, exact to rounding, to 1e-5
-///   of its derivative). [`NoiseMode::Off`] keeps the exact-function bound.
+///   said 1e-10 (1.6e4 times too low; `tests/noisy_report_bound.rs`). Noise below
+///   the band stays unseen and uncounted, from where its error `ε / t` passes the
+///   exact-function bound (`ε ≈ 2 eps |f|`: hash noise on a sum of sines, |f| ≈ 2,
+///   uncovered at 2 of 60 random points at 1e-15, 24 to 44 of 60 at 1e-14..1e-11, by up
+///   to 1.4e4) up to the band (3.2e-11: none): its second differences are below the
+///   curvature's, whose root mean square exact functions reach too. Counting every
+///   call's `2 rms |D2| / t` would cover it and make every exact function's bound first
+///   order, about `r |f'|` (1e4 to 1e5 times wider; a quadratic's, exact to rounding,
+///   1e-5 of its derivative). [`NoiseMode::Off`] keeps the exact-function bound.
 pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, step: Option<f64>) {
     let bound = p.report.error_bound;
     if !bound.is_finite() || p.report.unbounded > 0 {

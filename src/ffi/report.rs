@@ -63,9 +63,14 @@ pub struct fdvjp_report {
     /// estimated, t the smallest step); with none known (`FDVJP_NOISE_AUTO`), second
     /// differences in the band where three points cannot tell noise from curvature
     /// (root mean square at least `r^2` times f's change over the step rule's scale)
-    /// count as possible noise, `2 rms / t`: this widens the bound of such exact
-    /// functions up to about 1e5 times, and noise well below the curvature's second
-    /// differences stays uncounted (`FDVJP_NOISE_OFF`: never counted); the complex-step drivers
+    /// count as possible noise, `2 rms / t` (a JVP, or a pattern of one column group, has
+    /// one second difference: `16 |D2| / t` from an eighth of that band on): this widens
+    /// the bound of such exact functions up to about 1e5 times (a JVP's up to 3e6). Noise
+    /// between about `2 eps |f|` and that band stays uncounted although its error `ε / t`
+    /// exceeds the exact-function bound (for f of size 2 from ε ≈ 1e-15: hash noise of
+    /// 1e-14..1e-11 on a sum of sines left 24 to 44 of 60 random points uncovered, by up
+    /// to 1.4e4; the README's "Noisy functions"): declare it or set
+    /// `FDVJP_NOISE_ESTIMATE` (`FDVJP_NOISE_OFF`: never counted); the complex-step drivers
     /// `8 eps` times the size of each entry's terms (rounding; the truncation `h^2 f'''`
     /// is negligible at their step); NaN where the computation gives no estimate for some
     /// direction (`unbounded_directions` > 0), since the largest bound of the others

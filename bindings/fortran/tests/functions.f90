@@ -5,6 +5,9 @@ module functions
 
   integer :: batch_calls = 0, largest_batch = 0, square_calls = 0
 
+  ! The amplitude of noisy_sines' noise.
+  real(c_double) :: noise_eps = 0.0_c_double
+
   ! The data of the least-squares example: the other coordinate of the points.
   type :: points
     real(c_double), allocatable :: other(:)
@@ -54,6 +57,27 @@ contains
     end select
     out(1) = sum((x - sum(x) / size(x)) * (y - sum(y) / size(y))) / sum((x - sum(x) / size(x))**2)
   end subroutine slope
+
+  ! 2 + sum 0.5 sin(x_j + 0.3 (j - 1)) plus deterministic noise of amplitude noise_eps,
+  ! uniform in [-1, 1) (standard deviation noise_eps / sqrt(3)): the same x always gives the
+  ! same value, as with a solver; points a plain step apart are unrelated.
+  subroutine noisy_sines(x, y, data, status)
+    real(c_double), intent(in) :: x(:)
+    real(c_double), intent(out) :: y(:)
+    class(*), intent(inout), optional :: data
+    integer, intent(inout) :: status
+    real(c_double) :: z, s
+    integer :: j
+    if (present(data)) status = 99
+    z = 0.0_c_double
+    y(1) = 2.0_c_double
+    do j = 1, size(x)
+      z = z + (real(j - 1, c_double) + 1.37_c_double) * x(j)
+      y(1) = y(1) + 0.5_c_double * sin(x(j) + 0.3_c_double * real(j - 1, c_double))
+    end do
+    s = sin(1e4_c_double * z) * 43758.5453_c_double
+    y(1) = y(1) + noise_eps * (2.0_c_double * (s - floor(s)) - 1.0_c_double)
+  end subroutine noisy_sines
 
   ! f(x) = [x1 x2, sin x3, exp(x1) x2^2] with a known Jacobian.
   subroutine three(x, y, data, status)

@@ -74,3 +74,40 @@ def test_wrappers_take_the_noise_options_and_report():
     report = fdvjp.last_report()
     assert report.noise_source == "declared" and report.noise_level == 1e-10
     assert report.evaluations == 1 + 2 * 3  # the C count: f(x) included (answered from the primal)
+
+
+def _shader_noise(x):
+    """Deterministic noise in [-1, 1) (standard deviation 1/sqrt(3)) from x: the same x
+    always gives the same value, as with a solver; neighbouring points a plain step apart
+    are unrelated (the argument moves by about 0.1 rad, the fraction by thousands)."""
+    z = 1e4 * np.dot(np.arange(1, len(x) + 1) + 0.37, x)
+    s = np.sin(z) * 43758.5453
+    return 2.0 * (s - np.floor(s)) - 1.0
+
+
+def test_estimate_and_declared_noise_on_a_noisy_function():
+    """Issue 16 through the binding: a smooth sum of sines plus deterministic noise of
+    amplitude eps (sigma = eps/sqrt(3)). The estimate mode (2n + 1 + 12 evaluations) and a
+    declared sigma give the gradient within 10 sigma^(2/3) of the exact one (the issue's
+    goal; measured 0.3..1.5), and the report names the noise: estimated within a factor 3
+    of sigma (measured 0.77..1.34), or the declared level itself."""
+    n = 6
+    x = np.array([((j * 7 % 11) / 11.0 - 0.5) * 2.0 for j in range(n)])
+    exact = 0.5 * np.cos(x + 0.3 * np.arange(n))
+    for eps in (1e-8, 1e-6):
+        sigma = eps / np.sqrt(3.0)
+
+        def f(x):
+            return np.array([2.0 + np.sum(0.5 * np.sin(x + 0.3 * np.arange(len(x)))) + eps * _shader_noise(x)])
+
+        grad = fdvjp.vjp(f, x, np.ones(1), noise_mode="estimate")
+        report = fdvjp.last_report()
+        np.testing.assert_allclose(grad, exact, rtol=0, atol=10 * sigma ** (2 / 3))
+        assert report.noise_source == "estimated"
+        assert sigma / 3 <= report.noise_level <= 3 * sigma, (eps, report.noise_level)
+        assert report.evaluations == 2 * n + 1 + 12
+        grad = fdvjp.vjp(f, x, np.ones(1), noise=sigma)
+        report = fdvjp.last_report()
+        np.testing.assert_allclose(grad, exact, rtol=0, atol=10 * sigma ** (2 / 3))
+        assert report.noise_source == "declared" and report.noise_level == sigma
+        assert report.evaluations == 2 * n + 1
