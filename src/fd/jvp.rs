@@ -3,7 +3,7 @@
 use super::alloc::zeros;
 use super::columns::evaluate_ahead;
 use super::derivative::Direction;
-use super::direction_scale::{direction_exponent, scaled, unscale};
+use super::direction_scale::{direction_exponent, scaled, times_pow2, unscale};
 use super::directional::directional;
 use super::error::FdError;
 use super::function::Function;
@@ -87,6 +87,9 @@ fn jvp_with<F: Function + ?Sized>(
     // loop's does (its step is the one taken along u).
     noise::widen_bound(&mut p, Some(t0));
     unscale(&mut out, e, u)?;
+    // The bound was of the product along the scaled direction: scale it back too (an
+    // overflow gives an infinite bound, which still covers).
+    p.report.error_bound = times_pow2(p.report.error_bound, e);
     p.report.directions = 1;
     p.finish();
     Ok(out)
