@@ -1,9 +1,21 @@
 //! Refining a JVP direction u with exact steps ([`super::exact`]): the levels move along
 //! `u'` (each element by an exact amount), and `J u = J u' + J w` with `w = u - u'` tiny,
 //! `J w` from one central difference along w (2 evaluations) that moves the elements as
-//! far as the refinement does. Only when u' differs from u by more than
-//! [`EXACT_ENOUGH`] relative in some element (an element far above its typical
-//! magnitude refined at `r typ_j`); otherwise the refinement goes along u itself.
+//! far as the refinement does.
+//!
+//! Three cases, by what the steps actually move:
+//! - the nominal steps `target` and `target / 2` along u itself move every element by
+//!   its nominal amount within [`EXACT_ENOUGH`] relative (x_j's ulp far below the step:
+//!   log near 0 refined at `r |x_j|`): the refinement goes along u at `target`;
+//! - otherwise, at the power-of-two step c along `u'`; when `u'` is within
+//!   [`EXACT_ENOUGH`] of u in every element (u = e_j, ones, 0.75: `u' = u` exactly at
+//!   x_j = 1e8, whose ulp divides `c u_j / 2`), `J w` is negligible and not computed;
+//! - else `J w` is added (u = 0.7 at 1e8).
+//!
+//! Before the first case was told apart from the second by `u'` alone, the levels of the
+//! second went along u at `target` (not a power of two): at x_j = 1e8 (ulp 1.5e-8)
+//! refined at `6e-6` each element moved 0.1% off its nominal amount, and sin at 1e8 along
+//! u = 1 came out 3.3e-4 off with a bound of 4.5e-9 (`tests/fd_refine_directions.rs`).
 
 use super::super::derivative::Direction;
 use super::super::error::FdError;
@@ -12,8 +24,28 @@ use super::super::probe::Probe;
 use super::{central, exact, shrink, try_stencil};
 
 /// Below this relative difference between u' and u in every element, J w is negligible
-/// (100 times below the goal of 1e-7).
+/// (100 times below the goal of 1e-7); the same tolerance for a nominal step's moves.
 const EXACT_ENOUGH: f64 = 1e-9;
+
+/// How far J w's stencil reaches, in units of the refinement's step c (times `max |u_j|`):
+/// its result counts `|w_j / u_j|` of J u (at most `ulp_j / (c |u_j|)`, 4e-3 at x_j = 1e8
+/// refined at `r typ_j`), and the rounding of its moves costs `ulp_j / (2 s |u_j|)` of
+/// term j whatever w is. At the refinement's own reach (s |w| = c |u|, as before) that was
+/// 1e-6 relative at 1e8 (sin along u = 0.7); 1024 times further, `6e-3` of the scale the
+/// refinement assumes (`c ≈ r_c` times it), the rounding costs 1e-8 and the truncation
+/// `(6e-3)^2 / 6` of J w, 1e-8 of J u at most. Its second difference bounds the
+/// truncation where f varies on a shorter scale.
+const JW_REACH: f64 = 1024.0;
+
+/// The rounding of J w's moves estimated as this many times its largest relative size
+/// `ulp_j / (2 s |u_j|)` times the result (the partials' own sizes are unknown).
+const MOVED_SAFETY: f64 = 4.0;
+
+/// The spacing of the doubles at `x` (its ulp).
+fn ulp(x: f64) -> f64 {
+    let a = x.abs();
+    a.next_up() - a
+}
 
 /// Whether `w = u - u'` is below [`EXACT_ENOUGH`] of u in every element.
 fn within(u: &[f64], w: &[f64]) -> bool {
@@ -22,12 +54,28 @@ fn within(u: &[f64], w: &[f64]) -> bool {
         .all(|(uj, wj)| wj.abs() <= EXACT_ENOUGH * uj.abs())
 }
 
-/// Whether a refinement of the vector u from `target` may go along u itself (its steps
-/// exact enough, module doc), so that a level already taken along u serves it.
+/// Whether the central stencils at the nominal steps `target` and `target / 2` along u
+/// move every element by `±s u_j` within [`EXACT_ENOUGH`] relative, as `move_to` computes
+/// the points (`x_j + (±s) u_j`).
+fn nominal_exact(x: &[f64], u: &[f64], target: f64) -> bool {
+    x.iter()
+        .zip(u)
+        .filter(|(_, &uj)| uj != 0.0)
+        .all(|(&xj, &uj)| {
+            [target, -target, 0.5 * target, -0.5 * target]
+                .iter()
+                .all(|&s| {
+                    let want = s * uj;
+                    ((xj + want) - xj - want).abs() <= EXACT_ENOUGH * want.abs()
+                })
+        })
+}
+
+/// Whether a refinement of the vector u from `target` goes along u itself at `target`
+/// (the first case of the module doc), so that a level already taken along u at
+/// `target` serves it.
 pub(super) fn exact_enough(x: &[f64], u: &[f64], target: f64) -> bool {
-    let (_, exact) = exact::vector(x, u, target);
-    let w: Vec<f64> = u.iter().zip(&exact).map(|(a, b)| a - b).collect();
-    within(u, &w)
+    nominal_exact(x, u, target)
 }
 
 /// [`shrink`] along the vector u from `target`, with exact steps where they matter.
@@ -38,23 +86,41 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     target: f64,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
+    if nominal_exact(p.x, u, target) {
+        return shrink(p, Direction::Vector(u), t, target, &central(), out);
+    }
     let (c, exact) = exact::vector(p.x, u, target);
     let w: Vec<f64> = u.iter().zip(&exact).map(|(a, b)| a - b).collect();
+    if within(u, &w) {
+        return shrink(p, Direction::Vector(&exact), t, c, &central(), out);
+    }
     let (wmax, umax) = w.iter().zip(u).fold((0.0f64, 0.0f64), |(a, b), (wj, uj)| {
         (a.max(wj.abs()), b.max(uj.abs()))
     });
-    if within(u, &w) {
-        return shrink(p, Direction::Vector(u), t, target, &central(), out);
-    }
-    // J w first (the workspace then returns to the plain stencil's).
+    // J w first (the workspace then returns to the plain stencil's), at the step that
+    // moves the largest element of w by `JW_REACH c umax` (module doc).
     let m = out.len();
     let (mag, second) = (p.ws.magnitude[..m].to_vec(), p.ws.second[..m].to_vec());
     let mut jw = vec![0.0; m];
-    let s = c * umax / wmax;
+    let s = JW_REACH * c * umax / wmax;
     let ok = try_stencil(p, Direction::Vector(&w), s, &central(), &mut jw)?;
-    let jw_round: Vec<f64> = p.ws.magnitude[..m]
-        .iter()
-        .map(|g| f64::EPSILON * g)
+    // Each element moves by `s w_j` rounded to x_j's ulp: term j of J w is off by up to
+    // `|∂_j f| ulp_j / 2s`, i.e. `ulp_j / (2 s |u_j|)` of term j of J u.
+    let moved =
+        p.x.iter()
+            .zip(&w)
+            .zip(u)
+            .filter(|((_, wj), _)| **wj != 0.0)
+            .map(|((xj, _), uj)| ulp(*xj) / (2.0 * s * uj.abs()))
+            .fold(0.0f64, f64::max);
+    let r = super::relative_step(p);
+    let jw_round: Vec<f64> = (0..m)
+        .map(|i| {
+            f64::EPSILON * p.ws.magnitude[i]
+                + super::truncation(jw[i], p.ws.second[i], s, r)
+                + super::truncation_floor(jw[i], r)
+                + MOVED_SAFETY * moved * out[i].abs()
+        })
         .collect();
     p.ws.magnitude[..m].copy_from_slice(&mag);
     p.ws.second[..m].copy_from_slice(&second);
