@@ -41,10 +41,10 @@ const JW_REACH: f64 = 1024.0;
 /// `ulp_j / (2 s |u_j|)` times the result (the partials' own sizes are unknown).
 const MOVED_SAFETY: f64 = 4.0;
 
-/// The spacing of the doubles at `x` (its ulp).
+/// The spacing of the doubles above `|x|` (its ulp), x finite.
 fn ulp(x: f64) -> f64 {
     let a = x.abs();
-    a.next_up() - a
+    f64::from_bits(a.to_bits() + 1) - a
 }
 
 /// Whether `w = u - u'` is below [`EXACT_ENOUGH`] of u in every element.
