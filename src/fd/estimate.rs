@@ -21,6 +21,7 @@ use super::probe::Probe;
 use super::refine;
 use super::report::{publish, NoiseSource, Report};
 use super::richardson::{learnt, starting_options, Channels, Estimate, LEVELS};
+use super::richardson_outputs::by_output;
 use super::richardson_start::{believed, tableaus};
 use super::step::nominal_step;
 
@@ -144,7 +145,8 @@ fn for_each_axis<F: Function + ?Sized>(
 /// sample of a random quantity (the difference of two extrapolants), small by chance often
 /// enough that 4.9% of the entries of noisy functions were not covered by their estimates,
 /// against 0.1% with the noise estimated. Directions before the first one showing noise
-/// keep their own probe.
+/// keep their own probe. For a VJP whose column has several tableaus, each output may then
+/// be judged on its own ([`by_output`], `richardson_outputs.rs`).
 fn extrapolated<'a, F: Function + ?Sized>(
     p: &mut Probe<'a, '_, F>,
     opts: &'a Options,
@@ -152,18 +154,22 @@ fn extrapolated<'a, F: Function + ?Sized>(
     t0: f64,
     channels: Channels<'_>,
 ) -> Result<Estimate, FdError> {
-    let mut chosen = believed(tableaus(p, dir, t0, channels)?);
+    let mut all = tableaus(p, dir, t0, channels)?;
+    let best = believed(&mut all);
     let auto = opts.noise_mode() == NoiseMode::Auto
         && !p.noise_tried
         && p.report.noise_source == NoiseSource::None;
-    if auto && chosen.shows_noise {
+    if auto && all[best].shows_noise {
         p.noise_tried = true;
         at_caller_steps(p, opts)?;
     }
     if learnt(p) {
-        chosen.rescore(p, channels);
+        all[best].rescore(p, channels);
     }
-    Ok(chosen.estimate)
+    if let Some(e) = by_output(p, &all, best, channels) {
+        return Ok(e);
+    }
+    Ok(all.swap_remove(best).estimate)
 }
 
 /// Under [`NoiseMode::Estimate`] with no level declared: estimates f's noise before the

@@ -91,6 +91,10 @@ pub(crate) struct Tableau {
     /// Whether its noise probe saw noise above rounding (see [`NoiseProbe`]).
     pub shows_noise: bool,
     levels: Vec<(Vec<f64>, Vec<f64>)>,
+    /// For a VJP (`Channels::Dot`) with more than one output: each level's quotients and
+    /// rounding scales per output, so that the tableau can be judged output by output
+    /// (`richardson_outputs.rs`); empty otherwise.
+    outputs: Vec<(Vec<f64>, Vec<f64>)>,
     stencil: Placed,
     /// The step of its first level.
     first: f64,
@@ -117,6 +121,37 @@ impl Tableau {
         );
         self.estimate = estimate;
         self.shows_noise = shows_noise;
+    }
+
+    /// The estimate of each output on its own (a Jacobian column's), from the levels kept
+    /// for a VJP with more than one output; `None` otherwise. Two of them, as for the dot
+    /// product: the one to choose between tableaus by (without a noise level learnt during
+    /// the call) and the one to report (with it, see [`Tableau::rescore`]); the same when no
+    /// level was learnt.
+    pub(crate) fn per_output<F: Function + ?Sized>(
+        &self,
+        p: &Probe<'_, '_, F>,
+    ) -> Option<(Estimate, Estimate)> {
+        if self.outputs.is_empty() {
+            return None;
+        }
+        let at = |fold| {
+            score(
+                p,
+                &self.outputs,
+                &self.stencil,
+                self.first,
+                Channels::All,
+                fold,
+            )
+            .0
+        };
+        Some(if learnt(p) {
+            (at(Fold::Later), at(Fold::Raise))
+        } else {
+            let known = at(Fold::Known);
+            (known.clone(), known)
+        })
     }
 }
 
@@ -212,6 +247,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
     with_fallback(opts, x, dir, t0, candidates, |stencil, t| {
         attempts += 1;
         let mut levels = Vec::with_capacity(LEVELS);
+        let mut outputs = Vec::new();
         let first = dir.step(x, t);
         for level in 0..LEVELS {
             let nominal = t * 0.5f64.powi(level as i32);
@@ -227,11 +263,14 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
                 }
             }
             levels.push(reduce(&quotient, &p.ws.magnitude, channels));
+            if matches!(channels, Channels::Dot(_)) && quotient.len() > 1 {
+                outputs.push(reduce(&quotient, &p.ws.magnitude, Channels::All));
+            }
         }
-        result = Some((levels, *stencil, first, t));
+        result = Some((levels, outputs, *stencil, first, t));
         Ok(None)
     })?;
-    let (levels, stencil, first, start) =
+    let (levels, outputs, stencil, first, start) =
         result.expect("with_fallback succeeded, so an attempt finished");
     // A level learnt during the call is folded in after the choice between tableaus
     // ([`Tableau::rescore`]).
@@ -243,6 +282,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         start,
         shows_noise,
         levels,
+        outputs,
         stencil,
         first,
     })

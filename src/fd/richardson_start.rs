@@ -210,16 +210,17 @@ fn edge_start<F: Function + ?Sized>(
     Ok(None)
 }
 
-/// The tableau to believe (see the module documentation).
-pub(crate) fn believed(mut tableaus: Vec<Tableau>) -> Tableau {
+/// The tableau to believe (see the module documentation): its index in `tableaus`, which
+/// this sorts by start, largest first (the order [`super::richardson_outputs`] relies on).
+pub(crate) fn believed(tableaus: &mut [Tableau]) -> usize {
     tableaus.sort_by(|a, b| b.start.total_cmp(&a.start));
-    let mut best = tableaus.remove(0);
-    for t in tableaus {
-        let (e, b) = (&t.estimate, &best.estimate);
+    let mut best = 0;
+    for k in 1..tableaus.len() {
+        let (e, b) = (&tableaus[k].estimate, &tableaus[best].estimate);
         let conflict =
             (0..e.value.len()).any(|c| (e.value[c] - b.value[c]).abs() > e.error[c] + b.error[c]);
         if conflict || total(e) < total(b) {
-            best = t;
+            best = k;
         }
     }
     best
