@@ -8,9 +8,18 @@
 //! entry belongs to the pattern when its output changed at either point (the two points
 //! catch a derivative that happens to vanish at x, e.g. `x_i x_j` at `x_j = 0`). An output
 //! that does not depend on `x_j` returns the same double when only `x_j` moves, so
-//! unchanged means zero exactly, whatever the size of f; nothing is thresholded. Cost:
-//! `2 (n + 1)` evaluations (`2n + 1` when f(x) is known). The pattern holds at these two
-//! points only: the drivers verify it on every later call (see `learned.rs`).
+//! unchanged means zero exactly, whatever the size of f; nothing is thresholded. The
+//! forward step is the later calls' own step (the options' scheme, steps and typical
+//! magnitudes), and never below `sqrt(eps) max(|x_j|, typ_j)`: an output moving by less
+//! than half an ulp over that step looks constant, and at a smaller step than the calls
+//! take a coupling they see could be lost (`1e9 + x_1` at `x_1 = 1` does not move over
+//! `sqrt(eps)`, but moves by 6e-6 over the central step; the calls' rounding bound covers
+//! what hides below half an ulp at their own step). Cost: `2 (n + 1)` evaluations
+//! (`2n + 1` when f(x) is known), plus one per column where the calls' step meets a
+//! non-finite value (the `sqrt(eps)` step is tried then) and one per retry of the nearby
+//! point (moved 10 times less, at most [`NEARBY_RETRIES`] times) where f is not finite. The
+//! pattern holds at these two points only: the drivers verify it on every later call
+//! (see `learned.rs`).
 
 use super::error::FdError;
 use super::evaluator::Evaluator;
@@ -18,9 +27,14 @@ use super::function::Function;
 use super::options::Options;
 use super::report::{publish, Report};
 use super::sparsity::Sparsity;
+use super::step::nominal_step;
 
 /// Relative distance of the second point from x.
 const NEARBY: f64 = 1e-3;
+
+/// Where f is not finite at the nearby point, it is moved 10 times closer to x, at most
+/// this often (a domain edge within `1e-3 max(|x_j|, typ_j)` of x: asin at 0.9999).
+const NEARBY_RETRIES: usize = 3;
 
 /// The pattern of the Jacobian of `f: R^n -> R^m` at `x` and near it (see the module
 /// documentation); `2 (n + 1)` evaluations. Bounds and typical magnitudes of `opts` apply;
@@ -71,19 +85,31 @@ pub(crate) fn detect<F: Function + ?Sized>(
 ) -> Result<Vec<(usize, usize)>, FdError> {
     let mut entries = Vec::new();
     probe_axes(ev, opts, x, y0, "x", &mut entries)?;
-    let near = nearby(opts, x);
     let mut y1 = vec![0.0; y0.len()];
-    ev.eval(&near, &mut y1, || {
-        "the nearby point of the sparsity detection".to_string()
-    })?;
-    if let Some(i) = y1.iter().position(|v| !v.is_finite()) {
-        return Err(FdError::NonFinitePerturbed {
-            direction: "sparsity detection".to_string(),
-            index: i,
-            value: y1[i],
-            point: "the nearby point x + 1e-3 max(|x_j|, typ_j) (random signs)".to_string(),
-        });
-    }
+    let mut distance = NEARBY;
+    let mut tries = 0;
+    let near = loop {
+        let near = nearby(opts, x, distance);
+        ev.eval(&near, &mut y1, || {
+            "the nearby point of the sparsity detection".to_string()
+        })?;
+        let Some(i) = y1.iter().position(|v| !v.is_finite()) else {
+            break near;
+        };
+        if tries == NEARBY_RETRIES {
+            return Err(FdError::NonFinitePerturbed {
+                direction: "sparsity detection".to_string(),
+                index: i,
+                value: y1[i],
+                point: format!(
+                    "the nearby point x + {distance:e} max(|x_j|, typ_j) (random signs), \
+                     after {tries} closer tries"
+                ),
+            });
+        }
+        tries += 1;
+        distance /= 10.0;
+    };
     probe_axes(ev, opts, &near, &y1, "the nearby point", &mut entries)?;
     entries.sort_unstable();
     entries.dedup();
@@ -102,22 +128,33 @@ fn probe_axes<F: Function + ?Sized>(
     let mut xp = x.to_vec();
     let mut y = vec![0.0; y0.len()];
     for j in 0..x.len() {
-        let h = inside(opts, x, j, f64::EPSILON.sqrt() * scale(opts, x, j));
-        xp[j] = x[j] + h;
-        let result = ev.eval(&xp, &mut y, || {
-            format!("{at} with x[{j}] + h, h = {h:e} (sparsity detection)")
-        });
-        xp[j] = x[j];
-        result?;
-        for (i, (&yi, &y0i)) in y.iter().zip(y0).enumerate() {
-            if !yi.is_finite() {
-                return Err(FdError::NonFinitePerturbed {
-                    direction: format!("column {j} (sparsity detection)"),
-                    index: i,
-                    value: yi,
-                    point: format!("{at} with x[{j}] + h, h = {h:e}"),
-                });
+        let small = f64::EPSILON.sqrt() * scale(opts, x, j);
+        let calls = nominal_step(opts, x, j).abs();
+        // The calls' own step first; the sqrt(eps) step where it meets a non-finite value.
+        let steps = [calls.max(small), small];
+        let mut bad = None;
+        for &d in &steps[..if calls > small { 2 } else { 1 }] {
+            let h = inside(opts, x, j, d);
+            xp[j] = x[j] + h;
+            let result = ev.eval(&xp, &mut y, || {
+                format!("{at} with x[{j}] + h, h = {h:e} (sparsity detection)")
+            });
+            xp[j] = x[j];
+            result?;
+            bad = y.iter().position(|v| !v.is_finite()).map(|i| (i, h));
+            if bad.is_none() {
+                break;
             }
+        }
+        if let Some((i, h)) = bad {
+            return Err(FdError::NonFinitePerturbed {
+                direction: format!("column {j} (sparsity detection)"),
+                index: i,
+                value: y[i],
+                point: format!("{at} with x[{j}] + h, h = {h:e}"),
+            });
+        }
+        for (i, (&yi, &y0i)) in y.iter().zip(y0).enumerate() {
             if yi != y0i {
                 entries.push((i, j));
             }
@@ -153,14 +190,15 @@ fn inside(opts: &Options, x: &[f64], j: usize, d: f64) -> f64 {
     }
 }
 
-/// The second point: each element moved by `(0.5 .. 1.5) * 1e-3 max(|x_j|, typ_j)` with a
-/// pseudo-random sign (fixed sequence: detection is reproducible), inside the bounds.
-fn nearby(opts: &Options, x: &[f64]) -> Vec<f64> {
+/// The second point: each element moved by `(0.5 .. 1.5) * distance * max(|x_j|, typ_j)`
+/// with a pseudo-random sign (fixed sequence: detection is reproducible), inside the
+/// bounds.
+fn nearby(opts: &Options, x: &[f64], distance: f64) -> Vec<f64> {
     let mut rng = SplitMix(0x5eed_0f5b_a751_7e00 ^ x.len() as u64);
     (0..x.len())
         .map(|j| {
             let sign = if rng.next() >> 63 == 0 { 1.0 } else { -1.0 };
-            let d = sign * (0.5 + rng.uniform()) * NEARBY * scale(opts, x, j);
+            let d = sign * (0.5 + rng.uniform()) * distance * scale(opts, x, j);
             x[j] + inside(opts, x, j, d)
         })
         .collect()

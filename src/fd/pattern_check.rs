@@ -124,9 +124,17 @@ impl Check {
         }
     }
 
+    /// The smallest `|Δ_j|`: a coupling `J[i][k]` the check missed in row i moved that
+    /// row's JVP by `|J[i][k] Δ_k|`, at least this times `|J[i][k]|`.
+    pub fn smallest_step(&self) -> f64 {
+        self.delta.iter().fold(f64::INFINITY, |a, d| a.min(d.abs()))
+    }
+
     /// Evaluates the check's 2 points and returns the largest ratio of disagreement to
-    /// tolerance over the outputs (above 1: the pattern misses a coupling). `noise`: the
-    /// grouped pass's per-output noise levels (empty: none).
+    /// tolerance over the outputs (above 1: the pattern misses a coupling), and per output
+    /// the part of the disagreement beyond the finite-difference error expected of both
+    /// sides (see [`Verdict`]). `noise`: the grouped pass's per-output noise levels (empty:
+    /// none).
     pub fn verify<F: Function + ?Sized>(
         &self,
         ev: &mut Evaluator<'_, F>,
@@ -135,7 +143,7 @@ impl Check {
         y0: &[f64],
         product: &Product<'_>,
         noise: &[f64],
-    ) -> Result<f64, FdError> {
+    ) -> Result<Verdict, FdError> {
         let m = y0.len();
         let (o1, o2) = if self.central {
             (1.0, -1.0)
@@ -158,12 +166,16 @@ impl Check {
         let (w, w3) = if self.central { (1.0, 1.0) } else { (4.0, 2.0) };
         let eps = f64::EPSILON;
         let mut worst = 0.0f64;
+        let mut unexplained = vec![0.0; m];
         for i in 0..m {
             let (f0, f1, f2) = (y0[i], y1[i], y2[i]);
             if !(f1.is_finite() && f2.is_finite()) {
                 // A NaN where the pattern's Jacobian is finite: nothing to compare; the
                 // grouped pass met no NaN, so distrust the pattern rather than f.
-                return Ok(f64::INFINITY);
+                return Ok(Verdict {
+                    ratio: f64::INFINITY,
+                    unexplained,
+                });
             }
             let (d1, d2) = (f1 - f0, f2 - f0);
             let (jvp, b) = if self.central {
@@ -176,7 +188,7 @@ impl Check {
             let big_f = f0.abs().max(f1.abs()).max(f2.abs());
             let a = jvp.abs().max(grouped.abs());
             let level = noise.get(i).copied().unwrap_or(0.0);
-            let rounding = (ROUNDING * eps * big_f).max(level) * (w + 2.0 * k);
+            let rounding = (eps * big_f).max(level) * (w + 2.0 * k);
             let big_m = (a / r).max(SIZE * big_f);
             let c = if big_m > 0.0 {
                 (eps * big_m).max(b.powf(1.5) / big_m.sqrt())
@@ -187,8 +199,10 @@ impl Check {
             if one_sided_scheme {
                 truncation += 2.0 * k * b.max(4.0 * eps.sqrt() * a);
             }
-            let tol = SAFETY * (rounding + truncation);
+            let rounding_tol = (ROUNDING * eps * big_f).max(level) * (w + 2.0 * k);
+            let tol = SAFETY * (rounding_tol + truncation);
             let diff = (jvp - grouped).abs();
+            unexplained[i] = (diff - (rounding + truncation)).max(0.0);
             let ratio = if diff == 0.0 {
                 0.0
             } else if tol > 0.0 {
@@ -198,8 +212,22 @@ impl Check {
             };
             worst = worst.max(ratio);
         }
-        Ok(worst)
+        Ok(Verdict {
+            ratio: worst,
+            unexplained,
+        })
     }
+}
+
+/// What the check found.
+pub(crate) struct Verdict {
+    /// The largest ratio of disagreement to tolerance over the outputs.
+    pub ratio: f64,
+    /// Per output, the disagreement beyond the error expected of both sides without the
+    /// tolerance's safety factors (rounding at 1 eps |f_i|, or the noise level, instead of
+    /// 64 eps |f_i|; the truncation as in the tolerance, without its factor 8): what a
+    /// coupling below the tolerance may have left. 0 where the two agree that well.
+    pub unexplained: Vec<f64>,
 }
 
 fn signed(o: f64) -> String {
