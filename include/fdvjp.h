@@ -491,7 +491,10 @@ fdvjp_status fdvjp_config_get_progress(const fdvjp_config *cfg,
 /*
  * With `on = 1`, the first `fdvjp_vjp` or `fdvjp_jacobian` with this config learns the
  * sparsity pattern as `fdvjp_config_detect_sparsity` would (2(n + 1) evaluations more in
- * that call) and later calls use it, verified. A tape node recorded with such a config
+ * that call) and later calls use it, verified. Where detection fails on a NaN or
+ * infinity of f (a domain edge within its reach), that call is computed densely, as
+ * without learning, nothing is learned (`fdvjp_report::sparsity_check` NaN), and the
+ * next call learns again: learning never fails a call the dense computation survives. A tape node recorded with such a config
  * learns the pattern of its own function at its first pull-back and keeps it, verified at
  * every pull-back after `fdvjp_tape_forward`. `on = 0` forgets any learned pattern (a
  * pattern set by `fdvjp_config_set_sparsity` is not affected); any other value is
@@ -499,7 +502,8 @@ fdvjp_status fdvjp_config_get_progress(const fdvjp_config *cfg,
  *
  * Requires: `cfg` is NULL or a live config.
  */
-fdvjp_status fdvjp_config_set_learn_sparsity(fdvjp_config *cfg, int32_t on);
+fdvjp_status fdvjp_config_set_learn_sparsity(fdvjp_config *cfg,
+                                             int32_t on);
 
 /*
  * Writes 1 to `*out` when `cfg` learns the sparsity pattern (after
@@ -630,7 +634,13 @@ fdvjp_status fdvjp_jacobian(const fdvjp_config *cfg,
  * `cfg` as `fdvjp_config_set_sparsity` would, with its column grouping: an entry belongs
  * to the pattern when output i changes as x_j alone moves by a forward step, at x or at
  * one pseudo-random point near x (each element moved by about 1e-3 max(|x_j|, typ_j),
- * inside the config's bounds). Costs 2(n + 1) evaluations of f.
+ * inside the config's bounds). The step is the later calls' own (the config's scheme,
+ * steps and typical magnitudes), never below sqrt(eps) max(|x_j|, typ_j): an output
+ * moving by less than half an ulp looks constant, and a smaller step than the calls'
+ * would lose couplings they see (1e9 + x_j at x_j = 1). Costs 2(n + 1) evaluations of
+ * f; where f is not finite at a probe point, one more per column probed again at
+ * sqrt(eps) max(|x_j|, typ_j), and one per retry of the nearby point moved 10 times
+ * closer (at most 3).
  *
  * Unlike a declared pattern, a learned one is never trusted blindly: every later
  * `fdvjp_vjp` or `fdvjp_jacobian` (and `_batch`, and tape nodes recorded with this
@@ -638,7 +648,9 @@ fdvjp_status fdvjp_jacobian(const fdvjp_config *cfg,
  * against the product of the grouped Jacobian with it. When they disagree beyond the
  * finite-difference error of both, that call is computed densely (its result is right),
  * the pattern is learned again (old entries plus the dense Jacobian's non-zeros), and
- * `fdvjp_report::sparsity_relearned` is 1. A tridiagonal Jacobian thus costs 1 + 6 + 2
+ * `fdvjp_report::sparsity_relearned` is 1. When the check passes, the part of its
+ * disagreement beyond the error expected of both sides is added to the call's
+ * `error_bound`, as the coupling it may be (over the check's smallest element step). A tridiagonal Jacobian thus costs 1 + 6 + 2
  * evaluations per central VJP at any n. Other drivers (JVP, estimates, complex) do not
  * use the pattern. The learned state is shared with running computations and updated
  * by them under an internal lock: threads may share the config as for any computation.
@@ -708,7 +720,12 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * its value (log, sqrt, 1/x near 0); and near a domain edge (a NaN or infinity), 1/8 of
  * the largest step below the edge at which the central stencil is finite (arcsin at 0.95).
  * The smallest estimate wins, unless two tableaus disagree by more than their estimates:
- * then the one from the smaller start. `err[j]` is twice the difference of the last two
+ * then the one from the smaller start; with several outputs each is judged on its own
+ * too, and where the dot product's choice disagrees with an output's, `grad[j]` sums
+ * each output's choice. A tableau that converged although a smaller start shows f
+ * varying far beyond what its estimate allows (aliasing: sin(1e6 x) at 1e3) starts
+ * tableaus 64 times smaller, at most 4 times (12 evaluations each), until one resolves
+ * f; if none does, `err[j]` is NaN and the report counts the column unbounded. `err[j]` is twice the difference of the last two
  * extrapolants plus twice the larger of the worst-case rounding error carried through the
  * tableau (f accurate to about one unit in the last place) and a noise term: probed from
  * the tableau, or from the config's declared noise (`fdvjp_config_set_noise`) or its

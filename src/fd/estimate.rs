@@ -103,6 +103,9 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     unscale(&mut e.error, k, u)?;
     p.report.directions = 1;
     e.error.iter().for_each(|&err| p.bound(err));
+    if e.error.iter().any(|err| err.is_nan()) {
+        p.report.unbounded_direction();
+    }
     p.finish();
     Ok(e)
 }
@@ -130,6 +133,9 @@ fn for_each_axis<F: Function + ?Sized>(
         let e = extrapolated(&mut p, opts, Direction::Axis(j), t0, channels)?;
         p.report.directions += 1;
         e.error.iter().for_each(|&err| p.bound(err));
+        if e.error.iter().any(|err| err.is_nan()) {
+            p.report.unbounded_direction();
+        }
         visit(j, &e);
     }
     p.finish();

@@ -37,6 +37,7 @@ mod quantum;
 mod refine;
 mod report;
 mod richardson;
+mod richardson_alias;
 mod richardson_outputs;
 mod richardson_start;
 mod scheme;

@@ -156,6 +156,75 @@ impl Tableau {
 }
 
 impl Tableau {
+    /// Per channel, the size of a variation of f (in f's own units, per unit of stencil
+    /// weight) that the tableau's polynomial model leaves unexplained: its noise probe's
+    /// sample of one first-level quotient's noise (see [`NoiseProbe`]) times the first
+    /// step. f's noise, or f varying on a scale below the tableau's steps
+    /// (`richardson_alias.rs`).
+    pub(crate) fn variation(&self) -> Vec<f64> {
+        let count = self.levels.len();
+        let powers = exponents(&self.stencil);
+        let probe = NoiseProbe::new(count, &factors(count, powers));
+        let weight = stencil_weight(&self.stencil);
+        (0..self.estimate.value.len())
+            .map(|c| {
+                let column = |i: usize| neville(&self.levels, powers, c, i, PROBE_COLUMN);
+                probe.sample(column(count - 1), column(count - 2)) * self.first / weight
+            })
+            .collect()
+    }
+
+    /// Per channel, the noise term that a variation `sigma` of f (as [`Tableau::variation`]
+    /// gives it) puts into this tableau's final extrapolant, counted as its noise probe
+    /// counts a sample (tripled).
+    pub(crate) fn carried(&self, sigma: &[f64]) -> Vec<f64> {
+        let count = self.levels.len();
+        let probe = NoiseProbe::new(count, &factors(count, exponents(&self.stencil)));
+        let weight = stencil_weight(&self.stencil);
+        sigma
+            .iter()
+            .map(|s| PROBE_SAFETY * s * weight / self.first * probe.best[count - 1])
+            .collect()
+    }
+}
+
+/// The root sum of squares of a stencil's weights: a quotient at step 1 carries f's noise
+/// times this.
+fn stencil_weight(stencil: &Placed) -> f64 {
+    stencil.terms().map(|(_, w)| w * w).sum::<f64>().sqrt()
+}
+
+/// The Neville factors `2^(first + (k - 1) stride) - 1` of a tableau of `count` levels.
+fn factors(count: usize, (first, stride): (i32, i32)) -> Vec<f64> {
+    (1..count)
+        .map(|k| 2f64.powi(first + (k as i32 - 1) * stride) - 1.0)
+        .collect()
+}
+
+/// Entry `T[row][column]` of channel `c`'s tableau over `levels` (powers `exponents`, see
+/// [`exponents`]), recomputed from the levels (a few dozen operations) by the rare callers
+/// that need one entry after the fact.
+fn neville(
+    levels: &[(Vec<f64>, Vec<f64>)],
+    exponents: (i32, i32),
+    c: usize,
+    row: usize,
+    column: usize,
+) -> f64 {
+    let factors = factors(levels.len(), exponents);
+    let mut prev: Vec<f64> = Vec::new();
+    for (i, level) in levels.iter().enumerate().take(row + 1) {
+        let mut ti = vec![level.0[c]];
+        for k in 1..=i.min(column) {
+            let f = factors[k - 1];
+            ti.push(ti[k - 1] + (ti[k - 1] - prev[k - 1]) / f);
+        }
+        prev = ti;
+    }
+    prev[column]
+}
+
+impl Tableau {
     /// Whether f's noise level, declared or estimated so far, accounts for this tableau's
     /// error estimate: per channel, the estimate is at most [`EXPLAINED`] times the noise
     /// term that level gives its final extrapolant (`2 NOISE_COVER sigma` carried through

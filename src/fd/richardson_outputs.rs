@@ -37,7 +37,8 @@ pub(crate) fn by_output<F: Function + ?Sized>(
     let Channels::Dot(v) = channels else {
         return None;
     };
-    if tableaus.len() < 2 {
+    // An estimate found aliased (NaN, `richardson_alias.rs`) stays unbounded.
+    if tableaus.len() < 2 || tableaus[best].estimate.error.iter().any(|e| e.is_nan()) {
         return None;
     }
     let both: Vec<(Estimate, Estimate)> = tableaus

@@ -37,6 +37,7 @@ use super::noise::NOISE_POINTS;
 use super::options::Options;
 use super::probe::Probe;
 use super::richardson::{one_tableau, Channels, Estimate, Tableau};
+use super::richardson_alias::descend;
 use super::scheme::Scheme;
 
 /// `|x_j|` above `LARGE_X typ_j`: f may vary on the scale `typ_j`.
@@ -102,6 +103,7 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
     if tableaus.is_empty() {
         return Err(failure.expect("the first tableau failed"));
     }
+    descend(p, dir, channels, &mut tableaus)?;
     Ok(tableaus)
 }
 
