@@ -16,6 +16,7 @@
 //! Along a vector u the same, at the step that moves no element by more than `r |x_j|`;
 //! a column group, column by column ([`super::group_edge`]).
 
+use super::edge_scan;
 use super::error::FdError;
 use super::fit::attempts;
 use super::function::Function;
@@ -104,7 +105,48 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
         return after_nonfinite(p, dir, t0, bad, out);
     }
     p.report.bound_fallbacks += 1;
+    // A bound at 0 with x_j far below its typical magnitude (the domain [0, inf) of log,
+    // sqrt): the edge of the domain is as near as with a NaN, and f may vary on x_j's own
+    // scale; the one-sided stencil at the plain step alone would not see it (log at 1e-9
+    // inside [0, inf): 2.1e6 for 1e9). The near-edge policy, as after a NaN.
+    if let Some(e) =
+        own_scale(opts, x, dir).filter(|&e| e < t0 / 10.0 && edge_at_bound(opts, x, dir))
+    {
+        return near_edge(p, dir, t0, e, candidates, out);
+    }
     bounded_fallback(p, dir, t0, candidates, None, out)
+}
+
+/// Whether a bound looks like a domain edge at 0 for some element the direction moves:
+/// on the side of 0, at most half as far from 0 as x_j (`[0, inf)` for log, sqrt). A
+/// narrow box around x_j (its bound near x_j, not 0) keeps the largest step that fits.
+fn edge_at_bound(opts: &Options, x: &[f64], dir: Direction<'_>) -> bool {
+    let Some(bounds) = opts.bounds() else {
+        return false;
+    };
+    let at_zero = |j: usize| {
+        let toward = if x[j] > 0.0 {
+            bounds.lower()[j]
+        } else {
+            -bounds.upper()[j]
+        };
+        toward >= 0.0 && toward <= 0.5 * x[j].abs()
+    };
+    match dir {
+        Direction::Axis(j) => at_zero(j),
+        Direction::Vector(u) => (0..x.len()).any(|j| u[j] != 0.0 && at_zero(j)),
+        Direction::Group(..) => false,
+    }
+}
+
+/// The step at `x`'s own scale along an axis or a vector ([`own_scale_step`],
+/// [`own_scale_along`]); `None` for a column group (split by [`group_edge`] after a NaN).
+fn own_scale(opts: &Options, x: &[f64], dir: Direction<'_>) -> Option<f64> {
+    match dir {
+        Direction::Axis(j) => own_scale_step(opts, x, j),
+        Direction::Vector(u) => own_scale_along(opts, x, u),
+        Direction::Group(..) => None,
+    }
 }
 
 /// [`fallback_from`], then the error bound of the stencil that succeeded
@@ -143,22 +185,21 @@ pub(crate) fn after_nonfinite<F: Function + ?Sized>(
     let scheme = opts.scheme();
     let candidates = scheme.candidates();
     p.report.nonfinite_fallbacks += 1;
+    if let Some(e) = own_scale(opts, x, dir).filter(|&e| e < t0 / 10.0) {
+        return near_edge(p, dir, t0, e, candidates, out);
+    }
     match dir {
-        Direction::Axis(j) => {
-            if let Some(e) = own_scale_step(opts, x, j).filter(|&e| e < t0 / 10.0) {
-                return near_edge(p, dir, t0, e, candidates, out);
-            }
-        }
-        Direction::Vector(u) => {
-            if let Some(e) = own_scale_along(opts, x, u).filter(|&e| e < t0 / 10.0) {
-                return near_edge(p, dir, t0, e, candidates, out);
-            }
-        }
         Direction::Group(u, cols) => {
             if group_edge::near(opts, x, u, cols, t0) {
                 return group_edge::split(p, u, cols, t0, candidates, out);
             }
         }
+        // The edge within the plain step, x_j not far below typ_j: f may vary on the
+        // scale of its distance to the edge.
+        Direction::Axis(_) | Direction::Vector(_) if edge_scan::applies(p) => {
+            return edge_scan::fall_back(p, dir, t0, bad, out);
+        }
+        Direction::Axis(_) | Direction::Vector(_) => {}
     }
     bounded_fallback(p, dir, t0, candidates, Some(bad), out)
 }

@@ -17,6 +17,7 @@ mod derivative;
 mod detect;
 mod direction_scale;
 mod directional;
+mod edge_scan;
 mod error;
 mod estimate;
 mod evaluator;

@@ -1144,6 +1144,24 @@ fn shrink<F: Function + ?Sized>(
     shrink_from(p, dir, (plain, plain_b), target, stencil, None, out)
 }
 
+/// [`shrink`] with the central stencil, whose level at `t` was just applied (its values
+/// in `out`, its sums in the workspace): the edge scan's refinement (`edge_scan.rs`).
+/// Along a vector with exact steps ([`vector::shrink_along`]): its refined steps lie
+/// within a few hundred units in the last place of x near the edge, where a step along
+/// u rounds by a per mille.
+pub(crate) fn shrink_central<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    target: f64,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    match dir {
+        Direction::Vector(u) => vector::shrink_along(p, u, t, target, out),
+        _ => shrink(p, dir, t, target, &central(), out),
+    }
+}
+
 /// [`shrink`] from the plain level and its bounds taken before, and (`first`) the level
 /// at `target` when already evaluated (the own-scale check's, `own_scale.rs`): it is not
 /// evaluated again.

@@ -1,0 +1,158 @@
+//! A NaN or infinity met by the central stencil where `x_j` is not far below its typical
+//! magnitude: the domain edge lies within the plain step, and f may vary on the scale of
+//! its distance to the edge, far below the step (asin at `1 - 5e-13`: f' = 1e6).
+//!
+//! Why: the fall-back's one-sided stencil at the plain step (B) only sees points up to
+//! `2 t` on the side away from the edge; it is right for f smooth up to the edge and
+//! meaningless for f singular there, and its own points cannot tell (asin at `1 - 5e-13`:
+//! 743 for 999,956, with a bound of 336 from those points). The scan looks for the
+//! largest step `t / 10^k` at which the point on the edge's side is finite (one
+//! evaluation per step, at most [`LEVELS`] of them, none below the spacing of x's
+//! doubles), takes the central stencil there (A, 2 evaluations) and keeps, output by
+//! output, B where it agrees with A within A's rounding (as `near_edge` does at 0: B then
+//! shows no truncation error and rounds less), else A refined down from its step (2
+//! levels at `s / 30` and `s / 60`, 4 evaluations, `refine::shrink`): A's step lies
+//! within a factor 10 of the edge, where f's own scale may be, and the refinement's
+//! levels say how far A is from the derivative. When no step down to the doubles' spacing
+//! is finite on the edge's side, the edge is at x itself and B (the one-sided derivative)
+//! is what there is.
+//!
+//! Only the central scheme at the step rule's own steps, as the refinement: forward,
+//! backward and fourth-order fall-backs have no bound (their direction is counted
+//! unbounded), and a step the caller chose is the caller's.
+
+use super::alloc;
+use super::derivative::{apply, fallback_from, fits, move_to, Direction, NonFinite};
+use super::error::FdError;
+use super::function::Function;
+use super::probe::Probe;
+use super::refine;
+use super::scheme::{Placed, Scheme};
+
+/// How many steps `t / 10^k` the scan tries at most (`t / 1e13` is below the spacing of
+/// the doubles at x for the central step rule).
+const LEVELS: usize = 13;
+
+/// How far below A's step the refinement starts.
+const REFINE_BELOW: f64 = 30.0;
+
+/// How far apart (in units of A's rounding, `eps ρ`) A and B may be for B to be kept.
+const AGREEMENT: f64 = 8.0;
+
+/// Whether the scan applies to this computation (module doc).
+pub(crate) fn applies<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
+    p.opts.scheme() == Scheme::Central
+        && p.opts.steps().is_none()
+        && p.opts.relative_step().is_none()
+        && !p.opts.adaptive()
+        && p.step_scale <= 1.0
+}
+
+/// The fall-back of [`super::derivative::after_nonfinite`] (B) after the scheme's stencil
+/// at `t0` met `bad`, then the edge scan of the module doc; the direction's bound recorded.
+pub(crate) fn fall_back<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    bad: NonFinite,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let (opts, x) = (p.opts, p.x);
+    let candidates = opts.scheme().candidates();
+    let mut used = None;
+    fallback_from(opts, x, dir, t0, candidates, Some(bad), |stencil, t| {
+        used = Some((*stencil, t));
+        apply(p, dir, t, stencil, out)
+    })?;
+    let (stencil, t) = used.expect("a successful fall-back applied a stencil");
+    let bound_b = refine::fallback_bounds(p, &stencil, t, out);
+    let central = candidates[0];
+    // B central (NaN on both sides at t0): it took the largest step that met none.
+    let found = if stencil == central {
+        None
+    } else {
+        scan(p, dir, t0, -stencil.side, &central, out.len())?
+    };
+    let Some(s) = found else {
+        refine::bound_direction(p, dir, &bound_b);
+        return Ok(());
+    };
+    let m = out.len();
+    let mut a = alloc::zeros(m, "the edge scan's values")?;
+    if apply(p, dir, s, &central, &mut a)?.is_some() {
+        refine::bound_direction(p, dir, &bound_b);
+        return Ok(());
+    }
+    let bound_a = refine::fallback_bounds(p, &central, s, &a);
+    let agree = |i: usize, a: &[f64], mag: &[f64]| {
+        (out[i] - a[i]).abs() <= AGREEMENT * f64::EPSILON * mag[i]
+    };
+    let mut bound = bound_b;
+    if (0..m).all(|i| agree(i, &a, &p.ws.magnitude)) {
+        for i in 0..m {
+            bound[i] = bound[i].min((out[i] - a[i]).abs() + bound_a[i]);
+        }
+        refine::bound_direction(p, dir, &bound);
+        return Ok(());
+    }
+    let mut plain_a = alloc::zeros(m, "the edge scan's values")?;
+    plain_a.copy_from_slice(&a);
+    let kept: Vec<bool> = (0..m).map(|i| agree(i, &a, &p.ws.magnitude)).collect();
+    // A power of two: along a vector its levels then move each element exactly
+    // (`refine/exact.rs`).
+    let target = (s / REFINE_BELOW).log2().floor().exp2();
+    let refined = refine::shrink_central(p, dir, s, target, &mut a)?;
+    for i in 0..m {
+        if kept[i] {
+            bound[i] = bound[i].min((out[i] - plain_a[i]).abs() + bound_a[i]);
+        } else {
+            out[i] = a[i];
+            bound[i] = refined[i];
+        }
+    }
+    p.report.refined_large += 1;
+    refine::bound_direction(p, dir, &bound);
+    Ok(())
+}
+
+/// The largest step `t0 / 10^k` (k = 1, 2, ...) at which the point `x + side s d` is
+/// finite and the central stencil fits inside the bounds; `None` when none is, down to
+/// the spacing of the doubles at x.
+fn scan<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    side: f64,
+    central: &Placed,
+    m: usize,
+) -> Result<Option<f64>, FdError> {
+    let (opts, x) = (p.opts, p.x);
+    let mut nominal = t0;
+    for _ in 0..LEVELS {
+        nominal /= 10.0;
+        let s = dir.step(x, nominal);
+        if !(s > 0.0 && moves(x, dir, s) && fits(opts, x, dir, s, central)) {
+            return Ok(None);
+        }
+        move_to(&mut p.ws.xp, x, dir, side * s);
+        let result = p.ev.eval(&p.ws.xp, &mut p.ws.y, || dir.point(side, s));
+        move_to(&mut p.ws.xp, x, dir, 0.0);
+        result?;
+        if p.ws.y[..m].iter().all(|v| v.is_finite()) {
+            return Ok(Some(s));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a step `s` along `dir` moves x on both sides (along an axis; some perturbed
+/// element, along a vector or a group): below the spacing of the doubles, `x + s` rounds
+/// back to x.
+fn moves(x: &[f64], dir: Direction<'_>, s: f64) -> bool {
+    let both = |xi: f64, d: f64| xi + d != xi && xi - d != xi;
+    match dir {
+        Direction::Axis(j) => both(x[j], s),
+        Direction::Vector(u) => (0..x.len()).any(|i| u[i] != 0.0 && both(x[i], s * u[i])),
+        Direction::Group(u, cols) => cols.iter().any(|&j| both(x[j], s * u[j])),
+    }
+}
