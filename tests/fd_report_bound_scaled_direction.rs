@@ -36,7 +36,10 @@ fn the_bound_scales_with_the_direction() {
         let x: Vec<f64> = (0..3).map(|_| 4.0 * next() - 2.0).collect();
         fd::jvp(&f, &x, 2, &base, &opts).unwrap();
         let reference = last_report().error_bound;
-        assert!(reference.is_finite() && reference > 0.0, "bound at u ~ 1: {reference}");
+        assert!(
+            reference.is_finite() && reference > 0.0,
+            "bound at u ~ 1: {reference}"
+        );
         for scale in [1e-300, 1e-200, 1e200, 1e300] {
             let u: Vec<f64> = base.iter().map(|b| b * scale).collect();
             let got = fd::jvp(&f, &x, 2, &u, &opts).unwrap();
