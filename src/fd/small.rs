@@ -53,8 +53,11 @@ const MAX_M: usize = 64;
 /// zeroed per call of n = 4 cost as much as the call's other work).
 const TIERS: [(usize, usize); 2] = [(8, 64), (MAX_N, 1024)];
 
-/// `grad = v^T J(x)` (n entries, written only on success), as [`vjp`] computes it: by the
-/// flat path when it applies, by [`vjp`] otherwise.
+/// `grad = v^T J(x)` (n entries), as [`vjp`] computes it: by the flat path when it
+/// applies, by [`vjp`] otherwise. `grad` must be scratch, not the caller's output: the
+/// flat path writes its columns as it goes and may then hand the call to the general
+/// path, which can fail, leaving `grad` partly written (`ffi/product.rs` passes a stack
+/// array and copies it out only on success).
 pub(crate) fn vjp_into<F: Function + ?Sized>(
     f: &F,
     x: &[f64],
