@@ -28,7 +28,7 @@ use super::function::Function;
 use super::options::Options;
 use super::probe::Probe;
 use super::refine::{self, Need, Sums};
-use pass::{central_pass, central_small, general_pass, Consts, LANES};
+use pass::{central_pass, change, change_may_exceed, small_pass, Column, LANES, R, WEIGHTS};
 
 mod pass;
 
@@ -36,16 +36,13 @@ mod pass;
 const MAX_TERMS: usize = 8;
 
 /// What the fused columns of one computation share, worked out once per computation (by
-/// the column loop) rather than again for every column: the scheme's
-/// stencil, its terms, the offsets and weights of its points other than x, its reach,
-/// the relative step and the pass's constants. On a small call (n = 4, m = 1) this
+/// the column loop) rather than again for every column: the offsets and weights of the
+/// scheme's stencil's points other than x, its reach, and whether the pass serves it. On a
+/// small call (n = 4, m = 1) this
 /// bookkeeping per column was a large part of the fixed cost (issue 15); the values are
 /// the ones each column computed before, so every result is bit for bit the same.
 #[derive(Clone, Copy)]
 pub(crate) struct Plan {
-    /// Its terms `(offset, weight)`, the first `count`.
-    terms: [(f64, f64); MAX_TERMS],
-    count: usize,
     /// The offsets and weights of the terms other than x itself, in order, the first
     /// `points`.
     offsets: [f64; MAX_TERMS],
@@ -53,9 +50,10 @@ pub(crate) struct Plan {
     points: usize,
     /// The lowest and highest offset (0 included), as `Placed::reach`.
     reach: (f64, f64),
-    /// The relative step of the step rule, and the pass's constants made from it.
-    r: f64,
-    consts: Consts,
+    /// Whether the stencil and step rule are those of `pass.rs` (the central stencil at
+    /// the default relative step, the only ones whose refinement takes sums,
+    /// `refine::need`).
+    central: bool,
 }
 
 impl Plan {
@@ -67,25 +65,30 @@ impl Plan {
             .relative_step()
             .unwrap_or_else(|| opts.scheme().default_relative_step());
         let mut plan = Self {
-            terms: [(0.0, 0.0); MAX_TERMS],
-            count: 0,
             offsets: [0.0; MAX_TERMS],
             weights: [0.0; MAX_TERMS],
             points: 0,
             reach: stencil.reach(),
-            r,
-            consts: Consts::new(r),
+            central: false,
         };
         for (o, w) in stencil.terms().take(MAX_TERMS) {
-            plan.terms[plan.count] = (o, w);
-            plan.count += 1;
             if o != 0.0 {
                 plan.offsets[plan.points] = o;
                 plan.weights[plan.points] = w;
                 plan.points += 1;
             }
         }
+        let mut terms = stencil.terms();
+        plan.central = r == R
+            && terms.next() == Some((-1.0, WEIGHTS.0))
+            && terms.next() == Some((1.0, WEIGHTS.1))
+            && terms.next().is_none();
         plan
+    }
+
+    /// Whether [`column_sums`] serves this plan's stencil and step rule.
+    pub(crate) fn central(&self) -> bool {
+        self.central
     }
 
     /// The offsets of the stencil's points other than x itself, in the order they are
@@ -120,7 +123,10 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
     let (opts, x, m) = (p.opts, p.x, v.len());
     let t = dir.step(x, t0);
     let need = refine::need(p, dir, t);
-    if opts.adaptive() || !(t > 0.0 && plan.fits(opts, x, j, t)) || need == Need::Columns {
+    // Sums are taken of the central stencil only (`refine::need` asks for them of no
+    // other): any other stencil that were asked for them would take the general path.
+    let general = need == Need::Columns || (need == Need::Sums && !plan.central);
+    if opts.adaptive() || !(t > 0.0 && plan.fits(opts, x, j, t)) || general {
         resize(d, m);
         directional(p, (dir, t0), d)?;
         return Ok(plain_dot(d, v));
@@ -150,7 +156,7 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
         }
         return Ok(dot);
     }
-    let (dot, sums) = with_sums(p, plan, v, t);
+    let (dot, sums) = with_sums(p, v, t);
     if !dot.is_finite() && !finite_last(p) {
         return nonfinite(p, dir, t0, points - 1, last, v, d);
     }
@@ -228,55 +234,65 @@ fn dot_only(weights: &[f64], points: &[f64], y0: &[f64], v: &[f64], m: usize, t:
     dot
 }
 
-/// The product with v and the refinement's v-weighted sums, in one pass (central stencil
-/// by [`central_pass`]; any other stencil through [`general_pass`]); see `pass.rs`.
-fn with_sums<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    plan: &Plan,
-    v: &[f64],
-    t: f64,
-) -> (f64, Sums) {
+/// The product with v and the refinement's v-weighted sums, in one pass over the central
+/// stencil's outputs ([`column_sums`]).
+fn with_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, v: &[f64], t: f64) -> (f64, Sums) {
     let m = v.len();
     // The product's terms go to the workspace's output, which this path does not use
     // otherwise (its points are in `points`).
-    let (stored, products) = (&p.ws.points[..plan.points * m], &mut p.ws.y);
-    column_sums(plan, (stored, &p.y0[..]), v, t, &p.report.noise, products)
+    let (stored, products) = (&p.ws.points[..2 * m], &mut p.ws.y);
+    resize(products, m);
+    // A noise step uses none of the deciding sums (`refine::after_sums`): M is not formed.
+    let max_change = if p.step_scale <= 1.0 {
+        p.max_change
+    } else {
+        f64::INFINITY
+    };
+    column_sums(
+        (stored, &p.y0[..]),
+        v,
+        t,
+        &p.report.noise,
+        products,
+        max_change,
+    )
 }
 
-/// [`with_sums`] from the stencil's outputs `stored` (the points other than x, point after
-/// point, m each) and `y0 = f(x)`; `noise` the outputs' noise levels (empty: none);
-/// `products` scratch of at least m entries (read only for `m >= LANES`). Shared with the
-/// small calls' flat path (`small.rs`), so that both compute every sum alike.
+/// [`with_sums`] from the central stencil's outputs `stored` (at `x - t e_j`, then at `x +
+/// t e_j`, m each) and `y0 = f(x)`, for a plan that serves the pass (`Plan::central`: the
+/// callers ask only for directions whose `refine::need` is `Sums`); `noise` the outputs'
+/// noise levels (empty: none); `products` scratch of at least m entries (read only for
+/// `m >= LANES`). `Sums::m` is formed only where it may raise `max_change`, the largest M
+/// of the call so far (`Probe::max_change`, the one use `refine::after_sums` makes of
+/// it), and is 0 elsewhere, which leaves that maximum as it was ([`change_may_exceed`]).
+/// Shared with the small calls' flat path (`small.rs`), so that both compute every sum
+/// alike.
 #[inline]
 pub(crate) fn column_sums(
-    plan: &Plan,
     (stored, y0): (&[f64], &[f64]),
     v: &[f64],
     t: f64,
     noise: &[f64],
     products: &mut [f64],
+    max_change: f64,
 ) -> (f64, Sums) {
     let m = v.len();
-    let (r, k) = (plan.r, plan.consts);
-    let terms = &plan.terms[..plan.count];
-    let central = match *terms {
-        [(oa, wa), (ob, wb)] if oa == -1.0 && ob == 1.0 => Some((wa, wb)),
-        _ => None,
+    let column = Column {
+        ya: &stored[..m],
+        yb: &stored[m..2 * m],
+        y0,
+        v,
+        t,
     };
-    let (ya, yb) = (&stored[..m], &stored[m.min(stored.len())..]);
-    let (dot, total) = match central {
-        Some(w) if m < LANES => {
-            let pass = central_small(ya, yb, y0, v, w, t, k);
-            (pass.dot, pass.totals())
-        }
-        Some(w) => {
-            let pass = central_pass(ya, yb, y0, v, w, t, k, &mut products[..m]);
-            (pass.dot, pass.totals())
-        }
-        None => {
-            let pass = general_pass(terms, stored, y0, v, t, k);
-            (pass.dot, pass.totals())
-        }
+    let total = if m < LANES {
+        small_pass(&column)
+    } else {
+        central_pass(&column, products)
+    };
+    let m_sum = match total.change {
+        Some(formed) => formed,
+        None if change_may_exceed(&total, m, max_change) => change(&column),
+        None => 0.0,
     };
     let noise = if noise.is_empty() {
         0.0
@@ -285,7 +301,7 @@ pub(crate) fn column_sums(
     };
     let sums = Sums {
         d2: total.d2,
-        m: total.m,
+        m: m_sum,
         size: total.rho,
         round: f64::EPSILON * total.rho / t,
         d1: total.n / t,
@@ -294,7 +310,7 @@ pub(crate) fn column_sums(
         trunc: total.trunc / (2.0 * t),
         // max_i (|n_i| / t) t / r: each operation is monotone in |n_i|, so this is that
         // of the largest |n_i|, bit for bit.
-        f_scale: total.top / t * t / r,
+        f_scale: total.top / t * t / R,
     };
-    (dot, sums)
+    (total.dot, sums)
 }

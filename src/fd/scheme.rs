@@ -92,7 +92,7 @@ impl Scheme {
     ///
     /// These balance truncation error (h^p) against rounding error (eps / h) for a scheme of
     /// order p: h ~ eps^(1/(p+1)).
-    pub fn default_relative_step(self) -> f64 {
+    pub const fn default_relative_step(self) -> f64 {
         // Literals: a cube root per column costs more than the rest of the column's work.
         match self {
             Scheme::Forward | Scheme::Backward => 1.4901161193847656e-8, // eps^(1/2) = 2^-26

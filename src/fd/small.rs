@@ -154,7 +154,7 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     for j in 0..n {
         let t = exact_step(x[j], nominal_step(opts, x, j));
         let need = refine::need_at(opts, x, 1.0, Direction::Axis(j), t);
-        if !(t > 0.0 && plan.fits(opts, x, j, t)) || need != Need::Sums {
+        if !(t > 0.0 && plan.fits(opts, x, j, t)) || need != Need::Sums || !plan.central() {
             return Err(Handed);
         }
         record.steps[j] = t;
@@ -196,7 +196,7 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
         }
         let stored = &record.values[first * m..(first + points) * m];
         let y0 = &record.values[..m];
-        let (dot, s) = fused::column_sums(&plan, (stored, y0), v, t, &[], products);
+        let (dot, s) = fused::column_sums((stored, y0), v, t, &[], products, trigger.max_change);
         if !dot.is_finite() && !all_finite(record.value(first + points - 1, m)) {
             return Err(Handed);
         }

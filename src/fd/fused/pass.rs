@@ -1,132 +1,84 @@
-//! The one pass over a central (or any) stencil's outputs behind `fused.rs`: the product
-//! with v and the v-weighted sums of `refine::Sums`, with no division per output but the
-//! product's own and the truncation term's.
+//! The one pass over a central stencil's outputs behind `fused.rs`: the product with v and
+//! the v-weighted sums of `refine::Sums`, with no division per output but the product's own
+//! and the truncation term's.
 //!
 //! Why so: the pass runs once per column over all m outputs, so for a cheap f with large m
-//! it costs about as much as f (issue 15: 135 instructions per output, against 7 for a
-//! hand-written loop's `g += v_i (f+_i - f-_i)`). Everything that is the same for all
-//! outputs is hoisted (`1 / r`, `r / 3`; the divisions by t of the sums are applied once
-//! to each sum), the maxima are comparisons, and the outputs go through in blocks of
-//! [`LANES`] of straight-line code, which the compiler turns into paired (SSE2) operations.
+//! it costs about as much as f (issue 15: a 1000 -> 1000 VJP spent 34 instructions per
+//! output in it, against 7 for a hand-written loop's `g += v_i (f+_i - f-_i)`). So:
+//!
+//! - Everything that is the same for all outputs is a constant or hoisted: the pass serves
+//!   one stencil and one step rule (the central stencil at the default relative step, the
+//!   only ones whose refinement takes sums), so its weights, `1 / r` and `r / 3` are
+//!   constants and take no register; the divisions by t of the sums are applied once to
+//!   each sum; the maxima are comparisons.
+//! - One loop, in blocks of [`LANES`] outputs of element-wise code on pairs of doubles,
+//!   which the compiler turns into paired (SSE2) operations, with the in-order sum of the
+//!   product in the same loop: that sum is a chain of dependent additions (a hand-written
+//!   loop's cost), and the paired work runs beside it instead of in a pass of its own. The
+//!   chain adds the previous block's product terms, read back from `products`: added
+//!   straight from the pairs, the compiler paired them across blocks and spilled.
+//! - The sum that only feeds a maximum over the call, M (`refine::Sums::m`, the change of
+//!   f over the step rule's scale, whose largest over the directions is
+//!   `Probe::max_change`), is not formed in the loop: [`change`] forms it, in a second
+//!   pass, only for a column whose M might raise that maximum, which the loop's sums bound
+//!   from above ([`change_may_exceed`]). A column whose M cannot raise the maximum leaves
+//!   it as it was: with or without its M, the same maximum at every step, so the noise
+//!   trigger's thresholds (made from it) decide as before. With M's sum (and four lanes
+//!   for every sum) the loop's sums overflowed SSE2's sixteen registers and went through
+//!   the stack at every block.
 //!
 //! Bit for bit: the product is the general path's (`n_i / t` times `v_i`, added in
-//! order); the sums that decide (|D2|, M, ρ, |n|) are formed per output exactly as
-//! before and added in the same lanes, so every threshold decides as before; the largest
-//! `|n_i|` gives `f_scale` exactly (a monotone function of the largest argument is the
-//! largest value). Only the truncation term of the error bound is computed differently
-//! (one division, see [`trunc_2t`]): the reported bound may differ in its last bits.
+//! order); the sums that decide (|D2|, and M when formed) are formed per output exactly as
+//! before and added in the same lanes (output i in lane `i % LANES` within whole blocks,
+//! the tail from lane 0; the lanes added up as `(a0 + a1) + (a2 + a3)`), so every
+//! threshold decides as before; the largest `|n_i|` gives `f_scale` exactly (a monotone
+//! function of the largest argument is the largest value). The sums that only bound the
+//! error in the report (|n|, ρ, the truncation term, see [`trunc_2t`]) are added in two
+//! lanes: the reported bound may differ from the column-by-column code's in its last bits
+//! (by 4e-16 relative at most over a differential run of 3,000 calls), and is as honest.
+//! Fewer outputs than [`LANES`] (a small call's m) take [`small_pass`], which forms M too.
 
 use super::super::refine::SIZE;
+use super::super::scheme::Scheme;
 
-/// The lanes of the accumulating pass (the sums' grouping, hence their last bits,
-/// depends on it: changing it may change a threshold's decision in the last ulp).
+/// The lanes of the deciding sums (their grouping, hence their last bits, depends on it:
+/// changing it may change a threshold's decision in the last ulp).
 pub(super) const LANES: usize = 4;
 
-/// The constants of a pass: `1 / r` (M's change term) and `r / 3` (the truncation's
-/// floor, see [`trunc_2t`]).
+/// The stencil and step rule the pass serves, the only ones whose refinement takes sums
+/// (`refine::need`): the central stencil's weights of `f(x - t e_j)` and `f(x + t e_j)`,
+/// and the default relative step r (`Plan::new` checks both).
+pub(super) const WEIGHTS: (f64, f64) = (-0.5, 0.5);
+pub(super) const R: f64 = Scheme::Central.default_relative_step();
+/// `1 / r` (M's change term) and `r / 3` (the truncation's floor, see [`trunc_2t`]).
+const INV_R: f64 = 1.0 / R;
+const R3: f64 = R / 3.0;
+
+/// One column's inputs to a pass: the central stencil's outputs at `x - t e_j` (`ya`) and
+/// `x + t e_j` (`yb`), f(x) (`y0`), the cotangent v (its length is m; the others are at
+/// least as long), and the step t.
 #[derive(Clone, Copy)]
-pub(super) struct Consts {
-    inv_r: f64,
-    r3: f64,
+pub(super) struct Column<'a> {
+    pub ya: &'a [f64],
+    pub yb: &'a [f64],
+    pub y0: &'a [f64],
+    pub v: &'a [f64],
+    pub t: f64,
 }
 
-impl Consts {
-    pub(super) fn new(r: f64) -> Self {
-        Self {
-            inv_r: 1.0 / r,
-            r3: r / 3.0,
-        }
-    }
-}
-
-/// What one pass over the outputs accumulates: the product `sum_i (n_i / t) v_i` in order
-/// (`dot`, bit for bit the general path's), and per lane (output i in lane `i % LANES`
-/// within whole blocks of [`LANES`], the tail from lane 0) the sums over i of `|v_i|`
-/// times `|n_i|`, `|D2_i|`, `ρ_i t` (`rho`), `max(SIZE ρ_i t, |n_i| / r)` (`m`) and the
-/// truncation term times 2t (`trunc`, [`trunc_2t`]), and the largest `|n_i|` (`top`).
-/// Here `n_i = sum_k w_k (y_k,i - f_i(x))` is t times the column's entry, `D2_i` the
-/// second difference.
-/// `L` lanes: [`central_pass`] also accumulates two lanes at a time in a `Pass<2>` (its
-/// `dot` unused).
-pub(super) struct Pass<const L: usize = LANES> {
-    pub dot: f64,
-    pub n: [f64; L],
-    pub d2: [f64; L],
-    pub rho: [f64; L],
-    pub m: [f64; L],
-    pub trunc: [f64; L],
-    pub top: [f64; L],
-}
-
-impl<const L: usize> Pass<L> {
-    fn new() -> Self {
-        let z = [0.0; L];
-        Self {
-            dot: -0.0,
-            n: z,
-            d2: z,
-            rho: z,
-            m: z,
-            trunc: z,
-            top: z,
-        }
-    }
-
-    /// Adds the terms of an output with weight `av = |v_i|`, `n_i`, `D2_i` and `ρ_i t` to
-    /// lane `l` (the product is added by the caller, in order). No division but the
-    /// truncation's one.
-    #[inline(always)]
-    fn add(&mut self, l: usize, av: f64, (n, d2, rho): (f64, f64, f64), k: Consts) {
-        let (an, ad2) = (n.abs(), d2.abs());
-        self.n[l] += av * an;
-        self.d2[l] += av * ad2;
-        self.rho[l] += av * rho;
-        self.m[l] += av * larger(SIZE * rho, an * k.inv_r);
-        self.trunc[l] += av * trunc_2t(an, ad2, k.r3);
-        self.top[l] = larger(self.top[l], an);
-    }
-}
-
-/// A pass's lane sums added up (`top`: the largest).
+/// What a pass forms: the product `sum_i (n_i / t) v_i` in order (`dot`, bit for bit the
+/// general path's), the sums over i of `|v_i|` times `|n_i|`, `|D2_i|`, `ρ_i t` (`rho`) and
+/// the truncation term times 2t (`trunc`, [`trunc_2t`]), the largest `|n_i|` (`top`), and
+/// M when the pass formed it (`change`, see [`change`]). Here `n_i = w_a (y_a,i - f_i(x))
+/// + w_b (y_b,i - f_i(x))` is t times the column's entry, `D2_i` the second difference.
 pub(super) struct Totals {
+    pub dot: f64,
     pub n: f64,
     pub d2: f64,
     pub rho: f64,
-    pub m: f64,
     pub trunc: f64,
     pub top: f64,
-}
-
-impl<const L: usize> Pass<L> {
-    /// Each sum's lanes added up, four lanes as `(a0 + a1) + (a2 + a3)`, one as itself.
-    pub(super) fn totals(&self) -> Totals {
-        let total = |a: &[f64; L]| match a.as_slice() {
-            [a0] => *a0,
-            [a0, a1, a2, a3] => (a0 + a1) + (a2 + a3),
-            _ => unreachable!("passes have one or four lanes to add up"),
-        };
-        Totals {
-            n: total(&self.n),
-            d2: total(&self.d2),
-            rho: total(&self.rho),
-            m: total(&self.m),
-            trunc: total(&self.trunc),
-            top: self.top.iter().fold(0.0, |a, &b| larger(a, b)),
-        }
-    }
-}
-
-impl Pass<2> {
-    /// Its two lanes as lanes `first` and `first + 1` of `pass`.
-    fn into_lanes(self, pass: &mut Pass, first: usize) {
-        let lanes = first..first + 2;
-        pass.n[lanes.clone()].copy_from_slice(&self.n);
-        pass.d2[lanes.clone()].copy_from_slice(&self.d2);
-        pass.rho[lanes.clone()].copy_from_slice(&self.rho);
-        pass.m[lanes.clone()].copy_from_slice(&self.m);
-        pass.trunc[lanes.clone()].copy_from_slice(&self.trunc);
-        pass.top[lanes].copy_from_slice(&self.top);
-    }
+    pub change: Option<f64>,
 }
 
 /// `max(a, b)` as one comparison (it vectorises; `f64::max` treats NaN apart): the same
@@ -144,172 +96,251 @@ pub(super) fn larger(a: f64, b: f64) -> f64 {
 
 /// [`super::refine::truncation`] times 2t from `|n| = t |D1|` and `|D2|`, with one division
 /// instead of three: `max(|D2| r / 3, min(|D2|^2 / |n|, |D2|))`, the minimum written as
-/// `|D2| (|D2| / max(|n|, |D2|))` (no overflow; 0 when both are 0). It only bounds the
-/// error in the report (it decides nothing), and differs from the column path's value in
-/// the last bits (|n| stands for t |D1|, `/ 2t` is applied to the sum).
+/// `|D2| (|D2| / max(|n|, |D2|))` (no overflow; when both are 0 the quotient is NaN, which
+/// [`larger`] passes over for the 0 of the other term). It only bounds the error in the
+/// report (it decides nothing), and differs from the column path's value in the last bits
+/// (|n| stands for t |D1|, `/ 2t` is applied to the sum). The maximum is taken of the
+/// factors of |D2|: `max(|D2| a, |D2| b)` is `|D2| max(a, b)`, rounding being monotone.
 #[inline(always)]
-fn trunc_2t(an: f64, ad2: f64, r3: f64) -> f64 {
-    let below = larger(larger(an, ad2), f64::MIN_POSITIVE);
-    larger(ad2 * r3, ad2 * (ad2 / below))
+fn trunc_2t(an: f64, ad2: f64) -> f64 {
+    ad2 * larger(R3, ad2 / larger(an, ad2))
 }
 
-/// The central stencil's pass: per output the two differences, `n = w_a a + w_b b` as the
-/// general path forms it (so the product is bit for bit its), the rounding scale and the
-/// lane sums; `products` (m entries, scratch) receives each output's term `(n_i / t) v_i`
-/// of the product, which is then summed in order.
-///
-/// Why in this shape: the six sums of four lanes are twelve register pairs, which with
-/// the constants overflow SSE2's sixteen registers (every sum went through the stack at
-/// each block, about a quarter of the pass's instructions), and the in-order product
-/// interleaved scalar divisions with the paired work. So the lanes are taken two at a
-/// time ([`half_pass`]: lanes 0-1 of every block of [`LANES`], then lanes 2-3), the
-/// products are formed paired and stored, and one loop adds them in order. Each lane
-/// still adds its outputs in the same order (blocks in turn, then the tail from lane 0),
-/// and each product term is the same division and multiplication, so every sum and the
-/// product are bit for bit what the one-loop pass gave.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn central_pass(
-    ya: &[f64],
-    yb: &[f64],
-    y0: &[f64],
-    v: &[f64],
-    w: (f64, f64),
-    t: f64,
-    k: Consts,
-    products: &mut [f64],
-) -> Pass {
-    let m = v.len();
-    let (ya, yb, y0, products) = (&ya[..m], &yb[..m], &y0[..m], &mut products[..m]);
-    let mut pass = Pass::new();
-    let full = m - m % LANES;
-    for half in [0, LANES / 2].into_iter().filter(|_| full > 0) {
-        let sums = half_pass(half, (ya, yb, y0, v), w, t, k, &mut products[..full]);
-        sums.into_lanes(&mut pass, half);
-    }
-    for i in full..m {
-        let s = central_terms(ya[i], yb[i], y0[i], w);
-        products[i] = (s.0 / t) * v[i];
-        pass.add(i - full, v[i].abs(), s, k);
-    }
-    let mut dot = -0.0;
-    for &q in products.iter() {
-        dot += q;
-    }
-    pass.dot = dot;
-    pass
-}
-
-/// [`central_pass`] for fewer outputs than [`LANES`] (a small call's m), in one lane, with
-/// none of the lane machinery (issue 15: a call with m = 1 spent more on it than on its
-/// one output). Bit for bit the same totals: there output i went alone to lane i (added to
-/// 0.0), and the four lanes were added up as `(a0 + a1) + (a2 + a3)`, the missing ones
-/// 0.0; every term is non-negative (or NaN), so adding 0.0 changes nothing, and that is
-/// `(t0 + t1) + t2`, as one lane adding the outputs in order from 0.0 gives; the largest
-/// `|n_i|` likewise. The product is added in order as there.
-#[inline]
-pub(super) fn central_small(
-    ya: &[f64],
-    yb: &[f64],
-    y0: &[f64],
-    v: &[f64],
-    w: (f64, f64),
-    t: f64,
-    k: Consts,
-) -> Pass<1> {
-    let mut pass = Pass::new();
-    for (i, &vi) in v.iter().enumerate() {
-        let s = central_terms(ya[i], yb[i], y0[i], w);
-        pass.dot += (s.0 / t) * vi;
-        pass.add(0, vi.abs(), s, k);
-    }
-    pass
-}
-
-/// `n`, `D2` and `ρ t` of one output of a central stencil with weights `(wa, wb)` (`n`
-/// formed as the general path forms it).
+/// `n = 0 + wa a + wb b` as the general path forms it (its zero has the general path's
+/// sign).
 #[inline(always)]
-fn central_terms(ya: f64, yb: f64, y0: f64, (wa, wb): (f64, f64)) -> (f64, f64, f64) {
-    let (a, b) = (ya - y0, yb - y0);
+fn n_of(a: f64, b: f64) -> f64 {
+    let (wa, wb) = WEIGHTS;
     let mut n = 0.0;
     n += wa * a;
     n += wb * b;
-    (n, a + b, wa.abs() * ya.abs() + wb.abs() * yb.abs())
+    n
 }
 
-/// Lanes `half` and `half + 1` of every whole block of [`LANES`] outputs (`products` is
-/// as long as the whole blocks): their sums, as [`Pass::add`] forms them, and their
-/// product terms.
+/// `n`, `D2` and `ρ t = |wa| |ya| + |wb| |yb|` of one output.
 #[inline(always)]
-fn half_pass(
-    half: usize,
-    (ya, yb, y0, v): (&[f64], &[f64], &[f64], &[f64]),
-    w: (f64, f64),
-    t: f64,
-    k: Consts,
-    products: &mut [f64],
-) -> Pass<2> {
-    let mut h = Pass::new();
-    let full = products.len();
-    let blocks = pairs(ya, half, full)
-        .zip(pairs(yb, half, full))
-        .zip(pairs(y0, half, full))
-        .zip(pairs(v, half, full))
-        .zip(products[half..].chunks_mut(LANES));
-    for ((((ya, yb), y0), v), q) in blocks {
-        // Straight-line code on two outputs: the compiler pairs them.
-        let mut s = [(0.0, 0.0, 0.0); 2];
-        for l in 0..2 {
-            s[l] = central_terms(ya[l], yb[l], y0[l], w);
-        }
-        for l in 0..2 {
-            q[l] = (s[l].0 / t) * v[l];
-        }
-        for l in 0..2 {
-            h.add(l, v[l].abs(), s[l], k);
+fn central_terms(ya: f64, yb: f64, y0: f64) -> (f64, f64, f64) {
+    let (wa, wb) = WEIGHTS;
+    let (a, b) = (ya - y0, yb - y0);
+    (n_of(a, b), a + b, wa.abs() * ya.abs() + wb.abs() * yb.abs())
+}
+
+/// M's term of one output: `|v| max(SIZE ρ t, |n| / r)`.
+#[inline(always)]
+fn change_term(ya: f64, yb: f64, y0: f64, v: f64) -> f64 {
+    let (n, _, rho) = central_terms(ya, yb, y0);
+    v.abs() * larger(SIZE * rho, n.abs() * INV_R)
+}
+
+/// The pass for fewer outputs than [`LANES`], M included, in one loop with none of the
+/// block machinery (a call with m = 1 spent more on it than on its one output, issue 15).
+/// Its sums are those of the lanes: output i would go alone to lane i (added to 0.0) and
+/// the lanes be added up as `(a0 + a1) + (a2 + a3)`, the missing ones 0.0; every term is
+/// non-negative (or NaN), so adding 0.0 changes nothing, and that is `(t0 + t1) + t2`, as
+/// adding the outputs in order from 0.0 gives.
+#[inline(always)]
+pub(super) fn small_pass(c: &Column<'_>) -> Totals {
+    let mut s = Totals {
+        dot: -0.0,
+        n: 0.0,
+        d2: 0.0,
+        rho: 0.0,
+        trunc: 0.0,
+        top: 0.0,
+        change: None,
+    };
+    let mut change = 0.0;
+    for (i, &v) in c.v.iter().enumerate() {
+        let (ya, yb, y0) = (c.ya[i], c.yb[i], c.y0[i]);
+        let (n, d2, rho) = central_terms(ya, yb, y0);
+        s.dot += (n / c.t) * v;
+        let (av, an, ad2) = (v.abs(), n.abs(), d2.abs());
+        s.n += av * an;
+        s.d2 += av * ad2;
+        s.rho += av * rho;
+        s.trunc += av * trunc_2t(an, ad2);
+        s.top = larger(s.top, an);
+        change += change_term(ya, yb, y0, v);
+    }
+    s.change = Some(change);
+    s
+}
+
+/// Two doubles, operated on element by element (the compiler pairs them).
+type P = [f64; 2];
+
+#[inline(always)]
+fn zip2(a: P, b: P, f: impl Fn(f64, f64) -> f64) -> P {
+    [f(a[0], b[0]), f(a[1], b[1])]
+}
+
+/// The block of [`LANES`] outputs from `start` of each of `columns`.
+#[inline(always)]
+fn block(columns: [&[f64]; 4], start: usize) -> [&[f64]; 4] {
+    columns.map(|s| &s[start..start + LANES])
+}
+
+/// Outputs `2h` and `2h + 1` of a block.
+#[inline(always)]
+fn pair(s: &[f64], h: usize) -> P {
+    [s[2 * h], s[2 * h + 1]]
+}
+
+/// The pass over the column `c`'s outputs, in one loop (module doc), M left to [`change`];
+/// `products` (m entries, scratch) receives each output's term `(n_i / t) v_i` of the
+/// product.
+pub(super) fn central_pass(c: &Column<'_>, products: &mut [f64]) -> Totals {
+    lanes_pass(c, products).totals()
+}
+
+/// The lanes of [`central_pass`]: |D2| in [`LANES`] (output i in lane `i % LANES` within
+/// whole blocks, the tail from lane 0), the bound's sums of whole blocks in lanes 0 and 1
+/// (the tail's from lane 0), the largest |n| in two.
+struct Lanes {
+    dot: f64,
+    n: [f64; LANES],
+    d2: [f64; LANES],
+    rho: [f64; LANES],
+    trunc: [f64; LANES],
+    top: [f64; 2],
+}
+
+impl Lanes {
+    /// Adds an output with weight `av = |v_i|`, `|n_i|`, `|D2_i|` and `ρ_i t` to lane `l`.
+    #[inline(always)]
+    fn add(&mut self, l: usize, av: f64, (an, ad2, rho): (f64, f64, f64)) {
+        self.n[l] += av * an;
+        self.d2[l] += av * ad2;
+        self.rho[l] += av * rho;
+        self.trunc[l] += av * trunc_2t(an, ad2);
+    }
+
+    fn totals(&self) -> Totals {
+        Totals {
+            dot: self.dot,
+            n: lanes_total(&self.n),
+            d2: lanes_total(&self.d2),
+            rho: lanes_total(&self.rho),
+            trunc: lanes_total(&self.trunc),
+            top: larger(self.top[0], self.top[1]),
+            change: None,
         }
     }
-    h
 }
 
-/// Lanes `half` and `half + 1` of the whole blocks of `s[..full]` (`half < full`).
-#[inline(always)]
-fn pairs(s: &[f64], half: usize, full: usize) -> impl Iterator<Item = [f64; 2]> + '_ {
-    s[half..full].chunks(LANES).map(|c| [c[0], c[1]])
-}
-
-/// [`central_pass`] for any stencil (`terms` as `Placed::terms` gives them; the points
-/// other than x itself stored in order in `points`).
-pub(super) fn general_pass(
-    terms: &[(f64, f64)],
-    points: &[f64],
-    y0: &[f64],
-    v: &[f64],
-    t: f64,
-    k: Consts,
-) -> Pass {
-    let m = v.len();
-    let mut pass = Pass::new();
+/// The loop of [`central_pass`]. Not inlined: inlined into its callers, the compiler paired
+/// the sums across blocks and lanes differently, spilled them and turned maxima into
+/// branches (45% more instructions on a 1000 -> 1000 VJP than standing alone).
+#[inline(never)]
+fn lanes_pass(c: &Column<'_>, products: &mut [f64]) -> Lanes {
+    let m = c.v.len();
+    let (ya, yb, y0, v) = (&c.ya[..m], &c.yb[..m], &c.y0[..m], c.v);
+    let products = &mut products[..m];
+    let t = c.t;
     let full = m - m % LANES;
-    for i in 0..m {
-        let (mut n, mut rho, mut d2, mut at) = (0.0, 0.0, 0.0, 0);
-        for &(o, w) in terms {
-            if o == 0.0 {
-                rho += w.abs() * y0[i].abs();
-                continue;
-            }
-            let y = points[at * m + i];
-            at += 1;
-            n += w * (y - y0[i]);
-            rho += w.abs() * y.abs();
-            if o.abs() == 1.0 {
-                d2 += y - y0[i];
+    let mut d2 = [[0.0; 2]; 2];
+    let (mut an_sum, mut rho_sum, mut trunc_sum, mut top) =
+        ([0.0; 2], [0.0; 2], [0.0; 2], [0.0; 2]);
+    let mut dot = -0.0;
+    for start in (0..full).step_by(LANES) {
+        let [ya, yb, y0, v] = block([ya, yb, y0, v], start);
+        for h in 0..2 {
+            let (ya, yb, y0, v) = (pair(ya, h), pair(yb, h), pair(y0, h), pair(v, h));
+            let a = zip2(ya, y0, |y, y0| y - y0);
+            let b = zip2(yb, y0, |y, y0| y - y0);
+            let n = zip2(a, b, n_of);
+            let q = zip2(n, v, |n, v| (n / t) * v);
+            products[start + 2 * h..start + 2 * h + 2].copy_from_slice(&q);
+            let av = v.map(f64::abs);
+            let an = n.map(f64::abs);
+            let ad2 = zip2(a, b, |a, b| (a + b).abs());
+            let weighted = |x: P| zip2(av, x, |av, x| av * x);
+            d2[h] = zip2(d2[h], weighted(ad2), |s, x| s + x);
+            top = zip2(top, an, larger);
+            an_sum = zip2(an_sum, weighted(an), |s, x| s + x);
+            let rho = zip2(ya, yb, |ya, yb| ya.abs() + yb.abs());
+            rho_sum = zip2(rho_sum, weighted(rho), |s, x| s + x);
+            let trunc = zip2(an, ad2, trunc_2t);
+            trunc_sum = zip2(trunc_sum, weighted(trunc), |s, x| s + x);
+        }
+        // The previous block's product terms, in order.
+        if start > 0 {
+            for &q in &products[start - LANES..start] {
+                dot += q;
             }
         }
-        pass.dot += (n / t) * v[i];
-        let l = if i < full { i % LANES } else { i - full };
-        pass.add(l, v[i].abs(), (n, d2, rho), k);
     }
-    pass
+    for &q in &products[full.saturating_sub(LANES)..full] {
+        dot += q;
+    }
+    let mut lanes = Lanes {
+        dot: 0.0,
+        d2: [d2[0][0], d2[0][1], d2[1][0], d2[1][1]],
+        n: [an_sum[0], an_sum[1], 0.0, 0.0],
+        rho: [0.5 * rho_sum[0], 0.5 * rho_sum[1], 0.0, 0.0],
+        trunc: [trunc_sum[0], trunc_sum[1], 0.0, 0.0],
+        top,
+    };
+    for i in full..m {
+        let (n, d2, rho) = central_terms(ya[i], yb[i], y0[i]);
+        dot += (n / t) * v[i];
+        let an = n.abs();
+        lanes.top[0] = larger(lanes.top[0], an);
+        lanes.add(i - full, v[i].abs(), (an, d2.abs(), rho));
+    }
+    lanes.dot = dot;
+    lanes
+}
+
+/// Four lanes added up as `(a0 + a1) + (a2 + a3)`.
+#[inline(always)]
+fn lanes_total(a: &[f64; LANES]) -> f64 {
+    (a[0] + a[1]) + (a[2] + a[3])
+}
+
+/// M of the column `c` (`refine::Sums::m`): the sum over i of `|v_i| max(SIZE ρ_i t, |n_i|
+/// / r)`, in the lanes of the deciding sums: bit for bit the sum the pass formed when it
+/// formed all of them.
+pub(super) fn change(c: &Column<'_>) -> f64 {
+    let m = c.v.len();
+    let (ya, yb, y0, v) = (&c.ya[..m], &c.yb[..m], &c.y0[..m], c.v);
+    let full = m - m % LANES;
+    let mut lanes = [[0.0; 2]; 2];
+    for start in (0..full).step_by(LANES) {
+        let [ya, yb, y0, v] = block([ya, yb, y0, v], start);
+        for (h, lane) in lanes.iter_mut().enumerate() {
+            let (ya, yb, y0, v) = (pair(ya, h), pair(yb, h), pair(y0, h), pair(v, h));
+            for l in 0..2 {
+                lane[l] += change_term(ya[l], yb[l], y0[l], v[l]);
+            }
+        }
+    }
+    let mut lanes = [lanes[0][0], lanes[0][1], lanes[1][0], lanes[1][1]];
+    for i in full..m {
+        lanes[i - full] += change_term(ya[i], yb[i], y0[i], v[i]);
+    }
+    lanes_total(&lanes)
+}
+
+/// Whether M of a column of m outputs whose pass gave the totals `sums` may exceed `max`
+/// (false: it cannot, so [`change`] need not run to raise a maximum `max`).
+///
+/// Why it is safe: each term `|v_i| max(SIZE ρ_i t, |n_i| / r)` is at most `SIZE |v_i| ρ_i
+/// t + |v_i| |n_i| / r` (all non-negative), so in exact arithmetic M is at most `SIZE R +
+/// N / r` with R and N the pass's sums of `|v_i| ρ_i t` and `|v_i| |n_i|`. Each computed
+/// sum of m non-negative terms, in any order, each term a rounded product of at most three
+/// factors, lies within a factor `(1 + u)^(m + 4)` of the exact one (u = eps / 2), either
+/// way, while no value underflows; so the computed M is at most `SIZE R + N / r`, computed,
+/// times `(1 + u)^(2m + 10)`, which `1 + 4 (m + 8) eps` exceeds (for any m below 2^40).
+/// Underflow adds at most half the smallest subnormal per operation, under 4m of them in
+/// all, which `f64::MIN_POSITIVE` (2^52 of them) covers. A NaN or infinite sum makes the
+/// test true (M is then formed, as before). `fused/pass/tests.rs` pins it on random
+/// columns, flat ones (where M is `SIZE R` alone) and ones near underflow.
+pub(super) fn change_may_exceed(sums: &Totals, m: usize, max: f64) -> bool {
+    let slack = 1.0 + 4.0 * (m as f64 + 8.0) * f64::EPSILON;
+    let above = (SIZE * sums.rho + sums.n * INV_R) * slack + f64::MIN_POSITIVE;
+    // A NaN bound says "may exceed".
+    above > max || above.is_nan()
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! per output the truncation of `refine::truncation`, `f64::max`, the column entry `n / t`
 //! formed before anything else. The product and every sum that decides must agree bit for
 //! bit on random columns (outputs of mixed signs and magnitudes, zeros, zero weights);
-//! the truncation sum to a few ulps.
+//! the truncation sum to a few ulps; and M, formed only where it may raise the call's
+//! maximum, must never be skipped where it would.
 
 use super::super::super::refine::{truncation, SIZE};
 use super::*;
@@ -80,77 +81,128 @@ impl Draw {
     }
 }
 
+/// A random column of `m` outputs (`case` picks the step's scale and how f looks: unrelated
+/// values, a smooth f, or a flat one, constant along the axis, where only `SIZE ρ` counts
+/// in M).
+fn column_data(
+    draw: &mut Draw,
+    case: usize,
+    m: usize,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, f64) {
+    let t = R * (0.5 + draw.unit()) * 10f64.powi((case % 5) as i32 - 2);
+    let y0: Vec<f64> = (0..m).map(|_| draw.value()).collect();
+    let near = |draw: &mut Draw, y: f64| match case % 4 {
+        0 => draw.value(),
+        3 => y,
+        _ => y + t * draw.value() + t * t * draw.value(),
+    };
+    let ya: Vec<f64> = y0.iter().map(|&y| near(draw, y)).collect();
+    let yb: Vec<f64> = y0.iter().map(|&y| near(draw, y)).collect();
+    let v: Vec<f64> = (0..m).map(|_| draw.value()).collect();
+    (ya, yb, y0, v, t)
+}
+
+/// The pass's inputs for a column drawn by [`column_data`].
+fn column<'a>((ya, yb, y0, v, t): &'a (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, f64)) -> Column<'a> {
+    Column {
+        ya,
+        yb,
+        y0,
+        v,
+        t: *t,
+    }
+}
+
 #[test]
 fn the_pass_decides_and_multiplies_bit_for_bit_as_the_column_by_column_code() {
-    let r = f64::EPSILON.cbrt();
     let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
     for case in 0..400usize {
         let m = 1 + case % 37;
-        let t = r * (0.5 + draw.unit()) * 10f64.powi((case % 5) as i32 - 2);
-        let y0: Vec<f64> = (0..m).map(|_| draw.value()).collect();
-        // Points near f(x) (a smooth f) for most cases, unrelated values for some.
-        let near = |draw: &mut Draw, y: f64| match case % 3 {
-            0 => draw.value(),
-            _ => y + t * draw.value() + t * t * draw.value(),
-        };
-        let ya: Vec<f64> = y0.iter().map(|&y| near(&mut draw, y)).collect();
-        let yb: Vec<f64> = y0.iter().map(|&y| near(&mut draw, y)).collect();
-        let v: Vec<f64> = (0..m).map(|_| draw.value()).collect();
-        let w = (-0.5, 0.5);
-        let want = reference(&ya, &yb, &y0, &v, w, t, r);
+        let data = column_data(&mut draw, case, m);
+        let c = column(&data);
+        let want = reference(c.ya, c.yb, c.y0, c.v, WEIGHTS, c.t, R);
         let mut products = vec![0.0; m];
-        let got = central_pass(&ya, &yb, &y0, &v, w, t, Consts::new(r), &mut products);
-        let bits = |a: &[f64; LANES]| a.map(f64::to_bits);
-        assert_eq!(
-            got.dot.to_bits(),
-            want.dot.to_bits(),
-            "case {case}: product"
-        );
-        assert_eq!(bits(&got.n), bits(&want.lanes[1]), "case {case}: |n|");
-        assert_eq!(bits(&got.d2), bits(&want.lanes[2]), "case {case}: |D2|");
-        assert_eq!(bits(&got.rho), bits(&want.lanes[3]), "case {case}: rho");
-        assert_eq!(bits(&got.m), bits(&want.lanes[4]), "case {case}: M");
-        let top = got.top.iter().fold(0.0, |a, &b| larger(a, b));
-        let f_scale = top / t * t / r;
-        assert_eq!(
-            f_scale.to_bits(),
-            want.f_scale.to_bits(),
-            "case {case}: f_scale"
-        );
-        // The truncation sums, lane by lane, within 4 ulps of each term's sum.
-        for l in 0..LANES {
-            let (a, b) = (got.trunc[l] / (2.0 * t), want.lanes[0][l]);
-            assert!(
-                (a - b).abs() <= 4.0 * f64::EPSILON * b,
-                "case {case}, lane {l}: truncation {a:e} against {b:e}"
-            );
-        }
-        // Fewer outputs than lanes: the one-lane pass adds up to the same, bit for bit.
-        if m < LANES {
-            let small = central_small(&ya, &yb, &y0, &v, w, t, Consts::new(r));
-            let total = |p: Totals| [p.n, p.d2, p.rho, p.m, p.trunc, p.top].map(f64::to_bits);
-            assert_eq!(small.dot.to_bits(), got.dot.to_bits(), "case {case}: small");
+        let got = central_pass(&c, &mut products);
+        // Fewer outputs than lanes: the one-loop pass, M included, alike.
+        let small = (m < LANES).then(|| small_pass(&c));
+        for (got, what) in [(&got, "pass")]
+            .into_iter()
+            .chain(small.as_ref().map(|s| (s, "small")))
+        {
             assert_eq!(
-                total(small.totals()),
-                total(got.totals()),
-                "case {case}: small"
+                got.dot.to_bits(),
+                want.dot.to_bits(),
+                "case {case}, {what}: product"
+            );
+            // What decides: bit for bit.
+            assert_eq!(
+                got.d2.to_bits(),
+                lanes_total(&want.lanes[2]).to_bits(),
+                "case {case}, {what}: |D2|"
+            );
+            let f_scale = got.top / c.t * c.t / R;
+            assert_eq!(
+                f_scale.to_bits(),
+                want.f_scale.to_bits(),
+                "case {case}, {what}: f_scale"
+            );
+            // The bound's sums (|n|, ρ, the truncation), added in another order: within
+            // the rounding of a sum of m non-negative terms (and 4 ulps of each truncation
+            // term).
+            let close = |got: f64, want: f64, sum: &str| {
+                let tol = 4.0 * (m as f64 + 4.0) * f64::EPSILON * want;
+                assert!(
+                    (got - want).abs() <= tol,
+                    "case {case}, {what}: {sum} {got:e} against {want:e}"
+                );
+            };
+            close(got.n, lanes_total(&want.lanes[1]), "|n|");
+            close(got.rho, lanes_total(&want.lanes[3]), "rho");
+            close(
+                got.trunc / (2.0 * c.t),
+                lanes_total(&want.lanes[0]),
+                "truncation",
             );
         }
-        // The general stencil loop gives the same as the central one.
-        let terms = [(-1.0, -0.5), (1.0, 0.5)];
-        let points: Vec<f64> = ya.iter().chain(&yb).copied().collect();
-        let general = general_pass(&terms, &points, &y0, &v, t, Consts::new(r));
-        assert_eq!(
-            general.dot.to_bits(),
-            got.dot.to_bits(),
-            "case {case}: general"
-        );
-        assert_eq!(bits(&general.m), bits(&got.m), "case {case}: general M");
-        assert_eq!(
-            bits(&general.trunc),
-            bits(&got.trunc),
-            "case {case}: general"
-        );
+        let m_want = lanes_total(&want.lanes[4]).to_bits();
+        assert_eq!(change(&c).to_bits(), m_want, "case {case}: M");
+        assert_eq!(got.change, None);
+        if let Some(small) = small {
+            assert_eq!(
+                small.change.map(f64::to_bits),
+                Some(m_want),
+                "case {case}: small M"
+            );
+        }
+    }
+}
+
+/// `change_may_exceed` never answers "no" for a maximum that M exceeds: over random
+/// columns (flat ones, where M is the bound's `SIZE R` term alone up to rounding, and
+/// magnitudes near underflow), M's largest value below it still "may be exceeded".
+#[test]
+fn m_is_skipped_only_where_it_cannot_raise_the_maximum() {
+    let mut draw = Draw(0x2545_f491_4f6c_dd1d);
+    let cases = if cfg!(miri) { 40 } else { 4000 };
+    for case in 0..cases {
+        let m = 1 + (case * 7) % 300;
+        let mut data = column_data(&mut draw, case, m);
+        if case % 5 == 4 {
+            // Near underflow: products and sums go subnormal.
+            for y in data.0.iter_mut().chain(&mut data.1).chain(&mut data.2) {
+                *y *= 1e-300;
+            }
+        }
+        let c = column(&data);
+        let exact = change(&c);
+        let below = exact.next_down();
+        let mut products = vec![0.0; m];
+        if exact > 0.0 {
+            assert!(
+                change_may_exceed(&central_pass(&c, &mut products), m, below),
+                "case {case}: M = {exact:e} would be skipped under a maximum {below:e}"
+            );
+        }
     }
 }
 
@@ -166,7 +218,7 @@ fn the_truncation_term_is_that_of_the_step_rule_at_its_edges() {
         (1.0, 1e-300),
     ] {
         let want = truncation(n / t, d2, t, r);
-        let got = trunc_2t(n, d2, r / 3.0) / (2.0 * t);
+        let got = trunc_2t(n, d2) / (2.0 * t);
         assert!(
             (got - want).abs() <= 4.0 * f64::EPSILON * want,
             "|n| = {n:e}, |D2| = {d2:e}: {got:e} against {want:e}"
