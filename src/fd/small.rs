@@ -69,11 +69,11 @@ pub(crate) fn vjp_into<F: Function + ?Sized>(
     if takes(opts, n, m) {
         let values = (2 * n + 1) * m;
         if n <= TIERS[0].0 && values <= TIERS[0].1 {
-            let mut record = Record::<{ TIERS[0].0 }, { TIERS[0].1 }>::new(Plan::new(opts));
+            let mut record = Record::<{ TIERS[0].0 }, { TIERS[0].1 }>::empty();
             return vjp_in(&mut record, f, x, v, opts, grad);
         }
         if values <= TIERS[1].1 {
-            let mut record = Record::<{ TIERS[1].0 }, { TIERS[1].1 }>::new(Plan::new(opts));
+            let mut record = Record::<{ TIERS[1].0 }, { TIERS[1].1 }>::empty();
             return vjp_in(&mut record, f, x, v, opts, grad);
         }
     }
@@ -92,13 +92,14 @@ fn vjp_in<F: Function + ?Sized, const N: usize, const V: usize>(
     // As the general path checks them first.
     check_finite("v", v)?;
     opts.check_point(x)?;
-    if flat(f, x, v, opts, record, grad).is_ok() {
+    let plan = Plan::new(opts);
+    if flat(f, x, v, (opts, &plan), record, grad).is_ok() {
         return Ok(());
     }
     if record.evaluated == 0 {
         return general(f, x, v, opts, grad);
     }
-    general(&Replayed::new(f, x, record), x, v, opts, grad)
+    general(&Replayed::new(f, x, &plan, record), x, v, opts, grad)
 }
 
 /// The general path's gradient into `grad`.
@@ -136,17 +137,17 @@ fn takes(opts: &Options, n: usize, m: usize) -> bool {
 /// far in the record).
 pub(crate) struct Handed;
 
-/// The flat path: the gradient into `grad` and the report published, or [`Handed`].
+/// The flat path with the columns' stencil `plan`: the gradient into `grad` and the report
+/// published, or [`Handed`].
 fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     f: &F,
     x: &[f64],
     v: &[f64],
-    opts: &Options,
+    (opts, plan): (&Options, &Plan),
     record: &mut Record<N, V>,
     grad: &mut [f64],
 ) -> Result<(), Handed> {
     let (n, m) = (x.len(), v.len());
-    let plan = record.plan;
     let offsets = plan.offsets();
     let points = offsets.len();
     // Each column's step, and whether it is an ordinary one (as `fused::axis_product`

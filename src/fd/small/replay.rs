@@ -10,8 +10,7 @@ use std::cell::Cell;
 /// (the plan's offsets times the column's step), m values each; the last may have failed
 /// (its code) or been cancelled by the progress report.
 pub(crate) struct Record<const N: usize, const V: usize> {
-    /// The stencil of the columns (its offsets) and each column's step.
-    pub plan: Plan,
+    /// Each column's step.
     pub steps: [f64; N],
     pub values: [f64; V],
     /// Evaluations made (the failed one included).
@@ -21,10 +20,8 @@ pub(crate) struct Record<const N: usize, const V: usize> {
 }
 
 impl<const N: usize, const V: usize> Record<N, V> {
-    /// An empty record of the columns of `plan`.
-    pub fn new(plan: Plan) -> Self {
+    pub fn empty() -> Self {
         Self {
-            plan,
             steps: [0.0; N],
             values: [0.0; V],
             evaluated: 0,
@@ -69,16 +66,19 @@ impl<const N: usize, const V: usize> Record<N, V> {
 pub(crate) struct Replayed<'a, F: ?Sized, const N: usize, const V: usize> {
     f: &'a F,
     x: &'a [f64],
+    /// The columns' stencil (its offsets).
+    plan: &'a Plan,
     record: &'a Record<N, V>,
     /// The next recorded evaluation to serve.
     next: Cell<usize>,
 }
 
 impl<'a, F: Function + ?Sized, const N: usize, const V: usize> Replayed<'a, F, N, V> {
-    pub fn new(f: &'a F, x: &'a [f64], record: &'a Record<N, V>) -> Self {
+    pub fn new(f: &'a F, x: &'a [f64], plan: &'a Plan, record: &'a Record<N, V>) -> Self {
         Self {
             f,
             x,
+            plan,
             record,
             next: Cell::new(0),
         }
@@ -88,7 +88,7 @@ impl<'a, F: Function + ?Sized, const N: usize, const V: usize> Replayed<'a, F, N
     /// of its column by the stencil's offset times the column's step.
     fn is_point(&self, k: usize, xq: &[f64]) -> bool {
         let moved = k.checked_sub(1).map(|i| {
-            let offsets = self.record.plan.offsets();
+            let offsets = self.plan.offsets();
             let j = i / offsets.len();
             (
                 j,
