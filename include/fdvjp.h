@@ -74,7 +74,8 @@ enum fdvjp_status
   FDVJP_NULL_POINTER = 1,
   /*
    * An argument's value is outside its domain (non-finite x, a step <= 0, an unknown
-   * scheme, lower >= upper, x outside its bounds, a misaligned array, ...).
+   * scheme, lower >= upper, x outside its bounds, a misaligned array, a seed so large
+   * that the product is beyond the doubles, ...).
    */
   FDVJP_INVALID_ARGUMENT = 2,
   /* An array's length disagrees with the problem (e.g. config steps with n' != n). */
@@ -577,7 +578,9 @@ typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, si
  * (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only for columns that
  * fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
  * number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
- * called. `grad` is written only on success.
+ * called. `grad` is written only on success; an entry beyond the doubles (v = 1e308 on a
+ * slope of 10) is `FDVJP_INVALID_ARGUMENT` naming it, never an infinity (the same holds
+ * for every VJP, JVP and Jacobian driver).
  *
  * Requires: `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and
  * `grad` (n doubles) writable, each may be NULL only when its length is 0; `f` is callable

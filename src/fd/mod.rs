@@ -59,7 +59,7 @@ pub use function::{BatchOutcome, Function};
 pub use jacobian::{jacobian, jacobian_at};
 pub use jvp::{jvp, jvp_at};
 pub use options::{Layout, NoiseMode, Options};
-pub(crate) use report::publish;
+pub(crate) use report::{publish, withdraw};
 pub use report::{last_report, NoiseSource, Report};
 pub use richardson::{Estimate, LEVELS, RELATIVE_START};
 pub use scheme::Scheme;

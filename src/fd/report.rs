@@ -162,3 +162,13 @@ pub(crate) fn publish(report: Report) {
         }
     });
 }
+
+/// Marks this thread's last report as failed (its counts kept): the computation finished,
+/// but its caller refused the result (a gradient beyond the doubles).
+pub(crate) fn withdraw() {
+    let _ = LAST.try_with(|r| {
+        if let Ok(mut slot) = r.try_borrow_mut() {
+            slot.completed = false;
+        }
+    });
+}

@@ -12,7 +12,9 @@ products! {
     /// (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only for columns that
     /// fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
     /// number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
-    /// called. `grad` is written only on success.
+    /// called. `grad` is written only on success; an entry beyond the doubles (v = 1e308 on a
+    /// slope of 10) is `FDVJP_INVALID_ARGUMENT` naming it, never an infinity (the same holds
+    /// for every VJP, JVP and Jacobian driver).
     ///
     /// # Safety
     /// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`

@@ -2,7 +2,7 @@
 //! (finite differences of a point or batch function, Richardson estimates, complex step,
 //! finite differences of a complex function): lengths, config snapshot, callback, input
 //! arrays, output arrays, in the order of the C signature, then the computation, then the
-//! outputs, written only on success.
+//! outputs, written only on success (a result beyond the doubles is an error).
 //!
 //! The entry points themselves are declared by [`products!`], one line each: their C
 //! signatures differ only in the callback type, the names of x, the seed and the result,
@@ -235,6 +235,7 @@ pub(crate) fn run(
         }
     }
     let (value, error) = compute(&f, op, x, seed, a.m, &config.options)?;
+    representable(plan.out.0, &value)?;
     out.write(&value);
     if let (Some(err), Some(error)) = (err, error) {
         err.write(&error);
@@ -255,8 +256,30 @@ fn small_vjp<const N: usize>(
 ) -> Result<(), Failure> {
     let grad = &mut grad[..x.len()];
     fd::small::vjp_into(f, x, v, options, grad)?;
+    representable("grad", grad)?;
     out.write(grad);
     Ok(())
+}
+
+/// A result with an entry beyond the doubles (v = 1e308 times a slope of 10) is an error,
+/// as for a JVP along a huge u: an infinity returned with `FDVJP_OK` would pass for a value.
+/// The report of the finished computation stays, marked failed.
+fn representable(name: &str, value: &[f64]) -> Result<(), Failure> {
+    match value.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => {
+            fd::withdraw();
+            let remedy = match name {
+                "grad" => "scale v down and the gradient up",
+                "jvp" => "scale u down and the product up",
+                _ => "scale f down and the result up",
+            };
+            Err(Failure::invalid(format!(
+                "the result overflows: {name}[{i}] = {:e} (beyond the doubles; {remedy})",
+                value[i]
+            )))
+        }
+    }
 }
 
 /// The result (and, for estimates, the error estimates) of `op` by the prepared method.

@@ -38,7 +38,8 @@ statuses! {
         /// A required pointer was NULL (an array may be NULL only when its length is 0).
         FDVJP_NULL_POINTER = 1,
         /// An argument's value is outside its domain (non-finite x, a step <= 0, an unknown
-        /// scheme, lower >= upper, x outside its bounds, a misaligned array, ...).
+        /// scheme, lower >= upper, x outside its bounds, a misaligned array, a seed so large
+        /// that the product is beyond the doubles, ...).
         FDVJP_INVALID_ARGUMENT = 2,
         /// An array's length disagrees with the problem (e.g. config steps with n' != n).
         FDVJP_LENGTH_MISMATCH = 3,

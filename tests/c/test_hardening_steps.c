@@ -266,6 +266,73 @@ static void test_relative_step_setter(void)
     fdvjp_config_free(cfg);
 }
 
+/* --- results beyond the doubles ------------------------------------------------------------ */
+
+/* y_0 = 10 sum_j x_j: a gradient of 10 v_0 per entry, beyond DBL_MAX for v_0 = 1e308. */
+static int32_t tenfold_fn(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    size_t j;
+    (void)user;
+    (void)m;
+    y[0] = 0;
+    for (j = 0; j < n; j++)
+        y[0] += 10 * x[j];
+    return 0;
+}
+
+/* y_0 = 1e240 x_0: J u beyond DBL_MAX along u = 1e70 (a direction the JVP does not rescale). */
+static int32_t steep_fn(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    (void)user;
+    (void)n;
+    (void)m;
+    y[0] = 1e240 * x[0];
+    return 0;
+}
+
+/* A product beyond the doubles is FDVJP_INVALID_ARGUMENT naming the entry, never an inf with
+ * FDVJP_OK; the output stays untouched and the report says the call did not complete. Every
+ * VJP path: the small flat path (n = 1), the general one (n = 100), threads, the estimate. */
+static void test_results_beyond_the_doubles(void)
+{
+    static double x[100], grad[100];
+    const double v[1] = {1e308}, u[1] = {1e70};
+    const size_t sizes[2] = {1, 100};
+    fdvjp_report r;
+    double jvp[1];
+    double err[100];
+    fdvjp_config *threads = fdvjp_config_new();
+    size_t k, j;
+    CHECK_STATUS(fdvjp_config_set_threads(threads, 2), FDVJP_OK);
+    for (j = 0; j < 100; j++)
+        x[j] = 1.0 + 0.01 * (double)j;
+    for (k = 0; k < 2; k++) {
+        memset(grad, SENTINEL, sizeof grad);
+        CHECK_STATUS(fdvjp_vjp(NULL, tenfold_fn, NULL, x, sizes[k], 1, v, grad), FDVJP_INVALID_ARGUMENT);
+        CHECK_ERROR_HAS("fdvjp_vjp: the result overflows: grad[0] = inf");
+        CHECK(all_sentinel(grad, sizeof grad));
+        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+        CHECK(r.completed == 0 && r.evaluations == 2 * sizes[k] + 1);
+        CHECK_STATUS(fdvjp_vjp(threads, tenfold_fn, NULL, x, sizes[k], 1, v, grad), FDVJP_INVALID_ARGUMENT);
+        CHECK(all_sentinel(grad, sizeof grad));
+        CHECK_STATUS(fdvjp_vjp_estimate(NULL, tenfold_fn, NULL, x, sizes[k], 1, v, grad, err),
+                     FDVJP_INVALID_ARGUMENT);
+        CHECK_ERROR_HAS("fdvjp_vjp_estimate: the result overflows: grad[0]");
+        CHECK(all_sentinel(grad, sizeof grad));
+    }
+    memset(jvp, SENTINEL, sizeof jvp);
+    CHECK_STATUS(fdvjp_jvp(NULL, steep_fn, NULL, x, 1, 1, u, jvp), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("fdvjp_jvp: the result overflows: jvp[0] = inf");
+    CHECK(all_sentinel(jvp, sizeof jvp));
+    /* just inside the doubles: the value */
+    {
+        const double w[1] = {1e307};
+        CHECK_STATUS(fdvjp_vjp(NULL, tenfold_fn, NULL, x, 100, 1, w, grad), FDVJP_OK);
+        CHECK_REL(grad[99], 1e308, 1e-8);
+    }
+    fdvjp_config_free(threads);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -276,7 +343,8 @@ int main(int argc, char **argv)
                   {"real_jvp_extreme_directions", test_real_jvp_extreme_directions},
                   {"stencil_at_dbl_max", test_stencil_at_dbl_max},
                   {"step_rounds_to_zero", test_step_rounds_to_zero},
-                  {"relative_step_setter", test_relative_step_setter}};
+                  {"relative_step_setter", test_relative_step_setter},
+                  {"results_beyond_the_doubles", test_results_beyond_the_doubles}};
     size_t b;
     for (b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
         if (argc < 2 || strcmp(argv[1], blocks[b].name) == 0)

@@ -12,7 +12,17 @@
 namespace fdvjp {
 
 namespace detail {
-inline fdvjp_config* handle(const config* cfg) { return cfg ? cfg->get() : nullptr; }
+// The C config behind `cfg`, nullptr (the defaults) only when none was given: a config that
+// was moved from holds no handle, and computing with the defaults in its place would drop
+// its settings (bounds, scheme, pattern) without a word.
+inline fdvjp_config* handle(const config* cfg) {
+    if (!cfg) return nullptr;
+    if (!cfg->get())
+        throw error(FDVJP_INVALID_ARGUMENT,
+                    "fdvjp: the config passed was moved from (its settings went with it); pass the "
+                    "config it was moved to, or nullptr for the defaults");
+    return cfg->get();
+}
 inline exception_slot* progress_of(const config* cfg) { return cfg ? cfg->progress_slot() : nullptr; }
 }  // namespace detail
 

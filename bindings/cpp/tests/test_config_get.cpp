@@ -68,6 +68,30 @@ void test_moved_from_config_throws() {
     CHECK(b.scheme() == FDVJP_CENTRAL);
 }
 
+// A derivative computed with a moved-from config must not quietly take the defaults: with
+// bounds [-1, 1] the defaults would differentiate asin past its edge.
+void test_moved_from_config_is_refused_by_every_driver() {
+    fdvjp::config a;
+    a.bounds(std::vector<double>{-1.0}, std::vector<double>{1.0});
+    fdvjp::config b(std::move(a));
+    const std::vector<double> x{0.5}, v{1.0};
+    const auto f = [](fdvjp::span<const double> in, fdvjp::span<double> out) { out[0] = std::asin(in[0]); };
+    int refused = 0;
+    const auto expect_refused = [&](auto&& call) {
+        try {
+            call();
+        } catch (const fdvjp::error& e) {
+            refused += e.status() == FDVJP_INVALID_ARGUMENT && e.message().find("moved from") != std::string::npos;
+        }
+    };
+    expect_refused([&] { (void)fdvjp::vjp(f, x, v, a); });  // NOLINT(bugprone-use-after-move)
+    expect_refused([&] { (void)fdvjp::jvp(f, x, v, 1, a); });
+    expect_refused([&] { (void)fdvjp::jacobian(f, x, 1, a); });
+    expect_refused([&] { (void)fdvjp::vjp_estimate(f, x, v, &a); });
+    CHECK(refused == 4);
+    CHECK(std::fabs(fdvjp::vjp(f, x, v, b)[0] - 1.0 / std::sqrt(0.75)) < 1e-8);
+}
+
 void test_version() {
     const fdvjp::version_info v = fdvjp::version();
     CHECK(v.major_version == FDVJP_VERSION_MAJOR);
@@ -85,5 +109,6 @@ void run_config_get_tests() {
     test_round_trips();
     test_learn_sparsity();
     test_moved_from_config_throws();
+    test_moved_from_config_is_refused_by_every_driver();
     test_version();
 }

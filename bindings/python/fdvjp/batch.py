@@ -68,8 +68,10 @@ class BatchTrampoline:
 
     @staticmethod
     def _size_error(size, k, m):
+        from .callback import EXPECTED_OUTPUTS
+
         raise ValueError(f"fdvjp: the batch function returned {size} values for {k} points "
-                         f"of {m} outputs ({k * m} expected)")
+                         f"of {m} outputs ({k * m} expected; {EXPECTED_OUTPUTS})")
 
     def reraise(self, failure=None):
         from .callback import Trampoline

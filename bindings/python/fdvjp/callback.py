@@ -51,6 +51,11 @@ def reuse(trampoline, x):
     return None
 
 
+# What fixes the number of outputs the caller promised: a wrong-length v reads as f's
+# fault unless the message says where the expected count came from.
+EXPECTED_OUTPUTS = "one per entry of v for a VJP, m for a JVP or a Jacobian"
+
+
 class Trampoline:
     """Wraps `f`, which takes an array of `in_shape` and returns anything of `out_size`
     elements, as an `fdvjp_fn`, or as an `fdvjp_cfn` over complex128 arrays when `complex`
@@ -91,6 +96,7 @@ class Trampoline:
             if out.size != self.out_size:
                 raise ValueError(
                     f"fdvjp: the function returned {out.size} values where {self.out_size} were expected"
+                    f" ({EXPECTED_OUTPUTS})"
                 )
             if m:
                 doubles_at(y, k * m)[:] = out if k == 1 else out.view(np.float64)

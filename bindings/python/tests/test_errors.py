@@ -54,6 +54,15 @@ def test_wrong_output_size_raises_value_error():
         fdvjp.vjp(lambda x: x, [1.0, 2.0], [1.0, 1.0, 1.0])
 
 
+def test_a_wrong_length_v_is_named_as_the_source_of_the_expected_count():
+    # f is right, v is one entry too long: the message must not read as f's fault alone.
+    for call in (lambda: fdvjp.vjp(lambda x: x, [1.0, 2.0], [1.0, 1.0, 1.0]),
+                 lambda: fdvjp.vjp_estimate(lambda x: x, [1.0, 2.0], [1.0, 1.0, 1.0]),
+                 lambda: fdvjp.vjp_batch(lambda xs: xs, [1.0, 2.0], [1.0, 1.0, 1.0])):
+        with pytest.raises(ValueError, match="one per entry of v for a VJP"):
+            call()
+
+
 def test_invalid_option_value_raises_invalid_argument():
     with pytest.raises(fdvjp.FdvjpError) as info:
         fdvjp.Config(relative_step=-1.0)
