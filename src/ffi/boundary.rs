@@ -48,15 +48,40 @@ impl From<FdError> for Failure {
 /// name is asked for only then). A success
 /// leaves the message empty, even when a callback made failing fdvjp calls of its own
 /// during `body` (the last error means the last call). The thread-local record is only
-/// touched in here, under `catch_unwind`, and never panics when the thread's storage is
-/// gone (calls from pthread-key destructors and `atexit` handlers).
+/// touched under `catch_unwind`, and never panics when the thread's storage is gone (calls
+/// from pthread-key destructors and `atexit` handlers).
+///
+/// A success passes one `catch_unwind` and two accesses to the record; everything a
+/// failure needs (the message, the name, a second boundary around them) is out of line in
+/// [`failed`]: the boundary was most of a small call's fixed cost (issue 15, the tape's
+/// per-node cost).
+#[inline]
 pub(crate) fn guard(
     func: impl FnOnce() -> &'static str,
     body: impl FnOnce() -> Result<(), Failure>,
 ) -> fdvjp_status {
     let outcome = super::quiet_panic::catch(|| {
         last_error::clear();
-        let failure = match super::quiet_panic::catch(body) {
+        body()
+    });
+    if let Ok(Ok(())) = outcome {
+        last_error::clear();
+        return FDVJP_OK;
+    }
+    failed(func, outcome)
+}
+
+/// The failure path of [`guard`]: the status of a failure or a panic, with "name: message"
+/// as the last error, under a boundary of its own (formatting the message must not unwind
+/// into C either).
+#[cold]
+#[inline(never)]
+fn failed(
+    func: impl FnOnce() -> &'static str,
+    outcome: Result<Result<(), Failure>, Box<dyn std::any::Any + Send>>,
+) -> fdvjp_status {
+    let recorded = super::quiet_panic::catch(move || {
+        let failure = match outcome {
             Ok(Ok(())) => {
                 last_error::clear();
                 return FDVJP_OK;
@@ -74,5 +99,5 @@ pub(crate) fn guard(
         last_error::set(format!("{}: {}", func(), failure.message));
         failure.status
     });
-    outcome.unwrap_or(FDVJP_INTERNAL_ERROR)
+    recorded.unwrap_or(FDVJP_INTERNAL_ERROR)
 }

@@ -6,32 +6,35 @@ use super::status::fdvjp_status::*;
 use std::marker::PhantomData;
 
 /// Checks that `p` can hold `len` elements of `T`: non-NULL unless `len == 0`, aligned, and
-/// of a size a slice can have.
+/// of a size a slice can have. Inline, with the messages out of line ([`refused`]): every
+/// array argument of every call passes here.
+#[inline]
 pub(crate) fn check<T>(p: *const T, len: usize, name: &str, len_name: &str) -> Result<(), Failure> {
-    if len == 0 {
+    let size = std::mem::size_of::<T>();
+    let fits = size == 0 || len <= isize::MAX as usize / size;
+    if len == 0 || (!p.is_null() && p.is_aligned() && fits) {
         return Ok(());
     }
+    Err(refused(p, len, name, len_name))
+}
+
+/// Why [`check`] refused `p` for `len` elements.
+#[cold]
+#[inline(never)]
+fn refused<T>(p: *const T, len: usize, name: &str, len_name: &str) -> Failure {
     if p.is_null() {
-        return Err(Failure::new(
+        return Failure::new(
             FDVJP_NULL_POINTER,
             format!("{name} is NULL but {len_name} = {len}"),
-        ));
+        );
     }
     if !p.is_aligned() {
-        return Err(Failure::invalid(format!(
+        return Failure::invalid(format!(
             "{name} = {p:p} is not aligned to {} bytes",
             std::mem::align_of::<T>()
-        )));
+        ));
     }
-    if len
-        .checked_mul(std::mem::size_of::<T>())
-        .is_none_or(|b| b > isize::MAX as usize)
-    {
-        return Err(Failure::invalid(format!(
-            "{len_name} = {len} is too large for {name}"
-        )));
-    }
-    Ok(())
+    Failure::invalid(format!("{len_name} = {len} is too large for {name}"))
 }
 
 /// The number of elements of an `rows × cols` array, or an error naming both.

@@ -80,6 +80,7 @@ impl Contract {
     }
 
     /// A handle that may be NULL (`None`: the defaults); a non-NULL one must be live.
+    #[inline]
     pub fn handle<H: Handle>(&self, p: *const H) -> Result<Option<&H>, Failure> {
         if p.is_null() {
             return Ok(None);
@@ -89,11 +90,7 @@ impl Contract {
         // references to handles are made from `*const` arguments.
         let h = unsafe { &*p };
         if !h.is_live() {
-            return Err(Failure::invalid(format!(
-                "{} is not a live {} (freed or foreign)",
-                H::ARGUMENT,
-                H::TYPE
-            )));
+            return Err(not_live::<H>());
         }
         Ok(Some(h))
     }
@@ -119,6 +116,7 @@ impl Contract {
     }
 
     /// A handle that must not be NULL, for reading.
+    #[inline]
     pub fn required<H: Handle>(&self, p: *const H) -> Result<&H, Failure> {
         self.handle(p)?.ok_or_else(|| null::<H>())
     }
@@ -137,6 +135,7 @@ impl Contract {
 
     /// The caller's input array `p[0..len]`; `(NULL, 0)` is the empty array. Messages name
     /// the array `name` and its length `len_name` ("x is NULL but n = 3").
+    #[inline]
     pub fn input<T>(
         &self,
         p: *const T,
@@ -170,6 +169,7 @@ impl Contract {
 
     /// The caller's output array `p[0..len]`, checked now and written only by
     /// [`Output::write`] once the computation has succeeded.
+    #[inline]
     pub fn output<T: Copy>(
         &self,
         p: *mut T,
@@ -184,14 +184,33 @@ impl Contract {
     }
 
     /// A required single-value output (`*out`): NULL is "`name` is NULL".
+    #[inline]
     pub fn output_one<T: Copy>(&self, p: *mut T, name: &str) -> Result<Output<'_, T>, Failure> {
         if p.is_null() {
-            return Err(Failure::new(FDVJP_NULL_POINTER, format!("{name} is NULL")));
+            return Err(null_named(name));
         }
         self.output(p, 1, name, "1")
     }
 }
 
+#[cold]
+#[inline(never)]
+fn null_named(name: &str) -> Failure {
+    Failure::new(FDVJP_NULL_POINTER, format!("{name} is NULL"))
+}
+
+#[cold]
+#[inline(never)]
+fn not_live<H: Handle>() -> Failure {
+    Failure::invalid(format!(
+        "{} is not a live {} (freed or foreign)",
+        H::ARGUMENT,
+        H::TYPE
+    ))
+}
+
+#[cold]
+#[inline(never)]
 fn null<H: Handle>() -> Failure {
     Failure::new(FDVJP_NULL_POINTER, format!("{} is NULL", H::ARGUMENT))
 }

@@ -29,6 +29,7 @@ fn install() {
 }
 
 /// Runs `body`, returning its result or the payload of a panic, which is not printed.
+#[inline]
 pub(crate) fn catch<R>(body: impl FnOnce() -> R) -> Result<R, Box<dyn Any + Send>> {
     INSTALL.call_once(install);
     let entered = DEPTH.try_with(|d| d.set(d.get() + 1)).is_ok();

@@ -94,21 +94,32 @@ impl Tape {
         self.nodes.is_empty()
     }
 
-    /// The node index a var names, or why it names none on this tape.
+    /// The node index a var names, or why it names none on this tape. Inline, with the
+    /// message out of line: every op looks its operands up here (issue 15).
+    #[inline]
     pub(crate) fn index(&self, v: Var) -> Result<usize, TapeError> {
+        // A var 0 has serial 0, which no tape has.
+        if v.serial() == self.serial && v.index() < self.nodes.len() {
+            return Ok(v.index());
+        }
+        Err(self.unknown(v))
+    }
+
+    /// Why `v` names no node on this tape.
+    #[cold]
+    #[inline(never)]
+    fn unknown(&self, v: Var) -> TapeError {
         let reason = if v.raw() == 0 {
             "0 is never a variable".to_string()
         } else if v.serial() != self.serial {
             "it belongs to another tape, or was issued before the tape was cleared".to_string()
-        } else if v.index() >= self.nodes.len() {
-            format!("this tape has only {} nodes", self.nodes.len())
         } else {
-            return Ok(v.index());
+            format!("this tape has only {} nodes", self.nodes.len())
         };
-        Err(TapeError::UnknownVar {
+        TapeError::UnknownVar {
             id: v.raw(),
             reason,
-        })
+        }
     }
 
     /// The node index of an input var; any other var is "{v} is {what}, not an
