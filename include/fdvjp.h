@@ -1298,7 +1298,11 @@ typedef struct fdvjp_tape fdvjp_tape;
  */
 typedef uint64_t fdvjp_var;
 
-/* A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory. */
+/*
+ * A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory. The
+ * thread keeps the last small tape it freed (arenas of at most 512 KiB) for this, cleared,
+ * so a new tape per gradient allocates nothing once one was freed.
+ */
 fdvjp_tape *fdvjp_tape_new(void);
 
 /*

@@ -68,7 +68,12 @@ pub(crate) use handle;
 
 /// A new handle for C, to be freed by [`Contract::free`]; NULL if making it panics.
 pub(crate) fn new_handle<H: Handle>(make: impl FnOnce() -> H) -> *mut H {
-    quiet_panic::catch(|| Box::into_raw(Box::new(make()))).unwrap_or(std::ptr::null_mut())
+    new_boxed_handle(|| Box::new(make()))
+}
+
+/// [`new_handle`] of a handle already boxed (one a thread kept from an earlier free).
+pub(crate) fn new_boxed_handle<H: Handle>(make: impl FnOnce() -> Box<H>) -> *mut H {
+    quiet_panic::catch(|| Box::into_raw(make())).unwrap_or(std::ptr::null_mut())
 }
 
 impl Contract {
@@ -99,6 +104,13 @@ impl Contract {
     /// live (a second free while its memory is still mapped), and a handle in use are
     /// left alone.
     pub fn free<H: Handle>(&self, p: *mut H) {
+        self.free_into(p, drop);
+    }
+
+    /// [`Contract::free`] that hands the retired handle to `keep` (under the panic
+    /// boundary) instead of dropping it: `keep` may keep it for a later
+    /// [`new_boxed_handle`] or drop it.
+    pub fn free_into<H: Handle>(&self, p: *mut H, keep: impl FnOnce(Box<H>)) {
         let Ok(Some(h)) = self.handle(p.cast_const()) else {
             return;
         };
@@ -106,13 +118,13 @@ impl Contract {
             return;
         }
         // SAFETY: live and not in use, so no other reference to it exists; by the
-        // contract it was made by `new_handle` (`Box::into_raw`) and is not used after this
-        // call, so it is dropped exactly once.
+        // contract it was made by `new_handle` or `new_boxed_handle` (`Box::into_raw`) and
+        // is not used after this call, so it is taken back exactly once.
         let handle = unsafe {
             (*p).retire();
             Box::from_raw(p)
         };
-        let _ = quiet_panic::catch(|| drop(handle));
+        let _ = quiet_panic::catch(|| keep(handle));
     }
 
     /// A handle that must not be NULL, for reading.

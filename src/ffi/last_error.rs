@@ -6,7 +6,7 @@
 //! Only the panic boundary ([`super::boundary::guard`]), `fdvjp_last_error` and the one
 //! failure of `fdvjp_last_report_noise` (a misaligned `out`) touch it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_char;
 
 /// What this thread remembers about its last fallible call. One record, so that further
@@ -19,6 +19,11 @@ pub(crate) struct Record {
 
 thread_local! {
     static RECORD: RefCell<Record> = const { RefCell::new(Record { error: String::new() }) };
+    /// Whether `RECORD` may hold a message. Every call clears the message twice; this flag
+    /// (a plain value, whose thread-local needs no destructor and so no registration check)
+    /// lets a clear skip the record when there is nothing to clear (issue 15: the boundary
+    /// was most of a small call's fixed cost).
+    static MAY_HOLD: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` on this thread's record; `None` (and `f` not run) when the thread's storage is
@@ -32,17 +37,24 @@ pub(crate) fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
 
 /// Replaces this thread's last-error message (dropped when the storage is gone).
 pub(crate) fn set(message: String) {
+    let _ = MAY_HOLD.try_with(|m| m.set(true));
     with_record(|r| r.error = message);
 }
 
 /// Empties this thread's last-error message (each fallible call starts and each success
 /// ends with this).
+#[inline]
 pub(crate) fn clear() {
-    with_record(|r| {
-        if !r.error.is_empty() {
-            r.error.clear();
-        }
-    });
+    if MAY_HOLD.try_with(Cell::get).unwrap_or(true) {
+        clear_record();
+    }
+}
+
+/// [`clear`] when the record may hold a message.
+#[inline(never)]
+fn clear_record() {
+    with_record(|r| r.error.clear());
+    let _ = MAY_HOLD.try_with(|m| m.set(false));
 }
 
 /// Copies this thread's last-error message into `buf` and returns its full length in bytes

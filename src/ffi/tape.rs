@@ -5,13 +5,13 @@ use super::boundary::Failure;
 use super::buffers::Output;
 use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction, Execution};
 use super::config::{fdvjp_config, Snapshot};
-use super::contract::{handle, new_handle, Contract};
+use super::contract::{handle, new_boxed_handle, Contract};
 use super::export::{export, exports};
 use super::status::fdvjp_status::*;
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
 use crate::tape::{Tape, TapeError, Var};
 use ndarray::{ArrayD, IxDyn};
-use std::cell::{Ref, RefCell, RefMut};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::ffi::c_void;
 
 /// A variable on a tape: an opaque id issued by the tape, never 0 (so 0 can mean "no
@@ -158,12 +158,33 @@ macro_rules! values {
     }};
 }
 
-/// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory.
+thread_local! {
+    /// A small tape the thread freed last, cleared and retired (its tag says it is not
+    /// live), kept whole for its next `fdvjp_tape_new`: a new tape and its free cost a
+    /// tape of length 10 about a tenth of its recording and backward pass (the handle's
+    /// allocation, and its arenas and bookkeeping given to the thread and taken back piece
+    /// by piece; issue 15). At most one, of at most [`crate::tape`]'s whole-tape bound
+    /// (512 KiB of arenas); dropped when the thread exits.
+    static FREED: Cell<Option<Box<fdvjp_tape>>> = const { Cell::new(None) };
+}
+
+/// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory. The
+/// thread keeps the last small tape it freed (arenas of at most 512 KiB) for this, cleared,
+/// so a new tape per gradient allocates nothing once one was freed.
 #[no_mangle]
 pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
-    export!(or std::ptr::null_mut(), |c| new_handle(|| fdvjp_tape {
-        magic: TAPE_MAGIC,
-        tape: RefCell::new(Tape::new()),
+    export!(or std::ptr::null_mut(), |c| new_boxed_handle(|| {
+        match FREED.try_with(Cell::take).ok().flatten() {
+            Some(mut kept) => {
+                // Cleared when it was freed: no node, var or callback of its last life.
+                kept.magic = TAPE_MAGIC;
+                kept
+            }
+            None => Box::new(fdvjp_tape {
+                magic: TAPE_MAGIC,
+                tape: RefCell::new(Tape::new()),
+            }),
+        }
     }))
 }
 
@@ -176,7 +197,13 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
 /// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_tape_free(t: *mut fdvjp_tape) {
-    export!(or(), |c| c.free(t))
+    export!(or(), |c| c.free_into(t, |mut freed| {
+        // Clearing drops every node and the callbacks (and `user` pointers) they hold.
+        if freed.tape.get_mut().recycle() {
+            // The one kept before, if any, is dropped here (outside the thread-local).
+            let _ = FREED.try_with(|kept| kept.replace(Some(freed)));
+        }
+    }))
 }
 
 exports! {

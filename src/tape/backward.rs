@@ -75,6 +75,18 @@ impl Adjoints {
     pub fn invalidate(&mut self) {
         self.valid = false;
     }
+
+    /// Whether its bookkeeping, and a node list of capacity `nodes`, are small enough to
+    /// keep ([`spare::small`]).
+    pub fn small(&self, nodes: usize) -> bool {
+        let c = [
+            nodes,
+            self.touched.capacity(),
+            self.grad_at.capacity(),
+            self.grads.capacity(),
+        ];
+        spare::small(c)
+    }
 }
 
 impl Tape {

@@ -49,6 +49,7 @@ pub(crate) enum Op {
 
 impl Op {
     /// The operands' node indices.
+    #[inline]
     pub fn operands(&self) -> &[usize] {
         match self {
             Op::Input | Op::Constant => &[],
@@ -80,6 +81,7 @@ impl Op {
 
     /// Checks the operands' shapes and the op's parameters before anything is evaluated, so
     /// [`Op::evaluate`] can assume them, and gives the result's shape and length.
+    #[inline(always)]
     pub fn check(&self, nodes: &[Node]) -> Result<(Dims, usize), TapeError> {
         let shape_of = |i: usize| nodes[i].dims.as_slice();
         let same = |i: usize| Ok((nodes[i].dims.clone(), nodes[i].len));
@@ -130,6 +132,7 @@ impl Op {
     /// Writes the node's value into `out` (zero-filled, of the length [`Op::check`] gave)
     /// from its operands' values in `values` (the arena up to this node; `nodes` places
     /// them). `index` and `phase` name the node in a callback's error.
+    #[inline(always)]
     pub fn evaluate(
         &self,
         (index, phase): (usize, Phase),
@@ -160,6 +163,25 @@ impl Op {
                     at += nodes[i].len;
                 }
             }
+            Op::Opaque(..) | Op::Custom(..) => {
+                return self.evaluate_callback((index, phase), nodes, values, out)
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Op::evaluate`] of a callback node, out of line: its error handling and gathered
+    /// `x` made every built-in op's evaluation pay for a larger frame (issue 15).
+    #[inline(never)]
+    fn evaluate_callback(
+        &self,
+        (index, phase): (usize, Phase),
+        nodes: &[Node],
+        values: &[f64],
+        out: &mut [f64],
+    ) -> Result<(), TapeError> {
+        let v = |i: usize| &values[nodes[i].range()];
+        match self {
             Op::Opaque(node, args) => {
                 let x = gather(args, &v)?;
                 let y = node.forward(&x);
@@ -172,6 +194,7 @@ impl Op {
                     &y.map_err(|e| node_error(index, "custom-VJP call", phase, e))?,
                 );
             }
+            _ => unreachable!("only callback nodes are evaluated here"),
         }
         Ok(())
     }
@@ -190,7 +213,6 @@ impl Op {
         let active = |i: usize| earlier[i].active;
         let v = |i: usize| &values[earlier[i].range()];
         let operand = |i: usize| (v(i), earlier[i].dims.as_slice());
-        let failed = |kind: &'static str| move |e| node_error(index, kind, Phase::Backward, e);
         match self {
             Op::Input | Op::Constant => {}
             Op::Unary(op, [a]) => op.pullback(v(*a), y, g, *a, sink),
@@ -215,6 +237,25 @@ impl Op {
                 ..
             } => shape::slice_pullback(earlier[*a].len, *start, g, *a, sink),
             Op::Concat(args) => split(args, g, sink),
+            Op::Opaque(..) | Op::Custom(..) => {
+                return self.pullback_callback((index, y, g), values, sink)
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Op::pullback`] of a callback node, out of line (as [`Op::evaluate_callback`]).
+    #[inline(never)]
+    fn pullback_callback(
+        &mut self,
+        (index, y, g): (usize, &[f64], &[f64]),
+        values: &[f64],
+        sink: &mut Sink,
+    ) -> Result<(), TapeError> {
+        let earlier = sink.nodes;
+        let v = |i: usize| &values[earlier[i].range()];
+        let failed = |kind: &'static str| move |e| node_error(index, kind, Phase::Backward, e);
+        match self {
             Op::Opaque(node, args) => {
                 let grad = node.pullback(&gather(args, &v)?, y, g);
                 split(args, &grad.map_err(failed("opaque call"))?, sink);
@@ -223,6 +264,7 @@ impl Op {
                 let grad = node.pullback(&gather(args, &v)?, y, g);
                 split(args, &grad.map_err(failed("custom-VJP call"))?, sink);
             }
+            _ => unreachable!("only callback nodes are pulled back here"),
         }
         Ok(())
     }

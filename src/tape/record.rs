@@ -84,6 +84,21 @@ impl Tape {
         self.stale = false;
     }
 
+    /// Clears the tape ([`Tape::clear`]) for a later reuse as a new tape, and says whether
+    /// it is small enough to be kept whole for that: its arenas hold at most
+    /// [`spare::KEEP_WHOLE`] doubles and its bookkeeping is small (a larger tape is
+    /// dropped, giving its arenas to [`spare`] under that module's bounds).
+    pub(crate) fn recycle(&mut self) -> bool {
+        self.clear();
+        let arenas = [
+            self.values.capacity(),
+            self.replay.values.capacity(),
+            self.backward.adjoints.capacity(),
+        ];
+        arenas.iter().sum::<usize>() <= spare::KEEP_WHOLE
+            && self.backward.small(self.nodes.capacity())
+    }
+
     /// The number of recorded nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -188,24 +203,25 @@ impl Tape {
         element_count(dims.as_slice(), what)?;
         check_finite(what, data)?;
         let active = matches!(op, Op::Input);
-        let describe = |_: &Op| format!("the {what}");
-        self.push((dims, data.len()), op, active, describe, |_, _, _, out| {
-            out.copy_from_slice(data);
-            Ok(())
-        })
+        let (index, start) = self.room(data.len(), || format!("the {what}"))?;
+        self.values[start..start + data.len()].copy_from_slice(data);
+        Ok(self.append(
+            index,
+            Node {
+                start,
+                len: data.len(),
+                dims,
+                op,
+                active,
+            },
+        ))
     }
 
-    /// Appends a node of shape `dims` and `len` elements whose value `fill` writes (from
-    /// the nodes so far and their values), issuing its var; on failure nothing is appended.
-    /// `what` names the value if its memory is refused.
-    fn push(
-        &mut self,
-        (dims, len): (Dims, usize),
-        op: Op,
-        active: bool,
-        what: impl Fn(&Op) -> String,
-        fill: impl FnOnce(&Op, &[Node], &[f64], &mut [f64]) -> Result<(), TapeError>,
-    ) -> Result<Var, TapeError> {
+    /// Makes room for one more node of `len` elements: its index and where its value
+    /// starts in the arena, whose elements from there on may then be written. Nothing is
+    /// recorded yet; `what` names the value if its memory is refused.
+    #[inline(always)]
+    fn room(&mut self, len: usize, what: impl Fn() -> String) -> Result<(u32, usize), TapeError> {
         let index = u32::try_from(self.nodes.len())
             .ok()
             .filter(|&i| i < u32::MAX)
@@ -228,7 +244,7 @@ impl Tape {
         let end = start
             .checked_add(len)
             .ok_or_else(|| TapeError::OutOfMemory {
-                what: what(&op),
+                what: what(),
                 elements: len,
             })?;
         if self.values.len() < end {
@@ -240,24 +256,27 @@ impl Tape {
             };
             let have = self.values.len();
             if reserve(&mut self.values, (start + room).saturating_sub(have), "").is_err() {
-                reserve(&mut self.values, end - have, &what(&op))?;
+                reserve(&mut self.values, end - have, &what())?;
             }
             self.values.resize(end, 0.0);
         }
-        let (before, rest) = self.values.split_at_mut(start);
-        fill(&op, &self.nodes, before, &mut rest[..len])?;
-        self.used = end;
-        self.nodes.push(Node {
-            start,
-            len,
-            dims,
-            op,
-            active,
-        });
-        Ok(Var::new(self.serial, index))
+        Ok((index, start))
     }
 
-    /// Records an op over existing vars: checks the vars and shapes, evaluates, appends.
+    /// Appends `node`, whose value [`Tape::room`] made room for (at index `index`) and
+    /// which is written, and issues its var.
+    #[inline(always)]
+    fn append(&mut self, index: u32, node: Node) -> Var {
+        self.used = node.start + node.len;
+        self.nodes.push(node);
+        Var::new(self.serial, index)
+    }
+
+    /// Records an op over existing vars: checks the vars and shapes, evaluates, appends;
+    /// on failure nothing is appended.
+    /// Inline: each op's entry point then has its own copy, in which the matches on the
+    /// op in [`Op::check`] and [`Op::evaluate`] are resolved at compile time (issue 15).
+    #[inline(always)]
     fn record(&mut self, op: Op) -> Result<Var, TapeError> {
         if self.stale {
             return Err(TapeError::InvalidArgument(format!(
@@ -266,14 +285,22 @@ impl Tape {
                 op.describe()
             )));
         }
-        let shape = op.check(&self.nodes)?;
-        let index = self.nodes.len();
+        let (dims, len) = op.check(&self.nodes)?;
         let active = op.operands().iter().any(|&i| self.nodes[i].active);
-        let what = |op: &Op| format!("the result of {}", op.describe());
-        let evaluate = |op: &Op, nodes: &[Node], values: &[f64], out: &mut [f64]| {
-            op.evaluate((index, Phase::Record), nodes, values, out)
-        };
-        self.push(shape, op, active, what, evaluate)
+        let (index, start) = self.room(len, || format!("the result of {}", op.describe()))?;
+        let (before, rest) = self.values.split_at_mut(start);
+        let at = (index as usize, Phase::Record);
+        op.evaluate(at, &self.nodes, before, &mut rest[..len])?;
+        Ok(self.append(
+            index,
+            Node {
+                start,
+                len,
+                dims,
+                op,
+                active,
+            },
+        ))
     }
 
     fn indices<const K: usize>(&self, vars: [Var; K]) -> Result<[usize; K], TapeError> {

@@ -20,6 +20,9 @@ use std::cell::RefCell;
 /// The most doubles a thread keeps, all arenas together; larger arenas are also given
 /// back by their tape after each pass rather than kept.
 pub(crate) const KEEP: usize = 1 << 22;
+/// The most doubles the arenas of a freed tape may hold for the C API to keep it whole
+/// for the thread's next tape (512 KiB; `ffi/tape.rs`), besides [`KEEP`].
+pub(crate) const KEEP_WHOLE: usize = 1 << 16;
 /// The most arenas a thread keeps (one tape's three, and one more).
 const ARENAS: usize = 4;
 
@@ -77,6 +80,11 @@ pub(crate) struct Bookkeeping {
     pub touched: Vec<bool>,
     pub grad_at: Vec<usize>,
     pub grads: Vec<f64>,
+}
+
+/// Whether bookkeeping buffers of these capacities are small enough to keep.
+pub(crate) fn small(capacities: [usize; 4]) -> bool {
+    capacities.iter().all(|&c| c <= SMALL)
 }
 
 impl Bookkeeping {
