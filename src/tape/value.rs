@@ -65,7 +65,18 @@ pub(crate) fn check_finite(what: &str, values: &[f64]) -> Result<(), TapeError> 
 
 /// Makes room for `extra` more doubles in an arena, or `OutOfMemory` naming `what`: the
 /// arena grows geometrically, and when that much is refused, by exactly what is needed.
+/// Inline when there is room already (every backward pass asks twice).
+#[inline]
 pub(crate) fn reserve(arena: &mut Vec<f64>, extra: usize, what: &str) -> Result<(), TapeError> {
+    if arena.capacity() - arena.len() >= extra {
+        return Ok(());
+    }
+    grow(arena, extra, what)
+}
+
+/// [`reserve`] when the arena must grow.
+#[inline(never)]
+fn grow(arena: &mut Vec<f64>, extra: usize, what: &str) -> Result<(), TapeError> {
     if arena.try_reserve(extra).is_ok() || arena.try_reserve_exact(extra).is_ok() {
         return Ok(());
     }
