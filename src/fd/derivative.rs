@@ -193,6 +193,9 @@ pub(crate) fn after_nonfinite<F: Function + ?Sized>(
             if group_edge::near(opts, x, u, cols, t0) {
                 return group_edge::split(p, u, cols, t0, candidates, out);
             }
+            if cols.iter().any(|&j| refine::column_suspect(p, u, j, t0)) {
+                return group_edge::by_columns(p, u, cols, t0, out);
+            }
         }
         // The edge within the plain step, x_j not far below typ_j: f may vary on the
         // scale of its distance to the edge.

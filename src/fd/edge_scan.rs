@@ -66,6 +66,11 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     })?;
     let (stencil, t) = used.expect("a successful fall-back applied a stencil");
     let bound_b = refine::fallback_bounds(p, &stencil, t, out);
+    // Suspect a priori (x_j far above typ_j): refined from B at the refinement's steps.
+    if let Some(b) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
+        refine::bound_direction(p, dir, &b);
+        return Ok(());
+    }
     let central = candidates[0];
     // B central (NaN on both sides at t0): it took the largest step that met none.
     let found = if stencil == central {

@@ -84,7 +84,7 @@
 //! down into a function's noise.
 
 use super::alloc::{self, scratch_for};
-use super::derivative::{apply, fits, Direction};
+use super::derivative::Direction;
 use super::error::FdError;
 use super::function::Function;
 use super::noise;
@@ -94,12 +94,15 @@ use super::quantum;
 use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 use grow::grow;
+use nonfinite::Tried;
+pub(crate) use nonfinite::{after_fallback, column_suspect};
 
 pub(crate) mod ahead;
 mod exact;
 mod grow;
 #[cfg(test)]
 mod need_tests;
+mod nonfinite;
 mod own_scale;
 pub(crate) mod sparse;
 mod vector;
@@ -886,10 +889,7 @@ fn try_stencil<F: Function + ?Sized>(
     stencil: &Placed,
     out: &mut [f64],
 ) -> Result<bool, FdError> {
-    if !(t > 0.0 && t.is_finite() && fits(p.opts, p.x, dir, t, stencil)) {
-        return Ok(false);
-    }
-    Ok(apply(p, dir, t, stencil, out)?.is_none())
+    Ok(nonfinite::try_at(p, dir, t, stencil, out)? == Tried::Done)
 }
 
 /// The central stencil.
@@ -950,10 +950,19 @@ fn one_sided<F: Function + ?Sized>(
         edge = p.ws.y[..m].iter().any(|v| !v.is_finite());
     }
     if edge {
-        // A bound or a domain edge within 2t: refine at x_j's own scale.
+        // A bound or a domain edge within 2t: refine at x_j's own scale. The plain value
+        // has no bound of its own without its third point: where the refinement cannot
+        // take its levels, none (NaN), not the central model's with no second difference
+        // (sin at 1e8, forward, NaN at x + 2t: error 0.73, bound 1.7e-16).
+        if fits_far {
+            p.report.nonfinite_fallbacks += 1;
+        }
         p.report.refined_large += 1;
         p.ws.second.fill(0.0);
-        let b = shrink(p, dir, t, r * target, &stencil, out)?;
+        let plain = Level::take(p, t, out)?;
+        let mut none = alloc::zeros(m, "a one-sided refinement's bounds")?;
+        none.fill(f64::NAN);
+        let b = shrink_from(p, dir, (plain, none), r * target, &stencil, None, out)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -1067,6 +1076,9 @@ struct Level {
     /// stale (the fused path puts its product terms there, one-sided stencils `x + 2t`,
     /// a deferred direction's copy is the fused path's), so its grid is never read.
     grid: Vec<f64>,
+    /// The stencil that gave it: the refinement's own, or a fall-back of the same order
+    /// where that met a non-finite value (`nonfinite.rs`).
+    stencil: Placed,
 }
 
 impl Level {
@@ -1095,6 +1107,7 @@ impl Level {
             mag: copy(&p.ws.magnitude, "a refinement level's rounding scales")?,
             second: copy(&p.ws.second, "a refinement level's second differences")?,
             grid,
+            stencil: central(),
         })
     }
 }
@@ -1175,20 +1188,57 @@ fn shrink_from<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
     let t = plain.t;
+    // Every level with one stencil: the first's (`stencil`, or the own-scale check's),
+    // else, where a level meets a non-finite value, the same-order fall-backs in turn
+    // (`nonfinite.rs`), all levels again.
+    let mut first = first;
+    let start = first.as_ref().map_or(*stencil, |l| l.stencil);
+    let (mut used, mut met) = (start, false);
     let mut levels = Vec::with_capacity(2);
-    levels.extend(first);
-    for nominal in [target, target / 2.0].into_iter().skip(levels.len()) {
-        let tk = dir.step(p.x, nominal);
-        if tk >= t || tk.is_nan() || !try_stencil(p, dir, tk, stencil, out)? {
+    for s in nonfinite::alternatives(start) {
+        levels.clear();
+        levels.extend(first.take());
+        let mut bad = false;
+        for nominal in [target, target / 2.0].into_iter().skip(levels.len()) {
+            let tk = dir.step(p.x, nominal);
+            if tk >= t || tk.is_nan() {
+                break;
+            }
+            match nonfinite::try_at(p, dir, tk, &s, out)? {
+                Tried::Done => {
+                    let mut level = Level::take(p, tk, out)?;
+                    level.stencil = s;
+                    levels.push(level);
+                }
+                Tried::Unfit => break,
+                Tried::NonFinite => {
+                    bad = true;
+                    break;
+                }
+            }
+        }
+        used = s;
+        met |= bad;
+        if !bad {
             break;
         }
-        levels.push(Level::take(p, tk, out)?);
     }
     out.copy_from_slice(&plain.d);
+    if met {
+        p.report.nonfinite_fallbacks += 1;
+    }
     let [l1, l2] = &levels[..] else {
-        return Ok(plain_b);
+        if !met {
+            return Ok(plain_b);
+        }
+        // The plain value, which the direction's evidence called suspect, without the
+        // levels that would bound it: no bound.
+        let mut none = alloc::zeros(out.len(), "a refinement's bounds")?;
+        none.fill(f64::NAN);
+        return Ok(none);
     };
     let eps = f64::EPSILON;
+    let stencil = &used;
     let order = stencil.order();
     let q2 = (l2.t / l1.t).powi(order);
     if order < 2 {
@@ -1208,6 +1258,7 @@ fn shrink_from<F: Function + ?Sized>(
             .collect());
     }
     let curvature = (l2.t / l1.t).powi(2);
+    let central_levels = *stencil == central();
     // Outputs whose plain value is kept with a bound raised by levels too coarse to
     // confirm it (their rounding covers |P - L|).
     let mut unconfirmed = Vec::new();
@@ -1215,7 +1266,13 @@ fn shrink_from<F: Function + ?Sized>(
         .map(|i| {
             let noise = noise_of(p, i);
             let spread = (l1.d[i] - l2.d[i]).abs();
-            let unexplained = (l2.second[i] - curvature * l1.second[i]).abs() / (2.0 * l2.t);
+            // A one-sided fall-back's `second` is a first difference: its levels' spread
+            // alone (three times L's truncation at q = 1/4) is their evidence.
+            let unexplained = if central_levels {
+                (l2.second[i] - curvature * l1.second[i]).abs() / (2.0 * l2.t)
+            } else {
+                0.0
+            };
             let apart = (plain.d[i] - l2.d[i]).abs();
             let grid = grid_rounding(l1, l2, i, apart);
             let e2 = OBSERVED * spread.max(unexplained).max(grid)
@@ -1240,7 +1297,7 @@ fn shrink_from<F: Function + ?Sized>(
     // (2 evaluations): its quotient M has a rounding error E_M far below theirs, and
     // |P - M| + E_M bounds P's error where that is below the bound the levels gave. P is
     // kept either way: M's own truncation is unknown.
-    let Some(middle) = own_scale::level(p, dir, t, (target * t).sqrt(), stencil)? else {
+    let Ok(middle) = own_scale::level(p, dir, t, (target * t).sqrt(), stencil)? else {
         return Ok(bounds);
     };
     for i in unconfirmed {

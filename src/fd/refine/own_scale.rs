@@ -26,25 +26,35 @@ use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
 use super::super::scheme::Placed;
-use super::{noise_of, plain_bound, shrink_from, try_stencil, weight, Level, ROUNDING_SAFETY};
+use super::nonfinite::{self, Tried};
+use super::{noise_of, plain_bound, shrink_from, weight, Level, ROUNDING_SAFETY};
 
-/// The level at the own-scale step `target` along `dir` (stencil `stencil`), when it is
-/// below the plain step `t` and can be taken (fits, finite).
+/// The level at the own-scale step `target` along `dir` (stencil `stencil`, or where it
+/// meets a non-finite value a fall-back of the same order, `nonfinite.rs`), when it is
+/// below the plain step `t` and can be taken; else why not (`Tried::Unfit`: not below
+/// `t`, or outside the bounds; `Tried::NonFinite`: every stencil met a NaN or infinity).
 pub(super) fn level<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
     target: f64,
     stencil: &Placed,
-) -> Result<Option<Level>, FdError> {
+) -> Result<Result<Level, Tried>, FdError> {
     let e = dir.step(p.x, target);
     let mut d = alloc::zeros(p.y0.len(), "an own-scale level")?;
-    if e.partial_cmp(&t) != Some(std::cmp::Ordering::Less)
-        || !try_stencil(p, dir, e, stencil, &mut d)?
-    {
-        return Ok(None);
+    if e.partial_cmp(&t) != Some(std::cmp::Ordering::Less) {
+        return Ok(Err(Tried::Unfit));
     }
-    Ok(Some(Level::take(p, e, &d)?))
+    Ok(
+        match nonfinite::level_stencil(p, dir, e, stencil, &mut d)? {
+            Ok(used) => {
+                let mut level = Level::take(p, e, &d)?;
+                level.stencil = used;
+                Ok(level)
+            }
+            Err(why) => Err(why),
+        },
+    )
 }
 
 /// The rounding (and noise) error of the own-scale level's output `i`: how far from the
@@ -70,9 +80,19 @@ pub(super) fn check<F: Function + ?Sized>(
 ) -> Result<Option<Vec<f64>>, FdError> {
     let plain = Level::take(p, t, out)?;
     let plain_b = plain_bound(p, t, out);
-    let Some(level) = level(p, dir, t, target, stencil)? else {
-        restore(p, &plain);
-        return Ok(Some(plain_b));
+    let level = match level(p, dir, t, target, stencil)? {
+        Ok(level) => level,
+        Err(why) => {
+            restore(p, &plain);
+            // A check every stencil of which met a NaN or infinity saw nothing: the plain
+            // value stays, without a bound (`nonfinite.rs`).
+            if why != Tried::NonFinite {
+                return Ok(Some(plain_b));
+            }
+            let mut none = alloc::zeros(plain.d.len(), "an own-scale check's bounds")?;
+            none.fill(f64::NAN);
+            return Ok(Some(none));
+        }
     };
     let m = out.len();
     let apart = |i: usize| (level.d[i] - out[i]).abs();
@@ -91,7 +111,7 @@ pub(super) fn check<F: Function + ?Sized>(
     // reading cannot see it)? One level between decides: at `m = sqrt(t e)` a variation
     // leaves `|M - P| ≈ |L - P|` (M's truncation is `|x_j| / typ_j <= 1/100` of P's),
     // while rounding leaves `|M - P| ≈ |L - P| sqrt(e / t) <= |L - P| / 10`.
-    if let Some(middle) = self::level(p, dir, t, (target * t).sqrt(), stencil)? {
+    if let Ok(middle) = self::level(p, dir, t, (target * t).sqrt(), stencil)? {
         let apart_m = |i: usize| (middle.d[i] - out[i]).abs();
         let varies = (0..m).any(|i| {
             weight(p, i) != 0.0

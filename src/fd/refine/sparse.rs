@@ -20,6 +20,7 @@ use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
+use super::nonfinite::Tried;
 use super::{
     central, exact, grow, judge, own_scale, plain_bound, reach, shrink, shrink_from, sums, Level,
     Suspect,
@@ -181,8 +182,18 @@ fn check<F: Function + ?Sized>(
     start(p, plain, mag, second, sub, scratch, unit);
     let plain_level = Level::take(p, t, scratch)?;
     let plain_b = plain_bound(p, t, scratch);
-    let Some(level) = own_scale::level(p, dir, t, c, &central())? else {
-        return Ok(()); // the plain values and bounds stay
+    let level = match own_scale::level(p, dir, t, c, &central())? {
+        Ok(level) => level,
+        // Every stencil met a NaN or infinity: the plain values stay, unbounded.
+        Err(Tried::NonFinite) => {
+            for &j in sub {
+                for &i in sparsity.rows_of(j) {
+                    bound[i] = f64::NAN;
+                }
+            }
+            return Ok(());
+        }
+        Err(_) => return Ok(()), // the plain values and bounds stay
     };
     let mut disagree = Vec::new();
     for &j in sub {
@@ -200,7 +211,7 @@ fn check<F: Function + ?Sized>(
     // Variation at the columns' scale, or only f's rounding: the level between decides
     // (`own_scale::check`, 2 more evaluations).
     if !disagree.is_empty() {
-        if let Some(middle) = own_scale::level(p, dir, t, (c * t).sqrt(), &central())? {
+        if let Ok(middle) = own_scale::level(p, dir, t, (c * t).sqrt(), &central())? {
             disagree.retain(|&j| {
                 let rows = sparsity.rows_of(j);
                 let varies = rows.iter().any(|&i| {

@@ -78,6 +78,19 @@ pub(super) fn exact_enough(x: &[f64], u: &[f64], target: f64) -> bool {
     nominal_exact(x, u, target)
 }
 
+/// The direction and nominal step at which a refinement of u from `target` moves every
+/// element by its nominal amount (within [`EXACT_ENOUGH`]): u itself at `target`, or u'
+/// at the power of two c when it is within [`EXACT_ENOUGH`] of u; `None` when the
+/// refinement would need `J w` ([`shrink_along`]).
+pub(super) fn exact_along(x: &[f64], u: &[f64], target: f64) -> Option<(f64, Vec<f64>)> {
+    if nominal_exact(x, u, target) {
+        return Some((target, u.to_vec()));
+    }
+    let (c, exact) = exact::vector(x, u, target);
+    let w: Vec<f64> = u.iter().zip(&exact).map(|(a, b)| a - b).collect();
+    within(u, &w).then_some((c, exact))
+}
+
 /// [`shrink`] along the vector u from `target`, with exact steps where they matter.
 pub(super) fn shrink_along<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
