@@ -110,6 +110,23 @@ pub(crate) fn zeros(len: usize, what: &'static str) -> Result<Vec<f64>, FdError>
     Ok(v)
 }
 
+/// `len` copies of `value` (flags, indices: not this thread's spare vectors of f64), or
+/// `OutOfMemory` naming `what` when the allocator refuses: a length of the caller's (m)
+/// must fail, not abort the host.
+pub(crate) fn filled<T: Clone>(
+    len: usize,
+    value: T,
+    what: &'static str,
+) -> Result<Vec<T>, FdError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| FdError::OutOfMemory {
+        what,
+        elements: len,
+    })?;
+    v.resize(len, value);
+    Ok(v)
+}
+
 /// `rows * cols` zeros; a product that overflows `usize` is an invalid argument (no such
 /// array can exist), one the allocator refuses is `OutOfMemory`.
 pub(crate) fn zeros_2d(rows: usize, cols: usize, what: &'static str) -> Result<Vec<f64>, FdError> {

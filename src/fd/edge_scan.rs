@@ -89,11 +89,14 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
         return Ok(());
     }
     let bound_a = refine::fallback_bounds(p, &central, s, &a);
-    let agree = |i: usize, a: &[f64], mag: &[f64]| {
-        (out[i] - a[i]).abs() <= AGREEMENT * f64::EPSILON * mag[i]
-    };
+    // Per output, whether B agrees with A within A's rounding (A's scales in the workspace
+    // now; the refinement below overwrites them). m is the caller's: allocated fallibly.
+    let mut kept = alloc::filled(m, false, "the edge scan's agreement flags")?;
+    for (i, k) in kept.iter_mut().enumerate() {
+        *k = (out[i] - a[i]).abs() <= AGREEMENT * f64::EPSILON * p.ws.magnitude[i];
+    }
     let mut bound = bound_b;
-    if (0..m).all(|i| agree(i, &a, &p.ws.magnitude)) {
+    if kept.iter().all(|&k| k) {
         for i in 0..m {
             bound[i] = bound[i].min((out[i] - a[i]).abs() + bound_a[i]);
         }
@@ -102,7 +105,6 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     }
     let mut plain_a = alloc::zeros(m, "the edge scan's values")?;
     plain_a.copy_from_slice(&a);
-    let kept: Vec<bool> = (0..m).map(|i| agree(i, &a, &p.ws.magnitude)).collect();
     // A power of two: along a vector its levels then move each element exactly
     // (`refine/exact.rs`).
     let target = (s / REFINE_BELOW).log2().floor().exp2();

@@ -869,17 +869,6 @@ fn scale_entry(dir: Direction<'_>, total: f64) -> f64 {
     }
 }
 
-/// The central stencil at step `t` into `out`; false when it does not fit or meets a
-/// non-finite value (`out` is then meaningless).
-fn try_central<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t: f64,
-    out: &mut [f64],
-) -> Result<bool, FdError> {
-    try_stencil(p, dir, t, &central(), out)
-}
-
 /// `stencil` at step `t` into `out`; false when it does not fit or meets a non-finite
 /// value (`out` is then meaningless).
 fn try_stencil<F: Function + ?Sized>(

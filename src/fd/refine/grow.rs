@@ -27,7 +27,8 @@ use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
-use super::{noise_of, try_central, Level, ROUNDING_SAFETY};
+use super::nonfinite::{self, Tried};
+use super::{central, noise_of, Level, ROUNDING_SAFETY};
 use std::cmp::Ordering;
 
 /// Growth factor of the levels, and their number. Four tenfold levels reach `1e4 t`
@@ -74,8 +75,16 @@ pub(super) fn grow<F: Function + ?Sized>(
     let mut shown: Option<Vec<f64>> = None;
     for k in 1..=GROW_LEVELS {
         let tk = dir.step(p.x, t * GROW.powi(k));
-        if !try_central(p, dir, tk, out)? {
-            break;
+        // A level that meets a NaN or infinity ends the growth (counted): the levels
+        // below it bound their own values, and growing past an edge of f's domain would
+        // not (`nonfinite.rs`).
+        match nonfinite::try_at(p, dir, tk, &central(), out)? {
+            Tried::Done => {}
+            Tried::Unfit => break,
+            Tried::NonFinite => {
+                p.report.nonfinite_fallbacks += 1;
+                break;
+            }
         }
         let level = Level::take(p, tk, out)?;
         let mut truncation = alloc::zeros(m, "a grown level's truncation")?;
@@ -139,8 +148,16 @@ fn extrapolate<F: Function + ?Sized>(
         rounding + fourth(truncation[i], 0.25, top.d[i]) < best[i].e
     });
     let th = dir.step(p.x, top.t / 2.0);
-    if !worth || th.partial_cmp(&top.t) != Some(Ordering::Less) || !try_central(p, dir, th, out)? {
+    if !worth || th.partial_cmp(&top.t) != Some(Ordering::Less) {
         return Ok(());
+    }
+    match nonfinite::try_at(p, dir, th, &central(), out)? {
+        Tried::Done => {}
+        Tried::Unfit => return Ok(()),
+        Tried::NonFinite => {
+            p.report.nonfinite_fallbacks += 1;
+            return Ok(());
+        }
     }
     let half = Level::take(p, th, out)?;
     let q = (half.t / top.t).powi(2);

@@ -162,7 +162,8 @@ pub(crate) fn after_fallback<F: Function + ?Sized>(
     }
     p.report.refined_large += 1;
     let plain = Level::take(p, t, out)?;
-    let plain_b = bound.to_vec();
+    let mut plain_b = super::alloc::zeros(out.len(), "a fall-back's bounds")?;
+    plain_b.copy_from_slice(bound);
     let central = super::central();
     match dir {
         Direction::Vector(u) => match super::vector::exact_along(p.x, u, reach.target) {
