@@ -36,7 +36,9 @@ pub struct Report {
     pub refined_rounding: usize,
     /// Directions whose step was chosen from f's noise level.
     pub refined_noise: usize,
-    /// Directions that fell back (one-sided stencil, smaller step) after a NaN or infinity.
+    /// Directions that fell back (one-sided stencil, smaller step) after a NaN or infinity,
+    /// at the plain stencil or at a point a refinement evaluates (counted once per
+    /// refinement that met one).
     pub nonfinite_fallbacks: usize,
     /// Directions whose scheme's stencil did not fit inside the bounds at the plain step.
     pub bound_fallbacks: usize,
