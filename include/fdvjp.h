@@ -948,8 +948,9 @@ typedef struct {
   /* Directions whose step was chosen from f's noise level (declared or estimated). */
   size_t refined_noise;
   /*
-   * Directions that met a NaN or infinity at the plain stencil and fell back (smaller
-   * step, one-sided stencil).
+   * Directions that met a NaN or infinity and fell back (smaller step, one-sided
+   * stencil), at the plain stencil or at a point a refinement evaluates (counted once per
+   * refinement that met one).
    */
   size_t nonfinite_fallbacks;
   /* Directions whose scheme's stencil did not fit inside the bounds at the plain step. */

@@ -46,8 +46,9 @@ pub struct fdvjp_report {
     pub refined_rounding: usize,
     /// Directions whose step was chosen from f's noise level (declared or estimated).
     pub refined_noise: usize,
-    /// Directions that met a NaN or infinity at the plain stencil and fell back (smaller
-    /// step, one-sided stencil).
+    /// Directions that met a NaN or infinity and fell back (smaller step, one-sided
+    /// stencil), at the plain stencil or at a point a refinement evaluates (counted once per
+    /// refinement that met one).
     pub nonfinite_fallbacks: usize,
     /// Directions whose scheme's stencil did not fit inside the bounds at the plain step.
     pub bound_fallbacks: usize,
