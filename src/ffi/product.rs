@@ -263,23 +263,23 @@ fn small_vjp<const N: usize>(
 
 /// A result with an entry beyond the doubles (v = 1e308 times a slope of 10) is an error,
 /// as for a JVP along a huge u: an infinity returned with `FDVJP_OK` would pass for a value.
-/// The report of the finished computation stays, marked failed.
+/// Nor is a NaN (an estimate's extrapolation of such differences; or a defect: a step that
+/// rounded to 0 in a column group gave one, sin at 1e12 with a diagonal pattern). The report of the finished computation stays, marked failed.
 fn representable(name: &str, value: &[f64]) -> Result<(), Failure> {
-    match value.iter().position(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(i) => {
-            fd::withdraw();
-            let remedy = match name {
-                "grad" => "scale v down and the gradient up",
-                "jvp" => "scale u down and the product up",
-                _ => "scale f down and the result up",
-            };
-            Err(Failure::invalid(format!(
-                "the result overflows: {name}[{i}] = {:e} (beyond the doubles; {remedy})",
-                value[i]
-            )))
-        }
-    }
+    let Some(i) = value.iter().position(|v| !v.is_finite()) else {
+        return Ok(());
+    };
+    fd::withdraw();
+    let remedy = match name {
+        "grad" => "scale v down and the gradient up",
+        "jvp" => "scale u down and the product up",
+        _ => "scale f down and the result up",
+    };
+    Err(Failure::invalid(format!(
+        "the result is beyond the doubles: {name}[{i}] = {:e} ({remedy}; with v, u and f far \
+         from DBL_MAX this is a defect of fdvjp: please report it)",
+        value[i]
+    )))
 }
 
 /// The result (and, for estimates, the error estimates) of `op` by the prepared method.
