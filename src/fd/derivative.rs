@@ -81,6 +81,34 @@ impl Direction<'_> {
             Direction::Group(..) => format!("x {sign} {mult}t*u (grouped columns), t = {t:e}"),
         }
     }
+
+    /// Whether the step `to` (as [`Direction::step`] gives it) still moves every element
+    /// of x that the larger step `from` moves: along an axis, a positive step; along a
+    /// vector, `x_j + to u_j != x_j` wherever `x_j + from u_j != x_j`. Why: along a vector
+    /// the step is taken as given, so below half a unit in the last place of an element
+    /// the stencil leaves that element at x_j and the outputs that depend on it only look
+    /// constant: quotients of 0 that look like a finite, converged derivative (the
+    /// estimates' bracketing of a domain edge at `x = 1e6` reached such steps and returned
+    /// 0 for 0.937, probe7 finding 2). Elements that `from` does not move either (a
+    /// component of u far below the others) are lost at every step alike.
+    pub(crate) fn keeps_moving(&self, x: &[f64], from: f64, to: f64) -> bool {
+        let moved = |xj: f64, uj: f64, t: f64| uj != 0.0 && xj + t * uj != xj;
+        match self {
+            Direction::Axis(_) => to > 0.0,
+            Direction::Vector(u) => {
+                to > 0.0
+                    && x.iter()
+                        .zip(*u)
+                        .all(|(&xj, &uj)| !moved(xj, uj, from) || moved(xj, uj, to))
+            }
+            Direction::Group(u, cols) => {
+                to > 0.0
+                    && cols
+                        .iter()
+                        .all(|&j| !moved(x[j], u[j], from) || moved(x[j], u[j], to))
+            }
+        }
+    }
 }
 
 /// A non-finite output met at a stencil point: its index, its value and the point.

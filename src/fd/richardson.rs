@@ -315,9 +315,19 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
     let mut attempts = 0;
     with_fallback(opts, x, dir, t0, candidates, |stencil, t| {
         attempts += 1;
+        let first = dir.step(x, t);
+        // Along a vector, a step that no longer moves an element gives quotients of 0 for
+        // the outputs depending on it, not a derivative: no tableau from here (the callers
+        // try other starts).
+        let last = dir.step(x, t * 0.5f64.powi(LEVELS as i32 - 1));
+        if matches!(dir, Direction::Vector(_)) && !dir.keeps_moving(x, first, last) {
+            return Err(FdError::InvalidArgument(format!(
+                "{}: the tableau's smallest step {last:e} leaves an element of x unmoved",
+                dir.name()
+            )));
+        }
         let mut levels = Vec::with_capacity(LEVELS);
         let mut outputs = Vec::new();
-        let first = dir.step(x, t);
         for level in 0..LEVELS {
             let nominal = t * 0.5f64.powi(level as i32);
             let tl = dir.step(x, nominal);

@@ -184,7 +184,7 @@ fn edge_start<F: Function + ?Sized>(
     let mut out = vec![0.0; p.y0.len()];
     let mut finite = |p: &mut Probe<'_, '_, F>, s: f64| -> Result<Option<bool>, FdError> {
         let step = dir.step(p.x, s);
-        if !(step > 0.0 && fits(p.opts, p.x, dir, step, &central)) {
+        if !(dir.keeps_moving(p.x, t, step) && fits(p.opts, p.x, dir, step, &central)) {
             return Ok(None);
         }
         Ok(Some(apply(p, dir, step, &central, &mut out)?.is_none()))
