@@ -196,7 +196,7 @@ fn run<F: Function + ?Sized>(
             Err(e) => return Err(e),
         },
     };
-    let check = Check::new(&plain, x, seed(x, m));
+    let check = Check::new(&plain, x, seed(x, m), pattern.groups());
     let mut product = check.product(m);
     let grouped = opts.with_pattern(Some(Arc::clone(&pattern)));
     // Both passes read every entry, and take f(x) from here.
@@ -225,7 +225,7 @@ fn run<F: Function + ?Sized>(
         return Ok(Outcome {
             ratio,
             relearned: false,
-            widen: widening(&verdict.unexplained, check.smallest_step(), request.wants),
+            widen: widening(&verdict.unexplained, check.sensitivity(), request.wants),
         });
     }
     // The pattern misses a coupling: this call densely, and the pattern again.
@@ -259,16 +259,18 @@ fn run<F: Function + ?Sized>(
 }
 
 /// What a passing check leaves unexplained, as error in the result: a coupling `J[i][k]`
-/// outside the pattern, below the check's tolerance, moved row i's side of the check by
-/// `|J[i][k] Δ_k| >= |J[i][k]| min_k |Δ_k|`, so `|J[i][k]| <= u_i / min |Δ|` with `u_i`
-/// the row's unexplained disagreement ([`super::pattern_check::Verdict`]). In a VJP every
-/// such row may have left its coupling in the same column: `sum_i |v_i| u_i / min |Δ|`; in
-/// a Jacobian one entry per row: `max_i u_i / min |Δ|`. Why: the tolerance allows 512 eps
-/// |f_i| per row, far above the rounding the grouped columns' bound counts, so a coupling
-/// between the two (`1e6 + x_0 + g x_1` with g = 1e-2 appearing after learning) was dropped
-/// with a bound 100 times below its error. Not covered: a coupling lent to another column
-/// of its group shows in the check only times `|Δ_k/h_k - Δ_j/h_j|`, which is small by
-/// chance now and then (each call draws a new Δ).
+/// outside the pattern, below the check's tolerance, moved row i's side of the check by at
+/// least `|J[i][k]| s`, `s` the check's [`super::pattern_check::Check::sensitivity`]
+/// (`min |Δ|` for a dropped coupling; for one lent to another column of its group, the
+/// group's smallest `|Δ_k/h_k - Δ_j/h_j|` times its smallest step), and left an error of at
+/// most `u_i / s` per entry, `u_i` the row's unexplained disagreement
+/// ([`super::pattern_check::Verdict`]). In a VJP every such row may have left its coupling
+/// in the same column: `sum_i |v_i| u_i / s`; in a Jacobian one entry per row: `max_i u_i /
+/// s`. Why: the tolerance allows 512 eps |f_i| per row, far above the rounding the grouped
+/// columns' bound counts, so a coupling between the two (`1e6 + x_0 + g x_1` with g = 1e-2
+/// appearing after learning) was dropped with a bound 100 times below its error; and a
+/// lent coupling divided by `min |Δ|` alone left a bound 50 times below its error (probe7
+/// finding 3: `sin x1 + 1e6 + 0.1 x0` lent to column 1, bound 0.00191 for 0.1).
 fn widening(unexplained: &[f64], smallest: f64, wants: Wants<'_>) -> f64 {
     let total = match wants.weights() {
         Some(v) => v

@@ -8,9 +8,16 @@
 //! magnitudes `|Δ_j|` are drawn from a continuous distribution, so neither vanishes but
 //! by accident, and every row and column is checked at once.
 //!
-//! Direction: `Δ_j = ± (1 + ξ_j) h_j / max_k (1 + ξ_k)` with `ξ_j` uniform in [0, 1) and
-//! `h_j` the scheme's step for column j, made exact (`(x_j + Δ_j) - x_j`): every element
-//! moves by between half and all of its own step, so both sides see f on the same scale.
+//! Direction: `Δ_j = ± s_j h_j / max_k s_k` with `s_j` in [1, 2) and `h_j` the scheme's
+//! step for column j, made exact (`(x_j + Δ_j) - x_j`): every element moves by between
+//! half and all of its own step, so both sides see f on the same scale. Within each
+//! column group the signs alternate (in column order, the first drawn at random) and the
+//! columns of one sign take `s = 1 + (q + ξ/2) / c`, `q` a random rank among the `c`
+//! columns of that sign and `ξ` uniform in [0, 1): no two columns of a group move alike
+//! (`|Δ_k / h_k - Δ_j / h_j| >= 1/(4c)`, and at least 1 across signs). Why: a coupling
+//! lent to another column of its group shows only times that difference; with every
+//! `s_j` drawn independently it was small by chance (2 columns: 0.02 of the step in
+//! probe7's case, the check passing at 0.035 with an error 50 times the bound).
 //! Central (`f(x ± Δ)`) when both points fit in the bounds; otherwise, near a bound, the
 //! second-order one-sided stencil `(-3 f(x) + 4 f(x + Δ) - f(x + 2Δ)) / 2` with each
 //! element's sign pointing into the box and `|Δ_j|` shrunk to fit.
@@ -35,9 +42,12 @@
 //! times faster than the scale of x): right patterns pass with ratios below 0.5 (below
 //! 0.05 on the tridiagonal loop). A coupling dropped from the pattern is caught
 //! once `|J[i][k] Δ_k|` exceeds `T_i`, about `1e-12 |f_i|` for a well-scaled central
-//! check; one lent to another column is seen times `|Δ_j / h_j - Δ_k / h_k|`, so a single
-//! coupling near the threshold is caught with a probability (a single coupling of 1e-5
-//! of the row's derivatives is missed in about 1 call in 6, one of 1e-3 never was).
+//! check; one lent to another column is seen times `|Δ_j / h_j - Δ_k / h_k|`, at least
+//! `1/(4c)` of the step by the construction above (1 or more between neighbours of a group
+//! of 2), so a single coupling near the threshold is caught with a probability (a single
+//! coupling of 1e-5 of the row's derivatives is missed in about 1 call in 6, one of 1e-3
+//! never was). Below the tolerance, the check's unexplained disagreement divided by the
+//! smallest such sensitivity ([`Check::sensitivity`]) widens the call's bound.
 
 use super::column::Column;
 use super::detect::SplitMix;
@@ -58,6 +68,8 @@ pub(crate) struct Check {
     delta: Vec<f64>,
     /// Central `f(x ± Δ)`, else one-sided `f(x + Δ)`, `f(x + 2Δ)`.
     central: bool,
+    /// See [`Check::sensitivity`].
+    sensitivity: f64,
 }
 
 /// `J_p Δ` accumulated column by column, and the pattern's entries per row.
@@ -79,17 +91,16 @@ impl Product<'_> {
 }
 
 impl Check {
-    /// The direction for `x` (see the module documentation), from `seed`.
-    pub fn new(opts: &Options, x: &[f64], seed: u64) -> Self {
+    /// The direction for `x` (see the module documentation), from `seed`; `groups`: the
+    /// pattern's column groups.
+    pub fn new(opts: &Options, x: &[f64], seed: u64, groups: &[Vec<usize>]) -> Self {
         let n = x.len();
         let mut rng = SplitMix(seed);
-        let spread: Vec<f64> = (0..n).map(|_| 1.0 + rng.uniform()).collect();
+        let (spread, sign) = spread(n, groups, &mut rng);
         let largest = spread.iter().fold(1.0, |a: f64, &b| a.max(b));
+        let steps: Vec<f64> = (0..n).map(|j| nominal_step(opts, x, j)).collect();
         let mut raw: Vec<f64> = (0..n)
-            .map(|j| {
-                let sign = if rng.next() >> 63 == 0 { 1.0 } else { -1.0 };
-                sign * spread[j] / largest * nominal_step(opts, x, j)
-            })
+            .map(|j| sign[j] * spread[j] / largest * steps[j])
             .collect();
         let fits = |j: usize, lo: f64, hi: f64| {
             (x[j] + lo).is_finite()
@@ -111,8 +122,13 @@ impl Check {
                 }
             }
         }
-        let delta = (0..n).map(|j| exact_step(x[j], raw[j])).collect();
-        Self { delta, central }
+        let delta: Vec<f64> = (0..n).map(|j| exact_step(x[j], raw[j])).collect();
+        let sensitivity = sensitivity(&delta, &steps, groups);
+        Self {
+            delta,
+            central,
+            sensitivity,
+        }
     }
 
     /// An empty product for `m` outputs.
@@ -124,10 +140,16 @@ impl Check {
         }
     }
 
-    /// The smallest `|Δ_j|`: a coupling `J[i][k]` the check missed in row i moved that
-    /// row's JVP by `|J[i][k] Δ_k|`, at least this times `|J[i][k]|`.
-    pub fn smallest_step(&self) -> f64 {
-        self.delta.iter().fold(f64::INFINITY, |a, d| a.min(d.abs()))
+    /// How much a coupling outside the pattern moves the check at least, per unit of its
+    /// size: a coupling `J[i][k]` dropped from row i moved that row's side of the check by
+    /// `|J[i][k] Δ_k|`; one lent to column j of k's group (credited to `J[i][j]` times
+    /// `h_k / h_j`) by `|J[i][k]| |Δ_k - Δ_j h_k / h_j| = |J[i][k]| h_k |r_k - r_j|`
+    /// (`r = Δ / h`), and it left an error of `|J[i][k]|` in entry (i, k) and of
+    /// `|J[i][k]| h_k / h_j` in entry (i, j). So the smallest of `|Δ_j|` and, over each
+    /// group, its smallest `|r_k - r_j|` times its smallest step: an error of at most the
+    /// row's disagreement divided by this, per entry.
+    pub fn sensitivity(&self) -> f64 {
+        self.sensitivity
     }
 
     /// Evaluates the check's 2 points and returns the largest ratio of disagreement to
@@ -217,6 +239,53 @@ impl Check {
             unexplained,
         })
     }
+}
+
+/// Per column, `s_j` in [1, 2) and a sign (see the module documentation): alternating
+/// within each group, the magnitudes of one sign a random permutation of `c` bins of width
+/// `1/c`, each drawn in the lower half of its bin. Columns in no group (none when the
+/// groups cover every column) draw both at random.
+fn spread(n: usize, groups: &[Vec<usize>], rng: &mut SplitMix) -> (Vec<f64>, Vec<f64>) {
+    let coin = |rng: &mut SplitMix| if rng.next() >> 63 == 0 { 1.0 } else { -1.0 };
+    let mut spread: Vec<f64> = (0..n).map(|_| 1.0 + rng.uniform()).collect();
+    let mut sign: Vec<f64> = (0..n).map(|_| coin(rng)).collect();
+    for group in groups {
+        let first = coin(rng);
+        for parity in 0..2 {
+            let members: Vec<usize> = group.iter().skip(parity).step_by(2).copied().collect();
+            let c = members.len();
+            // Fisher-Yates: a random rank per member.
+            let mut rank: Vec<usize> = (0..c).collect();
+            for i in (1..c).rev() {
+                let k = (rng.next() % (i as u64 + 1)) as usize;
+                rank.swap(i, k);
+            }
+            for (q, &j) in members.iter().enumerate() {
+                spread[j] = 1.0 + (rank[q] as f64 + 0.5 * rng.uniform()) / c as f64;
+                sign[j] = if parity == 0 { first } else { -first };
+            }
+        }
+    }
+    (spread, sign)
+}
+
+/// [`Check::sensitivity`] of the direction `delta` (steps `steps`, groups `groups`).
+fn sensitivity(delta: &[f64], steps: &[f64], groups: &[Vec<usize>]) -> f64 {
+    let mut s = delta.iter().fold(f64::INFINITY, |a, d| a.min(d.abs()));
+    for group in groups.iter().filter(|g| g.len() > 1) {
+        let mut r: Vec<f64> = group.iter().map(|&j| delta[j] / steps[j]).collect();
+        r.sort_by(f64::total_cmp);
+        let gap = r
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .fold(f64::INFINITY, f64::min);
+        let step = group
+            .iter()
+            .map(|&j| steps[j])
+            .fold(f64::INFINITY, f64::min);
+        s = s.min(gap * step);
+    }
+    s
 }
 
 /// What the check found.
