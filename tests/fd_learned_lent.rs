@@ -154,11 +154,14 @@ fn run(p: &Problem, c: f64, label: &str) -> (Vec<String>, usize) {
     (failures, calls)
 }
 
+/// A pattern's size, its half band width, and the entries coupled outside the band.
+type Shape = (usize, usize, &'static [(usize, usize)]);
+
 #[test]
 fn couplings_lent_to_another_column_are_caught_or_bounded() {
     // (n, band, coupled entries outside the band): inside a column group (lent to the
     // group's column owning the row) and across (no column of k's group owns the row).
-    let shapes: &[(usize, usize, &[(usize, usize)])] = &[
+    let shapes: &[Shape] = &[
         (2, 0, &[(1, 0), (0, 1)]),
         (6, 0, &[(1, 0), (3, 5)]),
         (12, 1, &[(3, 7), (3, 6), (0, 11), (8, 2)]),
