@@ -109,9 +109,10 @@ fn opaque(
 ) -> Result<Var, Failure> {
     let config = Snapshot::of(c.handle(cfg)?)?;
     let f = make(config.execution)?;
-    let args = vars(c.input(args.0, args.1, "args", "nargs")?);
+    let ids = c.input(args.0, args.1, "args", "nargs")?;
     let options = std::sync::Arc::unwrap_or_clone(config.options);
-    Ok(tape.call(Box::new(f), &args, m, options)?)
+    tape.call(Box::new(f), &vars(ids), m, options)
+        .map_err(naming_in("args", ids))
 }
 
 /// Declares the exported opaque calls, `fn fdvjp_tape_call(f: fdvjp_fn) = CFunction::point;`
@@ -306,8 +307,9 @@ exports! {
         record(c, t, out, |tape| {
             let f = CFunction::point(f, user, Execution::default())?;
             let vjp = CVjp::new(vjp, user)?;
-            let args = vars(c.input(args, nargs, "args", "nargs")?);
-            Ok(tape.call_vjp(Box::new(f), Box::new(vjp), &args, m)?)
+            let ids = c.input(args, nargs, "args", "nargs")?;
+            tape.call_vjp(Box::new(f), Box::new(vjp), &vars(ids), m)
+                .map_err(naming_in("args", ids))
         })
     }
 }
@@ -317,6 +319,45 @@ pub(crate) fn vars(ids: &[fdvjp_var]) -> Vec<Var> {
     ids.iter().map(|&id| Var::from_raw(id)).collect()
 }
 
+/// The failure for a tape error, naming the caller's argument when it is an unknown var:
+/// the var's own text ("var 0") is its index on the tape that issued it, which reads as
+/// another argument of the call ("b = var 0 (id …) is unknown to this tape: …"). Costs
+/// nothing on success.
+pub(crate) fn naming<'a>(
+    args: &'a [(&'a str, fdvjp_var)],
+) -> impl FnOnce(TapeError) -> Failure + 'a {
+    move |e| {
+        let name = match &e {
+            TapeError::UnknownVar { id, .. } => args.iter().find(|(_, v)| v == id),
+            _ => None,
+        };
+        prefixed(e, name.map(|(name, _)| name.to_string()))
+    }
+}
+
+/// As [`naming`] for an array argument: "vars[2] = var 0 (id …) is unknown …".
+pub(crate) fn naming_in<'a>(
+    array: &'a str,
+    ids: &'a [fdvjp_var],
+) -> impl FnOnce(TapeError) -> Failure + 'a {
+    move |e| {
+        let k = match &e {
+            TapeError::UnknownVar { id, .. } => ids.iter().position(|v| v == id),
+            _ => None,
+        };
+        prefixed(e, k.map(|k| format!("{array}[{k}]")))
+    }
+}
+
+/// The failure for `e`, its message led by "NAME = " when a name is known.
+fn prefixed(e: TapeError, name: Option<String>) -> Failure {
+    let mut failure = Failure::from(e);
+    if let Some(name) = name {
+        failure.message = format!("{name} = {}", failure.message);
+    }
+    failure
+}
+
 exports! {
     /// Writes a var's number of elements to `*len`.
     ///
@@ -324,7 +365,7 @@ exports! {
     /// `t` is NULL or a live tape; `len` NULL or writable.
     fn fdvjp_tape_len(t: *const fdvjp_tape, v: fdvjp_var, len: *mut usize) |c| {
         read(c, t, |c| c.output_one(len, "len"), |tape, out| {
-            out.write(&[tape.data(Var::from_raw(v))?.len()]);
+            out.write(&[tape.data(Var::from_raw(v)).map_err(naming(&[("v", v)]))?.len()]);
             Ok(())
         })
     }
@@ -335,7 +376,7 @@ exports! {
     /// `t` is NULL or a live tape; `ndim` NULL or writable.
     fn fdvjp_tape_ndim(t: *const fdvjp_tape, v: fdvjp_var, ndim: *mut usize) |c| {
         read(c, t, |c| c.output_one(ndim, "ndim"), |tape, out| {
-            out.write(&[tape.shape(Var::from_raw(v))?.len()]);
+            out.write(&[tape.shape(Var::from_raw(v)).map_err(naming(&[("v", v)]))?.len()]);
             Ok(())
         })
     }
@@ -347,7 +388,7 @@ exports! {
     /// `t` is NULL or a live tape; `shape` NULL or writable for ndim sizes.
     fn fdvjp_tape_shape(t: *const fdvjp_tape, v: fdvjp_var, shape: *mut usize, ndim: usize) |c| {
         read(c, t, |c| c.output(shape, ndim, "shape", "ndim"), |tape, out| {
-            let s = tape.shape(Var::from_raw(v))?;
+            let s = tape.shape(Var::from_raw(v)).map_err(naming(&[("v", v)]))?;
             if s.len() != ndim {
                 return Err(Failure::new(
                     FDVJP_LENGTH_MISMATCH,
@@ -371,7 +412,7 @@ exports! {
     /// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
     fn fdvjp_tape_value(t: *const fdvjp_tape, v: fdvjp_var, out: *mut f64, len: usize) |c| {
         read(c, t, |c| c.output(out, len, "out", "len"), |tape, out| {
-            copy_out(out, tape.data(Var::from_raw(v))?, v)
+            copy_out(out, tape.data(Var::from_raw(v)).map_err(naming(&[("v", v)]))?, v)
         })
     }
 }
@@ -427,7 +468,8 @@ exports! {
         } else {
             Some(c.input(seed, len, "seed", "len")?)
         };
-        tape.backward(Var::from_raw(out), seed)?;
+        tape.backward(Var::from_raw(out), seed)
+            .map_err(naming(&[("out", out)]))?;
         Ok(())
     }
 
@@ -440,7 +482,7 @@ exports! {
     /// `t` is NULL or a live tape; `out` NULL or writable for len doubles.
     fn fdvjp_tape_grad(t: *const fdvjp_tape, input: fdvjp_var, out: *mut f64, len: usize) |c| {
         read(c, t, |c| c.output(out, len, "out", "len"), |tape, out| {
-            match tape.grad_ref(Var::from_raw(input))? {
+            match tape.grad_ref(Var::from_raw(input)).map_err(naming(&[("input", input)]))? {
                 Some(g) => copy_out(out, g, input),
                 None => {
                     let zeros = tape.grad(Var::from_raw(input))?;
@@ -459,7 +501,8 @@ exports! {
     /// `t` is NULL or a live tape; `x` NULL or readable for n doubles.
     fn fdvjp_tape_set_input(t: *mut fdvjp_tape, input: fdvjp_var, x: *const f64, n: usize) |c| {
         let mut tape = c.required(t.cast_const())?.borrow_mut()?;
-        tape.set_input(Var::from_raw(input), c.input(x, n, "x", "n")?)?;
+        tape.set_input(Var::from_raw(input), c.input(x, n, "x", "n")?)
+            .map_err(naming(&[("input", input)]))?;
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 
 use super::enums::CEnum;
 use super::export::exports;
-use super::tape::{fdvjp_tape, fdvjp_var, record, vars as to_vars};
+use super::tape::{fdvjp_tape, fdvjp_var, naming, naming_in, record, vars as to_vars};
 use crate::tape::{BinaryOp, ReduceOp, UnaryOp, Var};
 
 exports! {
@@ -16,7 +16,7 @@ exports! {
     fn fdvjp_tape_unary(t: *mut fdvjp_tape, op: i32, a: fdvjp_var, out: *mut fdvjp_var) |c| {
         record(c, t, out, |tape| {
             let op = UnaryOp::from_argument(op, "op")?;
-            Ok(tape.unary(op, Var::from_raw(a))?)
+            tape.unary(op, Var::from_raw(a)).map_err(naming(&[("a", a)]))
         })
     }
 
@@ -29,7 +29,8 @@ exports! {
     ) |c| {
         record(c, t, out, |tape| {
             let op = BinaryOp::from_argument(op, "op")?;
-            Ok(tape.binary(op, Var::from_raw(a), Var::from_raw(b))?)
+            tape.binary(op, Var::from_raw(a), Var::from_raw(b))
+                .map_err(naming(&[("a", a), ("b", b)]))
         })
     }
 
@@ -40,7 +41,7 @@ exports! {
     fn fdvjp_tape_reduce(t: *mut fdvjp_tape, op: i32, a: fdvjp_var, out: *mut fdvjp_var) |c| {
         record(c, t, out, |tape| {
             let op = ReduceOp::from_argument(op, "op")?;
-            Ok(tape.reduce(op, Var::from_raw(a))?)
+            tape.reduce(op, Var::from_raw(a)).map_err(naming(&[("a", a)]))
         })
     }
 
@@ -50,7 +51,9 @@ exports! {
     /// # Safety
     /// `t` is NULL or a live tape; `out` NULL or writable for one var.
     fn fdvjp_tape_pow_scalar(t: *mut fdvjp_tape, a: fdvjp_var, p: f64, out: *mut fdvjp_var) |c| {
-        record(c, t, out, |tape| Ok(tape.pow_scalar(Var::from_raw(a), p)?))
+        record(c, t, out, |tape| {
+            tape.pow_scalar(Var::from_raw(a), p).map_err(naming(&[("a", a)]))
+        })
     }
 
     /// Records the inner product `sum_i a_i b_i` of two arrays of the same shape (a scalar).
@@ -59,7 +62,8 @@ exports! {
     /// `t` is NULL or a live tape; `out` NULL or writable for one var.
     fn fdvjp_tape_dot(t: *mut fdvjp_tape, a: fdvjp_var, b: fdvjp_var, out: *mut fdvjp_var) |c| {
         record(c, t, out, |tape| {
-            Ok(tape.dot(Var::from_raw(a), Var::from_raw(b))?)
+            tape.dot(Var::from_raw(a), Var::from_raw(b))
+                .map_err(naming(&[("a", a), ("b", b)]))
         })
     }
 
@@ -71,7 +75,8 @@ exports! {
     /// `t` is NULL or a live tape; `out` NULL or writable for one var.
     fn fdvjp_tape_matmul(t: *mut fdvjp_tape, a: fdvjp_var, b: fdvjp_var, out: *mut fdvjp_var) |c| {
         record(c, t, out, |tape| {
-            Ok(tape.matmul(Var::from_raw(a), Var::from_raw(b))?)
+            tape.matmul(Var::from_raw(a), Var::from_raw(b))
+                .map_err(naming(&[("a", a), ("b", b)]))
         })
     }
 
@@ -86,7 +91,7 @@ exports! {
     ) |c| {
         record(c, t, out, |tape| {
             let shape = c.input(shape, ndim, "shape", "ndim")?;
-            Ok(tape.reshape(Var::from_raw(a), shape)?)
+            tape.reshape(Var::from_raw(a), shape).map_err(naming(&[("a", a)]))
         })
     }
 
@@ -99,7 +104,7 @@ exports! {
         t: *mut fdvjp_tape, a: fdvjp_var, start: usize, len: usize, out: *mut fdvjp_var,
     ) |c| {
         record(c, t, out, |tape| {
-            Ok(tape.slice(Var::from_raw(a), start, len)?)
+            tape.slice(Var::from_raw(a), start, len).map_err(naming(&[("a", a)]))
         })
     }
 
@@ -113,7 +118,7 @@ exports! {
     ) |c| {
         record(c, t, out, |tape| {
             let ids = c.input(vars, count, "vars", "count")?;
-            Ok(tape.concat(&to_vars(ids))?)
+            tape.concat(&to_vars(ids)).map_err(naming_in("vars", ids))
         })
     }
 }

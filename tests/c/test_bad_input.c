@@ -176,6 +176,41 @@ static void row_never_issued_var(void)
     fdvjp_tape_free(t);
 }
 
+/* Row "var of another tape": the message names the argument that holds it (its own text,
+ * "var 0", is its index on the other tape and reads as the first operand). */
+static void row_var_names_its_argument(void)
+{
+    fdvjp_tape *t = fdvjp_tape_new(), *other = fdvjp_tape_new();
+    fdvjp_var a, a2, b0, list[3];
+    counter c = {0, 0, 0};
+    CHECK_STATUS(fdvjp_tape_input(t, X, N, &a), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_input(t, X, N, &a2), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_input(other, X, N, &b0), FDVJP_OK);
+    list[0] = a;
+    list[1] = a2;
+    list[2] = b0;
+    fill();
+    EXPECT(fdvjp_tape_binary(t, FDVJP_OP_ADD, a, b0, &out_v), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_binary: b = var 0 (id ", "is unknown to this tape");
+    EXPECT(fdvjp_tape_binary(t, FDVJP_OP_MUL, b0, a, &out_v), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_binary: a = var 0 (id ");
+    EXPECT(fdvjp_tape_dot(t, a, b0, &out_v), FDVJP_UNKNOWN_VAR, "fdvjp_tape_dot: b = var 0");
+    EXPECT(fdvjp_tape_concat(t, list, 3, &out_v), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_concat: vars[2] = var 0 (id ");
+    EXPECT(fdvjp_tape_call(t, NULL, f, &c, list, 3, M, &out_v), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_call: args[2] = var 0 (id ");
+    EXPECT(fdvjp_tape_unary(t, FDVJP_OP_EXP, b0, &out_v), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_unary: a = var 0 (id ");
+    EXPECT(fdvjp_tape_value(t, b0, out_d, N), FDVJP_UNKNOWN_VAR, "fdvjp_tape_value: v = var 0");
+    EXPECT(fdvjp_tape_backward(t, b0, NULL, 0), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_backward: out = var 0");
+    EXPECT(fdvjp_tape_set_input(t, b0, X, N), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_set_input: input = var 0");
+    CHECK_INT(c.calls, 0);
+    fdvjp_tape_free(t);
+    fdvjp_tape_free(other);
+}
+
 /* Row "callback fails at call k" on worker threads and in a batch function: the lowest
  * failing evaluation is reported, outputs untouched. */
 static void row_callback_fails_parallel(void)
@@ -256,6 +291,7 @@ int main(void)
     row_foreign_handles();
     row_tape_nonfinite();
     row_never_issued_var();
+    row_var_names_its_argument();
     row_callback_fails_parallel();
     row_cancelled();
     row_config_values();
