@@ -72,7 +72,8 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
     let own = own_start(p.opts, p.x, dir).filter(|&e| e < t0 / 2.0);
     let trusted = first.as_ref().is_some_and(|t| {
         t.central
-            && (!poor(&t.estimate) || (beyond_noise_table(p, dir) && t.noise_explains(p, channels)))
+            && (!(poor(&t.estimate) || t.shows_noise)
+                || (beyond_noise_table(p, dir) && t.noise_explains(p, channels)))
     });
     let mut starts = Vec::new();
     match own {
@@ -83,6 +84,7 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
         starts.extend(edge_start(p, dir, t0)?);
     }
     let mut tableaus: Vec<Tableau> = first.into_iter().collect();
+    let mut unresolved = false;
     for start in starts {
         match one_tableau(p, dir, start, channels) {
             Ok(t) => {
@@ -96,6 +98,12 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
                     }
                 }
             }
+            Err(FdError::InvalidArgument(_)) if own == Some(start) => {
+                match larger_own(p, dir, start, t0, channels)? {
+                    Some(t) => tableaus.push(t),
+                    None => unresolved = true,
+                }
+            }
             Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => {}
             Err(e) => return Err(e),
         }
@@ -104,8 +112,42 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
         return Err(failure.expect("the first tableau failed"));
     }
     descend(p, dir, channels, &mut tableaus)?;
+    if unresolved {
+        // No tableau from the elements' own scale can back a tableau that saw variation
+        // below its steps: its estimate is not earned.
+        for t in tableaus.iter_mut().filter(|t| t.shows_noise) {
+            t.estimate.error.iter_mut().for_each(|e| *e = f64::NAN);
+        }
+    }
     Ok(tableaus)
 }
+
+/// Along a vector whose own-scale start leaves an element unmoved at the tableau's
+/// smallest steps (`x_j` = 1e12, where ulp(x_j) is 1e-4): the nearest start above it,
+/// by factors of [`LARGER_OWN`] below `t0 / 2`, that moves every element it moves at
+/// first; `None` when there is none. Such a tableau carries the rounding of its points
+/// in its estimate (`displacement_rounding`), honest where the default start's may not be.
+fn larger_own<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    own: f64,
+    t0: f64,
+    channels: Channels<'_>,
+) -> Result<Option<Tableau>, FdError> {
+    let mut start = own * LARGER_OWN;
+    while start < t0 / 2.0 {
+        match one_tableau(p, dir, start, channels) {
+            Ok(t) => return Ok(Some(t)),
+            Err(FdError::InvalidArgument(_)) => start *= LARGER_OWN,
+            Err(FdError::NonFinitePerturbed { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+/// The factor between the starts [`larger_own`] tries.
+const LARGER_OWN: f64 = 4.0;
 
 /// Along an axis, whether the noise estimate's points (`x_j ± 6 h_j`, h_j the plain
 /// step of the options' scheme, `noise.rs`) stay within `|x_j| / 8`, the own-scale
@@ -221,11 +263,21 @@ pub(crate) fn believed(tableaus: &mut [Tableau]) -> usize {
         let (e, b) = (&tableaus[k].estimate, &tableaus[best].estimate);
         let conflict =
             (0..e.value.len()).any(|c| (e.value[c] - b.value[c]).abs() > e.error[c] + b.error[c]);
-        if conflict || total(e) < total(b) {
+        if conflict || disputed(e, &tableaus[best]) || total(e) < total(b) {
             best = k;
         }
     }
     best
+}
+
+/// Whether the tableau from the smaller start, `small`, disputes `large`: `large` saw
+/// variation its model does not explain (its noise probe) or fell back from its central
+/// stencil, and `small`'s value lies outside `large`'s error estimate on some channel.
+/// Then `large`'s estimate is not earned and `small` is believed, whatever its estimate.
+fn disputed(small: &Estimate, large: &Tableau) -> bool {
+    let b = &large.estimate;
+    (large.shows_noise || !large.central)
+        && (0..small.value.len()).any(|c| (small.value[c] - b.value[c]).abs() > b.error[c])
 }
 
 fn total(e: &Estimate) -> f64 {

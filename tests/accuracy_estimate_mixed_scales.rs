@@ -1,0 +1,189 @@
+//! Issue 11 item 3: the estimates stay honest where scales mix. Each entry's error against
+//! the analytic derivative must be at most its error estimate (a NaN estimate is an honest
+//! "unbounded"), over random points, directions and scales:
+//!
+//! - JVP of `sum_j log(x_j)` with some x_j tiny (1e-9..1e-3) and well-scaled others
+//!   (0.3..3) whose entries of u are tiny (1e-300..1e-6): the step along u is set by the
+//!   well-scaled elements, the derivative by the tiny ones (probe finding 16).
+//! - VJP and Jacobian of `sin(x / s)` at `0 < |x| <= 1.5 s`, s from 1e-12 to 1e-6
+//!   (finding 7).
+//! - JVP of sin and cos sums at `|x|` from 1e8 to 1e13, where steps near ulp(x) no longer
+//!   move x by what they say (finding 6).
+
+mod common;
+
+use common::Rng;
+use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, Estimate, Options};
+
+/// Counts entries whose error exceeds their estimate, printing the first few.
+struct Tally {
+    name: &'static str,
+    entries: usize,
+    uncovered: usize,
+    /// Calls that returned an error (a loud status).
+    loud: usize,
+}
+
+impl Tally {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            entries: 0,
+            uncovered: 0,
+            loud: 0,
+        }
+    }
+
+    fn check(&mut self, e: &Estimate, exact: &[f64], what: impl Fn() -> String) {
+        for (k, &d) in exact.iter().enumerate() {
+            self.entries += 1;
+            let err = (e.value[k] - d).abs();
+            // NaN estimates say "unbounded", which is honest.
+            if err > e.error[k] {
+                self.uncovered += 1;
+                if self.uncovered <= 5 {
+                    eprintln!(
+                        "{}: {} entry {k}: got {:e}, exact {:e}, estimate {:e}",
+                        self.name,
+                        what(),
+                        e.value[k],
+                        d,
+                        e.error[k]
+                    );
+                }
+            }
+        }
+    }
+
+    fn report(&self) {
+        eprintln!(
+            "{}: {} of {} entries uncovered, {} calls with an error",
+            self.name, self.uncovered, self.entries, self.loud
+        );
+    }
+
+    fn assert_none(&self) {
+        self.report();
+        assert_eq!(self.uncovered, 0, "{}", self.name);
+    }
+}
+
+/// `10^a` for a uniform in `[lo, hi]`.
+fn log_uniform(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
+    10f64.powf(lo + (hi - lo) * rng.uniform())
+}
+
+fn sign(rng: &mut Rng) -> f64 {
+    if rng.uniform() < 0.5 {
+        -1.0
+    } else {
+        1.0
+    }
+}
+
+fn sum_of(g: fn(f64) -> f64) -> impl Fn(&[f64], &mut [f64]) -> Result<(), i32> {
+    move |x, y| {
+        y[0] = x.iter().map(|&v| g(v)).sum();
+        Ok(())
+    }
+}
+
+#[test]
+fn jvp_of_logs_with_tiny_directions_on_well_scaled_elements() {
+    let mut rng = Rng::new(16);
+    let mut tally = Tally::new("log sum, mixed u");
+    for _ in 0..300 {
+        let n = 2 + (rng.next_u64() % 3) as usize;
+        let mut x = vec![0.0; n];
+        let mut u = vec![0.0; n];
+        for j in 0..n {
+            if j == 0 || rng.uniform() < 0.4 {
+                // A well-scaled element moved by a tiny entry of u.
+                x[j] = log_uniform(&mut rng, -0.5, 0.5);
+                u[j] = sign(&mut rng) * log_uniform(&mut rng, -300.0, -6.0);
+            } else {
+                x[j] = log_uniform(&mut rng, -9.0, -3.0);
+                u[j] = sign(&mut rng) * log_uniform(&mut rng, -0.5, 0.0);
+            }
+        }
+        let exact: f64 = x.iter().zip(&u).map(|(xj, uj)| uj / xj).sum();
+        // An error is a loud status, which is honest; it is counted, not failed.
+        match jvp_estimate(&sum_of(f64::ln), &x, 1, &u, &Options::new()) {
+            Ok(e) => tally.check(&e, &[exact], || format!("x = {x:?}, u = {u:?}")),
+            Err(_) => tally.loud += 1,
+        }
+    }
+    tally.assert_none();
+}
+
+#[test]
+fn vjp_and_jacobian_of_a_short_sine_near_zero() {
+    let mut rng = Rng::new(7);
+    let mut vjp = Tally::new("sin(x/s) vjp");
+    let mut jac = Tally::new("sin(x/s) jacobian");
+    for _ in 0..400 {
+        let s = log_uniform(&mut rng, -12.0, -6.0);
+        let x = sign(&mut rng) * 1.5 * s * rng.uniform().max(1e-3);
+        let f = move |x: &[f64], y: &mut [f64]| -> Result<(), i32> {
+            y[0] = (x[0] / s).sin();
+            Ok(())
+        };
+        let exact = [(x / s).cos() / s];
+        let e = vjp_estimate(&f, &[x], &[1.0], &Options::new()).unwrap();
+        vjp.check(&e, &exact, || format!("s = {s:e}, x = {x:e}"));
+    }
+    for _ in 0..40 {
+        let s = log_uniform(&mut rng, -12.0, -6.0);
+        let n = 8;
+        let x: Vec<f64> = (0..n)
+            .map(|_| sign(&mut rng) * 1.5 * s * rng.uniform().max(1e-3))
+            .collect();
+        let f = move |x: &[f64], y: &mut [f64]| -> Result<(), i32> {
+            for (yi, xi) in y.iter_mut().zip(x) {
+                *yi = (xi / s).sin();
+            }
+            Ok(())
+        };
+        let e = jacobian_estimate(&f, &x, n, &Options::new()).unwrap();
+        let exact: Vec<f64> = (0..n * n)
+            .map(|k| {
+                let (i, j) = (k / n, k % n);
+                if i == j {
+                    (x[i] / s).cos() / s
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        jac.check(&e, &exact, || format!("s = {s:e}, x = {x:?}"));
+    }
+    vjp.report();
+    jac.report();
+    vjp.assert_none();
+    jac.assert_none();
+}
+
+#[test]
+fn jvp_of_sines_and_cosines_at_large_x() {
+    let mut rng = Rng::new(6);
+    let mut tally = Tally::new("sin/cos sum at 1e8..1e13");
+    for call in 0..400 {
+        let n = 2 + (rng.next_u64() % 7) as usize;
+        let cosine = call % 2 == 1;
+        let x: Vec<f64> = (0..n)
+            .map(|_| sign(&mut rng) * log_uniform(&mut rng, 8.0, 13.0))
+            .collect();
+        let u: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
+        let (g, dg): (fn(f64) -> f64, fn(f64) -> f64) = if cosine {
+            (f64::cos, |v| -v.sin())
+        } else {
+            (f64::sin, f64::cos)
+        };
+        let exact: f64 = x.iter().zip(&u).map(|(&xj, uj)| uj * dg(xj)).sum();
+        let e = jvp_estimate(&sum_of(g), &x, 1, &u, &Options::new()).unwrap();
+        tally.check(&e, &[exact], || {
+            format!("cos {cosine}, x = {x:?}, u = {u:?}")
+        });
+    }
+    tally.assert_none();
+}
