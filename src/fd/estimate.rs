@@ -13,6 +13,7 @@
 use super::alloc::{zeros, zeros_2d};
 use super::derivative::Direction;
 use super::direction_scale::{direction_exponent, scaled, unscale};
+use super::direction_split::split;
 use super::error::{check_finite, FdError};
 use super::function::Function;
 use super::jvp::step_along;
@@ -96,17 +97,52 @@ pub fn jvp_estimate<F: Function + ?Sized>(
     // Along u scaled near 1 by a power of two (a huge or subnormal u), scaled back after.
     let k = direction_exponent(u);
     let along = scaled(u, k);
-    let t0 = step_along(&o, x, &along)?;
+    let parts = split(&o, x, &along);
     estimate_noise(&mut p, opts)?;
-    let mut e = extrapolated(&mut p, opts, Direction::Vector(&along), t0, Channels::All)?;
+    let mut e = along_each(&mut p, opts, &parts)?;
     unscale(&mut e.value, k, u)?;
     unscale(&mut e.error, k, u)?;
-    p.report.directions = 1;
+    p.report.directions = parts.len();
     e.error.iter().for_each(|&err| p.bound(err));
     if e.error.iter().any(|err| err.is_nan()) {
         p.report.unbounded_direction();
     }
     p.finish();
+    Ok(e)
+}
+
+/// The JVP along the sum of `parts` (see `direction_split.rs`): each part's estimate,
+/// summed, with the sum's own rounding `eps sum |value|` in the error; a single part's
+/// estimate as it is.
+fn along_each<'a, F: Function + ?Sized>(
+    p: &mut Probe<'a, '_, F>,
+    opts: &'a Options,
+    parts: &[Vec<f64>],
+) -> Result<Estimate, FdError> {
+    let mut sum: Option<(Estimate, Vec<f64>)> = None;
+    for part in parts {
+        let t0 = step_along(p.opts, p.x, part)?;
+        let e = extrapolated(p, opts, Direction::Vector(part), t0, Channels::All)?;
+        match &mut sum {
+            None => {
+                let size = e.value.iter().map(|v| v.abs()).collect();
+                sum = Some((e, size));
+            }
+            Some((s, size)) => {
+                for i in 0..e.value.len() {
+                    s.value[i] += e.value[i];
+                    s.error[i] += e.error[i];
+                    size[i] += e.value[i].abs();
+                }
+            }
+        }
+    }
+    let (mut e, size) = sum.expect("at least one part");
+    if parts.len() > 1 {
+        for (err, s) in e.error.iter_mut().zip(size) {
+            *err += f64::EPSILON * s;
+        }
+    }
     Ok(e)
 }
 

@@ -16,6 +16,7 @@ mod complex_step;
 mod derivative;
 mod detect;
 mod direction_scale;
+mod direction_split;
 mod directional;
 mod edge_scan;
 mod error;

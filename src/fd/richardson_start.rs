@@ -190,27 +190,35 @@ fn own_start(opts: &Options, x: &[f64], dir: Direction<'_>) -> Option<f64> {
     if opts.steps().is_some() {
         return None;
     }
+    let e = match dir {
+        Direction::Axis(j) => own_scale_start(opts, x, j)?,
+        Direction::Vector(u) => (0..x.len())
+            .filter(|&j| u[j] != 0.0)
+            .map(|j| own_scale_start(opts, x, j).map(|s| s / u[j].abs()))
+            .try_fold(f64::INFINITY, |a, s| s.map(|s| a.min(s)))?,
+        Direction::Group(..) => return None,
+    };
+    (e.is_finite() && e > 0.0).then_some(e)
+}
+
+/// Element j's own-scale start along its axis, as [`own_start`] describes it; `None` with
+/// the caller's absolute steps.
+pub(crate) fn own_scale_start(opts: &Options, x: &[f64], j: usize) -> Option<f64> {
+    if opts.steps().is_some() {
+        return None;
+    }
     let r = opts.relative_step()?;
-    let scale = |j: usize| {
-        let typ = opts.typical().map_or(1.0, |t| t[j]);
-        let a = x[j].abs();
-        if a > LARGE_X * typ {
+    let typ = opts.typical().map_or(1.0, |t| t[j]);
+    let a = x[j].abs();
+    Some(
+        r * if a > LARGE_X * typ {
             typ
         } else if a > 0.0 && a < typ / 2.0 {
             a
         } else {
             a.max(typ)
-        }
-    };
-    let e = match dir {
-        Direction::Axis(j) => r * scale(j),
-        Direction::Vector(u) => (0..x.len())
-            .filter(|&j| u[j] != 0.0)
-            .map(|j| r * scale(j) / u[j].abs())
-            .fold(f64::INFINITY, f64::min),
-        Direction::Group(..) => return None,
-    };
-    (e.is_finite() && e > 0.0).then_some(e)
+        },
+    )
 }
 
 /// Brackets a domain edge below `t`: the largest step `s = t / 8^a * 2^b` at which the
