@@ -15,6 +15,8 @@ mod common;
 use common::Rng;
 use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, Estimate, Options};
 
+type Scalar = fn(f64) -> f64;
+
 /// Counts entries whose error exceeds their estimate, printing the first few.
 struct Tally {
     name: &'static str,
@@ -181,7 +183,7 @@ fn jvp_of_sines_and_cosines_at_large_x() {
             .map(|_| sign(&mut rng) * log_uniform(&mut rng, 8.0, 13.0))
             .collect();
         let u: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
-        let (g, dg): (fn(f64) -> f64, fn(f64) -> f64) = if cosine {
+        let (g, dg): (Scalar, Scalar) = if cosine {
             (f64::cos, |v| -v.sin())
         } else {
             (f64::sin, f64::cos)
@@ -218,7 +220,7 @@ fn the_reported_cases() {
             );
         }
     }
-    let (s, x) = (1e-9, 8.5000000000000017e-11);
+    let (s, x) = (1e-9, 8.500_000_000_000_002e-11);
     let f = move |x: &[f64], y: &mut [f64]| -> Result<(), i32> {
         y[0] = (x[0] / s).sin();
         Ok(())

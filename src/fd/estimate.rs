@@ -3,11 +3,14 @@
 //! Evaluations: 1 (f(x)) + 12 per direction (6 central differences), i.e. 1 + 12n for the
 //! VJP and the Jacobian and 13 for the JVP, when f is well scaled at x; 12 more for a
 //! direction where f may vary on another scale (`|x_j| > 8 typ_j`, or a first tableau that
-//! fell back or whose estimate exceeds 1e-9 of its value, with `|x_j| < typ_j / 2`, unless
+//! fell back, whose estimate exceeds 1e-9 of its value or whose noise probe saw f vary
+//! below its steps, with `|x_j| < typ_j / 2`, unless
 //! f's known noise accounts for that estimate, see `richardson_start.rs`), a
 //! few more plus 12 near a domain edge (see `richardson_start.rs`), 12 more under
 //! `NoiseMode::Estimate`, or under `NoiseMode::Auto` when a tableau shows noise far above
-//! rounding (see [`extrapolated`]). The sparsity pattern, the scheme and the adaptive flag of the
+//! rounding (see [`extrapolated`]). A JVP whose u spans elements of own scales more than
+//! 2^20 apart is computed as a sum over parts of u, each part with the tableaus of one
+//! direction (`direction_split.rs`). The sparsity pattern, the scheme and the adaptive flag of the
 //! options are not used; steps, typical magnitudes, bounds and noise levels are.
 
 use super::alloc::{zeros, zeros_2d};
@@ -129,10 +132,10 @@ fn along_each<'a, F: Function + ?Sized>(
                 sum = Some((e, size));
             }
             Some((s, size)) => {
-                for i in 0..e.value.len() {
-                    s.value[i] += e.value[i];
-                    s.error[i] += e.error[i];
-                    size[i] += e.value[i].abs();
+                for (i, (v, err)) in e.value.iter().zip(&e.error).enumerate() {
+                    s.value[i] += v;
+                    s.error[i] += err;
+                    size[i] += v.abs();
                 }
             }
         }
