@@ -99,6 +99,7 @@ pub(crate) use nonfinite::{after_fallback, column_suspect};
 
 pub(crate) mod ahead;
 mod exact;
+mod far_above;
 mod grow;
 #[cfg(test)]
 mod need_tests;
@@ -920,6 +921,14 @@ fn one_sided<F: Function + ?Sized>(
         return Ok(());
     };
     let stencil = p.opts.scheme().candidates()[0];
+    if xj > FAR_ABOVE * typ {
+        // Aliasing the plain step's points cannot see (`far_above.rs`).
+        if let Some(b) = far_above::one_sided(p, dir, typ, &stencil, out)? {
+            p.report.refined_large += 1;
+            p.bound(entry_bound(p, dir, &b));
+            return Ok(());
+        }
+    }
     let side = stencil.side;
     let far = 2.0 * side * t;
     let (lo, hi) = (far.min(0.0), far.max(0.0));
@@ -1177,6 +1186,12 @@ fn shrink_from<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
     let t = plain.t;
+    // Along an axis the steps are exact (`Direction::step`): at least a few ulps of x_j
+    // (`far_above.rs`); a vector's or group's are made exact by their callers.
+    let target = match dir {
+        Direction::Axis(_) => target.max(2.0 * far_above::floor(p.x, dir)),
+        Direction::Vector(_) | Direction::Group(..) => target,
+    };
     // Every level with one stencil: the first's (`stencil`, or the own-scale check's),
     // else, where a level meets a non-finite value, the same-order fall-backs in turn
     // (`nonfinite.rs`), all levels again.

@@ -22,7 +22,7 @@ use super::super::function::Function;
 use super::super::probe::Probe;
 use super::nonfinite::Tried;
 use super::{
-    central, exact, grow, judge, own_scale, plain_bound, reach, shrink, shrink_from, sums, Level,
+    central, exact, far_above, grow, judge, own_scale, plain_bound, reach, shrink, shrink_from, sums, Level,
     Suspect,
 };
 
@@ -82,6 +82,8 @@ pub(super) fn refine<F: Function + ?Sized>(
         for (target, sub) in bins(&large) {
             // Steps made exact per column (module doc of `exact`): column j's outputs are
             // in units of `u'_j`, not `u_j`, while refined.
+            // At least a few ulps of every column's element (`far_above.rs`).
+            let target = target.max(2.0 * far_above::floor(p.x, Direction::Group(u, &sub)));
             let (c, exact) = exact::group(p.x, u, &sub, target);
             let dir = Direction::Group(&exact, &sub);
             let unit = |j: usize| exact[j] / u[j];

@@ -21,7 +21,7 @@ use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
-use super::{central, exact, shrink, try_stencil};
+use super::{central, exact, far_above, shrink, try_stencil};
 
 /// Below this relative difference between u' and u in every element, J w is negligible
 /// (100 times below the goal of 1e-7); the same tolerance for a nominal step's moves.
@@ -99,6 +99,8 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     target: f64,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
+    // At least a few ulps of every moved element (`far_above.rs`).
+    let target = target.max(2.0 * far_above::floor(p.x, Direction::Vector(u)));
     if nominal_exact(p.x, u, target) {
         return shrink(p, Direction::Vector(u), t, target, &central(), out);
     }

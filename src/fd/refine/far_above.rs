@@ -1,0 +1,115 @@
+//! Refinement steps at large `|x_j|`: a floor a few ulps of x_j above zero, and the
+//! one-sided refinement of an element far above its typical magnitude.
+//!
+//! Why a floor: a refinement at `r typ_j` (x_j far above typ_j) or at f's own scale can
+//! fall below the spacing of the doubles near x_j. The step actually taken, `(x_j + h) -
+//! x_j`, is then one or two ulps, or zero: at 1e12 (ulp 1.2e-4) the central refinement at
+//! `6e-6` moved nothing, no level was taken and the plain value, 0.79 off, kept its plain
+//! bound. Every refinement level is at least [`FLOOR_ULPS`]` eps |x_j|` (about 16 to 32
+//! ulps of x_j, so the rounding of the argument is exact and the step's own rounding is
+//! what the quotient divides by).
+//!
+//! Why a far-above refinement for forward and backward differences: the plain one-sided
+//! step `r |x_j|` (1.49 at 1e8) aliases any f that varies on the scale typ_j, and its
+//! three points (plain, `x + 2t`) cannot tell truncation from aliasing (sin at 1e8: 0.45
+//! off with a bound of 0.077). Three one-sided levels at `h`, `h / 2`, `h / 4` (the steps
+//! as taken) with `h =` [`START`]` typ_j` (raised to 4 floors) are extrapolated to zero
+//! (Neville in h, removing the h and h^2 terms); the bound is twice the disagreement of
+//! that value with the extrapolation of the two finer levels alone (a first-order-removed
+//! value whose error exceeds the final one's where f varies on the scale typ_j), plus the
+//! rounding of each level weighted by the extrapolation's coefficients. 3 evaluations per
+//! column instead of the `x + 2t` point's 1 (and the 2 of a refinement where it was
+//! taken).
+
+use super::super::alloc;
+use super::super::derivative::Direction;
+use super::super::error::FdError;
+use super::super::function::Function;
+use super::super::probe::Probe;
+use super::super::scheme::Placed;
+use super::nonfinite::{self, Tried};
+use super::{noise_of, Level};
+
+/// The smallest refinement step, in units of `eps |x_j|` (module doc).
+pub(super) const FLOOR_ULPS: f64 = 16.0;
+
+/// The first one-sided level far above typ_j, in units of typ_j: near the step that
+/// balances the extrapolation's `h^3 |f''''|` against its rounding (about 15 `eps |f| / h`).
+const START: f64 = 1.220703125e-4; // 2^-13, about eps^(1/4)
+
+/// How many times the disagreement of the two extrapolations is taken as the error.
+const SAFETY: f64 = 2.0;
+
+/// How many times `eps ρ` a level's rounding is taken as (two rounded values of f and f's
+/// own error).
+const ROUNDING: f64 = 4.0;
+
+/// The floor of the module doc for a step along `dir`: along an axis `FLOOR_ULPS eps
+/// |x_j|`; along a vector or group the largest over the moved elements of that over
+/// `|u_j|`.
+pub(super) fn floor(x: &[f64], dir: Direction<'_>) -> f64 {
+    let of = |j: usize, uj: f64| FLOOR_ULPS * f64::EPSILON * x[j].abs() / uj.abs();
+    match dir {
+        Direction::Axis(j) => of(j, 1.0),
+        Direction::Vector(u) => (0..u.len())
+            .filter(|&j| u[j] != 0.0)
+            .map(|j| of(j, u[j]))
+            .fold(0.0, f64::max),
+        Direction::Group(u, cols) => cols.iter().map(|&j| of(j, u[j])).fold(0.0, f64::max),
+    }
+}
+
+/// The far-above refinement of the module doc for the axis direction `dir` (typical
+/// magnitude `typ`) with the one-sided `stencil`: the per-output bounds, `out` holding
+/// the extrapolated values; `None` (nothing kept, `out` as the plain stencil left it)
+/// when a level does not fit or meets a non-finite value.
+pub(super) fn one_sided<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    typ: f64,
+    stencil: &Placed,
+    out: &mut [f64],
+) -> Result<Option<Vec<f64>>, FdError> {
+    let m = out.len();
+    let plain = out.to_vec();
+    let h = (START * typ).max(4.0 * floor(p.x, dir));
+    let mut levels: Vec<Level> = Vec::with_capacity(3);
+    for k in 0..3 {
+        let tk = dir.step(p.x, h / f64::from(1 << k));
+        let fine = levels.last().is_none_or(|l: &Level| tk < l.t);
+        if !fine || nonfinite::try_at(p, dir, tk, stencil, out)? != Tried::Done {
+            out.copy_from_slice(&plain);
+            return Ok(None);
+        }
+        levels.push(Level::take(p, tk, out)?);
+    }
+    let z: Vec<f64> = levels.iter().map(|l| l.t).collect();
+    // Lagrange weights at 0 of the nodes `z[from..]`.
+    let weights = |from: usize| -> Vec<f64> {
+        (from..3)
+            .map(|a| {
+                (from..3)
+                    .filter(|&b| b != a)
+                    .map(|b| z[b] / (z[b] - z[a]))
+                    .product()
+            })
+            .collect()
+    };
+    let (all, fine) = (weights(0), weights(1));
+    let eps = f64::EPSILON;
+    let mut bounds = alloc::zeros(m, "a far-above refinement's bounds")?;
+    for i in 0..m {
+        let at = |w: &[f64], from: usize| -> f64 {
+            w.iter().zip(&levels[from..]).map(|(w, l)| w * l.d[i]).sum()
+        };
+        let (r2, r1) = (at(&all, 0), at(&fine, 1));
+        let rounding: f64 = all
+            .iter()
+            .zip(&levels)
+            .map(|(w, l)| w.abs() * (ROUNDING * eps * l.mag[i] + noise_of(p, i) / l.t))
+            .sum();
+        out[i] = r2;
+        bounds[i] = SAFETY * (r2 - r1).abs() + rounding;
+    }
+    Ok(Some(bounds))
+}
