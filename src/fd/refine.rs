@@ -1185,13 +1185,40 @@ fn shrink_from<F: Function + ?Sized>(
     first: Option<Level>,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
-    let t = plain.t;
-    // Along an axis the steps are exact (`Direction::step`): at least a few ulps of x_j
-    // (`far_above.rs`); a vector's or group's are made exact by their callers.
-    let target = match dir {
-        Direction::Axis(_) => target.max(2.0 * far_above::floor(p.x, dir)),
-        Direction::Vector(_) | Direction::Group(..) => target,
+    // Along an axis the steps are exact (`Direction::step`): at least a few ulps of x_j,
+    // and no bound where that floor is too coarse for the scale the refinement resolves
+    // (`far_above.rs`); a vector's or group's steps are made so by their callers.
+    let Direction::Axis(_) = dir else {
+        return shrink_levels(p, dir, (plain, plain_b), target, stencil, first, out);
     };
+    let floor = far_above::floor(p.x, dir);
+    let target_floored = target.max(2.0 * floor);
+    let mut bounds = shrink_levels(
+        p,
+        dir,
+        (plain, plain_b),
+        target_floored,
+        stencil,
+        first,
+        out,
+    )?;
+    if far_above::unresolved(floor, target / relative_step(p)) {
+        bounds.fill(f64::NAN);
+    }
+    Ok(bounds)
+}
+
+/// [`shrink_from`] at the steps it chose.
+fn shrink_levels<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    (plain, plain_b): (Level, Vec<f64>),
+    target: f64,
+    stencil: &Placed,
+    first: Option<Level>,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    let t = plain.t;
     // Every level with one stencil: the first's (`stencil`, or the own-scale check's),
     // else, where a level meets a non-finite value, the same-order fall-backs in turn
     // (`nonfinite.rs`), all levels again.

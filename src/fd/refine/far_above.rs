@@ -37,6 +37,17 @@ pub(super) const FLOOR_ULPS: f64 = 16.0;
 /// balances the extrapolation's `h^3 |f''''|` against its rounding (about 15 `eps |f| / h`).
 const START: f64 = 1.220703125e-4; // 2^-13, about eps^(1/4)
 
+/// A floor above this fraction of the scale a refinement resolves (typ_j far above it)
+/// leaves its levels no step that sees f vary on that scale without aliasing: the values
+/// are kept without a bound (NaN). Central sin at 1e12 (floor 3.6e-3) keeps its bound;
+/// at 1e13..1e15 the levels' disagreement understated the error up to 1e5 times.
+const RESOLVE: f64 = 1e-2;
+
+/// Whether a refinement whose steps are at least `floor` cannot resolve `scale`.
+pub(super) fn unresolved(floor: f64, scale: f64) -> bool {
+    floor > RESOLVE * scale
+}
+
 /// How many times the disagreement of the two extrapolations is taken as the error.
 const SAFETY: f64 = 2.0;
 
@@ -110,6 +121,9 @@ pub(super) fn one_sided<F: Function + ?Sized>(
             .sum();
         out[i] = r2;
         bounds[i] = SAFETY * (r2 - r1).abs() + rounding;
+    }
+    if unresolved(floor(p.x, dir), typ) {
+        bounds.fill(f64::NAN);
     }
     Ok(Some(bounds))
 }

@@ -22,8 +22,8 @@ use super::super::function::Function;
 use super::super::probe::Probe;
 use super::nonfinite::Tried;
 use super::{
-    central, exact, far_above, grow, judge, own_scale, plain_bound, reach, shrink, shrink_from, sums, Level,
-    Suspect,
+    central, exact, far_above, grow, judge, own_scale, plain_bound, reach, shrink, shrink_from,
+    sums, Level, Suspect,
 };
 
 /// Columns whose targets are within this factor refine together, at the smallest target.
@@ -82,9 +82,11 @@ pub(super) fn refine<F: Function + ?Sized>(
         for (target, sub) in bins(&large) {
             // Steps made exact per column (module doc of `exact`): column j's outputs are
             // in units of `u'_j`, not `u_j`, while refined.
-            // At least a few ulps of every column's element (`far_above.rs`).
-            let target = target.max(2.0 * far_above::floor(p.x, Direction::Group(u, &sub)));
-            let (c, exact) = exact::group(p.x, u, &sub, target);
+            // At least a few ulps of every column's element, no bound where that is too
+            // coarse (`far_above.rs`).
+            let floor = far_above::floor(p.x, Direction::Group(u, &sub));
+            let unresolved = far_above::unresolved(floor, target / super::relative_step(p));
+            let (c, exact) = exact::group(p.x, u, &sub, target.max(2.0 * floor));
             let dir = Direction::Group(&exact, &sub);
             let unit = |j: usize| exact[j] / u[j];
             start(p, &plain, &mag, &second, &sub, &mut scratch, unit);
@@ -93,7 +95,7 @@ pub(super) fn refine<F: Function + ?Sized>(
                 for &i in sparsity.rows_of(j) {
                     let kept = scratch[i].to_bits() == (plain[i] * unit(j)).to_bits();
                     out[i] = if kept { plain[i] } else { scratch[i] / unit(j) };
-                    bound[i] = b[i] / unit(j);
+                    bound[i] = if unresolved { f64::NAN } else { b[i] / unit(j) };
                 }
             }
         }

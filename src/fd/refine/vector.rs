@@ -99,8 +99,24 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     target: f64,
     out: &mut [f64],
 ) -> Result<Vec<f64>, FdError> {
-    // At least a few ulps of every moved element (`far_above.rs`).
-    let target = target.max(2.0 * far_above::floor(p.x, Direction::Vector(u)));
+    // At least a few ulps of every moved element, no bound where that is too coarse
+    // (`far_above.rs`).
+    let floor = far_above::floor(p.x, Direction::Vector(u));
+    let mut bound = shrink_floored(p, u, t, target.max(2.0 * floor), out)?;
+    if far_above::unresolved(floor, target / super::relative_step(p)) {
+        bound.fill(f64::NAN);
+    }
+    Ok(bound)
+}
+
+/// [`shrink_along`] from a target at least the floor.
+fn shrink_floored<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    u: &[f64],
+    t: f64,
+    target: f64,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
     if nominal_exact(p.x, u, target) {
         return shrink(p, Direction::Vector(u), t, target, &central(), out);
     }
