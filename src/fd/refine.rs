@@ -101,6 +101,7 @@ pub(crate) mod ahead;
 mod exact;
 mod far_above;
 mod grow;
+mod grow_one_sided;
 #[cfg(test)]
 mod need_tests;
 mod nonfinite;
@@ -921,6 +922,7 @@ fn one_sided<F: Function + ?Sized>(
         return Ok(());
     };
     let stencil = p.opts.scheme().candidates()[0];
+    let swamped = grow_one_sided::swamped(p, xj, typ, out);
     if xj > FAR_ABOVE * typ {
         // Aliasing the plain step's points cannot see (`far_above.rs`).
         if let Some(b) = far_above::one_sided(p, dir, typ, &stencil, out)? {
@@ -960,7 +962,8 @@ fn one_sided<F: Function + ?Sized>(
         let plain = Level::take(p, t, out)?;
         let mut none = alloc::zeros(m, "a one-sided refinement's bounds")?;
         none.fill(f64::NAN);
-        let b = shrink_from(p, dir, (plain, none), r * target, &stencil, None, out)?;
+        let mut b = shrink_from(p, dir, (plain, none), r * target, &stencil, None, out)?;
+        grow_one_sided::offer(p, dir, typ, &stencil, &swamped, out, &mut b)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -994,6 +997,7 @@ fn one_sided<F: Function + ?Sized>(
                 };
             }
         }
+        grow_one_sided::offer(p, dir, typ, &stencil, &swamped, out, &mut b)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -1003,6 +1007,7 @@ fn one_sided<F: Function + ?Sized>(
     if TAYLOR * t <= xj {
         explained_by_curvature(t, &plain, &second, out, &mut b);
     }
+    grow_one_sided::offer(p, dir, typ, &stencil, &swamped, out, &mut b)?;
     p.bound(entry_bound(p, dir, &b));
     Ok(())
 }

@@ -72,8 +72,8 @@ pub(super) fn floor(x: &[f64], dir: Direction<'_>) -> f64 {
 
 /// The far-above refinement of the module doc for the axis direction `dir` (typical
 /// magnitude `typ`) with the one-sided `stencil`: the per-output bounds, `out` holding
-/// the extrapolated values; `None` (nothing kept, `out` as the plain stencil left it)
-/// when a level does not fit or meets a non-finite value.
+/// the extrapolated values; `None` (`out` untouched) when a level does not fit or meets a
+/// non-finite value.
 pub(super) fn one_sided<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -81,25 +81,47 @@ pub(super) fn one_sided<F: Function + ?Sized>(
     stencil: &Placed,
     out: &mut [f64],
 ) -> Result<Option<Vec<f64>>, FdError> {
-    let m = out.len();
-    let plain = out.to_vec();
     let h = (START * typ).max(4.0 * floor(p.x, dir));
-    let mut levels: Vec<Level> = Vec::with_capacity(3);
-    for k in 0..3 {
-        let tk = dir.step(p.x, h / f64::from(1 << k));
+    let Some((values, mut bounds)) = extrapolated(p, dir, h, 3, stencil)? else {
+        return Ok(None);
+    };
+    out.copy_from_slice(&values);
+    if unresolved(floor(p.x, dir), typ) {
+        bounds.fill(f64::NAN);
+    }
+    Ok(Some(bounds))
+}
+
+/// `count` levels of the one-sided `stencil` along the axis `dir` at `h`, `h / 2`, ...
+/// (the steps as taken), extrapolated to zero (Neville in h): per output the value and
+/// its bound, [`SAFETY`] times its disagreement with the extrapolation of the finer
+/// levels alone plus the levels' rounding and noise weighted by the extrapolation's
+/// coefficients. `None` when a level does not fit, meets a non-finite value or does not
+/// shrink.
+pub(super) fn extrapolated<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    h: f64,
+    count: usize,
+    stencil: &Placed,
+) -> Result<Option<(Vec<f64>, Vec<f64>)>, FdError> {
+    let m = p.y0.len();
+    let mut scratch = alloc::zeros(m, "an extrapolated level")?;
+    let mut levels: Vec<Level> = Vec::with_capacity(count);
+    for k in 0..count {
+        let tk = dir.step(p.x, h / 2f64.powi(k as i32));
         let fine = levels.last().is_none_or(|l: &Level| tk < l.t);
-        if !fine || nonfinite::try_at(p, dir, tk, stencil, out)? != Tried::Done {
-            out.copy_from_slice(&plain);
+        if !fine || nonfinite::try_at(p, dir, tk, stencil, &mut scratch)? != Tried::Done {
             return Ok(None);
         }
-        levels.push(Level::take(p, tk, out)?);
+        levels.push(Level::take(p, tk, &scratch)?);
     }
     let z: Vec<f64> = levels.iter().map(|l| l.t).collect();
     // Lagrange weights at 0 of the nodes `z[from..]`.
     let weights = |from: usize| -> Vec<f64> {
-        (from..3)
+        (from..count)
             .map(|a| {
-                (from..3)
+                (from..count)
                     .filter(|&b| b != a)
                     .map(|b| z[b] / (z[b] - z[a]))
                     .product()
@@ -108,7 +130,8 @@ pub(super) fn one_sided<F: Function + ?Sized>(
     };
     let (all, fine) = (weights(0), weights(1));
     let eps = f64::EPSILON;
-    let mut bounds = alloc::zeros(m, "a far-above refinement's bounds")?;
+    let mut values = alloc::zeros(m, "extrapolated values")?;
+    let mut bounds = alloc::zeros(m, "extrapolated bounds")?;
     for i in 0..m {
         let at = |w: &[f64], from: usize| -> f64 {
             w.iter().zip(&levels[from..]).map(|(w, l)| w * l.d[i]).sum()
@@ -119,11 +142,8 @@ pub(super) fn one_sided<F: Function + ?Sized>(
             .zip(&levels)
             .map(|(w, l)| w.abs() * (ROUNDING * eps * l.mag[i] + noise_of(p, i) / l.t))
             .sum();
-        out[i] = r2;
+        values[i] = r2;
         bounds[i] = SAFETY * (r2 - r1).abs() + rounding;
     }
-    if unresolved(floor(p.x, dir), typ) {
-        bounds.fill(f64::NAN);
-    }
-    Ok(Some(bounds))
+    Ok(Some((values, bounds)))
 }
