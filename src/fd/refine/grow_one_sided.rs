@@ -20,13 +20,13 @@ use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
 use super::super::scheme::Placed;
-use super::{far_above, weight, FAR_BELOW, ROUNDING};
+use super::{far_above, nonfinite, weight, FAR_BELOW, ROUNDING};
 
 /// The first grown level, in units of typ_j (2^-4).
 const START: f64 = 0.0625;
 
 /// The grown levels extrapolated.
-const LEVELS: usize = 4;
+const LEVELS: usize = 5;
 
 /// The outputs of the plain one-sided column `d1` (rounding scales in the workspace) whose
 /// rounding swamps the difference, for an element `x_j` far below `typ`; empty otherwise.
@@ -61,8 +61,17 @@ pub(super) fn offer<F: Function + ?Sized>(
         return Ok(());
     }
     p.report.refined_rounding += 1;
-    let Some((values, grown)) = far_above::extrapolated(p, dir, START * typ, LEVELS, stencil)?
-    else {
+    // Levels on the scheme's side, else on the other where f is not finite there (a
+    // logarithm's output in the same column, backward from x_j near 0): their values
+    // serve the swamped outputs only.
+    let mut found = None;
+    for s in nonfinite::alternatives(*stencil) {
+        found = far_above::extrapolated(p, dir, START * typ, LEVELS, &s)?;
+        if found.is_some() {
+            break;
+        }
+    }
+    let Some((values, grown)) = found else {
         return Ok(());
     };
     for &i in swamped {
