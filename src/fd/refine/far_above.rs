@@ -92,6 +92,9 @@ pub(super) fn one_sided<F: Function + ?Sized>(
     Ok(Some(bounds))
 }
 
+/// Per output, extrapolated values and their bounds.
+pub(super) type Extrapolated = (Vec<f64>, Vec<f64>);
+
 /// `count` levels of the one-sided `stencil` along the axis `dir` at `h`, `h / 2`, ...
 /// (the steps as taken), extrapolated to zero (Neville in h): per output the value and
 /// its bound, [`SAFETY`] times its disagreement with the extrapolation of the finer
@@ -104,7 +107,7 @@ pub(super) fn extrapolated<F: Function + ?Sized>(
     h: f64,
     count: usize,
     stencil: &Placed,
-) -> Result<Option<(Vec<f64>, Vec<f64>)>, FdError> {
+) -> Result<Option<Extrapolated>, FdError> {
     let m = p.y0.len();
     let mut scratch = alloc::zeros(m, "an extrapolated level")?;
     let mut levels: Vec<Level> = Vec::with_capacity(count);
