@@ -1199,20 +1199,18 @@ fn shrink_from<F: Function + ?Sized>(
         return shrink_levels(p, dir, (plain, plain_b), target, stencil, first, out);
     };
     let floor = far_above::floor(p.x, dir);
-    let target_floored = target.max(2.0 * floor);
-    let mut bounds = shrink_levels(
+    if far_above::unresolved(floor, target / relative_step(p)) {
+        return far_above::unbounded(out.len());
+    }
+    shrink_levels(
         p,
         dir,
         (plain, plain_b),
-        target_floored,
+        target.max(2.0 * floor),
         stencil,
         first,
         out,
-    )?;
-    if far_above::unresolved(floor, target / relative_step(p)) {
-        bounds.fill(f64::NAN);
-    }
-    Ok(bounds)
+    )
 }
 
 /// [`shrink_from`] at the steps it chose.

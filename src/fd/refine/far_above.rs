@@ -5,15 +5,15 @@
 //! fall below the spacing of the doubles near x_j. The step actually taken, `(x_j + h) -
 //! x_j`, is then one or two ulps, or zero: at 1e12 (ulp 1.2e-4) the central refinement at
 //! `6e-6` moved nothing, no level was taken and the plain value, 0.79 off, kept its plain
-//! bound. Every refinement level is at least [`FLOOR_ULPS`]` eps |x_j|` (about 16 to 32
-//! ulps of x_j, so the rounding of the argument is exact and the step's own rounding is
+//! bound. Every refinement level is at least [`FLOOR_ULPS`]` eps |x_j|` (4 to 8 ulps of
+//! x_j, so the rounding of the argument is exact and the step's own rounding is
 //! what the quotient divides by).
 //!
 //! Why a far-above refinement for forward and backward differences: the plain one-sided
 //! step `r |x_j|` (1.49 at 1e8) aliases any f that varies on the scale typ_j, and its
 //! three points (plain, `x + 2t`) cannot tell truncation from aliasing (sin at 1e8: 0.45
 //! off with a bound of 0.077). Three one-sided levels at `h`, `h / 2`, `h / 4` (the steps
-//! as taken) with `h =` [`START`]` typ_j` (raised to 4 floors) are extrapolated to zero
+//! as taken) with `h =` [`START`]` typ_j` (raised to 16 floors) are extrapolated to zero
 //! (Neville in h, removing the h and h^2 terms); the bound is twice the disagreement of
 //! that value with the extrapolation of the two finer levels alone (a first-order-removed
 //! value whose error exceeds the final one's where f varies on the scale typ_j), plus the
@@ -31,17 +31,26 @@ use super::nonfinite::{self, Tried};
 use super::{noise_of, Level};
 
 /// The smallest refinement step, in units of `eps |x_j|` (module doc).
-pub(super) const FLOOR_ULPS: f64 = 16.0;
+pub(super) const FLOOR_ULPS: f64 = 4.0;
 
 /// The first one-sided level far above typ_j, in units of typ_j: near the step that
 /// balances the extrapolation's `h^3 |f''''|` against its rounding (about 15 `eps |f| / h`).
 const START: f64 = 1.220703125e-4; // 2^-13, about eps^(1/4)
 
-/// A floor above this fraction of the scale a refinement resolves (typ_j far above it)
-/// leaves its levels no step that sees f vary on that scale without aliasing: the values
-/// are kept without a bound (NaN). Central sin at 1e12 (floor 3.6e-3) keeps its bound;
-/// at 1e13..1e15 the levels' disagreement understated the error up to 1e5 times.
-const RESOLVE: f64 = 1e-2;
+/// A floor above this fraction of the scale a refinement resolves (typ_j far above it,
+/// `|x_j| > 2.8e12 typ_j`) leaves its levels no step that sees f vary on that scale
+/// without aliasing: the direction is not refined and its plain values are kept without
+/// a bound (NaN). Central sin at 1e12 keeps its bound; at 1e13..1e15 the levels'
+/// disagreement understated the error up to 1e5 times, and a linear f at `DBL_MAX`
+/// refined at a few ulps lost 1% to rounding (`tests/c/test_hardening_steps.c`).
+const RESOLVE: f64 = 2.5e-3;
+
+/// The bounds of a direction left unrefined because its floor is too coarse.
+pub(super) fn unbounded(m: usize) -> Result<Vec<f64>, FdError> {
+    let mut b = alloc::zeros(m, "an unrefined direction's bounds")?;
+    b.fill(f64::NAN);
+    Ok(b)
+}
 
 /// Whether a refinement whose steps are at least `floor` cannot resolve `scale`.
 pub(super) fn unresolved(floor: f64, scale: f64) -> bool {
@@ -81,14 +90,14 @@ pub(super) fn one_sided<F: Function + ?Sized>(
     stencil: &Placed,
     out: &mut [f64],
 ) -> Result<Option<Vec<f64>>, FdError> {
-    let h = (START * typ).max(4.0 * floor(p.x, dir));
-    let Some((values, mut bounds)) = extrapolated(p, dir, h, 3, stencil)? else {
+    if unresolved(floor(p.x, dir), typ) {
+        return unbounded(out.len()).map(Some);
+    }
+    let h = (START * typ).max(16.0 * floor(p.x, dir));
+    let Some((values, bounds)) = extrapolated(p, dir, h, 3, stencil)? else {
         return Ok(None);
     };
     out.copy_from_slice(&values);
-    if unresolved(floor(p.x, dir), typ) {
-        bounds.fill(f64::NAN);
-    }
     Ok(Some(bounds))
 }
 

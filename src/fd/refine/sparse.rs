@@ -85,7 +85,15 @@ pub(super) fn refine<F: Function + ?Sized>(
             // At least a few ulps of every column's element, no bound where that is too
             // coarse (`far_above.rs`).
             let floor = far_above::floor(p.x, Direction::Group(u, &sub));
-            let unresolved = far_above::unresolved(floor, target / super::relative_step(p));
+            if far_above::unresolved(floor, target / super::relative_step(p)) {
+                // Not refined: the plain values, unbounded.
+                for &j in &sub {
+                    for &i in sparsity.rows_of(j) {
+                        bound[i] = f64::NAN;
+                    }
+                }
+                continue;
+            }
             let (c, exact) = exact::group(p.x, u, &sub, target.max(2.0 * floor));
             let dir = Direction::Group(&exact, &sub);
             let unit = |j: usize| exact[j] / u[j];
@@ -95,7 +103,7 @@ pub(super) fn refine<F: Function + ?Sized>(
                 for &i in sparsity.rows_of(j) {
                     let kept = scratch[i].to_bits() == (plain[i] * unit(j)).to_bits();
                     out[i] = if kept { plain[i] } else { scratch[i] / unit(j) };
-                    bound[i] = if unresolved { f64::NAN } else { b[i] / unit(j) };
+                    bound[i] = b[i] / unit(j);
                 }
             }
         }

@@ -102,11 +102,10 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     // At least a few ulps of every moved element, no bound where that is too coarse
     // (`far_above.rs`).
     let floor = far_above::floor(p.x, Direction::Vector(u));
-    let mut bound = shrink_floored(p, u, t, target.max(2.0 * floor), out)?;
     if far_above::unresolved(floor, target / super::relative_step(p)) {
-        bound.fill(f64::NAN);
+        return far_above::unbounded(out.len());
     }
-    Ok(bound)
+    shrink_floored(p, u, t, target.max(2.0 * floor), out)
 }
 
 /// [`shrink_along`] from a target at least the floor.
