@@ -3,6 +3,7 @@
 //! pattern is known), handed to a visitor and then forgotten, so memory stays O(n + m).
 
 use super::alloc::{self, recycle, resize};
+use super::bound_edge;
 use super::column::{Column, Wants};
 use super::derivative::Direction;
 use super::directional::directional;
@@ -245,6 +246,7 @@ fn differentiate<F: Function + ?Sized>(
                 p.report.nonfinite_fallbacks += 1;
             }
             if own_steps {
+                bound_edge::peel(p, cols, choices, &directions.steps, t0, sparsity, d)?;
                 return Ok(Derived::Entries { own_steps });
             }
         }

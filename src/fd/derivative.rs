@@ -16,6 +16,7 @@
 //! Along a vector u the same, at the step that moves no element by more than `r |x_j|`;
 //! a column group, column by column ([`super::group_edge`]).
 
+use super::bound_edge;
 use super::edge_scan;
 use super::error::FdError;
 use super::fit::attempts;
@@ -141,6 +142,10 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
         own_scale(opts, x, dir).filter(|&e| e < t0 / 10.0 && edge_at_bound(opts, x, dir))
     {
         return near_edge(p, dir, t0, e, candidates, out);
+    }
+    // A bound elsewhere: an edge where f varies on the scale of the distance to it.
+    if bound_edge::applies(p, dir) {
+        return bound_edge::fall_back(p, dir, t0, out);
     }
     bounded_fallback(p, dir, t0, candidates, None, out)
 }

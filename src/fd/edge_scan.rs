@@ -82,6 +82,21 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
         refine::bound_direction(p, dir, &bound_b);
         return Ok(());
     };
+    from_step(p, dir, (s, REFINE_BELOW), bound_b, out)
+}
+
+/// B (the fall-back's values in `out`, its per-output bounds `bound_b`) against A, the
+/// central stencil at the step `s` found below the edge, as the module doc says (refined
+/// from `s / below`); the direction's bound recorded. Also for a bound that stops the stencil
+/// ([`super::bound_edge`]).
+pub(crate) fn from_step<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    (s, below): (f64, f64),
+    bound_b: Vec<f64>,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let central = p.opts.scheme().candidates()[0];
     let m = out.len();
     let mut a = alloc::zeros(m, "the edge scan's values")?;
     if apply(p, dir, s, &central, &mut a)?.is_some() {
@@ -107,7 +122,7 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     plain_a.copy_from_slice(&a);
     // A power of two: along a vector its levels then move each element exactly
     // (`refine/exact.rs`).
-    let target = (s / REFINE_BELOW).log2().floor().exp2();
+    let target = (s / below).log2().floor().exp2();
     let refined = refine::shrink_central(p, dir, s, target, &mut a)?;
     for i in 0..m {
         if kept[i] {
@@ -155,7 +170,7 @@ fn scan<F: Function + ?Sized>(
 /// Whether a step `s` along `dir` moves x on both sides (along an axis; some perturbed
 /// element, along a vector or a group): below the spacing of the doubles, `x + s` rounds
 /// back to x.
-fn moves(x: &[f64], dir: Direction<'_>, s: f64) -> bool {
+pub(crate) fn moves(x: &[f64], dir: Direction<'_>, s: f64) -> bool {
     let both = |xi: f64, d: f64| xi + d != xi && xi - d != xi;
     match dir {
         Direction::Axis(j) => both(x[j], s),

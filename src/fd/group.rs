@@ -77,6 +77,12 @@ impl Choices {
     pub fn step(&self, j: usize) -> f64 {
         self.of(j).1
     }
+
+    /// Column `j`'s stencil in a mixed group, and whether the bounds bind for it.
+    pub fn stencil(&self, j: usize, steps: &[f64]) -> (usize, bool) {
+        let pick = self.of(j);
+        (pick.0, pick != (0, steps[j]))
+    }
 }
 
 /// The points besides f(x) of the candidate stencils, point by point: `[q][c]` is the
@@ -136,11 +142,16 @@ pub(crate) fn apply<F: Function + ?Sized>(
     p.ws.columns(m);
     let Probe { ev, x, y0, ws, .. } = p;
     let Workspace {
-        xp, y, magnitude, ..
+        xp,
+        y,
+        magnitude,
+        second,
+        ..
     } = ws;
-    let (y0, mag) = (&y0[..m], &mut magnitude[..m]);
+    let (y0, mag, second) = (&y0[..m], &mut magnitude[..m], &mut second[..m]);
     out.fill(0.0);
     mag.fill(0.0);
+    second.fill(0.0);
     // f(x)'s share of the rounding scale: offset 0 comes first in every stencil with it.
     for i in 0..m {
         for (o, w) in candidates[row_stencil[i]].terms() {
@@ -172,6 +183,11 @@ pub(crate) fn apply<F: Function + ?Sized>(
             finite &= y[i].is_finite();
             out[i] += w * (y[i] - y0[i]);
             mag[i] += w.abs() * y[i].abs();
+            // As `derivative::apply`: the points at offset +-1, for the truncation sign
+            // of `bound_edge::peel`.
+            if point[row_stencil[i]].0.abs() == 1.0 {
+                second[i] += y[i] - y0[i];
+            }
         }
         if !finite {
             let i = y.iter().position(|v| !v.is_finite()).unwrap_or(0);

@@ -6,6 +6,7 @@
 
 mod adaptive;
 pub(crate) mod alloc;
+mod bound_edge;
 mod bounds;
 mod colouring;
 mod column;

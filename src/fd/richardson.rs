@@ -119,7 +119,14 @@ impl Tableau {
             channels,
             Fold::Raise,
         );
+        // An estimate found unsupported (NaN: aliased, or a bound at x) stays so.
+        let unsupported: Vec<bool> = self.estimate.error.iter().map(|e| e.is_nan()).collect();
         self.estimate = estimate;
+        for (e, nan) in self.estimate.error.iter_mut().zip(unsupported) {
+            if nan {
+                *e = f64::NAN;
+            }
+        }
         self.shows_noise = shows_noise;
     }
 

@@ -40,6 +40,7 @@
 //! own-scale tableau whose estimate (0.2, the rounding of its points) covered its error.
 
 use super::derivative::{apply, fits, Direction};
+use super::edge_scan::moves;
 use super::error::FdError;
 use super::function::Function;
 use super::noise::NOISE_POINTS;
@@ -85,12 +86,16 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
                 || (beyond_noise_table(p, dir) && t.noise_explains(p, channels)))
     });
     let mut starts = Vec::new();
+    let mut bound_edge = false;
     match own {
         Some(e) if large_x(p.opts, p.x, dir) || !trusted => starts.push(e),
         _ => {}
     }
     if first.as_ref().is_none_or(|t| !t.central) {
-        starts.extend(edge_start(p, dir, t0)?);
+        // A bound that stops the central stencil is an edge too where the one-sided
+        // tableau it left is poor (asin at `1 - 1e-13` in [-1, 1]: 24 +- 37 for 1.6e6).
+        bound_edge = first.as_ref().is_none_or(|t| poor(&t.estimate));
+        starts.extend(edge_start(p, dir, t0, bound_edge)?);
     }
     let mut tableaus: Vec<Tableau> = first.into_iter().collect();
     let mut unresolved = false;
@@ -100,7 +105,7 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
                 let failed_central = !t.central;
                 tableaus.push(t);
                 if failed_central && own == Some(start) {
-                    if let Some(e) = edge_start(p, dir, start)? {
+                    if let Some(e) = edge_start(p, dir, start, false)? {
                         if let Ok(t) = one_tableau(p, dir, e, channels) {
                             tableaus.push(t);
                         }
@@ -126,6 +131,13 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
         // below its steps: its estimate is not earned.
         for t in tableaus.iter_mut().filter(|t| t.shows_noise) {
             t.estimate.error.iter_mut().for_each(|e| *e = f64::NAN);
+        }
+    }
+    if bound_edge && tableaus.iter().all(|t| !t.central) {
+        // No central stencil fits below the bound (x on it): the poor one-sided tableau
+        // cannot say how far off it is (asin at 1, f' infinite: 24 +- 37 before).
+        for t in &mut tableaus {
+            t.estimate.error.fill(f64::NAN);
         }
     }
     Ok(tableaus)
@@ -232,19 +244,25 @@ pub(crate) fn own_scale_start(opts: &Options, x: &[f64], j: usize) -> Option<f64
 
 /// Brackets a domain edge below `t`: the largest step `s = t / 8^a * 2^b` at which the
 /// central stencil fits and gives finite values, and the start `s / 8` from it; `None`
-/// when the central stencil at `t` leaves the bounds (the one-sided tableaus serve there),
-/// is finite already, or no step is found.
+/// when the central stencil at `t` is finite already, or no step is found. A step at
+/// which the central stencil leaves the bounds counts as one meeting a non-finite value
+/// when `bound_edge` (no evaluation: the bound is the edge), else ends the search (the
+/// one-sided tableaus serve there).
 fn edge_start<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
+    bound_edge: bool,
 ) -> Result<Option<f64>, FdError> {
     let central = Scheme::Central.candidates()[0];
     let mut out = vec![0.0; p.y0.len()];
     let mut finite = |p: &mut Probe<'_, '_, F>, s: f64| -> Result<Option<bool>, FdError> {
         let step = dir.step(p.x, s);
-        if !(dir.keeps_moving(p.x, t, step) && fits(p.opts, p.x, dir, step, &central)) {
+        if !dir.keeps_moving(p.x, t, step) || (bound_edge && !moves(p.x, dir, step)) {
             return Ok(None);
+        }
+        if !fits(p.opts, p.x, dir, step, &central) {
+            return Ok(bound_edge.then_some(false));
         }
         Ok(Some(apply(p, dir, step, &central, &mut out)?.is_none()))
     };
