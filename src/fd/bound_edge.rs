@@ -66,6 +66,13 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     })?;
     let (stencil, t) = used.expect("a successful fall-back applied a stencil");
     let bound_b = refine::fallback_bounds(p, &stencil, t, out);
+    // Suspect a priori (the step above |x_j|, or |x_j| far above typ_j): refined from B
+    // at the refinement's own steps, as after a NaN (1/x at 1.2e-12 on its box's upper
+    // bound: B crosses the pole).
+    if let Some(b) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
+        refine::bound_direction(p, dir, &b);
+        return Ok(());
+    }
     let central = candidates[0];
     if stencil == central {
         // Both sides cut: the central stencil at the largest step that fits. Where its

@@ -1231,10 +1231,14 @@ fn shrink_levels<F: Function + ?Sized>(
     let start = first.as_ref().map_or(*stencil, |l| l.stencil);
     let (mut used, mut met) = (start, false);
     let mut levels = Vec::with_capacity(2);
+    // A first level that leaves the bounds (x on or near one: `bound_edge.rs`) goes to
+    // the next stencil, as one meeting a non-finite value does; none fitting: no bound.
+    let mut unfit = false;
     for s in nonfinite::alternatives(start) {
         levels.clear();
         levels.extend(first.take());
         let mut bad = false;
+        unfit = false;
         for nominal in [target, target / 2.0].into_iter().skip(levels.len()) {
             let tk = dir.step(p.x, nominal);
             if tk >= t || tk.is_nan() {
@@ -1246,6 +1250,10 @@ fn shrink_levels<F: Function + ?Sized>(
                     level.stencil = s;
                     levels.push(level);
                 }
+                Tried::Unfit if levels.is_empty() && p.opts.bounds().is_some() => {
+                    unfit = true;
+                    break;
+                }
                 Tried::Unfit => break,
                 Tried::NonFinite => {
                     bad = true;
@@ -1255,7 +1263,7 @@ fn shrink_levels<F: Function + ?Sized>(
         }
         used = s;
         met |= bad;
-        if !bad {
+        if !bad && !unfit {
             break;
         }
     }
@@ -1264,7 +1272,7 @@ fn shrink_levels<F: Function + ?Sized>(
         p.report.nonfinite_fallbacks += 1;
     }
     let [l1, l2] = &levels[..] else {
-        if !met {
+        if !met && !unfit {
             return Ok(plain_b);
         }
         // The plain value, which the direction's evidence called suspect, without the
