@@ -394,3 +394,68 @@ fn smooth_at_a_bound_keeps_its_count() {
     }
     assert!(failures.is_empty(), "{} failures", failures.len());
 }
+
+/// x on a bound of a box of width `1.5e-6 max(1, |x|)` (lower or upper), so that no
+/// central stencil fits (the independent tester's finding 3): log, sqrt, 1/x, exp(x/s),
+/// sin(x/s) at s = 1e-12..1e-2 and sin at 1e4..1e8, central VJP: a success within twice
+/// its bound, or its bound NaN and counted unbounded.
+#[test]
+fn x_on_the_bound_of_a_small_box_is_honest() {
+    type Case = (&'static str, fn(f64, f64) -> f64, fn(f64, f64) -> f64);
+    let cases: [Case; 6] = [
+        ("log", |x, _| x.ln(), |x, _| 1.0 / x),
+        ("sqrt", |x, _| x.sqrt(), |x, _| 0.5 / x.sqrt()),
+        ("1/x", |x, _| 1.0 / x, |x, _| -1.0 / (x * x)),
+        ("exp(x/s)", |x, s| (x / s).exp(), |x, s| (x / s).exp() / s),
+        ("sin(x/s)", |x, s| (x / s).sin(), |x, s| (x / s).cos() / s),
+        ("sin", |x, _| x.sin(), |x, _| x.cos()),
+    ];
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for (name, f, df) in cases {
+        let scales: Vec<f64> = if name == "sin" {
+            vec![1e4, 1e6, 1e8]
+        } else {
+            (1..=6).map(|k| 10f64.powi(-2 * k)).collect()
+        };
+        for s in scales {
+            for k in 0..10 {
+                let x = s * (1.0 + 0.9 * k as f64);
+                let w = 1.5e-6 * x.abs().max(1.0);
+                let (lo, hi) = if k % 2 == 0 { (x, x + w) } else { (x - w, x) };
+                let g = move |z: &[f64], y: &mut [f64]| -> Result<(), i32> {
+                    if !(lo <= z[0] && z[0] <= hi) {
+                        return Err(OUTSIDE);
+                    }
+                    y[0] = f(z[0], s);
+                    Ok(())
+                };
+                let mut o = Options::new();
+                o.set_bounds(Some((vec![lo], vec![hi]))).unwrap();
+                calls += 1;
+                let Ok(got) = fd::vjp(&g, &[x], &[1.0], &o) else {
+                    continue;
+                };
+                let report = fd::last_report();
+                let want = df(x, s);
+                let err = (got[0] - want).abs();
+                let honest = if report.error_bound.is_nan() {
+                    report.unbounded > 0
+                } else {
+                    err <= 2.0 * report.error_bound
+                };
+                if !honest {
+                    failures.push(format!(
+                        "{name} s={s:e} x={x:e} box=[{lo:e}, {hi:e}]: {:e} for {want:e} \
+                         (bound {:e})",
+                        got[0], report.error_bound
+                    ));
+                }
+            }
+        }
+    }
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    assert!(failures.is_empty(), "{} of {calls} calls", failures.len());
+}
