@@ -42,7 +42,7 @@ const CURVED: f64 = 15.0;
 const REFINE_BELOW: f64 = 100.0;
 
 /// How many steps `t / 10^k` are tried at most (as the edge scan's levels).
-const LEVELS: usize = 13;
+const LEVELS: i32 = 13;
 
 /// Whether a direction whose stencil does not fit goes this way (module doc).
 pub(crate) fn applies<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>) -> bool {
@@ -91,15 +91,20 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
         refine::bound_direction(p, dir, &bound_b);
         return Ok(());
     }
-    match largest_central(p, dir, t0) {
-        Some(s) => edge_scan::from_step(p, dir, (s, REFINE_BELOW), bound_b, out),
-        None => {
-            let mut none = alloc::zeros(out.len(), "a bound edge's bounds")?;
-            none.fill(f64::NAN);
-            refine::bound_direction(p, dir, &none);
-            Ok(())
+    // Down from the largest central step that fits; one whose A meets a non-finite value
+    // (a domain edge inside the box: asin at `1 - 1e-10` in `[x - 3e-6, x + 3e-6]`) is
+    // followed by the next that fits.
+    let (mut nominal, floor) = (t0, t0 / 10f64.powi(LEVELS));
+    while let Some((s, at)) = largest_central(p, dir, nominal, floor) {
+        if edge_scan::from_step(p, dir, (s, REFINE_BELOW), &bound_b, out)? {
+            return Ok(());
         }
+        nominal = at;
     }
+    let mut none = alloc::zeros(out.len(), "a bound edge's bounds")?;
+    none.fill(f64::NAN);
+    refine::bound_direction(p, dir, &none);
+    Ok(())
 }
 
 /// Whether the values in `out` (step `t`; the workspace's `second` of the stencil just
@@ -226,23 +231,25 @@ pub(crate) fn peel<F: Function + ?Sized>(
 }
 
 /// The largest step `t0 / 10^k` (k = 1, 2, ...) at which the central stencil fits inside
-/// the bounds and moves x; `None` when none does.
+/// the bounds and moves x, with its nominal step; `None` when none does down to the
+/// spacing of the doubles or the nominal step `floor`.
 fn largest_central<F: Function + ?Sized>(
     p: &Probe<'_, '_, F>,
     dir: Direction<'_>,
     t0: f64,
-) -> Option<f64> {
+    floor: f64,
+) -> Option<(f64, f64)> {
     let (opts, x) = (p.opts, p.x);
     let central = opts.scheme().candidates()[0];
     let mut nominal = t0;
-    for _ in 0..LEVELS {
+    while nominal > 1.5 * floor {
         nominal /= 10.0;
         let s = dir.step(x, nominal);
         if !(s > 0.0 && edge_scan::moves(x, dir, s)) {
             return None;
         }
         if fits(opts, x, dir, s, &central) {
-            return Some(s);
+            return Some((s, nominal));
         }
     }
     None

@@ -82,26 +82,29 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
         refine::bound_direction(p, dir, &bound_b);
         return Ok(());
     };
-    from_step(p, dir, (s, REFINE_BELOW), bound_b, out)
+    if !from_step(p, dir, (s, REFINE_BELOW), &bound_b, out)? {
+        refine::bound_direction(p, dir, &bound_b);
+    }
+    Ok(())
 }
 
 /// B (the fall-back's values in `out`, its per-output bounds `bound_b`) against A, the
 /// central stencil at the step `s` found below the edge, as the module doc says (refined
-/// from `s / below`); the direction's bound recorded. Also for a bound that stops the stencil
-/// ([`super::bound_edge`]).
+/// from `s / below`); the direction's bound recorded. False, with nothing recorded and
+/// `out` as it was, when A meets a non-finite value. Also for a bound that stops the
+/// stencil ([`super::bound_edge`]).
 pub(crate) fn from_step<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     (s, below): (f64, f64),
-    bound_b: Vec<f64>,
+    bound_b: &[f64],
     out: &mut [f64],
-) -> Result<(), FdError> {
+) -> Result<bool, FdError> {
     let central = p.opts.scheme().candidates()[0];
     let m = out.len();
     let mut a = alloc::zeros(m, "the edge scan's values")?;
     if apply(p, dir, s, &central, &mut a)?.is_some() {
-        refine::bound_direction(p, dir, &bound_b);
-        return Ok(());
+        return Ok(false);
     }
     let bound_a = refine::fallback_bounds(p, &central, s, &a);
     // Per output, whether B agrees with A within A's rounding (A's scales in the workspace
@@ -110,13 +113,13 @@ pub(crate) fn from_step<F: Function + ?Sized>(
     for (i, k) in kept.iter_mut().enumerate() {
         *k = (out[i] - a[i]).abs() <= AGREEMENT * f64::EPSILON * p.ws.magnitude[i];
     }
-    let mut bound = bound_b;
+    let mut bound = bound_b.to_vec();
     if kept.iter().all(|&k| k) {
         for i in 0..m {
             bound[i] = bound[i].min((out[i] - a[i]).abs() + bound_a[i]);
         }
         refine::bound_direction(p, dir, &bound);
-        return Ok(());
+        return Ok(true);
     }
     let mut plain_a = alloc::zeros(m, "the edge scan's values")?;
     plain_a.copy_from_slice(&a);
@@ -134,7 +137,7 @@ pub(crate) fn from_step<F: Function + ?Sized>(
     }
     p.report.refined_large += 1;
     refine::bound_direction(p, dir, &bound);
-    Ok(())
+    Ok(true)
 }
 
 /// The largest step `t0 / 10^k` (k = 1, 2, ...) at which the point `x + side s d` is
