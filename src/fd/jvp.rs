@@ -7,6 +7,7 @@ use super::direction_scale::{direction_exponent, scaled, times_pow2, unscale};
 use super::directional::directional;
 use super::error::FdError;
 use super::function::Function;
+use super::jvp_columns;
 use super::noise;
 use super::options::Options;
 use super::plan::planned_per_direction;
@@ -19,7 +20,9 @@ use super::step::nominal_step;
 ///
 /// The step along `u` is `t = min_j h_j / |u_j|` over `u_j != 0`, so no element moves by
 /// more than its own step `h_j`. Evaluations: 2 (forward/backward), 3 (central), 5 (4th
-/// order), including f(x); 1 when `u = 0`.
+/// order), including f(x); 1 when `u = 0`. Where the bounds let no stencil along u fit
+/// (u leaves the box on both sides), `J u` is summed from the columns of the non-zero
+/// `u_j`, each with its own stencil (as a Jacobian's; `jvp_columns.rs`).
 pub fn jvp<F: Function + ?Sized>(
     f: &F,
     x: &[f64],
@@ -76,21 +79,28 @@ fn jvp_with<F: Function + ?Sized>(
     if p.step_scale > 1.0 {
         p.report.refined_noise += 1;
     }
-    let direction = (Direction::Vector(along), t0);
-    if opts.batch() > 1 {
-        evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
-    }
-    let mark = p.start_direction();
-    directional(&mut p, direction, &mut out)?;
-    p.end_direction(mark);
-    // The bound counts noise the direction's second difference may hide, as the column
-    // loop's does (its step is the one taken along u).
-    noise::widen_bound(&mut p, Some(t0));
+    let directions = if jvp_columns::no_stencil_fits(&p, along, t0) {
+        let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
+        noise::widen_bound(&mut p, Some(step));
+        along.iter().filter(|&&uj| uj != 0.0).count()
+    } else {
+        let direction = (Direction::Vector(along), t0);
+        if opts.batch() > 1 {
+            evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
+        }
+        let mark = p.start_direction();
+        directional(&mut p, direction, &mut out)?;
+        p.end_direction(mark);
+        // The bound counts noise the direction's second difference may hide, as the
+        // column loop's does (its step is the one taken along u).
+        noise::widen_bound(&mut p, Some(t0));
+        1
+    };
     unscale(&mut out, e, u)?;
     // The bound was of the product along the scaled direction: scale it back too (an
     // overflow gives an infinite bound, which still covers).
     p.report.error_bound = times_pow2(p.report.error_bound, e);
-    p.report.directions = 1;
+    p.report.directions = directions;
     p.finish();
     Ok(out)
 }

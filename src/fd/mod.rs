@@ -30,6 +30,7 @@ mod group;
 mod group_edge;
 mod jacobian;
 mod jvp;
+mod jvp_columns;
 mod learned;
 mod noise;
 mod options;
