@@ -27,6 +27,13 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     pub step_scale: f64,
     /// Whether the noise estimate has run in this computation.
     pub noise_tried: bool,
+    /// The noise was estimated by a refinement of the first pass whose value was in doubt
+    /// (`refine.rs`, [`super::refine::doubtful`]), not by the trigger: the trigger takes its
+    /// verdict at the end of the pass.
+    pub noise_mid_pass: bool,
+    /// The direction being refined was called suspect by its second difference alone (not
+    /// a priori): the plain value's truncation is then what that difference predicts.
+    pub curved: bool,
     /// The (weighted) second differences `|D2|` of the directions of the first pass judged
     /// not suspect or noise-like (see `refine.rs`) that may still count for the noise
     /// trigger, weighed at the end of the pass against [`Probe::max_change`]: only those
@@ -102,6 +109,8 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             weights: None,
             step_scale: 1.0,
             noise_tried: false,
+            noise_mid_pass: false,
+            curved: false,
             // Taken at the first entry, with room for one per axis direction, from the
             // thread's spare vectors: a small call allocates nothing
             // (tests/c/native_small_calls.c), and one that keeps no entry takes nothing.

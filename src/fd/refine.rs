@@ -144,8 +144,10 @@ const NOISE_FLOOR: f64 = 16.0;
 
 #[derive(Clone, Copy)]
 enum Suspect {
-    /// Refine down from the step `target`.
-    Large(f64),
+    /// Refine down from the step `target`; true unless some element is far above typ_j
+    /// (aliasing, which D2 does not show): a refined value further from the plain one
+    /// than D2 explains is then in doubt ([`doubtful`]).
+    Large(f64, bool),
     /// Nothing seen, but some moved element has `0 < |x_j| < typ_j / 100`: checked at
     /// the own-scale step `target` (`own_scale.rs`).
     Own(f64),
@@ -184,7 +186,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
         }
     }
     if let (
-        Some(suspect @ (Suspect::Large(_) | Suspect::Own(_) | Suspect::Rounding)),
+        Some(suspect @ (Suspect::Large(..) | Suspect::Own(_) | Suspect::Rounding)),
         Direction::Axis(j),
         Some(list),
     ) = (suspect, dir, p.deferred.as_mut())
@@ -203,12 +205,15 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
     }
     let bound = match suspect {
         None => None,
-        Some(Suspect::Large(target)) => {
+        Some(Suspect::Large(target, curved)) => {
             p.report.refined_large += 1;
-            Some(match dir {
-                Direction::Vector(u) => vector::shrink_along(p, u, t, target, out)?,
-                _ => shrink(p, dir, t, target, &central(), out)?,
-            })
+            p.curved = curved;
+            let bound = match dir {
+                Direction::Vector(u) => vector::shrink_along(p, u, t, target, out),
+                _ => shrink(p, dir, t, target, &central(), out),
+            };
+            p.curved = false;
+            Some(bound?)
         }
         Some(Suspect::Own(target)) => Some(match dir {
             // Along a vector the check's level serves a refinement only when its steps are
@@ -288,9 +293,12 @@ pub(crate) fn refine_deferred<F: Function + ?Sized>(
     out.copy_from_slice(&d.column);
     let dir = Direction::Axis(d.j);
     let bound = match d.suspect {
-        Suspect::Large(target) => {
+        Suspect::Large(target, curved) => {
             p.report.refined_large += 1;
-            shrink(p, dir, d.t, target, &central(), out)?
+            p.curved = curved;
+            let bound = shrink(p, dir, d.t, target, &central(), out);
+            p.curved = false;
+            bound?
         }
         Suspect::Own(target) => own_scale::check(p, dir, d.t, target, &central(), true, out)?
             .expect("a check that may reuse its level decides"),
@@ -333,10 +341,16 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     directions: usize,
 ) -> Result<bool, FdError> {
-    if p.opts.noise_mode() != NoiseMode::Auto
-        || p.noise_tried
-        || p.report.noise_source != NoiseSource::None
-    {
+    if p.opts.noise_mode() != NoiseMode::Auto {
+        return Ok(false);
+    }
+    if p.noise_mid_pass {
+        // Estimated by a refinement of this pass ([`doubtful`]): its verdict.
+        p.noise_mid_pass = false;
+        p.step_scale = noise_scale(p);
+        return Ok(p.step_scale > 1.0);
+    }
+    if p.noise_tried || p.report.noise_source != NoiseSource::None {
         return Ok(false);
     }
     // Each |D2| is weighed against the largest M of the call, not its direction's own:
@@ -695,6 +709,9 @@ struct Reach {
     small: bool,
     /// Some element moves by more than `|x_j| != 0`, or has `|x_j| > 1e3 typ_j`.
     a_priori: bool,
+    /// Some element has `|x_j| > 1e3 typ_j` (three points cannot see aliasing: D2 does
+    /// not predict the plain value's truncation).
+    far_above: bool,
     /// `min_j r s_j / u_j` with s_j the element's own scale: `|x_j|` below typ_j, typ_j
     /// far above it, else `max(|x_j|, typ_j)` (along an axis, `r |x_j|` or `r typ_j`).
     target: f64,
@@ -711,6 +728,7 @@ fn reach<F: Function + ?Sized>(
         far_below: false,
         small: false,
         a_priori: false,
+        far_above: false,
         target: f64::INFINITY,
     };
     for (j, uj) in moved {
@@ -719,6 +737,7 @@ fn reach<F: Function + ?Sized>(
         a.far_below |= nonzero && ax < typ / FAR_BELOW;
         a.small |= nonzero && ax < typ / SMALL_X;
         a.a_priori |= (nonzero && t * uj > ax) || ax > FAR_ABOVE * typ;
+        a.far_above |= ax > FAR_ABOVE * typ;
         let own = if nonzero && ax < typ {
             ax
         } else if ax > FAR_ABOVE * typ {
@@ -752,13 +771,15 @@ fn judge<F: Function + ?Sized>(
             return Some(Suspect::Rounding);
         }
         if a.a_priori {
-            return Some(Suspect::Large(a.target));
+            // A step beyond x_j is refined whatever D2 says, but a refined value must still
+            // be told from noise (`doubtful`); aliasing far above typ_j hides from D2.
+            return Some(Suspect::Large(a.target, !a.far_above));
         }
     }
     if large {
         let shorter = t / (s.d2 / (r * r * s.m)).sqrt();
         return Some(match reach {
-            Some(a) if a.small => Suspect::Large(shorter.min(a.target)),
+            Some(a) if a.small => Suspect::Large(shorter.min(a.target), true),
             _ => Suspect::NoiseLike,
         });
     }
@@ -1055,6 +1076,57 @@ fn explained_by_curvature(
     }
 }
 
+/// A refined value L whose distance from the plain value P lies within this many times
+/// the noise its step carries (`ε / t_L`, ε the output's noise level) is read as that
+/// noise ([`doubtful`]): uniform noise of standard deviation ε puts L at most `sqrt 3 ε /
+/// t_L` from f's difference quotient, and the estimate may read ε low by a third.
+const NOISE_APART: f64 = 4.0;
+
+/// Settles the refined values `(i, |P - L|)` of a central refinement called for by the
+/// plain second difference alone (`Probe::curved`) that won although their distance
+/// from P exceeds [`EXPLAINED`]` |D2_i| / 2t + E_L`, what P's truncation can be for an f
+/// smooth across the stencil (`t <= |x_j|`; `t^2 |f'''| / 6` against `t |f''| / 2`: a
+/// ratio `t / 3|x|` for log, `t / |x|` for 1/x): either f varies on a scale the plain
+/// stencil's D2 does not show (an output at an inflection point), or the levels at the
+/// refined steps carry noise magnified `t / t_L` times (hash noise at `t_L = r |x_j| / 2`:
+/// a JVP of n = 8 at ε = 1e-7 came out 5.2 off against the plain step's 1.2e-3 when the
+/// levels' noise happened to agree). Their spread cannot tell: it is one sample of that
+/// noise. The noise level decides: the declared or estimated one, else (under
+/// `NoiseMode::Auto`) the noise estimate runs now (12 evaluations, once per call;
+/// `noise.rs`), and the trigger takes its verdict at the end of the pass
+/// (`Probe::noise_mid_pass`). A distance within [`NOISE_APART`]` ε / t_L` is noise: P is
+/// kept with its own bound plus its noise `ε / t`. Under `NoiseMode::Off`, or where the
+/// estimate fails, L stays (the refinement as for an exact function).
+fn doubtful<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    doubted: &[(usize, f64)],
+    (plain, plain_b): (&Level, &[f64]),
+    t_l: f64,
+    out: &mut [f64],
+    bounds: &mut [f64],
+) -> Result<(), FdError> {
+    if p.report.noise_source == NoiseSource::None {
+        if p.opts.noise_mode() != NoiseMode::Auto || p.noise_tried {
+            return Ok(());
+        }
+        p.noise_tried = true;
+        let Some(levels) = noise::estimate(p)? else {
+            return Ok(());
+        };
+        p.report.noise = levels.iter().map(|l| l.unwrap_or(0.0)).collect();
+        p.report.noise_source = NoiseSource::Estimated;
+        p.noise_mid_pass = true;
+    }
+    for &(i, apart) in doubted {
+        let noise = noise_of(p, i);
+        if apart <= NOISE_APART * noise / t_l {
+            out[i] = plain.d[i];
+            bounds[i] = plain_b[i] + noise / plain.t;
+        }
+    }
+    Ok(())
+}
+
 /// How many times `eps * |f|` the rounding error of a central difference may be when the
 /// plain value and a refined one are weighed: f computed as a sum of terms larger than itself (a
 /// sum of sines near 0) rounds on the scale of its terms, not of its value, and a refined
@@ -1308,6 +1380,10 @@ fn shrink_levels<F: Function + ?Sized>(
     // Outputs whose plain value is kept with a bound raised by levels too coarse to
     // confirm it (their rounding covers |P - L|).
     let mut unconfirmed = Vec::new();
+    // Refined values further from the plain one than its second difference explains
+    // ([`doubtful`]).
+    let mut doubted = Vec::new();
+    let curved = p.curved && central_levels;
     let mut bounds: Vec<f64> = (0..out.len())
         .map(|i| {
             let noise = noise_of(p, i);
@@ -1327,6 +1403,9 @@ fn shrink_levels<F: Function + ?Sized>(
             let e0 = plain_b[i].max(apart - e2);
             if e2 < e0 {
                 out[i] = l2.d[i];
+                if curved && apart > EXPLAINED * plain.second[i].abs() / (2.0 * t) + e2 {
+                    doubted.push((i, apart));
+                }
                 return e2;
             }
             if apart + e2 > plain_b[i] {
@@ -1335,6 +1414,9 @@ fn shrink_levels<F: Function + ?Sized>(
             plain_b[i].max(apart + e2)
         })
         .collect();
+    if !doubted.is_empty() {
+        doubtful(p, &doubted, (&plain, &plain_b), l2.t, out, &mut bounds)?;
+    }
     if unconfirmed.is_empty() {
         return Ok(bounds);
     }

@@ -78,7 +78,7 @@ fn first_steps<F: Function + ?Sized>(p: &Probe<'_, '_, F>, item: &Deferred) -> V
             }
         }
         // `shrink_from`'s levels, until the first it would not take.
-        Suspect::Large(target) => {
+        Suspect::Large(target, _) => {
             let mut steps = Vec::new();
             for nominal in [target, target / 2.0] {
                 let e = dir.step(p.x, nominal);

@@ -57,12 +57,18 @@ pub(super) fn refine<F: Function + ?Sized>(
         return Ok(None);
     };
     let (mut large, mut rounding, mut own) = (Vec::new(), Vec::new(), Vec::new());
+    let mut a_priori = Vec::new();
     for &j in cols {
         let rows = sparsity.rows_of(j);
         let s = sums(p, t, out, Some(rows));
         let a = reach(p, [(j, u[j])], t);
         match judge(p, &s, Some(&a), t) {
-            Some(Suspect::Large(target)) => large.push((target, j)),
+            Some(Suspect::Large(target, curved)) => {
+                large.push((target, j));
+                if !curved {
+                    a_priori.push(j);
+                }
+            }
             Some(Suspect::Own(target)) => own.push((target, j)),
             Some(Suspect::Rounding) => rounding.push(j),
             Some(Suspect::NoiseLike) | None => {}
@@ -98,7 +104,12 @@ pub(super) fn refine<F: Function + ?Sized>(
             let dir = Direction::Group(&exact, &sub);
             let unit = |j: usize| exact[j] / u[j];
             start(p, &plain, &mag, &second, &sub, &mut scratch, unit);
-            let b = shrink(p, dir, t, c, &central(), &mut scratch)?;
+            // The curvature test of a refined value (`refine.rs`, `doubtful`) holds only
+            // where every column of the bin was refined for its second difference alone.
+            p.curved = sub.iter().all(|j| !a_priori.contains(j));
+            let b = shrink(p, dir, t, c, &central(), &mut scratch);
+            p.curved = false;
+            let b = b?;
             for &j in &sub {
                 for &i in sparsity.rows_of(j) {
                     let kept = scratch[i].to_bits() == (plain[i] * unit(j)).to_bits();
