@@ -167,6 +167,11 @@ fn refinements_never_walk_into_the_noise() {
                             if err > COVERED * bound {
                                 tally.uncovered += 1;
                                 tally.over = tally.over.max(err / bound);
+                                let r = last_report();
+                                println!(
+                                    "uncovered {scheme:?} {entry:?} n {n} eps {eps:e}: {err:e} bound {bound:e} plain {e_plain:e} refined {} rounding {} noise {:?} {:?} evals {} at {x:?}",
+                                    r.refined_large, r.refined_rounding, r.noise_source, r.noise, r.evaluations
+                                );
                             }
                         }
                     }
