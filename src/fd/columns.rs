@@ -19,7 +19,7 @@ use super::plan::{first_points, planned_per_direction, points_per_direction};
 use super::probe::Probe;
 use super::refine;
 use super::report::{publish, NoiseSource, Report};
-use super::step::{exact_step, nominal_step};
+use super::step::{exact_step, noise_step, nominal_step};
 
 /// One run of the column loop: f, with `m` outputs, at `x`; f(x) when the caller has it;
 /// what the visitor reads; the options. One value, so that the drivers, the loop and
@@ -167,6 +167,15 @@ impl<'o> Directions<'o> {
     }
 }
 
+/// The step of a direction at the step scale `scale`: an axis's noise step
+/// ([`noise_step`]); a group's steps scaled alike.
+fn scaled_step(opts: &Options, x: &[f64], dir: Direction<'_>, t0: f64, scale: f64) -> f64 {
+    match dir {
+        Direction::Axis(j) => noise_step(opts, x, j, t0, scale),
+        _ => t0 * scale,
+    }
+}
+
 /// One pass over every direction, a batch of them at a time: each differentiated and its
 /// columns handed to `visit` (the second pass, at the noise step, visits them again).
 fn sweep<F: Function + ?Sized>(
@@ -189,7 +198,7 @@ fn sweep<F: Function + ?Sized>(
             chunk.clear();
             chunk.extend((start..end).map(|k| {
                 let (dir, t0) = directions.get(k);
-                (dir, t0 * scale)
+                (dir, scaled_step(opts, x, dir, t0, scale))
             }));
             evaluate_ahead(&mut p.ev, opts, x, m, &chunk, directions.choices.as_ref())?;
         }
@@ -255,7 +264,7 @@ fn differentiate<F: Function + ?Sized>(
     if p.step_scale > 1.0 {
         p.report.refined_noise += 1;
     }
-    let t = t0 * p.step_scale;
+    let t = scaled_step(directions.opts, directions.x, dir, t0, p.step_scale);
     match (dir, wants) {
         (Direction::Axis(j), Wants::Product(v)) => Ok(Derived::Product(fused::axis_product(
             p,

@@ -14,7 +14,7 @@ use super::plan::planned_per_direction;
 use super::probe::Probe;
 use super::refine;
 use super::report::{publish, Report};
-use super::step::nominal_step;
+use super::step::{noise_step, nominal_step};
 
 /// `J(x) u` for `f: R^n -> R^m`; returns `m` entries.
 ///
@@ -75,7 +75,11 @@ fn jvp_with<F: Function + ?Sized>(
         &u_scaled
     };
     refine::prepare(&mut p)?;
-    let t0 = step_along(opts, x, along)? * p.step_scale;
+    let t0 = if p.step_scale > 1.0 {
+        noise_step_along(opts, x, along, p.step_scale)?
+    } else {
+        step_along(opts, x, along)? * p.step_scale
+    };
     if p.step_scale > 1.0 {
         p.report.refined_noise += 1;
     }
@@ -107,6 +111,16 @@ fn jvp_with<F: Function + ?Sized>(
 
 /// The step along a non-zero `u`: `min_j h_j / |u_j|` over `u_j != 0`, so no element moves
 /// by more than its own nominal step.
+/// The noise step along u at the step scale `scale`: the smallest of the elements' noise
+/// steps over `|u_j|` ([`noise_step`]: typ_j's scale far above it).
+fn noise_step_along(opts: &Options, x: &[f64], u: &[f64], scale: f64) -> Result<f64, FdError> {
+    step_along(opts, x, u)?;
+    Ok((0..x.len())
+        .filter(|&j| u[j] != 0.0)
+        .map(|j| noise_step(opts, x, j, nominal_step(opts, x, j), scale) / u[j].abs())
+        .fold(f64::INFINITY, f64::min))
+}
+
 pub(crate) fn step_along(opts: &Options, x: &[f64], u: &[f64]) -> Result<f64, FdError> {
     let t0 = (0..x.len())
         .filter(|&j| u[j] != 0.0)

@@ -31,7 +31,7 @@ use super::function::Function;
 use super::options::{NoiseMode, Options};
 use super::probe::Probe;
 use super::report::NoiseSource;
-use super::step::nominal_step;
+use super::step::{noise_step, nominal_step};
 
 /// Evaluations one estimate makes.
 pub(crate) const NOISE_POINTS: usize = 12;
@@ -71,6 +71,14 @@ pub(crate) fn unseen_noise(
 
 /// The smallest nominal step of a call at x (before a noise step's scale), the `t` of
 /// [`widen_bound`].
+/// The smallest axis step at the step scale `scale` ([`noise_step`]; the smallest
+/// nominal step times `scale` when no element is far above its typical magnitude).
+fn smallest_noise_step(opts: &Options, x: &[f64], scale: f64) -> f64 {
+    (0..x.len())
+        .map(|j| noise_step(opts, x, j, nominal_step(opts, x, j), scale))
+        .fold(f64::INFINITY, f64::min)
+}
+
 pub(crate) fn smallest_nominal_step(opts: &Options, x: &[f64]) -> f64 {
     (0..x.len())
         .map(|j| nominal_step(opts, x, j))
@@ -176,7 +184,7 @@ pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, step: 
     }
     let (opts, x) = (p.opts, p.x);
     let smallest_step =
-        || step.unwrap_or_else(|| smallest_nominal_step(opts, x) * p.step_scale.max(1.0));
+        || step.unwrap_or_else(|| smallest_noise_step(opts, x, p.step_scale.max(1.0)));
     let noise = if p.report.noise_source == NoiseSource::None {
         let evidence = (p.second_difference_count, p.second_difference_squares);
         match unseen_noise(opts, evidence, p.max_change) {

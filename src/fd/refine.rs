@@ -144,9 +144,9 @@ const NOISE_FLOOR: f64 = 16.0;
 
 #[derive(Clone, Copy)]
 enum Suspect {
-    /// Refine down from the step `target`; true unless some element is far above typ_j
-    /// (aliasing, which D2 does not show): a refined value further from the plain one
-    /// than D2 explains is then in doubt ([`doubtful`]).
+    /// Refine down from the step `target`; true when the second difference alone called
+    /// for it (no a priori test): a refined value further from the plain one than D2
+    /// explains is then in doubt ([`doubtful`]).
     Large(f64, bool),
     /// Nothing seen, but some moved element has `0 < |x_j| < typ_j / 100`: checked at
     /// the own-scale step `target` (`own_scale.rs`).
@@ -709,9 +709,6 @@ struct Reach {
     small: bool,
     /// Some element moves by more than `|x_j| != 0`, or has `|x_j| > 1e3 typ_j`.
     a_priori: bool,
-    /// Some element has `|x_j| > 1e3 typ_j` (three points cannot see aliasing: D2 does
-    /// not predict the plain value's truncation).
-    far_above: bool,
     /// `min_j r s_j / u_j` with s_j the element's own scale: `|x_j|` below typ_j, typ_j
     /// far above it, else `max(|x_j|, typ_j)` (along an axis, `r |x_j|` or `r typ_j`).
     target: f64,
@@ -728,7 +725,6 @@ fn reach<F: Function + ?Sized>(
         far_below: false,
         small: false,
         a_priori: false,
-        far_above: false,
         target: f64::INFINITY,
     };
     for (j, uj) in moved {
@@ -737,7 +733,6 @@ fn reach<F: Function + ?Sized>(
         a.far_below |= nonzero && ax < typ / FAR_BELOW;
         a.small |= nonzero && ax < typ / SMALL_X;
         a.a_priori |= (nonzero && t * uj > ax) || ax > FAR_ABOVE * typ;
-        a.far_above |= ax > FAR_ABOVE * typ;
         let own = if nonzero && ax < typ {
             ax
         } else if ax > FAR_ABOVE * typ {
@@ -771,9 +766,9 @@ fn judge<F: Function + ?Sized>(
             return Some(Suspect::Rounding);
         }
         if a.a_priori {
-            // A step beyond x_j is refined whatever D2 says, but a refined value must still
-            // be told from noise (`doubtful`); aliasing far above typ_j hides from D2.
-            return Some(Suspect::Large(a.target, !a.far_above));
+            // Refined whatever D2 says: D2 does not predict the plain value's truncation
+            // (a step beyond x_j straddles f's own scale; aliasing far above typ_j).
+            return Some(Suspect::Large(a.target, false));
         }
     }
     if large {
@@ -1082,7 +1077,15 @@ fn explained_by_curvature(
 /// t_L` from f's difference quotient, and the estimate may read ε low by a third.
 const NOISE_APART: f64 = 4.0;
 
-/// Settles the refined values `(i, |P - L|)` of a central refinement called for by the
+/// A refined pair of levels whose spread (and the part of the finer one's second
+/// difference that the coarser one's does not explain) lies this many times below the
+/// noise estimated at their step sees f smooth there: the estimate, taken at the plain
+/// steps, read f's variation on a scale shorter than them, not noise ([`doubtful`]). Noise
+/// makes the spread one sample of `ε / t_L`, below a thousandth of it about once in a
+/// thousand, and the second difference's part independently so.
+const SMOOTH_AT_L: f64 = 1e3;
+
+/// Settles the refined values `(i, |P - L|, the levels' spread)` of a central refinement called for by the
 /// plain second difference alone (`Probe::curved`) that won although their distance
 /// from P exceeds [`EXPLAINED`]` |D2_i| / 2t + E_L`, what P's truncation can be for an f
 /// smooth across the stencil (`t <= |x_j|`; `t^2 |f'''| / 6` against `t |f''| / 2`: a
@@ -1094,12 +1097,14 @@ const NOISE_APART: f64 = 4.0;
 /// noise. The noise level decides: the declared or estimated one, else (under
 /// `NoiseMode::Auto`) the noise estimate runs now (12 evaluations, once per call;
 /// `noise.rs`), and the trigger takes its verdict at the end of the pass
-/// (`Probe::noise_mid_pass`). A distance within [`NOISE_APART`]` ε / t_L` is noise: P is
-/// kept with its own bound plus its noise `ε / t`. Under `NoiseMode::Off`, or where the
+/// (`Probe::noise_mid_pass`). A distance within [`NOISE_APART`]` ε / t_L` is noise, unless
+/// the levels agree far better than that noise allows ([`SMOOTH_AT_L`]: f varying on a
+/// scale below the plain step, `sin(x / 1e-12)` at 4e-13, looks like noise to the
+/// estimate's plain steps): P is kept with its own bound plus its noise `ε / t`. Under `NoiseMode::Off`, or where the
 /// estimate fails, L stays (the refinement as for an exact function).
 fn doubtful<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
-    doubted: &[(usize, f64)],
+    doubted: &[(usize, f64, f64)],
     (plain, plain_b): (&Level, &[f64]),
     t_l: f64,
     out: &mut [f64],
@@ -1117,11 +1122,11 @@ fn doubtful<F: Function + ?Sized>(
         p.report.noise_source = NoiseSource::Estimated;
         p.noise_mid_pass = true;
     }
-    for &(i, apart) in doubted {
-        let noise = noise_of(p, i);
-        if apart <= NOISE_APART * noise / t_l {
+    for &(i, apart, seen) in doubted {
+        let at_l = noise_of(p, i) / t_l;
+        if apart <= NOISE_APART * at_l && seen >= at_l / SMOOTH_AT_L {
             out[i] = plain.d[i];
-            bounds[i] = plain_b[i] + noise / plain.t;
+            bounds[i] = plain_b[i] + noise_of(p, i) / plain.t;
         }
     }
     Ok(())
@@ -1404,7 +1409,7 @@ fn shrink_levels<F: Function + ?Sized>(
             if e2 < e0 {
                 out[i] = l2.d[i];
                 if curved && apart > EXPLAINED * plain.second[i].abs() / (2.0 * t) + e2 {
-                    doubted.push((i, apart));
+                    doubted.push((i, apart, spread.max(unexplained)));
                 }
                 return e2;
             }

@@ -15,6 +15,35 @@ pub(crate) fn nominal_step(opts: &Options, x: &[f64], j: usize) -> f64 {
     r * x[j].abs().max(typ)
 }
 
+/// The noise step of axis j: `scale` (the multiple of the plain step that f's noise calls
+/// for, `refine::noise_scale`) times the plain step `t0`, except where `|x_j| > 1e3 typ_j`.
+/// There f may vary on the scale typ_j, as the refinement assumes (`refine.rs`), so the
+/// step that balances noise against truncation is `scale r typ_j`, not `scale r |x_j|`
+/// (sin plus hash noise of 1e-8 at x_j = 1e5 was differenced at 7.7, its plain step's
+/// multiple, and came out of order 1 off). It moves x_j by at least [`NOISE_STEP_ULPS`]
+/// `eps |x_j|` and never exceeds `scale t0`. Absolute steps of the caller are scaled as
+/// given.
+pub(crate) fn noise_step(opts: &Options, x: &[f64], j: usize, t0: f64, scale: f64) -> f64 {
+    let typ = opts.typical().map_or(1.0, |t| t[j]);
+    let ax = x[j].abs();
+    if scale <= 1.0 || opts.steps().is_some() || ax <= FAR_ABOVE * typ {
+        return t0 * scale;
+    }
+    let r = opts
+        .relative_step()
+        .unwrap_or_else(|| opts.scheme().default_relative_step());
+    (scale * r * typ)
+        .max(NOISE_STEP_ULPS * f64::EPSILON * ax)
+        .min(t0 * scale)
+}
+
+/// `|x_j|` above `FAR_ABOVE typ_j`: f may vary on the scale typ_j (as `refine.rs`).
+const FAR_ABOVE: f64 = 1e3;
+
+/// The least noise step at `|x_j|` far above typ_j, in units of `eps |x_j|`: the step's
+/// own rounding then stays below 1/16 of it.
+const NOISE_STEP_ULPS: f64 = 16.0;
+
 /// The relative rule's step with `x_j`'s own magnitude in place of `max(|x_j|, typ_j)`:
 /// `r * |x_j|`. `None` when the caller gave absolute steps or `x_j == 0`.
 pub(crate) fn own_scale_step(opts: &Options, x: &[f64], j: usize) -> Option<f64> {
