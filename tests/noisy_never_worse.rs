@@ -15,7 +15,7 @@ mod common;
 
 use common::noisy;
 use common::Rng;
-use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity};
+use fdvjp::fd::{self, last_report, NoiseMode, Options, Scheme, Sparsity};
 
 /// A refined call may be this many times worse than the plain step (which it may improve
 /// or, within noise, trade for an equal one).
@@ -238,3 +238,46 @@ fn tally_all(seed: u64, lo: f64) -> Tally {
     );
     total
 }
+
+/// Issue 16: noise steps at `|x_j| > 1e3 typ_j` scale with typ_j. Hash noise of 1e-9..1e-6
+/// on a sum of n = 8 sines with one element at ±1e4..1e6 (typ_j = 1): the dense central
+/// VJP under the default (the trigger estimates the noise), declared noise and the
+/// estimate mode, every entry within [`FAR_GOAL`]` ε^(2/3)` of the exact gradient. Before,
+/// the noise step was the multiple of the plain step `r |x_j|`, far beyond f's scale.
+#[test]
+fn noise_steps_far_above_typ_scale_with_it() {
+    let mut rng = Rng::new(1669);
+    let n = 8;
+    let mut worst = [0.0f64; 3];
+    let mut over = [0usize; 3];
+    let mut calls = 0;
+    for eps in [1e-9, 1e-8, 1e-7, 1e-6] {
+        let g = |x: &[f64], y: &mut [f64]| {
+            y[0] = noisy::hash_noisy(x, eps);
+            Ok(())
+        };
+        for _ in 0..20 {
+            let mut x: Vec<f64> = rng.uniforms(n).into_iter().map(|u| 2.0 * u - 1.0).collect();
+            let j = (rng.uniform() * n as f64) as usize;
+            let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
+            x[j] = sign * 10f64.powf(4.0 + 2.0 * rng.uniform());
+            let want = noisy::gradient(noisy::smooth_sum, &x);
+            let mut declared = Options::new();
+            declared.set_noise(Some(vec![eps / 3f64.sqrt()])).unwrap();
+            let mut estimate = Options::new();
+            estimate.set_noise_mode(NoiseMode::Estimate);
+            for (k, opts) in [Options::new(), declared, estimate].iter().enumerate() {
+                let got = fd::vjp(&g, &x, &[1.0], opts).unwrap();
+                let ratio = noisy::max_error(&got, &want) / eps.powf(2.0 / 3.0);
+                worst[k] = worst[k].max(ratio);
+                over[k] += usize::from(ratio > FAR_GOAL);
+            }
+            calls += 1;
+        }
+    }
+    println!("far above typ, {calls} points: error / ε^(2/3) worst (default, declared, estimate) {worst:?}, above {FAR_GOAL}: {over:?}");
+    assert_eq!(over, [0, 0, 0]);
+}
+
+/// The far-above goal in units of `ε^(2/3)`.
+const FAR_GOAL: f64 = 10.0;

@@ -31,7 +31,7 @@ use super::function::Function;
 use super::options::{NoiseMode, Options};
 use super::probe::Probe;
 use super::report::NoiseSource;
-use super::step::{noise_step, nominal_step};
+use super::step::{noise_step, nominal_step, typical_step};
 
 /// Evaluations one estimate makes.
 pub(crate) const NOISE_POINTS: usize = 12;
@@ -254,7 +254,8 @@ pub(crate) fn estimate<F: Function + ?Sized>(
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             let sign = if state >> 63 == 0 { 1.0 } else { -1.0 };
-            sign * nominal_step(opts, x, j)
+            // Far above typ_j, at typ_j's scale (`typical_step`).
+            sign * typical_step(opts, x, j).unwrap_or_else(|| nominal_step(opts, x, j))
         })
         .collect();
     let fits = |lo: f64, hi: f64| match opts.bounds() {

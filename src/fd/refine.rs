@@ -670,8 +670,24 @@ fn classify<F: Function + ?Sized>(
     if p.step_scale > 1.0 {
         return None; // a noise step: large second differences are expected
     }
-    p.f_scale = p.f_scale.max(s.f_scale);
-    p.max_change = p.max_change.max(s.m);
+    // An axis far above typ_j: f varies on the scale typ_j there, not |x_j|, so its change
+    // over the step rule's scale is taken over typ_j. Over |x_j| it made the call's largest
+    // change `|x_j| / typ_j` times too large, and the noise trigger then weighed every
+    // other direction's D2 against it (sines plus hash noise of 1e-9..1e-6 with one
+    // element at 1e4..1e6: the trigger never fired, 100..2,600 ε^(2/3) off).
+    let far = match dir {
+        Direction::Axis(j) => {
+            let (ax, typ) = (p.x[j].abs(), p.opts.typical().map_or(1.0, |t| t[j]));
+            if ax > FAR_ABOVE * typ {
+                typ / ax
+            } else {
+                1.0
+            }
+        }
+        _ => 1.0,
+    };
+    p.f_scale = p.f_scale.max(s.f_scale * far);
+    p.max_change = p.max_change.max(s.m * far);
     let reach = match dir {
         Direction::Axis(j) => Some(reach(p, [(j, 1.0)], t)),
         Direction::Vector(u) => Some(reach(

@@ -18,23 +18,31 @@ pub(crate) fn nominal_step(opts: &Options, x: &[f64], j: usize) -> f64 {
 /// The noise step of axis j: `scale` (the multiple of the plain step that f's noise calls
 /// for, `refine::noise_scale`) times the plain step `t0`, except where `|x_j| > 1e3 typ_j`.
 /// There f may vary on the scale typ_j, as the refinement assumes (`refine.rs`), so the
-/// step that balances noise against truncation is `scale r typ_j`, not `scale r |x_j|`
-/// (sin plus hash noise of 1e-8 at x_j = 1e5 was differenced at 7.7, its plain step's
-/// multiple, and came out of order 1 off). It moves x_j by at least [`NOISE_STEP_ULPS`]
-/// `eps |x_j|` and never exceeds `scale t0`. Absolute steps of the caller are scaled as
-/// given.
+/// step that balances noise against truncation is `scale r typ_j` ([`typical_step`]), not
+/// `scale r |x_j|` (sin plus hash noise of 1e-8 at x_j = 1e5 was differenced at its plain
+/// step's multiple and came out of order 1 off); never above `scale t0`.
 pub(crate) fn noise_step(opts: &Options, x: &[f64], j: usize, t0: f64, scale: f64) -> f64 {
+    match typical_step(opts, x, j) {
+        Some(h) if scale > 1.0 => (scale * h).min(t0 * scale),
+        _ => t0 * scale,
+    }
+}
+
+/// The step at typ_j's scale, `r typ_j`, for an element far above it (`|x_j| > 1e3
+/// typ_j`, no absolute steps of the caller), moving x_j by at least
+/// [`NOISE_STEP_ULPS`]` eps |x_j|`; `None` elsewhere. The noise step and the noise
+/// estimate's difference table (`noise.rs`) take it: at the plain step `r |x_j|` the
+/// table reads f's own variation on the scale typ_j as noise.
+pub(crate) fn typical_step(opts: &Options, x: &[f64], j: usize) -> Option<f64> {
     let typ = opts.typical().map_or(1.0, |t| t[j]);
     let ax = x[j].abs();
-    if scale <= 1.0 || opts.steps().is_some() || ax <= FAR_ABOVE * typ {
-        return t0 * scale;
+    if opts.steps().is_some() || ax <= FAR_ABOVE * typ {
+        return None;
     }
     let r = opts
         .relative_step()
         .unwrap_or_else(|| opts.scheme().default_relative_step());
-    (scale * r * typ)
-        .max(NOISE_STEP_ULPS * f64::EPSILON * ax)
-        .min(t0 * scale)
+    Some((r * typ).max(NOISE_STEP_ULPS * f64::EPSILON * ax))
 }
 
 /// `|x_j|` above `FAR_ABOVE typ_j`: f may vary on the scale typ_j (as `refine.rs`).
