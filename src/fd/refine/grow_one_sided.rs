@@ -75,7 +75,8 @@ pub(super) fn offer<F: Function + ?Sized>(
         return Ok(());
     };
     for &i in swamped {
-        if grown[i] < bounds[i] || bounds[i].is_nan() {
+        // A grown value without a bound (not converging) is never offered.
+        if grown[i] < bounds[i] || (bounds[i].is_nan() && !grown[i].is_nan()) {
             out[i] = values[i];
             bounds[i] = grown[i];
         }
