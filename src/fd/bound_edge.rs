@@ -25,7 +25,7 @@
 //! Only the central scheme at the step rule's own steps, as the edge scan.
 
 use super::alloc;
-use super::derivative::{apply, fallback_from, fits, fixed_step, Direction};
+use super::derivative::{fits, fixed_step, Direction};
 use super::edge_scan;
 use super::error::FdError;
 use super::function::Function;
@@ -57,22 +57,14 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     t0: f64,
     out: &mut [f64],
 ) -> Result<(), FdError> {
-    let (opts, x) = (p.opts, p.x);
-    let candidates = opts.scheme().candidates();
-    let mut used = None;
-    fallback_from(opts, x, dir, t0, candidates, None, |stencil, t| {
-        used = Some((*stencil, t));
-        apply(p, dir, t, stencil, out)
-    })?;
-    let (stencil, t) = used.expect("a successful fall-back applied a stencil");
-    let bound_b = refine::fallback_bounds(p, &stencil, t, out);
     // Suspect a priori (the step above |x_j|, or |x_j| far above typ_j): refined from B
     // at the refinement's own steps, as after a NaN (1/x at 1.2e-12 on its box's upper
     // bound: B crosses the pole).
-    if let Some(b) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
-        refine::bound_direction(p, dir, &b);
+    let Some((stencil, t, bound_b)) = edge_scan::fall_back_b(p, dir, t0, None, out)? else {
         return Ok(());
-    }
+    };
+    let (opts, x) = (p.opts, p.x);
+    let candidates = opts.scheme().candidates();
     let central = candidates[0];
     if stencil == central {
         // Both sides cut: the central stencil at the largest step that fits. Where its

@@ -48,6 +48,34 @@ pub(crate) fn applies<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
         && p.step_scale <= 1.0
 }
 
+/// B: the same-order fall-back from `t0` (after `first_bad`, if the scheme's stencil met
+/// one) into `out`, with its stencil, step and per-output bounds; `None` when the
+/// direction was suspect a priori (x_j far above typ_j, or the step above |x_j|) and was
+/// refined from B at the refinement's steps, its bound recorded. Shared by the NaN edge
+/// and the bound edge (`bound_edge.rs`).
+pub(crate) fn fall_back_b<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    first_bad: Option<NonFinite>,
+    out: &mut [f64],
+) -> Result<Option<(Placed, f64, Vec<f64>)>, FdError> {
+    let (opts, x) = (p.opts, p.x);
+    let candidates = opts.scheme().candidates();
+    let mut used = None;
+    fallback_from(opts, x, dir, t0, candidates, first_bad, |stencil, t| {
+        used = Some((*stencil, t));
+        apply(p, dir, t, stencil, out)
+    })?;
+    let (stencil, t) = used.expect("a successful fall-back applied a stencil");
+    let bound_b = refine::fallback_bounds(p, &stencil, t, out);
+    if let Some(b) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
+        refine::bound_direction(p, dir, &b);
+        return Ok(None);
+    }
+    Ok(Some((stencil, t, bound_b)))
+}
+
 /// The fall-back of [`super::derivative::after_nonfinite`] (B) after the scheme's stencil
 /// at `t0` met `bad`, then the edge scan of the module doc; the direction's bound recorded.
 pub(crate) fn fall_back<F: Function + ?Sized>(
@@ -57,21 +85,11 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     bad: NonFinite,
     out: &mut [f64],
 ) -> Result<(), FdError> {
-    let (opts, x) = (p.opts, p.x);
-    let candidates = opts.scheme().candidates();
-    let mut used = None;
-    fallback_from(opts, x, dir, t0, candidates, Some(bad), |stencil, t| {
-        used = Some((*stencil, t));
-        apply(p, dir, t, stencil, out)
-    })?;
-    let (stencil, t) = used.expect("a successful fall-back applied a stencil");
-    let bound_b = refine::fallback_bounds(p, &stencil, t, out);
-    // Suspect a priori (x_j far above typ_j): refined from B at the refinement's steps.
-    if let Some(b) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
-        refine::bound_direction(p, dir, &b);
+    let Some((stencil, _, bound_b)) = fall_back_b(p, dir, t0, Some(bad), out)? else {
         return Ok(());
-    }
-    let central = candidates[0];
+    };
+    let opts = p.opts;
+    let central = opts.scheme().candidates()[0];
     // B central (NaN on both sides at t0): it took the largest step that met none.
     let found = if stencil == central {
         None

@@ -7,7 +7,7 @@
 //! columns are what a VJP or a Jacobian would use. Costs one column per non-zero `u_j`
 //! (against one direction) and is taken only where the direction itself cannot be.
 
-use super::alloc::scratch;
+use super::alloc::zeros;
 use super::derivative::Direction;
 use super::directional::directional;
 use super::error::FdError;
@@ -43,7 +43,7 @@ pub(crate) fn by_columns<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<f64, FdError> {
     let (opts, x) = (p.opts, p.x);
-    let mut column = scratch(out.len());
+    let mut column = zeros(out.len(), "a column of the JVP")?;
     out.fill(0.0);
     let mut bound = 0.0;
     let mut smallest = f64::INFINITY;
