@@ -54,7 +54,7 @@ g = fdvjp.vjp(np.sin, np.array([0.0, 1.0]), np.ones(2))
 assert np.allclose(g, np.cos([0.0, 1.0]), rtol=0, atol=1e-9), g
 print(\"ok\", fdvjp.library_path)'"
 check "pip wheel carries libfdvjp.so" bash -c "'$WORK/venv/bin/pip' wheel -q --no-deps -w '$WORK/wheels' '$ROOT/bindings/python' &&
-    '$WORK/venv/bin/python' -m zipfile -l '$WORK'/wheels/fdvjp-*.whl | grep -q 'fdvjp/libfdvjp.so'"
+    '$WORK/venv/bin/python' -m zipfile -l '$WORK'/wheels/fdvjp-*.whl | grep 'fdvjp/libfdvjp.so' >/dev/null"
 after=$(cd "$ROOT" && git status --porcelain --ignored bindings/python | grep -v __pycache__)
 check "no build debris in the source tree" test "$before" = "$after"
 if [ $# -ge 1 ]; then
