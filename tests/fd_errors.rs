@@ -210,7 +210,9 @@ fn setters_refuse_values_outside_their_domain() {
     for r in [0.0, -1e-3, f64::NAN, f64::INFINITY] {
         assert_eq!(
             opts.set_relative_step(Some(r)).unwrap_err(),
-            invalid(&format!("relative step[0] = {r} must be finite and > 0"))
+            invalid(&format!(
+                "relative step r = {r} must be finite and > 0 (r = 0 in the C API restores the default)"
+            ))
         );
     }
     assert_eq!(

@@ -115,7 +115,11 @@ impl Options {
     /// Overrides `r` in `h_j = r * max(|x_j|, typ_j)`; `None` restores the scheme's default.
     pub fn set_relative_step(&mut self, r: Option<f64>) -> Result<(), FdError> {
         if let Some(r) = r {
-            check_positive("relative step", &[r])?;
+            if !(r.is_finite() && r > 0.0) {
+                return Err(FdError::InvalidArgument(format!(
+                    "relative step r = {r} must be finite and > 0 (r = 0 in the C API restores the default)"
+                )));
+            }
             if r > 1.0 {
                 return Err(FdError::InvalidArgument(format!(
                     "relative step = {r:e} must be at most 1 (h = r max(|x_j|, typ_j) would \

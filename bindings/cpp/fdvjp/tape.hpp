@@ -108,13 +108,14 @@ public:
     template <class F>
     var call(F f, std::initializer_list<var> args, std::size_t m, const config* cfg = nullptr) {
         using Kept = detail::kept_function<std::decay_t<F>>;
+        live();  // before a callable is kept with this tape's slot
         auto kept = std::make_unique<Kept>(std::move(f), slot_.get());
         void* user = kept.get();
         kept_.push_back(std::move(kept));
         keep_progress(cfg);
         const std::vector<fdvjp_var> ids = ids_of(args);
         return record([&](fdvjp_var* out) {
-            return fdvjp_tape_call(handle_, detail::handle(cfg), &detail::trampoline<Kept>, user,
+            return fdvjp_tape_call(live(), detail::handle(cfg), &detail::trampoline<Kept>, user,
                                    ids.data(), ids.size(), m, out);
         });
     }
@@ -123,13 +124,14 @@ public:
     template <class F>
     var call_batch(F f, std::initializer_list<var> args, std::size_t m, const config* cfg = nullptr) {
         using Kept = detail::kept_function<std::decay_t<F>>;
+        live();  // before a callable is kept with this tape's slot
         auto kept = std::make_unique<Kept>(std::move(f), slot_.get());
         void* user = kept.get();
         kept_.push_back(std::move(kept));
         keep_progress(cfg);
         const std::vector<fdvjp_var> ids = ids_of(args);
         return record([&](fdvjp_var* out) {
-            return fdvjp_tape_call_batch(handle_, detail::handle(cfg), &detail::batch_trampoline<Kept>, user,
+            return fdvjp_tape_call_batch(live(), detail::handle(cfg), &detail::batch_trampoline<Kept>, user,
                                          ids.data(), ids.size(), m, out);
         });
     }
@@ -138,12 +140,13 @@ public:
     template <class F, class G>
     var call_vjp(F f, G g, std::initializer_list<var> args, std::size_t m) {
         using Kept = detail::kept_pair<std::decay_t<F>, std::decay_t<G>>;
+        live();  // before a callable is kept with this tape's slot
         auto kept = std::make_unique<Kept>(std::move(f), std::move(g), slot_.get());
         void* user = kept.get();
         kept_.push_back(std::move(kept));
         const std::vector<fdvjp_var> ids = ids_of(args);
         return record([&](fdvjp_var* out) {
-            return fdvjp_tape_call_vjp(handle_, &detail::trampoline<Kept>, &detail::adjoint_trampoline<Kept>,
+            return fdvjp_tape_call_vjp(live(), &detail::trampoline<Kept>, &detail::adjoint_trampoline<Kept>,
                                        user, ids.data(), ids.size(), m, out);
         });
     }
@@ -151,71 +154,71 @@ public:
     // ------------------------------------------------------------ built-in ops
 
     var unary(int32_t op, var a) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_unary(handle_, op, a.id, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_unary(live(), op, a.id, out); });
     }
     var binary(int32_t op, var a, var b) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_binary(handle_, op, a.id, b.id, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_binary(live(), op, a.id, b.id, out); });
     }
     var reduce(int32_t op, var a) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_reduce(handle_, op, a.id, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_reduce(live(), op, a.id, out); });
     }
     var pow(var a, double p) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_pow_scalar(handle_, a.id, p, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_pow_scalar(live(), a.id, p, out); });
     }
     var dot(var a, var b) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_dot(handle_, a.id, b.id, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_dot(live(), a.id, b.id, out); });
     }
     var matmul(var a, var b) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_matmul(handle_, a.id, b.id, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_matmul(live(), a.id, b.id, out); });
     }
     var reshape(var a, const std::vector<std::size_t>& shape) {
         return record([&](fdvjp_var* out) {
-            return fdvjp_tape_reshape(handle_, a.id, shape.data(), shape.size(), out);
+            return fdvjp_tape_reshape(live(), a.id, shape.data(), shape.size(), out);
         });
     }
     var slice(var a, std::size_t start, std::size_t len) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_slice(handle_, a.id, start, len, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_slice(live(), a.id, start, len, out); });
     }
     var concat(std::initializer_list<var> vars) {
         const std::vector<fdvjp_var> ids = ids_of(vars);
-        return record([&](fdvjp_var* out) { return fdvjp_tape_concat(handle_, ids.data(), ids.size(), out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_concat(live(), ids.data(), ids.size(), out); });
     }
 
     // ------------------------------------------------------------ values and gradients
 
     std::vector<std::size_t> shape(var v) const {
         std::size_t ndim = 0;
-        check(fdvjp_tape_ndim(handle_, v.id, &ndim));
+        check(fdvjp_tape_ndim(live(), v.id, &ndim));
         std::vector<std::size_t> dims(ndim);
-        check(fdvjp_tape_shape(handle_, v.id, dims.data(), ndim));
+        check(fdvjp_tape_shape(live(), v.id, dims.data(), ndim));
         return dims;
     }
     std::size_t size(var v) const {
         std::size_t len = 0;
-        check(fdvjp_tape_len(handle_, v.id, &len));
+        check(fdvjp_tape_len(live(), v.id, &len));
         return len;
     }
     std::vector<double> value(var v) const {
         std::vector<double> out(size(v));
-        check(fdvjp_tape_value(handle_, v.id, out.data(), out.size()));
+        check(fdvjp_tape_value(live(), v.id, out.data(), out.size()));
         return out;
     }
     // Gradients of <seed, out> for every input; an empty seed requires a scalar out.
     void backward(var out, span<const double> seed = {}) {
-        finish(fdvjp_tape_backward(handle_, out.id, seed.empty() ? nullptr : seed.data(), seed.size()));
+        finish(fdvjp_tape_backward(live(), out.id, seed.empty() ? nullptr : seed.data(), seed.size()));
     }
     std::vector<double> grad(var input) const {
         std::vector<double> out(size(input));
-        check(fdvjp_tape_grad(handle_, input.id, out.data(), out.size()));
+        check(fdvjp_tape_grad(live(), input.id, out.data(), out.size()));
         return out;
     }
     void set_input(var input, span<const double> x) {
-        check(fdvjp_tape_set_input(handle_, input.id, x.data(), x.size()));
+        check(fdvjp_tape_set_input(live(), input.id, x.data(), x.size()));
     }
-    void forward() { finish(fdvjp_tape_forward(handle_)); }
+    void forward() { finish(fdvjp_tape_forward(live())); }
     // Empties the tape; every var issued so far becomes unknown.
     void clear() {
-        check(fdvjp_tape_clear(handle_));
+        check(fdvjp_tape_clear(live()));
         kept_.clear();
         progress_.clear();
     }
@@ -228,10 +231,10 @@ private:
         std::size_t count = 1;
         for (std::size_t d : shape) count = detail::checked_product("fdvjp::tape", count, d);
         detail::require_size("fdvjp::tape::input", "x", x.size(), count);
-        return record([&](fdvjp_var* out) { return entry(handle_, x.data(), shape.data(), shape.size(), out); });
+        return record([&](fdvjp_var* out) { return entry(live(), x.data(), shape.data(), shape.size(), out); });
     }
     var leaf_scalar(double value) {
-        return record([&](fdvjp_var* out) { return fdvjp_tape_constant_shaped(handle_, &value, nullptr, 0, out); });
+        return record([&](fdvjp_var* out) { return fdvjp_tape_constant_shaped(live(), &value, nullptr, 0, out); });
     }
 
     template <class Record>
@@ -252,6 +255,16 @@ private:
         slot_->rethrow_if_any();
         for (const auto& progress : progress_) progress->slot.rethrow_if_any();
         check(status);
+    }
+
+    // The handle, or a clear error on a tape that was moved from (its handle, records and
+    // callables went with the move; the C calls would only say "tape is NULL").
+    fdvjp_tape* live() const {
+        if (!handle_)
+            throw error(FDVJP_INVALID_ARGUMENT,
+                        "fdvjp::tape: this tape was moved from (its records went with it); use the tape "
+                        "it was moved to");
+        return handle_;
     }
 
     static std::vector<fdvjp_var> ids_of(std::initializer_list<var> vars) {

@@ -155,9 +155,56 @@ void test_tape_errors_carry_status() {
     }
 }
 
+// Every member of a moved-from tape throws fdvjp::error naming the move (it used to
+// dereference the moved slot and crash the process), and the tape moved to works on.
+void test_moved_from_tape_throws_everywhere() {
+    fdvjp::tape t;
+    const fdvjp::var x = t.input(std::vector<double>{1.0, 2.0});
+    fdvjp::tape kept(std::move(t));
+    const auto square = [](fdvjp::span<const double> in, fdvjp::span<double> out) { out[0] = in[0] * in[0]; };
+    const auto adjoint = [](fdvjp::span<const double>, fdvjp::span<const double>, fdvjp::span<const double>,
+                            fdvjp::span<double> g) { g[0] = 0; };
+    int refused = 0, calls = 0;
+    const auto expect_refused = [&](auto&& call) {
+        ++calls;
+        try {
+            call();
+        } catch (const fdvjp::error& e) {
+            refused += e.status() == FDVJP_INVALID_ARGUMENT && e.message().find("moved from") != std::string::npos;
+        }
+    };
+    // NOLINTBEGIN(bugprone-use-after-move): the moved-from state is what is tested
+    expect_refused([&] { (void)t.input(std::vector<double>{1.0}); });
+    expect_refused([&] { (void)t.constant(std::vector<double>{1.0}); });
+    expect_refused([&] { (void)t.scalar(2.0); });
+    expect_refused([&] { (void)t.call(square, {x}, 1); });
+    expect_refused([&] { (void)t.call_vjp(square, adjoint, {x}, 1); });
+    expect_refused([&] { (void)t.unary(FDVJP_OP_SIN, x); });
+    expect_refused([&] { (void)t.binary(FDVJP_OP_ADD, x, x); });
+    expect_refused([&] { (void)t.reduce(FDVJP_REDUCE_SUM, x); });
+    expect_refused([&] { (void)t.pow(x, 2.0); });
+    expect_refused([&] { (void)t.dot(x, x); });
+    expect_refused([&] { (void)t.slice(x, 0, 1); });
+    expect_refused([&] { (void)t.concat({x, x}); });
+    expect_refused([&] { (void)t.shape(x); });
+    expect_refused([&] { (void)t.size(x); });
+    expect_refused([&] { (void)t.value(x); });
+    expect_refused([&] { t.backward(x, std::vector<double>{1.0, 1.0}); });
+    expect_refused([&] { (void)t.grad(x); });
+    expect_refused([&] { t.set_input(x, std::vector<double>{3.0, 4.0}); });
+    expect_refused([&] { t.forward(); });
+    expect_refused([&] { t.clear(); });
+    // NOLINTEND(bugprone-use-after-move)
+    CHECK(refused == calls);
+    const fdvjp::var s = kept.reduce(FDVJP_REDUCE_SUM, kept.unary(FDVJP_OP_SIN, x));
+    kept.backward(s);
+    CHECK(std::fabs(kept.grad(x)[1] - std::cos(2.0)) < 1e-15);
+}
+
 }  // namespace
 
 void run_tape_tests() {
+    test_moved_from_tape_throws_everywhere();
     test_opaque_call_with_built_in_ops();
     test_least_squares_slope();
     test_adjoint_call_and_operators();
