@@ -1,7 +1,9 @@
 //! Batched and threaded evaluation: bit-for-bit the serial results, the same evaluation
 //! counts, batches no larger than asked, progress reports and cancellation.
 
-use fdvjp::fd::{self, BatchOutcome, FdError, Function, Options, Scheme, Sparsity, Threaded};
+use fdvjp::fd::{
+    self, BatchFailure, BatchOutcome, FdError, Function, Options, Scheme, Sparsity, Threaded,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -42,7 +44,11 @@ impl Function for Recorder {
     fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> BatchOutcome {
         self.batches.lock().unwrap().push(xs.len() / n);
         for (p, (x, y)) in xs.chunks_exact(n).zip(ys.chunks_exact_mut(m)).enumerate() {
-            self.eval(x, y).map_err(|c| (p, c))?;
+            self.eval(x, y).map_err(|code| BatchFailure {
+                point: p,
+                code,
+                evaluated: p + 1,
+            })?;
         }
         Ok(())
     }
@@ -198,6 +204,46 @@ fn a_failure_inside_a_batch_names_its_evaluation() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// After a failure the report counts every evaluation f was called for, whichever thread
+/// made it or however far a batch got (probe11 finding 5: 4 threads reported 1 where f
+/// ran 5 times): every failing position, batch sizes 1..1000, 1..4 threads, three drivers.
+#[test]
+fn a_failed_batch_reports_every_evaluation_made() {
+    let n = 5;
+    let x = point(n);
+    let mut checked = 0;
+    for fail_at in 1..=2 * n + 1 {
+        for (batch, threads) in [(1, 1), (3, 1), (1000, 1), (4, 2), (1000, 2), (1000, 4)] {
+            let mut opts = Options::new();
+            opts.set_batch(batch).unwrap();
+            for driver in 0..3 {
+                let f = Recorder {
+                    fail_at,
+                    ..Default::default()
+                };
+                let t = Threaded::new(&f, threads);
+                let failed = match driver {
+                    0 => fd::vjp(&t, &x, &[1.0; 6], &opts).is_err(),
+                    1 => fd::jacobian(&t, &x, n + 1, &opts).is_err(),
+                    _ => fd::jvp(&t, &x, n + 1, &[1.0; 5], &opts).is_err(),
+                };
+                let calls = f.calls.load(Ordering::SeqCst);
+                if !failed {
+                    continue; // the JVP makes 3 evaluations: later positions are never met
+                }
+                let report = fd::last_report();
+                assert!(!report.completed);
+                assert_eq!(
+                    report.evaluations, calls,
+                    "fail at {fail_at}, batch {batch}, {threads} threads, driver {driver}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
 }
 
 /// Records which threads evaluate f, which takes 0.2 ms (so that no thread takes every

@@ -118,11 +118,12 @@ impl<'f, F: Function + ?Sized> Evaluator<'f, F> {
             .zip(ys.chunks_mut(batch.saturating_mul(m)))
             .enumerate()
         {
-            if let Err((p, code)) = self.f.eval_many(xc, yc, n, m) {
-                let evaluation = self.count + p + 1;
-                let point = point(c * batch + p);
-                let fault = self.f.explain_failure(code);
-                return Err(FdError::callback(code, fault, evaluation, point));
+            if let Err(failed) = self.f.eval_many(xc, yc, n, m) {
+                let evaluation = self.count + failed.point + 1;
+                self.count += failed.evaluated;
+                let point = point(c * batch + failed.point);
+                let fault = self.f.explain_failure(failed.code);
+                return Err(FdError::callback(failed.code, fault, evaluation, point));
             }
             self.count += yc.len() / m;
             self.report()?;

@@ -1,8 +1,19 @@
 //! The black-box function the core differentiates.
 
-/// The outcome of [`Function::eval_many`] on a batch of points: `Err((p, code))` names
-/// the first point `p` that failed and the failure code.
-pub type BatchOutcome = Result<(), (usize, i32)>;
+/// The outcome of [`Function::eval_many`] on a batch of points.
+pub type BatchOutcome = Result<(), BatchFailure>;
+
+/// A batch that failed: the first point that failed, its code, and how many of the batch's
+/// points f was called on (the report counts them, whatever order threads took them in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchFailure {
+    /// The lowest failing point of the batch.
+    pub point: usize,
+    /// Its failure code.
+    pub code: i32,
+    /// Points evaluated (or handed to a batch function) before the batch returned.
+    pub evaluated: usize,
+}
 
 /// A function `y = f(x)` from `R^n` to `R^m`, evaluated into a caller-provided `y`.
 ///
@@ -14,14 +25,18 @@ pub trait Function {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32>;
 
     /// Evaluates `k` points at once: point `p` is `xs[p*n..(p+1)*n]`, its value goes to
-    /// `ys[p*m..(p+1)*m]`. `Err((p, code))` names the first point that failed.
+    /// `ys[p*m..(p+1)*m]`. An error names the first point that failed.
     ///
     /// The default evaluates one point after the other; a function that can run many
     /// points at once (threads, a GPU, MPI ranks, a cluster queue) overrides it. The
     /// drivers hand over up to [`crate::fd::Options::batch`] points per call.
     fn eval_many(&self, xs: &[f64], ys: &mut [f64], n: usize, m: usize) -> BatchOutcome {
         for (p, (x, y)) in xs.chunks_exact(n).zip(ys.chunks_exact_mut(m)).enumerate() {
-            self.eval(x, y).map_err(|code| (p, code))?;
+            self.eval(x, y).map_err(|code| BatchFailure {
+                point: p,
+                code,
+                evaluated: p + 1,
+            })?;
         }
         Ok(())
     }

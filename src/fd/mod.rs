@@ -58,7 +58,7 @@ pub use complex_step::{jacobian_complex_step, jvp_complex_step, vjp_complex_step
 pub use detect::detect_sparsity;
 pub use error::FdError;
 pub use estimate::{jacobian_estimate, jvp_estimate, vjp_estimate};
-pub use function::{BatchOutcome, Function};
+pub use function::{BatchFailure, BatchOutcome, Function};
 pub use jacobian::{jacobian, jacobian_at};
 pub use jvp::{jvp, jvp_at};
 pub use options::{Layout, NoiseMode, Options};

@@ -12,7 +12,8 @@
 //! one at a time, so a thread slowed by the machine's other work takes fewer of them
 //! instead of holding back the batch.
 
-use super::function::{BatchOutcome, Function};
+use super::function::{BatchFailure, BatchOutcome, Function};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Evaluates each batch of points on up to `threads` threads, the caller's among them (the
@@ -51,6 +52,7 @@ impl<F: Function + Sync + ?Sized> Function for Threaded<'_, F> {
         let work = Work {
             points: Mutex::new(ys.chunks_mut(m).enumerate()),
             first_failure: Mutex::new(None),
+            evaluated: AtomicUsize::new(0),
         };
         std::thread::scope(|scope| {
             // A thread the system refuses to start leaves its share to the others.
@@ -70,7 +72,14 @@ impl<F: Function + Sync + ?Sized> Function for Threaded<'_, F> {
             }
         });
         let first_failure = *lock(&work.first_failure);
-        first_failure.map_or(Ok(()), Err)
+        let evaluated = work.evaluated.load(Ordering::Relaxed);
+        first_failure.map_or(Ok(()), |(point, code)| {
+            Err(BatchFailure {
+                point,
+                code,
+                evaluated,
+            })
+        })
     }
 
     fn explain_failure(&self, code: i32) -> Option<String> {
@@ -88,6 +97,8 @@ struct Work<'y> {
     points: Mutex<std::iter::Enumerate<std::slice::ChunksMut<'y, f64>>>,
     /// The lowest failing point so far and its code.
     first_failure: Mutex<Option<(usize, i32)>>,
+    /// Points f was called on (the report's evaluations after a failure).
+    evaluated: AtomicUsize,
 }
 
 impl Work<'_> {
@@ -102,6 +113,7 @@ impl Work<'_> {
             if lock(&self.first_failure).is_some_and(|(q, _)| q < p) {
                 continue;
             }
+            self.evaluated.fetch_add(1, Ordering::Relaxed);
             if let Err(code) = f.eval(&xs[p * n..(p + 1) * n], y) {
                 let mut first = lock(&self.first_failure);
                 if first.is_none_or(|(q, _)| p < q) {

@@ -37,10 +37,12 @@ fn refused<T>(p: *const T, len: usize, name: &str, len_name: &str) -> Failure {
     Failure::invalid(format!("{len_name} = {len} is too large for {name}"))
 }
 
-/// The number of elements of an `rows × cols` array, or an error naming both.
-pub(crate) fn product(rows: usize, cols: usize, what: &str) -> Result<usize, Failure> {
-    rows.checked_mul(cols)
-        .ok_or_else(|| Failure::invalid(format!("{what}: m*n = {rows}*{cols} overflows size_t")))
+/// The number of elements of an `rows × cols` array, or an error naming both as the
+/// caller knows them (`sizes` is "m*n", or "2m*2n" for the real view of complex arrays).
+pub(crate) fn product(rows: usize, cols: usize, what: &str, sizes: &str) -> Result<usize, Failure> {
+    rows.checked_mul(cols).ok_or_else(|| {
+        Failure::invalid(format!("{what}: {sizes} = {rows}*{cols} overflows size_t"))
+    })
 }
 
 /// A caller's output array, validated before any work and written only by [`Output::write`]

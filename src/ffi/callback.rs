@@ -4,7 +4,7 @@
 use super::boundary::Failure;
 use super::contract::required;
 use super::guard_words::{call_guarded, Held, OverrunLog, Reset};
-use crate::fd::{BatchOutcome, Function, Threaded};
+use crate::fd::{BatchFailure, BatchOutcome, Function, Threaded};
 use std::ffi::c_void;
 
 /// The caller's function `y = f(x)`: reads `n` doubles at `x`, writes `m` doubles at `y`,
@@ -159,7 +159,7 @@ impl Function for CFunction {
             },
             Call::Batch(_) => self
                 .eval_many(x, y, x.len(), y.len())
-                .map_err(|(_, code)| code),
+                .map_err(|failed| failed.code),
         }
     }
 
@@ -180,7 +180,11 @@ impl Function for CFunction {
                     // words), both alive for the call.
                     unsafe { f(self.user, xs.as_ptr(), n, k, buf, m) }
                 })
-                .map_err(|code| (0, code))
+                .map_err(|code| BatchFailure {
+                    point: 0,
+                    code,
+                    evaluated: k,
+                })
             }
         }
     }

@@ -152,7 +152,7 @@ impl Plan {
             Op::Jacobian => Self {
                 x,
                 seed: None,
-                out: ("jac", product(m, n, "jac")?, mn_name),
+                out: ("jac", product(m, n, "jac", mn_name)?, mn_name),
             },
         })
     }

@@ -123,31 +123,34 @@ pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) 
             )));
         }
         let filled = size.min(std::mem::size_of::<fdvjp_report>());
-        let report = fdvjp_report {
-            size: filled,
-            completed: i32::from(r.completed),
-            noise_source: r.noise_source.to_c(),
-            evaluations: r.evaluations,
-            directions: r.directions,
-            refined_large: r.refined_large,
-            refined_rounding: r.refined_rounding,
-            refined_noise: r.refined_noise,
-            nonfinite_fallbacks: r.nonfinite_fallbacks,
-            bound_fallbacks: r.bound_fallbacks,
-            error_bound: r.error_bound,
-            noise_level: r.noise.iter().fold(0.0, |a: f64, &b| a.max(b)),
-            sparsity_check: r.sparsity_check,
-            sparsity_relearned: i32::from(r.sparsity_relearned),
-            unbounded_directions: r.unbounded,
-        };
+        // Built in zeroed storage field by field: a struct value's padding bytes (4 after
+        // `sparsity_relearned`) are uninitialised, and copying them would hand the caller
+        // stack bytes (valgrind flags a memcmp of two reports).
+        let mut storage = std::mem::MaybeUninit::<fdvjp_report>::zeroed();
+        let report = storage.as_mut_ptr();
+        // SAFETY: `report` points to zeroed storage of the right size and alignment, valid for
+        // every field (plain integers and floats); each assignment writes one field's bytes.
+        unsafe {
+            (*report).size = filled;
+            (*report).completed = i32::from(r.completed);
+            (*report).noise_source = r.noise_source.to_c();
+            (*report).evaluations = r.evaluations;
+            (*report).directions = r.directions;
+            (*report).refined_large = r.refined_large;
+            (*report).refined_rounding = r.refined_rounding;
+            (*report).refined_noise = r.refined_noise;
+            (*report).nonfinite_fallbacks = r.nonfinite_fallbacks;
+            (*report).bound_fallbacks = r.bound_fallbacks;
+            (*report).error_bound = r.error_bound;
+            (*report).noise_level = r.noise.iter().fold(0.0, |a: f64, &b| a.max(b));
+            (*report).sparsity_check = r.sparsity_check;
+            (*report).sparsity_relearned = i32::from(r.sparsity_relearned);
+            (*report).unbounded_directions = r.unbounded;
+        }
         // SAFETY: `out` is writable for `size >= filled` bytes (caller contract); the
         // source is a local value, so the two cannot overlap.
         unsafe {
-            std::ptr::copy_nonoverlapping(
-                (&report as *const fdvjp_report).cast::<u8>(),
-                out.cast::<u8>(),
-                filled,
-            );
+            std::ptr::copy_nonoverlapping(storage.as_ptr().cast::<u8>(), out.cast::<u8>(), filled);
         }
         Ok(())
     })

@@ -87,7 +87,12 @@ impl fmt::Display for TapeError {
         match self {
             TapeError::UnknownVar { id, reason } => {
                 let var = super::Var::from_raw(*id);
-                write!(f, "{var} (id {id}) is unknown to this tape: {reason}")
+                if super::var::issued(var.serial()) {
+                    write!(f, "{var} (id {id}) is unknown to this tape: {reason}")
+                } else {
+                    // Its low bits name no node of any tape: "var N" would mislead.
+                    write!(f, "id {id} is unknown to this tape: {reason}")
+                }
             }
             TapeError::LengthMismatch {
                 what,

@@ -126,6 +126,8 @@ impl Tape {
     fn unknown(&self, v: Var) -> TapeError {
         let reason = if v.raw() == 0 {
             "0 is never a variable".to_string()
+        } else if !super::var::issued(v.serial()) {
+            "no tape issued it (ids come from the tape's recording calls)".to_string()
         } else if v.serial() != self.serial {
             "it belongs to another tape, or was issued before the tape was cleared".to_string()
         } else {

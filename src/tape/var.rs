@@ -22,6 +22,12 @@ pub(crate) fn next_serial() -> u32 {
     }
 }
 
+/// Whether some tape of this process has drawn `serial` (an id with a later serial was
+/// never issued: made up, or memory read as an id).
+pub(crate) fn issued(serial: u32) -> bool {
+    serial != 0 && serial < NEXT_SERIAL.load(Ordering::Relaxed)
+}
+
 /// A variable on a [`crate::tape::Tape`]: a node's value, named by an opaque id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Var(u64);

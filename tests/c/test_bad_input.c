@@ -173,6 +173,12 @@ static void row_never_issued_var(void)
            "is unknown to this tape");
     EXPECT(fdvjp_tape_unary(t, FDVJP_OP_EXP, xv + 1, &out_v), FDVJP_UNKNOWN_VAR,
            "fdvjp_tape_unary:", "is unknown to this tape");
+    /* ids no tape of the process issued: said so, shown as the caller's id (probe11 7b:
+     * "var 0 (id 2^63) ... belongs to another tape") */
+    EXPECT(fdvjp_tape_value(t, (fdvjp_var)1 << 63, out_d, N), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_value: v = id 9223372036854775808 is unknown to this tape", "no tape issued it");
+    EXPECT(fdvjp_tape_unary(t, FDVJP_OP_EXP, UINT64_MAX, &out_v), FDVJP_UNKNOWN_VAR,
+           "fdvjp_tape_unary: a = id 18446744073709551615 is unknown", "no tape issued it");
     fdvjp_tape_free(t);
 }
 

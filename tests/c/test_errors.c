@@ -77,6 +77,17 @@ static probe probe_new(void)
     return p;
 }
 
+/* A complex function that must never be called (the call is refused first). */
+static int32_t never_complex_fn(void *user, const double *z, size_t n, double *w, size_t m)
+{
+    ((probe *)user)->calls++;
+    (void)z;
+    (void)n;
+    (void)w;
+    (void)m;
+    return 0;
+}
+
 /* R^3 -> R^2, a smooth map with the behaviours above. */
 static int32_t probe_fn(void *user, const double *x, size_t n, double *y, size_t m)
 {
@@ -338,6 +349,10 @@ static void test_bad_inputs(void)
                  FDVJP_INVALID_ARGUMENT, "fdvjp_jacobian:", "overflows");
     EXPECT_ERROR(fdvjp_vjp(NULL, probe_fn, &p, X, huge, M, V, out_grad), FDVJP_INVALID_ARGUMENT,
                  "fdvjp_vjp:", "too large for x");
+    /* complex Jacobian: the sizes named are those of its real view, 2m and 2n (probe11 7c:
+     * "m*n = 2m*2n") */
+    EXPECT_ERROR(fdvjp_complex_jacobian(NULL, never_complex_fn, &p, X, 2, (size_t)-1 / 4, out_jac),
+                 FDVJP_INVALID_ARGUMENT, "fdvjp_complex_jacobian: jac: 2m*2n = 9223372036854775806*4 overflows");
     EXPECT_ERROR(fdvjp_vjp(NULL, probe_fn, &p, misaligned, N, M, V, out_grad),
                  FDVJP_INVALID_ARGUMENT, "fdvjp_vjp:", "x = ", "not aligned");
     CHECK_INT(p.calls, 0);

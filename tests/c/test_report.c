@@ -207,6 +207,98 @@ static void noisy_function(void)
     fdvjp_config_free(cfg);
 }
 
+/* The report's padding (after sparsity_relearned) reaches the caller as zeros, never as
+ * the library's stack bytes: two reports of one call compare equal with memcmp (valgrind
+ * flagged the uninitialised padding before) and a 0xab-filled struct comes back with
+ * zero padding. */
+static void padding_is_zero(void)
+{
+    counter c = {0, 0};
+    const double x[2] = {0.3, -0.2}, v[1] = {1.0};
+    double g[2];
+    CHECK_STATUS(fdvjp_vjp(NULL, smooth, &c, x, 2, 1, v, g), FDVJP_OK);
+    fdvjp_report a, b;
+    memset(&a, 0xab, sizeof a);
+    memset(&b, 0x00, sizeof b);
+    CHECK_STATUS(fdvjp_last_report(&a, sizeof a), FDVJP_OK);
+    CHECK_STATUS(fdvjp_last_report(&b, sizeof b), FDVJP_OK);
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    const unsigned char *bytes = (const unsigned char *)&a;
+    size_t from = offsetof(fdvjp_report, sparsity_relearned) + sizeof a.sparsity_relearned;
+    int zero = 1;
+    for (size_t k = from; k < offsetof(fdvjp_report, unbounded_directions); k++)
+        zero &= bytes[k] == 0;
+    CHECK(zero);
+}
+
+typedef struct {
+    int calls; /* updated with __atomic builtins: threads call f at once */
+    int fail_at;
+} shared_counter;
+
+static int32_t smooth_shared(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    shared_counter *c = user;
+    int k = __atomic_add_fetch(&c->calls, 1, __ATOMIC_RELAXED);
+    if (k == c->fail_at)
+        return 7;
+    for (size_t i = 0; i < m; i++) {
+        y[i] = 0.0;
+        for (size_t j = 0; j < n; j++)
+            y[i] += sin((double)(i + 1) * x[j] + (double)j);
+    }
+    return 0;
+}
+
+/* Every point of the batch counts: a batch function fails as a whole after being handed them. */
+static int32_t smooth_batch(void *user, const double *xs, size_t n, size_t k, double *ys, size_t m)
+{
+    int32_t code = 0;
+    for (size_t p = 0; p < k; p++)
+        if (smooth_shared(user, xs + p * n, n, ys + p * m, m))
+            code = 7;
+    return code;
+}
+
+/* After a failure with threads or a batch function, the report counts every evaluation f
+ * was called for (probe11 finding 5: 4 threads reported 1 where f ran 5 times, a batch of
+ * 11 reported 1). */
+static void failed_threads_and_batches_count_every_evaluation(void)
+{
+    const double x[5] = {0.1, 0.2, 0.3, 0.4, 0.5}, v[1] = {1.0};
+    int cases = 0;
+    for (int fail_at = 1; fail_at <= 11; fail_at++) {
+        for (size_t threads = 1; threads <= 4; threads++) {
+            fdvjp_config *cfg = fdvjp_config_new();
+            CHECK_STATUS(fdvjp_config_set_threads(cfg, threads), FDVJP_OK);
+            shared_counter c = {0, fail_at};
+            double g[5] = {5, 5, 5, 5, 5};
+            CHECK_STATUS(fdvjp_vjp(cfg, smooth_shared, &c, x, 5, 1, v, g), FDVJP_CALLBACK_FAILED);
+            fdvjp_report r;
+            CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+            CHECK_INT(r.completed, 0);
+            CHECK_INT((long)r.evaluations, (long)__atomic_load_n(&c.calls, __ATOMIC_RELAXED));
+            CHECK(g[0] == 5.0 && g[4] == 5.0);
+            fdvjp_config_free(cfg);
+            cases++;
+        }
+        size_t batches[3] = {1, 3, SIZE_MAX};
+        for (int b = 0; b < 3; b++) {
+            fdvjp_config *cfg = fdvjp_config_new();
+            CHECK_STATUS(fdvjp_config_set_batch_size(cfg, batches[b]), FDVJP_OK);
+            shared_counter c = {0, fail_at};
+            double g[5] = {5, 5, 5, 5, 5};
+            CHECK_STATUS(fdvjp_vjp_batch(cfg, smooth_batch, &c, x, 5, 1, v, g), FDVJP_CALLBACK_FAILED);
+            fdvjp_report r;
+            CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+            CHECK_INT((long)r.evaluations, (long)__atomic_load_n(&c.calls, __ATOMIC_RELAXED));
+            fdvjp_config_free(cfg);
+            cases++;
+        }
+    }
+    CHECK_INT(cases, 77);
+}
+
 int main(void)
 {
     noisy_function();
@@ -214,5 +306,7 @@ int main(void)
     short_struct();
     failed_call();
     declared_noise();
+    padding_is_zero();
+    failed_threads_and_batches_count_every_evaluation();
     return check_summary("test_report");
 }
