@@ -1021,7 +1021,8 @@ typedef struct {
  *
  * `FDVJP_NULL_POINTER` when `out` is NULL; `FDVJP_INVALID_ARGUMENT` when `size` is less
  * than `sizeof(size_t)`. Before any computation on this thread the report is zero with
- * `completed = 0` and `error_bound` NaN.
+ * `completed = 0` and `error_bound` NaN. A success leaves the last error as it was, so
+ * that a failed computation's report and its message can be read in either order.
  *
  * Requires: `out` is NULL or writable for `size` bytes.
  */

@@ -3,8 +3,9 @@
 //! Everything here degrades gracefully when the thread's storage is gone (a call from a
 //! pthread-key destructor or an `atexit` handler, after the thread-local destructors ran):
 //! the record is then simply not kept, and `fdvjp_last_error` reports an empty message.
-//! Only the panic boundary ([`super::boundary::guard`]), `fdvjp_last_error` and the one
-//! failure of `fdvjp_last_report_noise` (a misaligned `out`) touch it.
+//! Only the panic boundary ([`super::boundary::guard`]), `fdvjp_last_error`, the one
+//! failure of `fdvjp_last_report_noise` (a misaligned `out`) and `fdvjp_last_report`
+//! (which puts the message back after its own success) touch it.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_char;
@@ -39,6 +40,12 @@ pub(crate) fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
 pub(crate) fn set(message: String) {
     let _ = MAY_HOLD.try_with(|m| m.set(true));
     with_record(|r| r.error = message);
+}
+
+/// A copy of this thread's last-error message (empty when there is none or the storage
+/// is gone).
+pub(crate) fn current() -> String {
+    with_record(|r| r.error.clone()).unwrap_or_default()
 }
 
 /// Empties this thread's last-error message (each fallible call starts and each success

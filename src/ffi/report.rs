@@ -104,15 +104,18 @@ pub struct fdvjp_report {
 ///
 /// `FDVJP_NULL_POINTER` when `out` is NULL; `FDVJP_INVALID_ARGUMENT` when `size` is less
 /// than `sizeof(size_t)`. Before any computation on this thread the report is zero with
-/// `completed = 0` and `error_bound` NaN.
+/// `completed = 0` and `error_bound` NaN. A success leaves the last error as it was, so
+/// that a failed computation's report and its message can be read in either order.
 ///
 /// # Safety
 /// `out` is NULL or writable for `size` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) -> fdvjp_status {
-    // Read before the guard, which does not touch the report (only the last error).
+    // Read before the guard, which does not touch the report (only the last error, put
+    // back after a success: it belongs to the computation this report describes).
     let r = last_report();
-    export!(|c| {
+    let message = super::last_error::current();
+    let status = export!(|c| {
         if out.is_null() {
             return Err(Failure::new(FDVJP_NULL_POINTER, "out is NULL"));
         }
@@ -153,7 +156,11 @@ pub unsafe extern "C" fn fdvjp_last_report(out: *mut fdvjp_report, size: usize) 
             std::ptr::copy_nonoverlapping(storage.as_ptr().cast::<u8>(), out.cast::<u8>(), filled);
         }
         Ok(())
-    })
+    });
+    if status == FDVJP_OK && !message.is_empty() {
+        set_last_error(message);
+    }
+    status
 }
 
 /// Copies the noise level of each output of f in the last computation on this thread

@@ -91,6 +91,8 @@ static void failed_call(void)
     CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
     CHECK_INT(r.completed, 0);
     CHECK_INT((long)r.evaluations, 3);
+    /* reading the report keeps the failure's message (probe11 7a: it emptied it) */
+    CHECK_ERROR_HAS("fdvjp_vjp: callback returned 7 at evaluation 3");
 }
 
 static void declared_noise(void)
