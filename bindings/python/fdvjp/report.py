@@ -19,6 +19,7 @@ NOISE_SOURCES = {0: "none", 1: "declared", 2: "estimated"}
 
 _lock = threading.Lock()
 _latest = None
+_local = threading.local()  # this thread's latest, for adapters that combine computations
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,8 +75,53 @@ def record():
     if not _library.has("fdvjp_last_report"):
         return
     report = _read()
+    _local.report = report
     with _lock:
         _latest = report
+
+
+def this_thread():
+    """The report of the latest computation this thread ran (None before any)."""
+    return getattr(_local, "report", None)
+
+
+def clear_thread():
+    """Forgets this thread's latest (so that a call which ran no computation shows None)."""
+    _local.report = None
+
+
+def publish(report):
+    """Makes `report` the latest (an adapter's report of a whole call: `combine`)."""
+    global _latest
+    if report is None:
+        return
+    _local.report = report
+    with _lock:
+        _latest = report
+
+
+def combine(reports):
+    """One report for several computations that make one call (a vmapped derivative's
+    batch elements): evaluations, directions, refinements, fall-backs and unbounded
+    directions summed; error bound and noise level the largest (the bound NaN when any is
+    NaN: one unbounded element leaves the call unbounded); completed when all did; the
+    per-output noise the elementwise largest (outputs of equal count; else concatenated)."""
+    reports = [r for r in reports if r is not None]
+    if len(reports) <= 1:
+        return reports[0] if reports else None
+    bounds = [r.error_bound for r in reports]
+    bound = float("nan") if any(np.isnan(b) for b in bounds) else max(bounds)
+    sources = [r.noise_source for r in reports]
+    source = next((s for s in ("estimated", "declared") if s in sources), sources[0])
+    shapes = {r.noise.shape for r in reports}
+    noise = np.max([r.noise for r in reports], axis=0) if len(shapes) == 1 else np.concatenate([r.noise for r in reports])
+    checks = [r.sparsity_check for r in reports if not np.isnan(r.sparsity_check)]
+    return Report(all(r.completed for r in reports), sum(r.evaluations for r in reports),
+                  sum(r.directions for r in reports), sum(r.refined_large for r in reports),
+                  sum(r.refined_rounding for r in reports), sum(r.refined_noise for r in reports),
+                  sum(r.nonfinite_fallbacks for r in reports), sum(r.bound_fallbacks for r in reports), bound,
+                  max(r.noise_level for r in reports), source, noise, max(checks) if checks else float("nan"),
+                  any(r.sparsity_relearned for r in reports), sum(r.unbounded_directions for r in reports))
 
 
 def last_report():
