@@ -596,9 +596,28 @@ def _transpose(prim, other):
             return [None] * len(fixed) + [ad.Zero(o.aval) if ad.is_undefined_primal(o) else None for o in lin]
         cts = [ad.instantiate_zeros(c) for c in cts]
         back = other.bind(*fixed, *cts, fn=fn, which=which)
-        return [None] * len(fixed) + list(back)
+        shapes = [o.aval.shape if ad.is_undefined_primal(o) else np.shape(o) for o in lin]
+        return [None] * len(fixed) + [_unbroadcast(b, s) for b, s in zip(back, shapes)]
 
     return rule
+
+
+def _unbroadcast(ct, shape):
+    """A cotangent summed down to its operand's shape. The batching rule gives unmapped
+    operands a leading axis of 1 that broadcasts against the batch, so a transposed
+    batched call returns the batch's cotangents for them; their sum is the cotangent of
+    the shared operand (`jacrev(jacfwd(F))`: a (3, 3) cotangent for a (1, 3) tangent
+    failed with "Expected cotangent type float64[1,3]", probe10 finding 2)."""
+    shape = tuple(shape)
+    if tuple(ct.shape) == shape:
+        return ct
+    extra = ct.ndim - len(shape)
+    if extra > 0:
+        ct = jnp.sum(ct, axis=tuple(range(extra)))
+    axes = tuple(i for i, (c, s) in enumerate(zip(ct.shape, shape)) if s == 1 and c != 1)
+    if axes:
+        ct = jnp.sum(ct, axis=axes, keepdims=True)
+    return ct
 
 
 ad.primitive_jvps[call_p] = _call_jvp
