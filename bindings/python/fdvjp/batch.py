@@ -12,6 +12,7 @@ import numpy as np
 from . import _library
 from .callback import as_values, reuse
 from .derivatives import as_input, pointer, reshape_jacobian, run
+from .policy import caller_dtype
 
 
 class ExecutorBatch:
@@ -79,6 +80,7 @@ class BatchTrampoline:
         Trampoline.reraise(self, failure)
 
 
+@caller_dtype("x", "v")
 def vjp_batch(f, x, v, config=None, **options):
     """`vjp` with a batch function f((k,) + x.shape) -> (k, m)."""
     x = as_input(x, where="fdvjp.vjp_batch")
@@ -89,6 +91,7 @@ def vjp_batch(f, x, v, config=None, **options):
     return grad.reshape(x.shape)
 
 
+@caller_dtype("x", "u")
 def jvp_batch(f, x, u, m, config=None, **options):
     """`jvp` with a batch function; m is f's number of outputs."""
     x = as_input(x, where="fdvjp.jvp_batch")
@@ -99,6 +102,7 @@ def jvp_batch(f, x, u, m, config=None, **options):
     return out
 
 
+@caller_dtype("x")
 def jacobian_batch(f, x, m, config=None, **options):
     """The (m, n) Jacobian with a batch function."""
     x = as_input(x, where="fdvjp.jacobian_batch")

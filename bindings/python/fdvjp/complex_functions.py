@@ -11,6 +11,7 @@ import numpy as np
 from . import _library
 from .callback import Trampoline
 from .derivatives import as_input, pointer, reshape_jacobian, run
+from .policy import caller_dtype
 
 
 def _trampoline(f, z, m, fx):
@@ -22,6 +23,7 @@ def _output_size(f, z):
     return int(np.size(f(z.copy())))
 
 
+@caller_dtype("z", "v", result="complex")
 def complex_vjp(f, z, v, config=None, fx=None, **options):
     """The complex cotangent pulled back to z (z's shape), in the convention above; `fx`
     (f's value at z, when known) saves an evaluation."""
@@ -33,6 +35,7 @@ def complex_vjp(f, z, v, config=None, fx=None, **options):
     return grad.reshape(z.shape)
 
 
+@caller_dtype("z", "u", result="complex")
 def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
     """A u + B conj(u) (m complex entries)."""
     z = as_input(z, np.complex128)
@@ -45,6 +48,7 @@ def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
     return out
 
 
+@caller_dtype("z")
 def complex_jacobian(f, z, m=None, config=None, **options):
     """The real (2m, 2n) Jacobian of the interleaved view: rows Re w_i, Im w_i; columns
     Re z_j, Im z_j (each 2×2 block is [[Re A, -Im A], [Im A, Re A]] for holomorphic f)."""

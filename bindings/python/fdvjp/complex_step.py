@@ -6,12 +6,14 @@ import numpy as np
 
 from . import _library
 from .derivatives import as_input, pointer, reshape_jacobian, run
+from .policy import caller_dtype
 
 
 def _output_size(f, x):
     return int(np.size(f(x.astype(np.complex128))))
 
 
+@caller_dtype("x", "v")
 def vjp_complex_step(f, x, v, config=None, **options):
     """v^T J(x) (x's shape) by complex step."""
     x = as_input(x, where="fdvjp.vjp_complex_step")
@@ -22,6 +24,7 @@ def vjp_complex_step(f, x, v, config=None, **options):
     return grad.reshape(x.shape)
 
 
+@caller_dtype("x", "u")
 def jvp_complex_step(f, x, u, m=None, config=None, **options):
     """J(x) u (m entries) by one complex evaluation; without `m`, f is evaluated once more."""
     x = as_input(x, where="fdvjp.jvp_complex_step")
@@ -33,6 +36,7 @@ def jvp_complex_step(f, x, u, m=None, config=None, **options):
     return out
 
 
+@caller_dtype("x")
 def jacobian_complex_step(f, x, m=None, config=None, **options):
     """The (m, n) Jacobian by complex step (n complex evaluations)."""
     x = as_input(x, where="fdvjp.jacobian_complex_step")

@@ -6,7 +6,7 @@ from . import _library
 from .callback import Trampoline
 from .config import COL_MAJOR, resolve
 from .errors import FdvjpError, check
-from .policy import real_input
+from .policy import caller_dtype, real_input
 from .report import record
 
 
@@ -81,6 +81,7 @@ def run(entry, f, x, m, config, options, *rest, complex=False, trampoline=None):
     return cfg
 
 
+@caller_dtype("x", "v")
 def vjp(f, x, v, config=None, executor=None, fx=None, **options):
     """grad = v^T J(x) for y = f(x): an array of x's shape.
 
@@ -100,6 +101,7 @@ def vjp(f, x, v, config=None, executor=None, fx=None, **options):
     return grad.reshape(x.shape)
 
 
+@caller_dtype("x", "u")
 def jvp(f, x, u, m=None, config=None, executor=None, fx=None, **options):
     """J(x) u for y = f(x): an array of f's output shape (flat if `m` is given).
 
@@ -130,6 +132,7 @@ def reshape_jacobian(jac, m, n, cfg):
     return jac.reshape((m, n))
 
 
+@caller_dtype("x")
 def jacobian(f, x, m=None, config=None, executor=None, fx=None, **options):
     """The (m, n) Jacobian J[i, j] = d f_i / d x_j, f's output and x flattened in C order.
 

@@ -5,8 +5,10 @@ import numpy as np
 
 from . import _library
 from .derivatives import as_input, output_shape, pointer, reshape_jacobian, run
+from .policy import caller_dtype
 
 
+@caller_dtype("x", "v")
 def vjp_estimate(f, x, v, config=None, **options):
     """(grad, err): v^T J(x) and an estimate of each entry's absolute error (x's shape)."""
     x = as_input(x, where="fdvjp.vjp_estimate")
@@ -17,6 +19,7 @@ def vjp_estimate(f, x, v, config=None, **options):
     return grad.reshape(x.shape), err.reshape(x.shape)
 
 
+@caller_dtype("x", "u")
 def jvp_estimate(f, x, u, m=None, config=None, **options):
     """(J(x) u, err), shaped as f's output (flat if `m` is given)."""
     x = as_input(x, where="fdvjp.jvp_estimate")
@@ -31,6 +34,7 @@ def jvp_estimate(f, x, u, m=None, config=None, **options):
     return out.reshape(shape), err.reshape(shape)
 
 
+@caller_dtype("x")
 def jacobian_estimate(f, x, m=None, config=None, **options):
     """(J, err): the (m, n) Jacobian and the estimate of each entry's absolute error."""
     x = as_input(x, where="fdvjp.jacobian_estimate")

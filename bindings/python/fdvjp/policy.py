@@ -10,6 +10,9 @@
 - Results are cast back to the caller's floating dtype (see `result_dtype`).
 """
 
+import functools
+import inspect
+
 import numpy as np
 
 
@@ -61,3 +64,50 @@ def result_dtype(dtypes, default=np.float64, complex_result=False):
     if complex_result and kind(out) != "complex":
         out = np.result_type(out, np.complex64) if out.itemsize >= 4 else np.dtype(np.complex64)
     return out
+
+
+def strong_dtype(a):
+    """The dtype an argument imposes: arrays and NumPy scalars (or anything with a dtype)
+    do; Python numbers and lists do not (NumPy 2's weak scalars: `vjp(f, x32, 1.0)` is a
+    float32 call)."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return None
+
+
+def _cast(value, dtype):
+    if isinstance(value, tuple):
+        return tuple(_cast(v, dtype) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype != dtype:
+        return value.astype(dtype)
+    return value
+
+
+def caller_dtype(*names, result="real"):
+    """Decorates an entry point computing in float64 / complex128 so that it returns the
+    caller's floating dtype (`result_dtype` of the arguments `names`; float64 when none has
+    a floating dtype): float32 in, float32 out; complex64 in, complex64 out. `result`:
+    "real" (a complex caller dtype gives its real counterpart, e.g. the real Jacobian of a
+    complex function) or "complex". Arrays already of that dtype are returned as they are
+    (float64 callers: bit for bit what the computation gave)."""
+
+    def wrap(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def entry(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            bound = signature.bind_partial(*args, **kwargs).arguments
+            dtypes = [d for d in (strong_dtype(bound.get(n)) for n in names) if d is not None]
+            dtype = result_dtype(dtypes, complex_result=result == "complex")
+            if result == "real" and kind(dtype) == "complex":
+                dtype = np.dtype(np.finfo(dtype).dtype)
+            return _cast(out, dtype)
+
+        return entry
+
+    return wrap

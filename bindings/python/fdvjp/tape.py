@@ -23,6 +23,7 @@ from .callback import Trampoline
 from .config import resolve
 from .derivatives import as_input, pointer
 from .errors import FdvjpError, check
+from .policy import strong_dtype, result_dtype
 from .report import record
 from .var import Var
 
@@ -143,8 +144,15 @@ class Tape:
     # ------------------------------------------------------------ leaves
 
     def input(self, x):
-        """A differentiable input with x's values and shape."""
-        return self._leaf("fdvjp_tape_input_shaped", x)
+        """A differentiable input with x's values and shape; its `grad` comes back in x's
+        floating dtype (float32 in, float32 gradient; the tape computes in float64)."""
+        var = self._leaf("fdvjp_tape_input_shaped", x)
+        dtype = strong_dtype(x)
+        if dtype is not None:
+            if not hasattr(self, "_grad_dtypes"):
+                self._grad_dtypes = {}
+            self._grad_dtypes[var.id] = result_dtype([dtype])
+        return var
 
     def constant(self, x):
         """A constant: takes part in ops, is not differentiated."""
@@ -280,7 +288,9 @@ class Tape:
         shape = self.shape(input)
         out = np.empty(int(np.prod(shape)))
         check(_library.function("fdvjp_tape_grad")(self.handle, input.id, pointer(out), out.size))
-        return out.reshape(shape)
+        dtype = getattr(self, "_grad_dtypes", {}).get(input.id)
+        out = out.reshape(shape)
+        return out if dtype is None or dtype == out.dtype else out.astype(dtype)
 
     def set_input(self, input, x):
         """New values for an input (its shape is kept); call `forward()` to replay."""
