@@ -21,6 +21,7 @@ import inspect
 
 import numpy as np
 
+from .config import validate_options
 from .policy import kind
 from .problem import Problem
 
@@ -43,6 +44,13 @@ def _check_argnums(fun, argnums):
             raise ValueError(f"fdvjp.autograd.vjp_numeric: argnum {a} is out of range for "
                              f"{getattr(raw, '__name__', raw)!r}, which takes {len(positional)} positional "
                              f"argument(s)")
+
+
+def _boxed(value):
+    """Whether autograd is tracing `value` (an outer derivative's box)."""
+    from autograd.tracer import isbox
+
+    return isbox(value)
 
 
 def _per_argnum(value, argnums, name):
@@ -83,6 +91,7 @@ def vjp_numeric(fun, argnum=0, config=None, executor=None, steps=None, typical=N
     single = isinstance(argnum, (int, np.integer)) and not isinstance(argnum, bool)
     argnums = (argnum,) if single else tuple(argnum)
     _check_argnums(fun, argnums)
+    validate_options(options, config, "fdvjp.autograd.vjp_numeric")
     per = {name: _per_argnum(value, argnums, name)
            for name, value in (("steps", steps), ("typical", typical), ("bounds", bounds))}
 
@@ -91,8 +100,19 @@ def vjp_numeric(fun, argnum=0, config=None, executor=None, steps=None, typical=N
     raw = fun.fun if getattr(fun, "_is_autograd_primitive", False) and callable(getattr(fun, "fun", None)) else fun
 
     def gradients(wanted, ans, args, kwargs, g):
+        if any(_boxed(a) for a in (g, ans, *args, *kwargs.values())):
+            raise NotImplementedError(
+                "fdvjp.autograd.vjp_numeric gives first derivatives only: autograd is differentiating "
+                "through it again (grad of grad, hessian, jacobian of grad). Use fdvjp.jax.numeric_vjp "
+                "for second derivatives (jax.hessian), or fdvjp.jacobian of a gradient you compute")
+
         def call(leaves):
             return [raw(*leaves, **kwargs)]
+
+        # Integer arguments autograd asks for are differentiated as floats, as autograd itself
+        # does (d/db sum(b sin 1) at b = [1, 2, 3] is 0.84 each; they got 0: probe10 finding 7).
+        args = [np.asarray(a, dtype=np.float64) if i in wanted and kind(np.asarray(a).dtype) == "int"
+                and np.asarray(a).dtype != np.bool_ else a for i, a in enumerate(args)]
 
         leaf_options = [None] * len(args)
         for a in wanted:

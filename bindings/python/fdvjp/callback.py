@@ -30,7 +30,13 @@ def doubles_at(address, count):
 def as_values(y, dtype):
     """f's value as a flat array of `dtype`; complex values where real ones are expected
     are an error, not a silently dropped imaginary part."""
+    if y is None:
+        raise TypeError("fdvjp: the function returned None (a missing `return`?); it must return "
+                        "its value: an array or a number")
     y = np.asarray(y)
+    if y.dtype == object:
+        raise TypeError(f"fdvjp: the function returned {type(y.flat[0]).__name__ if y.size else 'an empty'} "
+                        f"objects, not numbers")
     if y.dtype.kind == "c" and np.dtype(dtype).kind != "c":
         raise TypeError(
             "fdvjp: the function returned complex values to a real-only entry point (the "

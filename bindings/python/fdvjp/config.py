@@ -226,6 +226,19 @@ class Progress:
         Trampoline.reraise(self, failure)
 
 
+def validate_options(options, config, where):
+    """Rejects unknown option names and invalid values when a wrapper is built (a misspelt
+    `schem=` otherwise surfaced only at the first derivative, probe10 finding 11): a
+    throw-away `Config` checks them as the computation would."""
+    if config is not None and options:
+        raise TypeError(f"{where}: pass either config= or keyword options, not both")
+    if options:
+        try:
+            Config(**options).close()
+        except TypeError as e:
+            raise TypeError(f"{where}: {e}") from None
+
+
 def resolve(config, options):
     """(the Config to use or None, whether the caller must close it)."""
     if config is not None and options:

@@ -37,6 +37,7 @@ bfloat16, ...); integers pass through unchanged.
 
 import dataclasses
 import functools
+import threading
 import weakref
 
 import jax
@@ -45,6 +46,7 @@ import numpy as np
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching, mlir
 
+from .config import validate_options
 from .errors import NONFINITE_AT_X, NONFINITE_PERTURBED, FdvjpError
 from .policy import host_array, kind
 from .problem import Problem
@@ -219,6 +221,9 @@ class _UserFunction(HostFunction):
     def _outputs(self, y, batch=()):
         """f's value as the list of output leaves (float64 / complex128), checked against
         the declared or inferred result_shape (after the leading `batch` axes)."""
+        if y is None:
+            raise TypeError("fdvjp.jax: the function returned None (a missing `return`?); it must return "
+                            "its value: arrays or numbers")
         if self.single and isinstance(y, (np.ndarray, np.generic, float, int, complex)):
             outs, tree = [np.asarray(y)], self.out_tree
         else:
@@ -522,6 +527,35 @@ def _impl(prim):
     return impl
 
 
+_host_error_lock = threading.Lock()
+_host_error = None
+
+
+def host_error():
+    """The exception the latest failed host call raised (an `FdvjpError` with its `status`
+    and `status_name`, or the black box's own exception), None before any. Under `jax.jit`
+    JAX reports a host failure as its own `JaxRuntimeError`, whose message ends with the
+    original "FdvjpError: FDVJP_...: message" line but which keeps neither the type nor
+    the status (probe10 finding 11); this is the original object."""
+    with _host_error_lock:
+        return _host_error
+
+
+def _remembering(host):
+    """`host(*ops)` for a compiled host callback, remembering what it raises (`host_error`)."""
+
+    def call(*ops):
+        global _host_error
+        try:
+            return host(*ops)
+        except BaseException as e:
+            with _host_error_lock:
+                _host_error = e
+            raise
+
+    return call
+
+
 def _strong(fn):
     """The host function behind a primitive's `_Ref`, for a compiled computation to hold:
     the executable lives as long as JAX keeps it (as it keeps a jitted closure's
@@ -542,13 +576,14 @@ def _lowering(prim):
             batch = _batch_shape(operands, ins)
             specs = [jax.ShapeDtypeStruct(batch + a.shape, a.dtype) for a in outs]
             target = _strong(fn)
-            return jax.pure_callback(lambda *ops: _host(prim, target, which, ops), specs, *operands)
+            return jax.pure_callback(_remembering(lambda *ops: _host(prim, target, which, ops)), specs, *operands)
 
         return mlir.lower_fun(lower, multiple_results=True)
 
     def lower_direct(ctx, *operands, fn, which):
         target = _strong(fn)
-        results, _, _ = emit(ctx, lambda *ops: _host(prim, target, which, ops), None, list(operands), ctx.avals_in,
+        results, _, _ = emit(ctx, _remembering(lambda *ops: _host(prim, target, which, ops)), None, list(operands),
+                             ctx.avals_in,
                              ctx.avals_out, has_side_effect=False, returns_token=False)
         return results
 
@@ -734,6 +769,7 @@ def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, 
     if vectorized and executor is not None:
         raise ValueError("fdvjp.jax.numeric_vjp: vectorized=True evaluates the points in one call of fun; "
                          "it does not combine with executor=")
+    validate_options(options, config, "fdvjp.jax.numeric_vjp")
     cache = {}
     per_arg = {"steps": steps, "typical": typical, "bounds": bounds}
 
@@ -775,7 +811,11 @@ def _build(fun, args, in_tree, leaves, avals, result_shape, per_arg, options, co
         values = [np.ones(s, d) if v is None else np.asarray(v) for v, (s, d) in zip(values, avals)]
         values = [host_array(v)[None] if vectorized else host_array(v) for v in values]
         args_, kwargs_ = jax.tree_util.tree_unflatten(in_tree, values)
-        outs, out_tree = jax.tree_util.tree_flatten(fun(*args_, **kwargs_))
+        first = fun(*args_, **kwargs_)
+        if first is None:
+            raise TypeError("fdvjp.jax: the function returned None (a missing `return`?); it must return "
+                            "its value: arrays or numbers")
+        outs, out_tree = jax.tree_util.tree_flatten(first)
         if vectorized and any(np.shape(y)[:1] != (1,) for y in outs):
             raise ValueError(f"fdvjp.jax: vectorized=True but fun returned shapes {[np.shape(y) for y in outs]} "
                              f"for one point (a leading axis of 1 expected); declare result_shape per point")

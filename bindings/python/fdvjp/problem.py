@@ -130,6 +130,9 @@ class FlatFunction:
 
     def flat_out(self, outs):
         """f's outputs (a list, one per output leaf) as the flat vector fdvjp sees."""
+        if any(y is None for y in outs):
+            raise TypeError("fdvjp: the function returned None (a missing `return`?); it must return "
+                            "its value: an array or a number")
         if self._one_real_out:
             y = outs[0]
             if type(y) is np.float64:  # a scalar loss: passed on as is (the trampoline's fast path)
