@@ -119,12 +119,15 @@ impl Tableau {
             channels,
             Fold::Raise,
         );
-        // An estimate found unsupported (NaN: aliased, or a bound at x) stays so.
-        let unsupported: Vec<bool> = self.estimate.error.iter().map(|e| e.is_nan()).collect();
-        self.estimate = estimate;
-        for (e, nan) in self.estimate.error.iter_mut().zip(unsupported) {
-            if nan {
+        // An estimate found unsupported (NaN: aliased, or a bound at x) stays so, and one
+        // raised where the tableau did not see f move (`richardson_start::unseen`) stays
+        // raised (otherwise the noise folded in only raises it).
+        let before = std::mem::replace(&mut self.estimate, estimate);
+        for (e, old) in self.estimate.error.iter_mut().zip(before.error) {
+            if old.is_nan() {
                 *e = f64::NAN;
+            } else {
+                *e = e.max(old);
             }
         }
         self.shows_noise = shows_noise;
@@ -163,6 +166,21 @@ impl Tableau {
 }
 
 impl Tableau {
+    /// Per channel, whether every level's quotient is exactly 0: f did not move at any of
+    /// the tableau's points (see [`super::richardson_start::unseen`]).
+    pub(crate) fn blind(&self) -> Vec<bool> {
+        still(&self.levels)
+    }
+
+    /// [`Tableau::blind`] output by output, from the levels kept for a VJP with more than
+    /// one output (empty otherwise).
+    pub(crate) fn blind_outputs(&self) -> Vec<bool> {
+        if self.outputs.is_empty() {
+            return Vec::new();
+        }
+        still(&self.outputs)
+    }
+
     /// Per channel, the size of a variation of f (in f's own units, per unit of stencil
     /// weight) that the tableau's polynomial model leaves unexplained: its noise probe's
     /// sample of one first-level quotient's noise (see [`NoiseProbe`]) times the first
@@ -193,6 +211,14 @@ impl Tableau {
             .map(|s| PROBE_SAFETY * s * weight / self.first * probe.best[count - 1])
             .collect()
     }
+}
+
+/// Per channel, whether every level's quotient is exactly 0.
+fn still(levels: &[(Vec<f64>, Vec<f64>)]) -> Vec<bool> {
+    let channels = levels.first().map_or(0, |l| l.0.len());
+    (0..channels)
+        .map(|c| levels.iter().all(|l| l.0[c] == 0.0))
+        .collect()
 }
 
 /// The root sum of squares of a stencil's weights: a quotient at step 1 carries f's noise

@@ -22,6 +22,7 @@
 use super::function::Function;
 use super::probe::Probe;
 use super::richardson::{Channels, Estimate, Tableau};
+use super::richardson_start::unseen;
 
 /// The column's estimate from each output's own choice of tableau, when that contradicts
 /// the choice `best` made on the dot product (see the module documentation); `None` when
@@ -41,10 +42,20 @@ pub(crate) fn by_output<F: Function + ?Sized>(
     if tableaus.len() < 2 || tableaus[best].estimate.error.iter().any(|e| e.is_nan()) {
         return None;
     }
-    let both: Vec<(Estimate, Estimate)> = tableaus
+    let mut both: Vec<(Estimate, Estimate)> = tableaus
         .iter()
         .map(|t| t.per_output(p))
         .collect::<Option<_>>()?;
+    // An output a tableau did not see move is judged as the dot product is (`unseen`).
+    let blind: Vec<Vec<bool>> = tableaus.iter().map(Tableau::blind_outputs).collect();
+    unseen(
+        &mut both.iter_mut().map(|b| &mut b.0).collect::<Vec<_>>(),
+        &blind,
+    );
+    unseen(
+        &mut both.iter_mut().map(|b| &mut b.1).collect::<Vec<_>>(),
+        &blind,
+    );
     // Chosen as the dot product was, without a noise level learnt during the call;
     // reported with it.
     let per: Vec<&Estimate> = both.iter().map(|b| &b.0).collect();
