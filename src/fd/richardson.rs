@@ -99,6 +99,12 @@ pub(crate) struct Tableau {
     stencil: Placed,
     /// The step of its first level.
     first: f64,
+    /// Per output, the grid its values were seen on ([`on_grid`]), and whether the levels'
+    /// rounding scales hold it already.
+    grid: Vec<f64>,
+    gridded: bool,
+    /// How its estimate used the noise level known when it was computed.
+    fold: Fold,
 }
 
 impl Tableau {
@@ -388,18 +394,13 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         result = Some((levels, outputs, *stencil, first, t, grid));
         Ok(None)
     })?;
-    let (mut levels, mut outputs, stencil, first, start, grid) =
+    let (levels, outputs, stencil, first, start, grid) =
         result.expect("with_fallback succeeded, so an attempt finished");
     // A level learnt during the call is folded in after the choice between tableaus
     // ([`Tableau::rescore`]).
     let fold = if learnt(p) { Fold::Later } else { Fold::Known };
-    let (mut estimate, shows_noise) = score(p, &levels, &stencil, first, channels, fold);
-    if shows_noise {
-        on_grid(&mut levels, &grid, &stencil, first, channels);
-        on_grid(&mut outputs, &grid, &stencil, first, Channels::All);
-        estimate = score(p, &levels, &stencil, first, channels, fold).0;
-    }
-    Ok(Tableau {
+    let (estimate, shows_noise) = score(p, &levels, &stencil, first, channels, fold);
+    let mut tableau = Tableau {
         estimate,
         central: attempts == 1 && fits(opts, x, dir, t0, &candidates[0]),
         start,
@@ -408,7 +409,40 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         outputs,
         stencil,
         first,
-    })
+        grid,
+        gridded: false,
+        fold,
+    };
+    if shows_noise {
+        tableau.to_grid(p, channels);
+    }
+    Ok(tableau)
+}
+
+impl Tableau {
+    /// Folds the grid f's values were seen on into the levels' rounding scales
+    /// ([`on_grid`]) and scores the tableau again (its value unchanged, its estimate only
+    /// raised); once.
+    pub(crate) fn to_grid<F: Function + ?Sized>(
+        &mut self,
+        p: &Probe<'_, '_, F>,
+        channels: Channels<'_>,
+    ) {
+        if self.gridded {
+            return;
+        }
+        self.gridded = true;
+        let (stencil, first) = (self.stencil, self.first);
+        on_grid(&mut self.levels, &self.grid, &stencil, first, channels);
+        on_grid(
+            &mut self.outputs,
+            &self.grid,
+            &stencil,
+            first,
+            Channels::All,
+        );
+        self.estimate = score(p, &self.levels, &stencil, first, channels, self.fold).0;
+    }
 }
 
 /// Along a vector u, the points `x + o t u` are rounded element by element, so a quotient
@@ -446,10 +480,12 @@ fn displacement_rounding(x: &[f64], u: &[f64], t: f64, stencil: &Placed) -> f64 
 /// gives less. Why: f computed with cancellation (a sum of terms far larger than itself)
 /// rounds on its terms' scale; `atan(x_i) + (atan(x_{i-1}) + atan(x_{i+1})) / 2` at 1e11
 /// with mixed signs (|f| about 1e-11, its values on a grid of 1e-16) had an estimate of
-/// 6.5e-34 on an error of 6.2e-27. Only for a tableau whose noise probe saw variation
-/// above rounding: exactly computed values (a polynomial at a dyadic point) lie on a
-/// coarse grid too, with no rounding at all, and their tableau shows no such variation.
-/// For values rounded as the model says, `Q <= ulp(f) <= eps |f|`, and nothing changes.
+/// 6.5e-34 on an error of 6.2e-27.
+/// Only for a tableau whose noise probe saw variation above rounding, or among several
+/// tableaus of a direction whose moved elements of x have more than 26 significant bits
+/// (`richardson_start.rs`): exactly computed values (a polynomial at a dyadic point such
+/// as 1 or 1000) lie on a coarse grid too, with no rounding at all. For values rounded as
+/// the model says, `Q <= ulp(f) <= eps |f|`, and little changes.
 fn on_grid(
     levels: &mut [(Vec<f64>, Vec<f64>)],
     grid: &[f64],

@@ -46,6 +46,7 @@ use super::function::Function;
 use super::noise::NOISE_POINTS;
 use super::options::Options;
 use super::probe::Probe;
+use super::quantum::lowest_bit;
 use super::richardson::{one_tableau, Channels, Estimate, Tableau, LEVELS};
 use super::richardson_alias::descend;
 use super::scheme::Scheme;
@@ -127,6 +128,11 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
     if tableaus.is_empty() {
         return Err(failure.expect("the first tableau failed"));
     }
+    if tableaus.len() > 1 && unround(p.x, dir) {
+        // Competing tableaus are judged by their estimates: each must see f's rounding as
+        // its values show it (`richardson.rs`, `on_grid`).
+        tableaus.iter_mut().for_each(|t| t.to_grid(p, channels));
+    }
     descend(p, dir, channels, &mut tableaus)?;
     if unresolved {
         // No tableau from the elements' own scale can back a tableau that saw variation
@@ -207,6 +213,24 @@ fn far_below(x: &[f64], dir: Direction<'_>, t0: f64) -> bool {
         Direction::Group(..) => false,
     }
 }
+
+/// Whether every element of x that `dir` moves has more than [`ROUND_BITS`] significant
+/// bits: then the points `x + o t` have as many, products of them round, and a grid
+/// coarser than `eps |f|` in f's values is rounding on a larger scale than |f|
+/// (cancellation). At a round point (1, 0.5, 1000, 0) a polynomial may be computed
+/// exactly on a coarse grid of its own, and no rounding is to be read from it.
+fn unround(x: &[f64], dir: Direction<'_>) -> bool {
+    let long = |v: f64| v != 0.0 && v.abs() >= lowest_bit(v) * 2f64.powi(ROUND_BITS);
+    match dir {
+        Direction::Axis(j) => long(x[j]),
+        Direction::Vector(u) | Direction::Group(u, _) => {
+            x.iter().zip(u).all(|(&xj, &uj)| uj == 0.0 || long(xj))
+        }
+    }
+}
+
+/// See [`unround`]: a product of two such numbers is exact.
+const ROUND_BITS: i32 = 26;
 
 /// Whether any element of `dir` is far above its typical magnitude.
 fn large_x(opts: &Options, x: &[f64], dir: Direction<'_>) -> bool {
