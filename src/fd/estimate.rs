@@ -2,7 +2,8 @@
 //!
 //! Evaluations: 1 (f(x)) + 12 per direction (6 central differences), i.e. 1 + 12n for the
 //! VJP and the Jacobian and 13 for the JVP, when f is well scaled at x; 12 more for a
-//! direction where f may vary on another scale (`|x_j| > 8 typ_j`, or a first tableau that
+//! direction where f may vary on another scale (`|x_j| > 8 typ_j`, `0 < |x_j| < typ_j /
+//! 256` (the first tableau's steps all above `|x_j|`), or a first tableau that
 //! fell back, whose estimate exceeds 1e-9 of its value or whose noise probe saw f vary
 //! below its steps, with `|x_j| < typ_j / 2`, unless
 //! f's known noise accounts for that estimate, see `richardson_start.rs`), a

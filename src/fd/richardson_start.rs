@@ -10,7 +10,8 @@
 //!
 //! 1. The tableau from the default start.
 //! 2. A tableau from the elements' own scale, when `|x_j| > 8 typ_j` (a priori: f may
-//!    vary on the scale `typ_j`, start `typ_j / 8`), or when the first tableau is not to
+//!    vary on the scale `typ_j`, start `typ_j / 8`), when the first tableau's smallest
+//!    step exceeds `|x_j| > 0` (a priori, [`far_below`]), or when the first tableau is not to
 //!    be trusted (its central stencil did not fit or met a non-finite value, its
 //!    estimate exceeds [`POOR`] times the value, or its noise probe saw f vary below its
 //!    steps: `sin(x / 1e-9)` at 8.5e-11 from a start of 1/8 converged by aliasing to
