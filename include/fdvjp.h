@@ -722,6 +722,7 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * combined in a Neville tableau in `t^2`; on well-scaled smooth functions the relative
  * error is about 1e-13. Where f may vary on another scale, tableaus from other starts
  * compete: `typ_j / 8` when `|x_j| > 8 typ_j` (sin at 1e4: error 1e-11); `|x_j| / 8`
+ * when `|x_j| < typ_j / 256` (the first tableau's smallest step exceeds `|x_j|`), or
  * when `|x_j| < typ_j / 2` and the first tableau fell back or its estimate exceeds 1e-9 of
  * its value (log, sqrt, 1/x near 0); and near a domain edge (a NaN or infinity), 1/8 of
  * the largest step below the edge at which the central stencil is finite (arcsin at 0.95).
@@ -733,8 +734,10 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * tableaus 64 times smaller, at most 4 times (12 evaluations each), until one resolves
  * f; if none does, `err[j]` is NaN and the report counts the column unbounded. `err[j]` is twice the difference of the last two
  * extrapolants plus twice the larger of the worst-case rounding error carried through the
- * tableau (f accurate to about one unit in the last place) and a noise term: probed from
- * the tableau, or from the config's declared noise (`fdvjp_config_set_noise`) or its
+ * tableau (f accurate to about one unit in the last place, or to one step of the grid its
+ * values show where that is coarser: f computed with cancellation; an output that one
+ * tableau never saw move counts as off by twice what another measured) and a noise
+ * term: probed from the tableau, or from the config's declared noise (`fdvjp_config_set_noise`) or its
  * estimate (`FDVJP_NOISE_ESTIMATE`), three standard deviations carried through the
  * tableau, which then also stops at fewer levels where that is more accurate. With
  * nothing declared (`FDVJP_NOISE_AUTO`), a column whose probe shows noise far above
