@@ -414,7 +414,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         fold,
     };
     if shows_noise {
-        tableau.to_grid(p, channels);
+        tableau.fold_grid(p, channels);
     }
     Ok(tableau)
 }
@@ -423,7 +423,7 @@ impl Tableau {
     /// Folds the grid f's values were seen on into the levels' rounding scales
     /// ([`on_grid`]) and scores the tableau again (its value unchanged, its estimate only
     /// raised); once.
-    pub(crate) fn to_grid<F: Function + ?Sized>(
+    pub(crate) fn fold_grid<F: Function + ?Sized>(
         &mut self,
         p: &Probe<'_, '_, F>,
         channels: Channels<'_>,

@@ -132,7 +132,7 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
     if tableaus.len() > 1 && unround(p.x, dir) {
         // Competing tableaus are judged by their estimates: each must see f's rounding as
         // its values show it (`richardson.rs`, `on_grid`).
-        tableaus.iter_mut().for_each(|t| t.to_grid(p, channels));
+        tableaus.iter_mut().for_each(|t| t.fold_grid(p, channels));
     }
     descend(p, dir, channels, &mut tableaus)?;
     if unresolved {
@@ -380,9 +380,9 @@ fn disputed(small: &Estimate, blind: &[bool], large: &Tableau) -> bool {
 /// A channel that did not move at any point of a tableau (every quotient exactly 0) while
 /// another tableau of the same direction measured a derivative D on it: f's outputs there
 /// do not resolve the change `D t` of that tableau's steps, whatever its rounding model
-/// (`eps |f|`) says. A function computed with cancellation (`atan(x_i) + (atan(x_{i-1})
-/// + atan(x_{i+1})) / 2` at 1e9 with mixed signs: |f| about 1e-9, its rounding that of
-/// terms of 1.57) is accurate to far less than an ulp of |f|, and the own-scale tableau
+/// (`eps |f|`) says. A function computed with cancellation (tridiagonal atan, `atan(x_i)`
+/// plus half its neighbours', at 1e9 with mixed signs: |f| about 1e-9, its rounding that
+/// of terms of 1.57) is accurate to far less than an ulp of |f|, and the own-scale tableau
 /// returned 0 for 2.75e-19 with an estimate of 1.9e-23, which contradicted the default
 /// tableau's right value and won as the smaller start (probe8 finding 10: 132 of 4000
 /// entries uncovered, up to 3.1e5 times). So such a channel's estimate is raised to
@@ -391,8 +391,8 @@ fn disputed(small: &Estimate, blind: &[bool], large: &Tableau) -> bool {
 /// the direction reads 0 in every tableau and is left as it is.
 pub(crate) fn unseen(estimates: &mut [&mut Estimate], blind: &[Vec<bool>]) {
     for k in 0..estimates.len() {
-        for c in 0..blind[k].len() {
-            if !blind[k][c] || estimates[k].error[c].is_nan() {
+        for (c, &still) in blind[k].iter().enumerate() {
+            if !still || estimates[k].error[c].is_nan() {
                 continue;
             }
             let seen = (0..estimates.len())
@@ -411,4 +411,47 @@ const UNSEEN: f64 = 2.0;
 
 fn total(e: &Estimate) -> f64 {
     e.error.iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_never_seen_moving_takes_the_size_another_tableau_measured() {
+        let mut a = Estimate {
+            value: vec![0.0, 0.0],
+            error: vec![1e-23, 0.0],
+        };
+        let mut b = Estimate {
+            value: vec![2.75e-19, 0.0],
+            error: vec![1e-23, 0.0],
+        };
+        // Output 1 reads 0 in both (independent of the direction): left as it is.
+        let blind = vec![vec![true, true], vec![false, true]];
+        unseen(&mut [&mut a, &mut b], &blind);
+        assert_eq!(a.error, vec![5.5e-19, 0.0]);
+        assert_eq!(b.error, vec![1e-23, 0.0]);
+    }
+
+    #[test]
+    fn round_points_are_told_from_long_mantissas() {
+        for x in [1.0, 0.5, 1000.0, 0.0, -3.0] {
+            assert!(!unround(&[x], Direction::Axis(0)), "{x}");
+        }
+        for x in [0.1, -1e9 / 3.0, 1.3932500382165203e-09] {
+            assert!(unround(&[x], Direction::Axis(0)), "{x}");
+        }
+        let u = [1.0, 0.0];
+        assert!(unround(&[0.1, 1.0], Direction::Vector(&u)));
+        assert!(!unround(&[0.1, 1.0], Direction::Vector(&[1.0, 1.0])));
+    }
+
+    #[test]
+    fn a_default_tableau_entirely_above_x_is_suspect() {
+        // Smallest step of a tableau from 1/8: 1/256.
+        assert!(far_below(&[1e-3], Direction::Axis(0), 0.125));
+        assert!(!far_below(&[0.01], Direction::Axis(0), 0.125));
+        assert!(!far_below(&[0.0], Direction::Axis(0), 0.125));
+    }
 }
