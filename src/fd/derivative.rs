@@ -297,7 +297,11 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
         (Ok((a, noise, bound_a)), Ok(bound_b)) => {
             let mut bound = bound_a;
             for (i, b) in out.iter_mut().enumerate() {
-                if (*b - a[i]).abs() > noise[i] {
+                // A's rounding scale overflows where its step is tiny (log at x below
+                // 5.6e-301: `|f| / e` above DBL_MAX): nothing then says B agrees, and B
+                // (the one-sided difference at the plain step, 1.7e8 for 4.5e307) is not
+                // kept on an infinite tolerance.
+                if !noise[i].is_finite() || (*b - a[i]).abs() > noise[i] {
                     *b = a[i];
                 } else {
                     bound[i] = bound_b[i].min((*b - a[i]).abs() + bound[i]);

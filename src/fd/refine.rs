@@ -13,7 +13,10 @@
 //!   point has a tiny D2); a posteriori when `|D2| > 30 r^2 M` (f varies on a scale `ρ =
 //!   sqrt(|D2| / (r^2 M))` times shorter than assumed) and `|x_j| < typ_j / 100`. Refined
 //!   at x_j's own scale: steps `e = min(r |x_j|, t / ρ)` (`r typ_j` when `|x_j|` is far
-//!   above typ_j) and `e / 2` (4 evaluations).
+//!   above typ_j) and `e / 2` (4 evaluations). A declared `typ_j > 1` with `1e3 < |x_j| <=
+//!   1e3 typ_j` that such a D2 refutes: refined as the default typ 1 would refine it a
+//!   priori (from `r`), since the step rests on the caller's typ_j alone
+//!   ([`above_default`]).
 //! - **noise or curvature** (`|D2| > 30 r^2 M` elsewhere): f is noisy or varies on a
 //!   shorter scale; the three points cannot tell which. Under `NoiseMode::Auto` the noise
 //!   is estimated once per call (`noise.rs`, 12 evaluations) when at least two directions,
@@ -259,7 +262,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
                 Some(w) => (0..out.len()).map(|i| b(i) * w[i].abs()).sum::<f64>(),
                 None => (0..out.len()).fold(0.0f64, |a, i| a.max(b(i))),
             };
-            scale_entry(dir, total)
+            scale_entry(dir, total + refuted_floor(p, &s, t))
         }
     };
     p.bound(entry);
@@ -623,7 +626,10 @@ pub(crate) fn need_at(
             Some((ax, typ))
                 if step_scale <= 1.0
                     && ax != 0.0
-                    && (t > ax || ax > FAR_ABOVE * typ || ax < typ / SMALL_X) =>
+                    && (t > ax
+                        || ax > FAR_ABOVE * typ
+                        || ax < typ / SMALL_X
+                        || above_default(ax, typ)) =>
             {
                 Need::Columns
             }
@@ -639,10 +645,10 @@ pub(crate) fn need_at(
 ///
 /// - with a noise step (`step_scale > 1`), [`classify`] returns `None` at once;
 /// - otherwise [`need`] said `Sums`, so `x_j = 0` or none of `t > |x_j|`, `|x_j| > 1e3
-///   typ_j`, `|x_j| < typ_j / 100` holds. The axis's [`Reach`] then has `far_below` and
-///   `small` false (they need `0 < |x_j| < typ_j / 1e3`, resp. `/ 100`) and `a_priori`
-///   false (it needs `t > |x_j| != 0` or `|x_j| > 1e3 typ_j`), so [`judge`] returns
-///   neither `Rounding`, `Large`, nor `Own`: only `NoiseLike` (when `|D2| > 30 r^2 M`)
+///   typ_j`, `|x_j| < typ_j / 100`, [`above_default`] holds. The axis's [`Reach`] then
+///   has `far_below` and `small` false (they need `0 < |x_j| < typ_j / 1e3`, resp. `/
+///   100`), `a_priori` false (it needs `t > |x_j| != 0` or `|x_j| > 1e3 typ_j`) and
+///   `above_default` false, so [`judge`] returns neither `Rounding`, `Large`, nor `Own`: only `NoiseLike` (when `|D2| > 30 r^2 M`)
 ///   or `None`, which [`after_plain`] treats alike (neither is refined; both count for
 ///   the noise trigger).
 ///
@@ -661,8 +667,36 @@ pub(crate) fn after_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, t: f64,
     }
     // plain_bound weighted by |v| (entry_bound), from the sums; an axis's entry is its
     // direction's.
-    let bound = s.trunc + truncation_floor(s.d1, relative_step(p)) + s.round + s.noise / t;
-    p.bound(bound);
+    let r = relative_step(p);
+    let bound = s.trunc + truncation_floor(s.d1, r) + s.round + s.noise / t;
+    p.bound(bound + refuted_floor(p, s, t));
+}
+
+/// The floor of [`truncation_floor`] at f's own scale where the second difference refutes
+/// the step rule's (a direction kept at its plain value): with the weighted sums `|D1|`
+/// and `|D2|`, f's own scale `|f' / f''| ≈ t^2 |D1| / |D2|` more than [`LARGE`] times
+/// below the rule's `t / r` (`|D2| > 30 r t |D1|`), f''' is taken as `16 |f'| / s^2` for
+/// that s, i.e. `16 D2^2 / (6 t^2 |D1|)`, capped at `|D2| / (2 t)` as the truncation
+/// term is. The truncation term reads f''' as `3 f''^2 / f'`, which an oscillation
+/// between its extrema exceeds (`f''' = -f'`: sin at 801.6 with typ 1, `tan x = -0.53`:
+/// 1.5e-6 off with a bound of 1.28e-6, probe9 §2.6). 0 at a noise step (its own model),
+/// or where the scales agree.
+pub(crate) fn refuted_floor<F: Function + ?Sized>(p: &Probe<'_, '_, F>, s: &Sums, t: f64) -> f64 {
+    if p.step_scale > 1.0 {
+        return 0.0;
+    }
+    refuted_floor_of(s.d1, s.d2, t, relative_step(p))
+}
+
+/// [`refuted_floor`] from the sums `d1`, `d2` at step `t` with relative step `r`.
+#[inline]
+pub(crate) fn refuted_floor_of(d1: f64, d2: f64, t: f64, r: f64) -> f64 {
+    let (d1, d2) = (d1.abs(), d2.abs());
+    if d2 > LARGE * r * t * d1 {
+        (CURVATURE_FLOOR * d2 * d2 / (6.0 * t * t * d1)).min(d2 / (2.0 * t))
+    } else {
+        0.0
+    }
 }
 
 fn classify<F: Function + ?Sized>(
@@ -732,6 +766,12 @@ struct Reach {
     /// `min_j r s_j / u_j` with s_j the element's own scale: `|x_j|` below typ_j, typ_j
     /// far above it, else `max(|x_j|, typ_j)` (along an axis, `r |x_j|` or `r typ_j`).
     target: f64,
+    /// Some element has `|x_j| > 1e3` but not `|x_j| > 1e3 typ_j` (a declared typ_j above
+    /// 1): refined as without typ_j where D2 shows f varying on a shorter scale
+    /// ([`judge`]).
+    above_default: bool,
+    /// [`Reach::target`] with every typ_j above 1 taken as 1 (the default's).
+    default_target: f64,
 }
 
 /// The [`Reach`] of a step `t` along the elements `(j, |u_j|)` (`u_j != 0`).
@@ -746,6 +786,8 @@ fn reach<F: Function + ?Sized>(
         small: false,
         a_priori: false,
         target: f64::INFINITY,
+        above_default: false,
+        default_target: f64::INFINITY,
     };
     for (j, uj) in moved {
         let (ax, typ) = (p.x[j].abs(), p.opts.typical().map_or(1.0, |t| t[j]));
@@ -753,16 +795,43 @@ fn reach<F: Function + ?Sized>(
         a.far_below |= nonzero && ax < typ / FAR_BELOW;
         a.small |= nonzero && ax < typ / SMALL_X;
         a.a_priori |= (nonzero && t * uj > ax) || ax > FAR_ABOVE * typ;
-        let own = if nonzero && ax < typ {
-            ax
-        } else if ax > FAR_ABOVE * typ {
-            typ
-        } else {
-            ax.max(typ)
-        };
-        a.target = a.target.min(r * own / uj);
+        a.above_default |= above_default(ax, typ);
+        a.target = a.target.min(r * own_scale_of(ax, typ) / uj);
+        a.default_target = a
+            .default_target
+            .min(r * own_scale_of(ax, typ.min(1.0)) / uj);
     }
     a
+}
+
+/// The scale an element's refinement resolves ([`Reach::target`]): `|x_j|` below typ_j,
+/// typ_j far above it, else `max(|x_j|, typ_j)`.
+fn own_scale_of(ax: f64, typ: f64) -> f64 {
+    if ax != 0.0 && ax < typ {
+        ax
+    } else if ax > FAR_ABOVE * typ {
+        typ
+    } else {
+        ax.max(typ)
+    }
+}
+
+/// `|x_j| > 1e3`, far above the default typical magnitude 1, but not far above a declared
+/// typ_j: the step rule's `r |x_j|` then rests on the caller's typ_j alone (typ_j = |x_j|
+/// makes sin at 1e7 a step of 74, where three points alias: [`judge`]).
+fn above_default(ax: f64, typ: f64) -> bool {
+    ax > FAR_ABOVE && ax <= FAR_ABOVE * typ
+}
+
+/// The typical magnitude a refinement of element j resolves: typ_j, or the default's 1
+/// where [`above_default`] (the refinement was asked for because f varies on a scale far
+/// below the declared typ_j).
+pub(crate) fn resolved_typical(ax: f64, typ: f64) -> f64 {
+    if above_default(ax, typ) {
+        1.0
+    } else {
+        typ
+    }
 }
 
 /// The suspicion of the module doc from a direction's sums and, for directions whose
@@ -789,6 +858,12 @@ fn judge<F: Function + ?Sized>(
             // Refined whatever D2 says: D2 does not predict the plain value's truncation
             // (a step beyond x_j straddles f's own scale; aliasing far above typ_j).
             return Some(Suspect::Large(a.target, false));
+        }
+        if large && a.above_default {
+            // A declared typ_j far above the scale D2 shows: refined as the default would
+            // have been, a priori (at 1e3..1e12, typ_j = |x_j|, sin kept its plain value at
+            // 6 of 6 decades from 1e7 with bounds up to 1e9 times too small).
+            return Some(Suspect::Large(a.default_target, false));
         }
     }
     if large {

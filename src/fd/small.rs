@@ -205,7 +205,11 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
         trigger.f_scale = trigger.f_scale.max(s.f_scale);
         trigger.max_change = trigger.max_change.max(s.m);
         trigger.note(s.d2, r);
-        let bound = s.trunc + refine::truncation_floor(s.d1, r) + s.round + s.noise / t;
+        let bound = s.trunc
+            + refine::truncation_floor(s.d1, r)
+            + s.round
+            + s.noise / t
+            + refine::refuted_floor_of(s.d1, s.d2, t, r);
         let mark = bounded;
         if !bound.is_nan() {
             bounded += 1;

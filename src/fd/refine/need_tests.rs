@@ -132,6 +132,7 @@ fn after_sums_leaves_the_probe_as_classify_and_the_plain_bound_did() {
         assert!(need(&a, Direction::Axis(j), t) == Need::Sums);
         classify(&mut a, Direction::Axis(j), t, &s);
         let bound = s.trunc + truncation_floor(s.d1, relative_step(&a)) + s.round + s.noise / t;
+        let bound = bound + refuted_floor(&a, &s, t);
         a.bound(scale_entry(Direction::Axis(j), bound));
         after_sums(&mut b, t, &s);
         let bits = |p: &Probe<'_, '_, _>| {

@@ -147,12 +147,15 @@ fn shrink_floored<F: Function + ?Sized>(
     // varies on far above typ_j), not the scheme's r: its step moves elements by up to
     // `6e-3 typ_j`, and with r the model read f''' from a second difference that vanishes
     // at an inflection point (central JVP of sin sums at 1e9..1e10 along u = (0.3, -0.7):
-    // errors up to 5e3 times the bound).
+    // errors up to 5e3 times the bound). A declared typ_j above 1 that D2 refuted is
+    // taken as the default's 1 ([`super::resolved_typical`]).
     let typical = p.opts.typical();
     let r = w
         .iter()
         .enumerate()
-        .map(|(j, wj)| s * wj.abs() / typical.map_or(1.0, |t| t[j]))
+        .map(|(j, wj)| {
+            s * wj.abs() / super::resolved_typical(p.x[j].abs(), typical.map_or(1.0, |t| t[j]))
+        })
         .fold(super::relative_step(p), f64::max);
     let jw_round: Vec<f64> = (0..m)
         .map(|i| {
