@@ -323,3 +323,10 @@ fn jvp_bounds_at_the_noise_step_cover_the_error() {
     println!("JVP at the noise step, 210 calls per mode: uncovered (declared, estimate) {uncovered:?}, worst error / bound {worst:?}");
     assert_eq!(uncovered, [0, 0]);
 }
+
+#[test]
+#[ignore]
+fn scratch_small_elements() {
+    let t = tally_all(1663, -7.0);
+    println!("worse {} uncovered {}", t.worse, t.uncovered);
+}

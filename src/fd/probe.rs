@@ -34,6 +34,10 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// The direction being refined was called suspect by its second difference alone (not
     /// a priori): the plain value's truncation is then what that difference predicts.
     pub curved: bool,
+    /// The direction being refined was called suspect a priori (its step straddles x_j,
+    /// or x_j lies far above typ_j): a refined value that only its levels' noise puts far
+    /// from the plain one is checked between them (`refine.rs`, `shrink_levels`).
+    pub a_priori: bool,
     /// The (weighted) second differences `|D2|` of the directions of the first pass judged
     /// not suspect or noise-like (see `refine.rs`) that may still count for the noise
     /// trigger, weighed at the end of the pass against [`Probe::max_change`]: only those
@@ -111,6 +115,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             noise_tried: false,
             noise_mid_pass: false,
             curved: false,
+            a_priori: false,
             // Taken at the first entry, with room for one per axis direction, from the
             // thread's spare vectors: a small call allocates nothing
             // (tests/c/native_small_calls.c), and one that keeps no entry takes nothing.

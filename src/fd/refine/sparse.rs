@@ -107,8 +107,9 @@ pub(super) fn refine<F: Function + ?Sized>(
             // The curvature test of a refined value (`refine.rs`, `doubtful`) holds only
             // where every column of the bin was refined for its second difference alone.
             p.curved = sub.iter().all(|j| !a_priori.contains(j));
+            p.a_priori = !p.curved;
             let b = shrink(p, dir, t, c, &central(), &mut scratch);
-            p.curved = false;
+            (p.curved, p.a_priori) = (false, false);
             let b = b?;
             for &j in &sub {
                 for &i in sparsity.rows_of(j) {
