@@ -180,7 +180,10 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
     let suspect = classify(p, dir, t, &s);
     if let (Direction::Group(u, cols), true) = (dir, p.step_scale <= 1.0) {
         // Judged column by column: the group as a whole only counts for noise.
-        if let Some(bound) = sparse::refine(p, u, cols, t, out)? {
+        if let Some((bound, quiet)) = sparse::refine(p, u, cols, t, out)? {
+            if let Some(d2) = quiet {
+                note_second_difference(p, d2);
+            }
             p.bound(entry_bound(p, dir, &bound));
             return Ok(());
         }
@@ -1232,17 +1235,19 @@ fn doubtful<F: Function + ?Sized>(
     Ok(())
 }
 
-/// Why a refined value L of an a priori refinement (the plain step straddles x_j, or x_j
-/// lies far above typ_j) whose levels disagree by more than their rounding allowance
-/// (`64 eps ρ / t_L`, [`ROUNDING_SAFETY`]) is checked at the middle step `M =
-/// sqrt(t_L t)` (2 evaluations) and kept only where M sides with it, `|M - L| <= |M -
-/// P|`; else P stays with the bound `|P - L| + E_L`.
+/// Settles the refined values `(i, |P - L|, E_L)` of an a priori refinement (the plain
+/// step straddles x_j, or x_j lies far above typ_j) whose levels disagree by more than
+/// their rounding allowance (`64 eps ρ`, [`ROUNDING_SAFETY`]) by the quotient M at the
+/// middle step `sqrt(t_L t)` (2 evaluations, shared with [`shrink_from`]'s check): L
+/// stays where M sides with it, `|M - L| <= |M - P|`; else P does, with the bound `|P -
+/// L| + E_L`.
 ///
 /// There the plain second difference predicts nothing (that is why the direction was
 /// refined), so the noise test of [`doubtful`] has no reference, and the noise estimate
 /// reads f's variation on a scale below the plain step (`sin(x / 1.66e-12)` at 4e-13) as
 /// noise. The middle step tells them apart: f varying on x_j's own scale `s` has `M ≈ L`
-/// (`t_M / s = sqrt(r t / |x_j|)`, below 0.02 for x_j down to 1e-7 · t) and P far off;
+/// (M's truncation is `(t_M / s)^2 = r t / |x_j|` relative: 4e-4 at x_j = 1e-7, t = 6e-6)
+/// and P far off;
 /// noise ε puts L off by `ε / t_L` (L wins a close call when its levels' two samples of
 /// that noise happen to agree), M by `ε / t_M`, `sqrt(t / t_L)` (400 or more) times
 /// less, and P by less still. Levels within their rounding allowance are the exact
@@ -1250,7 +1255,21 @@ fn doubtful<F: Function + ?Sized>(
 /// paid. Hash noise of 1e-12..1e-6 on sines with elements at 1e-7..1e-2, diagonal and
 /// tridiagonal Jacobians: 8 of 2,240 calls came out up to 5.7e6 times worse than the
 /// plain step before (`tests/noisy_never_worse.rs`).
-const STRADDLED: () = ();
+fn side_with_middle(
+    straddled: &[(usize, f64, f64)],
+    middle: &Level,
+    (plain, plain_b): (&Level, &[f64]),
+    refined: &Level,
+    out: &mut [f64],
+    bounds: &mut [f64],
+) {
+    for &(i, apart, e2) in straddled {
+        if (middle.d[i] - plain.d[i]).abs() < (middle.d[i] - refined.d[i]).abs() {
+            out[i] = plain.d[i];
+            bounds[i] = plain_b[i].max(apart + e2);
+        }
+    }
+}
 
 /// How many times `eps * |f|` the rounding error of a central difference may be when the
 /// plain value and a refined one are weighed: f computed as a sum of terms larger than itself (a
@@ -1510,7 +1529,7 @@ fn shrink_levels<F: Function + ?Sized>(
     let mut doubted = Vec::new();
     let curved = p.curved && central_levels;
     // Refined values of an a priori refinement whose levels disagree by more than their
-    // rounding: `(i, |P - L|, E_L)`, checked between the steps ([`STRADDLED`]).
+    // rounding: `(i, |P - L|, E_L)`, checked between the steps ([`side_with_middle`]).
     let mut straddled = Vec::new();
     let a_priori = p.a_priori && central_levels;
     let mut bounds: Vec<f64> = (0..out.len())
@@ -1561,13 +1580,14 @@ fn shrink_levels<F: Function + ?Sized>(
     let Ok(middle) = own_scale::level(p, dir, t, (target * t).sqrt(), stencil)? else {
         return Ok(bounds);
     };
-    for (i, apart, e2) in straddled {
-        // M sides with P: the refined value was the levels' noise ([`STRADDLED`]).
-        if (middle.d[i] - plain.d[i]).abs() < (middle.d[i] - l2.d[i]).abs() {
-            out[i] = plain.d[i];
-            bounds[i] = plain_b[i].max(apart + e2);
-        }
-    }
+    side_with_middle(
+        &straddled,
+        &middle,
+        (&plain, &plain_b),
+        l2,
+        out,
+        &mut bounds,
+    );
     for i in unconfirmed {
         let grid = match middle.grid[i] {
             q if q > 0.0 => q / middle.t,
