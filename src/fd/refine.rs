@@ -180,10 +180,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
     let suspect = classify(p, dir, t, &s);
     if let (Direction::Group(u, cols), true) = (dir, p.step_scale <= 1.0) {
         // Judged column by column: the group as a whole only counts for noise.
-        if let Some((bound, quiet)) = sparse::refine(p, u, cols, t, out)? {
-            if let Some(d2) = quiet {
-                note_second_difference(p, d2);
-            }
+        if let Some(bound) = sparse::refine(p, u, cols, t, out)? {
             p.bound(entry_bound(p, dir, &bound));
             return Ok(());
         }
@@ -1235,8 +1232,27 @@ fn doubtful<F: Function + ?Sized>(
     Ok(())
 }
 
-/// Settles the refined values `(i, |P - L|, E_L)` of an a priori refinement (the plain
-/// step straddles x_j, or x_j lies far above typ_j) whose levels disagree by more than
+/// The middle step of [`side_with_middle`] is at most the refined scale `target / r` over
+/// this, where f varying on that scale leaves M within about `1 / (6 MIDDLE_WITHIN^2)` of
+/// L, relative. Beyond (a straddled x_j below `MIDDLE_WITHIN^2 r^2 typ_j`, 3.6e-9 typ_j
+/// central), M may alias: no check.
+const MIDDLE_WITHIN: f64 = 10.0;
+
+/// Whether the direction moves an element far above its typical magnitude (`|x_j| > 1e3
+/// typ_j`): refined a priori for aliasing, where the middle step of [`side_with_middle`]
+/// lies beyond f's scale typ_j from about 3e8 typ_j on and saw noise in aliasing (sin
+/// and cos at 1e10..1e12 came out of a JVP with the plain value, 1.0 off).
+fn moves_far_above<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>) -> bool {
+    let far = |j: usize| p.x[j].abs() > FAR_ABOVE * p.opts.typical().map_or(1.0, |t| t[j]);
+    match dir {
+        Direction::Axis(j) => far(j),
+        Direction::Vector(u) => u.iter().enumerate().any(|(j, &uj)| uj != 0.0 && far(j)),
+        Direction::Group(_, cols) => cols.iter().any(|&j| far(j)),
+    }
+}
+
+/// Settles the refined values `(i, |P - L|, E_L)` of an a priori refinement whose plain
+/// step straddles x_j (not far above typ_j: [`moves_far_above`]) whose levels disagree by more than
 /// their rounding allowance (`64 eps ρ`, [`ROUNDING_SAFETY`]) by the quotient M at the
 /// middle step `sqrt(t_L t)` (2 evaluations, shared with [`shrink_from`]'s check): L
 /// stays where M sides with it, `|M - L| <= |M - P|`; else P does, with the bound `|P -
@@ -1531,7 +1547,10 @@ fn shrink_levels<F: Function + ?Sized>(
     // Refined values of an a priori refinement whose levels disagree by more than their
     // rounding: `(i, |P - L|, E_L)`, checked between the steps ([`side_with_middle`]).
     let mut straddled = Vec::new();
-    let a_priori = p.a_priori && central_levels;
+    let a_priori = p.a_priori
+        && central_levels
+        && (target * t).sqrt() * MIDDLE_WITHIN * relative_step(p) <= target
+        && !moves_far_above(p, dir);
     let mut bounds: Vec<f64> = (0..out.len())
         .map(|i| {
             let noise = noise_of(p, i);

@@ -45,25 +45,19 @@ pub(crate) fn bins(sorted: &[(f64, usize)]) -> Vec<(f64, Vec<usize>)> {
 /// After the plain central stencil of the group `cols` (column j moved by `t u_j`, result
 /// in `out`, its rounding scales and second differences in the workspace): refines the
 /// suspect columns' outputs. `None` (nothing done) when no column is suspect; else the
-/// per-output bounds and, when some column was not refined down or grown, the weighted
-/// second difference of those columns, for the noise trigger and the unseen noise of the
-/// bound (`noise.rs`, `widen_bound`): their values are plain, and carry the noise their
-/// second differences show (a diagonal pattern's one group with a column checked at its
-/// own scale counted none: at hash noise of 1e-10, n = 8, 1.6e-5 off with a bound of
-/// 5.4e-6).
+/// per-output bounds.
 pub(super) fn refine<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     u: &[f64],
     cols: &[usize],
     t: f64,
     out: &mut [f64],
-) -> Result<Option<(Vec<f64>, Option<f64>)>, FdError> {
+) -> Result<Option<Vec<f64>>, FdError> {
     let Some(sparsity) = p.opts.sparsity() else {
         return Ok(None);
     };
     let (mut large, mut rounding, mut own) = (Vec::new(), Vec::new(), Vec::new());
     let mut a_priori = Vec::new();
-    let mut quiet = None;
     for &j in cols {
         let rows = sparsity.rows_of(j);
         let s = sums(p, t, out, Some(rows));
@@ -74,16 +68,11 @@ pub(super) fn refine<F: Function + ?Sized>(
                 if !curved {
                     a_priori.push(j);
                 }
-                continue;
             }
             Some(Suspect::Own(target)) => own.push((target, j)),
-            Some(Suspect::Rounding) => {
-                rounding.push(j);
-                continue;
-            }
+            Some(Suspect::Rounding) => rounding.push(j),
             Some(Suspect::NoiseLike) | None => {}
         }
-        quiet = Some(quiet.unwrap_or(0.0) + s.d2);
     }
     if large.is_empty() && rounding.is_empty() && own.is_empty() {
         return Ok(None);
@@ -158,7 +147,7 @@ pub(super) fn refine<F: Function + ?Sized>(
             }
         }
     }
-    Ok(Some((bound, quiet)))
+    Ok(Some(bound))
 }
 
 /// Sets up a refinement of the sub-group `sub`: the plain stencil's values, rounding scales
