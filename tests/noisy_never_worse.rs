@@ -179,49 +179,6 @@ fn straddling_refinements_never_walk_into_the_noise() {
     );
 }
 
-/// One-sided refinements at an element's own scale (`1e-5 <= |x_j| <= 1e-3`, refined
-/// for the second difference the third point shows) never walk into the noise: hash noise
-/// of 1e-12..1e-6 on a sum of n = 8 sines, forward and backward VJPs, 40 random points per
-/// level and scheme, each call within [`WORSE`] times the plain step's error. The refined
-/// levels at `r |x_j|` carry noise `|x_j|` times larger than the plain step's; where
-/// their two samples happened to agree the refined value won (`refine.rs`,
-/// `explained_by_curvature`).
-#[test]
-fn one_sided_refinements_never_walk_into_the_noise() {
-    let mut rng = Rng::new(1699);
-    let (n, mut worse, mut refined, mut calls) = (8, 0, 0, 0);
-    let mut ratio = 0.0f64;
-    for scheme in [Scheme::Forward, Scheme::Backward] {
-        let mut opts = Options::new();
-        opts.set_scheme(scheme);
-        for eps in [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6] {
-            let g = |x: &[f64], y: &mut [f64]| {
-                y[0] = noisy::hash_noisy(x, eps);
-                Ok(())
-            };
-            for _ in 0..40 {
-                let mut x: Vec<f64> = rng.uniforms(n).into_iter().map(|u| 2.0 * u - 1.0).collect();
-                let j = (rng.uniform() * n as f64) as usize;
-                let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
-                x[j] = sign * 10f64.powf(-5.0 + 2.0 * rng.uniform());
-                let grad = noisy::gradient(noisy::smooth_sum, &x);
-                let e = |o: &Options| noisy::max_error(&fd::vjp(&g, &x, &[1.0], o).unwrap(), &grad);
-                let e_plain = e(&plain(&opts));
-                let err = e(&opts);
-                refined += usize::from(last_report().refined_large > 0);
-                calls += 1;
-                if err > WORSE * e_plain.max(1e-15) {
-                    worse += 1;
-                    ratio = ratio.max(err / e_plain);
-                }
-            }
-        }
-    }
-    println!("one-sided, {calls} calls, refined {refined}: worse than {WORSE} x plain {worse} (up to {ratio:.1e})");
-    assert!(refined >= calls / 2, "refined {refined}");
-    assert_eq!(worse, 0);
-}
-
 /// Every call of `entry` kinds and schemes at points whose small elements lie at
 /// `10^lo..1e-2` (seed `seed`), tallied and printed.
 fn tally_all(seed: u64, lo: f64) -> Tally {
