@@ -9,6 +9,8 @@ Tolerances, relative to the largest exact entry: 1e-7 where the result is a firs
 derivative (or a value), 1e-4 for a second derivative (a finite difference of a finite
 difference; README: about 1e-6 for well-scaled functions)."""
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -77,7 +79,9 @@ CASES = [(i, o) for i in inners() for o in ("grad", "jacfwd", "jacrev", "jvp", "
 def test_composition_matches_the_analytic_function(inner, outer):
     transform, order, shape = inners()[inner]
     F = numeric_vjp(host)
-    rng = np.random.default_rng(hash((inner, outer)) % 2**32)
+    # crc32, not hash(): str hashes change with each process (PYTHONHASHSEED), and the
+    # points must be the same on every run.
+    rng = np.random.default_rng(zlib.crc32(f"{inner}/{outer}".encode()))
     for _ in range(4):
         x = jnp.asarray(rng.uniform(0.3, 2.0, size=shape) * rng.choice([-1, 1], size=shape))
         table = outers(shape, int(rng.integers(1 << 20)))
