@@ -133,6 +133,14 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
         };
         return after_nonfinite(p, dir, t0, bad, out);
     }
+    // A column group whose shared stencil leaves the bounds (its columns' own stencils
+    // met a NaN, `group.rs`): each column alone, where its bound is an edge (module doc
+    // of `group_edge::by_columns`); the columns count their own fall-backs.
+    if let Direction::Group(u, cols) = dir {
+        if edge_scan::applies(p) {
+            return group_edge::by_columns(p, u, cols, t0, out);
+        }
+    }
     p.report.bound_fallbacks += 1;
     // A bound at 0 with x_j far below its typical magnitude (the domain [0, inf) of log,
     // sqrt): the edge of the domain is as near as with a NaN, and f may vary on x_j's own
@@ -226,7 +234,9 @@ pub(crate) fn after_nonfinite<F: Function + ?Sized>(
             if group_edge::near(opts, x, u, cols, t0) {
                 return group_edge::split(p, u, cols, t0, candidates, out);
             }
-            if cols.iter().any(|&j| refine::column_suspect(p, u, j, t0)) {
+            // Each column alone: the edge within the plain step (as an axis's edge scan
+            // below), or a column suspect a priori.
+            if edge_scan::applies(p) || cols.iter().any(|&j| refine::column_suspect(p, u, j, t0)) {
                 return group_edge::by_columns(p, u, cols, t0, out);
             }
         }

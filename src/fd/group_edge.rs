@@ -79,13 +79,17 @@ pub(crate) fn split<F: Function + ?Sized>(
     Ok(())
 }
 
-/// A column group whose stencil met a NaN or infinity while some column is suspect a
-/// priori ([`crate::fd::refine::column_suspect`]: `|x_j| > 1e3 typ_j`, where f may vary on
-/// a scale far below the group's step): each column along its own axis, at its own
-/// nominal step `t0 u_j` ([`fixed_step`]: the plain stencil, its fall-back and the
-/// refinement of the axis), its rows taken into `out` in the group's units (`u_j` times
-/// the column). The group's shared fall-back would keep a one-sided value at the plain
-/// step, aliased (sin at 1e8: 0.0135 for -0.363, probe6 finding 8b).
+/// A column group whose stencil met a NaN or infinity (or left the bounds after its
+/// columns' own stencils met one, [`super::group`]), not split at 0 ([`split`]): each
+/// column along its own axis, at its own nominal step `t0 u_j` ([`fixed_step`]: the plain
+/// stencil, its fall-back, the edge scan or bound edge and the refinement of the axis),
+/// its rows taken into `out` in the group's units (`u_j` times the column). Why: the
+/// group's shared fall-back keeps a one-sided value at the plain step with that stencil's
+/// own bound, blind to a column's edge within the step or to f varying far below it:
+/// asin near 1 with a declared pattern, 743 for -836,967, bound 336 (probe9 e14); log
+/// tridiagonal at 1e-12 in boxes, -1.3e8 for -1.9e12, bound 2.2e8 (probe9 2.2); sin at
+/// 1e8 (`|x_j| > 1e3 typ_j`), 0.0135 for -0.363 (probe6 8b). Costs the columns' dense
+/// evaluations, only in a group that met a non-finite value.
 pub(crate) fn by_columns<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     u: &[f64],
