@@ -104,7 +104,12 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
 /// (`side` +-1): the workspace holds f(x + side t) - f(x), and the sign is the difference
 /// of the first- and second-order quotients, `|f''| t / 2`. Central (`side` 0): it holds
 /// the second difference D2, and the sign is `|D2| / (2 t)`, the same `|f''| t / 2`.
-fn curved<F: Function + ?Sized>(p: &Probe<'_, '_, F>, side: f64, t: f64, out: &[f64]) -> bool {
+pub(crate) fn curved<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    side: f64,
+    t: f64,
+    out: &[f64],
+) -> bool {
     let r = refine::relative_step(p);
     let (mut sign, mut scale) = (0.0, 0.0);
     for (i, &d1) in out.iter().enumerate() {

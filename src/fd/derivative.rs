@@ -278,21 +278,19 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<(), FdError> {
     let (opts, x) = (p.opts, p.x);
+    let own = match own_scale_answer(p, dir, e, candidates, out) {
+        Ok(None) => return Ok(()),
+        Ok(Some(bound)) => {
+            let noise: Vec<f64> =
+                p.ws.magnitude
+                    .iter()
+                    .map(|m| AGREEMENT * f64::EPSILON * m)
+                    .collect();
+            Ok((out.to_vec(), noise, bound))
+        }
+        Err(err) => Err(err),
+    };
     let mut used = None;
-    let own = with_fallback(opts, x, dir, e, candidates, |stencil, t| {
-        used = Some((*stencil, t));
-        apply(p, dir, t, stencil, out)
-    });
-    let own = own.map(|()| {
-        let noise: Vec<f64> =
-            p.ws.magnitude
-                .iter()
-                .map(|m| AGREEMENT * f64::EPSILON * m)
-                .collect();
-        let (stencil, t) = used.expect("a successful fall-back applied a stencil");
-        let bound = refine::fallback_bounds(p, &stencil, t, out);
-        (out.to_vec(), noise, bound)
-    });
     let one_sided = with_fallback(opts, x, dir, t0, &candidates[1..], |stencil, t| {
         used = Some((*stencil, t));
         apply(p, dir, t, stencil, out)
@@ -328,6 +326,37 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
     };
     refine::bound_direction(p, dir, &bound);
     Ok(())
+}
+
+/// A of [`near_edge`] into `out` with its per-output bounds: the module policy from
+/// `x_j`'s own scale `e`. Where the scheme's central stencil fits there but meets a NaN,
+/// the edge lies within `r |x_j|` too, and the one-sided stencil at `e` straddles the
+/// scale on which f varies while its own points cannot tell (sqrt(1 - x0^2 - x1^2) at
+/// `1 - |x| = 1.7e-9`, `x1 = 0.0998`: -611.6 for -1712.1, bound 251, probe8 finding 18):
+/// the edge scan from `e` ([`edge_scan::scanned`]). `None` when that refined the
+/// direction a priori and recorded its bound.
+fn own_scale_answer<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    e: f64,
+    candidates: &[Placed],
+    out: &mut [f64],
+) -> Result<Option<Vec<f64>>, FdError> {
+    let (opts, x) = (p.opts, p.x);
+    let t = dir.step(x, e);
+    if edge_scan::applies(p) && t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
+        return match apply(p, dir, t, &candidates[0], out)? {
+            None => Ok(Some(refine::fallback_bounds(p, &candidates[0], t, out))),
+            Some(bad) => edge_scan::scanned(p, dir, e, bad, out),
+        };
+    }
+    let mut used = None;
+    with_fallback(opts, x, dir, e, candidates, |stencil, t| {
+        used = Some((*stencil, t));
+        apply(p, dir, t, stencil, out)
+    })?;
+    let (stencil, t) = used.expect("a successful fall-back applied a stencil");
+    Ok(Some(refine::fallback_bounds(p, &stencil, t, out)))
 }
 
 /// Runs `attempt(stencil, t)` for each candidate stencil and step in the order of

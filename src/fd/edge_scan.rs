@@ -22,6 +22,7 @@
 //! unbounded), and a step the caller chose is the caller's.
 
 use super::alloc;
+use super::bound_edge;
 use super::derivative::{apply, fallback_from, fits, move_to, Direction, NonFinite};
 use super::error::FdError;
 use super::function::Function;
@@ -85,25 +86,48 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     bad: NonFinite,
     out: &mut [f64],
 ) -> Result<(), FdError> {
-    let Some((stencil, _, bound_b)) = fall_back_b(p, dir, t0, Some(bad), out)? else {
-        return Ok(());
+    if let Some(bound) = scanned(p, dir, t0, bad, out)? {
+        refine::bound_direction(p, dir, &bound);
+    }
+    Ok(())
+}
+
+/// [`fall_back`]'s values into `out` with their per-output bounds, not recorded (also for
+/// the own-scale answer of `derivative::near_edge`, whose edge may lie within `r |x_j|`);
+/// `None` when the direction was refined a priori from B and its bound recorded.
+pub(crate) fn scanned<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    bad: NonFinite,
+    out: &mut [f64],
+) -> Result<Option<Vec<f64>>, FdError> {
+    let Some((stencil, t, bound_b)) = fall_back_b(p, dir, t0, Some(bad), out)? else {
+        return Ok(None);
     };
     let opts = p.opts;
     let central = opts.scheme().candidates()[0];
-    // B central (NaN on both sides at t0): it took the largest step that met none.
+    if stencil == central && bound_edge::curved(p, 0.0, t, out) {
+        // B central (NaN on both sides at t0): the largest step `t0 / 10^k` that met none,
+        // an edge within 10 times it, and f curved on its scale (asin(x0) + asin(x1)
+        // along (1, 1) at 1e-9 from -1 and 1.6e-9 from 1: 41,614 for 40,038, bound 216,
+        // probe8 finding 12): refined down from it, as A below.
+        let target = (t / REFINE_BELOW).log2().floor().exp2();
+        let refined = refine::shrink_central(p, dir, t, target, out)?;
+        p.report.refined_large += 1;
+        return Ok(Some(refined));
+    }
+    // B central, f not curved on its step's scale: kept.
     let found = if stencil == central {
         None
     } else {
         scan(p, dir, t0, -stencil.side, &central, out.len())?
     };
     let Some(s) = found else {
-        refine::bound_direction(p, dir, &bound_b);
-        return Ok(());
+        return Ok(Some(bound_b));
     };
-    if !from_step(p, dir, (s, REFINE_BELOW), &bound_b, out)? {
-        refine::bound_direction(p, dir, &bound_b);
-    }
-    Ok(())
+    let refined = from_step_bounds(p, dir, (s, REFINE_BELOW), &bound_b, out)?;
+    Ok(Some(refined.unwrap_or(bound_b)))
 }
 
 /// B (the fall-back's values in `out`, its per-output bounds `bound_b`) against A, the
@@ -118,11 +142,27 @@ pub(crate) fn from_step<F: Function + ?Sized>(
     bound_b: &[f64],
     out: &mut [f64],
 ) -> Result<bool, FdError> {
+    let Some(bound) = from_step_bounds(p, dir, (s, below), bound_b, out)? else {
+        return Ok(false);
+    };
+    refine::bound_direction(p, dir, &bound);
+    Ok(true)
+}
+
+/// [`from_step`]'s values into `out` with their per-output bounds, not recorded; `None`
+/// (`out` as it was) when A meets a non-finite value.
+fn from_step_bounds<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    (s, below): (f64, f64),
+    bound_b: &[f64],
+    out: &mut [f64],
+) -> Result<Option<Vec<f64>>, FdError> {
     let central = p.opts.scheme().candidates()[0];
     let m = out.len();
     let mut a = alloc::zeros(m, "the edge scan's values")?;
     if apply(p, dir, s, &central, &mut a)?.is_some() {
-        return Ok(false);
+        return Ok(None);
     }
     let bound_a = refine::fallback_bounds(p, &central, s, &a);
     // Per output, whether B agrees with A within A's rounding (A's scales in the workspace
@@ -136,8 +176,7 @@ pub(crate) fn from_step<F: Function + ?Sized>(
         for i in 0..m {
             bound[i] = bound[i].min((out[i] - a[i]).abs() + bound_a[i]);
         }
-        refine::bound_direction(p, dir, &bound);
-        return Ok(true);
+        return Ok(Some(bound));
     }
     let mut plain_a = alloc::zeros(m, "the edge scan's values")?;
     plain_a.copy_from_slice(&a);
@@ -154,8 +193,7 @@ pub(crate) fn from_step<F: Function + ?Sized>(
         }
     }
     p.report.refined_large += 1;
-    refine::bound_direction(p, dir, &bound);
-    Ok(true)
+    Ok(Some(bound))
 }
 
 /// The largest step `t0 / 10^k` (k = 1, 2, ...) at which the point `x + side s d` is
