@@ -186,3 +186,75 @@ fn sparse_vjp_in_boxes_at_a_domain_edge_is_covered() {
         uncovered.len()
     );
 }
+
+/// x far below typ on its box's upper bound, the box reaching below 0 where log and
+/// sqrt are NaN (probe9 2.3): every one-sided stencil from the plain step down to
+/// `t0 / 1e6` meets the NaN, but one at x's own scale fits inside the box and the
+/// domain. Dense VJP and JVP, n = 1, 3, 8, every element so: each call must succeed and
+/// cover its entries.
+#[test]
+fn on_an_upper_bound_near_zero_is_answered() {
+    let mut rng = Rng::new(23);
+    let (mut calls, mut failures) = (0, Vec::new());
+    for fam in &families()[..2] {
+        for s in [1e-12, 1e-11, 1e-10, 1e-9, 1e-8] {
+            for n in [1, 3, 8] {
+                for _ in 0..4 {
+                    let x: Vec<f64> = (0..n).map(|_| (fam.point)(s, rng.uniform(), 0.0)).collect();
+                    let lo: Vec<f64> = (0..n)
+                        .map(|_| -6e-6 * (0.01 + 2.0 * rng.uniform()))
+                        .collect();
+                    let v: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
+                    let (_, want) = pattern_and_vjp(fam.dg, false, &x, &v);
+                    let mut o = Options::new();
+                    o.set_bounds(Some((lo, x.clone()))).unwrap();
+                    let g = fam.g;
+                    let f = move |x: &[f64], y: &mut [f64]| -> Result<(), i32> {
+                        apply(g, false, x, y);
+                        Ok(())
+                    };
+                    // The diagonal J: J^T v and J v have the same entries.
+                    for what in ["vjp", "jvp"] {
+                        calls += 1;
+                        let got = if what == "vjp" {
+                            fd::vjp(&f, &x, &v, &o)
+                        } else {
+                            fd::jvp(&f, &x, n, &v, &o)
+                        };
+                        let got = match got {
+                            Ok(got) => got,
+                            Err(e) => {
+                                failures.push(format!("{} {what} s={s:e} n={n}: {e}", fam.name));
+                                continue;
+                            }
+                        };
+                        let report = fd::last_report();
+                        let bound = report.error_bound;
+                        for (j, (&g, &w)) in got.iter().zip(&want).enumerate() {
+                            let err = (g - w).abs();
+                            let covered = if bound.is_nan() {
+                                report.unbounded > 0
+                            } else {
+                                err <= bound + 2e-15 * w.abs()
+                            };
+                            if !covered {
+                                failures.push(format!(
+                                    "{} {what} s={s:e} n={n} [{j}]: {g:e} for {w:e} (bound {bound:e})",
+                                    fam.name
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures in {calls} calls",
+        failures.len()
+    );
+}

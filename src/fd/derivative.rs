@@ -152,10 +152,35 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
         return near_edge(p, dir, t0, e, candidates, out);
     }
     // A bound elsewhere: an edge where f varies on the scale of the distance to it.
-    if bound_edge::applies(p, dir) {
-        return bound_edge::fall_back(p, dir, t0, out);
+    let result = if bound_edge::applies(p, dir) {
+        bound_edge::fall_back(p, dir, t0, out)
+    } else {
+        bounded_fallback(p, dir, t0, candidates, None, out)
+    };
+    match result {
+        Err(FdError::NonFinitePerturbed { .. }) => or_near_edge(p, dir, t0, result, out),
+        _ => result,
     }
-    bounded_fallback(p, dir, t0, candidates, None, out)
+}
+
+/// A fall-back inside the bounds that met a NaN or infinity at every stencil and step down
+/// to `t0 / 10^MAX_SHRINKS`, where x's own scale `r |x_j|` lies below `t0 / 10` (x_j far
+/// below typ_j, an edge at 0 inside the box): the near-edge policy from x's own scale,
+/// whose one-sided stencils there fit inside the domain (sqrt at 1e-12 on its box's
+/// upper bound, NaN at `x - 2h` for every h down to 6e-12: an error before, probe9 2.3).
+/// Otherwise the error stands.
+fn or_near_edge<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t0: f64,
+    result: Result<(), FdError>,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let Some(e) = own_scale(p.opts, p.x, dir).filter(|&e| e < t0 / 10.0) else {
+        return result;
+    };
+    let candidates = p.opts.scheme().candidates();
+    near_edge(p, dir, t0, e, candidates, out)
 }
 
 /// Whether a bound looks like a domain edge at 0 for some element the direction moves:

@@ -171,9 +171,8 @@ fn shrink_floored<F: Function + ?Sized>(
         // J w's stencil left the bounds or met a non-finite value (its reach lies far
         // beyond the levels', across a domain edge the levels stay below): the levels go
         // along u at `target`, and their moves round by up to `ulp_j / (target |u_j|)`
-        // of term j at the half step, added to the bound of each refined value (asin at
+        // of term j at the half step, added to the bound of each value (asin at
         // `1 - 1e-12` along u = 1.3 near its bound: off by 1% with a bound of 2e-5).
-        let plain = out.to_vec();
         let mut bound = shrink(p, Direction::Vector(u), t, target, &central(), out)?;
         let moved =
             p.x.iter()
