@@ -19,10 +19,13 @@ fn gap(x: f64) -> f64 {
     (1.0 - x) * (1.0 + x)
 }
 
+/// A function of one variable and its derivative.
+type Real = fn(f64) -> f64;
+
 #[test]
 fn central_jvp_near_both_edges_is_covered() {
     let mut rng = Rng::new(12);
-    let families: [(&str, fn(f64) -> f64, fn(f64) -> f64); 2] = [
+    let families: [(&str, Real, Real); 2] = [
         ("asin", f64::asin, |x| 1.0 / gap(x).sqrt()),
         ("acos", f64::acos, |x| -1.0 / gap(x).sqrt()),
     ];

@@ -79,7 +79,7 @@ fn pattern_and_vjp(dg: fn(f64) -> f64, tri: bool, x: &[f64], v: &[f64]) -> (Spar
     let n = x.len();
     let (mut rows, mut cols) = (Vec::new(), Vec::new());
     let mut want = vec![0.0; n];
-    for i in 0..n {
+    for (i, &vi) in v.iter().enumerate() {
         for j in i.saturating_sub(1)..(i + 2).min(n) {
             if !tri && j != i {
                 continue;
@@ -87,7 +87,7 @@ fn pattern_and_vjp(dg: fn(f64) -> f64, tri: bool, x: &[f64], v: &[f64]) -> (Spar
             rows.push(i);
             cols.push(j);
             let w = if j == i { 1.0 } else { 0.5 };
-            want[j] += v[i] * w * dg(x[j]);
+            want[j] += vi * w * dg(x[j]);
         }
     }
     (Sparsity::new(&rows, &cols).unwrap(), want)
