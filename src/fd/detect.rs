@@ -36,6 +36,10 @@ const NEARBY: f64 = 1e-3;
 /// this often (a domain edge within `1e-3 max(|x_j|, typ_j)` of x: asin at 0.9999).
 const NEARBY_RETRIES: usize = 3;
 
+/// Elements with `0 < |x_j| < OWN_SCALE max(|x_j|, typ_j)` move to the nearby point on
+/// their own scale `|x_j|`, as the columns' refinement differences them.
+const OWN_SCALE: f64 = 0.01;
+
 /// The pattern of the Jacobian of `f: R^n -> R^m` at `x` and near it (see the module
 /// documentation); `2 (n + 1)` evaluations. Bounds and typical magnitudes of `opts` apply;
 /// its scheme and steps do not (the probe is a forward difference at `sqrt(eps)` of
@@ -191,14 +195,22 @@ fn inside(opts: &Options, x: &[f64], j: usize, d: f64) -> f64 {
 }
 
 /// The second point: each element moved by `(0.5 .. 1.5) * distance * max(|x_j|, typ_j)`
-/// with a pseudo-random sign (fixed sequence: detection is reproducible), inside the
+/// (`|x_j|` for an element far below typ_j, [`OWN_SCALE`]) with a pseudo-random sign (fixed sequence: detection is reproducible), inside the
 /// bounds.
 fn nearby(opts: &Options, x: &[f64], distance: f64) -> Vec<f64> {
     let mut rng = SplitMix(0x5eed_0f5b_a751_7e00 ^ x.len() as u64);
     (0..x.len())
         .map(|j| {
             let sign = if rng.next() >> 63 == 0 { 1.0 } else { -1.0 };
-            let d = sign * (0.5 + rng.uniform()) * distance * scale(opts, x, j);
+            // An element far below its typical magnitude moves on its own scale (log near
+            // 0 at x_j = 1e-9 is not finite 1e-3 typ_j away, however many closer tries).
+            let own = x[j].abs();
+            let s = if own > 0.0 && own < OWN_SCALE * scale(opts, x, j) {
+                own
+            } else {
+                scale(opts, x, j)
+            };
+            let d = sign * (0.5 + rng.uniform()) * distance * s;
             x[j] + inside(opts, x, j, d)
         })
         .collect()

@@ -2,7 +2,8 @@
 //!
 //! Why: a pattern learned from f at one point (see `detect.rs`) may be wrong elsewhere (a
 //! coupling that vanished there, or one that grows as x moves). Each VJP or Jacobian that
-//! uses it therefore spends 2 more evaluations on a check (`pattern_check.rs`): a JVP along
+//! uses it therefore spends 2 more evaluations (4, fourth order) on a check
+//! (`pattern_check.rs`): a JVP along
 //! a pseudo-random direction against the product of the grouped (Curtis–Powell–Reid)
 //! Jacobian with the same direction. When they disagree by more than the finite-difference
 //! error of both, that call is computed densely, the pattern is learned again (the union
@@ -196,7 +197,7 @@ fn run<F: Function + ?Sized>(
             Err(e) => return Err(e),
         },
     };
-    let check = Check::new(&plain, x, seed(x, m), pattern.groups());
+    let mut check = Check::new(&plain, x, seed(x, m), pattern.groups());
     let mut product = check.product(m);
     let grouped = opts.with_pattern(Some(Arc::clone(&pattern)));
     // Both passes read every entry, and take f(x) from here.
@@ -219,13 +220,18 @@ fn run<F: Function + ?Sized>(
     *spent += last_report().evaluations;
     pass?;
     let noise = last_report().noise;
-    let verdict = check.verify(ev, &plain, x, &y0, &product, &noise)?;
+    let bounded = !last_report().error_bound.is_nan();
+    let verdict = check.verify(ev, &plain, x, &y0, &product, &pattern, &noise)?;
     let ratio = verdict.ratio;
-    if ratio <= 1.0 {
+    let widen = widening(&verdict.unexplained, check.sensitivity(), request.wants);
+    // A passing check in doubt ([`Verdict::doubtful`]) where the bound is NaN (forward,
+    // backward and fourth-order schemes, other unbounded directions) is not trusted: the
+    // coupling it may be would be taken as exactly 0 with nothing said.
+    if ratio <= 1.0 && (bounded || !verdict.doubtful) {
         return Ok(Outcome {
             ratio,
             relearned: false,
-            widen: widening(&verdict.unexplained, check.sensitivity(), request.wants),
+            widen,
         });
     }
     // The pattern misses a coupling: this call densely, and the pattern again.
@@ -251,9 +257,11 @@ fn run<F: Function + ?Sized>(
         n,
         m,
     });
+    // A check that could not be taken (f not finite at its points however close to x)
+    // says nothing against the pattern: this call densely, not counted as relearned.
     Ok(Outcome {
         ratio,
-        relearned: true,
+        relearned: !ratio.is_nan(),
         widen: 0.0,
     })
 }

@@ -1,6 +1,18 @@
 //! The check of a learned sparsity pattern: a JVP along a pseudo-random direction `Δ`
-//! (2 evaluations) against `J_p Δ`, the product of the Jacobian computed with the pattern
-//! (by grouped columns) with the same direction.
+//! (2 evaluations; 4, fourth order, for the fourth-order scheme) against `J_p Δ`, the
+//! product of the Jacobian computed with the pattern (by grouped columns) with the same
+//! direction.
+//!
+//! Its accuracy must be below the scheme's own error (probe11 finding 3: checked at the
+//! forward step with the tolerance below, a coupling 1,800 times the forward error passed,
+//! and under a central check 6.8e6 times the fourth-order error): forward and backward
+//! schemes are checked at the central step, where the check's rounding is far below
+//! their error, with their columns' own truncation in the tolerance; the fourth-order
+//! scheme by a fourth-order check at its step. Where the call's bound is NaN and cannot
+//! carry what a passing check leaves unexplained, a doubt ([`Verdict::doubtful`]) makes
+//! the call dense (`learned.rs`). Where f is not finite at a check point, the check is
+//! taken again closer to x ([`Check::verify`]); elements far below their typical
+//! magnitude move on their own scale from the start, as the columns take them.
 //!
 //! Why it finds a wrong pattern: a coupling `J[i][k]` outside the pattern is dropped from
 //! row i of `J_p`, or lent to the column of k's group that owns row i; either way row i of
@@ -56,49 +68,124 @@ use super::evaluator::Evaluator;
 use super::function::Function;
 use super::options::Options;
 use super::scheme::Scheme;
+use super::sparsity::Sparsity;
 use super::step::{exact_step, nominal_step};
 
 const SAFETY: f64 = 8.0;
 const ROUNDING: f64 = 64.0;
 const SIZE: f64 = 0.01;
+/// A disagreement beyond this many times the error expected of both sides (rounding at
+/// 1 eps |f_i|, no safety factor) is a doubt: where the call's bound is NaN and cannot
+/// carry it, the call is computed densely (a doubt on a right pattern costs one dense
+/// call; a coupling let through would be a quiet wrong number).
+const DOUBT: f64 = 8.0;
+/// Where f is not finite at a check point, the check is taken again with the elements of
+/// the rows that met it moved less (first on their own scale `|x_j|`, then 16 times less
+/// each time), at most this often.
+const EDGE_RETRIES: usize = 4;
+/// Elements with `0 < |x_j| < OWN_SCALE typ_j` are checked on their own scale `|x_j|`.
+const OWN_SCALE: f64 = 0.01;
+
+/// The check's stencil.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// `f(x ± Δ)`: second order.
+    Central,
+    /// `f(x ± Δ), f(x ± 2Δ)`: fourth order, for the fourth-order scheme.
+    Fourth,
+    /// `f(x + Δ), f(x + 2Δ)` near a bound: second order, one side.
+    OneSided,
+}
+
+impl Kind {
+    /// The offsets of the points evaluated (f(x) is known).
+    fn offsets(self) -> &'static [f64] {
+        match self {
+            Kind::Central => &[1.0, -1.0],
+            Kind::Fourth => &[1.0, -1.0, 2.0, -2.0],
+            Kind::OneSided => &[1.0, 2.0],
+        }
+    }
+}
 
 /// A check direction and its stencil.
-pub(crate) struct Check {
+pub(crate) struct Check<'g> {
     /// The exact perturbation of each element.
     delta: Vec<f64>,
-    /// Central `f(x ± Δ)`, else one-sided `f(x + Δ)`, `f(x + 2Δ)`.
-    central: bool,
+    kind: Kind,
+    /// The steps the direction was built from (the check's step rule).
+    steps: Vec<f64>,
+    /// The largest ratio of the scheme's step to the check's: a one-sided scheme is
+    /// checked at the central step, where the check's rounding is far below its error.
+    ratio: f64,
+    groups: &'g [Vec<usize>],
     /// See [`Check::sensitivity`].
     sensitivity: f64,
 }
 
-/// `J_p Δ` accumulated column by column, and the pattern's entries per row.
-pub(crate) struct Product<'c> {
-    delta: &'c [f64],
-    sum: Vec<f64>,
-    entries: Vec<u32>,
+/// The entries of the grouped Jacobian, kept to form `J_p Δ` (Δ may shrink at an edge).
+pub(crate) struct Product {
+    entries: Vec<(usize, usize, f64)>,
+    count: Vec<u32>,
 }
 
-impl Product<'_> {
-    /// Adds column j's share (its entries: the column loop must be asked for them).
+impl Product {
+    /// Adds column j's entries (the column loop must be asked for them).
     pub fn add(&mut self, j: usize, column: &Column<'_>) -> Result<(), FdError> {
-        let dj = self.delta[j];
         column.for_each(j, |i, d| {
-            self.sum[i] += d * dj;
-            self.entries[i] = self.entries[i].saturating_add(1);
+            self.entries.push((i, j, d));
+            self.count[i] = self.count[i].saturating_add(1);
         })
+    }
+
+    fn times(&self, delta: &[f64]) -> Vec<f64> {
+        let mut sum = vec![0.0; self.count.len()];
+        for &(i, j, d) in &self.entries {
+            sum[i] += d * delta[j];
+        }
+        sum
     }
 }
 
-impl Check {
+impl<'g> Check<'g> {
     /// The direction for `x` (see the module documentation), from `seed`; `groups`: the
     /// pattern's column groups.
-    pub fn new(opts: &Options, x: &[f64], seed: u64, groups: &[Vec<usize>]) -> Self {
+    pub fn new(opts: &Options, x: &[f64], seed: u64, groups: &'g [Vec<usize>]) -> Self {
         let n = x.len();
         let mut rng = SplitMix(seed);
         let (spread, sign) = spread(n, groups, &mut rng);
         let largest = spread.iter().fold(1.0, |a: f64, &b| a.max(b));
-        let steps: Vec<f64> = (0..n).map(|j| nominal_step(opts, x, j)).collect();
+        let one_sided = matches!(opts.scheme(), Scheme::Forward | Scheme::Backward);
+        let at_central;
+        let check_opts = if one_sided {
+            let mut o = opts.clone();
+            o.set_scheme(Scheme::Central);
+            at_central = o;
+            &at_central
+        } else {
+            opts
+        };
+        // An element far below its typical magnitude moves on its own scale, as the
+        // columns' refinement takes it (f may vary on that scale: log near 0).
+        let steps: Vec<f64> = (0..n)
+            .map(|j| {
+                let h = nominal_step(check_opts, x, j);
+                let typ = opts.typical().map_or(1.0, |t| t[j]);
+                let ax = x[j].abs();
+                if opts.steps().is_none() && ax > 0.0 && ax < OWN_SCALE * typ {
+                    h * ax / ax.max(typ)
+                } else {
+                    h
+                }
+            })
+            .collect();
+        let ratio = if one_sided {
+            (0..n)
+                .map(|j| (nominal_step(opts, x, j) / nominal_step(check_opts, x, j)).abs())
+                .fold(0.0, f64::max)
+        } else {
+            1.0
+        };
         let mut raw: Vec<f64> = (0..n)
             .map(|j| sign[j] * spread[j] / largest * steps[j])
             .collect();
@@ -109,8 +196,18 @@ impl Check {
                     .bounds()
                     .is_none_or(|b| b.admits(j, x[j], (lo.min(hi), lo.max(hi))))
         };
-        let central = (0..n).all(|j| fits(j, -raw[j], raw[j]));
-        if !central {
+        let reach = if opts.scheme() == Scheme::Central4 {
+            2.0
+        } else {
+            1.0
+        };
+        let both = (0..n).all(|j| fits(j, -reach * raw[j], reach * raw[j]));
+        let kind = match (both, reach > 1.0) {
+            (true, true) => Kind::Fourth,
+            (true, false) => Kind::Central,
+            (false, _) => Kind::OneSided,
+        };
+        if kind == Kind::OneSided {
             for (j, d) in raw.iter_mut().enumerate() {
                 if !fits(j, 0.0, 2.0 * *d) {
                     *d = -*d;
@@ -126,17 +223,19 @@ impl Check {
         let sensitivity = sensitivity(&delta, &steps, groups);
         Self {
             delta,
-            central,
+            kind,
+            steps,
+            ratio,
+            groups,
             sensitivity,
         }
     }
 
     /// An empty product for `m` outputs.
-    pub fn product(&self, m: usize) -> Product<'_> {
+    pub fn product(&self, m: usize) -> Product {
         Product {
-            delta: &self.delta,
-            sum: vec![0.0; m],
-            entries: vec![0; m],
+            entries: Vec::new(),
+            count: vec![0; m],
         }
     }
 
@@ -152,79 +251,130 @@ impl Check {
         self.sensitivity
     }
 
-    /// Evaluates the check's 2 points and returns the largest ratio of disagreement to
-    /// tolerance over the outputs (above 1: the pattern misses a coupling), and per output
-    /// the part of the disagreement beyond the finite-difference error expected of both
-    /// sides (see [`Verdict`]). `noise`: the grouped pass's per-output noise levels (empty:
-    /// none).
+    /// Evaluates the check's points (2, or 4 for the fourth-order scheme) and returns the
+    /// largest ratio of disagreement to tolerance over the outputs (above 1: the pattern
+    /// misses a coupling), and per output the part of the disagreement beyond the
+    /// finite-difference error expected of both sides (see [`Verdict`]). `noise`: the
+    /// grouped pass's per-output noise levels (empty: none).
+    ///
+    /// Where f is not finite at a check point (a domain edge within the check's reach,
+    /// which the grouped columns avoided by their own fall-backs), the elements of the
+    /// rows that met it are moved less and the check is taken again (at most
+    /// [`EDGE_RETRIES`] times, each costing the same points again: the same count on
+    /// every call at the same x, with any batch size); when f stays non-finite, the ratio
+    /// is NaN: the check could not be taken.
+    #[allow(clippy::too_many_arguments)]
     pub fn verify<F: Function + ?Sized>(
-        &self,
+        &mut self,
         ev: &mut Evaluator<'_, F>,
         opts: &Options,
         x: &[f64],
         y0: &[f64],
-        product: &Product<'_>,
+        product: &Product,
+        pattern: &Sparsity,
         noise: &[f64],
     ) -> Result<Verdict, FdError> {
         let m = y0.len();
-        let (o1, o2) = if self.central {
-            (1.0, -1.0)
-        } else {
-            (1.0, 2.0)
-        };
-        let mut y1 = vec![0.0; m];
-        let mut y2 = vec![0.0; m];
+        let offsets = self.kind.offsets();
+        let mut ys = vec![vec![0.0; m]; offsets.len()];
         let mut xp = x.to_vec();
-        for (o, y) in [(o1, &mut y1), (o2, &mut y2)] {
-            for (p, (&xj, &dj)) in xp.iter_mut().zip(x.iter().zip(&self.delta)) {
-                *p = xj + o * dj;
+        let mut tries = 0;
+        loop {
+            for (&o, y) in offsets.iter().zip(ys.iter_mut()) {
+                for (p, (&xj, &dj)) in xp.iter_mut().zip(x.iter().zip(&self.delta)) {
+                    *p = xj + o * dj;
+                }
+                ev.eval(&xp, y, || {
+                    format!("x {}Δ (check of the learned sparsity pattern)", signed(o))
+                })?;
             }
-            ev.eval(&xp, y, || {
-                format!("x {}Δ (check of the learned sparsity pattern)", signed(o))
-            })?;
+            let bad: Vec<usize> = (0..m)
+                .filter(|&i| ys.iter().any(|y| !y[i].is_finite()))
+                .collect();
+            if bad.is_empty() {
+                break;
+            }
+            if tries == EDGE_RETRIES {
+                return Ok(Verdict {
+                    ratio: f64::NAN,
+                    unexplained: vec![0.0; m],
+                    doubtful: true,
+                });
+            }
+            self.shrink(opts, x, m, &bad, pattern, tries);
+            tries += 1;
         }
-        let r = Scheme::Central.default_relative_step();
+        let sum = product.times(&self.delta);
+        let r = match self.kind {
+            Kind::Fourth => Scheme::Central4.default_relative_step(),
+            _ => Scheme::Central.default_relative_step(),
+        };
         let one_sided_scheme = matches!(opts.scheme(), Scheme::Forward | Scheme::Backward);
-        let (w, w3) = if self.central { (1.0, 1.0) } else { (4.0, 2.0) };
+        // The stencil's rounding weight, the grouped columns' per entry, and the
+        // stencil's own truncation weight.
+        let (w, wk, w3) = match self.kind {
+            Kind::Central => (1.0, 2.0, 1.0),
+            Kind::OneSided => (4.0, 2.0, 2.0),
+            Kind::Fourth => (1.5, 3.0, 1.0),
+        };
         let eps = f64::EPSILON;
         let mut worst = 0.0f64;
         let mut unexplained = vec![0.0; m];
+        let mut doubtful = false;
         for i in 0..m {
-            let (f0, f1, f2) = (y0[i], y1[i], y2[i]);
-            if !(f1.is_finite() && f2.is_finite()) {
-                // A NaN where the pattern's Jacobian is finite: nothing to compare; the
-                // grouped pass met no NaN, so distrust the pattern rather than f.
-                return Ok(Verdict {
-                    ratio: f64::INFINITY,
-                    unexplained,
-                });
-            }
-            let (d1, d2) = (f1 - f0, f2 - f0);
-            let (jvp, b) = if self.central {
-                ((d1 - d2) / 2.0, (d1 + d2).abs() / 2.0)
-            } else {
-                ((4.0 * d1 - d2) / 2.0, (d2 - 2.0 * d1).abs() / 2.0)
+            let f0 = y0[i];
+            let f = |k: usize| ys[k][i] - f0;
+            let (jvp, b, odd3) = match self.kind {
+                Kind::Central => ((f(0) - f(1)) / 2.0, (f(0) + f(1)).abs() / 2.0, 0.0),
+                Kind::OneSided => (
+                    (4.0 * f(0) - f(1)) / 2.0,
+                    (f(1) - 2.0 * f(0)).abs() / 2.0,
+                    0.0,
+                ),
+                Kind::Fourth => {
+                    let (d1, d2) = ((f(0) - f(1)) / 2.0, (f(2) - f(3)) / 4.0);
+                    (
+                        (4.0 * d1 - d2) / 3.0,
+                        (f(0) + f(1)).abs() / 2.0,
+                        2.0 * (d2 - d1),
+                    )
+                }
             };
-            let grouped = product.sum[i];
-            let k = f64::from(product.entries[i]);
-            let big_f = f0.abs().max(f1.abs()).max(f2.abs());
+            let grouped = sum[i];
+            let k = f64::from(product.count[i]);
+            let big_f = ys.iter().fold(f0.abs(), |a, y| a.max(y[i].abs()));
             let a = jvp.abs().max(grouped.abs());
             let level = noise.get(i).copied().unwrap_or(0.0);
-            let rounding = (eps * big_f).max(level) * (w + 2.0 * k);
+            let rounding = (eps * big_f).max(level) * (w + wk * k);
             let big_m = (a / r).max(SIZE * big_f);
-            let c = if big_m > 0.0 {
-                (eps * big_m).max(b.powf(1.5) / big_m.sqrt())
-            } else {
+            let mut truncation = if big_m <= 0.0 {
                 0.0
+            } else if self.kind == Kind::Fourth {
+                // The fifth-order term per step, on the scale the third-order one shows
+                // (a change M over L steps has a third-order term M / L^3 and a fifth-order
+                // one M / L^5); the grouped steps are up to twice the check's (16 = 2^4).
+                // No floor at the step rule's scale (`eps M`, the nominal fourth-order
+                // error, thousands of times a smooth function's): the fourth-order
+                // scheme's error is what the check must resolve, and a function whose
+                // fifth-order term hides from the third-order one costs a dense call.
+                let t = odd3.abs();
+                let c5 = (eps * a).max(t.powf(5.0 / 3.0) / big_m.powf(2.0 / 3.0));
+                c5 * (w3 + 16.0 * k)
+            } else {
+                let c = (eps * big_m).max(b.powf(1.5) / big_m.sqrt());
+                c * (w3 + 4.0 * k)
             };
-            let mut truncation = c * (w3 + 4.0 * k);
             if one_sided_scheme {
-                truncation += 2.0 * k * b.max(4.0 * eps.sqrt() * a);
+                // The grouped columns' own truncation, half the second derivative times
+                // h Δ per entry: the check's half second difference (Δ^2) scaled to the
+                // scheme's step (up to twice `ratio` Δ).
+                truncation += 2.0 * k * (2.0 * self.ratio * b).max(4.0 * eps.sqrt() * a);
             }
-            let rounding_tol = (ROUNDING * eps * big_f).max(level) * (w + 2.0 * k);
+            let rounding_tol = (ROUNDING * eps * big_f).max(level) * (w + wk * k);
             let tol = SAFETY * (rounding_tol + truncation);
             let diff = (jvp - grouped).abs();
             unexplained[i] = (diff - (rounding + truncation)).max(0.0);
+            doubtful |= diff > DOUBT * (rounding + truncation);
             let ratio = if diff == 0.0 {
                 0.0
             } else if tol > 0.0 {
@@ -237,7 +387,48 @@ impl Check {
         Ok(Verdict {
             ratio: worst,
             unexplained,
+            doubtful,
         })
+    }
+
+    /// Moves less the elements of the pattern's columns in the rows `bad` (f not finite
+    /// there at a check point): at the first retry to their own scale `|x_j|` where that
+    /// is below the step rule's `max(|x_j|, typ_j)` (as the columns' fall-back does),
+    /// else and later 16 times less. Every column when the pattern has none in those rows.
+    fn shrink(
+        &mut self,
+        opts: &Options,
+        x: &[f64],
+        m: usize,
+        bad: &[usize],
+        pattern: &Sparsity,
+        tries: usize,
+    ) {
+        let n = x.len();
+        let mut row_bad = vec![false; m];
+        for &i in bad {
+            row_bad[i] = true;
+        }
+        let mut hit = vec![false; n];
+        for (i, j) in pattern.entries() {
+            if row_bad[i] {
+                hit[j] = true;
+            }
+        }
+        if !hit.iter().any(|&h| h) {
+            hit.iter_mut().for_each(|h| *h = true);
+        }
+        for j in (0..n).filter(|&j| hit[j]) {
+            let scale = x[j].abs().max(opts.typical().map_or(1.0, |t| t[j]));
+            let own = x[j].abs() / scale;
+            let factor = if tries == 0 && own > 0.0 && own < 0.5 {
+                own
+            } else {
+                1.0 / 16.0
+            };
+            self.delta[j] = exact_step(x[j], self.delta[j] * factor);
+        }
+        self.sensitivity = sensitivity(&self.delta, &self.steps, self.groups);
     }
 }
 
@@ -297,6 +488,9 @@ pub(crate) struct Verdict {
     /// 64 eps |f_i|; the truncation as in the tolerance, without its factor 8): what a
     /// coupling below the tolerance may have left. 0 where the two agree that well.
     pub unexplained: Vec<f64>,
+    /// Some output disagrees by more than [`DOUBT`] times the error expected of both
+    /// sides: a coupling the check passes may be there, which a NaN bound cannot carry.
+    pub doubtful: bool,
 }
 
 fn signed(o: f64) -> String {

@@ -14,6 +14,7 @@ exports! {
     /// `cfg` as `fdvjp_config_set_sparsity` would, with its column grouping: an entry belongs
     /// to the pattern when output i changes as x_j alone moves by a forward step, at x or at
     /// one pseudo-random point near x (each element moved by about 1e-3 max(|x_j|, typ_j),
+    /// or 1e-3 |x_j| where 0 < |x_j| < max(|x_j|, typ_j) / 100,
     /// inside the config's bounds). The step is the later calls' own (the config's scheme,
     /// steps and typical magnitudes), never below sqrt(eps) max(|x_j|, typ_j): an output
     /// moving by less than half an ulp looks constant, and a smaller step than the calls'
@@ -24,13 +25,23 @@ exports! {
     ///
     /// Unlike a declared pattern, a learned one is never trusted blindly: every later
     /// `fdvjp_vjp` or `fdvjp_jacobian` (and `_batch`, and tape nodes recorded with this
-    /// config) spends 2 more evaluations on a check, a JVP along a pseudo-random direction
-    /// against the product of the grouped Jacobian with it. When they disagree beyond the
-    /// finite-difference error of both, that call is computed densely (its result is right),
-    /// the pattern is learned again (old entries plus the dense Jacobian's non-zeros), and
-    /// `fdvjp_report::sparsity_relearned` is 1. When the check passes, the part of its
-    /// disagreement beyond the error expected of both sides is added to the call's
-    /// `error_bound`, as the coupling it may be (over the check's smallest element step). A tridiagonal Jacobian thus costs 1 + 6 + 2
+    /// config) spends 2 more evaluations on a check (4 with `FDVJP_CENTRAL4`), a JVP along
+    /// a pseudo-random direction against the product of the grouped Jacobian with it: a
+    /// central one at the central step (forward and backward schemes too, where it is far
+    /// more accurate than their columns), a fourth-order one for `FDVJP_CENTRAL4`. When
+    /// they disagree beyond the finite-difference error of both, that call is computed
+    /// densely (its result is right), the pattern is learned again (old entries plus the
+    /// dense Jacobian's non-zeros), and `fdvjp_report::sparsity_relearned` is 1. When the
+    /// check passes, the part of its disagreement beyond the error expected of both sides
+    /// is added to the call's `error_bound`, as the coupling it may be (over the check's
+    /// smallest element step); where that bound is NaN (forward, backward, fourth order)
+    /// and cannot carry it, a disagreement beyond 8 times that error (rounding at 1 eps
+    /// |f_i| instead of the tolerance's 64) makes the call dense and re-learned too. Where f
+    /// is not finite at a check point (a domain edge), the elements of the rows that met it
+    /// move less (on their own scale |x_j|, then 16 times less; at most 4 retries of the
+    /// same points, the same on every call); elements with 0 < |x_j| < typ_j / 100 are
+    /// checked on their own scale from the start. A check that could not be taken leaves
+    /// `sparsity_check` NaN and the call dense, not re-learned. A tridiagonal Jacobian thus costs 1 + 6 + 2
     /// evaluations per central VJP at any n. Other drivers (JVP, estimates, complex) do not
     /// use the pattern. The learned state is shared with running computations and updated
     /// by them under an internal lock: threads may share the config as for any computation.

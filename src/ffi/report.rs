@@ -85,8 +85,9 @@ pub struct fdvjp_report {
     /// the grouped Jacobian's product with that direction to its tolerance (the
     /// finite-difference error of both); above 1 the check failed. NaN when no check ran.
     pub sparsity_check: f64,
-    /// 1 when the learned pattern failed its check, so that this call was computed
-    /// densely (its result is right) and the pattern learned again; else 0.
+    /// 1 when the learned pattern failed its check, or passed it in doubt with a NaN bound
+    /// (see `fdvjp_config_detect_sparsity`), so that this call was computed densely (its
+    /// result is right) and the pattern learned again; else 0.
     pub sparsity_relearned: i32,
     /// Directions whose error the computation could not bound: forward or backward
     /// differences not refined (no third point to see f's curvature; columns with
