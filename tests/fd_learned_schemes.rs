@@ -200,20 +200,23 @@ fn a_right_pattern_near_a_domain_edge_is_not_relearned_on_every_call() {
         let calls = Cell::new(0usize);
         let f = |x: &[f64], y: &mut [f64]| {
             calls.set(calls.get() + 1);
-            for i in 0..n {
-                y[i] = 0.0;
-                for j in i.saturating_sub(1)..(i + 2).min(n) {
-                    let l = if x[j] > 0.0 { x[j].ln() } else { f64::NAN };
-                    y[i] += l + (7.0 * x[j]).sin() * (1.0 + i as f64);
-                }
+            for (i, yi) in y.iter_mut().enumerate() {
+                let band = &x[i.saturating_sub(1)..(i + 2).min(n)];
+                *yi = band
+                    .iter()
+                    .map(|&xj| {
+                        let l = if xj > 0.0 { xj.ln() } else { f64::NAN };
+                        l + (7.0 * xj).sin() * (1.0 + i as f64)
+                    })
+                    .sum();
             }
             Ok(())
         };
         let mut want = vec![0.0; n];
         let mut size = vec![0.0; n];
-        for i in 0..n {
+        for (i, vi) in v.iter().enumerate() {
             for j in i.saturating_sub(1)..(i + 2).min(n) {
-                let d = v[i] * (1.0 / x[j] + 7.0 * (7.0 * x[j]).cos() * (1.0 + i as f64));
+                let d = vi * (1.0 / x[j] + 7.0 * (7.0 * x[j]).cos() * (1.0 + i as f64));
                 want[j] += d;
                 size[j] += d.abs();
             }
