@@ -313,6 +313,8 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
                     .collect();
             Ok((out.to_vec(), noise, bound))
         }
+        // A failure of f or a cancellation ends the call: f is not called again.
+        Err(err) if !err.is_stencil_miss() => return Err(err),
         Err(err) => Err(err),
     };
     let mut used = None;
@@ -342,6 +344,8 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
             }
             bound
         }
+        // A failure of f or a cancellation ends the call.
+        (_, Err(err)) if !err.is_stencil_miss() => return Err(err),
         (Ok((a, _, bound_a)), Err(_)) => {
             out.copy_from_slice(&a);
             bound_a

@@ -155,6 +155,18 @@ impl FdError {
             },
         }
     }
+
+    /// Whether this error only says that one way to a direction's values is closed (every
+    /// stencil tried met a NaN or infinity, or none fits the bounds), so that a caller
+    /// with another way may take it. Every other error (the function failed, the progress
+    /// report cancelled, memory ran out) ends the computation and must reach the caller:
+    /// a failure swallowed there left `FDVJP_OK` with a wrong value (probe12 finding 1).
+    pub(crate) fn is_stencil_miss(&self) -> bool {
+        matches!(
+            self,
+            FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)
+        )
+    }
 }
 
 /// Checks that `values` has `expected` entries.

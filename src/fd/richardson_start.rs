@@ -110,8 +110,10 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
                 tableaus.push(t);
                 if failed_central && own == Some(start) {
                     if let Some(e) = edge_start(p, dir, start, false)? {
-                        if let Ok(t) = one_tableau(p, dir, e, channels) {
-                            tableaus.push(t);
+                        match one_tableau(p, dir, e, channels) {
+                            Ok(t) => tableaus.push(t),
+                            Err(err) if !err.is_stencil_miss() => return Err(err),
+                            Err(_) => {}
                         }
                     }
                 }
