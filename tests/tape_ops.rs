@@ -189,6 +189,26 @@ proptest! {
         assert_close(&flat(&t.grad(c).unwrap()), &want, 1e-12, "pow_scalar");
     }
 
+    /// The L2 norm and its gradient at every scale of the doubles: no spurious overflow or
+    /// underflow (norm2(3e200, 4e200) was inf and norm2(3e-200, 4e-200) was 0, both with a
+    /// zero gradient: 2 of these scales' decades failed per sign of the exponent).
+    #[test]
+    fn norm2_at_every_scale(x in prop::collection::vec(-2.0f64..2.0, 1..6),
+                            e in -305i32..305, s in -2.0f64..2.0) {
+        prop_assume!(x.iter().any(|v| v.abs() > 1e-3));
+        let scale = 10f64.powi(e);
+        let xs: Vec<f64> = x.iter().map(|v| v * scale).collect();
+        let unit = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let mut t = Tape::new();
+        let a = t.input(arr(&[xs.len()], xs.clone())).unwrap();
+        let r = t.reduce(ReduceOp::Norm2, a).unwrap();
+        let got = flat(&t.value(r).unwrap())[0];
+        prop_assert!((got / scale - unit).abs() <= 1e-14 * unit, "norm {got} for {unit} x {scale}");
+        t.backward(r, Some(&[s])).unwrap();
+        let want: Vec<f64> = x.iter().map(|v| s * v / unit).collect();
+        assert_close(&flat(&t.grad(a).unwrap()), &want, 1e-14, "norm2 gradient");
+    }
+
     /// matmul (matrix-matrix and matrix-vector) against explicit index loops.
     #[test]
     fn matmul_matches_index_loops(m in 1usize..5, k in 1usize..5, n in 1usize..5,

@@ -31,7 +31,7 @@ impl ReduceOp {
         match self {
             ReduceOp::Sum => x.iter().sum(),
             ReduceOp::Mean => x.iter().sum::<f64>() / x.len() as f64,
-            ReduceOp::Norm2 => x.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            ReduceOp::Norm2 => norm2(x),
         }
     }
 
@@ -46,4 +46,25 @@ impl ReduceOp {
             ReduceOp::Norm2 => sink.put(to, x.iter().map(|v| g * v / y)),
         }
     }
+}
+
+/// Squares summing to at least this lose nothing to underflow that their sum's own
+/// rounding would not (a square below 2.2e-308, where precision is lost, is under 1e-37 of
+/// the sum).
+const NORMAL_SQUARES: f64 = 1e-270;
+
+/// `sqrt(sum x_i^2)` without spurious overflow or underflow: the plain sum of squares where
+/// it neither overflows nor loses terms to underflow (bit for bit as before), else the sum
+/// of `(x_i / s)^2` with `s` the largest `|x_i|`, times `s` (norm2(3e200, 4e200) was inf
+/// and norm2(3e-200, 4e-200) was 0, both with a zero gradient; probe12 finding 7).
+fn norm2(x: &[f64]) -> f64 {
+    let squares: f64 = x.iter().map(|v| v * v).sum();
+    if squares.is_nan() || (squares.is_finite() && squares >= NORMAL_SQUARES) {
+        return squares.sqrt();
+    }
+    let s = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if s == 0.0 || s.is_infinite() {
+        return s;
+    }
+    s * x.iter().map(|v| (v / s) * (v / s)).sum::<f64>().sqrt()
 }
