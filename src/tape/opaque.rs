@@ -83,6 +83,18 @@ impl Opaque {
                 }
             }
         }
+        // As every VJP driver: a product beyond the doubles of a finite seed is an error,
+        // not an infinity that passes for a gradient (a seed already non-finite, from a
+        // built-in op's IEEE arithmetic, propagates as it would through a built-in op).
+        if let Some(j) = grad.iter().position(|g| !g.is_finite()) {
+            if v.iter().all(|vi| vi.is_finite()) {
+                return Err(FdError::InvalidArgument(format!(
+                    "the pull-back is beyond the doubles: grad[{j}] = {:e} (scale the seed \
+                     down and the gradient up)",
+                    grad[j]
+                )));
+            }
+        }
         Ok(grad)
     }
 
