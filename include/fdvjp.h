@@ -435,7 +435,7 @@ fdvjp_status fdvjp_config_get_threads(const fdvjp_config *cfg, size_t *out);
  * thread with threads). Any value is accepted: a batch larger than the points a
  * computation plans is simply that computation's points (`SIZE_MAX` means "all at
  * once"); when the planned points do not fit in memory the computation fails with
- * `FDVJP_OUT_OF_MEMORY` before f is called.
+ * `FDVJP_OUT_OF_MEMORY` after f(x) and before f is called at any perturbed point.
  *
  * Requires: `cfg` is NULL or a live config.
  */

@@ -39,7 +39,18 @@ impl From<FdError> for Failure {
             FdError::NonFinitePerturbed { .. } => FDVJP_NONFINITE_PERTURBED,
             FdError::Internal(_) => FDVJP_INTERNAL_ERROR,
         };
-        Self::new(status, e.to_string())
+        let mut message = e.to_string();
+        if let FdError::NonFiniteAtX { value, .. } = e {
+            if super::guard_words::is_pattern(value) {
+                // The NaN fdvjp filled y with: f wrote fewer than m outputs (a Fortran
+                // `vjp` whose size(v) exceeds f's outputs said only "not finite").
+                message.push_str(
+                    " (left unwritten by f: f must write all m outputs, and m is the \
+                     length of v, of the output or the m given)",
+                );
+            }
+        }
+        Self::new(status, message)
     }
 }
 

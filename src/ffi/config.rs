@@ -273,7 +273,7 @@ exports! {
     /// thread with threads). Any value is accepted: a batch larger than the points a
     /// computation plans is simply that computation's points (`SIZE_MAX` means "all at
     /// once"); when the planned points do not fit in memory the computation fails with
-    /// `FDVJP_OUT_OF_MEMORY` before f is called.
+    /// `FDVJP_OUT_OF_MEMORY` after f(x) and before f is called at any perturbed point.
     ///
     /// # Safety
     /// `cfg` is NULL or a live config.

@@ -188,6 +188,11 @@ fn guard() -> f64 {
     f64::from_bits(PATTERN)
 }
 
+/// Whether `value` is the pattern itself: an output the callback left unwritten.
+pub(crate) fn is_pattern(value: f64) -> bool {
+    value.to_bits() == PATTERN
+}
+
 /// Whether the `FDVJP_GUARD_WORDS` doubles of `tail` all hold the pattern: one pass over
 /// a fixed-size array without early exit, which the compiler unrolls and vectorises.
 fn guard_intact(tail: &[f64]) -> bool {

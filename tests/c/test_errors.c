@@ -451,6 +451,27 @@ static void test_nonfinite_at_x(void)
     CHECK_INT(p.calls, 3); /* one evaluation each: at x */
 }
 
+/* Writes only y[0] of its m outputs (a caller passing an m larger than f's outputs). */
+static int32_t writes_one(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    (void)user;
+    (void)n;
+    (void)m;
+    y[0] = x[0];
+    return 0;
+}
+
+/* An output left unwritten is named as such, on a thread's first call with this m (probe12
+   finding 13: "f(x) is not finite: y[2] = NaN" alone, from Fortran's vjp with a v longer
+   than f's outputs). */
+static void test_unwritten_output_is_named(void)
+{
+    const double v4[4] = {1.0, 2.0, 3.0, 4.0};
+    fill_outputs();
+    EXPECT_ERROR(fdvjp_vjp(NULL, writes_one, NULL, X, N, 4, v4, out_grad),
+                 FDVJP_NONFINITE_AT_X, "fdvjp_vjp:", "y[1] = NaN", "left unwritten by f");
+}
+
 /* f defined only for x >= 2 (NaN below) and smooth up to 2: exp(x - 2), 3x + cos(x). */
 static int32_t from_two(void *user, const double *x, size_t n, double *y, size_t m)
 {
@@ -761,6 +782,7 @@ int main(void)
     test_no_stencil_fits();
     test_callback_failure_at_each_evaluation();
     test_nonfinite_at_x();
+    test_unwritten_output_is_named();
     test_nonfinite_perturbed();
     test_failed_setter_keeps_config();
     test_last_error_semantics();
