@@ -15,7 +15,9 @@
  *            a recorded tape (set_input + forward + backward + grad), against one fused
  *            hand-written loop.
  *   threads  n = 32, a 1 ms function: fdvjp with 1 and 2 threads (and all cores when there
- *            are more) against bare pthreads splitting the same evaluations statically.
+ *            are more) against bare pthreads splitting the same evaluations statically;
+ *            then the same with a function that sleeps 1 ms (1, 2 and 16 threads): the
+ *            threads' own cost, which the machine's other load does not hide.
  *   sparse   a tridiagonal black box at n = 10000, 100 VJPs: dense (one VJP timed, times
  *            100), the pattern given with fdvjp_config_set_sparsity, and learned (the row
  *            that fdvjp_config_detect_sparsity fills), with evaluation counts.
@@ -510,7 +512,22 @@ static long repeats_for(double target)
     return (long)(reps * target / t);
 }
 
-static void thread_rows(void)
+/* The same f after sleeping about 1 ms instead of computing: threads that sleep do not
+ * compete for the CPUs, so its rows show the threads' own cost (starting them, handing out
+ * points, waiting at the end of each batch) whatever else the machine runs, and at more
+ * threads than it has cores. */
+static int32_t sleeper(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    long zero = 0;
+    const struct timespec ms = {0, 1000000L};
+    (void)user;
+    nanosleep(&ms, NULL);
+    return slow(&zero, x, n, y, m);
+}
+
+/* fdvjp with 1, 2 and `many` threads against as many bare pthreads, on f (user: the
+ * repeats of `slow`, calibrated here). */
+static void thread_rows_of(fdvjp_fn f, const char *what, int many)
 {
     enum { N = 32 };
     double x[N], v[2] = {1.0, -0.5}, g_serial[N], g_fd[N], g_bare[N];
@@ -523,10 +540,9 @@ static void thread_rows(void)
         long r = repeats_for(1e-3);
         repeats = r > repeats ? r : repeats;
     }
-    problem p = {slow, &repeats, N, 2, x, v, NULL, NULL, NULL, NULL};
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int counts[3] = {1, 2, (int)(cores > 64 ? 64 : cores)};
-    int rows = cores > 2 ? 3 : 2;
+    problem p = {f, &repeats, N, 2, x, v, NULL, NULL, NULL, NULL};
+    int counts[3] = {1, 2, many};
+    int rows = many > 2 ? 3 : 2;
     double serial_fd = INFINITY, serial_bare = INFINITY;
     for (int c = 0; c < rows; c++) {
         int threads = counts[c];
@@ -535,7 +551,7 @@ static void thread_rows(void)
         double fd = INFINITY, bare = INFINITY;
         for (int s = 0; s < 5; s++) {
             double t0 = now();
-            check(fdvjp_vjp(cfg, slow, &repeats, x, N, 2, v, g_fd), "fdvjp_vjp");
+            check(fdvjp_vjp(cfg, f, &repeats, x, N, 2, v, g_fd), "fdvjp_vjp");
             fd = fmin(fd, now() - t0);
             t0 = now();
             bare_threads(&p, threads, g_bare);
@@ -548,7 +564,7 @@ static void thread_rows(void)
             memcpy(g_serial, g_fd, sizeof g_serial);
         }
         char label[64], extra[160];
-        snprintf(label, sizeof label, "threads %2d  n = 32, 1 ms function", threads);
+        snprintf(label, sizeof label, "threads %2d  n = 32, 1 ms %s", threads, what);
         snprintf(extra, sizeof extra,
                  "speed-up fdvjp %.2fx bare %.2fx (ideal %.2fx)  identical to serial: %s",
                  serial_fd / fd, serial_bare / bare,
@@ -556,6 +572,13 @@ static void thread_rows(void)
                  memcmp(g_serial, g_fd, sizeof g_fd) == 0 ? "yes" : "NO");
         print_times(label, fd, bare, extra);
     }
+}
+
+static void thread_rows(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    thread_rows_of(slow, "function", (int)(cores > 64 ? 64 : cores));
+    thread_rows_of(sleeper, "sleep", 16);
 }
 
 /* ---------------------------------------------------------------- learned sparsity */

@@ -91,7 +91,7 @@ int main(void)
         CHECK_STATUS(fdvjp_jacobian(cfg, point_fn, &serial, x, N, M, jac_serial), FDVJP_OK);
         CHECK_STATUS(fdvjp_vjp(cfg, point_fn, &serial, x, N, M, v, grad_serial), FDVJP_OK);
 
-        /* Two threads, default batch (4 points per thread). */
+        /* Two threads, default batch (16 points per thread). */
         counters threaded = {0};
         CHECK_STATUS(fdvjp_config_set_threads(cfg, 2), FDVJP_OK);
         CHECK_STATUS(fdvjp_jacobian(cfg, point_fn, &threaded, x, N, M, jac), FDVJP_OK);

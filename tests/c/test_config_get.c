@@ -90,7 +90,7 @@ static void test_scalars(void)
     CHECK_STATUS(fdvjp_config_get_threads(cfg, &z), FDVJP_OK);
     CHECK_INT((long long)z, 3);
 
-    /* Threads alone give 4 points per thread, but the getter reports the caller's choice. */
+    /* Threads alone give 16 points per thread, but the getter reports the caller's choice. */
     CHECK_STATUS(fdvjp_config_get_batch_size(cfg, &z), FDVJP_OK);
     CHECK_INT((long long)z, 0);
     CHECK_STATUS(fdvjp_config_set_batch_size(cfg, 7), FDVJP_OK);
