@@ -399,7 +399,7 @@ fdvjp_status fdvjp_config_get_sparsity(const fdvjp_config *cfg,
 
 /*
  * The largest thread count `fdvjp_config_set_threads` accepts. It keeps the planner's
- * products (4 points per thread, times n or m) far from overflow and a typo from
+ * products (16 points per thread, times n or m) far from overflow and a typo from
  * starting millions of OS threads.
  */
 #define FDVJP_MAX_THREADS 1024
@@ -408,7 +408,7 @@ fdvjp_status fdvjp_config_get_sparsity(const fdvjp_config *cfg,
  * Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
  * Setting more than one declares that f may be called concurrently from several threads
  * (with the same `user`). Results are bit-for-bit those of a serial run; only the order
- * of the calls changes. Unless a batch size is set, batches hold 4 points per thread.
+ * of the calls changes. Unless a batch size is set, batches hold 16 points per thread.
  * Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
  *
  * At most `FDVJP_MAX_THREADS` (1024): a larger value is `FDVJP_INVALID_ARGUMENT` and
@@ -431,8 +431,8 @@ fdvjp_status fdvjp_config_get_threads(const fdvjp_config *cfg, size_t *out);
  * Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
  * call, or shared among the threads. fdvjp plans the first stencil points of as many
  * columns as fit and evaluates them together; results do not depend on it. Extra memory
- * grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 4 per
- * thread with threads). Any value is accepted: a batch larger than the points a
+ * grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 16
+ * per thread with threads). Any value is accepted: a batch larger than the points a
  * computation plans is simply that computation's points (`SIZE_MAX` means "all at
  * once"); when the planned points do not fit in memory the computation fails with
  * `FDVJP_OUT_OF_MEMORY` after f(x) and before f is called at any perturbed point.
