@@ -295,6 +295,32 @@ class Problem:
             out = jvp(self.f, self.x0, u, m=m, executor=self.executor, fx=self._fx(), **self._kwargs())
         return self.f.unpack_out(out, shapes)
 
+    def estimated(self, mode, linear):
+        """(values, err) of `jvp(linear)` (mode "jvp") or `vjp(linear)` ("vjp") by the
+        Richardson drivers (`fdvjp_*_estimate`): accurate to ~1e-13 relative on smooth f
+        where the plain difference gives ~1e-10, with a per-entry error estimate; err has
+        the values' structure. Real arguments only (None otherwise: the caller differences
+        as usual). The second derivatives of `fdvjp.jax` difference this (`_Derived`)."""
+        from .estimate import jvp_estimate, vjp_estimate
+
+        if self.f.complex_mode or any(kind(self.leaves[i].dtype) == "complex" for i in self.diff):
+            return None
+        shapes = self._out_shapes()
+        if any(self.f.out_complex):
+            return None
+        kwargs = self._kwargs()
+        if mode == "jvp":
+            if not self.diff:
+                return None
+            m = sum(int(np.prod(s)) for s in shapes)
+            out, err = jvp_estimate(self.f, self.x0, self.f.pack(linear), m=m, **kwargs)
+            return self.f.unpack_out(out, shapes), self.f.unpack_out(err, shapes)
+        if not self.diff:
+            return None
+        cts = [np.zeros(s) if c is None else np.asarray(c) for c, s in zip(linear, shapes)]
+        g, err = vjp_estimate(self.f, self.x0, self.f.pack_out(cts), **kwargs)
+        return self.f.unpack(g), self.f.unpack(err)
+
     def _jacobian(self):
         """The real Jacobian of the flat function (real view), f(x) reused."""
         from .derivatives import jacobian
