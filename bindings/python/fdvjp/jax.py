@@ -117,9 +117,10 @@ class HostFunction:
         #: the primitives' parameter (`_Ref`); a derived function is held by its base
         self.handle = _Ref(self, keep=not isinstance(self, _Derived))
 
-    def problem(self, leaves, outs, which, executor=None, real_view=False):
-        """The `Problem` at one point; `executor` (a `gather.Lane`) replaces the wrapper's."""
-        return Problem(self.call_host, leaves, which, outs=outs,
+    def problem(self, leaves, outs, which, executor=None, real_view=False, call=None):
+        """The `Problem` at one point; `executor` (a `gather.Lane`) replaces the wrapper's,
+        `call` (on policy-dtype leaves) the host function's own `call_host`."""
+        return Problem(self.call_host if call is None else call, leaves, which, outs=outs,
                        out_complex=[kind(a.dtype) == "complex" for a in self.out_avals],
                        leaf_options=self.leaf_options, config=self.config,
                        executor=self.executor if executor is None else executor,
@@ -281,9 +282,10 @@ class _Derived(HostFunction):
         Where the inner has no bound (NaN: fourth order, forward, caller's steps,
         adaptive) the outer's is NaN too."""
         x, extra = list(leaves[: self.k]), list(leaves[self.k:])
-        inner, bound = self._inner(x, extra)
+        inner, bound, estimate = self._chosen_inner(x, extra)
+        call = functools.partial(self._inner_value, estimate=estimate)
         clear_thread()
-        first = self.problem(leaves, inner, which, executor, real_view)
+        first = self.problem(leaves, inner, which, executor, real_view, call=call)
         value = run(first)
         report_a = this_thread()
         if report_a is None:
@@ -293,7 +295,7 @@ class _Derived(HostFunction):
                                         unbounded_directions=report_a.directions))
             return value
         options = self._outer_options(bound)
-        second = Problem(self.call_host, leaves, which, outs=inner,
+        second = Problem(call, leaves, which, outs=inner,
                          out_complex=[kind(a.dtype) == "complex" for a in self.out_avals],
                          leaf_options=self.leaf_options, config=None,
                          executor=self.executor if executor is None else executor,
@@ -309,7 +311,36 @@ class _Derived(HostFunction):
             evaluations=report_a.evaluations + (report_b.evaluations if report_b is not None else 0)))
         return value
 
-    def _inner(self, x, extra):
+    def _chosen_inner(self, x, extra):
+        """(the inner derivative at the outer's point x, its bound, whether by the
+        Richardson drivers): those unless the plain difference, computed here too (1 + 2n
+        evaluations), disagrees with them beyond both bounds (or, where the plain one has
+        none, beyond theirs and 1e-6 of its size). They can alias: with `typical` declared
+        far above the scale f varies on (a0 a1 a2 + sum sin(a) at 1e4 with typical |a|),
+        their steps start at typical / 8 and missed the sin terms (1.0 off in a gradient
+        entry, claiming 3e-4), where the plain difference refines to f's own scale. Then
+        the outer differences the plain inner, as before."""
+        values, bound, estimate = self._inner(x, extra)
+        if not estimate:
+            return values, bound, False
+        plain, plain_bound, _ = self._inner(x, extra, estimate=False)
+        gap = max((float(np.max(np.abs(np.asarray(p) - np.asarray(q)), initial=0.0))
+                   for p, q in zip(values, plain)), default=0.0)
+        size = max((float(np.max(np.abs(p), initial=0.0)) for p in plain), default=0.0)
+        allowed = bound + (plain_bound if np.isfinite(plain_bound) else 1e-6 * size)
+        if not gap <= allowed:
+            return plain, plain_bound, False
+        return values, bound, True
+
+    def _caller_steps(self):
+        """Whether the caller gave absolute steps (options, per argument or a `Config`)."""
+        if self.options.get("steps") is not None:
+            return True
+        if any(o and o.get("steps") is not None for o in self.base.leaf_options):
+            return True
+        return self.config is not None and self.config.get("steps") is not None
+
+    def _inner(self, x, extra, estimate=True):
         """The inner derivative at x and a bound on its error (NaN: none). By the
         Richardson drivers where they apply (real arguments and outputs): their result is
         ~1e-13 relative of the exact derivative instead of the plain difference's ~1e-10,
@@ -319,22 +350,23 @@ class _Derived(HostFunction):
         51% for jacfwd of jacfwd). Otherwise (complex) the plain difference and its
         report's bound. A failure of the Richardson driver other than a non-finite f
         (which the caller handles as f's own) falls back to the plain difference."""
-        problem = self.base.problem(x, None, self.which)
-        try:
-            got = problem.estimated(self.mode, extra)
-        except FdvjpError as e:
-            if e.status in (NONFINITE_AT_X, NONFINITE_PERTURBED):
-                raise
-            got = None
+        got = None
+        if estimate and not self._caller_steps():
+            problem = self.base.problem(x, None, self.which)
+            try:
+                got = problem.estimated(self.mode, extra)
+            except FdvjpError as e:
+                if e.status in (NONFINITE_AT_X, NONFINITE_PERTURBED):
+                    raise
         if got is not None:
             values, err = got
             errs = [float(np.max(np.abs(e), initial=0.0)) for e in err]
-            return values, max(errs, default=0.0)
+            return values, max(errs, default=0.0), True
         clear_thread()
         problem = self.base.problem(x, None, self.which)
         values = problem.jvp(extra) if self.mode == "jvp" else problem.vjp(extra)
         report = this_thread()
-        return values, float("nan") if report is None else float(report.error_bound)
+        return values, float("nan") if report is None else float(report.error_bound), False
 
     def _outer_options(self, bound):
         """The caller's options for the check B, with the inner bound declared as noise
@@ -364,7 +396,11 @@ class _Derived(HostFunction):
         return self._checked(leaves, outs, which, executor, lambda p: p.vjp_many(linear_sets), True)
 
     def call_point(self, leaves):
-        """The inner derivative at one point of the outer stencil. Where f itself is not
+        return self._inner_value(leaves)
+
+    def _inner_value(self, leaves, estimate=True):
+        """The inner derivative at one point of the outer stencil (`estimate`: by the
+        Richardson drivers where they apply, see `_inner`). Where f itself is not
         finite there (`FDVJP_NONFINITE_AT_X`) or no stencil of the inner derivative is
         (`FDVJP_NONFINITE_PERTURBED`), the inner derivative does not exist: it is NaN, as
         f would be, so that the outer difference falls back (one-sided, smaller steps) as
@@ -373,7 +409,7 @@ class _Derived(HostFunction):
         a NaN still fails the outer call (`FDVJP_NONFINITE_AT_X`)."""
         x, extra = leaves[: self.k], leaves[self.k:]
         try:
-            return self._inner(x, extra)[0]
+            return self._inner(x, extra, estimate)[0]
         except FdvjpError as e:
             if e.status not in (NONFINITE_AT_X, NONFINITE_PERTURBED):
                 raise
