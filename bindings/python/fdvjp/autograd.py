@@ -22,7 +22,7 @@ import inspect
 import numpy as np
 
 from .config import validate_options
-from .policy import kind
+from .policy import kind, narrow
 from .problem import Problem
 
 
@@ -72,7 +72,7 @@ def _as_gradient(grad, primal):
         out_dtype = np.float64
     else:
         out_dtype = p.dtype
-    grad = np.asarray(grad).astype(out_dtype, copy=False)
+    grad = narrow(grad, out_dtype, "fdvjp.autograd.vjp_numeric")
     if np.ndim(primal) == 0:
         return complex(grad) if kind(out_dtype) == "complex" else float(grad)
     return grad

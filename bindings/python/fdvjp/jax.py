@@ -48,7 +48,7 @@ from jax.interpreters import ad, batching, mlir
 
 from .config import validate_options
 from .errors import NONFINITE_AT_X, NONFINITE_PERTURBED, FdvjpError
-from .policy import host_array, kind
+from .policy import host_array, kind, narrow
 from .problem import Problem
 from .report import clear_thread, combine, publish, this_thread
 
@@ -502,7 +502,7 @@ def _caller_values(v, dtype):
     v = np.asarray(v)
     if kind(dtype) != "complex" and kind(v.dtype) == "complex":
         v = v.real  # the real part of a JVP of a real output through complex z: exact 0 imag
-    return v.astype(dtype)
+    return narrow(v, dtype, "fdvjp.jax")
 
 
 def _point(operands, ins, index):

@@ -7,7 +7,8 @@
 - A complex argument reaches it as complex128.
 - Integer and boolean arguments are passed through unchanged and never differentiated;
   they are never the reason for an integer result.
-- Results are cast back to the caller's floating dtype (see `result_dtype`).
+- Results are cast back to the caller's floating dtype (see `result_dtype`); one beyond
+  its range raises OverflowError instead of becoming inf (`narrow`).
 """
 
 import functools
@@ -79,11 +80,34 @@ def strong_dtype(a):
         return None
 
 
-def _cast(value, dtype):
+def narrow(value, dtype, where):
+    """`value` (float64 / complex128) cast to the caller's `dtype`, refusing to lose it:
+    a finite value beyond the dtype's range would become inf with only NumPy's
+    RuntimeWarning (`vjp(x**2)` at float16 60000 gave inf for 120000), so that raises an
+    OverflowError naming the dtype. Values below its smallest subnormal become 0, as in the
+    dtype's own arithmetic (`vjp(exp)` at float16 -20: 0 for 2.1e-9; that float16's exp
+    itself gives there); pass float64 arguments to keep them."""
+    value = np.asarray(value)
+    dtype = np.dtype(dtype)
+    if value.dtype == dtype:
+        return value
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = value.astype(dtype)
+    if kind(dtype) != "int" and value.size:
+        wide = np.complex128 if kind(dtype) == "complex" else np.float64
+        lost = np.isfinite(value) & ~np.isfinite(np.asarray(out, dtype=wide))
+        if lost.any():
+            largest = float(np.max(np.abs(value[lost])))
+            raise OverflowError(f"{where}: the result {largest:.3g} does not fit the caller's dtype {dtype} "
+                                f"(beyond its largest value, it would be inf); pass float64 arguments")
+    return out
+
+
+def _cast(value, dtype, where):
     if isinstance(value, tuple):
-        return tuple(_cast(v, dtype) for v in value)
+        return tuple(_cast(v, dtype, where) for v in value)
     if isinstance(value, np.ndarray) and value.dtype != dtype:
-        return value.astype(dtype)
+        return narrow(value, dtype, where)
     return value
 
 
@@ -106,7 +130,7 @@ def caller_dtype(*names, result="real"):
             dtype = result_dtype(dtypes, complex_result=result == "complex")
             if result == "real" and kind(dtype) == "complex":
                 dtype = np.dtype(np.finfo(dtype).dtype)
-            return _cast(out, dtype)
+            return _cast(out, dtype, f"fdvjp.{fn.__name__}")
 
         return entry
 

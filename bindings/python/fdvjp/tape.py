@@ -23,7 +23,7 @@ from .callback import Trampoline
 from .config import resolve
 from .derivatives import as_input, pointer
 from .errors import FdvjpError, check
-from .policy import strong_dtype, result_dtype
+from .policy import narrow, result_dtype, strong_dtype
 from .report import record
 from .var import Var
 
@@ -290,7 +290,7 @@ class Tape:
         check(_library.function("fdvjp_tape_grad")(self.handle, input.id, pointer(out), out.size))
         dtype = getattr(self, "_grad_dtypes", {}).get(input.id)
         out = out.reshape(shape)
-        return out if dtype is None or dtype == out.dtype else out.astype(dtype)
+        return out if dtype is None or dtype == out.dtype else narrow(out, dtype, "fdvjp.Tape.grad")
 
     def set_input(self, input, x):
         """New values for an input (its shape is kept); call `forward()` to replay."""
