@@ -85,8 +85,8 @@ def narrow(value, dtype, where):
     a finite value beyond the dtype's range would become inf with only NumPy's
     RuntimeWarning (`vjp(x**2)` at float16 60000 gave inf for 120000), so that raises an
     OverflowError naming the dtype. Values below its smallest subnormal become 0, as in the
-    dtype's own arithmetic (`vjp(exp)` at float16 -20: 0 for 2.1e-9; that float16's exp
-    itself gives there); pass float64 arguments to keep them."""
+    dtype's own arithmetic (`vjp(exp)` at float16 -20 gives 0 for 2.1e-9, as float16's own
+    exp gives 0 there); pass float64 arguments to keep them."""
     value = np.asarray(value)
     dtype = np.dtype(dtype)
     if value.dtype == dtype:
