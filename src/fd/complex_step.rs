@@ -52,13 +52,29 @@ pub const MIN_COMPLEX_STEP: f64 = f64::MIN_POSITIVE / f64::EPSILON;
 /// 8 leaves a margin for an f of a few dozen operations).
 pub(crate) const ROUNDING_ULPS: f64 = 8.0;
 
+/// The largest complex step relative to `|x_j|`: `h^2 / x_j^2` stays 1e-20, far below eps,
+/// for an f that varies on the scale of x_j (log, 1/x, powers near 0).
+pub const MAX_RELATIVE_STEP: f64 = 1e-10;
+
+/// The largest step relative to `|x_j|` that [`MIN_COMPLEX_STEP`] may raise it to, for
+/// `|x_j|` below 1e-282 (the truncation `1e-16 / 6` is still below eps); below 1e-284 the
+/// step is this fraction of `|x_j|` and subnormal.
+pub const FLOOR_RELATIVE_STEP: f64 = 1e-8;
+
+/// The largest relative step whose truncation the bound models: beyond it (x_j subnormal)
+/// the bound is NaN.
+const TRUSTED_RELATIVE_STEP: f64 = 1e-6;
+
 /// The spacing of the subnormal doubles: `Im f(x + ih)` is resolved to it at best.
 const SUBNORMAL: f64 = f64::MIN_POSITIVE * f64::EPSILON;
 
-/// The error bound of an entry whose terms have size `size`, computed with step `h` (see
-/// the module documentation).
-fn entry_bound(size: f64, h: f64) -> f64 {
-    ROUNDING_ULPS * f64::EPSILON * size + COMPLEX_STEP * COMPLEX_STEP * size / 6.0 + SUBNORMAL / h
+/// The error bound of an entry whose terms have size `size`, computed with step `s.h` (see
+/// the module documentation); NaN where the step cannot be trusted.
+fn entry_bound(size: f64, s: Step) -> f64 {
+    if !(s.rel <= TRUSTED_RELATIVE_STEP) {
+        return f64::NAN;
+    }
+    ROUNDING_ULPS * f64::EPSILON * size + s.rel * s.rel * size / 6.0 + SUBNORMAL / s.h
 }
 
 /// `v^T J(x)` (n entries) by complex step, `m = v.len()`.
@@ -116,11 +132,27 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
     // Along u scaled near 1 (so h * u neither underflows nor overflows), then scaled back.
     let e = direction_exponent(u);
     let along = scaled(u, e);
-    let h = (0..x.len())
+    let steps: Vec<(Step, f64)> = (0..x.len())
         .filter(|&j| along[j] != 0.0)
-        .map(|j| step(opts, x, j) / along[j].abs())
+        .map(|j| (step(opts, x, j), along[j].abs()))
+        .collect();
+    let h = steps
+        .iter()
+        .map(|(s, a)| s.h / a)
         .fold(f64::INFINITY, f64::min);
     let h = if h.is_finite() { h } else { COMPLEX_STEP };
+    // Element j moves by `h |u_j| <= h_j`: its relative step shrinks in proportion (NaN kept).
+    let rel = steps
+        .iter()
+        .map(|(s, a)| s.rel * (h * a / s.h))
+        .fold(0.0, |r: f64, q| {
+            if r.is_nan() || q.is_nan() {
+                f64::NAN
+            } else {
+                r.max(q)
+            }
+        });
+    let s = Step { h, rel };
     let z: Vec<Complex64> = x
         .iter()
         .zip(&along)
@@ -130,7 +162,7 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
     let mut out = ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))?;
     // Bounded along the scaled u, where h is the step taken, then scaled back as J u is.
     for d in &out {
-        ev.report.bound(times_pow2(entry_bound(d.abs(), h), e));
+        ev.report.bound(times_pow2(entry_bound(d.abs(), s), e));
     }
     unscale(&mut out, e, u)?;
     ev.report.directions = 1;
@@ -138,11 +170,39 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
     Ok(out)
 }
 
-/// The complex step of element j: `1e-20 * max(|x_j|, typ_j)`, at least
-/// [`MIN_COMPLEX_STEP`].
-fn step(opts: &Options, x: &[f64], j: usize) -> f64 {
-    let scale = x[j].abs().max(opts.typical().map_or(1.0, |t| t[j]));
-    (COMPLEX_STEP * scale).max(MIN_COMPLEX_STEP)
+/// The complex step of element j and its size relative to the scale f is assumed to vary on
+/// there (see [`Step`]).
+fn step(opts: &Options, x: &[f64], j: usize) -> Step {
+    let typ = opts.typical().map_or(1.0, |t| t[j]);
+    let ax = x[j].abs();
+    if ax == 0.0 {
+        let h = (COMPLEX_STEP * typ).max(MIN_COMPLEX_STEP);
+        return Step { h, rel: h / typ };
+    }
+    // At most `MAX_RELATIVE_STEP * |x_j|` (else f's features at the scale of x_j, such as
+    // log's, are stepped over), and at least the normal floor where that still fits.
+    let h = (COMPLEX_STEP * ax.max(typ))
+        .min(MAX_RELATIVE_STEP * ax)
+        .max(MIN_COMPLEX_STEP.min(FLOOR_RELATIVE_STEP * ax));
+    let reciprocal_underflows = h / ax / ax < f64::MIN_POSITIVE;
+    Step {
+        h,
+        rel: if reciprocal_underflows {
+            f64::NAN
+        } else {
+            h / ax
+        },
+    }
+}
+
+/// A complex step `h` and `rel = h / s`, s the scale f is assumed to vary on (`|x_j|`, or
+/// `typ_j` at `x_j = 0`): the truncation is `rel^2 / 6` of the derivative. `rel` is NaN
+/// where the step cannot be trusted to resolve f' (the imaginary part of `1 / (x_j + ih)`,
+/// `-h / x_j^2`, would underflow: any division by x inside f loses the derivative).
+#[derive(Clone, Copy)]
+struct Step {
+    h: f64,
+    rel: f64,
 }
 
 /// Calls `visit(j, column_j, h_j)` for every column, one complex evaluation each;
@@ -152,7 +212,7 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
     x: &[f64],
     m: usize,
     opts: &Options,
-    mut visit: impl FnMut(usize, &[f64], f64) -> f64,
+    mut visit: impl FnMut(usize, &[f64], Step) -> f64,
 ) -> Result<(), FdError> {
     opts.check_point(x)?;
     if x.is_empty() || m == 0 {
@@ -162,13 +222,14 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
     let mut ev = ComplexEvaluator::new(g, x.len(), m);
     let mut z: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
     for j in 0..x.len() {
-        let h = step(opts, x, j);
+        let s = step(opts, x, j);
+        let h = s.h;
         z[j].im = h;
         let column = ev.derivative(&z, m, h, &format!("column {j} (complex step)"), || {
             format!("x[{j}] + ih, h = {h:e}")
         });
         z[j].im = 0.0;
-        let bound = visit(j, &column?, h);
+        let bound = visit(j, &column?, s);
         ev.report.bound(bound);
         ev.report.directions += 1;
     }
