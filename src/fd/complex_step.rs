@@ -132,19 +132,20 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
     // Along u scaled near 1 (so h * u neither underflows nor overflows), then scaled back.
     let e = direction_exponent(u);
     let along = scaled(u, e);
-    let steps: Vec<(Step, f64)> = (0..x.len())
+    let steps: Vec<(usize, Step)> = (0..x.len())
         .filter(|&j| along[j] != 0.0)
-        .map(|j| (step(opts, x, j), along[j].abs()))
+        .map(|j| (j, step(opts, x, j)))
         .collect();
     let h = steps
         .iter()
-        .map(|(s, a)| s.h / a)
+        .map(|&(j, s)| s.h / along[j].abs())
         .fold(f64::INFINITY, f64::min);
     let h = if h.is_finite() { h } else { COMPLEX_STEP };
-    // Element j moves by `h |u_j| <= h_j`: its relative step shrinks in proportion (NaN kept).
+    // Element j moves by `h |u_j| <= h_j`: the relative step and the reciprocal's
+    // imaginary part are those of that move (NaN kept).
     let rel = steps
         .iter()
-        .map(|(s, a)| s.rel * (h * a / s.h))
+        .map(|&(j, s)| relative(h * along[j].abs(), x[j], s.scale))
         .fold(0.0, |r: f64, q| {
             if r.is_nan() || q.is_nan() {
                 f64::NAN
@@ -152,17 +153,23 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
                 r.max(q)
             }
         });
-    let s = Step { h, rel };
+    let s = Step { h, rel, scale: 0.0 };
     let z: Vec<Complex64> = x
         .iter()
         .zip(&along)
         .map(|(&xj, &uj)| Complex64::new(xj, h * uj))
         .collect();
-    let mut ev = ComplexEvaluator::new(g, 1, m);
+    let mut ev = ComplexEvaluator::new(g, 2, m);
+    let real: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
+    let offset = ev.imaginary_at_x(&real, m)?;
     let mut out = ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))?;
+    check_real(&offset, &out, h)?;
     // Bounded along the scaled u, where h is the step taken, then scaled back as J u is.
     for d in &out {
         ev.report.bound(times_pow2(entry_bound(d.abs(), s), e));
+    }
+    if entry_bound(0.0, s).is_nan() {
+        ev.report.unbounded_direction();
     }
     unscale(&mut out, e, u)?;
     ev.report.directions = 1;
@@ -177,32 +184,42 @@ fn step(opts: &Options, x: &[f64], j: usize) -> Step {
     let ax = x[j].abs();
     if ax == 0.0 {
         let h = (COMPLEX_STEP * typ).max(MIN_COMPLEX_STEP);
-        return Step { h, rel: h / typ };
+        return Step {
+            h,
+            rel: h / typ,
+            scale: typ,
+        };
     }
     // At most `MAX_RELATIVE_STEP * |x_j|` (else f's features at the scale of x_j, such as
     // log's, are stepped over), and at least the normal floor where that still fits.
     let h = (COMPLEX_STEP * ax.max(typ))
         .min(MAX_RELATIVE_STEP * ax)
         .max(MIN_COMPLEX_STEP.min(FLOOR_RELATIVE_STEP * ax));
-    let reciprocal_underflows = h / ax / ax < f64::MIN_POSITIVE;
     Step {
         h,
-        rel: if reciprocal_underflows {
-            f64::NAN
-        } else {
-            h / ax
-        },
+        rel: relative(h, x[j], ax),
+        scale: ax,
+    }
+}
+
+/// `im / scale`, or NaN where the imaginary part `-im / x_j^2` of `1 / (x_j + i im)` would
+/// underflow (any division by x_j inside f would lose the derivative).
+fn relative(im: f64, xj: f64, scale: f64) -> f64 {
+    if xj != 0.0 && im / xj.abs() / xj.abs() < f64::MIN_POSITIVE {
+        f64::NAN
+    } else {
+        im / scale
     }
 }
 
 /// A complex step `h` and `rel = h / s`, s the scale f is assumed to vary on (`|x_j|`, or
 /// `typ_j` at `x_j = 0`): the truncation is `rel^2 / 6` of the derivative. `rel` is NaN
-/// where the step cannot be trusted to resolve f' (the imaginary part of `1 / (x_j + ih)`,
-/// `-h / x_j^2`, would underflow: any division by x inside f loses the derivative).
+/// where the step cannot be trusted to resolve f' ([`relative`]).
 #[derive(Clone, Copy)]
 struct Step {
     h: f64,
     rel: f64,
+    scale: f64,
 }
 
 /// Calls `visit(j, column_j, h_j)` for every column, one complex evaluation each;
@@ -219,8 +236,9 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
         publish(Report::empty(m));
         return Ok(());
     }
-    let mut ev = ComplexEvaluator::new(g, x.len(), m);
+    let mut ev = ComplexEvaluator::new(g, x.len() + 1, m);
     let mut z: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
+    let offset = ev.imaginary_at_x(&z, m)?;
     for j in 0..x.len() {
         let s = step(opts, x, j);
         let h = s.h;
@@ -229,11 +247,34 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
             format!("x[{j}] + ih, h = {h:e}")
         });
         z[j].im = 0.0;
-        let bound = visit(j, &column?, s);
-        ev.report.bound(bound);
+        let column = column?;
+        check_real(&offset, &column, h)?;
+        let bound = visit(j, &column, s);
+        if bound.is_nan() {
+            ev.report.unbounded_direction();
+        } else {
+            ev.report.bound(bound);
+        }
         ev.report.directions += 1;
     }
     ev.report.completed = true;
+    Ok(())
+}
+
+/// Refuses a derivative `d` (`Im f(x + ih) / h`) that the imaginary part `offset` of f at
+/// the real x would spoil: it adds `offset / h` to d (1e20 times it at the usual h), so
+/// beyond one ulp of d the f is not real on the real axis near x (a logarithm or square
+/// root of a negative number, an added imaginary constant) and the result would be wrong.
+fn check_real(offset: &[f64], d: &[f64], h: f64) -> Result<(), FdError> {
+    for (i, (&c, &di)) in offset.iter().zip(d).enumerate() {
+        if !(c.abs() / h <= f64::EPSILON * di.abs()) {
+            return Err(FdError::InvalidArgument(format!(
+                "f is not real at the real x: Im f(x)[{i}] = {c:e}, which the complex step \
+                 would divide by its step {h:e} (f must be real-analytic and real on the real \
+                 axis near x; e.g. the log or sqrt of a negative number is not)"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -261,6 +302,13 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
         }
     }
 
+    /// `Im f(x)` at the real point `z` (every imaginary part 0), after checking `f(x)`
+    /// finite: the offset a complex step would read as derivative (see [`check_real`]).
+    fn imaginary_at_x(&mut self, z: &[Complex64], m: usize) -> Result<Vec<f64>, FdError> {
+        let w = self.evaluate(z, m, || "x (real, to check that f(x) is real)".to_string())?;
+        Ok(w.iter().map(|c| c.im).collect())
+    }
+
     /// `Im f(z) / h`, after checking that `Re f(z)` (which is f(x) to within `h^2`) and
     /// `Im f(z)` are finite.
     fn derivative(
@@ -271,6 +319,25 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
         direction: &str,
         point: impl Fn() -> String,
     ) -> Result<Vec<f64>, FdError> {
+        let w = self.evaluate(z, m, &point)?;
+        if let Some(index) = w.iter().position(|c| !c.im.is_finite()) {
+            return Err(FdError::NonFinitePerturbed {
+                direction: direction.to_string(),
+                index,
+                value: w[index].im,
+                point: point(),
+            });
+        }
+        Ok(w.iter().map(|c| c.im / h).collect())
+    }
+
+    /// `f(z)`, numbered and reported to progress, with finite real parts.
+    fn evaluate(
+        &mut self,
+        z: &[Complex64],
+        m: usize,
+        point: impl Fn() -> String,
+    ) -> Result<Vec<Complex64>, FdError> {
         self.count += 1;
         let mut w = vec![Complex64::new(0.0, 0.0); m];
         if let Err(code) = self.g.eval(z, &mut w) {
@@ -290,15 +357,7 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
                 value: w[index].re,
             });
         }
-        if let Some(index) = w.iter().position(|c| !c.im.is_finite()) {
-            return Err(FdError::NonFinitePerturbed {
-                direction: direction.to_string(),
-                index,
-                value: w[index].im,
-                point: point(),
-            });
-        }
-        Ok(w.iter().map(|c| c.im / h).collect())
+        Ok(w)
     }
 }
 
