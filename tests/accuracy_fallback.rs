@@ -128,12 +128,12 @@ fn complex_step_reports_non_finite_values_and_failures() {
         }
         other => panic!("{other:?}"),
     }
-    // The callback fails at its second evaluation (column 1).
+    // The callback fails at its third evaluation (column 1; the first is at the real x).
     let calls = std::cell::Cell::new(0);
     let fails = |z: &[Complex64], w: &mut [Complex64]| {
         calls.set(calls.get() + 1);
         w[0] = z[0] * z[1];
-        if calls.get() == 2 {
+        if calls.get() == 3 {
             Err(5)
         } else {
             Ok(())
@@ -142,7 +142,7 @@ fn complex_step_reports_non_finite_values_and_failures() {
     match vjp_complex_step(&fails, &x, &[1.0], &o) {
         Err(FdError::Callback {
             code: 5,
-            evaluation: 2,
+            evaluation: 3,
             point,
         }) => assert!(point.starts_with("x[1] + ih"), "{point}"),
         other => panic!("{other:?}"),

@@ -86,11 +86,12 @@ pub fn vjp_complex_step<G: ComplexFunction + ?Sized>(
 ) -> Result<Vec<f64>, FdError> {
     check_finite("v", v)?;
     let mut grad = vec![0.0; x.len()];
-    for_each_column(g, x, v.len(), opts, |j, column, h| {
+    for_each_column(g, x, v.len(), opts, |j, column, h, offset| {
         grad[j] = column.iter().zip(v).map(|(c, vi)| c * vi).sum();
         // The dot product's own rounding: m more ulps of its terms.
         let size: f64 = column.iter().zip(v).map(|(c, vi)| (c * vi).abs()).sum();
-        entry_bound(size, h) + v.len() as f64 * f64::EPSILON * size
+        let spoilt: f64 = offset.iter().zip(v).map(|(e, vi)| e * vi.abs()).sum();
+        entry_bound(size, h) + v.len() as f64 * f64::EPSILON * size + spoilt
     })?;
     Ok(grad)
 }
@@ -105,12 +106,12 @@ pub fn jacobian_complex_step<G: ComplexFunction + ?Sized>(
     let n = x.len();
     let mut jac = zeros_2d(m, n, "the Jacobian")?;
     let layout = opts.layout();
-    for_each_column(g, x, m, opts, |j, column, h| {
+    for_each_column(g, x, m, opts, |j, column, h, offset| {
         for (i, &d) in column.iter().enumerate() {
             jac[layout.index(i, j, m, n)] = d;
         }
         let size = column.iter().fold(0.0f64, |a, d| a.max(d.abs()));
-        entry_bound(size, h)
+        entry_bound(size, h) + offset.iter().fold(0.0f64, |a, &e| a.max(e))
     })?;
     Ok(jac)
 }
@@ -163,10 +164,11 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
     let real: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
     let offset = ev.imaginary_at_x(&real, m)?;
     let mut out = ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))?;
-    check_real(&offset, &out, h)?;
+    let spoilt = check_real(&offset, &out, h)?;
     // Bounded along the scaled u, where h is the step taken, then scaled back as J u is.
-    for d in &out {
-        ev.report.bound(times_pow2(entry_bound(d.abs(), s), e));
+    for (d, spoilt) in out.iter().zip(&spoilt) {
+        ev.report
+            .bound(times_pow2(entry_bound(d.abs(), s) + spoilt, e));
     }
     if entry_bound(0.0, s).is_nan() {
         ev.report.unbounded_direction();
@@ -229,7 +231,7 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
     x: &[f64],
     m: usize,
     opts: &Options,
-    mut visit: impl FnMut(usize, &[f64], Step) -> f64,
+    mut visit: impl FnMut(usize, &[f64], Step, &[f64]) -> f64,
 ) -> Result<(), FdError> {
     opts.check_point(x)?;
     if x.is_empty() || m == 0 {
@@ -248,8 +250,8 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
         });
         z[j].im = 0.0;
         let column = column?;
-        check_real(&offset, &column, h)?;
-        let bound = visit(j, &column, s);
+        let spoilt = check_real(&offset, &column, h)?;
+        let bound = visit(j, &column, s, &spoilt);
         if bound.is_nan() {
             ev.report.unbounded_direction();
         } else {
@@ -261,21 +263,23 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
     Ok(())
 }
 
-/// Refuses a derivative `d` (`Im f(x + ih) / h`) that the imaginary part `offset` of f at
-/// the real x would spoil: it adds `offset / h` to d (1e20 times it at the usual h), so
-/// beyond one ulp of d the f is not real on the real axis near x (a logarithm or square
-/// root of a negative number, an added imaginary constant) and the result would be wrong.
-fn check_real(offset: &[f64], d: &[f64], h: f64) -> Result<(), FdError> {
-    for (i, (&c, &di)) in offset.iter().zip(d).enumerate() {
-        if !(c.abs() / h <= f64::EPSILON * di.abs()) {
-            return Err(FdError::InvalidArgument(format!(
-                "f is not real at the real x: Im f(x)[{i}] = {c:e}, which the complex step \
-                 would divide by its step {h:e} (f must be real-analytic and real on the real \
-                 axis near x; e.g. the log or sqrt of a negative number is not)"
-            )));
-        }
+/// The error `|Im f(x)_i| / h` that the imaginary part `offset` of f at the real x adds to
+/// each entry of the derivative `d` (`Im f(x + ih) / h`), or a refusal where it exceeds an
+/// ulp of d's largest entry: f is then not real on the real axis near x (a log or square
+/// root of a negative number, an added imaginary constant) and the result would be wrong
+/// (at the usual h, by 1e20 times the offset).
+fn check_real(offset: &[f64], d: &[f64], h: f64) -> Result<Vec<f64>, FdError> {
+    let size = d.iter().fold(0.0f64, |a, di| a.max(di.abs()));
+    let spoilt: Vec<f64> = offset.iter().map(|c| c.abs() / h).collect();
+    match spoilt.iter().position(|e| !(*e <= f64::EPSILON * size)) {
+        None => Ok(spoilt),
+        Some(i) => Err(FdError::InvalidArgument(format!(
+            "f is not real at the real x: Im f(x)[{i}] = {:e}, which the complex step would \
+             divide by its step {h:e} (f must be real-analytic and real on the real axis near \
+             x; e.g. the log or sqrt of a negative number is not)",
+            offset[i]
+        ))),
     }
-    Ok(())
 }
 
 /// Numbers complex evaluations from 1, reports progress after each (a refusal cancels),
