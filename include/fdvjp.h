@@ -1085,17 +1085,24 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * parts are all zero except one; it must be implemented with complex arithmetic
  * throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
  * then the result has no subtractive cancellation: relative error near 1e-16 for any
- * step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at least `DBL_MIN / DBL_EPSILON`
+ * step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at most `1e-10 |x_j|` (so a
+ * small x_j, as in log at 1e-30, is not stepped over), at least `DBL_MIN / DBL_EPSILON`
  * (about 1e-292, so that it never underflows: a typical magnitude of 1e-305 still gives
- * the exact derivative of, e.g., exp at 0). Evaluations of f: exactly n (one
- * complex evaluation per column; the real parts give f(x), which is checked finite:
- * `FDVJP_NONFINITE_AT_X` otherwise); none when `n == 0` or `m == 0`. The config's
+ * the exact derivative of, e.g., exp at 0) where that is below `1e-8 |x_j|`.
+ * Evaluations of f: exactly n + 1: one at the real x (f(x) checked finite:
+ * `FDVJP_NONFINITE_AT_X` otherwise; and real: an imaginary part that, divided by the
+ * step, exceeds an ulp of a column's largest entry is `FDVJP_INVALID_ARGUMENT`, since f
+ * is then not real on the real axis, e.g. log of a negative number), then one complex
+ * evaluation per column; none when `n == 0` or `m == 0`. An f that is real but not
+ * analytic as written (`fabs`, `conj`) is not detected. The config's
  * typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
  * do its bounds (the real part never leaves x, which must still lie inside them).
  * `fdvjp_last_report` then gives the evaluations, n directions (1 for the JVP) and an
  * `error_bound` of `8 eps` times the size of each entry's terms (`sum_i |v_i J_ij|`,
  * plus m ulps of it for the dot product; `|J_ij|`; `|(J u)_i|`): the rounding of
- * `Im f / h`, a model that cannot see cancellation inside f.
+ * `Im f / h`, a model that cannot see cancellation inside f. The bound is NaN (an
+ * unbounded direction) where the imaginary part of `1 / (x_j + ih)` would underflow
+ * (|x_j| beyond about 4.5e287) or x_j is subnormal.
  * `grad` is written only on success.
  *
  * Requires: `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and
@@ -1118,8 +1125,8 @@ fdvjp_status fdvjp_vjp_complex_step(const fdvjp_config *cfg,
  * `[2^-256, 2^256]` by a power of two (J u is scaled back exactly; `FDVJP_INVALID_ARGUMENT`
  * if it overflows).
  *
- * As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 1 (also when u = 0); none when
- * `n == 0` or `m == 0`. `jvp` is written only on success.
+ * As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 2 (one at the real x; also when
+ * u = 0); none when `n == 0` or `m == 0`. `jvp` is written only on success.
  *
  * Requires: as `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
  * writable.
@@ -1137,8 +1144,8 @@ fdvjp_status fdvjp_jvp_complex_step(const fdvjp_config *cfg,
  * The m×n Jacobian of a real-analytic f by complex step into `jac` (m*n doubles, in the
  * config's layout).
  *
- * As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n. `jac` is written only on
- * success.
+ * As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n + 1. `jac` is written only
+ * on success.
  *
  * Requires: as `fdvjp_vjp_complex_step`, with `jac` writable for m*n doubles.
  */

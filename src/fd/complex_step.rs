@@ -8,27 +8,30 @@
 //!
 //! Step: `h_j = 1e-20 * max(|x_j|, typ_j)` (relative, so f's features at the scale of x
 //! see the same tiny step; `1e-20` keeps `h^2` far below `eps` and `h |f'|` far above the
-//! underflow threshold for any sensible f). The scheme, steps, bounds and adaptive flag of
+//! underflow threshold for any sensible f), at most `1e-10 |x_j|`: no difference is formed,
+//! so nothing stops h from being tiny against a small x_j, where f (log, 1/x) may vary. The scheme, steps, bounds and adaptive flag of
 //! the options do not apply (the real part never leaves x); typical magnitudes and the
 //! Jacobian layout do.
 //!
-//! Evaluations: exactly n complex evaluations for the VJP and the Jacobian (one per
-//! column; f(x) is the real part of each, so it is not evaluated separately), exactly 1
-//! for the JVP; none for an empty problem (`n == 0` or `m == 0`). Progress is reported
-//! after each evaluation, with that exact total.
+//! Evaluations: exactly n + 1 for the VJP and the Jacobian (one at the real x, then one
+//! per column), exactly 2 for the JVP. The first checks that f is real at x: an imaginary
+//! part c there would be read as the derivative c / h (1e20 c at the usual step), so
+//! beyond an ulp of the column it is refused, below it added to the bound. None for an
+//! empty problem (`n == 0` or `m == 0`). Progress is reported after each evaluation, with
+//! that exact total.
 //!
 //! Report ([`crate::fd::last_report`]): the evaluations made, the directions (n columns, or
 //! 1 for the JVP) and, as `error_bound`, the largest over the result's entries of
 //! `8 eps S + h_rel^2 S / 6 + U / h` ([`ROUNDING_ULPS`]), where S is the size of the
 //! entry's terms (`sum_i |v_i| |J_ij|` for a VJP entry, plus m ulps of it for the dot
-//! product; `|J_ij|` for a Jacobian entry; `|(J u)_i|` for a JVP entry), `h_rel = 1e-20`
+//! product; `|J_ij|` for a Jacobian entry; `|(J u)_i|` for a JVP entry), `h_rel = h / s`
 //! and `U` the spacing of the subnormal doubles. The first term is the rounding of `Im f`
 //! (no difference is formed, so f' comes out to a few units in the last place of its
 //! terms), the second the truncation `h^2 |f'''| / 6` for an f varying on the scale
-//! `s = max(|x_j|, typ_j)` (`f''' ~ f' / s^2`), the third the resolution of `Im f` at the
-//! smallest step. It is a model, as for the plain drivers: it cannot see cancellation
-//! inside f, nor an f''' far above `f' / s^2`. An empty problem reports no evaluation and
-//! a bound of 0.
+//! `s = |x_j|` (`typ_j` at 0; `f''' ~ f' / s^2`), the third the resolution of `Im f` at
+//! the smallest step. It is NaN where the step cannot resolve f' ([`Step`]). It is a
+//! model, as for the plain drivers: it cannot see cancellation inside f, nor an f''' far
+//! above `f' / s^2`. An empty problem reports no evaluation and a bound of 0.
 
 use super::alloc::zeros_2d;
 use super::complex::{Complex64, ComplexFunction};
@@ -54,12 +57,12 @@ pub(crate) const ROUNDING_ULPS: f64 = 8.0;
 
 /// The largest complex step relative to `|x_j|`: `h^2 / x_j^2` stays 1e-20, far below eps,
 /// for an f that varies on the scale of x_j (log, 1/x, powers near 0).
-pub const MAX_RELATIVE_STEP: f64 = 1e-10;
+const MAX_RELATIVE_STEP: f64 = 1e-10;
 
 /// The largest step relative to `|x_j|` that [`MIN_COMPLEX_STEP`] may raise it to, for
 /// `|x_j|` below 1e-282 (the truncation `1e-16 / 6` is still below eps); below 1e-284 the
 /// step is this fraction of `|x_j|` and subnormal.
-pub const FLOOR_RELATIVE_STEP: f64 = 1e-8;
+const FLOOR_RELATIVE_STEP: f64 = 1e-8;
 
 /// The largest relative step whose truncation the bound models: beyond it (x_j subnormal)
 /// the bound is NaN.
@@ -71,7 +74,7 @@ const SUBNORMAL: f64 = f64::MIN_POSITIVE * f64::EPSILON;
 /// The error bound of an entry whose terms have size `size`, computed with step `s.h` (see
 /// the module documentation); NaN where the step cannot be trusted.
 fn entry_bound(size: f64, s: Step) -> f64 {
-    if !(s.rel <= TRUSTED_RELATIVE_STEP) {
+    if s.rel.is_nan() || s.rel > TRUSTED_RELATIVE_STEP {
         return f64::NAN;
     }
     ROUNDING_ULPS * f64::EPSILON * size + s.rel * s.rel * size / 6.0 + SUBNORMAL / s.h
@@ -271,7 +274,10 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
 fn check_real(offset: &[f64], d: &[f64], h: f64) -> Result<Vec<f64>, FdError> {
     let size = d.iter().fold(0.0f64, |a, di| a.max(di.abs()));
     let spoilt: Vec<f64> = offset.iter().map(|c| c.abs() / h).collect();
-    match spoilt.iter().position(|e| !(*e <= f64::EPSILON * size)) {
+    match spoilt
+        .iter()
+        .position(|e| e.is_nan() || *e > f64::EPSILON * size)
+    {
         None => Ok(spoilt),
         Some(i) => Err(FdError::InvalidArgument(format!(
             "f is not real at the real x: Im f(x)[{i}] = {:e}, which the complex step would \

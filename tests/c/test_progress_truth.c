@@ -10,7 +10,7 @@
  * Exact counts (n inputs, N = 4; complex functions have n complex = 2n real inputs):
  *   central 1 + 2n, forward 1 + n, fourth order 1 + 4n, JVP 1 + points;
  *   adaptive 1 + 18 points per column (18 trial steps);
- *   estimates 1 + 12n (JVP 1 + 12); complex step n (JVP 1);
+ *   estimates 1 + 12n (JVP 1 + 12); complex step n + 1 (JVP 2; the first at the real x);
  *   complex function VJP/Jacobian as the real ones with 2n inputs, JVP as the real JVP.
  */
 #include "check.h"
@@ -163,23 +163,23 @@ int main(void)
     /* complex step: f is analytic; real parts as the real x */
     reset(0);
     expect_truthful("fdvjp_vjp_complex_step",
-                    fdvjp_vjp_complex_step(cfg, cf, NULL, x, N, M, v, grad), N);
+                    fdvjp_vjp_complex_step(cfg, cf, NULL, x, N, M, v, grad), N + 1);
     /* exact: grad = v0 * 2x + v1 * (x1, x0, 3 x2^2, 0) */
     CHECK_CLOSE(grad[0], 2 * x[0] - 0.5 * x[1], 1e-15);
     CHECK_CLOSE(grad[2], 2 * x[2] - 0.5 * 3 * x[2] * x[2], 1e-15);
     reset(0);
     expect_truthful("fdvjp_jvp_complex_step",
-                    fdvjp_jvp_complex_step(cfg, cf, NULL, x, N, M, u, jvp), 1);
+                    fdvjp_jvp_complex_step(cfg, cf, NULL, x, N, M, u, jvp), 2);
     reset(0);
     expect_truthful("fdvjp_jacobian_complex_step",
-                    fdvjp_jacobian_complex_step(cfg, cf, NULL, x, N, M, jac), N);
+                    fdvjp_jacobian_complex_step(cfg, cf, NULL, x, N, M, jac), N + 1);
 
     /* cancellation at the second report, outputs untouched */
     memset(grad, 0x5A, sizeof grad);
     memcpy(before, grad, sizeof before);
     reset(2);
     CHECK_STATUS(fdvjp_vjp_complex_step(cfg, cf, NULL, x, N, M, v, grad), FDVJP_CANCELLED);
-    CHECK_ERROR_HAS("after 2 of 4");
+    CHECK_ERROR_HAS("after 2 of 5");
     CHECK_INT(w.evaluations, 2);
     CHECK(memcmp(grad, before, sizeof grad) == 0);
     reset(2);
