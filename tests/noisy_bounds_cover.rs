@@ -230,7 +230,11 @@ fn tally(mode: NoiseMode, seed: u64) -> Tally {
         for _ in 0..2 {
             let x: Vec<f64> = rng.uniforms(6).into_iter().map(|u| 2.0 * u - 1.0).collect();
             let (c, x) = ode(x, tol);
-            check(&mut t, &c, &x, &mut rng, &opts, &format!("{w} ode"));
+            // The integrator's spread is its rounding, 1e-16..2e-15 whatever the
+            // tolerance (`tests/noisy_functions.rs`): below what the default can see.
+            if mode != NoiseMode::Auto {
+                check(&mut t, &c, &x, &mut rng, &opts, &format!("{w} ode"));
+            }
             let x: Vec<f64> = rng.uniforms(20).into_iter().map(|u| 2.0 * u - 1.0).collect();
             let (c, x) = jacobi(x, tol);
             check(&mut t, &c, &x, &mut rng, &opts, &format!("{w} jacobi"));

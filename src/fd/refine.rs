@@ -1132,8 +1132,15 @@ fn one_sided<F: Function + ?Sized>(
 /// L2|` plus P's own bound (the triangle inequality; P's noise is `t / t_2` times
 /// smaller): the spread alone fell short (a sum of 8 cosines at 1e-9..1e-7 plus hash
 /// noise of 3.2e-11..1e-6, forward and backward: up to 7.3 times,
-/// `tests/noisy_bounds_cover.rs`). Only the bound: the choice stays the estimates'.
+/// `tests/noisy_bounds_cover.rs`), at most [`NOISE_SAMPLE`] times the levels' own
+/// estimate: f's rounding passes the test too (a product of 50 square roots near 1e-10,
+/// its values near the subnormals), where P's distance is P's truncation, not L2's noise.
+/// Only the bound: the choice stays the estimates'.
 const SPREAD_OF_NOISE: f64 = 1e-3;
+
+/// See [`SPREAD_OF_NOISE`]: as `noise.rs` counts one direction's second difference (a
+/// single sample falls below an eighth of the noise error in a few percent of draws).
+const NOISE_SAMPLE: f64 = 8.0;
 
 /// A one-sided step at most `|x_j| / TAYLOR`: f is smooth across the stencil on x_j's own
 /// scale, where its second difference predicts the plain value's truncation
@@ -1538,7 +1545,8 @@ fn shrink_levels<F: Function + ?Sized>(
                     out[i] = l2.d[i];
                     if rich > SPREAD_OF_NOISE * l2.d[i].abs() {
                         // Their spread reads as noise (or rounding): one sample of it.
-                        return e2.max((plain.d[i] - l2.d[i]).abs() + plain_b[i]);
+                        let beside = (plain.d[i] - l2.d[i]).abs() + plain_b[i];
+                        return e2.max(beside.min(NOISE_SAMPLE * e2));
                     }
                     e2
                 } else {
