@@ -30,11 +30,14 @@ fn hash_i(x: &[f64], i: usize) -> f64 {
     (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
 }
 
+/// A black box's function.
+type BlackBox = Box<dyn Fn(&[f64], &mut [f64])>;
+
 /// A black box: n inputs, m outputs, its function and the exact Jacobian (row-major).
 struct Case {
     n: usize,
     m: usize,
-    f: Box<dyn Fn(&[f64], &mut [f64])>,
+    f: BlackBox,
     jac: Vec<f64>,
     /// The declared pattern of a sparse case.
     pattern: Option<Sparsity>,
