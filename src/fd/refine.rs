@@ -1278,9 +1278,15 @@ const MIDDLE_WITHIN: f64 = 10.0;
 /// Whether the direction moves an element far above its typical magnitude (`|x_j| > 1e3
 /// typ_j`): refined a priori for aliasing, where the middle step of [`side_with_middle`]
 /// lies beyond f's scale typ_j from about 3e8 typ_j on and saw noise in aliasing (sin
-/// and cos at 1e10..1e12 came out of a JVP with the plain value, 1.0 off).
+/// and cos at 1e10..1e12 came out of a JVP with the plain value, 1.0 off). A declared
+/// typ_j is taken as [`resolved_typical`] resolves it: refined as the default typ 1
+/// would be, whose middle step aliases alike (typ = |x| at 8e9: the plain value 0.64
+/// off kept).
 fn moves_far_above<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_>) -> bool {
-    let far = |j: usize| p.x[j].abs() > FAR_ABOVE * p.opts.typical().map_or(1.0, |t| t[j]);
+    let far = |j: usize| {
+        let ax = p.x[j].abs();
+        ax > FAR_ABOVE * resolved_typical(ax, p.opts.typical().map_or(1.0, |t| t[j]))
+    };
     match dir {
         Direction::Axis(j) => far(j),
         Direction::Vector(u) => u.iter().enumerate().any(|(j, &uj)| uj != 0.0 && far(j)),
