@@ -6,9 +6,11 @@
 //! stencil; that stencil's one-sided value at a step far above the distance to the edge
 //! came with its own bound (log tridiagonal at 1e-12: -1.3e8 for -1.9e12, bound 2.2e8).
 //!
-//! Every successful central VJP must cover each entry: `|error| <= bound + 2e-15 |exact|`
-//! with the report's bound, or the bound NaN with directions counted unbounded. A loud
-//! error is acceptable. References: the analytic Jacobians.
+//! Every central VJP must succeed and cover each entry: `|error| <= bound + 2e-15
+//! |exact|` with the report's bound, or the bound NaN with directions counted unbounded.
+//! asin at `1 - 1e-12` on its box's lower bound, whose edge lies nearer than every step
+//! the fall-back tried, was an error (34 of 432 calls before `edge_deep.rs`).
+//! References: the analytic Jacobians.
 
 mod common;
 
@@ -143,9 +145,13 @@ fn sparse_vjp_in_boxes_at_a_domain_edge_is_covered() {
                             Ok(())
                         };
                         calls += 1;
-                        let Ok(got) = fd::vjp(&f, &x, &v, &o) else {
-                            errors += 1;
-                            continue;
+                        let got = match fd::vjp(&f, &x, &v, &o) {
+                            Ok(got) => got,
+                            Err(e) => {
+                                errors += 1;
+                                eprintln!("{} tri={tri} s={s:e} n={n}: {e}", fam.name);
+                                continue;
+                            }
                         };
                         let report = fd::last_report();
                         let bound = report.error_bound;
@@ -181,8 +187,8 @@ fn sparse_vjp_in_boxes_at_a_domain_edge_is_covered() {
         uncovered.len()
     );
     assert!(
-        uncovered.is_empty(),
-        "{} uncovered entries",
+        uncovered.is_empty() && errors == 0,
+        "{} uncovered entries, {errors} errors",
         uncovered.len()
     );
 }

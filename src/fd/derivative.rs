@@ -17,6 +17,7 @@
 //! a column group, column by column ([`super::group_edge`]).
 
 use super::bound_edge;
+use super::edge_deep;
 use super::edge_scan;
 use super::error::FdError;
 use super::fit::attempts;
@@ -168,7 +169,7 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
 /// below typ_j, an edge at 0 inside the box): the near-edge policy from x's own scale,
 /// whose one-sided stencils there fit inside the domain (sqrt at 1e-12 on its box's
 /// upper bound, NaN at `x - 2h` for every h down to 6e-12: an error before, probe9 2.3).
-/// Otherwise the error stands.
+/// Otherwise the fall-back continues below `t0 / 10^MAX_SHRINKS` ([`edge_deep`]).
 fn or_near_edge<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -177,7 +178,8 @@ fn or_near_edge<F: Function + ?Sized>(
     out: &mut [f64],
 ) -> Result<(), FdError> {
     let Some(e) = own_scale(p.opts, p.x, dir).filter(|&e| e < t0 / 10.0) else {
-        return result;
+        // An edge nearer than every step tried, x_j not far below typ_j.
+        return edge_deep::fall_back(p, dir, t0, result, out);
     };
     let candidates = p.opts.scheme().candidates();
     near_edge(p, dir, t0, e, candidates, out)

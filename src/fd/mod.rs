@@ -19,6 +19,7 @@ mod detect;
 mod direction_scale;
 mod direction_split;
 mod directional;
+mod edge_deep;
 mod edge_scan;
 mod error;
 mod estimate;

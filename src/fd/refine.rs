@@ -1437,6 +1437,19 @@ fn shrink<F: Function + ?Sized>(
     shrink_from(p, dir, (plain, plain_b), target, stencil, None, out)
 }
 
+/// [`shrink`] with the stencil just applied at `t` (a one-sided fall-back's, its values
+/// in `out`): an edge nearer x than every step the fall-back tried (`edge_deep.rs`).
+pub(crate) fn shrink_with<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    target: f64,
+    stencil: &Placed,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    shrink(p, dir, t, target, stencil, out)
+}
+
 /// [`shrink`] with the central stencil, whose level at `t` was just applied (its values
 /// in `out`, its sums in the workspace): the edge scan's refinement (`edge_scan.rs`).
 /// Along a vector with exact steps ([`vector::shrink_along`]): its refined steps lie
