@@ -148,7 +148,7 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
     // scale; the one-sided stencil at the plain step alone would not see it (log at 1e-9
     // inside [0, inf): 2.1e6 for 1e9). The near-edge policy, as after a NaN.
     if let Some(e) =
-        own_scale(opts, x, dir).filter(|&e| e < t0 / 10.0 && edge_at_bound(opts, x, dir))
+        own_scale(opts, x, dir).filter(|&e| e < t0 / 10.0 && edge_at_bound(opts, x, dir, t0))
     {
         return near_edge(p, dir, t0, e, candidates, out);
     }
@@ -186,23 +186,38 @@ fn or_near_edge<F: Function + ?Sized>(
 }
 
 /// Whether a bound looks like a domain edge at 0 for some element the direction moves:
-/// on the side of 0, at most half as far from 0 as x_j (`[0, inf)` for log, sqrt). A
-/// narrow box around x_j (its bound near x_j, not 0) keeps the largest step that fits.
-fn edge_at_bound(opts: &Options, x: &[f64], dir: Direction<'_>) -> bool {
+/// on the side of 0, at most half as far from 0 as x_j (`[0, inf)` for log, sqrt), or
+/// anywhere on that side of 0 when the plain step `t0` moves x_j by more than `|x_j| /
+/// SPANNED`, x_j lies far below typ_j and the bound away from 0 leaves the step room
+/// (the one-sided stencil left then sees f's own scale: sqrt on `[x_j, 1]`, fourth
+/// order at 1e-5, 69% off with a NaN bound; probe11 finding 4). A narrow box around
+/// x_j keeps the largest step that fits.
+fn edge_at_bound(opts: &Options, x: &[f64], dir: Direction<'_>, t0: f64) -> bool {
+    // A one-sided stencil at `t0` is off by about `(t0 / |x_j|)^p` for f varying on the
+    // scale `|x_j|`: 1e-6 central at `t0 = |x_j| / 1000` (log at 6e-5 on `[x_j, 1]`: 5e-3
+    // off at the plain step, NaN bound).
+    const SPANNED: f64 = 1e3;
+    // Only far below typ_j, where the refinement checks a column at its own scale too: at
+    // `typ_j / 100` and above a one-sided column keeps its plain count (`fd_bounds.rs`).
+    const BELOW_TYPICAL: f64 = 100.0;
     let Some(bounds) = opts.bounds() else {
         return false;
     };
-    let at_zero = |j: usize| {
-        let toward = if x[j] > 0.0 {
-            bounds.lower()[j]
+    let at_zero = |j: usize, uj: f64| {
+        let ax = x[j].abs();
+        let (toward, away) = if x[j] > 0.0 {
+            (bounds.lower()[j], bounds.upper()[j])
         } else {
-            -bounds.upper()[j]
+            (-bounds.upper()[j], -bounds.lower()[j])
         };
-        toward >= 0.0 && toward <= 0.5 * x[j].abs()
+        let step = t0 * uj.abs();
+        let typ = opts.typical().map_or(1.0, |t| t[j]);
+        let spanned = SPANNED * step > ax && away - ax >= step && ax < typ / BELOW_TYPICAL;
+        toward >= 0.0 && (toward <= 0.5 * ax || spanned)
     };
     match dir {
-        Direction::Axis(j) => at_zero(j),
-        Direction::Vector(u) => (0..x.len()).any(|j| u[j] != 0.0 && at_zero(j)),
+        Direction::Axis(j) => at_zero(j, 1.0),
+        Direction::Vector(u) => (0..x.len()).any(|j| u[j] != 0.0 && at_zero(j, u[j])),
         Direction::Group(..) => false,
     }
 }
