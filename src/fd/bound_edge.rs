@@ -25,13 +25,14 @@
 //! Only the central scheme at the step rule's own steps, as the edge scan.
 
 use super::alloc;
-use super::derivative::{fits, fixed_step, Direction};
+use super::derivative::{apply, fits, fixed_step, Direction};
 use super::edge_scan;
 use super::error::FdError;
 use super::function::Function;
 use super::group::Choices;
 use super::probe::Probe;
 use super::refine;
+use super::scheme::Placed;
 use super::sparsity::Sparsity;
 
 /// The multiple of `r |f'|` (per output, weighted) the one-sided stencil's truncation
@@ -95,7 +96,43 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     }
     let mut none = alloc::zeros(out.len(), "a bound edge's bounds")?;
     none.fill(f64::NAN);
+    if let Direction::Axis(_) = dir {
+        one_sided_scan(p, dir, (&stencil, t), out)?;
+    }
     refine::bound_direction(p, dir, &none);
+    Ok(())
+}
+
+/// No central step fits (x on the bound, f singular on the far side: asin at `1 -
+/// 1e-12` on its box's upper bound, B at 6e-6 gave 630 for 166,622): B's stencil at `t /
+/// 10^k` (k = 1, 2, ..., while the step moves x) until its own points no longer show f
+/// curved on the step's scale ([`curved`]); that value replaces B's in `out`, still with
+/// no bound (the scan's last two levels need not be in their asymptotic regime). `out`
+/// is kept when every step stays curved or meets a non-finite value.
+fn one_sided_scan<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    (stencil, t): (&Placed, f64),
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let x = p.x;
+    let mut scratch = alloc::zeros(out.len(), "a bound edge's scan")?;
+    let mut nominal = t;
+    for _ in 0..LEVELS {
+        nominal /= 10.0;
+        let s = dir.step(x, nominal);
+        if !(s > 0.0 && s < t && edge_scan::moves(x, dir, s)) {
+            return Ok(());
+        }
+        if apply(p, dir, s, stencil, &mut scratch)?.is_some() {
+            return Ok(());
+        }
+        if !curved(p, stencil.side, s, &scratch) {
+            out.copy_from_slice(&scratch);
+            p.report.refined_large += 1;
+            return Ok(());
+        }
+    }
     Ok(())
 }
 
