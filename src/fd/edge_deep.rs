@@ -49,7 +49,7 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     match found {
         Ok(()) => {}
         // Nothing finite (or nothing that moves x) down there either: the first error.
-        Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => return result,
+        Err(e) if e.is_stencil_miss() => return result,
         Err(e) => return Err(e),
     }
     let (stencil, t) = used.expect("a successful fall-back applied a stencil");
