@@ -3,7 +3,7 @@
 //! ([`MAX_SHRINKS`]), along an axis with `x_j` not far below typ_j (so no own-scale
 //! answer: `derivative::near_edge`). asin at `1 - 1e-12` on its box's lower bound: only
 //! the forward stencil fits, and it crosses 1 at every step down to 6e-12; the call
-//! failed with `FDVJP_NONFINITE_PERTURBED` (76 of 432 sparse calls of
+//! failed with `FDVJP_NONFINITE_PERTURBED` (34 of 432 sparse calls of
 //! `tests/fd_sparse_bounds_edge.rs`, their columns taken alone, and the dense call
 //! alike) where an answer exists.
 //!
@@ -55,7 +55,7 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     let (stencil, t) = used.expect("a successful fall-back applied a stencil");
     p.report.nonfinite_fallbacks += 1;
     let target = (t / REFINE_BELOW).log2().floor().exp2();
-    let bound = refine::shrink_with(p, dir, t, target, &stencil, out)?;
+    let bound = refine::shrink(p, dir, t, target, &stencil, out)?;
     p.report.refined_large += 1;
     refine::bound_direction(p, dir, &bound);
     Ok(())

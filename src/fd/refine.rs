@@ -1424,7 +1424,9 @@ fn grid_rounding(l1: &Level, l2: &Level, i: usize, apart: f64) -> f64 {
 /// [`shrink_from`]). First-order (one-sided) refinements have no second difference and
 /// keep the model `eps |f|` (their plain error is of order 1; a safety factor would keep
 /// the plain value on a sum of logs near 0).
-fn shrink<F: Function + ?Sized>(
+/// Also the refinement of an edge nearer x than every step the fall-back tried
+/// (`edge_deep.rs`, with the one-sided stencil just applied at `t`).
+pub(crate) fn shrink<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
@@ -1435,19 +1437,6 @@ fn shrink<F: Function + ?Sized>(
     let plain = Level::take(p, t, out)?;
     let plain_b = plain_bound(p, t, out);
     shrink_from(p, dir, (plain, plain_b), target, stencil, None, out)
-}
-
-/// [`shrink`] with the stencil just applied at `t` (a one-sided fall-back's, its values
-/// in `out`): an edge nearer x than every step the fall-back tried (`edge_deep.rs`).
-pub(crate) fn shrink_with<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t: f64,
-    target: f64,
-    stencil: &Placed,
-    out: &mut [f64],
-) -> Result<Vec<f64>, FdError> {
-    shrink(p, dir, t, target, stencil, out)
 }
 
 /// [`shrink`] with the central stencil, whose level at `t` was just applied (its values
