@@ -62,7 +62,7 @@ const SAFETY: f64 = 2.0;
 
 /// How many times `eps ρ` a level's rounding is taken as (two rounded values of f and f's
 /// own error).
-const ROUNDING: f64 = 4.0;
+pub(super) const ROUNDING: f64 = 4.0;
 
 /// The floor of the module doc for a step along `dir`: along an axis `FLOOR_ULPS eps
 /// |x_j|`; along a vector or group the largest over the moved elements of that over
@@ -177,3 +177,76 @@ fn converging(last: f64, before: f64, rounding: f64) -> bool {
 
 /// See [`converging`].
 const CONVERGENCE: f64 = 10.0;
+
+/// The plain one-sided value `plain` (step `t`, rounding scales `plain_mag`) in place of
+/// the far-above extrapolation (`out`, `bounds`), output by output, where the
+/// extrapolation's bound is worse than the plain step's.
+///
+/// Why: the levels at `2^-13 typ_j` assume f varies on the scale typ_j. A function that
+/// varies on `|x_j|` itself (`z exp(-z)`, `z = x / 1e10`) is there all rounding, `eps
+/// |f| / h`: 1.5e-2 relative off at 1e10 (bounds 0.2-0.8), 2.6e-6 at 1e6, where the
+/// plain step `r |x_j|` is right to 1e-8. Where some output's bound exceeds
+/// [`PLAIN_REACH`]` sqrt(eps) |E|` (what a forward step can reach), one more evaluation at
+/// `x + 2t` on the stencil's side gives the plain value's second difference D2 and its
+/// bound `b_P = 2 (|D2| / 2t + eps ρ) + ε / t`. P replaces E where `b_P` is smaller and
+/// the two agree within `b_E + b_P`. Its bound is `b_P` while `t <= typ_j`: its three
+/// points then resolve the scale typ_j, so D2 sees f vary on it. With `t > typ_j` three
+/// points may alias it, and only E, which resolves it, bounds P: `|P - E| + b_E`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn or_plain<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    j: usize,
+    t: f64,
+    typ: f64,
+    stencil: &Placed,
+    (plain, plain_mag): (&[f64], &[f64]),
+    out: &mut [f64],
+    bounds: &mut [f64],
+) -> Result<(), FdError> {
+    let (eps, m) = (f64::EPSILON, out.len());
+    let weighted = |p: &Probe<'_, '_, F>, i: usize| p.weights.is_none_or(|w| w[i] != 0.0);
+    let poor = |i: usize| !(bounds[i] <= PLAIN_REACH * eps.sqrt() * out[i].abs());
+    if !(0..m).any(|i| weighted(p, i) && poor(i)) {
+        return Ok(());
+    }
+    let far = 2.0 * stencil.side * t;
+    let (lo, hi) = (far.min(0.0), far.max(0.0));
+    if !(p.x[j] + far).is_finite()
+        || p.opts
+            .bounds()
+            .is_some_and(|b| !b.admits(j, p.x[j], (lo, hi)))
+    {
+        return Ok(());
+    }
+    p.ws.xp[j] = p.x[j] + far;
+    let result = p.ev.eval(&p.ws.xp, &mut p.ws.y, || {
+        Direction::Axis(j).point(2.0 * stencil.side, t)
+    });
+    p.ws.xp[j] = p.x[j];
+    result?;
+    if p.ws.y[..m].iter().any(|v| !v.is_finite()) {
+        return Ok(());
+    }
+    for i in 0..m {
+        let d2 = (p.ws.y[i] - p.y0[i]) - 2.0 * stencil.side * plain[i] * t;
+        let b_p = PLAIN_SAFETY * (d2.abs() / (2.0 * t) + eps * plain_mag[i]) + noise_of(p, i) / t;
+        let apart = (plain[i] - out[i]).abs();
+        let (b_e, e_bounded) = (bounds[i], !bounds[i].is_nan());
+        let better = !e_bounded || b_p < b_e;
+        let agree = !e_bounded || apart <= b_e + b_p;
+        if !(better && agree) {
+            continue;
+        }
+        out[i] = plain[i];
+        bounds[i] = if t <= typ { b_p } else { b_p.max(apart + b_e) };
+    }
+    Ok(())
+}
+
+/// The relative error, in units of `sqrt(eps)`, below which a far-above extrapolation is
+/// kept without looking at the plain step ([`or_plain`]): a forward difference at any step
+/// reaches no better than about `sqrt(eps)` of f's own scale.
+const PLAIN_REACH: f64 = 1.0;
+
+/// The safety factor on the plain one-sided value's model bound ([`or_plain`]).
+const PLAIN_SAFETY: f64 = 2.0;

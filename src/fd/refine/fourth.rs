@@ -1,0 +1,79 @@
+//! The fourth-order scheme on badly scaled elements: the central rule's refinements with
+//! the five-point stencil.
+//!
+//! Why: the plain step `eps^(1/5) max(|x_j|, typ_j)` (7.4e-4 at typ 1) spans the whole
+//! scale of a function that varies on `|x_j|` itself when `|x_j|` is far below typ_j, and
+//! aliases one that varies on typ_j when `|x_j|` is far above it. `z exp(-z)`, `z = x /
+//! 1e-4`, at `x = 1e-5..4e-4` gave -396543 for 0.798 (no bound); sin at 1e6 is aliased.
+//! So an axis direction is judged as a central one is ([`super::judge`], with the fourth
+//! order's `r`; the stencil's two inner points give the same second difference `D2`):
+//! suspect a priori (`t > |x_j|`, `|x_j| > 1e3 typ_j`), or from `D2` where `|x_j| <
+//! typ_j / 100`, it is refined down with the five-point stencil at `e` and `e / 2`
+//! ([`super::shrink`]: the plain value kept where the levels do not show it wrong); with
+//! nothing seen at `|x_j| < typ_j / 100` it is checked at its own scale
+//! (`own_scale.rs`). Where rounding swamps the difference (cos near 0) the plain value is
+//! kept: the fourth order's plain step is already `r typ_j`, far above the central one.
+//! Every other direction (vectors, groups, well-scaled axes) keeps its plain value and
+//! its cost, without a bound, as before.
+//!
+//! Cost: 8 evaluations per refined column (4 more where the plain value is checked
+//! between the levels), 4 per column checked at its own scale (and up to 12 more where
+//! the check disagrees).
+
+use super::super::derivative::Direction;
+use super::super::error::FdError;
+use super::super::function::Function;
+use super::super::probe::Probe;
+use super::{entry_bound, judge, own_scale, reach, shrink, sums, Suspect};
+
+/// The fourth-order refinement of an axis direction after its plain stencil at `t`
+/// (values in `out`, its rounding scales and second differences in the workspace).
+pub(super) fn after_plain<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    out: &mut [f64],
+) -> Result<(), FdError> {
+    let Direction::Axis(j) = dir else {
+        return Ok(());
+    };
+    if p.step_scale > 1.0 {
+        return Ok(());
+    }
+    let stencil = p.opts.scheme().candidates()[0];
+    let s = sums(p, t, out, None);
+    let reach = reach(p, [(j, 1.0)], t);
+    let bounds = match judge(p, &s, Some(&reach), t) {
+        Some(Suspect::Large(target, _)) => {
+            p.report.refined_large += 1;
+            shrink(p, dir, t, target, &stencil, out)?
+        }
+        Some(Suspect::Own(target)) => own_scale::check(p, dir, t, target, &stencil, true, out)?
+            .expect("a check that may reuse its level decides"),
+        Some(Suspect::Rounding | Suspect::NoiseLike) | None => return Ok(()),
+    };
+    p.bound(entry_bound(p, dir, &bounds));
+    Ok(())
+}
+
+/// The truncation term of the plain bound of a fourth-order difference, one output: `t^4
+/// |f^(5)| / 30` with `f^(5)` read as `|f'| / s^4` for the smaller of the step rule's
+/// scale `t / r` (at least a quarter of it, as the central floor) and f's own `|f' /
+/// f''|` (from `D2 ≈ t^2 f''`), times [`OWN_MARGIN`]; at most the central truncation
+/// `|D2| / 2t` (f' near 0).
+pub(super) fn truncation(d1: f64, d2: f64, t: f64, r: f64) -> f64 {
+    let (d1, d2) = (d1.abs(), d2.abs());
+    let own = if d1 > 0.0 {
+        d2 / (t * d1)
+    } else {
+        f64::INFINITY
+    };
+    let floor = 4.0 * r;
+    let rule = d1 * floor.powi(4) / 30.0;
+    let short = (OWN_MARGIN * d1 * own.powi(4) / 30.0).min(d2 / (2.0 * t));
+    rule.max(short)
+}
+
+/// How many times `f'^-3 f''^4` the fifth derivative is taken as: 24 for log, 7.5 for
+/// 1/x, 105 for sqrt (each `|f^(5)| / (f''^4 / |f'|^3)`), with a margin.
+const OWN_MARGIN: f64 = 160.0;
