@@ -639,7 +639,7 @@ pub(crate) fn need_at(
                     && ax != 0.0
                     && (t > ax
                         || ax > FAR_ABOVE * typ
-                        || ax < typ / SMALL_X
+                        || fourth::shorter_scale(ax, typ)
                         || above_default(ax, typ)) =>
             {
                 Need::Columns

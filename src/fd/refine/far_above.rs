@@ -188,10 +188,12 @@ const CONVERGENCE: f64 = 10.0;
 /// plain step `r |x_j|` is right to 1e-8. Where some output's bound exceeds
 /// [`PLAIN_REACH`]` sqrt(eps) |E|` (what a forward step can reach), one more evaluation at
 /// `x + 2t` on the stencil's side gives the plain value's second difference D2 and its
-/// bound `b_P = 2 (|D2| / 2t + eps ρ) + ε / t`. P replaces E where `b_P` is smaller and
-/// the two agree within `b_E + b_P`. Its bound is `b_P` while `t <= typ_j`: its three
-/// points then resolve the scale typ_j, so D2 sees f vary on it. With `t > typ_j` three
-/// points may alias it, and only E, which resolves it, bounds P: `|P - E| + b_E`.
+/// bound `b_P = 2 (|D2| / 2t + eps ρ) + ε / t`. Where `b_P` is smaller and the two agree
+/// within `b_E + b_P`, P replaces E with the bound `b_P` while `t <= typ_j` (its three
+/// points then resolve the scale typ_j, so D2 sees f vary on it); with `t > typ_j` three
+/// points may alias it, and only E, which resolves it, bounds P: `|P - E| + b_E`. Where
+/// they disagree one bound is wrong: P (`t <= typ_j`) or E (`t > typ_j`) is kept with its
+/// bound raised to `|P - E|` plus the other's.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn or_plain<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
@@ -232,13 +234,21 @@ pub(super) fn or_plain<F: Function + ?Sized>(
         let b_p = PLAIN_SAFETY * (d2.abs() / (2.0 * t) + eps * plain_mag[i]) + noise_of(p, i) / t;
         let apart = (plain[i] - out[i]).abs();
         let (b_e, e_bounded) = (bounds[i], !bounds[i].is_nan());
-        let better = !e_bounded || b_p < b_e;
-        let agree = !e_bounded || apart <= b_e + b_p;
-        if !(better && agree) {
+        if e_bounded && b_p >= b_e {
             continue;
         }
-        out[i] = plain[i];
-        bounds[i] = if t <= typ { b_p } else { b_p.max(apart + b_e) };
+        if !e_bounded || apart <= b_e + b_p {
+            out[i] = plain[i];
+            bounds[i] = if t <= typ { b_p } else { b_p.max(apart + b_e) };
+        } else if t <= typ {
+            // One of the two bounds is wrong: each value keeps its own raised to cover
+            // the other's (E's rounding on f computed as a sum of larger terms, 1/x
+            // summed at 1.8e8, exceeded its `4 eps ρ`).
+            out[i] = plain[i];
+            bounds[i] = b_p.max(apart + b_e);
+        } else {
+            bounds[i] = b_e.max(apart + b_p);
+        }
     }
     Ok(())
 }
