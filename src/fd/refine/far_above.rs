@@ -207,7 +207,7 @@ pub(super) fn or_plain<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     let (eps, m) = (f64::EPSILON, out.len());
     let weighted = |p: &Probe<'_, '_, F>, i: usize| p.weights.is_none_or(|w| w[i] != 0.0);
-    let poor = |i: usize| !(bounds[i] <= PLAIN_REACH * eps.sqrt() * out[i].abs());
+    let poor = |i: usize| bounds[i].is_nan() || bounds[i] > PLAIN_REACH * eps.sqrt() * out[i].abs();
     if !(0..m).any(|i| weighted(p, i) && poor(i)) {
         return Ok(());
     }

@@ -91,8 +91,6 @@ pub(crate) const ABOVE: f64 = 10.0;
 /// short for the plain step: [`OWN_MARGIN`]` (t / s)^4 / 30` (the bound's own-scale
 /// truncation, [`truncation`]) then exceeds 1e-10 of f'.
 const SEEN: f64 = 2.1e-3;
-/// See [`shorter_scale`].
-pub(crate) const ABOVE: f64 = 10.0;
 
 /// The truncation term of the plain bound of a fourth-order difference, one output: `t^4
 /// |f^(5)| / 30` with `f^(5)` read as `|f'| / s^4` for the smaller of the step rule's
