@@ -30,11 +30,15 @@ fn family(kind: usize, x: &[f64], y: &mut [f64]) {
     }
 }
 
-/// The points: near each family's edge or scale, and well scaled.
+/// The points: near each family's edge or scale, and well scaled; far above the typical
+/// magnitude for log and cos (the one-sided schemes' far-above extrapolation and its plain
+/// step's check, the fourth order's refinement from D2 above 10 typ_j).
 fn points(kind: usize) -> Vec<Vec<f64>> {
     let near = match kind {
         4 => vec![1.0 - 1e-9, 1.0 - 1e-5],
         3 => vec![1.234e-4, 3.3e-3],
+        0 => vec![1e-9, 1e-7, 1e-3, 1200.0],
+        5 => vec![1e-9, 1e-7, 1e-3, 1234.5],
         _ => vec![1e-9, 1e-7, 1e-3],
     };
     near.into_iter().map(|a| vec![a, 0.5 * a, 0.7]).collect()

@@ -632,13 +632,17 @@ pub(crate) fn need_at(
         Direction::Vector(_) | Direction::Group(..) => None,
     };
     match opts.scheme() {
-        // Fourth order: only the axis directions `fourth.rs` may refine, as central ones.
+        // Fourth order: only the axis directions `fourth.rs` may refine, as central ones
+        // (below `typ_j / 100` too: from D2 or at its own scale; a VJP's fused column
+        // there kept a plain value 5e-3 off, without a bound, where the Jacobian's was
+        // refined).
         Scheme::Central4 => match axis {
             Some((ax, typ))
                 if step_scale <= 1.0
                     && ax != 0.0
                     && (t > ax
                         || ax > FAR_ABOVE * typ
+                        || ax < typ / SMALL_X
                         || fourth::shorter_scale(ax, typ)
                         || above_default(ax, typ)) =>
             {
