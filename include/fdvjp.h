@@ -1022,7 +1022,8 @@ typedef struct {
    * differences not refined (no third point to see f's curvature; columns with
    * `0 < |x_j| < typ_j / 1e3` or `|x_j| > 1e3 typ_j` are refined and bounded),
    * refinements whose steps, at least 4 eps |x_j|, are too coarse for f's scale
-   * (typ_j with |x_j| > 2.8e12 typ_j), fourth-order stencils, steps
+   * (typ_j with |x_j| > 2.8e12 typ_j), fourth-order stencils not refined (columns
+   * refined at their own scale or typ_j's, as central ones, are bounded), steps
    * the caller chose (absolute steps or a relative step), adaptive steps, and column
    * groups near bounds whose columns took their own stencils. When any, `error_bound`
    * is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
