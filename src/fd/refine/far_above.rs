@@ -193,7 +193,8 @@ const CONVERGENCE: f64 = 10.0;
 /// points then resolve the scale typ_j, so D2 sees f vary on it); with `t > typ_j` three
 /// points may alias it, and only E, which resolves it, bounds P: `|P - E| + b_E`. Where
 /// they disagree one bound is wrong: P (`t <= typ_j`) or E (`t > typ_j`) is kept with its
-/// bound raised to `|P - E|` plus the other's.
+/// bound raised to `|P - E|` plus the other's. Where E has no bound (its levels did not
+/// converge), P replaces it while `t <= typ_j`, without a bound either.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn or_plain<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
@@ -234,10 +235,22 @@ pub(super) fn or_plain<F: Function + ?Sized>(
         let b_p = PLAIN_SAFETY * (d2.abs() / (2.0 * t) + eps * plain_mag[i]) + noise_of(p, i) / t;
         let apart = (plain[i] - out[i]).abs();
         let (b_e, e_bounded) = (bounds[i], !bounds[i].is_nan());
-        if e_bounded && b_p >= b_e {
+        if !e_bounded {
+            // E's levels did not converge: f's rounding exceeds the model `b_P` shares
+            // with them (a product of 50 factors, one near 0, at 1e5: P 1.1e-3 off with
+            // a bound 33 times too small), or f varies on a scale they do not resolve.
+            // P, whose step resolves typ_j, is the better value, without a bound; with
+            // `t > typ_j` it may alias f (sin at 2e12: P near 0 for cos x near 1), and E
+            // is kept.
+            if t <= typ {
+                out[i] = plain[i];
+            }
             continue;
         }
-        if !e_bounded || apart <= b_e + b_p {
+        if b_p >= b_e {
+            continue;
+        }
+        if apart <= b_e + b_p {
             out[i] = plain[i];
             bounds[i] = if t <= typ { b_p } else { b_p.max(apart + b_e) };
         } else if t <= typ {
