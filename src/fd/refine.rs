@@ -617,6 +617,7 @@ pub(crate) fn need<F: Function + ?Sized>(p: &Probe<'_, '_, F>, dir: Direction<'_
 
 /// [`need`] from what it reads of the probe: the options, the point and the step scale
 /// (the small calls' flat path asks it before it has a probe, `small.rs`).
+#[inline]
 pub(crate) fn need_at(
     opts: &Options,
     x: &[f64],

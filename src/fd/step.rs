@@ -4,6 +4,7 @@ use super::options::Options;
 
 /// The step for element `j` before rounding: the caller's absolute step if given, else
 /// `r * max(|x_j|, typ_j)` with `r` the caller's factor or the scheme's default.
+#[inline]
 pub(crate) fn nominal_step(opts: &Options, x: &[f64], j: usize) -> f64 {
     if let Some(steps) = opts.steps() {
         return steps[j];
@@ -68,6 +69,7 @@ pub(crate) fn own_scale_step(opts: &Options, x: &[f64], j: usize) -> Option<f64>
 /// difference of the arguments exactly (no rounding error from forming `xj + h`). When
 /// `xj + h` overflows (x_j near `DBL_MAX`) the step is measured inward, `xj - (xj - h)`,
 /// which is as exact; only stencils that stay finite are then used (see `fits`).
+#[inline]
 pub(crate) fn exact_step(xj: f64, h: f64) -> f64 {
     let up = (xj + h) - xj;
     if up.is_finite() {

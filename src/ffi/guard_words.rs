@@ -21,7 +21,7 @@
 //! it gets the gradient it would have got, and it runs once per backward, not per
 //! evaluation.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::Mutex;
 
 /// Doubles of guard after every buffer fdvjp hands to a callback for writing: `y` of an
@@ -107,15 +107,19 @@ pub(crate) fn call_guarded(
 /// entry (see the module doc); while it is held, the thread's slot is empty, as it was
 /// during each callback before, so a callback's own fdvjp call starts from an empty
 /// buffer either way. Dropped with the computation: given back to the thread when it is
-/// small enough to keep. Not `Sync` (a `Cell`): threads use [`call_guarded`].
+/// small enough to keep. Not `Sync`: threads use [`call_guarded`]. A `RefCell`, not a
+/// `Cell`: moving the vector out and back around every evaluation cost more than the
+/// borrow flag (no callback can reach this computation's own buffer, so the borrow
+/// never fails).
 #[derive(Default)]
-pub(crate) struct Held(Cell<Vec<f64>>);
+pub(crate) struct Held(RefCell<Vec<f64>>);
 
 impl Held {
     /// [`call_guarded`] on the held buffer (the thread's, taken at the first call).
-    /// Inlined into the point function's evaluation (as [`run_in`]), where the reset and
-    /// the closures are known: a small VJP spent about 150 instructions per evaluation in
-    /// the calls and moves around the guard (issue 15), now about 80.
+    /// Inlined into the point function's evaluation, where the reset and the closures are
+    /// known; what only a first call or an overrun needs is out of line ([`prepare`],
+    /// [`overrun`]), so that the common evaluation is a length test, the call, the guard
+    /// test and the copy (issue 15: about 130 instructions per evaluation before).
     #[inline]
     pub fn call(
         &self,
@@ -125,19 +129,14 @@ impl Held {
         describe: impl FnOnce() -> String,
         call: impl FnOnce(*mut f64) -> i32,
     ) -> Result<(), i32> {
-        let mut buf = self.0.take();
-        if buf.capacity() == 0 {
-            buf = SCRATCH.try_with(Cell::take).unwrap_or_default();
-        }
-        let result = run_in(&mut buf, out, log, reset, describe, call);
-        self.0.set(buf);
-        result
+        let mut buf = self.0.borrow_mut();
+        run_in(&mut buf, out, log, reset, describe, call)
     }
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let buf = self.0.take();
+        let buf = std::mem::take(self.0.get_mut());
         if buf.capacity() > 0 && buf.capacity() <= KEEP_AT_MOST {
             let _ = SCRATCH.try_with(|s| s.set(buf));
         }
@@ -154,34 +153,52 @@ fn run_in(
     call: impl FnOnce(*mut f64) -> i32,
 ) -> Result<(), i32> {
     let len = out.len();
-    if buf.len() == len + FDVJP_GUARD_WORDS {
-        // The same length as the last call on this thread: no allocation, and the guard
-        // is intact (a kept buffer always has it: see below), so only the outputs are
-        // reset, when asked (see the module doc).
-        if reset == Reset::All {
-            buf[..len].fill(0.0);
-        }
-    } else {
-        // New to this thread: the pattern (a NaN) everywhere, so that an output the
-        // callback leaves unwritten is a non-finite value, not a plausible one.
-        buf.clear();
-        let fill = if reset == Reset::All { 0.0 } else { guard() };
-        buf.resize(len, fill);
-        buf.resize(len + FDVJP_GUARD_WORDS, guard());
+    if buf.len() != len + FDVJP_GUARD_WORDS || reset == Reset::All {
+        prepare(buf, len, reset);
     }
     let code = call(buf.as_mut_ptr());
     if !guard_intact(&buf[len..]) {
-        // Emptied, so that the next call fills the pattern again: a kept buffer's guard
-        // is always intact.
-        buf.clear();
-        log.record(describe());
-        return Err(OVERRUN_CODE);
+        return Err(overrun(buf, log, describe));
     }
     if code != 0 {
         return Err(code);
     }
     copy_small(&buf[..len], out);
     Ok(())
+}
+
+/// Makes `buf` ready for `len` outputs: the thread's buffer when `buf` has none yet, and,
+/// when its length is not `len`'s, the pattern (a NaN) everywhere, so that an output the
+/// callback leaves unwritten is a non-finite value, not a plausible one. A buffer of the
+/// same length as the last call on this thread keeps its values: its guard is intact (a
+/// kept buffer always has it, see [`overrun`]); only its outputs are reset, when asked
+/// (see the module doc).
+#[cold]
+#[inline(never)]
+fn prepare(buf: &mut Vec<f64>, len: usize, reset: Reset) {
+    if buf.capacity() == 0 {
+        *buf = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    }
+    if buf.len() == len + FDVJP_GUARD_WORDS {
+        if reset == Reset::All {
+            buf[..len].fill(0.0);
+        }
+    } else {
+        buf.clear();
+        let fill = if reset == Reset::All { 0.0 } else { guard() };
+        buf.resize(len, fill);
+        buf.resize(len + FDVJP_GUARD_WORDS, guard());
+    }
+}
+
+/// An overrun: `buf` emptied, so that the next call fills the pattern again (a kept
+/// buffer's guard is always intact), and the description recorded in `log`.
+#[cold]
+#[inline(never)]
+fn overrun(buf: &mut Vec<f64>, log: &OverrunLog, describe: impl FnOnce() -> String) -> i32 {
+    buf.clear();
+    log.record(describe());
+    OVERRUN_CODE
 }
 
 fn guard() -> f64 {
@@ -207,7 +224,9 @@ fn guard_intact(tail: &[f64]) -> bool {
 /// `out = values`: a plain loop for the few outputs of a small function (a call of
 /// `memcpy` costs more than copying them), `copy_from_slice` otherwise.
 fn copy_small(values: &[f64], out: &mut [f64]) {
-    if out.len() <= 4 {
+    if let ([o], [v]) = (&mut *out, values) {
+        *o = *v;
+    } else if out.len() <= 4 {
         for (o, v) in out.iter_mut().zip(values) {
             *o = *v;
         }

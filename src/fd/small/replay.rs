@@ -31,6 +31,7 @@ impl<const N: usize, const V: usize> Record<N, V> {
     }
 
     /// The values of evaluation `k`.
+    #[inline]
     pub fn value(&self, k: usize, m: usize) -> &[f64] {
         &self.values[k * m..(k + 1) * m]
     }
@@ -38,6 +39,7 @@ impl<const N: usize, const V: usize> Record<N, V> {
     /// Evaluation `k` of f, at `x`, as the general path's evaluator makes it: counted,
     /// then reported to the progress callback with the planned total (at least the count);
     /// [`Handed`] when f fails or the progress report cancels.
+    #[inline]
     pub fn evaluate<F: Function + ?Sized>(
         &mut self,
         f: &F,
