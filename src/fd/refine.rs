@@ -1128,7 +1128,7 @@ fn one_sided<F: Function + ?Sized>(
         let mut none = alloc::zeros(m, "a one-sided refinement's bounds")?;
         none.fill(f64::NAN);
         let mut b = shrink_from(p, dir, (plain, none), r * target, &stencil, None, out)?;
-        grow_one_sided::offer(p, dir, typ, &stencil, &swamped, out, &mut b)?;
+        grow_one_sided::offer(p, dir, typ, &stencil, (&swamped, &[]), out, &mut b)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -1143,6 +1143,8 @@ fn one_sided<F: Function + ?Sized>(
         sum_d2 += w * d2.abs();
         sum_m += w * (p.ws.magnitude[i] * t).max(out[i].abs() * t / r);
     }
+    let seen = grow_one_sided::seen(p, t, &p.ws.second[..m], &swamped);
+    let swamped = (&swamped[..], &seen[..]);
     if sum_d2 <= LARGE * r * r * sum_m {
         let mut b: Vec<f64> = (0..m)
             .map(|i| p.ws.second[i].abs() / (2.0 * t) + eps * p.ws.magnitude[i])
@@ -1162,7 +1164,7 @@ fn one_sided<F: Function + ?Sized>(
                 };
             }
         }
-        grow_one_sided::offer(p, dir, typ, &stencil, &swamped, out, &mut b)?;
+        grow_one_sided::offer(p, dir, typ, &stencil, swamped, out, &mut b)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -1172,7 +1174,7 @@ fn one_sided<F: Function + ?Sized>(
     if TAYLOR * t <= xj {
         explained_by_curvature(t, &plain, &second, out, &mut b);
     }
-    grow_one_sided::offer(p, dir, typ, &stencil, &swamped, out, &mut b)?;
+    grow_one_sided::offer(p, dir, typ, &stencil, swamped, out, &mut b)?;
     p.bound(entry_bound(p, dir, &b));
     Ok(())
 }

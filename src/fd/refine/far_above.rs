@@ -94,15 +94,26 @@ pub(super) fn one_sided<F: Function + ?Sized>(
         return unbounded(out.len()).map(Some);
     }
     let h = (START * typ).max(16.0 * floor(p.x, dir));
-    let Some((values, bounds)) = extrapolated(p, dir, h, 3, stencil)? else {
+    let Some(e) = extrapolated(p, dir, h, 3, stencil)? else {
         return Ok(None);
     };
-    out.copy_from_slice(&values);
-    Ok(Some(bounds))
+    out.copy_from_slice(&e.values);
+    Ok(Some(e.bounds))
 }
 
-/// Per output, extrapolated values and their bounds.
-pub(super) type Extrapolated = (Vec<f64>, Vec<f64>);
+/// Per output, extrapolated values and their bounds, with what the levels read of noise.
+pub(super) struct Extrapolated {
+    pub values: Vec<f64>,
+    pub bounds: Vec<f64>,
+    /// The bound without the convergence test: finite where `bounds` is NaN.
+    pub unchecked: Vec<f64>,
+    /// The value's noise error were the two disagreements noise: `|a| sigma`, sigma the
+    /// larger of `|r2 - r1| / |b|` and `|r1 - r0| / |b'|` (a, b, b' the coefficients of
+    /// the value's error and of the disagreements on the noise at the levels' points).
+    pub read: Vec<f64>,
+    /// `|a|`, the value's noise error per unit of the noise's standard deviation.
+    pub gain: f64,
+}
 
 /// `count` levels of the one-sided `stencil` along the axis `dir` at `h`, `h / 2`, ...
 /// (the steps as taken), extrapolated to zero (Neville in h): per output the value and
@@ -141,9 +152,33 @@ pub(super) fn extrapolated<F: Function + ?Sized>(
             .collect()
     };
     let (all, fine, finest) = (weights(0), weights(1), weights(2));
+    // Each level's noise coefficients: f(x)'s, shared by all, and its other points'.
+    let norm = |w: &[f64]| -> f64 {
+        let (mut at_x, mut rest) = (0.0, 0.0);
+        for (l, w) in levels.iter().zip(w) {
+            for (o, c) in stencil.terms() {
+                let c = w * c / l.t;
+                if o == 0.0 {
+                    at_x += c;
+                } else {
+                    rest += c * c;
+                }
+            }
+        }
+        (at_x * at_x + rest).sqrt()
+    };
+    let pad = |w: &[f64], from: usize| -> Vec<f64> {
+        (0..count).map(|k| if k < from { 0.0 } else { w[k - from] }).collect()
+    };
+    let (a, fine_p, finest_p) = (pad(&all, 0), pad(&fine, 1), pad(&finest, 2));
+    let diff = |x: &[f64], y: &[f64]| -> Vec<f64> { x.iter().zip(y).map(|(x, y)| x - y).collect() };
+    let gain = norm(&a);
+    let (nb, nb1) = (norm(&diff(&a, &fine_p)), norm(&diff(&fine_p, &finest_p)));
     let eps = f64::EPSILON;
     let mut values = alloc::zeros(m, "extrapolated values")?;
     let mut bounds = alloc::zeros(m, "extrapolated bounds")?;
+    let mut unchecked = alloc::zeros(m, "extrapolated bounds")?;
+    let mut read = alloc::zeros(m, "extrapolated noise")?;
     for i in 0..m {
         let at = |w: &[f64], from: usize| -> f64 {
             w.iter().zip(&levels[from..]).map(|(w, l)| w * l.d[i]).sum()
@@ -155,13 +190,21 @@ pub(super) fn extrapolated<F: Function + ?Sized>(
             .map(|(w, l)| w.abs() * (ROUNDING * eps * l.mag[i] + noise_of(p, i) / l.t))
             .sum();
         values[i] = r2;
+        unchecked[i] = SAFETY * (r2 - r1).abs() + rounding;
         bounds[i] = if converging((r2 - r1).abs(), (r1 - r0).abs(), rounding) {
-            SAFETY * (r2 - r1).abs() + rounding
+            unchecked[i]
         } else {
             f64::NAN
         };
+        read[i] = gain * ((r2 - r1).abs() / nb).max((r1 - r0).abs() / nb1);
     }
-    Ok(Some((values, bounds)))
+    Ok(Some(Extrapolated {
+        values,
+        bounds,
+        unchecked,
+        read,
+        gain,
+    }))
 }
 
 /// Whether an extrapolation is in its asymptotic regime: each level added cuts the
