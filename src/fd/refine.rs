@@ -1186,7 +1186,10 @@ fn one_sided<F: Function + ?Sized>(
 /// L2|` plus P's own bound (the triangle inequality; P's noise is `t / t_2` times
 /// smaller): the spread alone fell short (a sum of 8 cosines at 1e-9..1e-7 plus hash
 /// noise of 3.2e-11..1e-6, forward and backward: up to 7.3 times,
-/// `tests/noisy_bounds_cover.rs`), at most [`NOISE_SAMPLE`] times the levels' own
+/// `tests/noisy_bounds_cover.rs`). P's own bound reads its noise from one sample of its
+/// second difference, so it counts [`NOISE_SAMPLE`] times (the same, noise 1e-6: L2 4.9e10
+/// off, P 42 off with a bound of 8.5, and `|P - L2| +` that bound 3.4e1 short). At most
+/// [`NOISE_SAMPLE`] times the levels' own
 /// estimate: f's rounding passes the test too (a product of 50 square roots near 1e-10,
 /// its values near the subnormals), where P's distance is P's truncation, not L2's noise.
 /// Only the bound: the choice stays the estimates'.
@@ -1611,7 +1614,7 @@ fn shrink_levels<F: Function + ?Sized>(
                     out[i] = l2.d[i];
                     if rich > SPREAD_OF_NOISE * l2.d[i].abs() {
                         // Their spread reads as noise (or rounding): one sample of it.
-                        let beside = (plain.d[i] - l2.d[i]).abs() + plain_b[i];
+                        let beside = (plain.d[i] - l2.d[i]).abs() + NOISE_SAMPLE * plain_b[i];
                         return e2.max(beside.min(NOISE_SAMPLE * e2));
                     }
                     e2
