@@ -718,13 +718,32 @@ pub(crate) fn after_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, t: f64,
 /// that s, i.e. `16 D2^2 / (6 t^2 |D1|)`, capped at `|D2| / (2 t)` as the truncation
 /// term is. The truncation term reads f''' as `3 f''^2 / f'`, which an oscillation
 /// between its extrema exceeds (`f''' = -f'`: sin at 801.6 with typ 1, `tan x = -0.53`:
-/// 1.5e-6 off with a bound of 1.28e-6, probe9 §2.6). 0 at a noise step (its own model),
-/// or where the scales agree.
+/// 1.5e-6 off with a bound of 1.28e-6, probe9 §2.6). 0 where the scales agree. At a
+/// noise step see [`noise_step_floor`].
 pub(crate) fn refuted_floor<F: Function + ?Sized>(p: &Probe<'_, '_, F>, s: &Sums, t: f64) -> f64 {
     if p.step_scale > 1.0 {
-        return 0.0;
+        return noise_step_floor(s.d1, s.d2, t, relative_step(p) * p.step_scale);
     }
     refuted_floor_of(s.d1, s.d2, t, relative_step(p))
+}
+
+/// The floor of [`refuted_floor`] at a noise step `t = c t_0` (`rc = c r`): f's own scale
+/// `s = t^2 |D1| / |D2|` below the rule's `t / rc` at all takes f''' as `16 |f'| / s^2`,
+/// which at `s = t / rc` is [`truncation_floor`]'s own term, so the floor grows
+/// continuously as s shrinks. Why not [`LARGE`] times below, as at the plain step: the
+/// noise step is `c` times longer and the bound's truncation term reads f''' as `3 f''^2 /
+/// f'`, which a sine between its extrema exceeds by `cot^2`: `sin(x / 0.1)` plus noise of
+/// 1e-9, declared, at -0.28: 4.6e-4 off with a bound of 2.5e-4 (probe12 finding 2,
+/// `tests/noisy_step_scale.rs`). At such a step f's variation, not the noise, dominates
+/// D2 (the noise is balanced against `t^3 |f'''|`, `t / s` times below `t^2 |f''|`), so
+/// noise does not raise it. Only the bound.
+fn noise_step_floor(d1: f64, d2: f64, t: f64, rc: f64) -> f64 {
+    let (d1, d2) = (d1.abs(), d2.abs());
+    if d2 > rc * t * d1 {
+        (CURVATURE_FLOOR * d2 * d2 / (6.0 * t * t * d1)).min(d2 / (2.0 * t))
+    } else {
+        0.0
+    }
 }
 
 /// [`refuted_floor`] from the sums `d1`, `d2` at step `t` with relative step `r`.
