@@ -7,11 +7,15 @@
 //!
 //! Reference: `cos(x / S) / S`. Figures with `--nocapture`. Main before this test (stop
 //! 27): declared 219 of 320 calls beyond their bound (worst 4.6e9), estimated 148 of 320
-//! (4.3e5). Now 50 and 93: not yet the property. Left: S = 0.1..0.01 (39 each; about 2
-//! to 5 times short: f's scale 10..100 times below the plain rule's, which D2 at the
-//! noise step shows only 10..100 times above the rule's `c r^2 M`, below `LARGE`), and
-//! the estimate at S = 1e-7 (about 35, where the estimate reads f's variation as noise), and a
-//! few calls at S = 1e-4..1e-6 whose D2 at the noise step aliases small.
+//! (4.3e5). Stop 28's main: 50 and 93. Now 36 and 79: at the noise step f's own scale
+//! `t^2 |D1| / |D2|` below the rule's raises the truncation floor (`refine.rs`,
+//! `noise_step_floor`). Not yet the property. Left: S = 0.1..0.01 near an inflection
+//! point, `x / S` within about 0.2 of a multiple of π (10 and 15 in each mode, up to 5
+//! times short), where D2 at the noise step vanishes and three points cannot see the
+//! scale; the estimate at S = 1e-7 (40), whose 13 points at the plain step's spacing
+//! (60 times S) sample the sine aliased, which the residual levels (and ECnoise's scaled
+//! differences, for a per-sample angle near π) read as noise of about 0.7; a few calls at
+//! S = 1e-4..1e-6 whose D2 at the noise step aliases small.
 
 mod common;
 
@@ -62,11 +66,11 @@ fn uncovered(declared: bool) -> (usize, usize, f64) {
 #[test]
 fn declared_noise_steps_see_short_scales() {
     let (_, short, _) = uncovered(true);
-    assert!(short <= 50, "{short}");
+    assert!(short <= 36, "{short}");
 }
 
 #[test]
 fn estimated_noise_steps_see_short_scales() {
     let (_, short, _) = uncovered(false);
-    assert!(short <= 93, "{short}");
+    assert!(short <= 79, "{short}");
 }
