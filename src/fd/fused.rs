@@ -300,6 +300,12 @@ pub(crate) fn column_sums(
     } else {
         v.iter().zip(noise).map(|(v, e)| v.abs() * e).sum::<f64>()
     };
+    let grid = (0..m)
+        .map(|i| {
+            let d2 = (column.ya[i] + column.yb[i]) - 2.0 * y0[i];
+            v[i].abs() * refine::grid_error(y0[i], d2, t)
+        })
+        .sum::<f64>();
     let sums = Sums {
         d2: total.d2,
         m: m_sum,
@@ -312,6 +318,7 @@ pub(crate) fn column_sums(
         // max_i (|n_i| / t) t / r: each operation is monotone in |n_i|, so this is that
         // of the largest |n_i|, bit for bit.
         f_scale: total.top / t * t / R,
+        grid,
     };
     (total.dot, sums)
 }

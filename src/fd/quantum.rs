@@ -36,6 +36,33 @@ pub(crate) fn grid(differences: impl IntoIterator<Item = f64>) -> f64 {
         .fold(0.0, |acc: f64, q| if acc == 0.0 { q } else { acc.min(q) })
 }
 
+/// Below this many ulps of f a grid is f's own rounding: a coarser one needs evidence.
+/// An exact f's value and second difference both have their lowest set bit this far
+/// above an ulp of f by chance in about `2^-32` of directions.
+const COARSE: f64 = 65536.0;
+
+/// The grid a central stencil's values lie on where it is coarser than f's rounding (f
+/// computed in float32, or on a grid of a larger term's ulp), else 0: the finer of the
+/// lowest set bits of `f(x)` (unless 0) and of the second difference `d2` (which must not
+/// be 0: a direction along which f does not change shows nothing), when above
+/// [`COARSE`] ulps of `|f(x)|`.
+///
+/// Why: such an f's every value is off by up to a grid step or so (its own rounding and
+/// its input's), which the plain bound's `eps |f|` misses by the grid's `2^29` ulps
+/// (float32: `sinf(a) b` at 0.5 with a = (float)x, 6.7e-3 off with a bound of 1.2e-10,
+/// probe13 finding 3).
+pub(crate) fn coarse(y0: f64, d2: f64) -> f64 {
+    if d2 == 0.0 || !d2.is_finite() || !y0.is_finite() {
+        return 0.0;
+    }
+    let q = grid([y0, d2]);
+    if q > COARSE * f64::EPSILON * y0.abs().max(d2.abs()) {
+        q
+    } else {
+        0.0
+    }
+}
+
 /// `2^k` for any k a double can hold (subnormals included).
 fn power_of_two(k: i32) -> f64 {
     if k >= -1022 {

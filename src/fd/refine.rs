@@ -258,6 +258,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
                     + truncation_floor(out[i], r)
                     + f64::EPSILON * p.ws.magnitude[i]
                     + noise_of(p, i) / t
+                    + grid_error(p.y0[i], p.ws.second[i], t)
             };
             let total = match weights {
                 Some(w) => (0..out.len()).map(|i| b(i) * w[i].abs()).sum::<f64>(),
@@ -533,6 +534,25 @@ pub(crate) struct Sums {
     pub trunc: f64,
     /// The largest `|D1_i| t / r` (unweighted), for [`Probe::f_scale`].
     pub f_scale: f64,
+    /// The weighted grid terms [`grid_error`]: values on a grid coarser than f's rounding.
+    pub grid: f64,
+}
+
+/// How many grid steps (`quantum::coarse`) each value of an f on a coarse grid is taken
+/// to be off: its result's rounding to the grid and its input's (float32: `(float)x`
+/// moves f by up to `|f'| ulp32(x) / 2`, a grid step where `|f' x|` is about `|f|`).
+const GRID_SHARE: f64 = 2.0;
+
+/// The error a coarse grid of values puts on a central first difference at step `t`, for
+/// output values `y0 = f(x)` and second difference `d2` (0 where no coarse grid shows).
+#[inline]
+pub(crate) fn grid_error(y0: f64, d2: f64, t: f64) -> f64 {
+    let q = quantum::coarse(y0, d2);
+    if q == 0.0 {
+        0.0
+    } else {
+        GRID_SHARE * q / t
+    }
 }
 
 /// The truncation term of [`plain_bound`] for one output with first difference quotient
@@ -569,10 +589,11 @@ fn sums<F: Function + ?Sized>(
     let r = relative_step(p);
     let eps = f64::EPSILON;
     let (mut sum_d2, mut sum_m, mut sum_round, mut sum_d1) = (0.0, 0.0, 0.0, 0.0);
-    let (mut trunc, mut f_scale, mut size) = (0.0, 0.0f64, 0.0);
+    let (mut trunc, mut f_scale, mut size, mut grid) = (0.0, 0.0f64, 0.0, 0.0);
     let mut add = |i: usize| {
         let (d, w) = (d1[i], weight(p, i));
         let mag = p.ws.magnitude[i];
+        grid += w * grid_error(p.y0[i], p.ws.second[i], t);
         sum_d2 += w * p.ws.second[i].abs();
         sum_m += w * (SIZE * mag * t).max(d.abs() * t / r);
         size += w * mag * t;
@@ -594,6 +615,7 @@ fn sums<F: Function + ?Sized>(
         noise: 0.0,
         trunc,
         f_scale,
+        grid,
     }
 }
 
@@ -707,7 +729,7 @@ pub(crate) fn after_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, t: f64,
     // plain_bound weighted by |v| (entry_bound), from the sums; an axis's entry is its
     // direction's.
     let r = relative_step(p);
-    let bound = s.trunc + truncation_floor(s.d1, r) + s.round + s.noise / t;
+    let bound = s.trunc + truncation_floor(s.d1, r) + s.round + s.noise / t + s.grid;
     p.bound(bound + refuted_floor(p, s, t));
 }
 

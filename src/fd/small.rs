@@ -209,6 +209,7 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
             + refine::truncation_floor(s.d1, r)
             + s.round
             + s.noise / t
+            + s.grid
             + refine::refuted_floor_of(s.d1, s.d2, t, r);
         let mark = bounded;
         if !bound.is_nan() {

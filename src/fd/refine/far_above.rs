@@ -168,7 +168,9 @@ pub(super) fn extrapolated<F: Function + ?Sized>(
         (at_x * at_x + rest).sqrt()
     };
     let pad = |w: &[f64], from: usize| -> Vec<f64> {
-        (0..count).map(|k| if k < from { 0.0 } else { w[k - from] }).collect()
+        (0..count)
+            .map(|k| if k < from { 0.0 } else { w[k - from] })
+            .collect()
     };
     let (a, fine_p, finest_p) = (pad(&all, 0), pad(&fine, 1), pad(&finest, 2));
     let diff = |x: &[f64], y: &[f64]| -> Vec<f64> { x.iter().zip(y).map(|(x, y)| x - y).collect() };

@@ -50,6 +50,7 @@ fn sums(g: &mut Rng, t: f64) -> Sums {
         noise: g.pick(&[0.0, eps * m]),
         trunc: m * g.decade(-14.0, -8.0),
         f_scale: m * g.decade(-2.0, 0.0),
+        grid: g.pick(&[0.0, eps * m]),
     }
 }
 
@@ -131,7 +132,8 @@ fn after_sums_leaves_the_probe_as_classify_and_the_plain_bound_did() {
         // Before: classify, then the plain bound of a direction not refined.
         assert!(need(&a, Direction::Axis(j), t) == Need::Sums);
         classify(&mut a, Direction::Axis(j), t, &s);
-        let bound = s.trunc + truncation_floor(s.d1, relative_step(&a)) + s.round + s.noise / t;
+        let bound =
+            s.trunc + truncation_floor(s.d1, relative_step(&a)) + s.round + s.noise / t + s.grid;
         let bound = bound + refuted_floor(&a, &s, t);
         a.bound(scale_entry(Direction::Axis(j), bound));
         after_sums(&mut b, t, &s);
