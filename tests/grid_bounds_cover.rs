@@ -2,13 +2,13 @@
 //! from `(float)x`, or a difference that cancels a large offset (`(c + x) - c`), gives
 //! values whose every difference is a multiple of the grid step Q, far above `eps |f|`.
 //! Under the default (central, nothing declared) the plain bound counts `2 Q / t` where
-//! the stencil's values show such a grid (`quantum::coarse`: f(x) and the second
-//! difference both on it). Not yet the property (the tests assert ceilings): the branch
-//! without that term left 15 of 5,100 float32 entries uncovered (worst 7.0) and 638 of
-//! 4,500 offset entries (worst 1.8e10); now 9 (worst 2.95) and 613. Left: a second
-//! difference of exactly 0 shows no grid (a linear f on a grid: the offsets, nearly
-//! always), and f32 values off by more than two grid steps (an input `(float)x` moves f by
-//! `|f'| ulp32(x) / 2`, more than a grid step where `|f' x| > |f|`).
+//! the stencil's values show such a grid (`quantum::coarse`: f(x) and the differences
+//! both on it). Not yet the property (the tests assert ceilings): the branch without that
+//! term left 15 of 5,100 float32 entries uncovered (worst 7.0) and 638 of 4,500 offset
+//! entries (worst 1.8e10); now 6 (worst 1.5) and 185 (worst 5.5e4). Left: differences
+//! of exactly 0 show no grid (f did not move over the step: a linear f on a grid, `a b +
+//! 1000` in float32), and values off by more than two grid steps (an input `(float)x`
+//! moves f by `|f'| ulp32(x) / 2`, more than a grid step where `|f' x| > |f|`).
 //!
 //! Reference: the exact derivative of the real function the float32 code approximates
 //! (1 for the offset). An entry is uncovered when `|error| > bound + 2e-15

@@ -302,8 +302,8 @@ pub(crate) fn column_sums(
     };
     let grid = (0..m)
         .map(|i| {
-            let d2 = (column.ya[i] + column.yb[i]) - 2.0 * y0[i];
-            v[i].abs() * refine::grid_error(y0[i], d2, t)
+            let (da, db) = (column.ya[i] - y0[i], column.yb[i] - y0[i]);
+            v[i].abs() * refine::grid_error(y0[i], [da, db], t)
         })
         .sum::<f64>();
     let sums = Sums {

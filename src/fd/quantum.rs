@@ -42,21 +42,27 @@ pub(crate) fn grid(differences: impl IntoIterator<Item = f64>) -> f64 {
 const COARSE: f64 = 65536.0;
 
 /// The grid a central stencil's values lie on where it is coarser than f's rounding (f
-/// computed in float32, or on a grid of a larger term's ulp), else 0: the finer of the
-/// lowest set bits of `f(x)` (unless 0) and of the second difference `d2` (which must not
-/// be 0: a direction along which f does not change shows nothing), when above
-/// [`COARSE`] ulps of `|f(x)|`.
+/// computed in float32, or on a grid of a larger term's ulp), else 0: the finest lowest
+/// set bit of `f(x)` (unless 0) and of the `differences` (the second, or those of the
+/// points from f(x)), at least one of which must not be 0 (a direction along which f does
+/// not change shows nothing), when above [`COARSE`] ulps of `|f(x)|`.
 ///
 /// Why: such an f's every value is off by up to a grid step or so (its own rounding and
 /// its input's), which the plain bound's `eps |f|` misses by the grid's `2^29` ulps
-/// (float32: `sinf(a) b` at 0.5 with a = (float)x, 6.7e-3 off with a bound of 1.2e-10,
+/// (float32: `sqrtf(a + b)` at 0.5 with a = (float)x, 6.7e-3 off with a bound of 1.2e-10,
 /// probe13 finding 3).
-pub(crate) fn coarse(y0: f64, d2: f64) -> f64 {
-    if d2 == 0.0 || !d2.is_finite() || !y0.is_finite() {
+pub(crate) fn coarse<const K: usize>(y0: f64, differences: [f64; K]) -> f64 {
+    let moved = differences.iter().any(|&d| d != 0.0);
+    if !moved || !y0.is_finite() || differences.iter().any(|d| !d.is_finite()) {
         return 0.0;
     }
-    let q = grid([y0, d2]);
-    if q > COARSE * f64::EPSILON * y0.abs().max(d2.abs()) {
+    let q = grid(differences).min(if y0 == 0.0 {
+        f64::INFINITY
+    } else {
+        lowest_bit(y0)
+    });
+    let size = differences.iter().fold(y0.abs(), |a, d| a.max(d.abs()));
+    if q > COARSE * f64::EPSILON * size {
         q
     } else {
         0.0

@@ -258,7 +258,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
                     + truncation_floor(out[i], r)
                     + f64::EPSILON * p.ws.magnitude[i]
                     + noise_of(p, i) / t
-                    + grid_error(p.y0[i], p.ws.second[i], t)
+                    + grid_error(p.y0[i], [p.ws.second[i], p.ws.y[i] - p.y0[i]], t)
             };
             let total = match weights {
                 Some(w) => (0..out.len()).map(|i| b(i) * w[i].abs()).sum::<f64>(),
@@ -544,10 +544,13 @@ pub(crate) struct Sums {
 const GRID_SHARE: f64 = 2.0;
 
 /// The error a coarse grid of values puts on a central first difference at step `t`, for
-/// output values `y0 = f(x)` and second difference `d2` (0 where no coarse grid shows).
+/// output values `y0 = f(x)` and `differences` (the second, and the last point's from
+/// f(x), or both points' from f(x)): 0 where no coarse grid shows. A stale last point
+/// (`Level::grid`) is still one of f's values, or a product term whose low bits only
+/// make the grid finer, so that no term is added.
 #[inline]
-pub(crate) fn grid_error(y0: f64, d2: f64, t: f64) -> f64 {
-    let q = quantum::coarse(y0, d2);
+pub(crate) fn grid_error<const K: usize>(y0: f64, differences: [f64; K], t: f64) -> f64 {
+    let q = quantum::coarse(y0, differences);
     if q == 0.0 {
         0.0
     } else {
@@ -593,7 +596,7 @@ fn sums<F: Function + ?Sized>(
     let mut add = |i: usize| {
         let (d, w) = (d1[i], weight(p, i));
         let mag = p.ws.magnitude[i];
-        grid += w * grid_error(p.y0[i], p.ws.second[i], t);
+        grid += w * grid_error(p.y0[i], [p.ws.second[i], p.ws.y[i] - p.y0[i]], t);
         sum_d2 += w * p.ws.second[i].abs();
         sum_m += w * (SIZE * mag * t).max(d.abs() * t / r);
         size += w * mag * t;
