@@ -47,6 +47,8 @@ use super::quantum;
 use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 
+pub(crate) mod resolve;
+
 /// Number of steps in the tableau (each halving the previous one).
 pub const LEVELS: usize = 6;
 
@@ -105,6 +107,9 @@ pub(crate) struct Tableau {
     gridded: bool,
     /// How its estimate used the noise level known when it was computed.
     fold: Fold,
+    /// Whether its steps were checked against a quotient off their lattice
+    /// ([`resolve`]).
+    check: resolve::Check,
 }
 
 impl Tableau {
@@ -412,6 +417,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         grid,
         gridded: false,
         fold,
+        check: resolve::Check::Unchecked,
     };
     if shows_noise {
         tableau.fold_grid(p, channels);

@@ -49,6 +49,7 @@ use super::options::Options;
 use super::probe::Probe;
 use super::quantum::lowest_bit;
 use super::richardson::{one_tableau, Channels, Estimate, Tableau, LEVELS};
+use super::richardson::resolve::resolve;
 use super::richardson_alias::descend;
 use super::scheme::Scheme;
 
@@ -137,6 +138,7 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
         tableaus.iter_mut().for_each(|t| t.fold_grid(p, channels));
     }
     descend(p, dir, channels, &mut tableaus)?;
+    resolve(p, dir, channels, &mut tableaus, unround(p.x, dir))?;
     if unresolved {
         // No tableau from the elements' own scale can back a tableau that saw variation
         // below its steps: its estimate is not earned.

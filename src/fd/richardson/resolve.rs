@@ -1,0 +1,236 @@
+//! Whether a tableau's steps resolve f: one quotient off the tableau's lattice of steps.
+//!
+//! Why: a tableau's steps `t0 / 2^k` form a lattice, and f varying on a scale far below
+//! them can take values on it that follow a smooth law in t: `sin(x / W)` at `x = 2.13`,
+//! `W = 4.4e-4`, from `t0 = 0.266`, has every step within 0.1% of a whole number of
+//! periods (`t0` about 96), so the quotients converge, the noise probe sees nothing, and
+//! the tableau gave 1.109 for 1033.5 with an estimate of 1.1e-10. Nothing computed from
+//! the lattice's values can tell this from a smooth function. One more quotient of the
+//! same stencil at a step off the lattice, `h = (pi / 4) t_last`, can: the tableau's
+//! model predicts it (its value plus the leading power of `h` carried from its last two
+//! quotients), and f the lattice aliased misses that by about its own variation over `h`.
+//!
+//! So the believed tableau is checked once (2 evaluations per direction); one that misses
+//! on a channel loses its claim there (its estimate is set infinite, so that another
+//! tableau is believed), and the next believed one is checked in turn. When every
+//! tableau has missed, one is started [`RATIO`] times below the smallest start, at most
+//! [`DESCENT`] times, until a tableau's steps resolve f. Channels that no tableau's
+//! check supports get NaN estimates (unbounded).
+
+use super::super::derivative::{apply, fits, Direction};
+use super::super::error::FdError;
+use super::super::function::Function;
+use super::super::probe::Probe;
+use super::super::quantum;
+use super::{
+    displacement_rounding, exponents, known_noise, one_tableau, reduce, stencil_weight,
+    Channels, Tableau, NOISE_COVER, PROBE_SAFETY,
+};
+use crate::fd::richardson_start::believed;
+
+/// The check's step relative to the tableau's last step: below it, and no power of two
+/// times it.
+const OFF_LATTICE: f64 = std::f64::consts::FRAC_PI_4;
+
+/// The check's quotient may differ from the tableau's prediction by this many times the
+/// sum of the tableau's estimate, the prediction's own correction, and the check's
+/// rounding and noise.
+const SLACK: f64 = 4.0;
+
+/// Each new start is this many times smaller than the smallest so far.
+const RATIO: f64 = 64.0;
+
+/// At most this many more tableaus (12 evaluations each, and a check) per direction.
+const DESCENT: usize = 4;
+
+/// Checks the believed tableau as the module documentation says, adding tableaus below
+/// when every one has missed; `fold` folds f's grid into the added ones (see
+/// `richardson_start.rs`, `unround`).
+pub(crate) fn resolve<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    channels: Channels<'_>,
+    tableaus: &mut Vec<Tableau>,
+    fold: bool,
+) -> Result<(), FdError> {
+    let mut descents = 0;
+    loop {
+        let best = believed(tableaus);
+        match tableaus[best].check {
+            Check::Passed => return Ok(()),
+            Check::Unchecked => check(p, dir, channels, tableaus, best)?,
+            Check::Missed if supported(tableaus, best) => return Ok(()),
+            Check::Missed => {
+                // The smallest start not yet checked, else a smaller one.
+                let next = (0..tableaus.len())
+                    .filter(|&k| tableaus[k].check == Check::Unchecked)
+                    .min_by(|&a, &b| tableaus[a].start.total_cmp(&tableaus[b].start));
+                if let Some(k) = next {
+                    check(p, dir, channels, tableaus, k)?;
+                    continue;
+                }
+                if descents == DESCENT {
+                    break;
+                }
+                descents += 1;
+                let smallest = tableaus
+                    .iter()
+                    .map(|t| t.start)
+                    .fold(f64::INFINITY, f64::min);
+                match one_tableau(p, dir, smallest / RATIO, channels) {
+                    Ok(mut t) => {
+                        if fold {
+                            t.fold_grid(p, channels);
+                        }
+                        tableaus.push(t);
+                    }
+                    Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => {
+                        break
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    // No tableau's steps were seen to resolve f: nothing supports an estimate.
+    for t in tableaus.iter_mut().filter(|t| t.check == Check::Missed) {
+        t.estimate.error.fill(f64::NAN);
+    }
+    Ok(())
+}
+
+/// Checks tableau `k` ([`misses`]): passed, or missed with its estimate raised on the
+/// channels that missed. A miss says f varies below `k`'s steps, so below those of
+/// every larger start too: those count as missed without a check of their own (a check
+/// at a step that does not resolve f can refute a tableau, not confirm it).
+fn check<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    channels: Channels<'_>,
+    tableaus: &mut [Tableau],
+    k: usize,
+) -> Result<(), FdError> {
+    let missed = misses(p, dir, channels, &tableaus[k])?;
+    if missed.is_empty() {
+        tableaus[k].check = Check::Passed;
+        return Ok(());
+    }
+    let start = tableaus[k].start;
+    for t in tableaus.iter_mut() {
+        if t.start > start && t.check == Check::Unchecked {
+            t.check = Check::Missed;
+        }
+    }
+    let t = &mut tableaus[k];
+    t.check = Check::Missed;
+    for (c, by) in missed {
+        t.estimate.error[c] = t.estimate.error[c].max(by);
+    }
+    Ok(())
+}
+
+/// Whether a tableau that passed its check agrees with tableau `k` within both
+/// estimates on every channel: then `k`'s raised estimate is backed by steps that
+/// resolve f.
+fn supported(tableaus: &[Tableau], k: usize) -> bool {
+    let b = &tableaus[k].estimate;
+    tableaus.iter().any(|t| {
+        let e = &t.estimate;
+        t.check == Check::Passed
+            && (0..e.value.len()).all(|c| (e.value[c] - b.value[c]).abs() <= e.error[c] + b.error[c])
+    })
+}
+
+/// Where a tableau stands with its check ([`resolve`]).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) enum Check {
+    Unchecked,
+    Passed,
+    /// Missed on some channel, whose estimate was raised to what the check saw.
+    Missed,
+}
+
+/// The channels, each with the error it shows, on which the quotient at `OFF_LATTICE` times `t`'s last step misses `t`'s
+/// prediction (see the module documentation); none when the check cannot be made (the
+/// step leaves the bounds or an element unmoved, or f is not finite there: other code
+/// covers those) or the estimate is NaN already.
+fn misses<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    channels: Channels<'_>,
+    t: &Tableau,
+) -> Result<Vec<(usize, f64)>, FdError> {
+    let count = t.levels.len();
+    let last = t.first * 0.5f64.powi(count as i32 - 1);
+    let h = dir.step(p.x, last * OFF_LATTICE);
+    if count < 2
+        || !(h > 0.0)
+        || !dir.keeps_moving(p.x, t.first, h)
+        || !fits(p.opts, p.x, dir, h, &t.stencil)
+    {
+        return Ok(Vec::new());
+    }
+    let m = p.y0.len();
+    let mut quotient = vec![0.0; m];
+    if apply(p, dir, h, &t.stencil, &mut quotient)?.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut magnitude = p.ws.magnitude[..m].to_vec();
+    if let Direction::Vector(u) = dir {
+        let rel = displacement_rounding(p.x, u, h, &t.stencil) / f64::EPSILON;
+        for (mg, q) in magnitude.iter_mut().zip(&quotient) {
+            *mg += q.abs() * rel;
+        }
+    }
+    // One step of the grid f's values lie on, per value (`on_grid`).
+    let grid: Vec<f64> = (0..m)
+        .map(|i| {
+            let g = t.grid.get(i).copied().unwrap_or(0.0);
+            quantum::grid([g, p.ws.y[i] - p.y0[i], p.ws.second[i]])
+        })
+        .collect();
+    let (q, mag) = reduce(&quotient, &magnitude, channels);
+    let grid = match channels {
+        Channels::All => grid,
+        Channels::Dot(v) => vec![grid.iter().zip(v).map(|(g, vi)| g * vi.abs()).sum()],
+    };
+    let weight: f64 = t.stencil.terms().map(|(_, w)| w.abs()).sum();
+    let rms = stencil_weight(&t.stencil);
+    let sigma = t.variation();
+    let known = known_noise(p, &t.stencil, channels);
+    let power = exponents(&t.stencil).0;
+    let (l, m, s) = (count - 3, count - 2, count - 1);
+    let step = |k: usize| t.first * 0.5f64.powi(k as i32);
+    // The leading term `c t^p` from the last two quotients, and from the two before.
+    let slope = |a: usize, b: usize, c: usize| {
+        (t.levels[a].0[c] - t.levels[b].0[c]) / (step(a).powi(power) - step(b).powi(power))
+    };
+    let hp = h.powi(power);
+    let mut missed = Vec::new();
+    for c in 0..q.len() {
+        let e = t.estimate.error[c];
+        if !e.is_finite() {
+            continue;
+        }
+        let correction = slope(m, s, c) * hp;
+        let unsure = if count > 2 {
+            (slope(l, m, c) * hp - correction).abs()
+        } else {
+            correction.abs()
+        };
+        let predicted = t.estimate.value[c] + correction;
+        let rounding = f64::EPSILON * mag[c] + grid[c] * weight / h;
+        let noise = (PROBE_SAFETY * sigma[c] * rms
+            + known.as_ref().map_or(0.0, |k| NOISE_COVER * k[c]))
+            / h;
+        let allowed = SLACK * (e + unsure + rounding + noise);
+        let off = (q[c] - predicted).abs();
+        if std::env::var("EST_DEBUG").is_ok() {
+            eprintln!("check first {:e} h {h:e} T {} e {e:e} q {} pred {predicted} allowed {allowed:e} corr {correction:e} unsure {unsure:e} round {rounding:e} noise {noise:e}", t.first, t.estimate.value[c], q[c]);
+        }
+        if off > allowed {
+            missed.push((c, SLACK * (off + allowed)));
+        }
+    }
+    Ok(missed)
+}
