@@ -59,7 +59,10 @@ pub(crate) fn resolve<F: Function + ?Sized>(
         match tableaus[best].check {
             Check::Passed => return Ok(()),
             Check::Unchecked => check(p, dir, channels, tableaus, best)?,
-            Check::Missed if supported(tableaus, best) => return Ok(()),
+            Check::Missed if tableaus.iter().any(|t| t.check == Check::Passed) => {
+                backed(tableaus, best);
+                return Ok(());
+            }
             Check::Missed => {
                 // The smallest start not yet checked, else a smaller one.
                 let next = (0..tableaus.len())
@@ -129,16 +132,23 @@ fn check<F: Function + ?Sized>(
     Ok(())
 }
 
-/// Whether a tableau that passed its check agrees with tableau `k` within both
-/// estimates on every channel: then `k`'s raised estimate is backed by steps that
-/// resolve f.
-fn supported(tableaus: &[Tableau], k: usize) -> bool {
-    let b = &tableaus[k].estimate;
-    tableaus.iter().any(|t| {
-        let e = &t.estimate;
-        t.check == Check::Passed
-            && (0..e.value.len()).all(|c| (e.value[c] - b.value[c]).abs() <= e.error[c] + b.error[c])
-    })
+/// Raises the estimate of tableau `k`, which missed its check, to what the tableaus that
+/// passed theirs say of its value: `|value - theirs| + their estimate`, the least of
+/// those, channel by channel. Their steps resolve f, so the derivative lies within their
+/// estimate of their value (sin(x) + 0.87 x at 1.3e12: the default tableau's 0.8746 with
+/// 5e-11 against the own scale's 0.976 with 0.22; the derivative 0.956).
+fn backed(tableaus: &mut [Tableau], k: usize) {
+    let channels = tableaus[k].estimate.value.len();
+    for c in 0..channels {
+        let v = tableaus[k].estimate.value[c];
+        let by = tableaus
+            .iter()
+            .filter(|t| t.check == Check::Passed)
+            .map(|t| (t.estimate.value[c] - v).abs() + t.estimate.error[c])
+            .fold(f64::INFINITY, f64::min);
+        let e = &mut tableaus[k].estimate.error[c];
+        *e = e.max(by);
+    }
 }
 
 /// Where a tableau stands with its check ([`resolve`]).
