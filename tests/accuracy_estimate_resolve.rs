@@ -88,7 +88,7 @@ fn all_three(
     let u: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
     let j = |i: usize, k: usize| jac[i * n + k];
     let r = |i: usize, k: usize| round[i * n + k];
-    let e = vjp_estimate(f, x, &v, &opts).unwrap();
+    let e = vjp_estimate(&f, x, &v, &opts).unwrap();
     let want: Vec<f64> = (0..n)
         .map(|k| (0..m).map(|i| v[i] * j(i, k)).sum())
         .collect();
@@ -96,7 +96,7 @@ fn all_three(
         .map(|k| (0..m).map(|i| (v[i] * r(i, k)).abs()).sum())
         .collect();
     tally.check(&format!("vjp {label}"), &e, &want, &slack);
-    let e = jvp_estimate(f, x, m, &u, &opts).unwrap();
+    let e = jvp_estimate(&f, x, m, &u, &opts).unwrap();
     let want: Vec<f64> = (0..m)
         .map(|i| (0..n).map(|k| j(i, k) * u[k]).sum())
         .collect();
@@ -104,7 +104,7 @@ fn all_three(
         .map(|i| (0..n).map(|k| (r(i, k) * u[k]).abs()).sum())
         .collect();
     tally.check(&format!("jvp {label}"), &e, &want, &slack);
-    let e = jacobian_estimate(f, x, m, &opts).unwrap();
+    let e = jacobian_estimate(&f, x, m, &opts).unwrap();
     tally.check(&format!("jacobian {label}"), &e, jac, round);
 }
 

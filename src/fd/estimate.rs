@@ -1,7 +1,9 @@
 //! VJP, JVP and Jacobian by Richardson extrapolation, each entry with an error estimate.
 //!
-//! Evaluations: 1 (f(x)) + 12 per direction (6 central differences), i.e. 1 + 12n for the
-//! VJP and the Jacobian and 13 for the JVP, when f is well scaled at x; 12 more for a
+//! Evaluations: 1 (f(x)) + 14 per direction (6 central differences, and one off their
+//! lattice that checks that their steps resolve f, see `richardson/resolve.rs`), i.e.
+//! 1 + 14n for the VJP and the Jacobian and 15 for the JVP, when f is well scaled at x;
+//! 14 more per smaller start where that check fails (at most 4); 12 more for a
 //! direction where f may vary on another scale (`|x_j| > 8 typ_j`, `0 < |x_j| < typ_j /
 //! 256` (the first tableau's steps all above `|x_j|`), or a first tableau that
 //! fell back, whose estimate exceeds 1e-9 of its value or whose noise probe saw f vary
@@ -25,6 +27,7 @@ use super::options::{NoiseMode, Options};
 use super::probe::Probe;
 use super::refine;
 use super::report::{publish, NoiseSource, Report};
+use super::richardson::resolve::CHECK;
 use super::richardson::{learnt, starting_options, Channels, Estimate, LEVELS};
 use super::richardson_outputs::by_output;
 use super::richardson_start::{believed, tableaus};
@@ -92,7 +95,7 @@ pub fn jvp_estimate<F: Function + ?Sized>(
         return Ok(zero);
     }
     let o = starting_options(opts);
-    let mut p = Probe::new(f, &o, x, m, None, 1 + 2 * LEVELS)?;
+    let mut p = Probe::new(f, &o, x, m, None, 1 + 2 * LEVELS + CHECK)?;
     if u.iter().all(|&uj| uj == 0.0) {
         p.report.error_bound = 0.0;
         p.finish();
@@ -165,7 +168,7 @@ fn for_each_axis<F: Function + ?Sized>(
         return Ok(());
     }
     let o = starting_options(opts);
-    let planned = 1 + (2 * LEVELS).saturating_mul(x.len());
+    let planned = 1 + (2 * LEVELS + CHECK).saturating_mul(x.len());
     let mut p = Probe::new(f, &o, x, m, None, planned)?;
     estimate_noise(&mut p, opts)?;
     for j in 0..x.len() {

@@ -10,7 +10,8 @@
  * Exact counts (n inputs, N = 4; complex functions have n complex = 2n real inputs):
  *   central 1 + 2n, forward 1 + n, fourth order 1 + 4n, JVP 1 + points;
  *   adaptive 1 + 18 points per column (18 trial steps);
- *   estimates 1 + 12n (JVP 1 + 12); complex step n + 1 (JVP 2; the first at the real x);
+ *   estimates 1 + 14n (JVP 1 + 14: 12 per tableau and 2 to check its steps);
+ *   complex step n + 1 (JVP 2; the first at the real x);
  *   complex function VJP/Jacobian as the real ones with 2n inputs, JVP as the real JVP.
  */
 #include "check.h"
@@ -152,13 +153,13 @@ int main(void)
 
     reset(0);
     expect_truthful("fdvjp_vjp_estimate",
-                    fdvjp_vjp_estimate(cfg, f, NULL, x, N, M, v, grad, err), 1 + 12 * N);
+                    fdvjp_vjp_estimate(cfg, f, NULL, x, N, M, v, grad, err), 1 + 14 * N);
     reset(0);
     expect_truthful("fdvjp_jvp_estimate",
-                    fdvjp_jvp_estimate(cfg, f, NULL, x, N, M, u, jvp, err), 1 + 12);
+                    fdvjp_jvp_estimate(cfg, f, NULL, x, N, M, u, jvp, err), 1 + 14);
     reset(0);
     expect_truthful("fdvjp_jacobian_estimate",
-                    fdvjp_jacobian_estimate(cfg, f, NULL, x, N, M, jac, err), 1 + 12 * N);
+                    fdvjp_jacobian_estimate(cfg, f, NULL, x, N, M, jac, err), 1 + 14 * N);
 
     /* complex step: f is analytic; real parts as the real x */
     reset(0);

@@ -11,11 +11,12 @@
 //! quotients), and f the lattice aliased misses that by about its own variation over `h`.
 //!
 //! So the believed tableau is checked once (2 evaluations per direction); one that misses
-//! on a channel loses its claim there (its estimate is set infinite, so that another
-//! tableau is believed), and the next believed one is checked in turn. When every
-//! tableau has missed, one is started [`RATIO`] times below the smallest start, at most
-//! [`DESCENT`] times, until a tableau's steps resolve f. Channels that no tableau's
-//! check supports get NaN estimates (unbounded).
+//! on a channel has its estimate raised there to what the check saw, tableaus from larger
+//! starts count as missed too (their steps cannot resolve f either), and the next
+//! believed one is checked in turn. When every tableau has missed, one is started
+//! [`RATIO`] times below the smallest start, at most [`DESCENT`] times, until a tableau's
+//! steps resolve f. A missed tableau still believed takes the estimate that a tableau
+//! which passed gives its value; with none passed, its estimates become NaN (unbounded).
 
 use super::super::derivative::{apply, fits, Direction};
 use super::super::error::FdError;
@@ -27,6 +28,9 @@ use super::{
     Channels, Tableau, NOISE_COVER, PROBE_SAFETY,
 };
 use crate::fd::richardson_start::believed;
+
+/// Evaluations of one check (a central quotient).
+pub(crate) const CHECK: usize = 2;
 
 /// The check's step relative to the tableau's last step: below it, and no power of two
 /// times it.
@@ -235,9 +239,6 @@ fn misses<F: Function + ?Sized>(
             / h;
         let allowed = SLACK * (e + unsure + rounding + noise);
         let off = (q[c] - predicted).abs();
-        if std::env::var("EST_DEBUG").is_ok() {
-            eprintln!("check first {:e} h {h:e} T {} e {e:e} q {} pred {predicted} allowed {allowed:e} corr {correction:e} unsure {unsure:e} round {rounding:e} noise {noise:e}", t.first, t.estimate.value[c], q[c]);
-        }
         if off > allowed {
             missed.push((c, SLACK * (off + allowed)));
         }
