@@ -1116,7 +1116,7 @@ contains
     if (present(errmsg)) errmsg = text
   end subroutine vjp_estimate
 
-  ! out = J(x) u by Richardson extrapolation (1 + 12 evaluations), with an estimate of each
+  ! out = J(x) u by Richardson extrapolation (1 + 14 evaluations), with an estimate of each
   ! entry's absolute error in err; out and err have m entries.
   subroutine jvp_estimate(f, x, u, out, err, status, data, cfg, errmsg)
     procedure(vector_function) :: f

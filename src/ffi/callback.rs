@@ -45,7 +45,7 @@ pub type fdvjp_batch_fn = Option<
 ///
 /// From the first report on, `total` is the planned number of evaluations: 1 + (stencil
 /// points) per column or group (e.g. 1 + 2n central), 18 times the stencil points per
-/// column with adaptive steps, 1 + 12n for the estimates (1 + 12 for a JVP), n for complex
+/// column with adaptive steps, 1 + 14n for the estimates (1 + 14 for a JVP), n for complex
 /// step (1 for a JVP). `done` only rises and never exceeds `total`; `total` never
 /// decreases. It grows, by the evaluations added, only when a column needs more than
 /// planned (a fall-back near bounds or non-finite values, or a column the default step

@@ -1,5 +1,5 @@
 """Derivatives with error estimates: Richardson extrapolation of central differences
-(`fdvjp_*_estimate`, 1 + 12n evaluations for a VJP or Jacobian, 13 for a JVP)."""
+(`fdvjp_*_estimate`, 1 + 14n evaluations for a VJP or Jacobian, 15 for a JVP)."""
 
 import numpy as np
 

@@ -239,6 +239,9 @@ fn misses<F: Function + ?Sized>(
             / h;
         let allowed = SLACK * (e + unsure + rounding + noise);
         let off = (q[c] - predicted).abs();
+        if std::env::var("EST_DEBUG").is_ok() {
+            eprintln!("check first {:e} h {h:e} T {} e {e:e} q {} pred {predicted} allowed {allowed:e} unsure {unsure:e} round {rounding:e} noise {noise:e} central {}", t.first, t.estimate.value[c], q[c], t.central);
+        }
         if off > allowed {
             missed.push((c, SLACK * (off + allowed)));
         }

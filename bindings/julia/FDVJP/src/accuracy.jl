@@ -1,7 +1,7 @@
 """
     vjp_estimate(f, x, v; options...) -> (grad, err)
 
-`v' J(x)` by Richardson extrapolation (1 + 12n evaluations) with an estimate of each
+`v' J(x)` by Richardson extrapolation (1 + 14n evaluations) with an estimate of each
 entry's absolute error.
 """
 function vjp_estimate(f, x::AbstractArray{<:Real}, v; cfg::Union{Config,Nothing}=nothing, options...)
