@@ -39,6 +39,8 @@
 //! one's value lies outside its estimate ([`disputed`]): sin sums at 1e12 along u gave
 //! 1.9e-10 for -0.0357 with an estimate of 1.5e-9 from the default start, beside an
 //! own-scale tableau whose estimate (0.2, the rounding of its points) covered its error.
+//! Last, the believed tableau is checked by a quotient off its lattice of steps, and
+//! smaller starts follow where it misses (`richardson/resolve.rs`).
 
 use super::derivative::{apply, fits, Direction};
 use super::edge_scan::moves;
@@ -48,8 +50,8 @@ use super::noise::NOISE_POINTS;
 use super::options::Options;
 use super::probe::Probe;
 use super::quantum::lowest_bit;
-use super::richardson::{one_tableau, Channels, Estimate, Tableau, LEVELS};
 use super::richardson::resolve::resolve;
+use super::richardson::{one_tableau, Channels, Estimate, Tableau, LEVELS};
 use super::richardson_alias::descend;
 use super::scheme::Scheme;
 

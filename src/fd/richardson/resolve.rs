@@ -24,8 +24,8 @@ use super::super::function::Function;
 use super::super::probe::Probe;
 use super::super::quantum;
 use super::{
-    displacement_rounding, exponents, known_noise, one_tableau, reduce, stencil_weight,
-    Channels, Tableau, NOISE_COVER, PROBE_SAFETY,
+    displacement_rounding, exponents, known_noise, one_tableau, reduce, stencil_weight, Channels,
+    Tableau, NOISE_COVER, PROBE_SAFETY,
 };
 use crate::fd::richardson_start::believed;
 
@@ -91,9 +91,7 @@ pub(crate) fn resolve<F: Function + ?Sized>(
                         }
                         tableaus.push(t);
                     }
-                    Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => {
-                        break
-                    }
+                    Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => break,
                     Err(e) => return Err(e),
                 }
             }
@@ -239,9 +237,6 @@ fn misses<F: Function + ?Sized>(
             / h;
         let allowed = SLACK * (e + unsure + rounding + noise);
         let off = (q[c] - predicted).abs();
-        if std::env::var("EST_DEBUG").is_ok() {
-            eprintln!("check first {:e} h {h:e} T {} e {e:e} q {} pred {predicted} allowed {allowed:e} unsure {unsure:e} round {rounding:e} noise {noise:e} central {}", t.first, t.estimate.value[c], q[c], t.central);
-        }
         if off > allowed {
             missed.push((c, SLACK * (off + allowed)));
         }
