@@ -456,7 +456,7 @@ fdvjp_status fdvjp_config_get_batch_size(const fdvjp_config *cfg, size_t *out);
  *
  * From the first report on, `total` is the planned number of evaluations: 1 + (stencil
  * points) per column or group (e.g. 1 + 2n central), 18 times the stencil points per
- * column with adaptive steps, 1 + 12n for the estimates (1 + 12 for a JVP), n for complex
+ * column with adaptive steps, 1 + 14n for the estimates (1 + 14 for a JVP), n for complex
  * step (1 for a JVP). `done` only rises and never exceeds `total`; `total` never
  * decreases. It grows, by the evaluations added, only when a column needs more than
  * planned (a fall-back near bounds or non-finite values, or a column the default step
@@ -743,7 +743,15 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * each output's choice. A tableau that converged although a smaller start shows f
  * varying far beyond what its estimate allows (aliasing: sin(1e6 x) at 1e3) starts
  * tableaus 64 times smaller, at most 4 times (12 evaluations each), until one resolves
- * f; if none does, `err[j]` is NaN and the report counts the column unbounded. `err[j]` is twice the difference of the last two
+ * f; if none does, `err[j]` is NaN and the report counts the column unbounded. The
+ * believed tableau is checked by one more central difference, at `pi/4` of its last
+ * step (2 evaluations): off its lattice of steps `t0 / 2^k`, on which f oscillating far
+ * below them can look smooth (sin(x / 4.4e-4) at 2.13: 1.109 for 1033.5 with an
+ * estimate of 1e-10). Where the check misses the tableau's prediction, its estimate is
+ * raised to what the check saw, tableaus from larger starts count as missed too, and
+ * tableaus start 64 times smaller (at most 4 times, 14 evaluations each) until one
+ * passes; a missed tableau still believed has the estimate that one which passed
+ * gives its value, and with none passed `err[j]` is NaN. `err[j]` is twice the difference of the last two
  * extrapolants plus twice the larger of the worst-case rounding error carried through the
  * tableau (f accurate to about one unit in the last place, or to one step of the grid its
  * values show where that is coarser: f computed with cancellation; an output that one
@@ -757,7 +765,7 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * edges and smooth functions plus noise of 1e-12..1e-6, the true error exceeded `err`
  * for 0.17% of entries (noisy functions with nothing declared: 0%).
  *
- * Evaluations of f: 1 + 12n for a well-scaled f; 12 more per column that takes a second
+ * Evaluations of f: 1 + 14n for a well-scaled f; 12 more per column that takes a second
  * start, a few more plus 12 near a domain edge, 12 more with `FDVJP_NOISE_ESTIMATE` or
  * when the automatic noise estimate runs; more for columns that fall back near bounds
  * (one-sided tableaus, then steps divided by 10).
@@ -790,7 +798,7 @@ fdvjp_status fdvjp_vjp_estimate(const fdvjp_config *cfg,
  * quotient (e the rounding of the step's displacement over t), which dominates where
  * |x_j| is far above the step (sin at 1e7 along a random u: about 1e-6; the JVP's
  * entries were covered for 98.7% of entries without it, 100% with it in
- * `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 13 (f(x) and 12) for a well-scaled f, more as for the VJP's columns;
+ * `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 15 (f(x), 12 and the check's 2) for a well-scaled f, more as for the VJP's columns;
  * 1 when u = 0. `jvp` and `err` are written only on success.
  *
  * Requires: as `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
