@@ -78,10 +78,13 @@ impl Tally {
     }
 }
 
+/// A test function.
+type Map = dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>;
+
 /// The three estimates of f (n inputs, m outputs) at x, against the exact Jacobian
 /// `jac` (row-major) and the reference rounding `round` of each of its entries.
 fn all_three(
-    f: &dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>,
+    f: &Map,
     x: &[f64],
     m: usize,
     jac: &[f64],

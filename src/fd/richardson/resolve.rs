@@ -176,7 +176,8 @@ fn misses<F: Function + ?Sized>(
     let last = t.first * 0.5f64.powi(count as i32 - 1);
     let h = dir.step(p.x, last * OFF_LATTICE);
     if count < 2
-        || !(h > 0.0)
+        || h.is_nan()
+        || h <= 0.0
         || !dir.keeps_moving(p.x, t.first, h)
         || !fits(p.opts, p.x, dir, h, &t.stencil)
     {
