@@ -203,7 +203,7 @@ fn extrapolated<'a, F: Function + ?Sized>(
     t0: f64,
     channels: Channels<'_>,
 ) -> Result<Estimate, FdError> {
-    let mut all = tableaus(p, dir, t0, channels)?;
+    let mut all = tableaus(p, opts, dir, t0, channels)?;
     let best = believed(&mut all);
     let auto = opts.noise_mode() == NoiseMode::Auto
         && !p.noise_tried
@@ -235,7 +235,7 @@ fn estimate_noise<'a, F: Function + ?Sized>(
 
 /// Estimates f's noise (12 evaluations, see `noise.rs`) at the caller's plain steps (`opts`,
 /// not the tableau's starting options).
-fn at_caller_steps<'a, F: Function + ?Sized>(
+pub(crate) fn at_caller_steps<'a, F: Function + ?Sized>(
     p: &mut Probe<'a, '_, F>,
     opts: &'a Options,
 ) -> Result<(), FdError> {

@@ -68,9 +68,11 @@ const EDGE_RATIO: f64 = 8.0;
 
 /// The tableaus along `dir` (see the module documentation; at least one), of which
 /// [`believed`] gives the extrapolated derivative with its error estimate, one entry per
-/// channel; `t0` is the default start.
-pub(crate) fn tableaus<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
+/// channel; `t0` is the default start; `caller` the caller's options (a check that misses
+/// may estimate f's noise at their steps, `richardson/resolve.rs`).
+pub(crate) fn tableaus<'a, F: Function + ?Sized>(
+    p: &mut Probe<'a, '_, F>,
+    caller: &'a Options,
     dir: Direction<'_>,
     t0: f64,
     channels: Channels<'_>,
@@ -140,7 +142,7 @@ pub(crate) fn tableaus<F: Function + ?Sized>(
         tableaus.iter_mut().for_each(|t| t.fold_grid(p, channels));
     }
     descend(p, dir, channels, &mut tableaus)?;
-    resolve(p, dir, channels, &mut tableaus, unround(p.x, dir))?;
+    resolve(p, caller, dir, channels, &mut tableaus, unround(p.x, dir))?;
     if unresolved {
         // No tableau from the elements' own scale can back a tableau that saw variation
         // below its steps: its estimate is not earned.

@@ -20,9 +20,12 @@
 
 use super::super::derivative::{apply, fits, Direction};
 use super::super::error::FdError;
+use super::super::estimate::at_caller_steps;
 use super::super::function::Function;
+use super::super::options::{NoiseMode, Options};
 use super::super::probe::Probe;
 use super::super::quantum;
+use super::super::report::NoiseSource;
 use super::{
     displacement_rounding, exponents, known_noise, one_tableau, reduce, stencil_weight, Channels,
     Tableau, NOISE_COVER, PROBE_SAFETY,
@@ -44,14 +47,25 @@ const SLACK: f64 = 4.0;
 /// Each new start is this many times smaller than the smallest so far.
 const RATIO: f64 = 64.0;
 
+/// A noise level learnt after a miss excuses it only up to this fraction of f's size (the
+/// largest of `|f_i(x)|` and the change of f seen so far). Above it, what the noise
+/// estimate saw is f varying below the plain steps, as the descent can show: sin(x / W)
+/// with W below them gives a "noise" of half its amplitude. Black-box noise is far smaller
+/// (hash noise of 1e-12..1e-6 on a sum of sines of size 2..10 in
+/// `tests/estimate_check_on_noise.rs`); the coupled family of
+/// `tests/accuracy_estimate_resolve.rs` took noise of 7e-4 of f for its sine (3 more
+/// entries uncovered at 1e-3, none at 1e-4..1e-6).
+const NOISE_OF_F: f64 = 1e-4;
+
 /// At most this many more tableaus (12 evaluations each, and a check) per direction.
 const DESCENT: usize = 4;
 
 /// Checks the believed tableau as the module documentation says, adding tableaus below
 /// when every one has missed; `fold` folds f's grid into the added ones (see
 /// `richardson_start.rs`, `unround`).
-pub(crate) fn resolve<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
+pub(crate) fn resolve<'a, F: Function + ?Sized>(
+    p: &mut Probe<'a, '_, F>,
+    caller: &'a Options,
     dir: Direction<'_>,
     channels: Channels<'_>,
     tableaus: &mut Vec<Tableau>,
@@ -62,7 +76,7 @@ pub(crate) fn resolve<F: Function + ?Sized>(
         let best = believed(tableaus);
         match tableaus[best].check {
             Check::Passed => return Ok(()),
-            Check::Unchecked => check(p, dir, channels, tableaus, best)?,
+            Check::Unchecked => check(p, caller, dir, channels, tableaus, best)?,
             Check::Missed if tableaus.iter().any(|t| t.check == Check::Passed) => {
                 backed(tableaus, best);
                 return Ok(());
@@ -73,7 +87,7 @@ pub(crate) fn resolve<F: Function + ?Sized>(
                     .filter(|&k| tableaus[k].check == Check::Unchecked)
                     .min_by(|&a, &b| tableaus[a].start.total_cmp(&tableaus[b].start));
                 if let Some(k) = next {
-                    check(p, dir, channels, tableaus, k)?;
+                    check(p, caller, dir, channels, tableaus, k)?;
                     continue;
                 }
                 if descents == DESCENT {
@@ -104,18 +118,49 @@ pub(crate) fn resolve<F: Function + ?Sized>(
     Ok(())
 }
 
-/// Checks tableau `k` ([`misses`]): passed, or missed with its estimate raised on the
+/// Checks tableau `k` ([`judge`]): passed, or missed with its estimate raised on the
 /// channels that missed. A miss says f varies below `k`'s steps, so below those of
 /// every larger start too: those count as missed without a check of their own (a check
 /// at a step that does not resolve f can refute a tableau, not confirm it).
-fn check<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
+fn check<'a, F: Function + ?Sized>(
+    p: &mut Probe<'a, '_, F>,
+    caller: &'a Options,
     dir: Direction<'_>,
     channels: Channels<'_>,
     tableaus: &mut [Tableau],
     k: usize,
 ) -> Result<(), FdError> {
-    let missed = misses(p, dir, channels, &tableaus[k])?;
+    let Some(at) = off_lattice(p, dir, channels, &tableaus[k])? else {
+        tableaus[k].check = Check::Passed;
+        return Ok(());
+    };
+    let known = known_noise(p, &tableaus[k].stencil, channels);
+    let mut missed = judge(&tableaus[k], &at, known.as_deref());
+    if !missed.is_empty()
+        && caller.noise_mode() == NoiseMode::Auto
+        && !p.noise_tried
+        && p.report.noise_source == NoiseSource::None
+    {
+        // A miss may be noise that the tableau's one sample of it (its probe) did not
+        // show: the call's one noise estimate is made now (a tableau that shows noise asks
+        // for it anyway, `estimate.rs`) and the miss judged again with that level.
+        let before = (p.report.noise.clone(), p.report.noise_source, p.step_scale);
+        p.noise_tried = true;
+        at_caller_steps(p, caller)?;
+        let level = p.report.noise.iter().fold(0.0f64, |a, &b| a.max(b));
+        let size = p.y0.iter().fold(p.f_scale, |a, &b| a.max(b.abs()));
+        if level <= NOISE_OF_F * size {
+            if let Some(known) = known_noise(p, &tableaus[k].stencil, channels) {
+                missed = judge(&tableaus[k], &at, Some(&known));
+            }
+        }
+        if !missed.is_empty() {
+            // Not noise: the call goes on as if no estimate had been made, so that later
+            // directions do not take f's variation for noise either.
+            (p.report.noise, p.report.noise_source, p.step_scale) = before;
+            p.noise_tried = false;
+        }
+    }
     if missed.is_empty() {
         tableaus[k].check = Check::Passed;
         return Ok(());
@@ -162,16 +207,24 @@ pub(crate) enum Check {
     Missed,
 }
 
-/// The channels, each with the error it shows, on which the quotient at `OFF_LATTICE` times `t`'s last step misses `t`'s
-/// prediction (see the module documentation); none when the check cannot be made (the
-/// step leaves the bounds or an element unmoved, or f is not finite there: other code
-/// covers those) or the estimate is NaN already.
-fn misses<F: Function + ?Sized>(
+/// The quotient of a tableau's stencil at its off-lattice step `h`, per channel, with
+/// its rounding scale and f's value grid (per channel, in f's units).
+struct OffLattice {
+    h: f64,
+    quotient: Vec<f64>,
+    magnitude: Vec<f64>,
+    grid: Vec<f64>,
+}
+
+/// The quotient at `OFF_LATTICE` times `t`'s last step (2 evaluations); `None` when the
+/// check cannot be made (the step leaves the bounds or an element unmoved, or f is not
+/// finite there: other code covers those).
+fn off_lattice<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     channels: Channels<'_>,
     t: &Tableau,
-) -> Result<Vec<(usize, f64)>, FdError> {
+) -> Result<Option<OffLattice>, FdError> {
     let count = t.levels.len();
     let last = t.first * 0.5f64.powi(count as i32 - 1);
     let h = dir.step(p.x, last * OFF_LATTICE);
@@ -181,12 +234,12 @@ fn misses<F: Function + ?Sized>(
         || !dir.keeps_moving(p.x, t.first, h)
         || !fits(p.opts, p.x, dir, h, &t.stencil)
     {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let m = p.y0.len();
     let mut quotient = vec![0.0; m];
     if apply(p, dir, h, &t.stencil, &mut quotient)?.is_some() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let mut magnitude = p.ws.magnitude[..m].to_vec();
     if let Direction::Vector(u) = dir {
@@ -202,17 +255,31 @@ fn misses<F: Function + ?Sized>(
             quantum::grid([g, p.ws.y[i] - p.y0[i], p.ws.second[i]])
         })
         .collect();
-    let (q, mag) = reduce(&quotient, &magnitude, channels);
+    let (quotient, magnitude) = reduce(&quotient, &magnitude, channels);
     let grid = match channels {
         Channels::All => grid,
         Channels::Dot(v) => vec![grid.iter().zip(v).map(|(g, vi)| g * vi.abs()).sum()],
     };
+    Ok(Some(OffLattice {
+        h,
+        quotient,
+        magnitude,
+        grid,
+    }))
+}
+
+/// The channels, each with the error it shows, on which the check's quotient `at` misses
+/// `t`'s prediction (see the module documentation); none where `t`'s estimate is NaN
+/// already. `known`: per channel, the noise of a quotient at step 1 from f's declared or
+/// estimated level ([`known_noise`]), if any.
+fn judge(t: &Tableau, at: &OffLattice, known: Option<&[f64]>) -> Vec<(usize, f64)> {
+    let count = t.levels.len();
+    let h = at.h;
     let weight: f64 = t.stencil.terms().map(|(_, w)| w.abs()).sum();
     let rms = stencil_weight(&t.stencil);
     let sigma = t.variation();
-    let known = known_noise(p, &t.stencil, channels);
     let power = exponents(&t.stencil).0;
-    let (l, m, s) = (count - 3, count - 2, count - 1);
+    let (l, m, s) = (count.saturating_sub(3), count - 2, count - 1);
     let step = |k: usize| t.first * 0.5f64.powi(k as i32);
     // The leading term `c t^p` from the last two quotients, and from the two before.
     let slope = |a: usize, b: usize, c: usize| {
@@ -220,7 +287,7 @@ fn misses<F: Function + ?Sized>(
     };
     let hp = h.powi(power);
     let mut missed = Vec::new();
-    for c in 0..q.len() {
+    for c in 0..at.quotient.len() {
         let e = t.estimate.error[c];
         if !e.is_finite() {
             continue;
@@ -232,15 +299,13 @@ fn misses<F: Function + ?Sized>(
             correction.abs()
         };
         let predicted = t.estimate.value[c] + correction;
-        let rounding = f64::EPSILON * mag[c] + grid[c] * weight / h;
-        let noise = (PROBE_SAFETY * sigma[c] * rms
-            + known.as_ref().map_or(0.0, |k| NOISE_COVER * k[c]))
-            / h;
+        let rounding = f64::EPSILON * at.magnitude[c] + at.grid[c] * weight / h;
+        let noise = (PROBE_SAFETY * sigma[c] * rms + known.map_or(0.0, |k| NOISE_COVER * k[c])) / h;
         let allowed = SLACK * (e + unsure + rounding + noise);
-        let off = (q[c] - predicted).abs();
+        let off = (at.quotient[c] - predicted).abs();
         if off > allowed {
             missed.push((c, SLACK * (off + allowed)));
         }
     }
-    Ok(missed)
+    missed
 }
