@@ -234,11 +234,16 @@ fn estimate_noise<'a, F: Function + ?Sized>(
 }
 
 /// Estimates f's noise (12 evaluations, see `noise.rs`) at the caller's plain steps (`opts`,
-/// not the tableau's starting options).
+/// not the tableau's starting options); takes up an estimate set aside instead
+/// (`richardson/resolve.rs`).
 pub(crate) fn at_caller_steps<'a, F: Function + ?Sized>(
     p: &mut Probe<'a, '_, F>,
     opts: &'a Options,
 ) -> Result<(), FdError> {
+    if let Some((noise, source, scale)) = p.noise_set_aside.take() {
+        (p.report.noise, p.report.noise_source, p.step_scale) = (noise, source, scale);
+        return Ok(());
+    }
     let start = p.opts;
     p.opts = opts;
     let result = refine::estimate_noise(p);

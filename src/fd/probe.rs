@@ -27,6 +27,10 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     pub step_scale: f64,
     /// Whether the noise estimate has run in this computation.
     pub noise_tried: bool,
+    /// A noise estimate an estimate's check made and set aside (`richardson/resolve.rs`):
+    /// the report's noise, its source and the step scale it gave, taken up without
+    /// evaluations when the estimate is asked for again.
+    pub noise_set_aside: Option<(Vec<f64>, super::report::NoiseSource, f64)>,
     /// The noise was estimated by a refinement of the first pass whose value was in doubt
     /// (`refine.rs`, [`super::refine::doubtful`]), not by the trigger: the trigger takes its
     /// verdict at the end of the pass.
@@ -113,6 +117,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             weights: None,
             step_scale: 1.0,
             noise_tried: false,
+            noise_set_aside: None,
             noise_mid_pass: false,
             curved: false,
             a_priori: false,

@@ -155,9 +155,12 @@ fn check<'a, F: Function + ?Sized>(
             }
         }
         if !missed.is_empty() {
-            // Not noise: the call goes on as if no estimate had been made, so that later
-            // directions do not take f's variation for noise either.
+            // Not noise: the call goes on as if no estimate had been made (later
+            // directions do not take f's variation for noise either), and the estimate is
+            // set aside for when a tableau that shows noise asks for it.
+            let learnt = (p.report.noise.clone(), p.report.noise_source, p.step_scale);
             (p.report.noise, p.report.noise_source, p.step_scale) = before;
+            p.noise_set_aside = Some(learnt);
             p.noise_tried = false;
         }
     }
