@@ -378,7 +378,8 @@ fn exact_functions_cost_the_plain_count() {
 /// truncation): hash noise of 1e-12..1e-6 on the sum of 20 sines at 10 random points
 /// each costs at most 1 + 14n (12 per tableau and 2 for the check of its steps,
 /// `richardson/resolve.rs`) + 12 (the estimate) + 24 (second tableaus in the columns
-/// before the noise is known: 0 to 2 here) = 317 evaluations (305 measured at one point;
+/// before the noise is known: 0 to 2 here) = 317 evaluations (317 measured; 319 when a
+/// check could miss on noise before its level was known, `estimate_check_on_noise.rs`;
 /// 253..277 before the check, 325..421 before that),
 /// and the error estimates still cover the true error at 98% of entries or more (798 of
 /// 800, as before).

@@ -11,7 +11,8 @@
 //! f's known noise accounts for that estimate, see `richardson_start.rs`), a
 //! few more plus 12 near a domain edge (see `richardson_start.rs`), 12 more under
 //! `NoiseMode::Estimate`, or under `NoiseMode::Auto` when a tableau shows noise far above
-//! rounding (see [`extrapolated`]). A JVP whose u spans elements of own scales more than
+//! rounding (see [`extrapolated`]) or a check misses (`richardson/resolve.rs`), once per
+//! call. A JVP whose u spans elements of own scales more than
 //! 2^20 apart is computed as a sum over parts of u, each part with the tableaus of one
 //! direction (`direction_split.rs`). The sparsity pattern, the scheme and the adaptive flag of the
 //! options are not used; steps, typical magnitudes, bounds and noise levels are.

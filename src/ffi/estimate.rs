@@ -27,7 +27,10 @@ products! {
     /// believed tableau is checked by one more central difference, at `pi/4` of its last
     /// step (2 evaluations): off its lattice of steps `t0 / 2^k`, on which f oscillating far
     /// below them can look smooth (sin(x / 4.4e-4) at 2.13: 1.109 for 1033.5 with an
-    /// estimate of 1e-10). Where the check misses the tableau's prediction, its estimate is
+    /// estimate of 1e-10). With nothing declared (`FDVJP_NOISE_AUTO`), a miss first has f's
+    /// noise estimated (the call's one estimate): a level below 1e-4 of f that accounts for
+    /// the miss makes it a pass, since the tableau's own noise probe is one sample and small
+    /// by chance (hash noise). Where the check misses the tableau's prediction, its estimate is
     /// raised to what the check saw, tableaus from larger starts count as missed too, and
     /// tableaus start 64 times smaller (at most 4 times, 14 evaluations each) until one
     /// passes; a missed tableau still believed has the estimate that one which passed
@@ -40,7 +43,7 @@ products! {
     /// estimate (`FDVJP_NOISE_ESTIMATE`), three standard deviations carried through the
     /// tableau, which then also stops at fewer levels where that is more accurate. With
     /// nothing declared (`FDVJP_NOISE_AUTO`), a column whose probe shows noise far above
-    /// rounding has the noise estimated (once per call) and folded into `err`, values
+    /// rounding, or whose check misses, has the noise estimated (once per call) and folded into `err`, values
     /// unchanged. Over sin, cos, exp, log, sqrt, 1/x at scales 1e-9..1e7, arcsin near its
     /// edges and smooth functions plus noise of 1e-12..1e-6, the true error exceeded `err`
     /// for 0.17% of entries (noisy functions with nothing declared: 0%).
