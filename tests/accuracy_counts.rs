@@ -116,8 +116,9 @@ fn complex_step() {
     let empty = evaluations(|c| {
         vjp_complex_step(&counted_complex(c), &[], &[1.0, 2.0], &o).unwrap();
     });
-    // One evaluation at the real x (checking f(x) real) and one per column or direction.
-    assert_eq!((vjp, jac, jvp, jvp_zero, empty), (N + 1, N + 1, 2, 2, 0));
+    // One evaluation at the real x (checking f(x) real), one per column or direction, and
+    // two real points for the analyticity check (none along u = 0).
+    assert_eq!((vjp, jac, jvp, jvp_zero, empty), (N + 3, N + 3, 4, 2, 0));
 }
 
 /// Complex-valued functions: the real drivers on 2n real inputs.

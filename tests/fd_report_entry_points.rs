@@ -79,9 +79,9 @@ fn point() -> impl Strategy<Value = (Vec<f64>, Vec<f64>, Vec<f64>)> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(100))]
 
-    /// Complex step: n + 1 evaluations for the VJP and the Jacobian, 2 for the JVP (one at
-    /// the real x), each
-    /// counted; the bound covers the error against the analytic Jacobian (and is within
+    /// Complex step: n + 3 evaluations for the VJP and the Jacobian, 4 for the JVP (one at
+    /// the real x, two for the analyticity check, more where its central difference refines
+    /// its step), each counted; the bound covers the error against the analytic Jacobian (and is within
     /// 1e3 ulps of the result's size: not vacuous).
     #[test]
     fn complex_step_reports_its_evaluations_and_a_covering_bound((x, v, u) in point()) {
@@ -98,8 +98,9 @@ proptest! {
         another_call();
         let grad = vjp_complex_step(&g, &x, &v, &o).unwrap();
         let r = last_report();
-        assert_report(&r, N + 1, N, "vjp_complex_step");
-        prop_assert_eq!(count.replace(0), N + 1);
+        let counted = count.replace(0);
+        assert_report(&r, counted, N, "vjp_complex_step");
+        prop_assert!(counted >= N + 3, "vjp_complex_step: {} evaluations", counted);
         for j in 0..N {
             let terms = (0..M).map(|i| v[i] * jac[i * N + j]);
             prop_assert!(covered(grad[j], terms, r.error_bound), "vjp[{}]: bound {:e}", j, r.error_bound);
@@ -109,8 +110,9 @@ proptest! {
         another_call();
         let got = jacobian_complex_step(&g, &x, M, &o).unwrap();
         let r = last_report();
-        assert_report(&r, N + 1, N, "jacobian_complex_step");
-        prop_assert_eq!(count.replace(0), N + 1);
+        let counted = count.replace(0);
+        assert_report(&r, counted, N, "jacobian_complex_step");
+        prop_assert!(counted >= N + 3, "jacobian_complex_step: {} evaluations", counted);
         for k in 0..M * N {
             prop_assert!(covered(got[k], std::iter::once(jac[k]), r.error_bound), "jac[{}]: bound {:e}", k, r.error_bound);
         }
@@ -119,8 +121,9 @@ proptest! {
         another_call();
         let got = jvp_complex_step(&g, &x, M, &u, &o).unwrap();
         let r = last_report();
-        assert_report(&r, 2, 1, "jvp_complex_step");
-        prop_assert_eq!(count.replace(0), 2);
+        let counted = count.replace(0);
+        assert_report(&r, counted, 1, "jvp_complex_step");
+        prop_assert!(counted >= 4, "jvp_complex_step: {} evaluations", counted);
         for i in 0..M {
             let terms = (0..N).map(|j| jac[i * N + j] * u[j]);
             prop_assert!(covered(got[i], terms, r.error_bound), "jvp[{}]: bound {:e}", i, r.error_bound);

@@ -13,12 +13,15 @@
 //! the options do not apply (the real part never leaves x); typical magnitudes and the
 //! Jacobian layout do.
 //!
-//! Evaluations: exactly n + 1 for the VJP and the Jacobian (one at the real x, then one
-//! per column), exactly 2 for the JVP. The first checks that f is real at x: an imaginary
-//! part c there would be read as the derivative c / h (1e20 c at the usual step), so
-//! beyond an ulp of the column it is refused, below it added to the bound. None for an
-//! empty problem (`n == 0` or `m == 0`). Progress is reported after each evaluation, with
-//! that exact total.
+//! Evaluations: n + 3 for the VJP and the Jacobian (one at the real x, one per column, two
+//! for the analyticity check), 4 for the JVP; more only where the check's real central
+//! difference must refine its step ([`super::complex_check`]). The first checks that f is
+//! real at x: an imaginary part c there would be read as the derivative c / h (1e20 c at
+//! the usual step), so beyond an ulp of the column it is refused, below it added to the
+//! bound. The last two compare the result along a random direction with real central
+//! differences, which refuses an f that is not complex-analytic as written (abs, conj,
+//! real parts inside). None for an empty problem (`n == 0` or `m == 0`). Progress is
+//! reported after each evaluation, with the planned total.
 //!
 //! Report ([`crate::fd::last_report`]): the evaluations made, the directions (n columns, or
 //! 1 for the JVP) and, as `error_bound`, the largest over the result's entries of
@@ -35,6 +38,7 @@
 
 use super::alloc::zeros_2d;
 use super::complex::{Complex64, ComplexFunction};
+use super::complex_check::{self, Product, Progress, CHECK_EVALUATIONS};
 use super::direction_scale::{direction_exponent, scaled, times_pow2, unscale};
 use super::error::{check_finite, FdError};
 use super::options::Options;
@@ -163,20 +167,30 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
         .zip(&along)
         .map(|(&xj, &uj)| Complex64::new(xj, h * uj))
         .collect();
-    let mut ev = ComplexEvaluator::new(g, 2, m);
+    let mut ev = ComplexEvaluator::new(g, 2 + CHECK_EVALUATIONS, m);
     let real: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
-    let offset = ev.imaginary_at_x(&real, m)?;
+    let (fx, offset) = ev.at_x(&real, m)?;
     let mut out = ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))?;
     let spoilt = check_real(&offset, &out, h)?;
     // Bounded along the scaled u, where h is the step taken, then scaled back as J u is.
-    for (d, spoilt) in out.iter().zip(&spoilt) {
-        ev.report
-            .bound(times_pow2(entry_bound(d.abs(), s) + spoilt, e));
+    let bounds: Vec<f64> = out
+        .iter()
+        .zip(&spoilt)
+        .map(|(d, spoilt)| times_pow2(entry_bound(d.abs(), s) + spoilt, e))
+        .collect();
+    for &b in &bounds {
+        ev.report.bound(b);
     }
     if entry_bound(0.0, s).is_nan() {
         ev.report.unbounded_direction();
     }
     unscale(&mut out, e, u)?;
+    let product = Product {
+        size: out.iter().map(|a| a.abs()).collect(),
+        value: out.clone(),
+        bound: bounds,
+    };
+    ev.check(x, &fx, u, &product, opts)?;
     ev.report.directions = 1;
     ev.report.completed = true;
     Ok(out)
@@ -241,9 +255,11 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
         publish(Report::empty(m));
         return Ok(());
     }
-    let mut ev = ComplexEvaluator::new(g, x.len() + 1, m);
+    let mut ev = ComplexEvaluator::new(g, x.len() + 1 + CHECK_EVALUATIONS, m);
     let mut z: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
-    let offset = ev.imaginary_at_x(&z, m)?;
+    let (fx, offset) = ev.at_x(&z, m)?;
+    let u = complex_check::direction(opts, x);
+    let mut product = Product::new(m);
     for j in 0..x.len() {
         let s = step(opts, x, j);
         let h = s.h;
@@ -254,6 +270,12 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
         z[j].im = 0.0;
         let column = column?;
         let spoilt = check_real(&offset, &column, h)?;
+        let entry_bounds: Vec<f64> = column
+            .iter()
+            .zip(&spoilt)
+            .map(|(c, e)| entry_bound(c.abs(), s) + e)
+            .collect();
+        product.add(&column, &entry_bounds, u[j]);
         let bound = visit(j, &column, s, &spoilt);
         if bound.is_nan() {
             ev.report.unbounded_direction();
@@ -262,6 +284,7 @@ fn for_each_column<G: ComplexFunction + ?Sized>(
         }
         ev.report.directions += 1;
     }
+    ev.check(x, &fx, &u, &product, opts)?;
     ev.report.completed = true;
     Ok(())
 }
@@ -312,11 +335,34 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
         }
     }
 
-    /// `Im f(x)` at the real point `z` (every imaginary part 0), after checking `f(x)`
-    /// finite: the offset a complex step would read as derivative (see [`check_real`]).
-    fn imaginary_at_x(&mut self, z: &[Complex64], m: usize) -> Result<Vec<f64>, FdError> {
+    /// `(Re f(x), Im f(x))` at the real point `z` (every imaginary part 0), after checking
+    /// `f(x)` finite: the imaginary part is the offset a complex step would read as
+    /// derivative (see [`check_real`]), the real part serves the analyticity check.
+    fn at_x(&mut self, z: &[Complex64], m: usize) -> Result<(Vec<f64>, Vec<f64>), FdError> {
         let w = self.evaluate(z, m, || "x (real, to check that f(x) is real)".to_string())?;
-        Ok(w.iter().map(|c| c.im).collect())
+        Ok((
+            w.iter().map(|c| c.re).collect(),
+            w.iter().map(|c| c.im).collect(),
+        ))
+    }
+
+    /// Checks that f is complex-analytic along `u` ([`complex_check`]); its evaluations
+    /// join this computation's count.
+    fn check(
+        &mut self,
+        x: &[f64],
+        fx: &[f64],
+        u: &[f64],
+        product: &Product,
+        opts: &Options,
+    ) -> Result<(), FdError> {
+        let at = Progress {
+            done: self.count,
+            planned: self.planned,
+        };
+        let outcome = complex_check::check(self.g, x, fx, u, product, opts, at);
+        self.count += outcome.evaluations;
+        outcome.verdict
     }
 
     /// `Im f(z) / h`, after checking that `Re f(z)` (which is f(x) to within `h^2`) and

@@ -12,6 +12,7 @@ mod colouring;
 mod column;
 mod columns;
 mod complex;
+mod complex_check;
 mod complex_function;
 mod complex_step;
 mod derivative;

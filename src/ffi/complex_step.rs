@@ -16,14 +16,22 @@ products! {
     /// small x_j, as in log at 1e-30, is not stepped over), at least `DBL_MIN / DBL_EPSILON`
     /// (about 1e-292, so that it never underflows: a typical magnitude of 1e-305 still gives
     /// the exact derivative of, e.g., exp at 0) where that is below `1e-8 |x_j|`.
-    /// Evaluations of f: exactly n + 1: one at the real x (f(x) checked finite:
+    /// Evaluations of f: n + 3: one at the real x (f(x) checked finite:
     /// `FDVJP_NONFINITE_AT_X` otherwise; and real: an imaginary part that, divided by the
     /// step, exceeds an ulp of a column's largest entry is `FDVJP_INVALID_ARGUMENT`, since f
-    /// is then not real on the real axis, e.g. log of a negative number), then one complex
-    /// evaluation per column; none when `n == 0` or `m == 0`. An f that is real but not
-    /// analytic as written (`fabs`, `conj`) is not detected. The config's
-    /// typical magnitudes apply; its scheme, steps, adaptive flag and sparsity do not, nor
-    /// do its bounds (the real part never leaves x, which must still lie inside them).
+    /// is then not real on the real axis, e.g. log of a negative number), one complex
+    /// evaluation per column, then two real points `x ± t u` (imaginary parts 0) that check
+    /// f is complex-analytic: the central difference of f along a pseudo-random direction u
+    /// (`|u_j|` between 1 and 2 times `|x_j|`, or `typ_j` where `x_j = 0`) must agree with the complex-step
+    /// `J u` within 4 times both error bounds plus `1e-7` of the size of its terms, else
+    /// `FDVJP_INVALID_ARGUMENT` (an f with `fabs`, `conj`, `creal` inside gives a wrong
+    /// complex step: 0 for `cabs`). The check takes more points only where the default
+    /// central JVP would refine its step (an element far below its typical magnitude, a
+    /// domain edge, noise), and gives no verdict where it cannot be formed or bounded.
+    /// None when `n == 0` or `m == 0`. The config's typical magnitudes apply; its scheme,
+    /// steps, adaptive flag and sparsity do not; its bounds and noise settings apply only
+    /// to the check (the complex step's real part never leaves x, which must lie inside
+    /// them).
     /// `fdvjp_last_report` then gives the evaluations, n directions (1 for the JVP) and an
     /// `error_bound` of `8 eps` times the size of each entry's terms (`sum_i |v_i J_ij|`,
     /// plus m ulps of it for the dot product; `|J_ij|`; `|(J u)_i|`): the rounding of
@@ -44,8 +52,8 @@ products! {
     /// `[2^-256, 2^256]` by a power of two (J u is scaled back exactly; `FDVJP_INVALID_ARGUMENT`
     /// if it overflows).
     ///
-    /// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly 2 (one at the real x; also when
-    /// u = 0); none when `n == 0` or `m == 0`. `jvp` is written only on success.
+    /// As `fdvjp_vjp_complex_step`. Evaluations of f: 4 (one at the real x, one complex, two
+    /// for the check along u itself; 2 when u = 0); none when `n == 0` or `m == 0`. `jvp` is written only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
@@ -55,7 +63,7 @@ products! {
     /// The m×n Jacobian of a real-analytic f by complex step into `jac` (m*n doubles, in the
     /// config's layout).
     ///
-    /// As `fdvjp_vjp_complex_step`. Evaluations of f: exactly n + 1. `jac` is written only
+    /// As `fdvjp_vjp_complex_step`. Evaluations of f: n + 3. `jac` is written only
     /// on success.
     ///
     /// # Safety

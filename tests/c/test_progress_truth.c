@@ -11,7 +11,7 @@
  *   central 1 + 2n, forward 1 + n, fourth order 1 + 4n, JVP 1 + points;
  *   adaptive 1 + 18 points per column (18 trial steps);
  *   estimates 1 + 14n (JVP 1 + 14: 12 per tableau and 2 to check its steps);
- *   complex step n + 1 (JVP 2; the first at the real x);
+ *   complex step n + 3 (JVP 4; the first at the real x, the last two the analyticity check);
  *   complex function VJP/Jacobian as the real ones with 2n inputs, JVP as the real JVP.
  */
 #include "check.h"
@@ -164,23 +164,23 @@ int main(void)
     /* complex step: f is analytic; real parts as the real x */
     reset(0);
     expect_truthful("fdvjp_vjp_complex_step",
-                    fdvjp_vjp_complex_step(cfg, cf, NULL, x, N, M, v, grad), N + 1);
+                    fdvjp_vjp_complex_step(cfg, cf, NULL, x, N, M, v, grad), N + 3);
     /* exact: grad = v0 * 2x + v1 * (x1, x0, 3 x2^2, 0) */
     CHECK_CLOSE(grad[0], 2 * x[0] - 0.5 * x[1], 1e-15);
     CHECK_CLOSE(grad[2], 2 * x[2] - 0.5 * 3 * x[2] * x[2], 1e-15);
     reset(0);
     expect_truthful("fdvjp_jvp_complex_step",
-                    fdvjp_jvp_complex_step(cfg, cf, NULL, x, N, M, u, jvp), 2);
+                    fdvjp_jvp_complex_step(cfg, cf, NULL, x, N, M, u, jvp), 4);
     reset(0);
     expect_truthful("fdvjp_jacobian_complex_step",
-                    fdvjp_jacobian_complex_step(cfg, cf, NULL, x, N, M, jac), N + 1);
+                    fdvjp_jacobian_complex_step(cfg, cf, NULL, x, N, M, jac), N + 3);
 
     /* cancellation at the second report, outputs untouched */
     memset(grad, 0x5A, sizeof grad);
     memcpy(before, grad, sizeof before);
     reset(2);
     CHECK_STATUS(fdvjp_vjp_complex_step(cfg, cf, NULL, x, N, M, v, grad), FDVJP_CANCELLED);
-    CHECK_ERROR_HAS("after 2 of 5");
+    CHECK_ERROR_HAS("after 2 of 7");
     CHECK_INT(w.evaluations, 2);
     CHECK(memcmp(grad, before, sizeof grad) == 0);
     reset(2);
