@@ -22,7 +22,7 @@
 //! with the complex step's, a, to `4 E_i + 1e-7 S_i + 16 eps |f_i(x)| / t` on every output i
 //! (`E_i` the complex step's bound, `S_i = sum_j |J_ij u_j|` the size of a_i's terms, t the
 //! plain step along u): the default step is that accurate wherever it suits f. Any larger disagreement is settled by a Richardson
-//! estimate along u ([`crate::fd::jvp_estimate`], about 13 evaluations), accurate where
+//! estimate along u ([`crate::fd::jvp_estimate`], about 15 evaluations), accurate where
 //! the default step is too large for f and with an error estimate `B_i` of its own: f is
 //! refused (`FDVJP_INVALID_ARGUMENT`, nothing written) only where
 //! `|a_i - b_i| > 4 (E_i + B_i) + 1e-7 S_i`, so a non-analytic part of f is caught once its
@@ -127,7 +127,7 @@ pub(crate) struct Progress {
 
 /// Compares `product` (the complex-step `J u`) with real differences of f along `u`; `fx`
 /// is f(x) (its real part). First the default central JVP (2 evaluations); only where it
-/// disagrees, a Richardson estimate along u settles it (about 13 more): the central
+/// disagrees, a Richardson estimate along u settles it (about 15 more): the central
 /// difference's bound can fall short where its step is too large for f (x e^-x at x = 500:
 /// 1.5e-6 off, bound 3e-9), and a complex step must not be refused for that.
 pub(crate) fn check<G: ComplexFunction + ?Sized>(
