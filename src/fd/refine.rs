@@ -101,6 +101,7 @@ use nonfinite::Tried;
 pub(crate) use nonfinite::{after_fallback, column_suspect};
 
 pub(crate) mod ahead;
+mod argument;
 mod exact;
 mod far_above;
 mod fourth;
@@ -1356,6 +1357,12 @@ fn doubtful<F: Function + ?Sized>(
 /// central), M may alias: no check.
 const MIDDLE_WITHIN: f64 = 10.0;
 
+/// The middle step `sqrt(target t)` of [`shrink_levels`]'s check relative to the scale
+/// `nominal / r` f is taken to vary on: its quotient's relative step.
+fn middle_reach(t: f64, target: f64, nominal: f64, r: f64) -> f64 {
+    (target * t).sqrt() * r / nominal
+}
+
 /// Whether the direction moves an element far above its typical magnitude (`|x_j| > 1e3
 /// typ_j`): refined a priori for aliasing, where the middle step of [`side_with_middle`]
 /// lies beyond f's scale typ_j from about 3e8 typ_j on and saw noise in aliasing (sin
@@ -1554,7 +1561,8 @@ fn shrink_from<F: Function + ?Sized>(
     // and no bound where that floor is too coarse for the scale the refinement resolves
     // (`far_above.rs`); a vector's or group's steps are made so by their callers.
     let Direction::Axis(_) = dir else {
-        return shrink_levels(p, dir, (plain, plain_b), target, stencil, first, out);
+        let steps = (target, target);
+        return shrink_levels(p, dir, (plain, plain_b), steps, stencil, first, out);
     };
     let floor = far_above::floor(p.x, dir);
     if far_above::unresolved(floor, target / relative_step(p)) {
@@ -1564,19 +1572,20 @@ fn shrink_from<F: Function + ?Sized>(
         p,
         dir,
         (plain, plain_b),
-        target.max(2.0 * floor),
+        (target, target.max(2.0 * floor)),
         stencil,
         first,
         out,
     )
 }
 
-/// [`shrink_from`] at the steps it chose.
+/// [`shrink_from`] at the steps it chose: `(nominal, target)`, the target before and
+/// after the floor (`nominal / r` is the scale f is taken to vary on).
 fn shrink_levels<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     (plain, plain_b): (Level, Vec<f64>),
-    target: f64,
+    (nominal, target): (f64, f64),
     stencil: &Placed,
     first: Option<Level>,
     out: &mut [f64],
@@ -1701,6 +1710,7 @@ fn shrink_levels<F: Function + ?Sized>(
             let grid = grid_rounding(l1, l2, i, apart);
             let e2 = OBSERVED * spread.max(unexplained).max(grid)
                 + ROUNDING_SAFETY * eps * l2.mag[i]
+                + argument::rounding(p.x, dir, l2.t, l2.d[i])
                 + noise / l2.t;
             let e0 = plain_b[i].max(apart - e2);
             if e2 < e0 {
@@ -1722,6 +1732,14 @@ fn shrink_levels<F: Function + ?Sized>(
         .collect();
     if !doubted.is_empty() {
         doubtful(p, &doubted, (&plain, &plain_b), l2.t, out, &mut bounds)?;
+    }
+    // The middle step's quotient confirms P only where its own truncation is known,
+    // within a tenth of the scale f varies on (`MIDDLE_WITHIN`): beyond, it aliases as P
+    // does (sin(x) + 0.87 x at 1.6e11: M at 13.4 agreed with P's 0.87 for 1.11, bound
+    // 0.012; probe12 finding 3), and P keeps the levels' bound `|P - L| + E_L`.
+    let r_m = middle_reach(t, target, nominal, relative_step(p));
+    if r_m > 1.0 / MIDDLE_WITHIN {
+        unconfirmed.clear();
     }
     if unconfirmed.is_empty() && straddled.is_empty() {
         return Ok(bounds);
@@ -1749,7 +1767,15 @@ fn shrink_levels<F: Function + ?Sized>(
             _ => continue, // M saw nothing either
         };
         // The grid is the rounding seen (at least eps |f|): no safety factor on eps |f|.
-        let e_m = OBSERVED * grid + eps * middle.mag[i] + noise_of(p, i) / middle.t;
+        // M's truncation is modelled as the plain bound's at the relative step `r_m`
+        // (its second difference, floored as for f varying on a quarter of the scale).
+        let size = middle.d[i].abs().max(out[i].abs());
+        let e_m = OBSERVED * grid
+            + eps * middle.mag[i]
+            + argument::rounding(p.x, dir, middle.t, middle.d[i])
+            + truncation(middle.d[i], middle.second[i], middle.t, r_m)
+            + truncation_floor(size, r_m)
+            + noise_of(p, i) / middle.t;
         let checked = plain_b[i].max((out[i] - middle.d[i]).abs() + e_m);
         bounds[i] = bounds[i].min(checked);
     }
