@@ -42,6 +42,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// or x_j lies far above typ_j): a refined value that only its levels' noise puts far
     /// from the plain one is checked between them (`refine.rs`, `shrink_levels`).
     pub a_priori: bool,
+    /// The target of the refinement under way before a floor of a few ulps of x raised it
+    /// (0: none set; `refine/vector.rs`): `target / r` is the scale f is taken to vary on.
+    pub nominal: f64,
     /// The (weighted) second differences `|D2|` of the directions of the first pass judged
     /// not suspect or noise-like (see `refine.rs`) that may still count for the noise
     /// trigger, weighed at the end of the pass against [`Probe::max_change`]: only those
@@ -121,6 +124,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             noise_mid_pass: false,
             curved: false,
             a_priori: false,
+            nominal: 0.0,
             // Taken at the first entry, with room for one per axis direction, from the
             // thread's spare vectors: a small call allocates nothing
             // (tests/c/native_small_calls.c), and one that keeps no entry takes nothing.

@@ -1561,7 +1561,13 @@ fn shrink_from<F: Function + ?Sized>(
     // and no bound where that floor is too coarse for the scale the refinement resolves
     // (`far_above.rs`); a vector's or group's steps are made so by their callers.
     let Direction::Axis(_) = dir else {
-        let steps = (target, target);
+        // Along a vector its caller floored the target (`Probe::nominal`).
+        let nominal = if p.nominal > 0.0 {
+            p.nominal.min(target)
+        } else {
+            target
+        };
+        let steps = (nominal, target);
         return shrink_levels(p, dir, (plain, plain_b), steps, stencil, first, out);
     };
     let floor = far_above::floor(p.x, dir);

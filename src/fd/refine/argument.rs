@@ -19,8 +19,24 @@ use super::far_above;
 const ARGUMENT: f64 = 2.0;
 
 /// The rounding error a central quotient `d` at step `t` along `dir` takes from f's
-/// rounding of its arguments: `ARGUMENT eps max_j |x_j / u_j| |d| / t` over the moved
-/// elements (along an axis `|x_j|`; the floor of `far_above.rs` holds that maximum).
+/// rounding of its arguments: `ARGUMENT eps X |d| / t`, X = `|x_j|` along an axis. Along
+/// a vector u, `max |x_j| / max |u_j|` over the moved elements: the partials are unknown,
+/// and `max |x_j / u_j|` read a small u_j as a large rounding of the whole quotient (the
+/// refined value then lost to an aliased plain one: cos at 1e7, 1.0 off). In a group,
+/// whose outputs each see one column, the largest `|x_j / u_j|` (`far_above.rs`'s floor).
 pub(super) fn rounding(x: &[f64], dir: Direction<'_>, t: f64, d: f64) -> f64 {
-    ARGUMENT * far_above::floor(x, dir) / far_above::FLOOR_ULPS * d.abs() / t
+    let scale = match dir {
+        Direction::Axis(j) => x[j].abs(),
+        Direction::Vector(u) => {
+            let moved = || (0..u.len()).filter(|&j| u[j] != 0.0);
+            let top = moved().map(|j| x[j].abs()).fold(0.0, f64::max);
+            top / moved().map(|j| u[j].abs()).fold(0.0, f64::max)
+        }
+        Direction::Group(..) => far_above::floor(x, dir) / (far_above::FLOOR_ULPS * f64::EPSILON),
+    };
+    if scale.is_finite() {
+        ARGUMENT * f64::EPSILON * scale * d.abs() / t
+    } else {
+        0.0 // no element moved
+    }
 }

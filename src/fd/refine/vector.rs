@@ -105,7 +105,10 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     if far_above::unresolved(floor, target / super::relative_step(p)) {
         return far_above::unbounded(out.len());
     }
-    shrink_floored(p, u, t, (target, target.max(2.0 * floor)), out)
+    p.nominal = target;
+    let bounds = shrink_floored(p, u, t, (target, target.max(2.0 * floor)), out);
+    p.nominal = 0.0;
+    bounds
 }
 
 /// [`shrink_along`] from a target at least the floor (`(nominal, target)`: the target
