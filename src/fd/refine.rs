@@ -1504,7 +1504,8 @@ fn grid_rounding(l1: &Level, l2: &Level, i: usize, apart: f64) -> f64 {
 /// L's second difference that the first level's, scaled by `(t_2 / t_1)^2`, does not
 /// explain (`/ 2 t_2`, the rounding of a difference quotient) and one step of the grid of
 /// f's values over `t_2` ([`grid_rounding`]), plus `64 eps |f|` of rounding
-/// ([`ROUNDING_SAFETY`]). P is demonstrably wrong only by more than `|P - L| - E_L`; its
+/// ([`ROUNDING_SAFETY`]) and the rounding of f's own arguments (`argument.rs`: levels a
+/// power of two apart can agree on it). P is demonstrably wrong only by more than `|P - L| - E_L`; its
 /// estimate is the larger of that and its own stencil's (truncation from D2, rounding).
 /// L wins when its estimate is smaller; otherwise P is kept, and its bound is raised to
 /// `|P - L| + E_L` (P's own stencil cannot see aliasing, which is why the direction was
@@ -1716,8 +1717,11 @@ fn shrink_levels<F: Function + ?Sized>(
             let grid = grid_rounding(l1, l2, i, apart);
             let e2 = OBSERVED * spread.max(unexplained).max(grid)
                 + ROUNDING_SAFETY * eps * l2.mag[i]
-                + argument::rounding(p.x, dir, l2.t, l2.d[i])
                 + noise / l2.t;
+            // Only the bound: the choice stays the estimates' (the term is a worst case,
+            // far above the error of an f computed from exact arguments, and would keep
+            // aliased plain values: sums of sines at 1e4..1e8 along u = ones).
+            let arg = argument::rounding(p.x, dir, l2.t, l2.d[i]);
             let e0 = plain_b[i].max(apart - e2);
             if e2 < e0 {
                 out[i] = l2.d[i];
@@ -1726,25 +1730,28 @@ fn shrink_levels<F: Function + ?Sized>(
                 }
                 let seen = spread.max(unexplained);
                 if a_priori && seen > ROUNDING_SAFETY * eps * l2.mag[i] {
-                    straddled.push((i, apart, e2));
+                    straddled.push((i, apart, e2 + arg));
                 }
-                return e2;
+                return e2 + arg;
             }
             if apart + e2 > plain_b[i] {
                 unconfirmed.push(i);
             }
-            plain_b[i].max(apart + e2)
+            plain_b[i].max(apart + e2 + arg)
         })
         .collect();
     if !doubted.is_empty() {
         doubtful(p, &doubted, (&plain, &plain_b), l2.t, out, &mut bounds)?;
     }
-    // The middle step's quotient confirms P only where its own truncation is known,
-    // within a tenth of the scale f varies on (`MIDDLE_WITHIN`): beyond, it aliases as P
-    // does (sin(x) + 0.87 x at 1.6e11: M at 13.4 agreed with P's 0.87 for 1.11, bound
-    // 0.012; probe12 finding 3), and P keeps the levels' bound `|P - L| + E_L`.
+    // Far above typ_j, where f varies on typ_j, the middle step's quotient confirms P
+    // only where its own truncation is known, within a tenth of that scale
+    // (`MIDDLE_WITHIN`): beyond, it aliases as P does (sin(x) + 0.87 x at 1.6e11: M at
+    // 13.4 agreed with P's 0.87 for 1.11, bound 0.012; probe12 finding 3), and P keeps
+    // the levels' bound `|P - L| + E_L`. Below typ_j the refined scale `|x_j|` is only
+    // the shortest f may vary on, and M is taken as exact (as before).
+    let far = moves_far_above(p, dir);
     let r_m = middle_reach(t, target, nominal, relative_step(p));
-    if r_m > 1.0 / MIDDLE_WITHIN {
+    if far && r_m > 1.0 / MIDDLE_WITHIN {
         unconfirmed.clear();
     }
     if unconfirmed.is_empty() && straddled.is_empty() {
@@ -1753,8 +1760,9 @@ fn shrink_levels<F: Function + ?Sized>(
     // A plain value P that the levels could neither confirm nor refute (at x_j's own scale
     // they saw only f's rounding grid) is checked at one step between them, sqrt(target t)
     // (2 evaluations): its quotient M has a rounding error E_M far below theirs, and
-    // |P - M| + E_M bounds P's error where that is below the bound the levels gave. P is
-    // kept either way: M's own truncation is unknown.
+    // |P - M| + E_M bounds P's error where that is below the bound the levels gave, E_M
+    // holding (far above typ_j) M's truncation at its relative step `r_m`. P is kept
+    // either way: that truncation is a model, not seen.
     let Ok(middle) = own_scale::level(p, dir, t, (target * t).sqrt(), stencil)? else {
         return Ok(bounds);
     };
@@ -1776,11 +1784,15 @@ fn shrink_levels<F: Function + ?Sized>(
         // M's truncation is modelled as the plain bound's at the relative step `r_m`
         // (its second difference, floored as for f varying on a quarter of the scale).
         let size = middle.d[i].abs().max(out[i].abs());
+        let truncated = if far {
+            truncation(middle.d[i], middle.second[i], middle.t, r_m) + truncation_floor(size, r_m)
+        } else {
+            0.0
+        };
         let e_m = OBSERVED * grid
             + eps * middle.mag[i]
             + argument::rounding(p.x, dir, middle.t, middle.d[i])
-            + truncation(middle.d[i], middle.second[i], middle.t, r_m)
-            + truncation_floor(size, r_m)
+            + truncated
             + noise_of(p, i) / middle.t;
         let checked = plain_b[i].max((out[i] - middle.d[i]).abs() + e_m);
         bounds[i] = bounds[i].min(checked);

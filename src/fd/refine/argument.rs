@@ -11,6 +11,8 @@
 //! The term below bounds that error whatever the lattice: `ARGUMENT eps |x_j| |D1| / t`
 //! (two rounded operations on x_j). It is about `eps / r` (1e-11) relative at x_j's own
 //! scale, and grows only far above typ_j, where the refined step is far below `|x_j|`.
+//! It enters the refined value's bound, not the choice between it and the plain value
+//! (`shrink_levels`): f computed from exact arguments (sin(x)) has far less.
 
 use super::super::derivative::Direction;
 use super::far_above;
@@ -21,9 +23,9 @@ const ARGUMENT: f64 = 2.0;
 /// The rounding error a central quotient `d` at step `t` along `dir` takes from f's
 /// rounding of its arguments: `ARGUMENT eps X |d| / t`, X = `|x_j|` along an axis. Along
 /// a vector u, `max |x_j| / max |u_j|` over the moved elements: the partials are unknown,
-/// and `max |x_j / u_j|` read a small u_j as a large rounding of the whole quotient (the
-/// refined value then lost to an aliased plain one: cos at 1e7, 1.0 off). In a group,
-/// whose outputs each see one column, the largest `|x_j / u_j|` (`far_above.rs`'s floor).
+/// and `max |x_j / u_j|` read a small u_j as a large rounding of the whole quotient. In a
+/// group, whose outputs each see one column, the largest `|x_j / u_j|` (`far_above.rs`'s
+/// floor).
 pub(super) fn rounding(x: &[f64], dir: Direction<'_>, t: f64, d: f64) -> f64 {
     let scale = match dir {
         Direction::Axis(j) => x[j].abs(),
