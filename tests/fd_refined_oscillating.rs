@@ -96,7 +96,8 @@ fn check(t: &mut Tally, what: &str, got: Result<Vec<f64>, fd::FdError>, exact: &
             continue;
         }
         let err = (g - e).abs();
-        if !(err <= bound + 2e-15 * e.abs()) {
+        let covered = err <= bound + 2e-15 * e.abs();
+        if !covered {
             t.uncovered += 1;
             t.worst = t.worst.max(err / bound);
             if t.uncovered <= 5 {
