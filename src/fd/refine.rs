@@ -1743,17 +1743,13 @@ fn shrink_levels<F: Function + ?Sized>(
     if !doubted.is_empty() {
         doubtful(p, &doubted, (&plain, &plain_b), l2.t, out, &mut bounds)?;
     }
-    // Far above typ_j, where f varies on typ_j, the middle step's quotient confirms P
-    // only where its own truncation is known, within a tenth of that scale
-    // (`MIDDLE_WITHIN`): beyond, it aliases as P does (sin(x) + 0.87 x at 1.6e11: M at
-    // 13.4 agreed with P's 0.87 for 1.11, bound 0.012; probe12 finding 3), and P keeps
-    // the levels' bound `|P - L| + E_L`. Below typ_j the refined scale `|x_j|` is only
-    // the shortest f may vary on, and M is taken as exact (as before).
+    // Far above typ_j, where f may vary on typ_j, the middle step's quotient M aliases
+    // as P does once its step nears that scale (sin(x) + 0.87 x at 1.6e11: M at 13.4
+    // agreed with P's 0.87 for 1.11, bound 0.012; probe12 finding 3): its truncation at
+    // the relative step `r_m` enters its error below. Below typ_j the refined scale
+    // `|x_j|` is only the shortest f may vary on, and M is taken as exact (as before).
     let far = moves_far_above(p, dir);
     let r_m = middle_reach(t, target, nominal, relative_step(p));
-    if far && r_m > 1.0 / MIDDLE_WITHIN {
-        unconfirmed.clear();
-    }
     if unconfirmed.is_empty() && straddled.is_empty() {
         return Ok(bounds);
     }
