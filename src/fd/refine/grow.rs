@@ -204,7 +204,7 @@ pub(super) fn grow<F: Function + ?Sized>(
 /// `None`. Why: a step straddling x_j's own scale (cbrt at 2e-13 plus 1e6, whose rounding
 /// sent it here) has no t^2 truncation; the grown level ten times larger read a truncation
 /// from it, and the plain value was kept 9e7 off with a bound of 4.8e3 (probe13 finding 2).
-fn straddled<F: Function + ?Sized>(
+pub(super) fn straddled<F: Function + ?Sized>(
     p: &Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
