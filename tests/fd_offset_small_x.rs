@@ -57,7 +57,7 @@ fn small_elements_under_a_large_constant_are_within_their_bound() {
     let mut rng = Rng::new(0x0ff5e7);
     let mut failures = Vec::new();
     let (mut cases, mut unbounded) = (0usize, 0usize);
-    for w in 0..NAMES.len() {
+    for (w, name) in NAMES.iter().enumerate() {
         let mut uncovered = 0;
         for k in 0..120 {
             let n = 1 + k % 10;
@@ -111,21 +111,21 @@ fn small_elements_under_a_large_constant_are_within_their_bound() {
                     .map(|(g, &e)| (g - e).abs() / tol(e))
                     .fold(0.0f64, f64::max);
                 if ratio > 1.0 && ratio <= NEAR_MISS {
-                    println!("{} driver {driver}: near miss {ratio}", NAMES[w]);
+                    println!("{} driver {driver}: near miss {ratio}", name);
                 }
                 if ratio > NEAR_MISS {
                     uncovered += 1;
                     if failures.len() < 12 {
                         failures.push(format!(
                             "{} driver {driver} c = {c:e} x = {x:?}: {got:?} for {want:?}, bound {bound:e}",
-                            NAMES[w]
+                            name
                         ));
                     }
                 }
             }
         }
         if uncovered > 0 {
-            failures.push(format!("{}: {uncovered} of 360 uncovered", NAMES[w]));
+            failures.push(format!("{}: {uncovered} of 360 uncovered", name));
         }
     }
     println!("{cases} calls, {unbounded} with a NaN bound");
