@@ -197,7 +197,9 @@ fdvjp_config *fdvjp_config_new(void);
 
 /*
  * Frees a config. `fdvjp_config_free(NULL)` does nothing; so does a pointer that is not a
- * live config (its tag is checked).
+ * live config (its tag is checked). Its memory is emptied and kept for a later
+ * `fdvjp_config_new`, never returned to the allocator, so that checking the tag of a freed
+ * config (a double free, a use after free) reads memory that is still the library's.
  *
  * Requires: `cfg` is NULL or came from `fdvjp_config_new` and is not used afterwards.
  */
@@ -1048,7 +1050,9 @@ typedef struct {
  *
  * `FDVJP_NULL_POINTER` when `out` is NULL; `FDVJP_INVALID_ARGUMENT` when `size` is less
  * than `sizeof(size_t)`. Before any computation on this thread the report is zero with
- * `completed = 0` and `error_bound` NaN. A success leaves the last error as it was, so
+ * `completed = 0` and `error_bound` NaN; after a failed computation `completed = 0`, the
+ * counts are those made before it failed and `error_bound` is NaN (there is no result to
+ * bound). A success leaves the last error as it was, so
  * that a failed computation's report and its message can be read in either order.
  *
  * Requires: `out` is NULL or writable for `size` bytes.
@@ -1358,7 +1362,9 @@ fdvjp_tape *fdvjp_tape_new(void);
  * Frees a tape with everything recorded on it. `fdvjp_tape_free(NULL)` does nothing; so
  * does a pointer that is not a live tape (its tag is checked), and so does a call from
  * inside one of the tape's own callbacks. After it, the `user` pointers given to the tape
- * are no longer used.
+ * are no longer used. Its memory is kept for a later `fdvjp_tape_new`, never returned to
+ * the allocator, so that checking the tag of a freed tape (a double free, a use after
+ * free) reads memory that is still the library's.
  *
  * Requires: `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
  */

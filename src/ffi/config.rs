@@ -2,9 +2,10 @@
 
 use super::boundary::Failure;
 use super::callback::{fdvjp_progress_fn, Execution};
-use super::contract::{handle, new_handle};
+use super::contract::{handle, new_boxed_handle};
 use super::enums::CEnum;
 use super::export::{export, exports};
+use super::retired::Pool;
 use crate::fd::{Layout, Options, Scheme, Sparsity};
 use std::ffi::c_void;
 use std::sync::{Arc, OnceLock};
@@ -102,22 +103,45 @@ impl fdvjp_config {
 /// row-major Jacobians. Free it with `fdvjp_config_free`. NULL only if out of memory.
 #[no_mangle]
 pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
-    export!(or std::ptr::null_mut(), |c| new_handle(|| fdvjp_config {
-        magic: CONFIG_MAGIC,
-        options: Arc::new(Options::default()),
-        execution: Execution::default(),
-        batch_chosen: false,
+    export!(or std::ptr::null_mut(), |c| new_boxed_handle(|| {
+        let fresh = defaults(CONFIG_MAGIC);
+        match RETIRED.take() {
+            Some(mut kept) => {
+                *kept = fresh;
+                kept
+            }
+            None => Box::new(fresh),
+        }
     }))
 }
 
 /// Frees a config. `fdvjp_config_free(NULL)` does nothing; so does a pointer that is not a
-/// live config (its tag is checked).
+/// live config (its tag is checked). Its memory is emptied and kept for a later
+/// `fdvjp_config_new`, never returned to the allocator, so that checking the tag of a freed
+/// config (a double free, a use after free) reads memory that is still the library's.
 ///
 /// # Safety
 /// `cfg` is NULL or came from `fdvjp_config_new` and is not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn fdvjp_config_free(cfg: *mut fdvjp_config) {
-    export!(or(), |c| c.free(cfg))
+    export!(or(), |c| c.free_into(cfg, |mut freed| {
+        // Drops the options and the progress callback with its `user` pointer.
+        *freed = defaults(0);
+        RETIRED.keep(freed);
+    }))
+}
+
+/// Freed configs' memory (see [`super::retired`]).
+static RETIRED: Pool<fdvjp_config> = Pool::new();
+
+/// A config with the defaults and the tag `magic` (0: retired).
+fn defaults(magic: u64) -> fdvjp_config {
+    fdvjp_config {
+        magic,
+        options: Arc::new(Options::default()),
+        execution: Execution::default(),
+        batch_chosen: false,
+    }
 }
 
 exports! {

@@ -66,12 +66,8 @@ macro_rules! handle {
 }
 pub(crate) use handle;
 
-/// A new handle for C, to be freed by [`Contract::free`]; NULL if making it panics.
-pub(crate) fn new_handle<H: Handle>(make: impl FnOnce() -> H) -> *mut H {
-    new_boxed_handle(|| Box::new(make()))
-}
-
-/// [`new_handle`] of a handle already boxed (one a thread kept from an earlier free).
+/// A new handle for C, boxed by `make` (fresh, or one kept from an earlier free), to be
+/// freed by [`Contract::free_into`]; NULL if making it panics.
 pub(crate) fn new_boxed_handle<H: Handle>(make: impl FnOnce() -> Box<H>) -> *mut H {
     quiet_panic::catch(|| Box::into_raw(make())).unwrap_or(std::ptr::null_mut())
 }
@@ -91,8 +87,9 @@ impl Contract {
             return Ok(None);
         }
         // SAFETY: non-NULL and, by the contract, a handle made by its `_new` function and
-        // not freed (a freed one still mapped is caught by the tag below); only shared
-        // references to handles are made from `*const` arguments.
+        // not freed (a freed one is caught by the tag below: its memory stays the
+        // library's, `retired.rs`); only shared references to handles are made from
+        // `*const` arguments.
         let h = unsafe { &*p };
         if !h.is_live() {
             return Err(not_live::<H>());
@@ -100,16 +97,10 @@ impl Contract {
         Ok(Some(h))
     }
 
-    /// Frees a handle made by [`new_handle`]. NULL, a pointer whose tag says it is not
-    /// live (a second free while its memory is still mapped), and a handle in use are
-    /// left alone.
-    pub fn free<H: Handle>(&self, p: *mut H) {
-        self.free_into(p, drop);
-    }
-
-    /// [`Contract::free`] that hands the retired handle to `keep` (under the panic
-    /// boundary) instead of dropping it: `keep` may keep it for a later
-    /// [`new_boxed_handle`] or drop it.
+    /// Frees a handle made by [`new_boxed_handle`]: retires it (tag 0) and hands it to
+    /// `keep` (under the panic boundary), which keeps its memory for a later
+    /// [`new_boxed_handle`] (see `retired.rs`). NULL, a pointer whose tag says it is not
+    /// live (a second free), and a handle in use are left alone.
     pub fn free_into<H: Handle>(&self, p: *mut H, keep: impl FnOnce(Box<H>)) {
         let Ok(Some(h)) = self.handle(p.cast_const()) else {
             return;
@@ -118,7 +109,7 @@ impl Contract {
             return;
         }
         // SAFETY: live and not in use, so no other reference to it exists; by the
-        // contract it was made by `new_handle` or `new_boxed_handle` (`Box::into_raw`) and
+        // contract it was made by `new_boxed_handle` (`Box::into_raw`) and
         // is not used after this call, so it is taken back exactly once.
         let handle = unsafe {
             (*p).retire();

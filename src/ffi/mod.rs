@@ -29,6 +29,7 @@ mod learned;
 mod product;
 mod quiet_panic;
 mod report;
+mod retired;
 mod status;
 mod tape;
 mod tape_ops;

@@ -106,7 +106,9 @@ pub struct fdvjp_report {
 ///
 /// `FDVJP_NULL_POINTER` when `out` is NULL; `FDVJP_INVALID_ARGUMENT` when `size` is less
 /// than `sizeof(size_t)`. Before any computation on this thread the report is zero with
-/// `completed = 0` and `error_bound` NaN. A success leaves the last error as it was, so
+/// `completed = 0` and `error_bound` NaN; after a failed computation `completed = 0`, the
+/// counts are those made before it failed and `error_bound` is NaN (there is no result to
+/// bound). A success leaves the last error as it was, so
 /// that a failed computation's report and its message can be read in either order.
 ///
 /// # Safety

@@ -7,6 +7,7 @@ use super::callback::{fdvjp_batch_fn, fdvjp_fn, CFunction, Execution};
 use super::config::{fdvjp_config, Snapshot};
 use super::contract::{handle, new_boxed_handle, Contract};
 use super::export::{export, exports};
+use super::retired::Pool;
 use super::status::fdvjp_status::*;
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
 use crate::tape::{Tape, TapeError, Var};
@@ -165,8 +166,36 @@ thread_local! {
     /// tape of length 10 about a tenth of its recording and backward pass (the handle's
     /// allocation, and its arenas and bookkeeping given to the thread and taken back piece
     /// by piece; issue 15). At most one, of at most [`crate::tape`]'s whole-tape bound
-    /// (512 KiB of arenas); dropped when the thread exits.
-    static FREED: Cell<Option<Box<fdvjp_tape>>> = const { Cell::new(None) };
+    /// (512 KiB of arenas); emptied into [`RETIRED`] when the thread exits.
+    static FREED: KeptTape = const { KeptTape(Cell::new(None)) };
+}
+
+/// Freed tapes' memory beyond the one a thread keeps whole (see [`super::retired`]).
+static RETIRED: Pool<fdvjp_tape> = Pool::new();
+
+/// The thread's kept tape; retired (emptied) when the thread exits.
+struct KeptTape(Cell<Option<Box<fdvjp_tape>>>);
+
+impl Drop for KeptTape {
+    fn drop(&mut self) {
+        if let Some(kept) = self.0.take() {
+            retire(kept);
+        }
+    }
+}
+
+/// Empties a freed tape (its arenas and callbacks are dropped) and keeps its memory.
+fn retire(mut freed: Box<fdvjp_tape>) {
+    *freed = empty_tape(0);
+    RETIRED.keep(freed);
+}
+
+/// An empty tape with the tag `magic` (0: retired).
+fn empty_tape(magic: u64) -> fdvjp_tape {
+    fdvjp_tape {
+        magic,
+        tape: RefCell::new(Tape::new()),
+    }
 }
 
 /// A new, empty tape. Free it with `fdvjp_tape_free`. NULL only if out of memory. The
@@ -175,16 +204,19 @@ thread_local! {
 #[no_mangle]
 pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
     export!(or std::ptr::null_mut(), |c| new_boxed_handle(|| {
-        match FREED.try_with(Cell::take).ok().flatten() {
+        match FREED.try_with(|kept| kept.0.take()).ok().flatten() {
             Some(mut kept) => {
                 // Cleared when it was freed: no node, var or callback of its last life.
                 kept.magic = TAPE_MAGIC;
                 kept
             }
-            None => Box::new(fdvjp_tape {
-                magic: TAPE_MAGIC,
-                tape: RefCell::new(Tape::new()),
-            }),
+            None => match RETIRED.take() {
+                Some(mut kept) => {
+                    *kept = empty_tape(TAPE_MAGIC);
+                    kept
+                }
+                None => Box::new(empty_tape(TAPE_MAGIC)),
+            },
         }
     }))
 }
@@ -192,7 +224,9 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
 /// Frees a tape with everything recorded on it. `fdvjp_tape_free(NULL)` does nothing; so
 /// does a pointer that is not a live tape (its tag is checked), and so does a call from
 /// inside one of the tape's own callbacks. After it, the `user` pointers given to the tape
-/// are no longer used.
+/// are no longer used. Its memory is kept for a later `fdvjp_tape_new`, never returned to
+/// the allocator, so that checking the tag of a freed tape (a double free, a use after
+/// free) reads memory that is still the library's.
 ///
 /// # Safety
 /// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
@@ -200,9 +234,17 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
 pub unsafe extern "C" fn fdvjp_tape_free(t: *mut fdvjp_tape) {
     export!(or(), |c| c.free_into(t, |mut freed| {
         // Clearing drops every node and the callbacks (and `user` pointers) they hold.
-        if freed.tape.get_mut().recycle() {
-            // The one kept before, if any, is dropped here (outside the thread-local).
-            let _ = FREED.try_with(|kept| kept.replace(Some(freed)));
+        if !freed.tape.get_mut().recycle() {
+            return retire(freed);
+        }
+        // The one kept before, if any, is retired here (outside the thread-local); so is
+        // this one if the thread is exiting (its thread-local is gone).
+        let mut freed = Some(freed);
+        if let Ok(Some(before)) = FREED.try_with(|kept| kept.0.replace(freed.take())) {
+            retire(before);
+        }
+        if let Some(freed) = freed {
+            retire(freed);
         }
     }))
 }
