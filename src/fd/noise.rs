@@ -236,6 +236,31 @@ pub(crate) fn loud_spread(count: usize, nonzero: usize, sum: f64, squares: f64, 
         && (nonzero as f64) * squares < (1.0 + LOUD_EVEN * LOUD_EVEN) * sum * sum
 }
 
+/// How far the noise estimate moves element j per point: its plain step; far above
+/// typ_j, typ_j's scale (`typical_step`); far below it (`0 < |x_j| < typ_j / 100`, no
+/// absolute steps of the caller), `r |x_j|`. Why the last: six plain steps `r typ_j`
+/// reach across an element nearer 0 than that, and the table read f's own variation
+/// there as noise: `0.2 log|x_1|` at `x_1 = 2.9e-12` was read as noise of 0.88, and every
+/// column of the call then took the noise step (`tests/fd_refine.rs`, a VJP entry 86.49
+/// for 14.37 and one -1.0e-11 for -1.2e10, with a bound of 87.5).
+fn sampling_step(opts: &Options, x: &[f64], j: usize) -> f64 {
+    if let Some(h) = typical_step(opts, x, j) {
+        return h;
+    }
+    let (ax, typ) = (x[j].abs(), opts.typical().map_or(1.0, |t| t[j]));
+    if opts.steps().is_none() && ax != 0.0 && ax < typ / FAR_BELOW {
+        let r = opts
+            .relative_step()
+            .unwrap_or_else(|| opts.scheme().default_relative_step());
+        return r * ax;
+    }
+    nominal_step(opts, x, j)
+}
+
+/// `|x_j|` below `typ_j / FAR_BELOW`: x_j's own scale ([`sampling_step`]; `refine.rs`'s
+/// `SMALL_X`).
+const FAR_BELOW: f64 = 100.0;
+
 /// Per output, the estimated noise (standard deviation) of f, or `None` where the table
 /// shows none (a smooth trend dominates) and the whole estimate when the points do not
 /// fit inside the bounds or f is not finite at one of them.
@@ -254,8 +279,7 @@ pub(crate) fn estimate<F: Function + ?Sized>(
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             let sign = if state >> 63 == 0 { 1.0 } else { -1.0 };
-            // Far above typ_j, at typ_j's scale (`typical_step`).
-            sign * typical_step(opts, x, j).unwrap_or_else(|| nominal_step(opts, x, j))
+            sign * sampling_step(opts, x, j)
         })
         .collect();
     let fits = |lo: f64, hi: f64| match opts.bounds() {
