@@ -68,8 +68,12 @@ fn first_steps<F: Function + ?Sized>(p: &Probe<'_, '_, F>, item: &Deferred) -> V
     let usable = |e: f64| e > 0.0 && e.is_finite() && fits(p.opts, p.x, dir, e, &central());
     let below = |e: f64| e.partial_cmp(&t) == Some(Ordering::Less);
     match item.suspect {
-        // `own_scale::level`.
-        Suspect::Own(target) => {
+        // `own_scale::level` (the own-scale check's, or the inflection check's).
+        Suspect::Own(_) | Suspect::Inflection(_) => {
+            let target = match item.suspect {
+                Suspect::Own(target) => target,
+                _ => super::inflection::check_step(t),
+            };
             let e = dir.step(p.x, target);
             if below(e) && usable(e) {
                 vec![e]

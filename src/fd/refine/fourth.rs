@@ -54,7 +54,8 @@ pub(super) fn after_plain<F: Function + ?Sized>(
         }
         Some(Suspect::Own(target)) => own_scale::check(p, dir, t, target, &stencil, true, out)?
             .expect("a check that may reuse its level decides"),
-        Some(Suspect::NoiseLike) | None
+        // The inflection check is the central column's (`inflection.rs`): as nothing seen.
+        Some(Suspect::NoiseLike | Suspect::Inflection(_)) | None
             if shorter_scale(ax, typ) && (s.d2 > LARGE * r * r * s.m || s.d2 > SEEN * t * s.d1) =>
         {
             // D2 shows f varying on a scale shorter than `t / r` (`ρ` times), or its own
@@ -66,7 +67,9 @@ pub(super) fn after_plain<F: Function + ?Sized>(
             p.report.refined_large += 1;
             shrink(p, dir, t, target, &stencil, out)?
         }
-        Some(Suspect::Rounding | Suspect::NoiseLike) | None => return Ok(()),
+        Some(Suspect::Rounding | Suspect::NoiseLike | Suspect::Inflection(_)) | None => {
+            return Ok(())
+        }
     };
     p.bound(entry_bound(p, dir, &bounds));
     Ok(())

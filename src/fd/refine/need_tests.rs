@@ -92,7 +92,7 @@ fn a_direction_need_sends_to_the_sums_is_never_refined() {
         let verdict = classify(&mut p, dir, t, &s);
         let refined = matches!(
             verdict,
-            Some(Suspect::Large(..) | Suspect::Own(_) | Suspect::Rounding)
+            Some(Suspect::Large(..) | Suspect::Own(_) | Suspect::Inflection(_) | Suspect::Rounding)
         );
         if need(&p, dir, t) == Need::Sums {
             sums_seen += 1;

@@ -167,7 +167,7 @@ pub(super) fn varies_at<F: Function + ?Sized>(
 const CONSISTENT: f64 = 0.5;
 
 /// Puts the plain stencil's rounding scales and second differences back in the workspace.
-fn restore<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, plain: &Level) {
+pub(super) fn restore<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, plain: &Level) {
     let m = plain.d.len();
     p.ws.magnitude[..m].copy_from_slice(&plain.mag);
     p.ws.second[..m].copy_from_slice(&plain.second);

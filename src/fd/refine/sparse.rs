@@ -71,7 +71,8 @@ pub(super) fn refine<F: Function + ?Sized>(
             }
             Some(Suspect::Own(target)) => own.push((target, j)),
             Some(Suspect::Rounding) => rounding.push(j),
-            Some(Suspect::NoiseLike) | None => {}
+            // A group's columns are not checked for an inflection point (`inflection.rs`).
+            Some(Suspect::NoiseLike | Suspect::Inflection(_)) | None => {}
         }
     }
     if large.is_empty() && rounding.is_empty() && own.is_empty() {
