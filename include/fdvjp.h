@@ -458,8 +458,8 @@ fdvjp_status fdvjp_config_get_batch_size(const fdvjp_config *cfg, size_t *out);
  *
  * From the first report on, `total` is the planned number of evaluations: 1 + (stencil
  * points) per column or group (e.g. 1 + 2n central), 18 times the stencil points per
- * column with adaptive steps, 1 + 14n for the estimates (1 + 14 for a JVP), n for complex
- * step (1 for a JVP). `done` only rises and never exceeds `total`; `total` never
+ * column with adaptive steps, 1 + 14n for the estimates (1 + 14 for a JVP), n + 3 for the
+ * complex step (4 for a JVP; its analyticity check may add a Richardson stage). `done` only rises and never exceeds `total`; `total` never
  * decreases. It grows, by the evaluations added, only when a column needs more than
  * planned (a fall-back near bounds or non-finite values, or a column the default step
  * refines); it stays when fewer are needed (adaptive trial steps outside the bounds), so
@@ -1112,7 +1112,9 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * evaluation per column, then two real points `x ± t u` (imaginary parts 0) that check
  * f is complex-analytic: the central difference of f along a pseudo-random direction u
  * (`|u_j|` between 1 and 2 times `|x_j|`, or `typ_j` where `x_j = 0`) must agree with the complex-step
- * `J u` within 4 times both error bounds plus `1e-7` of the size of its terms, else
+ * `J u` to `1e-7` of the size of its terms (plus 4 times the complex step's bound and f's
+ * rounding over the step); where it does not, a Richardson estimate along u (about 15 evaluations more)
+ * decides: a disagreement beyond 4 times both errors plus `1e-7` of the terms is
  * `FDVJP_INVALID_ARGUMENT` (an f with `fabs`, `conj`, `creal` inside gives a wrong
  * complex step: 0 for `cabs`). The check takes more points only where the default
  * central JVP would refine its step (an element far below its typical magnitude, a

@@ -317,7 +317,8 @@ fn check_real(offset: &[f64], d: &[f64], h: f64) -> Result<Vec<f64>, FdError> {
 struct ComplexEvaluator<'g, G: ComplexFunction + ?Sized> {
     g: &'g G,
     count: usize,
-    /// Evaluations planned (exactly those made: one per column, or one for a JVP).
+    /// Evaluations planned: one at x, one per column (or one for a JVP), and the
+    /// analyticity check's two; its Richardson stage, where it runs, adds to the count.
     planned: usize,
     report: Report,
 }

@@ -45,8 +45,8 @@ pub type fdvjp_batch_fn = Option<
 ///
 /// From the first report on, `total` is the planned number of evaluations: 1 + (stencil
 /// points) per column or group (e.g. 1 + 2n central), 18 times the stencil points per
-/// column with adaptive steps, 1 + 14n for the estimates (1 + 14 for a JVP), n for complex
-/// step (1 for a JVP). `done` only rises and never exceeds `total`; `total` never
+/// column with adaptive steps, 1 + 14n for the estimates (1 + 14 for a JVP), n + 3 for the
+/// complex step (4 for a JVP; its analyticity check may add a Richardson stage). `done` only rises and never exceeds `total`; `total` never
 /// decreases. It grows, by the evaluations added, only when a column needs more than
 /// planned (a fall-back near bounds or non-finite values, or a column the default step
 /// refines); it stays when fewer are needed (adaptive trial steps outside the bounds), so

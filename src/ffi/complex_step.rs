@@ -23,7 +23,9 @@ products! {
     /// evaluation per column, then two real points `x ± t u` (imaginary parts 0) that check
     /// f is complex-analytic: the central difference of f along a pseudo-random direction u
     /// (`|u_j|` between 1 and 2 times `|x_j|`, or `typ_j` where `x_j = 0`) must agree with the complex-step
-    /// `J u` within 4 times both error bounds plus `1e-7` of the size of its terms, else
+    /// `J u` to `1e-7` of the size of its terms (plus 4 times the complex step's bound and f's
+    /// rounding over the step); where it does not, a Richardson estimate along u (about 15 evaluations more)
+    /// decides: a disagreement beyond 4 times both errors plus `1e-7` of the terms is
     /// `FDVJP_INVALID_ARGUMENT` (an f with `fabs`, `conj`, `creal` inside gives a wrong
     /// complex step: 0 for `cabs`). The check takes more points only where the default
     /// central JVP would refine its step (an element far below its typical magnitude, a

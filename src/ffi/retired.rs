@@ -35,7 +35,11 @@ impl<H> Pool<H> {
     /// Keeps an emptied, retired (tag 0) handle's memory for [`Pool::take`]. Where the
     /// lock is poisoned (a panic while it was held, which nothing here can cause) the
     /// handle is dropped.
-    pub(crate) fn keep(&self, emptied: Box<H>) {
+    ///
+    /// # Safety
+    /// `emptied` holds only defaults: no callback, no `user` pointer, nothing tied to the
+    /// calling thread (the pool hands it to any thread).
+    pub(crate) unsafe fn keep(&self, emptied: Box<H>) {
         if let Ok(mut kept) = self.0.lock() {
             kept.push(Retired(emptied));
         }

@@ -184,13 +184,18 @@ impl Drop for KeptTape {
     }
 }
 
-/// Empties a freed tape (its arenas and callbacks are dropped) and keeps its memory.
+/// Empties a freed tape (its nodes and callbacks are dropped, its arenas go to the
+/// thread's spares under their bounds) and keeps its memory, holding no arena.
 fn retire(mut freed: Box<fdvjp_tape>) {
-    *freed = empty_tape(0);
-    RETIRED.keep(freed);
+    *freed = fdvjp_tape {
+        magic: 0,
+        tape: RefCell::new(Tape::bare()),
+    };
+    // SAFETY: emptied just above: a bare tape holds no node, callback or `user` pointer.
+    unsafe { RETIRED.keep(freed) };
 }
 
-/// An empty tape with the tag `magic` (0: retired).
+/// A new empty tape with the tag `magic` (its arenas from the thread's spares).
 fn empty_tape(magic: u64) -> fdvjp_tape {
     fdvjp_tape {
         magic,

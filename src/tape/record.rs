@@ -73,6 +73,21 @@ impl Tape {
         }
     }
 
+    /// An empty tape that takes nothing from the thread's spare arenas: what a freed
+    /// tape's handle holds while the library keeps its memory (`src/ffi/retired.rs`), so
+    /// that a retired handle never keeps arenas another tape could use.
+    pub(crate) fn bare() -> Self {
+        Self {
+            serial: next_serial(),
+            nodes: Vec::new(),
+            values: Vec::new(),
+            used: 0,
+            backward: Adjoints::new(&mut spare::Bookkeeping::default(), Vec::new()),
+            replay: ReplayArena::default(),
+            stale: false,
+        }
+    }
+
     /// Empties the tape for reuse; every var issued so far becomes unknown to it, and the
     /// callbacks it kept are dropped.
     pub fn clear(&mut self) {
