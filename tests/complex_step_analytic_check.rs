@@ -35,6 +35,9 @@ fn analytic() -> Vec<Analytic> {
         ("sin", |z| z.sin(), f64::cos),
         ("z^3", |z| z * z * z, |x| 3.0 * x * x),
         ("exp(-z) z", |z| z * (-z).exp(), |x| (1.0 - x) * (-x).exp()),
+        // Cancellation inside f: its real values lie on a grid far coarser than their
+        // size near 0, where the complex step is right and real differences are not.
+        ("e^z - 1", |z| z.exp() - 1.0, f64::exp),
     ]
 }
 
@@ -131,6 +134,9 @@ fn complex_step_check_never_refuses_an_analytic_f() {
             };
             if name == "sin" && x.iter().any(|&xj| xj > 1e15) {
                 continue; // sin's argument reduction, not the check, limits it there
+            }
+            if name == "e^z - 1" && x.iter().any(|&xj| xj > 700.0) {
+                continue; // e^x overflows
             }
             let g = mixed(f, m);
             let d: Vec<f64> = x.iter().map(|&xj| df(xj)).collect();
