@@ -43,7 +43,9 @@ def test_complex_step_is_exact_to_rounding():
 def test_complex_step_function_receives_complex_arrays():
     seen = []
     fdvjp.vjp_complex_step(lambda z: seen.append(z.dtype) or z**2, [1.0], [1.0])
-    assert seen == [np.complex128] * 2  # the real x (checked real), then the column
+    # the real x (checked real), the column, then the two real points of the analyticity
+    # check (complex arrays with zero imaginary parts)
+    assert seen == [np.complex128] * 4
 
 
 def test_complex_function_conventions():
