@@ -105,7 +105,7 @@ impl fdvjp_config {
 pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
     export!(or std::ptr::null_mut(), |c| new_boxed_handle(|| {
         let fresh = defaults(CONFIG_MAGIC);
-        match RETIRED.take() {
+        match RETIRED.try_with(Pool::take).ok().flatten() {
             Some(mut kept) => {
                 *kept = fresh;
                 kept
@@ -116,9 +116,10 @@ pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
 }
 
 /// Frees a config. `fdvjp_config_free(NULL)` does nothing; so does a pointer that is not a
-/// live config (its tag is checked). Its memory is emptied and kept for a later
-/// `fdvjp_config_new`, never returned to the allocator, so that checking the tag of a freed
-/// config (a double free, a use after free) reads memory that is still the library's.
+/// live config (its tag is checked). Its memory is emptied and kept by this thread for a
+/// later `fdvjp_config_new` (returned to the allocator when the thread exits), so that
+/// checking the tag of a freed config (a double free, a use after free) reads memory that
+/// is still the library's.
 ///
 /// # Safety
 /// `cfg` is NULL or came from `fdvjp_config_new` and is not used afterwards.
@@ -127,13 +128,16 @@ pub unsafe extern "C" fn fdvjp_config_free(cfg: *mut fdvjp_config) {
     export!(or(), |c| c.free_into(cfg, |mut freed| {
         // Drops the options and the progress callback with its `user` pointer.
         *freed = defaults(0);
-        // SAFETY: emptied just above: the defaults hold no callback and no `user` pointer.
-        unsafe { RETIRED.keep(freed) };
+        // Where the thread is exiting (its pool gone), the handle is dropped.
+        let mut freed = Some(freed);
+        let _ = RETIRED.try_with(|pool| freed.take().map(|f| pool.keep(f)));
     }))
 }
 
-/// Freed configs' memory (see [`super::retired`]).
-static RETIRED: Pool<fdvjp_config> = Pool::new();
+thread_local! {
+    /// Freed configs' memory, per thread (see [`super::retired`]).
+    static RETIRED: Pool<fdvjp_config> = const { Pool::new() };
+}
 
 /// A config with the defaults and the tag `magic` (0: retired).
 fn defaults(magic: u64) -> fdvjp_config {

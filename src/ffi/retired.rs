@@ -1,47 +1,37 @@
-//! Freed handles' memory, kept for the next handle of the same kind instead of going back
-//! to the allocator.
+//! Freed handles' memory, kept by the thread that freed them for its next handle of the
+//! same kind instead of going back to the allocator.
 //!
 //! Why: a freed config or tape passed again is a contract violation that the handle's live
 //! tag exists to catch (the common mistakes: a double free, a use right after free). Reading
 //! that tag must not itself read freed memory, which the allocator may have reused for
 //! something else or unmapped (probe13 finding 1: valgrind's "invalid read" in `is_live`).
-//! A retired handle stays the library's, emptied and tagged 0, until a `_new` function
-//! takes it again: the pool never holds more handles than were ever live at once, each
-//! emptied of everything it owned (options, callbacks, `user` pointers, tape arenas).
+//! A retired handle stays the library's, emptied and tagged 0, until a `_new` function on
+//! the same thread takes it again, or the thread exits: a pool never holds more handles
+//! than its thread ever had live at once, each emptied of everything it owned (options,
+//! callbacks, `user` pointers, tape arenas). Per thread, so that no handle's memory passes
+//! between threads (a global pool handed one thread's writes to another through a lock
+//! ThreadSanitizer cannot see in the library's Rust code).
 
-use std::sync::Mutex;
+use std::cell::RefCell;
 
-/// An emptied handle of type `H`, moved between threads only through its [`Pool`].
-struct Retired<H>(Box<H>);
-
-// SAFETY: a retired handle has been emptied by its `free` function (it holds defaults: no
-// callback, no `user` pointer, no tape node), so nothing in it is tied to the thread that
-// freed it; it is only moved, under the pool's lock, never shared.
-unsafe impl<H> Send for Retired<H> {}
-
-/// The retired handles of one kind.
-pub(crate) struct Pool<H>(Mutex<Vec<Retired<H>>>);
+/// The retired handles of one kind on one thread (held in a `thread_local!`).
+pub(crate) struct Pool<H>(RefCell<Vec<Box<H>>>);
 
 impl<H> Pool<H> {
     pub(crate) const fn new() -> Self {
-        Self(Mutex::new(Vec::new()))
+        Self(RefCell::new(Vec::new()))
     }
 
     /// A retired handle to make a new one in, if any.
     pub(crate) fn take(&self) -> Option<Box<H>> {
-        self.0.lock().ok()?.pop().map(|r| r.0)
+        self.0.try_borrow_mut().ok()?.pop()
     }
 
-    /// Keeps an emptied, retired (tag 0) handle's memory for [`Pool::take`]. Where the
-    /// lock is poisoned (a panic while it was held, which nothing here can cause) the
-    /// handle is dropped.
-    ///
-    /// # Safety
-    /// `emptied` holds only defaults: no callback, no `user` pointer, nothing tied to the
-    /// calling thread (the pool hands it to any thread).
-    pub(crate) unsafe fn keep(&self, emptied: Box<H>) {
-        if let Ok(mut kept) = self.0.lock() {
-            kept.push(Retired(emptied));
+    /// Keeps an emptied, retired (tag 0) handle's memory for [`Pool::take`] (dropped if
+    /// the pool is in use, which nothing here can cause).
+    pub(crate) fn keep(&self, emptied: Box<H>) {
+        if let Ok(mut kept) = self.0.try_borrow_mut() {
+            kept.push(emptied);
         }
     }
 }

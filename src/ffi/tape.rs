@@ -170,8 +170,11 @@ thread_local! {
     static FREED: KeptTape = const { KeptTape(Cell::new(None)) };
 }
 
-/// Freed tapes' memory beyond the one a thread keeps whole (see [`super::retired`]).
-static RETIRED: Pool<fdvjp_tape> = Pool::new();
+thread_local! {
+    /// Freed tapes' memory beyond the one a thread keeps whole, per thread (see
+    /// [`super::retired`]).
+    static RETIRED: Pool<fdvjp_tape> = const { Pool::new() };
+}
 
 /// The thread's kept tape; retired (emptied) when the thread exits.
 struct KeptTape(Cell<Option<Box<fdvjp_tape>>>);
@@ -191,8 +194,9 @@ fn retire(mut freed: Box<fdvjp_tape>) {
         magic: 0,
         tape: RefCell::new(Tape::bare()),
     };
-    // SAFETY: emptied just above: a bare tape holds no node, callback or `user` pointer.
-    unsafe { RETIRED.keep(freed) };
+    // Where the thread is exiting (its pool gone), the handle is dropped.
+    let mut freed = Some(freed);
+    let _ = RETIRED.try_with(|pool| freed.take().map(|f| pool.keep(f)));
 }
 
 /// A new empty tape with the tag `magic` (its arenas from the thread's spares).
@@ -215,7 +219,7 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
                 kept.magic = TAPE_MAGIC;
                 kept
             }
-            None => match RETIRED.take() {
+            None => match RETIRED.try_with(Pool::take).ok().flatten() {
                 Some(mut kept) => {
                     *kept = empty_tape(TAPE_MAGIC);
                     kept
@@ -229,9 +233,9 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
 /// Frees a tape with everything recorded on it. `fdvjp_tape_free(NULL)` does nothing; so
 /// does a pointer that is not a live tape (its tag is checked), and so does a call from
 /// inside one of the tape's own callbacks. After it, the `user` pointers given to the tape
-/// are no longer used. Its memory is kept for a later `fdvjp_tape_new`, never returned to
-/// the allocator, so that checking the tag of a freed tape (a double free, a use after
-/// free) reads memory that is still the library's.
+/// are no longer used. Its memory is kept by this thread for a later `fdvjp_tape_new`
+/// (returned to the allocator when the thread exits), so that checking the tag of a freed
+/// tape (a double free, a use after free) reads memory that is still the library's.
 ///
 /// # Safety
 /// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
