@@ -207,7 +207,8 @@ fn counts_and_values_do_not_depend_on_threads_or_batches() {
                         if got != serial {
                             differ += 1;
                             if std::env::var("FDVJP_DIFF_LOG").is_ok() {
-                                let same_value = got.split(" | ").next() == serial.split(" | ").next();
+                                let same_value =
+                                    got.split(" | ").next() == serial.split(" | ").next();
                                 eprintln!("DIFF {scheme:?} ad{adaptive} pat{pattern} d{d} b{batch} t{threads} own{own} value_same {same_value}");
                             }
                             if first.len() < 8 {
@@ -224,7 +225,11 @@ fn counts_and_values_do_not_depend_on_threads_or_batches() {
         }
     }
     eprintln!("{differ} of {compared} differ");
-    assert!(differ == 0, "{differ} of {compared} differ:\n{}", first.join("\n"));
+    assert!(
+        differ == 0,
+        "{differ} of {compared} differ:\n{}",
+        first.join("\n")
+    );
 }
 
 /// [`run`] with f's calls counted, on `threads` threads when given.

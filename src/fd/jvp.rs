@@ -89,9 +89,7 @@ fn jvp_with<F: Function + ?Sized>(
         along.iter().filter(|&&uj| uj != 0.0).count()
     } else {
         let direction = (Direction::Vector(along), t0);
-        if opts.batch() > 1 {
-            evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
-        }
+        evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
         let mark = p.start_direction();
         directional(&mut p, direction, &mut out)?;
         p.end_direction(mark);

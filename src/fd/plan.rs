@@ -30,14 +30,16 @@ pub(crate) fn planned_per_direction(opts: &Options) -> usize {
 }
 
 /// Appends to `xs` the points `x + o t dir` of the first attempt at the nominal step `t0`
-/// (see [`super::fit`]), in the order the stencil evaluates them. Nothing under adaptive
-/// steps, which choose their points as they go.
+/// (see [`super::fit`]), in the order the stencil evaluates them, and each point's `(o, t)`
+/// to `spots` (for an error message that says where). Nothing under adaptive steps, which
+/// choose their points as they go.
 pub(crate) fn first_points(
     opts: &Options,
     x: &[f64],
     dir: Direction<'_>,
     t0: f64,
     xs: &mut Vec<f64>,
+    spots: &mut Vec<(f64, f64)>,
 ) {
     if opts.adaptive() {
         return;
@@ -60,5 +62,6 @@ pub(crate) fn first_points(
         let start = xs.len();
         xs.extend_from_slice(x);
         move_to(&mut xs[start..], x, dir, o * t);
+        spots.push((o, t));
     }
 }
