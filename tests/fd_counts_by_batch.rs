@@ -10,7 +10,8 @@ mod common;
 
 use common::Rng;
 use fdvjp::fd::{
-    self, last_report, BatchOutcome, FdError, Function, Options, Scheme, Sparsity, Threaded,
+    self, last_report, BatchOutcome, FdError, Function, NoiseMode, Options, Scheme, Sparsity,
+    Threaded,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -169,7 +170,11 @@ fn counts_and_values_do_not_depend_on_threads_or_batches() {
         let v: Vec<f64> = (0..3).map(|_| 2.0 * rng.uniform() - 1.0).collect();
         let u: Vec<f64> = (0..5).map(|_| 2.0 * rng.uniform() - 1.0).collect();
         for scheme in common::SCHEMES {
-            for (adaptive, pattern) in [(false, 0), (true, 0), (false, 1), (false, 2)] {
+            // Patterns: 0 dense, 1 declared, 2 learned; 3 dense with declared noise, 4 with
+            // the noise always estimated, 5 never (directions refined in place, not
+            // deferred, when serial).
+            let variants = [(false, 0), (true, 0), (false, 1), (false, 2), (false, 3)];
+            for (adaptive, pattern) in variants.into_iter().chain([(false, 4), (false, 5)]) {
                 let options = || {
                     let mut o = Options::new();
                     o.set_scheme(scheme);
@@ -177,6 +182,9 @@ fn counts_and_values_do_not_depend_on_threads_or_batches() {
                     match pattern {
                         1 => o.set_sparsity(Some(Model::pattern())),
                         2 => o.set_learned_sparsity(Model::pattern(), 5, 3),
+                        3 => o.set_noise(Some(vec![1e-13])).unwrap(),
+                        4 => o.set_noise_mode(NoiseMode::Estimate),
+                        5 => o.set_noise_mode(NoiseMode::Off),
                         _ => {}
                     }
                     o
@@ -187,7 +195,7 @@ fn counts_and_values_do_not_depend_on_threads_or_batches() {
                 } else {
                     0..3
                 };
-                for d in drivers.filter(|&d| pattern == 0 || d != 1) {
+                for d in drivers.filter(|&d| !matches!(pattern, 1 | 2) || d != 1) {
                     let serial_f = Model {
                         g,
                         calls: AtomicUsize::new(0),
