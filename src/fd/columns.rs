@@ -98,8 +98,9 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         sweep(&mut p, false)?;
     } else {
         // Not noisy: the directions left to refine, refined now (their first points
-        // evaluated together when f takes batches).
-        if let Some(items) = deferred.as_deref().filter(|_| opts.batch() > 1) {
+        // evaluated first, together when f takes batches, one at a time otherwise, so
+        // that the points f sees do not depend on the batch size).
+        if let Some(items) = deferred.as_deref() {
             refine::ahead::evaluate(&mut p, items)?;
         }
         for item in deferred.iter().flatten() {

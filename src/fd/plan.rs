@@ -3,8 +3,10 @@
 //!
 //! The plan mirrors the first attempt of [`super::derivative::fixed_step`]: the scheme's
 //! own stencil at the nominal step, or near a bound the first of [`attempts`]. Fall-backs (bounds, non-finite values)
-//! are not planned; they are evaluated one by one when asked for, so batching never
-//! changes which points are evaluated in the common case, nor any result.
+//! are not planned; they are evaluated one by one when asked for. The plan is evaluated
+//! also without batches (one point per call), so batch sizes and threads never change
+//! which points are evaluated (a stencil that meets a NaN at its first point has its
+//! other planned points evaluated either way), nor any result.
 
 use super::derivative::{fits, move_to, Direction};
 use super::fit::attempts;

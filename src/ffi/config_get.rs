@@ -70,7 +70,7 @@ exports! {
     }
 
     /// Writes the batch size set by `fdvjp_config_set_batch_size` to `*out`; 0 when none is
-    /// set (the default: 1 point, or 4 per thread with threads).
+    /// set (the default: 1 point, or 16 per thread with threads).
     ///
     /// # Safety
     /// `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
