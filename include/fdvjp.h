@@ -410,8 +410,9 @@ fdvjp_status fdvjp_config_get_sparsity(const fdvjp_config *cfg,
 /*
  * Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
  * Setting more than one declares that f may be called concurrently from several threads
- * (with the same `user`). Results are bit-for-bit those of a serial run; only the order
- * of the calls changes. Unless a batch size is set, batches hold 16 points per thread.
+ * (with the same `user`). Results and the report are bit-for-bit those of a serial run,
+ * and f is called at the same points as many times; only the order of the calls
+ * changes. Unless a batch size is set, batches hold 16 points per thread.
  * Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
  *
  * At most `FDVJP_MAX_THREADS` (1024): a larger value is `FDVJP_INVALID_ARGUMENT` and
@@ -433,7 +434,9 @@ fdvjp_status fdvjp_config_get_threads(const fdvjp_config *cfg, size_t *out);
 /*
  * Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
  * call, or shared among the threads. fdvjp plans the first stencil points of as many
- * columns as fit and evaluates them together; results do not depend on it. Extra memory
+ * columns as fit and evaluates them together (serially one at a time, so that a
+ * stencil that meets a NaN has its other planned points evaluated either way):
+ * results, the report and the points f is called at do not depend on it. Extra memory
  * grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 16
  * per thread with threads). Any value is accepted: a batch larger than the points a
  * computation plans is simply that computation's points (`SIZE_MAX` means "all at
@@ -446,7 +449,7 @@ fdvjp_status fdvjp_config_set_batch_size(fdvjp_config *cfg, size_t points);
 
 /*
  * Writes the batch size set by `fdvjp_config_set_batch_size` to `*out`; 0 when none is
- * set (the default: 1 point, or 4 per thread with threads).
+ * set (the default: 1 point, or 16 per thread with threads).
  *
  * Requires: `cfg` is NULL or a live config; `out` is NULL or writable for one `size_t`.
  */
