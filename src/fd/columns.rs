@@ -98,9 +98,8 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         sweep(&mut p, false)?;
     } else {
         // Not noisy: the directions left to refine, refined now (their first points
-        // evaluated first, together when f takes batches, one at a time otherwise, so
-        // that the points f sees do not depend on the batch size).
-        if let Some(items) = deferred.as_deref() {
+        // evaluated together when f takes batches).
+        if let Some(items) = deferred.as_deref().filter(|_| opts.batch() > 1) {
             refine::ahead::evaluate(&mut p, items)?;
         }
         for item in deferred.iter().flatten() {
@@ -155,6 +154,11 @@ impl<'o> Directions<'o> {
         }
     }
 
+    /// Whether `dir` is a group whose columns take their own stencils and steps.
+    fn mixed(&self, dir: Direction<'_>) -> bool {
+        matches!((dir, &self.choices), (Direction::Group(u, cols), Some(c)) if c.mixed(cols, u))
+    }
+
     fn count(&self) -> usize {
         self.groups.map_or(self.x.len(), <[_]>::len)
     }
@@ -190,20 +194,28 @@ fn sweep<F: Function + ?Sized>(
     let (opts, x, m) = (directions.opts, directions.x, p.y0.len());
     let count = directions.count();
     let per_batch = directions_per_batch(opts);
+    // Only a batch needs the chunk's directions listed (a small call allocates nothing).
     let mut chunk = Vec::new();
     for start in (0..count).step_by(per_batch) {
         let end = count.min(start + per_batch);
-        let scale = p.step_scale;
-        chunk.clear();
-        chunk.extend((start..end).map(|k| {
-            let (dir, t0) = directions.get(k);
-            (dir, scaled_step(opts, x, dir, t0, scale))
-        }));
-        evaluate_ahead(&mut p.ev, opts, x, m, &chunk, directions.choices.as_ref())?;
+        if opts.batch() > 1 {
+            let scale = p.step_scale;
+            chunk.clear();
+            chunk.extend((start..end).map(|k| {
+                let (dir, t0) = directions.get(k);
+                (dir, scaled_step(opts, x, dir, t0, scale))
+            }));
+            evaluate_ahead(&mut p.ev, opts, x, m, &chunk, directions.choices.as_ref())?;
+        }
         for (dir, t0) in (start..end).map(|k| directions.get(k)) {
             let deferred = p.deferred.as_ref().map_or(0, Vec::len);
             let mark = p.start_direction();
-            let derived = differentiate(p, directions, dir, t0, wants, d, first_pass)?;
+            // A batch plans this direction's first stencil (a mixed group's own points
+            // aside): serially, a NaN there completes it the same (`complete_plan`).
+            p.planned = !opts.adaptive() && !directions.mixed(dir);
+            let derived = differentiate(p, directions, dir, t0, wants, d, first_pass);
+            p.planned = false;
+            let derived = derived?;
             if first_pass {
                 p.report.directions += 1;
             }
@@ -314,12 +326,8 @@ pub(crate) fn directions_per_batch(opts: &Options) -> usize {
     (opts.batch() / points_per_direction(opts).max(1)).max(1)
 }
 
-/// Evaluates the planned first points of `chunk`'s directions in batches of
-/// `opts.batch()` (`choices`: the columns' own stencils and steps in groups where bounds
-/// bind, see [`group`]). Also without batches (one point per call, the chunk one
-/// direction), so that the points f sees do not depend on the batch size: a stencil that
-/// meets a NaN at its first point has its other points evaluated all the same (issue 11
-/// item 1: a central4 VJP at a log edge made 27 calls serially, 29 on two threads).
+/// Evaluates the planned first points of `chunk`'s directions in one batch (`choices`:
+/// the columns' own stencils and steps in groups where bounds bind, see [`group`]).
 pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
     ev: &mut Evaluator<'_, F>,
     opts: &Options,
@@ -330,44 +338,25 @@ pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
 ) -> Result<(), FdError> {
     let points = chunk.len().checked_mul(points_per_direction(opts));
     let mut xs = alloc::batch_points(points, x.len())?;
-    // Each point's direction, and where along it (a mixed group's: none, `group::apply`'s
-    // point number instead).
     let mut owner = Vec::new();
-    let mut spots = Vec::new();
     for (k, &(dir, t0)) in chunk.iter().enumerate() {
-        let before = xs.len() / x.len();
         match (dir, choices) {
             (Direction::Group(u, cols), Some(choices)) if choices.mixed(cols, u) => {
                 group::first_points(opts, x, cols, choices, &mut xs);
             }
-            _ => first_points(opts, x, dir, t0, &mut xs, &mut spots),
+            _ => first_points(opts, x, dir, t0, &mut xs),
         }
-        let count = xs.len() / x.len() - before;
-        let along = spots.len() == owner.len() + count;
-        owner.extend((0..count).map(|q| (k, q, count, along)));
-        spots.resize(owner.len(), (0.0, 0.0));
+        owner.resize(xs.len() / x.len(), k);
     }
     if xs.is_empty() {
         return Ok(());
     }
-    let serial = opts.batch() == 1;
     ev.eval_ahead(xs, x.len(), m, opts.batch(), |p| {
-        let (k, q, count, along) = owner[p];
-        let dir = chunk[k].0;
-        match (serial, dir) {
-            // The serial stencil's own words.
-            (true, _) if along => dir.point(spots[p].0, spots[p].1),
-            (true, Direction::Group(_, cols)) => format!(
-                "x + per-column steps (column group of {} columns), point {} of {count}",
-                cols.len(),
-                q + 1
-            ),
-            _ => format!(
-                "{}, point {} of a batch of {}",
-                dir.name(),
-                p + 1,
-                owner.len()
-            ),
-        }
+        format!(
+            "{}, point {} of a batch of {}",
+            chunk[owner[p]].0.name(),
+            p + 1,
+            owner.len()
+        )
     })
 }

@@ -126,12 +126,16 @@ pub(crate) fn fixed_step<F: Function + ?Sized>(
     let (opts, x) = (p.opts, p.x);
     let scheme = opts.scheme();
     let candidates = scheme.candidates();
+    let planned = std::mem::take(&mut p.planned);
     // The common case first: the scheme's own stencil at the nominal step.
     let t = dir.step(x, t0);
     if t > 0.0 && fits(opts, x, dir, t, &candidates[0]) {
         let Some(bad) = apply(p, dir, t, &candidates[0], out)? else {
             return refine::after_plain(p, dir, t, out);
         };
+        if planned {
+            complete_plan(p, dir, t, p.ws.evaluated)?;
+        }
         return after_nonfinite(p, dir, t0, bad, out);
     }
     // A column group whose shared stencil leaves the bounds (its columns' own stencils
@@ -536,12 +540,14 @@ pub(crate) fn apply<F: Function + ?Sized>(
         y,
         magnitude,
         second,
+        evaluated,
         ..
     } = ws;
     let (y0, mag, second) = (&y0[..m], &mut magnitude[..m], &mut second[..m]);
     out.fill(0.0);
     mag.fill(0.0);
     second.fill(0.0);
+    *evaluated = 0;
     for (o, w) in stencil.terms() {
         if o == 0.0 {
             // f(x) itself: no difference to add, only its share of the rounding scale.
@@ -554,6 +560,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
         let result = ev.eval(xp, y, || dir.point(o, t));
         move_to(xp, x, dir, 0.0);
         result?;
+        *evaluated += 1;
         // Differences from f(x): the weights sum to zero, so the sum is the same, but an
         // output that does not change cancels exactly, whatever the size of f.
         let y = &y[..m];
@@ -578,6 +585,40 @@ pub(crate) fn apply<F: Function + ?Sized>(
         mag[i] /= t;
     }
     Ok(None)
+}
+
+/// Without batches, the points of the scheme's own stencil at step `t` after the first
+/// `evaluated` (which met a NaN or infinity), evaluated and kept for the fall-backs that
+/// ask for them: a batch evaluates the whole stencil ahead (`plan.rs`), so the points f
+/// sees do not depend on the batch size (issue 11 item 1: a central4 VJP at a log edge
+/// made 27 calls serially, 29 on two threads). With batches they are evaluated already.
+pub(crate) fn complete_plan<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    evaluated: usize,
+) -> Result<(), FdError> {
+    if p.opts.batch() > 1 {
+        return Ok(());
+    }
+    let (x, n, m) = (p.x, p.x.len(), p.y0.len());
+    let stencil = &p.opts.scheme().candidates()[0];
+    let rest: Vec<f64> = stencil
+        .terms()
+        .filter(|&(o, _)| o != 0.0)
+        .skip(evaluated)
+        .map(|(o, _)| o)
+        .collect();
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let mut xs = super::alloc::batch_points(Some(rest.len()), n)?;
+    for &o in &rest {
+        let start = xs.len();
+        xs.extend_from_slice(x);
+        move_to(&mut xs[start..], x, dir, o * t);
+    }
+    p.ev.eval_ahead(xs, n, m, 1, |k| dir.point(rest[k], t))
 }
 
 /// Sets `xp = x + delta * dir`, touching only the entries `dir` changes.

@@ -21,7 +21,7 @@
 //! general path's, see `fused/pass.rs`).
 
 use super::alloc::resize;
-use super::derivative::{after_nonfinite, move_to, Direction};
+use super::derivative::{after_nonfinite, complete_plan, move_to, Direction};
 use super::directional::directional;
 use super::error::FdError;
 use super::function::Function;
@@ -131,6 +131,7 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
         directional(p, (dir, t0), d)?;
         return Ok(plain_dot(d, v));
     }
+    let planned = std::mem::take(&mut p.planned);
     // The stencil's points other than x itself, each checked finite as it arrives (the
     // last one by the pass below: a NaN or infinity there makes the product non-finite).
     let points = plan.points;
@@ -145,6 +146,9 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
         result?;
         last = (o, t);
         if k + 1 < points && !all_finite(y) {
+            if planned {
+                complete_plan(p, dir, t, k + 1)?;
+            }
             return nonfinite(p, dir, t0, k, (o, t), v, d);
         }
     }

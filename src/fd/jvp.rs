@@ -89,9 +89,14 @@ fn jvp_with<F: Function + ?Sized>(
         along.iter().filter(|&&uj| uj != 0.0).count()
     } else {
         let direction = (Direction::Vector(along), t0);
-        evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
+        if opts.batch() > 1 {
+            evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
+        }
         let mark = p.start_direction();
+        // Planned as a batch would (`derivative::complete_plan`).
+        p.planned = !opts.adaptive();
         directional(&mut p, direction, &mut out)?;
+        p.planned = false;
         p.end_direction(mark);
         // The bound counts noise the direction's second difference may hide, as the
         // column loop's does (its step is the one taken along u).

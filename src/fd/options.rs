@@ -266,8 +266,8 @@ impl Options {
     /// Sets the batch size: the drivers plan the first stencil points of as many
     /// directions as fit in `points` and evaluate them in one call, which a threaded,
     /// GPU, MPI or cluster function runs at once. Results, the report and the points
-    /// evaluated do not depend on it (without batches the planned points are evaluated
-    /// one at a time, whatever the stencil then finds at them). Extra
+    /// evaluated do not depend on it (without batches, a first stencil that meets a NaN
+    /// has its other points evaluated too, as a batch has). Extra
     /// memory grows to `points * (n + m)` doubles. Must be at least 1.
     pub fn set_batch(&mut self, points: usize) -> Result<(), FdError> {
         if points == 0 {

@@ -3,10 +3,10 @@
 //!
 //! The plan mirrors the first attempt of [`super::derivative::fixed_step`]: the scheme's
 //! own stencil at the nominal step, or near a bound the first of [`attempts`]. Fall-backs (bounds, non-finite values)
-//! are not planned; they are evaluated one by one when asked for. The plan is evaluated
-//! also without batches (one point per call), so batch sizes and threads never change
-//! which points are evaluated (a stencil that meets a NaN at its first point has its
-//! other planned points evaluated either way), nor any result.
+//! are not planned; they are evaluated one by one when asked for, so batching never
+//! changes which points are evaluated in the common case, nor any result. Where the first
+//! stencil meets a NaN before its last point, a serial run evaluates the rest of it too
+//! ([`super::derivative::complete_plan`]), so that the counts do not change either.
 
 use super::derivative::{fits, move_to, Direction};
 use super::fit::attempts;
@@ -32,16 +32,14 @@ pub(crate) fn planned_per_direction(opts: &Options) -> usize {
 }
 
 /// Appends to `xs` the points `x + o t dir` of the first attempt at the nominal step `t0`
-/// (see [`super::fit`]), in the order the stencil evaluates them, and each point's `(o, t)`
-/// to `spots` (for an error message that says where). Nothing under adaptive steps, which
-/// choose their points as they go.
+/// (see [`super::fit`]), in the order the stencil evaluates them. Nothing under adaptive
+/// steps, which choose their points as they go.
 pub(crate) fn first_points(
     opts: &Options,
     x: &[f64],
     dir: Direction<'_>,
     t0: f64,
     xs: &mut Vec<f64>,
-    spots: &mut Vec<(f64, f64)>,
 ) {
     if opts.adaptive() {
         return;
@@ -64,6 +62,5 @@ pub(crate) fn first_points(
         let start = xs.len();
         xs.extend_from_slice(x);
         move_to(&mut xs[start..], x, dir, o * t);
-        spots.push((o, t));
     }
 }

@@ -76,6 +76,11 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// Bounds recorded so far ([`Probe::bound`]): a direction that adds none is unbounded
     /// ([`Probe::end_direction`]).
     pub bounded: usize,
+    /// Set by the drivers before a direction whose first stencil a batch plans
+    /// (`plan.rs`) and taken by the derivative along it: without batches, a NaN at one of
+    /// that stencil's points has the rest evaluated too, as a batch would have
+    /// ([`super::derivative::complete_plan`]).
+    pub planned: bool,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -138,6 +143,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             max_change: 0.0,
             f_scale: 0.0,
             bounded: 0,
+            planned: false,
         })
     }
 
@@ -198,6 +204,9 @@ pub(crate) struct Workspace {
     pub second: Vec<f64>,
     /// The outputs at a stencil's points, point after point (`fused.rs`; empty until used).
     pub points: Vec<f64>,
+    /// The points (besides x) [`super::derivative::apply`] evaluated in its last call: all
+    /// of the stencil's, or up to the first non-finite value.
+    pub evaluated: usize,
 }
 
 impl Workspace {
@@ -209,6 +218,7 @@ impl Workspace {
             magnitude: Vec::new(),
             second: Vec::new(),
             points: scratch_for(0, 2 * m),
+            evaluated: 0,
         }
     }
 }

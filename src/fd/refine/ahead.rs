@@ -13,10 +13,9 @@
 //! which then find them evaluated ([`Evaluator::eval_ahead`]): the same values and the
 //! same evaluations, in one round trip instead of up to 2k. What depends on those points
 //! (the level between them where a check disagrees, further growth) still goes one point
-//! at a time. Where a planned stencil meets a non-finite value at its first point, its
-//! other points were evaluated too: so that the evaluations do not depend on the batch
-//! size, the points are planned and evaluated first without batches too, one at a time
-//! (issue 11 item 1).
+//! at a time. One exception to "the same evaluations": where a planned stencil meets a
+//! non-finite value at its first point, its other points were evaluated too (serially
+//! they would not be), and counted.
 //!
 //! [`Evaluator::eval_ahead`]: super::super::evaluator::Evaluator::eval_ahead
 
@@ -29,8 +28,7 @@ use super::{central, grow, Deferred, Suspect};
 use std::cmp::Ordering;
 
 /// Evaluates the first points of the deferred directions `items` (module doc) in batches
-/// of `opts.batch()` (one point per call without batches), kept for the refinements that
-/// follow.
+/// of `opts.batch()`, kept for the refinements that follow.
 pub(crate) fn evaluate<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     items: &[Deferred],
@@ -54,16 +52,10 @@ pub(crate) fn evaluate<F: Function + ?Sized>(
         return Ok(());
     }
     let total = owner.len();
-    let serial = p.opts.batch() == 1;
     p.ev.eval_ahead(xs, n, m, p.opts.batch(), |k| {
         let (j, o, e) = owner[k];
         let dir = Direction::Axis(j);
-        if serial {
-            // The refinement's own words.
-            dir.point(o, e)
-        } else {
-            format!("{}, point {} of a batch of {total}", dir.point(o, e), k + 1)
-        }
+        format!("{}, point {} of a batch of {total}", dir.point(o, e), k + 1)
     })
 }
 
