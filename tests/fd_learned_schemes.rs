@@ -178,9 +178,13 @@ fn a_coupling_after_learning_is_caught_or_within_the_dense_error_with_every_sche
 /// typical magnitude, the check's central points fell beyond the edge, the check returned
 /// infinity and a right pattern was re-learned on every call, each costing more than the
 /// dense call (46 against 27 evaluations at n = 7). The check is now taken where f is
-/// defined: after the first call, no call re-learns, the check is finite, each costs
-/// fewer evaluations than the dense call and the same on every call, and the result is
-/// within the dense call's error (10 times, plus 1e-14 of the terms) or its bound.
+/// defined: after the first call, no call re-learns (the report's `sparsity_relearned`),
+/// the check is finite, each call costs the same on every call and no more than the dense
+/// call (a re-learning call costs the dense call's evaluations and the grouped ones), and
+/// the result is within the dense call's error (10 times, plus 1e-14 of the terms) or its
+/// bound. "No more", not "fewer": near the edge a serial stencil that meets a NaN is
+/// completed as a batch would evaluate it (edge11), which the dense call's columns reuse
+/// in their fall-backs and the grouped ones may not, so both can cost the same.
 #[test]
 fn a_right_pattern_near_a_domain_edge_is_not_relearned_on_every_call() {
     let mut failures = Vec::new();
@@ -237,13 +241,17 @@ fn a_right_pattern_near_a_domain_edge_is_not_relearned_on_every_call() {
             let r = last_report();
             counts.push(calls.get());
             let err = max_error(&grad, &want);
-            if r.sparsity_relearned || !r.sparsity_check.is_finite() {
+            if r.sparsity_relearned
+                || !r.sparsity_check.is_finite()
+                || r.evaluations != calls.get()
+            {
                 failures.push(format!(
                     "trial {trial} call {call} n {n}: relearned {} check {:e}, {} evaluations \
-                     (dense {dense_calls})",
+                     (reported {}, dense {dense_calls})",
                     r.sparsity_relearned,
                     r.sparsity_check,
-                    calls.get()
+                    calls.get(),
+                    r.evaluations
                 ));
             } else if !(err <= r.error_bound || err <= 10.0 * dense_err + 1e-14 * terms) {
                 failures.push(format!(
@@ -253,7 +261,7 @@ fn a_right_pattern_near_a_domain_edge_is_not_relearned_on_every_call() {
                 ));
             }
         }
-        if counts.iter().any(|&c| c != counts[0] || c >= dense_calls) {
+        if counts.iter().any(|&c| c != counts[0] || c > dense_calls) {
             failures.push(format!(
                 "trial {trial} n {n}: evaluations per learned call {counts:?}, dense \
                  {dense_calls}"
