@@ -241,9 +241,7 @@ fn a_right_pattern_near_a_domain_edge_is_not_relearned_on_every_call() {
             let r = last_report();
             counts.push(calls.get());
             let err = max_error(&grad, &want);
-            if r.sparsity_relearned
-                || !r.sparsity_check.is_finite()
-                || r.evaluations != calls.get()
+            if r.sparsity_relearned || !r.sparsity_check.is_finite() || r.evaluations != calls.get()
             {
                 failures.push(format!(
                     "trial {trial} call {call} n {n}: relearned {} check {:e}, {} evaluations \

@@ -137,6 +137,16 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
         publish(Report::empty(m));
         return Ok(vec![0.0; m]);
     }
+    let real: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
+    if u.iter().all(|&uj| uj == 0.0) {
+        // J 0 = 0 exactly, after f(x) is checked as the real drivers check it: no
+        // direction, bound 0 (probe13 finding 14: a step along u = 0 was taken).
+        let mut ev = ComplexEvaluator::new(g, 1, m);
+        ev.at_x(&real, m)?;
+        ev.report.error_bound = 0.0;
+        ev.report.completed = true;
+        return Ok(vec![0.0; m]);
+    }
     // Along u scaled near 1 (so h * u neither underflows nor overflows), then scaled back.
     let e = direction_exponent(u);
     let along = scaled(u, e);
@@ -168,7 +178,6 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
         .map(|(&xj, &uj)| Complex64::new(xj, h * uj))
         .collect();
     let mut ev = ComplexEvaluator::new(g, 2 + CHECK_EVALUATIONS, m);
-    let real: Vec<Complex64> = x.iter().map(|&xj| Complex64::new(xj, 0.0)).collect();
     let (fx, offset) = ev.at_x(&real, m)?;
     let mut out = ev.derivative(&z, m, h, "direction u", || format!("x + ih*u, h = {h:e}"))?;
     let spoilt = check_real(&offset, &out, h)?;

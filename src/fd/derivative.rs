@@ -80,7 +80,7 @@ impl Direction<'_> {
         match self {
             Direction::Axis(j) => format!("x[{j}] {sign} {mult}h, h = {t:e}"),
             Direction::Vector(_) => format!("x {sign} {mult}h*u, h = {t:e}"),
-            Direction::Group(..) => format!("x {sign} {mult}t*u (grouped columns), t = {t:e}"),
+            Direction::Group(u, cols) => group_point(u, cols, &format!("{sign} {mult}"), t),
         }
     }
 
@@ -111,6 +111,28 @@ impl Direction<'_> {
             }
         }
     }
+}
+
+/// Describes a point of a group of columns, each element moved by its own step `t u_j`
+/// (the group's `t` is a multiplier, 1 at the nominal steps, not a step): e.g.
+/// "x[0] - h_0, x[2] - h_2 (grouped columns), h_0 = 6e-6, h_2 = 8e-6"; beyond four
+/// columns the first two and how many.
+fn group_point(u: &[f64], cols: &[usize], signed: &str, t: f64) -> String {
+    let shown = if cols.len() <= 4 { cols } else { &cols[..2] };
+    let moved: Vec<String> = shown
+        .iter()
+        .map(|j| format!("x[{j}] {signed}h_{j}"))
+        .collect();
+    let steps: Vec<String> = shown
+        .iter()
+        .map(|&j| format!("h_{j} = {:e}", t * u[j]))
+        .collect();
+    let more = if shown.len() < cols.len() {
+        format!(", ... ({} grouped columns)", cols.len())
+    } else {
+        " (grouped columns)".to_string()
+    };
+    format!("{}{more}, {}", moved.join(", "), steps.join(", "))
 }
 
 /// A non-finite output met at a stencil point: its index, its value and the point.

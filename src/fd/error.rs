@@ -156,6 +156,38 @@ impl FdError {
         }
     }
 
+    /// This error of a pass that numbered its evaluations from 1, as part of a computation
+    /// that made `earlier` evaluations before it: the message's evaluation number is then
+    /// the function's own count of its calls (probe13 finding 13: a learned pattern's
+    /// grouped columns and check were numbered from 1 again).
+    pub(crate) fn after(self, earlier: usize) -> Self {
+        match self {
+            FdError::Callback {
+                code,
+                evaluation,
+                point,
+            } => FdError::Callback {
+                code,
+                evaluation: evaluation + earlier,
+                point,
+            },
+            FdError::CallbackFault {
+                what,
+                evaluation,
+                point,
+            } => FdError::CallbackFault {
+                what,
+                evaluation: evaluation + earlier,
+                point,
+            },
+            FdError::Cancelled { done, total } => FdError::Cancelled {
+                done: done + earlier,
+                total: total + earlier,
+            },
+            other => other,
+        }
+    }
+
     /// Whether this error only says that one way to a direction's values is closed (every
     /// stencil tried met a NaN or infinity, or none fits the bounds), so that a caller
     /// with another way may take it. Every other error (the function failed, the progress

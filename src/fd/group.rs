@@ -95,26 +95,6 @@ fn points(candidates: &[Placed]) -> Vec<Vec<(f64, f64)>> {
         .collect()
 }
 
-/// Appends to `xs` the points of a mixed group's attempt, in the order [`apply`]
-/// evaluates them (for batches: see [`super::plan`]).
-pub(crate) fn first_points(
-    opts: &Options,
-    x: &[f64],
-    cols: &[usize],
-    choices: &Choices,
-    xs: &mut Vec<f64>,
-) {
-    let scheme = opts.scheme();
-    for point in points(scheme.candidates()) {
-        let start = xs.len();
-        xs.extend_from_slice(x);
-        for &j in cols {
-            let (c, s) = choices.of(j);
-            xs[start + j] = x[j] + point[c].0 * s;
-        }
-    }
-}
-
 /// The differences of a mixed group into `out` (m entries): row `i` holds
 /// `sum_k w_k (f_i(x + o_k s_j e_j ...) - f_i(x))` with the stencil `(o_k, w_k)` and step
 /// `s_j` of the column `j` owning row `i`, not yet divided by `s_j`; rows no column of the

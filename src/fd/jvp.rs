@@ -61,6 +61,9 @@ fn jvp_with<F: Function + ?Sized>(
     let planned = usize::from(known.is_none()) + planned_per_direction(opts);
     let mut p = Probe::new(f, opts, x, m, known, planned)?;
     if u.iter().all(|&uj| uj == 0.0) {
+        // J 0 = 0 exactly: no direction, bound 0, as the estimate and the complex step
+        // report it (probe13 finding 14: this one said NaN).
+        p.report.error_bound = 0.0;
         p.finish();
         return Ok(out);
     }

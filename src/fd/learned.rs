@@ -178,6 +178,7 @@ fn run<F: Function + ?Sized>(
             // call densely, as without learning (which must not make a call fail that the
             // dense one survives), nothing learned; the next call tries again.
             Err(FdError::NonFinitePerturbed { .. }) => {
+                let earlier = ev.count();
                 let pass = columns::for_each_column(
                     Request {
                         opts: &plain,
@@ -187,7 +188,7 @@ fn run<F: Function + ?Sized>(
                     visit,
                 );
                 *spent += last_report().evaluations;
-                pass?;
+                pass.map_err(|e| e.after(earlier))?;
                 return Ok(Outcome {
                     ratio: f64::NAN,
                     relearned: false,
@@ -207,6 +208,7 @@ fn run<F: Function + ?Sized>(
         wants,
         ..request
     };
+    let earlier = ev.count() + *spent;
     let pass = columns::for_each_column(
         Request {
             opts: &grouped,
@@ -218,10 +220,13 @@ fn run<F: Function + ?Sized>(
         },
     );
     *spent += last_report().evaluations;
-    pass?;
+    pass.map_err(|e| e.after(earlier))?;
     let noise = last_report().noise;
     let bounded = !last_report().error_bound.is_nan();
-    let verdict = check.verify(ev, &plain, x, &y0, &product, &pattern, &noise)?;
+    // The check's evaluations follow the grouped pass's, which `ev` did not count.
+    let verdict = check
+        .verify(ev, &plain, x, &y0, &product, &pattern, &noise)
+        .map_err(|e| e.after(*spent))?;
     let ratio = verdict.ratio;
     let widen = widening(&verdict.unexplained, check.sensitivity(), request.wants);
     // A passing check in doubt ([`Verdict::doubtful`]) where the bound is NaN (forward,
@@ -236,6 +241,7 @@ fn run<F: Function + ?Sized>(
     }
     // The pattern misses a coupling: this call densely, and the pattern again.
     let mut entries: Vec<(usize, usize)> = pattern.entries().collect();
+    let earlier = ev.count() + *spent;
     let pass = columns::for_each_column(
         Request {
             opts: &plain,
@@ -251,7 +257,7 @@ fn run<F: Function + ?Sized>(
         },
     );
     *spent += last_report().evaluations;
-    pass?;
+    pass.map_err(|e| e.after(earlier))?;
     learned.store(Known {
         pattern: Arc::new(super::detect::pattern(&entries)?),
         n,

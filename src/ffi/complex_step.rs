@@ -55,7 +55,9 @@ products! {
     /// if it overflows).
     ///
     /// As `fdvjp_vjp_complex_step`. Evaluations of f: 4 (one at the real x, one complex, two
-    /// for the check along u itself; 2 when u = 0); none when `n == 0` or `m == 0`. `jvp` is written only on success.
+    /// for the check along u itself; 1 when u = 0, whose J u = 0 is exact: bound 0 and no
+    /// direction in the report, as `fdvjp_jvp`'s); none when `n == 0` or `m == 0`. `jvp` is
+    /// written only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)

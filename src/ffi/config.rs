@@ -303,8 +303,9 @@ exports! {
     /// Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
     /// call, or shared among the threads. fdvjp plans the first stencil points of as many
     /// columns as fit and evaluates them together (a serial stencil that meets a NaN has
-    /// its other points evaluated too, as a batch has): results, the report and the points
-    /// f is called at do not depend on it. Extra memory
+    /// its other points evaluated too, as a batch has; a column whose stencil leaves the
+    /// bounds is not planned but evaluated as serially): results, the report and the
+    /// points f is called at do not depend on it. Extra memory
     /// grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 16
     /// per thread with threads). Any value is accepted: a batch larger than the points a
     /// computation plans is simply that computation's points (`SIZE_MAX` means "all at

@@ -34,7 +34,9 @@ products! {
     /// outside `[2^-256, 2^256]` (1e305, a subnormal) is first scaled by a power of two, so
     /// the step neither underflows nor overflows, and J u is scaled back (exactly);
     /// `FDVJP_INVALID_ARGUMENT` if J u itself overflows. Evaluations of f: 2
-    /// (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0. With
+    /// (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0 (J u = 0
+    /// exactly: the report's bound is 0 and its `directions` 0, as for the estimate and the
+    /// complex step). With
     /// bounds, a u that leaves the box both ways (no stencil along it fits at any step) is
     /// differentiated column by column, `J u = sum_j u_j J e_j` over the non-zero u_j, each
     /// column with its own inward stencil (a Jacobian column's evaluations each; the

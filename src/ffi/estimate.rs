@@ -73,7 +73,8 @@ products! {
     /// |x_j| is far above the step (sin at 1e7 along a random u: about 1e-6; the JVP's
     /// entries were covered for 98.7% of entries without it, 100% with it in
     /// `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 15 (f(x), 12 and the check's 2) for a well-scaled f, more as for the VJP's columns;
-    /// 1 when u = 0. `jvp` and `err` are written only on success.
+    /// 1 when u = 0 (J u = 0 and err = 0 exactly, bound 0, no direction). `jvp` and `err` are
+    /// written only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles

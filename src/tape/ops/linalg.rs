@@ -25,8 +25,11 @@ pub(crate) fn dot_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, TapeErro
     }
 }
 
-/// `sum_i a_i b_i`, a scalar.
+/// `sum_i a_i b_i`, a scalar: +0 for empty operands (`Iterator::sum` would give -0.0).
 pub(crate) fn dot_forward(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() {
+        return 0.0;
+    }
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

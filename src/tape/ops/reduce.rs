@@ -29,6 +29,9 @@ impl ReduceOp {
     /// The reduction of `a`, a scalar.
     pub(crate) fn forward(self, x: &[f64]) -> f64 {
         match self {
+            // `Iterator::sum` starts at -0.0: an empty sum would be -0.0 and 1/sum -inf
+            // (probe13 finding 14).
+            ReduceOp::Sum if x.is_empty() => 0.0,
             ReduceOp::Sum => x.iter().sum(),
             ReduceOp::Mean => x.iter().sum::<f64>() / x.len() as f64,
             ReduceOp::Norm2 => norm2(x),
