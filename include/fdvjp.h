@@ -435,8 +435,9 @@ fdvjp_status fdvjp_config_get_threads(const fdvjp_config *cfg, size_t *out);
  * Sets the largest number of points handed to f at once: to a `fdvjp_batch_fn` in one
  * call, or shared among the threads. fdvjp plans the first stencil points of as many
  * columns as fit and evaluates them together (a serial stencil that meets a NaN has
- * its other points evaluated too, as a batch has): results, the report and the points
- * f is called at do not depend on it. Extra memory
+ * its other points evaluated too, as a batch has; a column whose stencil leaves the
+ * bounds is not planned but evaluated as serially): results, the report and the
+ * points f is called at do not depend on it. Extra memory
  * grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 16
  * per thread with threads). Any value is accepted: a batch larger than the points a
  * computation plans is simply that computation's points (`SIZE_MAX` means "all at
@@ -608,7 +609,9 @@ fdvjp_status fdvjp_vjp(const fdvjp_config *cfg,
  * outside `[2^-256, 2^256]` (1e305, a subnormal) is first scaled by a power of two, so
  * the step neither underflows nor overflows, and J u is scaled back (exactly);
  * `FDVJP_INVALID_ARGUMENT` if J u itself overflows. Evaluations of f: 2
- * (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0. With
+ * (forward/backward), 3 (central), 5 (4th order), counting f(x); 1 when u = 0 (J u = 0
+ * exactly: the report's bound is 0 and its `directions` 0, as for the estimate and the
+ * complex step). With
  * bounds, a u that leaves the box both ways (no stencil along it fits at any step) is
  * differentiated column by column, `J u = sum_j u_j J e_j` over the non-zero u_j, each
  * column with its own inward stencil (a Jacobian column's evaluations each; the
@@ -808,7 +811,8 @@ fdvjp_status fdvjp_vjp_estimate(const fdvjp_config *cfg,
  * |x_j| is far above the step (sin at 1e7 along a random u: about 1e-6; the JVP's
  * entries were covered for 98.7% of entries without it, 100% with it in
  * `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 15 (f(x), 12 and the check's 2) for a well-scaled f, more as for the VJP's columns;
- * 1 when u = 0. `jvp` and `err` are written only on success.
+ * 1 when u = 0 (J u = 0 and err = 0 exactly, bound 0, no direction). `jvp` and `err` are
+ * written only on success.
  *
  * Requires: as `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
  * each) writable.
@@ -1156,7 +1160,9 @@ fdvjp_status fdvjp_vjp_complex_step(const fdvjp_config *cfg,
  * if it overflows).
  *
  * As `fdvjp_vjp_complex_step`. Evaluations of f: 4 (one at the real x, one complex, two
- * for the check along u itself; 2 when u = 0); none when `n == 0` or `m == 0`. `jvp` is written only on success.
+ * for the check along u itself; 1 when u = 0, whose J u = 0 is exact: bound 0 and no
+ * direction in the report, as `fdvjp_jvp`'s); none when `n == 0` or `m == 0`. `jvp` is
+ * written only on success.
  *
  * Requires: as `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
  * writable.
