@@ -810,9 +810,13 @@ fdvjp_status fdvjp_vjp_estimate(const fdvjp_config *cfg,
  * quotient (e the rounding of the step's displacement over t), which dominates where
  * |x_j| is far above the step (sin at 1e7 along a random u: about 1e-6; the JVP's
  * entries were covered for 98.7% of entries without it, 100% with it in
- * `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 15 (f(x), 12 and the check's 2) for a well-scaled f, more as for the VJP's columns;
- * 1 when u = 0 (J u = 0 and err = 0 exactly, bound 0, no direction). `jvp` and `err` are
- * written only on success.
+ * `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 15 (f(x), 12 and the check's 2)
+ * for a well-scaled f, more as for the VJP's columns; 1 when u = 0 (J u = 0 and err = 0
+ * exactly, bound 0, no direction). Where no start along u (or a part of it) moves every
+ * element it should at the tableau's smallest steps (elements of x and u of very
+ * different magnitudes: x_j = 1.2e12 moved by 1e-4), that part is taken element by
+ * element, `sum_j u_j J e_j` with err `sum_j |u_j| err_j`, at the Jacobian's cost per
+ * element (14 or more each). `jvp` and `err` are written only on success.
  *
  * Requires: as `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
  * each) writable.
@@ -1136,7 +1140,8 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * plus m ulps of it for the dot product; `|J_ij|`; `|(J u)_i|`): the rounding of
  * `Im f / h`, a model that cannot see cancellation inside f. The bound is NaN (an
  * unbounded direction) where the imaginary part of `1 / (x_j + ih)` would underflow
- * (|x_j| beyond about 4.5e287) or x_j is subnormal.
+ * (|x_j| beyond about 4.5e287) or |x_j| is below about 5e-318 (a subnormal x_j whose
+ * step, at least the smallest subnormal double, is more than 1e-6 of it).
  * `grad` is written only on success.
  *
  * Requires: `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and
@@ -1161,8 +1166,9 @@ fdvjp_status fdvjp_vjp_complex_step(const fdvjp_config *cfg,
  *
  * As `fdvjp_vjp_complex_step`. Evaluations of f: 4 (one at the real x, one complex, two
  * for the check along u itself; 1 when u = 0, whose J u = 0 is exact: bound 0 and no
- * direction in the report, as `fdvjp_jvp`'s); none when `n == 0` or `m == 0`. `jvp` is
- * written only on success.
+ * direction in the report, as `fdvjp_jvp`'s); none when `n == 0` or `m == 0`. The bound
+ * is also NaN where an element's move `h |u_j|` is subnormal (rounded to the subnormal
+ * spacing, the point is not along u). `jvp` is written only on success.
  *
  * Requires: as `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
  * writable.

@@ -68,8 +68,9 @@ const MAX_RELATIVE_STEP: f64 = 1e-10;
 /// step is this fraction of `|x_j|` and subnormal.
 const FLOOR_RELATIVE_STEP: f64 = 1e-8;
 
-/// The largest relative step whose truncation the bound models: beyond it (x_j subnormal)
-/// the bound is NaN.
+/// The largest relative step whose truncation the bound models: beyond it (|x_j| below
+/// about 5e-318, where even the smallest subnormal step is more than this of x_j) the bound
+/// is NaN.
 const TRUSTED_RELATIVE_STEP: f64 = 1e-6;
 
 /// The spacing of the subnormal doubles: `Im f(x + ih)` is resolved to it at best.
@@ -158,12 +159,20 @@ pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
         .iter()
         .map(|&(j, s)| s.h / along[j].abs())
         .fold(f64::INFINITY, f64::min);
-    let h = if h.is_finite() { h } else { COMPLEX_STEP };
+    let h = if h.is_finite() { h } else { COMPLEX_STEP }.max(SUBNORMAL);
     // Element j moves by `h |u_j| <= h_j`: the relative step and the reciprocal's
-    // imaginary part are those of that move (NaN kept).
+    // imaginary part are those of that move (NaN kept). A subnormal move is rounded to
+    // the subnormal spacing, a direction other than u by more than rounding: NaN too.
     let rel = steps
         .iter()
-        .map(|&(j, s)| relative(h * along[j].abs(), x[j], s.scale))
+        .map(|&(j, s)| {
+            let moved = h * along[j].abs();
+            if moved < f64::MIN_POSITIVE {
+                f64::NAN
+            } else {
+                relative(moved, x[j], s.scale)
+            }
+        })
         .fold(0.0, |r: f64, q| {
             if r.is_nan() || q.is_nan() {
                 f64::NAN
@@ -220,9 +229,12 @@ fn step(opts: &Options, x: &[f64], j: usize) -> Step {
     }
     // At most `MAX_RELATIVE_STEP * |x_j|` (else f's features at the scale of x_j, such as
     // log's, are stepped over), and at least the normal floor where that still fits.
+    // Never 0: below |x_j| = 2.5e-316 the floor rounds to 0 (and `Im f / h` to 0/0); the
+    // smallest subnormal step is then far above 1e-6 of x_j, and the bound NaN.
     let h = (COMPLEX_STEP * ax.max(typ))
         .min(MAX_RELATIVE_STEP * ax)
-        .max(MIN_COMPLEX_STEP.min(FLOOR_RELATIVE_STEP * ax));
+        .max(MIN_COMPLEX_STEP.min(FLOOR_RELATIVE_STEP * ax))
+        .max(SUBNORMAL);
     Step {
         h,
         rel: relative(h, x[j], ax),

@@ -39,7 +39,8 @@ products! {
     /// plus m ulps of it for the dot product; `|J_ij|`; `|(J u)_i|`): the rounding of
     /// `Im f / h`, a model that cannot see cancellation inside f. The bound is NaN (an
     /// unbounded direction) where the imaginary part of `1 / (x_j + ih)` would underflow
-    /// (|x_j| beyond about 4.5e287) or x_j is subnormal.
+    /// (|x_j| beyond about 4.5e287) or |x_j| is below about 5e-318 (a subnormal x_j whose
+    /// step, at least the smallest subnormal double, is more than 1e-6 of it).
     /// `grad` is written only on success.
     ///
     /// # Safety
@@ -56,8 +57,9 @@ products! {
     ///
     /// As `fdvjp_vjp_complex_step`. Evaluations of f: 4 (one at the real x, one complex, two
     /// for the check along u itself; 1 when u = 0, whose J u = 0 is exact: bound 0 and no
-    /// direction in the report, as `fdvjp_jvp`'s); none when `n == 0` or `m == 0`. `jvp` is
-    /// written only on success.
+    /// direction in the report, as `fdvjp_jvp`'s); none when `n == 0` or `m == 0`. The bound
+    /// is also NaN where an element's move `h |u_j|` is subnormal (rounded to the subnormal
+    /// spacing, the point is not along u). `jvp` is written only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)

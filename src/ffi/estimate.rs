@@ -72,9 +72,13 @@ products! {
     /// quotient (e the rounding of the step's displacement over t), which dominates where
     /// |x_j| is far above the step (sin at 1e7 along a random u: about 1e-6; the JVP's
     /// entries were covered for 98.7% of entries without it, 100% with it in
-    /// `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 15 (f(x), 12 and the check's 2) for a well-scaled f, more as for the VJP's columns;
-    /// 1 when u = 0 (J u = 0 and err = 0 exactly, bound 0, no direction). `jvp` and `err` are
-    /// written only on success.
+    /// `tests/accuracy_coverage_jvp.rs`). Evaluations of f: 15 (f(x), 12 and the check's 2)
+    /// for a well-scaled f, more as for the VJP's columns; 1 when u = 0 (J u = 0 and err = 0
+    /// exactly, bound 0, no direction). Where no start along u (or a part of it) moves every
+    /// element it should at the tableau's smallest steps (elements of x and u of very
+    /// different magnitudes: x_j = 1.2e12 moved by 1e-4), that part is taken element by
+    /// element, `sum_j u_j J e_j` with err `sum_j |u_j| err_j`, at the Jacobian's cost per
+    /// element (14 or more each). `jvp` and `err` are written only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp_estimate`, with `u` (n doubles) readable and `jvp`, `err` (m doubles
