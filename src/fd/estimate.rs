@@ -177,11 +177,11 @@ fn by_elements<'a, F: Function + ?Sized>(
     for (j, &uj) in part.iter().enumerate().filter(|(_, &uj)| uj != 0.0) {
         let t0 = nominal_step(p.opts, p.x, j);
         let e = extrapolated(p, opts, Direction::Axis(j), t0, Channels::All)?;
-        for i in 0..m {
+        for (i, s) in size.iter_mut().enumerate() {
             let term = uj * e.value[i];
             out.value[i] += term;
             out.error[i] += uj.abs() * e.error[i];
-            size[i] += term.abs();
+            *s += term.abs();
         }
     }
     for (err, s) in out.error.iter_mut().zip(size) {
