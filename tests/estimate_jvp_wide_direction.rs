@@ -5,12 +5,12 @@
 //! header did not list, while `fdvjp_jvp` and the complex step accepted the direction.
 //! Now such a part of u is taken element by element (`estimate.rs`, `by_elements`).
 //!
-//! f (n = 4, m = 3): `y0 = sum_j a_j log x_j`, `y1 = sum_j b_j sqrt x_j`, `y2 = c0 x0 x1
-//! + c1 x2 / x3`. Every call must succeed, and its error estimate must cover the true
-//! error (`|value - exact| <= err + 4 eps sum_j |J_ij u_j|`) or be NaN (unbounded) for at
-//! least 98% of entries, the estimates' promise. Measured: main refused 3 of 300 calls
-//! (and left 18 of 891 entries unbounded, 0 uncovered); now 0 refused, 18 of 900
-//! unbounded, 0 uncovered.
+//! f (n = 4, m = 3): `y0 = sum_j a_j log x_j`, `y1 = sum_j b_j sqrt x_j` and
+//! `y2 = c0 x0 x1 + c1 x2 / x3`. Every call must succeed, and its error estimate must
+//! cover the true error (`|value - exact| <= err + 4 eps sum_j |J_ij u_j|`) or be NaN
+//! (unbounded) for at least 98% of entries, the estimates' promise. Measured: main
+//! refused 3 of 300 calls (and left 18 of 891 entries unbounded, 0 uncovered); now 0
+//! refused, 18 of 900 unbounded, 0 uncovered.
 
 mod common;
 
