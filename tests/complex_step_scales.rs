@@ -279,7 +279,8 @@ fn complex_step_at_subnormal_x_is_right_or_unbounded() {
         1e-300,
     ];
     let o = Options::new();
-    let fams: [(fn(Complex64) -> Complex64, fn(f64) -> f64); 2] = [
+    type Pair = (fn(Complex64) -> Complex64, fn(f64) -> f64);
+    let fams: [Pair; 2] = [
         (|z| z * 10.0 + z.sin(), |x| 10.0 + x.cos()),
         (|z| z.exp(), |x| x.exp()),
     ];
