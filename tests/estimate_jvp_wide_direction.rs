@@ -68,14 +68,14 @@ fn directions_spanning_many_scales_are_estimated_and_covered() {
             }
         };
         let jac = jacobian(&x);
-        for i in 0..3 {
-            let exact: f64 = (0..4).map(|k| jac[i][k] * u[k]).sum();
-            let size: f64 = (0..4).map(|k| (jac[i][k] * u[k]).abs()).sum();
+        for (i, row) in jac.iter().enumerate() {
+            let exact: f64 = row.iter().zip(&u).map(|(j, uk)| j * uk).sum();
+            let size: f64 = row.iter().zip(&u).map(|(j, uk)| (j * uk).abs()).sum();
             entries += 1;
             let miss = (e.value[i] - exact).abs();
             if e.error[i].is_nan() {
                 unbounded += 1;
-            } else if !(miss <= e.error[i] + 4.0 * f64::EPSILON * size) {
+            } else if miss.is_nan() || miss > e.error[i] + 4.0 * f64::EPSILON * size {
                 uncovered += 1;
             }
         }
