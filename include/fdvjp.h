@@ -198,9 +198,9 @@ fdvjp_config *fdvjp_config_new(void);
 /*
  * Frees a config. `fdvjp_config_free(NULL)` does nothing; so does a pointer that is not a
  * live config (its tag is checked). Its memory is emptied and kept by this thread for a
- * later `fdvjp_config_new` (returned to the allocator when the thread exits), so that
- * checking the tag of a freed config (a double free, a use after free) reads memory that
- * is still the library's.
+ * later `fdvjp_config_new` (returned to the allocator when the thread exits, or when 256
+ * configs freed later on this thread push it out), so that checking the tag of a freed
+ * config (a double free, a use after free) reads memory that is still the library's.
  *
  * Requires: `cfg` is NULL or came from `fdvjp_config_new` and is not used afterwards.
  */
@@ -1381,8 +1381,9 @@ fdvjp_tape *fdvjp_tape_new(void);
  * does a pointer that is not a live tape (its tag is checked), and so does a call from
  * inside one of the tape's own callbacks. After it, the `user` pointers given to the tape
  * are no longer used. Its memory is kept by this thread for a later `fdvjp_tape_new`
- * (returned to the allocator when the thread exits), so that checking the tag of a freed
- * tape (a double free, a use after free) reads memory that is still the library's.
+ * (returned to the allocator when the thread exits, or when 256 tapes freed later on this
+ * thread push it out), so that checking the tag of a freed tape (a double free, a use
+ * after free) reads memory that is still the library's.
  *
  * Requires: `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
  */

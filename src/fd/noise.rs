@@ -48,18 +48,25 @@ const EVEN: f64 = 0.9;
 
 /// The noise a call with no noise known may carry unseen, in units of `1 / t` (the
 /// widening of [`widen_bound`] without the step), from its `count` second differences
-/// (`squares`: the sum of their squares) and its largest change `max_change`; `None` when
-/// it widens nothing (not [`NoiseMode::Auto`], no second difference, or below the band).
-/// Shared with the small calls' flat path (`small.rs`).
+/// (`squares`: the sum of their squares; `largest`: the largest in magnitude) and its
+/// largest change `max_change`; `None` when it widens nothing (not [`NoiseMode::Auto`], no
+/// second difference, or below the band). Where the squares overflow (second differences
+/// beyond 1e154, outputs beyond about 1e165), the largest stands for their root mean
+/// square, above it by at most `sqrt(count)`: the sum was infinite, and so was the bound
+/// (probe14 finding 9). Shared with the small calls' flat path (`small.rs`).
 pub(crate) fn unseen_noise(
     opts: &Options,
-    (count, squares): (usize, f64),
+    (count, squares, largest): (usize, f64, f64),
     max_change: f64,
 ) -> Option<f64> {
     if opts.noise_mode() != NoiseMode::Auto || count == 0 {
         return None;
     }
-    let rms = (squares / count as f64).sqrt();
+    let rms = if squares.is_infinite() {
+        largest
+    } else {
+        (squares / count as f64).sqrt()
+    };
     let r = opts
         .relative_step()
         .unwrap_or_else(|| opts.scheme().default_relative_step());
@@ -186,7 +193,11 @@ pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, step: 
     let smallest_step =
         || step.unwrap_or_else(|| smallest_noise_step(opts, x, p.step_scale.max(1.0)));
     let noise = if p.report.noise_source == NoiseSource::None {
-        let evidence = (p.second_difference_count, p.second_difference_squares);
+        let evidence = (
+            p.second_difference_count,
+            p.second_difference_squares,
+            p.second_difference_largest,
+        );
         match unseen_noise(opts, evidence, p.max_change) {
             Some(noise) => noise,
             None => return,

@@ -58,6 +58,8 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// Their sum and how many are not zero: how evenly the directions share them
     /// ([`super::noise::spread_evenly`]).
     pub second_difference_sum: f64,
+    /// The largest `|D2|` of the pass (stands for the squares' mean where they overflow).
+    pub second_difference_largest: f64,
     pub second_difference_nonzero: usize,
     /// Axis directions to refine (`refine.rs`) left until the noise trigger has spoken, in
     /// the first pass of a column loop under `NoiseMode::Auto` (`None` elsewhere): a noisy
@@ -138,6 +140,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             // As `Iterator::sum` starts: the trigger's sum of squares, bit for bit.
             second_difference_squares: -0.0,
             second_difference_sum: 0.0,
+            second_difference_largest: 0.0,
             second_difference_nonzero: 0,
             deferred: None,
             max_change: 0.0,

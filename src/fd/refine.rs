@@ -478,6 +478,7 @@ fn note_second_difference<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, d2: f6
     p.second_difference_count += 1;
     p.second_difference_squares += d2 * d2;
     p.second_difference_sum += d2;
+    p.second_difference_largest = p.second_difference_largest.max(d2.abs());
     p.second_difference_nonzero += usize::from(d2 != 0.0);
     let r = relative_step(p);
     if kept_for_trigger(d2, r, p.max_change) {

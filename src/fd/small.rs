@@ -233,7 +233,7 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     // `noise::widen_bound` with no noise known.
     let bound = report.error_bound;
     if bound.is_finite() && report.unbounded == 0 {
-        let evidence = (trigger.count, trigger.squares);
+        let evidence = (trigger.count, trigger.squares, trigger.largest);
         if let Some(noise) = noise::unseen_noise(opts, evidence, trigger.max_change) {
             let t = noise::smallest_nominal_step(opts, x) * 1.0;
             if noise > 0.0 && t > 0.0 && t.is_finite() {
@@ -287,6 +287,7 @@ struct Trigger<const N: usize> {
     len: usize,
     count: usize,
     squares: f64,
+    largest: f64,
     sum: f64,
     nonzero: usize,
     max_change: f64,
@@ -301,6 +302,7 @@ impl<const N: usize> Trigger<N> {
             count: 0,
             // As the probe starts it (`Iterator::sum`'s start).
             squares: -0.0,
+            largest: 0.0,
             sum: 0.0,
             nonzero: 0,
             max_change: 0.0,
@@ -312,6 +314,7 @@ impl<const N: usize> Trigger<N> {
     fn note(&mut self, d2: f64, r: f64) {
         self.count += 1;
         self.squares += d2 * d2;
+        self.largest = self.largest.max(d2.abs());
         self.sum += d2;
         self.nonzero += usize::from(d2 != 0.0);
         if refine::kept_for_trigger(d2, r, self.max_change) {

@@ -117,9 +117,9 @@ pub extern "C" fn fdvjp_config_new() -> *mut fdvjp_config {
 
 /// Frees a config. `fdvjp_config_free(NULL)` does nothing; so does a pointer that is not a
 /// live config (its tag is checked). Its memory is emptied and kept by this thread for a
-/// later `fdvjp_config_new` (returned to the allocator when the thread exits), so that
-/// checking the tag of a freed config (a double free, a use after free) reads memory that
-/// is still the library's.
+/// later `fdvjp_config_new` (returned to the allocator when the thread exits, or when 256
+/// configs freed later on this thread push it out), so that checking the tag of a freed
+/// config (a double free, a use after free) reads memory that is still the library's.
 ///
 /// # Safety
 /// `cfg` is NULL or came from `fdvjp_config_new` and is not used afterwards.

@@ -234,8 +234,9 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
 /// does a pointer that is not a live tape (its tag is checked), and so does a call from
 /// inside one of the tape's own callbacks. After it, the `user` pointers given to the tape
 /// are no longer used. Its memory is kept by this thread for a later `fdvjp_tape_new`
-/// (returned to the allocator when the thread exits), so that checking the tag of a freed
-/// tape (a double free, a use after free) reads memory that is still the library's.
+/// (returned to the allocator when the thread exits, or when 256 tapes freed later on this
+/// thread push it out), so that checking the tag of a freed tape (a double free, a use
+/// after free) reads memory that is still the library's.
 ///
 /// # Safety
 /// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
