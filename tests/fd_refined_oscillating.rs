@@ -186,3 +186,64 @@ fn refined_oscillating_columns_are_covered_by_their_bound() {
         t[1].uncovered
     );
 }
+
+/// The same functions under forward and backward differences (probe14 finding 6): their
+/// far-above one-sided levels (`refine/far_above.rs`) lacked the rounding of f's own
+/// arguments that the central levels count. Before: VJP 251 of 4,320 entries, Jacobian
+/// 368 of 9,360 uncovered (worst 6.6e6 times the bound; JVPs are unbounded); now 6 and 9,
+/// worst 7.5 times, all at W below 1e-1 (f varying far below typ_j, where the levels at
+/// `2^-13 typ_j` do not resolve it): at most [`ONE_SIDED_LEFT`] left for now.
+#[test]
+fn one_sided_columns_far_above_are_covered_by_their_bound() {
+    let mut rng = Rng::new(0x0614);
+    let mut t: [Tally; 3] = Default::default();
+    for scheme in [fd::Scheme::Forward, fd::Scheme::Backward] {
+        let mut o = Options::new();
+        o.set_scheme(scheme);
+        for kind in [Kind::Wave(false), Kind::Wave(true), Kind::Linear] {
+            for n in 1..=3 {
+                for coupled in [false, true] {
+                    for _ in 0..60 {
+                        let (x, par) = draw(&mut rng, kind, n);
+                        let m = if coupled { 2 } else { n };
+                        let f = |x: &[f64], y: &mut [f64]| -> Result<(), i32> {
+                            y.copy_from_slice(&eval(kind, coupled, x, &par).0);
+                            Ok(())
+                        };
+                        let jac = eval(kind, coupled, &x, &par).1;
+                        let v: Vec<f64> = (0..m).map(|_| 2.0 * rng.uniform() - 1.0).collect();
+                        let u: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
+                        let vjp: Vec<f64> = (0..n)
+                            .map(|c| (0..m).map(|i| v[i] * jac[i * n + c]).sum())
+                            .collect();
+                        let jvp: Vec<f64> = (0..m)
+                            .map(|i| (0..n).map(|c| jac[i * n + c] * u[c]).sum())
+                            .collect();
+                        let what = |op: &str| {
+                            format!("{scheme:?} {kind:?} coupled {coupled} {op} x = {x:?}")
+                        };
+                        check(&mut t[0], &what("vjp"), fd::vjp(&f, &x, &v, &o), &vjp);
+                        check(&mut t[1], &what("jvp"), fd::jvp(&f, &x, m, &u, &o), &jvp);
+                        let got = fd::jacobian(&f, &x, m, &o);
+                        check(&mut t[2], &what("jacobian"), got, &jac);
+                    }
+                }
+            }
+        }
+    }
+    for (op, t) in ["vjp", "jvp", "jacobian"].iter().zip(&t) {
+        println!(
+            "one-sided {op}: {} entries, {} uncovered (worst {:.3e} times the bound), {} unbounded, {} loud",
+            t.entries, t.uncovered, t.worst, t.unbounded, t.loud
+        );
+    }
+    let left: usize = t.iter().map(|t| t.uncovered).sum();
+    assert!(left <= ONE_SIDED_LEFT, "{left} beyond their bound");
+    assert!(
+        t.iter().all(|t| t.worst < 10.0),
+        "an entry 10 times beyond its bound"
+    );
+}
+
+/// Forward and backward entries still uncovered (see the test).
+const ONE_SIDED_LEFT: usize = 15;
