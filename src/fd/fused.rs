@@ -27,8 +27,11 @@ use super::error::FdError;
 use super::function::Function;
 use super::options::Options;
 use super::probe::Probe;
+use super::quantum;
 use super::refine::{self, Need, Sums};
-use pass::{central_pass, change, change_may_exceed, small_pass, Column, LANES, R, WEIGHTS};
+use pass::{
+    central_pass, change, change_may_exceed, small_pass, y0_size, Column, LANES, R, WEIGHTS,
+};
 
 mod pass;
 
@@ -252,14 +255,52 @@ fn with_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, v: &[f64], t: f64) 
     } else {
         f64::INFINITY
     };
+    let shared = match p.shared {
+        Some((at, shared)) if at == v.as_ptr() as usize => shared,
+        _ => {
+            let shared = Shared::new(&p.y0, v);
+            p.shared = Some((v.as_ptr() as usize, shared));
+            shared
+        }
+    };
     column_sums(
         (stored, &p.y0[..]),
         v,
         t,
         &p.report.noise,
         products,
-        max_change,
+        (max_change, &shared),
     )
+}
+
+/// What every column of a computation's [`column_sums`] shares, from f(x) and v (neither
+/// changes between its columns): worked out once, not per column (issue 15).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shared {
+    /// Whether any output of f(x) may lie on a coarse grid ([`quantum::may_be_coarse`]) or
+    /// has a weight in v that is not finite: where none does, every term of the grid sum,
+    /// `|v_i|` times 0, is +0.0, at every step, and the sum is not formed.
+    grid_possible: bool,
+    /// `sum_i |v_i| |f_i(x)|` (`pass::y0_size`), for the rounding scale's bound.
+    y0_size: f64,
+}
+
+impl Shared {
+    /// From f(x) = `y0` and the cotangent `v`.
+    pub(crate) fn new(y0: &[f64], v: &[f64]) -> Self {
+        Self {
+            grid_possible: y0
+                .iter()
+                .zip(v)
+                .any(|(&y, &v)| quantum::may_be_coarse(y) || !v.is_finite()),
+            // Only the pass for m >= LANES reads it.
+            y0_size: if v.len() >= LANES {
+                y0_size(y0, v)
+            } else {
+                0.0
+            },
+        }
+    }
 }
 
 /// [`with_sums`] from the central stencil's outputs `stored` (at `x - t e_j`, then at `x +
@@ -271,7 +312,7 @@ fn with_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, v: &[f64], t: f64) 
 /// it), and is 0 elsewhere, which leaves that maximum as it was ([`change_may_exceed`]).
 /// Shared with the small calls' flat path (`small.rs`), so that both compute every sum
 /// alike. Always inlined: as a call it cost about 60 instructions per column of a small
-/// VJP beyond its sums (issue 15).
+/// VJP beyond its sums (issue 15). `shared`: [`Shared::new`] of y0 and v.
 #[inline(always)]
 pub(crate) fn column_sums(
     (stored, y0): (&[f64], &[f64]),
@@ -279,7 +320,7 @@ pub(crate) fn column_sums(
     t: f64,
     noise: &[f64],
     products: &mut [f64],
-    max_change: f64,
+    (max_change, shared): (f64, &Shared),
 ) -> (f64, Sums) {
     let m = v.len();
     let column = Column {
@@ -292,7 +333,7 @@ pub(crate) fn column_sums(
     let total = if m < LANES {
         small_pass(&column)
     } else {
-        central_pass(&column, products)
+        central_pass(&column, products, shared.y0_size)
     };
     let m_sum = match total.change {
         Some(formed) => formed,
@@ -304,12 +345,18 @@ pub(crate) fn column_sums(
     } else {
         v.iter().zip(noise).map(|(v, e)| v.abs() * e).sum::<f64>()
     };
-    let grid = (0..m)
-        .map(|i| {
-            let (da, db) = (column.ya[i] - y0[i], column.yb[i] - y0[i]);
-            v[i].abs() * refine::grid_error(y0[i], [da, db], t)
-        })
-        .sum::<f64>();
+    // Every term is +0.0 where no output may be on a coarse grid (v is finite): their
+    // sum too, without the pass (about half a 1000 -> 1000 VJP's own work, issue 15).
+    let grid = if !shared.grid_possible {
+        0.0
+    } else {
+        (0..m)
+            .map(|i| {
+                let (da, db) = (column.ya[i] - y0[i], column.yb[i] - y0[i]);
+                v[i].abs() * refine::grid_error(y0[i], [da, db], t)
+            })
+            .sum::<f64>()
+    };
     let sums = Sums {
         d2: total.d2,
         m: m_sum,

@@ -83,6 +83,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// that stencil's points has the rest evaluated too, as a batch would have
     /// ([`super::derivative::complete_plan`]).
     pub planned: bool,
+    /// What the fused columns share ([`super::fused::Shared`], from f(x) and the VJP's
+    /// cotangent), with the address of the cotangent it was worked out for.
+    pub shared: Option<(usize, super::fused::Shared)>,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -147,6 +150,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             f_scale: 0.0,
             bounded: 0,
             planned: false,
+            shared: None,
         })
     }
 

@@ -182,6 +182,7 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     } else {
         &mut []
     };
+    let shared = fused::Shared::new(record.value(0, m), v);
     for j in 0..n {
         let t = record.steps[j];
         let first = 1 + j * points;
@@ -197,7 +198,14 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
         }
         let stored = &record.values[first * m..(first + points) * m];
         let y0 = &record.values[..m];
-        let (dot, s) = fused::column_sums((stored, y0), v, t, &[], products, trigger.max_change);
+        let (dot, s) = fused::column_sums(
+            (stored, y0),
+            v,
+            t,
+            &[],
+            products,
+            (trigger.max_change, &shared),
+        );
         if !dot.is_finite() && !all_finite(record.value(first + points - 1, m)) {
             return Err(Handed);
         }

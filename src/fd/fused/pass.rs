@@ -33,9 +33,11 @@
 //! the tail from lane 0; the lanes added up as `(a0 + a1) + (a2 + a3)`), so every
 //! threshold decides as before; the largest `|n_i|` gives `f_scale` exactly (a monotone
 //! function of the largest argument is the largest value). The sums that only bound the
-//! error in the report (|n|, ρ, the truncation term, see [`trunc_2t`]) are added in two
+//! error in the report (|n|, the truncation term, see [`trunc_2t`]) are added in two
 //! lanes: the reported bound may differ from the column-by-column code's in its last bits
 //! (by 4e-16 relative at most over a differential run of 3,000 calls), and is as honest.
+//! The rounding scale ρ is not summed per output at all: [`rho_cover`] bounds it from
+//! f(x)'s size (once per computation) and the sums above, slightly above the old sum.
 //! Fewer outputs than [`LANES`] (a small call's m) take [`small_pass`], which forms M too.
 
 use super::super::refine::SIZE;
@@ -67,8 +69,9 @@ pub(super) struct Column<'a> {
 }
 
 /// What a pass forms: the product `sum_i (n_i / t) v_i` in order (`dot`, bit for bit the
-/// general path's), the sums over i of `|v_i|` times `|n_i|`, `|D2_i|`, `ρ_i t` (`rho`) and
-/// the truncation term times 2t (`trunc`, [`trunc_2t`]), the largest `|n_i|` (`top`), and
+/// general path's), the sums over i of `|v_i|` times `|n_i|`, `|D2_i|`, `ρ_i t` (`rho`; an
+/// upper bound of it, [`rho_cover`], from [`central_pass`]) and the truncation term times
+/// 2t (`trunc`, [`trunc_2t`]), the largest `|n_i|` (`top`), and
 /// M when the pass formed it (`change`, see [`change`]). Here `n_i = w_a (y_a,i - f_i(x))
 /// + w_b (y_b,i - f_i(x))` is t times the column's entry, `D2_i` the second difference.
 pub(super) struct Totals {
@@ -188,39 +191,70 @@ fn pair(s: &[f64], h: usize) -> P {
 
 /// The pass over the column `c`'s outputs, in one loop (module doc), M left to [`change`];
 /// `products` (m entries, scratch) receives each output's term `(n_i / t) v_i` of the
-/// product.
-pub(super) fn central_pass(c: &Column<'_>, products: &mut [f64]) -> Totals {
-    lanes_pass(c, products).totals()
+/// product; `y0_size` is [`y0_size`] of the column's y0 and v (the same for every column).
+pub(super) fn central_pass(c: &Column<'_>, products: &mut [f64], y0_size: f64) -> Totals {
+    lanes_pass(c, products).totals(y0_size, c.v.len())
+}
+
+/// `sum_i |v_i| |f_i(x)|`, the part of [`rho_cover`] that no column changes: formed once
+/// per computation.
+pub(crate) fn y0_size(y0: &[f64], v: &[f64]) -> f64 {
+    y0.iter()
+        .zip(v)
+        .map(|(y, v)| v.abs() * y.abs())
+        .sum::<f64>()
+}
+
+/// An upper bound of the rounding scale `sum_i |v_i| (|w_a| |y_a,i| + |w_b| |y_b,i|)`
+/// (`Totals::rho`) from sums the pass forms anyway: `Y + |D2| / 2 + |n|` with Y the
+/// [`y0_size`] and `|D2|`, `|n|` the pass's v-weighted sums, so that the pass spends
+/// nothing of its own on it (about 2.5 instructions per output, issue 15).
+///
+/// Why it covers: with the computed differences `a = y_a - y0`, `b = y_b - y0` (each
+/// within a factor `1 + u` of the exact one, u = eps / 2), `|y_a| + |y_b| <= 2 |y0| + (|a| +
+/// |b|)(1 + u)` and `|a| + |b| = max(|a + b|, |a - b|) <= |D2| + 2 |n|` up to a factor
+/// `(1 + u)` each (D2 and n are one rounding of `a + b` and `(b - a) / 2`). So the old
+/// sum's exact terms are at most those of `Y + |D2| / 2 + |n|` times `(1 + u)^3`; each
+/// computed sum of m non-negative terms (three factors at most) lies within `(1 + u)^(m +
+/// 4)` of its exact value either way, and the three sums' addition adds two roundings: the
+/// factor `1 + 4 (m + 8) eps` exceeds `(1 + u)^(2m + 16)`, and `f64::MIN_POSITIVE` covers
+/// underflow (as in [`change_may_exceed`]). Where f's outputs are not near 0 the bound is
+/// the old one within a relative `t |f'| / |f|` (about 1e-5); near 0 it is at most twice.
+/// Because it is at least the old sum, [`change_may_exceed`] stays an upper bound of M.
+fn rho_cover(y0_size: f64, d2: f64, n: f64, m: usize) -> f64 {
+    let slack = 1.0 + 4.0 * (m as f64 + 8.0) * f64::EPSILON;
+    (y0_size + 0.5 * d2 + n) * slack + f64::MIN_POSITIVE
 }
 
 /// The lanes of [`central_pass`]: |D2| in [`LANES`] (output i in lane `i % LANES` within
 /// whole blocks, the tail from lane 0), the bound's sums of whole blocks in lanes 0 and 1
-/// (the tail's from lane 0), the largest |n| in two.
+/// (the tail's from lane 0), the largest |n| in two. The rounding scale ρ is not summed:
+/// [`rho_cover`] bounds it.
 struct Lanes {
     dot: f64,
     n: [f64; LANES],
     d2: [f64; LANES],
-    rho: [f64; LANES],
     trunc: [f64; LANES],
     top: [f64; 2],
 }
 
 impl Lanes {
-    /// Adds an output with weight `av = |v_i|`, `|n_i|`, `|D2_i|` and `ρ_i t` to lane `l`.
+    /// Adds an output with weight `av = |v_i|`, `|n_i|` and `|D2_i|` to lane `l`.
     #[inline(always)]
-    fn add(&mut self, l: usize, av: f64, (an, ad2, rho): (f64, f64, f64)) {
+    fn add(&mut self, l: usize, av: f64, (an, ad2): (f64, f64)) {
         self.n[l] += av * an;
         self.d2[l] += av * ad2;
-        self.rho[l] += av * rho;
         self.trunc[l] += av * trunc_2t(an, ad2);
     }
 
-    fn totals(&self) -> Totals {
+    /// The totals, ρ's sum from [`rho_cover`] (`y0_size` of the m outputs).
+    fn totals(&self, y0_size: f64, m: usize) -> Totals {
+        let (n, d2) = (lanes_total(&self.n), lanes_total(&self.d2));
         Totals {
             dot: self.dot,
-            n: lanes_total(&self.n),
-            d2: lanes_total(&self.d2),
-            rho: lanes_total(&self.rho),
+            n,
+            d2,
+            rho: rho_cover(y0_size, d2, n, m),
             trunc: lanes_total(&self.trunc),
             top: larger(self.top[0], self.top[1]),
             change: None,
@@ -239,8 +273,7 @@ fn lanes_pass(c: &Column<'_>, products: &mut [f64]) -> Lanes {
     let t = c.t;
     let full = m - m % LANES;
     let mut d2 = [[0.0; 2]; 2];
-    let (mut an_sum, mut rho_sum, mut trunc_sum, mut top) =
-        ([0.0; 2], [0.0; 2], [0.0; 2], [0.0; 2]);
+    let (mut an_sum, mut trunc_sum, mut top) = ([0.0; 2], [0.0; 2], [0.0; 2]);
     let mut dot = -0.0;
     for start in (0..full).step_by(LANES) {
         let [ya, yb, y0, v] = block([ya, yb, y0, v], start);
@@ -258,8 +291,6 @@ fn lanes_pass(c: &Column<'_>, products: &mut [f64]) -> Lanes {
             d2[h] = zip2(d2[h], weighted(ad2), |s, x| s + x);
             top = zip2(top, an, larger);
             an_sum = zip2(an_sum, weighted(an), |s, x| s + x);
-            let rho = zip2(ya, yb, |ya, yb| ya.abs() + yb.abs());
-            rho_sum = zip2(rho_sum, weighted(rho), |s, x| s + x);
             let trunc = zip2(an, ad2, trunc_2t);
             trunc_sum = zip2(trunc_sum, weighted(trunc), |s, x| s + x);
         }
@@ -277,16 +308,15 @@ fn lanes_pass(c: &Column<'_>, products: &mut [f64]) -> Lanes {
         dot: 0.0,
         d2: [d2[0][0], d2[0][1], d2[1][0], d2[1][1]],
         n: [an_sum[0], an_sum[1], 0.0, 0.0],
-        rho: [0.5 * rho_sum[0], 0.5 * rho_sum[1], 0.0, 0.0],
         trunc: [trunc_sum[0], trunc_sum[1], 0.0, 0.0],
         top,
     };
     for i in full..m {
-        let (n, d2, rho) = central_terms(ya[i], yb[i], y0[i]);
+        let (n, d2, _) = central_terms(ya[i], yb[i], y0[i]);
         dot += (n / t) * v[i];
         let an = n.abs();
         lanes.top[0] = larger(lanes.top[0], an);
-        lanes.add(i - full, v[i].abs(), (an, d2.abs(), rho));
+        lanes.add(i - full, v[i].abs(), (an, d2.abs()));
     }
     lanes.dot = dot;
     lanes

@@ -122,7 +122,7 @@ fn the_pass_decides_and_multiplies_bit_for_bit_as_the_column_by_column_code() {
         let c = column(&data);
         let want = reference(c.ya, c.yb, c.y0, c.v, WEIGHTS, c.t, R);
         let mut products = vec![0.0; m];
-        let got = central_pass(&c, &mut products);
+        let got = central_pass(&c, &mut products, y0_size(c.y0, c.v));
         // Fewer outputs than lanes: the one-loop pass, M included, alike.
         let small = (m < LANES).then(|| small_pass(&c));
         for (got, what) in [(&got, "pass")]
@@ -157,7 +157,26 @@ fn the_pass_decides_and_multiplies_bit_for_bit_as_the_column_by_column_code() {
                 );
             };
             close(got.n, lanes_total(&want.lanes[1]), "|n|");
-            close(got.rho, lanes_total(&want.lanes[3]), "rho");
+            let rho = lanes_total(&want.lanes[3]);
+            if what == "small" {
+                close(got.rho, rho, "rho");
+            } else {
+                // The pass's bound of ρ: never below the sum, and above it by at most
+                // |D2| + 2 |n| (`rho_cover`).
+                assert!(
+                    got.rho >= rho,
+                    "case {case}: rho {:e} below {rho:e}",
+                    got.rho
+                );
+                let above = lanes_total(&want.lanes[2]) + 2.0 * lanes_total(&want.lanes[1]);
+                let ceiling = (rho + above) * (1.0 + 8.0 * (m as f64 + 8.0) * f64::EPSILON)
+                    + f64::MIN_POSITIVE;
+                assert!(
+                    got.rho <= ceiling,
+                    "case {case}: rho {:e} above {ceiling:e}",
+                    got.rho
+                );
+            }
             close(
                 got.trunc / (2.0 * c.t),
                 lanes_total(&want.lanes[0]),
@@ -197,9 +216,17 @@ fn m_is_skipped_only_where_it_cannot_raise_the_maximum() {
         let exact = change(&c);
         let below = exact.next_down();
         let mut products = vec![0.0; m];
+        // The rounding scale's bound covers the sum there too.
+        let rho = lanes_total(&reference(c.ya, c.yb, c.y0, c.v, WEIGHTS, c.t, R).lanes[3]);
+        let got = central_pass(&c, &mut products, y0_size(c.y0, c.v)).rho;
+        assert!(got >= rho, "case {case}: rho {got:e} below {rho:e}");
         if exact > 0.0 {
             assert!(
-                change_may_exceed(&central_pass(&c, &mut products), m, below),
+                change_may_exceed(
+                    &central_pass(&c, &mut products, y0_size(c.y0, c.v)),
+                    m,
+                    below
+                ),
                 "case {case}: M = {exact:e} would be skipped under a maximum {below:e}"
             );
         }
