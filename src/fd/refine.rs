@@ -1819,6 +1819,12 @@ fn shrink_levels<F: Function + ?Sized>(
         out,
         &mut bounds,
     );
+    // M's truncation is unknown: where its own step still moves an element by more than
+    // |x_j| it straddles x_j's scale too, and |P - M| says nothing of P's error (cbrt at
+    // 4e-13 plus 1.3e5: 2005 for 4.1e7 with a bound of 2.7e7, probe13 finding 2).
+    if grow::straddled(p, dir, middle.t).is_some() {
+        return Ok(bounds);
+    }
     for i in unconfirmed {
         let grid = match middle.grid[i] {
             q if q > 0.0 => q / middle.t,

@@ -28,7 +28,9 @@ use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
 use super::nonfinite::{self, Tried};
-use super::{central, noise_of, Level, ROUNDING_SAFETY};
+use super::{
+    central, far_above, noise_of, plain_bound, reach, shrink_from, Level, ROUNDING_SAFETY,
+};
 use std::cmp::Ordering;
 
 /// Growth factor of the levels, and their number. Four tenfold levels reach `1e4 t`
@@ -76,6 +78,15 @@ pub(super) fn grow<F: Function + ?Sized>(
     let eps = f64::EPSILON;
     let m = out.len();
     let mut prev = Level::take(p, t, out)?;
+    let mut plain_second = alloc::zeros(m, "a grown direction's plain second differences")?;
+    plain_second.copy_from_slice(&prev.second);
+    // Where the plain step straddles an element's own scale: the plain level and bounds a
+    // refinement down would start from, and its target ([`straddled`]).
+    let mut straddle = match straddled(p, dir, t) {
+        Some(target) => Some((Level::take(p, t, out)?, plain_bound(p, t, out), target)),
+        None => None,
+    };
+    let mut unmodelled = false;
     // The noise per output: known, or read from the levels ([`seen_noise`]).
     let mut noise: Vec<f64> = (0..m).map(|i| noise_of(p, i)).collect();
     // Outputs whose noise is read from the levels, not known.
@@ -137,6 +148,19 @@ pub(super) fn grow<F: Function + ?Sized>(
             }
         }
         prev = level;
+        if truncation_shows && k == 1 {
+            if let Some((plain, plain_b, target)) = straddle.take() {
+                // The plain step straddles x_j's own scale and the next level already
+                // shows truncation: f varies below the plain step, and a t^2 model read
+                // between the levels says nothing of the plain value's error.
+                if let Direction::Axis(_) = dir {
+                    out.copy_from_slice(&plain.d);
+                    p.report.refined_large += 1;
+                    return shrink_from(p, dir, (plain, plain_b), target, &central(), None, out);
+                }
+                unmodelled = true;
+            }
+        }
         if truncation_shows {
             shown = Some(truncation);
             break;
@@ -153,9 +177,17 @@ pub(super) fn grow<F: Function + ?Sized>(
         if let (Some((value, e)), true) = (next[i], b.t == kept[i]) {
             b.e = b.e.max(beside_next(b.value, value, e));
         }
+        if b.t == t && next[i].is_none() {
+            b.e += unmeasured(plain_second[i], t);
+        }
         if seen_only[i] {
             b.e += (SEEN_SHARE - 1.0) * noise[i] / b.t;
         }
+    }
+    if unmodelled {
+        // Along a vector or a group, a refinement down needs exact steps it would have to
+        // plan anew: the values kept, unbounded.
+        return far_above::unbounded(m);
     }
     // The levels are weighed on `eps |f|` (the plain value wins ties), but the bound takes
     // the rounding of f computed from terms larger than itself ([`ROUNDING_SAFETY`]): a sum
@@ -165,6 +197,44 @@ pub(super) fn grow<F: Function + ?Sized>(
         .into_iter()
         .map(|b| b.e + (ROUNDING_SAFETY - 1.0) * eps * b.mag)
         .collect())
+}
+
+/// The own-scale target of a refinement down when the step `t` moves some element by
+/// more than `|x_j| != 0` (`reach`'s a priori test without the far-above one), else
+/// `None`. Why: a step straddling x_j's own scale (cbrt at 2e-13 plus 1e6, whose rounding
+/// sent it here) has no t^2 truncation; the grown level ten times larger read a truncation
+/// from it, and the plain value was kept 9e7 off with a bound of 4.8e3 (probe13 finding 2).
+pub(super) fn straddled<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+) -> Option<f64> {
+    let moved: Vec<(usize, f64)> = match dir {
+        Direction::Axis(j) => vec![(j, 1.0)],
+        Direction::Vector(u) => u
+            .iter()
+            .enumerate()
+            .filter(|(_, &uj)| uj != 0.0)
+            .map(|(j, &uj)| (j, uj.abs()))
+            .collect(),
+        Direction::Group(u, cols) => cols.iter().map(|&j| (j, u[j].abs())).collect(),
+    };
+    let over = moved
+        .iter()
+        .any(|&(j, uj)| p.x[j] != 0.0 && t * uj > p.x[j].abs());
+    over.then(|| reach(p, moved, t).target)
+        .filter(|target| target.is_finite() && *target < t)
+}
+
+/// The truncation bound of the plain value kept with no level above it (the growth met a
+/// NaN or left the bounds at its first level, so no difference between levels measured
+/// it): twice the first-order error `|D2| / 2t`, which holds while the plain step is below
+/// the scale on which f varies and, past it, grows with the step as the error does. Only
+/// the bound. Why: the estimate counted rounding alone, and a plain step a third of x_j
+/// (2928 + x log x at x = 2e-5, its growth stopped by the NaN of log at `x - 10 t`) was
+/// 0.015 off with a bound of 6.9e-6 (probe13 finding 2b).
+fn unmeasured(second: f64, t: f64) -> f64 {
+    second.abs() / t
 }
 
 /// The bound of a kept level from the level taken right after it (`value`, estimate `e`):
