@@ -39,6 +39,15 @@ const NOISE_SEEN: f64 = 4.0;
 /// of draws (2, 3 times: 2.9%, 1.0%), whose samples all fell low together.
 const SEEN_SHARE: f64 = 4.0;
 
+/// The levels' disagreement, read as noise, beyond this many times what the plain
+/// stencil's noise reading makes of it is no noise: the levels do not converge (f varies
+/// on x_j's own scale, far below the levels, and the plain second difference read as
+/// noise was its curvature). The grown value then needs its convergence bound (NaN:
+/// never offered). 1000 + sqrt x at 1e-7, backward: disagreement 7.3 against 9.6e-4, and
+/// the grown 23.96 was kept for 1581 with a bound of 30 (probe14 finding 1). Noise read
+/// both ways (`tests/noisy_bounds_cover.rs`, 814 outputs) stays below 490 times.
+const UNEXPLAINED: f64 = 1024.0;
+
 /// The outputs of the plain one-sided column `d1` (rounding scales in the workspace) whose
 /// rounding swamps the difference, for an element `x_j` far below `typ`; empty otherwise.
 pub(super) fn swamped<F: Function + ?Sized>(
@@ -90,7 +99,9 @@ pub(super) fn offer<F: Function + ?Sized>(
         // ([`SEEN_SHARE`]); else a grown value without a bound (not converging) is never
         // offered.
         let grown = match seen.get(i) {
-            Some(&s) if s > 0.0 => e.unchecked[i] + SEEN_SHARE * e.read[i].max(e.gain * s),
+            Some(&s) if s > 0.0 && e.read[i] <= UNEXPLAINED * e.gain * s => {
+                e.unchecked[i] + SEEN_SHARE * e.read[i].max(e.gain * s)
+            }
             _ => e.bounds[i],
         };
         if grown < bounds[i] || (bounds[i].is_nan() && !grown.is_nan()) {
