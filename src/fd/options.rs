@@ -265,10 +265,11 @@ impl Options {
 
     /// Sets the batch size: the drivers plan the first stencil points of as many
     /// directions as fit in `points` and evaluate them in one call, which a threaded,
-    /// GPU, MPI or cluster function runs at once. Results, the report and the points
-    /// evaluated do not depend on it (without batches, a first stencil that meets a NaN
-    /// has its other points evaluated too, as a batch has; a direction whose stencil leaves
-    /// the bounds is not planned, its fall-backs choose their points as serially). Extra
+    /// GPU, MPI or cluster function runs at once. Results and the points evaluated do not
+    /// depend on it (without batches, a first stencil that meets a NaN has its other points
+    /// evaluated too, as a batch has; a direction whose stencil leaves the bounds is not
+    /// planned, its fall-backs choose their points as serially), but for a refinement's
+    /// first level planned ahead whose first point is non-finite (`refine/ahead.rs`). Extra
     /// memory grows to `points * (n + m)` doubles. Must be at least 1.
     pub fn set_batch(&mut self, points: usize) -> Result<(), FdError> {
         if points == 0 {

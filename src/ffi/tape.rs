@@ -236,7 +236,8 @@ pub extern "C" fn fdvjp_tape_new() -> *mut fdvjp_tape {
 /// are no longer used. Its memory is kept by this thread for a later `fdvjp_tape_new`
 /// (returned to the allocator when the thread exits, or when 256 tapes freed later on this
 /// thread push it out), so that checking the tag of a freed tape (a double free, a use
-/// after free) reads memory that is still the library's.
+/// after free) reads memory that is still the library's: such a mistake is caught only
+/// while the tape is among the last 256 this thread freed.
 ///
 /// # Safety
 /// `t` is NULL or came from `fdvjp_tape_new` and is not used afterwards.
