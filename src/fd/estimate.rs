@@ -158,7 +158,8 @@ fn along_each<'a, F: Function + ?Sized>(
 }
 
 /// `J u` for one part of u as `sum_j u_j J e_j`, each column by its own tableau, with
-/// error `sum_j |u_j| err_j` plus the sum's rounding. Why: along a vector whose elements
+/// error `sum_j |u_j| err_j` plus the sum's rounding (`(k + 1) eps sum_j |u_j J e_j|` for k
+/// terms). Why: along a vector whose elements
 /// differ so much in magnitude that every start's smallest steps leave one unmoved (x_j =
 /// 1.2e12 moved by 1e-4 beside x_i = 5e-11: the points are then not along u), no tableau
 /// along u exists; each column's does, at 14 evaluations per non-zero u_j. An error of a
@@ -174,7 +175,9 @@ fn by_elements<'a, F: Function + ?Sized>(
         error: zeros(m, "the error estimates")?,
     };
     let mut size = zeros(m, "the JVP's magnitudes")?;
+    let mut terms = 0.0;
     for (j, &uj) in part.iter().enumerate().filter(|(_, &uj)| uj != 0.0) {
+        terms += 1.0;
         let t0 = nominal_step(p.opts, p.x, j);
         let e = extrapolated(p, opts, Direction::Axis(j), t0, Channels::All)?;
         for (i, s) in size.iter_mut().enumerate() {
@@ -184,8 +187,9 @@ fn by_elements<'a, F: Function + ?Sized>(
             *s += term.abs();
         }
     }
+    // A sum of k rounded terms: up to k half-ulps of their size, and the products' own.
     for (err, s) in out.error.iter_mut().zip(size) {
-        *err += f64::EPSILON * s;
+        *err += (terms + 1.0) * f64::EPSILON * s;
     }
     Ok(out)
 }
