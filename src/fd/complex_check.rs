@@ -220,7 +220,9 @@ fn plain_step_along(opts: &Options, x: &[f64], u: &[f64]) -> f64 {
 
 /// The outcome ended by a failure of f or a cancellation `e` inside the check.
 fn failed(mut outcome: Outcome, e: FdError, done: usize) -> Outcome {
-    outcome.verdict = Err(numbered_after(e, done));
+    // Numbered within the whole computation: the check's own evaluations come after the
+    // complex driver's `done`.
+    outcome.verdict = Err(e.after(done));
     outcome
 }
 
@@ -241,36 +243,6 @@ fn not_analytic(i: usize, a: f64, b: f64, within: f64) -> FdError {
          must use complex arithmetic throughout (no abs, conj, real or imaginary parts of \
          intermediate values) for the complex step: use the real drivers for such an f"
     ))
-}
-
-/// `e` with its evaluation numbered within the whole computation (the check's own
-/// evaluations come after the complex driver's `done`).
-fn numbered_after(e: FdError, done: usize) -> FdError {
-    match e {
-        FdError::Callback {
-            code,
-            evaluation,
-            point,
-        } => FdError::Callback {
-            code,
-            evaluation: evaluation + done,
-            point,
-        },
-        FdError::CallbackFault {
-            what,
-            evaluation,
-            point,
-        } => FdError::CallbackFault {
-            what,
-            evaluation: evaluation + done,
-            point,
-        },
-        FdError::Cancelled { done: d, total } => FdError::Cancelled {
-            done: d + done,
-            total: total + done,
-        },
-        other => other,
-    }
 }
 
 /// The caller's options as the default central scheme sees them, with `min(|x_j|, typ_j)`
