@@ -255,14 +255,18 @@ fn with_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, v: &[f64], t: f64) 
     } else {
         f64::INFINITY
     };
+    // Keyed on v's address and length: a Probe serves one computation, whose v is fixed
+    // (`vjp_with`); the debug check guards that against a future caller (review 29).
+    let key = (v.as_ptr() as usize, v.len());
     let shared = match p.shared {
-        Some((at, shared)) if at == v.as_ptr() as usize => shared,
+        Some((at, shared)) if at == key => shared,
         _ => {
             let shared = Shared::new(&p.y0, v);
-            p.shared = Some((v.as_ptr() as usize, shared));
+            p.shared = Some((key, shared));
             shared
         }
     };
+    debug_assert!(shared.same(&Shared::new(&p.y0, v)), "a Probe's v changed");
     column_sums(
         (stored, &p.y0[..]),
         v,
@@ -286,6 +290,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Bit for bit the same (a NaN weight gives a NaN size).
+    fn same(&self, other: &Self) -> bool {
+        self.grid_possible == other.grid_possible
+            && self.y0_size.to_bits() == other.y0_size.to_bits()
+    }
+
     /// From f(x) = `y0` and the cotangent `v`.
     pub(crate) fn new(y0: &[f64], v: &[f64]) -> Self {
         Self {

@@ -268,9 +268,9 @@ impl Options {
     /// GPU, MPI or cluster function runs at once. Results and the points evaluated do not
     /// depend on it (without batches, a first stencil that meets a NaN has its other points
     /// evaluated too, as a batch has; a direction whose stencil leaves the bounds is not
-    /// planned, its fall-backs choose their points as serially), but for a refinement's
-    /// first level planned ahead whose first point is non-finite (`refine/ahead.rs`). Extra
-    /// memory grows to `points * (n + m)` doubles. Must be at least 1.
+    /// planned, its fall-backs choose their points as serially; a refinement's first
+    /// levels are planned too, and serially completed where one meets a NaN,
+    /// `refine/ahead.rs`). Extra memory grows to `points * (n + m)` doubles. Must be at least 1.
     pub fn set_batch(&mut self, points: usize) -> Result<(), FdError> {
         if points == 0 {
             return Err(FdError::InvalidArgument(

@@ -84,8 +84,11 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// ([`super::derivative::complete_plan`]).
     pub planned: bool,
     /// What the fused columns share ([`super::fused::Shared`], from f(x) and the VJP's
-    /// cotangent), with the address of the cotangent it was worked out for.
-    pub shared: Option<(usize, super::fused::Shared)>,
+    /// cotangent), with the address and length of the cotangent it was worked out for.
+    pub shared: Option<((usize, usize), super::fused::Shared)>,
+    /// Serially, the deferred direction being refined and its first levels' steps, which
+    /// a batch would have evaluated ahead ([`super::refine::ahead::complete`]).
+    pub ahead_plan: Option<(usize, super::refine::ahead::Steps)>,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -151,6 +154,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             bounded: 0,
             planned: false,
             shared: None,
+            ahead_plan: None,
         })
     }
 

@@ -227,6 +227,30 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
         });
         return Ok(());
     }
+    // Serially, the first levels a batch would plan for an axis refined in place.
+    if let (Some(kind), Direction::Axis(j)) = (suspect, dir) {
+        if !matches!(kind, Suspect::NoiseLike) {
+            p.ahead_plan = ahead::serial_plan(p, (j, t), kind);
+        }
+    }
+    let entry = after_plain_as(p, dir, t, suspect, &s, out);
+    p.ahead_plan = None;
+    if let Some(entry) = entry? {
+        p.bound(entry);
+    }
+    Ok(())
+}
+
+/// [`after_plain`]'s refinement by the suspect's kind: the direction's bound to record,
+/// or `None` where it recorded its own.
+fn after_plain_as<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    suspect: Option<Suspect>,
+    s: &Sums,
+    out: &mut [f64],
+) -> Result<Option<f64>, FdError> {
     let bound = match suspect {
         None => None,
         Some(Suspect::Large(target, curved)) => {
@@ -262,7 +286,7 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
         Some(Suspect::Inflection(target)) if matches!(dir, Direction::Axis(_)) => {
             let (bound, floor) = inflection::check(p, dir, t, target, out)?;
             p.bound(entry_bound(p, dir, &bound) + floor);
-            return Ok(());
+            return Ok(None);
         }
         // Noise, or a point where f' is tiny next to f'' (one column cannot tell):
         // counted by `classify`; the call decides when all directions are done
@@ -289,15 +313,14 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
                 Some(w) => (0..out.len()).map(|i| b(i) * w[i].abs()).sum::<f64>(),
                 None => (0..out.len()).fold(0.0f64, |a, i| a.max(b(i))),
             };
-            if beyond_noise_step(p, &s) {
+            if beyond_noise_step(p, s) {
                 f64::NAN
             } else {
-                scale_entry(dir, total + refuted_floor(p, &s, t))
+                scale_entry(dir, total + refuted_floor(p, s, t))
             }
         }
     };
-    p.bound(entry);
-    Ok(())
+    Ok(Some(entry))
 }
 
 /// Whether the second difference at a noise step `c t_0` shows f varying on a scale
@@ -346,7 +369,29 @@ pub(crate) fn refine_deferred<F: Function + ?Sized>(
     p.ws.y[..m].copy_from_slice(&d.last);
     out.copy_from_slice(&d.column);
     let dir = Direction::Axis(d.j);
-    let bound = match d.suspect {
+    p.ahead_plan = ahead::serial_plan(p, (d.j, d.t), d.suspect);
+    let bound = refine_deferred_as(p, d, dir, out);
+    p.ahead_plan = None;
+    let Some(bound) = bound? else {
+        return Ok(());
+    };
+    // Left out of the sweep's count of unbounded directions ([`Probe::end_direction`]):
+    // counted here.
+    let mark = p.start_direction();
+    p.bound(entry_bound(p, dir, &bound));
+    p.end_direction(mark);
+    Ok(())
+}
+
+/// [`refine_deferred`]'s refinement by the suspect's kind: the bounds to record, or
+/// `None` where it recorded its own.
+fn refine_deferred_as<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    d: &Deferred,
+    dir: Direction<'_>,
+    out: &mut [f64],
+) -> Result<Option<Vec<f64>>, FdError> {
+    Ok(Some(match d.suspect {
         Suspect::Large(target, curved) => {
             p.report.refined_large += 1;
             (p.curved, p.a_priori) = (curved, !curved);
@@ -361,19 +406,13 @@ pub(crate) fn refine_deferred<F: Function + ?Sized>(
             let mark = p.start_direction();
             p.bound(entry_bound(p, dir, &bound) + floor);
             p.end_direction(mark);
-            return Ok(());
+            return Ok(None);
         }
         Suspect::Rounding | Suspect::NoiseLike => {
             p.report.refined_rounding += 1;
             grow(p, dir, d.t, out)?
         }
-    };
-    // Left out of the sweep's count of unbounded directions ([`Probe::end_direction`]):
-    // counted here.
-    let mark = p.start_direction();
-    p.bound(entry_bound(p, dir, &bound));
-    p.end_direction(mark);
-    Ok(())
+    }))
 }
 
 /// Before the first direction: the step scale of a declared noise level, or the noise

@@ -279,8 +279,7 @@ exports! {
     /// Evaluates the perturbed points on `threads` threads (0 or 1: serially, the default).
     /// Setting more than one declares that f may be called concurrently from several threads
     /// (with the same `user`). Results are bit-for-bit those of a serial run, and f is called
-    /// at the same points as many times (but for the exception of
-    /// `fdvjp_config_set_batch_size`); only the order of the calls changes. Unless a batch
+    /// at the same points as many times; only the order of the calls changes. Unless a batch
     /// size is set, batches hold 16 points per thread.
     /// Batch functions (`fdvjp_batch_fn`) run their points themselves and ignore this.
     ///
@@ -306,11 +305,10 @@ exports! {
     /// call, or shared among the threads. fdvjp plans the first stencil points of as many
     /// columns as fit and evaluates them together (a serial stencil that meets a NaN has
     /// its other points evaluated too, as a batch has; a column whose stencil leaves the
-    /// bounds is not planned but evaluated as serially): results do not depend on it, nor do
-    /// the points f is called at, with one exception: a refinement's first level planned
-    /// ahead (a step grown for rounding, or refined down) whose first point is non-finite
-    /// has its other point evaluated too, one evaluation more than serially (and in the
-    /// report's count; `2928 + x log x` at x = 2e-5: 5 against 4). Extra memory
+    /// bounds is not planned but evaluated as serially), and the first levels of the
+    /// refinements that follow (a step grown for rounding, or refined down; serially, a
+    /// level that meets a NaN has the other planned points evaluated then): results do not
+    /// depend on it, nor do the report and the points f is called at. Extra memory
     /// grows to `points * (n + m)` doubles. `points == 0` restores the default (1, or 16
     /// per thread with threads). Any value is accepted: a batch larger than the points a
     /// computation plans is simply that computation's points (`SIZE_MAX` means "all at

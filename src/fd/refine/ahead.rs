@@ -13,9 +13,9 @@
 //! which then find them evaluated ([`Evaluator::eval_ahead`]): the same values and the
 //! same evaluations, in one round trip instead of up to 2k. What depends on those points
 //! (the level between them where a check disagrees, further growth) still goes one point
-//! at a time. One exception to "the same evaluations": where a planned stencil meets a
-//! non-finite value at its first point, its other points were evaluated too (serially
-//! they would not be), and counted.
+//! at a time. Where a planned stencil meets a non-finite value at its first point, its
+//! other points were evaluated too; serially they are evaluated then ([`complete`]), so
+//! that f is called at the same points either way.
 //!
 //! [`Evaluator::eval_ahead`]: super::super::evaluator::Evaluator::eval_ahead
 
@@ -38,7 +38,7 @@ pub(crate) fn evaluate<F: Function + ?Sized>(
     let mut xs = alloc::batch_points(items.len().checked_mul(4), n)?;
     let mut owner = Vec::new();
     for item in items {
-        for e in first_steps(p, item) {
+        for &e in first_steps(p, (item.j, item.t), item.suspect).as_slice() {
             let dir = Direction::Axis(item.j);
             for (o, _) in central().terms().filter(|&(o, _)| o != 0.0) {
                 let start = xs.len();
@@ -59,31 +59,114 @@ pub(crate) fn evaluate<F: Function + ?Sized>(
     })
 }
 
-/// The steps of the central stencils `item`'s refinement takes first, whatever they show,
+/// The steps of a deferred direction's first levels ([`first_steps`]): at most two, kept
+/// without allocating (a serial refinement holds them while it runs, [`complete`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Steps {
+    e: [f64; 2],
+    len: usize,
+}
+
+impl Steps {
+    fn push(&mut self, e: f64) {
+        self.e[self.len] = e;
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[f64] {
+        &self.e[..self.len]
+    }
+}
+
+/// The first levels of axis j's refinement for `suspect` (plain step t), for a serial
+/// refinement to complete ([`complete`]); none with batches, which evaluate them ahead
+/// ([`evaluate`]).
+pub(super) fn serial_plan<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    (j, t): (usize, f64),
+    suspect: Suspect,
+) -> Option<(usize, Steps)> {
+    (p.opts.batch() <= 1).then(|| (j, first_steps(p, (j, t), suspect)))
+}
+
+/// Serially, after the central stencil at step `t` along `dir` met a non-finite value
+/// with `evaluated` of its points evaluated: when `t` is one of the planned first levels
+/// of the direction being refined ([`Probe::ahead_plan`], taken), evaluates the points
+/// a batch would have evaluated ahead and the refinement will not ask for, that level's
+/// rest and the later levels, kept for the requests that follow. Why: a batch evaluated
+/// them ([`evaluate`]), so without this the count and the points of f depended on the
+/// batch size (2928 + x log x at 2e-5, its growth's first level meeting log's NaN: 5
+/// evaluations batched, 4 serially; review 29).
+pub(crate) fn complete<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    evaluated: usize,
+) -> Result<(), FdError> {
+    let Some((j, steps)) = p.ahead_plan else {
+        return Ok(());
+    };
+    let steps = steps.as_slice();
+    let Some(level) = steps.iter().position(|e| e.to_bits() == t.to_bits()) else {
+        return Ok(());
+    };
+    if !matches!(dir, Direction::Axis(k) if k == j) {
+        return Ok(());
+    }
+    p.ahead_plan = None;
+    let (x, n, m) = (p.x, p.x.len(), p.y0.len());
+    let offsets: Vec<f64> = central()
+        .terms()
+        .filter(|&(o, _)| o != 0.0)
+        .map(|(o, _)| o)
+        .collect();
+    let rest: Vec<(f64, f64)> = steps[level..]
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &e)| {
+            let skip = if k == 0 { evaluated } else { 0 };
+            offsets.iter().skip(skip).map(move |&o| (o, e))
+        })
+        .collect();
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let mut xs = alloc::batch_points(Some(rest.len()), n)?;
+    for &(o, e) in &rest {
+        let start = xs.len();
+        xs.extend_from_slice(x);
+        move_to(&mut xs[start..], x, dir, o * e);
+    }
+    p.ev.eval_ahead(xs, n, m, 1, |k| dir.point(rest[k].0, rest[k].1))
+}
+
+/// The steps of the central stencils that the refinement of axis j's `suspect` (plain
+/// step t) takes first, whatever they show,
 /// as that refinement takes them: each below the plain step, positive, finite and
 /// fitting the bounds.
-fn first_steps<F: Function + ?Sized>(p: &Probe<'_, '_, F>, item: &Deferred) -> Vec<f64> {
-    let dir = Direction::Axis(item.j);
-    let t = item.t;
+fn first_steps<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    (j, t): (usize, f64),
+    suspect: Suspect,
+) -> Steps {
+    let dir = Direction::Axis(j);
     let usable = |e: f64| e > 0.0 && e.is_finite() && fits(p.opts, p.x, dir, e, &central());
     let below = |e: f64| e.partial_cmp(&t) == Some(Ordering::Less);
-    match item.suspect {
+    let mut steps = Steps::default();
+    match suspect {
         // `own_scale::level` (the own-scale check's, or the inflection check's).
         Suspect::Own(_) | Suspect::Inflection(_) => {
-            let target = match item.suspect {
+            let target = match suspect {
                 Suspect::Own(target) => target,
                 _ => super::inflection::check_step(t),
             };
             let e = dir.step(p.x, target);
             if below(e) && usable(e) {
-                vec![e]
-            } else {
-                Vec::new()
+                steps.push(e);
             }
         }
         // `shrink_from`'s levels, until the first it would not take.
         Suspect::Large(target, _) => {
-            let mut steps = Vec::new();
             for nominal in [target, target / 2.0] {
                 let e = dir.step(p.x, nominal);
                 if !(below(e) && usable(e)) {
@@ -91,16 +174,14 @@ fn first_steps<F: Function + ?Sized>(p: &Probe<'_, '_, F>, item: &Deferred) -> V
                 }
                 steps.push(e);
             }
-            steps
         }
         // `grow`'s first level.
         Suspect::Rounding | Suspect::NoiseLike => {
             let e = dir.step(p.x, t * grow::GROW);
             if usable(e) {
-                vec![e]
-            } else {
-                Vec::new()
+                steps.push(e);
             }
         }
     }
+    steps
 }

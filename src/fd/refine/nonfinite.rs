@@ -22,7 +22,7 @@ use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
 use super::super::scheme::{Placed, Scheme};
-use super::Level;
+use super::{central, Level};
 
 /// What a stencil gave at one step.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -49,7 +49,13 @@ pub(super) fn try_at<F: Function + ?Sized>(
     }
     Ok(match apply(p, dir, t, stencil, out)? {
         None => Tried::Done,
-        Some(_) => Tried::NonFinite,
+        Some(_) => {
+            if *stencil == central() {
+                let evaluated = p.ws.evaluated;
+                super::ahead::complete(p, dir, t, evaluated)?;
+            }
+            Tried::NonFinite
+        }
     })
 }
 
