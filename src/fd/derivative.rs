@@ -28,6 +28,7 @@ use super::probe::{Probe, Workspace};
 use super::refine;
 use super::scheme::Placed;
 use super::step::{exact_step, own_scale_step};
+use super::subnormal;
 
 /// How many times the step is divided by 10 before giving up on a direction.
 pub(crate) const MAX_SHRINKS: i32 = 6;
@@ -577,7 +578,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
         if o == 0.0 {
             // f(x) itself: no difference to add, only its share of the rounding scale.
             for i in 0..m {
-                mag[i] += w.abs() * y0[i].abs();
+                mag[i] += w.abs() * subnormal::size(y0[i]);
             }
             continue;
         }
@@ -593,7 +594,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
         for i in 0..m {
             finite &= y[i].is_finite();
             out[i] += w * (y[i] - y0[i]);
-            mag[i] += w.abs() * y[i].abs();
+            mag[i] += w.abs() * subnormal::size(y[i]);
         }
         if !finite {
             let i = y.iter().position(|v| !v.is_finite()).unwrap_or(0);

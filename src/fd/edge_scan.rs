@@ -70,11 +70,47 @@ pub(crate) fn fall_back_b<F: Function + ?Sized>(
     })?;
     let (stencil, t) = used.expect("a successful fall-back applied a stencil");
     let bound_b = refine::fallback_bounds(p, &stencil, t, out);
-    if let Some(b) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
+    let met = p.report.nonfinite_fallbacks;
+    if let Some((b, far)) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
+        let b = match far {
+            Some(target) if stencil.side != 0.0 => {
+                below_refinement(p, dir, (target, -stencil.side), met, b, out)?
+            }
+            _ => b,
+        };
         refine::bound_direction(p, dir, &b);
         return Ok(None);
     }
     Ok(Some((stencil, t, bound_b)))
+}
+
+/// A far-above refinement from B (`refine::after_fallback`, its values in `out` and
+/// per-output bounds `b`, from the nominal step `target`) whose levels met the edge
+/// again (a fall-back counted since `met`, or the central stencil leaves the bounds at
+/// `target`): the edge lies within f's scale typ_j, and the levels' one-sided stencils
+/// see f's slope at their own distance from it. The scan then goes on below `target`
+/// (the edge on the side `side`) and A there is compared and refined as below 1e3 typ_j.
+///
+/// Why: log(x - 1001) at 1001 + 1e-6 gave 2098 for 1e6 with a bound of 4.7e4 (probe14
+/// finding 4), where log(x - 999) at 999 + 1e-6 scanned and covered.
+fn below_refinement<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    (target, side): (f64, f64),
+    met: usize,
+    b: Vec<f64>,
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    let central = p.opts.scheme().candidates()[0];
+    let s = dir.step(p.x, target);
+    let within = p.report.nonfinite_fallbacks > met || !fits(p.opts, p.x, dir, s, &central);
+    if !within {
+        return Ok(b);
+    }
+    let Some(s) = scan(p, dir, (10.0 * target, true), side, &central, out.len())? else {
+        return Ok(b);
+    };
+    Ok(from_step_bounds(p, dir, (s, REFINE_BELOW), &b, out)?.unwrap_or(b))
 }
 
 /// The fall-back of [`super::derivative::after_nonfinite`] (B) after the scheme's stencil
@@ -121,7 +157,7 @@ pub(crate) fn scanned<F: Function + ?Sized>(
     let found = if stencil == central {
         None
     } else {
-        scan(p, dir, t0, -stencil.side, &central, out.len())?
+        scan(p, dir, (t0, false), -stencil.side, &central, out.len())?
     };
     let Some(s) = found else {
         return Ok(Some(bound_b));
@@ -198,11 +234,13 @@ fn from_step_bounds<F: Function + ?Sized>(
 
 /// The largest step `t0 / 10^k` (k = 1, 2, ...) at which the point `x + side s d` is
 /// finite and the central stencil fits inside the bounds; `None` when none is, down to
-/// the spacing of the doubles at x.
+/// the spacing of the doubles at x. The scan stops at the first step that does not fit,
+/// unless `past_unfit` (below a far-above refinement, the bound may be nearer than its
+/// levels).
 fn scan<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
-    t0: f64,
+    (t0, past_unfit): (f64, bool),
     side: f64,
     central: &Placed,
     m: usize,
@@ -212,7 +250,13 @@ fn scan<F: Function + ?Sized>(
     for _ in 0..LEVELS {
         nominal /= 10.0;
         let s = dir.step(x, nominal);
-        if !(s > 0.0 && moves(x, dir, s) && fits(opts, x, dir, s, central)) {
+        if !(s > 0.0 && moves(x, dir, s)) {
+            return Ok(None);
+        }
+        if !fits(opts, x, dir, s, central) {
+            if past_unfit {
+                continue;
+            }
             return Ok(None);
         }
         move_to(&mut p.ws.xp, x, dir, side * s);

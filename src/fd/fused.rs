@@ -29,6 +29,7 @@ use super::options::Options;
 use super::probe::Probe;
 use super::quantum;
 use super::refine::{self, Need, Sums};
+use super::subnormal;
 use pass::{
     central_pass, change, change_may_exceed, small_pass, y0_size, Column, LANES, R, WEIGHTS,
 };
@@ -287,6 +288,10 @@ pub(crate) struct Shared {
     grid_possible: bool,
     /// `sum_i |v_i| |f_i(x)|` (`pass::y0_size`), for the rounding scale's bound.
     y0_size: f64,
+    /// `sum_i |v_i| subnormal::FLOOR` over the outputs with `0 < |f_i(x)| < FLOOR`: their
+    /// values' rounding is the subnormal spacing, not `eps |f_i|` (`subnormal.rs`); 0.0,
+    /// and the rounding bit for bit, where none is.
+    subnormal: f64,
 }
 
 impl Shared {
@@ -309,6 +314,12 @@ impl Shared {
             } else {
                 0.0
             },
+            subnormal: y0
+                .iter()
+                .zip(v)
+                .filter(|(&y, _)| subnormal::size(y) != y.abs())
+                .map(|(_, v)| v.abs() * subnormal::FLOOR)
+                .sum(),
         }
     }
 }
@@ -371,7 +382,7 @@ pub(crate) fn column_sums(
         d2: total.d2,
         m: m_sum,
         size: total.rho,
-        round: f64::EPSILON * total.rho / t,
+        round: f64::EPSILON * (total.rho + shared.subnormal) / t,
         d1: total.n / t,
         noise,
         // `refine::truncation` summed: each lane term carries it times 2t.

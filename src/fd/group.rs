@@ -28,6 +28,7 @@ use super::probe::{Probe, Workspace};
 use super::scheme::Placed;
 use super::sparsity::Sparsity;
 use super::step::nominal_step;
+use super::subnormal;
 
 /// Each column's stencil (an index into the scheme's candidates) and step when it is
 /// differentiated alone; `None` when no candidate fits inside the bounds.
@@ -136,7 +137,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
     for i in 0..m {
         for (o, w) in candidates[row_stencil[i]].terms() {
             if o == 0.0 {
-                mag[i] += w.abs() * y0[i].abs();
+                mag[i] += w.abs() * subnormal::size(y0[i]);
             }
         }
     }
@@ -162,7 +163,7 @@ pub(crate) fn apply<F: Function + ?Sized>(
             let w = point[row_stencil[i]].1;
             finite &= y[i].is_finite();
             out[i] += w * (y[i] - y0[i]);
-            mag[i] += w.abs() * y[i].abs();
+            mag[i] += w.abs() * subnormal::size(y[i]);
             // As `derivative::apply`: the points at offset +-1, for the truncation sign
             // of `bound_edge::peel`.
             if point[row_stencil[i]].0.abs() == 1.0 {

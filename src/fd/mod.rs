@@ -50,6 +50,7 @@ mod scheme;
 pub(crate) mod small;
 mod sparsity;
 mod step;
+mod subnormal;
 mod threaded;
 mod vjp;
 

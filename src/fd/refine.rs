@@ -982,6 +982,11 @@ fn reach<F: Function + ?Sized>(
     a
 }
 
+/// Whether `|x_j| > 1e3 typ_j`, as [`Reach::a_priori`] reads it.
+fn far_above_typ<F: Function + ?Sized>(p: &Probe<'_, '_, F>, j: usize) -> bool {
+    p.x[j].abs() > FAR_ABOVE * p.opts.typical().map_or(1.0, |t| t[j])
+}
+
 /// The scale an element's refinement resolves ([`Reach::target`]): `|x_j|` below typ_j,
 /// typ_j far above it, else `max(|x_j|, typ_j)`.
 fn own_scale_of(ax: f64, typ: f64) -> f64 {

@@ -121,6 +121,10 @@ pub(crate) fn column_suspect<F: Function + ?Sized>(
         && super::reach(p, [(j, 1.0)], t0 * u[j].abs()).a_priori
 }
 
+/// [`after_fallback`]'s per-output bounds, and the refinement's nominal target step when
+/// the direction moves an element far above its typical magnitude.
+pub(crate) type Refined = (Vec<f64>, Option<f64>);
+
 /// After the plain stencil met a non-finite value and a fall-back stencil gave the
 /// direction's values (in `out`, its rounding scales and sums in the workspace, its
 /// per-output bounds `bound`, at step `t`): where the direction is suspect a priori
@@ -128,9 +132,11 @@ pub(crate) fn column_suspect<F: Function + ?Sized>(
 /// scale typ_j, far below the plain step `t0 r |x_j|`, which three points cannot see),
 /// the refinement the plain stencil would have had continues from the fall-back's value,
 /// at the refinement's own steps (`shrink_from`, whose levels fall back again where they
-/// meet a non-finite value). Returns the per-output bounds of the values kept, or `None`
-/// when the direction is not suspect a priori (or not refined: steps chosen by the
-/// caller, a noise step, a scheme other than central).
+/// meet a non-finite value). Returns the per-output bounds of the values kept, with the
+/// refinement's nominal target step when some moved element is far above its typical
+/// magnitude (the edge scan may look below it: `edge_scan.rs`), or `None` when the
+/// direction is not suspect a priori (or not refined: steps chosen by the caller, a noise
+/// step, a scheme other than central).
 ///
 /// Why: sin at 1e8 with a NaN at `x - h` fell back to the forward one-sided stencil at
 /// the plain step h = 605 and kept it: 0.0135 for -0.3634 with a bound of 2.3e-3 (probe6
@@ -142,7 +148,7 @@ pub(crate) fn after_fallback<F: Function + ?Sized>(
     t: f64,
     bound: &[f64],
     out: &mut [f64],
-) -> Result<Option<Vec<f64>>, FdError> {
+) -> Result<Option<Refined>, FdError> {
     let opts = p.opts;
     if opts.steps().is_some()
         || opts.relative_step().is_some()
@@ -166,6 +172,12 @@ pub(crate) fn after_fallback<F: Function + ?Sized>(
     if !reach.a_priori {
         return Ok(None);
     }
+    let far = match dir {
+        Direction::Axis(j) => super::far_above_typ(p, j),
+        Direction::Vector(u) => (0..u.len()).any(|j| u[j] != 0.0 && super::far_above_typ(p, j)),
+        Direction::Group(..) => false,
+    };
+    let far_target = far.then_some(reach.target);
     p.report.refined_large += 1;
     let plain = Level::take(p, t, out)?;
     let mut plain_b = super::alloc::zeros(out.len(), "a fall-back's bounds")?;
@@ -176,20 +188,20 @@ pub(crate) fn after_fallback<F: Function + ?Sized>(
             Some((c, exact)) => {
                 let along = Direction::Vector(&exact);
                 let b = super::shrink_from(p, along, (plain, plain_b), c, &central, None, out)?;
-                Ok(Some(b))
+                Ok(Some((b, far_target)))
             }
             // The refinement's steps would need `J w` (`vector.rs`), from a stencil along
             // w that may meet the non-finite value again: the fall-back's value, unbounded.
             None => {
                 let mut none = super::alloc::zeros(out.len(), "a fall-back's bounds")?;
                 none.fill(f64::NAN);
-                Ok(Some(none))
+                Ok(Some((none, None)))
             }
         },
         _ => {
             let target = reach.target;
             let b = super::shrink_from(p, dir, (plain, plain_b), target, &central, None, out)?;
-            Ok(Some(b))
+            Ok(Some((b, far_target)))
         }
     }
 }
