@@ -44,17 +44,19 @@ const COARSE: f64 = 65536.0;
 /// The grid a central stencil's values lie on where it is coarser than f's rounding (f
 /// computed in float32, or on a grid of a larger term's ulp), else 0: the finest lowest
 /// set bit of `f(x)` (unless 0) and of the `differences` (the second, or those of the
-/// points from f(x)), at least one of which must not be 0 (a direction along which f does
-/// not change shows nothing), when above [`COARSE`] ulps of `|f(x)|`.
+/// points from f(x)), when above [`COARSE`] ulps of `|f(x)|`; where every difference is
+/// 0, f(x)'s alone ([`unmoved`]).
 ///
 /// Why: such an f's every value is off by up to a grid step or so (its own rounding and
 /// its input's), which the plain bound's `eps |f|` misses by the grid's `2^29` ulps
 /// (float32: `sqrtf(a + b)` at 0.5 with a = (float)x, 6.7e-3 off with a bound of 1.2e-10,
 /// probe13 finding 3).
 pub(crate) fn coarse<const K: usize>(y0: f64, differences: [f64; K]) -> f64 {
-    let moved = differences.iter().any(|&d| d != 0.0);
-    if !moved || !y0.is_finite() || differences.iter().any(|d| !d.is_finite()) {
+    if !y0.is_finite() || differences.iter().any(|d| !d.is_finite()) {
         return 0.0;
+    }
+    if differences.iter().all(|&d| d == 0.0) {
+        return unmoved(y0);
     }
     let q = grid(differences).min(if y0 == 0.0 {
         f64::INFINITY
@@ -82,6 +84,34 @@ pub(crate) fn may_be_coarse(y0: f64) -> bool {
     !y0.is_normal() || y0.to_bits() & 0xFFFF == 0
 }
 
+/// Fewer significant bits than this in f(x) mark a round value (a constant, a sum of a
+/// few binary fractions), not a grid: a float32 value has this few by chance in about
+/// `2^-13` of points.
+const ROUND_BITS: i32 = 12;
+
+/// The grid of an f that did not move over the stencil (every difference 0): f(x)'s
+/// lowest set bit where it is above [`COARSE`] ulps of `|f(x)|` and f(x) is not a round
+/// value ([`ROUND_BITS`]), else 0.
+///
+/// Why: on a grid of spacing Q, a difference of 0 says only that f moved by less than
+/// about Q, not that it is constant (float32 `a b + 1000` at b = 2.29 moves by 1.4e-5
+/// over the step, below its grid of 6.1e-5: a derivative of 0 for 2.29, probe13 finding
+/// 3). An exact f whose output does not depend on the direction has a value with all its
+/// bits (or a round one): it is left alone but in about `2^-17` of points.
+fn unmoved(y0: f64) -> f64 {
+    let exponent = |v: f64| ((v.abs().to_bits() >> 52) as i32) - 1023;
+    if y0 == 0.0 || !y0.is_normal() {
+        return 0.0;
+    }
+    let q = lowest_bit(y0);
+    let bits = exponent(y0) - exponent(q) + 1;
+    if q > COARSE * f64::EPSILON * y0.abs() && bits >= ROUND_BITS {
+        q
+    } else {
+        0.0
+    }
+}
+
 /// `2^k` for any k a double can hold (subnormals included).
 fn power_of_two(k: i32) -> f64 {
     if k >= -1022 {
@@ -105,6 +135,17 @@ mod tests {
         assert_eq!(lowest_bit(f64::MIN_POSITIVE * 3.0), f64::MIN_POSITIVE);
         assert_eq!(lowest_bit(0.0), 0.0);
         assert_eq!(lowest_bit(f64::NAN), 0.0);
+    }
+
+    #[test]
+    fn an_unmoved_value_shows_its_grid_unless_round_or_full() {
+        let f32_value = f64::from(0.838_f32 * 2.294_f32 + 1000.0_f32);
+        assert_eq!(coarse(f32_value, [0.0, 0.0]), lowest_bit(f32_value));
+        assert!(lowest_bit(f32_value) >= 512.0 * f64::from(f32::EPSILON));
+        assert_eq!(coarse(1000.0, [0.0, 0.0]), 0.0);
+        assert_eq!(coarse(0.1, [0.0, 0.0]), 0.0);
+        assert_eq!(coarse(0.0, [0.0, 0.0]), 0.0);
+        assert_eq!(coarse(f64::NAN, [0.0, 0.0]), 0.0);
     }
 
     #[test]

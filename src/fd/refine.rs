@@ -1123,17 +1123,28 @@ pub(crate) fn fallback_bounds<F: Function + ?Sized>(
         return vec![f64::NAN; d1.len()];
     }
     let rounding = |i: usize| FALLBACK_ROUNDING * f64::EPSILON * p.ws.magnitude[i];
+    // The points' differences from f(x) (`ws.y` holds the last point's values).
+    let grid = |i: usize| grid_error(p.y0[i], [p.ws.second[i], p.ws.y[i] - p.y0[i]], t);
     if *stencil == candidates[0] {
         let plain = plain_bound(p, t, d1);
-        return (0..d1.len()).map(|i| plain[i] + rounding(i)).collect();
+        return (0..d1.len())
+            .map(|i| plain[i] + rounding(i) + grid(i))
+            .collect();
     }
     (0..d1.len())
         .map(|i| {
             let first_order = stencil.side * p.ws.second[i] / t;
-            ONE_SIDED_SAFETY * (d1[i] - first_order).abs() + rounding(i) + noise_of(p, i) / t
+            ONE_SIDED_SAFETY * (d1[i] - first_order).abs()
+                + rounding(i)
+                + noise_of(p, i) / t
+                + ONE_SIDED_GRID * grid(i)
         })
         .collect()
 }
+
+/// A one-sided second-order quotient weighs its values `(3, 4, 1) / 2t`: a grid step on
+/// each moves it 4 times as far as the central quotient's `(1, 1) / 2t`.
+const ONE_SIDED_GRID: f64 = 4.0;
 
 /// The rounding of a fall-back's quotient, in units of `eps ρ` (see [`fallback_bounds`]).
 const FALLBACK_ROUNDING: f64 = 4.0;

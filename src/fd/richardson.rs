@@ -396,6 +396,12 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
                 outputs.push(reduce(&quotient, &p.ws.magnitude, Channels::All));
             }
         }
+        for (i, g) in grid.iter_mut().enumerate() {
+            if *g == 0.0 {
+                // Not moved at any level: f(x)'s own grid, if it shows one.
+                *g = quantum::coarse(p.y0[i], [0.0]);
+            }
+        }
         result = Some((levels, outputs, *stencil, first, t, grid));
         Ok(None)
     })?;
