@@ -196,8 +196,9 @@ fn sweep<F: Function + ?Sized>(
     let per_batch = directions_per_batch(opts);
     // Only a batch needs the chunk's directions listed (a small call allocates nothing).
     let mut chunk = Vec::new();
-    for start in (0..count).step_by(per_batch) {
-        let end = count.min(start + per_batch);
+    let mut start = 0;
+    while start < count {
+        let mut end = count.min(start.saturating_add(per_batch));
         if opts.batch() > 1 {
             let scale = p.step_scale;
             chunk.clear();
@@ -205,9 +206,12 @@ fn sweep<F: Function + ?Sized>(
                 let (dir, t0) = directions.get(k);
                 (dir, scaled_step(opts, x, dir, t0, scale))
             }));
-            evaluate_ahead(&mut p.ev, opts, x, m, &chunk, directions.choices.as_ref())?;
+            end =
+                start + evaluate_ahead(&mut p.ev, opts, x, m, &chunk, directions.choices.as_ref())?;
         }
-        for (dir, t0) in (start..end).map(|k| directions.get(k)) {
+        let batch = start..end;
+        start = end;
+        for (dir, t0) in batch.map(|k| directions.get(k)) {
             let deferred = p.deferred.as_ref().map_or(0, Vec::len);
             let mark = p.start_direction();
             // A batch plans this direction's first stencil (not a mixed group's): serially,
@@ -328,7 +332,13 @@ pub(crate) fn directions_per_batch(opts: &Options) -> usize {
 
 /// Evaluates the planned first points of `chunk`'s directions in one batch (`choices`:
 /// the columns' own stencils and steps in groups where bounds bind, see [`group`]; such
-/// mixed groups plan nothing).
+/// mixed groups plan nothing) and says how many of its directions the batch covers: up
+/// to the first that plans nothing (adaptive steps aside), which ends it.
+///
+/// Why: such a direction's serial fall-backs may end the call without a point (no
+/// stencil fits inside the bounds at the noise step), and points planned past it were
+/// evaluated for nothing (a noise estimate beside a bound: central4, 25 calls of f
+/// batched against 21 serially; 32 of 28,440 arrangements, `fd_counts_by_batch`).
 pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
     ev: &mut Evaluator<'_, F>,
     opts: &Options,
@@ -336,11 +346,13 @@ pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
     m: usize,
     chunk: &[(Direction<'_>, f64)],
     choices: Option<&Choices>,
-) -> Result<(), FdError> {
+) -> Result<usize, FdError> {
     let points = chunk.len().checked_mul(points_per_direction(opts));
     let mut xs = alloc::batch_points(points, x.len())?;
     let mut owner = Vec::new();
+    let mut covered = chunk.len();
     for (k, &(dir, t0)) in chunk.iter().enumerate() {
+        let before = xs.len();
         match (dir, choices) {
             // A mixed group (columns at their own stencils and steps where bounds bind)
             // plans nothing, as a direction whose stencil leaves the bounds (`plan.rs`):
@@ -350,9 +362,13 @@ pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
             _ => first_points(opts, x, dir, t0, &mut xs),
         }
         owner.resize(xs.len() / x.len(), k);
+        if xs.len() == before && !opts.adaptive() {
+            covered = k + 1;
+            break;
+        }
     }
     if xs.is_empty() {
-        return Ok(());
+        return Ok(covered);
     }
     ev.eval_ahead(xs, x.len(), m, opts.batch(), |p| {
         format!(
@@ -361,5 +377,6 @@ pub(crate) fn evaluate_ahead<F: Function + ?Sized>(
             p + 1,
             owner.len()
         )
-    })
+    })?;
+    Ok(covered)
 }

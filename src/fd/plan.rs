@@ -10,7 +10,9 @@
 //! direction whose own stencil leaves the bounds plans nothing: its serial fall-backs
 //! (the near-edge policy, `bound_edge`, `bounded_fallback`) choose their points as they
 //! go, and a planned first fall-back attempt made batched runs call f 1 to 4 more times
-//! than serial ones (375 of 6,000 bounded arrangements, edge11's probe).
+//! than serial ones (375 of 6,000 bounded arrangements, edge11's probe). It also ends
+//! its batch ([`super::columns::evaluate_ahead`]): its fall-backs may end the call, and
+//! the directions after it are planned only once it is done.
 
 use super::derivative::{fits, move_to, Direction};
 use super::options::Options;
