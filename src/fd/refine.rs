@@ -118,6 +118,7 @@ mod need_tests;
 mod nonfinite;
 mod own_scale;
 pub(crate) mod sparse;
+mod unresolved;
 mod vector;
 
 /// `|D2| > LARGE r^2 M`: f far from what the step rule assumes.
@@ -1859,6 +1860,21 @@ fn shrink_levels<F: Function + ?Sized>(
             plain_b[i].max(apart + e2 + arg)
         })
         .collect();
+    // The fourth order's symmetric levels (`fourth.rs`, far from typ_j) and a feature
+    // under their steps (`unresolved.rs`): no bound, and no check between the steps.
+    // Unbounded where the levels did not resolve f, or the plain value is kept and
+    // the first level saw f vary where the plain one did not.
+    if stencil.order() == 4 && *stencil == p.opts.scheme().candidates()[0] {
+        for (i, b) in bounds.iter_mut().enumerate() {
+            let kept = out[i] == plain.d[i];
+            if unresolved::under_step(l2, i, (l1.t, l1.second[i]))
+                || (kept && unresolved::under_step(l1, i, (t, plain.second[i])))
+            {
+                *b = f64::NAN;
+            }
+        }
+        unconfirmed.retain(|&i| !bounds[i].is_nan());
+    }
     if !doubted.is_empty() {
         doubtful(p, &doubted, (&plain, &plain_b), l2.t, out, &mut bounds)?;
     }
