@@ -1867,8 +1867,8 @@ fn shrink_levels<F: Function + ?Sized>(
     if stencil.order() == 4 && *stencil == p.opts.scheme().candidates()[0] {
         for (i, b) in bounds.iter_mut().enumerate() {
             let kept = out[i] == plain.d[i];
-            if unresolved::under_step(l2, i, (l1.t, l1.second[i]))
-                || (kept && unresolved::under_step(l1, i, (t, plain.second[i])))
+            if unresolved::levels(l1, l2, i)
+                || (kept && unresolved::plain(l1, i, t, plain.second[i]))
             {
                 *b = f64::NAN;
             }
