@@ -225,11 +225,11 @@ pub(super) fn extrapolated<F: Function + ?Sized>(
 }
 
 /// The changes between halved levels' differences shrinking by a factor in this range
-/// (each the same within [`DRIFT_SPREAD`]) drift as a power of h: `h^(p-1)` for f
-/// varying as `|x - x_j|^p` far below the levels, `2^(p-1)`: p from 0.14 to 1.6 (x log
-/// x: 1, sqrt: 0.71, cbrt: 0.63, x^1.5: 1.41). Converging levels shrink by 2 and more
-/// (cos at 0: 2); noise at x's point alone grows them by 2 (a factor of 0.5),
-/// independent noise at each level scatters them.
+/// (each the same within [`DRIFT_SPREAD`]) drift as a power of h: for f varying as `|x -
+/// x_j|^p` far below the levels they go as `h^(p-1)` and shrink by `2^(p-1)`, here p from
+/// 0.14 to 1.6 (x log x: 1, sqrt: 0.71, cbrt: 0.63, x^1.5: 1.41). Converging levels shrink by 2 and more
+/// (cos at 0: 2); independent noise at each level scatters them (noise at x's point
+/// alone: [`STEP_SPREAD`]).
 const DRIFT: (f64, f64) = (0.55, 1.5);
 
 /// How far (relative) consecutive shrink factors of drifting levels may differ: sqrt at
@@ -237,19 +237,28 @@ const DRIFT: (f64, f64) = (0.55, 1.5);
 /// x_j); independent noise keeps three of them this close rarely.
 const DRIFT_SPREAD: f64 = 0.15;
 
+/// Levels whose changes all grow by 2 within this share (a factor of 0.5) see one step
+/// of f between x and the finest level, `a / h`: f varies far below the levels (`c + e
+/// softplus(x / e)` at e = 1e-9, forward: the levels see `c + x + h` and f(x) off it by
+/// 7e-11, and gave 0.99999996 for 0.93 with a bound of 1.3e-7). Noise at x's point alone
+/// does the same only where it outweighs the noise at each level's point 20 times.
+const STEP_SPREAD: f64 = 0.05;
+
 /// Whether the differences `q` of halved levels (coarsest first) drift as a power of h
-/// ([`DRIFT`]): no extrapolation in integer powers converges then, and their disagreement
-/// is no noise however large next to a noise reading.
+/// ([`DRIFT`]) or see one step of f below them ([`STEP_SPREAD`]): no extrapolation in
+/// integer powers converges then, and their disagreement is no noise however large next
+/// to a noise reading.
 fn drifting(q: &[f64]) -> bool {
     if q.len() < 4 {
         return false;
     }
     let changes: Vec<f64> = q.windows(2).map(|w| w[1] - w[0]).collect();
     let shrink: Vec<f64> = changes.windows(2).map(|c| c[0] / c[1]).collect();
-    shrink.iter().all(|s| (DRIFT.0..=DRIFT.1).contains(s))
+    let power = shrink.iter().all(|s| (DRIFT.0..=DRIFT.1).contains(s))
         && shrink
             .windows(2)
-            .all(|s| (s[1] - s[0]).abs() <= DRIFT_SPREAD * s[0])
+            .all(|s| (s[1] - s[0]).abs() <= DRIFT_SPREAD * s[0]);
+    power || shrink.iter().all(|s| (s - 0.5).abs() <= STEP_SPREAD * 0.5)
 }
 
 /// Whether an extrapolation is in its asymptotic regime: each level added cuts the
