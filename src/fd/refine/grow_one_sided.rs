@@ -95,14 +95,18 @@ pub(super) fn offer<F: Function + ?Sized>(
         return Ok(());
     };
     for &i in swamped {
-        // Where the plain stencil saw noise, the levels' disagreements are noise too
-        // ([`SEEN_SHARE`]) unless they drift as a power of h (`far_above::drifting`: f
-        // varies on x_j's own scale, and the plain second difference was its curvature;
-        // 1e5 + sqrt x at 1e-13, forward: 24.1 for 1.6e6 with a bound of 30 at a
-        // disagreement 240 times the reading); else a grown value without a bound (not
-        // converging) is never offered.
+        // Levels that drift as a power of h or see one step of f below them
+        // (`far_above::drifting`: f varies on x_j's own scale, far below the levels) do
+        // not give the derivative at x, whatever their disagreement: 1e5 + sqrt x at
+        // 1e-13, forward, 24.1 for 1.6e6 with a noise-based bound of 30 (the plain second
+        // difference, sqrt's curvature, read as noise); c + e softplus(x / e) at e = 2.4e-9,
+        // backward, 3.2e-8 for 0.027 with a bound of 3.9e-9 (a step below the rounding
+        // model passed as converged). Elsewhere, where the plain stencil saw noise, the
+        // levels' disagreements are noise too ([`SEEN_SHARE`]); else a grown value without
+        // a bound (not converging) is never offered.
         let grown = match seen.get(i) {
-            Some(&s) if s > 0.0 && e.read[i] <= UNEXPLAINED * e.gain * s && !e.drifting[i] => {
+            _ if e.drifting[i] => f64::NAN,
+            Some(&s) if s > 0.0 && e.read[i] <= UNEXPLAINED * e.gain * s => {
                 e.unchecked[i] + SEEN_SHARE * e.read[i].max(e.gain * s)
             }
             _ => e.bounds[i],
