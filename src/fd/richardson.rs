@@ -47,6 +47,7 @@ use super::quantum;
 use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 
+pub(crate) mod kink;
 pub(crate) mod resolve;
 
 /// Number of steps in the tableau (each halving the previous one).
@@ -110,6 +111,12 @@ pub(crate) struct Tableau {
     /// Whether its steps were checked against a quotient off their lattice
     /// ([`resolve`]).
     check: resolve::Check,
+    /// Its levels' second-difference sums (central stencils only, else empty), which show
+    /// a kink its steps straddle ([`kink`]).
+    sums: Vec<kink::Level>,
+    /// Whether its check found a kink: its estimate, raised by the slope jump, still
+    /// covers ([`resolve`]).
+    kinked: bool,
 }
 
 impl Tableau {
@@ -372,6 +379,8 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
             )));
         }
         let mut levels = Vec::with_capacity(LEVELS);
+        let mut sums = Vec::new();
+        let central = stencil.reach().0 == -stencil.reach().1;
         let mut outputs = Vec::new();
         let mut grid = vec![0.0; quotient.len()];
         for level in 0..LEVELS {
@@ -391,6 +400,9 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
                 // The last point's difference from f(x) and the sum of those at ±tl.
                 *g = quantum::grid([*g, p.ws.y[i] - p.y0[i], p.ws.second[i]]);
             }
+            if central {
+                sums.push(level_sums(p, tl, channels));
+            }
             levels.push(reduce(&quotient, &p.ws.magnitude, channels));
             if matches!(channels, Channels::Dot(_)) && quotient.len() > 1 {
                 outputs.push(reduce(&quotient, &p.ws.magnitude, Channels::All));
@@ -402,10 +414,10 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
                 *g = quantum::coarse(p.y0[i], [0.0]);
             }
         }
-        result = Some((levels, outputs, *stencil, first, t, grid));
+        result = Some((levels, outputs, *stencil, first, t, grid, sums));
         Ok(None)
     })?;
-    let (levels, outputs, stencil, first, start, grid) =
+    let (levels, outputs, stencil, first, start, grid, sums) =
         result.expect("with_fallback succeeded, so an attempt finished");
     // A level learnt during the call is folded in after the choice between tableaus
     // ([`Tableau::rescore`]).
@@ -424,6 +436,8 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         gridded: false,
         fold,
         check: resolve::Check::Unchecked,
+        sums,
+        kinked: false,
     };
     if shows_noise {
         tableau.fold_grid(p, channels);
@@ -454,6 +468,26 @@ impl Tableau {
             Channels::All,
         );
         self.estimate = score(p, &self.levels, &stencil, first, channels, self.fold).0;
+    }
+}
+
+/// The second-difference sums of the central stencil just applied at step `t`, per
+/// channel, with their rounding ([`kink::Level`]); `p.ws.magnitude` holds the level's
+/// rounding scale (times `1 / t`).
+fn level_sums<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    t: f64,
+    channels: Channels<'_>,
+) -> kink::Level {
+    let m = p.y0.len();
+    let rounding: Vec<f64> = (0..m)
+        .map(|i| f64::EPSILON * 2.0 * (p.ws.magnitude[i] * t + p.y0[i].abs()))
+        .collect();
+    let (sum, rounding) = reduce(&p.ws.second[..m], &rounding, channels);
+    kink::Level {
+        step: t,
+        sum,
+        rounding,
     }
 }
 

@@ -33,8 +33,8 @@ use super::super::probe::Probe;
 use super::super::quantum;
 use super::super::report::NoiseSource;
 use super::{
-    displacement_rounding, exponents, known_noise, one_tableau, reduce, stencil_weight, Channels,
-    Tableau, NOISE_COVER, PROBE_SAFETY,
+    displacement_rounding, exponents, kink, known_noise, one_tableau, reduce, stencil_weight,
+    Channels, Tableau, NOISE_COVER, PROBE_SAFETY,
 };
 use crate::fd::richardson_start::believed;
 
@@ -117,8 +117,12 @@ pub(crate) fn resolve<'a, F: Function + ?Sized>(
             }
         }
     }
-    // No tableau's steps were seen to resolve f: nothing supports an estimate.
-    for t in tableaus.iter_mut().filter(|t| t.check == Check::Missed) {
+    // No tableau's steps were seen to resolve f: nothing supports an estimate, except
+    // one raised by a kink's slope jump, which covers.
+    for t in tableaus
+        .iter_mut()
+        .filter(|t| t.check == Check::Missed && !t.kinked)
+    {
         t.estimate.error.fill(f64::NAN);
     }
     Ok(())
@@ -136,6 +140,12 @@ fn check<'a, F: Function + ?Sized>(
     tableaus: &mut [Tableau],
     k: usize,
 ) -> Result<(), FdError> {
+    if let Some(raised) = kinked(p, &tableaus[k], channels) {
+        // Its steps straddle a kink: missed, with no evaluation; smaller starts follow.
+        miss(tableaus, k, raised);
+        tableaus[k].kinked = true;
+        return Ok(());
+    }
     let Some(at) = off_lattice(p, dir, channels, &tableaus[k])? else {
         tableaus[k].check = Check::Passed;
         return Ok(());
@@ -174,6 +184,13 @@ fn check<'a, F: Function + ?Sized>(
         tableaus[k].check = Check::Passed;
         return Ok(());
     }
+    miss(tableaus, k, missed);
+    Ok(())
+}
+
+/// Marks tableau `k` missed, its estimate raised on the channels `missed` names, and the
+/// tableaus from larger starts, unchecked, missed too.
+fn miss(tableaus: &mut [Tableau], k: usize, missed: Vec<(usize, f64)>) {
     let start = tableaus[k].start;
     for t in tableaus.iter_mut() {
         if t.start > start && t.check == Check::Unchecked {
@@ -185,7 +202,48 @@ fn check<'a, F: Function + ?Sized>(
     for (c, by) in missed {
         t.estimate.error[c] = t.estimate.error[c].max(by);
     }
-    Ok(())
+}
+
+/// The channels on which tableau `t`'s steps straddle a kink ([`kink::jumps`]), each with
+/// an estimate that covers: its own, plus the slope jump J (f' at x is one of the two
+/// slopes, the central quotients near their mean), plus the distance of its value from
+/// its last quotient (the extrapolation of the `d / t` term). `None` when there is none.
+fn kinked<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    t: &Tableau,
+    channels: Channels<'_>,
+) -> Option<Vec<(usize, f64)>> {
+    if t.sums.is_empty() {
+        return None;
+    }
+    let grid = match channels {
+        Channels::All => t.grid.clone(),
+        Channels::Dot(v) => vec![t.grid.iter().zip(v).map(|(g, vi)| g * vi.abs()).sum()],
+    };
+    // f's variation the tableau's model leaves unexplained, as its noise probe saw it, and
+    // f's known noise, each with its value grid: a sum (weights 1, -2, 1) carries a few.
+    let known = known_noise(p, &t.stencil, channels).unwrap_or_default();
+    let per_sum = |c: usize, s: f64| 4.0 * (s + grid.get(c).copied().unwrap_or(0.0));
+    let probed: Vec<f64> = t
+        .variation()
+        .iter()
+        .enumerate()
+        .map(|(c, s)| per_sum(c, PROBE_SAFETY * s))
+        .collect();
+    let known: Vec<f64> = (0..probed.len())
+        .map(|c| per_sum(c, NOISE_COVER * known.get(c).copied().unwrap_or(0.0)))
+        .collect();
+    let last = &t.levels[t.levels.len() - 1].0;
+    let raised: Vec<(usize, f64)> = kink::jumps(&t.sums, &known, &probed)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(c, jump)| {
+            let e = t.estimate.error[c];
+            let by = e + jump? + (t.estimate.value[c] - last[c]).abs();
+            e.is_finite().then_some((c, by))
+        })
+        .collect();
+    (!raised.is_empty()).then_some(raised)
 }
 
 /// Raises the estimate of tableau `k`, which missed its check, to what the tableaus that

@@ -1,0 +1,112 @@
+//! Whether a tableau's steps straddle a kink of f (a jump in its slope) close to x.
+//!
+//! Why: a central quotient at a step t larger than the distance d to a kink averages the
+//! slopes on its two sides, `(s- + s+) / 2`, plus a term in `d / t`; the tableau
+//! extrapolates that in `t^2`, converges, and claims a small error, while f' at x is one
+//! of the two slopes (`|x - a| + x^2` with the kink 2.6e-6 away: 2.46 for 1.47 with an
+//! estimate of 1.7e-3, probe13 finding 4). No quotient at such steps can tell: the
+//! second differences can. The sums `S(t) = f(x + t) + f(x - t) - 2 f(x)` that the
+//! tableau's central stencils evaluate anyway grow like `f'' t^2` for a smooth f (halving
+//! t divides S by 4, or by 16 at an inflection), but like `J (t - d)` across a kink with
+//! slope jump J (halving t divides S by 2 to 3). Two ratios in that band in a row, or one
+//! followed by a ratio that a smooth f cannot give after it, of sums far above their
+//! rounding and noise, are a kink: for `a t^2 + b t^4` a ratio in the band needs `b t^2 / a` in [-1/4, -1/16], and
+//! then the next smaller step's ratio lies in [3.2, 3.81] ([`SMOOTH`]); a kink gives the
+//! band again, or (where it lies between the two smaller steps) a large or negative
+//! ratio. No evaluation is added.
+
+/// The sums `S` of one level, per channel, with the step and the size of their rounding.
+pub(crate) struct Level {
+    pub step: f64,
+    pub sum: Vec<f64>,
+    /// `eps (|f(x + t)| + |f(x - t)| + 2 |f(x)|)` per channel (plus the rounding of the
+    /// points along a vector).
+    pub rounding: Vec<f64>,
+}
+
+/// The band of `S(2t) / S(t)` a kink gives (2 far from it, 3 at `d = t / 2`); a smooth f
+/// gives 4 (or 16).
+const LOW: f64 = 1.6;
+const HIGH: f64 = 3.2;
+
+/// The sums must exceed this many times their rounding and noise.
+const ABOVE: f64 = 64.0;
+
+/// After a ratio in the band, a smooth f (`a t^2 + b t^4`) gives the next smaller pair a
+/// ratio in `[HIGH, SMOOTH]` (3.2..3.81): anything else there is the kink again (in the
+/// band), or a kink between the two smaller steps (a large or negative ratio).
+const SMOOTH: f64 = 4.5;
+
+/// Per channel, the slope jump `|J|` of a kink some of the levels straddle, or `None`.
+/// `known`: per channel, the noise of f declared or estimated so far, in f's units;
+/// `probed`: the variation the tableau's noise probe saw (0 when none).
+///
+/// Two ratios in the band in a row need sums clear of rounding and of f's known noise
+/// only: the probe sees the kink itself (its `d / t` term) as variation, as large as the
+/// sums where d is a tenth of the steps, and noise alone puts two ratios of one sign in the
+/// band in a row with a chance of about 1%. One ratio in the band before a ratio no
+/// smooth f gives (a kink between the two smaller steps) needs sums clear of the probe's
+/// variation too.
+pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Option<f64>> {
+    let channels = levels.first().map_or(0, |l| l.sum.len());
+    let count = levels.len();
+    (0..channels)
+        .map(|c| {
+            let sum = |k: usize| levels[k].sum[c];
+            let clear = |k: usize, noise: f64| {
+                sum(k).abs() > ABOVE * (levels[k].rounding[c] + known[c] + noise)
+            };
+            // Largest step first: S(2t) / S(t) of levels k and k + 1.
+            let ratio = |k: usize| sum(k) / sum(k + 1);
+            let band = |k: usize| LOW < ratio(k) && ratio(k) < HIGH;
+            let kink = |k: usize| {
+                if !(clear(k, 0.0) && clear(k + 1, 0.0) && band(k)) {
+                    return false;
+                }
+                (band(k + 1) && clear(k + 2, 0.0))
+                    || (!(HIGH..=SMOOTH).contains(&ratio(k + 1))
+                        && clear(k, probed[c])
+                        && clear(k + 1, probed[c]))
+            };
+            (0..count.saturating_sub(2)).rev().find(|&k| kink(k)).map(|k| {
+                // The slope of S between the two steps in the band: J for `J (t - d)`.
+                let (a, b) = (&levels[k], &levels[k + 1]);
+                ((a.sum[c] - b.sum[c]) / (a.step - b.step)).abs()
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(s: impl Fn(f64) -> f64) -> Vec<Level> {
+        (0..6)
+            .map(|k| {
+                let t = 0.125 * 0.5f64.powi(k);
+                Level {
+                    step: t,
+                    sum: vec![s(t)],
+                    rounding: vec![1e-16],
+                }
+            })
+            .collect()
+    }
+
+    /// A slope jump of 2 at 1e-6 from x is seen, and measured; smooth sums are not.
+    #[test]
+    fn kink_seen_smooth_not() {
+        let j = jumps(&levels(|t| 2.0 * (t - 1e-6) + 0.3 * t * t), &[0.0], &[0.0])[0];
+        assert!((j.expect("a kink") - 2.0).abs() < 0.1, "{j:?}");
+        for s in [
+            |t: f64| t * t,
+            |t: f64| -3.0 * t * t + 50.0 * t.powi(4),
+            |t: f64| t.powi(4),
+        ] {
+            assert_eq!(jumps(&levels(s), &[0.0], &[0.0])[0], None);
+        }
+        // Below the rounding: nothing.
+        assert_eq!(jumps(&levels(|t| 1e-16 * t), &[0.0], &[0.0])[0], None);
+    }
+}
