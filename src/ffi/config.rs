@@ -262,6 +262,9 @@ exports! {
     /// Cost per column (or JVP): 18 stencil evaluations, i.e. 18 (forward/backward), 36
     /// (central) or 72 (fourth order) evaluations of f instead of 1, 2 or 4 (fewer where trial
     /// steps leave the bounds or meet NaN); with a sparsity pattern, per column group.
+    /// The report's `error_bound` is then NaN, every direction counted in
+    /// `unbounded_directions`: the scan's disagreement bounds nothing, nor does the
+    /// fixed-step fall-back it may end in.
     ///
     /// # Safety
     /// `cfg` is NULL or a live config.

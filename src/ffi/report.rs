@@ -95,9 +95,9 @@ pub struct fdvjp_report {
     /// refinements whose steps, at least 4 eps |x_j|, are too coarse for f's scale
     /// (typ_j with |x_j| > 2.8e12 typ_j), fourth-order stencils not refined (columns
     /// refined at their own scale or typ_j's, as central ones, are bounded), steps
-    /// the caller chose (absolute steps or a relative step), adaptive steps, and column
-    /// groups near bounds whose columns took their own stencils. When any, `error_bound`
-    /// is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
+    /// the caller chose (absolute steps or a relative step), adaptive steps (every
+    /// direction, its fall-backs too), and column groups near bounds whose columns took
+    /// their own stencils. When any, `error_bound` is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
     pub unbounded_directions: usize,
 }
 

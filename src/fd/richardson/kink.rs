@@ -29,8 +29,11 @@ pub(crate) struct Level {
 const LOW: f64 = 1.6;
 const HIGH: f64 = 3.2;
 
-/// The sums must exceed this many times their rounding and noise.
-const ABOVE: f64 = 64.0;
+/// The sums must exceed this many times their rounding and noise. Far above it: the
+/// rounding model `eps |f|` misses f computed with cancellation (a product of factors
+/// `1 + c atan(x_j)` near 0 at 1e4, where sums of a few hundred times it were rounding and
+/// put a ratio of 2 before a 0), while a kink's sums `J t` are many decades above it.
+const ABOVE: f64 = 4096.0;
 
 /// After a ratio in the band, a smooth f (`a t^2 + b t^4`) gives the next smaller pair a
 /// ratio in `[HIGH, SMOOTH]` (3.2..3.81): anything else there is the kink again (in the
