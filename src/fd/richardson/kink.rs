@@ -8,12 +8,13 @@
 //! second differences can. The sums `S(t) = f(x + t) + f(x - t) - 2 f(x)` that the
 //! tableau's central stencils evaluate anyway grow like `f'' t^2` for a smooth f (halving
 //! t divides S by 4, or by 16 at an inflection), but like `J (t - d)` across a kink with
-//! slope jump J (halving t divides S by 2 to 3). Two ratios in that band in a row, or one
+//! slope jump J (halving t divides S by 1 to 3). Two ratios in that band in a row, or one
 //! followed by a ratio that a smooth f cannot give after it, of sums far above their
-//! rounding and noise, are a kink: for `a t^2 + b t^4` a ratio in the band needs `b t^2 / a` in [-1/4, -1/16], and
-//! then the next smaller step's ratio lies in [3.2, 3.81] ([`SMOOTH`]); a kink gives the
-//! band again, or (where it lies between the two smaller steps) a large or negative
-//! ratio. No evaluation is added.
+//! rounding and noise, are a kink. For `a t^2 + b t^4` a ratio in the band needs
+//! `b t^2 / a` in (-1/5, -1/16); then the next larger step's ratio is negative and the
+//! next smaller step's lies in (3.2, 3.81) ([`SMOOTH`]). A kink gives the band again, or
+//! (where it lies between the two smaller steps) a large or negative ratio. No evaluation
+//! is added.
 
 /// The sums `S` of one level, per channel, with the step and the size of their rounding.
 pub(crate) struct Level {
@@ -24,12 +25,19 @@ pub(crate) struct Level {
     pub rounding: Vec<f64>,
 }
 
-/// The band of `S(2t) / S(t)` a kink gives (2 far from it, 3 at `d = t / 2`); a smooth f
-/// gives 4 (or 16).
-const LOW: f64 = 1.6;
+/// The band of `S(2t) / S(t)` a kink gives (2 far from it, 3 at `d = t / 2`, below 2
+/// where f's curvature works against the jump: 1.5 with `2 max(x - b, 0) + s sin(x / s)`
+/// at steps near s); a smooth f gives 4 (or 16).
+const LOW: f64 = 1.0;
 const HIGH: f64 = 3.2;
 
-/// The sums must exceed this many times their rounding and noise. Far above it: the
+/// The sums must exceed this many times the noise they may carry (a few standard
+/// deviations already): noise alone then never passes, while a noise level estimated
+/// during the call may be a kink seen as noise (`|x0 - a| + ...` and `2 max(x1 - b, 0)`:
+/// 2e-6 on the second output), which sums `J t` at the tableau's steps still exceed.
+const NOISY: f64 = 4.0;
+
+/// The sums must exceed this many times their rounding. Far above it: the
 /// rounding model `eps |f|` misses f computed with cancellation (a product of factors
 /// `1 + c atan(x_j)` near 0 at 1e4, where sums of a few hundred times it were rounding and
 /// put a ratio of 2 before a 0), while a kink's sums `J t` are many decades above it.
@@ -57,7 +65,7 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
         .map(|c| {
             let sum = |k: usize| levels[k].sum[c];
             let clear = |k: usize, noise: f64| {
-                sum(k).abs() > ABOVE * (levels[k].rounding[c] + known[c] + noise)
+                sum(k).abs() > ABOVE * levels[k].rounding[c] + NOISY * (known[c] + noise)
             };
             // Largest step first: S(2t) / S(t) of levels k and k + 1.
             let ratio = |k: usize| sum(k) / sum(k + 1);
@@ -71,11 +79,14 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
                         && clear(k, probed[c])
                         && clear(k + 1, probed[c]))
             };
-            (0..count.saturating_sub(2)).rev().find(|&k| kink(k)).map(|k| {
-                // The slope of S between the two steps in the band: J for `J (t - d)`.
-                let (a, b) = (&levels[k], &levels[k + 1]);
-                ((a.sum[c] - b.sum[c]) / (a.step - b.step)).abs()
-            })
+            (0..count.saturating_sub(2))
+                .rev()
+                .find(|&k| kink(k))
+                .map(|k| {
+                    // The slope of S between the two steps in the band: J for `J (t - d)`.
+                    let (a, b) = (&levels[k], &levels[k + 1]);
+                    ((a.sum[c] - b.sum[c]) / (a.step - b.step)).abs()
+                })
         })
         .collect()
 }

@@ -140,7 +140,8 @@ fn check<'a, F: Function + ?Sized>(
     tableaus: &mut [Tableau],
     k: usize,
 ) -> Result<(), FdError> {
-    if let Some(raised) = kinked(p, &tableaus[k], channels) {
+    let after = tableaus.iter().any(|t| t.kinked);
+    if let Some(raised) = kinked(p, &tableaus[k], channels, after) {
         // Its steps straddle a kink: missed, with no evaluation; smaller starts follow.
         miss(tableaus, k, raised);
         tableaus[k].kinked = true;
@@ -212,9 +213,18 @@ fn kinked<F: Function + ?Sized>(
     p: &Probe<'_, '_, F>,
     t: &Tableau,
     channels: Channels<'_>,
+    after: bool,
 ) -> Option<Vec<(usize, f64)>> {
     if t.sums.is_empty() {
         return None;
+    }
+    if after {
+        // A tableau of this direction straddled a kink already: f's noise, estimated
+        // during the call or probed, may be that kink seen as noise (its sums `J t` then
+        // drop below it at the smaller starts, which converge to the same mean of the
+        // two slopes), so only rounding judges the smaller starts.
+        let none = vec![0.0; t.estimate.value.len()];
+        return raise(t, kink::jumps(&t.sums, &none, &none));
     }
     let grid = match channels {
         Channels::All => t.grid.clone(),
@@ -233,8 +243,13 @@ fn kinked<F: Function + ?Sized>(
     let known: Vec<f64> = (0..probed.len())
         .map(|c| per_sum(c, NOISE_COVER * known.get(c).copied().unwrap_or(0.0)))
         .collect();
+    raise(t, kink::jumps(&t.sums, &known, &probed))
+}
+
+/// The estimates [`kinked`] raises on the channels with a slope jump.
+fn raise(t: &Tableau, jumps: Vec<Option<f64>>) -> Option<Vec<(usize, f64)>> {
     let last = &t.levels[t.levels.len() - 1].0;
-    let raised: Vec<(usize, f64)> = kink::jumps(&t.sums, &known, &probed)
+    let raised: Vec<(usize, f64)> = jumps
         .into_iter()
         .enumerate()
         .filter_map(|(c, jump)| {
