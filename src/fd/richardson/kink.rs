@@ -25,10 +25,17 @@ pub(crate) struct Level {
     pub rounding: Vec<f64>,
 }
 
+/// Ratios from `FLAT_LOW` to [`LOW`]: S about constant, `-2 f(x)` of a peak far narrower
+/// than the steps (a Gaussian of width 1e-3 at 3.25 from steps 0.4..0.013: every quotient
+/// 0, estimate 5e-46, for -508; probe14 finding 3). Its slope says nothing of f'; the
+/// jump is infinite (the estimate unbounded unless a smaller start resolves the peak).
+const FLAT_LOW: f64 = 0.8;
+
 /// The band of `S(2t) / S(t)` a kink gives (2 far from it, 3 at `d = t / 2`, below 2
 /// where f's curvature works against the jump: 1.5 with `2 max(x - b, 0) + s sin(x / s)`
-/// at steps near s); a smooth f gives 4 (or 16).
-const LOW: f64 = 1.0;
+/// at steps near s); a smooth f gives 4 (or 16). Below [`LOW`] (the curvature winning, or
+/// a peak) the jump is not measured.
+const LOW: f64 = 1.25;
 const HIGH: f64 = 3.2;
 
 /// The sums must exceed this many times the noise they may carry (a few standard
@@ -48,7 +55,8 @@ const ABOVE: f64 = 4096.0;
 /// band), or a kink between the two smaller steps (a large or negative ratio).
 const SMOOTH: f64 = 4.5;
 
-/// Per channel, the slope jump `|J|` of a kink some of the levels straddle, or `None`.
+/// Per channel, the slope jump `|J|` of a kink some of the levels straddle (infinite for
+/// a narrow feature), or `None`.
 /// `known`: per channel, the noise of f declared or estimated so far, in f's units;
 /// `probed`: the variation the tableau's noise probe saw (0 when none).
 ///
@@ -69,7 +77,8 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
             };
             // Largest step first: S(2t) / S(t) of levels k and k + 1.
             let ratio = |k: usize| sum(k) / sum(k + 1);
-            let band = |k: usize| LOW < ratio(k) && ratio(k) < HIGH;
+            let band = |k: usize| FLAT_LOW < ratio(k) && ratio(k) < HIGH;
+            let flat = |k: usize| ratio(k) < LOW;
             let kink = |k: usize| {
                 if !(clear(k, 0.0) && clear(k + 1, 0.0) && band(k)) {
                     return false;
@@ -83,6 +92,10 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
                 .rev()
                 .find(|&k| kink(k))
                 .map(|k| {
+                    if flat(k) || (flat(k + 1) && band(k + 1)) {
+                        // A feature narrower than the steps: no jump of slope bounds it.
+                        return f64::INFINITY;
+                    }
                     // The slope of S between the two steps in the band: J for `J (t - d)`.
                     let (a, b) = (&levels[k], &levels[k + 1]);
                     ((a.sum[c] - b.sum[c]) / (a.step - b.step)).abs()

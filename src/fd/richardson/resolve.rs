@@ -119,11 +119,13 @@ pub(crate) fn resolve<'a, F: Function + ?Sized>(
     }
     // No tableau's steps were seen to resolve f: nothing supports an estimate, except
     // one raised by a kink's slope jump, which covers.
-    for t in tableaus
-        .iter_mut()
-        .filter(|t| t.check == Check::Missed && !t.kinked)
-    {
-        t.estimate.error.fill(f64::NAN);
+    for t in tableaus.iter_mut().filter(|t| t.check == Check::Missed) {
+        for e in &mut t.estimate.error {
+            // A kink's raised estimate covers; a narrow feature's (infinite) does not.
+            if !t.kinked || e.is_infinite() {
+                *e = f64::NAN;
+            }
+        }
     }
     Ok(())
 }
