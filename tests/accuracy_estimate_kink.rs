@@ -178,3 +178,43 @@ fn kinks_two_inputs_are_covered() {
     }
     tally.assert("two kinks");
 }
+
+/// probe14 finding 3: a peak far narrower than the tableau's steps (a Gaussian or a
+/// resonance on a baseline, width w in 1e-6..1e-1, centre c in 0.1..10, x within 3 w of
+/// c): every quotient stepped over it, and the estimates gave 0 with an estimate of 5e-46
+/// for -508. On main: 256 of 900 entries uncovered (Gaussian), 240 of 900 (resonance).
+#[test]
+fn narrow_peaks_are_covered() {
+    let mut rng = Rng::new(0x5eed_1203);
+    for resonance in [false, true] {
+        let mut tally = Tally::default();
+        for _ in 0..CALLS {
+            let w = log_uniform(&mut rng, 1e-6, 1e-1);
+            let c = log_uniform(&mut rng, 0.1, 10.0);
+            let x = c + w * (6.0 * rng.uniform() - 3.0);
+            let f = move |x: &[f64], y: &mut [f64]| {
+                let z = (x[0] - c) / w;
+                y[0] = if resonance {
+                    0.3 * x[0] + 1.0 / (1.0 + z * z)
+                } else {
+                    (-z * z / 2.0).exp()
+                };
+                Ok(())
+            };
+            let z = (x - c) / w;
+            let d = if resonance {
+                0.3 - 2.0 * z / w / (1.0 + z * z).powi(2)
+            } else {
+                -z / w * (-z * z / 2.0).exp()
+            };
+            // The rounding of z = (x - c) / w carried into f': eps |x| / w times f''.
+            let round = 8.0 * f64::EPSILON * (d.abs() + (x.abs() / w) * (2.0 / (w * w)));
+            all_three(&f, &[x], 1, &[d], &[round], &mut rng, &mut tally);
+        }
+        tally.assert(if resonance {
+            "resonance"
+        } else {
+            "gaussian peak"
+        });
+    }
+}
