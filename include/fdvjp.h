@@ -723,6 +723,9 @@ fdvjp_status fdvjp_config_detect_sparsity(fdvjp_config *cfg,
  * Cost per column (or JVP): 18 stencil evaluations, i.e. 18 (forward/backward), 36
  * (central) or 72 (fourth order) evaluations of f instead of 1, 2 or 4 (fewer where trial
  * steps leave the bounds or meet NaN); with a sparsity pattern, per column group.
+ * The report's `error_bound` is then NaN, every direction counted in
+ * `unbounded_directions`: the scan's disagreement bounds nothing, nor does the
+ * fixed-step fall-back it may end in.
  *
  * Requires: `cfg` is NULL or a live config.
  */
@@ -766,7 +769,16 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * raised to what the check saw, tableaus from larger starts count as missed too, and
  * tableaus start 64 times smaller (at most 4 times, 14 evaluations each) until one
  * passes; a missed tableau still believed has the estimate that one which passed
- * gives its value, and with none passed `err[j]` is NaN. `err[j]` is twice the difference of the last two
+ * gives its value, and with none passed `err[j]` is NaN. Before that check, the
+ * tableau's second differences `f(x + t) + f(x - t) - 2 f(x)` (no evaluation) show a
+ * kink of f its steps straddle (halving t divides them by 2 to 3, not by 4): the
+ * central quotients average the two slopes there (`|x - a| + x^2` with the kink 2.6e-6
+ * away: 2.46 for 1.47). Such a tableau misses with its estimate raised by the slope
+ * jump and by its value's distance from its last quotient, and smaller starts follow
+ * as above; if all of them straddle the kink, that raised estimate stands (it covers,
+ * not NaN). Second differences about constant over the levels are a peak narrower
+ * than the steps (a Gaussian of width 1e-3: 0 with 5e-46 for -508): missed the same
+ * way, and NaN unless a smaller start resolves it. `err[j]` is twice the difference of the last two
  * extrapolants plus twice the larger of the worst-case rounding error carried through the
  * tableau (f accurate to about one unit in the last place, or to one step of the grid its
  * values show where that is coarser: f computed with cancellation; an output that one
@@ -1052,9 +1064,9 @@ typedef struct {
    * refinements whose steps, at least 4 eps |x_j|, are too coarse for f's scale
    * (typ_j with |x_j| > 2.8e12 typ_j), fourth-order stencils not refined (columns
    * refined at their own scale or typ_j's, as central ones, are bounded), steps
-   * the caller chose (absolute steps or a relative step), adaptive steps, and column
-   * groups near bounds whose columns took their own stencils. When any, `error_bound`
-   * is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
+   * the caller chose (absolute steps or a relative step), adaptive steps (every
+   * direction, its fall-backs too), and column groups near bounds whose columns took
+   * their own stencils. When any, `error_bound` is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
    */
   size_t unbounded_directions;
 } fdvjp_report;

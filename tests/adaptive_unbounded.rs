@@ -6,7 +6,8 @@
 //!
 //! f: `y0 = sum c0_j log x_j`, `y1 = sum c1_j sqrt x_j`, `y2 = a x0 x1 + b x2 / x3` (the
 //! tester's mixed f), x_j log-uniform over 1e-12..1e12 each, random v and u; VJP, JVP,
-//! Jacobian, central and forward. On main before this change: FIGURE.
+//! Jacobian, central and forward. On main before this change (a C twin with C's rand): 18 of
+//! 1,800 calls had a finite bound.
 
 mod common;
 

@@ -41,7 +41,9 @@ products! {
     /// away: 2.46 for 1.47). Such a tableau misses with its estimate raised by the slope
     /// jump and by its value's distance from its last quotient, and smaller starts follow
     /// as above; if all of them straddle the kink, that raised estimate stands (it covers,
-    /// not NaN). `err[j]` is twice the difference of the last two
+    /// not NaN). Second differences about constant over the levels are a peak narrower
+    /// than the steps (a Gaussian of width 1e-3: 0 with 5e-46 for -508): missed the same
+    /// way, and NaN unless a smaller start resolves it. `err[j]` is twice the difference of the last two
     /// extrapolants plus twice the larger of the worst-case rounding error carried through the
     /// tableau (f accurate to about one unit in the last place, or to one step of the grid its
     /// values show where that is coarser: f computed with cancellation; an output that one

@@ -60,9 +60,14 @@ const SMOOTH: f64 = 4.5;
 /// `known`: per channel, the noise of f declared or estimated so far, in f's units;
 /// `probed`: the variation the tableau's noise probe saw (0 when none).
 ///
+/// Ratios in the band in a row that need no more than rounding and known noise: hash noise
+/// of 1e-9 on a sum of sines put three in a row in it where a column's curvature was small
+/// (3 of 420 calls); a peak or kink that every level straddles gives five.
+const RUN: usize = 4;
+
 /// The sums must be clear of their rounding, of f's known noise and of the variation the
 /// tableau's noise probe saw: hash noise of 1e-6 on a sum of sines put two ratios of the
-/// smallest steps' sums (noise about a sixth of them) in the band. Three ratios in the band
+/// smallest steps' sums (noise about a sixth of them) in the band. [`RUN`] ratios in the band
 /// in a row, which noise does not give, need no more than rounding and known noise: a
 /// peak or a kink reaches the probe too (resonances under the steps: 12 of 250 missed
 /// with the probe's variation in every test).
@@ -79,11 +84,13 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
             let ratio = |k: usize| sum(k) / sum(k + 1);
             let band = |k: usize| FLAT_LOW < ratio(k) && ratio(k) < HIGH;
             let flat = |k: usize| ratio(k) < LOW;
-            // Three ratios in the band in a row need sums clear of rounding and known noise
+            // RUN ratios in the band in a row need sums clear of rounding and known noise
             // only; two, or one before a ratio no smooth f gives, of the probe's variation
             // too.
             let run = |k: usize| {
-                k + 3 < count && (k..k + 4).all(|i| clear(i, 0.0)) && (k..k + 3).all(|i| band(i))
+                k + RUN < count
+                    && (k..=k + RUN).all(|i| clear(i, 0.0))
+                    && (k..k + RUN).all(|i| band(i))
             };
             let kink = |k: usize| {
                 if run(k) {
