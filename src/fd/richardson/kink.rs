@@ -88,9 +88,7 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
             // only; two, or one before a ratio no smooth f gives, of the probe's variation
             // too.
             let run = |k: usize| {
-                k + RUN < count
-                    && (k..=k + RUN).all(|i| clear(i, 0.0))
-                    && (k..k + RUN).all(|i| band(i))
+                k + RUN < count && (k..=k + RUN).all(|i| clear(i, 0.0)) && (k..k + RUN).all(band)
             };
             let kink = |k: usize| {
                 if run(k) {
