@@ -88,7 +88,13 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
             // only; two, or one before a ratio no smooth f gives, of the probe's variation
             // too.
             let run = |k: usize| {
-                k + RUN < count && (k..=k + RUN).all(|i| clear(i, 0.0)) && (k..k + RUN).all(band)
+                if k + RUN >= count || !(k..k + RUN).all(band) {
+                    return false;
+                }
+                let scatter = (k..k + RUN - 2)
+                    .map(|i| scatter(levels, c, i))
+                    .fold(0.0f64, f64::max);
+                (k..=k + RUN).all(|i| clear(i, SCATTER_SAFETY * scatter))
             };
             let kink = |k: usize| {
                 if run(k) {
@@ -97,7 +103,14 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
                 if !(clear(k, probed[c]) && clear(k + 1, probed[c]) && band(k)) {
                     return false;
                 }
-                (band(k + 1) && clear(k + 2, probed[c])) || !(HIGH..=SMOOTH).contains(&ratio(k + 1))
+                if clear(k + 2, probed[c]) {
+                    return band(k + 1) || !(HIGH..=SMOOTH).contains(&ratio(k + 1));
+                }
+                // The smaller sum within its noise: only a ratio above SMOOTH for every
+                // value the noise allows it says "no smooth f" (hash noise of 1e-9 put
+                // a ratio of 1.3 after one of 2.8).
+                let noise = ABOVE * levels[k + 2].rounding[c] + NOISY * (known[c] + probed[c]);
+                sum(k + 1).abs() > SMOOTH * (sum(k + 2).abs() + noise)
             };
             (0..count.saturating_sub(2))
                 .rev()
@@ -114,6 +127,21 @@ pub(crate) fn jumps(levels: &[Level], known: &[f64], probed: &[f64]) -> Vec<Opti
         })
         .collect()
 }
+
+/// How far four sums in a row (steps `t, t/2, t/4, t/8`) stray from `A + B t + C t^2`,
+/// the law of a kink's (`J (t - d) + a t^2`) and a narrow peak's (`-2 h + a t^2`) sums:
+/// `S_0 - 7 S_1 + 14 S_2 - 8 S_3`, which is 0 for that law, in units of the noise of one
+/// sum (`sqrt(310)` of them). Noise common to every level (f(x)'s own, in `-2 f(x)`)
+/// cancels, so sums about constant because f(x) is off by its noise are told from a peak
+/// (hash noise of 1e-8 gave five ratios near 1 of sums all about `-2` times it).
+fn scatter(levels: &[Level], c: usize, i: usize) -> f64 {
+    let s = |k: usize| levels[i + k].sum[c];
+    (s(0) - 7.0 * s(1) + 14.0 * s(2) - 8.0 * s(3)).abs() / 310f64.sqrt()
+}
+
+/// A [`scatter`] is one sample or two of a random quantity: the sums of a run must exceed
+/// [`NOISY`] times this many of it.
+const SCATTER_SAFETY: f64 = 3.0;
 
 #[cfg(test)]
 mod tests {
