@@ -47,6 +47,7 @@ use super::quantum;
 use super::report::NoiseSource;
 use super::scheme::{Placed, Scheme};
 
+mod even;
 pub(crate) mod kink;
 pub(crate) mod resolve;
 
@@ -142,6 +143,7 @@ impl Tableau {
         // raised where the tableau did not see f move (`richardson_start::unseen`) stays
         // raised (otherwise the noise folded in only raises it).
         let before = std::mem::replace(&mut self.estimate, estimate);
+        self.raise_even();
         for (e, old) in self.estimate.error.iter_mut().zip(before.error) {
             if old.is_nan() {
                 *e = f64::NAN;
@@ -247,7 +249,7 @@ fn stencil_weight(stencil: &Placed) -> f64 {
 }
 
 /// The Neville factors `2^(first + (k - 1) stride) - 1` of a tableau of `count` levels.
-fn factors(count: usize, (first, stride): (i32, i32)) -> Vec<f64> {
+pub(super) fn factors(count: usize, (first, stride): (i32, i32)) -> Vec<f64> {
     (1..count)
         .map(|k| 2f64.powi(first + (k as i32 - 1) * stride) - 1.0)
         .collect()
@@ -442,7 +444,23 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
     if shows_noise {
         tableau.fold_grid(p, channels);
     }
+    tableau.raise_even();
     Ok(tableau)
+}
+
+impl Tableau {
+    /// Raises the estimate by the noise term of the sample of f's noise the sums give
+    /// ([`even`]), where it is clear of their rounding.
+    fn raise_even(&mut self) {
+        let sigma = even::noise(&self.sums);
+        if sigma.iter().all(|&s| s == 0.0) {
+            return;
+        }
+        let carried = self.carried(&sigma);
+        for (e, n) in self.estimate.error.iter_mut().zip(carried) {
+            *e += 2.0 * n;
+        }
+    }
 }
 
 impl Tableau {
@@ -468,6 +486,7 @@ impl Tableau {
             Channels::All,
         );
         self.estimate = score(p, &self.levels, &stencil, first, channels, self.fold).0;
+        self.raise_even();
     }
 }
 
@@ -685,7 +704,7 @@ const MIN_LEVELS: usize = 3;
 const NOISE_COVER: f64 = 3.0;
 
 /// The tableau column whose last two entries probe f's noise (see [`NoiseProbe`]).
-const PROBE_COLUMN: usize = 3;
+pub(super) const PROBE_COLUMN: usize = 3;
 
 /// The noise probe is one sample of a random quantity, so it is tripled.
 const PROBE_SAFETY: f64 = 3.0;
