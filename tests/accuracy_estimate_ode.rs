@@ -54,8 +54,7 @@ fn cash_karp<R: Real>(g: &impl Fn(R, R) -> R, t: R, y: R, h: R) -> (R, R) {
     );
     let k5 = h * g(
         t + h,
-        y - k1 * lit(11.0 / 54.0) + k2 * lit(2.5) - k3 * lit(70.0 / 27.0)
-            + k4 * lit(35.0 / 27.0),
+        y - k1 * lit(11.0 / 54.0) + k2 * lit(2.5) - k3 * lit(70.0 / 27.0) + k4 * lit(35.0 / 27.0),
     );
     let k6 = h * g(
         t + h * lit(0.875),
@@ -133,7 +132,17 @@ fn exact<R: Real>(x: &[R]) -> R {
     yp(2.0) + (y0 - yp(0.0)) * (-(k * lit(2.0))).exp()
 }
 fn exact_gradient(x: &[f64]) -> Vec<f64> {
-    (0..3).map(|j| { let d: Vec<Dual> = (0..3).map(|i| Dual { v: x[i], d: f64::from(u8::from(i == j)) }).collect(); exact(&d).d }).collect()
+    (0..3)
+        .map(|j| {
+            let d: Vec<Dual> = (0..3)
+                .map(|i| Dual {
+                    v: x[i],
+                    d: f64::from(u8::from(i == j)),
+                })
+                .collect();
+            exact(&d).d
+        })
+        .collect()
 }
 
 /// Uncovered and unbounded entries of one way of differentiating.
@@ -155,7 +164,12 @@ impl Count {
             }
             let off = (g - w).abs() - 4.0 * f64::EPSILON * w.abs();
             if off > *e {
-                if std::env::var("ODEDBG").is_ok() { eprintln!("  got {g:.17e} want {w:.17e} err {e:.3e} off {off:.3e} ({:.1}x)", off / e); }
+                if std::env::var("ODEDBG").is_ok() {
+                    eprintln!(
+                        "  got {g:.17e} want {w:.17e} err {e:.3e} off {off:.3e} ({:.1}x)",
+                        off / e
+                    );
+                }
                 self.uncovered += 1;
                 self.worst = self.worst.max(off / e);
             }
@@ -185,7 +199,10 @@ fn counts() -> Vec<(f64, [Count; 5])> {
                     2.0 * rng.uniform() - 1.0,
                 ];
                 let want = gradient(&x, rtol);
-                if std::env::var("ODEDBG").is_ok() { let ex = exact_gradient(&x); eprintln!("x {x:?} piece {want:?} exact-ode {ex:?}"); }
+                if std::env::var("ODEDBG").is_ok() {
+                    let ex = exact_gradient(&x);
+                    eprintln!("x {x:?} piece {want:?} exact-ode {ex:?}");
+                }
                 let u: Vec<f64> = (0..3).map(|_| 2.0 * rng.uniform() - 1.0).collect();
                 let e = jacobian_estimate(&f, &x, 1, &opts).unwrap();
                 c[0].add(&e.value, &e.error, &want);

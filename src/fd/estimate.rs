@@ -249,7 +249,7 @@ fn extrapolated<'a, F: Function + ?Sized>(
     let auto = opts.noise_mode() == NoiseMode::Auto
         && !p.noise_tried
         && p.report.noise_source == NoiseSource::None;
-    if auto && all[best].shows_noise {
+    if auto && (all[best].shows_noise || all[best].even_noisy) {
         p.noise_tried = true;
         at_caller_steps(p, opts)?;
     }

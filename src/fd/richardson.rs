@@ -95,6 +95,10 @@ pub(crate) struct Tableau {
     pub start: f64,
     /// Whether its noise probe saw noise above rounding (see [`NoiseProbe`]).
     pub shows_noise: bool,
+    /// Whether the second sample of f's noise, from the sums ([`even`]), says more noise
+    /// than its estimate holds: f's noise is then estimated as for `shows_noise`, which
+    /// only raises the estimate (`estimate.rs`).
+    pub even_noisy: bool,
     levels: Vec<(Vec<f64>, Vec<f64>)>,
     /// For a VJP (`Channels::Dot`) with more than one output: each level's quotients and
     /// rounding scales per output, so that the tableau can be judged output by output
@@ -430,6 +434,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         central: attempts == 1 && fits(opts, x, dir, t0, &candidates[0]),
         start,
         shows_noise,
+        even_noisy: false,
         levels,
         outputs,
         stencil,
@@ -450,7 +455,8 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
 
 impl Tableau {
     /// Raises the estimate by the noise term of the sample of f's noise the sums give
-    /// ([`even`]), where it is clear of their rounding.
+    /// ([`even`]), where it is clear of their rounding; notes whether that term exceeded
+    /// half the estimate (its noise term's share) on some channel.
     fn raise_even(&mut self) {
         let sigma = even::noise(&self.sums);
         if sigma.iter().all(|&s| s == 0.0) {
@@ -458,6 +464,7 @@ impl Tableau {
         }
         let carried = self.carried(&sigma);
         for (e, n) in self.estimate.error.iter_mut().zip(carried) {
+            self.even_noisy |= 2.0 * n > *e;
             *e += 2.0 * n;
         }
     }

@@ -13,9 +13,11 @@
 use super::kink::Level;
 use super::{factors, PROBE_COLUMN};
 
-/// The sample counts only this many times above the sums' rounding (as the probe's
-/// trigger, `NOISE_TRIGGER`): a smooth f's sums leave truncation and rounding there.
-const ABOVE_ROUNDING: f64 = 64.0;
+/// The sample counts only this many times above the sums' rounding
+/// `eps (|f(x + t)| + |f(x - t)| + 2 |f(x)|)`, about 8 times the standard deviation of the
+/// rounding itself (as the probe's trigger, `NOISE_TRIGGER`, 64 times its rounding
+/// term): a smooth f's sums leave rounding and some truncation there.
+const ABOVE_ROUNDING: f64 = 8.0;
 
 /// Per channel, the noise of f (a standard deviation, f's units) sampled from the sums,
 /// or 0 when the sample is not clear of their rounding (or there are too few levels).
