@@ -455,8 +455,8 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
 
 impl Tableau {
     /// Raises the estimate by the noise term of the sample of f's noise the sums give
-    /// ([`even`]), where it is clear of their rounding; notes whether that term exceeded
-    /// half the estimate (its noise term's share) on some channel.
+    /// ([`even`]) on the channels where that term, clear of the sums' rounding, exceeds
+    /// half the estimate (its noise term's share), and notes that it did.
     fn raise_even(&mut self) {
         let sigma = even::noise(&self.sums);
         if sigma.iter().all(|&s| s == 0.0) {
@@ -464,8 +464,12 @@ impl Tableau {
         }
         let carried = self.carried(&sigma);
         for (e, n) in self.estimate.error.iter_mut().zip(carried) {
-            self.even_noisy |= 2.0 * n > *e;
-            *e += 2.0 * n;
+            // Below half the estimate the sample says nothing the estimate does not hold
+            // (smooth functions keep their estimates bit for bit).
+            if 2.0 * n > *e {
+                self.even_noisy = true;
+                *e += 2.0 * n;
+            }
         }
     }
 }
