@@ -246,10 +246,14 @@ fn extrapolated<'a, F: Function + ?Sized>(
 ) -> Result<Estimate, FdError> {
     let mut all = tableaus(p, opts, dir, t0, channels)?;
     let best = believed(&mut all);
+    // A second sample of f's noise, from the believed tableau's second differences
+    // (`richardson/even.rs`): beyond its estimate's noise share, f's noise is estimated
+    // as for a tableau whose probe shows noise.
+    let even_noisy = all[best].raise_even();
     let auto = opts.noise_mode() == NoiseMode::Auto
         && !p.noise_tried
         && p.report.noise_source == NoiseSource::None;
-    if auto && (all[best].shows_noise || all[best].even_noisy) {
+    if auto && (all[best].shows_noise || even_noisy) {
         p.noise_tried = true;
         at_caller_steps(p, opts)?;
     }

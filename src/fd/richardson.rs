@@ -95,10 +95,6 @@ pub(crate) struct Tableau {
     pub start: f64,
     /// Whether its noise probe saw noise above rounding (see [`NoiseProbe`]).
     pub shows_noise: bool,
-    /// Whether the second sample of f's noise, from the sums ([`even`]), says more noise
-    /// than its estimate holds: f's noise is then estimated as for `shows_noise`, which
-    /// only raises the estimate (`estimate.rs`).
-    pub even_noisy: bool,
     levels: Vec<(Vec<f64>, Vec<f64>)>,
     /// For a VJP (`Channels::Dot`) with more than one output: each level's quotients and
     /// rounding scales per output, so that the tableau can be judged output by output
@@ -147,7 +143,6 @@ impl Tableau {
         // raised where the tableau did not see f move (`richardson_start::unseen`) stays
         // raised (otherwise the noise folded in only raises it).
         let before = std::mem::replace(&mut self.estimate, estimate);
-        self.raise_even();
         for (e, old) in self.estimate.error.iter_mut().zip(before.error) {
             if old.is_nan() {
                 *e = f64::NAN;
@@ -434,7 +429,6 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         central: attempts == 1 && fits(opts, x, dir, t0, &candidates[0]),
         start,
         shows_noise,
-        even_noisy: false,
         levels,
         outputs,
         stencil,
@@ -449,28 +443,26 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
     if shows_noise {
         tableau.fold_grid(p, channels);
     }
-    tableau.raise_even();
     Ok(tableau)
 }
 
 impl Tableau {
-    /// Raises the estimate by the noise term of the sample of f's noise the sums give
-    /// ([`even`]) on the channels where that term, clear of the sums' rounding, exceeds
-    /// half the estimate (its noise term's share), and notes that it did.
-    fn raise_even(&mut self) {
+    /// Raises the believed tableau's estimate by the noise term of the sample of f's noise
+    /// the sums give ([`even`]), where it is clear of their rounding; returns whether that
+    /// term exceeded half the estimate (its noise term's share) on some channel. After
+    /// the choice between tableaus, which it leaves as it was.
+    pub(crate) fn raise_even(&mut self) -> bool {
         let sigma = even::noise(&self.sums);
         if sigma.iter().all(|&s| s == 0.0) {
-            return;
+            return false;
         }
         let carried = self.carried(&sigma);
+        let mut beyond = false;
         for (e, n) in self.estimate.error.iter_mut().zip(carried) {
-            // Below half the estimate the sample says nothing the estimate does not hold
-            // (smooth functions keep their estimates bit for bit).
-            if 2.0 * n > *e {
-                self.even_noisy = true;
-                *e += 2.0 * n;
-            }
+            beyond |= 2.0 * n > *e;
+            *e += 2.0 * n;
         }
+        beyond
     }
 }
 
@@ -497,7 +489,6 @@ impl Tableau {
             Channels::All,
         );
         self.estimate = score(p, &self.levels, &stencil, first, channels, self.fold).0;
-        self.raise_even();
     }
 }
 
