@@ -167,10 +167,21 @@ fn counts_and_values_do_not_depend_on_threads_or_batches() {
 /// the serial run completed such a level; review 29).
 #[test]
 fn counts_do_not_depend_on_batches_where_a_planned_level_meets_a_nan() {
-    compare(41, false, |rng| {
-        let c = [0.0, 1.0, 2928.0, 1e6][(4.0 * rng.uniform()) as usize % 4];
-        (Edge::XLogX(c), 10f64.powf(-7.0 + 4.0 * rng.uniform()))
-    });
+    compare(41, false, x_log_x);
+}
+
+/// The same inside bounds, where some directions are refined in place in both runs (a JVP
+/// whose direction leaves the box, taken column by column; a group peeled at a bound):
+/// there a batch plans nothing ahead, so neither may the serial run (review 30).
+#[test]
+fn counts_do_not_depend_on_batches_where_a_planned_level_meets_a_nan_inside_bounds() {
+    compare(43, true, x_log_x);
+}
+
+/// c + x log x near its edge at 0 (c = 0..1e6, x = 1e-7..1e-3).
+fn x_log_x(rng: &mut Rng) -> (Edge, f64) {
+    let c = [0.0, 1.0, 2928.0, 1e6][(4.0 * rng.uniform()) as usize % 4];
+    (Edge::XLogX(c), 10f64.powf(-7.0 + 4.0 * rng.uniform()))
 }
 
 /// The same inside bounds (the edges as bounds, a box around x, or x on a bound), where
@@ -300,4 +311,60 @@ fn measure(
         _ => run(d, f, x, v, u, o),
     };
     format!("{text} f {}", f.calls.load(Ordering::Relaxed))
+}
+
+/// A JVP whose direction leaves the box on both sides is taken column by column, each
+/// column refined in place in both runs, so a batch plans none of its levels ahead: a
+/// column of c + x log x whose grown level meets log's NaN must make the same calls
+/// serially (review 30: the serial run completed that level, one call more).
+#[test]
+fn counts_do_not_depend_on_batches_in_a_jvp_taken_by_columns() {
+    let mut rng = Rng::new(47);
+    let (mut compared, mut differ) = (0, 0);
+    let mut first = Vec::new();
+    for _ in 0..40 {
+        let (edge, x2) = x_log_x(&mut rng);
+        let x = [0.0, 1.0, x2];
+        let u = [
+            -0.5 - rng.uniform(),
+            -0.5 - rng.uniform(),
+            0.5 + rng.uniform(),
+        ];
+        let calls = AtomicUsize::new(0);
+        let f = |z: &[f64], y: &mut [f64]| -> Result<(), i32> {
+            calls.fetch_add(1, Ordering::Relaxed);
+            y[0] = edge.at(z[2]) + z[0] + z[1];
+            Ok(())
+        };
+        let run = |batch: usize| {
+            calls.store(0, Ordering::Relaxed);
+            let mut o = Options::new();
+            o.set_bounds(Some((
+                vec![0.0, 0.0, f64::NEG_INFINITY],
+                vec![1.0, 1.0, f64::INFINITY],
+            )))
+            .unwrap();
+            o.set_batch(batch).unwrap();
+            let got = outcome(fd::jvp(&f, &x, 1, &u, &o).map(|v| vec![v]));
+            format!("{got} f {}", calls.load(Ordering::Relaxed))
+        };
+        let serial = run(1);
+        for batch in [2, 7, usize::MAX] {
+            compared += 1;
+            let got = run(batch);
+            if got != serial {
+                differ += 1;
+                if first.len() < 4 {
+                    first.push(format!(
+                        "{edge:?} x {x:?} u {u:?} batch {batch}\n  serial {serial}\n  got    {got}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        differ == 0,
+        "{differ} of {compared} differ:\n{}",
+        first.join("\n")
+    );
 }

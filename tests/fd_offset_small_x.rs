@@ -23,7 +23,7 @@
 mod common;
 
 use common::Rng;
-use fdvjp::fd::{self, last_report, Options};
+use fdvjp::fd::Options;
 
 /// A miss by less than this factor is printed, not failed (module doc).
 const NEAR_MISS: f64 = 1.01;
@@ -89,27 +89,13 @@ fn small_elements_under_a_large_constant_are_within_their_bound() {
             }
             let u: Vec<f64> = (0..n).map(|_| rng.uniform() - 0.5).collect();
             for driver in 0..3 {
-                let (got, want, scale): (Vec<f64>, Vec<f64>, f64) = match driver {
-                    0 => (fd::vjp(&f, &x, &[1.0], &o).unwrap(), exact.clone(), 0.0),
-                    1 => {
-                        let jv = (0..n).map(|j| exact[j] * u[j]).sum::<f64>();
-                        let terms = (0..n).map(|j| (exact[j] * u[j]).abs()).sum::<f64>();
-                        (fd::jvp(&f, &x, 1, &u, &o).unwrap(), vec![jv], terms)
-                    }
-                    _ => (fd::jacobian(&f, &x, 1, &o).unwrap(), exact.clone(), 0.0),
-                };
-                let bound = last_report().error_bound;
+                let a = common::scalar_driver(driver, &f, &x, &exact, &u, &o);
                 cases += 1;
-                if bound.is_nan() {
+                if a.bound.is_nan() {
                     unbounded += 1;
                     continue;
                 }
-                let tol = |e: f64| bound + 2e-15 * e.abs() + 4e-15 * scale;
-                let ratio = got
-                    .iter()
-                    .zip(&want)
-                    .map(|(g, &e)| (g - e).abs() / tol(e))
-                    .fold(0.0f64, f64::max);
+                let ratio = a.ratio();
                 if ratio > 1.0 && ratio <= NEAR_MISS {
                     println!("{} driver {driver}: near miss {ratio}", name);
                 }
@@ -117,8 +103,8 @@ fn small_elements_under_a_large_constant_are_within_their_bound() {
                     uncovered += 1;
                     if failures.len() < 12 {
                         failures.push(format!(
-                            "{} driver {driver} c = {c:e} x = {x:?}: {got:?} for {want:?}, bound {bound:e}",
-                            name
+                            "{} driver {driver} c = {c:e} x = {x:?}: {:?} for {:?}, bound {:e}",
+                            name, a.got, a.want, a.bound
                         ));
                     }
                 }

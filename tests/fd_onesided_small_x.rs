@@ -19,7 +19,7 @@
 mod common;
 
 use common::Rng;
-use fdvjp::fd::{self, last_report, Options, Scheme};
+use fdvjp::fd::{Options, Scheme};
 
 const NAMES: [&str; 3] = ["sqrt", "cbrt", "x log x"];
 
@@ -75,34 +75,21 @@ fn one_sided_small_elements_under_a_constant_are_within_their_bound() {
                 }
                 let u: Vec<f64> = (0..n).map(|_| rng.uniform() - 0.5).collect();
                 for driver in 0..3 {
-                    let (got, want, scale): (Vec<f64>, Vec<f64>, f64) = match driver {
-                        0 => (fd::vjp(&f, &x, &[1.0], &o).unwrap(), exact.clone(), 0.0),
-                        1 => {
-                            let jv = (0..n).map(|j| exact[j] * u[j]).sum::<f64>();
-                            let terms = (0..n).map(|j| (exact[j] * u[j]).abs()).sum::<f64>();
-                            (fd::jvp(&f, &x, 1, &u, &o).unwrap(), vec![jv], terms)
-                        }
-                        _ => (fd::jacobian(&f, &x, 1, &o).unwrap(), exact.clone(), 0.0),
-                    };
-                    let bound = last_report().error_bound;
+                    let a = common::scalar_driver(driver, &f, &x, &exact, &u, &o);
                     cases += 1;
-                    if bound.is_nan() {
+                    if a.bound.is_nan() {
                         unbounded += 1;
                         continue;
                     }
-                    let tol = |e: f64| bound + 2e-15 * e.abs() + 4e-15 * scale;
-                    let ratio = got
-                        .iter()
-                        .zip(&want)
-                        .map(|(g, &e)| (g - e).abs() / tol(e))
-                        .fold(0.0f64, f64::max);
+                    let ratio = a.ratio();
                     if ratio > 1.0 {
                         uncovered += 1;
                         worst = worst.max(ratio);
                         if failures.len() < 12 {
                             failures.push(format!(
                                 "{scheme:?} {name} driver {driver} c = {c:e} x = {x:?}: \
-                                 {got:?} for {want:?}, bound {bound:e}"
+                                 {:?} for {:?}, bound {:e}",
+                                a.got, a.want, a.bound
                             ));
                         }
                     }
@@ -169,30 +156,22 @@ fn a_smoothed_kink_far_below_typ_is_within_its_bound() {
                 .collect();
             let mut o = Options::new();
             o.set_scheme(scheme);
-            for driver in 0..2 {
-                let got = if driver == 0 {
-                    fd::vjp(&f, &x, &[1.0], &o).unwrap()
-                } else {
-                    fd::jacobian(&f, &x, 1, &o).unwrap()
-                };
-                let bound = last_report().error_bound;
+            for driver in [0, 2] {
+                let a = common::scalar_driver(driver, &f, &x, &exact, &[], &o);
                 cases += 1;
-                if bound.is_nan() {
+                if a.bound.is_nan() {
                     unbounded += 1;
                     continue;
                 }
-                let ratio = got
-                    .iter()
-                    .zip(&exact)
-                    .map(|(g, &w)| (g - w).abs() / (bound + 2e-15 * w.abs()))
-                    .fold(0.0f64, f64::max);
+                let ratio = a.ratio();
                 if ratio > 1.0 {
                     uncovered += 1;
                     worst = worst.max(ratio);
                     if failures.len() < 12 {
                         failures.push(format!(
                             "{scheme:?} driver {driver} e = {e:e} c = {c:e} x = {x:?}: \
-                             {got:?} for {exact:?}, bound {bound:e}"
+                             {:?} for {exact:?}, bound {:e}",
+                            a.got, a.bound
                         ));
                     }
                 }

@@ -291,12 +291,14 @@ fn unmoved_values_are_bounded_by_their_grid() {
     assert_eq!(t.uncovered, 0, "worst {}", t.worst);
 }
 
-/// A ceiling, not yet the property (module doc).
+/// A ceiling, not yet the property (module doc). 1,634 with grid12 alone; 1,667 with the
+/// estimates' kink and noise rules of est12/est13: the estimate entries 173 -> 206, the
+/// plain drivers' unchanged (stop 30).
 #[test]
 fn hidden_offsets_are_bounded() {
     let t = hidden_offsets(1704);
     assert!(
-        t.uncovered <= 1634,
+        t.uncovered <= 1667,
         "{} uncovered, worst {}",
         t.uncovered,
         t.worst

@@ -248,6 +248,7 @@ pub(crate) fn peel<F: Function + ?Sized>(
     let mut scratch = alloc::zeros(d.len(), "a peeled column")?;
     // An axis refined here is not left for later (as `group_edge::by_columns`).
     let deferred = p.deferred.take();
+    let defers = std::mem::replace(&mut p.batch_defers, false);
     let mut result = Ok(());
     for &j in &peeled {
         let mark = p.start_direction();
@@ -263,7 +264,7 @@ pub(crate) fn peel<F: Function + ?Sized>(
             d[i] = scratch[i] * s;
         }
     }
-    p.deferred = deferred;
+    (p.deferred, p.batch_defers) = (deferred, defers);
     if peeled.len() < cols.len() {
         // The columns left in the group have no bound (as a mixed group before).
         p.report.unbounded_direction();

@@ -89,7 +89,10 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
     {
         p.deferred = Some(Vec::new());
     }
-    sweep(&mut p, true)?;
+    p.batch_defers = true;
+    let swept = sweep(&mut p, true);
+    p.batch_defers = false;
+    swept?;
     let deferred = p.deferred.take();
     if refine::noise_trigger(&mut p, count)? {
         // f is noisy: every direction again at the step its noise calls for.

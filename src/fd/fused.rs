@@ -299,6 +299,7 @@ impl Shared {
     fn same(&self, other: &Self) -> bool {
         self.grid_possible == other.grid_possible
             && self.y0_size.to_bits() == other.y0_size.to_bits()
+            && self.subnormal.to_bits() == other.subnormal.to_bits()
     }
 
     /// From f(x) = `y0` and the cotangent `v`.

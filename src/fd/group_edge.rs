@@ -106,6 +106,7 @@ pub(crate) fn by_columns<F: Function + ?Sized>(
     // An axis refined here is not left for later (`refine::Deferred` hands its result to
     // its own column, not to the group's rows).
     let deferred = p.deferred.take();
+    let defers = std::mem::replace(&mut p.batch_defers, false);
     let mut result = Ok(());
     for &j in cols {
         let mark = p.start_direction();
@@ -119,6 +120,6 @@ pub(crate) fn by_columns<F: Function + ?Sized>(
             out[i] = u[j] * scratch[i];
         }
     }
-    p.deferred = deferred;
+    (p.deferred, p.batch_defers) = (deferred, defers);
     result
 }

@@ -86,6 +86,11 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// What the fused columns share ([`super::fused::Shared`], from f(x) and the VJP's
     /// cotangent), with the address and length of the cotangent it was worked out for.
     pub shared: Option<((usize, usize), super::fused::Shared)>,
+    /// Whether a batched run would leave an axis direction refined here for later
+    /// ([`Probe::deferred`]: the first sweep of the column loop, outside the paths that
+    /// refine their columns in place), and so plan its first levels ahead: the serial run
+    /// refining it in place then completes them ([`Probe::ahead_plan`]).
+    pub batch_defers: bool,
     /// Serially, the deferred direction being refined and its first levels' steps, which
     /// a batch would have evaluated ahead ([`super::refine::ahead::complete`]).
     pub ahead_plan: Option<(usize, super::refine::ahead::Steps)>,
@@ -154,6 +159,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             bounded: 0,
             planned: false,
             shared: None,
+            batch_defers: false,
             ahead_plan: None,
         })
     }

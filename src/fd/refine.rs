@@ -228,8 +228,9 @@ pub(crate) fn after_plain<F: Function + ?Sized>(
         });
         return Ok(());
     }
-    // Serially, the first levels a batch would plan for an axis refined in place.
-    if let (Some(kind), Direction::Axis(j)) = (suspect, dir) {
+    // Serially, the first levels a batch would plan for an axis refined in place (only
+    // where a batch would have left it for later: review 30).
+    if let (Some(kind), Direction::Axis(j), true) = (suspect, dir, p.batch_defers) {
         if !matches!(kind, Suspect::NoiseLike) {
             p.ahead_plan = ahead::serial_plan(p, (j, t), kind);
         }

@@ -9,11 +9,13 @@ pub mod exact;
 mod functions;
 pub mod noisy;
 mod rng;
+mod scalar_drivers;
 pub mod smooth;
 mod tridiagonal;
 
 pub use functions::{all, Class, TestFn};
 pub use rng::Rng;
+pub use scalar_drivers::{scalar_driver, Answer};
 pub use tridiagonal::{tridiagonal, tridiagonal_jacobian};
 
 use fdvjp::fd::Scheme;
