@@ -627,24 +627,36 @@ pub(crate) fn complete_plan<F: Function + ?Sized>(
     if p.opts.batch() > 1 {
         return Ok(());
     }
-    let (x, n, m) = (p.x, p.x.len(), p.y0.len());
     let stencil = &p.opts.scheme().candidates()[0];
-    let rest: Vec<f64> = stencil
+    let rest: Vec<(f64, f64)> = stencil
         .terms()
         .filter(|&(o, _)| o != 0.0)
         .skip(evaluated)
-        .map(|(o, _)| o)
+        .map(|(o, _)| (o, t))
         .collect();
-    if rest.is_empty() {
+    evaluate_serially(p, dir, &rest)
+}
+
+/// Evaluates the points `x + o e dir` for each `(o, e)` of `points`, one per call of f
+/// (as a serial run would), and keeps their values for the requests that follow: the
+/// points a batch would have evaluated ahead ([`complete_plan`],
+/// `refine::ahead::complete`).
+pub(crate) fn evaluate_serially<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    points: &[(f64, f64)],
+) -> Result<(), FdError> {
+    if points.is_empty() {
         return Ok(());
     }
-    let mut xs = super::alloc::batch_points(Some(rest.len()), n)?;
-    for &o in &rest {
+    let (x, n, m) = (p.x, p.x.len(), p.y0.len());
+    let mut xs = super::alloc::batch_points(Some(points.len()), n)?;
+    for &(o, e) in points {
         let start = xs.len();
         xs.extend_from_slice(x);
-        move_to(&mut xs[start..], x, dir, o * t);
+        move_to(&mut xs[start..], x, dir, o * e);
     }
-    p.ev.eval_ahead(xs, n, m, 1, |k| dir.point(rest[k], t))
+    p.ev.eval_ahead(xs, n, m, 1, |k| dir.point(points[k].0, points[k].1))
 }
 
 /// Sets `xp = x + delta * dir`, touching only the entries `dir` changes.

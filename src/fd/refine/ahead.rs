@@ -20,7 +20,7 @@
 //! [`Evaluator::eval_ahead`]: super::super::evaluator::Evaluator::eval_ahead
 
 use super::super::alloc;
-use super::super::derivative::{fits, move_to, Direction};
+use super::super::derivative::{evaluate_serially, fits, move_to, Direction};
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
@@ -114,7 +114,6 @@ pub(crate) fn complete<F: Function + ?Sized>(
         return Ok(());
     }
     p.ahead_plan = None;
-    let (x, n, m) = (p.x, p.x.len(), p.y0.len());
     let offsets: Vec<f64> = central()
         .terms()
         .filter(|&(o, _)| o != 0.0)
@@ -128,16 +127,7 @@ pub(crate) fn complete<F: Function + ?Sized>(
             offsets.iter().skip(skip).map(move |&o| (o, e))
         })
         .collect();
-    if rest.is_empty() {
-        return Ok(());
-    }
-    let mut xs = alloc::batch_points(Some(rest.len()), n)?;
-    for &(o, e) in &rest {
-        let start = xs.len();
-        xs.extend_from_slice(x);
-        move_to(&mut xs[start..], x, dir, o * e);
-    }
-    p.ev.eval_ahead(xs, n, m, 1, |k| dir.point(rest[k].0, rest[k].1))
+    evaluate_serially(p, dir, &rest)
 }
 
 /// The steps of the central stencils that the refinement of axis j's `suspect` (plain
