@@ -288,9 +288,11 @@ pub(crate) struct Shared {
     grid_possible: bool,
     /// `sum_i |v_i| |f_i(x)|` (`pass::y0_size`), for the rounding scale's bound.
     y0_size: f64,
-    /// `sum_i |v_i| subnormal::FLOOR` over the outputs with `0 < |f_i(x)| < FLOOR`: their
-    /// values' rounding is the subnormal spacing, not `eps |f_i|` (`subnormal.rs`); 0.0,
-    /// and the rounding bit for bit, where none is.
+    /// `sum_i |v_i| subnormal::FLOOR` over the outputs with `|f_i(x)| < FLOOR`, 0 among
+    /// them: their values' rounding is the subnormal spacing, not `eps |f_i|`
+    /// (`subnormal.rs`), also where f(x) = 0 and the perturbed values are subnormal (review
+    /// 30: 1e-315 sin x at 0 had a bound 250× short). Where a column's rounding scale is
+    /// not itself tiny, the term is below its last bit and the bound keeps its bits.
     subnormal: f64,
 }
 
