@@ -33,6 +33,19 @@ const DRIVERS: [&str; 7] = [
     "vjp_complex_step",
 ];
 
+/// The default options, with bounds 0.5 either side of `x` where `boxed`.
+fn options(x: [f64; 2], boxed: bool) -> Options {
+    let mut o = Options::new();
+    if boxed {
+        o.set_bounds(Some((
+            vec![x[0] - 0.5, x[1] - 0.5],
+            vec![x[0] + 0.5, x[1] + 0.5],
+        )))
+        .unwrap();
+    }
+    o
+}
+
 #[test]
 fn subnormal_outputs_are_within_their_bounds() {
     let mut rng = Rng::new(0x5b9e_0a11);
@@ -63,14 +76,7 @@ fn subnormal_outputs_are_within_their_bounds() {
         let u = [0.5 + rng.uniform(), -0.5 - rng.uniform()];
         let vjp = [v[0] * jac[0] + v[1] * jac[2], v[0] * jac[1] + v[1] * jac[3]];
         let jvp = [jac[0] * u[0] + jac[1] * u[1], jac[2] * u[0] + jac[3] * u[1]];
-        let mut o = Options::new();
-        if k % 3 == 0 {
-            o.set_bounds(Some((
-                vec![x[0] - 0.5, x[1] - 0.5],
-                vec![x[0] + 0.5, x[1] + 0.5],
-            )))
-            .unwrap();
-        }
+        let o = options(x, k % 3 == 0);
         for (d, name) in DRIVERS.iter().enumerate() {
             // Values, wanted values and per-entry bounds (one bound for the plain drivers).
             let (got, want, bounds): (Vec<f64>, Vec<f64>, Option<Vec<f64>>) = match d {
@@ -175,14 +181,7 @@ fn outputs_zero_at_x_and_subnormal_nearby_are_within_their_bounds() {
         let jvp: Vec<f64> = (0..m)
             .map(|i| jac[2 * i] * u[0] + jac[2 * i + 1] * u[1])
             .collect();
-        let mut o = Options::new();
-        if k % 3 == 0 {
-            o.set_bounds(Some((
-                vec![x[0] - 0.5, x[1] - 0.5],
-                vec![x[0] + 0.5, x[1] + 0.5],
-            )))
-            .unwrap();
-        }
+        let o = options(x, k % 3 == 0);
         let weight: f64 = v.iter().map(|v| v.abs()).sum();
         for (d, name) in ["vjp", "jacobian", "jvp"].iter().enumerate() {
             let (got, want, spacing) = match d {
