@@ -143,11 +143,14 @@ fn subnormal_outputs_are_within_their_bounds() {
 /// s_i = 10^-(300..323), m = 1, 3, 8 and 100 (the small
 /// and the lane passes), |v_i| up to 1e3; VJP, Jacobian and JVP, with and without bounds.
 /// The entries lie within the bound plus `2e-15 |exact|` and one spacing per unit weight.
+/// A call where f is 0 at every point it is evaluated at (s_i t below the smallest
+/// subnormal) is constant as computed, 0 with bound 0: counted apart (`subnormal.rs`).
 #[test]
 fn outputs_zero_at_x_and_subnormal_nearby_are_within_their_bounds() {
     let mut rng = Rng::new(0x0fe3_5b0d);
     let calls = if cfg!(debug_assertions) { 40 } else { 400 };
     let (mut uncovered, mut nan, mut cases) = ([0usize; 3], [0usize; 3], 0usize);
+    let mut constant = [0usize; 3];
     let mut failures = Vec::new();
     for k in 0..calls {
         let m = [1, 3, 8, 100][k % 4];
@@ -158,9 +161,11 @@ fn outputs_zero_at_x_and_subnormal_nearby_are_within_their_bounds() {
         let w: Vec<[f64; 2]> = (0..m)
             .map(|_| [0.5 + rng.uniform(), 2.0 * rng.uniform() - 1.0])
             .collect();
+        let moved = std::cell::Cell::new(false);
         let f = |z: &[f64], y: &mut [f64]| -> Result<(), i32> {
             for i in 0..y.len() {
                 y[i] = s[i] * (w[i][0] * z[0]).sin() * (w[i][1] * z[1]).exp();
+                moved.set(moved.get() || y[i] != 0.0);
             }
             Ok(())
         };
@@ -184,6 +189,7 @@ fn outputs_zero_at_x_and_subnormal_nearby_are_within_their_bounds() {
         let o = options(x, k % 3 == 0);
         let weight: f64 = v.iter().map(|v| v.abs()).sum();
         for (d, name) in ["vjp", "jacobian", "jvp"].iter().enumerate() {
+            moved.set(false);
             let (got, want, spacing) = match d {
                 0 => (fd::vjp(&f, &x, &v, &o).unwrap(), &vjp, SPACING * weight),
                 1 => (fd::jacobian(&f, &x, m, &o).unwrap(), &jac, SPACING),
@@ -193,6 +199,10 @@ fn outputs_zero_at_x_and_subnormal_nearby_are_within_their_bounds() {
             cases += 1;
             if bound.is_nan() {
                 nan[d] += 1;
+                continue;
+            }
+            if !moved.get() {
+                constant[d] += 1;
                 continue;
             }
             let worst = (0..got.len())
@@ -209,6 +219,32 @@ fn outputs_zero_at_x_and_subnormal_nearby_are_within_their_bounds() {
             }
         }
     }
-    println!("{cases} cases: uncovered {uncovered:?}, NaN {nan:?} (vjp, jacobian, jvp)");
+    println!(
+        "{cases} cases: uncovered {uncovered:?}, NaN {nan:?}, 0 wherever evaluated {constant:?} (vjp, jacobian, jvp)"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Review 31 finding 3: a column that stays 0 at every point (x0 x1 at (1e-4, 0) along
+/// x0) is no sign that rounding swamps its difference: the floor of values beside a 0 of
+/// f(x) must not send it down the growth path (7 evaluations, as before the floor, for
+/// the Jacobian, the small VJP and the fused pass with m = 4).
+#[test]
+fn a_column_that_stays_zero_keeps_its_evaluations() {
+    let x = [1e-4, 0.0];
+    for m in [1usize, 4] {
+        let f = |z: &[f64], y: &mut [f64]| -> Result<(), i32> {
+            for (i, yi) in y.iter_mut().enumerate() {
+                *yi = z[0] * z[1] * (i + 1) as f64;
+            }
+            Ok(())
+        };
+        let o = Options::new();
+        let j = fd::jacobian(&f, &x, m, &o).unwrap();
+        assert_eq!((j[0], j[1]), (0.0, 1e-4), "m = {m}");
+        assert_eq!(last_report().evaluations, 7, "jacobian m = {m}");
+        let g = fd::vjp(&f, &x, &vec![1.0; m], &o).unwrap();
+        assert_eq!(g[0], 0.0, "m = {m}");
+        assert_eq!(last_report().evaluations, 7, "vjp m = {m}");
+    }
 }

@@ -288,12 +288,15 @@ pub(crate) struct Shared {
     grid_possible: bool,
     /// `sum_i |v_i| |f_i(x)|` (`pass::y0_size`), for the rounding scale's bound.
     y0_size: f64,
-    /// `sum_i |v_i| subnormal::FLOOR` over the outputs with `|f_i(x)| < FLOOR`, 0 among
-    /// them: their values' rounding is the subnormal spacing, not `eps |f_i|`
-    /// (`subnormal.rs`), also where f(x) = 0 and the perturbed values are subnormal (review
-    /// 30: 1e-315 sin x at 0 had a bound 250× short). Where a column's rounding scale is
-    /// not itself tiny, the term is below its last bit and the bound keeps its bits.
+    /// `sum_i |v_i| subnormal::FLOOR` over the outputs with `0 < |f_i(x)| < FLOOR`: their
+    /// values' rounding is the subnormal spacing, not `eps |f_i|` (`subnormal.rs`); 0.0,
+    /// and the rounding bit for bit, where none is.
     subnormal: f64,
+    /// The same over the outputs with `f_i(x) = 0`, counted only in a column that moves:
+    /// its values beside x may be subnormal (1e-315 sin x at 0 with v = 1e3 had a bound
+    /// 250× short, review 30), and a column that stays 0 keeps the general path's
+    /// rounding of 0 and its decisions (`subnormal.rs`).
+    zeros: f64,
 }
 
 impl Shared {
@@ -302,6 +305,7 @@ impl Shared {
         self.grid_possible == other.grid_possible
             && self.y0_size.to_bits() == other.y0_size.to_bits()
             && self.subnormal.to_bits() == other.subnormal.to_bits()
+            && self.zeros.to_bits() == other.zeros.to_bits()
     }
 
     /// From f(x) = `y0` and the cotangent `v`.
@@ -321,6 +325,12 @@ impl Shared {
                 .iter()
                 .zip(v)
                 .filter(|(&y, _)| subnormal::size(y) != y.abs())
+                .map(|(_, v)| v.abs() * subnormal::FLOOR)
+                .sum(),
+            zeros: y0
+                .iter()
+                .zip(v)
+                .filter(|(&y, _)| y == 0.0)
                 .map(|(_, v)| v.abs() * subnormal::FLOOR)
                 .sum(),
         }
@@ -381,11 +391,16 @@ pub(crate) fn column_sums(
             })
             .sum::<f64>()
     };
+    let moved_zeros = if total.n != 0.0 || total.d2 != 0.0 {
+        shared.zeros
+    } else {
+        0.0
+    };
     let sums = Sums {
         d2: total.d2,
         m: m_sum,
         size: total.rho,
-        round: f64::EPSILON * (total.rho + shared.subnormal) / t,
+        round: f64::EPSILON * (total.rho + shared.subnormal + moved_zeros) / t,
         d1: total.n / t,
         noise,
         // `refine::truncation` summed: each lane term carries it times 2t.

@@ -7,20 +7,22 @@
 //! at least [`FLOOR`] (times eps, 4 spacings: the value's own rounding and that of its
 //! weighted difference, each half a spacing, with room: s exp(x) at s = 1e-310 was 1.16
 //! spacings over t off); a value's of at least that size is `|y|`, bit for bit, so that
-//! normal-range functions keep their results. A 0 counts as [`FLOOR`] too: it may be a
-//! value that underflowed (f = 0 at x with subnormal values beside it, review 30; a
-//! bound of 0 for 1e-320 sin x at 0). Beside any normal value the term is below the
-//! rounding scale's last bit; an output that is 0 wherever f is evaluated gets a bound of
-//! about `eps FLOOR / t` (3e-318 at a step of 6e-6), not 0.
+//! normal-range functions keep their results. A 0 keeps size 0: an output that is 0
+//! wherever f is evaluated is constant as computed (derivative 0, bound 0; a derivative
+//! below about `eps FLOOR / t`, 3e-318 at a step of 6e-6, is not resolved), and a column
+//! that does not move is no sign that rounding swamps its difference (x0 x1 at (1e-4, 0)
+//! keeps its 7 evaluations). Where f(x) = 0 and the values beside it are subnormal, those
+//! values take the floor here; the fused VJP pass counts them from f(x)
+//! (`fused::Shared::zeros`, review 30).
 
-/// The smallest rounding size of a value.
+/// The smallest rounding size of a value `y != 0`.
 pub(crate) const FLOOR: f64 = 4.0 * f64::MIN_POSITIVE;
 
-/// `|y|` as a rounding size: [`FLOOR`] for `|y| < FLOOR`, 0 included.
+/// `|y|` as a rounding size: [`FLOOR`] for `0 < |y| < FLOOR`.
 #[inline]
 pub(crate) fn size(y: f64) -> f64 {
     let a = y.abs();
-    if a < FLOOR {
+    if a != 0.0 && a < FLOOR {
         FLOOR
     } else {
         a
@@ -32,13 +34,11 @@ mod tests {
     use super::size;
 
     #[test]
-    fn normal_values_keep_their_size_and_tiny_ones_take_the_floor() {
+    fn normal_values_and_zero_keep_their_size() {
         for y in [1.0, -3.5e-300, 4.0 * f64::MIN_POSITIVE, f64::MAX, 1e300] {
             assert_eq!(size(y).to_bits(), y.abs().to_bits());
         }
         for y in [
-            0.0,
-            -0.0,
             5e-324,
             -1e-310,
             f64::MIN_POSITIVE,
