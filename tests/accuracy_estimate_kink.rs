@@ -19,8 +19,9 @@
 
 mod common;
 
+use common::estimates::{all_three, Checker};
 use common::Rng;
-use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, Estimate, Options};
+use fdvjp::fd::Estimate;
 
 /// Random points per family.
 const CALLS: usize = 300;
@@ -33,7 +34,7 @@ struct Tally {
     uncovered: Vec<String>,
 }
 
-impl Tally {
+impl Checker for Tally {
     fn check(&mut self, what: &str, e: &Estimate, want: &[f64], slack: &[f64]) {
         for k in 0..want.len() {
             self.entries += 1;
@@ -52,7 +53,9 @@ impl Tally {
             }
         }
     }
+}
 
+impl Tally {
     /// At most `ceiling` entries uncovered.
     fn assert(&self, family: &str, ceiling: usize) {
         for o in self.uncovered.iter().take(20) {
@@ -71,47 +74,6 @@ impl Tally {
             self.entries
         );
     }
-}
-
-/// A test function.
-type Map = dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>;
-
-/// The three estimates of f (n inputs, m outputs) at x, against the exact Jacobian `jac`
-/// (row-major) and the reference rounding `round` of each of its entries.
-fn all_three(
-    f: &Map,
-    x: &[f64],
-    m: usize,
-    jac: &[f64],
-    round: &[f64],
-    rng: &mut Rng,
-    tally: &mut Tally,
-) {
-    let n = x.len();
-    let opts = Options::new();
-    let label = format!("x {x:?}");
-    let v: Vec<f64> = (0..m).map(|_| 2.0 * rng.uniform() - 1.0).collect();
-    let u: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
-    let j = |i: usize, k: usize| jac[i * n + k];
-    let r = |i: usize, k: usize| round[i * n + k];
-    let e = vjp_estimate(&f, x, &v, &opts).unwrap();
-    let want: Vec<f64> = (0..n)
-        .map(|k| (0..m).map(|i| v[i] * j(i, k)).sum())
-        .collect();
-    let slack: Vec<f64> = (0..n)
-        .map(|k| (0..m).map(|i| (v[i] * r(i, k)).abs()).sum())
-        .collect();
-    tally.check(&format!("vjp {label}"), &e, &want, &slack);
-    let e = jvp_estimate(&f, x, m, &u, &opts).unwrap();
-    let want: Vec<f64> = (0..m)
-        .map(|i| (0..n).map(|k| j(i, k) * u[k]).sum())
-        .collect();
-    let slack: Vec<f64> = (0..m)
-        .map(|i| (0..n).map(|k| (r(i, k) * u[k]).abs()).sum())
-        .collect();
-    tally.check(&format!("jvp {label}"), &e, &want, &slack);
-    let e = jacobian_estimate(&f, x, m, &opts).unwrap();
-    tally.check(&format!("jacobian {label}"), &e, jac, round);
 }
 
 fn log_uniform(rng: &mut Rng, lo: f64, hi: f64) -> f64 {

@@ -23,8 +23,9 @@
 
 mod common;
 
+use common::estimates::{all_three, Checker};
 use common::Rng;
-use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, Estimate, Options};
+use fdvjp::fd::Estimate;
 
 /// Random points per family.
 const CALLS: usize = 300;
@@ -37,7 +38,7 @@ struct Tally {
     far: Vec<String>,
 }
 
-impl Tally {
+impl Checker for Tally {
     fn check(&mut self, what: &str, e: &Estimate, want: &[f64], slack: &[f64]) {
         for k in 0..want.len() {
             self.entries += 1;
@@ -56,7 +57,9 @@ impl Tally {
             }
         }
     }
+}
 
+impl Tally {
     /// At most `uncovered` entries uncovered and `far` of them by more than 10 times.
     fn assert(&self, family: &str, uncovered: usize, far: usize) {
         for o in self.far.iter().take(20) {
@@ -76,47 +79,6 @@ impl Tally {
             self.far.len()
         );
     }
-}
-
-/// A test function.
-type Map = dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>;
-
-/// The three estimates of f (n inputs, m outputs) at x, against the exact Jacobian
-/// `jac` (row-major) and the reference rounding `round` of each of its entries.
-fn all_three(
-    f: &Map,
-    x: &[f64],
-    m: usize,
-    jac: &[f64],
-    round: &[f64],
-    rng: &mut Rng,
-    tally: &mut Tally,
-) {
-    let n = x.len();
-    let opts = Options::new();
-    let label = format!("x {x:?}");
-    let v: Vec<f64> = (0..m).map(|_| 2.0 * rng.uniform() - 1.0).collect();
-    let u: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
-    let j = |i: usize, k: usize| jac[i * n + k];
-    let r = |i: usize, k: usize| round[i * n + k];
-    let e = vjp_estimate(&f, x, &v, &opts).unwrap();
-    let want: Vec<f64> = (0..n)
-        .map(|k| (0..m).map(|i| v[i] * j(i, k)).sum())
-        .collect();
-    let slack: Vec<f64> = (0..n)
-        .map(|k| (0..m).map(|i| (v[i] * r(i, k)).abs()).sum())
-        .collect();
-    tally.check(&format!("vjp {label}"), &e, &want, &slack);
-    let e = jvp_estimate(&f, x, m, &u, &opts).unwrap();
-    let want: Vec<f64> = (0..m)
-        .map(|i| (0..n).map(|k| j(i, k) * u[k]).sum())
-        .collect();
-    let slack: Vec<f64> = (0..m)
-        .map(|i| (0..n).map(|k| (r(i, k) * u[k]).abs()).sum())
-        .collect();
-    tally.check(&format!("jvp {label}"), &e, &want, &slack);
-    let e = jacobian_estimate(&f, x, m, &opts).unwrap();
-    tally.check(&format!("jacobian {label}"), &e, jac, round);
 }
 
 /// `4 eps (|z| + 1) / w`: the rounding of a derivative `cos(z) / w` whose argument

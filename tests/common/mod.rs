@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod badly_scaled;
+pub mod estimates;
 pub mod exact;
 mod functions;
 pub mod noisy;
