@@ -115,6 +115,9 @@ pub(crate) struct Tableau {
     /// Its levels' second-difference sums (central stencils only, else empty), which show
     /// a kink its steps straddle ([`kink`]).
     sums: Vec<kink::Level>,
+    /// For a VJP with more than one output (as `outputs`): the sums output by output, for
+    /// the even sample of each output judged on its own ([`Tableau::even_outputs`]).
+    output_sums: Vec<kink::Level>,
     /// Whether its check found a kink: its estimate, raised by the slope jump, still
     /// covers ([`resolve`]).
     kinked: bool,
@@ -381,6 +384,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         }
         let mut levels = Vec::with_capacity(LEVELS);
         let mut sums = Vec::new();
+        let mut output_sums = Vec::new();
         let central = stencil.reach().0 == -stencil.reach().1;
         let mut outputs = Vec::new();
         let mut grid = vec![0.0; quotient.len()];
@@ -403,6 +407,9 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
             }
             if central {
                 sums.push(level_sums(p, tl, channels));
+                if matches!(channels, Channels::Dot(_)) && quotient.len() > 1 {
+                    output_sums.push(level_sums(p, tl, Channels::All));
+                }
             }
             levels.push(reduce(&quotient, &p.ws.magnitude, channels));
             if matches!(channels, Channels::Dot(_)) && quotient.len() > 1 {
@@ -415,10 +422,18 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
                 *g = quantum::coarse(p.y0[i], [0.0]);
             }
         }
-        result = Some((levels, outputs, *stencil, first, t, grid, sums));
+        result = Some((
+            levels,
+            outputs,
+            *stencil,
+            first,
+            t,
+            grid,
+            (sums, output_sums),
+        ));
         Ok(None)
     })?;
-    let (levels, outputs, stencil, first, start, grid, sums) =
+    let (levels, outputs, stencil, first, start, grid, (sums, output_sums)) =
         result.expect("with_fallback succeeded, so an attempt finished");
     // A level learnt during the call is folded in after the choice between tableaus
     // ([`Tableau::rescore`]).
@@ -438,6 +453,7 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         fold,
         check: resolve::Check::Unchecked,
         sums,
+        output_sums,
         kinked: false,
     };
     if shows_noise {
@@ -463,6 +479,17 @@ impl Tableau {
             *e += 2.0 * n;
         }
         beyond
+    }
+}
+
+impl Tableau {
+    /// Per output, the raise [`Tableau::raise_even`] gives the dot product, from each
+    /// output's own sums: for a VJP judged output by output (`richardson_outputs.rs`),
+    /// whose per-output estimates are recomputed from the levels without it. Empty for
+    /// anything but a VJP with more than one output.
+    pub(crate) fn even_outputs(&self) -> Vec<f64> {
+        let sigma = even::noise(&self.output_sums);
+        self.carried(&sigma).into_iter().map(|n| 2.0 * n).collect()
     }
 }
 

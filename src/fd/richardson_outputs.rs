@@ -80,7 +80,10 @@ pub(crate) fn by_output<F: Function + ?Sized>(
     if !contradicted {
         return None;
     }
-    // The sum's own rounding is added to the estimate: `eps sum |v_i T_i|` bounds it.
+    // Each output's estimate is raised by its own even sample (`richardson/even.rs`), as
+    // the believed tableau's dot product is. The sum's own rounding is added to the
+    // estimate: `eps sum |v_i T_i|` bounds it.
+    let even: Vec<Vec<f64>> = tableaus.iter().map(Tableau::even_outputs).collect();
     let (mut value, mut error, mut size) = (0.0, 0.0, 0.0);
     for (i, &vi) in v.iter().enumerate() {
         if vi != 0.0 {
@@ -88,7 +91,8 @@ pub(crate) fn by_output<F: Function + ?Sized>(
             let term = vi * reported.value[i];
             value += term;
             size += term.abs();
-            error += vi.abs() * reported.error[i];
+            let raise = even[pick[i]].get(i).copied().unwrap_or(0.0);
+            error += vi.abs() * (reported.error[i] + raise);
         }
     }
     Some(Estimate {
