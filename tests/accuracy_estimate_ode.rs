@@ -213,7 +213,7 @@ fn counts() -> Vec<(f64, [Count; 5])> {
                     2.0 * rng.uniform() - 1.0,
                 ];
                 let want = gradient(&x, |d| solve(d, rtol));
-                let smooth = gradient(&x, |d| exact(d));
+                let smooth = gradient(&x, exact);
                 let u: Vec<f64> = (0..3).map(|_| 2.0 * rng.uniform() - 1.0).collect();
                 let e = jacobian_estimate(&f, &x, 1, &opts).unwrap();
                 c[0].add(&e.value, &e.error, &want, &smooth);
