@@ -29,10 +29,12 @@ use super::options::Options;
 use super::probe::Probe;
 use super::quantum;
 use super::refine::{self, Need, Sums};
+use super::scheme::Scheme;
 use super::subnormal;
 use pass::{
     central_pass, change, change_may_exceed, small_pass, y0_size, Column, LANES, R, WEIGHTS,
 };
+use std::sync::OnceLock;
 
 mod pass;
 
@@ -63,11 +65,22 @@ pub(crate) struct Plan {
 impl Plan {
     /// The plan of a computation with `opts`.
     pub(crate) fn new(opts: &Options) -> Self {
-        let stencil = opts.scheme().candidates()[0];
+        Self::of(opts.scheme(), opts.relative_step())
+    }
+
+    /// The plan of the central scheme at the default relative step, made once: what
+    /// [`Plan::new`] gives for the options the small calls' flat path takes (`small.rs`),
+    /// where building it per call was about 90 instructions of a VJP at n = 4 (issue 15).
+    pub(crate) fn default_central() -> &'static Self {
+        static CENTRAL: OnceLock<Plan> = OnceLock::new();
+        CENTRAL.get_or_init(|| Self::of(Scheme::Central, None))
+    }
+
+    /// The plan of `scheme` with the caller's relative step, if any.
+    fn of(scheme: Scheme, relative_step: Option<f64>) -> Self {
+        let stencil = scheme.candidates()[0];
         // As `refine::relative_step`.
-        let r = opts
-            .relative_step()
-            .unwrap_or_else(|| opts.scheme().default_relative_step());
+        let r = relative_step.unwrap_or_else(|| scheme.default_relative_step());
         let mut plan = Self {
             offsets: [0.0; MAX_TERMS],
             weights: [0.0; MAX_TERMS],
@@ -411,4 +424,31 @@ pub(crate) fn column_sums(
         grid,
     };
     (total.dot, sums)
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    /// The flat path's shared plan is bit for bit `Plan::new` of the options it takes (the
+    /// default central scheme, no relative step given).
+    #[test]
+    fn default_central_is_the_plan_of_default_options() {
+        let opts = Options::default();
+        assert_eq!(opts.scheme(), Scheme::Central);
+        let (a, b) = (Plan::new(&opts), Plan::default_central());
+        let bits = |p: &Plan| {
+            let mut v: Vec<u64> = p
+                .offsets
+                .iter()
+                .chain(&p.weights)
+                .map(|w| w.to_bits())
+                .collect();
+            v.extend([p.reach.0.to_bits(), p.reach.1.to_bits(), p.points as u64]);
+            v.push(u64::from(p.central));
+            v
+        };
+        assert_eq!(bits(&a), bits(b));
+        assert!(b.central() && b.offsets().len() == 2);
+    }
 }

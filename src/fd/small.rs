@@ -92,14 +92,16 @@ fn vjp_in<F: Function + ?Sized, const N: usize, const V: usize>(
     // As the general path checks them first.
     check_finite("v", v)?;
     opts.check_point(x)?;
-    let plan = Plan::new(opts);
-    if flat(f, x, v, (opts, &plan), record, grad).is_ok() {
+    // `Plan::new(opts)`: the options `takes` admits are the central scheme at the default
+    // relative step.
+    let plan = Plan::default_central();
+    if flat(f, x, v, (opts, plan), record, grad).is_ok() {
         return Ok(());
     }
     if record.evaluated == 0 {
         return general(f, x, v, opts, grad);
     }
-    general(&Replayed::new(f, x, &plan, record), x, v, opts, grad)
+    general(&Replayed::new(f, x, plan, record), x, v, opts, grad)
 }
 
 /// The general path's gradient into `grad`.
