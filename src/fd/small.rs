@@ -27,14 +27,13 @@
 //! problems of every kind, and checks that it notices a perturbed decision).
 
 use super::alloc::recycle;
-use super::derivative::Direction;
 use super::error::{check_finite, FdError};
 use super::function::Function;
 use super::fused::{self, Plan};
 use super::noise;
 use super::options::{NoiseMode, Options};
 use super::plan::planned_per_direction;
-use super::refine::{self, Evidence, Need};
+use super::refine::{self, Evidence};
 use super::report::{publish, Report};
 use super::scheme::Scheme;
 use super::step::{exact_step, nominal_step};
@@ -153,11 +152,19 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     let offsets = plan.offsets();
     let points = offsets.len();
     // Each column's step, and whether it is an ordinary one (as `fused::axis_product`
-    // decides, before evaluating).
+    // decides, before evaluating): `refine::need_at(opts, x, 1.0, Direction::Axis(j), t)`
+    // is `Need::Sums` for these options (`takes`: central, default step rule) unless
+    // `central_axis_suspect`.
+    if !plan.central() {
+        return Err(Handed);
+    }
+    let typical = opts.typical();
     for j in 0..n {
         let t = exact_step(x[j], nominal_step(opts, x, j));
-        let need = refine::need_at(opts, x, 1.0, Direction::Axis(j), t);
-        if !(t > 0.0 && plan.fits(opts, x, j, t)) || need != Need::Sums || !plan.central() {
+        let typ = typical.map_or(1.0, |t| t[j]);
+        if !(t > 0.0 && plan.fits(opts, x, j, t))
+            || refine::central_axis_suspect(x[j].abs(), typ, t)
+        {
             return Err(Handed);
         }
         record.steps[j] = t;
