@@ -20,7 +20,9 @@
  *            threads' own cost, which the machine's other load does not hide.
  *   sparse   a tridiagonal black box at n = 10000, 100 VJPs: dense (one VJP timed, times
  *            100), the pattern given with fdvjp_config_set_sparsity, and learned (the row
- *            that fdvjp_config_detect_sparsity fills), with evaluation counts.
+ *            that fdvjp_config_detect_sparsity fills), with evaluation counts; and learned
+ *            on a function whose coupling grows after the 50th VJP (where the check first
+ *            re-learns, and the largest error of any VJP).
  *
  * Run it with `bash benches/run.sh` (which also runs bench_vjp), or `bash benches/run.sh
  * speed` for this one alone. About a minute on a 2-core machine.
@@ -595,11 +597,26 @@ static int32_t tridiagonal(void *user, const double *x, size_t n, double *y, siz
     return 0;
 }
 
+/* Set from the 51st VJP of the drifting row on: y_i also depends on x_{i+2}. */
+static int grown;
+
+/* The tridiagonal black box, plus 0.5 x_{i+2} in y_i once `grown` is set: a learned
+ * pattern that turns wrong midway (issue 15 item 3). */
+static int32_t drifting(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    tridiagonal(user, x, n, y, m);
+    for (size_t i = 0; grown && i + 2 < n; i++) {
+        y[i] += 0.5 * x[i + 2];
+    }
+    return 0;
+}
+
 static double tridiagonal_error(const double *x, size_t n, const double *g)
 {
     double worst = 0.0;
     for (size_t j = 0; j < n; j++) { /* v = 1: column sums of J */
-        double exact = 2.0 * x[j] - (j + 1 < n ? 1.0 : 0.0) + (j > 0 ? 2.0 : 0.0);
+        double exact = 2.0 * x[j] - (j + 1 < n ? 1.0 : 0.0) + (j > 0 ? 2.0 : 0.0) +
+                       (grown && j >= 2 ? 0.5 : 0.0);
         worst = fmax(worst, fabs(g[j] - exact));
     }
     return worst;
@@ -660,6 +677,32 @@ static void sparse_rows(void)
     printf("sparse learned   n = %d, %d VJPs: %9ld evaluations, %8.4f s, max error %.1e "
            "(goal <= 2(n+1) + 900 = %d; re-learned %d times)\n",
            N, CALLS, calls, learned, worst, 2 * (N + 1) + 9 * CALLS, relearned);
+    fdvjp_config_free(cfg);
+    /* Learned, and the function's coupling grows after the 50th VJP: the check must catch
+     * it at the 51st, whose result must still be right. */
+    cfg = fdvjp_config_new();
+    calls = 0;
+    worst = 0.0;
+    relearned = 0;
+    int first = -1;
+    grown = 0;
+    check(fdvjp_config_detect_sparsity(cfg, drifting, NULL, x, N, N),
+          "fdvjp_config_detect_sparsity");
+    for (int k = 0; k < CALLS; k++) {
+        grown = k >= CALLS / 2;
+        check(fdvjp_vjp(cfg, drifting, NULL, x, N, N, v, g), "fdvjp_vjp");
+        fdvjp_report r;
+        check(fdvjp_last_report(&r, sizeof r), "fdvjp_last_report");
+        relearned += r.sparsity_relearned;
+        if (r.sparsity_relearned && first < 0) {
+            first = k + 1;
+        }
+        worst = fmax(worst, tridiagonal_error(x, N, g));
+    }
+    grown = 0;
+    printf("sparse drifting  n = %d, %d VJPs: %9ld evaluations, coupling grows after VJP %d, "
+           "first re-learned at VJP %d, re-learned %d times, max error %.1e\n",
+           N, CALLS, calls, CALLS / 2, first, relearned, worst);
     fdvjp_config_free(cfg);
     free(x);
     free(v);

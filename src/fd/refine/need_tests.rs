@@ -154,3 +154,43 @@ fn after_sums_leaves_the_probe_as_classify_and_the_plain_bound_did() {
         assert_eq!(a.bounded, b.bounded);
     }
 }
+
+/// The small calls' flat path asks `central_axis_suspect` instead of `need_at`: for the
+/// options it takes (central, default step rule, typical magnitudes or not) the two agree
+/// on every column, at random |x_j|, typ_j and steps decades apart, straddling each of the
+/// tests' thresholds (t = |x_j|, 1e3 typ_j, typ_j / 100, 4 typ_j, 1e3), and at x_j = 0.
+#[test]
+fn the_flat_paths_suspect_test_is_need_at_for_its_options() {
+    let mut rng = Rng(0x5eed_1513);
+    let draws = if cfg!(miri) { 40 } else { 40_000 };
+    for k in 0..draws {
+        let typ = rng.decade(-4.0, 4.0);
+        let edges = [1e3 * typ, typ / 100.0, 4.0 * typ, 1e3, typ];
+        let ax = match k % 4 {
+            0 => rng.decade(-8.0, 8.0),
+            1 => rng.pick(&edges) * (1.0 + 1e-12 * (rng.unit() - 0.5)),
+            2 => rng.pick(&edges),
+            _ => 0.0,
+        };
+        let x = [if rng.unit() < 0.5 { ax } else { -ax }, 0.5];
+        let t = if k % 3 == 0 {
+            ax
+        } else {
+            rng.decade(-12.0, 2.0)
+        };
+        let mut opts = Options::default();
+        let typical = k % 2 == 0;
+        if typical {
+            opts.set_typical(Some(vec![typ, 1.0])).unwrap();
+        }
+        let typ_used = if typical { typ } else { 1.0 };
+        let need = need_at(&opts, &x, 1.0, Direction::Axis(0), t);
+        let suspect = central_axis_suspect(x[0].abs(), typ_used, t);
+        assert_eq!(
+            need == Need::Columns,
+            suspect,
+            "draw {k}: ax {ax:e} typ {typ_used:e} t {t:e}"
+        );
+        assert!(matches!(need, Need::Columns | Need::Sums), "draw {k}");
+    }
+}
