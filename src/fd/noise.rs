@@ -122,7 +122,7 @@ pub(crate) fn spread_evenly(nonzero: usize, sum: f64, squares: f64) -> bool {
 /// error is `(u(x+t) - u(x-t)) / 2t`, up to `√3 ε / t` for uniform noise (`2.1 ε / t` at
 /// three standard deviations of Gaussian noise), and an estimated ε may be 0.4 of the
 /// true one (`tests/noisy_random_points.rs`).
-const NOISE_SHARE: f64 = 3.0;
+pub(crate) const NOISE_SHARE: f64 = 3.0;
 
 /// The root mean square of the call's `|D2|` (weighted sums over outputs), in units of
 /// `r^2 M` (M the call's largest change of f over the step rule's scale), from which the
@@ -338,6 +338,13 @@ pub(crate) fn estimate<F: Function + ?Sized>(
         }
         row.copy_from_slice(&p.ws.y[..m]);
     }
+    let r = opts
+        .relative_step()
+        .unwrap_or_else(|| opts.scheme().default_relative_step());
+    let (last, span) = ((points - 1) * m, (points - 1) as f64 * r);
+    p.sampled_change = (0..m)
+        .map(|i| (values[last + i] - values[i]).abs() / span)
+        .fold(p.sampled_change, f64::max);
     Ok(Some(
         (0..m)
             .map(|i| {

@@ -75,6 +75,12 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// an estimated noise is significant (f near 0 as a sum of larger terms rounds on
     /// their scale, not on |f|'s).
     pub f_scale: f64,
+    /// The largest change of an output over the step rule's scale along the noise
+    /// estimate's table (`|f(x + 6δ) - f(x - 6δ)| / 12 r`), 0 before one: under
+    /// `NoiseMode::Estimate` the estimate comes before any direction has shown
+    /// [`Probe::f_scale`], and an estimated ε below 16 eps of it is the rounding of x's own
+    /// moves, not noise (`refine::noise_scale`).
+    pub sampled_change: f64,
     /// Bounds recorded so far ([`Probe::bound`]): a direction that adds none is unbounded
     /// ([`Probe::end_direction`]).
     pub bounded: usize,
@@ -156,6 +162,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             deferred: None,
             max_change: 0.0,
             f_scale: 0.0,
+            sampled_change: 0.0,
             bounded: 0,
             planned: false,
             shared: None,

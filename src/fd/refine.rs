@@ -115,6 +115,7 @@ mod grow_one_sided;
 mod inflection;
 #[cfg(test)]
 mod need_tests;
+mod noise_step;
 mod nonfinite;
 mod own_scale;
 pub(crate) mod sparse;
@@ -315,10 +316,29 @@ fn after_plain_as<F: Function + ?Sized>(
                 Some(w) => (0..out.len()).map(|i| b(i) * w[i].abs()).sum::<f64>(),
                 None => (0..out.len()).fold(0.0f64, |a, i| a.max(b(i))),
             };
-            if beyond_noise_step(p, s) {
+            let beyond = beyond_noise_step(p, s);
+            let plain = if beyond {
                 f64::NAN
             } else {
                 scale_entry(dir, total + refuted_floor(p, s, t))
+            };
+            // A noise step on |x_j|'s scale a few times above typ_j: checked at typ_j's.
+            match noise_step::target(p, dir, t) {
+                None => plain,
+                Some(target) => {
+                    let mut plain_b = alloc::zeros(out.len(), "a noise step's bounds")?;
+                    plain_b.iter_mut().enumerate().for_each(|(i, e)| *e = b(i));
+                    let (bounds, replaced) =
+                        noise_step::check(p, dir, t, target, &plain_b, beyond, out)?;
+                    let checked = entry_bound(p, dir, &bounds);
+                    if replaced {
+                        checked
+                    } else if plain.is_nan() {
+                        plain
+                    } else {
+                        plain.max(checked)
+                    }
+                }
             }
         }
     };
@@ -570,7 +590,16 @@ pub(crate) fn noise_scale<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
         .opts
         .relative_step()
         .unwrap_or_else(|| scheme.default_relative_step());
-    if c < NOISE_SIGNIFICANT || rel < NOISE_FLOOR * eps {
+    // Under the estimate mode the estimate precedes every direction: the change along its
+    // table stands for f's scale in the floor (an exact sin at 40.8 measured 2.2e-15, the
+    // rounding of x's moves `|f'| eps |x|`, and took a step 32 times the plain one: 1e-5
+    // off with a bound of 1e-7, probe15 finding 3). The default keeps its columns' scale.
+    let sampled = if p.opts.noise_mode() == NoiseMode::Estimate {
+        p.sampled_change
+    } else {
+        0.0
+    };
+    if c < NOISE_SIGNIFICANT || rel < NOISE_FLOOR * eps || noise < NOISE_FLOOR * eps * sampled {
         1.0
     } else {
         c.min(0.1 / r).max(1.0)
@@ -775,6 +804,10 @@ pub(crate) fn need_at(
             }
             _ => Need::Nothing,
         },
+        // A noise step's bound is the general path's (`after_plain`), which the fused
+        // sums cannot give (its truncation model at the scale `c r`, and the check of
+        // `noise_step.rs`): a VJP's bound must be the Jacobian's.
+        Scheme::Central if step_scale > 1.0 && axis.is_some() => Need::Columns,
         Scheme::Central => match axis {
             Some((ax, typ)) if step_scale <= 1.0 && central_axis_suspect(ax, typ, t) => {
                 Need::Columns
@@ -1068,6 +1101,18 @@ fn judge<F: Function + ?Sized>(
         let shorter = t / (s.d2 / (r * r * s.m)).sqrt();
         return Some(match reach {
             Some(a) if a.small => Suspect::Large(shorter.min(a.target), true),
+            // With no noise trigger to speak (the noise declared, estimated before the
+            // pass, or off), a large D2 in the inflection range is curvature, and the
+            // inflection check runs as below: near sin's zeros the refuted floor reads
+            // the third derivative short (sin at 392.49 under the estimate mode: 9.2e-7
+            // off with a bound of 8.1e-7; the default widens such bounds by its noise
+            // band instead).
+            Some(a)
+                if p.opts.noise_mode() != NoiseMode::Auto
+                    && inflection::inconclusive(s, t, r, a.inflection_typ) =>
+            {
+                Suspect::Inflection(r * a.inflection_typ)
+            }
             _ => Suspect::NoiseLike,
         });
     }
