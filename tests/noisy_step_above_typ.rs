@@ -40,7 +40,7 @@ const MODES: [&str; 3] = ["declared", "estimate (noisy)", "estimate (exact)"];
 fn sweep(mode: usize, points: usize) -> (usize, usize, usize) {
     let mut rng = Rng::new(3101 + mode as u64);
     let (mut short, mut total, mut differ, mut columns) = (0, 0, 0, 0);
-    for k in 0..3 {
+    for (k, name) in NAMES.iter().enumerate() {
         for _ in 0..points {
             let typ = 10f64.powf(-1.0 + 2.0 * rng.uniform());
             let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
@@ -72,7 +72,7 @@ fn sweep(mode: usize, points: usize) -> (usize, usize, usize) {
                     columns += usize::from(k != 1 && what != "jvp");
                     println!(
                         "{} {what} {}: typ {typ:e} x {x:e} eps {eps:e}: {got} for {want}, bound {bound:e}",
-                        MODES[mode], NAMES[k]
+                        MODES[mode], name
                     );
                 }
                 bound
@@ -94,7 +94,7 @@ fn sweep(mode: usize, points: usize) -> (usize, usize, usize) {
                     println!(
                         "{} {}: x {x:e}: VJP bound {b:e}, Jacobian's {a:e} x |v| {}",
                         MODES[mode],
-                        NAMES[k],
+                        name,
                         w.abs()
                     );
                 }
