@@ -807,7 +807,14 @@ pub(crate) fn need_at(
         // A noise step's bound is the general path's (`after_plain`), which the fused
         // sums cannot give (its truncation model at the scale `c r`, and the check of
         // `noise_step.rs`): a VJP's bound must be the Jacobian's.
-        Scheme::Central if step_scale > 1.0 && axis.is_some() => Need::Columns,
+        // Under the default (the noise estimated after a plain pass) the fused bound stays.
+        Scheme::Central
+            if step_scale > 1.0
+                && axis.is_some()
+                && (opts.noise().is_some() || opts.noise_mode() == NoiseMode::Estimate) =>
+        {
+            Need::Columns
+        }
         Scheme::Central => match axis {
             Some((ax, typ)) if step_scale <= 1.0 && central_axis_suspect(ax, typ, t) => {
                 Need::Columns

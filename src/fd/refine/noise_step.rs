@@ -21,7 +21,9 @@ use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::noise::NOISE_SHARE;
+use super::super::options::NoiseMode;
 use super::super::probe::Probe;
+use super::super::report::NoiseSource;
 use super::nonfinite::Tried;
 use super::{
     grid_error, inflection_range, noise_of, noise_step_floor, own_scale, relative_step, truncation,
@@ -39,6 +41,11 @@ pub(super) fn target<F: Function + ?Sized>(
 ) -> Option<f64> {
     let c = p.step_scale;
     if c <= 1.0 || p.opts.steps().is_some() || p.opts.relative_step().is_some() {
+        return None;
+    }
+    // Under the default a noise step follows a plain pass whose columns were judged at
+    // their own step; its values are kept as they were (not measured here).
+    if p.opts.noise_mode() == NoiseMode::Auto && p.report.noise_source != NoiseSource::Declared {
         return None;
     }
     let rc = relative_step(p) * c;
