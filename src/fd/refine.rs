@@ -118,6 +118,7 @@ mod need_tests;
 mod noise_step;
 mod nonfinite;
 mod own_scale;
+mod plain_agrees;
 pub(crate) mod sparse;
 mod unresolved;
 mod vector;

@@ -29,7 +29,8 @@ use super::super::function::Function;
 use super::super::probe::Probe;
 use super::nonfinite::{self, Tried};
 use super::{
-    central, far_above, noise_of, plain_bound, reach, shrink_from, Level, ROUNDING_SAFETY,
+    central, far_above, noise_of, plain_agrees, plain_bound, reach, relative_step, shrink_from,
+    Level, ROUNDING_SAFETY,
 };
 use std::cmp::Ordering;
 
@@ -80,6 +81,9 @@ pub(super) fn grow<F: Function + ?Sized>(
     let mut prev = Level::take(p, t, out)?;
     let mut plain_second = alloc::zeros(m, "a grown direction's plain second differences")?;
     plain_second.copy_from_slice(&prev.second);
+    // The plain quotients and rounding scales a grown value must agree with
+    // ([`plain_agrees`]).
+    let plain = (prev.d.clone(), prev.mag.clone());
     // Where the plain step straddles an element's own scale: the plain level and bounds a
     // refinement down would start from, and its target ([`straddled`]).
     let mut straddle = match straddled(p, dir, t) {
@@ -212,9 +216,20 @@ pub(super) fn grow<F: Function + ?Sized>(
     // the rounding of f computed from terms larger than itself ([`ROUNDING_SAFETY`]): a sum
     // of 40 cosines near 0 rounds at 4 times `eps |f|`, and its grown step's error (6e-12)
     // was reported as 1.5e-12.
+    let r = relative_step(p);
     Ok(best
         .into_iter()
-        .map(|b| b.e + (ROUNDING_SAFETY - 1.0) * eps * b.mag)
+        .enumerate()
+        .map(|(i, b)| {
+            let bound = b.e + (ROUNDING_SAFETY - 1.0) * eps * b.mag;
+            let (d, mag) = (plain.0[i], ROUNDING_SAFETY * eps * plain.1[i]);
+            let kept = (b.value, bound);
+            if b.t == t || plain_agrees::agrees(kept, (d, mag, plain_second[i]), known_noise[i], t, r) {
+                bound
+            } else {
+                f64::NAN
+            }
+        })
         .collect())
 }
 
