@@ -91,6 +91,9 @@ pub(super) fn grow<F: Function + ?Sized>(
         None => None,
     };
     let mut unmodelled = false;
+    // Outputs whose levels' differences `f(x + t) - f(x - t)` stopped growing with the
+    // step ([`plain_agrees::same_step`]).
+    let mut stepped = vec![false; m];
     // The noise per output: known, or read from the levels ([`seen_noise`]).
     let mut noise: Vec<f64> = (0..m).map(|i| noise_of(p, i)).collect();
     let known_noise = noise.clone();
@@ -128,6 +131,7 @@ pub(super) fn grow<F: Function + ?Sized>(
         // times their rounding: the evidence a straddling plain step needs ([`straddled`]).
         let mut moved_beyond_rounding = false;
         for i in 0..m {
+            stepped[i] |= plain_agrees::same_step(&prev, &level, i);
             if k <= 2 {
                 if let Some(seen) = seen_noise(&prev, &level, i).filter(|&e| e > noise[i]) {
                     noise[i] = seen;
@@ -193,6 +197,18 @@ pub(super) fn grow<F: Function + ?Sized>(
     if let Some(truncation) = shown {
         extrapolate(p, dir, (&prev, &truncation), &noise, &mut best, out)?;
     }
+    // Where the plain step straddles an element's own scale, the levels cannot see f
+    // there: one stencil at that scale must agree with the kept values.
+    let refuted = match straddle.take() {
+        Some((_, _, target)) => {
+            let kept: Vec<(f64, f64)> = best
+                .iter()
+                .map(|b| (b.value, b.e + (ROUNDING_SAFETY - 1.0) * eps * b.mag))
+                .collect();
+            plain_agrees::own_scale_refutes(p, dir, target / relative_step(p), &kept, out)?
+        }
+        None => vec![false; m],
+    };
     for (o, b) in out.iter_mut().zip(&best) {
         *o = b.value;
     }
@@ -224,7 +240,9 @@ pub(super) fn grow<F: Function + ?Sized>(
             let bound = b.e + (ROUNDING_SAFETY - 1.0) * eps * b.mag;
             let (d, mag) = (plain.0[i], ROUNDING_SAFETY * eps * plain.1[i]);
             let kept = (b.value, bound);
-            if b.t == t || plain_agrees::agrees(kept, (d, mag, plain_second[i]), known_noise[i], t, r) {
+            let plain_ok = b.t == t
+                || plain_agrees::agrees(kept, (d, mag, plain_second[i]), known_noise[i], t, r);
+            if plain_ok && !refuted[i] && !stepped[i] {
                 bound
             } else {
                 f64::NAN
