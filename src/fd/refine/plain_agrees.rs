@@ -16,8 +16,9 @@
 //!
 //! Where the plain step moves an element past its own scale `|x_j|` (t > |x_j|), a
 //! feature of f on that scale may lie below the plain step's rounding too, and then no
-//! level sees it (`c + x^2 / (x + a)` at 2.3e-10, a = 1.7e-7, c = 4380: every level gave
-//! 1.0 for 0.0027, the plain one included). One stencil at that scale (2 evaluations)
+//! level sees it (`c + a sin(x / a)` at 3.8e-11, a = 2.1e-8, c = -444: the levels at
+//! 6e-6, 3e-5 and 6e-5 aliased to 7.76e-5, 7.74e-5 and 7.70e-5 for 1.0, kept with a
+//! bound of 3.2e-7). One stencil at that scale (2 evaluations)
 //! must agree with the kept value within both bounds, the stencil's own counting its
 //! rounding and a one-sided truncation `|D2| / 2h` (no model of f's scale holds there).
 //!
@@ -84,7 +85,7 @@ pub(super) fn own_scale_refutes<F: Function + ?Sized>(
 ) -> Result<Vec<bool>, FdError> {
     let mut refuted = vec![false; kept.len()];
     let h = dir.step(p.x, h);
-    if !(h > 0.0 && h.is_finite()) {
+    if h.is_nan() || h <= 0.0 || h.is_infinite() {
         return Ok(refuted);
     }
     match nonfinite::try_at(p, dir, h, &central(), out)? {
