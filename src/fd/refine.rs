@@ -1982,10 +1982,15 @@ fn shrink_levels<F: Function + ?Sized>(
         // M's truncation is modelled as the plain bound's at the relative step `r_m`
         // (its second difference, floored as for f varying on a quarter of the scale).
         let size = middle.d[i].abs().max(out[i].abs());
+        // Below typ_j, f may vary on x_j's own scale `target / r` (the refinement's
+        // premise), which M's step nears for x_j far below typ_j (`t_M / |x_j| = r
+        // sqrt(typ_j / |x_j|)`, 0.6 at 1e-10): its floor there. Why: `c + a atan(x / a)` at
+        // 9.8e-11, a = 1.2e-9, c = -1.2: P 3e-4 for 0.9928 with the bound `|P - M|` =
+        // 0.992, M 7e-4 off.
         let truncated = if far {
             truncation(middle.d[i], middle.second[i], middle.t, r_m) + truncation_floor(size, r_m)
         } else {
-            0.0
+            truncation_floor(size, middle.t * relative_step(p) / target)
         };
         let e_m = OBSERVED * grid
             + eps * middle.mag[i]

@@ -197,18 +197,6 @@ pub(super) fn grow<F: Function + ?Sized>(
     if let Some(truncation) = shown {
         extrapolate(p, dir, (&prev, &truncation), &noise, &mut best, out)?;
     }
-    // Where the plain step straddles an element's own scale, the levels cannot see f
-    // there: one stencil at that scale must agree with the kept values.
-    let refuted = match straddle.take() {
-        Some((_, _, target)) => {
-            let kept: Vec<(f64, f64)> = best
-                .iter()
-                .map(|b| (b.value, b.e + (ROUNDING_SAFETY - 1.0) * eps * b.mag))
-                .collect();
-            plain_agrees::own_scale_refutes(p, dir, target / relative_step(p), &kept, out)?
-        }
-        None => vec![false; m],
-    };
     for (o, b) in out.iter_mut().zip(&best) {
         *o = b.value;
     }
@@ -242,7 +230,7 @@ pub(super) fn grow<F: Function + ?Sized>(
             let kept = (b.value, bound);
             let plain_ok = b.t == t
                 || plain_agrees::agrees(kept, (d, mag, plain_second[i]), known_noise[i], t, r);
-            if plain_ok && !refuted[i] && !stepped[i] {
+            if plain_ok && !stepped[i] {
                 bound
             } else {
                 f64::NAN
