@@ -16,8 +16,11 @@
 //! And where two levels' differences `f(x + t) - f(x - t)` are the same, well above
 //! rounding, f changed by a step below both and the quotients shrink as 1/t: no
 //! derivative (`c + a atan(x / a)` at 1e-12, a = 1.3e-9, c = -1.8e5: the plain value
-//! 3.4e-4 for 1.0, kept with a bound of 1e-3 from the level above, 3.4e-5). A smooth f's
-//! differences grow tenfold with the step.
+//! 3.4e-4 for 1.0, kept with a bound of 1e-3 from the level above, 3.4e-5). Likewise
+//! their second differences `f(x + t) + f(x - t) - 2 f(x)` (`c + x^2 / (x + a)` at
+//! 8.3e-11, a = 1.1e-9, c = 1.3e5: -2a at every level, the slope far from the feature,
+//! 1.0, kept for 0.136 with a bound of 3e-8). A smooth f's differences grow tenfold with
+//! the step, its second differences a hundredfold.
 
 use super::Level;
 
@@ -30,12 +33,14 @@ const SAME_STEP: f64 = 0.25;
 /// ... and the lower one exceeds this many times its rounding `eps ρ t`.
 const STEP_SIGNIFICANT: f64 = 16.0;
 
-/// Whether the levels `lo` and `hi` show one step of f below both for output i (module
-/// doc).
+/// Whether the levels `lo` and `hi` show one step of f below both for output i, in their
+/// differences or their second differences (module doc).
 pub(super) fn same_step(lo: &Level, hi: &Level, i: usize) -> bool {
-    let (a, b) = (lo.d[i] * lo.t, hi.d[i] * hi.t);
-    a.abs() > STEP_SIGNIFICANT * f64::EPSILON * lo.mag[i] * lo.t
-        && (b - a).abs() <= SAME_STEP * a.abs()
+    let rounding = f64::EPSILON * lo.mag[i] * lo.t;
+    let same = |a: f64, b: f64| {
+        a.abs() > STEP_SIGNIFICANT * rounding && (b - a).abs() <= SAME_STEP * a.abs()
+    };
+    same(lo.d[i] * lo.t, hi.d[i] * hi.t) || same(lo.second[i], hi.second[i])
 }
 
 /// Whether the kept `value` (bound `bound`) agrees with the plain value `plain` at step
