@@ -1599,6 +1599,10 @@ fn side_with_middle(
     }
 }
 
+/// The middle step's share of x_j's own scale above which [`shrink_from`]'s check counts
+/// M's truncation there (a floor of 2.7e-4 relative at this share).
+const OWN_REACH: f64 = 0.01;
+
 /// How many times `eps * |f|` the rounding error of a central difference may be when the
 /// plain value and a refined one are weighed: f computed as a sum of terms larger than itself (a
 /// sum of sines near 0) rounds on the scale of its terms, not of its value, and a refined
@@ -1990,7 +1994,12 @@ fn shrink_levels<F: Function + ?Sized>(
         let truncated = if far {
             truncation(middle.d[i], middle.second[i], middle.t, r_m) + truncation_floor(size, r_m)
         } else {
-            truncation_floor(size, middle.t * relative_step(p) / target)
+            let own = middle.t * relative_step(p) / target;
+            if own > OWN_REACH {
+                truncation_floor(size, own)
+            } else {
+                0.0
+            }
         };
         let e_m = OBSERVED * grid
             + eps * middle.mag[i]
