@@ -10,6 +10,12 @@
 //! The tester's 11 families (`fwdfeat.c`), a log-uniform in 1e-9..1e-1 (cells of two
 //! decades), x = a 10^U(-3.5, 0.5), c = 0 for 30% of the points, else ±10^U(-1, 6);
 //! central, forward and backward; VJP, JVP and Jacobian.
+//!
+//! On main (d2da40f): 136 of 4,752 calls uncovered (central 82, forward 34, backward 20;
+//! worst 3.6e9 times the bound). Now 69 (central 18, forward 34, backward 20; worst
+//! 4.2e7), asserted as a ratchet. Left: the one-sided levels alias on `a sin(x / a)`
+//! (forward 26, backward 18), and central features hidden below the plain step's
+//! rounding (the levels then agree on the slope far from the feature).
 
 mod common;
 
@@ -146,4 +152,4 @@ fn a_small_bounded_feature_under_a_constant_is_within_its_bound() {
 }
 
 /// Uncovered calls allowed (a ratchet; see the module doc for what is left).
-const CEILING: usize = 1000;
+const CEILING: usize = 69;
