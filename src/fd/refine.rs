@@ -1599,10 +1599,6 @@ fn side_with_middle(
     }
 }
 
-/// The middle step's share of x_j's own scale above which [`shrink_from`]'s check counts
-/// M's truncation there (a floor of 2.7e-4 relative at this share).
-const OWN_REACH: f64 = 0.01;
-
 /// How many times `eps * |f|` the rounding error of a central difference may be when the
 /// plain value and a refined one are weighed: f computed as a sum of terms larger than itself (a
 /// sum of sines near 0) rounds on the scale of its terms, not of its value, and a refined
@@ -1986,20 +1982,10 @@ fn shrink_levels<F: Function + ?Sized>(
         // M's truncation is modelled as the plain bound's at the relative step `r_m`
         // (its second difference, floored as for f varying on a quarter of the scale).
         let size = middle.d[i].abs().max(out[i].abs());
-        // Below typ_j, f may vary on x_j's own scale `target / r` (the refinement's
-        // premise), which M's step nears for x_j far below typ_j (`t_M / |x_j| = r
-        // sqrt(typ_j / |x_j|)`, 0.6 at 1e-10): its floor there. Why: `c + a atan(x / a)` at
-        // 9.8e-11, a = 1.2e-9, c = -1.2: P 3e-4 for 0.9928 with the bound `|P - M|` =
-        // 0.992, M 7e-4 off.
         let truncated = if far {
             truncation(middle.d[i], middle.second[i], middle.t, r_m) + truncation_floor(size, r_m)
         } else {
-            let own = middle.t * relative_step(p) / target;
-            if own > OWN_REACH {
-                truncation_floor(size, own)
-            } else {
-                0.0
-            }
+            0.0
         };
         let e_m = OBSERVED * grid
             + eps * middle.mag[i]
