@@ -30,12 +30,18 @@ use super::{
 pub(crate) const BIN: f64 = 16.0;
 
 /// Splits `(target, column)` pairs sorted by target into runs within a factor [`BIN`] of
-/// their first (smallest) target: `(that target, the run's columns)`.
+/// their first (smallest) target: `(that target, the run's columns)`. Every run holds its
+/// first column: a target of 0 or NaN (an element at a subnormal x_j) is below no multiple
+/// of itself, and a run without it never ended (a 4 GiB allocation aborted the host:
+/// probe17 N0).
 pub(crate) fn bins(sorted: &[(f64, usize)]) -> Vec<(f64, Vec<usize>)> {
     let mut out = Vec::new();
     let mut rest = sorted;
     while let Some(&(target, _)) = rest.first() {
-        let k = rest.iter().take_while(|(e, _)| *e < BIN * target).count();
+        let k = 1 + rest[1..]
+            .iter()
+            .take_while(|(e, _)| *e < BIN * target)
+            .count();
         out.push((target, rest[..k].iter().map(|&(_, j)| j).collect()));
         rest = &rest[k..];
     }
