@@ -10,6 +10,11 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT/fuzz" || exit 1
 seconds=${FDVJP_FUZZ_SECONDS:-60}
+# FDVJP_FUZZ_SEED pins libFuzzer's random seed (`.ci/run` does); unset, each run draws one.
+seed_arg=()
+if [ -n "${FDVJP_FUZZ_SEED:-}" ]; then
+    seed_arg=(-seed="$FDVJP_FUZZ_SEED")
+fi
 if [ "$seconds" = 0 ]; then
     echo "fuzzing skipped: FDVJP_FUZZ_SECONDS=0"
     exit 0
@@ -29,7 +34,7 @@ for target in $(cargo fuzz list); do
     # doubles and more), which must fail as they do without ASan (FDVJP_OUT_OF_MEMORY).
     ASAN_OPTIONS=allocator_may_return_null=1 \
         cargo fuzz run "$target" "$work" -- -max_total_time="$seconds" -max_len=256 \
-        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1
+        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${seed_arg[@]}" >"$log" 2>&1
     code=$?
     runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n 1)
     if [ "$code" -eq 0 ]; then

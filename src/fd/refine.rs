@@ -76,8 +76,9 @@
 //!
 //! Choosing: each level k has an error estimate `E_k` (truncation from the difference to
 //! its neighbouring level, rounding, and `ε / t_k` for noise ε); for each output, the
-//! value with the smallest estimate is kept, the plain one on ties, so that a direction
-//! that only looked suspect keeps its plain value bit for bit. A value refined down
+//! value with the smallest estimate is kept, the plain one on ties (and, fourth order,
+//! wherever the refined levels cannot refute it: its modelled estimate is pessimistic), so
+//! that a direction that only looked suspect keeps its plain value bit for bit. A value refined down
 //! (central) must beat the rounding its levels show, not only `eps ρ` (their spread, and
 //! the grid f's values lie on, [`quantum`]), and wins only where the plain value is
 //! demonstrably further from it than its own error ([`shrink`]); a plain value the levels
@@ -1688,7 +1689,9 @@ fn grid_rounding(l1: &Level, l2: &Level, i: usize, apart: f64) -> f64 {
 /// ([`ROUNDING_SAFETY`]) and the rounding of f's own arguments (`argument.rs`: levels a
 /// power of two apart can agree on it). P is demonstrably wrong only by more than `|P - L| - E_L`; its
 /// estimate is the larger of that and its own stencil's (truncation from D2, rounding).
-/// L wins when its estimate is smaller; otherwise P is kept, and its bound is raised to
+/// L wins when its estimate is smaller, except that a fourth-order P within E_L of L,
+/// which the levels cannot refute, is kept with the bound `|P - L| + E_L` even where its
+/// own (modelled) estimate is larger; otherwise P is kept, and its bound is raised to
 /// `|P - L| + E_L` (P's own stencil cannot see aliasing, which is why the direction was
 /// refined), or checked at one step between them where that raises it (see
 /// [`shrink_from`]). First-order (one-sided) refinements have no second difference and
@@ -1904,6 +1907,16 @@ fn shrink_levels<F: Function + ?Sized>(
             // aliased plain values: sums of sines at 1e4..1e8 along u = ones).
             let arg = argument::rounding(p.x, dir, l2.t, l2.d[i]);
             let e0 = plain_b[i].max(apart - e2);
+            // The fourth order's plain bound models f^(5) from `|f' / f''|`, far too short
+            // a scale near an extremum of f (f' -> 0), and can dwarf E_L: taking L on it
+            // traded an exact P for L's rounding (a polynomial's column at x_j = 1e-4 came
+            // out 8e-7 off; `tests/fd_accuracy_near_zero.rs`). A P the levels cannot
+            // refute (`|P - L| <= E_L`) is kept there, bounded by them: its error is at
+            // most twice L's. The central bound reads D2 and is not so pessimistic: there L
+            // keeps winning on it (C + sin(x / 1e-4) at 1e-3: P 30 times L's error).
+            if order == 4 && apart <= e2 && e2 < plain_b[i] {
+                return apart + e2 + arg;
+            }
             if e2 < e0 {
                 out[i] = l2.d[i];
                 if curved && apart > EXPLAINED * plain.second[i].abs() / (2.0 * t) + e2 {
