@@ -92,7 +92,7 @@ fn one_element_near_zero_keeps_the_default_tolerance() {
                     },
                 ];
                 for (what, err, along) in errors {
-                    if !(err <= tol) {
+                    if err.is_nan() || err > tol {
                         failures.push(format!(
                             "{scheme:?} {what} {} at {x:?} ({along:?}): error {err:e} > {tol:e}",
                             tf.name

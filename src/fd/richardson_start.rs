@@ -94,6 +94,7 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
     });
     let mut starts = Vec::new();
     let mut bound_edge = false;
+    let mut edge = None;
     match own {
         Some(e) if large_x(p.opts, p.x, dir) || far_below(p.x, dir, t0) || !trusted => {
             starts.push(e)
@@ -104,7 +105,9 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
         // A bound that stops the central stencil is an edge too where the one-sided
         // tableau it left is poor (asin at `1 - 1e-13` in [-1, 1]: 24 +- 37 for 1.6e6).
         bound_edge = first.as_ref().is_none_or(|t| poor(&t.estimate));
-        starts.extend(edge_start(p, dir, t0, bound_edge)?);
+        let (start, met) = edge_start(p, dir, t0, bound_edge)?;
+        starts.extend(start);
+        edge = met;
     }
     let mut tableaus: Vec<Tableau> = first.into_iter().collect();
     let mut unresolved = false;
@@ -114,7 +117,7 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
                 let failed_central = !t.central;
                 tableaus.push(t);
                 if failed_central && own == Some(start) {
-                    if let Some(e) = edge_start(p, dir, start, false)? {
+                    if let (Some(e), _) = edge_start(p, dir, start, false)? {
                         match one_tableau(p, dir, e, channels) {
                             Ok(t) => tableaus.push(t),
                             Err(err) if !err.is_stencil_miss() => return Err(err),
@@ -150,6 +153,15 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
             t.estimate.error.iter_mut().for_each(|e| *e = f64::NAN);
         }
     }
+    if let Some(reach) = edge {
+        unearned_beside_edge(&mut tableaus, reach, |t| {
+            dir.keeps_moving(
+                p.x,
+                t0,
+                dir.step(p.x, t.start * 0.5f64.powi(LEVELS as i32 - 1)),
+            )
+        });
+    }
     if bound_edge && tableaus.iter().all(|t| !t.central && rough(&t.estimate)) {
         // No central stencil fits below the bound (x on it), and no one-sided tableau
         // comes within [`ROUGH`] of its value: none can say how far off it is (asin at 1,
@@ -160,6 +172,49 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
         }
     }
     Ok(tableaus)
+}
+
+/// Near a domain edge that [`edge_start`] met (its central stencil non-finite at the
+/// step `reach`, the smallest that met it, so the edge lies within `reach` of x): where no
+/// central tableau gives finite values that saw f move, with every element the default
+/// start moved still moving at its smallest step (`moving`), the one-sided tableaus whose
+/// smallest step exceeds `reach` have not seen f on the scale it varies on there, nor has
+/// a central one whose points left an element of x where it is (steps below its ulp):
+/// their estimates are not earned, NaN. log(x - 1) at 5..200 ulps above 1 gave 1.4e4 +- 3.6e4 for 9e14
+/// (the default start's one-sided tableau, every step 1e12 times the distance; the edge's
+/// own tableau NaN); along u = (1, 0.25) at 3 ulps, 0 +- 2.9e4 for 1.5e15 (the edge's
+/// tableau, x_0 unmoved), and sqrt(x - 1e3) at 2 ulps 0.21 +- 1.1 for 1e6 (the edge's
+/// tableau moved x_1 only). Farther from the edge (300 ulps) the edge's tableau is finite
+/// and believed.
+fn unearned_beside_edge(tableaus: &mut [Tableau], reach: f64, moving: impl Fn(&Tableau) -> bool) {
+    let blind: Vec<Vec<bool>> = tableaus.iter().map(Tableau::blind).collect();
+    let seen = |c: usize| blind.iter().any(|b| !b[c]);
+    // Channels a tableau did not see move while another did.
+    let missed = |k: usize| -> Vec<bool> {
+        blind[k]
+            .iter()
+            .enumerate()
+            .map(|(c, &b)| b && seen(c))
+            .collect()
+    };
+    let finite = |e: &Estimate| e.value.iter().chain(&e.error).all(|v| v.is_finite());
+    let serves = |k: usize| {
+        let t = &tableaus[k];
+        t.central && finite(&t.estimate) && !missed(k).contains(&true) && moving(t)
+    };
+    if (0..tableaus.len()).any(serves) {
+        return;
+    }
+    let missed: Vec<Vec<bool>> = (0..tableaus.len()).map(missed).collect();
+    let still: Vec<bool> = tableaus.iter().map(|t| t.central && !moving(t)).collect();
+    for ((t, missed), still) in tableaus.iter_mut().zip(missed).zip(still) {
+        if still || (!t.central && t.start * 0.5f64.powi(LEVELS as i32 - 1) > reach) {
+            t.estimate.error.fill(f64::NAN);
+        }
+        for (e, _) in t.estimate.error.iter_mut().zip(missed).filter(|(_, m)| *m) {
+            *e = f64::NAN;
+        }
+    }
 }
 
 /// Along a vector whose own-scale start leaves an element unmoved at the tableau's
@@ -312,15 +367,17 @@ pub(crate) fn own_scale_start(opts: &Options, x: &[f64], j: usize) -> Option<f64
 /// when the central stencil at `t` is finite already, or no step is found. A step at
 /// which the central stencil leaves the bounds counts as one meeting a non-finite value
 /// when `bound_edge` (no evaluation: the bound is the edge), else ends the search (the
-/// one-sided tableaus serve there).
+/// one-sided tableaus serve there). Also the smallest step at which the central stencil
+/// met a non-finite value of f (not a bound), if any: the edge lies within it.
 fn edge_start<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: f64,
     bound_edge: bool,
-) -> Result<Option<f64>, FdError> {
+) -> Result<(Option<f64>, Option<f64>), FdError> {
     let central = Scheme::Central.candidates()[0];
     let mut out = vec![0.0; p.y0.len()];
+    let mut met: Option<f64> = None;
     let mut finite = |p: &mut Probe<'_, '_, F>, s: f64| -> Result<Option<bool>, FdError> {
         let step = dir.step(p.x, s);
         if !dir.keeps_moving(p.x, t, step) || (bound_edge && !moves(p.x, dir, step)) {
@@ -329,16 +386,20 @@ fn edge_start<F: Function + ?Sized>(
         if !fits(p.opts, p.x, dir, step, &central) {
             return Ok(bound_edge.then_some(false));
         }
-        Ok(Some(apply(p, dir, step, &central, &mut out)?.is_none()))
+        let ok = apply(p, dir, step, &central, &mut out)?.is_none();
+        if !ok {
+            met = Some(met.map_or(step, |m| m.min(step)));
+        }
+        Ok(Some(ok))
     };
     if finite(p, t)? != Some(false) {
-        return Ok(None);
+        return Ok((None, met));
     }
     let mut s = t;
     for _ in 0..EDGE_SEARCH {
         s /= EDGE_RATIO;
         match finite(p, s)? {
-            None => return Ok(None),
+            None => return Ok((None, met)),
             Some(false) => continue,
             Some(true) => {
                 for up in [4.0, 2.0] {
@@ -347,11 +408,11 @@ fn edge_start<F: Function + ?Sized>(
                         break;
                     }
                 }
-                return Ok(Some(s / 8.0));
+                return Ok((Some(s / 8.0), met));
             }
         }
     }
-    Ok(None)
+    Ok((None, met))
 }
 
 /// The tableau to believe (see the module documentation): its index in `tableaus`, which
