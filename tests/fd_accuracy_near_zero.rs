@@ -7,38 +7,24 @@
 //!
 //! Tolerance: [`common::default_tolerance`], as `fd_accuracy`. The tridiagonal solve's
 //! diagonal is kept away from 0 (there the system is singular); its right-hand side goes
-//! near 0. 264,000 checks; before the fix 3,043 failed (all but two a central4 column or
-//! direction). Two are left and asserted as a ratchet ([`KNOWN`]).
+//! near 0. 264,000 checks; before the fix 3,116 failed (all but one a central4 column or
+//! direction). One is left and asserted as a ratchet ([`KNOWN`]).
 
 mod common;
 
-use common::{default_tolerance, jacobian_error, jvp_error, plain, vjp_error, Class};
+use common::{default_tolerance, jacobian_error, jvp_error, plain, vjp_error, Class, Rng};
 use fdvjp::fd::{self, Scheme};
 
 /// Random points per function and scheme.
 const POINTS: usize = 2000;
 
-/// Failures left, both central (the fourth order's are fixed):
-/// - a JVP of `rational` at x_2 = 2.3e-9 along a direction whose refinement at x_2's own
-///   scale (steps 1.4e-14) meets f's rounding from a cancellation inside f (f_0 = 3e-5
-///   from terms of 1, 3e4 times `eps |f_0|`); the middle check that would catch it is not
-///   taken below `MIDDLE_WITHIN^2 r^2` (3.6e-9). Off by 2.5e-4 with a bound of 0.68
-///   (honest, useless).
-/// - a Jacobian of `polynomial` at x_2 = 9.0e-6: 2.43e-9 against the tolerance 2.2e-9.
-const KNOWN: usize = 2;
-
-/// A small deterministic generator (the same points on every run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+/// Failures left, central (the fourth order's are fixed): a Jacobian of `polynomial` at
+/// x_2 = 1.9e-5, 2.62e-9 against the tolerance 2.2e-9. Other draws also met a central JVP
+/// of `rational` at x_2 = 2.3e-9 whose refinement at x_2's own scale (steps 1.4e-14) meets
+/// f's rounding from a cancellation inside f (f_0 = 3e-5 from terms of 1, 3e4 times
+/// `eps |f_0|`); the middle check that would catch it is not taken below
+/// `MIDDLE_WITHIN^2 r^2` (3.6e-9): off by 2.5e-4 with a bound of 0.68 (honest, useless).
+const KNOWN: usize = 1;
 
 #[test]
 fn one_element_near_zero_keeps_the_default_tolerance() {
@@ -53,7 +39,7 @@ fn one_element_near_zero_keeps_the_default_tolerance() {
             .into_iter()
             .filter(|t| t.class == Class::Smooth)
         {
-            let mut rng = Lcg(0x5eed_0000 + tf.n as u64);
+            let mut rng = Rng::new(0x5eed_0000 + tf.n as u64);
             let tol = default_tolerance(scheme, tf.class);
             let opts = tf.options(scheme);
             // Elements that may go near 0 (not a tridiagonal diagonal, nor all of a norm).

@@ -11,22 +11,10 @@
 
 mod common;
 
-use common::{default_tolerance, Class};
+use common::{default_tolerance, Class, Rng};
 use fdvjp::fd::{self, Options, Scheme};
 
 const POINTS: usize = 1500;
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 const C: f64 = 0.5;
 
@@ -76,7 +64,7 @@ fn sums_of_sines_with_elements_near_zero() {
         Scheme::Forward,
         Scheme::Backward,
     ] {
-        let mut rng = Lcg(0x51e5);
+        let mut rng = Rng::new(0x51e5);
         let mut opts = Options::new();
         opts.set_scheme(scheme);
         for _ in 0..POINTS {
