@@ -31,8 +31,8 @@ use super::{jacobian, jvp, vjp};
 
 /// The VJP `grad` (n entries) of f at `z` for the cotangent `v` (m entries), in the
 /// ChainRules convention stated in the module documentation.
-pub fn complex_vjp<G: ComplexFunction + ?Sized>(
-    g: &G,
+pub fn complex_vjp(
+    g: &dyn ComplexFunction,
     z: &[Complex64],
     v: &[Complex64],
     opts: &Options,
@@ -42,8 +42,8 @@ pub fn complex_vjp<G: ComplexFunction + ?Sized>(
 }
 
 /// The JVP `A u + B conj(u)` (m entries) of f at `z` along `u` (n entries).
-pub fn complex_jvp<G: ComplexFunction + ?Sized>(
-    g: &G,
+pub fn complex_jvp(
+    g: &dyn ComplexFunction,
     z: &[Complex64],
     m: usize,
     u: &[Complex64],
@@ -54,8 +54,8 @@ pub fn complex_jvp<G: ComplexFunction + ?Sized>(
 }
 
 /// The real `2m × 2n` Jacobian of the interleaved view, in `opts.layout()` order.
-pub fn complex_jacobian<G: ComplexFunction + ?Sized>(
-    g: &G,
+pub fn complex_jacobian(
+    g: &dyn ComplexFunction,
     z: &[Complex64],
     m: usize,
     opts: &Options,

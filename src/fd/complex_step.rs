@@ -86,8 +86,8 @@ fn entry_bound(size: f64, s: Step) -> f64 {
 }
 
 /// `v^T J(x)` (n entries) by complex step, `m = v.len()`.
-pub fn vjp_complex_step<G: ComplexFunction + ?Sized>(
-    g: &G,
+pub fn vjp_complex_step(
+    g: &dyn ComplexFunction,
     x: &[f64],
     v: &[f64],
     opts: &Options,
@@ -105,8 +105,8 @@ pub fn vjp_complex_step<G: ComplexFunction + ?Sized>(
 }
 
 /// The m×n Jacobian by complex step, in `opts.layout()` order.
-pub fn jacobian_complex_step<G: ComplexFunction + ?Sized>(
-    g: &G,
+pub fn jacobian_complex_step(
+    g: &dyn ComplexFunction,
     x: &[f64],
     m: usize,
     opts: &Options,
@@ -126,8 +126,8 @@ pub fn jacobian_complex_step<G: ComplexFunction + ?Sized>(
 
 /// `J(x) u` (m entries) by one complex evaluation at `x + i h u`, with
 /// `h = 1e-20 * min_j max(|x_j|, typ_j) / |u_j|` over `u_j != 0`.
-pub fn jvp_complex_step<G: ComplexFunction + ?Sized>(
-    g: &G,
+pub fn jvp_complex_step(
+    g: &dyn ComplexFunction,
     x: &[f64],
     m: usize,
     u: &[f64],

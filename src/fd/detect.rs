@@ -46,8 +46,8 @@ const OWN_SCALE: f64 = 0.01;
 /// `max(|x_j|, typ_j)`, backward where a bound is in the way). A NaN or infinity in f's
 /// outputs at a probe point is an error naming the point (a pattern read from it would
 /// be meaningless). The report of the detection is published as for a computation.
-pub fn detect_sparsity<F: Function + ?Sized>(
-    f: &F,
+pub fn detect_sparsity(
+    f: &dyn Function,
     x: &[f64],
     m: usize,
     opts: &Options,

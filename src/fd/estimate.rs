@@ -35,8 +35,8 @@ use super::richardson_start::{believed, tableaus};
 use super::step::nominal_step;
 
 /// `v^T J(x)` (n entries) with an error estimate per entry; `m = v.len()`.
-pub fn vjp_estimate<F: Function + ?Sized>(
-    f: &F,
+pub fn vjp_estimate(
+    f: &dyn Function,
     x: &[f64],
     v: &[f64],
     opts: &Options,
@@ -56,8 +56,8 @@ pub fn vjp_estimate<F: Function + ?Sized>(
 
 /// The m×n Jacobian (in `opts.layout()` order) with an error estimate per entry, in the
 /// same order.
-pub fn jacobian_estimate<F: Function + ?Sized>(
-    f: &F,
+pub fn jacobian_estimate(
+    f: &dyn Function,
     x: &[f64],
     m: usize,
     opts: &Options,
@@ -79,8 +79,8 @@ pub fn jacobian_estimate<F: Function + ?Sized>(
 }
 
 /// `J(x) u` (m entries) with an error estimate per entry.
-pub fn jvp_estimate<F: Function + ?Sized>(
-    f: &F,
+pub fn jvp_estimate(
+    f: &dyn Function,
     x: &[f64],
     m: usize,
     u: &[f64],

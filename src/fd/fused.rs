@@ -116,6 +116,7 @@ impl Plan {
 
     /// [`super::derivative::fits`] along the axis `j` for this plan's stencil, from its
     /// reach.
+    #[inline]
     pub(crate) fn fits(&self, opts: &Options, x: &[f64], j: usize, t: f64) -> bool {
         let (lo, hi) = (self.reach.0 * t, self.reach.1 * t);
         let xj = x[j];

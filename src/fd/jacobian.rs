@@ -10,8 +10,8 @@ use super::options::Options;
 /// The m×n Jacobian of f at `x`, `m*n` entries in `opts.layout()` order.
 ///
 /// Evaluations as for [`crate::fd::vjp`].
-pub fn jacobian<F: Function + ?Sized>(
-    f: &F,
+pub fn jacobian(
+    f: &dyn Function,
     x: &[f64],
     m: usize,
     opts: &Options,
@@ -20,8 +20,8 @@ pub fn jacobian<F: Function + ?Sized>(
 }
 
 /// [`jacobian`] when `fx = f(x)` is already known: one evaluation fewer.
-pub fn jacobian_at<F: Function + ?Sized>(
-    f: &F,
+pub fn jacobian_at(
+    f: &dyn Function,
     x: &[f64],
     fx: &[f64],
     opts: &Options,

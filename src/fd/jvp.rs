@@ -23,8 +23,8 @@ use super::step::{noise_step, nominal_step};
 /// order), including f(x); 1 when `u = 0`. Where the bounds let no stencil along u fit
 /// (u leaves the box on both sides), `J u` is summed from the columns of the non-zero
 /// `u_j`, each with its own stencil (as a Jacobian's; `jvp_columns.rs`).
-pub fn jvp<F: Function + ?Sized>(
-    f: &F,
+pub fn jvp(
+    f: &dyn Function,
     x: &[f64],
     m: usize,
     u: &[f64],
@@ -34,8 +34,8 @@ pub fn jvp<F: Function + ?Sized>(
 }
 
 /// [`jvp`] when `fx = f(x)` is already known: one evaluation fewer.
-pub fn jvp_at<F: Function + ?Sized>(
-    f: &F,
+pub fn jvp_at(
+    f: &dyn Function,
     x: &[f64],
     fx: &[f64],
     u: &[f64],

@@ -1,6 +1,9 @@
 //! The numerical core: finite-difference derivatives of a black-box function.
 //!
-//! Pure safe Rust, generic over [`Function`]; it knows nothing of C or of the tape.
+//! Pure safe Rust over [`Function`]; it knows nothing of C or of the tape. The public entry
+//! points take `&dyn Function` (a closure coerces): the drivers are then compiled once, in
+//! this crate, not again for every caller's closure type (the test suite's 104 crates built
+//! in 25 minutes that way, 2.5 now), at one indirect call per evaluation.
 
 #![forbid(unsafe_code)]
 

@@ -57,7 +57,7 @@ const TIERS: [(usize, usize); 2] = [(8, 64), (MAX_N, 1024)];
 /// flat path writes its columns as it goes and may then hand the call to the general
 /// path, which can fail, leaving `grad` partly written (`ffi/product.rs` passes a stack
 /// array and copies it out only on success).
-pub(crate) fn vjp_into<F: Function + ?Sized>(
+pub(crate) fn vjp_into<F: Function>(
     f: &F,
     x: &[f64],
     v: &[f64],
@@ -80,7 +80,7 @@ pub(crate) fn vjp_into<F: Function + ?Sized>(
 }
 
 /// [`vjp_into`] with the flat path's arrays in `record`.
-fn vjp_in<F: Function + ?Sized, const N: usize, const V: usize>(
+fn vjp_in<F: Function, const N: usize, const V: usize>(
     record: &mut Record<N, V>,
     f: &F,
     x: &[f64],
@@ -104,8 +104,8 @@ fn vjp_in<F: Function + ?Sized, const N: usize, const V: usize>(
 }
 
 /// The general path's gradient into `grad`.
-fn general<F: Function + ?Sized>(
-    f: &F,
+fn general(
+    f: &dyn Function,
     x: &[f64],
     v: &[f64],
     opts: &Options,

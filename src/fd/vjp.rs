@@ -11,18 +11,13 @@ use super::options::Options;
 ///
 /// Evaluations: 1 + n (forward/backward), 1 + 2n (central), 1 + 4n (4th order), more only
 /// for columns that need a fall-back (bounds, non-finite values).
-pub fn vjp<F: Function + ?Sized>(
-    f: &F,
-    x: &[f64],
-    v: &[f64],
-    opts: &Options,
-) -> Result<Vec<f64>, FdError> {
+pub fn vjp(f: &dyn Function, x: &[f64], v: &[f64], opts: &Options) -> Result<Vec<f64>, FdError> {
     vjp_with(f, x, None, v, opts)
 }
 
 /// [`vjp`] when `fx = f(x)` is already known (as on a tape): one evaluation fewer.
-pub fn vjp_at<F: Function + ?Sized>(
-    f: &F,
+pub fn vjp_at(
+    f: &dyn Function,
     x: &[f64],
     fx: &[f64],
     v: &[f64],

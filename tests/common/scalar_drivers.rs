@@ -27,7 +27,7 @@ impl Answer {
 
 /// Driver `driver` (0 the VJP with v = 1, 1 the JVP along `u`, else the Jacobian) on the
 /// scalar `f` at `x`, whose gradient is `exact`.
-pub fn scalar_driver<F: Function + ?Sized>(
+pub fn scalar_driver<F: Function>(
     driver: usize,
     f: &F,
     x: &[f64],
