@@ -1355,7 +1355,7 @@ fn one_sided<F: Function + ?Sized>(
         let mut none = alloc::zeros(m, "a one-sided refinement's bounds")?;
         none.fill(f64::NAN);
         let mut b = shrink_from(p, dir, (plain, none), r * target, &stencil, None, out)?;
-        grow_one_sided::offer(p, dir, typ, &stencil, (&swamped, &[]), out, &mut b)?;
+        grow_one_sided::offer(p, dir, typ, &stencil, (&swamped, &[]), None, out, &mut b)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -1371,6 +1371,7 @@ fn one_sided<F: Function + ?Sized>(
         sum_m += w * (p.ws.magnitude[i] * t).max(out[i].abs() * t / r);
     }
     let seen = grow_one_sided::seen(p, t, &p.ws.second[..m], &swamped);
+    let at_t = grow_one_sided::plain(p, t, out, &swamped);
     let swamped = (&swamped[..], &seen[..]);
     if sum_d2 <= LARGE * r * r * sum_m {
         let mut b: Vec<f64> = (0..m)
@@ -1391,7 +1392,7 @@ fn one_sided<F: Function + ?Sized>(
                 };
             }
         }
-        grow_one_sided::offer(p, dir, typ, &stencil, swamped, out, &mut b)?;
+        grow_one_sided::offer(p, dir, typ, &stencil, swamped, at_t.as_ref(), out, &mut b)?;
         p.bound(entry_bound(p, dir, &b));
         return Ok(());
     }
@@ -1401,7 +1402,7 @@ fn one_sided<F: Function + ?Sized>(
     if TAYLOR * t <= xj {
         explained_by_curvature(t, &plain, &second, out, &mut b);
     }
-    grow_one_sided::offer(p, dir, typ, &stencil, swamped, out, &mut b)?;
+    grow_one_sided::offer(p, dir, typ, &stencil, swamped, at_t.as_ref(), out, &mut b)?;
     p.bound(entry_bound(p, dir, &b));
     Ok(())
 }

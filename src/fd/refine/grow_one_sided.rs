@@ -19,8 +19,9 @@ use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
+use super::super::report::NoiseSource;
 use super::super::scheme::Placed;
-use super::{far_above, nonfinite, weight, FAR_BELOW, ROUNDING, ROUNDING_SAFETY};
+use super::{far_above, nonfinite, weight, EXPLAINED, FAR_BELOW, ROUNDING, ROUNDING_SAFETY};
 
 /// The first grown level, in units of typ_j (2^-4).
 const START: f64 = 0.0625;
@@ -66,14 +67,50 @@ pub(super) fn swamped<F: Function + ?Sized>(
         .collect()
 }
 
+/// The plain one-sided values at the nominal step t, and how far each may be from f' where
+/// f varies on the step rule's scale: [`EXPLAINED`] times the truncation its second
+/// difference shows, `|D2| / 2t`, plus [`ROUNDING_SAFETY`] times its rounding `eps ρ`.
+pub(super) struct Plain {
+    values: Vec<f64>,
+    allowed: Vec<f64>,
+}
+
+/// The [`Plain`] values of the column `out` at step t (second differences and rounding
+/// scales in the workspace), for the `swamped` outputs only: `None` where there are none.
+pub(super) fn plain<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    t: f64,
+    out: &[f64],
+    swamped: &[usize],
+) -> Option<Plain> {
+    if swamped.is_empty() {
+        return None;
+    }
+    let m = out.len();
+    let allowed = (0..m)
+        .map(|i| {
+            EXPLAINED * p.ws.second[i].abs() / (2.0 * t)
+                + ROUNDING_SAFETY * f64::EPSILON * p.ws.magnitude[i]
+        })
+        .collect();
+    Some(Plain {
+        values: out.to_vec(),
+        allowed,
+    })
+}
+
 /// Offers the `swamped` outputs the grown value (module doc): kept in `out` with its
-/// bound in `bounds` where that bound is smaller (or the refinement's is NaN).
+/// bound in `bounds` where that bound is smaller (or the refinement's is NaN), and where
+/// it agrees with the plain value at the nominal step (when known, `plain`) within both
+/// their allowances.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn offer<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     typ: f64,
     stencil: &Placed,
     (swamped, seen): (&[usize], &[f64]),
+    plain: Option<&Plain>,
     out: &mut [f64],
     bounds: &mut [f64],
 ) -> Result<(), FdError> {
@@ -94,6 +131,7 @@ pub(super) fn offer<F: Function + ?Sized>(
     let Some(e) = found else {
         return Ok(());
     };
+    let noise_known = p.report.noise_source != NoiseSource::None;
     for &i in swamped {
         // Levels that drift as a power of h or see one step of f below them
         // (`far_above::drifting`: f varies on x_j's own scale, far below the levels) do
@@ -113,7 +151,24 @@ pub(super) fn offer<F: Function + ?Sized>(
         };
         if grown < bounds[i] || (bounds[i].is_nan() && !grown.is_nan()) {
             out[i] = e.values[i];
-            bounds[i] = grown;
+            // Seen, but no noise is known: f may as well vary on a scale below the plain
+            // step (`c + a sin(x / a)`, a < t), which neither the grown levels nor x_j's
+            // own scale (swamped) can see: the grown value stands, without a bound. `2160
+            // + 2e-5 sin(x / 2e-5)` at 6.8e-12, forward: -1.6e-3 for 1 with a bound of
+            // 8.6e-7 (probe18 finding 3).
+            let unexplained = seen.get(i).is_some_and(|&s| s > 0.0) && !noise_known;
+            bounds[i] = if unexplained { f64::NAN } else { grown };
+            // A plain value that the grown one, within both allowances, contradicts: f
+            // varies between the plain step and the grown levels (a feature the levels
+            // step over: the example above, where a = 2e-5 lies above the plain step
+            // 1.5e-8; c + cos x at 1e-7, which growing is for, differs by P's rounding).
+            // The plain value, taken nearer x, stands, without a bound.
+            if let Some(pl) = plain {
+                if (e.values[i] - pl.values[i]).abs() > grown + pl.allowed[i] {
+                    out[i] = pl.values[i];
+                    bounds[i] = f64::NAN;
+                }
+            }
         }
     }
     Ok(())
