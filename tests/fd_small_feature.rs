@@ -168,7 +168,7 @@ fn a_feature_between_the_plain_step_and_the_grown_levels_has_no_bound() {
     let (a, c, x) = (
         2.0755564713701894e-05,
         2159.9509330742403,
-        6.8142765122233726e-12,
+        6.814_276_512_223_373e-12,
     );
     let f = |z: &[f64], y: &mut [f64]| -> Result<(), i32> {
         y[0] = c + a * (z[0] / a).sin();
