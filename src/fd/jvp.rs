@@ -103,7 +103,8 @@ fn jvp_with<F: Function + ?Sized>(
         p.end_direction(mark);
         // The bound counts noise the direction's second difference may hide, as the
         // column loop's does (its step is the one taken along u).
-        noise::widen_bound(&mut p, Some(t0));
+        let taken = p.fallback_step.unwrap_or(t0);
+        noise::widen_bound(&mut p, Some(taken));
         1
     };
     unscale(&mut out, e, u)?;

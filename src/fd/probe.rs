@@ -81,6 +81,10 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// [`Probe::f_scale`], and an estimated ε below 16 eps of it is the rounding of x's own
     /// moves, not noise (`refine::noise_scale`).
     pub sampled_change: f64,
+    /// The step a JVP's direction took where the bounds shrank its stencil
+    /// (`derivative::bounded_fallback`; `None`: the nominal step or no JVP), which its
+    /// noise widening divides by ([`crate::fd::noise`]'s `widen_bound`).
+    pub fallback_step: Option<f64>,
     /// Bounds recorded so far ([`Probe::bound`]): a direction that adds none is unbounded
     /// ([`Probe::end_direction`]).
     pub bounded: usize,
@@ -163,6 +167,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             max_change: 0.0,
             f_scale: 0.0,
             sampled_change: 0.0,
+            fallback_step: None,
             bounded: 0,
             planned: false,
             shared: None,

@@ -1216,6 +1216,54 @@ const FALLBACK_ROUNDING: f64 = 4.0;
 /// quotients taken as the second-order one's error (see [`fallback_bounds`]).
 const ONE_SIDED_SAFETY: f64 = 2.0;
 
+/// After a JVP's direction took a stencil at a step `t` the bounds shrank:
+/// counts its second difference for the noise the call may carry unseen, and keeps `t`
+/// as the step the call's noise widening divides by ([`Probe::fallback_step`]). Why: the
+/// widening took the nominal step and no second difference (none was counted), so noise
+/// at a step shrunk to the room left in the box went unbounded: hash noise of 1.4e-9 on a
+/// sum of sines at x just inside its lower bounds, 1.7e-4 off with a bound of 1.2e-7
+/// (probe18 finding 4; with the noise declared, 1.46 times its bound). A JVP has one
+/// direction, which the noise trigger never acts on alone: counting it changes no value.
+pub(crate) fn note_vector_fallback<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    stencil: &Placed,
+    t: f64,
+    d1: &[f64],
+) {
+    let Direction::Vector(_) = dir else {
+        return;
+    };
+    // A one-sided stencil's quotient weighs its three values (3, 4, 1) / 2t: noise counts
+    // four times as much as in the central one's (1, 1) / 2t, as at a step 4 times shorter.
+    let as_central = if *stencil == central() { t } else { t / 4.0 };
+    p.fallback_step = Some(
+        p.fallback_step
+            .map_or(as_central, |s: f64| s.min(as_central)),
+    );
+    if p.report.noise_source != NoiseSource::None || p.step_scale > 1.0 {
+        return;
+    }
+    let m = d1.len();
+    let one_sided = *stencil != central();
+    let kept = one_sided.then(|| p.ws.second[..m].to_vec());
+    if let Some(near) = &kept {
+        // The workspace holds `f(x + s t) - f(x)` of a one-sided stencil, and `ws.y` its
+        // last point's values: its second difference `f(x + 2st) - 2 f(x + st) + f(x)`
+        // in place for the sums, as `one_sided` forms it.
+        let (second, last, y0) = (&mut p.ws.second[..m], &p.ws.y[..m], &p.y0[..m]);
+        for (((d2, &y), &f0), &step) in second.iter_mut().zip(last).zip(y0).zip(near) {
+            *d2 = (y - f0) - 2.0 * step;
+        }
+    }
+    let s = sums(p, t, d1, None);
+    if let Some(near) = kept {
+        p.ws.second[..m].copy_from_slice(&near);
+    }
+    p.max_change = p.max_change.max(s.m);
+    note_second_difference(p, s.d2);
+}
+
 /// Raises the report's bound to that of one direction from its per-output bounds.
 pub(crate) fn bound_direction<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
