@@ -21,14 +21,7 @@ use fdvjp::fd::{self, last_report, NoiseMode, Options};
 
 /// Deterministic noise in [-1, 1) for output `i` of `x`.
 fn hash(x: &[f64], i: usize) -> f64 {
-    let mut z = 0x243f_6a88_85a3_08d3u64 ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for v in x {
-        z ^= v.to_bits();
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-    }
-    (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    common::noisy::hash_output(0x243f_6a88_85a3_08d3, x, i)
 }
 
 /// The default is checked from this noise level on, as `tests/noisy_bounds_cover.rs`

@@ -43,14 +43,7 @@ fn plain(opts: &Options) -> Options {
 
 /// Deterministic noise in [-1, 1) for output `i` of `x`.
 fn hash_i(x: &[f64], i: usize) -> f64 {
-    let mut z = 0x1234_5678_9abc_def0u64 ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for v in x {
-        z ^= v.to_bits();
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-    }
-    (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    common::noisy::hash_output(0x1234_5678_9abc_def0, x, i)
 }
 
 /// Forward and backward VJPs of hash noise of 1e-12..1e-7 on a sum of n = 8, 20 sines, 30

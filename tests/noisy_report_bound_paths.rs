@@ -21,14 +21,7 @@ const LEVELS: [f64; 6] = [3.2e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6];
 /// Deterministic noise in [-1, 1) for output `i` of `x` (as `noisy::hash`, one draw per
 /// output).
 fn hash_i(x: &[f64], i: usize) -> f64 {
-    let mut z = 0x1234_5678_9abc_def0u64 ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for v in x {
-        z ^= v.to_bits();
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-    }
-    (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    common::noisy::hash_output(0x1234_5678_9abc_def0, x, i)
 }
 
 /// `y_i = 2 + 0.5 sin(x_i + 0.3 i) + 0.3 sin(x_(i+1)) + 0.2 cos(x_(i-1)) + ε hash_i(x)`.

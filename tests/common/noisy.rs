@@ -212,7 +212,12 @@ pub fn gradient(f: impl Fn(&[Dual]) -> Dual, x: &[f64]) -> Vec<f64> {
 /// Deterministic noise in [-1, 1) from the bits of x (SplitMix64 finaliser): the same x
 /// always gives the same value, as with a solver.
 pub fn hash(x: &[f64]) -> f64 {
-    let mut z = 0x1234_5678_9abc_def0u64;
+    hash_output(0x1234_5678_9abc_def0, x, 0)
+}
+
+/// [`hash`] for output `i` of a test's own noise, drawn from `seed`.
+pub fn hash_output(seed: u64, x: &[f64], i: usize) -> f64 {
+    let mut z = seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     for v in x {
         z ^= v.to_bits();
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
