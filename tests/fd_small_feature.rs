@@ -14,9 +14,10 @@
 //! On main (d2da40f): 136 of 4,752 calls uncovered (central 82, forward 34, backward 20;
 //! worst 3.6e9 times the bound). Then 92 (central 38, forward 34, backward 20; worst
 //! 4.2e7): the one-sided levels aliased on `a sin(x / a)` (forward 26, backward 18). Now
-//! 56 (central 38, forward 10, backward 8; NaN bounds 1,423 -> 1,459), asserted as a
+//! 50 (central 38, forward 8, backward 4; NaN bounds 1,423 -> 1,465), asserted as a
 //! ratchet: a grown one-sided value kept where the plain stencil saw a second difference
-//! above rounding and no noise is known has no bound (`grow_one_sided::offer`). Left:
+//! above rounding and no noise is known has no bound, and gives way to the plain value
+//! (without a bound) where the two disagree (`grow_one_sided::offer`). Left:
 //! central features within the plain step's rounding (the levels agree on the plain
 //! value), refinements down whose middle check at `sqrt(r |x_j| t)` nears x_j's own
 //! scale and is taken as exact, and one-sided values of features just below the plain
@@ -157,7 +158,7 @@ fn a_small_bounded_feature_under_a_constant_is_within_its_bound() {
 }
 
 /// Uncovered calls allowed (a ratchet; see the module doc for what is left).
-const CEILING: usize = 56;
+const CEILING: usize = 50;
 
 /// probe18 finding 3: `c + a sin(x / a)` with a = 2.1e-5 above the central step but far
 /// below the one-sided grown levels (from typ / 16), at x = 6.8e-12, forward: the grown

@@ -81,9 +81,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// [`Probe::f_scale`], and an estimated ε below 16 eps of it is the rounding of x's own
     /// moves, not noise (`refine::noise_scale`).
     pub sampled_change: f64,
-    /// The step a JVP's direction took where the bounds shrank its stencil
-    /// (`derivative::bounded_fallback`; `None`: the nominal step or no JVP), which its
-    /// noise widening divides by ([`crate::fd::noise`]'s `widen_bound`).
+    /// The step a JVP's direction took where the bounds shrank its stencil (the bound
+    /// fall-backs of `derivative.rs` and `bound_edge.rs`, `refine::note_vector_fallback`;
+    /// `None`: the nominal step), which its noise widening divides by (`noise::widen_bound`).
     pub fallback_step: Option<f64>,
     /// Bounds recorded so far ([`Probe::bound`]): a direction that adds none is unbounded
     /// ([`Probe::end_direction`]).
