@@ -810,10 +810,15 @@ pub(crate) fn need_at(
         // sums cannot give (its truncation model at the scale `c r`, and the check of
         // `noise_step.rs`): a VJP's bound must be the Jacobian's.
         // Under the default (the noise estimated after a plain pass) the fused bound stays.
+        // Under the default, the axes whose noise step is checked at typ_j's scale
+        // (`noise_step.rs`: the inflection range) too.
         Scheme::Central
             if step_scale > 1.0
-                && axis.is_some()
-                && (opts.noise().is_some() || opts.noise_mode() == NoiseMode::Estimate) =>
+                && axis.is_some_and(|(ax, typ)| {
+                    opts.noise().is_some()
+                        || opts.noise_mode() == NoiseMode::Estimate
+                        || inflection_range(ax, typ)
+                }) =>
         {
             Need::Columns
         }
