@@ -64,7 +64,7 @@ pub(crate) fn fall_back<F: Function + ?Sized>(
     let Some((stencil, t, bound_b)) = edge_scan::fall_back_b(p, dir, t0, None, out)? else {
         return Ok(());
     };
-    refine::note_vector_fallback(p, dir, &stencil, t, out);
+    refine::note_vector_fallback(p, dir, &stencil, t, out)?;
     let (opts, x) = (p.opts, p.x);
     let candidates = opts.scheme().candidates();
     let central = candidates[0];

@@ -278,7 +278,7 @@ fn bounded_fallback<F: Function + ?Sized>(
     if let Some((stencil, t)) = used {
         let b = refine::fallback_bounds(p, &stencil, t, out);
         refine::bound_direction(p, dir, &b);
-        refine::note_vector_fallback(p, dir, &stencil, t, out);
+        refine::note_vector_fallback(p, dir, &stencil, t, out)?;
     }
     Ok(())
 }

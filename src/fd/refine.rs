@@ -1235,38 +1235,41 @@ pub(crate) fn note_vector_fallback<F: Function + ?Sized>(
     stencil: &Placed,
     t: f64,
     d1: &[f64],
-) {
+) -> Result<(), FdError> {
     let Direction::Vector(_) = dir else {
-        return;
+        return Ok(());
     };
     // A one-sided stencil's quotient weighs its three values (3, 4, 1) / 2t: noise counts
     // four times as much as in the central one's (1, 1) / 2t, as at a step 4 times shorter.
-    let as_central = if *stencil == central() { t } else { t / 4.0 };
-    p.fallback_step = Some(
-        p.fallback_step
-            .map_or(as_central, |s: f64| s.min(as_central)),
-    );
+    let one_sided = *stencil != central();
+    let as_central = if one_sided { t / 4.0 } else { t };
+    p.fallback_step = Some(p.fallback_step.map_or(as_central, |s| s.min(as_central)));
     if p.report.noise_source != NoiseSource::None || p.step_scale > 1.0 {
-        return;
+        return Ok(());
     }
     let m = d1.len();
-    let one_sided = *stencil != central();
-    let kept = one_sided.then(|| p.ws.second[..m].to_vec());
-    if let Some(near) = &kept {
+    let kept = if one_sided {
+        let mut near = alloc::zeros(m, "a fall-back's first differences")?;
+        near.copy_from_slice(&p.ws.second[..m]);
         // The workspace holds `f(x + s t) - f(x)` of a one-sided stencil, and `ws.y` its
         // last point's values: its second difference `f(x + 2st) - 2 f(x + st) + f(x)`
         // in place for the sums, as `one_sided` forms it.
         let (second, last, y0) = (&mut p.ws.second[..m], &p.ws.y[..m], &p.y0[..m]);
-        for (((d2, &y), &f0), &step) in second.iter_mut().zip(last).zip(y0).zip(near) {
+        for (((d2, &y), &f0), &step) in second.iter_mut().zip(last).zip(y0).zip(&near) {
             *d2 = (y - f0) - 2.0 * step;
         }
-    }
+        Some(near)
+    } else {
+        None
+    };
     let s = sums(p, t, d1, None);
     if let Some(near) = kept {
         p.ws.second[..m].copy_from_slice(&near);
+        alloc::recycle(near);
     }
     p.max_change = p.max_change.max(s.m);
     note_second_difference(p, s.d2);
+    Ok(())
 }
 
 /// Raises the report's bound to that of one direction from its per-output bounds.
@@ -1424,7 +1427,7 @@ fn one_sided<F: Function + ?Sized>(
         sum_m += w * (p.ws.magnitude[i] * t).max(out[i].abs() * t / r);
     }
     let seen = grow_one_sided::seen(p, t, &p.ws.second[..m], &swamped);
-    let at_t = grow_one_sided::plain(p, t, out, &swamped);
+    let at_t = grow_one_sided::plain(p, t, out, &swamped)?;
     let swamped = (&swamped[..], &seen[..]);
     if sum_d2 <= LARGE * r * r * sum_m {
         let mut b: Vec<f64> = (0..m)

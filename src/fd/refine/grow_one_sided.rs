@@ -15,6 +15,7 @@
 //! `h^3`; their bound is the disagreement with the extrapolation of the finer levels and
 //! the weighted rounding. 4 evaluations per column with a swamped output.
 
+use super::super::alloc;
 use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
@@ -82,21 +83,19 @@ pub(super) fn plain<F: Function + ?Sized>(
     t: f64,
     out: &[f64],
     swamped: &[usize],
-) -> Option<Plain> {
+) -> Result<Option<Plain>, FdError> {
     if swamped.is_empty() {
-        return None;
+        return Ok(None);
     }
     let m = out.len();
-    let allowed = (0..m)
-        .map(|i| {
-            EXPLAINED * p.ws.second[i].abs() / (2.0 * t)
-                + ROUNDING_SAFETY * f64::EPSILON * p.ws.magnitude[i]
-        })
-        .collect();
-    Some(Plain {
-        values: out.to_vec(),
-        allowed,
-    })
+    let mut values = alloc::zeros(m, "a one-sided column's plain values")?;
+    values.copy_from_slice(out);
+    let mut allowed = alloc::zeros(m, "a one-sided column's plain allowances")?;
+    for (i, a) in allowed.iter_mut().enumerate() {
+        *a = EXPLAINED * p.ws.second[i].abs() / (2.0 * t)
+            + ROUNDING_SAFETY * f64::EPSILON * p.ws.magnitude[i];
+    }
+    Ok(Some(Plain { values, allowed }))
 }
 
 /// Offers the `swamped` outputs the grown value (module doc): kept in `out` with its
