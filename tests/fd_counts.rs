@@ -2,7 +2,10 @@
 //!
 //! Without fall-backs (smooth function, no bounds): VJP and Jacobian 1 + k n, JVP 1 + k,
 //! with k = 1 (forward/backward), 2 (central), 4 (4th order); the `_at` variants, given
-//! f(x), one fewer; nothing at all when n == 0 or m == 0.
+//! f(x), one fewer; nothing at all when n == 0 or m == 0. Central columns whose second
+//! difference looks like noise (`|D2| > 30 r^2` times both f's change and its size at x: f
+//! and f' both near 0 along the axis) take 2 more for their check (`src/fd/refine/lone.rs`),
+//! counted here by [`lone_columns`].
 
 mod common;
 
@@ -38,6 +41,36 @@ fn evals(call: impl FnOnce(&dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>)) -> u
     let count = Cell::new(0);
     call(&counting(&count));
     count.get()
+}
+
+/// The axis columns the default central scheme checks at half the step
+/// (`src/fd/refine/lone.rs`): the weighted sums of its plain stencil, as the library forms
+/// them (`weights`: |v| for a VJP, 1 for a Jacobian), show `|D2| > 30 r^2 max(M, size)`
+/// with `size = sum w_i |f_i(x)|`.
+fn lone_columns(x: &[f64], m: usize, weights: Option<&[f64]>) -> usize {
+    let r = Scheme::Central.default_relative_step();
+    let f0 = value(x, m);
+    (0..x.len())
+        .filter(|&j| {
+            let t = (x[j] + r * x[j].abs().max(1.0)) - x[j];
+            let at = |o: f64| {
+                let mut xp = x.to_vec();
+                xp[j] = x[j] + o * t;
+                value(&xp, m)
+            };
+            let (up, down) = (at(1.0), at(-1.0));
+            let (mut d2, mut change, mut size) = (0.0, 0.0, 0.0);
+            for i in 0..m {
+                let w = weights.map_or(1.0, |w| w[i].abs());
+                let d1 = (up[i] - down[i]) / (2.0 * t);
+                let mag_t = (up[i].abs() + down[i].abs()) / 2.0;
+                d2 += w * ((up[i] - f0[i]) + (down[i] - f0[i])).abs();
+                change += w * (0.01 * mag_t).max(d1.abs() * t / r);
+                size += w * f0[i].abs();
+            }
+            d2 > 30.0 * r * r * change.max(size)
+        })
+        .count()
 }
 
 fn options(scheme: Scheme) -> Options {
@@ -79,12 +112,22 @@ proptest! {
         let (full, at) = if empty { (0, 0) } else { (1 + k * n, k * n) };
         let (dir_full, dir_at) = if empty { (0, 0) } else { (1 + k, k) };
         let fx = value(&x, m);
+        let checked = |weights| if empty || scheme != Scheme::Central {
+            0
+        } else {
+            2 * lone_columns(&x, m, weights)
+        };
+        let (by_v, by_1) = (checked(Some(&v[..])), checked(None));
 
-        prop_assert_eq!(evals(|f| { fd::vjp(&f, &x, &v, &opts).unwrap(); }), full, "vjp");
-        prop_assert_eq!(evals(|f| { fd::vjp_at(&f, &x, &fx, &v, &opts).unwrap(); }), at, "vjp_at");
-        prop_assert_eq!(evals(|f| { fd::jacobian(&f, &x, m, &opts).unwrap(); }), full, "jacobian");
+        prop_assert_eq!(evals(|f| { fd::vjp(&f, &x, &v, &opts).unwrap(); }), full + by_v, "vjp");
         prop_assert_eq!(
-            evals(|f| { fd::jacobian_at(&f, &x, &fx, &opts).unwrap(); }), at, "jacobian_at"
+            evals(|f| { fd::vjp_at(&f, &x, &fx, &v, &opts).unwrap(); }), at + by_v, "vjp_at"
+        );
+        prop_assert_eq!(
+            evals(|f| { fd::jacobian(&f, &x, m, &opts).unwrap(); }), full + by_1, "jacobian"
+        );
+        prop_assert_eq!(
+            evals(|f| { fd::jacobian_at(&f, &x, &fx, &opts).unwrap(); }), at + by_1, "jacobian_at"
         );
         prop_assert_eq!(evals(|f| { fd::jvp(&f, &x, m, &u, &opts).unwrap(); }), dir_full, "jvp");
         prop_assert_eq!(evals(|f| { fd::jvp_at(&f, &x, &fx, &u, &opts).unwrap(); }), dir_at, "jvp_at");

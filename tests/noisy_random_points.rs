@@ -323,11 +323,14 @@ fn estimated_noise_within_a_factor_3_at_random_points() {
 }
 
 /// Issue 16's "exact functions cost exactly what they cost today": over 2,400 random
-/// exact smooth functions ([`Exact`]) the default (`NoiseMode::Auto`) makes exactly the
-/// plain 1 + 2n evaluations and returns the values of `NoiseMode::Off` bit for bit, its
-/// VJP and its Jacobian, and never estimates the noise. Before the evenness test of the
-/// spread rule (`noise::spread_evenly`), 7 of the 1,200 sums of sines (at n = 8..12; 7
-/// VJPs, 3 Jacobians) started the noise estimate and paid its 12 evaluations.
+/// exact smooth functions ([`Exact`]) the default (`NoiseMode::Auto`) makes the plain
+/// 1 + 2n evaluations and returns the values of `NoiseMode::Off` bit for bit, its VJP and
+/// its Jacobian, and never estimates the noise. Before the evenness test of the spread
+/// rule (`noise::spread_evenly`), 7 of the 1,200 sums of sines (at n = 8..12; 7 VJPs, 3
+/// Jacobians) started the noise estimate and paid its 12 evaluations. The exception is
+/// the check of a column whose second difference looks like noise (`refine/lone.rs`: f
+/// and f' both near 0 along the axis, m = 1 here): 2 more evaluations each, values
+/// unchanged; 6 of the 4,800 calls (ratchet).
 #[test]
 fn exact_functions_cost_the_plain_count() {
     use fdvjp::fd::NoiseMode;
@@ -335,7 +338,7 @@ fn exact_functions_cost_the_plain_count() {
     let mut off = Options::new();
     off.set_noise_mode(NoiseMode::Off);
     let bits = |a: &[f64]| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-    let mut estimated = 0;
+    let (mut estimated, mut checked) = (0, 0);
     for k in 0..2400 {
         let kind = if k < 1200 { 0 } else { 1 + k % 3 };
         let (f, x) = Exact::draw(&mut rng, kind);
@@ -357,7 +360,10 @@ fn exact_functions_cost_the_plain_count() {
         let (g0, j0, ..) = run(&off);
         let (g1, j1, vjp, jacobian) = run(&Options::new());
         for (what, (evals, source)) in [("vjp", vjp), ("jacobian", jacobian)] {
-            if source == NoiseSource::Estimated || evals != 1 + 2 * n {
+            let lone_checks = evals > 1 + 2 * n && (evals - 1 - 2 * n) % 2 == 0;
+            if source != NoiseSource::Estimated && lone_checks {
+                checked += 1;
+            } else if source == NoiseSource::Estimated || evals != 1 + 2 * n {
                 estimated += 1;
                 println!("kind {kind}, n {n}, m {m}: {what} made {evals} evaluations, noise {source:?}, at {x:?}");
             }
@@ -365,6 +371,11 @@ fn exact_functions_cost_the_plain_count() {
         assert_eq!(bits(&g0), bits(&g1), "kind {kind}: vjp at {x:?}");
         assert_eq!(bits(&j0), bits(&j1), "kind {kind}: jacobian at {x:?}");
     }
+    println!("{checked} calls checked a column at half its step");
+    assert!(
+        checked <= 6,
+        "{checked} calls checked a column (ratchet: 6)"
+    );
     assert_eq!(
         estimated, 0,
         "calls that estimated the noise or made more evaluations"

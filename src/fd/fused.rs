@@ -31,9 +31,8 @@ use super::quantum;
 use super::refine::{self, Need, Sums};
 use super::scheme::Scheme;
 use super::subnormal;
-use pass::{
-    central_pass, change, change_may_exceed, small_pass, y0_size, Column, LANES, R, WEIGHTS,
-};
+pub(crate) use pass::y0_size;
+use pass::{central_pass, change, change_may_exceed, small_pass, Column, LANES, R, WEIGHTS};
 use std::sync::OnceLock;
 
 mod pass;
@@ -183,7 +182,7 @@ pub(crate) fn axis_product<F: Function + ?Sized>(
         return nonfinite(p, dir, t0, points - 1, last, v, d);
     }
     // Never refined: see `refine::after_sums`.
-    refine::after_sums(p, t, &sums);
+    refine::after_sums(p, dir, t, &sums);
     Ok(dot)
 }
 
@@ -385,7 +384,12 @@ pub(crate) fn column_sums(
     };
     let m_sum = match total.change {
         Some(formed) => formed,
-        None if change_may_exceed(&total, m, max_change) => change(&column),
+        // And where a check may follow (`refine/lone.rs` decides from M).
+        None if change_may_exceed(&total, m, max_change)
+            || refine::lone::above_size(total.d2, shared.y0_size, R) =>
+        {
+            change(&column)
+        }
         None => 0.0,
     };
     let noise = if noise.is_empty() {

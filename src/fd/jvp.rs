@@ -88,6 +88,7 @@ fn jvp_with<F: Function + ?Sized>(
     }
     let directions = if jvp_columns::no_stencil_fits(&p, along, t0) {
         let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
+        refine::lone::check(&mut p)?;
         noise::widen_bound(&mut p, Some(step));
         along.iter().filter(|&&uj| uj != 0.0).count()
     } else {

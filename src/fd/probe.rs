@@ -104,6 +104,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// Serially, the deferred direction being refined and its first levels' steps, which
     /// a batch would have evaluated ahead ([`super::refine::ahead::complete`]).
     pub ahead_plan: Option<(usize, super::refine::ahead::Steps)>,
+    /// Central directions whose second difference looked like noise, to check once the
+    /// call has found none (`refine/lone.rs`).
+    pub lone: Vec<super::refine::lone::Lone>,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -173,6 +176,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             shared: None,
             batch_defers: false,
             ahead_plan: None,
+            lone: Vec::new(),
         })
     }
 

@@ -114,6 +114,7 @@ mod fourth;
 mod grow;
 mod grow_one_sided;
 mod inflection;
+pub(crate) mod lone;
 #[cfg(test)]
 mod need_tests;
 mod noise_step;
@@ -295,8 +296,12 @@ fn after_plain_as<F: Function + ?Sized>(
         }
         // Noise, or a point where f' is tiny next to f'' (one column cannot tell):
         // counted by `classify`; the call decides when all directions are done
-        // ([`noise_trigger`]).
-        Some(Suspect::NoiseLike | Suspect::Inflection(_)) => None,
+        // ([`noise_trigger`]), and checks it where it finds no noise (`lone.rs`).
+        Some(Suspect::NoiseLike) => {
+            lone::note(p, dir, t, s);
+            None
+        }
+        Some(Suspect::Inflection(_)) => None,
     };
     let entry = match bound {
         Some(bound) => entry_bound(p, dir, &bound),
@@ -865,13 +870,19 @@ pub(crate) fn central_axis_suspect(ax: f64, typ: f64, t: f64) -> bool {
 /// cost per column (issue 15). `refine/need_tests.rs` pins the argument: over random
 /// points, typical magnitudes, steps and sums, a `Sums` direction is never one that
 /// [`classify`] would refine.
-pub(crate) fn after_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, t: f64, s: &Sums) {
+pub(crate) fn after_sums<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: f64,
+    s: &Sums,
+) {
     // As `classify` does before judging (a noise step skips it all; the scale is never
     // NaN: `noise_scale` is at least 1).
     if p.step_scale <= 1.0 {
         p.f_scale = p.f_scale.max(s.f_scale);
         p.max_change = p.max_change.max(s.m);
         note_second_difference(p, s.d2);
+        lone::note(p, dir, t, s);
     }
     // plain_bound weighted by |v| (entry_bound), from the sums; an axis's entry is its
     // direction's.

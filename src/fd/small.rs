@@ -183,6 +183,7 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     };
     let mut trigger = Trigger::<N>::new();
     let mut bounded = 0;
+    let mut lone = false;
     // Scratch of the pass for m >= 4 only (`fused::column_sums`).
     let mut scratch;
     let products: &mut [f64] = if m >= 4 {
@@ -222,6 +223,9 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
         trigger.f_scale = trigger.f_scale.max(s.f_scale);
         trigger.max_change = trigger.max_change.max(s.m);
         trigger.note(s.d2, r);
+        // A direction `refine/lone.rs` checks once the trigger has declined.
+        lone |= refine::lone::may_look_noisy(s.d2, s.m, r)
+            && refine::lone::above_size(s.d2, fused::y0_size(y0, v), r);
         let bound = s.trunc
             + refine::truncation_floor(s.d1, r)
             + s.round
@@ -245,6 +249,9 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
             .evidence()
             .calls_for_estimate(r * r * trigger.max_change, n)
     {
+        return Err(Handed);
+    }
+    if lone {
         return Err(Handed);
     }
     // `noise::widen_bound` with no noise known.

@@ -136,7 +136,7 @@ fn after_sums_leaves_the_probe_as_classify_and_the_plain_bound_did() {
             s.trunc + truncation_floor(s.d1, relative_step(&a)) + s.round + s.noise / t + s.grid;
         let bound = bound + refuted_floor(&a, &s, t);
         a.bound(scale_entry(Direction::Axis(j), bound));
-        after_sums(&mut b, t, &s);
+        after_sums(&mut b, Direction::Axis(j), t, &s);
         let bits = |p: &Probe<'_, '_, _>| {
             [
                 p.f_scale,
