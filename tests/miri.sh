@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Miri on the pure-Rust core: the unit tests of src/fd and the integration tests
-# fd_counts and fd_errors (proptest cut to 2 cases each: Miri runs ~1000x slower).
+# fd_counts and fd_errors (proptest cut to 2 cases each: Miri runs ~1000x slower; the unit
+# tests that loop over random draws take a few under `cfg(miri)`, and the one that tests
+# another test's comparison is ignored there: 391 s in all here, was about 1,400 s).
 # Miri needs a nightly toolchain with the miri and rust-src components; they are installed
 # with rustup when missing (FDVJP_MIRI_TOOLCHAIN picks another nightly).
 #   -Zmiri-disable-isolation   proptest reads its regression files and the environment;

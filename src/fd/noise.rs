@@ -32,6 +32,7 @@ use super::error::FdError;
 use super::function::Function;
 use super::options::{NoiseMode, Options};
 use super::probe::Probe;
+use super::quantum;
 use super::report::NoiseSource;
 use super::step::{noise_step, nominal_step, typical_step};
 
@@ -438,6 +439,62 @@ fn orthonormal(len: usize, degrees: usize) -> Vec<Vec<f64>> {
         basis.push(v);
     }
     basis
+}
+
+/// A second difference below this share of the (weighted) estimated noise is one the
+/// noise did not reach: three values with noise ε give `|D2|` of about `2.4 ε`, below
+/// `ε / 100` about once in 300 directions.
+const UNREACHED: f64 = 0.01;
+
+/// Whether the noise just estimated shows in the call's directions: fewer than a quarter
+/// of the second differences counted (and none where there are fewer than four) lie
+/// strictly between 0 and [`UNREACHED`] times the noise, weighted as they are.
+///
+/// Why: the trigger fires on large second differences in a few directions, and the
+/// estimate's table, whose points move every element by its step, crosses whatever made
+/// them. A pole or a narrow step of f within the step of two elements of three made the
+/// table "noisy", and the noise step then kept values off by up to 8e3 times their bound
+/// (probe18 class 1). Noise of f reaches every direction; such features leave the others
+/// smooth, their second differences far below the "noise".
+///
+/// Outputs on a coarse grid (float32 inside f) are taken at their estimate: the rounding
+/// of the inputs' casts is noise whose size differs from element to element (`|f'| ulp32(x_j)`
+/// along one axis, the sum of them along the estimate's table), so that the axes of small
+/// elements show little of it.
+pub(crate) fn everywhere<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
+    let gridded = |i: usize| {
+        let y = p.y0[i];
+        y.is_normal() && quantum::may_be_coarse(y) && p.weights.is_none_or(|w| w[i] != 0.0)
+    };
+    if (0..p.y0.len()).any(gridded) {
+        return true;
+    }
+    let level = weighted_level(p);
+    let all = &p.every_second;
+    // An exact 0 is what values on a coarse grid give (float32 inside f), whose rounding
+    // is the noise: not counted against it.
+    let unreached = all
+        .iter()
+        .filter(|&&d2| d2 != 0.0 && d2 < UNREACHED * level)
+        .count();
+    !(unreached > 0 && 4 * unreached >= all.len())
+}
+
+/// The estimated noise, weighted as the call's second differences are (`|v_i|` for a VJP,
+/// 1 for a Jacobian).
+pub(crate) fn weighted_level<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 {
+    match p.weights {
+        Some(w) => p.report.noise.iter().zip(w).map(|(e, v)| e * v.abs()).sum(),
+        None => p.report.noise.iter().sum(),
+    }
+}
+
+/// Takes back a noise estimate the call's directions refute ([`everywhere`]): no noise
+/// known, the plain step.
+pub(crate) fn reject<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) {
+    p.report.noise.clear();
+    p.report.noise_source = NoiseSource::None;
+    p.step_scale = 1.0;
 }
 
 #[cfg(test)]

@@ -51,6 +51,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// above the faint threshold of the largest change seen so far are kept (that change
     /// only grows), so that a call's memory does not grow with n on a smooth f.
     pub second_differences: Vec<f64>,
+    /// Every second difference the trigger counted, whatever its size (while no noise is
+    /// known): an estimated noise must show in most of them (`noise::everywhere`).
+    pub every_second: Vec<f64>,
     /// How many second differences the trigger has seen, and the sum of their squares
     /// (all of them, kept or not).
     pub second_difference_count: usize,
@@ -160,6 +163,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             // thread's spare vectors: a small call allocates nothing
             // (tests/c/native_small_calls.c), and one that keeps no entry takes nothing.
             second_differences: Vec::new(),
+            every_second: Vec::new(),
             second_difference_count: 0,
             // As `Iterator::sum` starts: the trigger's sum of squares, bit for bit.
             second_difference_squares: -0.0,
@@ -219,6 +223,7 @@ impl<F: Function + ?Sized> Drop for Probe<'_, '_, F> {
         publish(std::mem::take(&mut self.report));
         recycle(std::mem::take(&mut self.y0));
         recycle(std::mem::take(&mut self.second_differences));
+        recycle(std::mem::take(&mut self.every_second));
     }
 }
 

@@ -498,6 +498,11 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
     }
     p.noise_tried = true;
     estimate_noise(p)?;
+    if p.step_scale > 1.0 && !noise::everywhere(p) {
+        // Not noise: features of f in a few directions (`noise::everywhere`). Those
+        // directions are checked at half their step (`lone.rs`).
+        noise::reject(p);
+    }
     Ok(p.step_scale > 1.0)
 }
 
@@ -548,6 +553,12 @@ fn note_second_difference<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, d2: f6
     p.second_difference_sum += d2;
     p.second_difference_largest = p.second_difference_largest.max(d2.abs());
     p.second_difference_nonzero += usize::from(d2 != 0.0);
+    if p.report.noise_source == NoiseSource::None && p.opts.noise_mode() == NoiseMode::Auto {
+        if p.every_second.capacity() == 0 {
+            p.every_second = scratch_for(0, p.x.len());
+        }
+        p.every_second.push(d2);
+    }
     let r = relative_step(p);
     if kept_for_trigger(d2, r, p.max_change) {
         if p.second_differences.capacity() == 0 {

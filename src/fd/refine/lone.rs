@@ -19,20 +19,25 @@
 //! the weighted `|D2|` at half the step lies within [`SCALING`] of `q^2` times the plain
 //! one (plus rounding), the direction keeps its value and bound bit for bit; elsewhere its
 //! value stays and it has no bound (the call's bound is NaN): a loud "cannot tell" in
-//! place of a quiet wrong bound. Noise confined to these directions loses its bound the
-//! same way (declare it, or use `NoiseMode::Estimate`, to keep one).
+//! place of a quiet wrong bound. Noise fails the check too: where one fails, the noise is
+//! estimated (once, under `NoiseMode::Auto`), and where it reaches the call's directions
+//! (`noise::everywhere`) and explains the failed second differences, those directions
+//! keep their bounds, widened by the noise ([`explained`]).
 //!
-//! Cost: 2 evaluations per such direction, only where the call found no noise. Axis
-//! directions (VJP, Jacobian, a JVP's columns) and a JVP's vector; column groups of a
-//! sparsity pattern are not checked.
+//! Cost: 2 evaluations per such direction, only where the call found no noise, and 12
+//! for the estimate where a check fails. Axis directions (VJP, Jacobian, a JVP's columns);
+//! a JVP's vector (one direction, whose bound counts its own D2 as noise,
+//! `noise::widen_bound`) and column groups of a sparsity pattern are not checked.
 
 use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::fused;
+use super::super::noise;
+use super::super::options::NoiseMode;
 use super::super::probe::Probe;
 use super::super::report::NoiseSource;
-use super::{central, own_scale, relative_step, weight, Sums, LARGE};
+use super::{central, estimate_noise, own_scale, relative_step, weight, Sums, LARGE};
 
 /// How far the ratio of the weighted `|D2|` at half the step to the plain one may lie
 /// from `q^2`, relative: smooth functions stay within `(t / σ)^2 / 16` of it, a pole
@@ -100,7 +105,8 @@ pub(crate) fn above_size(d2: f64, size: f64, r: f64) -> bool {
 }
 
 /// Checks the directions [`note`] kept (the call's noise trigger has declined): each whose
-/// second difference does not scale as a smooth f's has no bound.
+/// second difference does not scale as a smooth f's has no bound, unless noise explains
+/// it ([`explained`]).
 pub(crate) fn check<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Result<(), FdError> {
     let lone = std::mem::take(&mut p.lone);
     if lone.is_empty() || p.report.noise_source == NoiseSource::Declared {
@@ -108,24 +114,73 @@ pub(crate) fn check<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Result<()
     }
     let m = p.y0.len();
     p.ws.columns(m);
+    // The second differences, plain and at half the step, of the directions that failed.
+    let mut failed = Vec::new();
     for c in &lone {
-        if !smooth(p, Direction::Axis(c.j), c)? {
-            p.report.unbounded_direction();
+        let half = half_step_d2(p, Direction::Axis(c.j), c)?;
+        if !half.is_some_and(|(half, expected, allowed)| (half - expected).abs() <= allowed) {
+            failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.0)));
         }
+    }
+    if !failed.is_empty() && !explained(p, &failed)? {
+        failed.iter().for_each(|_| p.report.unbounded_direction());
     }
     Ok(())
 }
 
-/// Whether the direction's second difference at half the step scales as a smooth f's.
-fn smooth<F: Function + ?Sized>(
+/// The noise a failed check may still be: a second difference that does not scale is
+/// what noise makes too. Without an estimate yet (`NoiseMode::Auto`), the noise is
+/// estimated now (12 evaluations, `noise.rs`); where it reaches the call's directions
+/// ([`noise::everywhere`]) and the failed directions' second differences, plain and at
+/// half the step, lie within [`EXPLAINED`] times it, they keep their bounds, widened by
+/// the noise at the end of the call (`noise::widen_bound`); their values stay the plain
+/// step's (the noise step would redo every direction). Otherwise the estimate is taken
+/// back: a pole in one direction of three makes the estimate's table, which crosses it,
+/// look noisy, but leaves the other directions smooth.
+fn explained<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    failed: &[(f64, f64)],
+) -> Result<bool, FdError> {
+    let fresh = p.opts.noise_mode() == NoiseMode::Auto
+        && !p.noise_tried
+        && p.report.noise_source == NoiseSource::None;
+    if fresh {
+        p.noise_tried = true;
+        estimate_noise(p)?;
+        // The values stay at the plain step, and so does the bound's smallest step.
+        p.step_scale = 1.0;
+    }
+    if p.report.noise_source != NoiseSource::Estimated {
+        return Ok(false);
+    }
+    let level = noise::weighted_level(p);
+    let explained = noise::everywhere(p)
+        && failed
+            .iter()
+            .all(|&(plain, half)| plain.max(half) <= EXPLAINED * level);
+    if fresh && !explained {
+        noise::reject(p);
+    }
+    Ok(explained)
+}
+
+/// The multiple of the (weighted) noise level up to which a second difference is taken
+/// for noise: `|D2|` of noise ε is at most `4 ε` for bounded noise, and the estimate lies
+/// within a factor 3 of ε.
+const EXPLAINED: f64 = 30.0;
+
+/// The direction's weighted `|D2|` at half the step, what a smooth f gives there (`q^2`
+/// times the plain one) and how far from it it may lie ([`SCALING`] of it plus rounding);
+/// `None` where no central stencil at half the step can be taken (outside the bounds, or
+/// a NaN within: nothing tells a feature apart).
+fn half_step_d2<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     c: &Lone,
-) -> Result<bool, FdError> {
+) -> Result<Option<(f64, f64, f64)>, FdError> {
     let level = match own_scale::level(p, dir, c.t, c.t / 2.0, &central())? {
         Ok(level) if level.stencil == central() => level,
-        // Outside the bounds, or a NaN within: nothing to tell the feature apart.
-        _ => return Ok(false),
+        _ => return Ok(None),
     };
     let q = level.t / c.t;
     let m = level.second.len();
@@ -136,5 +191,5 @@ fn smooth<F: Function + ?Sized>(
         rounding += w * 8.0 * f64::EPSILON * level.mag[i] * level.t;
     }
     let expected = q * q * c.d2;
-    Ok((half - expected).abs() <= SCALING * expected + rounding)
+    Ok(Some((half, expected, SCALING * expected + rounding)))
 }
