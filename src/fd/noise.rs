@@ -447,8 +447,9 @@ fn orthonormal(len: usize, degrees: usize) -> Vec<Vec<f64>> {
 const UNREACHED: f64 = 0.01;
 
 /// Whether the noise just estimated shows in the call's directions: fewer than a quarter
-/// of the second differences counted (and none where there are fewer than four) lie
-/// strictly between 0 and [`UNREACHED`] times the noise, weighted as they are.
+/// of the second differences counted (and none where there are fewer than four) lie below
+/// [`UNREACHED`] times the noise, weighted as they are (an input f ignores, with `D2 = 0`,
+/// refutes it too: noise of f moves with every input).
 ///
 /// Why: the trigger fires on large second differences in a few directions, and the
 /// estimate's table, whose points move every element by its step, crosses whatever made
@@ -469,15 +470,19 @@ pub(crate) fn everywhere<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
     if (0..p.y0.len()).any(gridded) {
         return true;
     }
+    let all = p.every_second.len();
+    let unreached = all - reached(p);
+    !(unreached > 0 && 4 * unreached >= all)
+}
+
+/// How many of the call's second differences the estimated noise reaches (at least
+/// [`UNREACHED`] of it, weighted as they are).
+pub(crate) fn reached<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> usize {
     let level = weighted_level(p);
-    let all = &p.every_second;
-    // An exact 0 is what values on a coarse grid give (float32 inside f), whose rounding
-    // is the noise: not counted against it.
-    let unreached = all
+    p.every_second
         .iter()
-        .filter(|&&d2| d2 != 0.0 && d2 < UNREACHED * level)
-        .count();
-    !(unreached > 0 && 4 * unreached >= all.len())
+        .filter(|&&d2| d2 >= UNREACHED * level)
+        .count()
 }
 
 /// The estimated noise, weighted as the call's second differences are (`|v_i|` for a VJP,
