@@ -1,0 +1,138 @@
+/*
+ * A pole within the default step of one well-scaled input, through the C API (README,
+ * "Step rule", rule 3): the report's bound covers the error or is NaN, never a finite bound
+ * the error exceeds; and the smooth case that looks the same to three points (a double
+ * root, f and f' both 0 along the input) keeps a finite bound that covers, at 2 more
+ * evaluations for the check at half the step.
+ */
+#include <stdlib.h>
+
+#include "check.h"
+
+typedef struct {
+    double a, c; /* the pole c / (x2 - a) */
+    long calls;
+} pole;
+
+/* y0 = 3 sin x0 + x1 x2 + c / (x2 - a), y1 = cos x1 + x0. */
+static int32_t with_pole(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    pole *p = user;
+    (void)n;
+    (void)m;
+    p->calls++;
+    y[0] = 3.0 * sin(x[0]) + x[1] * x[2] + p->c / (x[2] - p->a);
+    y[1] = cos(x[1]) + x[0];
+    return 0;
+}
+
+static void pole_jacobian(const pole *p, const double *x, double *J)
+{
+    double d = x[2] - p->a;
+    J[0] = 3.0 * cos(x[0]);
+    J[1] = x[2];
+    J[2] = x[1] - p->c / (d * d);
+    J[3] = 1.0;
+    J[4] = -sin(x[1]);
+    J[5] = 0.0;
+}
+
+/* Whether every entry lies within the reported bound plus 4e-15 of its size. */
+static int covered(const double *got, const double *want, size_t k, double bound)
+{
+    size_t i;
+    for (i = 0; i < k; i++)
+        if (fabs(got[i] - want[i]) > bound + 4e-15 * (fabs(want[i]) + 1.0))
+            return 0;
+    return 1;
+}
+
+static void poles_are_covered_or_unbounded(void)
+{
+    uint64_t rng = 20261130;
+    int k, nan_bounds = 0;
+    for (k = 0; k < 300; k++) {
+        double x[3], v[2], J[6], want[3], grad[3], jac[6];
+        double d, sign;
+        pole p;
+        fdvjp_report r;
+        size_t j;
+        for (j = 0; j < 3; j++)
+            x[j] = check_uniform_well_scaled(&rng, 0.1, 4.0);
+        v[0] = check_uniform(&rng, -1.0, 1.0);
+        v[1] = check_uniform(&rng, -1.0, 1.0);
+        /* 1e-9..1e-5 from x2 (the step is about 6e-6 max(|x2|, 1)), moving f by 1e-6..1e-2 */
+        sign = check_uniform(&rng, 0.0, 1.0) < 0.5 ? -1.0 : 1.0;
+        d = sign * exp(check_uniform(&rng, log(1e-9), log(1e-5)));
+        p.a = x[2] + d;
+        p.c = exp(check_uniform(&rng, log(1e-6), log(1e-2))) * fabs(d);
+        p.calls = 0;
+        pole_jacobian(&p, x, J);
+        for (j = 0; j < 3; j++)
+            want[j] = v[0] * J[j] + v[1] * J[3 + j];
+
+        CHECK_STATUS(fdvjp_vjp(NULL, with_pole, &p, x, 3, 2, v, grad), FDVJP_OK);
+        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+        if (isnan(r.error_bound))
+            nan_bounds++;
+        else
+            CHECK(covered(grad, want, 3, r.error_bound));
+
+        CHECK_STATUS(fdvjp_jacobian(NULL, with_pole, &p, x, 3, 2, jac), FDVJP_OK);
+        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+        if (isnan(r.error_bound))
+            nan_bounds++;
+        else
+            CHECK(covered(jac, J, 6, r.error_bound));
+    }
+    /* The pole is seen: most calls say they cannot bound it. */
+    CHECK(nan_bounds > 300);
+    printf("poles under the step: %d of 600 results without a bound\n", nan_bounds);
+}
+
+typedef struct {
+    double a, k;
+    long calls;
+} root;
+
+/* y0 = k (x0 - a)^2 (1 + 0.1 sin x1), y1 = cos x1 + x2; the VJP weights y0 only. */
+static int32_t double_root(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    root *p = user;
+    (void)n;
+    (void)m;
+    p->calls++;
+    y[0] = p->k * (x[0] - p->a) * (x[0] - p->a) * (1.0 + 0.1 * sin(x[1]));
+    y[1] = cos(x[1]) + x[2];
+    return 0;
+}
+
+static void a_double_root_keeps_its_bound(void)
+{
+    uint64_t rng = 1131;
+    int k;
+    for (k = 0; k < 200; k++) {
+        double x[3], v[2] = {1.0, 0.0}, grad[3], zero[3] = {0.0, 0.0, 0.0};
+        root p;
+        fdvjp_report r;
+        p.a = check_uniform_well_scaled(&rng, 0.1, 4.0);
+        p.k = exp(check_uniform(&rng, log(1e-3), log(1e3)));
+        p.calls = 0;
+        x[0] = p.a;
+        x[1] = check_uniform_well_scaled(&rng, 0.1, 1.0);
+        x[2] = check_uniform_well_scaled(&rng, 0.1, 1.0);
+        CHECK_STATUS(fdvjp_vjp(NULL, double_root, &p, x, 3, 2, v, grad), FDVJP_OK);
+        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+        CHECK(isfinite(r.error_bound));
+        CHECK(covered(grad, zero, 3, r.error_bound));
+        CHECK_INT(p.calls, 1 + 2 * 3 + 2);
+        CHECK_INT((long long)r.evaluations, 1 + 2 * 3 + 2);
+    }
+}
+
+int main(void)
+{
+    poles_are_covered_or_unbounded();
+    a_double_root_keeps_its_bound();
+    return check_summary("test_feature_under_step");
+}
