@@ -3,8 +3,8 @@
 //! Without fall-backs (smooth function, no bounds): VJP and Jacobian 1 + k n, JVP 1 + k,
 //! with k = 1 (forward/backward), 2 (central), 4 (4th order); the `_at` variants, given
 //! f(x), one fewer; nothing at all when n == 0 or m == 0. Central columns whose second
-//! difference looks like noise (`|D2| > 30 r^2` times both f's change and its size at x: f
-//! and f' both near 0 along the axis) take 2 more for their check (`src/fd/refine/lone.rs`),
+//! difference looks like noise (`|D2| > 1000 r^2` times both f's change and its size at x:
+//! f and f' both near 0 along the axis) take 2 more for their check (`src/fd/refine/lone.rs`),
 //! counted here by [`lone_columns`].
 
 mod common;
@@ -43,9 +43,12 @@ fn evals(call: impl FnOnce(&dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>)) -> u
     count.get()
 }
 
+/// `src/fd/refine/lone.rs`'s threshold.
+const LONE: f64 = 100.0;
+
 /// The axis columns the default central scheme checks at half the step
 /// (`src/fd/refine/lone.rs`): the weighted sums of its plain stencil, as the library forms
-/// them (`weights`: |v| for a VJP, 1 for a Jacobian), show `|D2| > 30 r^2 max(M, size)`
+/// them (`weights`: |v| for a VJP, 1 for a Jacobian), show `|D2| > LONE r^2 max(M, size)`
 /// with `size = sum w_i |f_i(x)|`.
 fn lone_columns(x: &[f64], m: usize, weights: Option<&[f64]>) -> usize {
     let r = Scheme::Central.default_relative_step();
@@ -68,7 +71,7 @@ fn lone_columns(x: &[f64], m: usize, weights: Option<&[f64]>) -> usize {
                 change += w * (0.01 * mag_t).max(d1.abs() * t / r);
                 size += w * f0[i].abs();
             }
-            d2 > 30.0 * r * r * change.max(size)
+            d2 > LONE * r * r * change.max(size)
         })
         .count()
 }
