@@ -441,6 +441,11 @@ fn orthonormal(len: usize, degrees: usize) -> Vec<Vec<f64>> {
     basis
 }
 
+/// The second differences a call keeps for [`everywhere`]: its first directions' (a
+/// sample where n is larger), so that a call's memory stays within `2n + 6m` doubles
+/// plus a constant (`tests/c/limits_memory.c`: n = 100,000 took n more).
+pub(crate) const EVERY_KEPT: usize = 4096;
+
 /// A second difference below this share of the (weighted) estimated noise is one the
 /// noise did not reach: three values with noise ε give `|D2|` of about `2.4 ε`, below
 /// `ε / 100` about once in 300 directions.

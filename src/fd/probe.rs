@@ -52,7 +52,8 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// only grows), so that a call's memory does not grow with n on a smooth f.
     pub second_differences: Vec<f64>,
     /// Every second difference the trigger counted, whatever its size (while no noise is
-    /// known): an estimated noise must show in most of them (`noise::everywhere`).
+    /// known; the first `noise::EVERY_KEPT`): an estimated noise must show in most of them
+    /// (`noise::everywhere`).
     pub every_second: Vec<f64>,
     /// How many second differences the trigger has seen, and the sum of their squares
     /// (all of them, kept or not).
@@ -110,6 +111,8 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// Central directions whose second difference looked like noise, to check once the
     /// call has found none (`refine/lone.rs`).
     pub lone: Vec<super::refine::lone::Lone>,
+    /// More such directions than `lone.rs` keeps: the call has no bound if none was noise.
+    pub lone_overflow: bool,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -181,6 +184,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             batch_defers: false,
             ahead_plan: None,
             lone: Vec::new(),
+            lone_overflow: false,
         })
     }
 

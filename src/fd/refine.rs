@@ -553,9 +553,12 @@ fn note_second_difference<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, d2: f6
     p.second_difference_sum += d2;
     p.second_difference_largest = p.second_difference_largest.max(d2.abs());
     p.second_difference_nonzero += usize::from(d2 != 0.0);
-    if p.report.noise_source == NoiseSource::None && p.opts.noise_mode() == NoiseMode::Auto {
+    if p.report.noise_source == NoiseSource::None
+        && p.opts.noise_mode() == NoiseMode::Auto
+        && p.every_second.len() < noise::EVERY_KEPT
+    {
         if p.every_second.capacity() == 0 {
-            p.every_second = scratch_for(0, p.x.len());
+            p.every_second = scratch_for(0, p.x.len().min(noise::EVERY_KEPT));
         }
         p.every_second.push(d2);
     }

@@ -54,6 +54,10 @@ const SCALING: f64 = 0.25;
 /// 158 at 100, 180 / 179 at 300.
 const LONE: f64 = 100.0;
 
+/// The directions kept to check (a call's memory stays within `2n + 6m` doubles plus a
+/// constant); beyond, the call has no bound unless the noise trigger fires.
+const KEPT: usize = 1024;
+
 /// An axis direction to check: its axis, its plain step and the weighted `|D2|` there.
 #[derive(Clone, Copy)]
 pub(crate) struct Lone {
@@ -85,7 +89,11 @@ pub(crate) fn note<F: Function + ?Sized>(
         None => p.y0.iter().map(|y| y.abs()).sum::<f64>(),
     };
     if looks_noisy(s.d2, s.m, size, r) {
-        p.lone.push(Lone { j, t, d2: s.d2 });
+        if p.lone.len() < KEPT {
+            p.lone.push(Lone { j, t, d2: s.d2 });
+        } else {
+            p.lone_overflow = true;
+        }
     }
 }
 
@@ -120,6 +128,10 @@ pub(crate) fn above_size(d2: f64, size: f64, r: f64) -> bool {
 pub(crate) fn check<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Result<(), FdError> {
     let lone = std::mem::take(&mut p.lone);
     if lone.is_empty() || p.report.noise_source == NoiseSource::Declared {
+        return Ok(());
+    }
+    if p.lone_overflow {
+        p.report.unbounded_direction();
         return Ok(());
     }
     let m = p.y0.len();
