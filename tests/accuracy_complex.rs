@@ -13,8 +13,7 @@
 
 use fdvjp::fd::{complex_jacobian, complex_jvp, complex_vjp, Complex64, Options, Scheme};
 
-#[path = "accuracy_common/mod.rs"]
-mod common;
+use crate::accuracy_common as common;
 
 use common::{complex_cases as examples, ComplexCase as Example};
 

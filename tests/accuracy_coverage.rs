@@ -11,8 +11,7 @@
 //! direction. An entry is uncovered when `|value - exact| > error + 4 eps |exact|` (the
 //! exact derivative, computed in double precision, is itself rounded by a few ulps).
 
-#[path = "accuracy_common/mod.rs"]
-mod common;
+use crate::accuracy_common as common;
 
 use common::families::{families, Family};
 use common::Rng;

@@ -14,8 +14,7 @@
 //! u_j|` (the exact product is itself a sum of rounded terms). The VJP's coverage on the
 //! same points is printed beside it.
 
-#[path = "accuracy_common/mod.rs"]
-mod common;
+use crate::accuracy_common as common;
 
 use common::families::{families, Family};
 use common::Rng;

@@ -7,8 +7,7 @@
 //!
 //! The true error is measured against the analytic derivative.
 
-#[path = "accuracy_common/mod.rs"]
-mod common;
+use crate::accuracy_common as common;
 
 use common::{cases, Rng};
 use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, Options};

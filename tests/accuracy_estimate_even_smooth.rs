@@ -13,7 +13,7 @@
 //! estimate f's noise (460 of 800: the check off the lattice, `resolve.rs`, misses where
 //! the default start spans a third of sin 20x's period) do so with or without the sample.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{

@@ -14,7 +14,7 @@
 //! terms of the exact entry (the reference's own rounding). A NaN estimate (unbounded,
 //! loud) is allowed; a finite one that does not cover is a failure.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, Estimate, Options};

@@ -17,7 +17,7 @@
 //! first family, 1,086 of 2,400 in the second; Gaussian peaks 486 of 900, resonances 459
 //! of 900.
 
-mod common;
+use crate::common;
 
 use common::estimates::{all_three, Checker};
 use common::Rng;

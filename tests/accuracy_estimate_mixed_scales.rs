@@ -10,7 +10,7 @@
 //! - JVP of sin and cos sums at `|x|` from 1e8 to 1e13, where steps near ulp(x) no longer
 //!   move x by what they say (finding 6).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{jacobian_estimate, jvp_estimate, vjp_estimate, Estimate, Options};

@@ -27,7 +27,7 @@
 //! Covered: `|value - exact| <= estimate + 4 eps |exact|` for one of the two; a NaN
 //! estimate (unbounded, loud) is allowed.
 
-mod common;
+use crate::common;
 
 use common::noisy::{Dual, Real};
 use common::Rng;

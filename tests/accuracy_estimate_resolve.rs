@@ -21,7 +21,7 @@
 //! tableau's steps cannot see the sine at all and the own-scale tableau's rounding lets
 //! it agree); coupled 120 (173) of 2400, 17 (51) beyond 10 times.
 
-mod common;
+use crate::common;
 
 use common::estimates::{all_three, Checker};
 use common::Rng;

@@ -4,8 +4,7 @@
 //! about 3x the measured maximum (`cargo run --release --example accuracy_modes` prints
 //! the table).
 
-#[path = "accuracy_common/mod.rs"]
-mod common;
+use crate::accuracy_common as common;
 
 use common::{cases, complex_cases, measure, measure_complex, Class, Mode, MODES};
 use fdvjp::fd::Scheme;

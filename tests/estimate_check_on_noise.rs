@@ -14,7 +14,7 @@
 //! never a check's 2 or a descent's 14), and the error estimates cover the exact gradient
 //! of the smooth part at 98% of the entries or more.
 
-mod common;
+use crate::common;
 
 use common::noisy;
 use common::Rng;

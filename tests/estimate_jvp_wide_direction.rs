@@ -12,7 +12,7 @@
 //! refused 3 of 300 calls (and left 18 of 891 entries unbounded, 0 uncovered); now 0
 //! refused, 18 of 900 unbounded, 0 uncovered.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{jvp_estimate, Options};

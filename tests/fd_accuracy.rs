@@ -4,7 +4,7 @@
 //! Tolerances: [`common::tolerance`] (one rule for all schemes, derived from the step rule),
 //! in the error measure of [`common::jacobian_error`].
 
-mod common;
+use crate::common;
 
 use common::{default_tolerance, jacobian_error, jvp_error, plain, vjp_error, TestFn};
 use fdvjp::fd::{self, Layout, Scheme};

@@ -10,7 +10,7 @@
 //! near 0. 264,000 checks; before the fix 3,116 failed (all but one a central4 column or
 //! direction). One is left and asserted as a ratchet ([`KNOWN`]).
 
-mod common;
+use crate::common;
 
 use common::{default_tolerance, jacobian_error, jvp_error, plain, vjp_error, Class, Rng};
 use fdvjp::fd::{self, Scheme};

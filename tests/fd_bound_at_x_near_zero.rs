@@ -11,7 +11,7 @@
 //! 1e-5 of the exact value relative (forward: 1e-4), as the near-edge answer at x's own
 //! scale gives.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme};

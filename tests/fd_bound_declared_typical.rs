@@ -16,7 +16,7 @@
 //! Functions that do vary on the scale typ_j (`log`, `exp(x / typ)`) keep their plain
 //! values (3 evaluations per column of a Jacobian, nothing refined).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

@@ -11,7 +11,7 @@
 //! an inflection point of the first output; VJP (random v) and Jacobian. Every entry
 //! within its bound plus `2e-15 |exact|`, or the bound NaN (counted, at most 1%).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

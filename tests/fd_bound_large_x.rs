@@ -16,7 +16,7 @@
 //! x_j or none (forward sin at 1e8: 0.45 off, bound 0.077), and central ones at 1e12
 //! moved nothing (0.79 off, bound 2e-7).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity};

@@ -17,7 +17,7 @@
 //! only `|tan x| >= 0.58`). Every entry within its bound plus `2e-15 |exact|`, or the
 //! bound NaN.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

@@ -2,7 +2,7 @@
 //! of the scheme's order is used (same accuracy class, same evaluation count); a narrow box
 //! shrinks the step; a point outside the box is an argument error.
 
-mod common;
+use crate::common;
 
 use common::{
     default_tolerance, evals_per_direction, jacobian_error, jvp_error, order, tolerance, Class,

@@ -6,7 +6,7 @@
 //! [`scipy_rule`]. Measured against scipy 1.17.1 itself by `benches/bounds_scipy.py`: the
 //! same errors (3.3e-7 forward, 5.7e-7 central at (10, 10)).
 
-mod common;
+use crate::common;
 
 use common::{evals_per_direction, order, tridiagonal, tridiagonal_jacobian, Rng, SCHEMES};
 use fdvjp::fd::{self, Options, Scheme, Sparsity, Threaded};

@@ -6,7 +6,7 @@
 //! so counts grew by one to three near edges (probe12 finding 10: 27 calls serially, 29
 //! on two threads).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{

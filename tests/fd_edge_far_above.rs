@@ -16,7 +16,7 @@
 //! VJP 795, JVP 8 of 2,000 each; estimates 0 of 500). A JVP along u = c != 1 has no exact
 //! steps for the refinement and stays unbounded (NaN), as before.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

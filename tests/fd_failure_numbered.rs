@@ -10,7 +10,7 @@
 //! the batch's points in order; on threads, whose order of calls varies, f fails at the
 //! point the batched run without threads evaluated k-th, and the error must say k.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, FdError, Function, Options, Scheme, Sparsity, Threaded};

@@ -24,7 +24,7 @@
 //! (`k (x0 - a)^2`, f and f' both 0 at x0 = a, `|D2| = 2 k t^2` far above `r^2 |f|`):
 //! every call keeps a finite bound that covers, and pays 2 evaluations for the check.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

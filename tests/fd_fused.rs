@@ -5,7 +5,7 @@
 //! (what every column of a call shares, worked out once) to the values each column worked
 //! out for itself before.
 
-mod common;
+use crate::common;
 
 use common::smooth::smooth;
 use fdvjp::fd::{self, last_report, Options, Scheme};

@@ -11,7 +11,7 @@
 //! cosines at 1e-7..1e-6 came out with relative errors up to 3.8 (forward) and 1.0
 //! (backward), with a bound of 763 against entries of 1e-7..1e-6.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme};

@@ -11,7 +11,7 @@
 //! calls had an infinite bound; now 0, and 0 uncovered (the other schemes' bounds are NaN
 //! here, as at any scale).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{jacobian, jvp, last_report, vjp, Options, Scheme};

@@ -11,7 +11,7 @@
 //! a x0 x1 as rounding, grew the step and kept J u without the pole's term: 5.7e5 for
 //! -3.0e10 with a bound of 307. Here, on main: 33 of 1,600 central calls uncovered.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme};

@@ -9,7 +9,7 @@
 //! value: `|error| <= bound + 2e-15 |exact|`, or the bound NaN with directions counted
 //! unbounded. A loud error is acceptable. References: the analytic derivatives.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, Options};

@@ -14,7 +14,7 @@
 //! 100 (JVP, VJP, Jacobian) uncovered here; the C sweep of x = 10..1000 152 of 298 per
 //! driver, now 5 (all at x > 730, where f is within 1e-15 of the subnormals).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::Options;

@@ -13,7 +13,7 @@
 //! [-1, 1]^n; default options (no typical magnitudes), and also `typ = |x|`. An entry
 //! passes when its error is at most its bound plus `2e-15 |exact|`, or the bound is NaN.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

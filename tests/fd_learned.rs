@@ -2,7 +2,7 @@
 //! fall-back and re-learning; exact evaluation counts, results against analytic
 //! derivatives.
 
-mod common;
+use crate::common;
 
 use common::{tridiagonal, Rng};
 use fdvjp::fd::{self, last_report, FdError, Options, Scheme};

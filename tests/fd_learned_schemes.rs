@@ -13,7 +13,7 @@
 //! dense call's error (same scheme, same v) plus 1e-14 of the gradient's terms (one-sided
 //! and fourth order: see [`allowed`]).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme};

@@ -10,7 +10,7 @@
 //! x_j log-uniform over 1e-307.5..1e-295 (and n = 3 sums of logs with weights): every
 //! result within 1e-6 relative of the exact gradient and within its bound.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

@@ -15,7 +15,7 @@
 //! not asserted (263, 6 and 23 of 1,120 uncovered, unchanged: central's plain stencil
 //! steps over the narrowest features and reads `|D2| / 2h` as its truncation).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme};

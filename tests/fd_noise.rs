@@ -2,8 +2,6 @@
 //! (the same x always gives the same value, as with a solver). The best a central step can
 //! do is about ε^(2/3); the plain step gives ε / h with h ≈ 6e-6, 40 to 900 times worse.
 
-mod common;
-
 use fdvjp::fd::{self, last_report, NoiseMode, NoiseSource, Options};
 use std::cell::Cell;
 

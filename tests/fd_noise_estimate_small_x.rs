@@ -12,7 +12,7 @@
 //! `|x_1|` log-uniform over 1e-13..1e-3, random signs; VJP with random v. Every entry
 //! within `1e-6` of its size, and within the bound (or the bound NaN).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

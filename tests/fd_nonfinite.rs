@@ -7,7 +7,7 @@
 //! reads a NaN as a domain edge at 0 and retries at x's own scale first (see
 //! `src/fd/derivative.rs`), a different policy, tested here with log and sqrt near 0.
 
-mod common;
+use crate::common;
 
 use common::{default_tolerance, jacobian_error, plain, tolerance, Class, TestFn, SCHEMES};
 use fdvjp::fd::{self, FdError, Scheme};

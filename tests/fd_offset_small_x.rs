@@ -20,7 +20,7 @@
 //! three elements tiny, the others in 0.1..1, as in an entropy-like sum); VJP, JVP and
 //! Jacobian, with and without bounds `[0, inf)`.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::Options;

@@ -16,7 +16,7 @@
 //! 0.1..1); forward and backward; VJP, JVP and Jacobian, with and without bounds
 //! `[0, inf)`.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{Options, Scheme};

@@ -6,7 +6,7 @@
 //! entry by entry with the exact derivative. Well-scaled smooth functions: bit for bit the
 //! plain rule's result, and exactly its evaluation count.
 
-mod common;
+use crate::common;
 
 use common::badly_scaled::{log_uniform, Scalar, BADLY_SCALED};
 use common::smooth::{smooth, Smooth};

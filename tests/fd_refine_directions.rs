@@ -8,7 +8,7 @@
 //! with a diagonal pattern (one group for all columns), or plus `0.5 (g(x_{i-1}) + g(x_{i+1}))`
 //! with a tridiagonal pattern (three groups), entry by entry against the exact Jacobian.
 
-mod common;
+use crate::common;
 
 use common::badly_scaled::{log_uniform, Scalar, BADLY_SCALED};
 use common::Rng;

@@ -11,7 +11,7 @@
 //! backward differences. A function varying on the typical scale at small x keeps its
 //! plain value bit for bit, for exactly 2 more evaluations per column.
 
-mod common;
+use crate::common;
 
 use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity};
 use proptest::prelude::*;

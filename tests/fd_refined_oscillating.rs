@@ -19,7 +19,7 @@
 //! bound), JVP 1,598 of 8,460 (6.7e4), Jacobian 1,785 of 18,330 (3.1e7); now 0, 11
 //! (269), 0; unbounded alike (505, 639, 1,156).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options};

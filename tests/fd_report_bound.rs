@@ -14,7 +14,7 @@
 //! (the last term: the rounding of f's own values at the plain step `h_j`, which the
 //! library's bound also models).
 
-mod common;
+use crate::common;
 
 use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity};
 use proptest::prelude::*;

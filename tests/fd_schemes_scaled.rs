@@ -26,7 +26,7 @@
 //! (fourth order at S = 1e-4: -396543 for 0.798, z exp(-z), with no bound; forward at
 //! S = 1e10 about 5e-2 off with a covering bound counts as passing), and 1 uncovered.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Options, Scheme, Sparsity, Threaded};

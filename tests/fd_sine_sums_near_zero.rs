@@ -9,7 +9,7 @@
 //! of size up to n m); tolerance [`common::default_tolerance`] times `n` (the terms'
 //! rounding).
 
-mod common;
+use crate::common;
 
 use common::{default_tolerance, Class, Rng};
 use fdvjp::fd::{self, Options, Scheme};

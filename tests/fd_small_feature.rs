@@ -23,7 +23,7 @@
 //! scale and is taken as exact, and one-sided values of features just below the plain
 //! step (`a tanh`, `a erf`, `x / (1 + (x / a)^2)`: 2 to 4 calls each).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{Options, Scheme};

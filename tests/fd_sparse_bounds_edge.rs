@@ -12,7 +12,7 @@
 //! the fall-back tried, was an error (34 of 432 calls before `edge_deep.rs`).
 //! References: the analytic Jacobians.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, Options, Sparsity};

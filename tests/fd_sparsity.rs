@@ -1,7 +1,7 @@
 //! Sparse Jacobians by column grouping: exact evaluation counts and the accuracy of the
 //! dense computation, against analytic derivatives.
 
-mod common;
+use crate::common;
 
 use common::{tridiagonal, tridiagonal_jacobian};
 use fdvjp::fd::{self, Options, Scheme, Sparsity};

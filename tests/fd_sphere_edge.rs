@@ -9,7 +9,7 @@
 //! |exact|` with the report's bound, or the bound NaN with directions counted unbounded.
 //! References: `-x / y`, with `1 - |x|^2` summed without loss.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, Options};

@@ -9,7 +9,7 @@
 //! ulp(x_j)/t ≤ 1e-9 with the steps used here); distinct rules give steps that differ by
 //! far more.
 
-mod common;
+use crate::common;
 
 use common::SCHEMES;
 use fdvjp::fd::{self, Options, Scheme};

@@ -12,7 +12,7 @@
 //! their estimates 132, 30 and 91, complex step 0; s sin x at s = 1e-312 was 3.9e-7
 //! relative off with a bound of 1.3e-10 relative, at 1e-320 0 with a bound of 0).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, vjp_complex_step, Complex64, Options};

@@ -5,7 +5,7 @@
 //! domain edge (`ln x_0` with `x_0` down to 1e-9), for every driver and three schemes.
 //! Larger batches move the batch boundaries; nothing else may move.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Function, Options, Report, Scheme, Threaded};

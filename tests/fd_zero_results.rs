@@ -7,7 +7,7 @@
 //! - A tape's sum (and dot) of an empty array is +0, as `1 / sum` must then be +inf;
 //!   `Iterator::sum` starts at -0.0.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, Complex64, Options, Scheme};

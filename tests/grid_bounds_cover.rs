@@ -17,7 +17,7 @@
 //! (1 for the offset). An entry is uncovered when `|error| > bound + 2e-15
 //! |exact|`. Figures with `--nocapture`.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, NoiseMode, Options};

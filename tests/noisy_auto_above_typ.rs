@@ -17,7 +17,7 @@
 //! 8, 185 without a bound. Now none uncovered, within the budget, and few NaN bounds
 //! (asserted: at most 5 per 100 calls; double + noise 8 of 400 results, see below).
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, NoiseSource, Options};

@@ -12,7 +12,7 @@
 //! Reference: the exact derivative of the smooth part (hash noise), of the computed map
 //! (forward mode through the solver's decisions). Figures with `--nocapture`.
 
-mod common;
+use crate::common;
 
 use common::noisy::{self, Dual};
 use common::Rng;

@@ -9,7 +9,7 @@
 //! "True ε" is the measured spread (`noisy::spread`), ε/√3 for the hash noise; levels
 //! below 4 eps |f| (rounding) count as 4 eps |f|, the noise of any double computation.
 
-mod common;
+use crate::common;
 
 use common::noisy::{self, Dual};
 use fdvjp::fd::{self, last_report, NoiseMode, NoiseSource, Options, Scheme};

@@ -14,7 +14,7 @@
 //! of the shrunk stencil): 104 of 292 default calls uncovered, up to 446 times the bound;
 //! declared 28 of 400, estimated 30 of 400 (up to 1.7 times). Now asserted: none.
 
-mod common;
+use crate::common;
 
 use common::Rng;
 use fdvjp::fd::{self, last_report, NoiseMode, Options};

@@ -11,7 +11,7 @@
 //! against the plain step's 1.2e-3 when the refined levels' noise happened to agree
 //! (`refine.rs`, `doubtful`).
 
-mod common;
+use crate::common;
 
 use common::noisy;
 use common::Rng;

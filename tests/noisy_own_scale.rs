@@ -7,7 +7,7 @@
 //! Reference: the exact gradient of the smooth part of hash noise on a sum of sines
 //! (`tests/common/noisy.rs`), `σ = ε / √3`; "best" is `σ^(2/3)`.
 
-mod common;
+use crate::common;
 
 use common::noisy;
 use common::Rng;

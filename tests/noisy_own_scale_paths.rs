@@ -14,7 +14,7 @@
 //! (the same call with the caller's relative step, which refines nothing): a check or
 //! refinement may only keep or improve it.
 
-mod common;
+use crate::common;
 
 use common::noisy;
 use common::Rng;

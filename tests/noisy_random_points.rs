@@ -7,7 +7,7 @@
 //! standard deviation (ε/√3 for hash noise of amplitude ε; the measured spread for the
 //! solvers). Figures are printed with `--nocapture`.
 
-mod common;
+use crate::common;
 
 use common::exact::Exact;
 use common::noisy::{self, Dual};

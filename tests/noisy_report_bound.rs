@@ -8,7 +8,7 @@
 //! `NoiseMode::Off` (the exact-function bound, no noise counted). Figures are printed with
 //! `--nocapture`.
 
-mod common;
+use crate::common;
 
 use common::exact::Exact;
 use common::noisy;

@@ -7,7 +7,7 @@
 //! closed form for the tridiagonal map); the bound of an exact function under
 //! `NoiseMode::Off`. Figures are printed with `--nocapture`.
 
-mod common;
+use crate::common;
 
 use common::exact::Exact;
 use common::noisy;

@@ -13,7 +13,7 @@
 //! 2e-15 of its size, and the VJP's bound is the Jacobian's times |v|. Main (d2da40f):
 //! see the figures in the asserts' messages (`--nocapture` prints them).
 
-mod common;
+use crate::common;
 
 use common::noisy;
 use common::Rng;

@@ -17,7 +17,7 @@
 //! differences, for a per-sample angle near π) read as noise of about 0.7; a few calls at
 //! S = 1e-4..1e-6 whose D2 at the noise step aliases small.
 
-mod common;
+use crate::common;
 
 use common::noisy;
 use common::Rng;

@@ -4,8 +4,7 @@
 use fdvjp::fd::Options;
 use fdvjp::tape::{BinaryOp, ReduceOp, Tape, UnaryOp, Var};
 
-#[path = "common/chain.rs"]
-mod chain;
+use crate::chain;
 
 /// loss = sum(tanh(A g(x) + c)) * norm2(x) with g opaque and a custom-VJP square on the way.
 fn record(t: &mut Tape, x0: &[f64]) -> (Var, Var) {
