@@ -51,7 +51,7 @@ install_python() {
 # suite NAME COMMAND...: runs a suite, adds its "N passed/failed/skipped" counts (pytest's
 # summary or the plain line); a suite that fails without reporting a failure counts one.
 suite() {
-    local name=$1 log code=0 line p f s e
+    local name=$1 log code=0 line p f s e start=$SECONDS
     shift
     log=$LOGS/$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.-' '_').log
     "$@" >"$log" 2>&1 || code=$?
@@ -66,22 +66,24 @@ suite() {
     fi
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
     if [ "$f" -eq 0 ]; then
-        printf 'ok    %-34s %s passed%s\n' "$name" "$p" "$([ "$s" -gt 0 ] && echo ", $s skipped")"
+        printf 'ok    %-34s %4ds %s passed%s\n' "$name" $((SECONDS - start)) "$p" \
+            "$([ "$s" -gt 0 ] && echo ", $s skipped")"
         grep -E '^SKIPPED' "$log" | sed 's/^/      /'
     else
-        printf 'FAIL  %-34s %s passed, %s failed (log: %s)\n' "$name" "$p" "$f" "$log"
+        printf 'FAIL  %-34s %4ds %s passed, %s failed (log: %s)\n' "$name" $((SECONDS - start)) \
+            "$p" "$f" "$log"
         tail -n 30 "$log" | sed 's/^/      /'
     fi
 }
 
 # one_check NAME COMMAND...: a single pass/fail check (for tools that print no counts).
 one_check() {
-    local name=$1 log
+    local name=$1 log start=$SECONDS
     shift
     log=$LOGS/$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.-' '_').log
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
-        printf 'ok    %-34s %s\n' "$name" "$(tail -n 1 "$log")"
+        printf 'ok    %-34s %4ds %s\n' "$name" $((SECONDS - start)) "$(tail -n 1 "$log")"
     else
         failed=$((failed + 1))
         printf 'FAIL  %-34s (log: %s)\n' "$name" "$log"

@@ -9,8 +9,8 @@
 #   valgrind; the language bindings and the install test (tests/bindings.sh);
 #   hardening (README.md, "Hardening"): every C test and the C++ tests again under ASan +
 #   UBSan + LSan, the thread tests (test_threads*.c) under TSan, native-only programs (stale handles,
-#   peak memory of large problems), Miri on the Rust core (tests/miri.sh) and each fuzz
-#   target for FDVJP_FUZZ_SECONDS (tests/fuzz.sh).
+#   peak memory of large problems), and, in a background lane beside the C and binding steps,
+#   Miri on the Rust core (tests/miri.sh) and each fuzz target (tests/fuzz.sh).
 # Ends with one line "N passed, N failed"; exits non-zero if anything failed.
 # Each step's output goes to target/ctests/logs/<step>.log; a failing step's tail is shown.
 # `bash tests/run.sh --quick`: the everyday tier (fmt, clippy, the Rust tests, every C test
@@ -32,22 +32,34 @@ passed=0
 failed=0
 failures=()
 
-# step NAME COMMAND...: runs one step, logs it, prints ok/FAIL, its wall time in seconds
-# and the log's last line.
-step() {
-    local name=$1 log start=$SECONDS
-    shift
-    log=$LOGS/$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.-' '_').log
-    if "$@" >"$log" 2>&1; then
+# log_of NAME: the log file of the step NAME.
+log_of() {
+    printf '%s/%s.log' "$LOGS" "$(printf '%s' "$1" | tr -c 'A-Za-z0-9_.-' '_')"
+}
+
+# report NAME CODE SECONDS: counts a finished step, prints ok/FAIL, its wall time in seconds
+# and its log's last line (a failing step's tail).
+report() {
+    local name=$1 code=$2 seconds=$3 log
+    log=$(log_of "$name")
+    if [ "$code" -eq 0 ]; then
         passed=$((passed + 1))
-        printf 'ok    %-40s %4ds %s\n' "$name" $((SECONDS - start)) \
+        printf 'ok    %-40s %4ds %s\n' "$name" "$seconds" \
             "$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 | cut -c1-100)"
     else
         failed=$((failed + 1))
         failures+=("$name")
-        printf 'FAIL  %s (%ds, log: %s)\n' "$name" $((SECONDS - start)) "$log"
+        printf 'FAIL  %s (%ds, log: %s)\n' "$name" "$seconds" "$log"
         tail -n 25 "$log" | sed 's/^/      /'
     fi
+}
+
+# step NAME COMMAND...: runs one step, logs it and reports it.
+step() {
+    local name=$1 start=$SECONDS code=0
+    shift
+    "$@" >"$(log_of "$name")" 2>&1 || code=$?
+    report "$name" "$code" $((SECONDS - start))
 }
 
 # memcheck PROGRAM: the program under valgrind; any error or leak fails it.
@@ -90,6 +102,34 @@ free_disk() {
     df -h "$TARGET" | tail -n 1 | awk '{print "disk: " $4 " free after freeing build products"}'
 }
 free_disk
+
+# The background lane: Miri on the pure-Rust core, then each fuzz target (FDVJP_FUZZ_RUNS
+# inputs, or FDVJP_FUZZ_SECONDS; 0 skips). Both run mostly on one core for minutes, so they go
+# on beside the C and binding tests below (in sequence they were a third of the full run);
+# each writes "CODE SECONDS" to its log's .status file and is reported at the end. No step of
+# either kind reads the other's build products.
+fuzz_limit="${FDVJP_FUZZ_SECONDS:-60} s"
+[ -n "${FDVJP_FUZZ_RUNS:-}" ] && fuzz_limit="$FDVJP_FUZZ_RUNS inputs"
+lane_steps=("miri (src/fd unit tests, fd_counts, fd_errors)"
+    "fuzz (cargo-fuzz, $fuzz_limit per target)")
+lane_step() {
+    local name=$1 start=$SECONDS code=0
+    shift
+    "$@" >"$(log_of "$name")" 2>&1 || code=$?
+    echo "$code $((SECONDS - start))" >"$(log_of "$name").status"
+}
+if ((quick)); then
+    lane=
+else
+    rm -f "$LOGS"/*.status
+    (
+        lane_step "${lane_steps[0]}" bash tests/miri.sh
+        [ -z "${FDVJP_FREE_DISK:-}" ] || rm -rf "$TARGET/miri"
+        lane_step "${lane_steps[1]}" bash tests/fuzz.sh
+    ) &
+    lane=$!
+    echo "start miri, then fuzz, in the background"
+fi
 
 for src in tests/c/test_*.c; do
     [ -e "$src" ] || continue
@@ -191,11 +231,12 @@ done < <(demo_sources)
 # The C++, Fortran, Julia (signature check) and Python bindings and the install test.
 step "bindings (tests/bindings.sh)" bash tests/bindings.sh
 
-# Miri on the pure-Rust core (slow: a few minutes), then each fuzz target for
-# FDVJP_FUZZ_SECONDS (default 60; 0 skips).
-step "miri (src/fd unit tests, fd_counts, fd_errors)" bash tests/miri.sh
-free_disk
-step "fuzz (cargo-fuzz, ${FDVJP_FUZZ_SECONDS:-60} s per target)" bash tests/fuzz.sh
+# The background lane has finished with the last foreground step.
+wait "$lane"
+for name in "${lane_steps[@]}"; do
+    read -r code seconds <"$(log_of "$name").status" || code=1 seconds=0
+    report "$name" "$code" "$seconds"
+done
 
 if ((failed > 0)); then
     printf 'failed steps:\n'
