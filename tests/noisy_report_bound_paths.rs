@@ -73,10 +73,15 @@ fn tridiagonal_pattern(n: usize) -> Sparsity {
 /// is 16 `|D2| / t` from `r^2 M / 8` on (`noise::few`), and coverage is a rate: measured
 /// 5 uncovered of 360 (1.4%), at most 2 of 20 in a cell. Before, JVPs counted no unseen
 /// noise at all: 8 to 19 of 20 uncovered in every cell, by up to 1.5e6.
+///
+/// A NaN bound counts as uncovered here. Since the vector's second difference is checked at
+/// half the step where it looks like noise with none known (`refine/lone.rs`), noise whose
+/// two second differences look like a feature's (equal, or one vanishing) has no bound:
+/// 17 of 360 uncovered or NaN, of them 12 NaN.
 #[test]
 fn jvp_bound_covers_hash_noise_at_most_points() {
     let mut rng = Rng::new(1623);
-    let (mut uncovered, mut total) = (0, 0);
+    let (mut uncovered, mut total, mut nan) = (0, 0, 0);
     for n in [8, 20, 50] {
         for eps in LEVELS {
             let g = |x: &[f64], y: &mut [f64]| {
@@ -96,6 +101,7 @@ fn jvp_bound_covers_hash_noise_at_most_points() {
                 let bound = last_report().error_bound;
                 let covered = (got[0] - want).abs() <= bound;
                 cell += usize::from(!covered);
+                nan += usize::from(bound.is_nan());
             }
             println!("jvp n {n:2} eps {eps:.1e}: uncovered at {cell}/20");
             assert!(
@@ -106,7 +112,7 @@ fn jvp_bound_covers_hash_noise_at_most_points() {
             total += 20;
         }
     }
-    println!("jvp: uncovered at {uncovered} of {total}");
+    println!("jvp: uncovered at {uncovered} of {total}, {nan} of them NaN");
     assert!(
         20 * uncovered <= total,
         "uncovered at {uncovered} of {total}"

@@ -110,7 +110,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             refine::refine_deferred(&mut p, item, &mut d)?;
             visit(item.j, &Column::entries(None, &d, 1.0))?;
         }
-        refine::lone::check(&mut p)?;
+        refine::lone::check(&mut p, None)?;
     }
     noise::widen_bound(&mut p, None);
     p.finish();
