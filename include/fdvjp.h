@@ -1066,10 +1066,10 @@ typedef struct {
    * refined at their own scale or typ_j's, as central ones, are bounded), steps
    * the caller chose (absolute steps or a relative step), adaptive steps (every
    * direction, its fall-backs too), and column groups near bounds whose columns took
-   * their own stencils, and central columns or JVP directions whose second difference
-   * looked like noise where none was found and did not scale at half the step as a
-   * smooth f's (a pole or a narrow step of f within the step; the README's "Step rule",
-   * rule 3). When any,
+   * their own stencils, and central directions (columns, column groups, a JVP's
+   * vector) whose second difference looked like noise where none was found and did not
+   * scale at half the step as a smooth f's (a pole or a narrow step of f within the
+   * step; the README's "Step rule", rule 3). When any,
    * `error_bound` is NaN. (Added after `sparsity_relearned`: filled when `size` covers it.)
    */
   size_t unbounded_directions;

@@ -2,7 +2,8 @@
 //! its test dependencies once rather than a hundred times is most of `cargo test`'s build.
 //! `header`, `fd_counts` and `fd_errors` stay binaries of their own (the header test sets
 //! environment variables for cbindgen; Miri runs the other two alone, `tests/miri.sh`).
-//! Run one file's tests with `cargo test --release --test all -- <file>::`.
+//! Run one file's tests with `cargo test --release --test all -- <file>::`. A new file in
+//! tests/ is a module here (or a `[[test]]` of Cargo.toml): `every_test_file_is_built`.
 
 #[path = "accuracy_common/mod.rs"]
 mod accuracy_common;
@@ -112,3 +113,29 @@ mod tape_callbacks;
 mod tape_errors;
 mod tape_ops;
 mod tape_replay;
+
+/// Every `tests/*.rs` is built: a module of this binary or a `[[test]]` target of its own
+/// (with `autotests = false`, a file in neither would silently never run).
+#[test]
+fn every_test_file_is_built() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let cargo = std::fs::read_to_string(format!("{root}/Cargo.toml")).unwrap();
+    let this = include_str!("all.rs");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(format!("{root}/tests")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let module = format!("\nmod {stem};\n");
+        let target = format!("path = \"tests/{stem}.rs\"");
+        if stem != "all" && !this.contains(&module) && !cargo.contains(&target) {
+            missing.push(stem);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tests/*.rs built by nothing: {missing:?}"
+    );
+}

@@ -122,12 +122,17 @@ if ((quick)); then
     lane=
 else
     rm -f "$LOGS"/*.status
+    # In a process group of its own, stopped with the script if it ends early (a failed
+    # package install, an interrupt), so that no Miri or fuzzer outlives the run.
+    set -m
     (
         lane_step "${lane_steps[0]}" bash tests/miri.sh
         [ -z "${FDVJP_FREE_DISK:-}" ] || rm -rf "$TARGET/miri"
         lane_step "${lane_steps[1]}" bash tests/fuzz.sh
     ) &
     lane=$!
+    set +m
+    trap 'kill -- -"$lane" 2>/dev/null' EXIT
     echo "start miri, then fuzz, in the background"
 fi
 
@@ -233,6 +238,7 @@ step "bindings (tests/bindings.sh)" bash tests/bindings.sh
 
 # The background lane has finished with the last foreground step.
 wait "$lane"
+trap - EXIT
 for name in "${lane_steps[@]}"; do
     read -r code seconds <"$(log_of "$name").status" || code=1 seconds=0
     report "$name" "$code" "$seconds"

@@ -110,7 +110,11 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             refine::refine_deferred(&mut p, item, &mut d)?;
             visit(item.j, &Column::entries(None, &d, 1.0))?;
         }
-        refine::lone::check(&mut p, None)?;
+        let kept = refine::lone::Kept {
+            vector: None,
+            groups: directions.groups.map(|g| (directions.steps.as_slice(), g)),
+        };
+        refine::lone::check(&mut p, kept)?;
     }
     noise::widen_bound(&mut p, None);
     p.finish();

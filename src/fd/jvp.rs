@@ -88,7 +88,7 @@ fn jvp_with<F: Function + ?Sized>(
     }
     let directions = if jvp_columns::no_stencil_fits(&p, along, t0) {
         let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
-        refine::lone::check(&mut p, None)?;
+        refine::lone::check(&mut p, refine::lone::Kept::default())?;
         noise::widen_bound(&mut p, Some(step));
         along.iter().filter(|&&uj| uj != 0.0).count()
     } else {
@@ -104,7 +104,11 @@ fn jvp_with<F: Function + ?Sized>(
         p.end_direction(mark);
         // A second difference that looked like noise with none known: checked at half the
         // step (`lone.rs`; with one direction, a failed check leaves no bound).
-        refine::lone::check(&mut p, Some(along))?;
+        let kept = refine::lone::Kept {
+            vector: Some(along),
+            groups: None,
+        };
+        refine::lone::check(&mut p, kept)?;
         // The bound counts noise the direction's second difference may hide, as the
         // column loop's does (its step is the one taken along u).
         let taken = p.fallback_step.unwrap_or(t0);

@@ -113,6 +113,8 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     pub lone: Vec<super::refine::lone::Lone>,
     /// More such directions than `lone.rs` keeps: the call has no bound if none was noise.
     pub lone_overflow: bool,
+    /// A JVP's vector kept in `lone`: its plain second differences, output by output.
+    pub lone_second: Vec<f64>,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -185,6 +187,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             ahead_plan: None,
             lone: Vec::new(),
             lone_overflow: false,
+            lone_second: Vec::new(),
         })
     }
 

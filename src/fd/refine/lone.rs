@@ -26,11 +26,11 @@
 //! keep their bounds, widened by the noise ([`explained`]).
 //!
 //! Cost: 2 evaluations per such direction, only where the call found no noise, and 12
-//! for the estimate where a check fails. Axis directions (VJP, Jacobian, a JVP's columns)
-//! and a JVP's vector; column groups of a sparsity pattern are not checked. A JVP along a
-//! vector has one direction: where its check fails nothing can tell noise from a feature
-//! (the estimate's table crosses the feature too), so it has no bound unless the noise is
-//! declared or estimated (`NoiseMode::Estimate`).
+//! for the estimate where a check fails. Every central direction: axes (VJP, Jacobian, a
+//! JVP's columns), a JVP's vector and column groups of a sparsity pattern. A JVP along a
+//! vector has one direction and no other to show noise (the estimate's table crosses a
+//! feature too): where its check fails, its own second differences decide, output by
+//! output, whether they vary as noise (bound kept) or as a feature ([`varies_as_noise`]).
 
 use super::super::derivative::Direction;
 use super::super::error::FdError;
@@ -60,13 +60,43 @@ const LONE: f64 = 100.0;
 /// constant); beyond, the call has no bound unless the noise trigger fires.
 const KEPT: usize = 1024;
 
-/// A direction to check: its axis (`None`: the JVP's vector), its plain step and the
-/// weighted `|D2|` there.
+/// A direction to check: which ([`Along`]), its plain step and the weighted `|D2|` there.
 #[derive(Clone, Copy)]
 pub(crate) struct Lone {
-    j: Option<usize>,
+    along: Along,
     t: f64,
     d2: f64,
+}
+
+/// Which direction a [`Lone`] is: an axis, the JVP's vector, or the column group whose
+/// first column is the one given.
+#[derive(Clone, Copy, PartialEq)]
+enum Along {
+    Axis(usize),
+    Vector,
+    Group(usize),
+}
+
+/// What [`check`] rebuilds the kept directions from, besides their axes: the JVP's
+/// vector, and a sparsity pattern's column steps and groups.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Kept<'a> {
+    pub vector: Option<&'a [f64]>,
+    pub groups: Option<(&'a [f64], &'a [Vec<usize>])>,
+}
+
+impl<'a> Kept<'a> {
+    fn direction(&self, along: Along) -> Option<Direction<'a>> {
+        match along {
+            Along::Axis(j) => Some(Direction::Axis(j)),
+            Along::Vector => self.vector.map(Direction::Vector),
+            Along::Group(first) => {
+                let (steps, groups) = self.groups?;
+                let cols = groups.iter().find(|g| g.first() == Some(&first))?;
+                Some(Direction::Group(steps, cols))
+            }
+        }
+    }
 }
 
 /// Notes a direction whose plain central stencil at step `t` gave the sums `s`, when its
@@ -77,10 +107,13 @@ pub(crate) fn note<F: Function + ?Sized>(
     t: f64,
     s: &Sums,
 ) {
-    let j = match dir {
-        Direction::Axis(j) => Some(j),
-        Direction::Vector(_) => None,
-        _ => return,
+    let along = match dir {
+        Direction::Axis(j) => Along::Axis(j),
+        Direction::Vector(_) => Along::Vector,
+        Direction::Group(_, cols) => match cols.first() {
+            Some(&first) => Along::Group(first),
+            None => return,
+        },
     };
     let r = relative_step(p);
     if p.step_scale > 1.0
@@ -95,7 +128,12 @@ pub(crate) fn note<F: Function + ?Sized>(
     };
     if looks_noisy(s.d2, s.m, size, r) {
         if p.lone.len() < KEPT {
-            p.lone.push(Lone { j, t, d2: s.d2 });
+            if along == Along::Vector {
+                // The vector's plain stencil is the last one taken (`after_plain`).
+                let m = p.y0.len();
+                p.lone_second = p.ws.second[..m].to_vec();
+            }
+            p.lone.push(Lone { along, t, d2: s.d2 });
         } else {
             p.lone_overflow = true;
         }
@@ -129,10 +167,10 @@ pub(crate) fn above_size(d2: f64, size: f64, r: f64) -> bool {
 
 /// Checks the directions [`note`] kept (the call's noise trigger has declined): each whose
 /// second difference does not scale as a smooth f's has no bound, unless noise explains
-/// it ([`explained`]). `vector`: the JVP's direction, where [`note`] kept it.
+/// it ([`explained`]). `kept`: what rebuilds the vector and group directions [`note`] kept.
 pub(crate) fn check<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
-    vector: Option<&[f64]>,
+    kept: Kept<'_>,
 ) -> Result<(), FdError> {
     let lone = std::mem::take(&mut p.lone);
     if lone.is_empty() || p.report.noise_source == NoiseSource::Declared {
@@ -147,19 +185,21 @@ pub(crate) fn check<F: Function + ?Sized>(
     // The second differences, plain and at half the step, of the directions that failed.
     let mut failed = Vec::new();
     for c in &lone {
-        let dir = match (c.j, vector) {
-            (Some(j), _) => Direction::Axis(j),
-            (None, Some(u)) => Direction::Vector(u),
-            (None, None) => unreachable!("a vector direction is noted only along a vector"),
+        // Every kept direction is the call's own, so `kept` rebuilds it.
+        let plain = match c.along {
+            Along::Vector => std::mem::take(&mut p.lone_second),
+            _ => Vec::new(),
         };
-        let half = half_step_d2(p, dir, c)?;
-        let smooth =
-            half.is_some_and(|(half, expected, allowed)| (half - expected).abs() <= allowed);
-        // A JVP's vector has no other direction to show noise: its own two second
-        // differences decide ([`varies_as_noise`]).
-        let noise = c.j.is_none() && half.is_some_and(|(half, ..)| varies_as_noise(half, c.d2));
+        let half = match kept.direction(c.along) {
+            Some(dir) => half_step_d2(p, dir, c, &plain)?,
+            None => None,
+        };
+        let smooth = half.is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
+        // A JVP's vector has no other direction to show noise: its own second differences
+        // decide, output by output ([`varies_as_noise`]).
+        let noise = c.along == Along::Vector && half.is_some_and(|h| h.noise_share > 0.5);
         if !smooth && !noise {
-            failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.0)));
+            failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.d2)));
         }
     }
     if !failed.is_empty() && !explained(p, &failed)? {
@@ -213,14 +253,16 @@ fn explained<F: Function + ?Sized>(
     Ok(explained)
 }
 
-/// Whether a direction's weighted `|D2|` at half the step (`half`) and at the plain step
-/// (`plain`), which do not scale as a smooth f's, vary as noise does: noise draws a new
-/// second difference at each step, of the same size. A feature within both stencils does
-/// not (a pole at `d` below both steps gives `D2 ≈ 2c / d` at each, equal to within
-/// `(2d / t)^2`; a jump of f gives its height at each); one between the two steps leaves
-/// `D2 ≈ 0` at half the step. So equal within [`SAME`], or below [`VANISHED`] of the plain
-/// one, reads as a feature. Noise falls there about 8% of the time for one output (the
-/// ratio of two independent half-normal draws), and then has no bound: loud, not wrong.
+/// Whether an output's `|D2|` at half the step (`half`) and at the plain step (`plain`),
+/// which do not scale as a smooth f's, vary as noise does: noise draws a new second
+/// difference at each step, of the same size. A feature within both stencils does not (a
+/// pole at `d` below both steps gives `D2 ≈ 2c / d` at each, equal to within `(2d / t)^2`;
+/// a jump of f gives its height at each); one between the two steps leaves `D2 ≈ 0` at
+/// half the step. So equal within [`SAME`], or below [`VANISHED`] of the plain one, reads
+/// as a feature. Decided per output (sums over many noisy outputs come out nearly equal):
+/// a JVP's vector reads as noise where outputs holding more than half its weighted `|D2|`
+/// vary so. Noise falls in the feature's windows about 10% of the time for one output,
+/// rarely for several, and then has no bound: loud, not wrong.
 fn varies_as_noise(half: f64, plain: f64) -> bool {
     half > VANISHED * plain && (half - plain).abs() > SAME * plain
 }
@@ -234,27 +276,54 @@ const VANISHED: f64 = 1.0 / 40.0;
 /// within a factor 3 of ε.
 const EXPLAINED: f64 = 30.0;
 
-/// The direction's weighted `|D2|` at half the step, what a smooth f gives there (`q^2`
-/// times the plain one) and how far from it it may lie ([`SCALING`] of it plus rounding);
-/// `None` where no central stencil at half the step can be taken (outside the bounds, or
-/// a NaN within: nothing tells a feature apart).
+/// A direction's second difference at half the step, against its plain one.
+#[derive(Clone, Copy)]
+struct Half {
+    /// The weighted `|D2|` at half the step.
+    d2: f64,
+    /// What a smooth f gives there: `q^2` times the plain one.
+    expected: f64,
+    /// How far from it it may lie: [`SCALING`] of it plus rounding.
+    allowed: f64,
+    /// The share of the plain weighted `|D2|` in outputs whose two vary as noise
+    /// ([`varies_as_noise`]); 0 without the plain ones output by output.
+    noise_share: f64,
+}
+
+/// The direction's [`Half`] (`plain`: its plain second differences output by output, or
+/// empty); `None` where no central stencil at half the step can be taken (outside the
+/// bounds, or a NaN within: nothing tells a feature apart).
 fn half_step_d2<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     c: &Lone,
-) -> Result<Option<(f64, f64, f64)>, FdError> {
+    plain: &[f64],
+) -> Result<Option<Half>, FdError> {
     let level = match own_scale::level(p, dir, c.t, c.t / 2.0, &central())? {
         Ok(level) if level.stencil == central() => level,
         _ => return Ok(None),
     };
     let q = level.t / c.t;
     let m = level.second.len();
-    let (mut half, mut rounding) = (0.0, 0.0);
+    let (mut half, mut rounding, mut noisy, mut total) = (0.0, 0.0, 0.0, 0.0);
     for i in 0..m {
         let w = weight(p, i);
-        half += w * level.second[i].abs();
+        let here = w * level.second[i].abs();
+        half += here;
         rounding += w * 8.0 * f64::EPSILON * level.mag[i] * level.t;
+        if let Some(&before) = plain.get(i) {
+            let before = w * before.abs();
+            total += before;
+            if varies_as_noise(here, before) {
+                noisy += before;
+            }
+        }
     }
     let expected = q * q * c.d2;
-    Ok(Some((half, expected, SCALING * expected + rounding)))
+    Ok(Some(Half {
+        d2: half,
+        expected,
+        allowed: SCALING * expected + rounding,
+        noise_share: if total > 0.0 { noisy / total } else { 0.0 },
+    }))
 }
