@@ -349,3 +349,37 @@ fn a_feature_under_a_column_group_step_is_covered_or_unbounded() {
         "{out} uncovered (ratchet: 25; worst {worst:e} times the bound)"
     );
 }
+
+/// Under adaptive steps every direction is unbounded already (the scan's result has no
+/// bound): the half-step check must not count one twice, nor spend evaluations on it. f is
+/// finite only at x and at the plain step's points (0 there, 1 at x ± h: a second
+/// difference far above f's change), so the adaptive scan finds nothing and falls back to
+/// the plain step; the check at half the step would meet NaN. Before, such a JVP reported 2
+/// unbounded directions of 1 after 2 more evaluations.
+#[test]
+fn adaptive_directions_are_not_checked_again() {
+    let x = [0.5];
+    let h = 6.055_454_452_393_339_5e-6;
+    let g = |z: &[f64], y: &mut [f64]| {
+        let dz = (z[0] - x[0]).abs();
+        y[0] = if dz == 0.0 {
+            0.0
+        } else if (dz / h - 1.0).abs() < 1e-3 {
+            1.0
+        } else {
+            f64::NAN
+        };
+        Ok(())
+    };
+    let mut opts = Options::new();
+    opts.set_adaptive(true);
+    for result in [
+        fd::jvp(&g, &x, 1, &[1.0], &opts),
+        fd::vjp(&g, &x, &[1.0], &opts),
+        fd::jacobian(&g, &x, 1, &opts),
+    ] {
+        assert!(result.is_ok());
+        let r = last_report();
+        assert_eq!((r.unbounded, r.directions), (1, 1));
+    }
+}

@@ -116,7 +116,9 @@ pub(crate) fn note<F: Function + ?Sized>(
         },
     };
     let r = relative_step(p);
+    // Adaptive directions have no bound already (`Probe::end_direction`): nothing to check.
     if p.step_scale > 1.0
+        || p.opts.adaptive()
         || p.report.noise_source != NoiseSource::None
         || !may_look_noisy(s.d2, s.m, r)
     {
