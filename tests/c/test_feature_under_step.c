@@ -47,6 +47,18 @@ static int covered(const double *got, const double *want, size_t k, double bound
     return 1;
 }
 
+/* The last call's bound: NaN adds one to *nan_bounds; a finite one must cover every entry. */
+static void covered_or_unbounded(const double *got, const double *want, size_t k,
+                                 int *nan_bounds)
+{
+    fdvjp_report r;
+    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+    if (isnan(r.error_bound))
+        (*nan_bounds)++;
+    else
+        CHECK(covered(got, want, k, r.error_bound));
+}
+
 static void poles_are_covered_or_unbounded(void)
 {
     uint64_t rng = 20261130, rng_u = 1132; /* the JVPs' directions: a stream of their own */
@@ -55,7 +67,6 @@ static void poles_are_covered_or_unbounded(void)
         double x[3], v[2], J[6], want[3], grad[3], jac[6], u[3], jv[2], jv_want[2];
         double d, sign;
         pole p;
-        fdvjp_report r;
         size_t j;
         for (j = 0; j < 3; j++)
             x[j] = check_uniform_well_scaled(&rng, 0.1, 4.0);
@@ -72,29 +83,16 @@ static void poles_are_covered_or_unbounded(void)
             want[j] = v[0] * J[j] + v[1] * J[3 + j];
 
         CHECK_STATUS(fdvjp_vjp(NULL, with_pole, &p, x, 3, 2, v, grad), FDVJP_OK);
-        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
-        if (isnan(r.error_bound))
-            nan_bounds++;
-        else
-            CHECK(covered(grad, want, 3, r.error_bound));
-
+        covered_or_unbounded(grad, want, 3, &nan_bounds);
         CHECK_STATUS(fdvjp_jacobian(NULL, with_pole, &p, x, 3, 2, jac), FDVJP_OK);
-        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
-        if (isnan(r.error_bound))
-            nan_bounds++;
-        else
-            CHECK(covered(jac, J, 6, r.error_bound));
+        covered_or_unbounded(jac, J, 6, &nan_bounds);
 
         for (j = 0; j < 3; j++)
             u[j] = check_uniform(&rng_u, -1.0, 1.0);
         for (j = 0; j < 2; j++)
             jv_want[j] = J[3 * j] * u[0] + J[3 * j + 1] * u[1] + J[3 * j + 2] * u[2];
         CHECK_STATUS(fdvjp_jvp(NULL, with_pole, &p, x, 3, 2, u, jv), FDVJP_OK);
-        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
-        if (isnan(r.error_bound))
-            jvp_nan_bounds++;
-        else
-            CHECK(covered(jv, jv_want, 2, r.error_bound));
+        covered_or_unbounded(jv, jv_want, 2, &jvp_nan_bounds);
     }
     /* The pole is seen: most calls say they cannot bound it (the JVP's check, on one
      * direction, keeps the bound where its two second differences vary as noise's: 221 of
@@ -143,7 +141,6 @@ static void poles_under_a_group_step_are_covered_or_unbounded(void)
     for (trial = 0; trial < 200; trial++) {
         double x[TRI], J[TRI * TRI] = {0}, jac[TRI * TRI], d, sign;
         tri_pole t;
-        fdvjp_report r;
         for (i = 0; i < TRI; i++)
             x[i] = check_uniform_well_scaled(&rng, 0.1, 4.0);
         t.p = (size_t)(check_uniform(&rng, 0.0, 1.0) * TRI) % TRI;
@@ -160,11 +157,7 @@ static void poles_under_a_group_step_are_covered_or_unbounded(void)
         }
         J[t.p * TRI + t.p] -= t.c / ((x[t.p] - t.a) * (x[t.p] - t.a));
         CHECK_STATUS(fdvjp_jacobian(cfg, tridiagonal, &t, x, TRI, TRI, jac), FDVJP_OK);
-        CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
-        if (isnan(r.error_bound))
-            nan_bounds++;
-        else
-            CHECK(covered(jac, J, TRI * TRI, r.error_bound));
+        covered_or_unbounded(jac, J, TRI * TRI, &nan_bounds);
     }
     CHECK(nan_bounds > 100);
     printf("poles under a group's step: %d of 200 Jacobians without a bound\n", nan_bounds);
