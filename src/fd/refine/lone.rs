@@ -32,6 +32,7 @@
 //! feature too): where its check fails, its own second differences decide, output by
 //! output, whether they vary as noise (bound kept) or as a feature ([`varies_as_noise`]).
 
+use super::super::alloc::{recycle, zeros};
 use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
@@ -131,9 +132,14 @@ pub(crate) fn note<F: Function + ?Sized>(
     if looks_noisy(s.d2, s.m, size, r) {
         if p.lone.len() < KEPT {
             if along == Along::Vector {
-                // The vector's plain stencil is the last one taken (`after_plain`).
+                // The vector's plain stencil is the last one taken (`after_plain`). m
+                // doubles, through the fallible path: without them a failed check has no
+                // bound (loud), as where the outputs cannot decide.
                 let m = p.y0.len();
-                p.lone_second = p.ws.second[..m].to_vec();
+                if let Ok(mut second) = zeros(m, "the JVP's second differences") {
+                    second.copy_from_slice(&p.ws.second[..m]);
+                    p.lone_second = second;
+                }
             }
             p.lone.push(Lone { along, t, d2: s.d2 });
         } else {
@@ -196,6 +202,7 @@ pub(crate) fn check<F: Function + ?Sized>(
             Some(dir) => half_step_d2(p, dir, c, &plain)?,
             None => None,
         };
+        recycle(plain);
         let smooth = half.is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
         // A JVP's vector has no other direction to show noise: its own second differences
         // decide, output by output ([`varies_as_noise`]).
