@@ -100,13 +100,30 @@ impl<'a> Kept<'a> {
     }
 }
 
+/// Where a direction's plain second differences are, output by output, when it is noted:
+/// in the workspace (`ws.second`, the general path), or to be formed from the central
+/// stencil's two points (`ws.points`, the fused path).
+#[derive(Clone, Copy)]
+pub(crate) enum PlainAt {
+    Second,
+    Points,
+}
+
+/// Whether the direction is the call's only one: a JVP's vector, or the axis of a
+/// function of one variable. Its check has no other direction to show noise: its own
+/// outputs decide ([`varies_as_noise`]), and the noise is estimated along it.
+fn alone<F: Function + ?Sized>(p: &Probe<'_, '_, F>, along: Along) -> bool {
+    along == Along::Vector || (along == Along::Axis(0) && p.x.len() == 1)
+}
+
 /// Notes a direction whose plain central stencil at step `t` gave the sums `s`, when its
-/// second difference is large with no noise known and no noise step taken.
+/// second difference is large with no noise known and no noise step taken (`at`: where
+/// its plain second differences are).
 pub(crate) fn note<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    t: f64,
+    (dir, t): (Direction<'_>, f64),
     s: &Sums,
+    at: PlainAt,
 ) {
     let along = match dir {
         Direction::Axis(j) => Along::Axis(j),
@@ -131,13 +148,21 @@ pub(crate) fn note<F: Function + ?Sized>(
     };
     if looks_noisy(s.d2, s.m, size, r) {
         if p.lone.len() < KEPT {
-            if along == Along::Vector {
-                // The vector's plain stencil is the last one taken (`after_plain`). m
-                // doubles, through the fallible path: without them a failed check has no
-                // bound (loud), as where the outputs cannot decide.
+            if alone(p, along) {
+                // The direction's plain stencil is the last one taken. m doubles, through
+                // the fallible path: without them a failed check has no bound (loud), as
+                // where the outputs cannot decide.
                 let m = p.y0.len();
-                if let Ok(mut second) = zeros(m, "the JVP's second differences") {
-                    second.copy_from_slice(&p.ws.second[..m]);
+                if let Ok(mut second) = zeros(m, "the second differences of one direction") {
+                    match at {
+                        PlainAt::Second => second.copy_from_slice(&p.ws.second[..m]),
+                        PlainAt::Points => {
+                            let (ya, yb) = p.ws.points[..2 * m].split_at(m);
+                            for (i, d2) in second.iter_mut().enumerate() {
+                                *d2 = (ya[i] - p.y0[i]) + (yb[i] - p.y0[i]);
+                            }
+                        }
+                    }
                     p.lone_second = second;
                 }
             }
@@ -176,17 +201,20 @@ pub(crate) fn above_size(d2: f64, size: f64, r: f64) -> bool {
 /// Checks the directions [`note`] kept (the call's noise trigger has declined): each whose
 /// second difference does not scale as a smooth f's has no bound, unless noise explains
 /// it ([`explained`]). `kept`: what rebuilds the vector and group directions [`note`] kept.
+/// Returns true where the call is to be done again at the step its noise calls for: its
+/// one direction ([`alone`]) failed the check as noise does, and the noise estimated along
+/// it explains that and is significant ([`noise_along`]).
 pub(crate) fn check<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     kept: Kept<'_>,
-) -> Result<(), FdError> {
+) -> Result<bool, FdError> {
     let lone = std::mem::take(&mut p.lone);
     if lone.is_empty() || p.report.noise_source == NoiseSource::Declared {
-        return Ok(());
+        return Ok(false);
     }
     if p.lone_overflow {
         p.report.unbounded_direction();
-        return Ok(());
+        return Ok(false);
     }
     let m = p.y0.len();
     p.ws.columns(m);
@@ -194,28 +222,114 @@ pub(crate) fn check<F: Function + ?Sized>(
     let mut failed = Vec::new();
     for c in &lone {
         // Every kept direction is the call's own, so `kept` rebuilds it.
-        let plain = match c.along {
-            Along::Vector => std::mem::take(&mut p.lone_second),
-            _ => Vec::new(),
+        let alone = alone(p, c.along);
+        let plain = if alone {
+            std::mem::take(&mut p.lone_second)
+        } else {
+            Vec::new()
         };
-        let half = match kept.direction(c.along) {
+        let dir = kept.direction(c.along);
+        let half = match dir {
             Some(dir) => half_step_d2(p, dir, c, &plain)?,
             None => None,
         };
         recycle(plain);
-        let smooth = half.is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
-        // A JVP's vector has no other direction to show noise: its own second differences
-        // decide, output by output ([`varies_as_noise`]).
-        let noise = c.along == Along::Vector && half.is_some_and(|h| h.noise_share > 0.5);
-        if !smooth && !noise {
-            failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.d2)));
+        let smooth = half
+            .as_ref()
+            .is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
+        if smooth {
+            continue;
+        }
+        // The call's one direction has no other to show noise: its own second
+        // differences decide, output by output ([`varies_as_noise`]).
+        match (dir, half) {
+            (Some(dir), Some(half)) if alone && half.noise_share > 0.5 => {
+                match noise_along(p, dir, c, half)? {
+                    Along1::NoiseStep => return Ok(true),
+                    Along1::Kept => {}
+                    Along1::Unexplained => p.report.unbounded_direction(),
+                }
+            }
+            (_, half) => failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.d2))),
         }
     }
     if !failed.is_empty() && !explained(p, &failed)? {
         failed.iter().for_each(|_| p.report.unbounded_direction());
     }
-    Ok(())
+    Ok(false)
 }
+
+/// What the noise along a call's one direction made of its failed check.
+enum Along1 {
+    /// Noise explains it and calls for a larger step: the call is done again at it.
+    NoiseStep,
+    /// Noise explains it at the plain step (or cannot be estimated under the mode): the
+    /// bound stays, widened by the noise.
+    Kept,
+    /// The noise does not explain it: no bound.
+    Unexplained,
+}
+
+/// The noise along the call's one direction `dir` (kept as `c`), whose outputs varied as
+/// noise at half the step (`half`): estimated along it from `x + k h d`, `k = -6..=6`, h
+/// the half step, with x and the half stencil's two points already known (10
+/// evaluations; `noise::estimate_along`). It explains the check where both weighted
+/// second differences lie between [`UNREACHED_SHARE`] and [`EXPLAINED`] times the
+/// weighted noise: noise of that size makes them, and a pole or narrow step along the
+/// table, which the half stencil did not see, makes a "noise" far above them (or a table
+/// whose second differences gather in a few places: `noise::estimate_along`).
+fn noise_along<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    c: &Lone,
+    half: Half,
+) -> Result<Along1, FdError> {
+    let fresh = p.opts.noise_mode() == NoiseMode::Auto
+        && !p.noise_tried
+        && p.report.noise_source == NoiseSource::None;
+    let Some((below, above)) = half.rows else {
+        return Ok(Along1::Unexplained);
+    };
+    // Outputs on a coarse grid (float32 inside f): their "noise" is the rounding of x's
+    // casts, whose steps a larger step does not average as it does noise (a JVP of float32
+    // outputs at the noise step had its bound 1.2 times short, `tests/grid_bounds_cover.rs`).
+    // There, and where no estimate may be made (another noise mode, or one tried already),
+    // as before: a vector keeps its bound at the plain step, an axis has none.
+    if noise::gridded(p) || !fresh {
+        return Ok(if c.along == Along::Vector {
+            Along1::Kept
+        } else {
+            Along1::Unexplained
+        });
+    }
+    p.noise_tried = true;
+    let known = [(-1, &below[..]), (1, &above[..])];
+    let levels = noise::estimate_along(p, (dir, half.h), &known)?;
+    recycle(below);
+    recycle(above);
+    let Some(levels) = levels else {
+        return Ok(Along1::Unexplained);
+    };
+    p.report.noise = levels.iter().map(|l| l.unwrap_or(0.0)).collect();
+    p.report.noise_source = NoiseSource::Estimated;
+    let level = noise::weighted_level(p);
+    let (lo, hi) = (c.d2.min(half.d2), c.d2.max(half.d2));
+    if !(lo >= UNREACHED_SHARE * level && hi <= EXPLAINED * level) {
+        noise::reject(p);
+        return Ok(Along1::Unexplained);
+    }
+    p.step_scale = super::noise_scale(p);
+    Ok(if p.step_scale > 1.0 {
+        Along1::NoiseStep
+    } else {
+        Along1::Kept
+    })
+}
+
+/// The smallest share of the weighted noise a second difference of the one direction may
+/// show and still be read as made by it ([`noise_along`]): three values with noise ε give
+/// `|D2|` of about `2.4 ε`, below `ε / 100` about once in 300 draws.
+const UNREACHED_SHARE: f64 = 0.01;
 
 /// The noise a failed check may still be: a second difference that does not scale is
 /// what noise makes too. Without an estimate yet (`NoiseMode::Auto`), the noise is
@@ -286,7 +400,6 @@ const VANISHED: f64 = 1.0 / 40.0;
 const EXPLAINED: f64 = 30.0;
 
 /// A direction's second difference at half the step, against its plain one.
-#[derive(Clone, Copy)]
 struct Half {
     /// The weighted `|D2|` at half the step.
     d2: f64,
@@ -297,6 +410,10 @@ struct Half {
     /// The share of the plain weighted `|D2|` in outputs whose two vary as noise
     /// ([`varies_as_noise`]); 0 without the plain ones output by output.
     noise_share: f64,
+    /// The half step h, and f at `x - h d` and `x + h d` (from the level's differences),
+    /// where the plain ones were given output by output (the call's one direction).
+    h: f64,
+    rows: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 /// The direction's [`Half`] (`plain`: its plain second differences output by output, or
@@ -329,10 +446,36 @@ fn half_step_d2<F: Function + ?Sized>(
         }
     }
     let expected = q * q * c.d2;
+    let rows = if plain.is_empty() {
+        None
+    } else {
+        stencil_rows(p, &level)
+    };
     Ok(Some(Half {
         d2: half,
         expected,
         allowed: SCALING * expected + rounding,
         noise_share: if total > 0.0 { noisy / total } else { 0.0 },
+        h: level.t,
+        rows,
     }))
+}
+
+/// f at `x - h d` and `x + h d` from a central level at step h: its difference
+/// `D1 h = (b - a) / 2` and second difference `D2 = a + b` of `a = f(x - h d) - f(x)`, `b =
+/// f(x + h d) - f(x)` give them back within a few ulps of f, far below any noise the
+/// estimate acts on. `None` where the fallible allocation refuses.
+fn stencil_rows<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    level: &super::Level,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let m = p.y0.len();
+    let mut below = zeros(m, "the noise table along one direction").ok()?;
+    let mut above = zeros(m, "the noise table along one direction").ok()?;
+    for i in 0..m {
+        let (n, half) = (level.d[i] * level.t, 0.5 * level.second[i]);
+        below[i] = p.y0[i] + (half - n);
+        above[i] = p.y0[i] + (half + n);
+    }
+    Some((below, above))
 }

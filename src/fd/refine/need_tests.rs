@@ -133,8 +133,11 @@ fn after_sums_leaves_the_probe_as_classify_and_the_plain_bound_did() {
         // Before: classify, then the plain bound of a direction not refined.
         assert!(need(&a, Direction::Axis(j), t) == Need::Sums);
         classify(&mut a, Direction::Axis(j), t, &s);
-        let bound =
-            s.trunc + truncation_floor(s.d1, relative_step(&a)) + s.round + s.noise / t + s.grid;
+        let bound = s.trunc
+            + truncation_floor(s.d1, floor_step(&a, relative_step(&a)))
+            + s.round
+            + s.noise / t
+            + s.grid;
         let bound = bound + refuted_floor(&a, &s, t);
         a.bound(scale_entry(Direction::Axis(j), bound));
         after_sums(&mut b, Direction::Axis(j), t, &s);
