@@ -88,8 +88,8 @@ fn jvp_with<F: Function + ?Sized>(
     }
     let directions = if jvp_columns::no_stencil_fits(&p, along, t0) {
         let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
-        // Its directions are axes of a function of several variables (or one, whose
-        // noise step would not fit either): no noise step here.
+        // Columns whose noise explains their failed checks keep the plain step here: the
+        // columns' steps were fitted to the bounds.
         if refine::lone::check(&mut p, refine::lone::Kept::default())? {
             p.step_scale = 1.0;
         }
@@ -112,22 +112,14 @@ fn jvp_with<F: Function + ?Sized>(
             vector: Some(along),
             groups: None,
         };
-        let mut t = t0;
+        // One direction: no other to show its noise, so never done again at a noise step
+        // (`lone.rs`, `explained`).
         if refine::lone::check(&mut p, kept)? {
-            // Its second differences vary as noise, and the noise estimated along u calls
-            // for a larger step: the direction again at it.
-            t = noise_step_along(opts, x, along, p.step_scale)?;
-            p.report.error_bound = f64::NAN;
-            p.report.unbounded = 0;
-            p.report.refined_noise += 1;
-            p.fallback_step = None;
-            let mark = p.start_direction();
-            directional(&mut p, (Direction::Vector(along), t), &mut out)?;
-            p.end_direction(mark);
+            p.step_scale = 1.0;
         }
         // The bound counts noise the direction's second difference may hide, as the
         // column loop's does (its step is the one taken along u).
-        let taken = p.fallback_step.unwrap_or(t);
+        let taken = p.fallback_step.unwrap_or(t0);
         noise::widen_bound(&mut p, Some(taken));
         1
     };

@@ -325,20 +325,19 @@ pub(crate) fn estimate<F: Function + ?Sized>(
     Ok(Some(levels(p, &values)))
 }
 
-/// Per output, the noise of f along the one direction `dir` of a call (an axis of a
-/// function of one variable, a JVP's vector) from the table `x + k h d`, `k = -6..=6`: the
-/// rows `known` (offsets and values: the two points of a stencil at step h) are
-/// not evaluated again: the estimate costs 12 evaluations less one per row known. `None` where
-/// the table does not fit inside the bounds or f is not finite at one of its points.
+/// Per output, the noise of f along a direction `dir` (an axis or a vector) from the table
+/// `x + k h d`, `k = -6..=6`: the rows `known` (offsets and values: the two points of a
+/// stencil at step h) are not evaluated again, so the estimate costs 12 evaluations less
+/// one per row known ([`Along`]: what else it may find).
 ///
-/// Why along the direction: a call with one direction has no other to compare (`lone.rs`),
-/// and the noise that matters is the one this direction meets; its own stencil's points
-/// lie on the table.
+/// Why along the direction: a direction whose check at half its step failed
+/// (`refine/lone.rs`) has its half stencil's points on the table, and the noise that
+/// matters there is the one this direction meets.
 pub(crate) fn estimate_along<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     (dir, h): (Direction<'_>, f64),
     known: &[(i32, &[f64])],
-) -> Result<Option<Vec<Option<f64>>>, FdError> {
+) -> Result<Along, FdError> {
     let half = f64::from((NOISE_POINTS / 2) as i32);
     let (lo, hi) = (-half * h, half * h);
     let fits = p.opts.bounds().is_none_or(|b| match dir {
@@ -350,22 +349,34 @@ pub(crate) fn estimate_along<F: Function + ?Sized>(
         Direction::Group(..) => false,
     });
     if !fits || h.is_nan() || h <= 0.0 {
-        return Ok(None);
+        return Ok(Along::Unfit);
     }
     let first = -((NOISE_POINTS / 2) as i32);
     let describe = |o: f64| format!("{} (noise estimate)", dir.point(o, h));
     let Some(values) = sample(p, (dir, h), first, known, describe)? else {
-        return Ok(None);
+        return Ok(Along::Refused);
     };
     let m = p.y0.len();
-    let mut levels = levels(p, &values);
-    for (i, level) in levels.iter_mut().enumerate() {
+    let counts = |i: usize| p.weights.is_none_or(|w| w[i] != 0.0);
+    let spike = (0..m).filter(|&i| counts(i)).any(|i| {
         let column: Vec<f64> = (0..=NOISE_POINTS).map(|k| values[k * m + i]).collect();
-        if spiked(&column) {
-            *level = None;
-        }
+        spiked(&column)
+    });
+    if spike {
+        return Ok(Along::Refused);
     }
-    Ok(Some(levels))
+    Ok(Along::Levels(levels(p, &values)))
+}
+
+/// What [`estimate_along`] found.
+pub(crate) enum Along {
+    /// Per output, the noise, as [`estimate`] gives it.
+    Levels(Vec<Option<f64>>),
+    /// The table does not fit inside the bounds (or the step is not positive).
+    Unfit,
+    /// No estimate: f is not finite at a point of the table, or the second differences of
+    /// an output that counts gather in a few places ([`spiked`]).
+    Refused,
 }
 
 /// Whether a table's second differences gather in a few places rather than spread over it
@@ -373,12 +384,12 @@ pub(crate) fn estimate_along<F: Function + ?Sized>(
 /// values on a grid that barely moves, counts as gathered).
 ///
 /// Why: a pole or a narrow step of f along the table, which the direction's own stencils
-/// may not have met, makes a "noise" of its own size, and the noise step taken from it
-/// crosses the feature (`tests/fd_feature_under_step.rs`: one-direction calls with a pole
-/// near x, 34 of 400 bounds short). Noise draws every `|Δ²|` from one law: over 10^5
-/// simulated tables of 13 points, the ratio exceeded 12 once in 1,000 for Gaussian noise
-/// and 9.6 for uniform noise; poles within the table gave 34 and more, tanh steps narrower
-/// than the spacing 126 and more.
+/// may not have met, makes a "noise" of its own size (a review of one-direction calls
+/// with a pole near x: 34 of 400 bounds short). Noise draws every `|Δ²|` from one law:
+/// over 10^5 simulated tables of 13 points, the ratio exceeded 12 once in 1,000 for
+/// Gaussian noise and 9.6 for uniform noise; poles within the table gave 34 and more,
+/// tanh steps narrower than the spacing 126 and more. A wider step (about the spacing)
+/// passes; the other directions must then refute it (`everywhere`).
 fn spiked(values: &[f64]) -> bool {
     let mut second: Vec<f64> = values
         .windows(3)
