@@ -126,10 +126,10 @@ pub(crate) fn note<F: Function + ?Sized>(
     {
         return;
     }
-    let size = match p.weights {
+    let size = *p.lone_size.get_or_insert_with(|| match p.weights {
         Some(v) => fused::y0_size(&p.y0, v),
         None => p.y0.iter().map(|y| y.abs()).sum::<f64>(),
-    };
+    });
     if looks_noisy(s.d2, s.m, size, r) {
         if p.lone.len() < KEPT {
             if along == Along::Vector {
