@@ -114,12 +114,7 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             vector: None,
             groups: directions.groups.map(|g| (directions.steps.as_slice(), g)),
         };
-        if refine::lone::check(&mut p, kept)? {
-            // f's one direction is noisy (`lone.rs`): again at the noise step.
-            p.report.error_bound = f64::NAN;
-            p.report.unbounded = 0;
-            self::sweep(&mut p, &directions, wants, &mut d, false, &mut visit)?;
-        }
+        refine::lone::check(&mut p, kept)?;
     }
     noise::widen_bound(&mut p, None);
     p.finish();

@@ -88,11 +88,7 @@ fn jvp_with<F: Function + ?Sized>(
     }
     let directions = if jvp_columns::no_stencil_fits(&p, along, t0) {
         let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
-        // Columns whose noise explains their failed checks keep the plain step here: the
-        // columns' steps were fitted to the bounds.
-        if refine::lone::check(&mut p, refine::lone::Kept::default())? {
-            p.step_scale = 1.0;
-        }
+        refine::lone::check(&mut p, refine::lone::Kept::default())?;
         noise::widen_bound(&mut p, Some(step));
         along.iter().filter(|&&uj| uj != 0.0).count()
     } else {
@@ -112,11 +108,7 @@ fn jvp_with<F: Function + ?Sized>(
             vector: Some(along),
             groups: None,
         };
-        // One direction: no other to show its noise, so never done again at a noise step
-        // (`lone.rs`, `explained`).
-        if refine::lone::check(&mut p, kept)? {
-            p.step_scale = 1.0;
-        }
+        refine::lone::check(&mut p, kept)?;
         // The bound counts noise the direction's second difference may hide, as the
         // column loop's does (its step is the one taken along u).
         let taken = p.fallback_step.unwrap_or(t0);

@@ -283,6 +283,7 @@ pub(crate) fn estimate<F: Function + ?Sized>(
 ) -> Result<Option<Vec<Option<f64>>>, FdError> {
     let (opts, x) = (p.opts, p.x);
     let n = x.len();
+    let m = p.y0.len();
     // The direction: signs from a fixed linear congruential sequence (reproducible), each
     // element moved by its own plain step.
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -317,119 +318,20 @@ pub(crate) fn estimate<F: Function + ?Sized>(
             _ => return Ok(None),
         }
     };
-    let describe =
-        |o: f64| format!("x + {o}*d (noise estimate, d = the plain steps with random signs)");
-    let Some(values) = sample(p, (Direction::Vector(&delta), 1.0), first, &[], describe)? else {
-        return Ok(None);
-    };
-    Ok(Some(levels(p, &values)))
-}
-
-/// Per output, the noise of f along a direction `dir` (an axis or a vector) from the table
-/// `x + k h d`, `k = -6..=6`: the rows `known` (offsets and values: the two points of a
-/// stencil at step h) are not evaluated again, so the estimate costs 12 evaluations less
-/// one per row known ([`Along`]: what else it may find).
-///
-/// Why along the direction: a direction whose check at half its step failed
-/// (`refine/lone.rs`) has its half stencil's points on the table, and the noise that
-/// matters there is the one this direction meets.
-pub(crate) fn estimate_along<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    (dir, h): (Direction<'_>, f64),
-    known: &[(i32, &[f64])],
-) -> Result<Along, FdError> {
-    let half = f64::from((NOISE_POINTS / 2) as i32);
-    let (lo, hi) = (-half * h, half * h);
-    let fits = p.opts.bounds().is_none_or(|b| match dir {
-        Direction::Axis(j) => b.admits(j, p.x[j], (lo, hi)),
-        Direction::Vector(u) => (0..p.x.len()).all(|j| {
-            let (a, c) = (lo * u[j], hi * u[j]);
-            b.admits(j, p.x[j], (a.min(c), a.max(c)))
-        }),
-        Direction::Group(..) => false,
-    });
-    if !fits || h.is_nan() || h <= 0.0 {
-        return Ok(Along::Unfit);
-    }
-    let first = -((NOISE_POINTS / 2) as i32);
-    let describe = |o: f64| format!("{} (noise estimate)", dir.point(o, h));
-    let Some(values) = sample(p, (dir, h), first, known, describe)? else {
-        return Ok(Along::Refused);
-    };
-    let m = p.y0.len();
-    let counts = |i: usize| p.weights.is_none_or(|w| w[i] != 0.0);
-    let spike = (0..m).filter(|&i| counts(i)).any(|i| {
-        let column: Vec<f64> = (0..=NOISE_POINTS).map(|k| values[k * m + i]).collect();
-        spiked(&column)
-    });
-    if spike {
-        return Ok(Along::Refused);
-    }
-    Ok(Along::Levels(levels(p, &values)))
-}
-
-/// What [`estimate_along`] found.
-pub(crate) enum Along {
-    /// Per output, the noise, as [`estimate`] gives it.
-    Levels(Vec<Option<f64>>),
-    /// The table does not fit inside the bounds (or the step is not positive).
-    Unfit,
-    /// No estimate: f is not finite at a point of the table, or the second differences of
-    /// an output that counts gather in a few places ([`spiked`]).
-    Refused,
-}
-
-/// Whether a table's second differences gather in a few places rather than spread over it
-/// as noise's do: the largest `|Δ²|` above [`SPIKE`] times their median (a median of 0,
-/// values on a grid that barely moves, counts as gathered).
-///
-/// Why: a pole or a narrow step of f along the table, which the direction's own stencils
-/// may not have met, makes a "noise" of its own size (a review of one-direction calls
-/// with a pole near x: 34 of 400 bounds short). Noise draws every `|Δ²|` from one law:
-/// over 10^5 simulated tables of 13 points, the ratio exceeded 12 once in 1,000 for
-/// Gaussian noise and 9.6 for uniform noise; poles within the table gave 34 and more,
-/// tanh steps narrower than the spacing 126 and more. A wider step (about the spacing)
-/// passes; the other directions must then refute it (`everywhere`).
-fn spiked(values: &[f64]) -> bool {
-    let mut second: Vec<f64> = values
-        .windows(3)
-        .map(|w| ((w[2] - w[1]) - (w[1] - w[0])).abs())
-        .collect();
-    second.sort_by(f64::total_cmp);
-    let (median, largest) = (second[second.len() / 2], second[second.len() - 1]);
-    largest > SPIKE * median || largest.is_nan()
-}
-
-/// See [`spiked`].
-const SPIKE: f64 = 25.0;
-
-/// f at the [`NOISE_POINTS`] + 1 points `x + (first + k) unit d`, `k = 0..=12`, along `dir`
-/// (d: its unit, `e_j` or a vector), row after row of m; f(x) and the rows at the offsets
-/// `known` gives are copied, not evaluated. `None` when f is not finite at one of the points.
-fn sample<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    (dir, unit): (Direction<'_>, f64),
-    first: i32,
-    known: &[(i32, &[f64])],
-    describe: impl Fn(f64) -> String,
-) -> Result<Option<Vec<f64>>, FdError> {
-    let (x, m) = (p.x, p.y0.len());
     let points = NOISE_POINTS + 1;
     let mut values = vec![0.0; points * m];
+    let dir = Direction::Vector(&delta);
     for k in 0..points {
-        let offset = first + k as i32;
+        let o = f64::from(first + k as i32);
         let row = &mut values[k * m..(k + 1) * m];
-        if offset == 0 {
+        if o == 0.0 {
             row.copy_from_slice(&p.y0);
             continue;
         }
-        if let Some((_, y)) = known.iter().find(|(o, _)| *o == offset) {
-            row.copy_from_slice(&y[..m]);
-            continue;
-        }
-        let o = f64::from(offset);
-        move_to(&mut p.ws.xp, x, dir, o * unit);
-        let result = p.ev.eval(&p.ws.xp, &mut p.ws.y, || describe(o));
+        move_to(&mut p.ws.xp, x, dir, o);
+        let result = p.ev.eval(&p.ws.xp, &mut p.ws.y, || {
+            format!("x + {o}*d (noise estimate, d = the plain steps with random signs)")
+        });
         move_to(&mut p.ws.xp, x, dir, 0.0);
         result?;
         if p.ws.y[..m].iter().any(|v| !v.is_finite()) {
@@ -437,27 +339,21 @@ fn sample<F: Function + ?Sized>(
         }
         row.copy_from_slice(&p.ws.y[..m]);
     }
-    Ok(Some(values))
-}
-
-/// The noise level of each output from the table [`sample`] made (see [`level`]); records
-/// f's change along it ([`Probe::sampled_change`]).
-fn levels<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, values: &[f64]) -> Vec<Option<f64>> {
-    let (m, points) = (p.y0.len(), NOISE_POINTS + 1);
-    let r = p
-        .opts
+    let r = opts
         .relative_step()
-        .unwrap_or_else(|| p.opts.scheme().default_relative_step());
+        .unwrap_or_else(|| opts.scheme().default_relative_step());
     let (last, span) = ((points - 1) * m, (points - 1) as f64 * r);
     p.sampled_change = (0..m)
         .map(|i| (values[last + i] - values[i]).abs() / span)
         .fold(p.sampled_change, f64::max);
-    (0..m)
-        .map(|i| {
-            let column: Vec<f64> = (0..points).map(|k| values[k * m + i]).collect();
-            level(&column)
-        })
-        .collect()
+    Ok(Some(
+        (0..m)
+            .map(|i| {
+                let column: Vec<f64> = (0..points).map(|k| values[k * m + i]).collect();
+                level(&column)
+            })
+            .collect(),
+    ))
 }
 
 /// Turns the estimate's direction `delta` to one whose points `x + k delta`, `k =
@@ -572,21 +468,16 @@ const UNREACHED: f64 = 0.01;
 /// along one axis, the sum of them along the estimate's table), so that the axes of small
 /// elements show little of it.
 pub(crate) fn everywhere<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
-    if gridded(p) {
+    let gridded = |i: usize| {
+        let y = p.y0[i];
+        y.is_normal() && quantum::may_be_coarse(y) && p.weights.is_none_or(|w| w[i] != 0.0)
+    };
+    if (0..p.y0.len()).any(gridded) {
         return true;
     }
     let all = p.every_second.len();
     let unreached = all - reached(p);
     !(unreached > 0 && 4 * unreached >= all)
-}
-
-/// Whether an output that counts (a weight that is not 0) may lie on a coarse grid, as a
-/// float32 value inside f does ([`quantum::may_be_coarse`], normal values).
-pub(crate) fn gridded<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
-    (0..p.y0.len()).any(|i| {
-        let y = p.y0[i];
-        y.is_normal() && quantum::may_be_coarse(y) && p.weights.is_none_or(|w| w[i] != 0.0)
-    })
 }
 
 /// How many of the call's second differences the estimated noise reaches (at least

@@ -22,12 +22,11 @@
 //! value stays and it has no bound (the call's bound is NaN): a loud "cannot tell" in
 //! place of a quiet wrong bound. Noise fails the check too: where one fails, the noise is
 //! estimated (once, under `NoiseMode::Auto`), and where it reaches the call's directions
-//! (`noise::everywhere`) and explains the failed second differences, the call is done
-//! again at its noise step, or those directions keep their bounds, widened by the noise
-//! ([`explained`]).
+//! (`noise::everywhere`) and explains the failed second differences, those directions
+//! keep their bounds, widened by the noise ([`explained`]).
 //!
-//! Cost: 2 evaluations per such direction, only where the call found no noise, and 10
-//! (12 beside a bound) for the estimate where a check fails. Every central direction: axes (VJP, Jacobian, a
+//! Cost: 2 evaluations per such direction, only where the call found no noise, and 12
+//! for the estimate where a check fails. Every central direction: axes (VJP, Jacobian, a
 //! JVP's columns), a JVP's vector and column groups of a sparsity pattern. A JVP along a
 //! vector has one direction and no other to show noise (the estimate's table crosses a
 //! feature too): where its check fails, its own second differences decide, output by
@@ -177,163 +176,75 @@ pub(crate) fn above_size(d2: f64, size: f64, r: f64) -> bool {
 /// Checks the directions [`note`] kept (the call's noise trigger has declined): each whose
 /// second difference does not scale as a smooth f's has no bound, unless noise explains
 /// it ([`explained`]). `kept`: what rebuilds the vector and group directions [`note`] kept.
-/// Returns true where the call is to be done again at the step its noise calls for: noise
-/// explains the failed checks and is significant ([`explained`]).
 pub(crate) fn check<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     kept: Kept<'_>,
-) -> Result<bool, FdError> {
+) -> Result<(), FdError> {
     let lone = std::mem::take(&mut p.lone);
     if lone.is_empty() || p.report.noise_source == NoiseSource::Declared {
-        return Ok(false);
+        return Ok(());
     }
     if p.lone_overflow {
         p.report.unbounded_direction();
-        return Ok(false);
+        return Ok(());
     }
     let m = p.y0.len();
     p.ws.columns(m);
-    // The second differences, plain and at half the step, of the directions that failed,
-    // and the first one's table start (its half stencil's points).
+    // The second differences, plain and at half the step, of the directions that failed.
     let mut failed = Vec::new();
-    let mut first: Option<Table<'_>> = None;
     for c in &lone {
         // Every kept direction is the call's own, so `kept` rebuilds it.
         let plain = match c.along {
             Along::Vector => std::mem::take(&mut p.lone_second),
             _ => Vec::new(),
         };
-        let dir = kept.direction(c.along);
-        let half = match dir {
-            Some(dir) => half_step_d2(p, dir, c, &plain, first.is_none())?,
+        let half = match kept.direction(c.along) {
+            Some(dir) => half_step_d2(p, dir, c, &plain)?,
             None => None,
         };
         recycle(plain);
-        let smooth = half
-            .as_ref()
-            .is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
+        let smooth = half.is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
         // A JVP's vector has no other direction to show noise: its own second differences
         // decide, output by output ([`varies_as_noise`]).
-        let noise = c.along == Along::Vector && half.as_ref().is_some_and(|h| h.noise_share > 0.5);
-        if smooth || noise {
-            half.into_iter().for_each(Half::recycle);
-            continue;
-        }
-        failed.push((c.d2, half.as_ref().map_or(f64::INFINITY, |h| h.d2)));
-        match (dir, half) {
-            (Some(dir), Some(mut half)) if first.is_none() && half.rows.is_some() => {
-                first = half.rows.take().map(|rows| (dir, half.h, rows));
-            }
-            (_, half) => half.into_iter().for_each(Half::recycle),
+        let noise = c.along == Along::Vector && half.is_some_and(|h| h.noise_share > 0.5);
+        if !smooth && !noise {
+            failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.d2)));
         }
     }
-    if failed.is_empty() {
-        return Ok(false);
-    }
-    match explained(p, &failed, first)? {
-        Verdict::NoiseStep => Ok(true),
-        Verdict::Kept => Ok(false),
-        Verdict::Unexplained => {
-            failed.iter().for_each(|_| p.report.unbounded_direction());
-            Ok(false)
-        }
-    }
-}
-
-/// A failed direction's noise table start: the direction, its half step h and f at
-/// `x - h d` and `x + h d`.
-type Table<'a> = (Direction<'a>, f64, (Vec<f64>, Vec<f64>));
-
-/// The noise estimated along a failed direction from its [`Table`] (10 evaluations:
-/// `noise::estimate_along`), made the call's; where that table does not fit inside the
-/// bounds, along a random direction as before (12, [`estimate_noise`]).
-fn estimate_from<F: Function + ?Sized>(
-    p: &mut Probe<'_, '_, F>,
-    (dir, h, (below, above)): Table<'_>,
-) -> Result<(), FdError> {
-    let known = [(-1, &below[..]), (1, &above[..])];
-    let along = noise::estimate_along(p, (dir, h), &known)?;
-    recycle(below);
-    recycle(above);
-    match along {
-        noise::Along::Levels(levels) => {
-            p.report.noise = levels.iter().map(|l| l.unwrap_or(0.0)).collect();
-            p.report.noise_source = NoiseSource::Estimated;
-        }
-        noise::Along::Unfit => estimate_noise(p)?,
-        noise::Along::Refused => {}
+    if !failed.is_empty() && !explained(p, &failed)? {
+        failed.iter().for_each(|_| p.report.unbounded_direction());
     }
     Ok(())
 }
 
-/// The step an explained failed check leaves the call at: its noise step where the noise
-/// calls for one (the call is then done again at it), else the plain step, the bound
-/// widened by the noise.
-fn step_for_noise<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) -> Verdict {
-    p.step_scale = super::noise_scale(p);
-    if p.step_scale > 1.0 {
-        Verdict::NoiseStep
-    } else {
-        Verdict::Kept
-    }
-}
-
-/// What the noise made of failed checks.
-enum Verdict {
-    /// Noise explains them and calls for a larger step: the call is done again at it.
-    NoiseStep,
-    /// Noise explains them at the plain step: the bounds stay, widened by the noise.
-    Kept,
-    /// The noise does not explain them: no bound.
-    Unexplained,
-}
-
 /// The noise a failed check may still be: a second difference that does not scale is
 /// what noise makes too. Without an estimate yet (`NoiseMode::Auto`), the noise is
-/// estimated now: along the first failed axis or vector from its half stencil's table
-/// (10 evaluations, [`estimate_from`]), else (a column group) along a random direction
-/// (12, `noise.rs`). Where it reaches the call's directions ([`noise::everywhere`], and
-/// some direction besides the failed ones) and the failed directions' second differences,
-/// plain and at half the step, lie within [`EXPLAINED`] times it, the call is done again
-/// at its noise step where the noise calls for one (issue 16: hash noise of 1e-9..1e-8
-/// at n = 2..4, whose second differences the trigger missed in one direction, kept
-/// values `ε / t` off); elsewhere they keep their bounds, widened by the noise at the end
-/// of the call (`noise::widen_bound`). Otherwise the estimate is taken back: a pole in
-/// one direction of three makes a table that crosses it look noisy, but leaves the other
-/// directions smooth. `first`: the first failed direction's table start, if any.
+/// estimated now (12 evaluations, `noise.rs`); where it reaches the call's directions
+/// ([`noise::everywhere`], and some direction besides the failed ones) and the failed
+/// directions' second differences, plain and at half the step, lie within [`EXPLAINED`]
+/// times it, they keep their bounds, widened by
+/// the noise at the end of the call (`noise::widen_bound`); their values stay the plain
+/// step's (the noise step would redo every direction). Otherwise the estimate is taken
+/// back: a pole in one direction of three makes the estimate's table, which crosses it,
+/// look noisy, but leaves the other directions smooth.
 fn explained<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     failed: &[(f64, f64)],
-    first: Option<Table<'_>>,
-) -> Result<Verdict, FdError> {
+) -> Result<bool, FdError> {
     if p.every_second.len() <= failed.len() {
-        first
-            .into_iter()
-            .for_each(|(_, _, rows)| Half::recycle_rows(rows));
-        return Ok(Verdict::Unexplained); // no direction besides them: see below
+        return Ok(false); // no direction besides them: see below
     }
     let fresh = p.opts.noise_mode() == NoiseMode::Auto
         && !p.noise_tried
         && p.report.noise_source == NoiseSource::None;
-    match first {
-        Some(table) if fresh => {
-            p.noise_tried = true;
-            estimate_from(p, table)?;
-        }
-        first => {
-            first
-                .into_iter()
-                .for_each(|(_, _, rows)| Half::recycle_rows(rows));
-            if fresh {
-                p.noise_tried = true;
-                estimate_noise(p)?;
-            }
-        }
+    if fresh {
+        p.noise_tried = true;
+        estimate_noise(p)?;
+        // The values stay at the plain step, and so does the bound's smallest step.
+        p.step_scale = 1.0;
     }
-    // The values stay at the plain step unless the noise explains the failed checks.
-    p.step_scale = 1.0;
     if p.report.noise_source != NoiseSource::Estimated {
-        return Ok(Verdict::Unexplained);
+        return Ok(false);
     }
     // Some direction beyond the failed ones must show the noise: one direction alone
     // (n = 1) cannot tell a pole from noise even with the estimate, whose table crosses
@@ -345,21 +256,10 @@ fn explained<F: Function + ?Sized>(
         && failed
             .iter()
             .all(|&(plain, half)| plain.max(half) <= EXPLAINED * level);
-    if !explained {
-        if fresh {
-            noise::reject(p);
-        }
-        return Ok(Verdict::Unexplained);
+    if fresh && !explained {
+        noise::reject(p);
     }
-    // Outputs on a coarse grid (float32 inside f) keep the plain step, as before: their
-    // "noise" is the rounding of x's casts, steps of f a larger step does not average as it
-    // does noise, and the redo cost 2 evaluations beyond 2(2n + 1) + 12 + 2k in 2 of 200
-    // calls of `tests/noisy_auto_above_typ.rs`.
-    Ok(if fresh && !noise::gridded(p) {
-        step_for_noise(p)
-    } else {
-        Verdict::Kept
-    })
+    Ok(explained)
 }
 
 /// Whether an output's `|D2|` at half the step (`half`) and at the plain step (`plain`),
@@ -386,6 +286,7 @@ const VANISHED: f64 = 1.0 / 40.0;
 const EXPLAINED: f64 = 30.0;
 
 /// A direction's second difference at half the step, against its plain one.
+#[derive(Clone, Copy)]
 struct Half {
     /// The weighted `|D2|` at half the step.
     d2: f64,
@@ -396,22 +297,6 @@ struct Half {
     /// The share of the plain weighted `|D2|` in outputs whose two vary as noise
     /// ([`varies_as_noise`]); 0 without the plain ones output by output.
     noise_share: f64,
-    /// The half step h, and f at `x - h d` and `x + h d` (from the level's differences)
-    /// where asked for (an axis or a vector: the start of a noise table along it).
-    h: f64,
-    rows: Option<(Vec<f64>, Vec<f64>)>,
-}
-
-impl Half {
-    /// Gives its rows back to the thread's spare vectors.
-    fn recycle(self) {
-        self.rows.into_iter().for_each(Self::recycle_rows);
-    }
-
-    fn recycle_rows((below, above): (Vec<f64>, Vec<f64>)) {
-        recycle(below);
-        recycle(above);
-    }
 }
 
 /// The direction's [`Half`] (`plain`: its plain second differences output by output, or
@@ -422,7 +307,6 @@ fn half_step_d2<F: Function + ?Sized>(
     dir: Direction<'_>,
     c: &Lone,
     plain: &[f64],
-    want_rows: bool,
 ) -> Result<Option<Half>, FdError> {
     let level = match own_scale::level(p, dir, c.t, c.t / 2.0, &central())? {
         Ok(level) if level.stencil == central() => level,
@@ -445,36 +329,10 @@ fn half_step_d2<F: Function + ?Sized>(
         }
     }
     let expected = q * q * c.d2;
-    let rows = if want_rows && !matches!(dir, Direction::Group(..)) {
-        stencil_rows(p, &level)
-    } else {
-        None
-    };
     Ok(Some(Half {
         d2: half,
         expected,
         allowed: SCALING * expected + rounding,
         noise_share: if total > 0.0 { noisy / total } else { 0.0 },
-        h: level.t,
-        rows,
     }))
-}
-
-/// f at `x - h d` and `x + h d` from a central level at step h: its difference
-/// `D1 h = (b - a) / 2` and second difference `D2 = a + b` of `a = f(x - h d) - f(x)`, `b =
-/// f(x + h d) - f(x)` give them back within a few ulps of f, far below any noise the
-/// estimate acts on. `None` where the fallible allocation refuses.
-fn stencil_rows<F: Function + ?Sized>(
-    p: &Probe<'_, '_, F>,
-    level: &super::Level,
-) -> Option<(Vec<f64>, Vec<f64>)> {
-    let m = p.y0.len();
-    let mut below = zeros(m, "the noise table along one direction").ok()?;
-    let mut above = zeros(m, "the noise table along one direction").ok()?;
-    for i in 0..m {
-        let (n, half) = (level.d[i] * level.t, 0.5 * level.second[i]);
-        below[i] = p.y0[i] + (half - n);
-        above[i] = p.y0[i] + (half + n);
-    }
-    Some((below, above))
 }
