@@ -102,6 +102,7 @@ mod noisy_bounds_cover;
 mod noisy_functions;
 mod noisy_jvp_tight_box;
 mod noisy_never_worse;
+mod noisy_one_direction;
 mod noisy_own_scale;
 mod noisy_own_scale_paths;
 mod noisy_random_points;

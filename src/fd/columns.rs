@@ -114,7 +114,13 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             vector: None,
             groups: directions.groups.map(|g| (directions.steps.as_slice(), g)),
         };
-        refine::lone::check(&mut p, kept)?;
+        // f's one direction taken again at its noise step (`refine/lone_noise.rs`).
+        if let Some(redone) = refine::lone::check(&mut p, kept, true)? {
+            if let Some(j) = redone.axis {
+                visit(j, &Column::entries(None, &redone.values, 1.0))?;
+            }
+            recycle(redone.values);
+        }
     }
     noise::widen_bound(&mut p, None);
     p.finish();

@@ -88,7 +88,8 @@ fn jvp_with<F: Function + ?Sized>(
     }
     let directions = if jvp_columns::no_stencil_fits(&p, along, t0) {
         let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
-        refine::lone::check(&mut p, refine::lone::Kept::default())?;
+        // Its directions are axes, the value a sum over them: no noise step here.
+        refine::lone::check(&mut p, refine::lone::Kept::default(), false)?;
         noise::widen_bound(&mut p, Some(step));
         along.iter().filter(|&&uj| uj != 0.0).count()
     } else {
@@ -108,10 +109,14 @@ fn jvp_with<F: Function + ?Sized>(
             vector: Some(along),
             groups: None,
         };
-        refine::lone::check(&mut p, kept)?;
+        let mut taken = p.fallback_step.unwrap_or(t0);
+        // A noisy f: u taken again at its noise step (`refine/lone_noise.rs`).
+        if let Some(redone) = refine::lone::check(&mut p, kept, true)? {
+            out.copy_from_slice(&redone.values);
+            taken = redone.step;
+        }
         // The bound counts noise the direction's second difference may hide, as the
         // column loop's does (its step is the one taken along u).
-        let taken = p.fallback_step.unwrap_or(t0);
         noise::widen_bound(&mut p, Some(taken));
         1
     };

@@ -38,6 +38,7 @@ mod jvp;
 mod jvp_columns;
 mod learned;
 mod noise;
+mod noise_along;
 mod options;
 mod pattern_check;
 mod plan;

@@ -392,7 +392,7 @@ fn turned_inside(b: &Bounds, x: &[f64], delta: &mut [f64]) -> bool {
 /// at the first q where `s_q`, `s_(q+1)` and `s_(q+2)` agree within [`AGREE`]: the smooth
 /// trend is then below the noise, and a higher degree only loses degrees of freedom.
 /// `None` when no degree up to [`DEGREES`] qualifies (a smooth trend dominates).
-fn level(values: &[f64]) -> Option<f64> {
+pub(crate) fn level(values: &[f64]) -> Option<f64> {
     let len = values.len();
     // Exactly linear (or constant) along the direction: no noise at all.
     if values
@@ -468,16 +468,21 @@ const UNREACHED: f64 = 0.01;
 /// along one axis, the sum of them along the estimate's table), so that the axes of small
 /// elements show little of it.
 pub(crate) fn everywhere<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
-    let gridded = |i: usize| {
-        let y = p.y0[i];
-        y.is_normal() && quantum::may_be_coarse(y) && p.weights.is_none_or(|w| w[i] != 0.0)
-    };
-    if (0..p.y0.len()).any(gridded) {
+    if gridded(p) {
         return true;
     }
     let all = p.every_second.len();
     let unreached = all - reached(p);
     !(unreached > 0 && 4 * unreached >= all)
+}
+
+/// Whether an output that counts (a weight that is not 0) may lie on a coarse grid, as a
+/// float32 value inside f does ([`quantum::may_be_coarse`], normal values).
+pub(crate) fn gridded<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> bool {
+    (0..p.y0.len()).any(|i| {
+        let y = p.y0[i];
+        y.is_normal() && quantum::may_be_coarse(y) && p.weights.is_none_or(|w| w[i] != 0.0)
+    })
 }
 
 /// How many of the call's second differences the estimated noise reaches (at least

@@ -115,6 +115,7 @@ mod grow;
 mod grow_one_sided;
 mod inflection;
 pub(crate) mod lone;
+mod lone_noise;
 #[cfg(test)]
 mod need_tests;
 mod noise_step;

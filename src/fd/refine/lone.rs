@@ -41,7 +41,9 @@ use super::super::noise;
 use super::super::options::NoiseMode;
 use super::super::probe::Probe;
 use super::super::report::NoiseSource;
-use super::{central, estimate_noise, own_scale, relative_step, weight, Sums};
+use super::{
+    central, entry_bound, estimate_noise, lone_noise, own_scale, relative_step, weight, Level, Sums,
+};
 
 /// How far the ratio of the weighted `|D2|` at half the step to the plain one may lie
 /// from `q^2`, relative: smooth functions stay within `(t / σ)^2 / 16` of it, a pole
@@ -176,18 +178,38 @@ pub(crate) fn above_size(d2: f64, size: f64, r: f64) -> bool {
 /// Checks the directions [`note`] kept (the call's noise trigger has declined): each whose
 /// second difference does not scale as a smooth f's has no bound, unless noise explains
 /// it ([`explained`]). `kept`: what rebuilds the vector and group directions [`note`] kept.
+///
+/// `redo`: whether the caller can take a new value for the call's one direction. Where
+/// the call has one direction only, its check failed, and `redo` holds, the direction is
+/// taken again at its noise step where the noise estimated along it and a check at that
+/// step allow (`lone_noise.rs`): the new value is returned, its bound recorded.
 pub(crate) fn check<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     kept: Kept<'_>,
-) -> Result<(), FdError> {
+    redo: bool,
+) -> Result<Option<Redone>, FdError> {
     let lone = std::mem::take(&mut p.lone);
     if lone.is_empty() || p.report.noise_source == NoiseSource::Declared {
-        return Ok(());
+        return Ok(None);
     }
     if p.lone_overflow {
         p.report.unbounded_direction();
-        return Ok(());
+        return Ok(None);
     }
+    // The call's one direction (the axis of a function of one variable, or a JVP's
+    // vector; a column group's columns are the sweep's to hand over): nothing else shows
+    // its noise, so its own table decides.
+    let alone = match lone[0].along {
+        Along::Axis(_) => p.x.len() == 1,
+        Along::Vector => true,
+        Along::Group(_) => false,
+    };
+    let one = redo
+        && alone
+        && lone.len() == 1
+        && p.opts.noise_mode() == NoiseMode::Auto
+        && !p.noise_tried
+        && p.report.noise_source == NoiseSource::None;
     let m = p.y0.len();
     p.ws.columns(m);
     // The second differences, plain and at half the step, of the directions that failed.
@@ -198,12 +220,22 @@ pub(crate) fn check<F: Function + ?Sized>(
             Along::Vector => std::mem::take(&mut p.lone_second),
             _ => Vec::new(),
         };
-        let half = match kept.direction(c.along) {
+        let dir = kept.direction(c.along);
+        let checked = match dir {
             Some(dir) => half_step_d2(p, dir, c, &plain)?,
             None => None,
         };
         recycle(plain);
+        let (half, level) = match checked {
+            Some((half, level)) => (Some(half), Some(level)),
+            None => (None, None),
+        };
         let smooth = half.is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
+        if let (false, true, Some(dir), Some(level)) = (smooth, one, dir, &level) {
+            if let Some(taken) = lone_noise::take(p, dir, c.t, level)? {
+                return Ok(Some(record(p, dir, c.along, taken)));
+            }
+        }
         // A JVP's vector has no other direction to show noise: its own second differences
         // decide, output by output ([`varies_as_noise`]).
         let noise = c.along == Along::Vector && half.is_some_and(|h| h.noise_share > 0.5);
@@ -214,7 +246,39 @@ pub(crate) fn check<F: Function + ?Sized>(
     if !failed.is_empty() && !explained(p, &failed)? {
         failed.iter().for_each(|_| p.report.unbounded_direction());
     }
-    Ok(())
+    Ok(None)
+}
+
+/// The call's one direction, taken again at its noise step (`lone_noise.rs`): its new
+/// value (per output, in direction units) and, for an axis, which.
+pub(crate) struct Redone {
+    pub axis: Option<usize>,
+    pub values: Vec<f64>,
+    pub step: f64,
+}
+
+/// Records the bound of the one direction's value at the noise step in place of the
+/// plain one's (the call's only bound so far).
+fn record<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    along: Along,
+    taken: lone_noise::Taken,
+) -> Redone {
+    p.report.error_bound = f64::NAN;
+    p.report.unbounded = 0;
+    let mark = p.start_direction();
+    p.bound(entry_bound(p, dir, &taken.bounds));
+    p.end_direction(mark);
+    recycle(taken.bounds);
+    Redone {
+        axis: match along {
+            Along::Axis(j) => Some(j),
+            _ => None,
+        },
+        values: taken.values,
+        step: taken.step,
+    }
 }
 
 /// The noise a failed check may still be: a second difference that does not scale is
@@ -299,7 +363,7 @@ struct Half {
     noise_share: f64,
 }
 
-/// The direction's [`Half`] (`plain`: its plain second differences output by output, or
+/// The direction's [`Half`] and its level at half the step (`plain`: its plain second differences output by output, or
 /// empty); `None` where no central stencil at half the step can be taken (outside the
 /// bounds, or a NaN within: nothing tells a feature apart).
 fn half_step_d2<F: Function + ?Sized>(
@@ -307,7 +371,7 @@ fn half_step_d2<F: Function + ?Sized>(
     dir: Direction<'_>,
     c: &Lone,
     plain: &[f64],
-) -> Result<Option<Half>, FdError> {
+) -> Result<Option<(Half, Level)>, FdError> {
     let level = match own_scale::level(p, dir, c.t, c.t / 2.0, &central())? {
         Ok(level) if level.stencil == central() => level,
         _ => return Ok(None),
@@ -329,10 +393,11 @@ fn half_step_d2<F: Function + ?Sized>(
         }
     }
     let expected = q * q * c.d2;
-    Ok(Some(Half {
+    let half = Half {
         d2: half,
         expected,
         allowed: SCALING * expected + rounding,
         noise_share: if total > 0.0 { noisy / total } else { 0.0 },
-    }))
+    };
+    Ok(Some((half, level)))
 }
