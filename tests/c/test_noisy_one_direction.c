@@ -10,9 +10,9 @@
  * eps = 1e-7; exact derivative sum_j a_j cos(a_j x_j) w_j. 100 random points each for
  * fdvjp_vjp (n = 1) and fdvjp_jvp (n = 4). Before: no call took the noise step (the
  * value off by about eps / t, 1e-2, with no bound at most points). Checked: the noise
- * step at three quarters of the calls or more (measured: 90 of 100 each), at most 17 evaluations (the goal 2(2n + 1) + 12 = 18 for
- * n = 1), its error within 10 eps^(2/3) at every one of them, at most a fifth of the
- * bounds NaN and at most 2 short.
+ * step at three quarters of the calls or more (measured: 90 of 100 each), at most 17
+ * evaluations (the goal 2(2n + 1) + 12 = 18 for n = 1), its error within 10 eps^(2/3) at
+ * every one of them, at most a fifth of the bounds NaN and at most 2 short.
  */
 #include <stddef.h>
 
