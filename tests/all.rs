@@ -108,6 +108,7 @@ mod noisy_own_scale_paths;
 mod noisy_random_points;
 mod noisy_report_bound;
 mod noisy_report_bound_paths;
+mod noisy_some_inputs;
 mod noisy_step_above_typ;
 mod noisy_step_bound_floor;
 mod noisy_step_scale;

@@ -114,8 +114,8 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
             vector: None,
             groups: directions.groups.map(|g| (directions.steps.as_slice(), g)),
         };
-        // f's one direction taken again at its noise step (`refine/lone_noise.rs`).
-        if let Some(redone) = refine::lone::check(&mut p, kept, true)? {
+        // Noisy columns taken again at their noise step (`refine/lone_noise.rs`).
+        for redone in refine::lone::check(&mut p, kept, true)? {
             if let Some(j) = redone.axis {
                 visit(j, &Column::entries(None, &redone.values, 1.0))?;
             }

@@ -111,7 +111,7 @@ fn jvp_with<F: Function + ?Sized>(
         };
         let mut taken = p.fallback_step.unwrap_or(t0);
         // A noisy f: u taken again at its noise step (`refine/lone_noise.rs`).
-        if let Some(redone) = refine::lone::check(&mut p, kept, true)? {
+        if let Some(redone) = refine::lone::check(&mut p, kept, true)?.pop() {
             out.copy_from_slice(&redone.values);
             taken = redone.step;
         }

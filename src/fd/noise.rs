@@ -30,6 +30,7 @@ use super::derivative::move_to;
 use super::derivative::Direction;
 use super::error::FdError;
 use super::function::Function;
+use super::noise_along;
 use super::options::{NoiseMode, Options};
 use super::probe::Probe;
 use super::quantum;
@@ -346,14 +347,15 @@ pub(crate) fn estimate<F: Function + ?Sized>(
     p.sampled_change = (0..m)
         .map(|i| (values[last + i] - values[i]).abs() / span)
         .fold(p.sampled_change, f64::max);
-    Ok(Some(
-        (0..m)
-            .map(|i| {
-                let column: Vec<f64> = (0..points).map(|k| values[k * m + i]).collect();
-                level(&column)
-            })
-            .collect(),
-    ))
+    let mut levels = Vec::with_capacity(m);
+    p.noise_spreads.clear();
+    for i in 0..m {
+        let column: Vec<f64> = (0..points).map(|k| values[k * m + i]).collect();
+        levels.push(level(&column));
+        let spread = noise_along::spread(&column[1..points - 1]).unwrap_or(f64::NAN);
+        p.noise_spreads.push(spread);
+    }
+    Ok(Some(levels))
 }
 
 /// Turns the estimate's direction `delta` to one whose points `x + k delta`, `k =
@@ -505,9 +507,10 @@ pub(crate) fn weighted_level<F: Function + ?Sized>(p: &Probe<'_, '_, F>) -> f64 
 }
 
 /// Takes back a noise estimate the call's directions refute ([`everywhere`]): no noise
-/// known, the plain step.
+/// known, the plain step. Its levels are set aside ([`Probe::refuted_noise`]): a column
+/// whose own check fails may still be noisy (`refine/lone_noise.rs`).
 pub(crate) fn reject<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>) {
-    p.report.noise.clear();
+    p.refuted_noise = std::mem::take(&mut p.report.noise);
     p.report.noise_source = NoiseSource::None;
     p.step_scale = 1.0;
 }

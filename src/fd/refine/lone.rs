@@ -187,14 +187,14 @@ pub(crate) fn check<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     kept: Kept<'_>,
     redo: bool,
-) -> Result<Option<Redone>, FdError> {
+) -> Result<Vec<Redone>, FdError> {
     let lone = std::mem::take(&mut p.lone);
     if lone.is_empty() || p.report.noise_source == NoiseSource::Declared {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     if p.lone_overflow {
         p.report.unbounded_direction();
-        return Ok(None);
+        return Ok(Vec::new());
     }
     // The call's one direction (the axis of a function of one variable, or a JVP's
     // vector; a column group's columns are the sweep's to hand over): nothing else shows
@@ -212,8 +212,9 @@ pub(crate) fn check<F: Function + ?Sized>(
         && p.report.noise_source == NoiseSource::None;
     let m = p.y0.len();
     p.ws.columns(m);
-    // The second differences, plain and at half the step, of the directions that failed.
-    let mut failed = Vec::new();
+    // The second differences, plain and at half the step, of the directions that failed,
+    // and the failed axes with their plain steps.
+    let (mut failed, mut axes) = (Vec::new(), Vec::new());
     for c in &lone {
         // Every kept direction is the call's own, so `kept` rebuilds it.
         let plain = match c.along {
@@ -233,7 +234,7 @@ pub(crate) fn check<F: Function + ?Sized>(
         let smooth = half.is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
         if let (false, true, Some(dir), Some(level)) = (smooth, one, dir, &level) {
             if let Some(taken) = lone_noise::take(p, dir, c.t, level)? {
-                return Ok(Some(record(p, dir, c.along, taken)));
+                return Ok(vec![record(p, dir, c.along, taken, true)]);
             }
         }
         // A JVP's vector has no other direction to show noise: its own second differences
@@ -241,32 +242,63 @@ pub(crate) fn check<F: Function + ?Sized>(
         let noise = c.along == Along::Vector && half.is_some_and(|h| h.noise_share > 0.5);
         if !smooth && !noise {
             failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.d2)));
+            if let (true, Along::Axis(j)) = (redo, c.along) {
+                axes.push((j, c.t));
+            }
         }
     }
-    if !failed.is_empty() && !explained(p, &failed)? {
-        failed.iter().for_each(|_| p.report.unbounded_direction());
+    if failed.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(None)
+    let (explained, fresh) = explained(p, &failed)?;
+    if explained {
+        return Ok(Vec::new());
+    }
+    // Noise the call's other directions refute (here, or at the noise trigger) may still
+    // be some columns' own (noise that enters f through a few inputs): each failed axis at
+    // its noise step, checked.
+    let refuted = p.report.noise_source == NoiseSource::None && !p.refuted_noise.is_empty();
+    if refuted && p.opts.noise_mode() == NoiseMode::Auto {
+        p.report.noise = std::mem::take(&mut p.refuted_noise);
+        p.report.noise_source = NoiseSource::Estimated;
+    }
+    let redone = if p.report.noise_source == NoiseSource::Estimated && (fresh || refuted) {
+        lone_noise::some_columns(p, &axes)?
+    } else {
+        Vec::new()
+    };
+    if (fresh || refuted) && redone.is_empty() {
+        noise::reject(p);
+    }
+    (redone.len()..failed.len()).for_each(|_| p.report.unbounded_direction());
+    Ok(redone
+        .into_iter()
+        .map(|(j, taken)| record(p, Direction::Axis(j), Along::Axis(j), taken, false))
+        .collect())
 }
 
-/// The call's one direction, taken again at its noise step (`lone_noise.rs`): its new
-/// value (per output, in direction units) and, for an axis, which.
+/// A direction taken again at its noise step (`lone_noise.rs`): its new value (per
+/// output, in direction units) and, for an axis, which.
 pub(crate) struct Redone {
     pub axis: Option<usize>,
     pub values: Vec<f64>,
     pub step: f64,
 }
 
-/// Records the bound of the one direction's value at the noise step in place of the
-/// plain one's (the call's only bound so far).
+/// Records the bound of a direction's value at the noise step: in place of the plain
+/// one's where it is the call's only direction (`alone`), else beside the others' (the
+/// report keeps the largest, the plain value's among them).
 fn record<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
     along: Along,
     taken: lone_noise::Taken,
+    alone: bool,
 ) -> Redone {
-    p.report.error_bound = f64::NAN;
-    p.report.unbounded = 0;
+    if alone {
+        p.report.error_bound = f64::NAN;
+        p.report.unbounded = 0;
+    }
     let mark = p.start_direction();
     p.bound(entry_bound(p, dir, &taken.bounds));
     p.end_direction(mark);
@@ -288,15 +320,17 @@ fn record<F: Function + ?Sized>(
 /// directions' second differences, plain and at half the step, lie within [`EXPLAINED`]
 /// times it, they keep their bounds, widened by
 /// the noise at the end of the call (`noise::widen_bound`); their values stay the plain
-/// step's (the noise step would redo every direction). Otherwise the estimate is taken
-/// back: a pole in one direction of three makes the estimate's table, which crosses it,
-/// look noisy, but leaves the other directions smooth.
+/// step's (the noise step would redo every direction). Otherwise the estimate does not
+/// explain them: a pole in one direction of three makes the estimate's table, which
+/// crosses it, look noisy, but leaves the other directions smooth; the caller takes it
+/// back unless a failed column's own noise step passes its check (`lone_noise.rs`).
+/// Returns whether it explains them, and whether the estimate was made here (`fresh`).
 fn explained<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     failed: &[(f64, f64)],
-) -> Result<bool, FdError> {
+) -> Result<(bool, bool), FdError> {
     if p.every_second.len() <= failed.len() {
-        return Ok(false); // no direction besides them: see below
+        return Ok((false, false)); // no direction besides them: see below
     }
     let fresh = p.opts.noise_mode() == NoiseMode::Auto
         && !p.noise_tried
@@ -308,7 +342,7 @@ fn explained<F: Function + ?Sized>(
         p.step_scale = 1.0;
     }
     if p.report.noise_source != NoiseSource::Estimated {
-        return Ok(false);
+        return Ok((false, fresh));
     }
     // Some direction beyond the failed ones must show the noise: one direction alone
     // (n = 1) cannot tell a pole from noise even with the estimate, whose table crosses
@@ -320,10 +354,7 @@ fn explained<F: Function + ?Sized>(
         && failed
             .iter()
             .all(|&(plain, half)| plain.max(half) <= EXPLAINED * level);
-    if fresh && !explained {
-        noise::reject(p);
-    }
-    Ok(explained)
+    Ok((explained, fresh))
 }
 
 /// Whether an output's `|D2|` at half the step (`half`) and at the plain step (`plain`),

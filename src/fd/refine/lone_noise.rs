@@ -113,6 +113,42 @@ pub(super) fn take<F: Function + ?Sized>(
     Ok(taken)
 }
 
+/// The failed axes `(j, plain step)` of a call of several columns, each at its own noise
+/// step where the check of [`verified`] passes, against the noise just estimated along a
+/// random direction (`noise::estimate`), which the other columns refuted: noise that
+/// enters f through a few inputs leaves the others smooth, as a feature in a few columns
+/// does, and the check tells the two apart column by column. The estimate's table must
+/// not gather (`noise_along::spread`) in any output that counts. 2 plus 2 evaluations per
+/// column. Returns the columns taken, with their values and bounds.
+pub(super) fn some_columns<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    axes: &[(usize, f64)],
+) -> Result<Vec<(usize, Taken)>, FdError> {
+    let c = noise_scale(p);
+    let spreads = std::mem::take(&mut p.noise_spreads);
+    let m = p.y0.len();
+    // No table of this call's (another way estimated the noise), or one that gathered; or
+    // a column refined without the noise known, whose bound could not count it (a noisy
+    // column at 0.01 refined at its own scale came out 1.05 off with a bound of 0.07: the
+    // NaN of the failed columns hid it before).
+    let refined = p.report.refined_large + p.report.refined_rounding > 0;
+    let refused =
+        refined || spreads.len() != m || (0..m).any(|i| weight(p, i) != 0.0 && spreads[i].is_nan());
+    let mut taken = Vec::new();
+    if c > 1.0 && !refused && !noise::gridded(p) {
+        for &(j, t) in axes {
+            let dir = Direction::Axis(j);
+            if let Some(one) = verified(p, dir, (noise_step_of(p, dir, t, c), c), &spreads)? {
+                taken.push((j, one));
+            }
+        }
+    }
+    // The step scale stays 1: the other columns keep their plain steps, and the noise the
+    // call's bound counts (`noise::widen_bound`) is over the smallest of those.
+    p.report.refined_noise += taken.len();
+    Ok(taken)
+}
+
 /// f at `x - h d` and `x + h d` from the central level at step h: its difference `D1 h =
 /// (b - a) / 2` and second difference `D2 = a + b` of `a = f(x - h d) - f(x)`, `b = f(x +
 /// h d) - f(x)` give them back within a few ulps of f, far below any noise the estimate
