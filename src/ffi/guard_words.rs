@@ -120,7 +120,7 @@ impl Held {
     /// known; what only a first call or an overrun needs is out of line ([`prepare`],
     /// [`overrun`]), so that the common evaluation is a length test, the call, the guard
     /// test and the copy (issue 15: about 130 instructions per evaluation before).
-    #[inline]
+    #[inline(always)]
     pub fn call(
         &self,
         out: &mut [f64],
@@ -143,7 +143,7 @@ impl Drop for Held {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn run_in(
     buf: &mut Vec<f64>,
     out: &mut [f64],
@@ -212,6 +212,7 @@ pub(crate) fn is_pattern(value: f64) -> bool {
 
 /// Whether the `FDVJP_GUARD_WORDS` doubles of `tail` all hold the pattern: one pass over
 /// a fixed-size array without early exit, which the compiler unrolls and vectorises.
+#[inline(always)]
 fn guard_intact(tail: &[f64]) -> bool {
     let Ok(tail) = <&[f64; FDVJP_GUARD_WORDS]>::try_from(tail) else {
         return false;
@@ -223,6 +224,7 @@ fn guard_intact(tail: &[f64]) -> bool {
 
 /// `out = values`: a plain loop for the few outputs of a small function (a call of
 /// `memcpy` costs more than copying them), `copy_from_slice` otherwise.
+#[inline(always)]
 fn copy_small(values: &[f64], out: &mut [f64]) {
     if let ([o], [v]) = (&mut *out, values) {
         *o = *v;
