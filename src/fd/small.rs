@@ -51,6 +51,10 @@ const MAX_M: usize = 64;
 /// `V`. Arrays are zeroed when made, so a call takes the smallest that holds it (8 KiB
 /// zeroed per call of n = 4 cost as much as the call's other work).
 const TIERS: [(usize, usize); 2] = [(8, 64), (MAX_N, 1024)];
+/// The arrays of a call with one output and n at most 8 (the small rows of issue 15),
+/// whose flat path is compiled for m = 1: its loops over the outputs and the bounds
+/// checks of their slices fold away (a third of its instructions per column).
+const ONE: (usize, usize) = (8, 2 * 8 + 1);
 
 /// `grad = v^T J(x)` (n entries), as [`vjp`] computes it: by the flat path when it
 /// applies, by [`vjp`] otherwise. `grad` must be scratch, not the caller's output: the
@@ -67,20 +71,25 @@ pub(crate) fn vjp_into<F: Function>(
     let (n, m) = (x.len(), v.len());
     if takes(opts, n, m) {
         let values = (2 * n + 1) * m;
+        if m == 1 && n <= ONE.0 {
+            let mut record = Record::<{ ONE.0 }, { ONE.1 }>::empty();
+            return vjp_in::<_, _, _, 1>(&mut record, f, x, v, opts, grad);
+        }
         if n <= TIERS[0].0 && values <= TIERS[0].1 {
             let mut record = Record::<{ TIERS[0].0 }, { TIERS[0].1 }>::empty();
-            return vjp_in(&mut record, f, x, v, opts, grad);
+            return vjp_in::<_, _, _, 0>(&mut record, f, x, v, opts, grad);
         }
         if values <= TIERS[1].1 {
             let mut record = Record::<{ TIERS[1].0 }, { TIERS[1].1 }>::empty();
-            return vjp_in(&mut record, f, x, v, opts, grad);
+            return vjp_in::<_, _, _, 0>(&mut record, f, x, v, opts, grad);
         }
     }
     general(f, x, v, opts, grad)
 }
 
-/// [`vjp_into`] with the flat path's arrays in `record`.
-fn vjp_in<F: Function, const N: usize, const V: usize>(
+/// [`vjp_into`] with the flat path's arrays in `record`; `M`: v's length when it is
+/// compiled for one (the caller has checked it), 0 for any.
+fn vjp_in<F: Function, const N: usize, const V: usize, const M: usize>(
     record: &mut Record<N, V>,
     f: &F,
     x: &[f64],
@@ -94,7 +103,7 @@ fn vjp_in<F: Function, const N: usize, const V: usize>(
     // `Plan::new(opts)`: the options `takes` admits are the central scheme at the default
     // relative step.
     let plan = Plan::default_central();
-    if flat(f, x, v, (opts, plan), record, grad).is_ok() {
+    if flat::<_, N, V, M>(f, x, v, (opts, plan), record, grad).is_ok() {
         return Ok(());
     }
     if record.evaluated == 0 {
@@ -139,8 +148,8 @@ fn takes(opts: &Options, n: usize, m: usize) -> bool {
 pub(crate) struct Handed;
 
 /// The flat path with the columns' stencil `plan`: the gradient into `grad` and the report
-/// published, or [`Handed`].
-fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
+/// published, or [`Handed`]. `M`: as [`vjp_in`].
+fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     f: &F,
     x: &[f64],
     v: &[f64],
@@ -148,7 +157,8 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     record: &mut Record<N, V>,
     grad: &mut [f64],
 ) -> Result<(), Handed> {
-    let (n, m) = (x.len(), v.len());
+    let m = if M == 0 { v.len() } else { M };
+    let (n, v) = (x.len(), &v[..m]);
     let offsets = plan.offsets();
     let points = offsets.len();
     // Each column's step, and whether it is an ordinary one (as `fused::axis_product`
