@@ -55,6 +55,9 @@ const TIERS: [(usize, usize); 2] = [(8, 64), (MAX_N, 1024)];
 /// whose flat path is compiled for m = 1: its loops over the outputs and the bounds
 /// checks of their slices fold away (a third of its instructions per column).
 const ONE: (usize, usize) = (8, 2 * 8 + 1);
+/// The central stencil's points other than x, in order, and its default relative step.
+const OFFSETS: [f64; 2] = [-1.0, 1.0];
+const R: f64 = Scheme::Central.default_relative_step();
 
 /// `grad = v^T J(x)` (n entries), as [`vjp`] computes it: by the flat path when it
 /// applies, by [`vjp`] otherwise. `grad` must be scratch, not the caller's output: the
@@ -159,8 +162,6 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
 ) -> Result<(), Handed> {
     let m = if M == 0 { v.len() } else { M };
     let (n, v) = (x.len(), &v[..m]);
-    let offsets = plan.offsets();
-    let points = offsets.len();
     // Each column's step, and whether it is an ordinary one (as `fused::axis_product`
     // decides, before evaluating): `refine::need_at(opts, x, 1.0, Direction::Axis(j), t)`
     // is `Need::Sums` for these options (`takes`: central, default step rule) unless
@@ -168,6 +169,12 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     if !plan.central() {
         return Err(Handed);
     }
+    // The central plan's stencil and step rule, as constants (`Plan::of`: its offsets are
+    // exactly these; `takes`: the default relative step): what only they decide, and the
+    // thresholds made of r, fold at compile time, to the same values.
+    let (offsets, r) = (OFFSETS, R);
+    let points = offsets.len();
+    debug_assert!(plan.offsets() == offsets && r == refine::relative_step_of(opts));
     let typical = opts.typical();
     for j in 0..n {
         let t = exact_step(x[j], nominal_step(opts, x, j));
@@ -186,7 +193,6 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     }
     let mut xp = [0.0; N];
     xp[..n].copy_from_slice(x);
-    let r = refine::relative_step_of(opts);
     let mut report = Report {
         outputs: m,
         ..Report::default()
@@ -229,8 +235,8 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
         if !dot.is_finite() && !all_finite(record.value(first + points - 1, m)) {
             return Err(Handed);
         }
-        // `refine::after_sums` with no noise step, then the sweep's count of the direction.
-        trigger.f_scale = trigger.f_scale.max(s.f_scale);
+        // `refine::after_sums` with no noise step (its f_scale is not used after it), then
+        // the sweep's count of the direction.
         trigger.max_change = trigger.max_change.max(s.m);
         trigger.note(s.d2, r);
         // A direction `refine/lone.rs` checks once the trigger has declined.
@@ -239,7 +245,8 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
         let bound = s.trunc
             + refine::truncation_floor(s.d1, r)
             + s.round
-            + s.noise / t
+            // `s.noise / t`: no noise is known, and t > 0.
+            + 0.0
             + s.grid
             + refine::refuted_floor_of(s.d1, s.d2, t, r);
         let mark = bounded;
@@ -325,7 +332,6 @@ struct Trigger<const N: usize> {
     sum: f64,
     nonzero: usize,
     max_change: f64,
-    f_scale: f64,
 }
 
 impl<const N: usize> Trigger<N> {
@@ -340,7 +346,6 @@ impl<const N: usize> Trigger<N> {
             sum: 0.0,
             nonzero: 0,
             max_change: 0.0,
-            f_scale: 0.0,
         }
     }
 
