@@ -186,7 +186,9 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
         }
         record.steps[j] = t;
     }
-    let planned = 1 + planned_per_direction(opts).saturating_mul(n);
+    // `planned_per_direction(opts)`: the central stencil's points (no adaptive steps).
+    debug_assert_eq!(planned_per_direction(opts), points);
+    let planned = 1 + points.saturating_mul(n);
     record.evaluate(f, x, 0, m, planned)?;
     if !all_finite(record.value(0, m)) {
         return Err(Handed);
