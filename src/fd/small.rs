@@ -175,16 +175,12 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     let (offsets, r) = (OFFSETS, R);
     let points = offsets.len();
     debug_assert!(plan.offsets() == offsets && r == refine::relative_step_of(opts));
-    let typical = opts.typical();
-    for j in 0..n {
-        let t = exact_step(x[j], nominal_step(opts, x, j));
-        let typ = typical.map_or(1.0, |t| t[j]);
-        if !(t > 0.0 && plan.fits(opts, x, j, t))
-            || refine::central_axis_suspect(x[j].abs(), typ, t)
-        {
-            return Err(Handed);
-        }
-        record.steps[j] = t;
+    let ordinary = match opts.typical() {
+        None => ordinary_steps(opts, plan, x, &mut record.steps, |_| 1.0),
+        Some(typical) => ordinary_steps(opts, plan, x, &mut record.steps, |j| typical[j]),
+    };
+    if !ordinary {
+        return Err(Handed);
     }
     // `planned_per_direction(opts)`: the central stencil's points (no adaptive steps).
     debug_assert_eq!(planned_per_direction(opts), points);
@@ -293,6 +289,32 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     #[cfg(test)]
     FLAT_RUNS.with(|c| c.set(c.get() + 1));
     Ok(())
+}
+
+/// Each column's step into `steps`, and whether every column is an ordinary one, with
+/// `typ(j)` the typical magnitude of element j: compiled apart for the default of 1, where
+/// the step rule's and the suspicion's thresholds fold (about 20 instructions per column).
+#[inline(always)]
+fn ordinary_steps<const N: usize>(
+    opts: &Options,
+    plan: &Plan,
+    x: &[f64],
+    steps: &mut [f64; N],
+    typ: impl Fn(usize) -> f64,
+) -> bool {
+    for (j, &xj) in x.iter().enumerate() {
+        // `nominal_step(opts, x, j)`: no steps of the caller's, r the default (`takes`).
+        let h = R * xj.abs().max(typ(j));
+        debug_assert_eq!(h.to_bits(), nominal_step(opts, x, j).to_bits());
+        let t = exact_step(xj, h);
+        if !(t > 0.0 && plan.fits(opts, x, j, t))
+            || refine::central_axis_suspect(xj.abs(), typ(j), t)
+        {
+            return false;
+        }
+        steps[j] = t;
+    }
+    true
 }
 
 /// A decision of the flat path that `small/tests.rs` perturbs, to see that its comparison
