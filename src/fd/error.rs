@@ -225,9 +225,20 @@ pub(crate) fn check_finite(what: &str, values: &[f64]) -> Result<(), FdError> {
     nonfinite_entry(what, values).map_or(Ok(()), |e| Err(FdError::InvalidArgument(e)))
 }
 
+/// Whether every value is finite, in a pass without early exit (`v * 0` is 0 exactly when
+/// v is finite), which vectorises: a search for the first entry that is not cost about 6
+/// instructions per entry on every call (issue 15); search only when this fails.
+#[inline]
+fn all_finite(values: &[f64]) -> bool {
+    values.iter().fold(true, |ok, &v| ok & (v * 0.0 == 0.0))
+}
+
 /// The message naming the first entry of `values` that is not finite ("x[3] = NaN is not
 /// finite"; `what` names the array), if there is one. The tape's check uses it too.
 pub(crate) fn nonfinite_entry(what: &str, values: &[f64]) -> Option<String> {
+    if all_finite(values) {
+        return None;
+    }
     let i = values.iter().position(|v| !v.is_finite())?;
     Some(format!("{what}[{i}] = {} is not finite", values[i]))
 }

@@ -321,7 +321,9 @@ impl Shared {
             && self.zeros.to_bits() == other.zeros.to_bits()
     }
 
-    /// From f(x) = `y0` and the cotangent `v`.
+    /// From f(x) = `y0` and the cotangent `v`. Inlined: for the flat path's one output
+    /// its passes fold to a few operations (issue 15).
+    #[inline(always)]
     pub(crate) fn new(y0: &[f64], v: &[f64]) -> Self {
         Self {
             grid_possible: y0

@@ -51,6 +51,13 @@ const MAX_M: usize = 64;
 /// `V`. Arrays are zeroed when made, so a call takes the smallest that holds it (8 KiB
 /// zeroed per call of n = 4 cost as much as the call's other work).
 const TIERS: [(usize, usize); 2] = [(8, 64), (MAX_N, 1024)];
+/// The arrays of a call with one output and n at most 8 (the small rows of issue 15),
+/// whose flat path is compiled for m = 1: its loops over the outputs and the bounds
+/// checks of their slices fold away (a third of its instructions per column).
+const ONE: (usize, usize) = (8, 2 * 8 + 1);
+/// The central stencil's points other than x, in order, and its default relative step.
+const OFFSETS: [f64; 2] = [-1.0, 1.0];
+const R: f64 = Scheme::Central.default_relative_step();
 
 /// `grad = v^T J(x)` (n entries), as [`vjp`] computes it: by the flat path when it
 /// applies, by [`vjp`] otherwise. `grad` must be scratch, not the caller's output: the
@@ -67,20 +74,25 @@ pub(crate) fn vjp_into<F: Function>(
     let (n, m) = (x.len(), v.len());
     if takes(opts, n, m) {
         let values = (2 * n + 1) * m;
+        if m == 1 && n <= ONE.0 {
+            let mut record = Record::<{ ONE.0 }, { ONE.1 }>::empty();
+            return vjp_in::<_, _, _, 1>(&mut record, f, x, v, opts, grad);
+        }
         if n <= TIERS[0].0 && values <= TIERS[0].1 {
             let mut record = Record::<{ TIERS[0].0 }, { TIERS[0].1 }>::empty();
-            return vjp_in(&mut record, f, x, v, opts, grad);
+            return vjp_in::<_, _, _, 0>(&mut record, f, x, v, opts, grad);
         }
         if values <= TIERS[1].1 {
             let mut record = Record::<{ TIERS[1].0 }, { TIERS[1].1 }>::empty();
-            return vjp_in(&mut record, f, x, v, opts, grad);
+            return vjp_in::<_, _, _, 0>(&mut record, f, x, v, opts, grad);
         }
     }
     general(f, x, v, opts, grad)
 }
 
-/// [`vjp_into`] with the flat path's arrays in `record`.
-fn vjp_in<F: Function, const N: usize, const V: usize>(
+/// [`vjp_into`] with the flat path's arrays in `record`; `M`: v's length when it is
+/// compiled for one (the caller has checked it), 0 for any.
+fn vjp_in<F: Function, const N: usize, const V: usize, const M: usize>(
     record: &mut Record<N, V>,
     f: &F,
     x: &[f64],
@@ -94,7 +106,7 @@ fn vjp_in<F: Function, const N: usize, const V: usize>(
     // `Plan::new(opts)`: the options `takes` admits are the central scheme at the default
     // relative step.
     let plan = Plan::default_central();
-    if flat(f, x, v, (opts, plan), record, grad).is_ok() {
+    if flat::<_, N, V, M>(f, x, v, (opts, plan), record, grad).is_ok() {
         return Ok(());
     }
     if record.evaluated == 0 {
@@ -139,8 +151,8 @@ fn takes(opts: &Options, n: usize, m: usize) -> bool {
 pub(crate) struct Handed;
 
 /// The flat path with the columns' stencil `plan`: the gradient into `grad` and the report
-/// published, or [`Handed`].
-fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
+/// published, or [`Handed`]. `M`: as [`vjp_in`].
+fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     f: &F,
     x: &[f64],
     v: &[f64],
@@ -148,9 +160,8 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     record: &mut Record<N, V>,
     grad: &mut [f64],
 ) -> Result<(), Handed> {
-    let (n, m) = (x.len(), v.len());
-    let offsets = plan.offsets();
-    let points = offsets.len();
+    let m = if M == 0 { v.len() } else { M };
+    let (n, v) = (x.len(), &v[..m]);
     // Each column's step, and whether it is an ordinary one (as `fused::axis_product`
     // decides, before evaluating): `refine::need_at(opts, x, 1.0, Direction::Axis(j), t)`
     // is `Need::Sums` for these options (`takes`: central, default step rule) unless
@@ -158,25 +169,28 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     if !plan.central() {
         return Err(Handed);
     }
-    let typical = opts.typical();
-    for j in 0..n {
-        let t = exact_step(x[j], nominal_step(opts, x, j));
-        let typ = typical.map_or(1.0, |t| t[j]);
-        if !(t > 0.0 && plan.fits(opts, x, j, t))
-            || refine::central_axis_suspect(x[j].abs(), typ, t)
-        {
-            return Err(Handed);
-        }
-        record.steps[j] = t;
+    // The central plan's stencil and step rule, as constants (`Plan::of`: its offsets are
+    // exactly these; `takes`: the default relative step): what only they decide, and the
+    // thresholds made of r, fold at compile time, to the same values.
+    let (offsets, r) = (OFFSETS, R);
+    let points = offsets.len();
+    debug_assert!(plan.offsets() == offsets && r == refine::relative_step_of(opts));
+    let ordinary = match opts.typical() {
+        None => ordinary_steps(opts, plan, x, &mut record.steps, |_| 1.0),
+        Some(typical) => ordinary_steps(opts, plan, x, &mut record.steps, |j| typical[j]),
+    };
+    if !ordinary {
+        return Err(Handed);
     }
-    let planned = 1 + planned_per_direction(opts).saturating_mul(n);
+    // `planned_per_direction(opts)`: the central stencil's points (no adaptive steps).
+    debug_assert_eq!(planned_per_direction(opts), points);
+    let planned = 1 + points.saturating_mul(n);
     record.evaluate(f, x, 0, m, planned)?;
     if !all_finite(record.value(0, m)) {
         return Err(Handed);
     }
     let mut xp = [0.0; N];
     xp[..n].copy_from_slice(x);
-    let r = refine::relative_step_of(opts);
     let mut report = Report {
         outputs: m,
         ..Report::default()
@@ -219,8 +233,8 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
         if !dot.is_finite() && !all_finite(record.value(first + points - 1, m)) {
             return Err(Handed);
         }
-        // `refine::after_sums` with no noise step, then the sweep's count of the direction.
-        trigger.f_scale = trigger.f_scale.max(s.f_scale);
+        // `refine::after_sums` with no noise step (its f_scale is not used after it), then
+        // the sweep's count of the direction.
         trigger.max_change = trigger.max_change.max(s.m);
         trigger.note(s.d2, r);
         // A direction `refine/lone.rs` checks once the trigger has declined.
@@ -229,7 +243,8 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
         let bound = s.trunc
             + refine::truncation_floor(s.d1, r)
             + s.round
-            + s.noise / t
+            // `s.noise / t`: no noise is known, and t > 0.
+            + 0.0
             + s.grid
             + refine::refuted_floor_of(s.d1, s.d2, t, r);
         let mark = bounded;
@@ -276,6 +291,32 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize>(
     Ok(())
 }
 
+/// Each column's step into `steps`, and whether every column is an ordinary one, with
+/// `typ(j)` the typical magnitude of element j: compiled apart for the default of 1, where
+/// the step rule's and the suspicion's thresholds fold (about 20 instructions per column).
+#[inline(always)]
+fn ordinary_steps<const N: usize>(
+    opts: &Options,
+    plan: &Plan,
+    x: &[f64],
+    steps: &mut [f64; N],
+    typ: impl Fn(usize) -> f64,
+) -> bool {
+    for (j, &xj) in x.iter().enumerate() {
+        // `nominal_step(opts, x, j)`: no steps of the caller's, r the default (`takes`).
+        let h = R * xj.abs().max(typ(j));
+        debug_assert_eq!(h.to_bits(), nominal_step(opts, x, j).to_bits());
+        let t = exact_step(xj, h);
+        if !(t > 0.0 && plan.fits(opts, x, j, t))
+            || refine::central_axis_suspect(xj.abs(), typ(j), t)
+        {
+            return false;
+        }
+        steps[j] = t;
+    }
+    true
+}
+
 /// A decision of the flat path that `small/tests.rs` perturbs, to see that its comparison
 /// with the general path notices.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -315,7 +356,6 @@ struct Trigger<const N: usize> {
     sum: f64,
     nonzero: usize,
     max_change: f64,
-    f_scale: f64,
 }
 
 impl<const N: usize> Trigger<N> {
@@ -330,7 +370,6 @@ impl<const N: usize> Trigger<N> {
             sum: 0.0,
             nonzero: 0,
             max_change: 0.0,
-            f_scale: 0.0,
         }
     }
 

@@ -141,6 +141,18 @@ impl CFunction {
         }
     }
 
+    /// [`Function::eval`] of a batch function, or of a point function without a held
+    /// buffer.
+    #[inline(never)]
+    fn eval_unheld(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
+        match self.call {
+            Call::Point(f) => self.point_function(f).eval(x, y),
+            Call::Batch(_) => self
+                .eval_many(x, y, x.len(), y.len())
+                .map_err(|failed| failed.code),
+        }
+    }
+
     fn point_function(&self, f: PointFn) -> PointFunction<'_> {
         PointFunction {
             f,
@@ -151,18 +163,14 @@ impl CFunction {
 }
 
 impl Function for CFunction {
-    // Inlined into the small calls' loop (`fd/small/replay.rs`): a call per evaluation
-    // was a tenth of the callback's own cost there (issue 15).
-    #[inline]
+    // Inlined into the small calls' loop (`fd/small/replay.rs`): as a call it cost about
+    // 30 instructions per evaluation there in saved registers and moved arguments (issue
+    // 15). Only the held point function is inline; the other cases are out of line.
+    #[inline(always)]
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
-        match self.call {
-            Call::Point(f) => match &self.held {
-                Some(held) => self.point_function(f).eval_in(held, x, y),
-                None => self.point_function(f).eval(x, y),
-            },
-            Call::Batch(_) => self
-                .eval_many(x, y, x.len(), y.len())
-                .map_err(|failed| failed.code),
+        match (self.call, &self.held) {
+            (Call::Point(f), Some(held)) => self.point_function(f).eval_in(held, x, y),
+            _ => self.eval_unheld(x, y),
         }
     }
 

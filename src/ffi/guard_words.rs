@@ -120,7 +120,7 @@ impl Held {
     /// known; what only a first call or an overrun needs is out of line ([`prepare`],
     /// [`overrun`]), so that the common evaluation is a length test, the call, the guard
     /// test and the copy (issue 15: about 130 instructions per evaluation before).
-    #[inline]
+    #[inline(always)]
     pub fn call(
         &self,
         out: &mut [f64],
@@ -143,7 +143,7 @@ impl Drop for Held {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn run_in(
     buf: &mut Vec<f64>,
     out: &mut [f64],
@@ -211,11 +211,44 @@ pub(crate) fn is_pattern(value: f64) -> bool {
 }
 
 /// Whether the `FDVJP_GUARD_WORDS` doubles of `tail` all hold the pattern: one pass over
-/// a fixed-size array without early exit, which the compiler unrolls and vectorises.
+/// a fixed-size array without early exit.
+#[inline(always)]
 fn guard_intact(tail: &[f64]) -> bool {
     let Ok(tail) = <&[f64; FDVJP_GUARD_WORDS]>::try_from(tail) else {
         return false;
     };
+    all_pattern(tail)
+}
+
+/// [`guard_intact`] on x86-64: two words per comparison (SSE2, always there). The
+/// compiler turned the portable pass into a comparison and a branch per word, 32
+/// instructions of every evaluation (issue 15).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn all_pattern(tail: &[f64; FDVJP_GUARD_WORDS]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi32, _mm_loadu_si128, _mm_movemask_epi8,
+        _mm_set1_epi64x,
+    };
+    // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics are available on
+    // every x86-64 processor; each load reads one `pair`, two doubles of `tail` (16
+    // readable bytes), and has no alignment requirement.
+    unsafe {
+        let pattern = _mm_set1_epi64x(PATTERN as i64);
+        let mut all = _mm_set1_epi64x(-1);
+        for pair in tail.chunks_exact(2) {
+            let words = _mm_loadu_si128(pair.as_ptr().cast::<__m128i>());
+            // Both 32-bit halves of a word equal the pattern's: the word does.
+            all = _mm_and_si128(all, _mm_cmpeq_epi32(words, pattern));
+        }
+        _mm_movemask_epi8(all) == 0xffff
+    }
+}
+
+/// [`guard_intact`] elsewhere.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn all_pattern(tail: &[f64; FDVJP_GUARD_WORDS]) -> bool {
     tail.iter()
         .fold(0u64, |acc, g| acc | (g.to_bits() ^ PATTERN))
         == 0
@@ -223,6 +256,7 @@ fn guard_intact(tail: &[f64]) -> bool {
 
 /// `out = values`: a plain loop for the few outputs of a small function (a call of
 /// `memcpy` costs more than copying them), `copy_from_slice` otherwise.
+#[inline(always)]
 fn copy_small(values: &[f64], out: &mut [f64]) {
     if let ([o], [v]) = (&mut *out, values) {
         *o = *v;
