@@ -65,10 +65,11 @@ fn the_bound_covers_hash_noise_the_trigger_may_miss() {
 
 /// The exact families of `exact_functions_cost_the_plain_count` (1,200 sums of sines, 400
 /// each of cubics, exp and log sums; VJP): the default's bound is at least the
-/// exact-function bound (`NoiseMode::Off`) and at most 2e5 times it, and where the second
+/// exact-function bound (`NoiseMode::Off`) and at most 1e6 times it, and where the second
 /// differences stay below the band of possible noise it is that bound exactly. Measured:
 /// widened at 44% of the sums of sines, 15% of the cubics, 2% of the exp and log sums, by
-/// up to 1.3e5.
+/// up to 1.3e5, and 3.8e5 since calls of two to seven directions count their noise more
+/// (`noise.rs`, `fewer`; the largest at n = 2, three times).
 #[test]
 fn exact_functions_widen_their_bound_by_a_stated_factor() {
     let mut rng = Rng::new(1617);
@@ -88,7 +89,7 @@ fn exact_functions_widen_their_bound_by_a_stated_factor() {
         fd::vjp(&g, &x, &v, &Options::new()).unwrap();
         let bound = last_report().error_bound;
         assert!(
-            bound >= exact && bound <= 2e5 * exact,
+            bound >= exact && bound <= 1e6 * exact,
             "kind {kind}, n {}: bound {bound:e}, exact-function bound {exact:e}",
             f.n
         );

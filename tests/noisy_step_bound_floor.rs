@@ -23,7 +23,9 @@ const LEVELS: [f64; 3] = [1e-8, 1e-7, 1e-6];
 /// point of a sine) the bound missed the truncation f''' makes. Measured, same draws,
 /// before / now: 59 / 10 of 2,400 bounds short, the worst by 3.61 / 2.92 times; at
 /// ε >= 1e-7, 35 / 0; the median bound over the error at the noise step 46.8 / 47.7. The
-/// 10 left (ε = 1e-8, n = 2..5) are noted in issue 16's closing note.
+/// 10 left (ε = 1e-8, n = 2..5) were calls the trigger did not see, their plain step's
+/// noise counted from the root mean square of only 2..5 second differences: with the
+/// widening for so few directions (`noise.rs`, `fewer`), 2 (n = 3, by 1.46 at most).
 #[test]
 fn noise_step_bounds_of_faster_functions() {
     let mut rng = Rng::new(99);
@@ -66,5 +68,5 @@ fn noise_step_bounds_of_faster_functions() {
         ratios[ratios.len() * 9 / 10]
     );
     assert_eq!(above, 0, "short at noise >= 1e-7");
-    assert!(total <= 10, "{total} of 2,400 uncovered");
+    assert!(total <= 2, "{total} of 2,400 uncovered");
 }

@@ -108,7 +108,7 @@ pub(crate) fn estimate_along<F: Function + ?Sized>(
 
 /// The median `|Δ²|` of a table of f along a line (one output), or `None` where its
 /// second differences gather ([`gathered`]): not noise.
-pub(crate) fn spread(values: &[f64]) -> Option<f64> {
+fn spread(values: &[f64]) -> Option<f64> {
     let second = second_differences(values);
     (!gathered(&second)).then(|| sorted_magnitudes(&second)[second.len() / 2])
 }

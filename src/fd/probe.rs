@@ -120,11 +120,6 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// computation, and forming it at every such direction was a pass over m each
     /// (3% of a 1000 -> 1000 VJP's time, issue 15).
     pub lone_size: Option<f64>,
-    /// Per output, the median `|Δ²|` of the last noise estimate's table, or NaN where its
-    /// second differences gather (`noise_along::spread`): what a failed column's own noise
-    /// step is checked against where that estimate did not reach every column
-    /// (`refine/lone_noise.rs`).
-    pub noise_spreads: Vec<f64>,
     /// The levels of a noise estimate the call's directions refuted (`noise::reject`).
     pub refuted_noise: Vec<f64>,
 }
@@ -201,7 +196,6 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             lone_overflow: false,
             lone_second: Vec::new(),
             lone_size: None,
-            noise_spreads: Vec::new(),
             refuted_noise: Vec::new(),
         })
     }

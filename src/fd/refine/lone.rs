@@ -237,13 +237,14 @@ pub(crate) fn check<F: Function + ?Sized>(
                 return Ok(vec![record(p, dir, c.along, taken, true)]);
             }
         }
+        let level = level.filter(|_| redo && !smooth);
         // A JVP's vector has no other direction to show noise: its own second differences
         // decide, output by output ([`varies_as_noise`]).
         let noise = c.along == Along::Vector && half.is_some_and(|h| h.noise_share > 0.5);
         if !smooth && !noise {
             failed.push((c.d2, half.map_or(f64::INFINITY, |h| h.d2)));
-            if let (true, Along::Axis(j)) = (redo, c.along) {
-                axes.push((j, c.t));
+            if let (Some(level), Along::Axis(j)) = (level, c.along) {
+                axes.push((j, c.t, level));
             }
         }
     }
@@ -263,7 +264,7 @@ pub(crate) fn check<F: Function + ?Sized>(
         p.report.noise_source = NoiseSource::Estimated;
     }
     let redone = if p.report.noise_source == NoiseSource::Estimated && (fresh || refuted) {
-        lone_noise::some_columns(p, &axes)?
+        lone_noise::some_columns(p, axes)?
     } else {
         Vec::new()
     };

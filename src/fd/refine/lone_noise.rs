@@ -113,39 +113,61 @@ pub(super) fn take<F: Function + ?Sized>(
     Ok(taken)
 }
 
-/// The failed axes `(j, plain step)` of a call of several columns, each at its own noise
-/// step where the check of [`verified`] passes, against the noise just estimated along a
-/// random direction (`noise::estimate`), which the other columns refuted: noise that
-/// enters f through a few inputs leaves the others smooth, as a feature in a few columns
-/// does, and the check tells the two apart column by column. The estimate's table must
-/// not gather (`noise_along::spread`) in any output that counts. 2 plus 2 evaluations per
-/// column. Returns the columns taken, with their values and bounds.
+/// The failed axes `(j, plain step, level at half of it)` of a call of several columns,
+/// after a noise estimate along a random direction that the other columns refuted: noise
+/// that enters f through a few inputs leaves the others smooth, as a feature in a few
+/// columns does. Each such column is then judged alone, as a call of one direction is
+/// ([`take`]): the noise along its own axis (its table at half its step; a table along a
+/// random direction at the full step aliased oscillations of 0.22..0.5 steps per radian
+/// into "noise", bounds up to 24 times short, stop 38's second review), and its noise step
+/// where the check of [`verified`] passes. Not where a column of the call was refined
+/// before the noise was known (its bound could not count it: a noisy column at 0.01
+/// refined at its own scale came out 1.05 off with a bound of 0.07, which the failed
+/// columns' NaN had hidden). 12 evaluations per column. Returns the columns taken, with
+/// their values and bounds; the report's noise becomes, per output, the largest their
+/// tables showed (the refuted estimate's where none was taken, which the caller rejects).
 pub(super) fn some_columns<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
-    axes: &[(usize, f64)],
+    axes: Vec<(usize, f64, Level)>,
 ) -> Result<Vec<(usize, Taken)>, FdError> {
-    let c = noise_scale(p);
-    let spreads = std::mem::take(&mut p.noise_spreads);
-    let m = p.y0.len();
-    // No table of this call's (another way estimated the noise), or one that gathered; or
-    // a column refined without the noise known, whose bound could not count it (a noisy
-    // column at 0.01 refined at its own scale came out 1.05 off with a bound of 0.07: the
-    // NaN of the failed columns hid it before).
     let refined = p.report.refined_large + p.report.refined_rounding > 0;
-    let refused =
-        refined || spreads.len() != m || (0..m).any(|i| weight(p, i) != 0.0 && spreads[i].is_nan());
     let mut taken = Vec::new();
-    if c > 1.0 && !refused && !noise::gridded(p) {
-        for &(j, t) in axes {
-            let dir = Direction::Axis(j);
-            if let Some(one) = verified(p, dir, (noise_step_of(p, dir, t, c), c), &spreads)? {
-                taken.push((j, one));
+    if refined || noise::gridded(p) {
+        return Ok(taken);
+    }
+    let mut seen: Vec<f64> = Vec::new();
+    for (j, t, half) in axes {
+        let dir = Direction::Axis(j);
+        let (below, above) = rows(p, &half)?;
+        let along = estimate_along(p, (dir, half.t), (&below, &above))?;
+        recycle(below);
+        recycle(above);
+        let Some(along) = along else {
+            continue;
+        };
+        let refuted = std::mem::replace(&mut p.report.noise, along.levels);
+        let c = noise_scale(p);
+        let one = if c > 1.0 {
+            verified(p, dir, (noise_step_of(p, dir, t, c), c), &along.spreads)?
+        } else {
+            None
+        };
+        let levels = std::mem::replace(&mut p.report.noise, refuted);
+        if let Some(one) = one {
+            if seen.is_empty() {
+                seen = levels;
+            } else {
+                seen.iter_mut()
+                    .zip(&levels)
+                    .for_each(|(s, l)| *s = s.max(*l));
             }
+            taken.push((j, one));
         }
     }
-    // The step scale stays 1: the other columns keep their plain steps, and the noise the
-    // call's bound counts (`noise::widen_bound`) is over the smallest of those.
-    p.report.refined_noise += taken.len();
+    if !taken.is_empty() {
+        p.report.noise = seen;
+        p.report.refined_noise += taken.len();
+    }
     Ok(taken)
 }
 
