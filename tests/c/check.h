@@ -111,6 +111,22 @@ static inline double check_uniform(uint64_t *state, double lo, double hi)
     return lo + (hi - lo) * (double)((s * 0x2545F4914F6CDD1DULL) >> 11) * 0x1.0p-53;
 }
 
+/* A deterministic hash of x[0..n) from `seed`, uniform in [-1, 1): the noise of the noisy
+ * test functions (the same x always gives the same value, as with a solver). */
+static inline double check_hash(uint64_t seed, const double *x, size_t n)
+{
+    uint64_t z = seed;
+    for (size_t j = 0; j < n; j++) {
+        uint64_t bits;
+        memcpy(&bits, &x[j], sizeof bits);
+        z ^= bits;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+    }
+    return (double)(z >> 11) / 4503599627370496.0 - 1.0;
+}
+
 /* check_uniform, drawn again while 0 < |x| < 0.01 (when [lo, hi) reaches beyond): a
  * well-scaled point, where the default step rule costs exactly the plain rule's
  * evaluations (below typ / 100 = 0.01 a central column is checked at its own scale, 2
