@@ -122,6 +122,9 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     pub lone_size: Option<f64>,
     /// The levels of a noise estimate the call's directions refuted (`noise::reject`).
     pub refuted_noise: Vec<f64>,
+    /// Whether the report's noise is some columns' own (`refine/lone_noise.rs`,
+    /// `some_columns`), not the whole call's.
+    pub noise_by_column: bool,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -197,6 +200,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             lone_second: Vec::new(),
             lone_size: None,
             refuted_noise: Vec::new(),
+            noise_by_column: false,
         })
     }
 

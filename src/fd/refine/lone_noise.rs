@@ -19,9 +19,10 @@
 //!   `4/3 |D(T) - D(T / 2)|` (the two differ by 3/4 of it), so a feature the first test
 //!   let through widens the bound rather than hiding in it.
 //!
-//! A feature whose second difference stays within the noise (`|D2| ≲ 20 ε`) is, to any
-//! finite-difference method, part of the noise: the value is then the derivative of f's
-//! smooth part, as ECnoise-based step rules assume (README, "Noisy functions").
+//! A feature whose second differences stay within the noise (within [`NOISE_D2`] table
+//! medians; over the noise step, less than about 50 noise levels off a straight line) is,
+//! to these checks, part of the noise: the value is then the derivative of f's smooth
+//! part, as ECnoise-based step rules assume (README, "Noisy functions").
 //!
 //! Cost: the table (8 evaluations, `noise_along.rs`) and the two stencils, 12 beyond the
 //! half-step check's: 17 for a function of one variable, within the noise goal's
@@ -46,7 +47,7 @@ use super::{central, noise_scale, relative_step, truncation_floor, weight, Level
 /// quarter of X the bound's truncation floor already assumes (`refine::truncation_floor`),
 /// and this allows twice as fast. A fixed share (0.25, then 0.05) hid features at the
 /// large steps noise calls for, where `D2(T)` is mostly f's own curvature (a pole 2.5
-/// steps from x, `tests/noisy_one_direction.rs`).
+/// steps from x along a JVP, 2,000 times short).
 const SCALING: f64 = 4.0;
 
 /// How far `D2(T / 2) - D2(T) / 4` may lie from 0 in units of the table's median `|Δ²|`
@@ -167,6 +168,7 @@ pub(super) fn some_columns<F: Function + ?Sized>(
     if !taken.is_empty() {
         p.report.noise = seen;
         p.report.refined_noise += taken.len();
+        p.noise_by_column = true;
     }
     Ok(taken)
 }
