@@ -263,7 +263,8 @@ pub(crate) fn check<F: Function + ?Sized>(
         p.report.noise = std::mem::take(&mut p.refuted_noise);
         p.report.noise_source = NoiseSource::Estimated;
     }
-    let redone = if p.report.noise_source == NoiseSource::Estimated && (fresh || refuted) {
+    // (Not the call's one direction again: `lone_noise::take` has judged it.)
+    let redone = if !one && p.report.noise_source == NoiseSource::Estimated && (fresh || refuted) {
         lone_noise::some_columns(p, axes)?
     } else {
         Vec::new()
