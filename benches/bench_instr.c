@@ -7,6 +7,8 @@
  *                           and the same number of times by hand (`bare_side`).
  *
  * ROW: tridiagonal (1000 -> 1000), softmax (100 -> 100), logsumexp (4 -> 1), slope (8 -> 1),
+ * overhead (1000 -> 2, benches/vjp_overhead.rs's cheap function, point and v: issue 11's
+ * overhead row),
  * each a dense central VJP with the default config against a bare loop doing the same
  * 2n + 1 evaluations (bench_speed.c's functions, points and seeds); tape10, the gradient of
  * loss = sum(exp(-tanh(x^2 + sin x)) * x) at length 10 recorded on a new tape + backward +
@@ -100,6 +102,25 @@ static int32_t slope(void *user, const double *x, size_t n, double *y, size_t m)
     return 0;
 }
 
+/* benches/vjp_overhead.rs's cheap function: a short dependent recurrence and two passes over x. */
+static int32_t cheap(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    (void)user, (void)m;
+    double w = 0.5;
+    for (int k = 0; k < 200; k++) {
+        w = 3.7 * w * (1.0 - w);
+    }
+    volatile double kept = w;
+    double squares = 0.0, sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        squares += 0.5 * x[i] * x[i];
+        sum += x[i];
+    }
+    y[0] = squares + kept * 0.0;
+    y[1] = sum;
+    return 0;
+}
+
 typedef struct {
     fdvjp_fn f;
     void *user;
@@ -167,7 +188,7 @@ __attribute__((noinline)) double tape_bare_side(const double *x, size_t n, doubl
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s tridiagonal|softmax|logsumexp|slope|tape10 CALLS\n", argv[0]);
+        fprintf(stderr, "usage: %s tridiagonal|softmax|logsumexp|slope|overhead|tape10 CALLS\n", argv[0]);
         return 2;
     }
     const char *row = argv[1];
@@ -194,6 +215,8 @@ int main(int argc, char **argv)
         n = 4, m = 1, f = logsumexp;
     } else if (strcmp(row, "slope") == 0) {
         n = 8, m = 1, f = slope;
+    } else if (strcmp(row, "overhead") == 0) {
+        n = 1000, m = 2, f = cheap;
     } else {
         fprintf(stderr, "unknown row %s\n", row);
         return 2;
@@ -201,10 +224,10 @@ int main(int argc, char **argv)
     problem p = {f, calloc(n, sizeof(double)), n, m, calloc(n, 8), calloc(m, 8), calloc(n, 8),
                  calloc(m, 8), calloc(m, 8), calloc(m, 8), calloc(n, 8)};
     for (size_t j = 0; j < n; j++) {
-        p.x[j] = 0.3 + 0.7 * sin(1.0 + (double)j);
+        p.x[j] = f == cheap ? 0.5 + 0.001 * (double)(j % 997) : 0.3 + 0.7 * sin(1.0 + (double)j);
     }
     for (size_t i = 0; i < m; i++) {
-        p.v[i] = 1.0 + 0.5 * cos((double)i);
+        p.v[i] = f == cheap ? 1.0 - 1.5 * (double)i : 1.0 + 0.5 * cos((double)i);
     }
     double g0 = 0.0;
     for (int k = 0; k < calls; k++) {

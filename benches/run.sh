@@ -11,8 +11,8 @@
 #          n = 10000 (dense, given, learned); each with the ratio fdvjp / bare (about a minute)
 #   instr  bench_instr.c under valgrind's callgrind: instructions per call of fdvjp and of the
 #          bare loop (or hand-written gradient) and their ratio, for the tridiagonal 1000->1000,
-#          softmax 100->100, logsumexp 4->1 and slope 8->1 central VJPs and the tape at length
-#          10; unlike the timed rows, unmoved by the machine's load (about a minute)
+#          softmax 100->100, logsumexp 4->1 and slope 8->1 central VJPs, issue 11's overhead row
+#          (1000->2, a cheap function) and the tape at length 10; unlike the timed rows, unmoved by the machine's load (about a minute)
 #   noisy  benches/noisy_table.rs (cargo bench --bench noisy_table): error and evaluations of
 #          the VJP against the noise level, per noise mode (a second once built)
 set -euo pipefail
@@ -36,7 +36,7 @@ fi
 if [ "$which" = instr ]; then
     gcc -std=c99 -O2 -Wall -Wextra -Werror -I"$ROOT/include" benches/bench_instr.c -o "$BIN/bench_instr" "${LINK[@]}"
     printf '%-12s %7s %14s %14s %7s\n' row calls fdvjp/call bare/call ratio
-    for row_calls in tridiagonal:3 softmax:20 logsumexp:200 slope:200 tape10:200; do
+    for row_calls in tridiagonal:3 softmax:20 logsumexp:200 slope:200 overhead:3 tape10:200; do
         row=${row_calls%%:*} calls=${row_calls##*:}
         out="$BIN/callgrind.$row.out"
         valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN/bench_instr" "$row" "$calls" >/dev/null 2>&1
