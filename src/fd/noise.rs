@@ -49,27 +49,96 @@ const AGREE: f64 = 1.5;
 /// `|D2|` of a call's directions that still reads as noise spread over every direction.
 const EVEN: f64 = 0.9;
 
+/// The sum of the squares of a call's second differences, kept at a power-of-two scale
+/// fixed by the first one that is not zero, so that it neither overflows nor underflows
+/// whatever f's size: squared plainly, second differences of outputs near 1e-270 summed
+/// to 0 and those of outputs near 1e160 to infinity, and the trigger and the bound's
+/// widening lost them (review 4). A power of two scales exactly: every decision and bound
+/// is bit for bit that of f scaled back.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Squares {
+    scaled: f64,
+    /// 0 until the first second difference that is not zero.
+    scale: f64,
+}
+
+impl Squares {
+    /// No second difference yet (`-0.0`, `Iterator::sum`'s start).
+    pub(crate) const fn new() -> Self {
+        Self {
+            scaled: -0.0,
+            scale: 0.0,
+        }
+    }
+
+    /// Counts a second difference.
+    #[inline]
+    pub(crate) fn add(&mut self, d2: f64) {
+        if self.scale == 0.0 && d2 != 0.0 {
+            self.scale = power_of_two_near_one(d2.abs());
+        }
+        let a = d2 * self.scale();
+        self.scaled += a * a;
+    }
+
+    fn scale(&self) -> f64 {
+        if self.scale == 0.0 {
+            1.0
+        } else {
+            self.scale
+        }
+    }
+
+    /// Their root mean square over `count`.
+    pub(crate) fn rms(&self, count: usize) -> f64 {
+        (self.scaled / count as f64).sqrt() / self.scale()
+    }
+
+    /// Whether the sum exceeds `count` squares of `level`.
+    pub(crate) fn above(&self, level: f64, count: usize) -> bool {
+        self.scaled > (level * self.scale()).powi(2) * count as f64
+    }
+
+    /// Whether `nonzero` values summing to `sum` have a coefficient of variation below
+    /// `spread`: `nonzero squares < (1 + spread^2) sum^2`.
+    pub(crate) fn even(&self, nonzero: usize, sum: f64, spread: f64) -> bool {
+        let sum = sum * self.scale();
+        nonzero as f64 * self.scaled < (1.0 + spread * spread) * sum * sum
+    }
+}
+
+/// 1 where `top` (finite) lies within 1e-100..1e100, where sums of squares of values of
+/// its size stay normal over any number of terms a call makes; elsewhere the power of two
+/// that brings it into [1, 2).
+fn power_of_two_near_one(top: f64) -> f64 {
+    const LIMIT: f64 = 1e100;
+    if !top.is_finite() || (1.0 / LIMIT..=LIMIT).contains(&top) {
+        return 1.0;
+    }
+    // 2^-e with 2^e <= top < 2^(e+1); e lies in -1074..=1023.
+    let e = top.log2().floor() as i32;
+    2f64.powi(-e.clamp(-1022, 1023))
+}
+
 /// The noise a call with no noise known may carry unseen, in units of `1 / t` (the
 /// widening of [`widen_bound`] without the step), from its `count` second differences
-/// (`squares`: the sum of their squares; `largest`: the largest in magnitude) and its
-/// largest change `max_change`; `None` when it widens nothing (not [`NoiseMode::Auto`], no
-/// second difference, or below the band). Where the squares overflow (second differences
-/// beyond 1e154, outputs beyond about 1e165), the largest stands for their root mean
-/// square, above it by at most `sqrt(count)`: the sum was infinite, and so was the bound
-/// (probe14 finding 9). Shared with the small calls' flat path (`small.rs`).
+/// (`squares`: their squares' sum; `largest`: the largest in magnitude) and its largest
+/// change `max_change`; `None` when it widens nothing (not [`NoiseMode::Auto`], no
+/// second difference, or below the band). Where the squares overflow all the same
+/// (second differences of very different sizes, the largest beyond 1e254 times the
+/// first), the largest stands for their root mean square, above it by at most
+/// `sqrt(count)`: the sum was infinite, and so was the bound (probe14 finding 9). Shared
+/// with the small calls' flat path (`small.rs`).
 pub(crate) fn unseen_noise(
     opts: &Options,
-    (count, squares, largest): (usize, f64, f64),
+    (count, squares, largest): (usize, &Squares, f64),
     max_change: f64,
 ) -> Option<f64> {
     if opts.noise_mode() != NoiseMode::Auto || count == 0 {
         return None;
     }
-    let rms = if squares.is_infinite() {
-        largest
-    } else {
-        (squares / count as f64).sqrt()
-    };
+    let rms = squares.rms(count);
+    let rms = if rms.is_infinite() { largest } else { rms };
     let r = opts
         .relative_step()
         .unwrap_or_else(|| opts.scheme().default_relative_step());
@@ -113,8 +182,8 @@ pub(crate) fn smallest_nominal_step(opts: &Options, x: &[f64]) -> f64 {
 /// more of hash noise of 1e-10 (92% noticed; simulated). Exact zeros are left out: an
 /// input f does not see (a solver that ignores it) moves no value and says nothing of
 /// the others.
-pub(crate) fn spread_evenly(nonzero: usize, sum: f64, squares: f64) -> bool {
-    nonzero as f64 * squares < (1.0 + EVEN * EVEN) * sum * sum
+pub(crate) fn spread_evenly(nonzero: usize, sum: f64, squares: &Squares) -> bool {
+    squares.even(nonzero, sum, EVEN)
 }
 
 /// The noise share of an entry's error bound, in units of `ε / t` (ε the noise level, a
@@ -222,7 +291,7 @@ pub(crate) fn widen_bound<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, step: 
     let unseen = if unseen {
         let evidence = (
             p.second_difference_count,
-            p.second_difference_squares,
+            &p.second_difference_squares,
             p.second_difference_largest,
         );
         unseen_noise(opts, evidence, p.max_change)
@@ -272,10 +341,14 @@ const LOUD_EVEN: f64 = 1.3;
 /// catches 33 of those 34 points. Noise of 1e-10 missed at n = 8..11 (134 of 2,000) has
 /// a root mean square of 1.8..4.7 `r^2 M`, where the exact sums of sines lie too: no
 /// rule on these sums separates them (1 caught).
-pub(crate) fn loud_spread(count: usize, nonzero: usize, sum: f64, squares: f64, unit: f64) -> bool {
-    count >= 8
-        && squares > (LOUD * unit).powi(2) * count as f64
-        && (nonzero as f64) * squares < (1.0 + LOUD_EVEN * LOUD_EVEN) * sum * sum
+pub(crate) fn loud_spread(
+    count: usize,
+    nonzero: usize,
+    sum: f64,
+    squares: &Squares,
+    unit: f64,
+) -> bool {
+    count >= 8 && squares.above(LOUD * unit, count) && squares.even(nonzero, sum, LOUD_EVEN)
 }
 
 /// How far the noise estimate moves element j per point: its plain step; far above
@@ -431,6 +504,21 @@ pub(crate) fn level(values: &[f64]) -> Option<f64> {
     }
     let centre = values[len / 2];
     let mut residual: Vec<f64> = values.iter().map(|v| v - centre).collect();
+    let scale = square_safe_scale(&residual);
+    residual.iter_mut().for_each(|r| *r *= scale);
+    level_of_centred(residual, len).map(|rms| rms / scale)
+}
+
+/// A power of two that brings the largest `|r|` near 1 where squaring the values could
+/// overflow or underflow (outputs of 1e200 gave an infinite noise and bound, review 4),
+/// and 1 elsewhere: a power of two scales exactly, so levels in range are bit for bit
+/// unchanged.
+pub(crate) fn square_safe_scale(values: &[f64]) -> f64 {
+    power_of_two_near_one(values.iter().fold(0.0f64, |a, r| a.max(r.abs())))
+}
+
+/// [`level`] of residuals already centred and scaled.
+fn level_of_centred(mut residual: Vec<f64>, len: usize) -> Option<f64> {
     let basis = orthonormal(len, DEGREES);
     let mut rms = [0.0; DEGREES + 1];
     for (q, p) in basis.iter().enumerate() {

@@ -158,10 +158,13 @@ fn gathered(second: &[f64]) -> bool {
     let (count, largest) = (sorted.len(), sorted[sorted.len() - 1]);
     let median = sorted[count / 2];
     let (low, high) = (sorted[2], sorted[count - 3]);
-    let (lagged, squares) = second
-        .windows(2)
-        .fold((0.0, 0.0), |(l, q), w| (l + w[0] * w[1], q + w[0] * w[0]));
-    let squares = squares + second[second.len() - 1].powi(2);
+    // Their ratio is what counts: scaled where the products could overflow.
+    let scale = noise::square_safe_scale(second);
+    let (lagged, squares) = second.windows(2).fold((0.0, 0.0), |(l, q), w| {
+        let (a, b) = (w[0] * scale, w[1] * scale);
+        (l + a * b, q + a * a)
+    });
+    let squares = squares + (second[second.len() - 1] * scale).powi(2);
     let flat = largest == 0.0;
     largest.is_nan()
         || largest > SPIKE * median

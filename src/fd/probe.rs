@@ -5,6 +5,7 @@ use super::alloc::{recycle, resize, scratch, scratch_copy, scratch_for};
 use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
+use super::noise;
 use super::options::Options;
 use super::refine;
 use super::report::{publish, NoiseSource, Report};
@@ -58,7 +59,7 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// How many second differences the trigger has seen, and the sum of their squares
     /// (all of them, kept or not).
     pub second_difference_count: usize,
-    pub second_difference_squares: f64,
+    pub second_difference_squares: noise::Squares,
     /// Their sum and how many are not zero: how evenly the directions share them
     /// ([`super::noise::spread_evenly`]).
     pub second_difference_sum: f64,
@@ -181,7 +182,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             every_second: Vec::new(),
             second_difference_count: 0,
             // As `Iterator::sum` starts: the trigger's sum of squares, bit for bit.
-            second_difference_squares: -0.0,
+            second_difference_squares: noise::Squares::new(),
             second_difference_sum: 0.0,
             second_difference_largest: 0.0,
             second_difference_nonzero: 0,

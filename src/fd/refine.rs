@@ -513,7 +513,7 @@ pub(crate) fn noise_trigger<F: Function + ?Sized>(
 pub(crate) struct Evidence<'a> {
     pub kept: &'a [f64],
     pub count: usize,
-    pub squares: f64,
+    pub squares: noise::Squares,
     pub nonzero: usize,
     pub sum: f64,
 }
@@ -527,12 +527,12 @@ impl Evidence<'_> {
         let (noisy, faint) = (above(LARGE), above(FAINT));
         let strong = noisy >= 2 && 4 * noisy >= directions;
         let weak = faint >= FAINT_DIRECTIONS && 4 * faint >= directions;
-        let (count, square) = (self.count, self.squares);
+        let (count, squares) = (self.count, &self.squares);
         let (nonzero, sum) = (self.nonzero, self.sum);
         let spread = count >= SPREAD_DIRECTIONS
-            && square > (SPREAD * unit).powi(2) * count as f64
-            && noise::spread_evenly(nonzero, sum, square);
-        let loud = noise::loud_spread(count, nonzero, sum, square, unit);
+            && squares.above(SPREAD * unit, count)
+            && noise::spread_evenly(nonzero, sum, squares);
+        let loud = noise::loud_spread(count, nonzero, sum, squares, unit);
         strong || weak || spread || loud
     }
 }
@@ -550,7 +550,7 @@ pub(crate) fn kept_for_trigger(d2: f64, r: f64, max_change: f64) -> bool {
 /// FAINT`): the trigger decides exactly as if every value were kept.
 fn note_second_difference<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, d2: f64) {
     p.second_difference_count += 1;
-    p.second_difference_squares += d2 * d2;
+    p.second_difference_squares.add(d2);
     p.second_difference_sum += d2;
     p.second_difference_largest = p.second_difference_largest.max(d2.abs());
     p.second_difference_nonzero += usize::from(d2 != 0.0);
@@ -696,11 +696,13 @@ pub(crate) fn truncation(d1: f64, d2: f64, t: f64, r: f64) -> f64 {
 /// where `k a a` is a normal number (the bits they always had) and as `k a (a / b)` where
 /// it underflows: a D2 below 1.5e-154 squared to 0, and x e^-x at 590 (f about 1e-254)
 /// reported a bound of 8e-9 relative for an error of 2.1e-6 (note28, "found by the lead";
-/// VJP, JVP and Jacobian alike). Only the bound.
+/// VJP, JVP and Jacobian alike); and where it overflows: a D2 above 1.3e154 squared to
+/// infinity, and the bound fell back to a cruder term, up to 60 times wider, for outputs
+/// above about 1e158 (review 4). Only the bound.
 #[inline(always)]
 fn square_over(k: f64, a: f64, b: f64) -> f64 {
     let square = k * a * a;
-    if square >= f64::MIN_POSITIVE || a == 0.0 {
+    if (f64::MIN_POSITIVE..f64::INFINITY).contains(&square) || a == 0.0 {
         square / b
     } else {
         k * a * (a / b)

@@ -272,7 +272,7 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     // `noise::widen_bound` with no noise known.
     let bound = report.error_bound;
     if bound.is_finite() && report.unbounded == 0 {
-        let evidence = (trigger.count, trigger.squares, trigger.largest);
+        let evidence = (trigger.count, &trigger.squares, trigger.largest);
         if let Some(noise) = noise::unseen_noise(opts, evidence, trigger.max_change) {
             let t = noise::smallest_nominal_step(opts, x) * 1.0;
             if noise > 0.0 && t > 0.0 && t.is_finite() {
@@ -351,7 +351,7 @@ struct Trigger<const N: usize> {
     kept: [f64; N],
     len: usize,
     count: usize,
-    squares: f64,
+    squares: noise::Squares,
     largest: f64,
     sum: f64,
     nonzero: usize,
@@ -364,8 +364,7 @@ impl<const N: usize> Trigger<N> {
             kept: [0.0; N],
             len: 0,
             count: 0,
-            // As the probe starts it (`Iterator::sum`'s start).
-            squares: -0.0,
+            squares: noise::Squares::new(),
             largest: 0.0,
             sum: 0.0,
             nonzero: 0,
@@ -376,7 +375,7 @@ impl<const N: usize> Trigger<N> {
     /// `refine::note_second_difference`.
     fn note(&mut self, d2: f64, r: f64) {
         self.count += 1;
-        self.squares += d2 * d2;
+        self.squares.add(d2);
         self.largest = self.largest.max(d2.abs());
         self.sum += d2;
         self.nonzero += usize::from(d2 != 0.0);

@@ -145,7 +145,7 @@ fn after_sums_leaves_the_probe_as_classify_and_the_plain_bound_did() {
             [
                 p.f_scale,
                 p.max_change,
-                p.second_difference_squares,
+                p.second_difference_squares.rms(1),
                 p.second_difference_sum,
                 p.report.error_bound,
             ]
