@@ -1,5 +1,9 @@
 //! A small VJP in one flat pass: the common case of a dense central VJP with n, m <= 64
-//! (issue 15 item 2), on the stack, with the per-column decision made of a few comparisons.
+//! (issue 15 item 2), on the stack, with the per-column decision made of a few comparisons;
+//! and a VJP of any larger n with at most [`HEAP_M`] outputs, its arrays on the heap (issue
+//! 11's overhead row, 1000 -> 2: the general path's per-column dispatch, its evaluator
+//! behind `dyn Function` and its probe's bookkeeping were 6.6% over the bare loop, 3%
+//! here).
 //!
 //! Why: a VJP of a cheap f with n = 4 or 8 and m = 1 cost 3.5-5 times the bare loop doing
 //! the same evaluations, and almost none of that was the evaluations: the general path
@@ -26,7 +30,7 @@
 //! Results: bit for bit the general path's (`small/tests.rs` compares the two on random
 //! problems of every kind, and checks that it notices a perturbed decision).
 
-use super::alloc::recycle;
+use super::alloc::{recycle, scratch, zeros};
 use super::error::{check_finite, FdError};
 use super::function::Function;
 use super::fused::{self, Plan};
@@ -38,7 +42,7 @@ use super::report::{publish, Report};
 use super::scheme::Scheme;
 use super::step::{exact_step, nominal_step};
 use super::vjp::vjp;
-use replay::{Record, Replayed};
+use replay::{Record, Replayed, Slots};
 
 mod replay;
 #[cfg(test)]
@@ -47,6 +51,11 @@ mod tests;
 /// The largest n and m the flat path takes (its arrays are on the stack).
 pub(crate) const MAX_N: usize = 64;
 const MAX_M: usize = 64;
+/// The most outputs a call of more than [`MAX_N`] inputs may have to take the flat path,
+/// its arrays then on the heap: the fused pass's own loop for few outputs
+/// (`fused::column_sums`), and `(2n + 1) m` values recorded, of the order of the general
+/// path's scratch.
+const HEAP_M: usize = 3;
 /// The sizes of its arrays, smallest first: n at most `N`, `(2n + 1) m` values at most
 /// `V`. Arrays are zeroed when made, so a call takes the smallest that holds it (8 KiB
 /// zeroed per call of n = 4 cost as much as the call's other work).
@@ -63,7 +72,7 @@ const R: f64 = Scheme::Central.default_relative_step();
 /// applies, by [`vjp`] otherwise. `grad` must be scratch, not the caller's output: the
 /// flat path writes its columns as it goes and may then hand the call to the general
 /// path, which can fail, leaving `grad` partly written (`ffi/product.rs` passes a stack
-/// array and copies it out only on success).
+/// array, or scratch for a large n, and copies it out only on success).
 pub(crate) fn vjp_into<F: Function>(
     f: &F,
     x: &[f64],
@@ -75,25 +84,79 @@ pub(crate) fn vjp_into<F: Function>(
     if takes(opts, n, m) {
         let values = (2 * n + 1) * m;
         if m == 1 && n <= ONE.0 {
-            let mut record = Record::<{ ONE.0 }, { ONE.1 }>::empty();
-            return vjp_in::<_, _, _, 1>(&mut record, f, x, v, opts, grad);
+            let mut arrays = Arrays::<[f64; ONE.0], [f64; ONE.1]>::stack();
+            return vjp_in::<_, _, _, 1>(&mut arrays, f, x, v, opts, grad);
         }
         if n <= TIERS[0].0 && values <= TIERS[0].1 {
-            let mut record = Record::<{ TIERS[0].0 }, { TIERS[0].1 }>::empty();
-            return vjp_in::<_, _, _, 0>(&mut record, f, x, v, opts, grad);
+            let mut arrays = Arrays::<[f64; TIERS[0].0], [f64; TIERS[0].1]>::stack();
+            return vjp_in::<_, _, _, 0>(&mut arrays, f, x, v, opts, grad);
         }
-        if values <= TIERS[1].1 {
-            let mut record = Record::<{ TIERS[1].0 }, { TIERS[1].1 }>::empty();
-            return vjp_in::<_, _, _, 0>(&mut record, f, x, v, opts, grad);
+        if n <= TIERS[1].0 && values <= TIERS[1].1 {
+            let mut arrays = Arrays::<[f64; TIERS[1].0], [f64; TIERS[1].1]>::stack();
+            return vjp_in::<_, _, _, 0>(&mut arrays, f, x, v, opts, grad);
+        }
+        if let Some(mut arrays) = Arrays::heap(n, m) {
+            let result = vjp_in::<_, _, _, 0>(&mut arrays, f, x, v, opts, grad);
+            arrays.recycle();
+            return result;
         }
     }
     general(f, x, v, opts, grad)
 }
 
-/// [`vjp_into`] with the flat path's arrays in `record`; `M`: v's length when it is
+/// Whether a VJP of n inputs and m outputs goes to [`vjp_into`] with scratch for its
+/// gradient rather than straight to [`vjp`] (`ffi/product.rs`): a large n with at most
+/// [`HEAP_M`] outputs, which the flat path may take with its arrays on the heap.
+pub(crate) fn takes_large(n: usize, m: usize) -> bool {
+    n > MAX_N && (1..=HEAP_M).contains(&m)
+}
+
+/// A flat call's arrays: its record, and for n elements each the point moved along a
+/// column and the second differences the noise trigger keeps. `S`, `V`: [`Slots`] of at
+/// least n and `(2n + 1) m` doubles.
+struct Arrays<S, V> {
+    record: Record<S, V>,
+    point: S,
+    kept: S,
+}
+
+impl<const N: usize, const V: usize> Arrays<[f64; N], [f64; V]> {
+    /// On the stack, for n at most N and `(2n + 1) m` values at most V.
+    fn stack() -> Self {
+        Self {
+            record: Record::new([0.0; N], [0.0; V]),
+            point: [0.0; N],
+            kept: [0.0; N],
+        }
+    }
+}
+
+impl Arrays<Vec<f64>, Vec<f64>> {
+    /// On the heap, for a large n (and m at most [`HEAP_M`]: the values, `(2n + 1) m`, are
+    /// then of the order of the general path's own scratch); `None` when the values cannot
+    /// be had (the general path then answers, with its own error if it cannot either).
+    fn heap(n: usize, m: usize) -> Option<Self> {
+        let values = n.checked_mul(2)?.checked_add(1)?.checked_mul(m)?;
+        let values = zeros(values, "the flat path's values").ok()?;
+        Some(Self {
+            record: Record::new(scratch(n), values),
+            point: scratch(n),
+            kept: scratch(n),
+        })
+    }
+
+    /// Gives the vectors back to the thread's spares.
+    fn recycle(self) {
+        for v in [self.record.steps, self.record.values, self.point, self.kept] {
+            recycle(v);
+        }
+    }
+}
+
+/// [`vjp_into`] with the flat path's arrays in `arrays`; `M`: v's length when it is
 /// compiled for one (the caller has checked it), 0 for any.
-fn vjp_in<F: Function, const N: usize, const V: usize, const M: usize>(
-    record: &mut Record<N, V>,
+fn vjp_in<F: Function, S: Slots, V: Slots, const M: usize>(
+    arrays: &mut Arrays<S, V>,
     f: &F,
     x: &[f64],
     v: &[f64],
@@ -106,9 +169,10 @@ fn vjp_in<F: Function, const N: usize, const V: usize, const M: usize>(
     // `Plan::new(opts)`: the options `takes` admits are the central scheme at the default
     // relative step.
     let plan = Plan::default_central();
-    if flat::<_, N, V, M>(f, x, v, (opts, plan), record, grad).is_ok() {
+    if flat::<_, S, V, M>(f, x, v, (opts, plan), arrays, grad).is_ok() {
         return Ok(());
     }
+    let record = &arrays.record;
     if record.evaluated == 0 {
         return general(f, x, v, opts, grad);
     }
@@ -130,11 +194,12 @@ fn general(
 }
 
 /// Whether the options and sizes are the flat path's: a dense central VJP with the
-/// default step rule, one point per evaluation, no noise declared or always estimated.
+/// default step rule, one point per evaluation, no noise declared or always estimated;
+/// sizes for its stack arrays, or a large n with few outputs ([`takes_large`]).
 fn takes(opts: &Options, n: usize, m: usize) -> bool {
-    (1..=MAX_N).contains(&n)
-        && (1..=MAX_M).contains(&m)
-        && (2 * n + 1) * m <= TIERS[1].1
+    let stack =
+        (1..=MAX_N).contains(&n) && (1..=MAX_M).contains(&m) && (2 * n + 1) * m <= TIERS[1].1;
+    (stack || takes_large(n, m))
         && opts.scheme() == Scheme::Central
         && opts.learned().is_none()
         && opts.sparsity().is_none()
@@ -152,14 +217,19 @@ pub(crate) struct Handed;
 
 /// The flat path with the columns' stencil `plan`: the gradient into `grad` and the report
 /// published, or [`Handed`]. `M`: as [`vjp_in`].
-fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
+fn flat<F: Function + ?Sized, S: Slots, V: Slots, const M: usize>(
     f: &F,
     x: &[f64],
     v: &[f64],
     (opts, plan): (&Options, &Plan),
-    record: &mut Record<N, V>,
+    arrays: &mut Arrays<S, V>,
     grad: &mut [f64],
 ) -> Result<(), Handed> {
+    let Arrays {
+        record,
+        point,
+        kept,
+    } = arrays;
     let m = if M == 0 { v.len() } else { M };
     let (n, v) = (x.len(), &v[..m]);
     // Each column's step, and whether it is an ordinary one (as `fused::axis_product`
@@ -175,9 +245,10 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     let (offsets, r) = (OFFSETS, R);
     let points = offsets.len();
     debug_assert!(plan.offsets() == offsets && r == refine::relative_step_of(opts));
+    let steps = &mut record.steps.as_mut()[..n];
     let ordinary = match opts.typical() {
-        None => ordinary_steps(opts, plan, x, &mut record.steps, |_| 1.0),
-        Some(typical) => ordinary_steps(opts, plan, x, &mut record.steps, |j| typical[j]),
+        None => ordinary_steps(opts, plan, x, steps, |_| 1.0),
+        Some(typical) => ordinary_steps(opts, plan, x, steps, |j| typical[j]),
     };
     if !ordinary {
         return Err(Handed);
@@ -189,13 +260,13 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     if !all_finite(record.value(0, m)) {
         return Err(Handed);
     }
-    let mut xp = [0.0; N];
-    xp[..n].copy_from_slice(x);
+    let xp = &mut point.as_mut()[..n];
+    xp.copy_from_slice(x);
     let mut report = Report {
         outputs: m,
         ..Report::default()
     };
-    let mut trigger = Trigger::<N>::new();
+    let mut trigger = Trigger::new(kept.as_mut());
     let mut bounded = 0;
     let mut lone = false;
     // Scratch of the pass for m >= 4 only (`fused::column_sums`).
@@ -208,20 +279,20 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
     };
     let shared = fused::Shared::new(record.value(0, m), v);
     for j in 0..n {
-        let t = record.steps[j];
+        let t = record.steps.as_ref()[j];
         let first = 1 + j * points;
         for (k, &o) in offsets.iter().enumerate() {
             // As `move_to` moves and restores the element (`x_j + 0.0` restores -0.0 as 0).
             xp[j] = x[j] + o * t;
-            let at = record.evaluate(f, &xp[..n], first + k, m, planned);
+            let at = record.evaluate(f, xp, first + k, m, planned);
             xp[j] = x[j] + 0.0;
             at?;
             if k + 1 < points && !all_finite(record.value(first + k, m)) {
                 return Err(Handed);
             }
         }
-        let stored = &record.values[first * m..(first + points) * m];
-        let y0 = &record.values[..m];
+        let values = record.values.as_ref();
+        let (stored, y0) = (&values[first * m..(first + points) * m], &values[..m]);
         let (dot, s) = fused::column_sums(
             (stored, y0),
             v,
@@ -295,11 +366,11 @@ fn flat<F: Function + ?Sized, const N: usize, const V: usize, const M: usize>(
 /// `typ(j)` the typical magnitude of element j: compiled apart for the default of 1, where
 /// the step rule's and the suspicion's thresholds fold (about 20 instructions per column).
 #[inline(always)]
-fn ordinary_steps<const N: usize>(
+fn ordinary_steps(
     opts: &Options,
     plan: &Plan,
     x: &[f64],
-    steps: &mut [f64; N],
+    steps: &mut [f64],
     typ: impl Fn(usize) -> f64,
 ) -> bool {
     for (j, &xj) in x.iter().enumerate() {
@@ -346,9 +417,10 @@ fn perturbed(_: Perturb) -> bool {
 }
 
 /// The noise trigger's evidence of one pass, as the probe keeps it
-/// (`refine::note_second_difference`), with the second differences kept in a fixed array.
-struct Trigger<const N: usize> {
-    kept: [f64; N],
+/// (`refine::note_second_difference`), with the second differences kept in `kept` (room
+/// for one per column).
+struct Trigger<'a> {
+    kept: &'a mut [f64],
     len: usize,
     count: usize,
     squares: noise::Squares,
@@ -358,10 +430,10 @@ struct Trigger<const N: usize> {
     max_change: f64,
 }
 
-impl<const N: usize> Trigger<N> {
-    fn new() -> Self {
+impl<'a> Trigger<'a> {
+    fn new(kept: &'a mut [f64]) -> Self {
         Self {
-            kept: [0.0; N],
+            kept,
             len: 0,
             count: 0,
             squares: noise::Squares::new(),

@@ -233,6 +233,14 @@ pub(crate) fn run(
                 out,
             );
         }
+        // A large n with few outputs: the flat path too, the gradient in scratch.
+        if fd::small::takes_large(x.len(), seed.len()) {
+            if let Ok(mut grad) = fd::alloc::zeros(x.len(), "the gradient") {
+                let result = small_vjp(f, x, seed, &config.options, &mut grad, out);
+                fd::alloc::recycle(grad);
+                return result;
+            }
+        }
     }
     let (value, error) = compute(&f, op, x, seed, a.m, &config.options)?;
     representable(plan.out.0, &value)?;
@@ -245,16 +253,17 @@ pub(crate) fn run(
     Ok(())
 }
 
-/// A VJP of n <= N into `grad`, then the caller's `out`.
-fn small_vjp<const N: usize>(
+/// A VJP by `fd::small::vjp_into` into the scratch `grad` (n entries at least: a stack
+/// array, or a vector for a large n), then the caller's `out`.
+fn small_vjp<G: AsMut<[f64]>>(
     f: &CFunction,
     x: &[f64],
     v: &[f64],
     options: &Options,
-    grad: &mut [f64; N],
+    grad: &mut G,
     out: Output<'_, f64>,
 ) -> Result<(), Failure> {
-    let grad = &mut grad[..x.len()];
+    let grad = &mut grad.as_mut()[..x.len()];
     fd::small::vjp_into(f, x, v, options, grad)?;
     representable("grad", grad)?;
     out.write(grad);

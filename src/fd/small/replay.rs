@@ -6,24 +6,32 @@ use super::super::fused::Plan;
 use super::Handed;
 use std::cell::Cell;
 
+/// Storage of the flat path's arrays: fixed arrays on the stack (small n), or vectors (a
+/// large n with few outputs, `small.rs`).
+pub(crate) trait Slots: AsRef<[f64]> + AsMut<[f64]> {}
+
+impl<T: AsRef<[f64]> + AsMut<[f64]>> Slots for T {}
+
 /// The flat path's evaluations, in order: f(x) first, then each column's stencil points
 /// (the plan's offsets times the column's step), m values each; the last may have failed
-/// (its code) or been cancelled by the progress report.
-pub(crate) struct Record<const N: usize, const V: usize> {
+/// (its code) or been cancelled by the progress report. `S` holds n steps (at least), `V`
+/// the values ([`Slots`]).
+pub(crate) struct Record<S, V> {
     /// Each column's step.
-    pub steps: [f64; N],
-    pub values: [f64; V],
+    pub steps: S,
+    pub values: V,
     /// Evaluations made (the failed one included).
     pub evaluated: usize,
     failed: Option<i32>,
     cancelled: bool,
 }
 
-impl<const N: usize, const V: usize> Record<N, V> {
-    pub fn empty() -> Self {
+impl<S: Slots, V: Slots> Record<S, V> {
+    /// A record in `steps` and `values` (zeros).
+    pub fn new(steps: S, values: V) -> Self {
         Self {
-            steps: [0.0; N],
-            values: [0.0; V],
+            steps,
+            values,
             evaluated: 0,
             failed: None,
             cancelled: false,
@@ -33,7 +41,7 @@ impl<const N: usize, const V: usize> Record<N, V> {
     /// The values of evaluation `k`.
     #[inline]
     pub fn value(&self, k: usize, m: usize) -> &[f64] {
-        &self.values[k * m..(k + 1) * m]
+        &self.values.as_ref()[k * m..(k + 1) * m]
     }
 
     /// Evaluation `k` of f, at `x`, as the general path's evaluator makes it: counted,
@@ -50,7 +58,7 @@ impl<const N: usize, const V: usize> Record<N, V> {
         planned: usize,
     ) -> Result<(), Handed> {
         self.evaluated += 1;
-        if let Err(code) = f.eval(x, &mut self.values[k * m..(k + 1) * m]) {
+        if let Err(code) = f.eval(x, &mut self.values.as_mut()[k * m..(k + 1) * m]) {
             self.failed = Some(code);
             return Err(Handed);
         }
@@ -66,18 +74,18 @@ impl<const N: usize, const V: usize> Record<N, V> {
 /// f, with its first evaluations served from a [`Record`]: the general path run after the
 /// flat path asks for the same points in the same order, and gets the same values, the
 /// same failure and the same progress answers, without f being called again.
-pub(crate) struct Replayed<'a, F: ?Sized, const N: usize, const V: usize> {
+pub(crate) struct Replayed<'a, F: ?Sized, S, V> {
     f: &'a F,
     x: &'a [f64],
     /// The columns' stencil (its offsets).
     plan: &'a Plan,
-    record: &'a Record<N, V>,
+    record: &'a Record<S, V>,
     /// The next recorded evaluation to serve.
     next: Cell<usize>,
 }
 
-impl<'a, F: Function + ?Sized, const N: usize, const V: usize> Replayed<'a, F, N, V> {
-    pub fn new(f: &'a F, x: &'a [f64], plan: &'a Plan, record: &'a Record<N, V>) -> Self {
+impl<'a, F: Function + ?Sized, S: Slots, V: Slots> Replayed<'a, F, S, V> {
+    pub fn new(f: &'a F, x: &'a [f64], plan: &'a Plan, record: &'a Record<S, V>) -> Self {
         Self {
             f,
             x,
@@ -87,30 +95,35 @@ impl<'a, F: Function + ?Sized, const N: usize, const V: usize> Replayed<'a, F, N
         }
     }
 
-    /// Whether `xq` is the point of recorded evaluation `k`: x, or x moved along the axis
-    /// of its column by the stencil's offset times the column's step.
+    /// Whether `xq` is the point of recorded evaluation `k`: x (compared element by
+    /// element), or x moved along the axis of its column by the stencil's offset times
+    /// the column's step (that element compared bit for bit). The other elements of a
+    /// moved point are compared only in debug builds: the general path moves one element
+    /// at a time and restores it (`derivative::move_to`), and at a large n the full
+    /// comparison cost about 3n instructions per replayed evaluation (a noisy f, whose
+    /// call the flat path hands over, at n = 1000: 6.3M instructions more than before the
+    /// flat path took large calls, 3.2 times the general path's own overhead).
     fn is_point(&self, k: usize, xq: &[f64]) -> bool {
-        let moved = k.checked_sub(1).map(|i| {
-            let offsets = self.plan.offsets();
-            let j = i / offsets.len();
-            (
-                j,
-                self.x[j] + offsets[i % offsets.len()] * self.record.steps[j],
-            )
-        });
-        xq.len() == self.x.len()
-            && xq
-                .iter()
-                .zip(self.x)
-                .enumerate()
-                .all(|(i, (&q, &x))| match moved {
-                    Some((j, moved)) if i == j => q.to_bits() == moved.to_bits(),
-                    _ => q == x,
-                })
+        let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| p == q);
+        if xq.len() != self.x.len() {
+            return false;
+        }
+        let Some(i) = k.checked_sub(1) else {
+            return same(xq, self.x);
+        };
+        let offsets = self.plan.offsets();
+        let j = i / offsets.len();
+        let moved = self.x[j] + offsets[i % offsets.len()] * self.record.steps.as_ref()[j];
+        let is_moved = xq[j].to_bits() == moved.to_bits();
+        debug_assert!(
+            !is_moved || (same(&xq[..j], &self.x[..j]) && same(&xq[j + 1..], &self.x[j + 1..])),
+            "a replayed point moved more than its column's element"
+        );
+        is_moved
     }
 }
 
-impl<F: Function + ?Sized, const N: usize, const V: usize> Function for Replayed<'_, F, N, V> {
+impl<F: Function + ?Sized, S: Slots, V: Slots> Function for Replayed<'_, F, S, V> {
     fn eval(&self, x: &[f64], y: &mut [f64]) -> Result<(), i32> {
         let k = self.next.get();
         if k < self.record.evaluated {

@@ -126,13 +126,14 @@ struct Problem {
 }
 
 fn draw(rng: &mut Rng, kind: Kind) -> Problem {
-    // Under Miri (about 1000 times slower) no call of up to 64 columns.
-    let n = if rng.below(8) == 0 && !cfg!(miri) {
-        1 + rng.below(MAX_N)
-    } else {
-        1 + rng.below(10)
+    // Under Miri (about 1000 times slower) no call of up to 64 columns, nor a large one
+    // (its arrays on the heap, at most `HEAP_M` outputs).
+    let n = match rng.below(16) {
+        0 | 1 if !cfg!(miri) => 1 + rng.below(MAX_N),
+        2 if !cfg!(miri) => MAX_N + 1 + rng.below(200),
+        _ => 1 + rng.below(10),
     };
-    let m = 1 + rng.below(if n > 20 { 3 } else { 6 });
+    let m = 1 + rng.below(if n > 20 { HEAP_M } else { 6 });
     let x: Vec<f64> = (0..n)
         .map(|_| match kind {
             Kind::BadlyScaled if rng.below(2) == 0 => 10f64.powf(-9.0 + 7.0 * rng.unit()),
@@ -239,7 +240,7 @@ fn draws() -> usize {
 #[test]
 fn the_flat_path_is_the_general_path_bit_for_bit() {
     let mut rng = Rng(0x5eed_0f5a_11aa);
-    let mut flat_taken = 0;
+    let (mut flat_taken, mut large, mut large_flat) = (0, 0, 0);
     for kind in KINDS {
         for draw_index in 0..draws() {
             let p = draw(&mut rng, kind);
@@ -251,13 +252,23 @@ fn the_flat_path_is_the_general_path_bit_for_bit() {
                 p.x.len(),
                 p.v.len()
             );
-            flat_taken += usize::from(FLAT_RUNS.with(|c| c.replace(0)) > 0);
+            let taken = usize::from(FLAT_RUNS.with(|c| c.replace(0)) > 0);
+            flat_taken += taken;
+            if p.x.len() > MAX_N {
+                large += 1;
+                large_flat += taken;
+            }
         }
     }
-    // The draws exercise both paths: most smooth calls stay flat, the rest hand over.
+    // The draws exercise both paths: most smooth calls stay flat, the rest hand over; so
+    // do the large calls (arrays on the heap).
     assert!(
         flat_taken > draws() / 2,
         "flat path taken {flat_taken} times"
+    );
+    assert!(
+        cfg!(miri) || (large_flat > 0 && large_flat < large),
+        "large calls: flat path taken {large_flat} times of {large}"
     );
 }
 
