@@ -60,6 +60,8 @@ pub(crate) struct Squares {
     scaled: f64,
     /// 0 until the first second difference that is not zero.
     scale: f64,
+    /// Whether the scale is 1: the plain sum, at a small call's cost.
+    plain: bool,
 }
 
 impl Squares {
@@ -68,14 +70,28 @@ impl Squares {
         Self {
             scaled: -0.0,
             scale: 0.0,
+            plain: false,
         }
     }
 
-    /// Counts a second difference.
-    #[inline]
+    /// Counts a second difference: its plain square once the scale is 1 (every f whose
+    /// first second difference that is not zero lies within 1e-100..1e100).
+    #[inline(always)]
     pub(crate) fn add(&mut self, d2: f64) {
+        if self.plain {
+            self.scaled += d2 * d2;
+        } else {
+            self.add_scaled(d2);
+        }
+    }
+
+    /// [`Squares::add`] before the scale is fixed, or at a scale other than 1.
+    #[cold]
+    #[inline(never)]
+    fn add_scaled(&mut self, d2: f64) {
         if self.scale == 0.0 && d2 != 0.0 {
             self.scale = power_of_two_near_one(d2.abs());
+            self.plain = self.scale == 1.0;
         }
         let a = d2 * self.scale();
         self.scaled += a * a;
