@@ -41,7 +41,7 @@ use super::refine::{self, Evidence};
 use super::report::{publish, Report};
 use super::scheme::Scheme;
 use super::step::{exact_step, nominal_step};
-use super::vjp::vjp;
+use super::vjp::general_vjp;
 use replay::{Record, Replayed, Slots};
 
 mod replay;
@@ -73,7 +73,7 @@ const R: f64 = Scheme::Central.default_relative_step();
 /// flat path writes its columns as it goes and may then hand the call to the general
 /// path, which can fail, leaving `grad` partly written (`ffi/product.rs` passes a stack
 /// array, or scratch for a large n, and copies it out only on success).
-pub(crate) fn vjp_into<F: Function>(
+pub(crate) fn vjp_into<F: Function + ?Sized>(
     f: &F,
     x: &[f64],
     v: &[f64],
@@ -155,7 +155,7 @@ impl Arrays<Vec<f64>, Vec<f64>> {
 
 /// [`vjp_into`] with the flat path's arrays in `arrays`; `M`: v's length when it is
 /// compiled for one (the caller has checked it), 0 for any.
-fn vjp_in<F: Function, S: Slots, V: Slots, const M: usize>(
+fn vjp_in<F: Function + ?Sized, S: Slots, V: Slots, const M: usize>(
     arrays: &mut Arrays<S, V>,
     f: &F,
     x: &[f64],
@@ -180,14 +180,14 @@ fn vjp_in<F: Function, S: Slots, V: Slots, const M: usize>(
 }
 
 /// The general path's gradient into `grad`.
-fn general(
-    f: &dyn Function,
+fn general<F: Function + ?Sized>(
+    f: &F,
     x: &[f64],
     v: &[f64],
     opts: &Options,
     grad: &mut [f64],
 ) -> Result<(), FdError> {
-    let general = vjp(f, x, v, opts)?;
+    let general = general_vjp(f, x, v, opts)?;
     grad.copy_from_slice(&general);
     recycle(general);
     Ok(())
@@ -196,7 +196,7 @@ fn general(
 /// Whether the options and sizes are the flat path's: a dense central VJP with the
 /// default step rule, one point per evaluation, no noise declared or always estimated;
 /// sizes for its stack arrays, or a large n with few outputs ([`takes_large`]).
-fn takes(opts: &Options, n: usize, m: usize) -> bool {
+pub(crate) fn takes(opts: &Options, n: usize, m: usize) -> bool {
     let stack =
         (1..=MAX_N).contains(&n) && (1..=MAX_M).contains(&m) && (2 * n + 1) * m <= TIERS[1].1;
     (stack || takes_large(n, m))

@@ -1,4 +1,4 @@
-//! The flat path against the general path (`fd::vjp`), bit for bit: gradients, errors,
+//! The flat path against the general path (`vjp::general_vjp`), bit for bit: gradients, errors,
 //! reports, and every call of f and of its progress report, in order, on random small
 //! problems of every kind (well scaled; badly scaled log, sqrt and cos near 0, which
 //! refine or grow; NaN fall-backs; bounds; typical magnitudes; noisy functions, which
@@ -219,7 +219,7 @@ fn outcome(p: &Problem, result: Result<Vec<f64>, FdError>) -> Outcome {
 fn both(p: &Problem) -> (Outcome, Outcome) {
     p.f.count.set(0);
     crate::fd::publish(Report::default());
-    let general = vjp(&p.f, &p.x, &p.v, &p.opts);
+    let general = general_vjp(&p.f, &p.x, &p.v, &p.opts);
     let general = outcome(p, general);
     p.f.count.set(0);
     crate::fd::publish(Report::default());
