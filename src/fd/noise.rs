@@ -85,13 +85,20 @@ impl Squares {
         }
     }
 
-    /// [`Squares::add`] before the scale is fixed, or at a scale other than 1.
+    /// [`Squares::add`] before the scale is fixed, or at a scale other than 1. A value far
+    /// above those before it (outputs of mixed sizes, weighted by a v of 1 and 1e-250:
+    /// a first D2 of 1e-266, then 1e-11) moves the scale down to it, the sum with it
+    /// (a power of two: exactly, or to 0 where the earlier squares are negligible).
     #[cold]
     #[inline(never)]
     fn add_scaled(&mut self, d2: f64) {
-        if self.scale == 0.0 && d2 != 0.0 {
-            self.scale = power_of_two_near_one(d2.abs());
-            self.plain = self.scale == 1.0;
+        let top = d2.abs();
+        if d2 != 0.0 && (self.scale == 0.0 || top * self.scale > *IN_RANGE.end()) {
+            let scale = power_of_two_near_one(top);
+            if self.scale != 0.0 {
+                self.scaled *= (scale / self.scale).powi(2);
+            }
+            (self.scale, self.plain) = (scale, scale == 1.0);
         }
         let a = d2 * self.scale();
         self.scaled += a * a;
@@ -123,12 +130,14 @@ impl Squares {
     }
 }
 
-/// 1 where `top` (finite) lies within 1e-100..1e100, where sums of squares of values of
+/// Sizes whose squares, and sums of any number of them, stay normal.
+const IN_RANGE: std::ops::RangeInclusive<f64> = 1e-100..=1e100;
+
+/// 1 where `top` (finite) lies within [`IN_RANGE`], where sums of squares of values of
 /// its size stay normal over any number of terms a call makes; elsewhere the power of two
 /// that brings it into [1, 2).
 fn power_of_two_near_one(top: f64) -> f64 {
-    const LIMIT: f64 = 1e100;
-    if !top.is_finite() || (1.0 / LIMIT..=LIMIT).contains(&top) {
+    if !top.is_finite() || IN_RANGE.contains(&top) {
         return 1.0;
     }
     // 2^-e with 2^e <= top < 2^(e+1); e lies in -1074..=1023.
@@ -140,11 +149,10 @@ fn power_of_two_near_one(top: f64) -> f64 {
 /// widening of [`widen_bound`] without the step), from its `count` second differences
 /// (`squares`: their squares' sum; `largest`: the largest in magnitude) and its largest
 /// change `max_change`; `None` when it widens nothing (not [`NoiseMode::Auto`], no
-/// second difference, or below the band). Where the squares overflow all the same
-/// (second differences of very different sizes, the largest beyond 1e254 times the
-/// first), the largest stands for their root mean square, above it by at most
-/// `sqrt(count)`: the sum was infinite, and so was the bound (probe14 finding 9). Shared
-/// with the small calls' flat path (`small.rs`).
+/// second difference, or below the band). Where the squares overflow all the same (an
+/// infinite second difference), the largest stands for their root mean square, above it
+/// by at most `sqrt(count)`: the sum was infinite, and so was the bound (probe14 finding
+/// 9). Shared with the small calls' flat path (`small.rs`).
 pub(crate) fn unseen_noise(
     opts: &Options,
     (count, squares, largest): (usize, &Squares, f64),
@@ -676,5 +684,39 @@ mod tests {
     fn exact_polynomial_has_no_noise_above_rounding() {
         let values: Vec<f64> = (0..13).map(|k| 3.0 + 2.0 * k as f64).collect();
         assert_eq!(level(&values), Some(0.0));
+    }
+
+    /// The sum of squares is the plain one, bit for bit, for values of ordinary size, and
+    /// that of the values scaled back for any other: scaled by 2^k, k from -950 to 1000,
+    /// in any order, and mixed with values far below the largest (review 5: a first value
+    /// of 1e-266 then 1e-11 had overflowed the scaled sum).
+    #[test]
+    fn squares_are_blind_to_size() {
+        let values = [3.0e-9, -1.5e-8, 0.0, 7.25e-9, 2.0e-8, -4.0e-10];
+        let sum = |vs: &[f64]| {
+            let mut s = Squares::new();
+            vs.iter().for_each(|&v| s.add(v));
+            s
+        };
+        let plain = values.iter().map(|v| v * v).sum::<f64>();
+        let rms = (plain / values.len() as f64).sqrt();
+        assert_eq!(sum(&values).rms(values.len()).to_bits(), rms.to_bits());
+        for k in (-950..=1000).step_by(50) {
+            let scale = 2f64.powi(k);
+            let scaled: Vec<f64> = values.iter().map(|v| v * scale).collect();
+            let mut reversed = scaled.clone();
+            reversed.reverse();
+            for vs in [scaled, reversed] {
+                let got = sum(&vs).rms(vs.len()) / scale;
+                assert!(
+                    (got - rms).abs() <= 1e-15 * rms,
+                    "2^{k}: {got:e} for {rms:e}"
+                );
+            }
+        }
+        let mixed = [1e-266, 1e-11, -2e-11];
+        let want = ((1e-22f64 + 4e-22) / 3.0).sqrt();
+        let got = sum(&mixed).rms(3);
+        assert!((got - want).abs() <= 1e-15 * want, "{got:e} for {want:e}");
     }
 }

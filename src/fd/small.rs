@@ -30,7 +30,7 @@
 //! Results: bit for bit the general path's (`small/tests.rs` compares the two on random
 //! problems of every kind, and checks that it notices a perturbed decision).
 
-use super::alloc::{recycle, scratch, zeros};
+use super::alloc::{recycle, zeros};
 use super::error::{check_finite, FdError};
 use super::function::Function;
 use super::fused::{self, Plan};
@@ -53,9 +53,15 @@ pub(crate) const MAX_N: usize = 64;
 const MAX_M: usize = 64;
 /// The most outputs a call of more than [`MAX_N`] inputs may have to take the flat path,
 /// its arrays then on the heap: the fused pass's own loop for few outputs
-/// (`fused::column_sums`), and `(2n + 1) m` values recorded, of the order of the general
-/// path's scratch.
+/// (`fused::column_sums`).
 const HEAP_M: usize = 3;
+/// The most inputs a call may have to take the flat path with its arrays on the heap:
+/// `(2n + 1) m + 3n` doubles (the record, kept until a hand-over's replay ends, a moved
+/// point, the trigger's second differences), at most 9n where the general path takes
+/// about 2n. Capped so that the flat path never adds more than 4.7 MB to a call's peak
+/// (n = 2e6 took 175 MB against 65 MB, stop 39's review 5); above it the general path's
+/// fixed cost per column is the same share of an f whose cost grows with n.
+const HEAP_MAX_N: usize = 1 << 16;
 /// The sizes of its arrays, smallest first: n at most `N`, `(2n + 1) m` values at most
 /// `V`. Arrays are zeroed when made, so a call takes the smallest that holds it (8 KiB
 /// zeroed per call of n = 4 cost as much as the call's other work).
@@ -108,7 +114,7 @@ pub(crate) fn vjp_into<F: Function + ?Sized>(
 /// gradient rather than straight to [`vjp`] (`ffi/product.rs`): a large n with at most
 /// [`HEAP_M`] outputs, which the flat path may take with its arrays on the heap.
 pub(crate) fn takes_large(n: usize, m: usize) -> bool {
-    n > MAX_N && (1..=HEAP_M).contains(&m)
+    (MAX_N + 1..=HEAP_MAX_N).contains(&n) && (1..=HEAP_M).contains(&m)
 }
 
 /// A flat call's arrays: its record, and for n elements each the point moved along a
@@ -132,16 +138,18 @@ impl<const N: usize, const V: usize> Arrays<[f64; N], [f64; V]> {
 }
 
 impl Arrays<Vec<f64>, Vec<f64>> {
-    /// On the heap, for a large n (and m at most [`HEAP_M`]: the values, `(2n + 1) m`, are
-    /// then of the order of the general path's own scratch); `None` when the values cannot
-    /// be had (the general path then answers, with its own error if it cannot either).
+    /// On the heap, for n at most [`HEAP_MAX_N`] and m at most [`HEAP_M`]; `None` when
+    /// any array cannot be had (the general path then answers, with its own error if it
+    /// cannot either: never an abort, stop 39's review 5).
     fn heap(n: usize, m: usize) -> Option<Self> {
         let values = n.checked_mul(2)?.checked_add(1)?.checked_mul(m)?;
         let values = zeros(values, "the flat path's values").ok()?;
+        let each = || zeros(n, "the flat path's arrays").ok();
+        let (steps, point, kept) = (each()?, each()?, each()?);
         Some(Self {
-            record: Record::new(scratch(n), values),
-            point: scratch(n),
-            kept: scratch(n),
+            record: Record::new(steps, values),
+            point,
+            kept,
         })
     }
 

@@ -50,6 +50,17 @@ use super::{
 /// within the step gives about `4 q^2`, a step of f between the two steps 0.
 const SCALING: f64 = 0.25;
 
+/// How far from `q^2` a direction that passes its check may lie, relative, and still be
+/// taken for smooth where other columns are judged alone at their noise step (`check`):
+/// an exact oscillation of P steps per period lies `tan^2(π / 2P)` from it (0.17 at 4
+/// steps, 0.07 at 6, 0.05 at 7, 0.04 at 8), and keeps a bound its value breaks, which the
+/// failed columns' NaN had hidden (beside a noisy column, 21..56 times short at 4..6
+/// steps, up to 37 of 400 draws, stop 39's review 4; at 8 steps as before); a function
+/// smooth on 20 steps or more lies within 0.006. Barring every passed check instead
+/// (review 5) kept a noisy column at its plain value beside an exact one of 10 to 345
+/// steps per period, 40 to 100 times further off, its bound NaN; below 7 steps it still is.
+const MARGINAL: f64 = 0.05;
+
 /// The multiple of `r^2` times f's change and f's size a second difference must exceed to
 /// be checked, above the noise-like threshold (30): a smooth f meets that one with f and
 /// f' both within about 1/30 of f'' along the axis (0.1-0.25% of random points of smooth
@@ -215,8 +226,8 @@ pub(crate) fn check<F: Function + ?Sized>(
     // The second differences, plain and at half the step, of the directions that failed,
     // and the failed axes with their plain steps.
     let (mut failed, mut axes) = (Vec::new(), Vec::new());
-    // Whether a direction passed its check: see `some_columns` below.
-    let mut passed = false;
+    // Whether a direction passed its check only just: see `some_columns` below.
+    let mut marginal = false;
     for c in &lone {
         // Every kept direction is the call's own, so `kept` rebuilds it.
         let plain = match c.along {
@@ -234,7 +245,8 @@ pub(crate) fn check<F: Function + ?Sized>(
             None => (None, None),
         };
         let smooth = half.is_some_and(|h| (h.d2 - h.expected).abs() <= h.allowed);
-        passed |= smooth;
+        marginal |=
+            smooth && half.is_some_and(|h| (h.d2 - h.expected).abs() > MARGINAL * h.expected);
         if let (false, true, Some(dir), Some(level)) = (smooth, one, dir, &level) {
             if let Some(taken) = lone_noise::take(p, dir, c.t, level)? {
                 return Ok(vec![record(p, dir, c.along, taken, true)]);
@@ -267,12 +279,8 @@ pub(crate) fn check<F: Function + ?Sized>(
         p.report.noise_source = NoiseSource::Estimated;
     }
     // (Not the call's one direction again: `lone_noise::take` has judged it.) Nor where
-    // another direction's large second difference passed its check: an exact oscillation
-    // of 4..8 steps per period scales nearly as a smooth f's (`D2(t / 2) / D2(t)` 0.29 for
-    // 0.25 at 4 steps) and keeps a bound its value breaks, which the NaN of the failed
-    // columns had hidden (beside a noisy column: 21..56 times short at 4..8 steps, up to
-    // 37 of 400 draws, stop 39's review).
-    let judged = !one && !passed;
+    // another direction passed its check only just ([`MARGINAL`]).
+    let judged = !one && !marginal;
     let redone = if judged && p.report.noise_source == NoiseSource::Estimated && (fresh || refuted)
     {
         lone_noise::some_columns(p, axes)?
