@@ -116,8 +116,8 @@ fn noise_in_some_inputs_takes_their_noise_step() {
 /// oscillating column passed its check, the noisy columns are not judged alone and the
 /// call keeps no bound (NaN), as before stop 38: judged alone (review 4 of stop 39), they
 /// took their noise step and the call's bound became the oscillating column's, short at
-/// 72, 43, 72 and 5 of 400 draws (periods 4, 5, 6, 8 t); now 50, 24, 17 and 5, as at
-/// 8398f9e. Those left are older: the noise trigger fires on both columns, the estimate's
+/// 72, 43, 72 and 5 of 400 draws (periods 4, 5, 6, 8 t); now 50, 24, 17 and 5 (8398f9e:
+/// 50, 25, 18 and 5). Those left are older: the noise trigger fires on both columns, the estimate's
 /// table crosses the oscillation and every column takes the noise step (`refined_noise`
 /// n, as at 8398f9e), or the oscillation sits at its inflection, where its second
 /// difference is near 0 and nothing checks it. Asserted at 8398f9e's counts.
