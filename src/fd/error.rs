@@ -225,11 +225,13 @@ pub(crate) fn check_finite(what: &str, values: &[f64]) -> Result<(), FdError> {
     nonfinite_entry(what, values).map_or(Ok(()), |e| Err(FdError::InvalidArgument(e)))
 }
 
-/// Whether every value is finite, in a pass without early exit (`v * 0` is 0 exactly when
-/// v is finite), which vectorises: a search for the first entry that is not cost about 6
-/// instructions per entry on every call (issue 15); search only when this fails.
+/// Whether every value is finite, in one pass without early exit: `v * 0` is 0 exactly
+/// when v is finite (NaN for a NaN or an infinity), a comparison that vectorises (the
+/// exponent's bits would need 64-bit integer comparisons, which SSE2 lacks). A search for
+/// the first entry that is not cost about 6 instructions per entry on every call (issue
+/// 15): [`nonfinite_entry`] searches only when this fails.
 #[inline]
-fn all_finite(values: &[f64]) -> bool {
+pub(crate) fn all_finite(values: &[f64]) -> bool {
     values.iter().fold(true, |ok, &v| ok & (v * 0.0 == 0.0))
 }
 

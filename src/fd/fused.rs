@@ -23,7 +23,7 @@
 use super::alloc::resize;
 use super::derivative::{after_nonfinite, complete_plan, move_to, Direction};
 use super::directional::directional;
-use super::error::FdError;
+use super::error::{all_finite, FdError};
 use super::function::Function;
 use super::options::Options;
 use super::probe::Probe;
@@ -209,13 +209,6 @@ fn nonfinite<F: Function + ?Sized>(
 /// `sum_i d_i v_i`: a column of the general path dotted with v, as the column visitor does.
 fn plain_dot(d: &[f64], v: &[f64]) -> f64 {
     d.iter().zip(v).map(|(d, v)| d * v).sum::<f64>()
-}
-
-/// Whether every value is finite, in one pass without early exit: `y * 0` is 0 exactly
-/// when y is finite (NaN for a NaN or an infinity), a comparison that vectorises (the
-/// exponent's bits would need 64-bit integer comparisons, which SSE2 lacks).
-fn all_finite(y: &[f64]) -> bool {
-    y.iter().fold(true, |ok, &v| ok & (v * 0.0 == 0.0))
 }
 
 /// `sum_i (n_i / t) v_i`, `n_i = sum_k w_k (y_k,i - f_i(x))` over the points (not x

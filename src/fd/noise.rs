@@ -150,9 +150,9 @@ fn power_of_two_near_one(top: f64) -> f64 {
 /// (`squares`: their squares' sum; `largest`: the largest in magnitude) and its largest
 /// change `max_change`; `None` when it widens nothing (not [`NoiseMode::Auto`], no
 /// second difference, or below the band). Where the squares overflow all the same (an
-/// infinite second difference), the largest stands for their root mean square, above it
-/// by at most `sqrt(count)`: the sum was infinite, and so was the bound (probe14 finding
-/// 9). Shared with the small calls' flat path (`small.rs`).
+/// infinite second difference, or one beyond 1e154 after a first within [`IN_RANGE`]),
+/// the largest stands for their root mean square, above it by at most `sqrt(count)`: the
+/// sum was infinite, and so was the bound (probe14 finding 9). Shared with the small calls' flat path (`small.rs`).
 pub(crate) fn unseen_noise(
     opts: &Options,
     (count, squares, largest): (usize, &Squares, f64),

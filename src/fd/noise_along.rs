@@ -15,7 +15,7 @@
 //! such tables are told apart by second differences that gather in a few places
 //! ([`gathered`]); every output that counts must pass, or there is no estimate.
 
-use super::alloc::{recycle, zeros};
+use super::alloc::{recycle, zeros, zeros_2d};
 use super::derivative::{move_to, Direction};
 use super::error::FdError;
 use super::function::Function;
@@ -24,6 +24,8 @@ use super::probe::Probe;
 
 /// Points of the table on each side of x.
 const SIDE: i32 = 5;
+/// Points of the table.
+const POINTS: usize = 2 * SIDE as usize + 1;
 
 /// The noise of each output along one direction.
 pub(crate) struct Along {
@@ -58,9 +60,9 @@ pub(crate) fn estimate_along<F: Function + ?Sized>(
         return Ok(None);
     }
     let m = p.y0.len();
-    let points = (2 * SIDE + 1) as usize;
-    let mut values = zeros(points * m, "the noise table along one direction")?;
-    for k in 0..points {
+    let what = "the noise table along one direction";
+    let mut values = zeros_2d(POINTS, m, what)?;
+    for k in 0..POINTS {
         let offset = k as i32 - SIDE;
         let row = &mut values[k * m..(k + 1) * m];
         match offset {
@@ -84,11 +86,11 @@ pub(crate) fn estimate_along<F: Function + ?Sized>(
         }
     }
     let mut along = Along {
-        levels: Vec::with_capacity(m),
-        spreads: Vec::with_capacity(m),
+        levels: zeros(m, what)?,
+        spreads: zeros(m, what)?,
     };
     for i in 0..m {
-        let column: Vec<f64> = (0..points).map(|k| values[k * m + i]).collect();
+        let column: [f64; POINTS] = std::array::from_fn(|k| values[k * m + i]);
         let counts = p.weights.is_none_or(|w| w[i] != 0.0);
         // An output that does not count (weight 0) is not tested.
         let median = match (counts, spread(&column)) {
@@ -99,8 +101,8 @@ pub(crate) fn estimate_along<F: Function + ?Sized>(
                 return Ok(None);
             }
         };
-        along.levels.push(noise::level(&column).unwrap_or(0.0));
-        along.spreads.push(median);
+        along.levels[i] = noise::level(&column).unwrap_or(0.0);
+        along.spreads[i] = median;
     }
     recycle(values);
     Ok(Some(along))

@@ -31,7 +31,7 @@
 //! problems of every kind, and checks that it notices a perturbed decision).
 
 use super::alloc::{recycle, zeros};
-use super::error::{check_finite, FdError};
+use super::error::{all_finite, check_finite, FdError};
 use super::function::Function;
 use super::fused::{self, Plan};
 use super::noise;
@@ -474,9 +474,4 @@ impl<'a> Trigger<'a> {
             sum: self.sum,
         }
     }
-}
-
-/// Whether every value is finite (as `fused.rs` checks a point).
-fn all_finite(y: &[f64]) -> bool {
-    y.iter().fold(true, |ok, &v| ok & (v * 0.0 == 0.0))
 }
