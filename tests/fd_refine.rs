@@ -95,8 +95,9 @@ fn plain_column(s: &Smooth, x: &[f64], j: usize) -> Vec<f64> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
-    /// Well scaled and exact: the same values bit for bit and exactly 1 + 2n evaluations,
-    /// in every noise mode; nothing refined.
+    /// Well scaled and exact: the same values bit for bit (the VJP's product with v to its
+    /// rounding for 4 outputs or more) and exactly 1 + 2n evaluations, in every noise mode;
+    /// nothing refined.
     #[test]
     fn well_scaled_functions_are_unchanged((s, x, v) in smooth(8, 5, 0.01)) {
         let n = s.n;
@@ -119,7 +120,15 @@ proptest! {
                     prop_assert_eq!(jac[i * n + j].to_bits(), col[i].to_bits());
                 }
                 let dot = col.iter().zip(&v).map(|(d, vi)| d * vi).sum::<f64>();
-                prop_assert_eq!(grad[j].to_bits(), dot.to_bits());
+                if s.m < 4 {
+                    prop_assert_eq!(grad[j].to_bits(), dot.to_bits());
+                } else {
+                    // Summed in lanes (`src/fd/fused/product.rs`): within the rounding of
+                    // a sum of m terms.
+                    let size = col.iter().zip(&v).map(|(d, vi)| (d * vi).abs()).sum::<f64>();
+                    let tol = 2.0 * (s.m as f64 + 2.0) * f64::EPSILON * size;
+                    prop_assert!((grad[j] - dot).abs() <= tol, "{:e} against {:e}", grad[j], dot);
+                }
             }
         }
     }

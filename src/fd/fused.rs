@@ -36,6 +36,7 @@ use pass::{central_pass, change, change_may_exceed, small_pass, Column, LANES, R
 use std::sync::OnceLock;
 
 mod pass;
+mod product;
 
 /// More terms than any stencil has.
 const MAX_TERMS: usize = 8;
@@ -212,50 +213,42 @@ fn plain_dot(d: &[f64], v: &[f64]) -> f64 {
 }
 
 /// `sum_i (n_i / t) v_i`, `n_i = sum_k w_k (y_k,i - f_i(x))` over the points (not x
-/// itself, whose `weights` these are): the general path's column `n_i / t` dotted with v,
-/// bit for bit (the same operations in the same order; the sum runs as `Iterator::sum`
-/// does).
+/// itself, whose `weights` these are), as [`product::dot`] forms it: the plain rule's
+/// product, bit for bit that of the pass where both take the central stencil (`n_i` formed
+/// by the same operations).
 fn dot_only(weights: &[f64], points: &[f64], y0: &[f64], v: &[f64], m: usize, t: f64) -> f64 {
-    let mut dot = -0.0;
     match *weights {
         [w] => {
             let y = &points[..m];
-            for i in 0..m {
+            product::dot(v, t, |i| {
                 let mut n = 0.0;
                 n += w * (y[i] - y0[i]);
-                dot += (n / t) * v[i];
-            }
+                n
+            })
         }
         [wa, wb] => {
             let (ya, yb) = (&points[..m], &points[m..2 * m]);
-            for i in 0..m {
+            product::dot(v, t, |i| {
                 let mut n = 0.0;
                 n += wa * (ya[i] - y0[i]);
                 n += wb * (yb[i] - y0[i]);
-                dot += (n / t) * v[i];
-            }
+                n
+            })
         }
-        _ => {
-            for i in 0..m {
-                let mut n = 0.0;
-                for (k, w) in weights.iter().enumerate() {
-                    n += w * (points[k * m + i] - y0[i]);
-                }
-                dot += (n / t) * v[i];
+        _ => product::dot(v, t, |i| {
+            let mut n = 0.0;
+            for (k, w) in weights.iter().enumerate() {
+                n += w * (points[k * m + i] - y0[i]);
             }
-        }
+            n
+        }),
     }
-    dot
 }
 
 /// The product with v and the refinement's v-weighted sums, in one pass over the central
 /// stencil's outputs ([`column_sums`]).
 fn with_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, v: &[f64], t: f64) -> (f64, Sums) {
-    let m = v.len();
-    // The product's terms go to the workspace's output, which this path does not use
-    // otherwise (its points are in `points`).
-    let (stored, products) = (&p.ws.points[..2 * m], &mut p.ws.y);
-    resize(products, m);
+    let stored = &p.ws.points[..2 * v.len()];
     // A noise step uses none of the deciding sums (`refine::after_sums`): M is not formed.
     let max_change = if p.step_scale <= 1.0 {
         p.max_change
@@ -279,7 +272,6 @@ fn with_sums<F: Function + ?Sized>(p: &mut Probe<'_, '_, F>, v: &[f64], t: f64) 
         v,
         t,
         &p.report.noise,
-        products,
         (max_change, &shared),
     )
 }
@@ -348,8 +340,7 @@ impl Shared {
 /// [`with_sums`] from the central stencil's outputs `stored` (at `x - t e_j`, then at `x +
 /// t e_j`, m each) and `y0 = f(x)`, for a plan that serves the pass (`Plan::central`: the
 /// callers ask only for directions whose `refine::need` is `Sums`); `noise` the outputs'
-/// noise levels (empty: none); `products` scratch of at least m entries (read only for
-/// `m >= LANES`). `Sums::m` is formed only where it may raise `max_change`, the largest M
+/// noise levels (empty: none). `Sums::m` is formed only where it may raise `max_change`, the largest M
 /// of the call so far (`Probe::max_change`, the one use `refine::after_sums` makes of
 /// it), and is 0 elsewhere, which leaves that maximum as it was ([`change_may_exceed`]).
 /// Shared with the small calls' flat path (`small.rs`), so that both compute every sum
@@ -361,7 +352,6 @@ pub(crate) fn column_sums(
     v: &[f64],
     t: f64,
     noise: &[f64],
-    products: &mut [f64],
     (max_change, shared): (f64, &Shared),
 ) -> (f64, Sums) {
     let m = v.len();
@@ -375,7 +365,7 @@ pub(crate) fn column_sums(
     let total = if m < LANES {
         small_pass(&column)
     } else {
-        central_pass(&column, products, shared.y0_size)
+        central_pass(&column, shared.y0_size)
     };
     let m_sum = match total.change {
         Some(formed) => formed,

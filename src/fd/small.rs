@@ -277,14 +277,6 @@ fn flat<F: Function + ?Sized, S: Slots, V: Slots, const M: usize>(
     let mut trigger = Trigger::new(kept.as_mut());
     let mut bounded = 0;
     let mut lone = false;
-    // Scratch of the pass for m >= 4 only (`fused::column_sums`).
-    let mut scratch;
-    let products: &mut [f64] = if m >= 4 {
-        scratch = [0.0; MAX_M];
-        &mut scratch
-    } else {
-        &mut []
-    };
     let shared = fused::Shared::new(record.value(0, m), v);
     for j in 0..n {
         let t = record.steps.as_ref()[j];
@@ -301,14 +293,7 @@ fn flat<F: Function + ?Sized, S: Slots, V: Slots, const M: usize>(
         }
         let values = record.values.as_ref();
         let (stored, y0) = (&values[first * m..(first + points) * m], &values[..m]);
-        let (dot, s) = fused::column_sums(
-            (stored, y0),
-            v,
-            t,
-            &[],
-            products,
-            (trigger.max_change, &shared),
-        );
+        let (dot, s) = fused::column_sums((stored, y0), v, t, &[], (trigger.max_change, &shared));
         if !dot.is_finite() && !all_finite(record.value(first + points - 1, m)) {
             return Err(Handed);
         }

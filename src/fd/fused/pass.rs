@@ -42,6 +42,7 @@
 
 use super::super::refine::SIZE;
 use super::super::scheme::Scheme;
+use super::product;
 
 /// The lanes of the deciding sums (their grouping, hence their last bits, depends on it:
 /// changing it may change a threshold's decision in the last ulp).
@@ -177,23 +178,30 @@ fn zip2(a: P, b: P, f: impl Fn(f64, f64) -> f64) -> P {
     [f(a[0], b[0]), f(a[1], b[1])]
 }
 
-/// The block of [`LANES`] outputs from `start` of each of `columns`.
-#[inline(always)]
-fn block(columns: [&[f64]; 4], start: usize) -> [&[f64]; 4] {
-    columns.map(|s| &s[start..start + LANES])
-}
-
 /// Outputs `2h` and `2h + 1` of a block.
 #[inline(always)]
-fn pair(s: &[f64], h: usize) -> P {
+fn pair(s: Q, h: usize) -> P {
     [s[2 * h], s[2 * h + 1]]
+}
+
+/// A block of [`LANES`] doubles.
+type Q = [f64; LANES];
+
+/// The block of [`LANES`] outputs from `start` of each of `columns`.
+#[inline(always)]
+fn block([ya, yb, y0, v]: [&[f64]; 4], start: usize) -> [Q; 4] {
+    let at = |s: &[f64]| -> Q {
+        let b = &s[start..start + LANES];
+        [b[0], b[1], b[2], b[3]]
+    };
+    [at(ya), at(yb), at(y0), at(v)]
 }
 
 /// The pass over the column `c`'s outputs, in one loop (module doc), M left to [`change`];
 /// `products` (m entries, scratch) receives each output's term `(n_i / t) v_i` of the
 /// product; `y0_size` is [`y0_size`] of the column's y0 and v (the same for every column).
-pub(super) fn central_pass(c: &Column<'_>, products: &mut [f64], y0_size: f64) -> Totals {
-    lanes_pass(c, products).totals(y0_size, c.v.len())
+pub(super) fn central_pass(c: &Column<'_>, y0_size: f64) -> Totals {
+    lanes_pass(c).totals(c, y0_size)
 }
 
 /// `sum_i |v_i| |f_i(x)|`, the part of [`rho_cover`] that no column changes: formed once
@@ -226,16 +234,16 @@ fn rho_cover(y0_size: f64, d2: f64, n: f64, m: usize) -> f64 {
     (y0_size + 0.5 * d2 + n) * slack + f64::MIN_POSITIVE
 }
 
-/// The lanes of [`central_pass`]: |D2| in [`LANES`] (output i in lane `i % LANES` within
-/// whole blocks, the tail from lane 0), the bound's sums of whole blocks in lanes 0 and 1
-/// (the tail's from lane 0), the largest |n| in two. The rounding scale ρ is not summed:
-/// [`rho_cover`] bounds it.
+/// The lanes of [`central_pass`]: the product's `sum_i n_i v_i` and |D2| in [`LANES`]
+/// (output i in lane `i % LANES` within whole blocks, the tail from lane 0), the bound's
+/// sums of whole blocks in lanes 0 and 1 (the tail's from lane 0), the largest |n| in two.
+/// The rounding scale ρ is not summed: [`rho_cover`] bounds it.
 struct Lanes {
-    dot: f64,
+    dot: [f64; LANES],
     n: [f64; LANES],
     d2: [f64; LANES],
     trunc: [f64; LANES],
-    top: [f64; 2],
+    top: [f64; LANES],
 }
 
 impl Lanes {
@@ -247,16 +255,20 @@ impl Lanes {
         self.trunc[l] += av * trunc_2t(an, ad2);
     }
 
-    /// The totals, ρ's sum from [`rho_cover`] (`y0_size` of the m outputs).
-    fn totals(&self, y0_size: f64, m: usize) -> Totals {
+    /// The totals of the column `c`, ρ's sum from [`rho_cover`] (`y0_size` of its
+    /// outputs), the product from [`product`].
+    fn totals(&self, c: &Column<'_>, y0_size: f64) -> Totals {
         let (n, d2) = (lanes_total(&self.n), lanes_total(&self.d2));
+        let top = self.top.into_iter().fold(0.0, larger);
         Totals {
-            dot: self.dot,
+            dot: product::from_lanes(lanes_total(&self.dot), c.t, top, || {
+                product::ordered(c.v, c.t, |i| central_terms(c.ya[i], c.yb[i], c.y0[i]).0)
+            }),
             n,
             d2,
-            rho: rho_cover(y0_size, d2, n, m),
+            rho: rho_cover(y0_size, d2, n, c.v.len()),
             trunc: lanes_total(&self.trunc),
-            top: larger(self.top[0], self.top[1]),
+            top,
             change: None,
         }
     }
@@ -266,15 +278,13 @@ impl Lanes {
 /// the sums across blocks and lanes differently, spilled them and turned maxima into
 /// branches (45% more instructions on a 1000 -> 1000 VJP than standing alone).
 #[inline(never)]
-fn lanes_pass(c: &Column<'_>, products: &mut [f64]) -> Lanes {
+fn lanes_pass(c: &Column<'_>) -> Lanes {
     let m = c.v.len();
     let (ya, yb, y0, v) = (&c.ya[..m], &c.yb[..m], &c.y0[..m], c.v);
-    let products = &mut products[..m];
-    let t = c.t;
     let full = m - m % LANES;
     let mut d2 = [[0.0; 2]; 2];
+    let mut dot = [[-0.0; 2]; 2];
     let (mut an_sum, mut trunc_sum, mut top) = ([0.0; 2], [0.0; 2], [0.0; 2]);
-    let mut dot = -0.0;
     for start in (0..full).step_by(LANES) {
         let [ya, yb, y0, v] = block([ya, yb, y0, v], start);
         for h in 0..2 {
@@ -282,10 +292,9 @@ fn lanes_pass(c: &Column<'_>, products: &mut [f64]) -> Lanes {
             let a = zip2(ya, y0, |y, y0| y - y0);
             let b = zip2(yb, y0, |y, y0| y - y0);
             let n = zip2(a, b, n_of);
-            let q = zip2(n, v, |n, v| (n / t) * v);
-            products[start + 2 * h..start + 2 * h + 2].copy_from_slice(&q);
-            let av = v.map(f64::abs);
-            let an = n.map(f64::abs);
+            dot[h] = zip2(dot[h], zip2(n, v, |n, v| n * v), |s, x| s + x);
+            let av = [v[0].abs(), v[1].abs()];
+            let an = [n[0].abs(), n[1].abs()];
             let ad2 = zip2(a, b, |a, b| (a + b).abs());
             let weighted = |x: P| zip2(av, x, |av, x| av * x);
             d2[h] = zip2(d2[h], weighted(ad2), |s, x| s + x);
@@ -294,31 +303,22 @@ fn lanes_pass(c: &Column<'_>, products: &mut [f64]) -> Lanes {
             let trunc = zip2(an, ad2, trunc_2t);
             trunc_sum = zip2(trunc_sum, weighted(trunc), |s, x| s + x);
         }
-        // The previous block's product terms, in order.
-        if start > 0 {
-            for &q in &products[start - LANES..start] {
-                dot += q;
-            }
-        }
-    }
-    for &q in &products[full.saturating_sub(LANES)..full] {
-        dot += q;
     }
     let mut lanes = Lanes {
-        dot: 0.0,
+        dot: [dot[0][0], dot[0][1], dot[1][0], dot[1][1]],
         d2: [d2[0][0], d2[0][1], d2[1][0], d2[1][1]],
         n: [an_sum[0], an_sum[1], 0.0, 0.0],
         trunc: [trunc_sum[0], trunc_sum[1], 0.0, 0.0],
-        top,
+        top: [top[0], top[1], 0.0, 0.0],
     };
     for i in full..m {
         let (n, d2, _) = central_terms(ya[i], yb[i], y0[i]);
-        dot += (n / t) * v[i];
+        let l = i - full;
+        lanes.dot[l] += n * v[i];
         let an = n.abs();
-        lanes.top[0] = larger(lanes.top[0], an);
-        lanes.add(i - full, v[i].abs(), (an, d2.abs()));
+        lanes.top[l] = larger(lanes.top[l], an);
+        lanes.add(l, v[i].abs(), (an, d2.abs()));
     }
-    lanes.dot = dot;
     lanes
 }
 
@@ -335,17 +335,13 @@ pub(super) fn change(c: &Column<'_>) -> f64 {
     let m = c.v.len();
     let (ya, yb, y0, v) = (&c.ya[..m], &c.yb[..m], &c.y0[..m], c.v);
     let full = m - m % LANES;
-    let mut lanes = [[0.0; 2]; 2];
+    let mut lanes = [0.0; LANES];
     for start in (0..full).step_by(LANES) {
         let [ya, yb, y0, v] = block([ya, yb, y0, v], start);
-        for (h, lane) in lanes.iter_mut().enumerate() {
-            let (ya, yb, y0, v) = (pair(ya, h), pair(yb, h), pair(y0, h), pair(v, h));
-            for l in 0..2 {
-                lane[l] += change_term(ya[l], yb[l], y0[l], v[l]);
-            }
+        for l in 0..LANES {
+            lanes[l] += change_term(ya[l], yb[l], y0[l], v[l]);
         }
     }
-    let mut lanes = [lanes[0][0], lanes[0][1], lanes[1][0], lanes[1][1]];
     for i in full..m {
         lanes[i - full] += change_term(ya[i], yb[i], y0[i], v[i]);
     }
