@@ -338,3 +338,20 @@ fn near_underflow_and_overflow_the_product_is_the_ordered_sum() {
         "{ordered} ordered, {differ} differ"
     );
 }
+
+#[test]
+#[ignore]
+fn time_the_pass() {
+    let m = 1000;
+    let mut draw = Draw(7);
+    let data = column_data(&mut draw, 3, m);
+    let c = column(&data);
+    let reps = 200_000;
+    let t0 = std::time::Instant::now();
+    let mut acc = 0.0;
+    for _ in 0..reps {
+        acc += std::hint::black_box(central_pass(std::hint::black_box(&c), 1.0)).dot;
+    }
+    let pass = t0.elapsed().as_secs_f64() / reps as f64;
+    println!("pass {:.1} ns per column of {m} ({acc})", pass * 1e9);
+}
