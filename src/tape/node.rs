@@ -14,6 +14,9 @@ use super::value::{total_len, with_capacity};
 use crate::fd::FdError;
 
 /// How a node's value is made. Operand indices always point to earlier nodes.
+///
+/// The tag a whole word (`repr(u64)`), as [`Dims`]'s and for the same reason.
+#[repr(u64)]
 pub(crate) enum Op {
     /// A differentiable input, set by the caller.
     Input,
@@ -211,7 +214,7 @@ impl Op {
         sink: &mut Sink,
     ) -> Result<(), TapeError> {
         let earlier = sink.nodes;
-        let active = |i: usize| earlier[i].active;
+        let active = |i: usize| earlier[i].active();
         let v = |i: usize| &values[earlier[i].range()];
         let operand = |i: usize| (v(i), earlier[i].dims.as_slice());
         match self {
@@ -321,7 +324,7 @@ fn gather<'v>(
 fn split(args: &[usize], g: &[f64], sink: &mut Sink) {
     let mut offset = 0;
     for &i in args {
-        let (active, len) = (sink.nodes[i].active, sink.nodes[i].len);
+        let (active, len) = (sink.nodes[i].active(), sink.nodes[i].len);
         if active {
             sink.put_slice(i, &g[offset..offset + len]);
         }
@@ -340,11 +343,32 @@ pub(crate) struct Node {
     pub dims: Dims,
     /// How it was made.
     pub op: Op,
-    /// Whether it depends on an input; only such nodes receive gradients or are replayed.
-    pub active: bool,
+    /// Whether it depends on an input (see [`Node::active`]).
+    pub depends: Depends,
+}
+
+/// Whether a node depends on an input, as a whole word rather than a `bool`, for the
+/// reason [`Dims`] is made of words: a node is copied into the tape by words (or two at
+/// once) soon after it was built, and a word read back from a byte just written stalls
+/// the processor (a failed store-to-load forwarding, about 10 cycles; issue 15).
+#[derive(Clone, Copy)]
+pub(crate) struct Depends(usize);
+
+impl Depends {
+    /// `Depends` of `active`.
+    #[inline]
+    pub fn new(active: bool) -> Self {
+        Depends(usize::from(active))
+    }
 }
 
 impl Node {
+    /// Whether it depends on an input; only such nodes receive gradients or are replayed.
+    #[inline]
+    pub fn active(&self) -> bool {
+        self.depends.0 != 0
+    }
+
     /// Its place in the arenas.
     #[inline]
     pub fn range(&self) -> std::ops::Range<usize> {
