@@ -194,7 +194,7 @@ impl Tape {
                 // A marker: a node whose Jacobian is cached leaves it in place.
                 publish(Report::default());
             }
-            let y = &values[node.start..node.start + node.len];
+            let y = &values[node.span_range()];
             let result = node.op.pullback((i, y, g), values, &mut sink);
             if opaque {
                 let part = last_report();

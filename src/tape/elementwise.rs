@@ -32,7 +32,10 @@ impl Tape {
             return Err(self.stale_record(&Op::Unary(op, [a])));
         }
         let (len, depends) = (self.nodes[a].len, self.nodes[a].depends);
-        let (index, start) = self.room(len, || format!("the result of a {}", op.name()))?;
+        // With sin's and cos's derivative after the value (`Node::span`); no overflow: an
+        // operand of `len` doubles exists.
+        let span = if op.keeps_derivative() { 2 * len } else { len };
+        let (index, start) = self.room(span, || format!("the result of a {}", op.name()))?;
         let node = Node {
             start,
             len,
@@ -41,7 +44,7 @@ impl Tape {
             depends,
         };
         let (before, rest) = self.values.split_at_mut(start);
-        op.forward(&before[self.nodes[a].range()], &mut rest[..len]);
+        op.forward(&before[self.nodes[a].range()], &mut rest[..span]);
         Ok(self.append(index, node))
     }
 
@@ -112,13 +115,13 @@ mod tests {
             assert_eq!((&node.dims, node.len), (&dims, len), "node {i}");
             let depends = node.op.operands().iter().any(|&k| earlier[k].active());
             assert_eq!(node.active(), depends, "node {i}");
-            let mut out = vec![0.0; len];
+            let mut out = vec![0.0; node.span()];
             let at = (i, Phase::Record);
             node.op
                 .evaluate(at, earlier, &t.values[..node.start], &mut out)
                 .unwrap();
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&t.values[node.range()]), bits(&out), "node {i}");
+            assert_eq!(bits(&t.values[node.span_range()]), bits(&out), "node {i}");
         }
     }
 
@@ -162,6 +165,61 @@ mod tests {
             }
         }
         same_as_general(&t, first);
+    }
+
+    /// Sin and cos keep the other function from `f64::sin_cos` (the C library's `sincos`
+    /// in a release build) where the pull-back called `cos` or `sin`: the same bits are
+    /// required, NaNs included, over magnitudes from subnormal to huge.
+    #[test]
+    fn sin_cos_gives_the_bits_of_sin_and_cos() {
+        use std::hint::black_box;
+        let mut x: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0x7ff0_0000_0000_0001),
+            5e-324,
+            -1e-310,
+            f64::MIN_POSITIVE,
+            2.5e-8,
+            std::f64::consts::PI,
+            std::f64::consts::FRAC_PI_2,
+            1e22,
+            f64::MAX,
+            -f64::MAX,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for k in 0..300_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let unit = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            x.push(match k % 3 {
+                0 => f64::from_bits(state),
+                1 => 20.0 * unit,
+                _ => 1e7 * unit,
+            });
+        }
+        let mut out = vec![0.0; 2 * x.len()];
+        for (op, f, g) in [
+            (
+                UnaryOp::Sin,
+                f64::sin as fn(f64) -> f64,
+                f64::cos as fn(f64) -> f64,
+            ),
+            (UnaryOp::Cos, f64::cos, f64::sin),
+        ] {
+            op.forward(&x, &mut out);
+            let (value, derivative) = out.split_at(x.len());
+            for (k, &v) in x.iter().enumerate() {
+                let expected = (f(black_box(v)).to_bits(), g(black_box(v)).to_bits());
+                let got = (value[k].to_bits(), derivative[k].to_bits());
+                assert_eq!(got, expected, "{} at {v:e}", op.name());
+            }
+        }
     }
 
     #[test]

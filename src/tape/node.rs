@@ -132,7 +132,8 @@ impl Op {
         }
     }
 
-    /// Writes the node's value into `out` (zero-filled, of the length [`Op::check`] gave)
+    /// Writes the node's value into `out` (of the length [`Op::check`] gave, twice that
+    /// for a sin or cos, which keep their derivative after it: [`Node::span`])
     /// from its operands' values in `values` (the arena up to this node; `nodes` places
     /// them). `index` and `phase` name the node in a callback's error.
     #[inline(always)]
@@ -202,7 +203,8 @@ impl Op {
         Ok(())
     }
 
-    /// Pulls the adjoint `g` of node `index` (value `y`) back to its operands among `earlier`
+    /// Pulls the adjoint `g` of node `index` (value `y`, with what is kept after it:
+    /// [`Node::span_range`]) back to its operands among `earlier`
     /// (the nodes before it, whose values are in `values`), adding each operand's gradient
     /// to its adjoint in `sink`. Operands that do not depend on an input get nothing and
     /// cost nothing. Inline into the backward sweep, its one caller (issue 15).
@@ -363,6 +365,22 @@ impl Depends {
 }
 
 impl Node {
+    /// Its number of elements in the value arena: its value's, and for a sin or cos as
+    /// many again for the derivative kept after it ([`UnaryOp::forward`]).
+    #[inline]
+    pub fn span(&self) -> usize {
+        match self.op {
+            Op::Unary(op, _) if op.keeps_derivative() => 2 * self.len,
+            _ => self.len,
+        }
+    }
+
+    /// Where its value and what is kept after it ([`Node::span`]) lie in the value arena.
+    #[inline]
+    pub fn span_range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + self.span()
+    }
+
     /// Whether it depends on an input; only such nodes receive gradients or are replayed.
     #[inline]
     pub fn active(&self) -> bool {

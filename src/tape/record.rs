@@ -26,7 +26,8 @@ const FIRST_ROOM: usize = 1024;
 /// and read [`Tape::grad`] of each input. [`Tape::set_input`] and [`Tape::forward`] replay
 /// the same ops at new inputs without recording again; [`Tape::clear`] empties the tape.
 ///
-/// Memory: every value lies in one arena, one after another; a backward pass keeps an
+/// Memory: every value lies in one arena, one after another (a sin's or cos's followed by
+/// its derivative, `Node::span`); a backward pass keeps an
 /// arena of adjoints as long (and the inputs' gradients), a replay a second arena of
 /// values, each reused by the next pass, so passes after the first allocate nothing for
 /// built-in ops (issue 15). Arenas above 32 MiB are given back after each pass.
@@ -213,8 +214,9 @@ impl Tape {
         self.leaf(Dims::new(value.shape()), data, op, what)
     }
 
+    /// Records a leaf of shape `dims` and values `data`. The shape's size needs no check
+    /// here: `data` holds that many elements (`leaf_array` checked the shape).
     fn leaf(&mut self, dims: Dims, data: &[f64], op: Op, what: &str) -> Result<Var, TapeError> {
-        element_count(dims.as_slice(), what)?;
         let active = matches!(op, Op::Input);
         // Built before the finiteness check, with the start `room` gives (the end of the
         // values), so that the node is not read back just after it was written (see
@@ -287,7 +289,7 @@ impl Tape {
     /// which is written, and issues its var.
     #[inline(always)]
     pub(super) fn append(&mut self, index: u32, node: Node) -> Var {
-        self.used = node.start + node.len;
+        self.used = node.start + node.span();
         self.nodes.push(node);
         Var::new(self.serial, index)
     }
@@ -420,7 +422,7 @@ impl Tape {
             + self
                 .nodes
                 .iter()
-                .map(|n| n.len * 8 + n.dims.heap_bytes() + n.op.heap_bytes())
+                .map(|n| n.span() * 8 + n.dims.heap_bytes() + n.op.heap_bytes())
                 .sum::<usize>()
     }
 }

@@ -80,7 +80,7 @@ impl Tape {
                 continue;
             }
             let (done, rest) = values.split_at_mut(node.start);
-            let out = &mut rest[..node.len];
+            let out = &mut rest[..node.span()];
             let evaluated = node.op.evaluate((i, Phase::Replay), nodes, done, out);
             evaluated.expect("built-in ops do not fail");
         }
@@ -108,7 +108,7 @@ impl Tape {
         for (i, node) in nodes.iter().enumerate() {
             let leaf = matches!(node.op, Op::Input) || (!node.active() && i >= replay.synced);
             if leaf {
-                fresh[node.range()].copy_from_slice(&values[node.range()]);
+                fresh[node.span_range()].copy_from_slice(&values[node.span_range()]);
             }
         }
         replay.synced = nodes.len();
@@ -117,7 +117,7 @@ impl Tape {
                 continue;
             }
             let (done, rest) = fresh.split_at_mut(node.start);
-            let out = &mut rest[..node.len];
+            let out = &mut rest[..node.span()];
             node.op.evaluate((i, Phase::Replay), nodes, done, out)?;
         }
         std::mem::swap(values, fresh);
