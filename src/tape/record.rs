@@ -295,7 +295,9 @@ impl Tape {
     }
 
     /// Records an op over existing vars: checks the vars and shapes, evaluates, appends;
-    /// on failure nothing is appended.
+    /// on failure nothing is appended. Not for the unary ops, whose sin and cos keep more
+    /// than their value (`Node::span`): they and the binary ops and reductions have their
+    /// own paths (`elementwise.rs`).
     /// Inline: each op's entry point then has its own copy, in which the matches on the
     /// op in [`Op::check`] and [`Op::evaluate`] are resolved at compile time (issue 15).
     #[inline(always)]
