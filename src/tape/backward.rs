@@ -146,13 +146,21 @@ impl Tape {
         }
         b.touched.clear();
         b.touched.resize(o + 1, false);
-        if self.nodes[o].active {
+        if self.nodes[o].active() {
             b.adjoints[SKEW..][self.nodes[o].range()].copy_from_slice(seed);
             b.touched[o] = true;
         }
-        let mut report = Report::default();
+        // Completed unless the sweep fails, set before it: the flag written just before
+        // `publish` copies the report out was read back as a word it was a byte of, which
+        // stalls the processor (see `dims.rs`).
+        let mut report = Report {
+            completed: true,
+            ..Report::default()
+        };
         let swept = self.sweep(o, &mut report);
-        report.completed = swept.is_ok();
+        if swept.is_err() {
+            report.completed = false;
+        }
         publish(report);
         swept?;
         self.keep_grads(o);
@@ -186,7 +194,7 @@ impl Tape {
                 // A marker: a node whose Jacobian is cached leaves it in place.
                 publish(Report::default());
             }
-            let y = &values[node.start..node.start + node.len];
+            let y = &values[node.span_range()];
             let result = node.op.pullback((i, y, g), values, &mut sink);
             if opaque {
                 let part = last_report();

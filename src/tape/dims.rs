@@ -13,10 +13,17 @@ use ndarray::{ArrayD, IxDyn};
 const INLINE: usize = 4;
 
 /// A row-major shape; `[]` is a scalar.
+///
+/// Every field a whole word, the variant's tag too (`repr(u64)`): a shape is copied into
+/// each new node by words right after it was written, and a word read back from a byte
+/// just written stalls the processor (a failed store-to-load forwarding, about 10
+/// cycles): with a byte-wide tag and `ndim`, such stalls were half of a unary op's
+/// recording time at length 10 (issue 15).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(u64)]
 pub(crate) enum Dims {
     /// Up to [`INLINE`] dimensions: the first `ndim` of `dims`.
-    Inline { ndim: u8, dims: [usize; INLINE] },
+    Inline { ndim: usize, dims: [usize; INLINE] },
     /// More dimensions.
     Heap(Box<[usize]>),
 }
@@ -28,7 +35,7 @@ impl Dims {
             let mut dims = [0; INLINE];
             dims[..shape.len()].copy_from_slice(shape);
             Dims::Inline {
-                ndim: shape.len() as u8,
+                ndim: shape.len(),
                 dims,
             }
         } else {
@@ -56,7 +63,7 @@ impl Dims {
     #[inline]
     pub fn as_slice(&self) -> &[usize] {
         match self {
-            Dims::Inline { ndim, dims } => &dims[..*ndim as usize],
+            Dims::Inline { ndim, dims } => &dims[..*ndim],
             Dims::Heap(d) => d,
         }
     }

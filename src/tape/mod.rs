@@ -37,6 +37,7 @@ mod adjoint;
 mod backward;
 mod custom;
 mod dims;
+mod elementwise;
 mod error;
 mod node;
 mod opaque;

@@ -14,6 +14,9 @@ use super::value::{total_len, with_capacity};
 use crate::fd::FdError;
 
 /// How a node's value is made. Operand indices always point to earlier nodes.
+///
+/// The tag a whole word (`repr(u64)`), as [`Dims`]'s and for the same reason.
+#[repr(u64)]
 pub(crate) enum Op {
     /// A differentiable input, set by the caller.
     Input,
@@ -129,7 +132,8 @@ impl Op {
         }
     }
 
-    /// Writes the node's value into `out` (zero-filled, of the length [`Op::check`] gave)
+    /// Writes the node's value into `out` (of the length [`Op::check`] gave, twice that
+    /// for a sin or cos, which keep their derivative after it: [`Node::span`])
     /// from its operands' values in `values` (the arena up to this node; `nodes` places
     /// them). `index` and `phase` name the node in a callback's error.
     #[inline(always)]
@@ -199,7 +203,8 @@ impl Op {
         Ok(())
     }
 
-    /// Pulls the adjoint `g` of node `index` (value `y`) back to its operands among `earlier`
+    /// Pulls the adjoint `g` of node `index` (value `y`, with what is kept after it:
+    /// [`Node::span_range`]) back to its operands among `earlier`
     /// (the nodes before it, whose values are in `values`), adding each operand's gradient
     /// to its adjoint in `sink`. Operands that do not depend on an input get nothing and
     /// cost nothing. Inline into the backward sweep, its one caller (issue 15).
@@ -211,7 +216,7 @@ impl Op {
         sink: &mut Sink,
     ) -> Result<(), TapeError> {
         let earlier = sink.nodes;
-        let active = |i: usize| earlier[i].active;
+        let active = |i: usize| earlier[i].active();
         let v = |i: usize| &values[earlier[i].range()];
         let operand = |i: usize| (v(i), earlier[i].dims.as_slice());
         match self {
@@ -321,7 +326,7 @@ fn gather<'v>(
 fn split(args: &[usize], g: &[f64], sink: &mut Sink) {
     let mut offset = 0;
     for &i in args {
-        let (active, len) = (sink.nodes[i].active, sink.nodes[i].len);
+        let (active, len) = (sink.nodes[i].active(), sink.nodes[i].len);
         if active {
             sink.put_slice(i, &g[offset..offset + len]);
         }
@@ -340,11 +345,48 @@ pub(crate) struct Node {
     pub dims: Dims,
     /// How it was made.
     pub op: Op,
-    /// Whether it depends on an input; only such nodes receive gradients or are replayed.
-    pub active: bool,
+    /// Whether it depends on an input (see [`Node::active`]).
+    pub depends: Depends,
+}
+
+/// Whether a node depends on an input, as a whole word rather than a `bool`, for the
+/// reason [`Dims`] is made of words: a node is copied into the tape by words (or two at
+/// once) soon after it was built, and a word read back from a byte just written stalls
+/// the processor (a failed store-to-load forwarding, about 10 cycles; issue 15).
+#[derive(Clone, Copy)]
+pub(crate) struct Depends(usize);
+
+impl Depends {
+    /// `Depends` of `active`.
+    #[inline]
+    pub fn new(active: bool) -> Self {
+        Depends(usize::from(active))
+    }
 }
 
 impl Node {
+    /// Its number of elements in the value arena: its value's, and for a sin or cos as
+    /// many again for the derivative kept after it ([`UnaryOp::forward`]).
+    #[inline]
+    pub fn span(&self) -> usize {
+        match self.op {
+            Op::Unary(op, _) if op.keeps_derivative() => 2 * self.len,
+            _ => self.len,
+        }
+    }
+
+    /// Where its value and what is kept after it ([`Node::span`]) lie in the value arena.
+    #[inline]
+    pub fn span_range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + self.span()
+    }
+
+    /// Whether it depends on an input; only such nodes receive gradients or are replayed.
+    #[inline]
+    pub fn active(&self) -> bool {
+        self.depends.0 != 0
+    }
+
     /// Its place in the arenas.
     #[inline]
     pub fn range(&self) -> std::ops::Range<usize> {

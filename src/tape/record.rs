@@ -6,11 +6,8 @@ use super::backward::Adjoints;
 use super::custom::{Custom, Vjp};
 use super::dims::{to_array, Dims};
 use super::error::{Phase, TapeError};
-use super::node::{Node, Op};
+use super::node::{Depends, Node, Op};
 use super::opaque::Opaque;
-use super::ops::binary::BinaryOp;
-use super::ops::reduce::ReduceOp;
-use super::ops::unary::UnaryOp;
 use super::replay::ReplayArena;
 use super::spare;
 use super::value::{check_finite, element_count, reserve};
@@ -29,7 +26,8 @@ const FIRST_ROOM: usize = 1024;
 /// and read [`Tape::grad`] of each input. [`Tape::set_input`] and [`Tape::forward`] replay
 /// the same ops at new inputs without recording again; [`Tape::clear`] empties the tape.
 ///
-/// Memory: every value lies in one arena, one after another; a backward pass keeps an
+/// Memory: every value lies in one arena, one after another (a sin's or cos's followed by
+/// its derivative, `Node::span`); a backward pass keeps an
 /// arena of adjoints as long (and the inputs' gradients), a replay a second arena of
 /// values, each reused by the next pass, so passes after the first allocate nothing for
 /// built-in ops (issue 15). Arenas above 32 MiB are given back after each pass.
@@ -216,29 +214,36 @@ impl Tape {
         self.leaf(Dims::new(value.shape()), data, op, what)
     }
 
+    /// Records a leaf of shape `dims` and values `data`. The shape's size needs no check
+    /// here: `data` holds that many elements (`leaf_array` checked the shape).
     fn leaf(&mut self, dims: Dims, data: &[f64], op: Op, what: &str) -> Result<Var, TapeError> {
-        element_count(dims.as_slice(), what)?;
-        check_finite(what, data)?;
         let active = matches!(op, Op::Input);
+        // Built before the finiteness check, with the start `room` gives (the end of the
+        // values), so that the node is not read back just after it was written (see
+        // `elementwise.rs`).
+        let node = Node {
+            start: self.used,
+            len: data.len(),
+            dims,
+            op,
+            depends: Depends::new(active),
+        };
+        check_finite(what, data)?;
         let (index, start) = self.room(data.len(), || format!("the {what}"))?;
+        debug_assert_eq!(start, node.start);
         self.values[start..start + data.len()].copy_from_slice(data);
-        Ok(self.append(
-            index,
-            Node {
-                start,
-                len: data.len(),
-                dims,
-                op,
-                active,
-            },
-        ))
+        Ok(self.append(index, node))
     }
 
     /// Makes room for one more node of `len` elements: its index and where its value
     /// starts in the arena, whose elements from there on may then be written. Nothing is
     /// recorded yet; `what` names the value if its memory is refused.
     #[inline(always)]
-    fn room(&mut self, len: usize, what: impl Fn() -> String) -> Result<(u32, usize), TapeError> {
+    pub(super) fn room(
+        &mut self,
+        len: usize,
+        what: impl Fn() -> String,
+    ) -> Result<(u32, usize), TapeError> {
         let index = u32::try_from(self.nodes.len())
             .ok()
             .filter(|&i| i < u32::MAX)
@@ -283,44 +288,52 @@ impl Tape {
     /// Appends `node`, whose value [`Tape::room`] made room for (at index `index`) and
     /// which is written, and issues its var.
     #[inline(always)]
-    fn append(&mut self, index: u32, node: Node) -> Var {
-        self.used = node.start + node.len;
+    pub(super) fn append(&mut self, index: u32, node: Node) -> Var {
+        self.used = node.start + node.span();
         self.nodes.push(node);
         Var::new(self.serial, index)
     }
 
     /// Records an op over existing vars: checks the vars and shapes, evaluates, appends;
-    /// on failure nothing is appended.
+    /// on failure nothing is appended. Not for the unary ops, whose sin and cos keep more
+    /// than their value (`Node::span`): they and the binary ops and reductions have their
+    /// own paths (`elementwise.rs`).
     /// Inline: each op's entry point then has its own copy, in which the matches on the
     /// op in [`Op::check`] and [`Op::evaluate`] are resolved at compile time (issue 15).
     #[inline(always)]
     fn record(&mut self, op: Op) -> Result<Var, TapeError> {
         if self.stale {
-            return Err(TapeError::InvalidArgument(format!(
-                "cannot record {}: inputs were set since the last forward (replay) and the \
-                 other values are stale; call forward first",
-                op.describe()
-            )));
+            return Err(self.stale_record(&op));
         }
         let (dims, len) = op.check(&self.nodes)?;
-        let active = op.operands().iter().any(|&i| self.nodes[i].active);
+        let active = op.operands().iter().any(|&i| self.nodes[i].active());
         let (index, start) = self.room(len, || format!("the result of {}", op.describe()))?;
+        let node = Node {
+            start,
+            len,
+            dims,
+            op,
+            depends: Depends::new(active),
+        };
         let (before, rest) = self.values.split_at_mut(start);
         let at = (index as usize, Phase::Record);
-        op.evaluate(at, &self.nodes, before, &mut rest[..len])?;
-        Ok(self.append(
-            index,
-            Node {
-                start,
-                len,
-                dims,
-                op,
-                active,
-            },
+        node.op
+            .evaluate(at, &self.nodes, before, &mut rest[..len])?;
+        Ok(self.append(index, node))
+    }
+
+    /// Why `op` cannot be recorded on a stale tape.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn stale_record(&self, op: &Op) -> TapeError {
+        TapeError::InvalidArgument(format!(
+            "cannot record {}: inputs were set since the last forward (replay) and the \
+             other values are stale; call forward first",
+            op.describe()
         ))
     }
 
-    fn indices<const K: usize>(&self, vars: [Var; K]) -> Result<[usize; K], TapeError> {
+    pub(super) fn indices<const K: usize>(&self, vars: [Var; K]) -> Result<[usize; K], TapeError> {
         let mut out = [0; K];
         for (o, v) in out.iter_mut().zip(vars) {
             *o = self.index(v)?;
@@ -330,24 +343,6 @@ impl Tape {
 
     fn index_list(&self, vars: &[Var]) -> Result<Vec<usize>, TapeError> {
         vars.iter().map(|&v| self.index(v)).collect()
-    }
-
-    /// Records `op(a)` elementwise.
-    pub fn unary(&mut self, op: UnaryOp, a: Var) -> Result<Var, TapeError> {
-        let a = self.indices([a])?;
-        self.record(Op::Unary(op, a))
-    }
-
-    /// Records `a op b` elementwise; a scalar (shape `[]`) operand is broadcast.
-    pub fn binary(&mut self, op: BinaryOp, a: Var, b: Var) -> Result<Var, TapeError> {
-        let ab = self.indices([a, b])?;
-        self.record(Op::Binary(op, ab))
-    }
-
-    /// Records the reduction of `a` to a scalar.
-    pub fn reduce(&mut self, op: ReduceOp, a: Var) -> Result<Var, TapeError> {
-        let a = self.indices([a])?;
-        self.record(Op::Reduce(op, a))
     }
 
     /// Records `a^p` elementwise for a fixed, finite exponent `p`.
@@ -429,7 +424,7 @@ impl Tape {
             + self
                 .nodes
                 .iter()
-                .map(|n| n.len * 8 + n.dims.heap_bytes() + n.op.heap_bytes())
+                .map(|n| n.span() * 8 + n.dims.heap_bytes() + n.op.heap_bytes())
                 .sum::<usize>()
     }
 }

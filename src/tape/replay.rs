@@ -60,7 +60,7 @@ impl Tape {
         let callbacks = self
             .nodes
             .iter()
-            .any(|n| n.active && matches!(n.op, Op::Opaque(..) | Op::Custom(..)));
+            .any(|n| n.active() && matches!(n.op, Op::Opaque(..) | Op::Custom(..)));
         if callbacks {
             self.replay_aside()?;
         } else {
@@ -76,11 +76,11 @@ impl Tape {
     fn replay_in_place(&mut self) {
         let Tape { nodes, values, .. } = self;
         for (i, node) in nodes.iter().enumerate() {
-            if !node.active || matches!(node.op, Op::Input) {
+            if !node.active() || matches!(node.op, Op::Input) {
                 continue;
             }
             let (done, rest) = values.split_at_mut(node.start);
-            let out = &mut rest[..node.len];
+            let out = &mut rest[..node.span()];
             let evaluated = node.op.evaluate((i, Phase::Replay), nodes, done, out);
             evaluated.expect("built-in ops do not fail");
         }
@@ -106,22 +106,22 @@ impl Tape {
             fresh.resize(*used, 0.0);
         }
         for (i, node) in nodes.iter().enumerate() {
-            let leaf = matches!(node.op, Op::Input) || (!node.active && i >= replay.synced);
+            let leaf = matches!(node.op, Op::Input) || (!node.active() && i >= replay.synced);
             if leaf {
-                fresh[node.range()].copy_from_slice(&values[node.range()]);
+                fresh[node.span_range()].copy_from_slice(&values[node.span_range()]);
             }
         }
         replay.synced = nodes.len();
         for (i, node) in nodes.iter().enumerate() {
-            if !node.active || matches!(node.op, Op::Input) {
+            if !node.active() || matches!(node.op, Op::Input) {
                 continue;
             }
             let (done, rest) = fresh.split_at_mut(node.start);
-            let out = &mut rest[..node.len];
+            let out = &mut rest[..node.span()];
             node.op.evaluate((i, Phase::Replay), nodes, done, out)?;
         }
         std::mem::swap(values, fresh);
-        for node in nodes.iter_mut().filter(|n| n.active) {
+        for node in nodes.iter_mut().filter(|n| n.active()) {
             node.op.invalidate();
         }
         if fresh.capacity() > spare::KEEP {
