@@ -18,7 +18,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn fused_columns_are_the_general_paths_bit_for_bit((s, x, v) in smooth(9, 12, 0.05)) {
+    fn fused_columns_are_the_general_paths((s, x, v) in smooth(9, 12, 0.05)) {
         let n = s.n;
         for scheme in [Scheme::Central, Scheme::Forward, Scheme::Backward, Scheme::Central4] {
             let mut opts = Options::new();

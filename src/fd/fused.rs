@@ -15,10 +15,12 @@
 //! NaN or infinity hands the column to the general path with the values already computed
 //! (no evaluation is repeated).
 //!
-//! Results: bit for bit those of the general path: the same operations on each output in
-//! the same order, the product summed in order (only the refinement's sums run in lanes:
-//! they decide thresholds and bound errors; the reported bound is not bit for bit the
-//! general path's, see `fused/pass.rs`).
+//! Results: those of the general path, bit for bit in everything that decides (the same
+//! operations on each output; the refinement's sums in lanes). The product with v is
+//! summed in lanes and divided by t once (`fused/product.rs`): for 4 outputs or more it
+//! agrees with the general path's column dotted in order to the sum's rounding, not in
+//! every last bit. The reported bound is not bit for bit the general path's either (see
+//! `fused/pass.rs`).
 
 use super::alloc::resize;
 use super::derivative::{after_nonfinite, complete_plan, move_to, Direction};

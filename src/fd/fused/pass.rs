@@ -1,6 +1,6 @@
 //! The one pass over a central stencil's outputs behind `fused.rs`: the product with v and
-//! the v-weighted sums of `refine::Sums`, with no division per output but the product's own
-//! and the truncation term's.
+//! the v-weighted sums of `refine::Sums`, with no division per output but the truncation
+//! term's.
 //!
 //! Why so: the pass runs once per column over all m outputs, so for a cheap f with large m
 //! it costs about as much as f (issue 15: a 1000 -> 1000 VJP spent 34 instructions per
@@ -12,11 +12,10 @@
 //!   constants and take no register; the divisions by t of the sums are applied once to
 //!   each sum; the maxima are comparisons.
 //! - One loop, in blocks of [`LANES`] outputs of element-wise code on pairs of doubles,
-//!   which the compiler turns into paired (SSE2) operations, with the in-order sum of the
-//!   product in the same loop: that sum is a chain of dependent additions (a hand-written
-//!   loop's cost), and the paired work runs beside it instead of in a pass of its own. The
-//!   chain adds the previous block's product terms, read back from `products`: added
-//!   straight from the pairs, the compiler paired them across blocks and spilled.
+//!   which the compiler turns into paired (SSE2) operations. The product's `n_i v_i` are
+//!   summed in the lanes too and divided by t once (`product.rs`): as the general path's
+//!   ordered sum of `(n_i / t) v_i` it cost a division per output and a chain of m
+//!   dependent additions.
 //! - The sum that only feeds a maximum over the call, M (`refine::Sums::m`, the change of
 //!   f over the step rule's scale, whose largest over the directions is
 //!   `Probe::max_change`), is not formed in the loop: [`change`] forms it, in a second
@@ -27,8 +26,7 @@
 //!   for every sum) the loop's sums overflowed SSE2's sixteen registers and went through
 //!   the stack at every block.
 //!
-//! Bit for bit: the product is the general path's (`n_i / t` times `v_i`, added in
-//! order); the sums that decide (|D2|, and M when formed) are formed per output exactly as
+//! Bit for bit: the sums that decide (|D2|, and M when formed) are formed per output exactly as
 //! before and added in the same lanes (output i in lane `i % LANES` within whole blocks,
 //! the tail from lane 0; the lanes added up as `(a0 + a1) + (a2 + a3)`), so every
 //! threshold decides as before; the largest `|n_i|` gives `f_scale` exactly (a monotone
@@ -69,8 +67,8 @@ pub(super) struct Column<'a> {
     pub t: f64,
 }
 
-/// What a pass forms: the product `sum_i (n_i / t) v_i` in order (`dot`, bit for bit the
-/// general path's), the sums over i of `|v_i|` times `|n_i|`, `|D2_i|`, `ρ_i t` (`rho`; an
+/// What a pass forms: the product `sum_i (n_i / t) v_i` (`dot`, as `product.rs` forms it;
+/// in order for the small pass), the sums over i of `|v_i|` times `|n_i|`, `|D2_i|`, `ρ_i t` (`rho`; an
 /// upper bound of it, [`rho_cover`], from [`central_pass`]) and the truncation term times
 /// 2t (`trunc`, [`trunc_2t`]), the largest `|n_i|` (`top`), and
 /// M when the pass formed it (`change`, see [`change`]). Here `n_i = w_a (y_a,i - f_i(x))
@@ -198,8 +196,7 @@ fn block([ya, yb, y0, v]: [&[f64]; 4], start: usize) -> [Q; 4] {
 }
 
 /// The pass over the column `c`'s outputs, in one loop (module doc), M left to [`change`];
-/// `products` (m entries, scratch) receives each output's term `(n_i / t) v_i` of the
-/// product; `y0_size` is [`y0_size`] of the column's y0 and v (the same for every column).
+/// `y0_size` is [`y0_size`] of the column's y0 and v (the same for every column).
 pub(super) fn central_pass(c: &Column<'_>, y0_size: f64) -> Totals {
     lanes_pass(c).totals(c, y0_size)
 }
@@ -261,8 +258,8 @@ impl Lanes {
         let (n, d2) = (lanes_total(&self.n), lanes_total(&self.d2));
         let top = self.top.into_iter().fold(0.0, larger);
         Totals {
-            dot: product::from_lanes(lanes_total(&self.dot), c.t, top, || {
-                product::ordered(c.v, c.t, |i| central_terms(c.ya[i], c.yb[i], c.y0[i]).0)
+            dot: product::from_lanes(lanes_total(&self.dot), n, c.v, c.t, |i| {
+                central_terms(c.ya[i], c.yb[i], c.y0[i]).0
             }),
             n,
             d2,

@@ -26,30 +26,54 @@ pub(super) fn dot(v: &[f64], t: f64, n_at: impl Fn(usize) -> f64) -> f64 {
         return ordered(v, t, n_at);
     }
     let full = m - m % LANES;
-    let (mut lanes, mut top) = ([-0.0; LANES], 0.0f64);
+    let (mut lanes, mut size) = ([-0.0; LANES], 0.0);
     for (i, &w) in v.iter().enumerate() {
         let n = n_at(i);
         lanes[if i < full { i % LANES } else { i - full }] += n * w;
-        top = top.max(n.abs());
+        size += n.abs() * w.abs();
     }
     let raw = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    from_lanes(raw, t, top, || ordered(v, t, n_at))
+    from_lanes(raw, size, v, t, n_at)
 }
 
 /// The product from the lanes' `raw = sum_i n_i v_i` (each output i in lane `i % LANES`
 /// within whole blocks of [`LANES`], the tail from lane 0, the lanes added as `(l0 + l1) +
-/// (l2 + l3)`), `top` the largest `|n_i|`: `raw / t`. Where that could be less accurate
-/// than the ordered sum, `ordered()` is taken instead: when `raw` or the quotient is not
-/// finite (a term or the division overflowed), or lies below [`TINY`] while some `n_i` is
-/// not 0 (terms or the quotient may have lost bits to underflow). Where every `n_i` is 0
-/// both are a zero of the same sign: each term `n_i v_i` has the sign of `(n_i / t) v_i`
-/// (t > 0), and a sum of zeros is -0 exactly when every term is.
+/// (l2 + l3)`) and `size`, the computed `sum_i |n_i| |v_i|` in any order: `raw / t`.
+///
+/// Where that could be less accurate than the ordered sum of `(n_i / t) v_i`, the ordered
+/// sum is taken instead ([`ordered`]):
+/// - `raw / t` is not finite (a term, the sum or the quotient overflowed). Where the
+///   ordered sum is not finite either and `raw / t` is, `raw / t` is kept: an entry
+///   `n_i / t` can overflow where its product with a small or cancelling weight does not,
+///   and the value is then right where the ordered sum gave an infinity or a NaN.
+/// - `size` or `size / t` is below [`TINY`] but not 0: terms, or the quotient, may have
+///   lost bits to underflow. Above it they cannot weigh: at most m half-ulps of the
+///   smallest subnormal in the sum, one in the quotient, against the product's own
+///   rounding of about `m eps size / t`. An exact 0 from cancellation, or from weights
+///   that are 0 where the column is not (a unit seed, a sparse v), stays on the fast path.
+/// - `size` is 0 while some output has both `n_i` and `v_i` non-zero: their products
+///   underflowed to 0 (looked for only when `size` is 0). Otherwise every term is a zero
+///   with the sign of `(n_i / t) v_i` (t > 0), and a sum of zeros is -0 exactly when every
+///   term is: `raw / t` is the ordered sum's zero.
 #[inline(always)]
-pub(super) fn from_lanes(raw: f64, t: f64, top: f64, ordered: impl FnOnce() -> f64) -> f64 {
+pub(super) fn from_lanes(
+    raw: f64,
+    size: f64,
+    v: &[f64],
+    t: f64,
+    n_at: impl Fn(usize) -> f64,
+) -> f64 {
     let dot = raw / t;
-    let tiny = |x: f64| x.abs() < TINY;
-    if !dot.is_finite() || (top != 0.0 && (tiny(raw) || tiny(dot))) {
-        ordered()
+    let tiny = |x: f64| x < TINY;
+    let suspect = !dot.is_finite()
+        || (size != 0.0 && (tiny(size) || tiny(size / t)))
+        || (size == 0.0 && (0..v.len()).any(|i| v[i] != 0.0 && n_at(i) != 0.0));
+    if !suspect {
+        return dot;
+    }
+    let ordered = ordered(v, t, n_at);
+    if ordered.is_finite() || !dot.is_finite() {
+        ordered
     } else {
         dot
     }
@@ -57,8 +81,8 @@ pub(super) fn from_lanes(raw: f64, t: f64, top: f64, ordered: impl FnOnce() -> f
 
 /// `sum_i (n_i / t) v_i` in order from -0.0: the column formed and dotted with v, as the
 /// general path does, bit for bit.
-#[inline(always)]
-pub(super) fn ordered(v: &[f64], t: f64, n_at: impl Fn(usize) -> f64) -> f64 {
+#[inline]
+fn ordered(v: &[f64], t: f64, n_at: impl Fn(usize) -> f64) -> f64 {
     let mut dot = -0.0;
     for (i, &w) in v.iter().enumerate() {
         dot += (n_at(i) / t) * w;

@@ -281,6 +281,9 @@ fn a_unit_weight_gives_the_entry_bit_for_bit() {
         let c = column(&data);
         let got = central_pass(&c, y0_size(c.y0, c.v)).dot;
         let (n, _, _) = central_terms(c.ya[k], c.yb[k], c.y0[k]);
+        if n != 0.0 && (n.abs() < product::TINY || (n / c.t).abs() < product::TINY) {
+            continue;
+        }
         let want = n / c.t;
         assert!(
             got == want && (got != 0.0 || want == 0.0),
@@ -291,67 +294,77 @@ fn a_unit_weight_gives_the_entry_bit_for_bit() {
 }
 
 /// Where the lanes' sum or the quotient could have lost bits to underflow, or overflowed
-/// where the ordered terms did not, the product is the ordered sum bit for bit: columns
-/// scaled to 2^-1000 .. 2^-960 and weights up to 1e300 beside large differences.
+/// where the ordered terms did not, the product is the ordered sum bit for bit; where an
+/// entry overflows but its product with v does not, the finite lanes' value. Columns
+/// scaled to 2^-1000 .. 2^-960, weights up to 1e300 beside large differences, entries
+/// that overflow beside weights of 1e-300.
 #[test]
 fn near_underflow_and_overflow_the_product_is_the_ordered_sum() {
     let mut draw = Draw(0x2f6b_1c3d_9e8a_4b57);
-    // Cases that take the ordered sum, and those among them where `raw / t` differs.
-    let (mut ordered, mut differ) = (0, 0);
-    for case in 0..400 {
+    // Cases that take the ordered sum, those among them where `raw / t` differs, and
+    // those that keep a finite `raw / t` where the ordered sum is not finite, on the
+    // suspect path and in all.
+    let (mut ordered, mut differ, mut kept, mut finite_where_not) = (0, 0, 0, 0);
+    for case in 0..600 {
         let m = 4 + case % 29;
         let (mut ya, mut yb, mut y0, mut v, t) = column_data(&mut draw, case, m);
-        if case % 2 == 0 {
-            let scale = f64::from_bits((1023 - 1000 + (case % 41) as u64) << 52);
-            for y in ya.iter_mut().chain(&mut yb).chain(&mut y0) {
-                *y *= scale;
+        match case % 3 {
+            0 => {
+                let scale = f64::from_bits((1023 - 1000 + (case % 41) as u64) << 52);
+                for y in ya.iter_mut().chain(&mut yb).chain(&mut y0) {
+                    *y *= scale;
+                }
             }
-        } else {
-            for (i, w) in v.iter_mut().enumerate() {
-                *w *= if i % 3 == 0 { 1e300 } else { 1e-300 };
+            1 => {
+                for (i, w) in v.iter_mut().enumerate() {
+                    *w *= if i % 3 == 0 { 1e300 } else { 1e-300 };
+                }
+                for y in yb.iter_mut() {
+                    *y = 1e10 * (1.0 + *y);
+                }
             }
-            for y in yb.iter_mut() {
-                *y = 1e10 * (1.0 + *y);
+            _ => {
+                // n_0 / t overflows for t < 1; its weight keeps the product finite.
+                (ya[0], yb[0], y0[0], v[0]) = (-1.7e308, 1.7e308, 0.0, 1e-300);
             }
         }
         let data = (ya, yb, y0, v, t);
         let c = column(&data);
         let want = reference(c.ya, c.yb, c.y0, c.v, WEIGHTS, c.t, R).dot;
         let got = central_pass(&c, y0_size(c.y0, c.v)).dot;
-        let raw = (0..m)
-            .map(|i| central_terms(c.ya[i], c.yb[i], c.y0[i]).0 * c.v[i])
-            .sum::<f64>();
-        if !(raw / c.t).is_finite()
-            || (raw / c.t).abs() < product::TINY
-            || raw.abs() < product::TINY
-        {
+        let n: Vec<f64> = (0..m)
+            .map(|i| central_terms(c.ya[i], c.yb[i], c.y0[i]).0)
+            .collect();
+        let full = m - m % LANES;
+        let mut lanes = [-0.0; LANES];
+        for i in 0..m {
+            lanes[if i < full { i % LANES } else { i - full }] += n[i] * c.v[i];
+        }
+        let raw = lanes_total(&lanes);
+        let size = (0..m).map(|i| n[i].abs() * c.v[i].abs()).sum::<f64>();
+        let tiny = |x: f64| x < product::TINY;
+        let lanes = raw / c.t;
+        let suspect = !lanes.is_finite()
+            || (size != 0.0 && (tiny(size) || tiny(size / c.t)))
+            || (size == 0.0 && (0..m).any(|i| c.v[i] != 0.0 && n[i] != 0.0));
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a == 0.0 && b == 0.0);
+        finite_where_not += usize::from(got.is_finite() && !want.is_finite());
+        if !suspect {
+            assert!(same(got, lanes), "case {case}: {got:e} against {lanes:e}");
+        } else if want.is_finite() || !lanes.is_finite() {
             ordered += 1;
-            differ += usize::from((raw / c.t).to_bits() != want.to_bits());
+            differ += usize::from(!same(lanes, want));
             assert!(
-                got.to_bits() == want.to_bits() || (got == 0.0 && want == 0.0),
+                same(got, want) || (got.is_nan() && want.is_nan()),
                 "case {case}: {got:e} against the ordered {want:e}"
             );
+        } else {
+            kept += 1;
+            assert!(same(got, lanes), "case {case}: {got:e} against {lanes:e}");
         }
     }
     assert!(
-        ordered >= 300 && differ >= 100,
-        "{ordered} ordered, {differ} differ"
+        ordered >= 150 && differ >= 50 && finite_where_not >= 100,
+        "{ordered} ordered, {differ} differ, {kept} kept, {finite_where_not} finite"
     );
-}
-
-#[test]
-#[ignore]
-fn time_the_pass() {
-    let m = 1000;
-    let mut draw = Draw(7);
-    let data = column_data(&mut draw, 3, m);
-    let c = column(&data);
-    let reps = 200_000;
-    let t0 = std::time::Instant::now();
-    let mut acc = 0.0;
-    for _ in 0..reps {
-        acc += std::hint::black_box(central_pass(std::hint::black_box(&c), 1.0)).dot;
-    }
-    let pass = t0.elapsed().as_secs_f64() / reps as f64;
-    println!("pass {:.1} ns per column of {m} ({acc})", pass * 1e9);
 }
