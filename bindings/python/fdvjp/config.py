@@ -17,6 +17,22 @@ def _doubles(values, name):
     return a, a.ctypes.data_as(_library.c_double_p)
 
 
+def _count(value, name):
+    """`value` as a C size_t, refused when negative or not an integer: ctypes would wrap -1
+    to 2**64 - 1, and the C library's message would name that number instead."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"fdvjp.Config: {name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _indices(values, name):
+    """Non-negative integer indices as a size_t array (negative ones would wrap)."""
+    a = np.asarray(values).reshape(-1)
+    if a.size and (a.dtype.kind not in "iu" or a.min() < 0):
+        raise ValueError(f"fdvjp.Config: sparsity {name} must be non-negative integer indices")
+    return np.ascontiguousarray(a, dtype=np.uintp)
+
+
 class Config:
     """Options for `vjp`, `jvp`, `jacobian` and `Tape.call`.
 
@@ -129,14 +145,14 @@ class Config:
         check(_library.lib.fdvjp_config_set_bounds(self.handle, plo, phi, lo.size))
 
     def _set_threads(self, threads):
-        check(_library.function("fdvjp_config_set_threads")(self.handle, int(threads)))
+        check(_library.function("fdvjp_config_set_threads")(self.handle, _count(threads, "threads")))
 
     def _set_sparsity(self, pattern):
         setter = _library.function("fdvjp_config_set_sparsity")
         if pattern is None:
             check(setter(self.handle, None, None, 0))
             return
-        rows, cols = (np.ascontiguousarray(p, dtype=np.uintp).reshape(-1) for p in pattern)
+        rows, cols = (_indices(p, name) for p, name in zip(pattern, ("rows", "cols")))
         if rows.size != cols.size:
             raise ValueError(f"fdvjp.Config: sparsity rows ({rows.size}) and cols ({cols.size}) differ")
         as_p = lambda a: a.ctypes.data_as(_library.c_size_t_p)  # noqa: E731
@@ -173,7 +189,7 @@ class Config:
         return rows, cols
 
     def _set_batch_size(self, points):
-        check(_library.function("fdvjp_config_set_batch_size")(self.handle, int(points)))
+        check(_library.function("fdvjp_config_set_batch_size")(self.handle, _count(points, "batch_size")))
 
     def _set_progress(self, callback):
         setter = _library.function("fdvjp_config_set_progress")

@@ -65,3 +65,21 @@ def test_version_matches_the_header():
     assert (major, minor, patch) == (_capi.FDVJP_VERSION_MAJOR, _capi.FDVJP_VERSION_MINOR,
                                      _capi.FDVJP_VERSION_PATCH)
     assert text.startswith(f"{major}.{minor}.{patch}")
+
+
+@pytest.mark.parametrize("options, name", [
+    (dict(threads=-1), "threads"),
+    (dict(threads=1.5), "threads"),
+    (dict(batch_size=-2), "batch_size"),
+    (dict(sparsity=([0, -1], [0, 0])), "sparsity rows"),
+    (dict(sparsity=([0], [0.5])), "sparsity cols"),
+])
+def test_counts_and_indices_are_refused_before_they_wrap(options, name):
+    # ctypes turns -1 into 2**64 - 1 for a size_t: the message must name what was given.
+    with pytest.raises(ValueError, match=name):
+        fdvjp.Config(**options)
+
+
+def test_numpy_integers_are_counts():
+    with fdvjp.Config(threads=np.int64(2), batch_size=np.uint8(3)) as c:
+        assert c.get("threads") == 2 and c.get("batch_size") == 3
