@@ -39,7 +39,10 @@ proptest! {
                 if s.m >= 4 {
                     let size = (0..s.m).map(|i| (jac[i * n + j] * v[i]).abs()).sum::<f64>();
                     let tol = 2.0 * (s.m as f64 + 2.0) * f64::EPSILON * size;
-                    prop_assert!((grad[j] - dot).abs() <= tol, "column {}: {:e} against {:e}", j, grad[j], dot);
+                    prop_assert!(
+                        (grad[j] - dot).abs() <= tol,
+                        "column {}: {:e} against {:e}", j, grad[j], dot
+                    );
                 } else {
                     prop_assert_eq!(grad[j].to_bits(), dot.to_bits(), "{:?} column {}", scheme, j);
                 }

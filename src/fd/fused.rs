@@ -342,9 +342,9 @@ impl Shared {
 /// [`with_sums`] from the central stencil's outputs `stored` (at `x - t e_j`, then at `x +
 /// t e_j`, m each) and `y0 = f(x)`, for a plan that serves the pass (`Plan::central`: the
 /// callers ask only for directions whose `refine::need` is `Sums`); `noise` the outputs'
-/// noise levels (empty: none). `Sums::m` is formed only where it may raise `max_change`, the largest M
-/// of the call so far (`Probe::max_change`, the one use `refine::after_sums` makes of
-/// it), and is 0 elsewhere, which leaves that maximum as it was ([`change_may_exceed`]).
+/// noise levels (empty: none). `Sums::m` is formed only where it may raise `max_change`,
+/// the largest M of the call so far (`Probe::max_change`, the one use `refine::after_sums`
+/// makes of it), and is 0 elsewhere, which leaves that maximum as it was ([`change_may_exceed`]).
 /// Shared with the small calls' flat path (`small.rs`), so that both compute every sum
 /// alike. Always inlined: as a call it cost about 60 instructions per column of a small
 /// VJP beyond its sums (issue 15). `shared`: [`Shared::new`] of y0 and v.

@@ -68,9 +68,9 @@ pub(super) struct Column<'a> {
 }
 
 /// What a pass forms: the product `sum_i (n_i / t) v_i` (`dot`, as `product.rs` forms it;
-/// in order for the small pass), the sums over i of `|v_i|` times `|n_i|`, `|D2_i|`, `ρ_i t` (`rho`; an
-/// upper bound of it, [`rho_cover`], from [`central_pass`]) and the truncation term times
-/// 2t (`trunc`, [`trunc_2t`]), the largest `|n_i|` (`top`), and
+/// in order for the small pass), the sums over i of `|v_i|` times `|n_i|`, `|D2_i|`, `ρ_i
+/// t` (`rho`; an upper bound of it, [`rho_cover`], from [`central_pass`]) and the
+/// truncation term times 2t (`trunc`, [`trunc_2t`]), the largest `|n_i|` (`top`), and
 /// M when the pass formed it (`change`, see [`change`]). Here `n_i = w_a (y_a,i - f_i(x))
 /// + w_b (y_b,i - f_i(x))` is t times the column's entry, `D2_i` the second difference.
 pub(super) struct Totals {
