@@ -233,7 +233,7 @@ fn rho_cover(y0_size: f64, d2: f64, n: f64, m: usize) -> f64 {
 
 /// The lanes of [`central_pass`]: the product's `sum_i n_i v_i` and |D2| in [`LANES`]
 /// (output i in lane `i % LANES` within whole blocks, the tail from lane 0), the bound's
-/// sums of whole blocks in lanes 0 and 1 (the tail's from lane 0), the largest |n| in two.
+/// sums and the largest |n| of whole blocks in lanes 0 and 1 (the tail's from lane 0).
 /// The rounding scale ρ is not summed: [`rho_cover`] bounds it.
 struct Lanes {
     dot: [f64; LANES],
