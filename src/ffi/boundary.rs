@@ -62,7 +62,8 @@ impl From<FdError> for Failure {
 /// touched under `catch_unwind`, and never panics when the thread's storage is gone (calls
 /// from pthread-key destructors and `atexit` handlers).
 ///
-/// A success passes one `catch_unwind` and two accesses to the record; everything a
+/// A success passes one `catch_unwind` and one access to the thread's call state
+/// ([`super::call_state`]), which says whether the record needs clearing; everything a
 /// failure needs (the message, the name, a second boundary around them) is out of line in
 /// [`failed`]: the boundary was most of a small call's fixed cost (issue 15, the tape's
 /// per-node cost).
@@ -71,15 +72,17 @@ pub(crate) fn guard(
     func: impl FnOnce() -> &'static str,
     body: impl FnOnce() -> Result<(), Failure>,
 ) -> fdvjp_status {
-    let outcome = super::quiet_panic::catch(|| {
-        last_error::clear();
-        body()
-    });
-    if let Ok(Ok(())) = outcome {
-        last_error::clear();
-        return FDVJP_OK;
-    }
-    failed(func, outcome)
+    super::call_state::with(|state| {
+        let outcome = super::quiet_panic::catch_in(state, || {
+            last_error::clear_in(state);
+            body()
+        });
+        if let Ok(Ok(())) = outcome {
+            last_error::clear_in(state);
+            return FDVJP_OK;
+        }
+        failed(func, outcome)
+    })
 }
 
 /// The failure path of [`guard`]: the status of a failure or a panic, with "name: message"

@@ -7,7 +7,8 @@
 //! failure of `fdvjp_last_report_noise` (a misaligned `out`) and `fdvjp_last_report`
 //! (which puts the message back after its own success) touch it.
 
-use std::cell::{Cell, RefCell};
+use super::call_state::{self, CallState};
+use std::cell::RefCell;
 use std::ffi::c_char;
 
 /// What this thread remembers about its last fallible call. One record, so that further
@@ -20,11 +21,6 @@ pub(crate) struct Record {
 
 thread_local! {
     static RECORD: RefCell<Record> = const { RefCell::new(Record { error: String::new() }) };
-    /// Whether `RECORD` may hold a message. Every call clears the message twice; this flag
-    /// (a plain value, whose thread-local needs no destructor and so no registration check)
-    /// lets a clear skip the record when there is nothing to clear (issue 15: the boundary
-    /// was most of a small call's fixed cost).
-    static MAY_HOLD: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` on this thread's record; `None` (and `f` not run) when the thread's storage is
@@ -38,7 +34,7 @@ pub(crate) fn with_record<R>(f: impl FnOnce(&mut Record) -> R) -> Option<R> {
 
 /// Replaces this thread's last-error message (dropped when the storage is gone).
 pub(crate) fn set(message: String) {
-    let _ = MAY_HOLD.try_with(|m| m.set(true));
+    call_state::with(|s| s.map(|s| s.may_hold.set(true)));
     with_record(|r| r.error = message);
 }
 
@@ -49,19 +45,27 @@ pub(crate) fn current() -> String {
 }
 
 /// Empties this thread's last-error message (each fallible call starts and each success
-/// ends with this).
-#[inline]
+/// ends with this, through [`clear_in`]).
 pub(crate) fn clear() {
-    if MAY_HOLD.try_with(Cell::get).unwrap_or(true) {
-        clear_record();
+    call_state::with(clear_in);
+}
+
+/// [`clear`] with this thread's state at hand: the record is touched only when the state
+/// says it may hold a message (or is gone).
+#[inline]
+pub(crate) fn clear_in(state: Option<&CallState>) {
+    if state.is_none_or(|s| s.may_hold.get()) {
+        clear_record(state);
     }
 }
 
-/// [`clear`] when the record may hold a message.
+/// [`clear_in`] when the record may hold a message.
 #[inline(never)]
-fn clear_record() {
+fn clear_record(state: Option<&CallState>) {
     with_record(|r| r.error.clear());
-    let _ = MAY_HOLD.try_with(|m| m.set(false));
+    if let Some(s) = state {
+        s.may_hold.set(false);
+    }
 }
 
 /// Copies this thread's last-error message into `buf` and returns its full length in bytes

@@ -11,6 +11,7 @@
 
 mod boundary;
 mod buffers;
+mod call_state;
 mod callback;
 mod complex_callback;
 mod complex_function;

@@ -4,15 +4,10 @@
 //! installed once stays silent for panics on a thread that is inside [`catch`], and hands
 //! every other panic (the host's own Rust code) to the hook that was there before.
 
+use super::call_state::{self, CallState};
 use std::any::Any;
-use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
-
-thread_local! {
-    /// How many [`catch`] calls are running on this thread (callbacks may reenter).
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-}
 
 static INSTALL: Once = Once::new();
 
@@ -21,7 +16,7 @@ fn install() {
     let previous = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
         // try_with: during thread exit the thread-local may be gone; then print as usual.
-        if DEPTH.try_with(|d| d.get() > 0).unwrap_or(false) {
+        if call_state::with(|s| s.is_some_and(|s| s.depth.get() > 0)) {
             return;
         }
         previous(info);
@@ -31,11 +26,23 @@ fn install() {
 /// Runs `body`, returning its result or the payload of a panic, which is not printed.
 #[inline]
 pub(crate) fn catch<R>(body: impl FnOnce() -> R) -> Result<R, Box<dyn Any + Send>> {
+    call_state::with(|state| catch_in(state, body))
+}
+
+/// [`catch`] with this thread's state already at hand (`None` once it is gone: the
+/// panic is then not silenced).
+#[inline]
+pub(crate) fn catch_in<R>(
+    state: Option<&CallState>,
+    body: impl FnOnce() -> R,
+) -> Result<R, Box<dyn Any + Send>> {
     INSTALL.call_once(install);
-    let entered = DEPTH.try_with(|d| d.set(d.get() + 1)).is_ok();
+    if let Some(s) = state {
+        s.depth.set(s.depth.get() + 1);
+    }
     let result = panic::catch_unwind(AssertUnwindSafe(body));
-    if entered {
-        let _ = DEPTH.try_with(|d| d.set(d.get() - 1));
+    if let Some(s) = state {
+        s.depth.set(s.depth.get() - 1);
     }
     result
 }
@@ -43,6 +50,7 @@ pub(crate) fn catch<R>(body: impl FnOnce() -> R) -> Result<R, Box<dyn Any + Send
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
 
     thread_local! {
         /// Panics that reached the hook behind the quiet one, on this test's thread only
