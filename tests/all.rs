@@ -49,6 +49,7 @@ mod fd_bounds;
 mod fd_bounds_edge;
 mod fd_bounds_step;
 mod fd_counts_by_batch;
+mod fd_edge_at_x;
 mod fd_edge_far_above;
 mod fd_failure_everywhere;
 mod fd_failure_numbered;

@@ -15,7 +15,7 @@
 //! within a factor 10 of the edge, where f's own scale may be, and the refinement's
 //! levels say how far A is from the derivative. When no step down to the doubles' spacing
 //! is finite on the edge's side, the edge is at x itself and B (the one-sided derivative)
-//! is what there is.
+//! is what there is, checked against itself at a smaller step (`edge_at_x.rs`).
 //!
 //! Only the central scheme at the step rule's own steps, as the refinement: forward,
 //! backward and fourth-order fall-backs have no bound (their direction is counted
@@ -24,6 +24,7 @@
 use super::alloc;
 use super::bound_edge;
 use super::derivative::{apply, fallback_from, fits, move_to, Direction, NonFinite};
+use super::edge_at_x;
 use super::error::FdError;
 use super::function::Function;
 use super::probe::Probe;
@@ -160,7 +161,13 @@ pub(crate) fn scanned<F: Function + ?Sized>(
         scan(p, dir, (t0, false), -stencil.side, &central, out.len())?
     };
     let Some(s) = found else {
-        return Ok(Some(bound_b));
+        if stencil == central {
+            return Ok(Some(bound_b));
+        }
+        // No finite point on the edge's side: the edge is at x (or nearer than the
+        // scan's steps), where the derivative may be infinite.
+        let bound = edge_at_x::checked(p, dir, (&stencil, t), bound_b, out)?;
+        return Ok(Some(bound));
     };
     let refined = from_step_bounds(p, dir, (s, REFINE_BELOW), &bound_b, out)?;
     Ok(Some(refined.unwrap_or(bound_b)))

@@ -23,6 +23,7 @@ mod detect;
 mod direction_scale;
 mod direction_split;
 mod directional;
+mod edge_at_x;
 mod edge_deep;
 mod edge_scan;
 mod error;

@@ -1234,24 +1234,40 @@ pub(crate) fn fallback_bounds<F: Function + ?Sized>(
     if caller_steps || p.opts.scheme() != Scheme::Central {
         return vec![f64::NAN; d1.len()];
     }
-    let rounding = |i: usize| FALLBACK_ROUNDING * f64::EPSILON * p.ws.magnitude[i];
-    // The points' differences from f(x) (`ws.y` holds the last point's values).
-    let grid = |i: usize| grid_error(p.y0[i], [p.ws.second[i], p.ws.y[i] - p.y0[i]], t);
     if *stencil == candidates[0] {
         let plain = plain_bound(p, t, d1);
         return (0..d1.len())
-            .map(|i| plain[i] + rounding(i) + grid(i))
+            .map(|i| plain[i] + fallback_rounding(p, i) + grid(p, t, i))
             .collect();
     }
     (0..d1.len())
         .map(|i| {
             let first_order = stencil.side * p.ws.second[i] / t;
-            ONE_SIDED_SAFETY * (d1[i] - first_order).abs()
-                + rounding(i)
-                + noise_of(p, i) / t
-                + ONE_SIDED_GRID * grid(i)
+            ONE_SIDED_SAFETY * (d1[i] - first_order).abs() + one_sided_rounding(p, t, i)
         })
         .collect()
+}
+
+/// The part of a one-sided fall-back's bound ([`fallback_bounds`]) for output `i` that is
+/// not truncation: rounding, noise and the grid, at the step `t` of the stencil that
+/// `derivative::apply` evaluated last.
+pub(crate) fn one_sided_rounding<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    t: f64,
+    i: usize,
+) -> f64 {
+    fallback_rounding(p, i) + noise_of(p, i) / t + ONE_SIDED_GRID * grid(p, t, i)
+}
+
+/// A fall-back quotient's rounding, [`FALLBACK_ROUNDING`]` eps ρ`.
+fn fallback_rounding<F: Function + ?Sized>(p: &Probe<'_, '_, F>, i: usize) -> f64 {
+    FALLBACK_ROUNDING * f64::EPSILON * p.ws.magnitude[i]
+}
+
+/// One grid step of f's values, from the points' differences from f(x) (`ws.y` holds the
+/// last point's values).
+fn grid<F: Function + ?Sized>(p: &Probe<'_, '_, F>, t: f64, i: usize) -> f64 {
+    grid_error(p.y0[i], [p.ws.second[i], p.ws.y[i] - p.y0[i]], t)
 }
 
 /// A one-sided second-order quotient weighs its values `(3, 4, 1) / 2t`: a grid step on

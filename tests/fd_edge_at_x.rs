@@ -1,0 +1,233 @@
+//! A domain edge at x itself (f not finite on one side at any step, down to the edge
+//! scan's last): the one-sided value comes with a bound that covers its error, or with no
+//! bound (NaN, the direction counted unbounded) where the derivative is infinite.
+//!
+//! Before (probe of 1 December, F3): `sqrt` at 0 gave 525 with a bound of 238, `asin` at
+//! 1 743 with 337, `cbrt` at 0 4124 with 2230, all completed with nothing unbounded; the
+//! derivative is infinite. `src/fd/edge_at_x.rs` checks the one-sided value against
+//! itself at a sixteenth of its step.
+//!
+//! Functions behaving as `s |x - e|^p` at the edge e, for exponents p below 1 (infinite
+//! derivative: no finite bound is honest) and above 1, and functions smooth up to the
+//! edge, on both sides of it and at several scales s, through the VJP, the JVP, the
+//! Jacobian and the tape, with one output at the edge beside one that is not. Exact
+//! answers: the analytic derivatives. "Covered" is `|value - exact| <= bound`.
+
+use fdvjp::fd::{self, last_report, Options, Report};
+use fdvjp::tape::{ReduceOp, Tape};
+
+/// The report's claim about a result whose largest entry error is `err`: covered by a
+/// finite bound, or no bound and some direction counted unbounded.
+fn honest(what: &str, err: f64, r: &Report) {
+    assert!(r.completed, "{what}: not completed");
+    if r.error_bound.is_nan() {
+        assert!(r.unbounded > 0, "{what}: bound NaN, nothing unbounded");
+    } else {
+        assert!(
+            err <= r.error_bound,
+            "{what}: error {err:e} > bound {:e}",
+            r.error_bound
+        );
+    }
+}
+
+/// An edge function: `s |x - e|^p` on the side `side` of e (NaN beyond), and its
+/// derivative (at e: infinite for p < 1, 0 for p > 1).
+#[derive(Clone, Copy)]
+struct Edge {
+    e: f64,
+    side: f64,
+    p: f64,
+    s: f64,
+}
+
+impl Edge {
+    fn f(self, x: f64) -> f64 {
+        let d = self.side * (x - self.e);
+        if d < 0.0 {
+            f64::NAN
+        } else {
+            self.s * d.powf(self.p)
+        }
+    }
+
+    fn df(self, x: f64) -> f64 {
+        let d = self.side * (x - self.e);
+        if d == 0.0 {
+            return if self.p < 1.0 {
+                self.side * self.s.signum() * f64::INFINITY
+            } else if self.p == 1.0 {
+                self.side * self.s
+            } else {
+                0.0
+            };
+        }
+        self.side * self.s * self.p * d.powf(self.p - 1.0)
+    }
+}
+
+/// Exponents 0.05, 0.10, ..., 4.00.
+fn exponents() -> impl Iterator<Item = f64> {
+    (1..=80).map(|k| 0.05 * k as f64)
+}
+
+/// Edges at 0, 1, -3 and 1e3, on both sides, at scales 1e-6, 1 and 1e6.
+fn edges(p: f64) -> Vec<Edge> {
+    let mut all = vec![];
+    for e in [0.0, 1.0, -3.0, 1e3] {
+        for side in [1.0, -1.0] {
+            for s in [1e-6, 1.0, -1e6] {
+                all.push(Edge { e, side, p, s });
+            }
+        }
+    }
+    all
+}
+
+/// Every entry point at x = e, with m = 2 (output 0 the edge function, output 1 a smooth
+/// one, `cos x`); returns whether each entry point's report had a finite bound.
+fn check(edge: Edge) -> [bool; 4] {
+    let x = edge.e;
+    let f = move |x: &[f64], y: &mut [f64]| {
+        y[0] = edge.f(x[0]);
+        y[1] = x[0].cos();
+        Ok(())
+    };
+    let (d0, d1) = (edge.df(x), -x.sin());
+    let what = |entry: &str| format!("{:?} {entry}", (edge.e, edge.side, edge.p, edge.s));
+    let opts = Options::new();
+    let mut finite = [false; 4];
+
+    let v = [1.0, -0.25];
+    let got = fd::vjp(&f, &[x], &v, &opts).unwrap()[0];
+    let r = last_report();
+    honest(&what("vjp"), (got - (v[0] * d0 + v[1] * d1)).abs(), &r);
+    finite[0] = r.error_bound.is_finite();
+
+    let jvp = fd::jvp(&f, &[x], 2, &[1.0], &opts).unwrap();
+    let r = last_report();
+    honest(
+        &what("jvp"),
+        (jvp[0] - d0).abs().max((jvp[1] - d1).abs()),
+        &r,
+    );
+    finite[1] = r.error_bound.is_finite();
+
+    let jac = fd::jacobian(&f, &[x], 2, &opts).unwrap();
+    let r = last_report();
+    honest(
+        &what("jacobian"),
+        (jac[0] - d0).abs().max((jac[1] - d1).abs()),
+        &r,
+    );
+    finite[2] = r.error_bound.is_finite();
+
+    let mut t = Tape::new();
+    let xv = t.input_slice(&[x]).unwrap();
+    let y = t.call(Box::new(f), &[xv], 2, opts).unwrap();
+    let s = t.reduce(ReduceOp::Sum, y).unwrap();
+    t.backward(s, None).unwrap();
+    let got = t.grad(xv).unwrap().iter().copied().next().unwrap();
+    let r = last_report();
+    // The sum's error is at most the two entries' errors, each within the bound.
+    honest(&what("tape"), (got - (d0 + d1)).abs() / 2.0, &r);
+    finite[3] = r.error_bound.is_finite();
+    finite
+}
+
+/// Every exponent: each entry point's report is honest (checked in [`check`]); where the
+/// derivative is infinite (p < 1) none claims a bound, and from p = 1.5 on (B's own bound
+/// covers it) every one does: the check takes no bound it need not.
+#[test]
+fn every_exponent_is_honest_and_only_slow_ones_lose_their_bound() {
+    for p in exponents() {
+        for edge in edges(p) {
+            let finite = check(edge);
+            let at = (edge.e, edge.side, edge.s);
+            if p < 1.0 {
+                assert_eq!(finite, [false; 4], "p = {p}, edge {at:?}");
+            } else if p >= 1.5 {
+                assert_eq!(finite, [true; 4], "p = {p}, edge {at:?}");
+            }
+        }
+    }
+}
+
+/// A function of one real.
+type Real = fn(f64) -> f64;
+
+/// The named cases: sqrt and cbrt at 0, asin and acos at 1 (infinite derivatives), and
+/// functions smooth up to an edge at 0 (exp, sin, log1p, x^2.5 where x < 0 gives NaN):
+/// the former unbounded, the latter bounded and covered (the VJP, n = 1, m = 1).
+#[test]
+fn named_edges() {
+    let infinite: [(&str, Real, f64); 4] = [
+        ("sqrt", f64::sqrt, 0.0),
+        ("cbrt", |x| if x < 0.0 { f64::NAN } else { x.cbrt() }, 0.0),
+        ("asin", f64::asin, 1.0),
+        ("acos", f64::acos, 1.0),
+    ];
+    for (name, g, x) in infinite {
+        let f = move |x: &[f64], y: &mut [f64]| {
+            y[0] = g(x[0]);
+            Ok(())
+        };
+        fd::vjp(&f, &[x], &[1.0], &Options::new()).unwrap();
+        let r = last_report();
+        assert!(
+            r.completed && r.error_bound.is_nan() && r.unbounded == 1,
+            "{name}: {r:?}"
+        );
+    }
+    let smooth: [(&str, Real, Real); 4] = [
+        ("exp", f64::exp, f64::exp),
+        ("sin", f64::sin, f64::cos),
+        ("log1p", f64::ln_1p, |x| 1.0 / (1.0 + x)),
+        ("x^2.5", |x| x * x * x.sqrt(), |x| 2.5 * x * x.sqrt()),
+    ];
+    for (name, g, dg) in smooth {
+        let f = move |x: &[f64], y: &mut [f64]| {
+            y[0] = if x[0] < 0.0 { f64::NAN } else { g(x[0]) };
+            Ok(())
+        };
+        let got = fd::vjp(&f, &[0.0], &[1.0], &Options::new()).unwrap()[0];
+        let r = last_report();
+        let err = (got - dg(0.0)).abs();
+        assert!(
+            r.error_bound.is_finite() && err <= r.error_bound,
+            "{name}: {err:e} {r:?}"
+        );
+    }
+}
+
+/// Several columns, one of them at an edge where the derivative is infinite: the VJP has no
+/// bound and counts that one direction unbounded; the other columns' values are right.
+#[test]
+fn one_column_at_the_edge_among_others() {
+    let f = |x: &[f64], y: &mut [f64]| {
+        y[0] = x[0].sin() + x[1].sqrt() + x[2] * x[2];
+        y[1] = x[0] * x[2];
+        Ok(())
+    };
+    let x = [0.7, 0.0, -1.3];
+    let v = [1.0, 2.0];
+    let g = fd::vjp(&f, &x, &v, &Options::new()).unwrap();
+    let r = last_report();
+    assert!(
+        r.completed && r.error_bound.is_nan() && r.unbounded == 1,
+        "{r:?}"
+    );
+    let want = [
+        0.7f64.cos() + 2.0 * x[2],
+        f64::INFINITY,
+        2.0 * x[2] + 2.0 * x[0],
+    ];
+    for j in [0, 2] {
+        assert!(
+            (g[j] - want[j]).abs() <= 1e-9,
+            "grad[{j}] {} vs {}",
+            g[j],
+            want[j]
+        );
+    }
+}
