@@ -7,8 +7,9 @@
  * down, and on a shared machine short samples are the ones that run undisturbed), and
  * prints the ratio fdvjp / bare:
  *
- *   vjp      the dense VJP with the default config (central) and with forward differences,
- *            on four functions: a tridiagonal linear system 1000 -> 1000 (dense Jacobian),
+ *   vjp      the dense VJP with the default config (central), with forward differences and
+ *            with the plain rule (the default step set explicitly, noise estimation off: the
+ *            central stencil without the step rule's checks), on four functions: a tridiagonal linear system 1000 -> 1000 (dense Jacobian),
  *            softmax 100 -> 100, logsumexp 4 -> 1, the least-squares slope of 8 points 8 -> 1.
  *   tape     the gradient of loss = sum(exp(-tanh(x^2 + sin x)) * x) at lengths 10, 1000 and
  *            100000: recorded on a fresh tape + backward + grad ("record"), and replayed on
@@ -301,9 +302,15 @@ static void vjp_rows(const char *name, fdvjp_fn f, void *user, size_t n, size_t 
     };
     fdvjp_config *forward = fdvjp_config_new();
     check(fdvjp_config_set_scheme(forward, FDVJP_FORWARD), "fdvjp_config_set_scheme");
-    for (int scheme = 0; scheme < 2; scheme++) {
-        r.forward = scheme;
-        r.cfg = scheme ? forward : NULL;
+    /* The plain rule: the default's step set explicitly, which turns off the step rule's
+     * checks and refinements (README, "Step rule"), and no noise estimation: what the
+     * default's accuracy checks cost, against the same bare loop. */
+    fdvjp_config *plain = fdvjp_config_new();
+    check(fdvjp_config_set_relative_step(plain, 6.055454452393343e-06), "set_relative_step");
+    check(fdvjp_config_set_noise_mode(plain, FDVJP_NOISE_OFF), "set_noise_mode");
+    for (int scheme = 0; scheme < 3; scheme++) {
+        r.forward = scheme == 1;
+        r.cfg = scheme == 1 ? forward : scheme == 2 ? plain : NULL;
         calls = 0;
         run_fdvjp(&r);
         long evals_fd = calls;
@@ -317,13 +324,14 @@ static void vjp_rows(const char *name, fdvjp_fn f, void *user, size_t n, size_t 
             size = fmax(size, fabs(r.grad_bare[j]));
         }
         char label[64], extra[96];
-        snprintf(label, sizeof label, "vjp %-7s %-18s %4zu->%-4zu", scheme ? "forward" : "central",
-                 name, n, m);
+        const char *kinds[] = {"central", "forward", "plain"};
+        snprintf(label, sizeof label, "vjp %-7s %-18s %4zu->%-4zu", kinds[scheme], name, n, m);
         snprintf(extra, sizeof extra, "evaluations %ld/%ld  max|diff| %.1e of %.1e", evals_fd,
                  evals_bare, diff, size);
         print_times(label, fd, bare, extra);
     }
     fdvjp_config_free(forward);
+    fdvjp_config_free(plain);
     free(x);
     free(v);
     free(r.p.xp);
