@@ -35,5 +35,5 @@ def known_value(fx, x, m, where, origin, complex=False):
     if bad.size:
         i = int(bad[0])
         raise FdvjpError(NONFINITE_AT_X, f"{where}: fx[{i}] = {values[i]} is not finite (fx is f's value "
-                                         f"at x, which must be finite; {bad.size} of {values.size} are not)")
+                                         f"at x, which must be finite; {bad.size} of its {values.size} entries are not)")
     return x.copy(), values
