@@ -39,6 +39,8 @@ def test_jit_error_then_eager_error_then_success():
         first = fjax.host_error()
         assert isinstance(first, fdvjp.FdvjpError) and first.status_name == "FDVJP_NONFINITE_AT_X"
         assert fjax.host_error(jit_info.value) is first
+        # f(x) itself is NaN: reported as f's (the primal is not passed on as an fx the user never gave)
+        assert "fdvjp_vjp: f(x) is not finite: y[0] = NaN" in first.message
 
         # 2. an eager (non-jit) failure: that one, not the jit one
         with pytest.raises(KeyError) as eager_info:
