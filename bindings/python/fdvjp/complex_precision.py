@@ -101,6 +101,6 @@ class Observed:
             return
         if self.bounded:
             publish(dataclasses.replace(report, error_bound=report.error_bound + self.widening))
-        else:
+        elif report.directions:  # (u = 0: J 0 = 0 exactly, bound 0, no direction)
             publish(dataclasses.replace(report, error_bound=float("nan"),
                                         unbounded_directions=max(report.unbounded_directions, report.directions)))

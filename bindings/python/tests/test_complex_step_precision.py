@@ -84,6 +84,13 @@ def test_complex64_jvp_bound_is_nan():
         assert np.all(np.abs(out - exact) <= 1e-5 * (np.abs(jac(x)) @ np.abs(u)))  # float32's accuracy
 
 
+def test_complex64_jvp_along_zero_is_exactly_zero():
+    f, _ = FUNCTIONS["rational"]
+    out = fdvjp.jvp_complex_step(lambda z: f(c64(z)), np.array([0.5, 1.0, 2.0]), np.zeros(3), m=2)
+    report = last_report()
+    assert np.array_equal(out, np.zeros(2)) and report.error_bound == 0.0 and report.unbounded_directions == 0
+
+
 def test_jax_complex64_function():
     jnp = pytest.importorskip("jax.numpy")
     rng = np.random.default_rng(43)
