@@ -70,7 +70,9 @@ def _per_argnum(value, argnums, name):
 def _host_value(v):
     """A keyword argument as the black box gets it: a NumPy floating (complex) array or
     scalar as float64 (complex128), as positional ones; anything else unchanged."""
-    if isinstance(v, (np.ndarray, np.generic)) and (v.dtype.kind in "fc" or (v.dtype.kind == "V" and v.dtype.names is None)):
+    floating = isinstance(v, (np.ndarray, np.generic)) and (
+        v.dtype.kind in "fc" or (v.dtype.kind == "V" and v.dtype.names is None))  # bfloat16: "V"
+    if floating:
         host = host_array(v)
         return v if host.dtype == v.dtype else host
     return v

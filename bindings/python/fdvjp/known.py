@@ -34,6 +34,6 @@ def known_value(fx, x, m, where, origin, complex=False):
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         i = int(bad[0])
-        raise FdvjpError(NONFINITE_AT_X, f"{where}: fx[{i}] = {values[i]} is not finite (fx is f's value "
-                                         f"at x, which must be finite; {bad.size} of its {values.size} entries are not)")
+        raise FdvjpError(NONFINITE_AT_X, f"{where}: fx[{i}] = {values[i]} is not finite (fx is f's value at "
+                                         f"x, which must be finite; {bad.size} of its {values.size} entries are not)")
     return x.copy(), values

@@ -107,7 +107,8 @@ def test_jax_complex64_function():
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # float32 overflow of x = 1e39 in f
 @pytest.mark.parametrize("x,what", [(np.array([1.0, 1e-40, 2.0]), r"cannot hold x\[1\] = 1\.000e-40"),
                                     # (a JVP's step h u is that small along every u_j = 1: x[0]'s is named)
-                                    (np.array([1.0, 1e-30, 2.0]), r"cannot hold the complex step of x\[\d\] = 1\.000e-40"),
+                                    (np.array([1.0, 1e-30, 2.0]),
+                                     r"cannot hold the complex step of x\[\d\] = 1\.000e-40"),
                                     (np.array([1.0, 1e39, 2.0]), r"cannot hold x\[1\] = 1\.000e\+39")])
 @pytest.mark.parametrize("entry", ["vjp", "jvp", "jacobian"])
 def test_points_float32_cannot_hold_are_refused(x, what, entry):
@@ -128,7 +129,8 @@ def test_a_failure_of_a_complex64_f_says_its_precision_may_be_the_cause():
 
 def direct(name, f, x, m, *rest):
     """The C entry point called with f as it is (the binding before this change)."""
-    out = np.empty(x.size * m if name == "fdvjp_jacobian_complex_step" else (x.size if name.startswith("fdvjp_vjp") else m))
+    size = {"fdvjp_vjp_complex_step": x.size, "fdvjp_jvp_complex_step": m}.get(name, x.size * m)
+    out = np.empty(size)
     run(_library.function(name), f, x, m, None, {}, *[pointer(np.asarray(r, float)) for r in rest], pointer(out),
         complex=True)
     return out, last_report()
