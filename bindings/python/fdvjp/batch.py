@@ -10,7 +10,7 @@ evaluates f or in which order)."""
 import numpy as np
 
 from . import _library
-from .callback import as_values, reuse
+from .callback import EXPECTED_OUTPUTS, as_values, reuse
 from .derivatives import as_input, pointer, reshape_jacobian, run
 from .policy import caller_dtype
 
@@ -32,8 +32,9 @@ class BatchTrampoline:
     """Wraps `f((k, n) array) -> (k, m) values` as an `fdvjp_batch_fn`; `known` as in
     `Trampoline` (a point equal to x0 is not evaluated again)."""
 
-    def __init__(self, f, in_shape, out_size, known=None):
+    def __init__(self, f, in_shape, out_size, known=None, expected=EXPECTED_OUTPUTS):
         self.f = f
+        self.expected = expected
         self.in_shape = tuple(in_shape)
         self.out_size = out_size
         self.known = known
@@ -67,12 +68,9 @@ class BatchTrampoline:
                 self.error = e
             return 1
 
-    @staticmethod
-    def _size_error(size, k, m):
-        from .callback import EXPECTED_OUTPUTS
-
+    def _size_error(self, size, k, m):
         raise ValueError(f"fdvjp: the batch function returned {size} values for {k} points "
-                         f"of {m} outputs ({k * m} expected; {EXPECTED_OUTPUTS})")
+                         f"of {m} outputs ({k * m} expected; {self.expected})")
 
     def reraise(self, failure=None):
         from .callback import Trampoline

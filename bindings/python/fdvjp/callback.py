@@ -68,8 +68,9 @@ class Trampoline:
     (C then passes interleaved re/im doubles and counts complex numbers). Keep the object
     alive while C may call it."""
 
-    def __init__(self, f, in_shape, out_size, complex=False, known=None):
+    def __init__(self, f, in_shape, out_size, complex=False, known=None, expected=EXPECTED_OUTPUTS):
         self.f = f
+        self.expected = expected  # where out_size came from, for the size message
         # (x0, y0): f's value at x0, already computed by the caller (autograd's `ans`, a
         # JAX primal output). The first evaluation at exactly x0 returns it instead of
         # calling f again: one evaluation fewer, the same numbers.
@@ -102,7 +103,7 @@ class Trampoline:
             if out.size != self.out_size:
                 raise ValueError(
                     f"fdvjp: the function returned {out.size} values where {self.out_size} were expected"
-                    f" ({EXPECTED_OUTPUTS})"
+                    f" ({self.expected})"
                 )
             if m:
                 doubles_at(y, k * m)[:] = out if k == 1 else out.view(np.float64)

@@ -10,13 +10,14 @@ import numpy as np
 
 from . import _library
 from .callback import Trampoline
+from .callback import EXPECTED_OUTPUTS
 from .derivatives import as_input, pointer, reshape_jacobian, run
+from .known import FROM_FX, known_value
 from .policy import caller_dtype
 
 
-def _trampoline(f, z, m, fx):
-    known = None if fx is None else (z.copy(), np.asarray(fx, dtype=np.complex128))
-    return Trampoline(f, z.shape, m, complex=True, known=known)
+def _trampoline(f, z, m, known, expected=EXPECTED_OUTPUTS):
+    return Trampoline(f, z.shape, m, complex=True, known=known, expected=expected)
 
 
 def _output_size(f, z):
@@ -26,25 +27,30 @@ def _output_size(f, z):
 @caller_dtype("z", "v", result="complex")
 def complex_vjp(f, z, v, config=None, fx=None, **options):
     """The complex cotangent pulled back to z (z's shape), in the convention above; `fx`
-    (f's value at z, when known) saves an evaluation."""
+    (f's value at z, when known) saves an evaluation; a wrong one (size, dtype, a NaN or
+    Inf) raises naming it before anything is evaluated."""
     z = as_input(z, np.complex128)
     v = as_input(v, np.complex128).reshape(-1)
+    known = known_value(fx, z, v.size, "fdvjp.complex_vjp", "one per entry of v", complex=True)
     grad = np.empty(z.size, dtype=np.complex128)
     run(_library.function("fdvjp_complex_vjp"), f, z, v.size, config, options,
-        pointer(v), pointer(grad), trampoline=_trampoline(f, z, v.size, fx))
+        pointer(v), pointer(grad), trampoline=_trampoline(f, z, v.size, known))
     return grad.reshape(z.shape)
 
 
 @caller_dtype("z", "u", result="complex")
 def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
-    """A u + B conj(u) (m complex entries)."""
+    """A u + B conj(u) (m complex entries); `fx` as in `complex_vjp` (without `m`, its
+    size sets m)."""
     z = as_input(z, np.complex128)
     u = as_input(u, np.complex128).reshape(-1)
+    known = known_value(fx, z, m, "fdvjp.complex_jvp", f"m = {m}", complex=True)
+    expected = FROM_FX if m is None and known is not None else EXPECTED_OUTPUTS
     if m is None:
-        m = int(np.size(fx)) if fx is not None else _output_size(f, z)
+        m = known[1].size if known is not None else _output_size(f, z)
     out = np.empty(m, dtype=np.complex128)
     run(_library.function("fdvjp_complex_jvp"), f, z, m, config, options,
-        pointer(u), pointer(out), trampoline=_trampoline(f, z, m, fx))
+        pointer(u), pointer(out), trampoline=_trampoline(f, z, m, known, expected))
     return out
 
 

@@ -3,9 +3,10 @@
 import numpy as np
 
 from . import _library
-from .callback import Trampoline
+from .callback import EXPECTED_OUTPUTS, Trampoline
 from .config import COL_MAJOR, resolve
 from .errors import FdvjpError, check
+from .known import FROM_FX, known_value
 from .policy import caller_dtype, real_input
 from .report import record
 
@@ -18,18 +19,18 @@ def as_input(x, dtype=np.float64, name="x", where="fdvjp"):
     return real_input(x, name, where)
 
 
-def make_trampoline(f, shape, m, executor=None, known=None):
+def make_trampoline(f, shape, m, executor=None, known=None, expected=EXPECTED_OUTPUTS):
     """The C callback for f: one point per call, or batches of points mapped over
     `executor` (a `concurrent.futures.Executor`) for the `_batch` entry points. An
     executor with a `batch_function(f)` method (a `gather.Lane`) makes the batch function
     itself."""
     if executor is None:
-        return Trampoline(f, shape, m, known=known)
+        return Trampoline(f, shape, m, known=known, expected=expected)
     from .batch import BatchTrampoline, ExecutorBatch
 
     make = getattr(executor, "batch_function", None)
     batch = make(f) if make is not None else ExecutorBatch(f, executor)
-    return BatchTrampoline(batch, shape, m, known=known)
+    return BatchTrampoline(batch, shape, m, known=known, expected=expected)
 
 
 def entry(name, executor=None):
@@ -90,12 +91,13 @@ def vjp(f, x, v, config=None, executor=None, fx=None, **options):
     when `fx`, f's value at x, is given). Options are those of `Config` (or pass
     `config=`). `executor` (any `concurrent.futures.Executor`) evaluates the perturbed
     points there, a stencil's points at a time; the result is bit-identical to a serial
-    run. x must be real (complex: `complex_vjp`).
+    run. x must be real (complex: `complex_vjp`). A wrong `fx` (size, dtype, a NaN or
+    Inf) raises naming it before anything is evaluated.
     """
     x = as_input(x, where="fdvjp.vjp")
     v = as_input(v, name="v", where="fdvjp.vjp").reshape(-1)
+    known = known_value(fx, x, v.size, "fdvjp.vjp", "one per entry of v")
     grad = np.empty(x.size)
-    known = None if fx is None else (x.copy(), np.asarray(fx, dtype=np.float64))
     run(entry("fdvjp_vjp", executor), f, x, v.size, config, executor_options(options, executor, x.size),
         pointer(v), pointer(grad), trampoline=make_trampoline(f, x.shape, v.size, executor, known))
     return grad.reshape(x.shape)
@@ -106,13 +108,14 @@ def jvp(f, x, u, m=None, config=None, executor=None, fx=None, **options):
     """J(x) u for y = f(x): an array of f's output shape (flat if `m` is given).
 
     Without `m` (or `fx`, f's value at x, which also saves an evaluation), f is evaluated
-    once more to learn its output shape. `executor` as in `vjp`.
+    once more to learn its output shape. `executor` as in `vjp`; `fx` as in `vjp` (without
+    `m`, its size sets m).
     """
     x = as_input(x, where="fdvjp.jvp")
     u = as_input(u, name="u", where="fdvjp.jvp").reshape(-1)
     if u.size != x.size:
         raise ValueError(f"fdvjp.jvp: u has {u.size} elements, x has {x.size}")
-    known = None if fx is None else (x.copy(), np.asarray(fx, dtype=np.float64))
+    known = known_value(fx, x, m, "fdvjp.jvp", f"m = {m}")
     if m is not None:
         shape = (m,)
     elif fx is not None:
@@ -120,8 +123,9 @@ def jvp(f, x, u, m=None, config=None, executor=None, fx=None, **options):
     else:
         shape = output_shape(f, x)
     out = np.empty(int(np.prod(shape)))
+    expected = FROM_FX if m is None and fx is not None else EXPECTED_OUTPUTS
     run(entry("fdvjp_jvp", executor), f, x, out.size, config, executor_options(options, executor, x.size),
-        pointer(u), pointer(out), trampoline=make_trampoline(f, x.shape, out.size, executor, known))
+        pointer(u), pointer(out), trampoline=make_trampoline(f, x.shape, out.size, executor, known, expected))
     return out.reshape(shape)
 
 
@@ -137,13 +141,14 @@ def jacobian(f, x, m=None, config=None, executor=None, fx=None, **options):
     """The (m, n) Jacobian J[i, j] = d f_i / d x_j, f's output and x flattened in C order.
 
     Without `m` (or `fx`), f is evaluated once more to learn its output size. `executor`
-    as in `vjp`.
+    and `fx` as in `jvp`.
     """
     x = as_input(x, where="fdvjp.jacobian")
-    known = None if fx is None else (x.copy(), np.asarray(fx, dtype=np.float64))
+    known = known_value(fx, x, m, "fdvjp.jacobian", f"m = {m}")
+    expected = FROM_FX if m is None and fx is not None else EXPECTED_OUTPUTS
     if m is None:
-        m = int(np.size(fx)) if fx is not None else int(np.prod(output_shape(f, x)))
+        m = known[1].size if known is not None else int(np.prod(output_shape(f, x)))
     jac = np.empty(m * x.size)
     cfg = run(entry("fdvjp_jacobian", executor), f, x, m, config, executor_options(options, executor, x.size),
-              pointer(jac), trampoline=make_trampoline(f, x.shape, m, executor, known))
+              pointer(jac), trampoline=make_trampoline(f, x.shape, m, executor, known, expected))
     return reshape_jacobian(jac, m, x.size, cfg)

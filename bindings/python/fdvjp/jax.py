@@ -585,29 +585,48 @@ _host_error_lock = threading.Lock()
 _host_error = None
 
 
-def host_error():
-    """The exception the latest failed host call raised (an `FdvjpError` with its `status`
-    and `status_name`, or the black box's own exception), None before any. Under `jax.jit`
-    JAX reports a host failure as its own `JaxRuntimeError`, whose message ends with the
-    original "FdvjpError: FDVJP_...: message" line but which keeps neither the type nor
-    the status (probe10 finding 11); this is the original object."""
+def host_error(error=None):
+    """The exception that the latest step of `fdvjp.jax` raised, or None when that step
+    succeeded (and before any). A step is a call of `numeric_vjp` or of the function it
+    made, an evaluation on the host (eager, or a compiled host callback under `jax.jit`),
+    or one of JAX's rules for the wrapper's primitives (tracing, lowering, transposing);
+    each clears it as it starts and sets it when it raises, so after a failure a later
+    success of any kind, jitted or not, gives None. The exception is the original object:
+    an `FdvjpError` with its `status` and `status_name`, or the black box's own. Under
+    `jax.jit` JAX reports a host failure as its own `JaxRuntimeError`, whose message ends
+    with the original "FdvjpError: FDVJP_...: message" line but keeps neither the type
+    nor the status (probe10 finding 11). Process-wide (JAX calls the host on its own
+    thread): with computations running at once, the latest to finish. An error raised
+    outside `fdvjp.jax` (your own JAX code) does not touch it: pass the exception you
+    caught as `error` to get the original only if `error` is it or JAX's report of it
+    (its message contains the original's "Type: message" line), else None."""
     with _host_error_lock:
-        return _host_error
+        latest = _host_error
+    if error is None or latest is None or error is latest:
+        return latest
+    return latest if f"{type(latest).__name__}: {latest}" in str(error) else None
 
 
-def _remembering(host):
-    """`host(*ops)` for a compiled host callback, remembering what it raises (`host_error`)."""
+def _step(run):
+    """`run` as a step that `host_error` describes: cleared as it starts and on success,
+    set to what it raises."""
 
-    def call(*ops):
+    @functools.wraps(run)
+    def step(*args, **kwargs):
         global _host_error
+        with _host_error_lock:
+            _host_error = None
         try:
-            return host(*ops)
+            out = run(*args, **kwargs)
         except BaseException as e:
             with _host_error_lock:
                 _host_error = e
             raise
+        with _host_error_lock:
+            _host_error = None
+        return out
 
-    return call
+    return step
 
 
 def _strong(fn):
@@ -630,13 +649,13 @@ def _lowering(prim):
             batch = _batch_shape(operands, ins)
             specs = [jax.ShapeDtypeStruct(batch + a.shape, a.dtype) for a in outs]
             target = _strong(fn)
-            return jax.pure_callback(_remembering(lambda *ops: _host(prim, target, which, ops)), specs, *operands)
+            return jax.pure_callback(_step(lambda *ops: _host(prim, target, which, ops)), specs, *operands)
 
         return mlir.lower_fun(lower, multiple_results=True)
 
     def lower_direct(ctx, *operands, fn, which):
         target = _strong(fn)
-        results, _, _ = emit(ctx, _remembering(lambda *ops: _host(prim, target, which, ops)), None, list(operands),
+        results, _, _ = emit(ctx, _step(lambda *ops: _host(prim, target, which, ops)), None, list(operands),
                              ctx.avals_in,
                              ctx.avals_out, has_side_effect=False, returns_token=False)
         return results
@@ -665,10 +684,10 @@ def _batcher(prim):
 
 
 for _p in (call_p, jvp_p, vjp_p):
-    _p.def_abstract_eval(_abstract(_p))
-    _p.def_impl(_impl(_p))
-    mlir.register_lowering(_p, _lowering(_p), cacheable=False)  # a host callback per lowering, as pure_callback
-    batching.primitive_batchers[_p] = _batcher(_p)
+    _p.def_abstract_eval(_step(_abstract(_p)))
+    _p.def_impl(_step(_impl(_p)))
+    mlir.register_lowering(_p, _step(_lowering(_p)), cacheable=False)  # a host callback per lowering, as pure_callback
+    batching.primitive_batchers[_p] = _step(_batcher(_p))
 
 
 def _is_zero(t):
@@ -754,11 +773,11 @@ def _unbroadcast(ct, shape):
     return ct
 
 
-ad.primitive_jvps[call_p] = _call_jvp
-ad.primitive_jvps[jvp_p] = _linear_jvp(jvp_p, "jvp")
-ad.primitive_jvps[vjp_p] = _linear_jvp(vjp_p, "vjp")
-ad.primitive_transposes[jvp_p] = _transpose(jvp_p, vjp_p)
-ad.primitive_transposes[vjp_p] = _transpose(vjp_p, jvp_p)
+ad.primitive_jvps[call_p] = _step(_call_jvp)
+ad.primitive_jvps[jvp_p] = _step(_linear_jvp(jvp_p, "jvp"))
+ad.primitive_jvps[vjp_p] = _step(_linear_jvp(vjp_p, "vjp"))
+ad.primitive_transposes[jvp_p] = _step(_transpose(jvp_p, vjp_p))
+ad.primitive_transposes[vjp_p] = _step(_transpose(vjp_p, jvp_p))
 
 
 # ------------------------------------------------------------------ the user's wrapper
@@ -798,6 +817,7 @@ def _concrete(x):
     return value
 
 
+@_step
 def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, typical=None, bounds=None,
                 vectorized=False, **options):
     """Wraps `fun(*args, **kwargs)` (NumPy arrays or pytrees of them in, the same out) as a
@@ -828,6 +848,7 @@ def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, 
     per_arg = {"steps": steps, "typical": typical, "bounds": bounds}
 
     @functools.wraps(fun)
+    @_step
     def wrapped(*args, **kwargs):
         leaves, in_tree = jax.tree_util.tree_flatten((args, kwargs))
         leaves = [jnp.asarray(x) for x in leaves]

@@ -196,7 +196,12 @@ class Problem:
         self.out_shapes = None if out_shapes is None else [tuple(s) for s in out_shapes]
 
     def _fx(self):
-        return None if self.outs is None else self.f.pack_out(self.outs)
+        """f(x) for the entry points' `fx=`; None where it is not finite, so that the C
+        library evaluates f(x) again and reports it as f's (`fx` is not the user's here)."""
+        if self.outs is None:
+            return None
+        fx = self.f.pack_out(self.outs)
+        return fx if np.all(np.isfinite(fx)) else None
 
     def _per_element(self):
         """Options with the per-argument arrays of the differentiated leaves concatenated
