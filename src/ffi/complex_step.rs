@@ -59,7 +59,11 @@ products! {
     /// for the check along u itself; 1 when u = 0, whose J u = 0 is exact: bound 0 and no
     /// direction in the report, as `fdvjp_jvp`'s); none when `n == 0` or `m == 0`. The bound
     /// is also NaN where an element's move `h |u_j|` is subnormal (rounded to the subnormal
-    /// spacing, the point is not along u). `jvp` is written only on success.
+    /// spacing, the point is not along u). The terms `J_ij u_j` of an entry are summed inside
+    /// f, where the bound's model cannot see them: where they cancel, its error can exceed
+    /// `8 eps |(J u)_i|` by the cancellation's factor (up to 13 on a rational function at
+    /// random u); `fdvjp_jacobian_complex_step` bounds each `J_ij` alone. `jvp` is written
+    /// only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp_complex_step`, with `u` (n doubles) readable and `jvp` (m doubles)
