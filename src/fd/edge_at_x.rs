@@ -20,7 +20,6 @@
 
 use super::alloc;
 use super::derivative::{apply, Direction};
-use super::edge_scan::moves;
 use super::error::FdError;
 use super::function::Function;
 use super::probe::Probe;
@@ -37,8 +36,8 @@ const SLOW: f64 = 1.66;
 
 /// `bound_b` (B's per-output bounds, B's values in `out`, its stencil and step `t`) with
 /// NaN for each output whose change at `t / 16` shows B's error beyond its bound (module
-/// doc). Unchanged where the smaller step does not move x, or meets a value that is not
-/// finite (nothing to compare: B as the edge scan left it).
+/// doc). Unchanged where the smaller step does not move every element the direction moves,
+/// or meets a value that is not finite (nothing to compare: B as the edge scan left it).
 pub(crate) fn checked<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -46,19 +45,52 @@ pub(crate) fn checked<F: Function + ?Sized>(
     mut bound_b: Vec<f64>,
     out: &[f64],
 ) -> Result<Vec<f64>, FdError> {
-    let s = t / SHRINK;
-    if bound_b.iter().all(|b| b.is_nan()) || !moves(p.x, dir, s) {
+    // The step as taken (x + s exact along an axis), so that the divisor is the move.
+    let s = dir.step(p.x, t / SHRINK);
+    if bound_b.iter().all(|b| b.is_nan()) || !moves_all(p.x, dir, s) {
         return Ok(bound_b);
     }
-    let mut small = alloc::zeros(out.len(), "the edge check's values")?;
-    if apply(p, dir, s, stencil, &mut small)?.is_some() {
-        return Ok(bound_b);
+    let m = out.len();
+    let mut small = alloc::zeros(m, "the edge check's values")?;
+    // `apply` leaves its stencil's scales in the workspace, which B's caller reads on
+    // (`derivative::near_edge`'s agreement test): B's are put back after the check.
+    let mut kept = alloc::zeros(3 * m, "the edge check's saved scales")?;
+    let ws = &p.ws;
+    for (k, part) in [&ws.magnitude, &ws.second, &ws.y].into_iter().enumerate() {
+        kept[k * m..(k + 1) * m].copy_from_slice(&part[..m]);
     }
-    for (i, b) in bound_b.iter_mut().enumerate() {
-        let change = (out[i] - small[i]).abs() - refine::one_sided_rounding(p, s, i);
-        if SLOW * change > *b {
+    let evaluated = ws.evaluated;
+    let met = apply(p, dir, s, stencil, &mut small)?;
+    let refuted: Vec<bool> = (0..m)
+        .map(|i| {
+            let change = (out[i] - small[i]).abs() - refine::one_sided_rounding(p, s, i);
+            met.is_none() && SLOW * change > bound_b[i]
+        })
+        .collect();
+    let ws = &mut p.ws;
+    for (k, part) in [&mut ws.magnitude, &mut ws.second, &mut ws.y]
+        .into_iter()
+        .enumerate()
+    {
+        part[..m].copy_from_slice(&kept[k * m..(k + 1) * m]);
+    }
+    ws.evaluated = evaluated;
+    for (b, refuted) in bound_b.iter_mut().zip(refuted) {
+        if refuted {
             *b = f64::NAN;
         }
     }
     Ok(bound_b)
+}
+
+/// Whether a step `s` along `dir` moves every element the direction moves (`x_i + s u_i`
+/// and `x_i - s u_i` both differ from `x_i`): the check's stencil must move the edge's
+/// element, which a vector's other elements cannot stand in for.
+pub(crate) fn moves_all(x: &[f64], dir: Direction<'_>, s: f64) -> bool {
+    let both = |xi: f64, d: f64| xi + d != xi && xi - d != xi;
+    match dir {
+        Direction::Axis(j) => both(x[j], s),
+        Direction::Vector(u) => (0..x.len()).all(|i| u[i] == 0.0 || both(x[i], s * u[i])),
+        Direction::Group(u, cols) => cols.iter().all(|&j| both(x[j], s * u[j])),
+    }
 }

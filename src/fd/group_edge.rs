@@ -60,12 +60,19 @@ pub(crate) fn split<F: Function + ?Sized>(
             }
         }
     };
+    // Each sub-group is a direction of its own for the report, as in [`by_columns`]: a
+    // sub-group with no bound makes the group's unbounded, which another sub-group's
+    // finite bound must not hide (a sqrt edge's NaN beside a smooth column reported 1.9e-4
+    // for an infinite entry).
     if !other.is_empty() {
+        let mark = p.start_direction();
         fixed_step(p, (Direction::Group(u, &other), t0), &mut scratch)?;
+        p.end_direction(mark);
         take(&other, &scratch);
     }
     edge.sort_by(|a, b| a.0.total_cmp(&b.0));
     for (e, sub) in bins(&edge) {
+        let mark = p.start_direction();
         near_edge(
             p,
             Direction::Group(u, &sub),
@@ -74,6 +81,7 @@ pub(crate) fn split<F: Function + ?Sized>(
             candidates,
             &mut scratch,
         )?;
+        p.end_direction(mark);
         take(&sub, &scratch);
     }
     Ok(())
