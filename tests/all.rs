@@ -59,6 +59,7 @@ mod fd_feature_under_step;
 mod fd_fused;
 mod fd_grow_extrapolated;
 mod fd_grow_one_sided;
+mod fd_hidden_below_rounding;
 mod fd_huge_outputs;
 mod fd_jvp_across_pole;
 mod fd_jvp_asin_edges;

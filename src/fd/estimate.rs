@@ -112,7 +112,7 @@ pub fn jvp_estimate(
     unscale(&mut e.error, k, u)?;
     p.report.directions = parts.len();
     e.error.iter().for_each(|&err| p.bound(err));
-    if e.error.iter().any(|err| err.is_nan()) {
+    if e.error.iter().any(|err| !err.is_finite()) {
         p.report.unbounded_direction();
     }
     p.finish();
@@ -217,7 +217,7 @@ fn for_each_axis<F: Function + ?Sized>(
         let e = extrapolated(&mut p, opts, Direction::Axis(j), t0, channels)?;
         p.report.directions += 1;
         e.error.iter().for_each(|&err| p.bound(err));
-        if e.error.iter().any(|err| err.is_nan()) {
+        if e.error.iter().any(|err| !err.is_finite()) {
             p.report.unbounded_direction();
         }
         visit(j, &e);

@@ -210,9 +210,13 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
         self.report.completed = true;
     }
 
-    /// Raises the report's bound to one direction's entry bound `e`; a NaN `e` (no bound)
-    /// is not recorded.
+    /// Raises the report's bound to one direction's entry bound `e`; a NaN or infinite `e`
+    /// (no bound) is not recorded.
     pub fn bound(&mut self, e: f64) {
+        // An infinite bound (an estimate that overflowed) is no bound: the direction then
+        // counts as unbounded, as the report's contract says (an independent probe, 1
+        // December: +inf with nothing unbounded).
+        let e = if e.is_finite() { e } else { f64::NAN };
         if !e.is_nan() {
             self.bounded += 1;
         }

@@ -92,10 +92,15 @@ impl Default for Report {
 }
 
 impl Report {
-    /// Raises `error_bound` to `e` (a NaN bound becomes `e`; a NaN `e` is ignored), unless
-    /// some direction has no bound: then it stays NaN.
+    /// Raises `error_bound` to `e` (a NaN bound becomes `e`; a NaN `e` is ignored, an
+    /// infinite one counts a direction unbounded), unless some direction has no bound:
+    /// then it stays NaN.
     pub(crate) fn bound(&mut self, e: f64) {
-        if self.unbounded > 0 {
+        if e == f64::INFINITY {
+            // An estimate that overflowed is no bound (drivers that record one bound per
+            // direction here directly: the flat path, complex step).
+            self.unbounded_direction();
+        } else if self.unbounded > 0 {
             self.error_bound = f64::NAN;
         } else if !e.is_nan() && (self.error_bound.is_nan() || e > self.error_bound) {
             self.error_bound = e;
