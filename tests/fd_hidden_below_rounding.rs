@@ -136,3 +136,26 @@ fn cos_near_zero_keeps_its_value() {
         );
     }
 }
+
+/// A bound scaled or summed past the doubles is no bound: a JVP along u = 1e300 of `1e18
+/// cos x` at 0, and along (1e300, 1e300) of `1e15 cos x0 + x1` inside the box [0, 1]²
+/// (taken column by column), report NaN with a direction counted (a review, 1 December:
+/// +inf with none counted).
+#[test]
+fn overflowed_jvp_bounds_are_none() {
+    let f = |x: &[f64], y: &mut [f64]| {
+        y[0] = 1e18 * x[0].cos();
+        Ok(())
+    };
+    fd::jvp(&f, &[0.0], 1, &[1e300], &Options::new()).unwrap();
+    honest("1e18 cos x along 1e300", 0.0, &last_report());
+    let g = |x: &[f64], y: &mut [f64]| {
+        y[0] = 1e15 * x[0].cos() + x[1];
+        Ok(())
+    };
+    let mut opts = Options::new();
+    opts.set_bounds(Some((vec![0.0, 0.0], vec![1.0, 1.0])))
+        .unwrap();
+    let d = fd::jvp(&g, &[0.0, 1.0], 1, &[1e300, 1e300], &opts).unwrap()[0];
+    honest("box", (d - 1e300).abs(), &last_report());
+}

@@ -196,8 +196,15 @@ pub fn jvp_complex_step(
         .zip(&spoilt)
         .map(|(d, spoilt)| times_pow2(entry_bound(d.abs(), s) + spoilt, e))
         .collect();
-    for &b in &bounds {
-        ev.report.bound(b);
+    // One direction: its largest entry bound, recorded once (an infinite one counts the
+    // direction unbounded once, not once per output).
+    if let Some(worst) = bounds
+        .iter()
+        .copied()
+        .filter(|b| !b.is_nan())
+        .reduce(f64::max)
+    {
+        ev.report.bound(worst);
     }
     if entry_bound(0.0, s).is_nan() {
         ev.report.unbounded_direction();

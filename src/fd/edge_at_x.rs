@@ -20,6 +20,7 @@
 
 use super::alloc;
 use super::derivative::{apply, Direction};
+use super::edge_scan::moves;
 use super::error::FdError;
 use super::function::Function;
 use super::probe::Probe;
@@ -36,8 +37,8 @@ const SLOW: f64 = 1.66;
 
 /// `bound_b` (B's per-output bounds, B's values in `out`, its stencil and step `t`) with
 /// NaN for each output whose change at `t / 16` shows B's error beyond its bound (module
-/// doc). Unchanged where the smaller step does not move every element the direction moves,
-/// or meets a value that is not finite (nothing to compare: B as the edge scan left it).
+/// doc). Unchanged where the smaller step does not move every element B's step moves, or
+/// meets a value that is not finite (nothing to compare: B as the edge scan left it).
 pub(crate) fn checked<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -47,7 +48,7 @@ pub(crate) fn checked<F: Function + ?Sized>(
 ) -> Result<Vec<f64>, FdError> {
     // The step as taken (x + s exact along an axis), so that the divisor is the move.
     let s = dir.step(p.x, t / SHRINK);
-    if bound_b.iter().all(|b| b.is_nan()) || !moves_all(p.x, dir, s) {
+    if bound_b.iter().all(|b| b.is_nan()) || !(moves(p.x, dir, s) && dir.keeps_moving(p.x, t, s)) {
         return Ok(bound_b);
     }
     let m = out.len();
@@ -61,12 +62,11 @@ pub(crate) fn checked<F: Function + ?Sized>(
     }
     let evaluated = ws.evaluated;
     let met = apply(p, dir, s, stencil, &mut small)?;
-    let refuted: Vec<bool> = (0..m)
-        .map(|i| {
-            let change = (out[i] - small[i]).abs() - refine::one_sided_rounding(p, s, i);
-            met.is_none() && SLOW * change > bound_b[i]
-        })
-        .collect();
+    let mut refuted = alloc::filled(m, false, "the edge check's verdicts")?;
+    for (i, r) in refuted.iter_mut().enumerate() {
+        let change = (out[i] - small[i]).abs() - refine::one_sided_rounding(p, s, i);
+        *r = met.is_none() && SLOW * change > bound_b[i];
+    }
     let ws = &mut p.ws;
     for (k, part) in [&mut ws.magnitude, &mut ws.second, &mut ws.y]
         .into_iter()
@@ -81,16 +81,4 @@ pub(crate) fn checked<F: Function + ?Sized>(
         }
     }
     Ok(bound_b)
-}
-
-/// Whether a step `s` along `dir` moves every element the direction moves (`x_i + s u_i`
-/// and `x_i - s u_i` both differ from `x_i`): the check's stencil must move the edge's
-/// element, which a vector's other elements cannot stand in for.
-pub(crate) fn moves_all(x: &[f64], dir: Direction<'_>, s: f64) -> bool {
-    let both = |xi: f64, d: f64| xi + d != xi && xi - d != xi;
-    match dir {
-        Direction::Axis(j) => both(x[j], s),
-        Direction::Vector(u) => (0..x.len()).all(|i| u[i] == 0.0 || both(x[i], s * u[i])),
-        Direction::Group(u, cols) => cols.iter().all(|&j| both(x[j], s * u[j])),
-    }
 }

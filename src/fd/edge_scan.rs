@@ -241,7 +241,7 @@ fn from_step_bounds<F: Function + ?Sized>(
 
 /// The largest step `t0 / 10^k` (k = 1, 2, ...) at which the point `x + side s d` is
 /// finite and the central stencil fits inside the bounds; `None` when none is, down to
-/// the spacing of the doubles at x (of every element the direction moves). The scan stops at the first step that does not fit,
+/// the spacing of the doubles at x of an element `t0` moves. The scan stops at the first step that does not fit,
 /// unless `past_unfit` (below a far-above refinement, the bound may be nearer than its
 /// levels).
 fn scan<F: Function + ?Sized>(
@@ -257,11 +257,11 @@ fn scan<F: Function + ?Sized>(
     for _ in 0..LEVELS {
         nominal /= 10.0;
         let s = dir.step(x, nominal);
-        // Every moved element must move: along a vector, a step at which the edge's
-        // element rounds back to x is no point past the edge, whatever the others do
-        // (f = 1e-6 sqrt(x0 + 3) + 0.5 sin x1 at x0 = -3 along (1, 0.5) found one at
-        // 1.2e-16 and kept 0.19 with a bound of 1.7e-4 for an infinite JVP).
-        if !(s > 0.0 && edge_at_x::moves_all(x, dir, s)) {
+        // Every element the first step moves must still move: along a vector, a step at
+        // which the edge's element rounds back to x is no point past the edge, whatever
+        // the others do (f = 1e-6 sqrt(x0 + 3) + 0.5 sin x1 at x0 = -3 along (1, 0.5)
+        // found one at 1.2e-16 and kept 0.19 with a bound of 1.7e-4 for an infinite JVP).
+        if !(s > 0.0 && moves(x, dir, s) && dir.keeps_moving(x, t0, s)) {
             return Ok(None);
         }
         if !fits(opts, x, dir, s, central) {

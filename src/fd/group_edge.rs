@@ -52,7 +52,7 @@ pub(crate) fn split<F: Function + ?Sized>(
             _ => other.push(j),
         }
     }
-    let mut scratch = vec![0.0; out.len()];
+    let mut scratch = alloc::zeros(out.len(), "a column group's sub-groups")?;
     let mut take = |sub: &[usize], scratch: &[f64]| {
         for &j in sub {
             for &i in sparsity.rows_of(j) {
@@ -60,29 +60,27 @@ pub(crate) fn split<F: Function + ?Sized>(
             }
         }
     };
-    // Each sub-group is a direction of its own for the report, as in [`by_columns`]: a
-    // sub-group with no bound makes the group's unbounded, which another sub-group's
-    // finite bound must not hide (a sqrt edge's NaN beside a smooth column reported 1.9e-4
-    // for an infinite entry).
+    // A sub-group with no bound makes the group's unbounded ([`Probe::part`]), which
+    // another sub-group's finite bound must not hide (a sqrt edge's NaN beside a smooth
+    // column reported 1.9e-4 for an infinite entry).
+    let mut lacking = false;
     if !other.is_empty() {
-        let mark = p.start_direction();
-        fixed_step(p, (Direction::Group(u, &other), t0), &mut scratch)?;
-        p.end_direction(mark);
+        let (done, bounded) =
+            p.part(|p| fixed_step(p, (Direction::Group(u, &other), t0), &mut scratch));
+        done?;
+        lacking |= !bounded;
         take(&other, &scratch);
     }
     edge.sort_by(|a, b| a.0.total_cmp(&b.0));
     for (e, sub) in bins(&edge) {
-        let mark = p.start_direction();
-        near_edge(
-            p,
-            Direction::Group(u, &sub),
-            t0,
-            e,
-            candidates,
-            &mut scratch,
-        )?;
-        p.end_direction(mark);
+        let dir = Direction::Group(u, &sub);
+        let (done, bounded) = p.part(|p| near_edge(p, dir, t0, e, candidates, &mut scratch));
+        done?;
+        lacking |= !bounded;
         take(&sub, &scratch);
+    }
+    if lacking {
+        p.part_unbounded();
     }
     Ok(())
 }
@@ -116,17 +114,22 @@ pub(crate) fn by_columns<F: Function + ?Sized>(
     let deferred = p.deferred.take();
     let defers = std::mem::replace(&mut p.batch_defers, false);
     let mut result = Ok(());
+    // A column with no bound makes the group's unbounded, once ([`Probe::part`]).
+    let mut lacking = false;
     for &j in cols {
-        let mark = p.start_direction();
-        result = fixed_step(p, (Direction::Axis(j), t0 * u[j].abs()), &mut scratch);
+        let step = (Direction::Axis(j), t0 * u[j].abs());
+        let bounded;
+        (result, bounded) = p.part(|p| fixed_step(p, step, &mut scratch));
         if result.is_err() {
             break;
         }
-        // A column with no bound makes the group's unbounded.
-        p.end_direction(mark);
+        lacking |= !bounded;
         for &i in sparsity.rows_of(j) {
             out[i] = u[j] * scratch[i];
         }
+    }
+    if lacking && result.is_ok() {
+        p.part_unbounded();
     }
     (p.deferred, p.batch_defers) = (deferred, defers);
     result

@@ -122,7 +122,7 @@ fn jvp_with<F: Function + ?Sized>(
     };
     unscale(&mut out, e, u)?;
     // The bound was of the product along the scaled direction: scale it back too (an
-    // overflow gives an infinite bound, which still covers).
+    // overflow gives an infinite bound, which `publish` reports as none).
     p.report.error_bound = times_pow2(p.report.error_bound, e);
     p.report.directions = directions;
     p.finish();

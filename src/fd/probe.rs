@@ -228,6 +228,24 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
         self.bounded
     }
 
+    /// Differentiates one part of a direction (a sub-group or a column of a column group
+    /// taken apart) by `part`, and says whether the part recorded a bound. Why: a part
+    /// without one makes the whole direction unbounded ([`Probe::part_unbounded`]), which
+    /// the other parts' bounds must not hide, and the direction must count once.
+    pub fn part<R>(&mut self, part: impl FnOnce(&mut Self) -> R) -> (R, bool) {
+        let mark = self.bounded;
+        let r = part(self);
+        (r, self.bounded > mark)
+    }
+
+    /// Counts the current direction unbounded, once, after some part of it recorded no
+    /// bound ([`Probe::part`]); as a recorded (no-)bound, so that
+    /// [`Probe::end_direction`] does not count it again.
+    pub fn part_unbounded(&mut self) {
+        self.report.unbounded_direction();
+        self.bounded += 1;
+    }
+
     /// After a direction: counts it unbounded when it recorded no bound since `mark`
     /// (a forward difference not refined, ...), which makes the report's bound NaN rather
     /// than a bound of the other directions only. Under adaptive steps always: the scan

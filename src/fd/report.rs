@@ -168,6 +168,12 @@ pub(crate) fn publish(mut report: Report) {
         // read as one (probe13 finding 12: 130 of 419 failures kept a partial bound).
         report.error_bound = f64::NAN;
     }
+    if report.error_bound == f64::INFINITY {
+        // A bound scaled or summed past the doubles (a JVP along u = 1e300) is no bound:
+        // NaN, with a direction counted (a review, 1 December: +inf with none counted).
+        report.error_bound = f64::NAN;
+        report.unbounded = report.unbounded.max(1);
+    }
     let _ = LAST.try_with(|r| {
         if let Ok(mut slot) = r.try_borrow_mut() {
             *slot = report;

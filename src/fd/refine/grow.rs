@@ -82,7 +82,8 @@ pub(super) fn grow<F: Function + ?Sized>(
     let mut plain_second = alloc::zeros(m, "a grown direction's plain second differences")?;
     plain_second.copy_from_slice(&prev.second);
     // Its part unexplained by the first level (the whole where there is none).
-    let mut unexplained = plain_second.clone();
+    let mut unexplained = alloc::zeros(m, "a grown direction's unexplained differences")?;
+    unexplained.copy_from_slice(&plain_second);
     // The plain quotients and rounding scales a grown value must agree with
     // ([`plain_agrees`]).
     let plain = (prev.d.clone(), prev.mag.clone());
@@ -95,7 +96,7 @@ pub(super) fn grow<F: Function + ?Sized>(
     let mut unmodelled = false;
     // Outputs whose levels' differences `f(x + t) - f(x - t)` stopped growing with the
     // step ([`plain_agrees::same_step`]).
-    let mut stepped = vec![false; m];
+    let mut stepped = alloc::filled(m, false, "a grown direction's stepped outputs")?;
     // The noise per output: known, or read from the levels ([`seen_noise`]).
     let mut noise: Vec<f64> = (0..m).map(|i| noise_of(p, i)).collect();
     let known_noise = noise.clone();
