@@ -13,24 +13,9 @@
 //! Jacobian and the tape, with one output at the edge beside one that is not. Exact
 //! answers: the analytic derivatives. "Covered" is `|value - exact| <= bound`.
 
-use fdvjp::fd::{self, last_report, Options, Report, Sparsity};
+use crate::common::honest;
+use fdvjp::fd::{self, last_report, Options, Sparsity};
 use fdvjp::tape::{ReduceOp, Tape};
-
-/// The report's claim about a result whose largest entry error is `err`: covered by a
-/// finite bound, or no bound and some direction counted unbounded.
-fn honest(what: &str, err: f64, r: &Report) {
-    assert!(r.completed, "{what}: not completed");
-    assert!(r.unbounded <= r.directions, "{what}: {r:?}");
-    if r.error_bound.is_nan() {
-        assert!(r.unbounded > 0, "{what}: bound NaN, nothing unbounded");
-    } else {
-        assert!(
-            err <= r.error_bound,
-            "{what}: error {err:e} > bound {:e}",
-            r.error_bound
-        );
-    }
-}
 
 /// An edge function: `s |x - e|^p` on the side `side` of e (NaN beyond), and its
 /// derivative (at e: infinite for p < 1, 0 for p > 1).

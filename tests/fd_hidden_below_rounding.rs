@@ -14,26 +14,9 @@
 //! Exact answers: the analytic derivatives. "Honest": `|value - exact| <= bound`, or a NaN
 //! bound with some direction unbounded; never an infinite bound.
 
-use crate::common::Rng;
-use fdvjp::fd::{self, last_report, Options, Report};
+use crate::common::{honest, Rng};
+use fdvjp::fd::{self, last_report, Options};
 use fdvjp::tape::{ReduceOp, Tape};
-
-fn honest(what: &str, err: f64, r: &Report) {
-    assert!(r.completed, "{what}: not completed");
-    assert!(
-        r.error_bound != f64::INFINITY,
-        "{what}: infinite bound {r:?}"
-    );
-    if r.error_bound.is_nan() {
-        assert!(r.unbounded > 0, "{what}: bound NaN, nothing unbounded");
-    } else {
-        assert!(
-            err <= r.error_bound,
-            "{what}: error {err:e} > bound {:e}",
-            r.error_bound
-        );
-    }
-}
 
 /// f and its gradient at x, through the VJP, the JVP along e_j, the Jacobian and the tape.
 fn every_entry(

@@ -139,4 +139,28 @@ static inline double check_uniform_well_scaled(uint64_t *state, double lo, doubl
     return x;
 }
 
+/* Defines `name`, a batch function (`fdvjp_batch_fn`) that evaluates the point function `f`
+ * at each of its k points in turn: a batch entry point's result against the serial one. */
+#define CHECK_BATCH_OF(name, f)                                                             \
+    static int32_t name(void *user, const double *xs, size_t n, size_t k, double *ys,      \
+                        size_t m)                                                           \
+    {                                                                                       \
+        for (size_t p = 0; p < k; p++) {                                                    \
+            int32_t s = f(user, xs + p * n, n, ys + p * m, m);                              \
+            if (s != 0)                                                                     \
+                return s;                                                                   \
+        }                                                                                   \
+        return 0;                                                                           \
+    }
+
+/* The last report on this thread (every byte of it set first, so a field the library left
+ * unwritten shows). */
+static inline fdvjp_report check_last_report(void)
+{
+    fdvjp_report r;
+    memset(&r, 0xff, sizeof r);
+    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+    return r;
+}
+
 #endif /* FDVJP_TESTS_CHECK_H */

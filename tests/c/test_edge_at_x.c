@@ -45,29 +45,13 @@ static int32_t f(void *user, const double *x, size_t n, double *y, size_t m)
     return 0;
 }
 
-static int32_t fb(void *user, const double *xs, size_t n, size_t k, double *ys, size_t m)
-{
-    for (size_t p = 0; p < k; p++) {
-        int32_t s = f(user, xs + p * n, n, ys + p * m, m);
-        if (s != 0)
-            return s;
-    }
-    return 0;
-}
-
-static fdvjp_report report(void)
-{
-    fdvjp_report r;
-    memset(&r, 0xff, sizeof r);
-    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
-    return r;
-}
+CHECK_BATCH_OF(fb, f)
 
 /* The report of a result whose error is `err`: unbounded where the derivative is infinite;
  * finite and covering where it is not. */
 static void check_report(const edge *e, const char *entry, double err)
 {
-    fdvjp_report r = report();
+    fdvjp_report r = check_last_report();
     int infinite = isinf(e->dg);
     int ok = r.completed && (infinite ? isnan(r.error_bound) && r.unbounded_directions == 1
                                       : isfinite(r.error_bound) && err <= r.error_bound);

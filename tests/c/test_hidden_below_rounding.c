@@ -27,21 +27,12 @@ static int32_t f(void *user, const double *x, size_t n, double *y, size_t m)
     return 0;
 }
 
-static int32_t fb(void *user, const double *xs, size_t n, size_t k, double *ys, size_t m)
-{
-    for (size_t p = 0; p < k; p++) {
-        int32_t s = f(user, xs + p * n, n, ys + p * m, m);
-        if (s != 0)
-            return s;
-    }
-    return 0;
-}
+CHECK_BATCH_OF(fb, f)
 
 /* The last report is honest about a result whose largest entry error is `err`. */
 static void check_honest(const char *entry, int k, double err)
 {
-    fdvjp_report r;
-    CHECK_STATUS(fdvjp_last_report(&r, sizeof r), FDVJP_OK);
+    fdvjp_report r = check_last_report();
     int ok = r.completed && !isinf(r.error_bound) &&
              (isnan(r.error_bound) ? r.unbounded_directions > 0 : err <= r.error_bound);
     if (!CHECK(ok))

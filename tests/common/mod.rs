@@ -8,6 +8,7 @@ pub mod badly_scaled;
 pub mod estimates;
 pub mod exact;
 mod functions;
+mod honest;
 pub mod noisy;
 mod rng;
 mod scalar_drivers;
@@ -15,6 +16,7 @@ pub mod smooth;
 mod tridiagonal;
 
 pub use functions::{all, Class, TestFn};
+pub use honest::honest;
 pub use rng::Rng;
 pub use scalar_drivers::{scalar_driver, Answer};
 pub use tridiagonal::{tridiagonal, tridiagonal_jacobian};
