@@ -38,6 +38,10 @@ const LEVELS: usize = 13;
 /// How far below A's step the refinement starts.
 const REFINE_BELOW: f64 = 30.0;
 
+/// How far below A's step (at most the edge's distance) the refinement's first level,
+/// lifted to its floor, must lie for its levels to see f's truncation and not the edge.
+const RESOLVED_BELOW: f64 = 2.0;
+
 /// How far apart (in units of A's rounding, `eps ρ`) A and B may be for B to be kept.
 const AGREEMENT: f64 = 8.0;
 
@@ -75,7 +79,7 @@ pub(crate) fn fall_back_b<F: Function + ?Sized>(
     if let Some((b, far)) = refine::after_fallback(p, dir, t0, t, &bound_b, out)? {
         let b = match far {
             Some(target) if stencil.side != 0.0 => {
-                below_refinement(p, dir, (target, -stencil.side), met, b, out)?
+                below_refinement(p, dir, (target, &stencil), met, b, out)?
             }
             _ => b,
         };
@@ -90,14 +94,16 @@ pub(crate) fn fall_back_b<F: Function + ?Sized>(
 /// again (a fall-back counted since `met`, or the central stencil leaves the bounds at
 /// `target`): the edge lies within f's scale typ_j, and the levels' one-sided stencils
 /// see f's slope at their own distance from it. The scan then goes on below `target`
-/// (the edge on the side `side`) and A there is compared and refined as below 1e3 typ_j.
+/// (the edge on the side away from B's `stencil`) and A there is compared and refined as
+/// below 1e3 typ_j; where no step gets past the edge, B's levels below `target` check the
+/// refinement's values (`edge_at_x::checked_refined`).
 ///
 /// Why: log(x - 1001) at 1001 + 1e-6 gave 2098 for 1e6 with a bound of 4.7e4 (probe14
 /// finding 4), where log(x - 999) at 999 + 1e-6 scanned and covered.
 fn below_refinement<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
-    (target, side): (f64, f64),
+    (target, stencil): (f64, &Placed),
     met: usize,
     b: Vec<f64>,
     out: &mut [f64],
@@ -108,8 +114,18 @@ fn below_refinement<F: Function + ?Sized>(
     if !within {
         return Ok(b);
     }
-    let Some(s) = scan(p, dir, (10.0 * target, true), side, &central, out.len())? else {
-        return Ok(b);
+    let found = scan(
+        p,
+        dir,
+        (10.0 * target, true),
+        -stencil.side,
+        &central,
+        out.len(),
+    )?;
+    let Some(s) = found else {
+        // No step of the scan gets past the edge: it lies a few ulps from x, below the
+        // levels' scale, and B further down checks their value.
+        return edge_at_x::checked_refined(p, dir, (stencil, target), b, out);
     };
     Ok(from_step_bounds(p, dir, (s, REFINE_BELOW), &b, out)?.unwrap_or(b))
 }
@@ -221,11 +237,26 @@ fn from_step_bounds<F: Function + ?Sized>(
         }
         return Ok(Some(bound));
     }
-    let mut plain_a = alloc::zeros(m, "the edge scan's values")?;
-    plain_a.copy_from_slice(&a);
     // A power of two: along a vector its levels then move each element exactly
     // (`refine/exact.rs`).
     let target = (s / below).log2().floor().exp2();
+    if 2.0 * refine::step_floor(p.x, dir) > s / RESOLVED_BELOW {
+        // The levels would stand on their floor a few ulps above zero, within a factor
+        // [`RESOLVED_BELOW`] of A's step (the edge a few ulps from x), where f varies on
+        // their own scale and their spread says nothing (sqrt(x - 1) at 1 plus 16 ulps:
+        // 8.8e5 off for 8.4e6 with a bound of 4.1e4): A without a bound.
+        for i in 0..m {
+            if kept[i] {
+                bound[i] = bound[i].min((out[i] - a[i]).abs() + bound_a[i]);
+            } else {
+                out[i] = a[i];
+                bound[i] = f64::NAN;
+            }
+        }
+        return Ok(Some(bound));
+    }
+    let mut plain_a = alloc::zeros(m, "the edge scan's values")?;
+    plain_a.copy_from_slice(&a);
     let refined = refine::shrink_central(p, dir, s, target, &mut a)?;
     for i in 0..m {
         if kept[i] {

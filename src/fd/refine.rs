@@ -1829,6 +1829,13 @@ pub(crate) fn shrink<F: Function + ?Sized>(
     shrink_from(p, dir, (plain, plain_b), target, stencil, None, out)
 }
 
+/// The smallest step a refinement along `dir` takes at x (a few ulps of the moved
+/// elements, `far_above.rs`): the edge scan's refinement has no bound where it lies on
+/// f's own scale.
+pub(crate) fn step_floor(x: &[f64], dir: Direction<'_>) -> f64 {
+    far_above::floor(x, dir)
+}
+
 /// [`shrink`] with the central stencil, whose level at `t` was just applied (its values
 /// in `out`, its sums in the workspace): the edge scan's refinement (`edge_scan.rs`).
 /// Along a vector with exact steps ([`vector::shrink_along`]): its refined steps lie
