@@ -1132,17 +1132,19 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * parts are all zero except one; it must be implemented with complex arithmetic
  * throughout (no `fabs`, `conj`, `creal`/`cimag` splitting of intermediate values), and
  * then the result has no subtractive cancellation: relative error near 1e-16 for any
- * step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at most `1e-10 |x_j|` (so a
- * small x_j, as in log at 1e-30, is not stepped over), at least `DBL_MIN / DBL_EPSILON`
- * (about 1e-292, so that it never underflows: a typical magnitude of 1e-305 still gives
- * the exact derivative of, e.g., exp at 0) where that is below `1e-8 |x_j|`.
+ * step. The step is `h_j = 1e-20 * max(|x_j|, typ_j)`, at most `1e-10 min(|x_j|,
+ * typ_j)` (so a small x_j, as in log at 1e-30, or a typ_j far below |x_j|, as sin's 1 at
+ * 1e15, is not stepped over), at least `DBL_MIN / DBL_EPSILON` (about 1e-292, so that
+ * it never underflows: a typical magnitude of 1e-305 still gives the exact derivative
+ * of, e.g., exp at 0) where that is below `1e-8 min(|x_j|, typ_j)`. A perturbed point
+ * where f is not finite (the step overflowing f) is `FDVJP_NONFINITE_PERTURBED`.
  * Evaluations of f: n + 3: one at the real x (f(x) checked finite:
  * `FDVJP_NONFINITE_AT_X` otherwise; and real: an imaginary part that, divided by the
  * step, exceeds an ulp of a column's largest entry is `FDVJP_INVALID_ARGUMENT`, since f
  * is then not real on the real axis, e.g. log of a negative number), one complex
  * evaluation per column, then two real points `x ± t u` (imaginary parts 0) that check
  * f is complex-analytic: the central difference of f along a pseudo-random direction u
- * (`|u_j|` between 1 and 2 times `|x_j|`, or `typ_j` where `x_j = 0`) must agree with the complex-step
+ * (`|u_j|` between 1 and 2 times `min(|x_j|, typ_j)`, or `typ_j` where `x_j = 0`) must agree with the complex-step
  * `J u` to `1e-7` of the size of its terms (plus 4 times the complex step's bound and f's
  * rounding over the step); where it does not, a Richardson estimate along u (about 15 evaluations more)
  * decides: a disagreement beyond 4 times both errors plus `1e-7` of the terms is

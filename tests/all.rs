@@ -32,6 +32,7 @@ mod accuracy_table;
 mod adaptive_unbounded;
 mod c_api;
 mod complex_step_analytic_check;
+mod complex_step_far_above_typical;
 mod complex_step_real;
 mod complex_step_scales;
 mod estimate_check_on_noise;

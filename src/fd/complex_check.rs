@@ -9,11 +9,12 @@
 //! wrong number (probe12 finding 6). Real differences see f only on the real axis, where it
 //! is the function the caller means, so they cannot be fooled this way.
 //!
-//! Direction: `u_j = ± (1 + ξ_j) |x_j|` (`typ_j` where `x_j = 0`) with random signs and
-//! `ξ_j` uniform in [0, 1) (a reproducible sequence seeded by n): every element moves on its
-//! own scale, the scale the complex step's bound assumes f varies on (an element far below
-//! its typical magnitude, as log's near 0, is not stepped across 0), and a non-analytic
-//! term is not cancelled by another but by accident.
+//! Direction: `u_j = ± (1 + ξ_j) min(|x_j|, typ_j)` (`typ_j` where `x_j = 0`) with random
+//! signs and `ξ_j` uniform in [0, 1) (a reproducible sequence seeded by n): every element
+//! moves on the scale the complex step's bound assumes f varies on (an element far below
+//! its typical magnitude, as log's near 0, is not stepped across 0; one far above it, as
+//! sin's at 1e12, is not moved by its own size, where real differences of f alias), and a
+//! non-analytic term is not cancelled by another but by accident.
 //!
 //! The real side is first the default central JVP ([`crate::fd::jvp_at`], with
 //! `min(|x_j|, typ_j)` as typical magnitudes, the caller's bounds and noise settings, and f(x) known from the
@@ -69,7 +70,7 @@ pub(crate) fn direction(opts: &Options, x: &[f64]) -> Vec<f64> {
     let mut rng = SplitMix(0xc0de_c0a1_57e9_0000 ^ x.len() as u64);
     (0..x.len())
         .map(|j| {
-            let scale = own_scale(opts, x, j);
+            let scale = own_scale(opts, x, j).min(opts.typical().map_or(1.0, |t| t[j]));
             let sign = if rng.next() & 1 == 0 { 1.0 } else { -1.0 };
             sign * (1.0 + rng.uniform()) * scale
         })

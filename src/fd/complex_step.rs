@@ -8,9 +8,10 @@
 //!
 //! Step: `h_j = 1e-20 * max(|x_j|, typ_j)` (relative, so f's features at the scale of x
 //! see the same tiny step; `1e-20` keeps `h^2` far below `eps` and `h |f'|` far above the
-//! underflow threshold for any sensible f), at most `1e-10 |x_j|`: no difference is formed,
-//! so nothing stops h from being tiny against a small x_j, where f (log, 1/x) may vary. The scheme, steps, bounds and adaptive flag of
-//! the options do not apply (the real part never leaves x); typical magnitudes and the
+//! underflow threshold for any sensible f), at most `1e-10 min(|x_j|, typ_j)`: no
+//! difference is formed, so nothing stops h from being tiny against a small x_j, where f
+//! (log, 1/x) may vary, or against typ_j far below |x_j|, the scale f may vary on there
+//! (sin at 1e15). The scheme, steps, bounds and adaptive flag of the options do not apply (the real part never leaves x); typical magnitudes and the
 //! Jacobian layout do.
 //!
 //! Evaluations: n + 3 for the VJP and the Jacobian (one at the real x, one per column, two
@@ -31,7 +32,7 @@
 //! and `U` the spacing of the subnormal doubles. The first term is the rounding of `Im f`
 //! (no difference is formed, so f' comes out to a few units in the last place of its
 //! terms), the second the truncation `h^2 |f'''| / 6` for an f varying on the scale
-//! `s = |x_j|` (`typ_j` at 0; `f''' ~ f' / s^2`), the third the resolution of `Im f` at
+//! `s = min(|x_j|, typ_j)` (`typ_j` at 0; `f''' ~ f' / s^2`), the third the resolution of `Im f` at
 //! the smallest step. It is NaN where the step cannot resolve f' ([`Step`]). It is a
 //! model, as for the plain drivers: it cannot see cancellation inside f, nor an f''' far
 //! above `f' / s^2`. An empty problem reports no evaluation and a bound of 0.
@@ -234,18 +235,21 @@ fn step(opts: &Options, x: &[f64], j: usize) -> Step {
             scale: typ,
         };
     }
-    // At most `MAX_RELATIVE_STEP * |x_j|` (else f's features at the scale of x_j, such as
-    // log's, are stepped over), and at least the normal floor where that still fits.
-    // Never 0: below |x_j| = 2.5e-316 the floor rounds to 0 (and `Im f / h` to 0/0); the
-    // smallest subnormal step is then far above 1e-6 of x_j, and the bound NaN.
+    // At most `MAX_RELATIVE_STEP` of the smaller of |x_j| and typ_j (else f's features at
+    // the scale of x_j, such as log's, or at typ_j far below |x_j|, such as sin's at 1e15,
+    // are stepped over: 1e-5 there left an error 8.3e3 times the bound), and at least the
+    // normal floor where that still fits. Never 0: below |x_j| = 2.5e-316 the floor rounds
+    // to 0 (and `Im f / h` to 0/0); the smallest subnormal step is then far above 1e-6 of
+    // x_j, and the bound NaN.
+    let scale = ax.min(typ);
     let h = (COMPLEX_STEP * ax.max(typ))
-        .min(MAX_RELATIVE_STEP * ax)
-        .max(MIN_COMPLEX_STEP.min(FLOOR_RELATIVE_STEP * ax))
+        .min(MAX_RELATIVE_STEP * scale)
+        .max(MIN_COMPLEX_STEP.min(FLOOR_RELATIVE_STEP * scale))
         .max(SUBNORMAL);
     Step {
         h,
-        rel: relative(h, x[j], ax),
-        scale: ax,
+        rel: relative(h, x[j], scale),
+        scale,
     }
 }
 
@@ -259,8 +263,8 @@ fn relative(im: f64, xj: f64, scale: f64) -> f64 {
     }
 }
 
-/// A complex step `h` and `rel = h / s`, s the scale f is assumed to vary on (`|x_j|`, or
-/// `typ_j` at `x_j = 0`): the truncation is `rel^2 / 6` of the derivative. `rel` is NaN
+/// A complex step `h` and `rel = h / s`, s the scale f is assumed to vary on (the smaller
+/// of `|x_j|` and `typ_j`, `typ_j` at `x_j = 0`): the truncation is `rel^2 / 6` of the derivative. `rel` is NaN
 /// where the step cannot be trusted to resolve f' ([`relative`]).
 #[derive(Clone, Copy)]
 struct Step {
@@ -369,6 +373,12 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
     /// derivative (see [`check_real`]), the real part serves the analyticity check.
     fn at_x(&mut self, z: &[Complex64], m: usize) -> Result<(Vec<f64>, Vec<f64>), FdError> {
         let w = self.evaluate(z, m, || "x (real, to check that f(x) is real)".to_string())?;
+        if let Some(index) = w.iter().position(|c| !c.re.is_finite()) {
+            return Err(FdError::NonFiniteAtX {
+                index,
+                value: w[index].re,
+            });
+        }
         Ok((
             w.iter().map(|c| c.re).collect(),
             w.iter().map(|c| c.im).collect(),
@@ -405,18 +415,28 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
         point: impl Fn() -> String,
     ) -> Result<Vec<f64>, FdError> {
         let w = self.evaluate(z, m, &point)?;
-        if let Some(index) = w.iter().position(|c| !c.im.is_finite()) {
+        // Either part: f(x) was finite, so a non-finite real part here is the step's (csin
+        // at 1e150 with h = 1e130 reported `NONFINITE_AT_X`).
+        if let Some(index) = w
+            .iter()
+            .position(|c| !(c.re.is_finite() && c.im.is_finite()))
+        {
+            let value = if w[index].re.is_finite() {
+                w[index].im
+            } else {
+                w[index].re
+            };
             return Err(FdError::NonFinitePerturbed {
                 direction: direction.to_string(),
                 index,
-                value: w[index].im,
+                value,
                 point: point(),
             });
         }
         Ok(w.iter().map(|c| c.im / h).collect())
     }
 
-    /// `f(z)`, numbered and reported to progress, with finite real parts.
+    /// `f(z)`, numbered and reported to progress.
     fn evaluate(
         &mut self,
         z: &[Complex64],
@@ -434,12 +454,6 @@ impl<'g, G: ComplexFunction + ?Sized> ComplexEvaluator<'g, G> {
             return Err(FdError::Cancelled {
                 done: self.count,
                 total,
-            });
-        }
-        if let Some(index) = w.iter().position(|c| !c.re.is_finite()) {
-            return Err(FdError::NonFiniteAtX {
-                index,
-                value: w[index].re,
             });
         }
         Ok(w)
