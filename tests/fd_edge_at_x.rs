@@ -350,17 +350,19 @@ fn edge_groups_count_once_and_tiny_components_keep_the_scan() {
     }
 }
 
-/// Edges a few ulps from x (`x = L + k ulp`, f not finite beyond L): `log |x - L|` and
-/// `|x - L|^p` vary on the scale of x's distance to the edge, far below any step the scan
-/// can take. Each result through the VJP, the JVP, the Jacobian and the tape is covered or
-/// unbounded. Before the edge scan's refinement gave up on its floor and B's deeper levels
-/// checked a far-above refinement (2 December), 654 of the 2352 results were off by more
-/// than their bound with `FDVJP_OK`, up to 4.5e7 times (`log(x - 1000)` at 1000 plus one
-/// ulp: 8.8e12 off, bound 2.0e5).
+/// Edges a few ulps from x (`x = L + k ulp`, f not finite beyond L; at L = 0, x a few
+/// subnormals from 0): `log |x - L|` and `|x - L|^p` vary on the scale of x's distance to
+/// the edge, far below any step the scan can take. Each result through the VJP, the JVP,
+/// the Jacobian and the tape is covered or unbounded. Before the edge scan's refinement
+/// gave up on its floor, B's deeper levels checked a far-above refinement and B alone at
+/// a subnormal x was checked (2 December), 654 of the 2352 results at L != 0 were off by
+/// more than their bound with `FDVJP_OK`, up to 4.5e7 times (`log(x - 1000)` at 1000 plus
+/// one ulp: 8.8e12 off, bound 2.0e5), and 280 of the 392 at L = 0 (sqrt at 5e-324: 525 for
+/// 2.2e161, bound 238).
 #[test]
 fn edges_a_few_ulps_from_x_are_covered_or_unbounded() {
     let (mut cases, mut unbounded, mut wrong) = (0, 0, vec![]);
-    for l in [1.0f64, -3.0, 0.5, 7.25, 1e3, 1e5] {
+    for l in [1.0f64, -3.0, 0.5, 7.25, 1e3, 1e5, 0.0] {
         for side in [1.0f64, -1.0] {
             for k in [1u32, 2, 3, 5, 8, 16, 100] {
                 let mut x = l;

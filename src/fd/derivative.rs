@@ -17,6 +17,7 @@
 //! a column group, column by column ([`super::group_edge`]).
 
 use super::bound_edge;
+use super::edge_at_x;
 use super::edge_deep;
 use super::edge_scan;
 use super::error::FdError;
@@ -398,7 +399,13 @@ pub(crate) fn near_edge<F: Function + ?Sized>(
             out.copy_from_slice(&a);
             bound_a
         }
-        (Err(_), Ok(bound_b)) => bound_b,
+        // A could not be formed (x_j's own scale rounds to no step: sqrt at 5e-324 gave
+        // 525 for 2.2e161 with B's bound 238): the edge is at x for every step there is,
+        // and B is checked against itself as there (`edge_at_x.rs`).
+        (Err(_), Ok(bound_b)) => {
+            let (stencil, t) = used.expect("a successful fall-back applied a stencil");
+            edge_at_x::checked(p, dir, (&stencil, t), bound_b, out)?
+        }
         (Err(err), Err(_)) => return Err(err),
     };
     refine::bound_direction(p, dir, &bound);
