@@ -14,7 +14,7 @@
 //! answers: the analytic derivatives. "Covered" is `|value - exact| <= bound`.
 
 use crate::common::honest;
-use fdvjp::fd::{self, last_report, Options, Sparsity};
+use fdvjp::fd::{self, last_report, Options, Report, Sparsity};
 use fdvjp::tape::{ReduceOp, Tape};
 
 /// An edge function: `s |x - e|^p` on the side `side` of e (NaN beyond), and its
@@ -81,44 +81,46 @@ fn check(edge: Edge) -> [bool; 4] {
     };
     let (d0, d1) = (edge.df(x), -x.sin());
     let what = |entry: &str| format!("{:?} {entry}", (edge.e, edge.side, edge.p, edge.s));
-    let opts = Options::new();
     let mut finite = [false; 4];
+    for (k, (entry, err, r)) in every_entry(f, x, (d0, d1)).into_iter().enumerate() {
+        honest(&what(entry), err, &r);
+        finite[k] = r.error_bound.is_finite();
+    }
+    finite
+}
 
+/// `f` (one input, m = 2) at x through the VJP (v = (1, -0.25)), the JVP (u = 1), the
+/// Jacobian and an opaque tape node pulled back through a sum, with the exact derivatives
+/// `(d0, d1)` of its outputs: each entry point's name, error and report. The tape's error
+/// is halved: the sum's error is at most the two entries' errors, each within the bound.
+fn every_entry<F>(f: F, x: f64, (d0, d1): (f64, f64)) -> [(&'static str, f64, Report); 4]
+where
+    F: Fn(&[f64], &mut [f64]) -> Result<(), i32> + Clone + 'static,
+{
+    let opts = Options::new();
     let v = [1.0, -0.25];
     let got = fd::vjp(&f, &[x], &v, &opts).unwrap()[0];
-    let r = last_report();
-    honest(&what("vjp"), (got - (v[0] * d0 + v[1] * d1)).abs(), &r);
-    finite[0] = r.error_bound.is_finite();
-
-    let jvp = fd::jvp(&f, &[x], 2, &[1.0], &opts).unwrap();
-    let r = last_report();
-    honest(
-        &what("jvp"),
-        (jvp[0] - d0).abs().max((jvp[1] - d1).abs()),
-        &r,
+    let vjp = ("vjp", (got - (v[0] * d0 + v[1] * d1)).abs(), last_report());
+    let u = fd::jvp(&f, &[x], 2, &[1.0], &opts).unwrap();
+    let jvp = (
+        "jvp",
+        (u[0] - d0).abs().max((u[1] - d1).abs()),
+        last_report(),
     );
-    finite[1] = r.error_bound.is_finite();
-
     let jac = fd::jacobian(&f, &[x], 2, &opts).unwrap();
-    let r = last_report();
-    honest(
-        &what("jacobian"),
+    let jacobian = (
+        "jacobian",
         (jac[0] - d0).abs().max((jac[1] - d1).abs()),
-        &r,
+        last_report(),
     );
-    finite[2] = r.error_bound.is_finite();
-
     let mut t = Tape::new();
     let xv = t.input_slice(&[x]).unwrap();
     let y = t.call(Box::new(f), &[xv], 2, opts).unwrap();
     let s = t.reduce(ReduceOp::Sum, y).unwrap();
     t.backward(s, None).unwrap();
     let got = t.grad(xv).unwrap().iter().copied().next().unwrap();
-    let r = last_report();
-    // The sum's error is at most the two entries' errors, each within the bound.
-    honest(&what("tape"), (got - (d0 + d1)).abs() / 2.0, &r);
-    finite[3] = r.error_bound.is_finite();
-    finite
+    let tape = ("tape", (got - (d0 + d1)).abs() / 2.0, last_report());
+    [vjp, jvp, jacobian, tape]
 }
 
 /// Every exponent: each entry point's report is honest (checked in [`check`]); where the
@@ -395,25 +397,7 @@ fn edges_a_few_ulps_from_x_are_covered_or_unbounded() {
                         Ok(())
                     };
                     let d1 = -x.sin();
-                    let opts = Options::new();
-                    let mut results = vec![];
-                    let got = fd::vjp(&f, &[x], &[1.0, -0.25], &opts).unwrap()[0];
-                    results.push(("vjp", (got - (d0 - 0.25 * d1)).abs(), last_report()));
-                    let u = fd::jvp(&f, &[x], 2, &[1.0], &opts).unwrap();
-                    let err = (u[0] - d0).abs().max((u[1] - d1).abs());
-                    results.push(("jvp", err, last_report()));
-                    let jac = fd::jacobian(&f, &[x], 2, &opts).unwrap();
-                    let err = (jac[0] - d0).abs().max((jac[1] - d1).abs());
-                    results.push(("jacobian", err, last_report()));
-                    let mut t = Tape::new();
-                    let xv = t.input_slice(&[x]).unwrap();
-                    let y = t.call(Box::new(f), &[xv], 2, opts).unwrap();
-                    let s = t.reduce(ReduceOp::Sum, y).unwrap();
-                    t.backward(s, None).unwrap();
-                    let got = t.grad(xv).unwrap().iter().copied().next().unwrap();
-                    // The sum's error is at most the two entries' errors.
-                    results.push(("tape", (got - (d0 + d1)).abs() / 2.0, last_report()));
-                    for (entry, err, r) in results {
+                    for (entry, err, r) in every_entry(f, x, (d0, d1)) {
                         cases += 1;
                         let none = r.error_bound.is_nan() && r.unbounded > 0;
                         unbounded += usize::from(none);

@@ -163,4 +163,21 @@ static inline fdvjp_report check_last_report(void)
     return r;
 }
 
+/* d(sum_i f_i)/dx of a scalar x through an opaque tape node with m outputs, reduced by a
+ * sum and pulled back: the tape's result for a one-input function (NAN if a step fails,
+ * each failure recorded). The report is the backward sweep's. */
+static inline double check_tape_sum_gradient(fdvjp_fn f, void *user, double x, size_t m)
+{
+    fdvjp_tape *t = fdvjp_tape_new();
+    fdvjp_var in, y, s;
+    double g = NAN;
+    CHECK_STATUS(fdvjp_tape_input(t, &x, 1, &in), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_call(t, NULL, f, user, &in, 1, m, &y), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_reduce(t, FDVJP_REDUCE_SUM, y, &s), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_backward(t, s, NULL, 0), FDVJP_OK);
+    CHECK_STATUS(fdvjp_tape_grad(t, in, &g, 1), FDVJP_OK);
+    fdvjp_tape_free(t);
+    return g;
+}
+
 #endif /* FDVJP_TESTS_CHECK_H */
