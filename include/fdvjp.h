@@ -1161,7 +1161,9 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * plus m ulps of it for the dot product; `|J_ij|`; `|(J u)_i|`): the rounding of
  * `Im f / h`, a model that cannot see cancellation inside f. The bound is NaN (an
  * unbounded direction) where the imaginary part of `1 / (x_j + ih)` would underflow
- * (|x_j| beyond about 4.5e287) or |x_j| is below about 5e-318 (a subnormal x_j whose
+ * (|x_j| beyond about `6.7e148 sqrt(typ_j)`, 6.7e148 at the default typ: the step
+ * `1e-10 typ_j` over `x_j^2`; a larger typ_j declares f smooth on that larger scale
+ * and keeps the bound) or |x_j| is below about 5e-318 (a subnormal x_j whose
  * step, at least the smallest subnormal double, is more than 1e-6 of it).
  * `grad` is written only on success.
  *

@@ -425,3 +425,44 @@ fn edges_a_few_ulps_from_x_are_covered_or_unbounded() {
         wrong[..wrong.len().min(12)].join("\n")
     );
 }
+
+/// Cases a review of 2 December found beyond the sweep above: along a vector with a large
+/// element (whose check levels stop moving it, or round their moves), at an edge far above
+/// typ_j, with a typical magnitude of 1e-3. Each was a finite bound short of its error with
+/// the check passing by default; each is now covered or unbounded, through the JVP and
+/// the VJP. f = g(x0 - L) + cos(1e-3 x1), g = sqrt or log, NaN below L.
+#[test]
+fn checks_that_cannot_test_leave_no_bound() {
+    let up = |x: f64, k: usize| (0..k).fold(x, |x, _| x.next_up());
+    // (L, g is log, x, u, typ_0)
+    let cases = [
+        (0.0, false, [5e-324, 1e10], [1.0, 1.0], 1.0),
+        (1.0, false, [up(1.0, 4), 1e8], [1.0, 1.0], 1.0),
+        (1e10, true, [up(1e10, 1), 0.5], [1.0, 0.0], 1.0),
+        (1e5, true, [up(1e5, 1), 0.5], [1.0, 0.0], 1e-3),
+        (1e5, false, [up(1e5, 1), 0.5], [1.0, 0.0], 1e-3),
+    ];
+    for (l, log, x, u, typ) in cases {
+        let g = move |d: f64| match (d < 0.0, log) {
+            (true, _) => f64::NAN,
+            (false, true) => d.ln(),
+            (false, false) => d.sqrt(),
+        };
+        let f = move |z: &[f64], y: &mut [f64]| {
+            y[0] = g(z[0] - l) + (1e-3 * z[1]).cos();
+            Ok(())
+        };
+        let d = x[0] - l;
+        let d0 = if log { 1.0 / d } else { 0.5 / d.sqrt() };
+        let d1 = -1e-3 * (1e-3 * x[1]).sin();
+        let mut opts = Options::new();
+        opts.set_typical(Some(vec![typ, 1.0])).unwrap();
+        let what = |entry: &str| format!("L {l}, log {log}, x {x:?}, u {u:?}, typ {typ}: {entry}");
+        let jvp = fd::jvp(&f, &x, 1, &u, &opts).unwrap()[0];
+        let err = (jvp - (d0 * u[0] + d1 * u[1])).abs();
+        honest(&what("jvp"), err, &last_report());
+        let grad = fd::vjp(&f, &x, &[1.0], &opts).unwrap();
+        let err = (grad[0] - d0).abs().max((grad[1] - d1).abs());
+        honest(&what("vjp"), err, &last_report());
+    }
+}
