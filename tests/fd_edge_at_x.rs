@@ -466,3 +466,44 @@ fn checks_that_cannot_test_leave_no_bound() {
         honest(&what("vjp"), err, &last_report());
     }
 }
+
+/// An edge a few ulps from x far below typ_j, beside a large constant part of the same
+/// output: A, the central stencil a few ulps wide, rounds by far more than B's error, so
+/// B's agreement with it vouches for nothing and B is bounded through A alone. Before (a
+/// review of 2 December), `(x0 + 2e-5)^0.9 + x1^2` at -2e-5 plus 4 ulps kept 4.25 for 88.0
+/// with B's own bound of 8.2.
+#[test]
+fn agreement_within_a_few_ulps_rounding_vouches_for_nothing() {
+    const E: f64 = -2e-5;
+    for p in [0.5, 0.9, 1.1, 1.5, 2.5] {
+        for k in [1, 2, 4, 8, 16] {
+            let x0 = (0..k).fold(E, |x: f64, _| x.next_up());
+            let x = [x0, 0.7];
+            let f = move |z: &[f64], y: &mut [f64]| {
+                let d = z[0] - E;
+                y[0] = if d < 0.0 { f64::NAN } else { d.powf(p) } + z[1] * z[1];
+                y[1] = z[0] * z[1];
+                Ok(())
+            };
+            let d00 = p * (x0 - E).powf(p - 1.0);
+            let jac = [d00, 2.0 * x[1], x[1], x[0]];
+            let what = |entry: &str| format!("p {p}, {k} ulps: {entry}");
+            let opts = Options::new();
+            let g = fd::vjp(&f, &x, &[1.0, 1.0], &opts).unwrap();
+            let err = (g[0] - (jac[0] + jac[2]))
+                .abs()
+                .max((g[1] - (jac[1] + jac[3])).abs());
+            honest(&what("vjp"), err, &last_report());
+            let u = fd::jvp(&f, &x, 2, &[1.0, 0.0], &opts).unwrap();
+            let err = (u[0] - jac[0]).abs().max((u[1] - jac[2]).abs());
+            honest(&what("jvp"), err, &last_report());
+            let got = fd::jacobian(&f, &x, 2, &opts).unwrap();
+            let err = got
+                .iter()
+                .zip(jac)
+                .map(|(g, j)| (g - j).abs())
+                .fold(0.0, f64::max);
+            honest(&what("jacobian"), err, &last_report());
+        }
+    }
+}
