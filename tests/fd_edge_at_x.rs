@@ -415,9 +415,6 @@ fn edges_a_few_ulps_from_x_are_covered_or_unbounded() {
         "{cases} results, {unbounded} unbounded, {} wrong",
         wrong.len()
     );
-    if let Ok(path) = std::env::var("EDGE_WRONG") {
-        std::fs::write(path, wrong.join("\n")).unwrap();
-    }
     assert!(
         wrong.is_empty(),
         "{} of {cases}:\n{}",

@@ -89,12 +89,22 @@ pub(crate) fn checked_refined<F: Function + ?Sized>(
 }
 
 /// What the check's levels are compared with.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Judged {
     /// B itself at `t`.
     B,
     /// A value extrapolated from levels at `t` and above ([`checked_refined`]).
     Refined,
+}
+
+impl Judged {
+    /// How many levels below `t` the check takes at most, and how many a test needs.
+    fn levels(self) -> (usize, usize) {
+        match self {
+            Judged::B => (1, 1),
+            Judged::Refined => (REFINED_LEVELS, 2),
+        }
+    }
 }
 
 /// `bound` with NaN where B's levels below `t` refute `out` as `judged`.
@@ -151,10 +161,7 @@ fn refutations<F: Function + ?Sized>(
         return Ok(refuted);
     }
     // B at `t / 16`, `t / 256`, ... and each one's rounding, as far as the levels go.
-    let depth = match judged {
-        Judged::B => 1,
-        Judged::Refined => REFINED_LEVELS,
-    };
+    let (depth, needed) = judged.levels();
     let mut values = alloc::zeros(depth * m, "the edge check's values")?;
     let mut rounding = alloc::zeros(depth * m, "the edge check's rounding")?;
     let mut levels = 0;
@@ -171,7 +178,7 @@ fn refutations<F: Function + ?Sized>(
         // is tested only by levels above it (log(x - 1e5) at 1e5 plus one ulp along u = (1),
         // typ 1e-3: 60 for 6.9e10 kept its bound of 5.8e5 on levels at one ulp).
         let moved = move_rounding(p.x, dir, s);
-        if matches!(judged, Judged::Refined) && moved > COARSE_MOVE {
+        if judged == Judged::Refined && moved > COARSE_MOVE {
             break;
         }
         let level = &mut values[levels * m..(levels + 1) * m];
@@ -191,15 +198,11 @@ fn refutations<F: Function + ?Sized>(
     // finite): nothing vouches for the bound, which is then none (a check that passed by
     // default kept 525 for 2.2e161 with a bound of 238 along u = (1, 1) at (5e-324, 1e10),
     // review of 2 December).
-    let needed = match judged {
-        Judged::B => 1,
-        Judged::Refined => 2,
-    };
     if levels < needed {
         refuted.fill(true);
         return Ok(refuted);
     }
-    if let Judged::Refined = judged {
+    if judged == Judged::Refined {
         // Each pair of neighbouring levels tests the value on its own: the deeper pairs are
         // nearer the derivative, the shallower ones round less (along a vector a step's
         // rounding grows as the step shrinks).

@@ -238,9 +238,6 @@ fn from_step_bounds<F: Function + ?Sized>(
         }
         return Ok(Some(bound));
     }
-    // A power of two: along a vector its levels then move each element exactly
-    // (`refine/exact.rs`).
-    let target = (s / below).log2().floor().exp2();
     if on_floor {
         // The levels would stand on their floor a few ulps above zero, within a factor
         // [`RESOLVED_BELOW`] of A's step (the edge a few ulps from x), where f varies on
@@ -261,6 +258,9 @@ fn from_step_bounds<F: Function + ?Sized>(
     }
     let mut plain_a = alloc::zeros(m, "the edge scan's values")?;
     plain_a.copy_from_slice(&a);
+    // A power of two: along a vector its levels then move each element exactly
+    // (`refine/exact.rs`).
+    let target = (s / below).log2().floor().exp2();
     let refined = refine::shrink_central(p, dir, s, target, &mut a)?;
     for i in 0..m {
         if kept[i] {
