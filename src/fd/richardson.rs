@@ -372,13 +372,14 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
     with_fallback(opts, x, dir, t0, candidates, |stencil, t| {
         attempts += 1;
         let first = dir.step(x, t);
-        // Along a vector, a step that no longer moves an element gives quotients of 0 for
-        // the outputs depending on it, not a derivative: no tableau from here (the callers
+        // A step that no longer moves an element gives quotients of 0 for the outputs
+        // depending on it, not a derivative, and one that rounds to another power of 2
+        // breaks the halving the extrapolation assumes: no tableau from here (the callers
         // try other starts).
-        let last = dir.step(x, t * 0.5f64.powi(LEVELS as i32 - 1));
-        if matches!(dir, Direction::Vector(_)) && !dir.keeps_moving(x, first, last) {
+        let smallest = t * 0.5f64.powi(LEVELS as i32 - 1);
+        if !resolves(x, dir, first, smallest) {
             return Err(FdError::InvalidArgument(format!(
-                "{}: the tableau's smallest step {last:e} leaves an element of x unmoved",
+                "{}: the tableau's smallest step {smallest:e} leaves an element of x unmoved",
                 dir.name()
             )));
         }
@@ -538,6 +539,32 @@ fn level_sums<F: Function + ?Sized>(
         rounding,
     }
 }
+
+/// Whether a tableau whose first step is `first` (as [`Direction::step`] gives it) can
+/// halve down to the nominal step `smallest`: along an axis, `smallest` rounds at x_j by
+/// less than [`HALVING`] of itself (x_j = 1e14 rounds 1/256 to 0 or 1/64, and its
+/// tableau gave NaN, which left the tableau from 1e13 believed: -3.8e-12 for -0.978
+/// with an estimate of 2.4e-11); along a vector, the first step moves every element u
+/// moves and the smallest still moves them (an element never moved is missing from
+/// every quotient, not rounded: sin(x0) + x1^2 / 2 at (1.2e16, 0.7) along (1, 0.3) gave
+/// 0.21 for 1.09, x0's term left out, with an estimate of 0.83 for the points' rounding).
+fn resolves(x: &[f64], dir: Direction<'_>, first: f64, smallest: f64) -> bool {
+    match dir {
+        Direction::Axis(_) => {
+            let s = dir.step(x, smallest);
+            s > 0.0 && (s - smallest).abs() <= HALVING * smallest
+        }
+        Direction::Vector(u) => {
+            let moved = |(&xj, &uj): (&f64, &f64)| uj == 0.0 || xj + first * uj != xj;
+            x.iter().zip(u).all(moved) && dir.keeps_moving(x, first, dir.step(x, smallest))
+        }
+        Direction::Group(..) => true,
+    }
+}
+
+/// See [`resolves`]: a rounding below a quarter of the step keeps the levels' steps apart
+/// by more than a factor 1.5.
+const HALVING: f64 = 0.25;
 
 /// Along a vector u, the points `x + o t u` are rounded element by element, so a quotient
 /// at step t is the derivative along a slightly different direction `u + e`, with

@@ -148,8 +148,11 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
     resolve(p, caller, dir, channels, &mut tableaus, unround(p.x, dir))?;
     if unresolved {
         // No tableau from the elements' own scale can back a tableau that saw variation
-        // below its steps: its estimate is not earned.
-        for t in tableaus.iter_mut().filter(|t| t.shows_noise) {
+        // below its steps, nor any tableau where an element lies far above its typical
+        // magnitude (f may vary on that scale, which no step could see): its estimate is
+        // not earned.
+        let suspect = large_x(p.opts, p.x, dir);
+        for t in tableaus.iter_mut().filter(|t| t.shows_noise || suspect) {
             t.estimate.error.iter_mut().for_each(|e| *e = f64::NAN);
         }
     }
@@ -217,11 +220,14 @@ fn unearned_beside_edge(tableaus: &mut [Tableau], reach: f64, moving: impl Fn(&T
     }
 }
 
-/// Along a vector whose own-scale start leaves an element unmoved at the tableau's
-/// smallest steps (`x_j` = 1e12, where ulp(x_j) is 1e-4): the nearest start above it,
-/// by factors of [`LARGER_OWN`] below `t0 / 2`, that moves every element it moves at
-/// first; `None` when there is none. Such a tableau carries the rounding of its points
-/// in its estimate (`displacement_rounding`), honest where the default start's may not be.
+/// Where the own-scale start's tableau leaves an element unmoved at its smallest steps
+/// (`x_j` = 1e12, where ulp(x_j) is 1e-4): the nearest start above it, by factors of
+/// [`LARGER_OWN`] below `t0 / 2`, that moves every element it moves at first; `None` when
+/// there is none. Such a tableau carries the rounding of its points in its estimate
+/// (`displacement_rounding`), honest where the default start's may not be. Its smallest
+/// step stays at most the own-scale start, so that it still sees f on that scale: sin at
+/// 1e17 (typ 1, ulp 16) from a start of 2048 gave 0.030 for -0.886 with an estimate of
+/// 0.58.
 fn larger_own<F: Function + ?Sized>(
     p: &mut Probe<'_, '_, F>,
     dir: Direction<'_>,
@@ -230,7 +236,7 @@ fn larger_own<F: Function + ?Sized>(
     channels: Channels<'_>,
 ) -> Result<Option<Tableau>, FdError> {
     let mut start = own * LARGER_OWN;
-    while start < t0 / 2.0 {
+    while start < t0 / 2.0 && start * 0.5f64.powi(LEVELS as i32 - 1) <= own {
         match one_tableau(p, dir, start, channels) {
             Ok(t) => return Ok(Some(t)),
             Err(FdError::InvalidArgument(_)) => start *= LARGER_OWN,
@@ -456,9 +462,24 @@ fn disputed(small: &Estimate, blind: &[bool], large: &Tableau) -> bool {
 /// tableau's right value and won as the smaller start (probe8 finding 10: 132 of 4000
 /// entries uncovered, up to 3.1e5 times). So such a channel's estimate is raised to
 /// [`UNSEEN`] times the largest `|D|` the other tableaus measured (its 0 may be off by
-/// that much), and it cannot dispute another tableau. An output that does not depend on
-/// the direction reads 0 in every tableau and is left as it is.
+/// that much), and it cannot dispute another tableau. Nor can its 0 claim more than the
+/// tableaus from smaller starts resolve (`estimates` in the order of their starts,
+/// largest first): its own estimate, the rounding `eps |f| / t` of its steps, holds only
+/// if f is smooth on their scale, and a smaller start comes nearer f's own. So it is
+/// raised to the largest estimate of a smaller start too (`1e25 + 1/x` at 1e-9: the
+/// default start, far above x's scale, read 0 for -1e18 with an estimate of 2.3e10, the
+/// own-scale start 1.2e10 with 1.9e21). An output that does not depend on the direction
+/// reads 0 in every tableau, with the smallest start's estimate.
 pub(crate) fn unseen(estimates: &mut [&mut Estimate], blind: &[Vec<bool>]) {
+    for k in 0..estimates.len() {
+        for (c, &still) in blind[k].iter().enumerate() {
+            if still {
+                let below = estimates[k + 1..].iter().map(|e| e.error[c]).fold(0.0, f64::max);
+                let e = &mut estimates[k].error[c];
+                *e = e.max(below);
+            }
+        }
+    }
     for k in 0..estimates.len() {
         for (c, &still) in blind[k].iter().enumerate() {
             if !still || estimates[k].error[c].is_nan() {
