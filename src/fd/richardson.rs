@@ -395,9 +395,13 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
             if let Some(bad) = apply(p, dir, tl, stencil, &mut quotient)? {
                 return Ok(Some(bad));
             }
+            // As rounding scales (times eps below): the rounding of x + o t u, and f's
+            // own rounding of x where it lies far above its typical magnitude.
+            let mut rel = argument_rounding(opts, x, dir, tl, stencil);
             if let Direction::Vector(u) = dir {
-                // The rounding of x + o t u, as a rounding scale (times eps below).
-                let rel = displacement_rounding(x, u, tl, stencil) / f64::EPSILON;
+                rel += displacement_rounding(x, u, tl, stencil) / f64::EPSILON;
+            }
+            if rel > 0.0 {
                 for (m, q) in p.ws.magnitude.iter_mut().zip(&quotient) {
                     *m += q.abs() * rel;
                 }
@@ -565,6 +569,41 @@ fn resolves(x: &[f64], dir: Direction<'_>, first: f64, smallest: f64) -> bool {
 /// See [`resolves`]: a rounding below a quarter of the step keeps the levels' steps apart
 /// by more than a factor 1.5.
 const HALVING: f64 = 0.25;
+
+/// f computed from x_j far above its typical magnitude (`|x_j| > 8 typ_j`) rounds x_j's
+/// share of its work on x_j's scale: a backward-stable f gives `f(x (1 + d))` with `|d|`
+/// about eps, so its values carry `eps sum_j |x_j df/dx_j|` beside `eps |f|`, and the
+/// quotient at step t, with stencil weights `w_k`, `eps |x_j| |q| sum |w_k| / t`. Along u
+/// that is at most `max_j |x_j / u_j|` times `sum_j |J_ij u_j|`, taken as `|q|` as in
+/// [`displacement_rounding`]. Returned relative to eps (a multiple of `|q|` to add to the
+/// rounding scale); 0 where no element moved lies that far above typ_j. Why: cos(x / 1e-3)
+/// at 1.2345e11 rounds x / 1e-3 to 0.016, which moves f by 0.008 and each quotient from
+/// the tableau at typ's scale (steps of 1 to 32 ulps of x) by up to half its size; the
+/// tableau gave -149.29 for -145.79 with an estimate of 5.6e-3.
+fn argument_rounding(opts: &Options, x: &[f64], dir: Direction<'_>, t: f64, stencil: &Placed) -> f64 {
+    let typ = |j: usize| opts.typical().map_or(1.0, |t| t[j]);
+    let far = |j: usize, uj: f64| {
+        let a = x[j].abs();
+        if uj != 0.0 && a > ARGUMENT_FAR * typ(j) {
+            a / uj.abs()
+        } else {
+            0.0
+        }
+    };
+    let scale = match dir {
+        Direction::Axis(j) => far(j, 1.0),
+        Direction::Vector(u) => (0..x.len()).map(|j| far(j, u[j])).fold(0.0, f64::max),
+        Direction::Group(..) => 0.0,
+    };
+    if scale == 0.0 {
+        return 0.0;
+    }
+    let weights: f64 = stencil.terms().filter(|&(o, _)| o != 0.0).map(|(_, w)| w.abs()).sum();
+    scale * weights / t
+}
+
+/// See [`argument_rounding`]: as `richardson_start.rs`'s own scale for x far above typ.
+const ARGUMENT_FAR: f64 = 8.0;
 
 /// Along a vector u, the points `x + o t u` are rounded element by element, so a quotient
 /// at step t is the derivative along a slightly different direction `u + e`, with
