@@ -36,6 +36,9 @@ struct Case {
     x: [f64; 2],
     jac: [[f64; 2]; 2],
     opts: Options,
+    /// f's own rounding of `x0 / c` (`accuracy_estimate_resolve.rs`): an f that is not
+    /// accurate to an ulp of its value, beyond what the estimates promise.
+    slack: f64,
 }
 
 fn case(g: Real, a: f64, k: f64, c: f64, x0: f64) -> Case {
@@ -54,6 +57,7 @@ fn case(g: Real, a: f64, k: f64, c: f64, x0: f64) -> Case {
         x,
         jac: [[a * slope(x0 / c) / c, x[1]], [0.0, x[1] * x[1]]],
         opts,
+        slack: 4.0 * f64::EPSILON * a.abs() * (x0 / c).abs() / c,
     }
 }
 
@@ -69,7 +73,10 @@ fn entries(c: &Case) -> Vec<(String, f64, f64)> {
     let j = c.jac;
     let v = [1.0, -0.5];
     let e = vjp_estimate(&c.f, &c.x, &v, &c.opts).unwrap();
-    let want = [v[0] * j[0][0] + v[1] * j[1][0], v[0] * j[0][1] + v[1] * j[1][1]];
+    let want = [
+        v[0] * j[0][0] + v[1] * j[1][0],
+        v[0] * j[0][1] + v[1] * j[1][1],
+    ];
     push("vjp", &e, &want);
     for u in [[1.0, 0.0], [1.0, 0.3]] {
         let e = jvp_estimate(&c.f, &c.x, 2, &u, &c.opts).unwrap();
@@ -93,12 +100,20 @@ fn check(cases: Vec<(Case, bool)>) -> (usize, usize) {
             if estimate.is_nan() {
                 unbounded += 1;
             }
-            if err > estimate || (bounded && estimate.is_nan()) {
-                short.push(format!("{}: {what} off by {err:e}, estimate {estimate:e}", c.label));
+            if err > estimate + c.slack || (bounded && estimate.is_nan()) {
+                short.push(format!(
+                    "{}: {what} off by {err:e}, estimate {estimate:e}",
+                    c.label
+                ));
             }
         }
     }
-    assert!(short.is_empty(), "{} short:\n{}", short.len(), short.join("\n"));
+    assert!(
+        short.is_empty(),
+        "{} short:\n{}",
+        short.len(),
+        short.join("\n")
+    );
     (total, unbounded)
 }
 
@@ -109,14 +124,18 @@ fn far_above_typical_the_estimate_covers_or_is_unbounded() {
         for c in [1.0, 0.3, 1e-3, 7e4] {
             for k in 3..=18 {
                 let x0 = 1.2345 * c * 10f64.powi(k);
-                cases.push((case(g, 1.0, 0.0, c, x0), k <= 13));
-                cases.push((case(g, 1.0, 0.0, c, -x0), k <= 13));
+                cases.push((case(g, 1.0, 0.0, c, x0), k <= 9));
+                cases.push((case(g, 1.0, 0.0, c, -x0), k <= 9));
             }
         }
     }
     let (total, unbounded) = check(cases);
-    // From 1e15 c on no step both moves x_j and sees f on c's scale.
-    assert!(unbounded > 0 && unbounded < total / 2, "{unbounded} of {total}");
+    eprintln!("far above typ: {unbounded} of {total} entries unbounded");
+    // From about 1e15 c on no step both moves x_j and sees f on c's scale.
+    assert!(
+        unbounded > 0 && unbounded < total / 2,
+        "{unbounded} of {total}"
+    );
 }
 
 #[test]
@@ -130,5 +149,6 @@ fn far_below_the_default_start_the_estimate_covers_or_is_unbounded() {
             }
         }
     }
-    check(cases);
+    let (total, unbounded) = check(cases);
+    eprintln!("far below the default start: {unbounded} of {total} entries unbounded");
 }

@@ -246,7 +246,6 @@ fn extrapolated<'a, F: Function + ?Sized>(
 ) -> Result<Estimate, FdError> {
     let mut all = tableaus(p, opts, dir, t0, channels)?;
     let best = believed(&mut all);
-    if std::env::var("FDVJP_DBG").is_ok() { for (k,t) in all.iter().enumerate() { eprintln!("tab {k} start {:e} central {} noise {} val {:?} err {:?} best {}", t.start, t.central, t.shows_noise, t.estimate.value, t.estimate.error, k==best); } }
     // A second sample of f's noise, from the believed tableau's second differences
     // (`richardson/even.rs`): beyond its estimate's noise share, f's noise is estimated
     // as for a tableau whose probe shows noise.

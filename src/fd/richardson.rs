@@ -189,6 +189,12 @@ impl Tableau {
 }
 
 impl Tableau {
+    /// Whether the estimate was raised after the levels were scored (a check that missed,
+    /// a kink: `resolve.rs`), which [`Tableau::per_output`] does not see.
+    pub(crate) fn raised_after_scoring(&self) -> bool {
+        matches!(self.check, resolve::Check::Missed) || self.kinked
+    }
+
     /// Per channel, whether every level's quotient is exactly 0: f did not move at any of
     /// the tableau's points (see [`super::richardson_start::unseen`]).
     pub(crate) fn blind(&self) -> Vec<bool> {
@@ -395,13 +401,9 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
             if let Some(bad) = apply(p, dir, tl, stencil, &mut quotient)? {
                 return Ok(Some(bad));
             }
-            // As rounding scales (times eps below): the rounding of x + o t u, and f's
-            // own rounding of x where it lies far above its typical magnitude.
-            let mut rel = argument_rounding(opts, x, dir, tl, stencil);
             if let Direction::Vector(u) = dir {
-                rel += displacement_rounding(x, u, tl, stencil) / f64::EPSILON;
-            }
-            if rel > 0.0 {
+                // The rounding of x + o t u, as a rounding scale (times eps below).
+                let rel = displacement_rounding(x, u, tl, stencil) / f64::EPSILON;
                 for (m, q) in p.ws.magnitude.iter_mut().zip(&quotient) {
                     *m += q.abs() * rel;
                 }
@@ -545,8 +547,9 @@ fn level_sums<F: Function + ?Sized>(
 }
 
 /// Whether a tableau whose first step is `first` (as [`Direction::step`] gives it) can
-/// halve down to the nominal step `smallest`: along an axis, `smallest` rounds at x_j by
-/// less than [`HALVING`] of itself (x_j = 1e14 rounds 1/256 to 0 or 1/64, and its
+/// halve down to the nominal step `smallest`: along an axis, each level's step as rounded
+/// at x_j is positive and at most [`HALVING`] of the one before (x_j = 1e14 rounds 1/256
+/// to 0 and 1/128 to 1/64, and its
 /// tableau gave NaN, which left the tableau from 1e13 believed: -3.8e-12 for -0.978
 /// with an estimate of 2.4e-11); along a vector, the first step moves every element u
 /// moves and the smallest still moves them (an element never moved is missing from
@@ -555,8 +558,13 @@ fn level_sums<F: Function + ?Sized>(
 fn resolves(x: &[f64], dir: Direction<'_>, first: f64, smallest: f64) -> bool {
     match dir {
         Direction::Axis(_) => {
-            let s = dir.step(x, smallest);
-            s > 0.0 && (s - smallest).abs() <= HALVING * smallest
+            let mut last = first;
+            (1..LEVELS).all(|l| {
+                let s = dir.step(x, smallest * 2f64.powi((LEVELS - 1 - l) as i32));
+                let halving = s > 0.0 && s <= HALVING * last;
+                last = s;
+                halving
+            })
         }
         Direction::Vector(u) => {
             let moved = |(&xj, &uj): (&f64, &f64)| uj == 0.0 || xj + first * uj != xj;
@@ -566,44 +574,9 @@ fn resolves(x: &[f64], dir: Direction<'_>, first: f64, smallest: f64) -> bool {
     }
 }
 
-/// See [`resolves`]: a rounding below a quarter of the step keeps the levels' steps apart
-/// by more than a factor 1.5.
-const HALVING: f64 = 0.25;
-
-/// f computed from x_j far above its typical magnitude (`|x_j| > 8 typ_j`) rounds x_j's
-/// share of its work on x_j's scale: a backward-stable f gives `f(x (1 + d))` with `|d|`
-/// about eps, so its values carry `eps sum_j |x_j df/dx_j|` beside `eps |f|`, and the
-/// quotient at step t, with stencil weights `w_k`, `eps |x_j| |q| sum |w_k| / t`. Along u
-/// that is at most `max_j |x_j / u_j|` times `sum_j |J_ij u_j|`, taken as `|q|` as in
-/// [`displacement_rounding`]. Returned relative to eps (a multiple of `|q|` to add to the
-/// rounding scale); 0 where no element moved lies that far above typ_j. Why: cos(x / 1e-3)
-/// at 1.2345e11 rounds x / 1e-3 to 0.016, which moves f by 0.008 and each quotient from
-/// the tableau at typ's scale (steps of 1 to 32 ulps of x) by up to half its size; the
-/// tableau gave -149.29 for -145.79 with an estimate of 5.6e-3.
-fn argument_rounding(opts: &Options, x: &[f64], dir: Direction<'_>, t: f64, stencil: &Placed) -> f64 {
-    let typ = |j: usize| opts.typical().map_or(1.0, |t| t[j]);
-    let far = |j: usize, uj: f64| {
-        let a = x[j].abs();
-        if uj != 0.0 && a > ARGUMENT_FAR * typ(j) {
-            a / uj.abs()
-        } else {
-            0.0
-        }
-    };
-    let scale = match dir {
-        Direction::Axis(j) => far(j, 1.0),
-        Direction::Vector(u) => (0..x.len()).map(|j| far(j, u[j])).fold(0.0, f64::max),
-        Direction::Group(..) => 0.0,
-    };
-    if scale == 0.0 {
-        return 0.0;
-    }
-    let weights: f64 = stencil.terms().filter(|&(o, _)| o != 0.0).map(|(_, w)| w.abs()).sum();
-    scale * weights / t
-}
-
-/// See [`argument_rounding`]: as `richardson_start.rs`'s own scale for x far above typ.
-const ARGUMENT_FAR: f64 = 8.0;
+/// See [`resolves`]: each level's step, as rounded at x_j, at most this fraction of the
+/// previous level's.
+const HALVING: f64 = 0.75;
 
 /// Along a vector u, the points `x + o t u` are rounded element by element, so a quotient
 /// at step t is the derivative along a slightly different direction `u + e`, with

@@ -137,16 +137,24 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
         }
     }
     if tableaus.is_empty() {
+        if unresolved && matches!(dir, Direction::Vector(_)) {
+            // No start along u moves every element it should: the caller takes u element
+            // by element (`estimate.rs`), where each column may find its own start.
+            return Err(FdError::InvalidArgument(format!(
+                "{}: no tableau along it moves every element",
+                dir.name()
+            )));
+        }
         return Err(failure.expect("the first tableau failed"));
     }
-    if far_below(p.x, dir, t0) && tableaus[0].start == t0 && tableaus[0].shows_noise {
-        // Every point of the default tableau lies beyond x_j's own scale, and f varied
-        // below its steps there: its estimate assumes a smoothness f does not show, and a
-        // tableau from x_j's scale is believed instead (`1e10 + sqrt(x)` at 1.2e-10: the
-        // default's one-sided tableau read sqrt(t) / t and gave 24.5 for 4.5e4 with an
-        // estimate of 37, beside 0 with 1.6e7 from x's own scale).
+    if far_below(p.x, dir, t0) && tableaus[0].start == t0 && !tableaus[0].central {
+        // The default tableau met a domain edge from steps that all exceed |x_j| and fell
+        // back to one side, where f varies on x_j's own scale: its estimate assumes a
+        // smoothness it cannot see, and a tableau from x_j's scale is believed instead
+        // (`1e10 + sqrt(x)` at 1.2e-10: the forward tableau read sqrt(t) / t and gave 24.5
+        // for 4.5e4 with an estimate of 37, beside 0 with 1.6e7 from x's own scale).
         let finite = |t: &Tableau| t.estimate.error.iter().all(|e| e.is_finite());
-        if tableaus[1..].iter().any(finite) {
+        if tableaus[0].shows_noise && tableaus[1..].iter().any(finite) {
             tableaus.remove(0);
         }
     }
@@ -159,11 +167,16 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
     resolve(p, caller, dir, channels, &mut tableaus, unround(p.x, dir))?;
     if unresolved {
         // No tableau from the elements' own scale can back a tableau that saw variation
-        // below its steps, nor any tableau where an element lies far above its typical
-        // magnitude (f may vary on that scale, which no step could see): its estimate is
-        // not earned.
+        // below its steps, nor, where an element lies far above its typical magnitude, one
+        // whose steps all exceed that scale (f may vary on it, which they cannot see; a
+        // tableau from a domain edge's scale below it can): its estimate is not earned.
+        let own = own.unwrap_or(f64::INFINITY);
+        let above = |t: &Tableau| t.start * 0.5f64.powi(LEVELS as i32 - 1) > own;
         let suspect = large_x(p.opts, p.x, dir);
-        for t in tableaus.iter_mut().filter(|t| t.shows_noise || suspect) {
+        for t in tableaus
+            .iter_mut()
+            .filter(|t| t.shows_noise || (suspect && above(t)))
+        {
             t.estimate.error.iter_mut().for_each(|e| *e = f64::NAN);
         }
     }
@@ -485,7 +498,10 @@ pub(crate) fn unseen(estimates: &mut [&mut Estimate], blind: &[Vec<bool>]) {
     for k in 0..estimates.len() {
         for (c, &still) in blind[k].iter().enumerate() {
             if still {
-                let below = estimates[k + 1..].iter().map(|e| e.error[c]).fold(0.0, f64::max);
+                let below = estimates[k + 1..]
+                    .iter()
+                    .map(|e| e.error[c])
+                    .fold(0.0, f64::max);
                 let e = &mut estimates[k].error[c];
                 *e = e.max(below);
             }
