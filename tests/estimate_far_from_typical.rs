@@ -30,9 +30,12 @@ const NEAR_ZERO: [Real; 3] = [
 
 /// `f(x) = a g(x0 / c) + k + x1^2 / 2` (two inputs, two outputs: the second `x1^3 / 3`),
 /// the exact Jacobian at x.
+/// A black box of two inputs and two outputs.
+type Black = Box<dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>>;
+
 struct Case {
     label: String,
-    f: Box<dyn Fn(&[f64], &mut [f64]) -> Result<(), i32>>,
+    f: Black,
     x: [f64; 2],
     jac: [[f64; 2]; 2],
     opts: Options,
@@ -65,8 +68,8 @@ fn case(g: Real, a: f64, k: f64, c: f64, x0: f64) -> Case {
 fn entries(c: &Case) -> Vec<(String, f64, f64)> {
     let mut out = Vec::new();
     let mut push = |what: &str, e: &Estimate, want: &[f64]| {
-        for i in 0..want.len() {
-            let err = (e.value[i] - want[i]).abs();
+        for (i, w) in want.iter().enumerate() {
+            let err = (e.value[i] - w).abs();
             out.push((format!("{what}[{i}]"), err, e.error[i]));
         }
     };
