@@ -747,7 +747,9 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * `t0 = max(|x_j|, typ_j) / 8` (or the config's absolute steps or relative factor),
  * combined in a Neville tableau in `t^2`; on well-scaled smooth functions the relative
  * error is about 1e-13. Where f may vary on another scale, tableaus from other starts
- * compete: `typ_j / 8` when `|x_j| > 8 typ_j` (sin at 1e4: error 1e-11); `|x_j| / 8`
+ * compete: `typ_j / 8` when `|x_j| > 8 typ_j` (sin at 1e4: error 1e-11; where x_j
+ * rounds its steps off halving, 4 or 16 times larger, and beyond about 1.5e14 typ_j,
+ * where none serves, `err[j]` is NaN); `|x_j| / 8`
  * when `|x_j| < typ_j / 256` (the first tableau's smallest step exceeds `|x_j|`), or
  * when `|x_j| < typ_j / 2` and the first tableau fell back or its estimate exceeds 1e-9 of
  * its value (log, sqrt, 1/x near 0); and near a domain edge (a NaN or infinity), 1/8 of
@@ -782,7 +784,8 @@ fdvjp_status fdvjp_config_get_adaptive(const fdvjp_config *cfg, int32_t *out);
  * extrapolants plus twice the larger of the worst-case rounding error carried through the
  * tableau (f accurate to about one unit in the last place, or to one step of the grid its
  * values show where that is coarser: f computed with cancellation; an output that one
- * tableau never saw move counts as off by twice what another measured) and a noise
+ * tableau never saw move counts as off by twice what another measured, and by at least
+ * what a tableau from a smaller start resolves) and a noise
  * term: probed from the tableau, or from the config's declared noise (`fdvjp_config_set_noise`) or its
  * estimate (`FDVJP_NOISE_ESTIMATE`), three standard deviations carried through the
  * tableau, which then also stops at fewer levels where that is more accurate. With
