@@ -68,6 +68,7 @@ mod fd_jvp_asin_edges;
 mod fd_jvp_bounds_columns;
 mod fd_jvp_far_above;
 mod fd_jvp_sin_far;
+mod fd_jvp_unmoved_element;
 mod fd_learned;
 mod fd_learned_honest;
 mod fd_learned_lent;

@@ -21,8 +21,9 @@ use super::step::{noise_step, nominal_step};
 /// The step along `u` is `t = min_j h_j / |u_j|` over `u_j != 0`, so no element moves by
 /// more than its own step `h_j`. Evaluations: 2 (forward/backward), 3 (central), 5 (4th
 /// order), including f(x); 1 when `u = 0`. Where the bounds let no stencil along u fit
-/// (u leaves the box on both sides), `J u` is summed from the columns of the non-zero
-/// `u_j`, each with its own stencil (as a Jacobian's; `jvp_columns.rs`).
+/// (u leaves the box on both sides), or the step along u leaves an element it moves
+/// unmoved (`|x_j|` far above the others' scale), `J u` is summed from the columns of the
+/// non-zero `u_j`, each with its own stencil (as a Jacobian's; `jvp_columns.rs`).
 pub fn jvp(
     f: &dyn Function,
     x: &[f64],
@@ -86,7 +87,9 @@ fn jvp_with<F: Function + ?Sized>(
     if p.step_scale > 1.0 {
         p.report.refined_noise += 1;
     }
-    let directions = if jvp_columns::no_stencil_fits(&p, along, t0) {
+    let by_columns =
+        jvp_columns::no_stencil_fits(&p, along, t0) || jvp_columns::leaves_unmoved(x, along, t0);
+    let directions = if by_columns {
         let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
         // Its directions are axes, the value a sum over them: no noise step here.
         refine::lone::check(&mut p, refine::lone::Kept::default(), false)?;

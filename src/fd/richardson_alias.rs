@@ -55,12 +55,7 @@ pub(crate) fn descend<F: Function + ?Sized>(
         let start = tableaus[smallest].start / RATIO;
         match one_tableau(p, dir, start, channels) {
             Ok(t) => tableaus.push(t),
-            // Below x's resolution (no step of the new start halves at x): the smallest
-            // tableau's variation may be x's own rounding, not f's, and nothing below it
-            // can tell; the estimates stand (sqrt(x - 1e3) at 3000 ulps: 27074.1159 with an
-            // estimate of 1.5e-8, right to 1e-12).
-            Err(FdError::InvalidArgument(_)) => return Ok(()),
-            Err(FdError::NonFinitePerturbed { .. }) => break,
+            Err(FdError::NonFinitePerturbed { .. } | FdError::InvalidArgument(_)) => break,
             Err(e) => return Err(e),
         }
     }
