@@ -3,7 +3,9 @@
 //! along u is `min_j h_j / |u_j|`; with x0 far above x1's scale it moved x0 by less than
 //! half an ulp, so x0's term was missing from every point: at (1e9, 0.7) along (1, 1000)
 //! `fdvjp_jvp` read 700 for 700.84 with a bound of 1.3e-7, at (1e12, 0.7) along (1, 0.3)
-//! 0.21 for 1.00 with 3.8e-11, FDVJP_OK. Such a u is now taken column by column.
+//! 0.21 for 1.00 with 3.8e-11, FDVJP_OK; moved by 3 ulps, at (1.2345e10, 0.7) along
+//! (1, 1), -0.228 for -0.282 with 1.3e-10. A u whose step moves an element by fewer than
+//! 32 ulps is now taken column by column (`src/fd/jvp_columns.rs`).
 //!
 //! Asserted, for every scheme and x0 = 1.2345 10^k c (k = 0..18, c = 1 and 0.3 with typ
 //! c), u1 from 1e-6 to 1e6: each entry within the bound (plus f's own rounding of `x0 / c`

@@ -40,7 +40,9 @@ products! {
     /// bounds, a u that leaves the box both ways (no stencil along it fits at any step) is
     /// differentiated column by column, `J u = sum_j u_j J e_j` over the non-zero u_j, each
     /// column with its own inward stencil (a Jacobian column's evaluations each; the
-    /// report's `directions` counts them). `jvp` is written only on success.
+    /// report's `directions` counts them); so is a u whose step moves an element it moves
+    /// by fewer than 32 ulps (x_j far above the scale of the elements that set the step:
+    /// that element's term would be missing or rounded). `jvp` is written only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp`, with `u` (n doubles) readable and `jvp` (m doubles) writable.
