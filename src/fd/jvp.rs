@@ -21,9 +21,10 @@ use super::step::{noise_step, nominal_step};
 /// The step along `u` is `t = min_j h_j / |u_j|` over `u_j != 0`, so no element moves by
 /// more than its own step `h_j`. Evaluations: 2 (forward/backward), 3 (central), 5 (4th
 /// order), including f(x); 1 when `u = 0`. Where the bounds let no stencil along u fit
-/// (u leaves the box on both sides), or the step along u leaves an element it moves
-/// unmoved (`|x_j|` far above the others' scale), `J u` is summed from the columns of the
-/// non-zero `u_j`, each with its own stencil (as a Jacobian's; `jvp_columns.rs`).
+/// (u leaves the box on both sides), or the step along u moves an element it moves by
+/// fewer than 32 ulps (`|x_j|` far above the others' scale), `J u` is summed from the
+/// columns of the non-zero `u_j`, each with its own stencil (as a Jacobian's;
+/// `jvp_columns.rs`).
 pub fn jvp(
     f: &dyn Function,
     x: &[f64],

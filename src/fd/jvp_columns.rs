@@ -6,7 +6,7 @@
 //! column has its own inward stencil: the product is still well defined and the Jacobian's
 //! columns are what a VJP or a Jacobian would use. Costs one column per non-zero `u_j`
 //! (against one direction) and is taken only where the direction itself cannot be: no
-//! stencil along u fits, or the step along u leaves an element u moves unmoved.
+//! stencil along u fits, or the step along u moves an element u moves by a few ulps.
 
 use super::alloc::zeros;
 use super::derivative::Direction;

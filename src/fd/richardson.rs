@@ -385,7 +385,8 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         let smallest = t * 0.5f64.powi(LEVELS as i32 - 1);
         if !resolves(x, dir, first, smallest) {
             return Err(FdError::InvalidArgument(format!(
-                "{}: the tableau's smallest step {smallest:e} leaves an element of x unmoved",
+                "{}: the tableau's steps down to {smallest:e} do not halve at x (an element \
+                 of x unmoved or rounded)",
                 dir.name()
             )));
         }
@@ -549,9 +550,9 @@ fn level_sums<F: Function + ?Sized>(
 /// Whether a tableau whose first step is `first` (as [`Direction::step`] gives it) can
 /// halve down to the nominal step `smallest`: along an axis, each level's step as rounded
 /// at x_j is positive and at most [`HALVING`] of the one before (x_j = 1e14 rounds 1/256
-/// to 0 and 1/128 to 1/64, and its
-/// tableau gave NaN, which left the tableau from 1e13 believed: -3.8e-12 for -0.978
-/// with an estimate of 2.4e-11); along a vector, the first step moves every element u
+/// to 0 and 1/128 to 1/64, and its tableau gave NaN, which left the tableau from 1e13
+/// believed: -3.8e-12 for -0.978 with an estimate of 2.4e-11); along a vector, the first
+/// step moves every element u
 /// moves and the smallest still moves them (an element never moved is missing from
 /// every quotient, not rounded: sin(x0) + x1^2 / 2 at (1.2e16, 0.7) along (1, 0.3) gave
 /// 0.21 for 1.09, x0's term left out, with an estimate of 0.83 for the points' rounding).
