@@ -15,7 +15,7 @@ use super::error::FdError;
 use super::fit::attempts;
 use super::function::Function;
 use super::probe::Probe;
-use super::step::nominal_step;
+use super::step::{nominal_step, ulp};
 
 /// Whether the bounds leave no stencil of the scheme, at any step it may try from `t0`,
 /// along `u`.
@@ -48,15 +48,6 @@ pub(crate) fn leaves_unmoved(x: &[f64], u: &[f64], t: f64) -> bool {
 
 /// See [`leaves_unmoved`].
 const FEW_ULPS: f64 = 32.0;
-
-/// The spacing of the doubles at |v| (the smallest subnormal at 0).
-fn ulp(v: f64) -> f64 {
-    let a = v.abs();
-    if a == f64::MAX {
-        return a - f64::from_bits(a.to_bits() - 1);
-    }
-    f64::from_bits(a.to_bits() + 1) - a
-}
 
 /// `out = sum_j u_j J e_j` over the non-zero `u_j`, each column at its own nominal step
 /// (with the bounds' fall-backs and refinements of a Jacobian column). The report's bound

@@ -79,6 +79,16 @@ pub(crate) fn exact_step(xj: f64, h: f64) -> f64 {
     }
 }
 
+/// The spacing of the doubles above `|x|` (its ulp), x finite; at `f64::MAX`, the
+/// spacing below it (the one above is infinite).
+pub(crate) fn ulp(x: f64) -> f64 {
+    let a = x.abs();
+    if a == f64::MAX {
+        return a - f64::from_bits(a.to_bits() - 1);
+    }
+    f64::from_bits(a.to_bits() + 1) - a
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use super::super::derivative::Direction;
 use super::super::error::FdError;
 use super::super::function::Function;
 use super::super::probe::Probe;
+use super::super::step::ulp;
 use super::{central, exact, far_above, shrink, try_stencil};
 
 /// Below this relative difference between u' and u in every element, J w is negligible
@@ -40,12 +41,6 @@ const JW_REACH: f64 = 1024.0;
 /// The rounding of J w's moves estimated as this many times its largest relative size
 /// `ulp_j / (2 s |u_j|)` times the result (the partials' own sizes are unknown).
 const MOVED_SAFETY: f64 = 4.0;
-
-/// The spacing of the doubles above `|x|` (its ulp), x finite.
-fn ulp(x: f64) -> f64 {
-    let a = x.abs();
-    f64::from_bits(a.to_bits() + 1) - a
-}
 
 /// Whether `w = u - u'` is below [`EXACT_ENOUGH`] of u in every element.
 fn within(u: &[f64], w: &[f64]) -> bool {
