@@ -10,6 +10,13 @@
 //! still, read 0 and claimed its own rounding (`1e25 + 1/x` at 1e-9: 0 for -1e18 with an
 //! estimate of 1.9e12), beside a tableau from x's own scale with 1.9e21.
 //!
+//! Beside a slope: `g(x / c) + s x / c` (s from 0.1 to 1e3) far above typ_j, where f's
+//! rounding on the slope's scale hides g from the own-scale tableau beyond a few digits:
+//! the default start's tableau averaged g out and gave s / c with a small estimate, which
+//! the own-scale tableau's noisier value did not contradict beyond both estimates
+//! (`sin x + 3 x` at 3.7e12: 3.0 for 4.0 with an estimate of 2.2e-11; 348 of 1728 entries
+//! short from 7.1e11 on).
+//!
 //! Asserted for every VJP, JVP (along 1 and along a vector with a second, ordinary
 //! element) and Jacobian estimate: the error is within the estimate, or the estimate is
 //! NaN (the direction counts as unbounded); and up to `x = 1e13 c` every entry is bounded
@@ -67,6 +74,20 @@ fn case(g: Real, a: f64, k: f64, c: f64, x0: f64) -> Case {
             4.0 * f64::EPSILON * a.abs() * (x0 / c).abs() / c
         },
     }
+}
+
+/// `g(x0 / c) + s x0 / c + x1^2 / 2` (and `x1^3 / 3`), typ_j = c.
+fn sloped(g: Real, s: f64, c: f64, x0: f64) -> Case {
+    let (name, value, slope) = g;
+    let mut base = case(g, 1.0, 0.0, c, x0);
+    base.f = Box::new(move |x: &[f64], y: &mut [f64]| {
+        y[0] = value(x[0] / c) + s * x[0] / c + x[1] * x[1] / 2.0;
+        y[1] = x[1] * x[1] * x[1] / 3.0;
+        Ok(())
+    });
+    base.jac[0][0] = (slope(x0 / c) + s) / c;
+    base.label = format!("{name}(x / {c:e}) + {s:e} x / {c:e} at {x0:e}");
+    base
 }
 
 /// Each entry as (what, error, estimate).
@@ -159,4 +180,25 @@ fn far_below_the_default_start_the_estimate_covers_or_is_unbounded() {
     }
     let (total, unbounded) = check(cases);
     eprintln!("far below the default start: {unbounded} of {total} entries unbounded");
+}
+
+#[test]
+fn beside_a_slope_far_above_typical_the_estimate_covers_or_is_unbounded() {
+    let mut cases = Vec::new();
+    for g in PERIODIC {
+        for s in [0.1, 1.0, 3.0, 1e3] {
+            for c in [1.0, 0.3, 7e4] {
+                for k in 3..=18 {
+                    for mantissa in [1.2345, 3.7, 7.1] {
+                        let x0 = mantissa * c * 10f64.powi(k);
+                        // Bounded while f's rounding (eps s |x| / c) leaves digits of g.
+                        cases.push((sloped(g, s, c, x0), k <= 6));
+                        cases.push((sloped(g, s, c, -x0), k <= 6));
+                    }
+                }
+            }
+        }
+    }
+    let (total, unbounded) = check(cases);
+    eprintln!("beside a slope: {unbounded} of {total} entries unbounded");
 }

@@ -121,6 +121,11 @@ pub(crate) struct Tableau {
     /// Whether its check found a kink: its estimate, raised by the slope jump, still
     /// covers ([`resolve`]).
     kinked: bool,
+    /// Whether its estimate was raised to what a tableau that saw f on the typical
+    /// magnitude's scale allows ([`Tableau::floor_errors`]).
+    floored: bool,
+    /// Its estimate's errors before the grid was folded in ([`Tableau::fold_grid`]).
+    before_grid: Option<Vec<f64>>,
 }
 
 impl Tableau {
@@ -192,7 +197,38 @@ impl Tableau {
     /// Whether the estimate was raised after the levels were scored (a check that missed,
     /// a kink: `resolve.rs`), which [`Tableau::per_output`] does not see.
     pub(crate) fn raised_after_scoring(&self) -> bool {
-        matches!(self.check, resolve::Check::Missed) || self.kinked
+        matches!(self.check, resolve::Check::Missed) || self.kinked || self.floored
+    }
+
+    /// Per channel, its estimate as its own levels' rounding model gives it: before a grid
+    /// was folded in, if one was (the smaller of the two). Why: steps that are powers of two
+    /// give a linear f's differences a grid its values are not on (f = x at 84.53: every
+    /// difference a multiple of the smallest step), which the fold takes for f's rounding
+    /// (an estimate of 3.4 for a derivative of 1 read exactly); the other tableaus of the
+    /// direction see the same grid, so it decides nothing between them, but as a floor
+    /// for another tableau ([`super::richardson_start`]) it would claim what it cannot see.
+    pub(crate) fn own_error(&self) -> Vec<f64> {
+        match &self.before_grid {
+            Some(before) => self
+                .estimate
+                .error
+                .iter()
+                .zip(before)
+                .map(|(&e, &b)| if b < e { b } else { e })
+                .collect(),
+            None => self.estimate.error.clone(),
+        }
+    }
+
+    /// Raises each channel's estimate to at least `floor` (a NaN floor makes it NaN),
+    /// after scoring ([`Tableau::raised_after_scoring`]).
+    pub(crate) fn floor_errors(&mut self, floor: &[f64]) {
+        for (e, &f) in self.estimate.error.iter_mut().zip(floor) {
+            if f.is_nan() || f > *e {
+                *e = f;
+            }
+        }
+        self.floored = true;
     }
 
     /// Per channel, whether every level's quotient is exactly 0: f did not move at any of
@@ -463,6 +499,8 @@ pub(crate) fn one_tableau<F: Function + ?Sized>(
         sums,
         output_sums,
         kinked: false,
+        floored: false,
+        before_grid: None,
     };
     if shows_noise {
         tableau.fold_grid(p, channels);
@@ -514,6 +552,7 @@ impl Tableau {
             return;
         }
         self.gridded = true;
+        self.before_grid = Some(self.estimate.error.clone());
         let (stencil, first) = (self.stencil, self.first);
         on_grid(&mut self.levels, &self.grid, &stencil, first, channels);
         on_grid(

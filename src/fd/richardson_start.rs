@@ -87,11 +87,9 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
         Err(e) => return Err(e),
     };
     let own = own_start(p.opts, p.x, dir).filter(|&e| e < t0 / 2.0);
-    let trusted = first.as_ref().is_some_and(|t| {
-        t.central
-            && (!(poor(&t.estimate) || t.shows_noise)
-                || (beyond_noise_table(p, dir) && t.noise_explains(p, channels)))
-    });
+    let trusted = first
+        .as_ref()
+        .is_some_and(|t| t.central && stands(p, dir, channels, t));
     let mut starts = Vec::new();
     let mut bound_edge = false;
     let mut edge = None;
@@ -186,6 +184,9 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
             t.estimate.error.iter_mut().for_each(|e| *e = f64::NAN);
         }
     }
+    if let (Some(own), true) = (own, large_x(p.opts, p.x, dir)) {
+        uncorroborated_above_typical(&mut tableaus, own);
+    }
     if let Some(reach) = edge {
         unearned_beside_edge(&mut tableaus, reach, |t| {
             dir.keeps_moving(
@@ -205,6 +206,57 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
         }
     }
     Ok(tableaus)
+}
+
+/// Where an element lies far above its typical magnitude ([`large_x`]), a tableau whose
+/// steps all exceed the own-scale start `own` sees f only averaged over that scale, and
+/// its estimate cannot say what f does on it: `sin x + 3 x` at 3.7e12 (typ 1) gave 3.0 for
+/// 4.0 with an estimate of 2.2e-11 from the default start, beside the own-scale tableau's
+/// 3.4 with 0.9 (no conflict, so the smaller estimate won; `sin x + 1000 x` from 1e10 on).
+/// So each such tableau's estimate is raised, channel by channel, to at least `e + |v -
+/// w|` for every tableau that saw f on the own scale (value w, estimate e), on a channel
+/// that one saw move ([`unseen`]: a 0 read from f's rounding vouches for nothing): covered
+/// if either tableau's own estimate is honest. Agreement within the larger start's
+/// estimate is not enough: where f's rounding hides the short scale from both, they agree
+/// on the slope alone (`cos(x / 0.3) + 1e3 x / 0.3` at 1.1e11 along u = (1, 0): both read
+/// 3333.33 for 3333.31). Where f is smooth on every scale, `e` is the own-scale tableau's
+/// rounding and `|v - w|` about as small.
+fn uncorroborated_above_typical(tableaus: &mut [Tableau], own: f64) {
+    let above = |t: &Tableau| t.start * 0.5f64.powi(LEVELS as i32 - 1) > own;
+    let seen: Vec<(Estimate, Vec<bool>)> = tableaus
+        .iter()
+        .filter(|t| !above(t))
+        .map(|t| {
+            let own = Estimate {
+                value: t.estimate.value.clone(),
+                error: t.own_error(),
+            };
+            (own, t.blind())
+        })
+        .collect();
+    if seen.is_empty() {
+        return;
+    }
+    for t in tableaus.iter_mut().filter(|t| above(t)) {
+        let v = &t.estimate.value;
+        let floor: Vec<f64> = (0..v.len())
+            .map(|c| {
+                seen.iter()
+                    .filter(|(_, blind)| !blind[c])
+                    .map(|(s, _)| s.error[c] + (v[c] - s.value[c]).abs())
+                    .fold(0.0, |a: f64, b| {
+                        if a.is_nan() || b.is_nan() {
+                            f64::NAN
+                        } else {
+                            a.max(b)
+                        }
+                    })
+            })
+            .collect();
+        if floor.iter().any(|f| !(*f <= 0.0)) {
+            t.floor_errors(&floor);
+        }
+    }
 }
 
 /// Near a domain edge that [`edge_start`] met (its central stencil non-finite at the
@@ -248,6 +300,19 @@ fn unearned_beside_edge(tableaus: &mut [Tableau], reach: f64, moving: impl Fn(&T
             *e = f64::NAN;
         }
     }
+}
+
+/// Whether a central tableau's estimate stands without a second opinion from a smaller
+/// start: it is not poor and its noise probe is quiet, or f's known noise accounts for
+/// both where the noise was measured on x_j's own scale ([`beyond_noise_table`]).
+fn stands<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    channels: Channels<'_>,
+    t: &Tableau,
+) -> bool {
+    !(poor(&t.estimate) || t.shows_noise)
+        || (beyond_noise_table(p, dir) && t.noise_explains(p, channels))
 }
 
 /// Where the own-scale start's tableau leaves an element unmoved at its smallest steps
