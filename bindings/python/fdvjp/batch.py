@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _library
 from .callback import EXPECTED_OUTPUTS, as_values, reuse
-from .derivatives import as_input, pointer, reshape_jacobian, run
+from .derivatives import as_input, check_count, check_direction, pointer, reshape_jacobian, run
 from .policy import caller_dtype
 
 
@@ -92,8 +92,9 @@ def vjp_batch(f, x, v, config=None, **options):
 @caller_dtype("x", "u")
 def jvp_batch(f, x, u, m, config=None, **options):
     """`jvp` with a batch function; m is f's number of outputs."""
+    m = check_count(m, "fdvjp.jvp_batch", required=True)
     x = as_input(x, where="fdvjp.jvp_batch")
-    u = as_input(u, name="u", where="fdvjp.jvp_batch").reshape(-1)
+    u = check_direction(as_input(u, name="u", where="fdvjp.jvp_batch").reshape(-1), x, "fdvjp.jvp_batch")
     out = np.empty(m)
     run(_library.function("fdvjp_jvp_batch"), f, x, m, config, options, pointer(u), pointer(out),
         trampoline=BatchTrampoline(f, x.shape, m))
@@ -103,6 +104,7 @@ def jvp_batch(f, x, u, m, config=None, **options):
 @caller_dtype("x")
 def jacobian_batch(f, x, m, config=None, **options):
     """The (m, n) Jacobian with a batch function."""
+    m = check_count(m, "fdvjp.jacobian_batch", required=True)
     x = as_input(x, where="fdvjp.jacobian_batch")
     jac = np.empty(m * x.size)
     cfg = run(_library.function("fdvjp_jacobian_batch"), f, x, m, config, options, pointer(jac),

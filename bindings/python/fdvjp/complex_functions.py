@@ -11,7 +11,7 @@ import numpy as np
 from . import _library
 from .callback import Trampoline
 from .callback import EXPECTED_OUTPUTS
-from .derivatives import as_input, pointer, reshape_jacobian, run
+from .derivatives import as_input, check_count, check_direction, pointer, reshape_jacobian, run
 from .known import FROM_FX, known_value
 from .policy import caller_dtype
 
@@ -42,8 +42,9 @@ def complex_vjp(f, z, v, config=None, fx=None, **options):
 def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
     """A u + B conj(u) (m complex entries); `fx` as in `complex_vjp` (without `m`, its
     size sets m)."""
+    m = check_count(m, "fdvjp.complex_jvp")
     z = as_input(z, np.complex128)
-    u = as_input(u, np.complex128).reshape(-1)
+    u = check_direction(as_input(u, np.complex128).reshape(-1), z, "fdvjp.complex_jvp", x_name="z")
     known = known_value(fx, z, m, "fdvjp.complex_jvp", f"m = {m}", complex=True)
     expected = FROM_FX if m is None and known is not None else EXPECTED_OUTPUTS
     if m is None:
@@ -58,6 +59,7 @@ def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
 def complex_jacobian(f, z, m=None, config=None, **options):
     """The real (2m, 2n) Jacobian of the interleaved view: rows Re w_i, Im w_i; columns
     Re z_j, Im z_j (each 2×2 block is [[Re A, -Im A], [Im A, Re A]] for holomorphic f)."""
+    m = check_count(m, "fdvjp.complex_jacobian")
     z = as_input(z, np.complex128)
     m = m if m is not None else _output_size(f, z)
     jac = np.empty(4 * m * z.size)

@@ -168,9 +168,10 @@ class Config:
         the pattern again (`last_report().sparsity_relearned`). On error the config is
         unchanged. `m`: f's output size (one more evaluation to find it when omitted).
         Returns self."""
-        from .derivatives import as_input, output_shape, run
+        from .derivatives import as_input, check_count, output_shape, run
 
         x = as_input(x, where="fdvjp.Config.detect_sparsity")
+        m = check_count(m, "fdvjp.Config.detect_sparsity")
         if m is None:
             m = int(np.prod(output_shape(f, x)))
         run(_library.function("fdvjp_config_detect_sparsity"), f, x, m, self, {})
