@@ -215,7 +215,7 @@ class _UserFunction(HostFunction):
         values = [f.flat_out([o[p] for o in outs]) for p, f in enumerate(owners)]
         result, at = [], 0
         for _, xs in submissions:
-            result.append(np.stack(values[at:at + len(xs)]) if len(xs) else np.zeros((0, 0)))
+            result.append(np.stack(values[at:at + len(xs)]).reshape(len(xs), -1) if len(xs) else np.zeros((0, 0)))
             at += len(xs)
         return result
 
