@@ -46,7 +46,7 @@ import numpy as np
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching, mlir
 
-from .config import validate_options
+from .config import check_per_argument, validate_options
 from .errors import NONFINITE_AT_X, NONFINITE_PERTURBED, FdvjpError
 from .policy import host_array, kind, narrow
 from .problem import Problem
@@ -846,6 +846,8 @@ def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, 
     validate_options(options, config, "fdvjp.jax.numeric_vjp")
     cache = {}
     per_arg = {"steps": steps, "typical": typical, "bounds": bounds}
+    for name, spec in per_arg.items():
+        check_per_argument(spec, name, "fdvjp.jax.numeric_vjp")
 
     @functools.wraps(fun)
     @_step

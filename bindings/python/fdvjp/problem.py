@@ -23,6 +23,7 @@ the real VJP (ChainRules' convention) on that view.
 
 import numpy as np
 
+from .config import real_numbers
 from .policy import host_array, kind
 
 EPS = np.finfo(np.float64).eps
@@ -146,7 +147,7 @@ class FlatFunction:
 def broadcast_option(value, leaf, name):
     """A per-argument option (scalar or array) as one float64 per element of `leaf`."""
     try:
-        return np.broadcast_to(np.asarray(value, dtype=np.float64), leaf.shape).reshape(-1)
+        return np.broadcast_to(real_numbers(value, name, "fdvjp"), leaf.shape).reshape(-1)
     except ValueError:
         raise ValueError(f"fdvjp: {name} of shape {np.shape(value)} does not fit an argument "
                          f"of shape {leaf.shape}") from None
