@@ -73,28 +73,51 @@ class _Ref:
     host evaluation or lowering (a wrapper made inside a jitted function is gone once
     traced, before lowering), weakly after: then the wrapper from `numeric_vjp` (and any
     compiled computation, whose host callback holds the function as a jitted closure
-    holds its constants) keeps it alive. Identity-hashed, as the host function was."""
+    holds its constants) keeps it alive. The handles that JVP rules stage into the linear
+    primitives for later (a pullback, a linearized function) are `pinned`: they hold it
+    for as long as they exist (`_pin`). Identity-hashed, as the host function was."""
 
-    __slots__ = ("_target", "_keep", "__weakref__")
+    __slots__ = ("_target", "_keep", "_pinned", "__weakref__")
 
-    def __init__(self, target, keep=True):
+    def __init__(self, target, keep=True, pinned=False):
         self._target = weakref.ref(target)
-        self._keep = target if keep else None
+        self._keep = target if keep or pinned else None
+        self._pinned = pinned
+
+    def pinned(self):
+        """A new handle holding the host function for as long as the handle itself lives
+        (this one's hold is unchanged)."""
+        return _Ref(self._get(), pinned=True)
 
     def resolve(self):
-        """The host function, and from now on only weakly held."""
+        """The host function, and from now on only weakly held (unless pinned)."""
+        target = self._get()
+        if not self._pinned:
+            self._keep = None
+        return target
+
+    def _get(self):
         target = self._keep if self._keep is not None else self._target()
-        self._keep = None
         if target is None:
             raise ReferenceError("fdvjp.jax: the function made by numeric_vjp no longer exists (nothing "
                                  "referred to it any more); keep it while computations traced from it run")
         return target
 
     def __getattr__(self, name):
-        target = self._keep if self._keep is not None else self._target()
-        if target is None:
-            self.resolve()
-        return getattr(target, name)
+        return getattr(self._get(), name)
+
+
+# JAX's cache of abstract evaluations (up to 2048 entries) keys on the primitives'
+# parameters, holding them strongly unless their type is registered as a weak key: a
+# pinned handle (see `_pin`) kept there would keep its black box alive after the
+# computation that staged it is gone. Registered, the entry goes with the handle.
+# (A private registry of JAX: without it only that cache's bounded retention remains.)
+try:
+    from jax._src.util import weakref_cache_key_types as _weak_key_types
+
+    _weak_key_types.add(_Ref)
+except (ImportError, AttributeError):  # pragma: no cover - a JAX without the registry
+    pass
 
 
 class HostFunction:
@@ -699,6 +722,16 @@ def _differentiable(fn, tangents):
                  if not _is_zero(t) and kind(a.dtype) != "int")
 
 
+def _pin(fn):
+    """The handle for a linear primitive that a JVP rule stages (`fdvjp_jvp` / `fdvjp_vjp`,
+    run later by a pullback, a linearized function or a transposition): it holds the host
+    function for as long as JAX keeps the staged computation. The wrapper's own handle
+    holds it only until the first evaluation; an eager `jax.grad` of a function that
+    builds its wrapper inside ran the backward pass after that wrapper was gone
+    (ReferenceError, tester finding F4), where `jit` worked."""
+    return fn.pinned() if isinstance(fn, _Ref) else fn
+
+
 def _zeros_like(x):
     return ad.Zero(jax.core.get_aval(x).to_tangent_aval())
 
@@ -708,7 +741,7 @@ def _call_jvp(primals, tangents, *, fn, which):
     diff = _differentiable(fn, tangents)
     if not diff:
         return outs, [_zeros_like(o) for o in outs]
-    touts = jvp_p.bind(*primals, *outs, *[tangents[i] for i in diff], fn=fn, which=diff)
+    touts = jvp_p.bind(*primals, *outs, *[tangents[i] for i in diff], fn=_pin(fn), which=diff)
     return outs, touts
 
 
@@ -726,7 +759,7 @@ def _linear_jvp(prim, derived_mode):
             total = prim.bind(*leaves, *outs, *dlin, fn=fn, which=which)
         diff = _differentiable(fn, tangents[:k])
         if diff:
-            inner = fn.derived(derived_mode, which)
+            inner = _pin(fn.derived(derived_mode, which))
             part = jvp_p.bind(*leaves, *lin, *result, *[tangents[i] for i in diff], fn=inner, which=diff)
             total = part if total is None else [a + b for a, b in zip(total, part)]
         if total is None:
