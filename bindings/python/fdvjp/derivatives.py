@@ -7,7 +7,7 @@ from .callback import EXPECTED_OUTPUTS, Trampoline
 from .config import COL_MAJOR, resolve
 from .errors import FdvjpError, check
 from .known import FROM_FX, known_value
-from .policy import caller_dtype, real_input
+from .policy import caller_dtype, check_numeric, real_input
 from .report import record
 
 
@@ -15,7 +15,7 @@ def as_input(x, dtype=np.float64, name="x", where="fdvjp"):
     """x as a contiguous float64 (or complex128) array (a private copy: fdvjp only reads it).
     A complex x where a real one is expected is a TypeError naming `where` and `name`."""
     if np.dtype(dtype).kind == "c":
-        return np.array(x, dtype=dtype, order="C", copy=True)
+        return np.array(check_numeric(x, name, where), dtype=dtype, order="C", copy=True)
     return real_input(x, name, where)
 
 

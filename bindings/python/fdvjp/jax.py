@@ -48,7 +48,7 @@ from jax.interpreters import ad, batching, mlir
 
 from .config import check_per_argument, validate_options
 from .errors import NONFINITE_AT_X, NONFINITE_PERTURBED, FdvjpError
-from .policy import host_array, kind, narrow
+from .policy import check_numeric, host_array, kind, narrow
 from .problem import Problem
 from .report import clear_thread, combine, publish, this_thread
 
@@ -193,7 +193,8 @@ class _UserFunction(HostFunction):
         self.single = out_tree == jax.tree_util.tree_structure(0)
         self.out_shapes = [a.shape for a in self.out_avals]
         # one real output (a float64 answer of that shape needs no conversion or check)
-        self.single_real = self.single and kind(self.out_avals[0].dtype) != "complex"
+        # (not an integer one: its values are checked by `_outputs`)
+        self.single_real = self.single and kind(self.out_avals[0].dtype) == "float"
 
     def call_point(self, leaves):
         return self.call_host([host_array(a) for a in leaves])
@@ -261,10 +262,30 @@ class _UserFunction(HostFunction):
                              f"but {source} says {jax.tree_util.tree_unflatten(self.out_tree, self.out_shapes)}"
                              f"{per_point}")
         for v, a in zip(outs, self.out_avals):
+            check_numeric(v, "the function's values", "fdvjp.jax")
             if kind(v.dtype) == "complex" and kind(a.dtype) != "complex":
                 raise TypeError(f"fdvjp.jax: the function returned complex values but result_shape "
                                 f"declares {a.dtype}; declare a complex dtype")
+            if kind(a.dtype) == "int":
+                _check_integral(v, a.dtype)
         return [host_array(v) if kind(v.dtype) != "int" else v.astype(np.float64) for v in outs]
+
+
+def _check_integral(v, dtype):
+    """A value for a result declared integer (or boolean) must be one exactly: the cast to
+    the declared dtype truncated 2.85 to 2 (and would wrap one beyond its range)."""
+    dtype = np.dtype(dtype)
+    lo, hi = (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    flat = v.reshape(-1)
+    with np.errstate(invalid="ignore"):
+        f = flat.astype(np.float64)
+        bad = ~np.isfinite(f) | (f != np.trunc(f)) | (f < lo) | (f > hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"fdvjp.jax: the function returned {flat[i].item()!r} where result_shape declares {dtype}, "
+                         f"which cannot hold it exactly (it would be truncated or wrapped); return "
+                         f"{'booleans' if dtype.kind == 'b' else 'integers'} of that range or declare a "
+                         f"floating dtype")
 
 
 def _leaves_of(values):

@@ -23,7 +23,7 @@ from .callback import Trampoline
 from .config import resolve
 from .derivatives import as_input, check_count, pointer
 from .errors import FdvjpError, check
-from .policy import narrow, result_dtype, strong_dtype
+from .policy import check_numeric, narrow, result_dtype, strong_dtype
 from .report import record
 from .var import Var
 
@@ -69,7 +69,8 @@ class _AdjointTrampoline:
             grads = self.vjp(vs, ys, *self.split.split(xs))
             if len(self.split.shapes) == 1 and not isinstance(grads, (tuple, list)):
                 grads = [grads]
-            flat = np.concatenate([np.asarray(g, dtype=np.float64).reshape(-1) for g in grads] or [np.zeros(0)])
+            flat = np.concatenate([check_numeric(g, "the VJP's gradients").astype(np.float64).reshape(-1)
+                                   for g in grads] or [np.zeros(0)])
             if flat.size != n:
                 raise ValueError(f"fdvjp: the VJP returned {flat.size} values where {n} were expected")
             if n:
