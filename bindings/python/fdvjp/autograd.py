@@ -24,7 +24,7 @@ import inspect
 
 import numpy as np
 
-from .config import validate_options
+from .config import check_per_argument, validate_options
 from .policy import host_array, kind, narrow
 from .problem import Problem
 
@@ -106,6 +106,8 @@ def vjp_numeric(fun, argnum=0, config=None, executor=None, steps=None, typical=N
     argnums = (argnum,) if single else tuple(argnum)
     _check_argnums(fun, argnums)
     validate_options(options, config, "fdvjp.autograd.vjp_numeric")
+    for name, value in (("steps", steps), ("typical", typical), ("bounds", bounds)):
+        check_per_argument(value, name, "fdvjp.autograd.vjp_numeric")
     per = {name: _per_argnum(value, argnums, name)
            for name, value in (("steps", steps), ("typical", typical), ("bounds", bounds))}
 

@@ -11,12 +11,13 @@ import numpy as np
 
 from . import _library
 from .callback import EXPECTED_OUTPUTS, as_values, reuse
-from .derivatives import as_input, pointer, reshape_jacobian, run
+from .derivatives import as_input, check_count, check_direction, pointer, reshape_jacobian, run
 from .policy import caller_dtype
 
 
 class ExecutorBatch:
-    """f((k,) + in_shape points) = executor.map(f, points), stacked as (k, m)."""
+    """f((k,) + in_shape points) = executor.map(f, points), stacked as (k, m) (each point's
+    value flattened)."""
 
     def __init__(self, f, executor):
         self.f = f
@@ -24,8 +25,11 @@ class ExecutorBatch:
 
     def __call__(self, points):
         if len(points) == 1:  # f(x) alone, or a batch of one: no round trip
-            return np.stack([np.asarray(self.f(points[0]))])
-        return np.stack([np.asarray(y) for y in self.executor.map(self.f, list(points))])
+            values = [np.asarray(self.f(points[0]))]
+        else:
+            values = [np.asarray(y) for y in self.executor.map(self.f, list(points))]
+        # one row per point, whatever f's own output shape ((k, m) is what fdvjp reads)
+        return np.stack(values).reshape(len(points), -1)
 
 
 class BatchTrampoline:
@@ -56,9 +60,11 @@ class BatchTrampoline:
                         todo.remove(p)
                         break
             if todo:
-                values = as_values(self.f(points[todo]), np.float64)
+                raw = self.f(points[todo])
+                values = as_values(raw, np.float64)
                 if values.size != len(todo) * m:
                     self._size_error(values.size, len(todo), m)
+                self._check_shape(np.shape(raw), len(todo), m)
                 out[todo] = values.reshape(len(todo), m)
             if k * m:
                 np.ctypeslib.as_array(ys, shape=(k * m,))[:] = out.reshape(-1)
@@ -67,6 +73,19 @@ class BatchTrampoline:
             if self.error is None:
                 self.error = e
             return 1
+
+    @staticmethod
+    def _check_shape(shape, k, m):
+        """The values of k points must be (k, m), one row per point ((k,) too when m = 1):
+        a transposed (m, k) array has the right size and was read row by row as k rows,
+        mixing the points' values (wrong derivatives, silently, once k > 1)."""
+        if shape == (k, m) or (m == 1 and shape == (k,)):
+            return
+        also = f" or ({k},)" if m == 1 else ""
+        hint = " (it looks transposed: one row per point, one column per output)" if shape == (m, k) else ""
+        raise ValueError(f"fdvjp: the batch function returned an array of shape {shape} for {k} "
+                         f"point{'' if k == 1 else 's'} of {m} output{'' if m == 1 else 's'}; expected shape "
+                         f"({k}, {m}){also}{hint}")
 
     def _size_error(self, size, k, m):
         raise ValueError(f"fdvjp: the batch function returned {size} values for {k} points "
@@ -92,8 +111,9 @@ def vjp_batch(f, x, v, config=None, **options):
 @caller_dtype("x", "u")
 def jvp_batch(f, x, u, m, config=None, **options):
     """`jvp` with a batch function; m is f's number of outputs."""
+    m = check_count(m, "fdvjp.jvp_batch", required=True)
     x = as_input(x, where="fdvjp.jvp_batch")
-    u = as_input(u, name="u", where="fdvjp.jvp_batch").reshape(-1)
+    u = check_direction(as_input(u, name="u", where="fdvjp.jvp_batch").reshape(-1), x, "fdvjp.jvp_batch")
     out = np.empty(m)
     run(_library.function("fdvjp_jvp_batch"), f, x, m, config, options, pointer(u), pointer(out),
         trampoline=BatchTrampoline(f, x.shape, m))
@@ -103,6 +123,7 @@ def jvp_batch(f, x, u, m, config=None, **options):
 @caller_dtype("x")
 def jacobian_batch(f, x, m, config=None, **options):
     """The (m, n) Jacobian with a batch function."""
+    m = check_count(m, "fdvjp.jacobian_batch", required=True)
     x = as_input(x, where="fdvjp.jacobian_batch")
     jac = np.empty(m * x.size)
     cfg = run(_library.function("fdvjp_jacobian_batch"), f, x, m, config, options, pointer(jac),

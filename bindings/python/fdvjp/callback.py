@@ -10,6 +10,7 @@ import ctypes
 import numpy as np
 
 from . import _library
+from .policy import check_numeric
 
 #: The value the trampoline returns to fdvjp when the Python function raised.
 PYTHON_EXCEPTION = 1
@@ -37,6 +38,7 @@ def as_values(y, dtype):
     if y.dtype == object:
         raise TypeError(f"fdvjp: the function returned {type(y.flat[0]).__name__ if y.size else 'an empty'} "
                         f"objects, not numbers")
+    check_numeric(y, "the function's values")  # a string "1.0" was read as 1.0
     if y.dtype.kind == "c" and np.dtype(dtype).kind != "c":
         raise TypeError(
             "fdvjp: the function returned complex values to a real-only entry point (the "

@@ -11,7 +11,7 @@ import numpy as np
 from . import _library
 from .callback import Trampoline
 from .callback import EXPECTED_OUTPUTS
-from .derivatives import as_input, pointer, reshape_jacobian, run
+from .derivatives import as_input, check_count, check_direction, pointer, reshape_jacobian, run
 from .known import FROM_FX, known_value
 from .policy import caller_dtype
 
@@ -29,8 +29,8 @@ def complex_vjp(f, z, v, config=None, fx=None, **options):
     """The complex cotangent pulled back to z (z's shape), in the convention above; `fx`
     (f's value at z, when known) saves an evaluation; a wrong one (size, dtype, a NaN or
     Inf) raises naming it before anything is evaluated."""
-    z = as_input(z, np.complex128)
-    v = as_input(v, np.complex128).reshape(-1)
+    z = as_input(z, np.complex128, name="z", where="fdvjp.complex_vjp")
+    v = as_input(v, np.complex128, name="v", where="fdvjp.complex_vjp").reshape(-1)
     known = known_value(fx, z, v.size, "fdvjp.complex_vjp", "one per entry of v", complex=True)
     grad = np.empty(z.size, dtype=np.complex128)
     run(_library.function("fdvjp_complex_vjp"), f, z, v.size, config, options,
@@ -42,8 +42,10 @@ def complex_vjp(f, z, v, config=None, fx=None, **options):
 def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
     """A u + B conj(u) (m complex entries); `fx` as in `complex_vjp` (without `m`, its
     size sets m)."""
-    z = as_input(z, np.complex128)
-    u = as_input(u, np.complex128).reshape(-1)
+    m = check_count(m, "fdvjp.complex_jvp")
+    z = as_input(z, np.complex128, name="z", where="fdvjp.complex_jvp")
+    u = as_input(u, np.complex128, name="u", where="fdvjp.complex_jvp").reshape(-1)
+    check_direction(u, z, "fdvjp.complex_jvp", x_name="z")
     known = known_value(fx, z, m, "fdvjp.complex_jvp", f"m = {m}", complex=True)
     expected = FROM_FX if m is None and known is not None else EXPECTED_OUTPUTS
     if m is None:
@@ -58,7 +60,8 @@ def complex_jvp(f, z, u, m=None, config=None, fx=None, **options):
 def complex_jacobian(f, z, m=None, config=None, **options):
     """The real (2m, 2n) Jacobian of the interleaved view: rows Re w_i, Im w_i; columns
     Re z_j, Im z_j (each 2×2 block is [[Re A, -Im A], [Im A, Re A]] for holomorphic f)."""
-    z = as_input(z, np.complex128)
+    m = check_count(m, "fdvjp.complex_jacobian")
+    z = as_input(z, np.complex128, name="z", where="fdvjp.complex_jacobian")
     m = m if m is not None else _output_size(f, z)
     jac = np.empty(4 * m * z.size)
     cfg = run(_library.function("fdvjp_complex_jacobian"), f, z, m, config, options,

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _library
 from .complex_precision import Observed
-from .derivatives import as_input, pointer, reshape_jacobian, run
+from .derivatives import as_input, check_count, check_direction, pointer, reshape_jacobian, run
 from .policy import caller_dtype
 
 
@@ -35,8 +35,10 @@ def vjp_complex_step(f, x, v, config=None, **options):
 @caller_dtype("x", "u")
 def jvp_complex_step(f, x, u, m=None, config=None, **options):
     """J(x) u (m entries) by one complex evaluation; without `m`, f is evaluated once more."""
+    m = check_count(m, "fdvjp.jvp_complex_step")
     x = as_input(x, where="fdvjp.jvp_complex_step")
-    u = as_input(u, name="u", where="fdvjp.jvp_complex_step").reshape(-1)
+    u = check_direction(as_input(u, name="u", where="fdvjp.jvp_complex_step").reshape(-1), x,
+                        "fdvjp.jvp_complex_step")
     g = Observed(f, "fdvjp.jvp_complex_step", bounded=False)
     m = m if m is not None else _output_size(g, x)
     out = np.empty(m)
@@ -50,6 +52,7 @@ def jvp_complex_step(f, x, u, m=None, config=None, **options):
 @caller_dtype("x")
 def jacobian_complex_step(f, x, m=None, config=None, **options):
     """The (m, n) Jacobian by complex step (n complex evaluations)."""
+    m = check_count(m, "fdvjp.jacobian_complex_step")
     x = as_input(x, where="fdvjp.jacobian_complex_step")
     g = Observed(f, "fdvjp.jacobian_complex_step")
     m = m if m is not None else _output_size(g, x)

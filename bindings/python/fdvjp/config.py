@@ -10,11 +10,58 @@ from .errors import check
 SCHEMES = {"central": 0, "forward": 1, "backward": 2, "central4": 3}
 NOISE_MODES = {"auto": 0, "estimate": 1, "off": 2}
 ROW_MAJOR, COL_MAJOR = 0, 1
+LAYOUTS = {"row_major": ROW_MAJOR, "col_major": COL_MAJOR}
+
+
+def real_numbers(values, name, where="fdvjp.Config"):
+    """`values` (a number or an array of them) as float64, refusing what float64 conversion
+    would coerce: strings ("1e-3" became 0.001), booleans, complex numbers, None, objects."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"{where}: {name} must be real numbers (an int or float, or an array of them), "
+                        f"got {values!r}")
+    return a.astype(np.float64)
+
+
+def check_per_argument(value, name, where):
+    """A per-argument option (steps, typical, bounds of the autograd and JAX wrappers: tuples,
+    lists or dicts of numbers and arrays, None for the default) checked when the wrapper is
+    built, as keyword options are: every leaf must be real numbers."""
+    if value is None:
+        return
+    if isinstance(value, (tuple, list, dict)):
+        for v in value.values() if isinstance(value, dict) else value:
+            check_per_argument(v, name, where)
+        return
+    real_numbers(value, name, where)
 
 
 def _doubles(values, name):
-    a = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    a = np.ascontiguousarray(real_numbers(values, name)).reshape(-1)
     return a, a.ctypes.data_as(_library.c_double_p)
+
+
+def _flag(value, name):
+    """A boolean option as 0 / 1: only True or False (NumPy's too); bool("no") is True, so
+    a string or a number would silently switch the option on."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"fdvjp.Config: {name} must be True or False, got {value!r}")
+    return 1 if value else 0
+
+
+def _choice(value, name, names):
+    """An enum-like option: one of the documented `names`, or an int (the C library's code,
+    which it validates). A float or bool is refused: int(1.9) and int(True) were codes."""
+    if isinstance(value, str):
+        if value not in names:
+            raise ValueError(f"fdvjp.Config: unknown {name} {value!r}; one of {sorted(names)}")
+        return names[value]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"fdvjp.Config: {name} must be one of {sorted(names)} (or the C library's integer "
+                        f"code), got {value!r}")
+    if not -2**31 <= value < 2**31:  # ctypes would wrap it into int32: 2**32 + 1 read as 1
+        raise ValueError(f"fdvjp.Config: unknown {name} code {value!r}; one of {sorted(names)}")
+    return int(value)
 
 
 def _count(value, name):
@@ -36,8 +83,12 @@ def _indices(values, name):
 class Config:
     """Options for `vjp`, `jvp`, `jacobian` and `Tape.call`.
 
-    Keyword options (each validated by the C library, which raises FdvjpError):
+    Keyword options, checked when set: a value of the wrong type is a TypeError (booleans
+    must be True or False, names one of those listed or the C library's integer code,
+    numbers real numbers, progress a callable), an unknown name a ValueError, and a value
+    the C library refuses (a negative relative_step, ...) an FdvjpError:
       scheme         "central" (default), "forward", "backward" or "central4"
+      layout         the Jacobian's memory order: "row_major" (default) or "col_major"
       relative_step  r in h_j = r * max(|x_j|, typ_j); 0 restores the default
       steps          per-element absolute steps (one per input element)
       typical        per-element typical magnitudes
@@ -106,18 +157,17 @@ class Config:
             self.close()
 
     def _set_scheme(self, scheme):
-        code = SCHEMES.get(scheme, scheme) if isinstance(scheme, str) else scheme
-        if isinstance(code, str):
-            raise ValueError(f"fdvjp.Config: unknown scheme {scheme!r}; one of {sorted(SCHEMES)}")
-        check(_library.lib.fdvjp_config_set_scheme(self.handle, int(code)))
+        check(_library.lib.fdvjp_config_set_scheme(self.handle, _choice(scheme, "scheme", SCHEMES)))
 
     def _set_layout(self, layout):
-        code = {"row_major": ROW_MAJOR, "col_major": COL_MAJOR}.get(layout, layout)
-        check(_library.lib.fdvjp_config_set_layout(self.handle, int(code)))
-        self.layout = int(code)
+        code = _choice(layout, "layout", LAYOUTS)
+        check(_library.lib.fdvjp_config_set_layout(self.handle, code))
+        self.layout = code
 
     def _set_relative_step(self, r):
-        check(_library.lib.fdvjp_config_set_relative_step(self.handle, float(r)))
+        if np.ndim(r) != 0:
+            raise TypeError(f"fdvjp.Config: relative_step must be one real number, got {r!r}")
+        check(_library.lib.fdvjp_config_set_relative_step(self.handle, float(real_numbers(r, "relative_step"))))
 
     def _set_steps(self, steps):
         if steps is None:
@@ -137,9 +187,11 @@ class Config:
         if bounds is None:
             check(_library.lib.fdvjp_config_set_bounds(self.handle, None, None, 0))
             return
+        if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+            raise TypeError(f"fdvjp.Config: bounds must be a (lower, upper) pair, got {bounds!r}")
         lower, upper = bounds
-        lo, plo = _doubles(lower, "lower")
-        hi, phi = _doubles(upper, "upper")
+        lo, plo = _doubles(lower, "bounds lower")
+        hi, phi = _doubles(upper, "bounds upper")
         if lo.size != hi.size:
             raise ValueError(f"fdvjp.Config: bounds of unequal lengths {lo.size} and {hi.size}")
         check(_library.lib.fdvjp_config_set_bounds(self.handle, plo, phi, lo.size))
@@ -152,6 +204,8 @@ class Config:
         if pattern is None:
             check(setter(self.handle, None, None, 0))
             return
+        if not isinstance(pattern, (tuple, list)) or len(pattern) != 2:
+            raise TypeError(f"fdvjp.Config: sparsity must be a (rows, cols) pair, got {pattern!r}")
         rows, cols = (_indices(p, name) for p, name in zip(pattern, ("rows", "cols")))
         if rows.size != cols.size:
             raise ValueError(f"fdvjp.Config: sparsity rows ({rows.size}) and cols ({cols.size}) differ")
@@ -159,7 +213,7 @@ class Config:
         check(setter(self.handle, as_p(rows), as_p(cols), rows.size))
 
     def _set_learn_sparsity(self, on):
-        check(_library.function("fdvjp_config_set_learn_sparsity")(self.handle, 1 if on else 0))
+        check(_library.function("fdvjp_config_set_learn_sparsity")(self.handle, _flag(on, "learn_sparsity")))
 
     def detect_sparsity(self, f, x, m=None):
         """Learns the sparsity pattern of f's Jacobian at x (2(n + 1) evaluations) into this
@@ -168,9 +222,10 @@ class Config:
         the pattern again (`last_report().sparsity_relearned`). On error the config is
         unchanged. `m`: f's output size (one more evaluation to find it when omitted).
         Returns self."""
-        from .derivatives import as_input, output_shape, run
+        from .derivatives import as_input, check_count, output_shape, run
 
         x = as_input(x, where="fdvjp.Config.detect_sparsity")
+        m = check_count(m, "fdvjp.Config.detect_sparsity")
         if m is None:
             m = int(np.prod(output_shape(f, x)))
         run(_library.function("fdvjp_config_detect_sparsity"), f, x, m, self, {})
@@ -197,6 +252,9 @@ class Config:
             check(setter(self.handle, _library.PROGRESS_FUNCTION(), None))
             self.progress = None
             return
+        if not callable(callback):  # else it failed only when the computation called it
+            raise TypeError(f"fdvjp.Config: progress must be a callable progress(done, total) or None, "
+                            f"got {callback!r}")
         progress = Progress(callback)
         check(setter(self.handle, progress.c_function, None))
         self.progress = progress
@@ -210,13 +268,11 @@ class Config:
         check(setter(self.handle, p if a.size else None, a.size))
 
     def _set_noise_mode(self, mode):
-        code = NOISE_MODES.get(mode, mode) if isinstance(mode, str) else mode
-        if isinstance(code, str):
-            raise ValueError(f"fdvjp.Config: unknown noise_mode {mode!r}; one of {sorted(NOISE_MODES)}")
-        check(_library.function("fdvjp_config_set_noise_mode")(self.handle, int(code)))
+        code = _choice(mode, "noise_mode", NOISE_MODES)
+        check(_library.function("fdvjp_config_set_noise_mode")(self.handle, code))
 
     def _set_adaptive(self, on):
-        check(_library.function("fdvjp_config_set_adaptive")(self.handle, 1 if on else 0))
+        check(_library.function("fdvjp_config_set_adaptive")(self.handle, _flag(on, "adaptive")))
 
 
 class Progress:
@@ -251,8 +307,8 @@ def validate_options(options, config, where):
     if options:
         try:
             Config(**options).close()
-        except TypeError as e:
-            raise TypeError(f"{where}: {e}") from None
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{where}: {e}") from None
 
 
 def resolve(config, options):

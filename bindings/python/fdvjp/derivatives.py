@@ -7,7 +7,7 @@ from .callback import EXPECTED_OUTPUTS, Trampoline
 from .config import COL_MAJOR, resolve
 from .errors import FdvjpError, check
 from .known import FROM_FX, known_value
-from .policy import caller_dtype, real_input
+from .policy import caller_dtype, check_numeric, real_input
 from .report import record
 
 
@@ -15,8 +15,28 @@ def as_input(x, dtype=np.float64, name="x", where="fdvjp"):
     """x as a contiguous float64 (or complex128) array (a private copy: fdvjp only reads it).
     A complex x where a real one is expected is a TypeError naming `where` and `name`."""
     if np.dtype(dtype).kind == "c":
-        return np.array(x, dtype=dtype, order="C", copy=True)
+        return np.array(check_numeric(x, name, where), dtype=dtype, order="C", copy=True)
     return real_input(x, name, where)
+
+
+def check_direction(u, x, where, name="u", x_name="x"):
+    """Refuses a direction u whose size is not x's: the C entry points read x.size entries
+    of u, so a shorter u was read past its end (garbage results) and a longer one cut."""
+    if u.size != x.size:
+        raise ValueError(f"{where}: {name} has {u.size} element{'' if u.size == 1 else 's'}, {x_name} has "
+                         f"{x.size} ({name} is a direction in {x_name}'s space: one entry per element of {x_name})")
+    return u
+
+
+def check_count(m, where, name="m", required=False):
+    """`m` (f's number of outputs, the length of the output buffer handed to C) as an int;
+    None stays None unless `required`. A float, bool or negative m is refused (a float was
+    truncated)."""
+    if m is None and not required:
+        return None
+    if isinstance(m, (bool, np.bool_)) or not isinstance(m, (int, np.integer)) or m < 0:
+        raise ValueError(f"{where}: {name} (f's number of outputs) must be a non-negative integer, got {m!r}")
+    return int(m)
 
 
 def make_trampoline(f, shape, m, executor=None, known=None, expected=EXPECTED_OUTPUTS):
@@ -111,10 +131,10 @@ def jvp(f, x, u, m=None, config=None, executor=None, fx=None, **options):
     once more to learn its output shape. `executor` as in `vjp`; `fx` as in `vjp` (without
     `m`, its size sets m).
     """
+    m = check_count(m, "fdvjp.jvp")
     x = as_input(x, where="fdvjp.jvp")
     u = as_input(u, name="u", where="fdvjp.jvp").reshape(-1)
-    if u.size != x.size:
-        raise ValueError(f"fdvjp.jvp: u has {u.size} elements, x has {x.size}")
+    check_direction(u, x, "fdvjp.jvp")
     known = known_value(fx, x, m, "fdvjp.jvp", f"m = {m}")
     if m is not None:
         shape = (m,)
@@ -143,6 +163,7 @@ def jacobian(f, x, m=None, config=None, executor=None, fx=None, **options):
     Without `m` (or `fx`), f is evaluated once more to learn its output size. `executor`
     and `fx` as in `jvp`.
     """
+    m = check_count(m, "fdvjp.jacobian")
     x = as_input(x, where="fdvjp.jacobian")
     known = known_value(fx, x, m, "fdvjp.jacobian", f"m = {m}")
     expected = FROM_FX if m is None and fx is not None else EXPECTED_OUTPUTS

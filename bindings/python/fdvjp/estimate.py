@@ -4,7 +4,7 @@
 import numpy as np
 
 from . import _library
-from .derivatives import as_input, output_shape, pointer, reshape_jacobian, run
+from .derivatives import as_input, check_count, check_direction, output_shape, pointer, reshape_jacobian, run
 from .policy import caller_dtype
 
 
@@ -22,10 +22,10 @@ def vjp_estimate(f, x, v, config=None, **options):
 @caller_dtype("x", "u")
 def jvp_estimate(f, x, u, m=None, config=None, **options):
     """(J(x) u, err), shaped as f's output (flat if `m` is given)."""
+    m = check_count(m, "fdvjp.jvp_estimate")
     x = as_input(x, where="fdvjp.jvp_estimate")
     u = as_input(u, name="u", where="fdvjp.jvp_estimate").reshape(-1)
-    if u.size != x.size:
-        raise ValueError(f"fdvjp.jvp_estimate: u has {u.size} elements, x has {x.size}")
+    check_direction(u, x, "fdvjp.jvp_estimate")
     shape = (m,) if m is not None else output_shape(f, x)
     size = int(np.prod(shape))
     out, err = np.empty(size), np.empty(size)
@@ -37,6 +37,7 @@ def jvp_estimate(f, x, u, m=None, config=None, **options):
 @caller_dtype("x")
 def jacobian_estimate(f, x, m=None, config=None, **options):
     """(J, err): the (m, n) Jacobian and the estimate of each entry's absolute error."""
+    m = check_count(m, "fdvjp.jacobian_estimate")
     x = as_input(x, where="fdvjp.jacobian_estimate")
     m = m if m is not None else int(np.prod(output_shape(f, x)))
     jac, err = np.empty(m * x.size), np.empty(m * x.size)

@@ -46,9 +46,9 @@ import numpy as np
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching, mlir
 
-from .config import validate_options
+from .config import check_per_argument, validate_options
 from .errors import NONFINITE_AT_X, NONFINITE_PERTURBED, FdvjpError
-from .policy import host_array, kind, narrow
+from .policy import check_numeric, host_array, kind, narrow
 from .problem import Problem
 from .report import clear_thread, combine, publish, this_thread
 
@@ -73,28 +73,51 @@ class _Ref:
     host evaluation or lowering (a wrapper made inside a jitted function is gone once
     traced, before lowering), weakly after: then the wrapper from `numeric_vjp` (and any
     compiled computation, whose host callback holds the function as a jitted closure
-    holds its constants) keeps it alive. Identity-hashed, as the host function was."""
+    holds its constants) keeps it alive. The handles that JVP rules stage into the linear
+    primitives for later (a pullback, a linearized function) are `pinned`: they hold it
+    for as long as they exist (`_pin`). Identity-hashed, as the host function was."""
 
-    __slots__ = ("_target", "_keep", "__weakref__")
+    __slots__ = ("_target", "_keep", "_pinned", "__weakref__")
 
-    def __init__(self, target, keep=True):
+    def __init__(self, target, keep=True, pinned=False):
         self._target = weakref.ref(target)
-        self._keep = target if keep else None
+        self._keep = target if keep or pinned else None
+        self._pinned = pinned
+
+    def pinned(self):
+        """A new handle holding the host function for as long as the handle itself lives
+        (this one's hold is unchanged)."""
+        return _Ref(self._get(), pinned=True)
 
     def resolve(self):
-        """The host function, and from now on only weakly held."""
+        """The host function, and from now on only weakly held (unless pinned)."""
+        target = self._get()
+        if not self._pinned:
+            self._keep = None
+        return target
+
+    def _get(self):
         target = self._keep if self._keep is not None else self._target()
-        self._keep = None
         if target is None:
             raise ReferenceError("fdvjp.jax: the function made by numeric_vjp no longer exists (nothing "
                                  "referred to it any more); keep it while computations traced from it run")
         return target
 
     def __getattr__(self, name):
-        target = self._keep if self._keep is not None else self._target()
-        if target is None:
-            self.resolve()
-        return getattr(target, name)
+        return getattr(self._get(), name)
+
+
+# JAX's cache of abstract evaluations (up to 2048 entries) keys on the primitives'
+# parameters, holding them strongly unless their type is registered as a weak key: a
+# pinned handle (see `_pin`) kept there would keep its black box alive after the
+# computation that staged it is gone. Registered, the entry goes with the handle.
+# (A private registry of JAX: without it only that cache's bounded retention remains.)
+try:
+    from jax._src.util import weakref_cache_key_types as _weak_key_types
+
+    _weak_key_types.add(_Ref)
+except (ImportError, AttributeError):  # pragma: no cover - a JAX without the registry
+    pass
 
 
 class HostFunction:
@@ -170,7 +193,8 @@ class _UserFunction(HostFunction):
         self.single = out_tree == jax.tree_util.tree_structure(0)
         self.out_shapes = [a.shape for a in self.out_avals]
         # one real output (a float64 answer of that shape needs no conversion or check)
-        self.single_real = self.single and kind(self.out_avals[0].dtype) != "complex"
+        # (not an integer one: its values are checked by `_outputs`)
+        self.single_real = self.single and kind(self.out_avals[0].dtype) == "float"
 
     def call_point(self, leaves):
         return self.call_host([host_array(a) for a in leaves])
@@ -215,7 +239,7 @@ class _UserFunction(HostFunction):
         values = [f.flat_out([o[p] for o in outs]) for p, f in enumerate(owners)]
         result, at = [], 0
         for _, xs in submissions:
-            result.append(np.stack(values[at:at + len(xs)]) if len(xs) else np.zeros((0, 0)))
+            result.append(np.stack(values[at:at + len(xs)]).reshape(len(xs), -1) if len(xs) else np.zeros((0, 0)))
             at += len(xs)
         return result
 
@@ -238,10 +262,30 @@ class _UserFunction(HostFunction):
                              f"but {source} says {jax.tree_util.tree_unflatten(self.out_tree, self.out_shapes)}"
                              f"{per_point}")
         for v, a in zip(outs, self.out_avals):
+            check_numeric(v, "the function's values", "fdvjp.jax")
             if kind(v.dtype) == "complex" and kind(a.dtype) != "complex":
                 raise TypeError(f"fdvjp.jax: the function returned complex values but result_shape "
                                 f"declares {a.dtype}; declare a complex dtype")
+            if kind(a.dtype) == "int":
+                _check_integral(v, a.dtype)
         return [host_array(v) if kind(v.dtype) != "int" else v.astype(np.float64) for v in outs]
+
+
+def _check_integral(v, dtype):
+    """A value for a result declared integer (or boolean) must be one exactly: the cast to
+    the declared dtype truncated 2.85 to 2 (and would wrap one beyond its range)."""
+    dtype = np.dtype(dtype)
+    lo, hi = (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    flat = v.reshape(-1)
+    with np.errstate(invalid="ignore"):
+        f = flat.astype(np.float64)
+        bad = ~np.isfinite(f) | (f != np.trunc(f)) | (f < lo) | (f > hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"fdvjp.jax: the function returned {flat[i].item()!r} where result_shape declares {dtype}, "
+                         f"which cannot hold it exactly (it would be truncated or wrapped); return "
+                         f"{'booleans' if dtype.kind == 'b' else 'integers'} of that range or declare a "
+                         f"floating dtype")
 
 
 def _leaves_of(values):
@@ -699,6 +743,16 @@ def _differentiable(fn, tangents):
                  if not _is_zero(t) and kind(a.dtype) != "int")
 
 
+def _pin(fn):
+    """The handle for a linear primitive that a JVP rule stages (`fdvjp_jvp` / `fdvjp_vjp`,
+    run later by a pullback, a linearized function or a transposition): it holds the host
+    function for as long as JAX keeps the staged computation. The wrapper's own handle
+    holds it only until the first evaluation; an eager `jax.grad` of a function that
+    builds its wrapper inside ran the backward pass after that wrapper was gone
+    (ReferenceError, tester finding F4), where `jit` worked."""
+    return fn.pinned() if isinstance(fn, _Ref) else fn
+
+
 def _zeros_like(x):
     return ad.Zero(jax.core.get_aval(x).to_tangent_aval())
 
@@ -708,7 +762,7 @@ def _call_jvp(primals, tangents, *, fn, which):
     diff = _differentiable(fn, tangents)
     if not diff:
         return outs, [_zeros_like(o) for o in outs]
-    touts = jvp_p.bind(*primals, *outs, *[tangents[i] for i in diff], fn=fn, which=diff)
+    touts = jvp_p.bind(*primals, *outs, *[tangents[i] for i in diff], fn=_pin(fn), which=diff)
     return outs, touts
 
 
@@ -726,7 +780,7 @@ def _linear_jvp(prim, derived_mode):
             total = prim.bind(*leaves, *outs, *dlin, fn=fn, which=which)
         diff = _differentiable(fn, tangents[:k])
         if diff:
-            inner = fn.derived(derived_mode, which)
+            inner = _pin(fn.derived(derived_mode, which))
             part = jvp_p.bind(*leaves, *lin, *result, *[tangents[i] for i in diff], fn=inner, which=diff)
             total = part if total is None else [a + b for a, b in zip(total, part)]
         if total is None:
@@ -846,6 +900,8 @@ def numeric_vjp(fun, result_shape=None, config=None, executor=None, steps=None, 
     validate_options(options, config, "fdvjp.jax.numeric_vjp")
     cache = {}
     per_arg = {"steps": steps, "typical": typical, "bounds": bounds}
+    for name, spec in per_arg.items():
+        check_per_argument(spec, name, "fdvjp.jax.numeric_vjp")
 
     @functools.wraps(fun)
     @_step

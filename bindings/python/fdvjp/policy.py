@@ -28,9 +28,30 @@ def kind(dtype):
     return "float"
 
 
+def numeric(dtype):
+    """Whether `dtype` holds numbers: booleans, integers, floating (bfloat16 and other
+    ml_dtypes floats too, NumPy kind 'V' without fields) or complex; not strings, bytes,
+    objects, dates or structured records, which float64 conversion would coerce ("1.0"
+    became 1.0, None NaN)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "biufc":
+        return True
+    return dtype.kind == "V" and dtype.names is None and dtype.subdtype is None and dtype.type is not np.void
+
+
+def check_numeric(a, what, where="fdvjp"):
+    """`a` as an array, refused (TypeError naming `what`) unless it holds numbers."""
+    a = np.asarray(a)
+    if not numeric(a.dtype):
+        first = a.reshape(-1)[0] if a.size else None
+        example = f" ({getattr(first, 'item', lambda: first)()!r}{', ...' if a.size > 1 else ''})" if a.size else ""
+        raise TypeError(f"{where}: {what} must be numbers, got {a.dtype} values{example}")
+    return a
+
+
 def host_array(a):
     """`a` as the black box must see it: float64 / complex128 / unchanged integers."""
-    a = np.asarray(a)
+    a = check_numeric(a, "an argument")
     k = kind(a.dtype)
     if k == "int":
         return a
@@ -40,15 +61,13 @@ def host_array(a):
 def real_input(x, name, where):
     """x as a private contiguous float64 array for a real-only entry point; a complex x is
     an error (its imaginary part would otherwise be dropped silently)."""
-    a = np.asarray(x)
+    a = check_numeric(x, name, where)
     if kind(a.dtype) == "complex":
         raise TypeError(
             f"{where}: {name} is complex ({a.dtype}); this entry point differentiates real "
             f"functions only and would drop the imaginary part: use fdvjp.complex_vjp / "
             f"complex_jvp / complex_jacobian for complex arguments"
         )
-    if a.dtype == object:
-        raise TypeError(f"{where}: {name} must be a numeric array, got objects")
     return np.array(a, dtype=np.float64, order="C", copy=True)
 
 

@@ -23,7 +23,8 @@ the real VJP (ChainRules' convention) on that view.
 
 import numpy as np
 
-from .policy import host_array, kind
+from .config import real_numbers
+from .policy import check_numeric, host_array, kind
 
 EPS = np.finfo(np.float64).eps
 #: The relative step of each scheme (DESIGN.md section 4), for the default steps of
@@ -133,6 +134,9 @@ class FlatFunction:
         if any(y is None for y in outs):
             raise TypeError("fdvjp: the function returned None (a missing `return`?); it must return "
                             "its value: an array or a number")
+        for y in outs:
+            if type(y) is not np.float64:
+                check_numeric(y, "the function's values")  # pack_out's float64 cast read "1.0" as 1.0
         if self._one_real_out:
             y = outs[0]
             if type(y) is np.float64:  # a scalar loss: passed on as is (the trampoline's fast path)
@@ -146,7 +150,7 @@ class FlatFunction:
 def broadcast_option(value, leaf, name):
     """A per-argument option (scalar or array) as one float64 per element of `leaf`."""
     try:
-        return np.broadcast_to(np.asarray(value, dtype=np.float64), leaf.shape).reshape(-1)
+        return np.broadcast_to(real_numbers(value, name, "fdvjp"), leaf.shape).reshape(-1)
     except ValueError:
         raise ValueError(f"fdvjp: {name} of shape {np.shape(value)} does not fit an argument "
                          f"of shape {leaf.shape}") from None

@@ -21,9 +21,9 @@ import numpy as np
 from . import _library
 from .callback import Trampoline
 from .config import resolve
-from .derivatives import as_input, pointer
+from .derivatives import as_input, check_count, pointer
 from .errors import FdvjpError, check
-from .policy import narrow, result_dtype, strong_dtype
+from .policy import check_numeric, narrow, result_dtype, strong_dtype
 from .report import record
 from .var import Var
 
@@ -69,7 +69,8 @@ class _AdjointTrampoline:
             grads = self.vjp(vs, ys, *self.split.split(xs))
             if len(self.split.shapes) == 1 and not isinstance(grads, (tuple, list)):
                 grads = [grads]
-            flat = np.concatenate([np.asarray(g, dtype=np.float64).reshape(-1) for g in grads] or [np.zeros(0)])
+            flat = np.concatenate([check_numeric(g, "the VJP's gradients").astype(np.float64).reshape(-1)
+                                   for g in grads] or [np.zeros(0)])
             if flat.size != n:
                 raise ValueError(f"fdvjp: the VJP returned {flat.size} values where {n} were expected")
             if n:
@@ -171,6 +172,7 @@ class Tape:
         """Records y = f(*arrays of args' shapes) (y: m values, flattened) as a vector var;
         differentiated by finite differences with the config's options. Without `m`, f is
         evaluated once more on the args' values to learn it."""
+        m = check_count(m, "fdvjp.Tape.call")
         args = [self._as_var(a) for a in args]
         split = _SplitArgs(f, [a.shape for a in args])
         if m is None:
@@ -193,6 +195,7 @@ class Tape:
         to the config's batch size points at a time."""
         from .batch import BatchTrampoline
 
+        m = check_count(m, "fdvjp.Tape.call_batch", required=True)
         args = [self._as_var(a) for a in args]
         n = sum(int(np.prod(a.shape)) for a in args)
         trampoline = BatchTrampoline(f, (n,), m)
@@ -210,6 +213,7 @@ class Tape:
     def call_vjp(self, f, vjp, *args, m=None):
         """Records y = f(*arrays) with its own VJP: `vjp(v, y, *arrays)` returns the gradient
         for each arg (v^T dy/darg), used in backward instead of finite differences."""
+        m = check_count(m, "fdvjp.Tape.call_vjp")
         args = [self._as_var(a) for a in args]
         split = _SplitArgs(f, [a.shape for a in args])
         if m is None:
