@@ -216,7 +216,10 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
 /// So each such tableau's estimate is raised, channel by channel, to at least `e + |v -
 /// w|` for every tableau that saw f on the own scale (value w, estimate e), on a channel
 /// that one saw move ([`unseen`]: a 0 read from f's rounding vouches for nothing): covered
-/// if either tableau's own estimate is honest. Agreement within the larger start's
+/// if either tableau's own estimate is honest. Where its value lies outside such a
+/// tableau's own estimate, that tableau is believed (its estimate is the smaller); where
+/// inside every one, its value is kept with the raised estimate (a smooth f at 1e9 with
+/// typ 1: the own-scale steps round far more). Agreement within the larger start's
 /// estimate is not enough: where f's rounding hides the short scale from both, they agree
 /// on the slope alone (`cos(x / 0.3) + 1e3 x / 0.3` at 1.1e11 along u = (1, 0): both read
 /// 3333.33 for 3333.31). Where f is smooth on every scale, `e` is the own-scale tableau's
@@ -237,13 +240,15 @@ fn uncorroborated_above_typical(tableaus: &mut [Tableau], own: f64) {
     if seen.is_empty() {
         return;
     }
+    let mut kept = Vec::new();
     for t in tableaus.iter_mut().filter(|t| above(t)) {
         let v = &t.estimate.value;
+        let distance = |s: &Estimate, c: usize| (v[c] - s.value[c]).abs();
         let floor: Vec<f64> = (0..v.len())
             .map(|c| {
                 seen.iter()
                     .filter(|(_, blind)| !blind[c])
-                    .map(|(s, _)| s.error[c] + (v[c] - s.value[c]).abs())
+                    .map(|(s, _)| s.error[c] + distance(s, c))
                     .fold(0.0, |a: f64, b| {
                         if a.is_nan() || b.is_nan() {
                             f64::NAN
@@ -253,8 +258,24 @@ fn uncorroborated_above_typical(tableaus: &mut [Tableau], own: f64) {
                     })
             })
             .collect();
+        // Outside a seeing tableau's own estimate, the value is contradicted: that
+        // tableau, with the smaller estimate, is then believed.
+        let disputed = seen
+            .iter()
+            .any(|(s, blind)| (0..v.len()).any(|c| !blind[c] && !(distance(s, c) <= s.error[c])));
         if floor.iter().any(|f| !(*f <= 0.0)) {
             t.floor_errors(&floor);
+            if !disputed {
+                kept.push(t.estimate.error.clone());
+            }
+        }
+    }
+    // Within every seeing tableau's estimate, the larger start's value is kept (where f
+    // is smooth on every scale, the more accurate: its steps round less), with the raised
+    // estimate: the own-scale tableaus claim no less, so the choice does not move.
+    for t in tableaus.iter_mut().filter(|t| !above(t)) {
+        for r in &kept {
+            t.floor_errors(r);
         }
     }
 }
