@@ -1448,7 +1448,9 @@ fdvjp_status fdvjp_tape_input(fdvjp_tape *t, const double *x, size_t n, fdvjp_va
 /*
  * Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
  * product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
- * finite.
+ * finite. A dimension of 0 gives an empty array, but the others must still multiply to
+ * at most PTRDIFF_MAX (as for any array): `[0, SIZE_MAX]` is `FDVJP_INVALID_ARGUMENT`
+ * naming the shape.
  *
  * Requires: `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
  * readable for their product; `out` NULL or writable.

@@ -10,7 +10,7 @@ use super::export::{export, exports};
 use super::retired::Pool;
 use super::status::fdvjp_status::*;
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
-use crate::tape::{Tape, TapeError, Var};
+use crate::tape::{element_count, Tape, TapeError, Var};
 use ndarray::{ArrayD, IxDyn};
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::ffi::c_void;
@@ -89,13 +89,16 @@ fn shaped(
     ndim: usize,
 ) -> Result<ArrayD<f64>, Failure> {
     let shape = c.input(shape, ndim, "shape", "ndim")?;
-    let count = shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| Failure::invalid(format!("shape {shape:?} has too many elements")))?;
+    // ndarray's own limits, checked first with a message of ours: `[0, SIZE_MAX]` reached
+    // it as "(ShapeError/Overflow ...)".
+    let count = element_count(shape, "shape")?;
     let data = c.input(x, count, "x", "the product of shape")?;
-    ArrayD::from_shape_vec(IxDyn(shape), data.to_vec())
-        .map_err(|e| Failure::invalid(format!("shape {shape:?} has too many elements ({e})")))
+    ArrayD::from_shape_vec(IxDyn(shape), data.to_vec()).map_err(|_| {
+        Failure::new(
+            FDVJP_INTERNAL_ERROR,
+            format!("internal error: shape {shape:?} refused for {count} elements"),
+        )
+    })
 }
 
 /// Records an opaque call of the function `make` builds from the config's execution
@@ -283,7 +286,9 @@ values! {
 
     /// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
     /// product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
-    /// finite.
+    /// finite. A dimension of 0 gives an empty array, but the others must still multiply to
+    /// at most PTRDIFF_MAX (as for any array): `[0, SIZE_MAX]` is `FDVJP_INVALID_ARGUMENT`
+    /// naming the shape.
     ///
     /// # Safety
     /// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
