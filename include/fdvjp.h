@@ -1536,7 +1536,9 @@ fdvjp_status fdvjp_tape_call_batch(fdvjp_tape *t,
  * `v` (m doubles), OVERWRITES `grad` (n doubles) with `v^T J(x)`; fdvjp accumulates it.
  * Returns 0 on success and any other value to abort the backward pass (that value is
  * reported in the last error). `user` is the one given with `f`; fdvjp never dereferences
- * it. Called on the calling thread, never concurrently.
+ * it. Called on the calling thread, never concurrently. `grad` is zeroed before each
+ * call, so a callback that adds into it gets the same result; an entry left unwritten
+ * therefore counts as 0, and fdvjp cannot tell it from a zero derivative.
  */
 typedef int32_t (*fdvjp_vjp_fn)(void *user,
                                 const double *x,
@@ -1552,6 +1554,8 @@ typedef int32_t (*fdvjp_vjp_fn)(void *user,
  * m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
  * accumulates it; no finite differences. f is called once now and once per
  * `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
+ * `grad` is zeroed before each call of vjp (so a vjp that adds into it works too): an
+ * entry left unwritten counts as 0, silently.
  *
  * The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
  * cleared.

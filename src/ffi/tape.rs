@@ -352,6 +352,8 @@ exports! {
     /// m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
     /// accumulates it; no finite differences. f is called once now and once per
     /// `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
+    /// `grad` is zeroed before each call of vjp (so a vjp that adds into it works too): an
+    /// entry left unwritten counts as 0, silently.
     ///
     /// The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
     /// cleared.
