@@ -687,7 +687,13 @@ fdvjp_status fdvjp_jacobian(const fdvjp_config *cfg,
  * same points, the same on every call); elements with 0 < |x_j| < typ_j / 100 are
  * checked on their own scale from the start. A check that could not be taken leaves
  * `sparsity_check` NaN and the call dense, not re-learned. A tridiagonal Jacobian thus costs 1 + 6 + 2
- * evaluations per central VJP at any n. Other drivers (JVP, estimates, complex) do not
+ * evaluations per central VJP at any n. What the check guarantees: it sees the
+ * Jacobian only along its one direction per call (a function of x and m, so the same at
+ * the same point). A change that direction does not see (couplings that cancel within
+ * each column group and are orthogonal to it, which only an f built against it has)
+ * passes, and the call returns the grouped result with an `error_bound` that does not
+ * cover it. Changes not tuned to the direction are caught; it is a cheap test, not a
+ * proof that the pattern holds. Other drivers (JVP, estimates, complex) do not
  * use the pattern. The learned state is shared with running computations and updated
  * by them under an internal lock: threads may share the config as for any computation.
  * A later call with another n or m is `FDVJP_INVALID_ARGUMENT`.
@@ -1153,13 +1159,19 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * step, exceeds an ulp of a column's largest entry is `FDVJP_INVALID_ARGUMENT`, since f
  * is then not real on the real axis, e.g. log of a negative number), one complex
  * evaluation per column, then two real points `x ± t u` (imaginary parts 0) that check
- * f is complex-analytic: the central difference of f along a pseudo-random direction u
- * (`|u_j|` between 1 and 2 times `min(|x_j|, typ_j)`, or `typ_j` where `x_j = 0`) must agree with the complex-step
- * `J u` to `1e-7` of the size of its terms (plus 4 times the complex step's bound and f's
- * rounding over the step); where it does not, a Richardson estimate along u (about 15 evaluations more)
- * decides: a disagreement beyond 4 times both errors plus `1e-7` of the terms is
- * `FDVJP_INVALID_ARGUMENT` (an f with `fabs`, `conj`, `creal` inside gives a wrong
- * complex step: 0 for `cabs`). The check takes more points only where the default
+ * f is complex-analytic, output by output, along a pseudo-random direction u (`|u_j|`
+ * between 1 and 2 times `min(|x_j|, typ_j)`, or `typ_j` where `x_j = 0`). With `a` the
+ * complex-step `J u` (bound `E_i`, terms `S_i = sum_j |J_ij u_j|`) and `c` the central
+ * difference along u at step t, f passes where `|a_i - c_i| <= 4 E_i + 1e-7 S_i + 16 eps
+ * |f_i(x)| / t`. Elsewhere a Richardson estimate `b` along u (about 15 evaluations more)
+ * decides: `FDVJP_INVALID_ARGUMENT` only where `|a_i - b_i| > 4 (E_i + B_i) + 1e-7 S_i`,
+ * `B_i` the larger of the estimate's error and the central difference's error bound
+ * (where both real differences are 0, no verdict). `B_i` is the real differences'
+ * conservative bound, often far above 1e-7 of the terms (1.6e-4 for x^2 at 0.7), so a
+ * non-analytic part is refused only beyond 4 times it (an f with `fabs`, `conj`,
+ * `creal` inside: 0 for `cabs`); a smaller one passes, and the complex step's
+ * `error_bound` does not cover it (z^2 with its imaginary part 1e-4 too large: relative
+ * error 1e-4, bound 2.8e-15). The check takes more points only where the default
  * central JVP would refine its step (an element far below its typical magnitude, a
  * domain edge, noise), and gives no verdict where it cannot be formed or bounded.
  * None when `n == 0` or `m == 0`. The config's typical magnitudes apply; its scheme,
@@ -1789,10 +1801,12 @@ fdvjp_status fdvjp_tape_value(const fdvjp_tape *t, fdvjp_var v, double *out, siz
  * NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
  * `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
  * not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
- * each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic; an opaque
- * node's pull-back beyond the doubles (a finite seed times its Jacobian, 1e308 through
- * y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On failure
- * the previous gradients are kept.
+ * each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic, and so does
+ * the sum of several nodes' pull-backs into one var: two finite contributions may add up
+ * to +-inf, which `fdvjp_tape_grad` then returns with `FDVJP_OK`. Only a single opaque
+ * node's own pull-back beyond the doubles (a finite seed times its Jacobian, 1e308
+ * through y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On
+ * failure the previous gradients are kept.
  *
  * Requires: `t` is NULL or a live tape; `seed` NULL or readable for len doubles.
  */

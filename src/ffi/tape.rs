@@ -511,10 +511,12 @@ exports! {
     /// NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
     /// `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
     /// not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
-    /// each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic; an opaque
-    /// node's pull-back beyond the doubles (a finite seed times its Jacobian, 1e308 through
-    /// y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On failure
-    /// the previous gradients are kept.
+    /// each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic, and so does
+    /// the sum of several nodes' pull-backs into one var: two finite contributions may add up
+    /// to +-inf, which `fdvjp_tape_grad` then returns with `FDVJP_OK`. Only a single opaque
+    /// node's own pull-back beyond the doubles (a finite seed times its Jacobian, 1e308
+    /// through y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On
+    /// failure the previous gradients are kept.
     ///
     /// # Safety
     /// `t` is NULL or a live tape; `seed` NULL or readable for len doubles.
