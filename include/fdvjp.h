@@ -471,7 +471,10 @@ fdvjp_status fdvjp_config_get_batch_size(const fdvjp_config *cfg, size_t *out);
  * decreases. It grows, by the evaluations added, only when a column needs more than
  * planned (a fall-back near bounds or non-finite values, or a column the default step
  * refines); it stays when fewer are needed (adaptive trial steps outside the bounds), so
- * the last report may have `done < total`.
+ * the last report may have `done < total`. A call with learned sparsity runs in phases
+ * (learning, the grouped columns, the check, a dense fall-back): `done` counts every
+ * evaluation of the call, and `total` grows as each phase starts by what it plans, so the
+ * last report agrees with `fdvjp_report::evaluations`.
  * Return 0 to go on, anything else to cancel: the call then returns `FDVJP_CANCELLED`
  * with every output untouched. Called on the calling thread.
  */
@@ -589,8 +592,10 @@ typedef int32_t (*fdvjp_fn)(void *user, const double *x, size_t n, double *y, si
  * fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
  * number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
  * called. `grad` is written only on success; an entry beyond the doubles (v = 1e308 on a
- * slope of 10) is `FDVJP_INVALID_ARGUMENT` naming it, never an infinity (the same holds
- * for every VJP, JVP and Jacobian driver).
+ * slope of 10) is `FDVJP_INVALID_ARGUMENT` naming it, never an infinity; so is a NaN
+ * from terms of opposite signs that overflowed (v = (1e308, -1e308) on two equal rows:
+ * inf - inf), whose message says so (the same holds for every VJP, JVP and Jacobian
+ * driver).
  *
  * Requires: `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and
  * `grad` (n doubles) writable, each may be NULL only when its length is 0; `f` is callable
@@ -682,7 +687,13 @@ fdvjp_status fdvjp_jacobian(const fdvjp_config *cfg,
  * same points, the same on every call); elements with 0 < |x_j| < typ_j / 100 are
  * checked on their own scale from the start. A check that could not be taken leaves
  * `sparsity_check` NaN and the call dense, not re-learned. A tridiagonal Jacobian thus costs 1 + 6 + 2
- * evaluations per central VJP at any n. Other drivers (JVP, estimates, complex) do not
+ * evaluations per central VJP at any n. What the check guarantees: it sees the
+ * Jacobian only along its one direction per call (a function of x and m, so the same at
+ * the same point). A change that direction does not see (couplings that cancel within
+ * each column group and are orthogonal to it, which only an f built against it has)
+ * passes, and the call returns the grouped result with an `error_bound` that does not
+ * cover it. Changes not tuned to the direction are caught; it is a cheap test, not a
+ * proof that the pattern holds. Other drivers (JVP, estimates, complex) do not
  * use the pattern. The learned state is shared with running computations and updated
  * by them under an internal lock: threads may share the config as for any computation.
  * A later call with another n or m is `FDVJP_INVALID_ARGUMENT`.
@@ -1148,13 +1159,19 @@ typedef int32_t (*fdvjp_cfn)(void *user, const double *z, size_t n, double *w, s
  * step, exceeds an ulp of a column's largest entry is `FDVJP_INVALID_ARGUMENT`, since f
  * is then not real on the real axis, e.g. log of a negative number), one complex
  * evaluation per column, then two real points `x ± t u` (imaginary parts 0) that check
- * f is complex-analytic: the central difference of f along a pseudo-random direction u
- * (`|u_j|` between 1 and 2 times `min(|x_j|, typ_j)`, or `typ_j` where `x_j = 0`) must agree with the complex-step
- * `J u` to `1e-7` of the size of its terms (plus 4 times the complex step's bound and f's
- * rounding over the step); where it does not, a Richardson estimate along u (about 15 evaluations more)
- * decides: a disagreement beyond 4 times both errors plus `1e-7` of the terms is
- * `FDVJP_INVALID_ARGUMENT` (an f with `fabs`, `conj`, `creal` inside gives a wrong
- * complex step: 0 for `cabs`). The check takes more points only where the default
+ * f is complex-analytic, output by output, along a pseudo-random direction u (`|u_j|`
+ * between 1 and 2 times `min(|x_j|, typ_j)`, or `typ_j` where `x_j = 0`). With `a` the
+ * complex-step `J u` (bound `E_i`, terms `S_i = sum_j |J_ij u_j|`) and `c` the central
+ * difference along u at step t, f passes where `|a_i - c_i| <= 4 E_i + 1e-7 S_i + 16 eps
+ * |f_i(x)| / t`. Elsewhere a Richardson estimate `b` along u (about 15 evaluations more)
+ * decides: `FDVJP_INVALID_ARGUMENT` only where `|a_i - b_i| > 4 (E_i + B_i) + 1e-7 S_i`,
+ * `B_i` the larger of the estimate's error and the central difference's error bound
+ * (where both real differences are 0, no verdict). `B_i` is the real differences'
+ * conservative bound, often far above 1e-7 of the terms (1.6e-4 for x^2 at 0.7), so a
+ * non-analytic part is refused only beyond 4 times it (an f with `fabs`, `conj`,
+ * `creal` inside: 0 for `cabs`); a smaller one passes, and the complex step's
+ * `error_bound` does not cover it (z^2 with its imaginary part 1e-4 too large: relative
+ * error 1e-4, bound 2.8e-15). The check takes more points only where the default
  * central JVP would refine its step (an element far below its typical magnitude, a
  * domain edge, noise), and gives no verdict where it cannot be formed or bounded.
  * None when `n == 0` or `m == 0`. The config's typical magnitudes apply; its scheme,
@@ -1443,7 +1460,9 @@ fdvjp_status fdvjp_tape_input(fdvjp_tape *t, const double *x, size_t n, fdvjp_va
 /*
  * Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
  * product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
- * finite.
+ * finite. A dimension of 0 gives an empty array, but the others must still multiply to
+ * at most PTRDIFF_MAX (as for any array): `[0, SIZE_MAX]` is `FDVJP_INVALID_ARGUMENT`
+ * naming the shape.
  *
  * Requires: `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
  * readable for their product; `out` NULL or writable.
@@ -1529,7 +1548,9 @@ fdvjp_status fdvjp_tape_call_batch(fdvjp_tape *t,
  * `v` (m doubles), OVERWRITES `grad` (n doubles) with `v^T J(x)`; fdvjp accumulates it.
  * Returns 0 on success and any other value to abort the backward pass (that value is
  * reported in the last error). `user` is the one given with `f`; fdvjp never dereferences
- * it. Called on the calling thread, never concurrently.
+ * it. Called on the calling thread, never concurrently. `grad` is zeroed before each
+ * call, so a callback that adds into it gets the same result; an entry left unwritten
+ * therefore counts as 0, and fdvjp cannot tell it from a zero derivative.
  */
 typedef int32_t (*fdvjp_vjp_fn)(void *user,
                                 const double *x,
@@ -1545,6 +1566,8 @@ typedef int32_t (*fdvjp_vjp_fn)(void *user,
  * m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
  * accumulates it; no finite differences. f is called once now and once per
  * `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
+ * `grad` is zeroed before each call of vjp (so a vjp that adds into it works too): an
+ * entry left unwritten counts as 0, silently.
  *
  * The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
  * cleared.
@@ -1778,10 +1801,12 @@ fdvjp_status fdvjp_tape_value(const fdvjp_tape *t, fdvjp_var v, double *out, siz
  * NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
  * `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
  * not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
- * each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic; an opaque
- * node's pull-back beyond the doubles (a finite seed times its Jacobian, 1e308 through
- * y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On failure
- * the previous gradients are kept.
+ * each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic, and so does
+ * the sum of several nodes' pull-backs into one var: two finite contributions may add up
+ * to +-inf, which `fdvjp_tape_grad` then returns with `FDVJP_OK`. Only a single opaque
+ * node's own pull-back beyond the doubles (a finite seed times its Jacobian, 1e308
+ * through y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On
+ * failure the previous gradients are kept.
  *
  * Requires: `t` is NULL or a live tape; `seed` NULL or readable for len doubles.
  */

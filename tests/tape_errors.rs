@@ -385,6 +385,35 @@ fn messages_name_vars_by_node_number() {
     }
 }
 
+/// A pull-back that is NaN from overflow alone (seeds 1e308 and -1e308 on two equal rows:
+/// inf - inf, exactly 0) says that an intermediate sum overflowed, not a defect.
+#[test]
+fn opaque_pullback_nan_from_overflow_says_so() {
+    let twins = || -> Box<dyn fdvjp::fd::Function> {
+        Box::new(|x: &[f64], y: &mut [f64]| {
+            y[0] = 3.0 * (x[0] + x[1]);
+            y[1] = y[0];
+            Ok(())
+        })
+    };
+    let mut t = Tape::new();
+    let x = t.input_slice(&[3.0, 4.0]).unwrap();
+    let y = t.call(twins(), &[x], 2, Options::new()).unwrap();
+    let e = t
+        .backward(y, Some(&[1e308, -1e308]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("grad[0] = NaN: terms of opposite signs overflowed"),
+        "{e}"
+    );
+    assert!(
+        e.contains("(inf - inf)") && e.contains("scale the seed down"),
+        "{e}"
+    );
+    assert!(!e.contains("defect"), "{e}");
+}
+
 /// An opaque node's pull-back beyond the doubles is an error, as `fdvjp_vjp`'s is (a seed
 /// of 1e308 through y = 10 x gave an infinite gradient with success; probe12 finding 8);
 /// the earlier gradients are kept, and a seed that is already infinite (IEEE arithmetic of

@@ -1,6 +1,6 @@
 //! Per-element bounds: the box a stencil must stay inside.
 
-use super::error::{check_len, FdError};
+use super::error::{check_len, FdError, Num};
 
 /// Per-element bounds `lower[j] < upper[j]`; infinite values mean unbounded.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,7 +16,9 @@ impl Bounds {
         for (j, (&lo, &hi)) in lower.iter().zip(&upper).enumerate() {
             if lo.is_nan() || hi.is_nan() || lo >= hi {
                 return Err(FdError::InvalidArgument(format!(
-                    "lower[{j}] = {lo} must be below upper[{j}] = {hi}"
+                    "lower[{j}] = {} must be below upper[{j}] = {}",
+                    Num(lo),
+                    Num(hi)
                 )));
             }
         }
@@ -39,8 +41,10 @@ impl Bounds {
         for (j, &xj) in x.iter().enumerate() {
             if !(self.lower[j] <= xj && xj <= self.upper[j]) {
                 return Err(FdError::InvalidArgument(format!(
-                    "x[{j}] = {xj} lies outside its bounds [{}, {}]",
-                    self.lower[j], self.upper[j]
+                    "x[{j}] = {} lies outside its bounds [{}, {}]",
+                    Num(xj),
+                    Num(self.lower[j]),
+                    Num(self.upper[j])
                 )));
             }
         }

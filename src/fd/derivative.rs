@@ -20,7 +20,7 @@ use super::bound_edge;
 use super::edge_at_x;
 use super::edge_deep;
 use super::edge_scan;
-use super::error::FdError;
+use super::error::{FdError, Num};
 use super::fit::attempts;
 use super::function::Function;
 use super::group_edge;
@@ -500,12 +500,18 @@ fn no_stencil(opts: &Options, x: &[f64], dir: Direction<'_>, t0: f64, smallest: 
     // `!(t > 0)` also catches NaN.
     if !(t0 > 0.0 && dir.step(x, t0) > 0.0) {
         let at = match dir {
-            Direction::Axis(j) => format!(" at x[{j}] = {}", x[j]),
+            Direction::Axis(j) => format!(" at x[{j}] = {}", Num(x[j])),
             _ => String::new(),
         };
+        // A step that is 0 itself underflowed (a subnormal x with tiny typical magnitudes).
+        let what = if t0 == 0.0 {
+            "underflowed to 0".to_string()
+        } else {
+            format!("h = {} rounds to 0", Num(t0))
+        };
         return FdError::InvalidArgument(format!(
-            "{}: the step h = {t0:e} rounds to 0{at} (below half a unit in the last place); \
-             give a larger step (absolute steps, typical magnitudes or relative step)",
+            "{}: the step {what}{at} (below half a unit in the last place); give a larger \
+             step (absolute steps, typical magnitudes or relative step)",
             dir.name()
         ));
     }

@@ -235,6 +235,22 @@ pub(crate) fn all_finite(values: &[f64]) -> bool {
     values.iter().fold(true, |ok, &v| ok & (v * 0.0 == 0.0))
 }
 
+/// A double as a message names it: its shortest round-trip digits, in scientific form
+/// outside [1e-5, 1e16), so a subnormal or huge value takes a dozen characters, not the
+/// 330 digits of `{}` (x = 5e-324), and an ordinary one reads as written (`1`, `0.25`).
+pub(crate) struct Num(pub f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || !a.is_finite() || (1e-5..1e16).contains(&a) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}
+
 /// The message naming the first entry of `values` that is not finite ("x[3] = NaN is not
 /// finite"; `what` names the array), if there is one. The tape's check uses it too.
 pub(crate) fn nonfinite_entry(what: &str, values: &[f64]) -> Option<String> {

@@ -21,6 +21,7 @@ use super::error::FdError;
 use super::evaluator::Evaluator;
 use super::function::Function;
 use super::pattern_check::Check;
+use super::phases::Phases;
 use super::report::{last_report, publish, Report};
 use super::sparsity::Sparsity;
 use std::sync::{Arc, Mutex};
@@ -119,9 +120,27 @@ pub(crate) fn for_each_column<F: Function + ?Sized>(
         outputs: m,
         ..Report::default()
     });
-    let mut ev = Evaluator::new(request.f);
+    // Every phase reports its progress as part of the call's (`phases.rs`).
+    // As `dyn`: the passes call back into `columns`, whose generic recursion must end.
+    let phases = Phases::new(request.f);
+    let phased: &dyn Function = &phases;
+    let request = Request {
+        f: phased,
+        x: request.x,
+        m: request.m,
+        known: request.known,
+        wants: request.wants,
+        opts: request.opts,
+    };
+    let mut ev = Evaluator::new(phased);
     let mut spent = 0usize; // evaluations of the passes, besides `ev`'s
-    let result = run(request, &mut ev, &mut spent, learned, before, visit);
+    let result = run(request, &mut ev, &mut spent, learned, before, visit).map_err(|e| match e {
+        FdError::Cancelled { .. } => {
+            let (done, total) = phases.told();
+            FdError::Cancelled { done, total }
+        }
+        e => e,
+    });
     // Each pass published its own report; the call's is the last pass's with every
     // evaluation of the call counted.
     let mut report = last_report();

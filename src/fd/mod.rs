@@ -42,6 +42,7 @@ mod noise;
 mod noise_along;
 mod options;
 mod pattern_check;
+mod phases;
 mod plan;
 mod probe;
 mod quantum;

@@ -1,7 +1,7 @@
 //! Options of a finite-difference computation, validated when set.
 
 use super::bounds::Bounds;
-use super::error::{check_finite, check_len, FdError};
+use super::error::{check_finite, check_len, FdError, Num};
 use super::learned::Learned;
 use super::scheme::Scheme;
 use super::sparsity::Sparsity;
@@ -77,7 +77,7 @@ fn check_positive(what: &str, values: &[f64]) -> Result<(), FdError> {
         None => Ok(()),
         Some(i) => Err(FdError::InvalidArgument(format!(
             "{what}[{i}] = {} must be finite and > 0",
-            values[i]
+            Num(values[i])
         ))),
     }
 }
@@ -117,7 +117,8 @@ impl Options {
         if let Some(r) = r {
             if !(r.is_finite() && r > 0.0) {
                 return Err(FdError::InvalidArgument(format!(
-                    "relative step r = {r} must be finite and > 0 (r = 0 in the C API restores the default)"
+                    "relative step r = {} must be finite and > 0 (r = 0 in the C API restores the default)",
+                    Num(r)
                 )));
             }
             if r > 1.0 {
@@ -302,7 +303,7 @@ impl Options {
             if let Some(i) = levels.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
                 return Err(FdError::InvalidArgument(format!(
                     "noise[{i}] = {} must be finite and >= 0",
-                    levels[i]
+                    Num(levels[i])
                 )));
             }
         }

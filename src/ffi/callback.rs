@@ -50,7 +50,10 @@ pub type fdvjp_batch_fn = Option<
 /// decreases. It grows, by the evaluations added, only when a column needs more than
 /// planned (a fall-back near bounds or non-finite values, or a column the default step
 /// refines); it stays when fewer are needed (adaptive trial steps outside the bounds), so
-/// the last report may have `done < total`.
+/// the last report may have `done < total`. A call with learned sparsity runs in phases
+/// (learning, the grouped columns, the check, a dense fall-back): `done` counts every
+/// evaluation of the call, and `total` grows as each phase starts by what it plans, so the
+/// last report agrees with `fdvjp_report::evaluations`.
 /// Return 0 to go on, anything else to cancel: the call then returns `FDVJP_CANCELLED`
 /// with every output untouched. Called on the calling thread.
 pub type fdvjp_progress_fn =

@@ -23,13 +23,19 @@ products! {
     /// step, exceeds an ulp of a column's largest entry is `FDVJP_INVALID_ARGUMENT`, since f
     /// is then not real on the real axis, e.g. log of a negative number), one complex
     /// evaluation per column, then two real points `x ± t u` (imaginary parts 0) that check
-    /// f is complex-analytic: the central difference of f along a pseudo-random direction u
-    /// (`|u_j|` between 1 and 2 times `min(|x_j|, typ_j)`, or `typ_j` where `x_j = 0`) must agree with the complex-step
-    /// `J u` to `1e-7` of the size of its terms (plus 4 times the complex step's bound and f's
-    /// rounding over the step); where it does not, a Richardson estimate along u (about 15 evaluations more)
-    /// decides: a disagreement beyond 4 times both errors plus `1e-7` of the terms is
-    /// `FDVJP_INVALID_ARGUMENT` (an f with `fabs`, `conj`, `creal` inside gives a wrong
-    /// complex step: 0 for `cabs`). The check takes more points only where the default
+    /// f is complex-analytic, output by output, along a pseudo-random direction u (`|u_j|`
+    /// between 1 and 2 times `min(|x_j|, typ_j)`, or `typ_j` where `x_j = 0`). With `a` the
+    /// complex-step `J u` (bound `E_i`, terms `S_i = sum_j |J_ij u_j|`) and `c` the central
+    /// difference along u at step t, f passes where `|a_i - c_i| <= 4 E_i + 1e-7 S_i + 16 eps
+    /// |f_i(x)| / t`. Elsewhere a Richardson estimate `b` along u (about 15 evaluations more)
+    /// decides: `FDVJP_INVALID_ARGUMENT` only where `|a_i - b_i| > 4 (E_i + B_i) + 1e-7 S_i`,
+    /// `B_i` the larger of the estimate's error and the central difference's error bound
+    /// (where both real differences are 0, no verdict). `B_i` is the real differences'
+    /// conservative bound, often far above 1e-7 of the terms (1.6e-4 for x^2 at 0.7), so a
+    /// non-analytic part is refused only beyond 4 times it (an f with `fabs`, `conj`,
+    /// `creal` inside: 0 for `cabs`); a smaller one passes, and the complex step's
+    /// `error_bound` does not cover it (z^2 with its imaginary part 1e-4 too large: relative
+    /// error 1e-4, bound 2.8e-15). The check takes more points only where the default
     /// central JVP would refine its step (an element far below its typical magnitude, a
     /// domain edge, noise), and gives no verdict where it cannot be formed or bounded.
     /// None when `n == 0` or `m == 0`. The config's typical magnitudes apply; its scheme,

@@ -13,8 +13,10 @@ products! {
     /// fall back near bounds or non-finite values; with a sparsity pattern, n becomes the
     /// number of column groups. `n == 0` or `m == 0` is an empty problem: success, f not
     /// called. `grad` is written only on success; an entry beyond the doubles (v = 1e308 on a
-    /// slope of 10) is `FDVJP_INVALID_ARGUMENT` naming it, never an infinity (the same holds
-    /// for every VJP, JVP and Jacobian driver).
+    /// slope of 10) is `FDVJP_INVALID_ARGUMENT` naming it, never an infinity; so is a NaN
+    /// from terms of opposite signs that overflowed (v = (1e308, -1e308) on two equal rows:
+    /// inf - inf), whose message says so (the same holds for every VJP, JVP and Jacobian
+    /// driver).
     ///
     /// # Safety
     /// `cfg` is NULL or a live config; `x` (n doubles) and `v` (m doubles) readable and `grad`

@@ -42,7 +42,13 @@ exports! {
     /// same points, the same on every call); elements with 0 < |x_j| < typ_j / 100 are
     /// checked on their own scale from the start. A check that could not be taken leaves
     /// `sparsity_check` NaN and the call dense, not re-learned. A tridiagonal Jacobian thus costs 1 + 6 + 2
-    /// evaluations per central VJP at any n. Other drivers (JVP, estimates, complex) do not
+    /// evaluations per central VJP at any n. What the check guarantees: it sees the
+    /// Jacobian only along its one direction per call (a function of x and m, so the same at
+    /// the same point). A change that direction does not see (couplings that cancel within
+    /// each column group and are orthogonal to it, which only an f built against it has)
+    /// passes, and the call returns the grouped result with an `error_bound` that does not
+    /// cover it. Changes not tuned to the direction are caught; it is a cheap test, not a
+    /// proof that the pattern holds. Other drivers (JVP, estimates, complex) do not
     /// use the pattern. The learned state is shared with running computations and updated
     /// by them under an internal lock: threads may share the config as for any computation.
     /// A later call with another n or m is `FDVJP_INVALID_ARGUMENT`.

@@ -272,8 +272,10 @@ fn small_vjp<G: AsMut<[f64]>>(
 
 /// A result with an entry beyond the doubles (v = 1e308 times a slope of 10) is an error,
 /// as for a JVP along a huge u: an infinity returned with `FDVJP_OK` would pass for a value.
-/// Nor is a NaN (an estimate's extrapolation of such differences; or a defect: a step that
-/// rounded to 0 in a column group gave one, sin at 1e12 with a diagonal pattern). The report of the finished computation stays, marked failed.
+/// Nor is a NaN: finite inputs give one when terms of opposite signs overflow in an
+/// intermediate sum (v = (1e308, -1e308) on two equal rows: inf - inf, though the exact
+/// value is 0), and its message says so rather than blaming fdvjp. The report of the
+/// finished computation stays, marked failed.
 fn representable(name: &str, value: &[f64]) -> Result<(), Failure> {
     let Some(i) = value.iter().position(|v| !v.is_finite()) else {
         return Ok(());
@@ -284,11 +286,18 @@ fn representable(name: &str, value: &[f64]) -> Result<(), Failure> {
         "jvp" => "scale u down and the product up",
         _ => "scale f down and the result up",
     };
-    Err(Failure::invalid(format!(
-        "the result is beyond the doubles: {name}[{i}] = {:e} ({remedy}; with v, u and f far \
-         from DBL_MAX this is a defect of fdvjp: please report it)",
-        value[i]
-    )))
+    Err(Failure::invalid(if value[i].is_nan() {
+        format!(
+            "the result is beyond the doubles: {name}[{i}] = NaN: terms of opposite signs \
+             overflowed in an intermediate sum (inf - inf), though the exact value may be \
+             finite ({remedy})"
+        )
+    } else {
+        format!(
+            "the result is beyond the doubles: {name}[{i}] = {:e} ({remedy})",
+            value[i]
+        )
+    }))
 }
 
 /// The result (and, for estimates, the error estimates) of `op` by the prepared method.

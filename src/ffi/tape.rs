@@ -10,7 +10,7 @@ use super::export::{export, exports};
 use super::retired::Pool;
 use super::status::fdvjp_status::*;
 use super::vjp_callback::{fdvjp_vjp_fn, CVjp};
-use crate::tape::{Tape, TapeError, Var};
+use crate::tape::{element_count, Tape, TapeError, Var};
 use ndarray::{ArrayD, IxDyn};
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::ffi::c_void;
@@ -89,13 +89,16 @@ fn shaped(
     ndim: usize,
 ) -> Result<ArrayD<f64>, Failure> {
     let shape = c.input(shape, ndim, "shape", "ndim")?;
-    let count = shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| Failure::invalid(format!("shape {shape:?} has too many elements")))?;
+    // ndarray's own limits, checked first with a message of ours: `[0, SIZE_MAX]` reached
+    // it as "(ShapeError/Overflow ...)".
+    let count = element_count(shape, "shape")?;
     let data = c.input(x, count, "x", "the product of shape")?;
-    ArrayD::from_shape_vec(IxDyn(shape), data.to_vec())
-        .map_err(|e| Failure::invalid(format!("shape {shape:?} has too many elements ({e})")))
+    ArrayD::from_shape_vec(IxDyn(shape), data.to_vec()).map_err(|_| {
+        Failure::new(
+            FDVJP_INTERNAL_ERROR,
+            format!("internal error: shape {shape:?} refused for {count} elements"),
+        )
+    })
 }
 
 /// Records an opaque call of the function `make` builds from the config's execution
@@ -283,7 +286,9 @@ values! {
 
     /// Records a differentiable input of shape `shape[0..ndim]` with row-major data `x` (the
     /// product of the shape doubles; `ndim == 0` is a scalar of one element). Values must be
-    /// finite.
+    /// finite. A dimension of 0 gives an empty array, but the others must still multiply to
+    /// at most PTRDIFF_MAX (as for any array): `[0, SIZE_MAX]` is `FDVJP_INVALID_ARGUMENT`
+    /// naming the shape.
     ///
     /// # Safety
     /// `t` is NULL or a live tape; `shape` NULL or readable for ndim sizes; `x` NULL or
@@ -347,6 +352,8 @@ exports! {
     /// m, v, grad)` overwrites `grad` with `v^T J(x)` at the recorded point, and fdvjp
     /// accumulates it; no finite differences. f is called once now and once per
     /// `fdvjp_tape_forward`; a non-zero return of f or vjp is `FDVJP_CALLBACK_FAILED`.
+    /// `grad` is zeroed before each call of vjp (so a vjp that adds into it works too): an
+    /// entry left unwritten counts as 0, silently.
     ///
     /// The tape keeps `f`, `vjp` and `user`: `user` must stay valid until the tape is freed or
     /// cleared.
@@ -504,10 +511,12 @@ exports! {
     /// NULL` with `len` 0 or 1 requires a one-element `out` and seeds 1 (NULL with any other
     /// `len` is `FDVJP_INVALID_ARGUMENT`: a NULL array has length 0). Nodes that `out` does
     /// not depend on cost nothing. Opaque nodes evaluate f only at their first pull-back at
-    /// each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic; an opaque
-    /// node's pull-back beyond the doubles (a finite seed times its Jacobian, 1e308 through
-    /// y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On failure
-    /// the previous gradients are kept.
+    /// each point (see `fdvjp_tape_call`). Built-in ops follow IEEE arithmetic, and so does
+    /// the sum of several nodes' pull-backs into one var: two finite contributions may add up
+    /// to +-inf, which `fdvjp_tape_grad` then returns with `FDVJP_OK`. Only a single opaque
+    /// node's own pull-back beyond the doubles (a finite seed times its Jacobian, 1e308
+    /// through y = 10 x) is `FDVJP_INVALID_ARGUMENT` naming the node, as for `fdvjp_vjp`. On
+    /// failure the previous gradients are kept.
     ///
     /// # Safety
     /// `t` is NULL or a live tape; `seed` NULL or readable for len doubles.

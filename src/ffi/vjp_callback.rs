@@ -11,7 +11,9 @@ use std::sync::Arc;
 /// `v` (m doubles), OVERWRITES `grad` (n doubles) with `v^T J(x)`; fdvjp accumulates it.
 /// Returns 0 on success and any other value to abort the backward pass (that value is
 /// reported in the last error). `user` is the one given with `f`; fdvjp never dereferences
-/// it. Called on the calling thread, never concurrently.
+/// it. Called on the calling thread, never concurrently. `grad` is zeroed before each
+/// call, so a callback that adds into it gets the same result; an entry left unwritten
+/// therefore counts as 0, and fdvjp cannot tell it from a zero derivative.
 pub type fdvjp_vjp_fn = Option<
     unsafe extern "C" fn(
         user: *mut c_void,

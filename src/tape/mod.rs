@@ -54,4 +54,5 @@ pub use ops::binary::BinaryOp;
 pub use ops::reduce::ReduceOp;
 pub use ops::unary::UnaryOp;
 pub use record::Tape;
+pub(crate) use value::element_count;
 pub use var::Var;

@@ -88,9 +88,16 @@ impl Opaque {
         // built-in op's IEEE arithmetic, propagates as it would through a built-in op).
         if let Some(j) = grad.iter().position(|g| !g.is_finite()) {
             if v.iter().all(|vi| vi.is_finite()) {
+                // NaN: inf - inf in the sum over rows (seeds 1e308 and -1e308 on equal rows).
+                let cause = if grad[j].is_nan() {
+                    ": terms of opposite signs overflowed in the sum over the outputs (inf - \
+                     inf), though the exact value may be finite"
+                } else {
+                    ""
+                };
                 return Err(FdError::InvalidArgument(format!(
-                    "the pull-back is beyond the doubles: grad[{j}] = {:e} (scale the seed \
-                     down and the gradient up)",
+                    "the pull-back is beyond the doubles: grad[{j}] = {:e}{cause} (scale the \
+                     seed down and the gradient up)",
                     grad[j]
                 )));
             }

@@ -9,7 +9,16 @@ use crate::fd::nonfinite_entry;
 /// must stay within `isize::MAX`, as must its size in bytes. So `[2^62, 4, 0]` is refused
 /// although it holds no element.
 pub(crate) fn element_count(shape: &[usize], what: &str) -> Result<usize, TapeError> {
-    let too_many = || TapeError::InvalidArgument(format!("{what} {shape:?} has too many elements"));
+    let too_many = || {
+        TapeError::InvalidArgument(if shape.contains(&0) {
+            format!(
+                "{what} {shape:?} has 0 elements, but its non-zero dimensions multiply beyond \
+                 isize::MAX, which no array may (give 0 for every empty dimension's size)"
+            )
+        } else {
+            format!("{what} {shape:?} has too many elements")
+        })
+    };
     let nonzero = shape
         .iter()
         .filter(|&&d| d != 0)

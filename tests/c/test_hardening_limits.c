@@ -142,6 +142,18 @@ static void test_huge_tape_shapes(void)
                      FDVJP_INVALID_ARGUMENT);
         CHECK(out == VAR_SENTINEL);
     }
+    /* [0, SIZE_MAX]: refused naming the shape, not with ndarray's "(ShapeError/Overflow" */
+    {
+        size_t shape[2] = {0, SIZE_MAX};
+        char msg[512];
+        out = VAR_SENTINEL;
+        CHECK_STATUS(fdvjp_tape_input_shaped(t, NULL, shape, 2, &out), FDVJP_INVALID_ARGUMENT);
+        CHECK_ERROR_HAS("fdvjp_tape_input_shaped: shape [0, 18446744073709551615] has 0 "
+                        "elements, but its non-zero dimensions multiply beyond isize::MAX");
+        fdvjp_last_error(msg, sizeof msg);
+        CHECK(strstr(msg, "ShapeError") == NULL);
+        CHECK(out == VAR_SENTINEL);
+    }
     /* empty-but-huge operands: [2^k, 0] x [0, 2^k] has 2^2k elements */
     for (k = 0; k < N_HUGE; k++) {
         size_t big = HUGE_SIZES[k] > ((size_t)1 << 62) ? ((size_t)1 << 62) : HUGE_SIZES[k];

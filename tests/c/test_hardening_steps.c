@@ -246,9 +246,37 @@ static void test_step_rounds_to_zero(void)
     CHECK_STATUS(fdvjp_config_set_typical(cfg, typ, 2), FDVJP_OK);
     CHECK_STATUS(fdvjp_vjp(cfg, counting_fn, NULL, zero, 2, 2, v, grad),
                  FDVJP_INVALID_ARGUMENT);
-    CHECK_ERROR_HAS("fdvjp_vjp: column 0: the step h = ");
-    CHECK_ERROR_HAS("rounds to 0 at x[0] = 0");
+    CHECK_ERROR_HAS("fdvjp_vjp: column 0: the step underflowed to 0 at x[0] = 0 (below");
     CHECK(all_sentinel(grad, sizeof grad));
+    fdvjp_config_free(cfg);
+}
+
+/* Doubles in messages are short: a subnormal x or step is named as 5e-324, never as the 330
+ * digits of its decimal expansion (nor a zero step as "h = 0e0"). */
+static void test_values_in_messages_are_short(void)
+{
+    const double x[1] = {5e-324}, v[1] = {1}, typ[1] = {5e-324}, neg[1] = {-5e-324};
+    const double lo[1] = {1}, hi[1] = {2};
+    double grad[1];
+    char msg[1024];
+    fdvjp_config *cfg = fdvjp_config_new();
+    CHECK_STATUS(fdvjp_config_set_typical(cfg, typ, 1), FDVJP_OK);
+    CHECK_STATUS(fdvjp_vjp(cfg, linear_fn, NULL, x, 1, 1, v, grad), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("column 0: the step underflowed to 0 at x[0] = 5e-324 (below half");
+    CHECK(fdvjp_last_error(msg, sizeof msg) < 200);
+    CHECK_STATUS(fdvjp_config_set_steps(cfg, neg, 1), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("steps[0] = -5e-324 must be finite and > 0");
+    CHECK_STATUS(fdvjp_config_set_typical(cfg, neg, 1), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("typical[0] = -5e-324 must be finite and > 0");
+    CHECK_STATUS(fdvjp_config_set_noise(cfg, neg, 1), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("noise[0] = -5e-324 must be finite and >= 0");
+    CHECK_STATUS(fdvjp_config_set_relative_step(cfg, -5e-324), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("relative step r = -5e-324 must be finite and > 0");
+    CHECK_STATUS(fdvjp_config_set_bounds(cfg, lo, hi, 1), FDVJP_OK);
+    CHECK_STATUS(fdvjp_vjp(cfg, linear_fn, NULL, x, 1, 1, v, grad), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("x[0] = 5e-324 lies outside its bounds [1, 2]");
+    CHECK_STATUS(fdvjp_config_set_bounds(cfg, typ, typ, 1), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("lower[0] = 5e-324 must be below upper[0] = 5e-324");
     fdvjp_config_free(cfg);
 }
 
@@ -333,6 +361,38 @@ static void test_results_beyond_the_doubles(void)
     fdvjp_config_free(threads);
 }
 
+/* y_0 = y_1 = 3 (x_0 + x_1): v = (1e308, -1e308) gives exactly 0, but the sum over the rows
+ * overflows (inf - inf = NaN). Still refused, with a message naming the overflow and the
+ * remedy (it said "a defect of fdvjp: please report it"), output untouched. */
+static int32_t twin_rows_fn(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    (void)user;
+    (void)n;
+    (void)m;
+    y[0] = y[1] = 3 * (x[0] + x[1]);
+    return 0;
+}
+
+static void test_nan_from_overflow_says_so(void)
+{
+    const double x[2] = {1.0, 2.0}, v[2] = {1e308, -1e308};
+    double grad[2], err[2];
+    char msg[512];
+    memset(grad, SENTINEL, sizeof grad);
+    CHECK_STATUS(fdvjp_vjp(NULL, twin_rows_fn, NULL, x, 2, 2, v, grad), FDVJP_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("grad[0] = NaN: terms of opposite signs overflowed in an intermediate sum "
+                    "(inf - inf)");
+    CHECK_ERROR_HAS("scale v down and the gradient up");
+    fdvjp_last_error(msg, sizeof msg);
+    CHECK(strstr(msg, "defect") == NULL);
+    CHECK(all_sentinel(grad, sizeof grad));
+    CHECK_STATUS(fdvjp_vjp_estimate(NULL, twin_rows_fn, NULL, x, 2, 2, v, grad, err),
+                 FDVJP_INVALID_ARGUMENT);
+    fdvjp_last_error(msg, sizeof msg);
+    CHECK(strstr(msg, "defect") == NULL);
+    CHECK(all_sentinel(grad, sizeof grad));
+}
+
 static int32_t sines_fn(void *user, const double *x, size_t n, double *y, size_t m)
 {
     size_t i;
@@ -380,6 +440,8 @@ int main(int argc, char **argv)
                   {"step_rounds_to_zero", test_step_rounds_to_zero},
                   {"relative_step_setter", test_relative_step_setter},
                   {"results_beyond_the_doubles", test_results_beyond_the_doubles},
+                  {"nan_from_overflow_says_so", test_nan_from_overflow_says_so},
+                  {"values_in_messages_are_short", test_values_in_messages_are_short},
                   {"no_nan_with_ok", test_no_nan_with_ok}};
     size_t b;
     for (b = 0; b < sizeof blocks / sizeof blocks[0]; b++)

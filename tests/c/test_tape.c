@@ -473,6 +473,48 @@ static void test_errors(void)
 }
 
 /* A callback calling into its own tape gets FDVJP_INVALID_ARGUMENT; the outer call works. */
+/* y = (x0 x1, x0 + x1). The adjoint writes only grad[0] (for y_0 alone) and adds into it:
+ * grad is zeroed before each call (header), so grad[1] counts as 0 and the addition gives
+ * the same as an overwrite, at every backward. */
+static int32_t partial_f(void *user, const double *x, size_t n, double *y, size_t m)
+{
+    (void)user;
+    (void)n;
+    (void)m;
+    y[0] = x[0] * x[1];
+    y[1] = x[0] + x[1];
+    return 0;
+}
+
+static int32_t partial_vjp(void *user, const double *x, size_t n, const double *y, size_t m,
+                           const double *v, double *grad)
+{
+    (void)user;
+    (void)n;
+    (void)y;
+    (void)m;
+    grad[0] += v[0] * x[1];
+    return 0;
+}
+
+static void test_custom_vjp_grad_zeroed(void)
+{
+    const double x[2] = {3, 5}, seed[2] = {2, 7};
+    fdvjp_tape *t = fdvjp_tape_new();
+    fdvjp_var xv, yv;
+    double g[2];
+    int pass;
+    OK(fdvjp_tape_input(t, x, 2, &xv));
+    OK(fdvjp_tape_call_vjp(t, partial_f, partial_vjp, NULL, &xv, 1, 2, &yv));
+    for (pass = 0; pass < 2; pass++) {
+        OK(fdvjp_tape_backward(t, yv, seed, 2));
+        OK(fdvjp_tape_grad(t, xv, g, 2));
+        CHECK(g[0] == 2 * 5); /* v0 x1, not v0 x1 plus leftovers */
+        CHECK(g[1] == 0);     /* unwritten: 0, not v0 x0 + v1 */
+    }
+    fdvjp_tape_free(t);
+}
+
 static void test_reentrancy(void)
 {
     const double x[2] = {1, 2};
@@ -498,6 +540,7 @@ static void test_reentrancy(void)
 int main(void)
 {
     test_slope();
+    test_custom_vjp_grad_zeroed();
     test_seed_flow_and_cache();
     test_mixed_and_replay();
     test_shape_ops();
