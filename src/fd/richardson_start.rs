@@ -260,10 +260,10 @@ fn uncorroborated_above_typical(tableaus: &mut [Tableau], own: f64) {
             .collect();
         // Outside a seeing tableau's own estimate, the value is contradicted: that
         // tableau, with the smaller estimate, is then believed.
-        let disputed = seen
-            .iter()
-            .any(|(s, blind)| (0..v.len()).any(|c| !blind[c] && !(distance(s, c) <= s.error[c])));
-        if floor.iter().any(|f| !(*f <= 0.0)) {
+        let disputed = seen.iter().any(|(s, blind)| {
+            (0..v.len()).any(|c| !blind[c] && beyond(distance(s, c), s.error[c]))
+        });
+        if floor.iter().any(|&f| beyond(f, 0.0)) {
             t.floor_errors(&floor);
             if !disputed {
                 kept.push(t.estimate.error.clone());
@@ -278,6 +278,11 @@ fn uncorroborated_above_typical(tableaus: &mut [Tableau], own: f64) {
             t.floor_errors(r);
         }
     }
+}
+
+/// `a > b`, or either NaN (nothing bounds it).
+fn beyond(a: f64, b: f64) -> bool {
+    a > b || a.is_nan() || b.is_nan()
 }
 
 /// Near a domain edge that [`edge_start`] met (its central stencil non-finite at the
