@@ -87,9 +87,11 @@ pub(crate) fn tableaus<'a, F: Function + ?Sized>(
         Err(e) => return Err(e),
     };
     let own = own_start(p.opts, p.x, dir).filter(|&e| e < t0 / 2.0);
-    let trusted = first
-        .as_ref()
-        .is_some_and(|t| t.central && stands(p, dir, channels, t));
+    let trusted = first.as_ref().is_some_and(|t| {
+        t.central
+            && (!(poor(&t.estimate) || t.shows_noise)
+                || (beyond_noise_table(p, dir) && t.noise_explains(p, channels)))
+    });
     let mut starts = Vec::new();
     let mut bound_edge = false;
     let mut edge = None;
@@ -249,13 +251,7 @@ fn uncorroborated_above_typical(tableaus: &mut [Tableau], own: f64) {
                 seen.iter()
                     .filter(|(_, blind)| !blind[c])
                     .map(|(s, _)| s.error[c] + distance(s, c))
-                    .fold(0.0, |a: f64, b| {
-                        if a.is_nan() || b.is_nan() {
-                            f64::NAN
-                        } else {
-                            a.max(b)
-                        }
-                    })
+                    .fold(0.0, largest_or_nan)
             })
             .collect();
         // Outside a seeing tableau's own estimate, the value is contradicted: that
@@ -277,6 +273,15 @@ fn uncorroborated_above_typical(tableaus: &mut [Tableau], own: f64) {
         for r in &kept {
             t.floor_errors(r);
         }
+    }
+}
+
+/// The larger of two estimates, NaN if either is (an unbounded one bounds nothing).
+fn largest_or_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
     }
 }
 
@@ -326,19 +331,6 @@ fn unearned_beside_edge(tableaus: &mut [Tableau], reach: f64, moving: impl Fn(&T
             *e = f64::NAN;
         }
     }
-}
-
-/// Whether a central tableau's estimate stands without a second opinion from a smaller
-/// start: it is not poor and its noise probe is quiet, or f's known noise accounts for
-/// both where the noise was measured on x_j's own scale ([`beyond_noise_table`]).
-fn stands<F: Function + ?Sized>(
-    p: &Probe<'_, '_, F>,
-    dir: Direction<'_>,
-    channels: Channels<'_>,
-    t: &Tableau,
-) -> bool {
-    !(poor(&t.estimate) || t.shows_noise)
-        || (beyond_noise_table(p, dir) && t.noise_explains(p, channels))
 }
 
 /// Where the own-scale start's tableau leaves an element unmoved at its smallest steps
@@ -599,13 +591,7 @@ pub(crate) fn unseen(estimates: &mut [&mut Estimate], blind: &[Vec<bool>]) {
                 let below = estimates[k + 1..]
                     .iter()
                     .map(|e| e.error[c])
-                    .fold(0.0, |a: f64, b| {
-                        if a.is_nan() || b.is_nan() {
-                            f64::NAN
-                        } else {
-                            a.max(b)
-                        }
-                    });
+                    .fold(0.0, largest_or_nan);
                 let e = &mut estimates[k].error[c];
                 if below.is_nan() || *e < below {
                     *e = below;
