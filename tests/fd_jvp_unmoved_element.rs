@@ -70,3 +70,55 @@ fn an_element_the_step_leaves_unmoved_is_not_left_out() {
         short.join("\n")
     );
 }
+
+/// Elementwise `g(x_j)` at elements of very different scales along u = ones: no single
+/// step along u serves them all (the one x0's own scale asks for leaves x2 unmoved), and
+/// the JVP had no bound and a wrong value (x^3 at (1e-8, 1, 1e8): 3.7e-11 for 3e-16;
+/// exp(x / x0): 2.2e268 for 2.7e8; tester F2). Such a direction is taken column by
+/// column: each entry within the bound, which is finite.
+#[test]
+fn a_direction_no_step_serves_is_taken_column_by_column() {
+    type G = (&'static str, fn(f64, f64) -> f64, fn(f64, f64) -> f64);
+    let gs: [G; 3] = [
+        ("x^3", |x, _| x * x * x, |x, _| 3.0 * x * x),
+        ("exp(x / s)", |x, s| (x / s).exp(), |x, s| (x / s).exp() / s),
+        ("sin(x / s)", |x, s| (x / s).sin(), |x, s| (x / s).cos() / s),
+    ];
+    let mut short = Vec::new();
+    for (name, g, dg) in gs {
+        for small in [1e-12, 1e-8, 1e-4] {
+            for large in [1e4, 1e8, 1e12] {
+                let x = [small, 1.0, large];
+                // Each element's function on its own scale (exp(x_j / x_j) = e at x).
+                let scale = x;
+                let f = move |x: &[f64], y: &mut [f64]| {
+                    for ((yi, &xi), s) in y.iter_mut().zip(x).zip(scale) {
+                        *yi = g(xi, s);
+                    }
+                    Ok(())
+                };
+                for u in [[1.0, 1.0, 1.0], [1.0, -0.5, 3.0]] {
+                    let got = fd::jvp(&f, &x, 3, &u, &Options::new()).unwrap();
+                    let bound = fd::last_report().error_bound;
+                    for i in 0..3 {
+                        let want = dg(x[i], scale[i]) * u[i];
+                        // f's own rounding of x_j / s_j (an ulp of an argument near 1).
+                        let slack = 4.0 * f64::EPSILON * want.abs();
+                        if !((got[i] - want).abs() <= bound + slack) {
+                            short.push(format!(
+                                "{name} at {x:?} along {u:?}: [{i}] {} for {want}, bound {bound:e}",
+                                got[i]
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        short.is_empty(),
+        "{} short:\n{}",
+        short.len(),
+        short.join("\n")
+    );
+}

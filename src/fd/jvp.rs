@@ -90,39 +90,14 @@ fn jvp_with<F: Function + ?Sized>(
     }
     let by_columns =
         jvp_columns::no_stencil_fits(&p, along, t0) || jvp_columns::leaves_unmoved(x, along, t0);
-    let directions = if by_columns {
-        let step = jvp_columns::by_columns(&mut p, along, &mut out)?;
-        // Its directions are axes, the value a sum over them: no noise step here.
-        refine::lone::check(&mut p, refine::lone::Kept::default(), false)?;
-        noise::widen_bound(&mut p, Some(step));
-        along.iter().filter(|&&uj| uj != 0.0).count()
+    let along_u = if by_columns {
+        None
     } else {
-        let direction = (Direction::Vector(along), t0);
-        if opts.batch() > 1 {
-            evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
-        }
-        let mark = p.start_direction();
-        // Planned as a batch would (`derivative::complete_plan`).
-        p.planned = !opts.adaptive();
-        directional(&mut p, direction, &mut out)?;
-        p.planned = false;
-        p.end_direction(mark);
-        // A second difference that looked like noise with none known: checked at half the
-        // step (`lone.rs`; with one direction, a failed check leaves no bound).
-        let kept = refine::lone::Kept {
-            vector: Some(along),
-            groups: None,
-        };
-        let mut taken = p.fallback_step.unwrap_or(t0);
-        // A noisy f: u taken again at its noise step (`refine/lone_noise.rs`).
-        if let Some(redone) = refine::lone::check(&mut p, kept, true)?.pop() {
-            out.copy_from_slice(&redone.values);
-            taken = redone.step;
-        }
-        // The bound counts noise the direction's second difference may hide, as the
-        // column loop's does (its step is the one taken along u).
-        noise::widen_bound(&mut p, Some(taken));
-        1
+        along_vector(&mut p, along, t0, &mut out)?
+    };
+    let directions = match along_u {
+        Some(directions) => directions,
+        None => columns(&mut p, along, &mut out)?,
     };
     unscale(&mut out, e, u)?;
     // The bound was of the product along the scaled direction: scale it back too (an
@@ -131,6 +106,63 @@ fn jvp_with<F: Function + ?Sized>(
     p.report.directions = directions;
     p.finish();
     Ok(out)
+}
+
+/// `out = J u` from one direction along u; `None` where the refinement found no step that
+/// serves every element u moves ([`Probe::mixed_scales`]): x^3 at (1e-8, 1, 1e8) along
+/// ones read 3.7e-11 for 3e-16, unbounded. Such a u is then taken column by column, as a
+/// Jacobian's columns are (the evaluations of both are counted).
+fn along_vector<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    along: &[f64],
+    t0: f64,
+    out: &mut [f64],
+) -> Result<Option<usize>, FdError> {
+    let (opts, x, m) = (p.opts, p.x, out.len());
+    let direction = (Direction::Vector(along), t0);
+    if opts.batch() > 1 {
+        evaluate_ahead(&mut p.ev, opts, x, m, &[direction], None)?;
+    }
+    let mark = p.start_direction();
+    // Planned as a batch would (`derivative::complete_plan`).
+    p.planned = !opts.adaptive();
+    directional(p, direction, out)?;
+    p.planned = false;
+    p.end_direction(mark);
+    if p.mixed_scales {
+        p.report.unbounded = 0;
+        return Ok(None);
+    }
+    // A second difference that looked like noise with none known: checked at half the
+    // step (`lone.rs`; with one direction, a failed check leaves no bound).
+    let kept = refine::lone::Kept {
+        vector: Some(along),
+        groups: None,
+    };
+    let mut taken = p.fallback_step.unwrap_or(t0);
+    // A noisy f: u taken again at its noise step (`refine/lone_noise.rs`).
+    if let Some(redone) = refine::lone::check(p, kept, true)?.pop() {
+        out.copy_from_slice(&redone.values);
+        taken = redone.step;
+    }
+    // The bound counts noise the direction's second difference may hide, as the
+    // column loop's does (its step is the one taken along u).
+    noise::widen_bound(p, Some(taken));
+    Ok(Some(1))
+}
+
+/// `out = J u` column by column ([`jvp_columns::by_columns`]) with the checks a column loop
+/// makes after its columns; returns the number of columns taken.
+fn columns<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    along: &[f64],
+    out: &mut [f64],
+) -> Result<usize, FdError> {
+    let step = jvp_columns::by_columns(p, along, out)?;
+    // Its directions are axes, the value a sum over them: no noise step here.
+    refine::lone::check(p, refine::lone::Kept::default(), false)?;
+    noise::widen_bound(p, Some(step));
+    Ok(along.iter().filter(|&&uj| uj != 0.0).count())
 }
 
 /// The step along a non-zero `u`: `min_j h_j / |u_j|` over `u_j != 0`, so no element moves

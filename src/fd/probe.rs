@@ -126,6 +126,10 @@ pub(crate) struct Probe<'a, 'f, F: Function + ?Sized> {
     /// Whether the report's noise is some columns' own (`refine/lone_noise.rs`,
     /// `some_columns`), not the whole call's.
     pub noise_by_column: bool,
+    /// Whether a vector's refinement found no step that serves every element it moves (the
+    /// floor of one above the scale another needs, `refine/vector.rs`): the JVP then takes
+    /// that direction column by column.
+    pub mixed_scales: bool,
 }
 
 impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
@@ -202,6 +206,7 @@ impl<'a, 'f, F: Function + ?Sized> Probe<'a, 'f, F> {
             lone_size: None,
             refuted_noise: Vec::new(),
             noise_by_column: false,
+            mixed_scales: false,
         })
     }
 

@@ -30,7 +30,7 @@ use super::super::probe::Probe;
 use super::nonfinite::{self, Tried};
 use super::{
     central, far_above, noise_of, plain_agrees, plain_bound, reach, relative_step, shrink_from,
-    Level, ROUNDING_SAFETY,
+    vector, Level, ROUNDING_SAFETY,
 };
 use std::cmp::Ordering;
 
@@ -195,6 +195,14 @@ pub(super) fn grow<F: Function + ?Sized>(
                     out.copy_from_slice(&plain.d);
                     p.report.refined_large += 1;
                     return shrink_from(p, dir, (plain, plain_b), target, &central(), None, out);
+                }
+                // A JVP takes a u that moves several elements column by column instead
+                // (x^3 at (1e-8, 1, 1e4) along ones: the plain step straddles x_0's own
+                // scale, where x_2 needs a larger one). Not where the levels only
+                // disagree beyond a t^2 model (above): noise looks the same, and the
+                // columns' sum carries more of it than u's one step.
+                if let Direction::Vector(u) = dir {
+                    p.mixed_scales |= vector::moves_several(u);
                 }
                 unmodelled = true;
             }

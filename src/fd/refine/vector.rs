@@ -97,13 +97,32 @@ pub(super) fn shrink_along<F: Function + ?Sized>(
     // At least a few ulps of every moved element, no bound where that is too coarse
     // (`far_above.rs`).
     let floor = far_above::floor(p.x, Direction::Vector(u));
-    if far_above::unresolved(floor, target / super::relative_step(p)) {
+    let scale = target / super::relative_step(p);
+    if far_above::unresolved(floor, scale) {
+        p.mixed_scales |= some_element_resolves(p.x, u, scale);
         return far_above::unbounded(out.len());
     }
     p.nominal = target;
     let bounds = shrink_floored(p, u, t, (target, target.max(2.0 * floor)), out);
     p.nominal = 0.0;
     bounds
+}
+
+/// Whether, of the two or more elements u moves, one alone would be resolved at `scale`
+/// (its own floor low enough) where the vector is not: the elements' scales differ too
+/// much for one step along u (x^3 at (1e-8, 1, 1e8) along ones: the step x_0 asks for
+/// leaves x_2 unmoved), while a step per column serves each.
+fn some_element_resolves(x: &[f64], u: &[f64], scale: f64) -> bool {
+    moves_several(u)
+        && (0..u.len()).filter(|&j| u[j] != 0.0).any(|j| {
+            let alone = far_above::floor(x, Direction::Axis(j)) / u[j].abs();
+            !far_above::unresolved(alone, scale)
+        })
+}
+
+/// Whether u moves more than one element (a JVP can then take it column by column).
+pub(super) fn moves_several(u: &[f64]) -> bool {
+    u.iter().filter(|&&uj| uj != 0.0).nth(1).is_some()
 }
 
 /// [`shrink_along`] from a target at least the floor (`(nominal, target)`: the target
