@@ -37,6 +37,7 @@ mod complex_step_real;
 mod complex_step_scales;
 mod estimate_check_on_noise;
 mod estimate_far_from_typical;
+mod estimate_fast_oscillation;
 mod estimate_jvp_wide_direction;
 mod fd_accuracy;
 mod fd_accuracy_near_zero;

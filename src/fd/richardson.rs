@@ -337,6 +337,16 @@ impl Tableau {
         p: &Probe<'_, '_, F>,
         channels: Channels<'_>,
     ) -> bool {
+        self.noise_within(p, channels, EXPLAINED)
+    }
+
+    /// [`Tableau::noise_explains`] with the estimate at most `factor` times the noise term.
+    pub(crate) fn noise_within<F: Function + ?Sized>(
+        &self,
+        p: &Probe<'_, '_, F>,
+        channels: Channels<'_>,
+        factor: f64,
+    ) -> bool {
         if p.report.noise_source == NoiseSource::Estimated && p.step_scale <= 1.0 {
             return false;
         }
@@ -351,7 +361,7 @@ impl Tableau {
         let multiple = NoiseProbe::new(count, &factors).best[count - 1];
         self.estimate.error.iter().zip(&unit).all(|(&e, &u)| {
             let noise = 2.0 * NOISE_COVER * u / self.first * multiple;
-            noise > 0.0 && e <= EXPLAINED * noise
+            noise > 0.0 && e <= factor * noise
         })
     }
 }

@@ -416,7 +416,7 @@ fn unround(x: &[f64], dir: Direction<'_>) -> bool {
 const ROUND_BITS: i32 = 26;
 
 /// Whether any element of `dir` is far above its typical magnitude.
-fn large_x(opts: &Options, x: &[f64], dir: Direction<'_>) -> bool {
+pub(crate) fn large_x(opts: &Options, x: &[f64], dir: Direction<'_>) -> bool {
     let typ = |j: usize| opts.typical().map_or(1.0, |t| t[j]);
     match dir {
         Direction::Axis(j) => x[j].abs() > LARGE_X * typ(j),

@@ -36,7 +36,7 @@ use super::{
     displacement_rounding, exponents, kink, known_noise, one_tableau, reduce, stencil_weight,
     Channels, Tableau, NOISE_COVER, PROBE_SAFETY,
 };
-use crate::fd::richardson_start::believed;
+use crate::fd::richardson_start::{believed, large_x};
 
 /// Evaluations of one check (a central quotient).
 pub(crate) const CHECK: usize = 2;
@@ -154,7 +154,12 @@ fn check<'a, F: Function + ?Sized>(
         return Ok(());
     };
     let known = known_noise(p, &tableaus[k].stencil, channels);
-    let mut missed = judge(&tableaus[k], &at, known.as_deref());
+    let mut missed = judge(
+        &tableaus[k],
+        &at,
+        known.as_deref(),
+        shaky(p, dir, &tableaus[k], channels),
+    );
     if !missed.is_empty()
         && caller.noise_mode() == NoiseMode::Auto
         && !p.noise_tried
@@ -170,7 +175,8 @@ fn check<'a, F: Function + ?Sized>(
         let size = p.y0.iter().fold(p.f_scale, |a, &b| a.max(b.abs()));
         if level <= NOISE_OF_F * size {
             if let Some(known) = known_noise(p, &tableaus[k].stencil, channels) {
-                missed = judge(&tableaus[k], &at, Some(&known));
+                let shaky = shaky(p, dir, &tableaus[k], channels);
+                missed = judge(&tableaus[k], &at, Some(&known), shaky);
             }
         }
         if !missed.is_empty() {
@@ -190,6 +196,42 @@ fn check<'a, F: Function + ?Sized>(
     miss(tableaus, k, missed);
     Ok(())
 }
+
+/// Whether tableau `t` saw f vary below its steps (its noise probe) by far more than
+/// f's noise, with an estimate above [`SHAKY`] of its value on some channel: then it rests
+/// on values that alias f, and no check at a step of its size can confirm it, as its
+/// estimate widens the check's allowance as much as the miss (`sin(1e4 x)` at 0.5, typ 1:
+/// 52 for 1547 with an estimate of 445, the check within 4 times that). It counts as
+/// missed on every channel; a smaller start that resolves f, or f's noise measured
+/// (within [`SHAKY_NOISE`] times its term), settles it. Not so:
+/// - a variation small beside the value: f's deterministic noise looks the same (an
+///   adaptive ODE solver's jumps of `rtol |f|` gave estimates of 3e-5 of the value, and a
+///   descent into one smooth piece read a slope 0.25 off with 3e-9,
+///   `tests/accuracy_estimate_ode.rs`); a fast oscillation that small beside the rest of f
+///   is taken for noise (left alone);
+/// - far above the typical magnitude ([`large_x`]): f's rounding of its own argument
+///   (`eps |x_j|`) shows as noise at every start, a descent only magnifies it, and the
+///   tableaus there are judged against the own-scale one (`richardson_start.rs`):
+///   `sin(x / 1e-3)` at 1.2345e4 became NaN where its estimate covered.
+fn shaky<F: Function + ?Sized>(
+    p: &Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    t: &Tableau,
+    channels: Channels<'_>,
+) -> bool {
+    let poor = (t.estimate.error.iter().zip(&t.estimate.value)).any(|(e, v)| *e > SHAKY * v.abs());
+    t.shows_noise && poor && !large_x(p.opts, p.x, dir) && !t.noise_within(p, channels, SHAKY_NOISE)
+}
+
+/// See [`shaky`]: an estimate above this fraction of its value on a channel is one that
+/// aliasing may have made.
+const SHAKY: f64 = 1e-2;
+
+/// See [`shaky`]: an estimate within this many times the term of f's known noise is that
+/// noise's (the probe's sample of it, tripled, and the truncation it makes, can reach a
+/// few times [`super::EXPLAINED`]: 4 times let hash noise of 1e-10..1e-6 descend and
+/// spend up to 335 evaluations on 20 columns, `tests/noisy_random_points.rs`).
+const SHAKY_NOISE: f64 = 64.0;
 
 /// Marks tableau `k` missed, its estimate raised on the channels `missed` names, and the
 /// tableaus from larger starts, unchecked, missed too.
@@ -355,8 +397,8 @@ fn off_lattice<F: Function + ?Sized>(
 /// The channels, each with the error it shows, on which the check's quotient `at` misses
 /// `t`'s prediction (see the module documentation); none where `t`'s estimate is NaN
 /// already. `known`: per channel, the noise of a quotient at step 1 from f's declared or
-/// estimated level ([`known_noise`]), if any.
-fn judge(t: &Tableau, at: &OffLattice, known: Option<&[f64]>) -> Vec<(usize, f64)> {
+/// estimated level ([`known_noise`]), if any. `shaky`: every channel misses ([`shaky`]).
+fn judge(t: &Tableau, at: &OffLattice, known: Option<&[f64]>, shaky: bool) -> Vec<(usize, f64)> {
     let count = t.levels.len();
     let h = at.h;
     let weight: f64 = t.stencil.terms().map(|(_, w)| w.abs()).sum();
@@ -387,7 +429,7 @@ fn judge(t: &Tableau, at: &OffLattice, known: Option<&[f64]>) -> Vec<(usize, f64
         let noise = (PROBE_SAFETY * sigma[c] * rms + known.map_or(0.0, |k| NOISE_COVER * k[c])) / h;
         let allowed = SLACK * (e + unsure + rounding + noise);
         let off = (at.quotient[c] - predicted).abs();
-        if off > allowed {
+        if off > allowed || shaky {
             missed.push((c, SLACK * (off + allowed)));
         }
     }

@@ -1,0 +1,73 @@
+//! Estimates of `a sin(w x)` at |x| <= 1 with typ_j = 1 (declared or not): f varies
+//! thousands of times faster than its typical magnitude says. Every start the
+//! estimate drivers take from typ's scale (steps 1/8 .. 1/256) spans many periods, and
+//! the tableaus aliased: `sin(1e4 x)` at 0.5 gave 52 for 1547 with an estimate of 445,
+//! `FDVJP_OK` (C probe, stop 42: 537 of 1080 entries short).
+//!
+//! Asserted, for w from 10 to 1e7, a from 1e-3 to 1e3, random x in [-1, 1], the three
+//! estimate entry points (VJP, JVP along a random direction, Jacobian), with a second,
+//! ordinary input beside it: every entry within its estimate plus the reference's own
+//! rounding (`4 eps (|w x| + 1) |a w|`: f rounds its argument w x), or NaN (unbounded).
+
+use crate::common;
+
+use common::estimates::{all_three, Checker};
+use common::Rng;
+use fdvjp::fd::Estimate;
+
+#[derive(Default)]
+struct Tally {
+    entries: usize,
+    unbounded: usize,
+    short: Vec<String>,
+}
+
+impl Checker for Tally {
+    fn check(&mut self, what: &str, e: &Estimate, want: &[f64], slack: &[f64]) {
+        for k in 0..want.len() {
+            self.entries += 1;
+            let (got, err) = (e.value[k], e.error[k]);
+            if err.is_nan() {
+                self.unbounded += 1;
+            } else if !((got - want[k]).abs() <= err + slack[k]) {
+                self.short.push(format!(
+                    "{what} entry {k}: {got:e} for {:e}, estimate {err:e}",
+                    want[k]
+                ));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_fast_oscillation_at_the_typical_scale_is_covered_or_unbounded() {
+    let mut rng = Rng::new(0x5eed_0a11);
+    let mut tally = Tally::default();
+    for k in 1..=7 {
+        for _ in 0..12 {
+            let w = 10f64.powi(k) * (1.0 + 2.0 * rng.uniform());
+            let a = 10f64.powf(6.0 * rng.uniform() - 3.0);
+            let x = [2.0 * rng.uniform() - 1.0, 0.3 + rng.uniform()];
+            let f = move |x: &[f64], y: &mut [f64]| {
+                y[0] = a * (w * x[0]).sin() + x[1] * x[1];
+                y[1] = x[0] * x[1];
+                Ok(())
+            };
+            let d = a * w * (w * x[0]).cos();
+            let r = 4.0 * f64::EPSILON * ((w * x[0]).abs() + 1.0) * (a * w).abs();
+            let jac = [d, 2.0 * x[1], x[1], x[0]];
+            let round = [r, 0.0, 0.0, 0.0];
+            all_three(&f, &x, 2, &jac, &round, &mut rng, &mut tally);
+        }
+    }
+    for s in tally.short.iter().take(30) {
+        eprintln!("{s}");
+    }
+    eprintln!(
+        "{} of {} entries short, {} unbounded",
+        tally.short.len(),
+        tally.entries,
+        tally.unbounded
+    );
+    assert!(tally.short.is_empty(), "{} short", tally.short.len());
+}
