@@ -82,6 +82,7 @@ mod fd_noise_estimate_small_x;
 mod fd_nonfinite;
 mod fd_offset_small_x;
 mod fd_onesided_small_x;
+mod fd_pole_near_x;
 mod fd_refine;
 mod fd_refine_directions;
 mod fd_refine_own_scale;

@@ -1514,9 +1514,12 @@ fn one_sided<F: Function + ?Sized>(
     }
     p.report.refined_large += 1;
     let (plain, second) = (out.to_vec(), p.ws.second[..m].to_vec());
+    let pole: Vec<bool> = (0..m)
+        .map(|i| stands_out(p.y0[i], second[i], p.ws.magnitude[i], t, false))
+        .collect();
     let mut b = shrink(p, dir, t, r * target, &stencil, out)?;
     if TAYLOR * t <= xj {
-        explained_by_curvature(t, &plain, &second, out, &mut b);
+        explained_by_curvature(t, (&plain, &second, &pole), out, &mut b);
     }
     grow_one_sided::offer(p, dir, typ, &stencil, swamped, at_t.as_ref(), out, &mut b)?;
     p.bound(entry_bound(p, dir, &b));
@@ -1568,10 +1571,14 @@ const EXPLAINED: f64 = 4.0;
 /// 1e-12..1e-7 on a sum of sines with elements at 1e-6..3e-4 was refined at every random
 /// point and came out up to 2e6 times worse than the plain step
 /// (`tests/noisy_own_scale_paths.rs`).
+///
+/// A P whose stencil f(x) stands out of ([`stands_out`]: a pole or a singularity
+/// nearer x than t) has no error of its own that the levels' estimate E_L, one sample of
+/// their spread, bounds with a margin: its bound takes E_L [`OBSERVED`] times (1/(x - p)
+/// at 1e-6, p = x - 1e-11, forward: -6.7e18 for -1e22 with a bound 7e15 short of it).
 fn explained_by_curvature(
     t: f64,
-    plain: &[f64],
-    second: &[f64],
+    (plain, second, pole): (&[f64], &[f64], &[bool]),
     out: &mut [f64],
     bounds: &mut [f64],
 ) {
@@ -1583,7 +1590,7 @@ fn explained_by_curvature(
         // carry noise or rounding magnified `t / t_L` times.
         let noisy_levels = apart > 0.0 && bounds[i] > explained;
         if apart > explained + bounds[i] || noisy_levels {
-            bounds[i] += apart;
+            bounds[i] = apart + if pole[i] { OBSERVED } else { 1.0 } * bounds[i];
             out[i] = plain[i];
         }
     }
@@ -1963,8 +1970,102 @@ fn shrink_levels<F: Function + ?Sized>(
         none.fill(f64::NAN);
         return Ok(none);
     };
+    let mut bounds = weigh_levels(
+        p,
+        dir,
+        (&plain, &plain_b),
+        (nominal, target),
+        &used,
+        [l1, l2],
+        out,
+    )?;
+    settle_poles(p.y0.as_slice(), &plain, [l1, l2], &used, out, &mut bounds);
+    Ok(bounds)
+}
+
+/// `|D2|` at least this many times `|f(x)|`: f(x) stands out from its stencil's other
+/// values by a good part of its own size, which a function the stencil resolves does only
+/// where it is near 0 ([`settle_poles`]). Across a pole `|D2| ≈ 2 |f(x)|` (central) or
+/// `|f(x)|` (one-sided).
+const POLE: f64 = 0.5;
+
+/// Whether f(x) (`y0`) stands out of a stencil with second difference `second` and
+/// rounding scale `mag` at step `t` ([`POLE`]): `|D2| >= POLE |f(x)|`, and f(x) at least as
+/// large as the stencil's other values (their mean central, `mag t` holding `|f(x + t)| +
+/// |f(x - t)|` halved; one-sided `|f(x + t)|`, `mag t` holding `|f(x)| + |f(x + t)|`). The
+/// second test keeps out a smooth f near a zero (sin at an inflection point: f(x) ≈ 0,
+/// its `|D2|` rounding above it), which a pole never is.
+fn stands_out(y0: f64, second: f64, mag: f64, t: f64, central: bool) -> bool {
+    let others = if central { mag * t } else { mag * t / 2.0 };
+    second != 0.0 && second.abs() >= POLE * y0.abs() && y0.abs() >= others
+}
+
+/// A refined quotient at half the step at least this many times the other: it grows as
+/// the step shrinks, where a smooth f's converges ([`settle_poles`]).
+const GROWS: f64 = 1.5;
+
+/// Outputs of a refinement whose stencils straddle a pole or a singularity of f nearer x
+/// than their steps (f = 1/(x - p) at x = 1e-3, p = x + 1e-9: the own-scale levels at
+/// `r |x|` and the middle step all lie across it) get no bound, or one that covers them.
+///
+/// Why: every check of the refinement reads its levels through a Taylor model (truncation
+/// shrinking as `t^2`, or `t` one-sided); across a pole the quotients grow as the step
+/// shrinks and no level sees f' at all (2.7e10 for -1e18, with a bound of 3.1e14). The
+/// sign, central: f(x) stands out of a level's stencil ([`POLE`]) and the second
+/// difference does not shrink between the levels as a smooth f's does (`|D2_2| > |D2_1| /
+/// 2`, where `t^2` gives a quarter) or the quotient grows ([`GROWS`]); one-sided: a
+/// level moves f by half of f(x) or more, and its quotient grows or f(x) stands out of
+/// the plain stencil. Then nothing resolved f at x: no bound (NaN). Where only the plain
+/// central stencil straddles it and its value is kept (read as noise, [`doubtful`], or
+/// confirmed by a middle step that straddles it too), its bound must cover its distance
+/// from the finer level plus that level's error: `|P - L| + E_L`.
+fn settle_poles(
+    y0: &[f64],
+    plain: &Level,
+    [l1, l2]: [&Level; 2],
+    stencil: &Placed,
+    out: &[f64],
+    bounds: &mut [f64],
+) {
+    let central_levels = *stencil == central();
+    for i in 0..out.len() {
+        let stands_out = |l: &Level| stands_out(y0[i], l.second[i], l.mag[i], l.t, central_levels);
+        let across = if central_levels {
+            let grows = l2.d[i].abs() >= GROWS * l1.d[i].abs();
+            (stands_out(l1) || stands_out(l2))
+                && (l2.second[i].abs() > l1.second[i].abs() / 2.0 || grows)
+        } else if stencil.order() < 2 {
+            let moved = (l1.d[i] * l1.t).abs().max((l2.d[i] * l2.t).abs());
+            let grows = l2.d[i].abs() >= GROWS * l1.d[i].abs();
+            moved != 0.0 && moved >= y0[i].abs() / 2.0 && (grows || stands_out(plain))
+        } else {
+            false
+        };
+        if across {
+            bounds[i] = f64::NAN;
+            continue;
+        }
+        let apart = (plain.d[i] - l2.d[i]).abs();
+        if central_levels && out[i] == plain.d[i] && stands_out(plain) && bounds[i] < apart {
+            let spread = (l1.d[i] - l2.d[i]).abs();
+            bounds[i] = apart + OBSERVED * spread + ROUNDING_SAFETY * f64::EPSILON * l2.mag[i];
+        }
+    }
+}
+
+/// [`shrink_levels`]' choice between the plain value and the refined levels `l1`, `l2`
+/// (taken with `stencil`): the values in `out`, their bounds returned.
+fn weigh_levels<F: Function + ?Sized>(
+    p: &mut Probe<'_, '_, F>,
+    dir: Direction<'_>,
+    (plain, plain_b): (&Level, &[f64]),
+    (nominal, target): (f64, f64),
+    stencil: &Placed,
+    [l1, l2]: [&Level; 2],
+    out: &mut [f64],
+) -> Result<Vec<f64>, FdError> {
+    let t = plain.t;
     let eps = f64::EPSILON;
-    let stencil = &used;
     let order = stencil.order();
     let q2 = (l2.t / l1.t).powi(order);
     if order < 2 {
@@ -2074,7 +2175,7 @@ fn shrink_levels<F: Function + ?Sized>(
         unconfirmed.retain(|&i| !bounds[i].is_nan());
     }
     if !doubted.is_empty() {
-        doubtful(p, &doubted, (&plain, &plain_b), l2.t, out, &mut bounds)?;
+        doubtful(p, &doubted, (plain, plain_b), l2.t, out, &mut bounds)?;
     }
     // Far above typ_j, where f may vary on typ_j, the middle step's quotient M aliases
     // as P does once its step nears that scale (sin(x) + 0.87 x at 1.6e11: M at 13.4
@@ -2095,14 +2196,7 @@ fn shrink_levels<F: Function + ?Sized>(
     let Ok(middle) = own_scale::level(p, dir, t, (target * t).sqrt(), stencil)? else {
         return Ok(bounds);
     };
-    side_with_middle(
-        &straddled,
-        &middle,
-        (&plain, &plain_b),
-        l2,
-        out,
-        &mut bounds,
-    );
+    side_with_middle(&straddled, &middle, (plain, plain_b), l2, out, &mut bounds);
     // M's truncation is unknown: where its own step still moves an element by more than
     // |x_j| it straddles x_j's scale too, and |P - M| says nothing of P's error (cbrt at
     // 4e-13 plus 1.3e5: 2005 for 4.1e7 with a bound of 2.7e7, probe13 finding 2).
