@@ -44,7 +44,10 @@ products! {
     /// column with its own inward stencil (a Jacobian column's evaluations each; the
     /// report's `directions` counts them); so is a u whose step moves an element it moves
     /// by fewer than 32 ulps (x_j far above the scale of the elements that set the step:
-    /// that element's term would be missing or rounded). `jvp` is written only on success.
+    /// that element's term would be missing or rounded), and a u whose refinement no
+    /// single step serves (one element's own scale asks for a step another cannot take:
+    /// x^3 at (1e-8, 1, 1e8) along ones), after its evaluations along u. `jvp` is written
+    /// only on success.
     ///
     /// # Safety
     /// As `fdvjp_vjp`, with `u` (n doubles) readable and `jvp` (m doubles) writable.
