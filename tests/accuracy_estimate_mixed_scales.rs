@@ -234,6 +234,11 @@ fn the_reported_cases() {
     let e = jvp_estimate(&sum_of(f64::sin), &x, 1, &u, &Options::new()).unwrap();
     let exact = u[0] * x[0].cos() + u[1] * x[1].cos();
     // At 1e12 along u the points' rounding (ulp 1.2e-4) leaves no accurate value: the
-    // estimate must say so.
-    assert!((e.value[0] - exact).abs() <= e.error[0], "{e:?}");
+    // estimate must say so, by covering the error or by NaN (its tableaus see f vary
+    // below their steps with an estimate above their value, and no smaller start
+    // resolves it: `shaky` in `src/fd/richardson/resolve.rs`).
+    assert!(
+        e.error[0].is_nan() || (e.value[0] - exact).abs() <= e.error[0],
+        "{e:?}"
+    );
 }

@@ -4,7 +4,7 @@
 //! the tableaus aliased: `sin(1e4 x)` at 0.5 gave 52 for 1547 with an estimate of 445,
 //! `FDVJP_OK` (C probe, stop 42: 537 of 1080 entries short).
 //!
-//! Asserted, for w from 10 to 1e7, a from 1e-3 to 1e3, random x in [-1, 1], the three
+//! Asserted, for w from 10 to 3e7, a from 1e-3 to 1e3, random x in [-1, 1], the three
 //! estimate entry points (VJP, JVP along a random direction, Jacobian), with a second,
 //! ordinary input beside it: every entry within its estimate plus the reference's own
 //! rounding (`4 eps (|w x| + 1) |a w|`: f rounds its argument w x), or NaN (unbounded).
@@ -29,7 +29,7 @@ impl Checker for Tally {
             let (got, err) = (e.value[k], e.error[k]);
             if err.is_nan() {
                 self.unbounded += 1;
-            } else if !((got - want[k]).abs() <= err + slack[k]) {
+            } else if (got - want[k]).abs() > err + slack[k] || got.is_nan() {
                 self.short.push(format!(
                     "{what} entry {k}: {got:e} for {:e}, estimate {err:e}",
                     want[k]
@@ -39,15 +39,16 @@ impl Checker for Tally {
     }
 }
 
-#[test]
-fn a_fast_oscillation_at_the_typical_scale_is_covered_or_unbounded() {
-    let mut rng = Rng::new(0x5eed_0a11);
+/// The three estimates of `a sin(w x_0) + x_1^2`, `x_0 x_1` at 12 random points per
+/// decade of w (10 to 3e7), `x_0` from `draw`.
+fn tally(seed: u64, draw: impl Fn(&mut Rng) -> f64) -> Tally {
+    let mut rng = Rng::new(seed);
     let mut tally = Tally::default();
     for k in 1..=7 {
         for _ in 0..12 {
             let w = 10f64.powi(k) * (1.0 + 2.0 * rng.uniform());
             let a = 10f64.powf(6.0 * rng.uniform() - 3.0);
-            let x = [2.0 * rng.uniform() - 1.0, 0.3 + rng.uniform()];
+            let x = [draw(&mut rng), 0.3 + rng.uniform()];
             let f = move |x: &[f64], y: &mut [f64]| {
                 y[0] = a * (w * x[0]).sin() + x[1] * x[1];
                 y[1] = x[0] * x[1];
@@ -69,5 +70,25 @@ fn a_fast_oscillation_at_the_typical_scale_is_covered_or_unbounded() {
         tally.entries,
         tally.unbounded
     );
+    tally
+}
+
+#[test]
+fn a_fast_oscillation_at_the_typical_scale_is_covered_or_unbounded() {
+    let tally = tally(0x5eed_0a11, |rng| 2.0 * rng.uniform() - 1.0);
     assert!(tally.short.is_empty(), "{} short", tally.short.len());
+}
+
+/// Above typ (`8 <= |x_0| <= 1e3`) the rule applies only to an estimate above its value
+/// (`SHAKY_FAR` in `src/fd/richardson/resolve.rs`: f's rounding of its own argument shows
+/// as noise there at every start): `sin(1e6 x)` at 37 is now right, but tableaus whose
+/// estimate stays below their value still alias. A ratchet at what is reached: 41 of 672
+/// entries short (107 without it, as on main before this rule).
+#[test]
+fn above_the_typical_scale_a_ratchet() {
+    let tally = tally(0x5eed_0a12, |rng| {
+        let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
+        sign * 8.0 * 125f64.powf(rng.uniform())
+    });
+    assert!(tally.short.len() <= 41, "{} short", tally.short.len());
 }

@@ -104,7 +104,8 @@ fn a_direction_no_step_serves_is_taken_column_by_column() {
                         let want = dg(x[i], scale[i]) * u[i];
                         // f's own rounding of x_j / s_j (an ulp of an argument near 1).
                         let slack = 4.0 * f64::EPSILON * want.abs();
-                        if !((got[i] - want).abs() <= bound + slack) {
+                        let within = (got[i] - want).abs() <= bound + slack;
+                        if !within {
                             short.push(format!(
                                 "{name} at {x:?} along {u:?}: [{i}] {} for {want}, bound {bound:e}",
                                 got[i]

@@ -33,11 +33,11 @@ products! {
     /// noise estimated (the call's one estimate): a level below 1e-4 of f that accounts for
     /// the miss makes it a pass, since the tableau's own noise probe is one sample and small
     /// by chance (hash noise). A tableau whose noise probe saw f vary below its steps, with
-    /// an estimate above 1% of its value and `|x_j| <= 8 typ_j`, misses whatever the check
-    /// reads unless f's measured noise accounts for it (sin(1e4 x) at 0.5, typ 1, gave 52
-    /// for 1547 with an estimate of 445: its estimate widened the check's allowance as much
-    /// as the miss); a smaller variation is taken for noise (left alone: a fast oscillation
-    /// that small beside the rest of f). Where the check misses the tableau's prediction, its estimate is
+    /// an estimate above 1% of its value (above its value where `|x_j| > 8 typ_j`), misses
+    /// whatever the check reads unless f's measured noise accounts for it (sin(1e4 x) at
+    /// 0.5, typ 1, gave 52 for 1547 with an estimate of 445: its estimate widened the
+    /// check's allowance as much as the miss); a smaller variation is taken for noise (left
+    /// alone: a fast oscillation that small beside the rest of f). Where the check misses the tableau's prediction, its estimate is
     /// raised to what the check saw, tableaus from larger starts count as missed too, and
     /// tableaus start 64 times smaller (at most 4 times, 14 evaluations each) until one
     /// passes; a missed tableau still believed has the estimate that one which passed

@@ -198,34 +198,44 @@ fn check<'a, F: Function + ?Sized>(
 }
 
 /// Whether tableau `t` saw f vary below its steps (its noise probe) by far more than
-/// f's noise, with an estimate above [`SHAKY`] of its value on some channel: then it rests
-/// on values that alias f, and no check at a step of its size can confirm it, as its
-/// estimate widens the check's allowance as much as the miss (`sin(1e4 x)` at 0.5, typ 1:
-/// 52 for 1547 with an estimate of 445, the check within 4 times that). It counts as
-/// missed on every channel; a smaller start that resolves f, or f's noise measured
-/// (within [`SHAKY_NOISE`] times its term), settles it. Not so:
+/// f's noise, with an estimate above [`SHAKY`] of its value on some channel it saw move:
+/// then it rests on values that alias f, and no check at a step of its size can confirm
+/// it, as its estimate widens the check's allowance as much as the miss (`sin(1e4 x)` at
+/// 0.5, typ 1: 52 for 1547 with an estimate of 445, the check within 4 times that). It
+/// counts as missed on every channel; a smaller start that resolves f, or f's noise
+/// measured (within [`SHAKY_NOISE`] times its term), settles it. Not so:
 /// - a variation small beside the value: f's deterministic noise looks the same (an
 ///   adaptive ODE solver's jumps of `rtol |f|` gave estimates of 3e-5 of the value, and a
 ///   descent into one smooth piece read a slope 0.25 off with 3e-9,
 ///   `tests/accuracy_estimate_ode.rs`); a fast oscillation that small beside the rest of f
 ///   is taken for noise (left alone);
-/// - far above the typical magnitude ([`large_x`]): f's rounding of its own argument
-///   (`eps |x_j|`) shows as noise at every start, a descent only magnifies it, and the
-///   tableaus there are judged against the own-scale one (`richardson_start.rs`):
-///   `sin(x / 1e-3)` at 1.2345e4 became NaN where its estimate covered.
+/// - far above the typical magnitude ([`large_x`]) unless the estimate exceeds the value
+///   ([`SHAKY_FAR`]): f's rounding of its own argument (`eps |x_j|`) shows as noise at every
+///   start and a descent only magnifies it (`sin(x / 1e-3)` at 1.2345e4 became NaN where
+///   its estimate covered), while an estimate that claims no digit is aliasing
+///   (`sin(1e6 x)` at 37: -4.69 with 2.4e3 for 7.9e5).
 fn shaky<F: Function + ?Sized>(
     p: &Probe<'_, '_, F>,
     dir: Direction<'_>,
     t: &Tableau,
     channels: Channels<'_>,
 ) -> bool {
-    let poor = (t.estimate.error.iter().zip(&t.estimate.value)).any(|(e, v)| *e > SHAKY * v.abs());
-    t.shows_noise && poor && !large_x(p.opts, p.x, dir) && !t.noise_within(p, channels, SHAKY_NOISE)
+    let limit = if large_x(p.opts, p.x, dir) {
+        SHAKY_FAR
+    } else {
+        SHAKY
+    };
+    let (blind, e) = (t.blind(), &t.estimate);
+    let poor = (0..blind.len()).any(|c| !blind[c] && e.error[c] > limit * e.value[c].abs());
+    t.shows_noise && poor && !t.noise_within(p, channels, SHAKY_NOISE)
 }
 
 /// See [`shaky`]: an estimate above this fraction of its value on a channel is one that
 /// aliasing may have made.
 const SHAKY: f64 = 1e-2;
+
+/// See [`shaky`]: [`SHAKY`] far above the typical magnitude.
+const SHAKY_FAR: f64 = 1.0;
 
 /// See [`shaky`]: an estimate within this many times the term of f's known noise is that
 /// noise's (the probe's sample of it, tripled, and the truncation it makes, can reach a
