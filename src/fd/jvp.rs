@@ -24,7 +24,8 @@ use super::step::{noise_step, nominal_step};
 /// (u leaves the box on both sides), or the step along u moves an element it moves by
 /// fewer than 32 ulps (`|x_j|` far above the others' scale), `J u` is summed from the
 /// columns of the non-zero `u_j`, each with its own stencil (as a Jacobian's;
-/// `jvp_columns.rs`).
+/// `jvp_columns.rs`); so it is, after the evaluations along u, where u's refinement found
+/// no step that serves every element it moves (`Probe::mixed_scales`).
 pub fn jvp(
     f: &dyn Function,
     x: &[f64],

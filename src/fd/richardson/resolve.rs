@@ -23,6 +23,10 @@
 //! missed (`tests/estimate_check_on_noise.rs`). Under `NoiseMode::Auto` a miss therefore
 //! first has the call's one noise estimate made, and a level below [`NOISE_OF_F`] of f
 //! judges it again; a level above that is set aside (f varying below the plain steps).
+//!
+//! A tableau whose noise probe saw f vary far below its steps, with a poor estimate
+//! ([`shaky`]), misses whatever the check reads: its own estimate would widen the
+//! check's allowance as much as the aliasing it hides.
 
 use super::super::derivative::{apply, fits, Direction};
 use super::super::error::FdError;
