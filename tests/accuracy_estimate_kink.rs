@@ -19,62 +19,11 @@
 
 use crate::common;
 
-use common::estimates::{all_three, Checker};
+use common::estimates::{all_three, Coverage};
 use common::Rng;
-use fdvjp::fd::Estimate;
 
 /// Random points per family.
 const CALLS: usize = 300;
-
-/// Entries checked, the uncovered ones (described).
-#[derive(Default)]
-struct Tally {
-    entries: usize,
-    unbounded: usize,
-    uncovered: Vec<String>,
-}
-
-impl Checker for Tally {
-    fn check(&mut self, what: &str, e: &Estimate, want: &[f64], slack: &[f64]) {
-        for k in 0..want.len() {
-            self.entries += 1;
-            let (got, err) = (e.value[k], e.error[k]);
-            if err.is_nan() {
-                self.unbounded += 1;
-                continue;
-            }
-            let error = (got - want[k]).abs() - slack[k];
-            if error > err {
-                self.uncovered.push(format!(
-                    "{what} entry {k}: {got:e} for {:e}, estimate {err:e} ({:.3e}x)",
-                    want[k],
-                    error / err
-                ));
-            }
-        }
-    }
-}
-
-impl Tally {
-    /// At most `ceiling` entries uncovered.
-    fn assert(&self, family: &str, ceiling: usize) {
-        for o in self.uncovered.iter().take(20) {
-            eprintln!("{o}");
-        }
-        eprintln!(
-            "{family}: {} of {} entries uncovered, {} unbounded",
-            self.uncovered.len(),
-            self.entries,
-            self.unbounded
-        );
-        assert!(
-            self.uncovered.len() <= ceiling,
-            "{family}: {} of {} entries uncovered",
-            self.uncovered.len(),
-            self.entries
-        );
-    }
-}
 
 fn log_uniform(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
     lo * (hi / lo).powf(rng.uniform())
@@ -104,7 +53,7 @@ fn sign(x: f64, a: f64) -> f64 {
 #[test]
 fn kink_one_input_is_covered() {
     let mut rng = Rng::new(0x5eed_1201);
-    let mut tally = Tally::default();
+    let mut tally = Coverage::default();
     for _ in 0..CALLS {
         let s = log_uniform(&mut rng, 1e-3, 1e3);
         let (x, a) = point_and_kink(&mut rng, s);
@@ -122,7 +71,7 @@ fn kink_one_input_is_covered() {
 #[test]
 fn kinks_two_inputs_are_covered() {
     let mut rng = Rng::new(0x5eed_1202);
-    let mut tally = Tally::default();
+    let mut tally = Coverage::default();
     for _ in 0..CALLS {
         let (s0, s1) = (
             log_uniform(&mut rng, 1e-3, 1e3),
@@ -155,7 +104,7 @@ fn kinks_two_inputs_are_covered() {
 fn narrow_peaks_are_covered() {
     let mut rng = Rng::new(0x5eed_1203);
     for resonance in [false, true] {
-        let mut tally = Tally::default();
+        let mut tally = Coverage::default();
         for _ in 0..CALLS {
             let w = log_uniform(&mut rng, 1e-6, 1e-1);
             let c = log_uniform(&mut rng, 0.1, 10.0);

@@ -2029,15 +2029,14 @@ fn settle_poles(
 ) {
     let central_levels = *stencil == central();
     for i in 0..out.len() {
-        let stands_out = |l: &Level| stands_out(y0[i], l.second[i], l.mag[i], l.t, central_levels);
+        let out_of = |l: &Level| stands_out(y0[i], l.second[i], l.mag[i], l.t, central_levels);
         let across = if central_levels {
             let grows = l2.d[i].abs() >= GROWS * l1.d[i].abs();
-            (stands_out(l1) || stands_out(l2))
-                && (l2.second[i].abs() > l1.second[i].abs() / 2.0 || grows)
+            (out_of(l1) || out_of(l2)) && (l2.second[i].abs() > l1.second[i].abs() / 2.0 || grows)
         } else if stencil.order() < 2 {
             let moved = (l1.d[i] * l1.t).abs().max((l2.d[i] * l2.t).abs());
             let grows = l2.d[i].abs() >= GROWS * l1.d[i].abs();
-            moved != 0.0 && moved >= y0[i].abs() / 2.0 && (grows || stands_out(plain))
+            moved != 0.0 && moved >= y0[i].abs() / 2.0 && (grows || out_of(plain))
         } else {
             false
         };
@@ -2046,7 +2045,7 @@ fn settle_poles(
             continue;
         }
         let apart = (plain.d[i] - l2.d[i]).abs();
-        if central_levels && out[i] == plain.d[i] && stands_out(plain) && bounds[i] < apart {
+        if central_levels && out[i] == plain.d[i] && out_of(plain) && bounds[i] < apart {
             let spread = (l1.d[i] - l2.d[i]).abs();
             bounds[i] = apart + OBSERVED * spread + ROUNDING_SAFETY * f64::EPSILON * l2.mag[i];
         }

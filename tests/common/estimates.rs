@@ -51,3 +51,55 @@ pub fn all_three(
     let e = jacobian_estimate(&f, x, m, &opts).unwrap();
     tally.check(&format!("jacobian {label}"), &e, jac, round);
 }
+
+/// A [`Checker`] that counts entries, the unbounded ones (NaN estimate, allowed: loud) and
+/// the uncovered ones (error beyond estimate plus slack, or a NaN value), described.
+#[derive(Default)]
+pub struct Coverage {
+    pub entries: usize,
+    pub unbounded: usize,
+    pub uncovered: Vec<String>,
+}
+
+impl Checker for Coverage {
+    fn check(&mut self, what: &str, e: &Estimate, want: &[f64], slack: &[f64]) {
+        for k in 0..want.len() {
+            self.entries += 1;
+            let (got, err) = (e.value[k], e.error[k]);
+            if err.is_nan() {
+                self.unbounded += 1;
+                continue;
+            }
+            let error = (got - want[k]).abs() - slack[k];
+            if error > err || got.is_nan() {
+                self.uncovered.push(format!(
+                    "{what} entry {k}: {got:e} for {:e}, estimate {err:e} ({:.3e}x)",
+                    want[k],
+                    error / err
+                ));
+            }
+        }
+    }
+}
+
+impl Coverage {
+    /// Prints the first uncovered entries and the counts; asserts at most `ceiling`
+    /// entries uncovered.
+    pub fn assert(&self, family: &str, ceiling: usize) {
+        for o in self.uncovered.iter().take(20) {
+            eprintln!("{o}");
+        }
+        eprintln!(
+            "{family}: {} of {} entries uncovered, {} unbounded",
+            self.uncovered.len(),
+            self.entries,
+            self.unbounded
+        );
+        assert!(
+            self.uncovered.len() <= ceiling,
+            "{family}: {} of {} entries uncovered",
+            self.uncovered.len(),
+            self.entries
+        );
+    }
+}
