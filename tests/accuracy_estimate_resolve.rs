@@ -16,11 +16,13 @@
 //! The goal is at most 2% of the entries uncovered and none by more than 10 times; it is
 //! not met yet, so each family asserts a ceiling at what is reached (a ratchet, to be
 //! lowered). Now, with a tableau that saw f vary far below its steps counted as missed
-//! (`shaky` in `src/fd/richardson/resolve.rs`); in brackets before that, and before the
-//! check off the lattice: sin(x / W) 9 (71, 111) of 900 uncovered, 8 (14, 42) beyond
-//! 10 times; sin(x) + a x 0 (12, 54) of 900 (the far-above-typ rule of stop 42 took the
-//! rest: x above 1e12, where the default tableau's steps cannot see the sine at all);
-//! coupled 19 (120, 173) of 2400, 4 (17, 51) beyond 10 times.
+//! (`shaky` in `src/fd/richardson/resolve.rs`; far above typ, unless f's rounding of its
+//! own argument explains the variation) and a miss taken for noise only output by
+//! output; in brackets before those two, before `shaky`, and before the check off the
+//! lattice: sin(x / W) 3 (9, 71, 111) of 900 uncovered, 2 (8, 14, 42) beyond 10 times;
+//! sin(x) + a x 0 (0, 12, 54) of 900 (the far-above-typ rule of stop 42 took the rest: x
+//! above 1e12, where the default tableau's steps cannot see the sine at all); coupled
+//! 12 (19, 120, 173) of 2400, 1 (4, 17, 51) beyond 10 times.
 
 use crate::common;
 
@@ -112,7 +114,7 @@ fn sin_x_over_w_is_resolved_or_unbounded() {
         let round = argument_rounding(x / w, w) + 4.0 * f64::EPSILON * d.abs();
         all_three(&f, &[x], 1, &[d], &[round], &mut rng, &mut tally);
     }
-    tally.assert("sin(x / W)", 9, 8);
+    tally.assert("sin(x / W)", 3, 2);
 }
 
 #[test]
@@ -167,5 +169,5 @@ fn coupled_oscillations_are_resolved_or_unbounded() {
         ];
         all_three(&f, &[x0, x1], 2, &jac, &round, &mut rng, &mut tally);
     }
-    tally.assert("coupled", 19, 4);
+    tally.assert("coupled", 12, 1);
 }

@@ -175,9 +175,11 @@ fn check<'a, F: Function + ?Sized>(
         let before = (p.report.noise.clone(), p.report.noise_source, p.step_scale);
         p.noise_tried = true;
         at_caller_steps(p, caller)?;
-        let level = p.report.noise.iter().fold(0.0f64, |a, &b| a.max(b));
-        let size = p.y0.iter().fold(p.f_scale, |a, &b| a.max(b.abs()));
-        if level <= NOISE_OF_F * size {
+        // Output by output: another output's size does not make one output's variation
+        // noise (`0.003 sin(2e5 x_0) + x_1^2` beside `x_0 x_1` of 75 read as noise).
+        let noise = &p.report.noise;
+        let size = |i: usize| p.y0[i].abs().max(p.f_scale);
+        if (0..noise.len()).all(|i| noise[i] <= NOISE_OF_F * size(i)) {
             if let Some(known) = known_noise(p, &tableaus[k].stencil, channels) {
                 let shaky = shaky(p, dir, &tableaus[k], channels);
                 missed = judge(&tableaus[k], &at, Some(&known), shaky);
@@ -224,22 +226,52 @@ fn shaky<F: Function + ?Sized>(
     t: &Tableau,
     channels: Channels<'_>,
 ) -> bool {
-    let limit = if large_x(p.opts, p.x, dir) {
-        SHAKY_FAR
-    } else {
-        SHAKY
-    };
+    if !t.shows_noise {
+        return false;
+    }
     let (blind, e) = (t.blind(), &t.estimate);
-    let poor = (0..blind.len()).any(|c| !blind[c] && e.error[c] > limit * e.value[c].abs());
-    t.shows_noise && poor && !t.noise_within(p, channels, SHAKY_NOISE)
+    let poor = |c: usize, limit: f64| !blind[c] && e.error[c] > limit * e.value[c].abs();
+    let unexplained = if large_x(p.opts, p.x, dir) {
+        let reach = argument_reach(p.x, dir);
+        let sigma = t.variation();
+        (0..blind.len()).any(|c| {
+            let own = ARGUMENT_NOISE * f64::EPSILON * reach * (e.value[c].abs() + e.error[c]);
+            poor(c, SHAKY_FAR) || (poor(c, SHAKY) && sigma[c] > own)
+        })
+    } else {
+        (0..blind.len()).any(|c| poor(c, SHAKY))
+    };
+    unexplained && !t.noise_within(p, channels, SHAKY_NOISE)
+}
+
+/// How far f's rounding of its own argument moves it along `dir`, in units of the
+/// direction's parameter, relative to eps: `|x_j|` along an axis; along a vector the
+/// largest `|x_k| / |u_k|` (the element whose rounding, through its own partial, carries
+/// most when that partial makes the directional derivative).
+fn argument_reach(x: &[f64], dir: Direction<'_>) -> f64 {
+    match dir {
+        Direction::Axis(j) => x[j].abs(),
+        Direction::Vector(u) | Direction::Group(u, _) => x
+            .iter()
+            .zip(u)
+            .filter(|(_, &uk)| uk != 0.0)
+            .map(|(&xk, &uk)| xk.abs() / uk.abs())
+            .fold(0.0, f64::max),
+    }
 }
 
 /// See [`shaky`]: an estimate above this fraction of its value on a channel is one that
 /// aliasing may have made.
 const SHAKY: f64 = 1e-2;
 
-/// See [`shaky`]: [`SHAKY`] far above the typical magnitude.
+/// See [`shaky`]: [`SHAKY`] far above the typical magnitude, where the variation is within
+/// what f's rounding of its own argument makes.
 const SHAKY_FAR: f64 = 1.0;
+
+/// See [`shaky`]: a variation beyond this many times `eps reach |f'|` ([`argument_reach`],
+/// with `|f'|` at most the tableau's value plus its estimate) is not f's rounding of its
+/// own argument.
+const ARGUMENT_NOISE: f64 = 64.0;
 
 /// See [`shaky`]: an estimate within this many times the term of f's known noise is that
 /// noise's (the probe's sample of it, tripled, and the truncation it makes, can reach a
